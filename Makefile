@@ -1,0 +1,43 @@
+# yingji — the two commands of the quick start: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+DEMO_DB ?= $(CURDIR)/var/demo.db
+export YINGJI_DATABASE_URL ?= sqlite:///$(DEMO_DB)
+
+.PHONY: demo test venv lint typecheck contracts services pytest bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(VENV)/bin/yingji db upgrade
+	$(VENV)/bin/yingji demo load
+	$(VENV)/bin/yingji serve --host 127.0.0.1 --port $(PORT)
+
+lint: venv
+	$(VENV)/bin/ruff check src tests bench
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+contracts: venv
+	$(VENV)/bin/lint-imports
+
+services:
+	bash tools/ensure-services.sh
+
+pytest: venv
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: venv services lint typecheck contracts
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,76 @@
+"""Settings: one validated object from ``YINGJI_*`` environment variables and an optional TOML file.
+
+Built once by :func:`load_settings` at an entry point (the CLI callback, the server factory) and passed
+in; nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_SECRET = "yingji-development-secret-change-me"
+
+
+def default_data_dir() -> Path:
+    """The user's data folder (XDG), where the embedded SQLite database lives by default."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "yingji"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'yingji.db'}"
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform. Each field is documented in docs/settings.md (a test checks)."""
+
+    model_config = SettingsConfigDict(env_prefix="YINGJI_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(default_factory=default_database_url)
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    redis_url: str | None = "redis://127.0.0.1:6379/0"
+    login_attempts_per_minute: int = Field(default=10, ge=1)
+    mqtt_url: str | None = None
+    nats_url: str | None = None
+    population_raster: Path | None = None
+    tile_url: str | None = None
+    language: Literal["zh", "en"] = "zh"
+    config_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.env == "production" and self.secret_key.get_secret_value() == DEFAULT_SECRET:
+            raise ValueError("YINGJI_SECRET_KEY must be set to a non-default value when YINGJI_ENV=production")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = os.environ.get("YINGJI_CONFIG_FILE")
+        if toml_path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_path)))
+        return tuple(sources)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings once (environment, then the TOML file named by ``YINGJI_CONFIG_FILE``)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
