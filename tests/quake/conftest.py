@@ -1,0 +1,60 @@
+"""Shared helpers of the quake tests: verification tables and one generic checker with named tolerances."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+POPULATION_RASTER = SHARED_DATA / "population" / "worldpop-2020-5arcmin-china.tif"
+FAULTS = SHARED_DATA / "faults" / "gem-active-faults-china.geojson"
+
+# Named tolerances: each verification table is checked with one of these (absolute differences).
+TOLERANCES = {
+    "tabulated_6dp": 2e-6,  # values printed with 6 decimals
+    "one_decimal": 1e-9,  # values the standard itself rounds to one decimal
+    "pager_published": 0.5,  # PAGER rounds expected deaths to whole people
+}
+
+
+def read_table(name: str) -> list[dict[str, str]]:
+    """Rows of a verification table in tests/quake/data (lines starting with # are its notes)."""
+    with (DATA / name).open(encoding="utf-8") as handle:
+        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+
+
+def check(actual: float, expected: float, tolerance: str, context: Any = "") -> None:
+    """The one generic checker: |actual − expected| within the named tolerance."""
+    limit = TOLERANCES[tolerance]
+    assert abs(actual - expected) <= limit, (
+        f"{context}: {actual} vs {expected} (tolerance {tolerance}={limit})"
+    )
+
+
+@pytest.fixture
+def table() -> Callable[[str], list[dict[str, str]]]:
+    return read_table
+
+
+@pytest.fixture
+def checker() -> Callable[..., None]:
+    return check
+
+
+@pytest.fixture
+def population_raster() -> Path:
+    if not POPULATION_RASTER.exists():
+        pytest.skip(f"shared population raster not found at {POPULATION_RASTER}")
+    return POPULATION_RASTER
+
+
+@pytest.fixture
+def faults_file() -> Path:
+    if not FAULTS.exists():
+        pytest.skip(f"shared fault traces not found at {FAULTS}")
+    return FAULTS
