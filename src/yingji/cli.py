@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from yingji.config import Settings, load_settings
+from yingji.cli_common import settings_from
 from yingji.errors import DomainError
 
 # Sub-command name -> module that defines ``app: typer.Typer``. Listed once, here.
@@ -39,14 +39,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-
-
-def settings_from(ctx: typer.Context) -> Settings:
-    """The settings built once by the root callback."""
-    root = ctx.find_root()
-    if not isinstance(root.obj, Settings):
-        root.obj = load_settings()
-    return root.obj
 
 
 @app.callback()

@@ -1,0 +1,160 @@
+"""The FastAPI application factory: settings, database, each domain's router, problem-details errors."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import socket
+import time
+from typing import Any
+from urllib.parse import urlparse
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from yingji import __version__
+from yingji.auth.ratelimit import LoginLimiter
+from yingji.config import Settings, load_settings
+from yingji.db import make_engine, session_factory
+from yingji.errors import DomainError
+
+log = logging.getLogger("yingji")
+
+# Each domain's router, mounted in this order when its module exists.
+ROUTERS = (
+    "yingji.auth.api",
+    "yingji.geo.api",
+    "yingji.incidents.api",
+    "yingji.reports.api",
+    "yingji.monitoring.api",
+    "yingji.warnings.api",
+    "yingji.resources.api",
+    "yingji.relief.api",
+    "yingji.quake.api",
+    "yingji.hazards.api",
+    "yingji.web.pages",
+)
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JSONResponse:
+    body = {
+        "type": f"about:blank#{code}" if code else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    app = FastAPI(
+        title="yingji 应急",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    app.state.login_limiter = LoginLimiter(settings.redis_url, settings.login_attempts_per_minute)
+    _install_error_handlers(app)
+    _mount_health(app)
+    for name in ROUTERS:
+        if importlib.util.find_spec(name) is not None:
+            app.include_router(importlib.import_module(name).router)
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.operation_id is None:
+            route.operation_id = route.name
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        response = problem(
+            exc.status,
+            exc.title,
+            exc.detail,
+            exc.code,
+            **{k: v for k, v in exc.extra.items() if isinstance(v, str | int | float)},
+        )
+        if headers:
+            response.headers.update(headers)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        detail = f"{'.'.join(first['loc'])}: {first['msg']}" if first["loc"] else str(first["msg"])
+        return problem(422, "Invalid input", detail, "invalid_input", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {401: "Not authenticated", 404: "Not found", 405: "Method not allowed"}
+        response = problem(
+            exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), "http_" + str(exc.status_code)
+        )
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "Internal error", "an internal error occurred; it has been logged", "internal")
+
+
+def _tcp_ok(url: str | None, default_port: int) -> bool | None:
+    if not url:
+        return None
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _mount_health(app: FastAPI) -> None:
+    @app.get("/api/v1/health", tags=["health"], operation_id="health")
+    def health(request: Request) -> JSONResponse:
+        """Liveness of the database and of each configured service (public)."""
+        settings: Settings = request.app.state.settings
+        checks: dict[str, dict[str, Any]] = {}
+        started = time.perf_counter()
+        try:
+            with request.app.state.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            checks["database"] = {"ok": True, "backend": request.app.state.engine.dialect.name}
+        except Exception as exc:
+            checks["database"] = {"ok": False, "error": type(exc).__name__}
+        checks["database"]["ms"] = round((time.perf_counter() - started) * 1000, 1)
+        for name, url, port in (
+            ("redis", settings.redis_url, 6379),
+            ("mqtt", settings.mqtt_url, 1883),
+            ("nats", settings.nats_url, 4222),
+        ):
+            ok = _tcp_ok(url, port)
+            if ok is not None:
+                checks[name] = {"ok": ok}
+        healthy = checks["database"]["ok"]
+        return JSONResponse(
+            {"status": "ok" if healthy else "degraded", "version": __version__, "checks": checks},
+            status_code=200 if healthy else 503,
+        )

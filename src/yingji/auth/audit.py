@@ -1,0 +1,83 @@
+"""The audit log: every write through a service appends who, when, what, before and after."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from yingji.auth.models import AuditEntry
+from yingji.auth.scope import Scope
+from yingji.db import utcnow
+
+_SECRET_COLUMNS = frozenset({"password_hash", "digest"})
+
+
+def snapshot(row: Any) -> dict[str, Any]:
+    """The row's column values as JSON-ready data (bytes summarised, secrets left out)."""
+    out: dict[str, Any] = {}
+    for attr in inspect(row).mapper.column_attrs:
+        if attr.key in _SECRET_COLUMNS:
+            continue
+        value = getattr(row, attr.key)
+        if isinstance(value, dt.datetime | dt.date):
+            value = value.isoformat()
+        elif isinstance(value, bytes):
+            value = f"<{len(value)} bytes>"
+        out[attr.key] = value
+    return out
+
+
+def record(
+    *,
+    session: Session,
+    scope: Scope,
+    action: str,
+    entity: str,
+    entity_id: str | int,
+    division_code: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        at=utcnow(),
+        actor=scope.actor,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        division_code=division_code,
+        before=before,
+        after=after,
+    )
+    session.add(entry)
+    return entry
+
+
+def query(
+    *,
+    session: Session,
+    scope: Scope,
+    entity: str | None = None,
+    actor: str | None = None,
+    since: dt.datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[AuditEntry], int]:
+    """Audit entries inside the caller's subtree (national admins see everything)."""
+    from sqlalchemy import func, or_
+
+    scope.require("audit:read")
+    stmt = select(AuditEntry)
+    if scope.prefix:
+        stmt = stmt.where(or_(scope.where_covered(AuditEntry.division_code)))
+    if entity:
+        stmt = stmt.where(AuditEntry.entity == entity)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor == actor)
+    if since:
+        stmt = stmt.where(AuditEntry.at >= since)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)).all()
+    return list(rows), total

@@ -1,0 +1,71 @@
+"""``yingji user``: add, list, disable, token."""
+
+from __future__ import annotations
+
+import typer
+
+from yingji.cli_common import command_session, echo_json
+
+app = typer.Typer(help="Users, roles and machine tokens.", no_args_is_help=True)
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    username: str = typer.Option(...),
+    password: str = typer.Option(..., help="≥ 12 characters mixing letters, digits and symbols."),
+    role: str = typer.Option(..., help="admin|commander|duty_officer|analyst|enterprise|public"),
+    division: str = typer.Option(..., help="Division code (6 or 12 digits)."),
+    display_name: str = typer.Option(""),
+) -> None:
+    """Create a user."""
+    from yingji.auth import service
+
+    with command_session(ctx) as (session, scope):
+        user = service.create_user(
+            session=session,
+            scope=scope,
+            username=username,
+            password=password,
+            role=role,
+            division_code=division,
+            display_name=display_name,
+        )
+        typer.echo(f"user {user.username} ({user.role}, {user.division_code}) created")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """List users."""
+    from yingji.auth import service
+
+    with command_session(ctx) as (session, scope):
+        rows, _ = service.list_users(session=session, scope=scope, limit=100_000)
+        data = [
+            {"username": u.username, "role": u.role, "division": u.division_code, "disabled": u.disabled} for u in rows
+        ]
+    if as_json:
+        echo_json(data)
+        return
+    for u in data:
+        typer.echo(f"{u['username']:<20} {u['role']:<13} {u['division']}{'  (disabled)' if u['disabled'] else ''}")
+
+
+@app.command()
+def disable(ctx: typer.Context, username: str) -> None:
+    """Disable a user (their machine tokens are revoked)."""
+    from yingji.auth import service
+
+    with command_session(ctx) as (session, scope):
+        service.set_disabled(session=session, scope=scope, username=username)
+    typer.echo(f"user {username} disabled")
+
+
+@app.command()
+def token(ctx: typer.Context, username: str, name: str = typer.Option("cli", help="What the token is for.")) -> None:
+    """Issue a revocable machine token for a user (printed once)."""
+    from yingji.auth import service
+
+    with command_session(ctx) as (session, scope):
+        _, secret = service.issue_machine_token(session=session, scope=scope, username=username, name=name)
+    typer.echo(secret)

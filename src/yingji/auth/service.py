@@ -1,0 +1,201 @@
+"""Users, login, tokens and scopes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yingji.auth import audit
+from yingji.auth.models import ApiToken, User
+from yingji.auth.roles import permissions_of, role_names
+from yingji.auth.scope import Scope
+from yingji.auth.security import (
+    DUMMY_HASH,
+    check_password_policy,
+    hash_password,
+    new_machine_token,
+    token_digest,
+    verify_password,
+)
+from yingji.db import utcnow
+from yingji.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from yingji.geo import service as division_service
+from yingji.geo.codes import prefix
+
+
+def scope_for(*, session: Session, user: User) -> Scope:
+    division = division_service.get_unscoped(session=session, code=user.division_code)
+    ancestors = tuple(d.code for d in division_service.ancestors_unscoped(session=session, code=division.code))
+    return Scope(
+        actor=user.username,
+        division_code=division.code,
+        prefix=prefix(division.code, division.level),
+        ancestors=ancestors,
+        role=user.role,
+        permissions=permissions_of(user.role),
+        user_id=user.id,
+    )
+
+
+def get_by_username(*, session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def authenticate(*, session: Session, username: str, password: str) -> User:
+    user = get_by_username(session=session, username=username)
+    if user is None:
+        verify_password(DUMMY_HASH, password)
+        raise Unauthorized("wrong username or password")
+    if not verify_password(user.password_hash, password) or user.disabled:
+        raise Unauthorized("wrong username or password")
+    return user
+
+
+def user_for_machine_token(*, session: Session, token: str) -> User:
+    row = session.scalar(select(ApiToken).where(ApiToken.digest == token_digest(token)))
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("invalid or revoked token")
+    user = session.get(User, row.user_id)
+    if user is None or user.disabled:
+        raise Unauthorized("invalid or revoked token")
+    return user
+
+
+def create_user(
+    *,
+    session: Session,
+    scope: Scope,
+    username: str,
+    password: str,
+    role: str,
+    division_code: str,
+    display_name: str = "",
+) -> User:
+    scope.require("users:manage")
+    if role not in role_names():
+        raise InvalidInput(f"unknown role {role!r}; one of {', '.join(role_names())}", field="role")
+    if not username or len(username) > 64:
+        raise InvalidInput("username must have 1 to 64 characters", field="username")
+    check_password_policy(password)
+    division = division_service.get(session=session, scope=scope, code=division_code)
+    scope.require_write(division.code, "division")
+    if get_by_username(session=session, username=username) is not None:
+        raise Conflict(f"user {username!r} already exists")
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=role,
+        division_code=division.code,
+        disabled=False,
+        created_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session=session,
+        scope=scope,
+        action="create",
+        entity="user",
+        entity_id=user.id,
+        division_code=user.division_code,
+        after=audit.snapshot(user),
+    )
+    return user
+
+
+def get_user(*, session: Session, scope: Scope, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or not scope.covers(user.division_code):
+        raise NotFound("user not found")
+    return user
+
+
+def list_users(*, session: Session, scope: Scope, limit: int = 100, offset: int = 0) -> tuple[list[User], int]:
+    scope.require("users:manage")
+    stmt = select(User).where(scope.where_covered(User.division_code))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return list(session.scalars(stmt.order_by(User.username).limit(limit).offset(offset))), total
+
+
+def set_disabled(*, session: Session, scope: Scope, username: str, disabled: bool = True) -> User:
+    scope.require("users:manage")
+    user = get_by_username(session=session, username=username)
+    if user is None or not scope.covers(user.division_code):
+        raise NotFound(f"user {username!r} not found")
+    before = audit.snapshot(user)
+    user.disabled = disabled
+    if disabled:
+        for token in session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ):
+            token.revoked_at = utcnow()
+    audit.record(
+        session=session,
+        scope=scope,
+        action="disable" if disabled else "enable",
+        entity="user",
+        entity_id=user.id,
+        division_code=user.division_code,
+        before=before,
+        after=audit.snapshot(user),
+    )
+    return user
+
+
+def issue_machine_token(*, session: Session, scope: Scope, username: str, name: str) -> tuple[ApiToken, str]:
+    """A new machine token for ``username`` (oneself, or anyone in scope for a user manager)."""
+    user = get_by_username(session=session, username=username)
+    if user is None or not scope.covers(user.division_code):
+        raise NotFound(f"user {username!r} not found")
+    if user.username != scope.actor:
+        scope.require("users:manage")
+    token, digest = new_machine_token()
+    row = ApiToken(user_id=user.id, name=name, digest=digest, created_at=utcnow())
+    session.add(row)
+    session.flush()
+    audit.record(
+        session=session,
+        scope=scope,
+        action="create",
+        entity="api_token",
+        entity_id=row.id,
+        division_code=user.division_code,
+        after=audit.snapshot(row),
+    )
+    return row, token
+
+
+def list_machine_tokens(*, session: Session, scope: Scope) -> list[ApiToken]:
+    if scope.user_id is None:
+        return []
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == scope.user_id).order_by(ApiToken.id)))
+
+
+def revoke_machine_token(*, session: Session, scope: Scope, token_id: int) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    owner = session.get(User, row.user_id) if row else None
+    if row is None or owner is None or not scope.covers(owner.division_code):
+        raise NotFound("token not found")
+    if owner.username != scope.actor:
+        scope.require("users:manage")
+    before = audit.snapshot(row)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    audit.record(
+        session=session,
+        scope=scope,
+        action="revoke",
+        entity="api_token",
+        entity_id=row.id,
+        division_code=owner.division_code,
+        before=before,
+        after=audit.snapshot(row),
+    )
+    return row
+
+
+def token_expiry(now: dt.datetime, minutes: int) -> dt.datetime:
+    return now + dt.timedelta(minutes=minutes)

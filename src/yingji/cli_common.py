@@ -1,0 +1,40 @@
+"""What every domain's CLI shares: the settings built once, one transaction per command, JSON output."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from sqlalchemy.orm import Session
+
+from yingji.auth.scope import Scope, system_scope
+from yingji.config import Settings, load_settings
+
+
+def settings_from(ctx: typer.Context) -> Settings:
+    """The settings, built once per process on first use."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, Settings):
+        root.obj = load_settings()
+    return root.obj
+
+
+@contextmanager
+def command_session(ctx: typer.Context) -> Iterator[tuple[Session, Scope]]:
+    """One transaction for the command, with the national system scope audited as ``cli:<os user>``."""
+    from yingji.db import make_engine, session_factory, transaction
+
+    engine = make_engine(settings_from(ctx).database_url)
+    try:
+        with transaction(session_factory(engine)) as session:
+            yield session, system_scope(actor=f"cli:{getpass.getuser()}")
+    finally:
+        engine.dispose()
+
+
+def echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,110 @@
+"""``yingji db``: migrations, backup and restore."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import typer
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import make_url
+
+from yingji.cli_common import settings_from
+from yingji.db import normalise_url
+from yingji.errors import InvalidInput
+
+app = typer.Typer(help="Database: migrations, backup and restore.", no_args_is_help=True)
+
+
+def alembic_config(database_url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", "yingji:migrations")
+    cfg.set_main_option("sqlalchemy.url", normalise_url(database_url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade_database(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def _url(ctx: typer.Context) -> str:
+    return settings_from(ctx).database_url
+
+
+@app.command()
+def upgrade(ctx: typer.Context, revision: str = typer.Argument("head")) -> None:
+    """Migrate the database up to REVISION (default: the newest)."""
+    upgrade_database(_url(ctx), revision)
+    typer.echo(f"database at {revision}")
+
+
+@app.command()
+def downgrade(ctx: typer.Context, revision: str = typer.Argument("-1")) -> None:
+    """Migrate the database down to REVISION (default: one step)."""
+    command.downgrade(alembic_config(_url(ctx)), revision)
+    typer.echo(f"database at {revision}")
+
+
+@app.command()
+def current(ctx: typer.Context) -> None:
+    """Show the database's migration revision."""
+    command.current(alembic_config(_url(ctx)))
+
+
+def _pg_args(url: str) -> tuple[list[str], dict[str, str]]:
+    u = make_url(normalise_url(url))
+    args = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
+    env = {"PGPASSWORD": u.password} if u.password else {}
+    return [*args, "-d", u.database or "postgres"], env
+
+
+def _sqlite_path(url: str) -> Path | None:
+    u = make_url(url)
+    return Path(u.database or "") if u.get_backend_name() == "sqlite" else None
+
+
+@app.command()
+def backup(ctx: typer.Context, file: Path = typer.Argument(..., help="Backup file to write.")) -> None:
+    """Back up the database: an SQLite file copy (online backup API) or a pg_dump custom-format file."""
+    url = _url(ctx)
+    path = _sqlite_path(url)
+    if path is not None:
+        import sqlite3
+
+        if not path.exists():
+            raise InvalidInput(f"database file {path} does not exist")
+        with sqlite3.connect(path) as src, sqlite3.connect(file) as dst:
+            src.backup(dst)
+    else:
+        args, env = _pg_args(url)
+        _run(["pg_dump", "-Fc", "-f", str(file), *args], env)
+    typer.echo(f"backup written to {file}")
+
+
+@app.command()
+def restore(ctx: typer.Context, file: Path = typer.Argument(..., help="Backup file to read.")) -> None:
+    """Restore the database from a backup made by ``yingji db backup`` (replaces its contents)."""
+    if not file.exists():
+        raise InvalidInput(f"backup file {file} does not exist")
+    url = _url(ctx)
+    path = _sqlite_path(url)
+    if path is not None:
+        tmp = path.with_suffix(".restoring")
+        shutil.copyfile(file, tmp)
+        for suffix in ("-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        tmp.replace(path)
+    else:
+        args, env = _pg_args(url)
+        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *args, str(file)], env)
+    typer.echo(f"restored from {file}")
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> None:
+    import os
+
+    result = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise InvalidInput(f"{cmd[0]} failed: {result.stderr.strip()[:500]}")

@@ -1,0 +1,105 @@
+"""``yingji division``: list, show, import, seed, locate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from yingji.cli_common import command_session, echo_json
+from yingji.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from yingji.geo.models import Division
+
+app = typer.Typer(help="Administrative divisions (行政区划).", no_args_is_help=True)
+
+
+def _row(d: Division) -> dict[str, object]:
+    return {
+        "code": d.code,
+        "parent": d.parent_code,
+        "name": d.name,
+        "level": d.level,
+        "pinyin": d.pinyin,
+        "lon": d.lon,
+        "lat": d.lat,
+        "population": d.population,
+    }
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    level: str | None = typer.Option(None, help="province|prefecture|county|township|village"),
+    parent: str | None = typer.Option(None, help="Only the direct children of this code."),
+    q: str | None = typer.Option(None, help="Search name or pinyin."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List divisions."""
+    from yingji.geo import service
+
+    with command_session(ctx) as (session, scope):
+        rows, _ = service.list_divisions(session=session, scope=scope, level=level, parent=parent, q=q, limit=None)
+        data = [_row(d) for d in rows]
+    if as_json:
+        echo_json(data)
+        return
+    for d in data:
+        typer.echo(f"{d['code']}  {d['level']:<10} {d['name']}")
+
+
+@app.command()
+def show(ctx: typer.Context, code: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """One division with its ancestors and children."""
+    from yingji.geo import service
+
+    with command_session(ctx) as (session, scope):
+        d = service.get(session=session, scope=scope, code=code)
+        data = {
+            **_row(d),
+            "ancestors": [a.code for a in service.ancestors(session=session, scope=scope, code=code)],
+            "children": [c.code for c in service.children(session=session, scope=scope, code=code)],
+        }
+    echo_json(data) if as_json else typer.echo("\n".join(f"{k}: {v}" for k, v in data.items()))
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="CSV or GeoJSON file."),
+    gcj02: bool = typer.Option(False, help="Coordinates are GCJ-02 (Chinese map apps): convert to WGS 84."),
+) -> None:
+    """Import divisions; the whole file is rejected (line and reason printed) on any error."""
+    from yingji.geo import service
+
+    if not file.exists():
+        raise InvalidInput(f"file {file} does not exist")
+    text = file.read_text(encoding="utf-8-sig")
+    fmt = "geojson" if file.suffix.lower() in (".geojson", ".json") else "csv"
+    with command_session(ctx) as (session, scope):
+        count = service.import_text(
+            session=session, scope=scope, text=text, fmt=fmt, gcj02=gcj02, source=f"import:{file.name}"
+        )
+    typer.echo(f"imported {count} divisions")
+
+
+@app.command()
+def seed(ctx: typer.Context) -> None:
+    """Load the national seed: provinces, prefectures and counties (cpca package, real codes)."""
+    from yingji.geo import service
+
+    with command_session(ctx) as (session, scope):
+        count = service.seed_national(session=session, scope=scope)
+    typer.echo(f"seeded {count} divisions")
+
+
+@app.command()
+def locate(ctx: typer.Context, lon: float, lat: float, level: str = typer.Option("township")) -> None:
+    """The division of LEVEL containing a point."""
+    from yingji.geo import service
+
+    with command_session(ctx) as (session, scope):
+        codes = service.locate(session=session, scope=scope, lons=[lon], lats=[lat], level=level)
+    typer.echo(codes[0] or "none")

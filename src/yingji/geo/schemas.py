@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from yingji.api_common import Schema
+
+LevelName = Literal["country", "province", "prefecture", "county", "township", "village"]
+
+
+class DivisionRead(Schema):
+    code: str
+    parent: str | None = Field(validation_alias="parent_code")
+    name: str
+    pinyin: str
+    level: str
+    lon: float | None
+    lat: float | None
+    population: int | None
+    has_boundary: bool = False
+
+
+class DivisionFeature(Schema):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: dict[str, Any] | None
+    properties: dict[str, Any]
+
+
+class DivisionFeatures(Schema):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[DivisionFeature]
+
+
+class LocateIn(Schema):
+    points: list[tuple[float, float]] = Field(max_length=100_000, description="[lon, lat] pairs, WGS 84")
+    level: LevelName = "township"
+
+
+class LocateOut(Schema):
+    codes: list[str | None]
+
+
+class ImportResult(Schema):
+    imported: int

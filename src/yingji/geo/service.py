@@ -1,0 +1,248 @@
+"""Administrative divisions: queries (scoped), imports (whole or nothing), the national seed."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from importlib.resources import files
+
+import shapely
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from yingji.auth import audit
+from yingji.auth.scope import Scope
+from yingji.db import utcnow
+from yingji.errors import InvalidInput, NotFound
+from yingji.geo import spatial
+from yingji.geo.codes import COUNTRY_CODE, code_range, depth, level_of, normalise_code, prefix
+from yingji.geo.importers import DivisionRecord, ImportRejected, parse_csv, parse_geojson, pinyin_of
+from yingji.geo.models import Division
+
+
+def _code(raw: str) -> str:
+    try:
+        return normalise_code(raw)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="code") from None
+
+
+def get_unscoped(*, session: Session, code: str) -> Division:
+    division = session.get(Division, _code(code))
+    if division is None:
+        raise NotFound(f"division {code} not found")
+    return division
+
+
+def get(*, session: Session, scope: Scope, code: str) -> Division:
+    """A division the caller may read (own subtree or ancestor chain); else NotFound."""
+    division = session.get(Division, _code(code))
+    if division is None or not scope.can_read(division.code):
+        raise NotFound(f"division {code} not found")
+    return division
+
+
+def ancestors_unscoped(*, session: Session, code: str) -> list[Division]:
+    """From the parent up to the root."""
+    chain: list[Division] = []
+    current = session.get(Division, code)
+    while current is not None and current.parent_code is not None:
+        current = session.get(Division, current.parent_code)
+        if current is not None:
+            chain.append(current)
+    return chain
+
+
+def ancestors(*, session: Session, scope: Scope, code: str) -> list[Division]:
+    division = get(session=session, scope=scope, code=code)
+    return [d for d in ancestors_unscoped(session=session, code=division.code) if scope.can_read(d.code)]
+
+
+def children(*, session: Session, scope: Scope, code: str) -> list[Division]:
+    division = get(session=session, scope=scope, code=code)
+    stmt = select(Division).where(Division.parent_code == division.code, scope.where_readable(Division.code))
+    return list(session.scalars(stmt.order_by(Division.code)))
+
+
+def descendants(*, session: Session, scope: Scope, code: str, level: str | None = None) -> list[Division]:
+    division = get(session=session, scope=scope, code=code)
+    low, high = code_range(prefix(division.code, division.level))
+    stmt = select(Division).where(
+        Division.code > division.code, Division.code >= low, Division.code <= high, scope.where_covered(Division.code)
+    )
+    if level:
+        stmt = stmt.where(Division.level == level)
+    return list(session.scalars(stmt.order_by(Division.code)))
+
+
+def list_divisions(
+    *,
+    session: Session,
+    scope: Scope,
+    level: str | None = None,
+    parent: str | None = None,
+    q: str | None = None,
+    limit: int | None = 100,
+    offset: int = 0,
+) -> tuple[list[Division], int]:
+    """Readable divisions, filtered; ``parent`` gives direct children, ``q`` searches name and pinyin."""
+    stmt = select(Division).where(scope.where_readable(Division.code))
+    if level:
+        stmt = stmt.where(Division.level == level)
+    if parent:
+        stmt = stmt.where(Division.parent_code == _code(parent))
+    if q:
+        pattern = f"%{q.strip()}%"
+        stmt = stmt.where(or_(Division.name.like(pattern), Division.pinyin.like(pattern.lower())))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    stmt = stmt.order_by(Division.code).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt)), total
+
+
+def locate(
+    *, session: Session, scope: Scope, lons: Sequence[float], lats: Sequence[float], level: str = "township"
+) -> list[str | None]:
+    """The division of ``level`` containing each point (None where none does or it is out of scope)."""
+    codes = spatial.locate_points(session, lons, lats, level)
+    return [c if c is not None and scope.can_read(c) else None for c in codes]
+
+
+# -- imports -----------------------------------------------------------------------------------------
+
+
+def import_text(
+    *, session: Session, scope: Scope, text: str, fmt: str, gcj02: bool = False, source: str = "import"
+) -> int:
+    """Import a CSV or GeoJSON file: every line checked first; nothing is written unless all pass."""
+    scope.require("divisions:write")
+    try:
+        records = parse_csv(text, gcj02=gcj02) if fmt == "csv" else parse_geojson(text, gcj02=gcj02)
+    except ImportRejected as exc:
+        raise InvalidInput(f"rejected: line {exc.line}: {exc.reason}", line=exc.line, reason=exc.reason) from None
+    return upsert_records(session=session, scope=scope, records=records, source=source)
+
+
+def upsert_records(*, session: Session, scope: Scope, records: list[DivisionRecord], source: str) -> int:
+    _check_tree(session, scope, records)
+    missing_pinyin = [r for r in records if not r.pinyin]
+    for rec, py in zip(missing_pinyin, pinyin_of(r.name for r in missing_pinyin), strict=True):
+        rec.pinyin = py
+    existing = {
+        d.code: d for d in session.scalars(select(Division).where(Division.code.in_([r.code for r in records])))
+    }
+    # Parents first, so foreign keys hold inside the transaction.
+    for rec in sorted(records, key=lambda r: depth(r.level)):
+        row = existing.get(rec.code)
+        before = audit.snapshot(row) if row is not None else None
+        if row is None:
+            row = Division(code=rec.code)
+            session.add(row)
+        _apply(row, rec, source)
+        session.flush()
+        audit.record(
+            session=session,
+            scope=scope,
+            action="update" if before else "create",
+            entity="division",
+            entity_id=rec.code,
+            division_code=rec.code,
+            before=before,
+            after=audit.snapshot(row),
+        )
+    return len(records)
+
+
+def _apply(row: Division, rec: DivisionRecord, source: str) -> None:
+    row.parent_code = rec.parent_code
+    row.name = rec.name
+    row.level = rec.level
+    row.pinyin = rec.pinyin
+    row.lon, row.lat = rec.lon, rec.lat
+    if rec.population is not None:
+        row.population = rec.population
+    if rec.boundary is not None:
+        row.boundary_wkb = shapely.to_wkb(rec.boundary)
+        row.min_lon, row.min_lat, row.max_lon, row.max_lat = (float(v) for v in rec.boundary.bounds)
+    row.source = source
+    row.updated_at = utcnow()
+
+
+def _check_tree(session: Session, scope: Scope, records: list[DivisionRecord]) -> None:
+    """Parents exist (in the file or the database), are shallower, and prefix their children's codes."""
+    in_file = {r.code: r.level for r in records}
+    parent_codes = {r.parent_code for r in records if r.parent_code and r.parent_code not in in_file}
+    in_db = {
+        code: level
+        for code, level in session.execute(select(Division.code, Division.level).where(Division.code.in_(parent_codes)))
+    }
+    for rec in records:
+        if not scope.covers(rec.code):
+            raise InvalidInput(
+                f"rejected: line {rec.line}: division {rec.code} is outside your jurisdiction", line=rec.line
+            )
+        if rec.level == "country":
+            continue
+        if rec.parent_code is None:
+            raise InvalidInput(f"rejected: line {rec.line}: parent is missing", line=rec.line)
+        parent_level = in_file.get(rec.parent_code) or in_db.get(rec.parent_code)
+        if parent_level is None:
+            raise InvalidInput(
+                f"rejected: line {rec.line}: parent {rec.parent_code} is neither in the file nor in the database",
+                line=rec.line,
+            )
+        if depth(parent_level) >= depth(rec.level):
+            raise InvalidInput(
+                f"rejected: line {rec.line}: a {rec.level} cannot be under a {parent_level}", line=rec.line
+            )
+        if not rec.code.startswith(prefix(rec.parent_code, parent_level)):
+            raise InvalidInput(
+                f"rejected: line {rec.line}: code {rec.code} does not start with its parent's "
+                f"prefix {prefix(rec.parent_code, parent_level)}",
+                line=rec.line,
+            )
+
+
+def national_seed_records() -> list[DivisionRecord]:
+    """Provinces, prefectures and counties from the ``cpca`` package (real codes and centroids)."""
+    path = files("cpca").joinpath("resources/adcodes.csv")
+    records = [
+        DivisionRecord(
+            line=1,
+            code=COUNTRY_CODE,
+            name="中华人民共和国",
+            level="country",
+            parent_code=None,
+            pinyin="zhong hua ren min gong he guo",
+        )
+    ]
+    with path.open(encoding="utf-8") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            code = normalise_code(row["adcode"])
+            level = level_of(code)
+            parent = {
+                "province": COUNTRY_CODE,
+                "prefecture": code[:2].ljust(12, "0"),
+                "county": code[:4].ljust(12, "0"),
+            }[level]
+            lon = float(row["longitude"]) if row["longitude"] else None
+            lat = float(row["latitude"]) if row["latitude"] else None
+            records.append(
+                DivisionRecord(
+                    line=line, code=code, name=row["name"], level=level, parent_code=parent, lon=lon, lat=lat
+                )
+            )
+    known = {r.code for r in records}
+    # A few counties sit under prefectures the seed lacks; attach them to their province.
+    for rec in records:
+        if rec.parent_code and rec.parent_code not in known:
+            rec.parent_code = rec.code[:2].ljust(12, "0")
+    return records
+
+
+def seed_national(*, session: Session, scope: Scope) -> int:
+    scope.require("divisions:write")
+    return upsert_records(
+        session=session, scope=scope, records=national_seed_records(), source="cpca 0.5.5 adcodes.csv"
+    )

@@ -1,0 +1,129 @@
+"""Foundation: divisions, users, machine tokens, audit log (append-only on PostgreSQL).
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from yingji.db import JSONType, UTCDateTime
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    if postgres:
+        op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    op.create_table(
+        "divisions",
+        sa.Column("code", sa.String(12), primary_key=True),
+        sa.Column("parent_code", sa.String(12), sa.ForeignKey("divisions.code", ondelete="RESTRICT")),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("pinyin", sa.String(200), nullable=False),
+        sa.Column("level", sa.String(16), nullable=False),
+        sa.Column("lon", sa.Float),
+        sa.Column("lat", sa.Float),
+        sa.Column("population", sa.Integer),
+        sa.Column("boundary_wkb", sa.LargeBinary),
+        sa.Column("min_lon", sa.Float),
+        sa.Column("min_lat", sa.Float),
+        sa.Column("max_lon", sa.Float),
+        sa.Column("max_lat", sa.Float),
+        sa.Column("source", sa.String(200), nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
+    op.create_index("ix_divisions_parent_code", "divisions", ["parent_code"])
+    op.create_index("ix_divisions_level", "divisions", ["level"])
+    op.create_index("ix_divisions_name", "divisions", ["name"])
+    op.create_index("ix_divisions_level_bbox", "divisions", ["level", "min_lon", "max_lon"])
+    if postgres:
+        op.execute(
+            "ALTER TABLE divisions ADD COLUMN geom geometry(MultiPolygon, 4326) GENERATED ALWAYS AS "
+            "(ST_Multi(ST_GeomFromWKB(boundary_wkb, 4326))) STORED"
+        )
+        op.execute(
+            "ALTER TABLE divisions ADD COLUMN point_geom geometry(Point, 4326) GENERATED ALWAYS AS "
+            "(CASE WHEN lon IS NOT NULL AND lat IS NOT NULL "
+            "THEN ST_SetSRID(ST_MakePoint(lon, lat), 4326) END) STORED"
+        )
+        op.execute("CREATE INDEX ix_divisions_geom ON divisions USING gist (geom)")
+        op.execute("CREATE INDEX ix_divisions_point_geom ON divisions USING gist (point_geom)")
+
+    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("username", sa.String(64), nullable=False, unique=True),
+        sa.Column("display_name", sa.String(100), nullable=False),
+        sa.Column("password_hash", sa.String(200), nullable=False),
+        sa.Column("role", sa.String(32), nullable=False),
+        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        sa.Column("disabled", sa.Boolean, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+    )
+    op.create_index("ix_users_division_code", "users", ["division_code"])
+    op.create_table(
+        "api_tokens",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("digest", sa.String(64), nullable=False, unique=True),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("revoked_at", UTCDateTime),
+    )
+    op.create_index("ix_api_tokens_user_id", "api_tokens", ["user_id"])
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("actor", sa.String(100), nullable=False),
+        sa.Column("action", sa.String(32), nullable=False),
+        sa.Column("entity", sa.String(64), nullable=False),
+        sa.Column("entity_id", sa.String(64), nullable=False),
+        sa.Column("division_code", sa.String(12)),
+        sa.Column("before", JSONType),
+        sa.Column("after", JSONType),
+    )
+    for column in ("at", "actor", "entity", "division_code"):
+        op.create_index(f"ix_audit_log_{column}", "audit_log", [column])
+    if postgres:
+        # Append-only, even for the table's owner: triggers fire for every role (only a superuser
+        # changing session_replication_role could bypass them, and that is itself visible).
+        op.execute(
+            "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'audit_log is append-only: % rejected', TG_OP; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+            "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
+        )
+    else:
+        op.execute(
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE rejected'); END"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE rejected'); END"
+        )
+
+
+def downgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    op.drop_table("audit_log")
+    if postgres:
+        op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
+    op.drop_table("api_tokens")
+    op.drop_table("users")
+    op.drop_table("divisions")
