@@ -1,0 +1,121 @@
+"""``yingji incident …`` — commands that work without a database (grading)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from yingji.errors import InvalidInput
+
+app = typer.Typer(help="Incidents (突发事件): grading and response levels.", no_args_is_help=True)
+
+_DENSITIES = ("dense", "fairly_dense", "sparse")
+
+
+def _option_name(parameter: str) -> str:
+    return "--" + parameter.replace("_", "-")
+
+
+def _renamed(error: InvalidInput) -> InvalidInput:
+    """The same error, naming the command-line option instead of the field."""
+    parameter = error.extra.get("parameter")
+    if not isinstance(parameter, str):
+        return error
+    option = _option_name(parameter)
+    detail = error.detail
+    detail = detail.replace(f"{parameter} ", f"{option} ", 1) if detail.startswith(parameter) else detail
+    if not detail.startswith(option):
+        detail = f"{option}: {detail}"
+    return InvalidInput(detail, parameter=parameter)
+
+
+@app.command("grade")
+def grade_command(
+    incident_type: str = typer.Option(..., "--type", help="Incident type, e.g. coal_mine, earthquake, flood."),
+    deaths: int | None = typer.Option(None, help="Deaths (死亡)."),
+    missing: int | None = typer.Option(None, help="Missing (失踪)."),
+    serious_injuries: int | None = typer.Option(None, help="Serious injuries incl. acute poisoning (重伤)."),
+    direct_loss_cny: float | None = typer.Option(None, help="Direct economic loss in CNY (直接经济损失, 元)."),
+    provincial_gdp_cny: float | None = typer.Option(
+        None, help="Province's previous-year GDP in CNY (earthquake 1% rule)."
+    ),
+    magnitude: float | None = typer.Option(None, help="Earthquake magnitude (震级)."),
+    population_density: str | None = typer.Option(
+        None, help="Epicentral area: dense (人口密集) | fairly_dense (人口较密集) | sparse."
+    ),
+    relocated: int | None = typer.Option(None, help="Emergency relocated (紧急转移安置)."),
+    needing_assistance: int | None = typer.Option(None, help="Needing emergency living assistance (需紧急生活救助)."),
+    collapsed_rooms: int | None = typer.Option(None, help="Rooms collapsed or severely damaged (倒塌和严重损坏, 间)."),
+    collapsed_households: int | None = typer.Option(
+        None, help="Households whose houses collapsed or were severely damaged (户)."
+    ),
+    drought_needing_assistance: int | None = typer.Option(
+        None, help="Drought: people needing government assistance (需政府救助人数)."
+    ),
+    agricultural_population: int | None = typer.Option(
+        None, help="Drought: the province's farming and herding population (农牧业人口)."
+    ),
+    rules_version: str | None = typer.Option(
+        None, help="Rule-set id (e.g. relief-2016) or year within the type's family; default: newest."
+    ),
+    division: str | None = typer.Option(None, help="Division code, to apply jurisdiction overrides."),
+    overrides: Path | None = typer.Option(None, help="YAML file of jurisdiction overrides (needs --division)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Grade an incident and find its response level by the official rules (every fired rule with its source)."""
+    from yingji.incidents.grading import Figures, grade_incident
+    from yingji.incidents.incident_types import RuleFamily, family_of, parse_incident_type
+    from yingji.incidents.rulesets import (
+        PopulationDensity,
+        apply_overrides,
+        default_rule_set,
+        load_overrides_file,
+        resolve_rule_set,
+    )
+
+    try:
+        kind = parse_incident_type(incident_type, parameter="--type")
+        if population_density is not None and population_density not in _DENSITIES:
+            raise InvalidInput(
+                f"--population-density must be one of {', '.join(_DENSITIES)} (got {population_density!r})"
+            )
+        figures = Figures(
+            deaths=deaths,
+            missing=missing,
+            serious_injuries=serious_injuries,
+            direct_loss_cny=direct_loss_cny,
+            provincial_gdp_cny=provincial_gdp_cny,
+            magnitude=magnitude,
+            population_density=None if population_density is None else PopulationDensity(population_density),
+            relocated=relocated,
+            needing_assistance=needing_assistance,
+            collapsed_rooms=collapsed_rooms,
+            collapsed_households=collapsed_households,
+            drought_needing_assistance=drought_needing_assistance,
+            agricultural_population=agricultural_population,
+        )
+        family = family_of(kind)
+        rule_set = None
+        if family is not RuleFamily.NONE:
+            rule_set = resolve_rule_set(family, rules_version) if rules_version else default_rule_set(family)
+            if overrides is not None:
+                if not division:
+                    raise InvalidInput("--overrides needs --division (the division code to apply them for)")
+                rule_set = apply_overrides(rule_set, load_overrides_file(overrides), division)
+        elif rules_version:
+            raise InvalidInput(f"--rules-version: incident type {kind.value!r} has no rule set")
+        result = grade_incident(kind, figures, rule_set=rule_set)
+    except InvalidInput as error:
+        raise _renamed(error) from None
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    typer.echo(f"grade: {result.grade or '-'}   response level: {result.response_level or '-'}")
+    for rule in result.basis:
+        source = f"{rule.document} {rule.clause}, {rule.status}"
+        typer.echo(f"  tier {rule.tier}: {rule.criterion} {rule.value:g} >= {rule.threshold:g}  [{source}]")
+    typer.echo(f"rules: {result.rules_version or '-'}")
+    for warning in result.warnings:
+        typer.echo(f"note: {warning}")
