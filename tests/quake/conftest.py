@@ -31,9 +31,7 @@ def read_table(name: str) -> list[dict[str, str]]:
 def check(actual: float, expected: float, tolerance: str, context: Any = "") -> None:
     """The one generic checker: |actual − expected| within the named tolerance."""
     limit = TOLERANCES[tolerance]
-    assert abs(actual - expected) <= limit, (
-        f"{context}: {actual} vs {expected} (tolerance {tolerance}={limit})"
-    )
+    assert abs(actual - expected) <= limit, f"{context}: {actual} vs {expected} (tolerance {tolerance}={limit})"
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+from affine import Affine
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from affine import Affine
 from shapely.geometry import box
 
 from yingji.errors import InvalidInput

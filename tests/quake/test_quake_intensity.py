@@ -19,9 +19,7 @@ from yingji.quake.intensity import (
 Table = Callable[[str], list[dict[str, str]]]
 
 
-def test_elliptical_axis_relations_match_the_hand_computed_table(
-    table: Table, checker: Callable[..., None]
-) -> None:
+def test_elliptical_axis_relations_match_the_hand_computed_table(table: Table, checker: Callable[..., None]) -> None:
     for row in table("quake_elliptical_axes.csv"):
         model = EllipticalAttenuation.for_region(row["region"])
         axis = "long" if row["axis"] == "long" else "short"

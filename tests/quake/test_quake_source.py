@@ -55,9 +55,7 @@ def _write_faults(path: Path, lines: list[list[list[float]]]) -> Path:
 
 def test_nearest_trace_gives_the_strike(tmp_path: Path) -> None:
     # A north-south trace 0.1° east of the epicentre, and an east-west one far away.
-    faults = _write_faults(
-        tmp_path / "f.geojson", [[[100.1, 29.0], [100.1, 31.0]], [[90.0, 35.0], [95.0, 35.0]]]
-    )
+    faults = _write_faults(tmp_path / "f.geojson", [[[100.1, 29.0], [100.1, 31.0]], [[90.0, 35.0], [95.0, 35.0]]])
     orientation = orient(Epicentre(100.0, 30.0, 10), traces=load_fault_traces(faults))
     assert orientation.basis == "fault_trace"
     assert orientation.trace_id == 0
