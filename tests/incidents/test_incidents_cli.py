@@ -84,3 +84,16 @@ def test_grade_with_overrides_file(
     args = ["--type", "flood", "--deaths", "2", "--division", "990101", "--overrides", str(path), "--json"]
     _, out, _ = _run(args, monkeypatch, capsys)
     assert json.loads(out)["response_level"] == 4
+
+
+def test_rules_lists_versions_and_defaults(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "argv", ["yingji", "incident", "rules", "--json"])
+    with pytest.raises(SystemExit):
+        cli.main()
+    listing = json.loads(capsys.readouterr().out)["rule_sets"]
+    defaults = {item["family"]: item["id"] for item in listing if item["default"]}
+    assert defaults == {
+        "production_safety": "accident-2007",
+        "earthquake": "earthquake-2012",
+        "natural_disaster_relief": "relief-2024",
+    }

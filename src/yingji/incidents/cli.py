@@ -119,3 +119,29 @@ def grade_command(
     typer.echo(f"rules: {result.rules_version or '-'}")
     for warning in result.warnings:
         typer.echo(f"note: {warning}")
+
+
+@app.command("rules")
+def rules_command(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """List the packaged grading rule sets (ids usable as --rules-version; the newest per family is the default)."""
+    from yingji.incidents.rulesets import available_rule_sets, default_rule_set
+
+    listing = [
+        {
+            "id": rs.id,
+            "family": rs.family.value,
+            "document": rs.document,
+            "in_force": rs.in_force.isoformat(),
+            "default": default_rule_set(rs.family).id == rs.id,
+            "incomplete": rs.incomplete,
+            "thresholds": len(rs.rules),
+        }
+        for rs in sorted(available_rule_sets().values(), key=lambda rs: (rs.family.value, rs.in_force))
+    ]
+    if as_json:
+        typer.echo(json.dumps({"rule_sets": listing}, ensure_ascii=False))
+        return
+    for item in listing:
+        flags = " (default)" if item["default"] else ""
+        flags += " (incomplete)" if item["incomplete"] else ""
+        typer.echo(f"{item['id']:<16} {item['family']:<24} {item['in_force']}  {item['document']}{flags}")
