@@ -223,3 +223,13 @@ def test_result_as_dict_has_the_checked_keys() -> None:
     assert {"grade", "response_level", "basis", "rules_version"} <= set(data)
     assert data["basis"][0]["source"]["clause"] == "第三条第一款第（三）项"
     assert data["basis"][0]["threshold"] == 3
+
+
+def test_population_density_accepts_its_plain_name() -> None:
+    figures = Figures(magnitude=6.0, population_density="dense")  # type: ignore[arg-type]
+    assert figures.population_density is PopulationDensity.DENSE
+
+
+def test_unknown_population_density_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="population_density"):
+        Figures(magnitude=6.0, population_density="crowded")  # type: ignore[arg-type]

@@ -71,6 +71,15 @@ class Figures:
     agricultural_population: int | None = None
 
     def __post_init__(self) -> None:
+        density: object = self.population_density
+        if density is not None and not isinstance(density, PopulationDensity):
+            try:  # accept the plain name ("dense") from API payloads and records
+                object.__setattr__(self, "population_density", PopulationDensity(str(density)))
+            except ValueError:
+                known = ", ".join(d.value for d in PopulationDensity)
+                raise InvalidInput(
+                    f"population_density must be one of {known} (got {density!r})", parameter="population_density"
+                ) from None
         for spec in fields(self):
             value = getattr(self, spec.name)
             if value is None or isinstance(value, PopulationDensity):
