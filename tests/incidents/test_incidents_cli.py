@@ -97,3 +97,25 @@ def test_rules_lists_versions_and_defaults(monkeypatch: pytest.MonkeyPatch, caps
         "earthquake": "earthquake-2012",
         "natural_disaster_relief": "relief-2024",
     }
+
+
+def test_deadlines_lists_overdue_reports(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["yingji", "incident", "deadlines", "--type", "coal_mine", "--occurred-at", "2026-07-01T09:00+08:00"]
+    argv += ["--now", "2026-07-01T10:30+08:00", "--made", "unit_report=2026-07-01T09:40+08:00", "--json"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit):
+        cli.main()
+    reports = {r["key"]: r["status"] for r in json.loads(capsys.readouterr().out)["reports"]}
+    assert reports["unit_report"] == "done"
+    assert reports["upward.county"] == "pending"
+
+
+def test_deadlines_refuse_times_without_offset(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["yingji", "incident", "deadlines", "--type", "flood", "--occurred-at", "2026-07-01T09:00"]
+    monkeypatch.setattr(sys, "argv", [*argv, "--now", "2026-07-01T10:30+08:00"])
+    with pytest.raises(SystemExit) as stopped:
+        cli.main()
+    assert stopped.value.code == 2
+    assert "--occurred-at" in capsys.readouterr().err

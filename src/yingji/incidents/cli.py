@@ -1,7 +1,8 @@
-"""``yingji incident …`` — commands that work without a database (grading)."""
+"""``yingji incident …`` — commands that work without a database (grading, rule sets, reporting deadlines)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import typer
 
 from yingji.errors import InvalidInput
 
-app = typer.Typer(help="Incidents (突发事件): grading and response levels.", no_args_is_help=True)
+app = typer.Typer(help="Incidents (突发事件): grading, response levels, reporting deadlines.", no_args_is_help=True)
 
 _DENSITIES = ("dense", "fairly_dense", "sparse")
 
@@ -145,3 +146,67 @@ def rules_command(as_json: bool = typer.Option(False, "--json", help="Print one 
         flags = " (default)" if item["default"] else ""
         flags += " (incomplete)" if item["incomplete"] else ""
         typer.echo(f"{item['id']:<16} {item['family']:<24} {item['in_force']}  {item['document']}{flags}")
+
+
+def _time(value: str | None, option: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{option}: {value!r} is not an ISO 8601 time") from None
+    if parsed.utcoffset() is None:
+        raise InvalidInput(f"{option}: {value!r} needs a UTC offset (e.g. +08:00 or Z)")
+    return parsed
+
+
+@app.command("deadlines")
+def deadlines_command(
+    incident_type: str = typer.Option(..., "--type", help="Incident type."),
+    occurred_at: str = typer.Option(..., help="When it occurred (ISO 8601 with offset)."),
+    now: str = typer.Option(..., help="The moment to judge at (ISO 8601 with offset)."),
+    grade: str | None = typer.Option(None, help="Grade, e.g. serious (accidents: how far up reports go)."),
+    deaths_and_missing: int | None = typer.Option(None, help="Dead and missing (natural disasters)."),
+    unit_informed_at: str | None = typer.Option(None, help="Accidents: when the unit head was told."),
+    response_started_at: str | None = typer.Option(None, help="When a response was activated."),
+    stabilised_at: str | None = typer.Option(None, help="When the disaster/rescue stabilised."),
+    made: list[str] = typer.Option([], help="A report made, KEY=TIME (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """The reports an incident owes under the reporting-time rules, and which are overdue at --now."""
+    from yingji.incidents.deadlines import ReportingFacts, due_reports
+    from yingji.incidents.grading import GRADES_HIGH_TO_LOW
+    from yingji.incidents.incident_types import parse_incident_type
+
+    kind = parse_incident_type(incident_type, parameter="--type")
+    if grade is not None and grade not in GRADES_HIGH_TO_LOW:
+        raise InvalidInput(f"--grade must be one of {', '.join(GRADES_HIGH_TO_LOW)} (got {grade!r})")
+    if deaths_and_missing is not None and deaths_and_missing < 0:
+        raise InvalidInput(f"--deaths-and-missing must not be negative (got {deaths_and_missing})")
+    reports_made: dict[str, dt.datetime] = {}
+    for item in made:
+        key, sep, when = item.partition("=")
+        parsed = _time(when, "--made") if sep else None
+        if parsed is None:
+            raise InvalidInput(f"--made: {item!r} must be KEY=TIME")
+        reports_made[key] = parsed
+    moment = _time(now, "--now")
+    occurred = _time(occurred_at, "--occurred-at")
+    assert moment is not None and occurred is not None
+    facts = ReportingFacts(
+        incident_type=kind,
+        occurred_at=occurred,
+        grade=grade,
+        deaths_and_missing=deaths_and_missing,
+        unit_informed_at=_time(unit_informed_at, "--unit-informed-at"),
+        response_started_at=_time(response_started_at, "--response-started-at"),
+        stabilised_at=_time(stabilised_at, "--stabilised-at"),
+        reports_made=reports_made,
+    )
+    reports = due_reports(facts, now=moment)
+    if as_json:
+        typer.echo(json.dumps({"reports": [r.as_dict(moment) for r in reports]}, ensure_ascii=False))
+        return
+    for report in reports:
+        status = report.status(moment).value
+        typer.echo(f"{report.due_at.isoformat()}  {status:<13} {report.key}  ({report.reporter} → {report.recipient})")
