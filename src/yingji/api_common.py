@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
@@ -79,3 +79,6 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/api/v1/tips"),
     }
 )
+
+# Row identifiers in paths: positive and within a 32-bit integer on every backend.
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]

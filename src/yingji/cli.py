@@ -11,6 +11,7 @@ import importlib.util
 import sys
 
 import typer
+from pydantic import ValidationError
 
 from yingji.cli_common import settings_from
 from yingji.errors import DomainError
@@ -71,4 +72,9 @@ def main() -> None:
         app()
     except DomainError as exc:
         typer.secho(f"error: {exc.detail}", err=True, fg=typer.colors.RED)
+        sys.exit(2)
+    except ValidationError as exc:  # settings: name the variable and what is wrong, no traceback
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "settings"
+            typer.secho(f"error: {where}: {err['msg']}", err=True, fg=typer.colors.RED)
         sys.exit(2)

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from yingji.api_common import Page, PageDep, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
 from yingji.auth import audit, service
 from yingji.auth.schemas import (
     AuditRead,
@@ -75,12 +75,12 @@ def create_user(body: UserCreate, session: SessionDep, scope: ScopeDep) -> UserR
 
 
 @router.get("/users/{user_id}", response_model=UserRead, operation_id="users_get")
-def get_user(user_id: int, session: SessionDep, scope: ScopeDep) -> UserRead:
+def get_user(user_id: IdPath, session: SessionDep, scope: ScopeDep) -> UserRead:
     return UserRead.model_validate(service.get_user(session=session, scope=scope, user_id=user_id))
 
 
 @router.post("/users/{user_id}/disable", response_model=UserRead, operation_id="users_disable")
-def disable_user(user_id: int, session: SessionDep, scope: ScopeDep) -> UserRead:
+def disable_user(user_id: IdPath, session: SessionDep, scope: ScopeDep) -> UserRead:
     user = service.get_user(session=session, scope=scope, user_id=user_id)
     return UserRead.model_validate(service.set_disabled(session=session, scope=scope, username=user.username))
 
@@ -100,7 +100,7 @@ def create_token(body: MachineTokenCreate, session: SessionDep, scope: ScopeDep)
 
 
 @router.delete("/tokens/{token_id}", response_model=MachineTokenRead, operation_id="tokens_revoke")
-def revoke_token(token_id: int, session: SessionDep, scope: ScopeDep) -> MachineTokenRead:
+def revoke_token(token_id: IdPath, session: SessionDep, scope: ScopeDep) -> MachineTokenRead:
     return MachineTokenRead.model_validate(
         service.revoke_machine_token(session=session, scope=scope, token_id=token_id)
     )

@@ -126,4 +126,5 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
     op.drop_table("api_tokens")
     op.drop_table("users")
+    op.execute("UPDATE divisions SET parent_code = NULL")  # self-references would block the drop on SQLite
     op.drop_table("divisions")

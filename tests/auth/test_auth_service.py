@@ -1,0 +1,122 @@
+import uuid
+
+import pytest
+from sqlalchemy.orm import Session
+
+from yingji.auth import service
+from yingji.auth.ratelimit import LoginLimiter
+from yingji.auth.scope import system_scope
+from yingji.auth.security import check_password_policy
+from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+
+SYSTEM = system_scope("test")
+GOOD = "Correct-horse-9!"
+
+
+@pytest.mark.parametrize("password", ["Short-1!", "longpasswordonly", "NoSymbols12345", "!!!!!!!!!!!!1"])
+def test_weak_passwords_are_refused(password: str) -> None:
+    with pytest.raises(InvalidInput):
+        check_password_policy(password)
+
+
+@pytest.mark.parametrize("password", ["Correct-horse-9!", "定日县-password-1", "a1!a1!a1!a1!"])
+def test_any_mixed_password_of_twelve_or_more_is_accepted(password: str) -> None:
+    check_password_policy(password)
+
+
+def test_created_user_can_log_in_and_wrong_password_cannot(session: Session) -> None:
+    service.create_user(
+        session=session, scope=SYSTEM, username="u1", password=GOOD, role="analyst", division_code="540223"
+    )
+    assert service.authenticate(session=session, username="u1", password=GOOD).division_code == "540223000000"
+    with pytest.raises(Unauthorized):
+        service.authenticate(session=session, username="u1", password=GOOD + "x")
+    with pytest.raises(Unauthorized):
+        service.authenticate(session=session, username="nobody", password=GOOD)
+
+
+def test_duplicate_username_conflicts(session: Session) -> None:
+    service.create_user(
+        session=session, scope=SYSTEM, username="u2", password=GOOD, role="analyst", division_code="540223"
+    )
+    with pytest.raises(Conflict):
+        service.create_user(
+            session=session, scope=SYSTEM, username="u2", password=GOOD, role="analyst", division_code="540223"
+        )
+
+
+def test_unknown_role_is_invalid(session: Session) -> None:
+    with pytest.raises(InvalidInput, match="unknown role"):
+        service.create_user(
+            session=session, scope=SYSTEM, username="u3", password=GOOD, role="king", division_code="540223"
+        )
+
+
+def test_disabled_user_cannot_log_in_and_tokens_are_revoked(session: Session) -> None:
+    service.create_user(
+        session=session, scope=SYSTEM, username="u4", password=GOOD, role="analyst", division_code="540223"
+    )
+    _, token = service.issue_machine_token(session=session, scope=SYSTEM, username="u4", name="sensor gw")
+    assert service.user_for_machine_token(session=session, token=token).username == "u4"
+    service.set_disabled(session=session, scope=SYSTEM, username="u4")
+    with pytest.raises(Unauthorized):
+        service.authenticate(session=session, username="u4", password=GOOD)
+    with pytest.raises(Unauthorized):
+        service.user_for_machine_token(session=session, token=token)
+
+
+def test_scope_covers_subtree_and_reads_ancestors(session: Session) -> None:
+    user = service.get_by_username(session=session, username="dingri_duty")
+    assert user is not None
+    scope = service.scope_for(session=session, user=user)
+    assert scope.covers("540223001002") and not scope.covers("540225000000")
+    assert scope.can_read("540200000000") and scope.can_read("000000000000")
+    assert not scope.can_read("540225000000")
+    with pytest.raises(Forbidden):
+        scope.require_write("540200000000")
+    with pytest.raises(NotFound):
+        scope.require_write("540225000000")
+
+
+def test_county_manager_cannot_create_users_elsewhere(session: Session) -> None:
+    service.create_user(
+        session=session, scope=SYSTEM, username="county_admin", password=GOOD, role="admin", division_code="540223"
+    )
+    admin = service.get_by_username(session=session, username="county_admin")
+    assert admin is not None
+    scope = service.scope_for(session=session, user=admin)
+    with pytest.raises(NotFound):
+        service.create_user(
+            session=session, scope=scope, username="x", password=GOOD, role="analyst", division_code="540225"
+        )
+    with pytest.raises(Forbidden):
+        service.create_user(
+            session=session, scope=scope, username="x", password=GOOD, role="analyst", division_code="540200"
+        )
+
+
+def test_login_limit_is_shared_by_limiters_on_one_redis() -> None:
+    """Two server processes = two limiters on one Redis: the count is shared."""
+    pytest.importorskip("redis")
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    namespace = f"test-{uuid.uuid4().hex}"
+    first = LoginLimiter("redis://127.0.0.1:6379/0", per_minute=3, namespace=namespace)
+    second = LoginLimiter("redis://127.0.0.1:6379/0", per_minute=3, namespace=namespace)
+    first.hit("alice", "10.0.0.1")
+    second.hit("alice", "10.0.0.2")
+    first.hit("alice", "10.0.0.3")
+    with pytest.raises(TooManyRequests):
+        second.hit("alice", "10.0.0.4")
+
+
+def test_login_limit_without_redis_still_limits() -> None:
+    limiter = LoginLimiter(None, per_minute=2)
+    limiter.hit("bob", "c")
+    limiter.hit("bob", "c")
+    with pytest.raises(TooManyRequests):
+        limiter.hit("bob", "c")
