@@ -4,7 +4,6 @@ fault trace, else none — circular isoseismals, and the result says so)."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -148,22 +147,28 @@ def load_fault_traces(path: str | Path) -> FaultTraces:
         features = data["features"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(f"faults file {path} is not a readable GeoJSON FeatureCollection: {exc}") from None
-    coords: list[tuple[float, float, float, float]] = []
-    owner: list[int] = []
+    starts: list[NDArray[np.float64]] = []
+    ends: list[NDArray[np.float64]] = []
+    owner: list[NDArray[np.int64]] = []
     ids: list[Any] = []
-    for index, feature in enumerate(features):
-        props = feature.get("properties") or {}
-        ids.append(props.get("trace", feature.get("id", index)))
-        for line in _lines_of(feature.get("geometry") or {}):
-            for (x1, y1, *_), (x2, y2, *_) in itertools.pairwise(line):
-                coords.append((x1, y1, x2, y2))
-                owner.append(len(ids) - 1)
-    if not coords:
+    try:
+        for index, feature in enumerate(features):
+            props = feature.get("properties") or {}
+            ids.append(props.get("trace", feature.get("id", index)))
+            for line in _lines_of(feature.get("geometry") or {}):
+                points = np.asarray([point[:2] for point in line], dtype=np.float64)
+                if len(points) < 2:
+                    continue
+                starts.append(points[:-1])
+                ends.append(points[1:])
+                owner.append(np.full(len(points) - 1, len(ids) - 1, dtype=np.int64))
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise InvalidInput(f"faults file {path} has a malformed feature: {exc}") from None
+    if not starts:
         raise InvalidInput(f"faults file {path} holds no line strings")
-    arr = np.asarray(coords, dtype=np.float64)
-    return FaultTraces(
-        arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], tuple(ids), np.asarray(owner, dtype=np.int64)
-    )
+    first = np.concatenate(starts)
+    last = np.concatenate(ends)
+    return FaultTraces(first[:, 0], first[:, 1], last[:, 0], last[:, 1], tuple(ids), np.concatenate(owner))
 
 
 def nearest_trace(lon: float, lat: float, traces: FaultTraces) -> tuple[float, float, int]:

@@ -1,0 +1,141 @@
+"""``yingji quake``: earthquake rapid assessment from the command line (works with no database).
+
+Heavy libraries are imported inside the commands so ``yingji --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from yingji.errors import InvalidInput
+
+app = typer.Typer(help="Earthquake rapid assessment (地震灾害快速评估): intensity, exposure, losses, aftershocks.")
+
+
+def _parse_time(value: str | None, name: str, default: datetime) -> datetime:
+    if value is None:
+        return default
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{name} {value!r} is not an ISO 8601 time (e.g. 2025-01-07T01:05:16Z)") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _population_raster(option: Path | None) -> Path:
+    if option is not None:
+        return option
+    configured = os.environ.get("YINGJI_POPULATION_RASTER")
+    if configured:
+        return Path(configured)
+    raise InvalidInput("population: no raster given — pass --population FILE.tif or set YINGJI_POPULATION_RASTER")
+
+
+def _print(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def assess(
+    lon: float = typer.Option(..., help="Epicentre longitude (degrees east)."),
+    lat: float = typer.Option(..., help="Epicentre latitude (degrees north)."),
+    depth: float = typer.Option(..., help="Focal depth (km)."),
+    magnitude: float = typer.Option(..., help="Magnitude."),
+    magnitude_type: str = typer.Option(..., "--magnitude-type", help="Ms or Mw."),
+    strike: float | None = typer.Option(None, help="Fault strike (degrees) for the long axis of the ellipses."),
+    faults: Path | None = typer.Option(None, help="GeoJSON of fault traces: the nearest one gives the strike."),
+    population: Path | None = typer.Option(
+        None, help="GeoTIFF of people per cell (WGS 84); default $YINGJI_POPULATION_RASTER."
+    ),
+    origin_time: str | None = typer.Option(None, "--origin-time", help="Origin time, ISO 8601 (default now)."),
+    at: str | None = typer.Option(None, help="Assessment time for the aftershock forecast, ISO 8601 (default now)."),
+    region: str | None = typer.Option(None, help="Attenuation region (default: chosen from the epicentre)."),
+    step: float = typer.Option(0.01, help="Grid step (degrees)."),
+    loss_intensity: str = typer.Option(
+        "mmi", "--loss-intensity", help="Scale fed to PAGER: mmi (Allen 2012, default) or chinese."
+    ),
+    country: str = typer.Option("CN", help="Country of the PAGER loss models."),
+    aftershock_set: str | None = typer.Option(None, "--aftershock-set", help="Generic Reasenberg–Jones set."),
+    temperature: float | None = typer.Option(None, help="Mean air temperature (°C) for the relief needs."),
+    geohazards: Path | None = typer.Option(None, help="Inventory of geohazard sites (CSV or GeoJSON)."),
+    no_db: bool = typer.Option(False, "--no-db", help="Do not record the assessment (the only mode for now)."),
+    geojson: Path | None = typer.Option(None, help="Write the intensity zones to this GeoJSON file."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Assess an earthquake: zones, people, deaths, losses, displaced, needs, aftershocks, response level."""
+    started = time.perf_counter()
+    from yingji.quake.assess import EarthquakeInput
+    from yingji.quake.assess import assess as run_assessment
+    from yingji.quake.geohazards import read_inventory
+
+    if magnitude_type not in ("Ms", "Mw"):
+        raise InvalidInput(f"magnitude-type {magnitude_type!r} must be Ms or Mw")
+    if loss_intensity not in ("mmi", "chinese"):
+        raise InvalidInput(f"loss-intensity {loss_intensity!r} must be mmi or chinese")
+    now = datetime.now(UTC)
+    origin = _parse_time(origin_time, "origin-time", now)
+    assessed_at = _parse_time(at, "at", now if origin <= now else origin)
+    inp = EarthquakeInput(
+        lon=lon,
+        lat=lat,
+        depth_km=depth,
+        magnitude=magnitude,
+        magnitude_type=magnitude_type,  # type: ignore[arg-type]
+        origin_time=origin,
+        at=assessed_at,
+        strike_deg=strike,
+        faults=faults,
+        population_raster=_population_raster(population),
+        region=region,
+        step_deg=step,
+        loss_intensity=loss_intensity,  # type: ignore[arg-type]
+        country=country,
+        aftershock_set=aftershock_set,
+        temperature_c=temperature,
+        geohazard_sites=read_inventory(geohazards) if geohazards else (),
+    )
+    result = run_assessment(inp)
+    data = result.to_dict()
+    if geojson is not None:
+        geojson.write_text(json.dumps(result.zones_geojson(), ensure_ascii=False), encoding="utf-8")
+        data["geojson"] = str(geojson)
+    data["recorded"] = False
+    data["elapsed_s"] = round(time.perf_counter() - started, 4)
+    _print(data, as_json)
+
+
+@app.command()
+def losses(
+    exposure: str = typer.Option(..., help='People per intensity as JSON, e.g. \'{"6": 61485, "7": 27679}\'.'),
+    country: str = typer.Option("CN", help="Country of the PAGER models (ISO 3166-1 alpha-2)."),
+    year: int | None = typer.Option(None, help="Event year (GDP per capita of that year)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """PAGER empirical deaths and economic loss, with range probabilities and alerts, for an exposure."""
+    from yingji.quake import losses as pager
+
+    try:
+        raw = json.loads(exposure)
+        table = {int(k): float(v) for k, v in raw.items()}
+    except (ValueError, AttributeError, TypeError):
+        raise InvalidInput('exposure must be a JSON object of intensity → people, e.g. {"7": 1000}') from None
+    fatalities = pager.fatality_estimate(table, country)
+    economic = pager.economic_estimate(table, country, year)
+    _print(
+        {
+            "fatalities": fatalities,
+            "economic_loss_usd": economic,
+            "alert": pager.summary_alert(fatalities["alert"], economic["alert"]),
+        },
+        as_json,
+    )
