@@ -1,0 +1,609 @@
+"""Dispatch planning (调拨方案) of relief supplies, rescue teams and displaced people — a pure module.
+
+**Objective (social cost).** After Holguín-Veras et al. (2013, J. Oper. Mgmt 31(5):262-280,
+doi:10.1016/j.jom.2013.06.002): social cost = logistics cost + deprivation cost, the deprivation cost
+being a convex, increasing function of how long people go without the item. Here a unit delivered
+over a route of ``t`` hours costs ``t + D(t)`` (transport time plus deprivation while it travels) and
+a unit never delivered costs ``H + D(H)`` with ``H`` the planning horizon, where
+``D(t) = scale·(exp(rate·t) − 1)`` (the exponential shape of Holguín-Veras et al. 2016; parameters in
+``standards/relief_norms.yaml``).
+
+**How the convex penalty is linearised.** Deprivation is convex in *time*, not in quantity: once a
+unit's route is chosen its deprivation time is fixed (its route's hours, or ``H`` when unmet). So
+``D`` is evaluated once per candidate route and per unmet slot, and enters the model as a constant
+unit cost on that arc — the objective is exactly linear in the quantities, no piecewise
+approximation is needed, and the convexity shows in the costs: a route twice as long costs more than
+twice as much, so the optimiser spreads stock to serve the far places first-hand rather than leaving
+them to the slow routes. Routes longer than ``H`` cost more than leaving the need unmet and are never
+used.
+
+**Solvers.** Independent items: one min-cost flow per item (OR-Tools ``SimpleMinCostFlow``; integer
+flows, so countable items move in whole units; costs are scaled to integers of 1/``COST_SCALE``
+hour-equivalents). A shortage source that can feed every place at the unmet cost and a surplus sink
+that absorbs stock keep every instance feasible, so infeasible demand comes back as unmet need.
+Vehicles with capacities tie the items together: :func:`plan_with_vehicles` solves a MILP with HiGHS.
+:func:`plan_greedy` is the nearest-depot baseline.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from yingji.errors import InvalidInput
+from yingji.relief.travel import BoolArray, CandidateArcs, FloatArray, IntArray, relief_norms
+
+SolverStatus = Literal["optimal", "feasible", "infeasible"]
+COST_SCALE = 10_000  # integer cost units per hour-equivalent in the min-cost flow
+
+
+def _norm(key: str) -> float:
+    return float(relief_norms()["deprivation_cost"][key]["value"])
+
+
+@dataclass(frozen=True)
+class DeprivationCost:
+    """Per-unit social cost of a delivery time: ``t + D(t)``, ``D(t) = scale·(exp(rate·t) − 1)``."""
+
+    scale: float = field(default_factory=lambda: _norm("scale"))
+    rate_per_hour: float = field(default_factory=lambda: _norm("rate_per_hour"))
+    horizon_hours: float = field(default_factory=lambda: _norm("horizon_hours"))
+
+    def __post_init__(self) -> None:
+        for name in ("scale", "rate_per_hour", "horizon_hours"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise InvalidInput(f"deprivation cost: {name} must be a non-negative number, got {value}")
+        if self.horizon_hours <= 0:
+            raise InvalidInput("deprivation cost: horizon_hours must be positive")
+
+    def deprivation(self, hours: Any) -> FloatArray:
+        t = np.asarray(hours, dtype=np.float64)
+        return np.asarray(self.scale * np.expm1(self.rate_per_hour * t), dtype=np.float64)
+
+    def unit_cost(self, hours: Any) -> FloatArray:
+        """Cost of one unit delivered after ``hours``."""
+        t = np.asarray(hours, dtype=np.float64)
+        return np.asarray(t + self.deprivation(t), dtype=np.float64)
+
+    @property
+    def unmet_unit_cost(self) -> float:
+        """Cost of one unit never delivered: as if it arrived at the horizon."""
+        return float(self.unit_cost(self.horizon_hours))
+
+
+@dataclass(frozen=True)
+class ReliefProblem:
+    """Stock per depot and item, need per place and item, and the routes (``arcs``) between them."""
+
+    depot_ids: tuple[str, ...]
+    place_ids: tuple[str, ...]
+    items: tuple[str, ...]
+    stock: IntArray  # (depots, items), whole units
+    need: IntArray  # (places, items), whole units
+    arcs: CandidateArcs
+
+    def __post_init__(self) -> None:
+        nd, np_, ni = len(self.depot_ids), len(self.place_ids), len(self.items)
+        if self.stock.shape != (nd, ni) or self.need.shape != (np_, ni):
+            raise InvalidInput("stock must be depots × items and need places × items")
+        if (self.stock < 0).any() or (self.need < 0).any():
+            raise InvalidInput("stock and need must be non-negative")
+        if len(self.arcs) and (self.arcs.depot.max() >= nd or self.arcs.place.max() >= np_):
+            raise InvalidInput("a route names a depot or place outside the problem")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A dispatch plan in array form (convert with :meth:`to_dict`).
+
+    Shipments: route index into ``problem.arcs``, item index, quantity. Unmet: place, item, quantity.
+    """
+
+    problem: ReliefProblem
+    ship_arc: IntArray
+    ship_item: IntArray
+    ship_quantity: IntArray
+    unmet_place: IntArray
+    unmet_item: IntArray
+    unmet_quantity: IntArray
+    objective: float
+    status: SolverStatus
+    method: str
+    gap: float | None = None
+    solve_seconds: float = 0.0
+
+    @property
+    def total_unmet(self) -> int:
+        return int(self.unmet_quantity.sum())
+
+    def shipped(self) -> IntArray:
+        """Shipped quantity per (depot, item)."""
+        out = np.zeros_like(self.problem.stock)
+        np.add.at(out, (self.problem.arcs.depot[self.ship_arc], self.ship_item), self.ship_quantity)
+        return out
+
+    def received(self) -> IntArray:
+        """Delivered quantity per (place, item)."""
+        out = np.zeros_like(self.problem.need)
+        np.add.at(out, (self.problem.arcs.place[self.ship_arc], self.ship_item), self.ship_quantity)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        p, arcs = self.problem, self.problem.arcs
+        shipments = [
+            {
+                "from": p.depot_ids[int(arcs.depot[a])],
+                "to": p.place_ids[int(arcs.place[a])],
+                "item": p.items[int(i)],
+                "quantity": int(q),
+                "hours": round(float(arcs.hours[a]), 3),
+                "mode": "air" if bool(arcs.by_air[a]) else "road",
+            }
+            for a, i, q in zip(self.ship_arc, self.ship_item, self.ship_quantity, strict=True)
+        ]
+        unmet = [
+            {"to": p.place_ids[int(pl)], "item": p.items[int(i)], "quantity": int(q)}
+            for pl, i, q in zip(self.unmet_place, self.unmet_item, self.unmet_quantity, strict=True)
+        ]
+        out: dict[str, Any] = {
+            "shipments": shipments,
+            "unmet": unmet,
+            "objective": round(self.objective, 6),
+            "solver_status": self.status,
+            "method": self.method,
+        }
+        if self.gap is not None:
+            out["gap"] = self.gap
+        return out
+
+
+def social_cost(problem: ReliefProblem, plan_flows: tuple[IntArray, IntArray], cost: DeprivationCost) -> float:
+    """Objective of shipments (route index, quantity) with the unmet rest charged at the horizon."""
+    arc, qty = plan_flows
+    delivered = float((qty * cost.unit_cost(problem.arcs.hours[arc])).sum())
+    unmet = int(problem.need.sum()) - int(qty.sum())
+    return delivered + unmet * cost.unmet_unit_cost
+
+
+def _finish(
+    problem: ReliefProblem,
+    arcs_used: list[IntArray],
+    items_used: list[IntArray],
+    qty_used: list[IntArray],
+    cost: DeprivationCost,
+    status: SolverStatus,
+    method: str,
+    started: float,
+    gap: float | None = None,
+) -> Plan:
+    arc = np.concatenate(arcs_used) if arcs_used else np.zeros(0, np.int64)
+    item = np.concatenate(items_used) if items_used else np.zeros(0, np.int64)
+    qty = np.concatenate(qty_used) if qty_used else np.zeros(0, np.int64)
+    received = np.zeros_like(problem.need)
+    np.add.at(received, (problem.arcs.place[arc], item), qty)
+    short = problem.need - received
+    up, ui = np.nonzero(short > 0)
+    return Plan(
+        problem, arc.astype(np.int64), item.astype(np.int64), qty.astype(np.int64),
+        up.astype(np.int64), ui.astype(np.int64), short[up, ui].astype(np.int64),
+        social_cost(problem, (arc, qty), cost), status, method, gap, time.perf_counter() - started,
+    )  # fmt: skip
+
+
+# --- min-cost flow -------------------------------------------------------------------------------
+
+
+def transport_flow(
+    supply: IntArray,
+    demand: IntArray,
+    tail: IntArray,
+    head: IntArray,
+    unit_cost: IntArray,
+    shortage_cost: int,
+) -> tuple[IntArray, bool]:
+    """Single-commodity transport by min-cost flow: flows on arcs ``tail[a] (supplier) → head[a]
+    (receiver)``; each receiver's shortfall costs ``shortage_cost`` per unit; unused supply is free.
+
+    Returns the flow per arc and whether OR-Tools proved optimality.
+    """
+    from ortools.graph.python import min_cost_flow
+
+    ns, nr = supply.size, demand.size
+    if tail.size == 0:
+        return np.zeros(0, np.int64), True
+    shortage, surplus = ns + nr, ns + nr + 1
+    caps = np.minimum(supply[tail], demand[head])
+    # The shortage source holds every receiver's demand: what it does not send to a receiver (at the
+    # shortage cost) it passes to the surplus sink for free, which also takes all unused supply.
+    tails = np.concatenate([tail, np.full(nr, shortage), np.arange(ns), [shortage]]).astype(np.int64)
+    heads = np.concatenate([ns + head, ns + np.arange(nr), np.full(ns, surplus), [surplus]]).astype(np.int64)
+    capacity = np.concatenate([caps, demand, supply, [demand.sum()]]).astype(np.int64)
+    costs = np.concatenate([unit_cost, np.full(nr, shortage_cost), np.zeros(ns + 1)]).astype(np.int64)
+    supplies = np.concatenate([supply, -demand, [demand.sum(), -supply.sum()]]).astype(np.int64)
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, capacity, costs)
+    smcf.set_nodes_supplies(np.arange(ns + nr + 2, dtype=np.int64), supplies)
+    status = smcf.solve()
+    if status != smcf.OPTIMAL:
+        return np.zeros(tail.size, np.int64), False
+    flows = np.asarray(smcf.flows(np.arange(tail.size, dtype=np.int64)), dtype=np.int64)
+    return flows, True
+
+
+def _int_costs(cost: DeprivationCost, hours: FloatArray) -> tuple[IntArray, int]:
+    arc = np.rint(cost.unit_cost(hours) * COST_SCALE).astype(np.int64)
+    return arc, round(cost.unmet_unit_cost * COST_SCALE)
+
+
+def plan_min_cost_flow(problem: ReliefProblem, cost: DeprivationCost | None = None) -> Plan:
+    """Optimal plan for independent items: one min-cost flow per item."""
+    started = time.perf_counter()
+    cost = cost or DeprivationCost()
+    arcs = problem.arcs
+    arc_cost, unmet_cost = _int_costs(cost, arcs.hours)
+    used_a: list[IntArray] = []
+    used_i: list[IntArray] = []
+    used_q: list[IntArray] = []
+    all_optimal = True
+    for i in range(len(problem.items)):
+        stock, need = problem.stock[:, i], problem.need[:, i]
+        live = np.flatnonzero((stock[arcs.depot] > 0) & (need[arcs.place] > 0) & (arc_cost < unmet_cost))
+        flows, optimal = transport_flow(stock, need, arcs.depot[live], arcs.place[live], arc_cost[live], unmet_cost)
+        all_optimal &= optimal
+        moved = flows > 0
+        used_a.append(live[moved])
+        used_i.append(np.full(int(moved.sum()), i, np.int64))
+        used_q.append(flows[moved])
+    status: SolverStatus = "optimal" if all_optimal else "infeasible"
+    return _finish(problem, used_a, used_i, used_q, cost, status, "min_cost_flow", started)
+
+
+def plan_greedy(problem: ReliefProblem, cost: DeprivationCost | None = None) -> Plan:
+    """Baseline: places in input order, each filled from its nearest depots that still have stock."""
+    started = time.perf_counter()
+    cost = cost or DeprivationCost()
+    arcs = problem.arcs
+    offsets = arcs.offsets(len(problem.place_ids)).tolist()
+    arc_depot = arcs.depot.tolist()
+    useful = (cost.unit_cost(arcs.hours) < cost.unmet_unit_cost).tolist()
+    used_a: list[int] = []
+    used_i: list[int] = []
+    used_q: list[int] = []
+    for i in range(len(problem.items)):
+        left = problem.stock[:, i].tolist()
+        for p, want in enumerate(problem.need[:, i].tolist()):
+            for a in range(offsets[p], offsets[p + 1]):
+                if want == 0:
+                    break
+                d = arc_depot[a]
+                take = min(want, left[d])
+                if take > 0 and useful[a]:
+                    left[d] -= take
+                    want -= take
+                    used_a.append(a)
+                    used_i.append(i)
+                    used_q.append(take)
+    return _finish(
+        problem, [np.array(used_a, np.int64)], [np.array(used_i, np.int64)], [np.array(used_q, np.int64)],
+        cost, "feasible", "greedy_nearest_depot", started,
+    )  # fmt: skip
+
+
+# --- vehicles: MILP ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """Trucks at each depot: count and capacity (kg and optionally m³) per truck.
+
+    A truck's trips from its depot, out and back, must fit in ``hours_available`` (default: the
+    deprivation horizon); each trip to a place costs ``truck_hour_cost`` per driven hour.
+    """
+
+    trucks: IntArray  # per depot
+    capacity_kg: FloatArray  # per depot (per truck)
+    capacity_m3: FloatArray | None = None
+    hours_available: float | None = None
+    truck_hour_cost: float = 0.0
+
+
+@dataclass(frozen=True)
+class ItemLoad:
+    """Per item: weight (kg) and volume (m³) of one unit, and whether it is countable (whole units)."""
+
+    weight_kg: FloatArray
+    volume_m3: FloatArray | None = None
+    countable: BoolArray | None = None
+
+
+def plan_with_vehicles(
+    problem: ReliefProblem,
+    fleet: Fleet,
+    load: ItemLoad,
+    cost: DeprivationCost | None = None,
+    *,
+    mip_gap: float = 0.01,
+    time_limit_s: float = 60.0,
+    threads: int | None = None,
+) -> Plan:
+    """Plan where truck capacity ties the items together: a MILP solved by HiGHS.
+
+    Variables: quantity ``x[a, i]`` per route and item (integer for countable items), unmet
+    ``u[p, i]``, truck trips ``y[a]`` per road route (integer). Constraints: stock per depot and item;
+    delivered + unmet = need; load per route ≤ trips × truck capacity (kg, and m³ when given);
+    trips × 2 × route hours ≤ trucks × hours available, per depot, and no route gets more trips than
+    its depot's trucks can drive out and back within the hours available. Air routes carry no truck
+    load (helicopter payload is not modelled).
+    Status ``optimal`` when HiGHS closes the gap to 1e-4, ``feasible`` when it stops with a plan at
+    the requested ``mip_gap`` or the time limit (the gap is reported), ``infeasible`` otherwise.
+    """
+    import highspy
+    from scipy.sparse import coo_matrix
+
+    started = time.perf_counter()
+    cost = cost or DeprivationCost()
+    arcs = problem.arcs
+    nd, np_, ni = len(problem.depot_ids), len(problem.place_ids), len(problem.items)
+    unit = cost.unit_cost(arcs.hours)
+    unmet_cost = cost.unmet_unit_cost
+    horizon = fleet.hours_available if fleet.hours_available is not None else cost.horizon_hours
+    countable = load.countable if load.countable is not None else np.ones(ni, bool)
+
+    # x columns: (arc, item) pairs that can carry something useful
+    xa, xi = np.nonzero((problem.stock[arcs.depot] > 0) & (problem.need[arcs.place] > 0) & (unit < unmet_cost)[:, None])
+    nx = xa.size
+    ua, ui = np.nonzero(problem.need > 0)
+    nu = ua.size
+    road = np.flatnonzero(~arcs.by_air)
+    road = road[np.isin(road, xa)]
+    y_of_arc = np.full(len(arcs), -1, np.int64)
+    y_of_arc[road] = np.arange(road.size)
+    ny = road.size
+    n_col = nx + nu + ny
+
+    col_cost = np.concatenate([unit[xa], np.full(nu, unmet_cost), fleet.truck_hour_cost * 2 * arcs.hours[road]])
+    col_lower = np.zeros(n_col)
+    x_upper = np.minimum(problem.stock[arcs.depot[xa], xi], problem.need[arcs.place[xa], xi])
+    trips_cap = np.floor(horizon / np.maximum(2 * arcs.hours[road], 1e-9))
+    trips_cap = np.minimum(trips_cap * fleet.trucks[arcs.depot[road]], 1e9)
+    col_upper = np.concatenate([x_upper, problem.need[ua, ui], trips_cap]).astype(np.float64)
+    integrality = np.concatenate([countable[xi], np.zeros(nu, bool), np.ones(ny, bool)])
+
+    rows: list[IntArray] = []
+    cols: list[IntArray] = []
+    vals: list[FloatArray] = []
+    lo: list[FloatArray] = []
+    hi: list[FloatArray] = []
+    r0 = 0
+    # stock rows (d, i)
+    stock_row = arcs.depot[xa] * ni + xi
+    rows.append(r0 + stock_row)
+    cols.append(np.arange(nx))
+    vals.append(np.ones(nx))
+    lo.append(np.full(nd * ni, -np.inf))
+    hi.append(problem.stock.ravel().astype(np.float64))
+    r0 += nd * ni
+    # demand rows (p, i): x + u = need
+    rows += [r0 + arcs.place[xa] * ni + xi, r0 + ua * ni + ui]
+    cols += [np.arange(nx), nx + np.arange(nu)]
+    vals += [np.ones(nx), np.ones(nu)]
+    lo.append(problem.need.ravel().astype(np.float64))
+    hi.append(problem.need.ravel().astype(np.float64))
+    r0 += np_ * ni
+    # load rows per road route: Σ w_i x − cap y ≤ 0 (kg, then m³)
+    on_road = y_of_arc[xa] >= 0
+    capacities: list[tuple[FloatArray, FloatArray]] = [(load.weight_kg, fleet.capacity_kg)]
+    if load.volume_m3 is not None and fleet.capacity_m3 is not None:
+        capacities.append((load.volume_m3, fleet.capacity_m3))
+    for per_unit, per_truck in capacities:
+        rows += [r0 + y_of_arc[xa[on_road]], r0 + np.arange(ny)]
+        cols += [np.flatnonzero(on_road), nx + nu + np.arange(ny)]
+        vals += [per_unit[xi[on_road]].astype(np.float64), -per_truck[arcs.depot[road]].astype(np.float64)]
+        lo.append(np.full(ny, -np.inf))
+        hi.append(np.zeros(ny))
+        r0 += ny
+    # Linking rows x[a, i] ≤ ub[a, i] · y[a]: implied by the load rows for integer y, but they make
+    # the LP relaxation much tighter (a route carrying anything needs a whole truck).
+    n_link = int(on_road.sum())
+    rows += [r0 + np.arange(n_link), r0 + np.arange(n_link)]
+    cols += [np.flatnonzero(on_road), nx + nu + y_of_arc[xa[on_road]]]
+    vals += [np.ones(n_link), -x_upper[on_road].astype(np.float64)]
+    lo.append(np.full(n_link, -np.inf))
+    hi.append(np.zeros(n_link))
+    r0 += n_link
+    # fleet-hour rows per depot: Σ 2 t y ≤ trucks × hours
+    rows.append(r0 + arcs.depot[road])
+    cols.append(nx + nu + np.arange(ny))
+    vals.append(2 * arcs.hours[road])
+    lo.append(np.full(nd, -np.inf))
+    hi.append(fleet.trucks.astype(np.float64) * horizon)
+    r0 += nd
+
+    matrix = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r0, n_col)).tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_col, r0
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = col_cost, col_lower, col_upper
+    lp.row_lower_, lp.row_upper_ = np.concatenate(lo), np.concatenate(hi)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous for f in integrality]
+    h = _quiet_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    h.setOptionValue("time_limit", float(time_limit_s))
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    h.passModel(lp)
+    h.run()
+    model_status = h.getModelStatus()
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if not has_solution:
+        return _finish(problem, [], [], [], cost, "infeasible", "milp_highs", started, None)
+    values = np.asarray(h.getSolution().col_value)
+    q = np.rint(values[:nx]).astype(np.int64)
+    moved = q > 0
+    gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else None
+    status: SolverStatus = (
+        "optimal" if model_status == highspy.HighsModelStatus.kOptimal and (gap or 0.0) <= 1e-4 else "feasible"
+    )
+    plan = _finish(problem, [xa[moved]], [xi[moved]], [q[moved]], cost, status, "milp_highs", started, gap)
+    trips = np.rint(values[nx + nu :]).astype(np.int64)
+    return _with_trips(plan, road, trips, fleet, cost)
+
+
+def _quiet_highs() -> Any:
+    """A HiGHS instance, without the banner it prints on standard output when created (it would
+    corrupt the CLI's JSON)."""
+    import os
+    import sys
+
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return h
+
+
+def _with_trips(plan: Plan, road: IntArray, trips: IntArray, fleet: Fleet, cost: DeprivationCost) -> Plan:
+    """Add the truck-hour cost of the trips to the plan's objective."""
+    extra = float(fleet.truck_hour_cost * (2 * plan.problem.arcs.hours[road] * trips).sum())
+    return Plan(
+        plan.problem, plan.ship_arc, plan.ship_item, plan.ship_quantity, plan.unmet_place, plan.unmet_item,
+        plan.unmet_quantity, plan.objective + extra, plan.status, plan.method, plan.gap, plan.solve_seconds,
+    )  # fmt: skip
+
+
+# --- rescue teams ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Team:
+    """A rescue team (救援队伍): what it can do and when it can leave its base."""
+
+    id: str
+    capabilities: frozenset[str]
+    ready_hours: float = 0.0
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place needing teams of one capability, by a deadline (e.g. the golden 72 hours)."""
+
+    id: str
+    capability: str
+    teams_needed: int = 1
+    deadline_hours: float = 72.0
+
+
+@dataclass(frozen=True)
+class TeamPlan:
+    assignments: tuple[tuple[str, str, float], ...]  # team, site, arrival hours
+    unserved: tuple[tuple[str, int], ...]  # site, teams still missing
+    total_arrival_hours: float
+
+
+def assign_teams(teams: Sequence[Team], sites: Sequence[Site], travel_hours: FloatArray) -> TeamPlan:
+    """Teams to sites (assignment problem, ``scipy.optimize.linear_sum_assignment``).
+
+    A team may serve a site when it has the capability and arrives (ready + travel) by the deadline.
+    First as many slots as possible are filled, then the total arrival time is minimal: forbidden
+    pairs cost more than any set of allowed ones. Each team goes to at most one site.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    travel = np.asarray(travel_hours, dtype=np.float64)
+    if travel.shape != (len(teams), len(sites)):
+        raise InvalidInput("travel hours must be teams × sites")
+    slots = [j for j, s in enumerate(sites) for _ in range(max(s.teams_needed, 0))]
+    if not teams or not slots:
+        return TeamPlan((), tuple((s.id, s.teams_needed) for s in sites if s.teams_needed > 0), 0.0)
+    ready = np.array([t.ready_hours for t in teams])[:, None]
+    arrival = ready + travel[:, slots]
+    able = np.array([[sites[j].capability in t.capabilities for j in slots] for t in teams])
+    deadline = np.array([sites[j].deadline_hours for j in slots])[None, :]
+    allowed = able & np.isfinite(arrival) & (arrival <= deadline)
+    big = (float(np.where(allowed, arrival, 0).sum()) + 1.0) * 2
+    matrix = np.where(allowed, arrival, big)
+    rows, cols = linear_sum_assignment(matrix)
+    chosen = [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if allowed[r, c]]
+    filled = np.zeros(len(sites), np.int64)
+    out = []
+    for r, c in chosen:
+        j = slots[c]
+        filled[j] += 1
+        out.append((teams[r].id, sites[j].id, float(arrival[r, c])))
+    unserved = tuple((s.id, s.teams_needed - int(filled[j])) for j, s in enumerate(sites) if s.teams_needed > filled[j])
+    return TeamPlan(tuple(out), unserved, float(sum(a for _, _, a in out)))
+
+
+# --- displaced people to shelters ------------------------------------------------------------------
+
+
+def shelter_capacity(effective_area_m2: Any, area_per_person_m2: float | None = None) -> IntArray:
+    """People a shelter holds: effective area / per-capita area (GB 21734-2008 §5.4: > 1.5 m²)."""
+    per = area_per_person_m2 or float(relief_norms()["shelter"]["min_area_per_person_m2"]["value"])
+    return np.floor(np.asarray(effective_area_m2, dtype=np.float64) / per).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class ShelterPlan:
+    moves: tuple[tuple[str, str, int, float], ...]  # group, shelter, people, hours
+    unsheltered: tuple[tuple[str, int], ...]  # group, people without a place
+    person_hours: float
+    status: SolverStatus
+
+
+def assign_shelters(
+    group_ids: Sequence[str],
+    people: Any,
+    shelter_ids: Sequence[str],
+    capacity: Any,
+    travel_hours: FloatArray,
+    *,
+    max_hours: float = np.inf,
+) -> ShelterPlan:
+    """Displaced people (紧急转移安置) to open shelters by capacity and travel time (min-cost flow).
+
+    People are not split needlessly but may be: a group goes to several shelters when one is full.
+    Groups no shelter within ``max_hours`` can take are reported as unsheltered.
+    """
+    ppl = np.asarray(people, dtype=np.int64)
+    cap = np.asarray(capacity, dtype=np.int64)
+    hours = np.asarray(travel_hours, dtype=np.float64)
+    if hours.shape != (ppl.size, cap.size) or len(group_ids) != ppl.size or len(shelter_ids) != cap.size:
+        raise InvalidInput("travel hours must be groups × shelters, matching the ids")
+    if (ppl < 0).any() or (cap < 0).any():
+        raise InvalidInput("people and shelter capacity must be non-negative")
+    s_idx, g_idx = np.nonzero((max_hours >= hours.T) & np.isfinite(hours.T))
+    h = hours[g_idx, s_idx]
+    unit = np.rint(h * COST_SCALE).astype(np.int64)
+    shortage = int(unit.max(initial=0)) * 2 + COST_SCALE
+    flows, optimal = transport_flow(cap, ppl, s_idx, g_idx, unit, shortage)
+    moved = flows > 0
+    moves = tuple(
+        (group_ids[int(g)], shelter_ids[int(s)], int(f), float(t))
+        for g, s, f, t in zip(g_idx[moved], s_idx[moved], flows[moved], h[moved], strict=True)
+    )
+    housed = np.zeros(ppl.size, np.int64)
+    np.add.at(housed, g_idx[moved], flows[moved])
+    left = ppl - housed
+    unsheltered = tuple((group_ids[int(g)], int(left[g])) for g in np.flatnonzero(left > 0))
+    return ShelterPlan(
+        moves, unsheltered, float((flows[moved] * h[moved]).sum()), "optimal" if optimal else "infeasible"
+    )
