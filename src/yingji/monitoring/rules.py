@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import base64
 import fnmatch
+import functools
+import operator
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -49,6 +51,7 @@ from yingji.monitoring.ruleset import (
     WindowRule,
 )
 
+_EVENT_ORDER = operator.attrgetter("at", "raised", "rule", "sensor_id")  # clears before raises at a tie
 NO_TIME = np.iinfo(np.int64).min  # "never": a sensor with no run / no reading yet
 CHECKPOINT_VERSION = 1
 
@@ -84,11 +87,23 @@ class BatchResult:
 
 def _forward_fill(values: npt.NDArray[Any], marked: BoolArray) -> npt.NDArray[Any]:
     """Each position takes the value at the nearest marked position at or before it (first is marked)."""
-    if marked.all():
+    holes = np.flatnonzero(~marked)
+    if not len(holes):
         return values
-    index = np.where(marked, np.arange(len(marked)), 0)
-    np.maximum.accumulate(index, out=index)
-    return values[index]
+    if len(holes) * 4 > len(marked):
+        index = np.where(marked, np.arange(len(marked)), 0)
+        np.maximum.accumulate(index, out=index)
+        return values[index]
+    # few holes: each run of consecutive holes copies the marked value just before it
+    source = holes - 1
+    continues = np.empty(len(holes), np.bool_)
+    continues[0] = False
+    np.equal(holes[1:], holes[:-1] + 1, out=continues[1:])
+    source[continues] = 0
+    np.maximum.accumulate(source, out=source)
+    out = values.copy()
+    out[holes] = values[source]
+    return out
 
 
 def _shift(values: npt.NDArray[Any], first: npt.NDArray[Any], starts: BoolArray) -> npt.NDArray[Any]:
@@ -131,28 +146,10 @@ def _decode(spec: dict[str, Any]) -> npt.NDArray[Any]:
 # ---------------------------------------------------------------------------- per-rule state
 
 
-@dataclass
-class _History:
-    """Retained readings of a window rule, as chunks sorted by (sensor, time), with running totals."""
-
-    chunks: list[tuple[IntArray, IntArray, FloatArray, FloatArray, IntArray]] = field(default_factory=list)
-
-
 class _PointState:
-    """State of one point rule, one slot per sensor."""
+    """State of one point rule, one slot per sensor (window rules also keep their retained readings)."""
 
-    ARRAYS = (
-        "latched_high",
-        "latched_low",
-        "run_cond",
-        "run_start",
-        "active",
-        "flat_start",
-        "total",
-        "count",
-        "base_total",
-        "base_count",
-    )
+    ARRAYS = ("latched_high", "latched_low", "run_cond", "run_start", "active", "flat_start")
 
     def __init__(self, capacity: int) -> None:
         self.latched_high = np.zeros(capacity, np.bool_)
@@ -161,12 +158,12 @@ class _PointState:
         self.run_start = np.full(capacity, NO_TIME, np.int64)
         self.active = np.zeros(capacity, np.bool_)
         self.flat_start = np.full(capacity, NO_TIME, np.int64)
-        self.total = np.zeros(capacity, np.float64)  # window rules: running sum / count per sensor
-        self.count = np.zeros(capacity, np.int64)
-        self.base_total = np.zeros(capacity, np.float64)  # totals at the newest reading dropped from history
-        self.base_count = np.zeros(capacity, np.int64)
-        self.history = _History()
         self.member = np.zeros(capacity, np.bool_)
+        self.members = 0
+        # window rules: readings still inside some window, sorted by (sensor, time)
+        self.hist_s = np.empty(0, np.int64)
+        self.hist_t = np.empty(0, np.int64)
+        self.hist_x = np.empty(0, np.float64)
 
     def grow(self, capacity: int) -> None:
         for name in (*self.ARRAYS, "member"):
@@ -178,16 +175,55 @@ class _PointState:
 
     def dump(self, size: int) -> dict[str, Any]:
         out: dict[str, Any] = {name: _encode(getattr(self, name)[:size]) for name in self.ARRAYS}
-        out["history"] = [[_encode(a) for a in chunk] for chunk in self.history.chunks]
+        out["history"] = [_encode(self.hist_s), _encode(self.hist_t), _encode(self.hist_x)]
         return out
 
     def load(self, data: dict[str, Any]) -> None:
         for name in self.ARRAYS:
             values = _decode(data[name])
             getattr(self, name)[: len(values)] = values
-        self.history.chunks = [
-            (_decode(c[0]), _decode(c[1]), _decode(c[2]), _decode(c[3]), _decode(c[4])) for c in data["history"]
-        ]
+        self.hist_s, self.hist_t, self.hist_x = (_decode(a) for a in data["history"])
+
+
+class _Batch:
+    """Rows sorted by sensor (time-ordered within a sensor) and what several rules need, computed once.
+
+    ``prev_ts``/``prev_value`` are each sensor's newest reading before this batch (one per segment)."""
+
+    def __init__(self, s: IntArray, t: IntArray, x: FloatArray, prev_ts: IntArray, prev_value: FloatArray) -> None:
+        self.s, self.t, self.x = s, t, x
+        self.starts = _segment_starts(s)
+        self.ends = _segment_ends(self.starts)
+        self.first_row = np.flatnonzero(self.starts)
+        self.last_row = np.flatnonzero(self.ends)
+        self.sensors = s[self.first_row]
+        self.prev_ts, self.prev_value = prev_ts, prev_value
+
+    @functools.cached_property
+    def segment(self) -> IntArray:
+        """Segment number of each row."""
+        out: IntArray = np.cumsum(self.starts) - 1
+        return out
+
+    @functools.cached_property
+    def counts(self) -> IntArray:
+        return np.diff(np.append(self.first_row, len(self.s)))
+
+    @functools.cached_property
+    def t_before(self) -> IntArray:
+        """Time of the sensor's previous reading (``NO_TIME`` for its first ever)."""
+        out: IntArray = _shift(self.t, self.prev_ts, self.starts)
+        return out
+
+    @functools.cached_property
+    def x_before(self) -> FloatArray:
+        out: FloatArray = _shift(self.x, self.prev_value, self.starts)
+        return out
+
+    def subset(self, member: BoolArray) -> _Batch:
+        """The rows of the segments where ``member`` (one flag per segment) is set."""
+        rows = np.repeat(member, self.counts)
+        return _Batch(self.s[rows], self.t[rows], self.x[rows], self.prev_ts[member], self.prev_value[member])
 
 
 # ---------------------------------------------------------------------------- condition signals
@@ -205,189 +241,196 @@ def _latch(starts: BoolArray, carried: BoolArray, *, set_mask: BoolArray, clear_
 
 
 def _threshold_condition(
-    rule: LimitRule | RateRule | WindowRule,
-    signal: FloatArray,
-    starts: BoolArray,
-    seg_sensor: IntArray,
-    ends: BoolArray,
-    state: _PointState,
+    rule: LimitRule | RateRule | WindowRule, signal: FloatArray, batch: _Batch, state: _PointState
 ) -> BoolArray:
-    condition = np.zeros(len(signal), np.bool_)
-    if rule.high is not None:
-        high = _latch(
-            starts,
-            state.latched_high[seg_sensor],
-            set_mask=signal >= rule.high,
-            clear_mask=signal < rule.high - rule.deadband,
-        )
-        state.latched_high[seg_sensor] = high[ends]
-        condition |= high
-    if rule.low is not None:
-        low = _latch(
-            starts,
-            state.latched_low[seg_sensor],
-            set_mask=signal <= rule.low,
-            clear_mask=signal > rule.low + rule.deadband,
-        )
-        state.latched_low[seg_sensor] = low[ends]
-        condition |= low
+    condition: BoolArray | None = None
+    for limit, carried in ((rule.high, state.latched_high), (rule.low, state.latched_low)):
+        if limit is None:
+            continue
+        if carried is state.latched_high:
+            set_mask, clear_mask = signal >= limit, signal < limit - rule.deadband
+        else:
+            set_mask, clear_mask = signal <= limit, signal > limit + rule.deadband
+        latched = _latch(batch.starts, carried[batch.sensors], set_mask=set_mask, clear_mask=clear_mask)
+        carried[batch.sensors] = latched[batch.last_row]
+        condition = latched if condition is None else condition | latched
+    assert condition is not None  # the rule model requires high or low
     return condition
 
 
-def _rate_signal(
-    rule: RateRule, t: IntArray, x: FloatArray, starts: BoolArray, prev: tuple[IntArray, FloatArray]
-) -> FloatArray:
-    prev_t = _shift(t, prev[0], starts)
-    prev_x = _shift(x, prev[1], starts)
+def _rate_signal(rule: RateRule, batch: _Batch) -> FloatArray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate: FloatArray = (x - prev_x) / (t - prev_t).astype(np.float64) * (rule.per_s * 1000.0)
-    rate[prev_t == NO_TIME] = np.nan
+        rise = np.empty(len(batch.x), np.float64)
+        np.subtract(batch.x[1:], batch.x[:-1], out=rise[1:])
+        rise[batch.first_row] = batch.x[batch.first_row] - batch.prev_value
+        rate: FloatArray = rise / (batch.t - batch.t_before)
+        rate *= rule.per_s * 1000.0
+    first_ever = batch.first_row[batch.prev_ts == NO_TIME]
+    rate[first_ever] = np.nan  # no previous reading: no rate, the condition holds
     return rate
 
 
-def _lookup(keys: IntArray, query: IntArray, key_sensor: IntArray, query_sensor: IntArray) -> IntArray:
-    """Index of the last key ≤ query of the same sensor, or −1."""
-    found = np.searchsorted(keys, query, side="right") - 1
-    ok = found >= 0
-    ok[ok] = key_sensor[found[ok]] == query_sensor[ok]
-    return np.where(ok, found, -1)
+def _ranges(first: IntArray, length: IntArray) -> IntArray:
+    """Concatenated ``arange(first[k], first[k] + length[k])`` for every k."""
+    total = int(length.sum())
+    if total == 0:
+        return np.empty(0, np.int64)
+    offsets = np.cumsum(length) - length
+    out = np.ones(total, np.int64)
+    nonempty = length > 0
+    heads = offsets[nonempty]
+    out[heads] = first[nonempty]
+    out[heads[1:]] -= (first[nonempty] + length[nonempty] - 1)[:-1]
+    return np.cumsum(out)
 
 
-def _window_signal(
-    rule: WindowRule,
-    s: IntArray,
-    t: IntArray,
-    x: FloatArray,
-    starts: BoolArray,
-    ends: BoolArray,
-    state: _PointState,
-    last_ts: IntArray,
-) -> FloatArray:
-    """Trailing-window aggregate per reading over (t − window, t], history carried across batches."""
+def _merge_by_sensor(
+    a: tuple[IntArray, IntArray, FloatArray], b: tuple[IntArray, IntArray, FloatArray], size: int
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Merge two row sets sorted by sensor whose sensors are disjoint (O(n + sensors), no sort)."""
+    if not len(a[0]):
+        return b
+    if not len(b[0]):
+        return a
+    count_a = np.bincount(a[0], minlength=size)
+    count_b = np.bincount(b[0], minlength=size)
+    dest_a = np.arange(len(a[0])) + (np.cumsum(count_b) - count_b)[a[0]]
+    dest_b = np.arange(len(b[0])) + (np.cumsum(count_a) - count_a)[b[0]]
+    out_s = np.empty(len(a[0]) + len(b[0]), np.int64)
+    out_t = np.empty_like(out_s)
+    out_x = np.empty(len(out_s), np.float64)
+    for out, left, right in ((out_s, a[0], b[0]), (out_t, a[1], b[1]), (out_x, a[2], b[2])):
+        out[dest_a] = left
+        out[dest_b] = right
+    return out_s, out_t, out_x
+
+
+def _window_signal(rule: WindowRule, batch: _Batch, state: _PointState, size: int) -> FloatArray:
+    """Trailing-window aggregate per reading over (t − window, t]; retained readings carried across
+    batches. Each present sensor's retained rows and new rows are laid out together (no sorting)."""
     window = _ms(rule.window_s)
-    seg_sensor = s[starts]
-    # Running totals per sensor: totals at each reading minus totals at the window's left edge.
-    seg_index = np.cumsum(starts) - 1
-    cum = np.cumsum(x)
-    seg_offset = (cum - x)[starts]  # cumulative sum before each segment
-    total = cum - seg_offset[seg_index] + state.total[seg_sensor][seg_index]
-    count = (np.arange(len(x)) - np.flatnonzero(starts)[seg_index] + 1) + state.count[seg_sensor][seg_index]
+    s, t, x, segment = batch.s, batch.t, batch.x, batch.segment
+    present, first_row, batch_count = batch.sensors, batch.first_row, batch.counts
+    lo = np.searchsorted(state.hist_s, present, "left")
+    hist_count = np.searchsorted(state.hist_s, present, "right") - lo
+    every = int(hist_count.sum()) == len(state.hist_s)  # all retained rows belong to present sensors
+    taken = np.arange(len(state.hist_s)) if every else _ranges(lo, hist_count)
+    # merged layout per present sensor: [sentinel, retained rows…, new rows…]; the sentinel (time
+    # NO_TIME, value 0) ends every backward look inside the sensor's own rows
+    seg_total = hist_count + batch_count
+    padded = seg_total + 1
+    sentinel = np.cumsum(padded) - padded
+    seg_offset = sentinel + 1  # first real row of each sensor
+    batch_pos = np.arange(len(s)) + (seg_offset + hist_count - first_row)[segment]
+    merged_t = np.empty(int(padded.sum()), np.int64)
+    merged_x = np.empty(len(merged_t), np.float64)
+    merged_t[sentinel] = NO_TIME
+    merged_x[sentinel] = 0.0
+    merged_t[batch_pos] = t
+    merged_x[batch_pos] = x
+    if len(taken):
+        hist_segment = np.repeat(np.arange(len(present)), hist_count)
+        hist_pos = np.arange(len(taken)) + (seg_offset - (np.cumsum(hist_count) - hist_count))[hist_segment]
+        merged_t[hist_pos] = state.hist_t if every else state.hist_t[taken]
+        merged_x[hist_pos] = state.hist_x if every else state.hist_x[taken]
     query = t - window
-    chunks = state.history.chunks
-    lowest = min([int(query.min())] + [int(c[1].min()) for c in chunks if len(c[1])])
-    highest = max([int(t.max())] + [int(c[1].max()) for c in chunks if len(c[1])])
-    span = highest - lowest + 1
-    if span * (max([int(s.max())] + [int(c[0].max()) for c in chunks if len(c[0])]) + 1) >= 2**62:
-        raise InvalidInput("batch spans too long a time for the window index; split it")
-    query_key = s * span + (query - lowest)
-    left_total = state.base_total[s].copy()
-    left_count = state.base_count[s].copy()
-    left_time = np.full(len(x), NO_TIME, np.int64)
-    for cs, ct, ctotal, _cx, ccount in [*chunks, (s, t, total, x, count)]:
-        if not len(ct):
-            continue
-        hit = _lookup(cs * span + (ct - lowest), query_key, cs, s)
-        use = hit >= 0
-        newer = use & (ct[np.where(use, hit, 0)] > left_time)
-        left_time[newer] = ct[hit[newer]]
-        left_total[newer] = ctotal[hit[newer]]
-        left_count[newer] = ccount[hit[newer]]
+    left = _window_edges(merged_t, query, batch_pos, seg_offset, seg_total, batch)
     if rule.agg in ("sum", "mean"):
-        signal: FloatArray = total - left_total
+        running = np.empty(len(merged_x) + 1, np.float64)
+        running[0] = 0.0
+        np.cumsum(merged_x, out=running[1:])
+        signal: FloatArray = running[batch_pos + 1] - running[left]
         if rule.agg == "mean":
-            signal = signal / (count - left_count)
+            signal = signal / (batch_pos - left + 1)
     else:
-        signal = _window_extreme(rule, s, t, x, chunks, query)
-    state.total[seg_sensor] = total[ends]
-    state.count[seg_sensor] = count[ends]
-    chunks.append((s.copy(), t.copy(), total, x.copy(), count))
-    _expire_history(state, last_ts, window)
+        signal = _range_extreme(merged_x, left, batch_pos, rule.agg)
+    # keep what a later reading's window can still reach: the newest reading's window, per sensor
+    kept_from = left[batch.last_row]
+    kept_count = seg_offset + seg_total - kept_from
+    kept = _ranges(kept_from, kept_count)
+    fresh = (np.repeat(present, kept_count), merged_t[kept], merged_x[kept])
+    if every:
+        state.hist_s, state.hist_t, state.hist_x = fresh
+    else:
+        others = np.ones(len(state.hist_s), np.bool_)
+        others[taken] = False
+        rest = (state.hist_s[others], state.hist_t[others], state.hist_x[others])
+        state.hist_s, state.hist_t, state.hist_x = _merge_by_sensor(rest, fresh, size)
     return signal
 
 
-def _window_extreme(
-    rule: WindowRule,
-    s: IntArray,
-    t: IntArray,
-    x: FloatArray,
-    chunks: list[tuple[IntArray, IntArray, FloatArray, FloatArray, IntArray]],
-    query: IntArray,
-) -> FloatArray:
-    """max/min over the window: all retained rows merged, then a sparse-table range query."""
-    all_s = np.concatenate([c[0] for c in chunks] + [s])
-    all_t = np.concatenate([c[1] for c in chunks] + [t])
-    all_x = np.concatenate([c[3] for c in chunks] + [x])
-    order = np.lexsort((all_t, all_s))
-    all_s, all_t, all_x = all_s[order], all_t[order], all_x[order]
-    if rule.agg == "min":
-        all_x = -all_x
-    lowest = min(int(all_t.min()), int(query.min()))
-    span = int(all_t.max()) - lowest + 1
-    keys = all_s * span + (all_t - lowest)
-    right = np.searchsorted(keys, s * span + (t - lowest), side="right") - 1
-    left = np.searchsorted(keys, s * span + (query - lowest), side="right")
-    table = [all_x]
+def _window_edges(
+    merged_t: IntArray, query: IntArray, pos: IntArray, seg_offset: IntArray, seg_total: IntArray, batch: _Batch
+) -> IntArray:
+    """First merged row inside each reading's window (t > query), searching only its sensor's rows.
+
+    Regular sensors keep the same number of readings in a window, so the newest reading's edge
+    (found exactly) predicts the others; predictions that fail are searched for exactly."""
+    last, segment = batch.last_row, batch.segment
+    exact_last = _search_within(merged_t, query[last], seg_offset, seg_total, np.arange(len(seg_offset)))
+    reach = pos[last] - exact_last
+    guess = pos - reach[segment]
+    np.maximum(guess, seg_offset[segment], out=guess)
+    ok = merged_t[guess] > query
+    ok &= merged_t[guess - 1] <= query  # the row before is outside (or the sentinel)
+    if not ok.all():
+        bad = np.flatnonzero(~ok)
+        guess[bad] = _search_within(merged_t, query[bad], seg_offset, seg_total, segment[bad])
+    edges: IntArray = guess
+    return edges
+
+
+def _search_within(
+    merged_t: IntArray, query: IntArray, seg_offset: IntArray, seg_total: IntArray, segment: IntArray
+) -> IntArray:
+    """For each query, the first row of its segment with time > query (segments are time-sorted)."""
+    if len(query) * 8 < len(merged_t):  # few queries: a binary search inside each segment
+        low = seg_offset[segment].copy()
+        high = low + seg_total[segment]
+        while True:
+            open_ = low < high
+            if not open_.any():
+                return low
+            mid = (low + high) // 2
+            later = merged_t[np.minimum(mid, len(merged_t) - 1)] > query
+            high = np.where(open_ & later, mid, high)
+            low = np.where(open_ & ~later, mid + 1, low)
+    lowest = int(query.min())  # rows older than every query compare the same when clamped to it
+    span = max(int(merged_t.max()), int(query.max())) - lowest + 1
+    if span * (len(seg_offset) + 1) >= 2**62:
+        raise InvalidInput("batch spans too long a time for the window index; split it")
+    merged_segment = np.repeat(np.arange(len(seg_offset)), seg_total + 1)
+    keys = merged_segment * span + (np.maximum(merged_t, lowest) - lowest)
+    found: IntArray = np.searchsorted(keys, segment * span + (query - lowest), side="right")
+    return found
+
+
+def _range_extreme(values: FloatArray, left: IntArray, right: IntArray, agg: str) -> FloatArray:
+    """max (or min) of values[left..right] per query, with a sparse table (O(n log n))."""
+    data = -values if agg == "min" else values
+    table = [data]
     width = 1
-    while width * 2 <= len(all_x):
+    while width * 2 <= len(data):
         prev = table[-1]
         table.append(np.maximum(prev[:-width], prev[width:]))
         width *= 2
-    length = right - left + 1
-    level = np.floor(np.log2(length)).astype(np.int64)
-    out = np.empty(len(s), np.float64)
-    for k in np.unique(level):
+    level = np.floor(np.log2(right - left + 1)).astype(np.int64)
+    out = np.empty(len(left), np.float64)
+    for k in np.unique(level).tolist():
         rows = level == k
-        half = 1 << int(k)
-        out[rows] = np.maximum(table[k][left[rows]], table[k][right[rows] - half + 1])
-    return -out if rule.agg == "min" else out
+        out[rows] = np.maximum(table[k][left[rows]], table[k][right[rows] - (1 << k) + 1])
+    return -out if agg == "min" else out
 
 
-def _expire_history(state: _PointState, last_ts: IntArray, window: int) -> None:
-    """Drop retained rows older than their sensor's newest reading − window (keeping their totals)."""
-    chunks = state.history.chunks
-    if len(chunks) <= 4:
-        # Only whole chunks from the front (oldest first), so the totals kept as base only move forward.
-        while chunks and bool(np.all(chunks[0][1] <= last_ts[chunks[0][0]] - window)):
-            _note_base(state, chunks.pop(0))
-        return
-    merged = [np.concatenate([c[i] for c in chunks]) for i in range(5)]
-    order = np.argsort(merged[0], kind="stable")  # chunks are in time order, so this is (sensor, time)
-    cs, ct, ctotal, cx, ccount = (m[order] for m in merged)
-    expired = ct <= last_ts[cs] - window
-    _note_base(state, (cs[expired], ct[expired], ctotal[expired], cx[expired], ccount[expired]))
-    live = ~expired
-    state.history.chunks = [(cs[live], ct[live], ctotal[live], cx[live], ccount[live])] if live.any() else []
-
-
-def _note_base(state: _PointState, chunk: tuple[IntArray, IntArray, FloatArray, FloatArray, IntArray]) -> None:
-    cs, _ct, ctotal, _cx, ccount = chunk
-    if not len(cs):
-        return
-    ends = _segment_ends(_segment_starts(cs))
-    state.base_total[cs[ends]] = ctotal[ends]
-    state.base_count[cs[ends]] = ccount[ends]
-
-
-def _flat_condition(
-    rule: FlatlineRule,
-    t: IntArray,
-    x: FloatArray,
-    starts: BoolArray,
-    ends: BoolArray,
-    seg_sensor: IntArray,
-    state: _PointState,
-    prev_x: FloatArray,
-) -> BoolArray:
-    before = _shift(x, prev_x, starts)
+def _flat_condition(rule: FlatlineRule, batch: _Batch, state: _PointState) -> BoolArray:
     with np.errstate(invalid="ignore"):
-        flat = np.abs(x - before) <= rule.tolerance
-    value = t.copy()
-    carried = state.flat_start[seg_sensor]
-    continuing = starts & flat
-    value[continuing] = carried[continuing[starts]]
-    flat_start = _forward_fill(value, ~flat | starts)
-    state.flat_start[seg_sensor] = flat_start[ends]
-    condition: BoolArray = flat & (t - flat_start >= _ms(rule.duration_s))
+        flat = np.abs(batch.x - batch.x_before) <= rule.tolerance
+    value = batch.t.copy()
+    continuing = batch.starts & flat
+    value[continuing] = state.flat_start[batch.sensors][continuing[batch.starts]]
+    flat_start = _forward_fill(value, ~flat | batch.starts)
+    state.flat_start[batch.sensors] = flat_start[batch.last_row]
+    condition: BoolArray = flat & (batch.t - flat_start >= _ms(rule.duration_s))
     return condition
 
 
@@ -401,41 +444,40 @@ class _Transitions:
     raised: BoolArray
 
 
-def _runs(
-    s: IntArray,
-    t: IntArray,
-    condition: BoolArray,
-    starts: BoolArray,
-    ends: BoolArray,
-    state: _PointState,
-    *,
-    on_delay: int,
-    off_delay: int,
-) -> _Transitions:
+def _runs(batch: _Batch, condition: BoolArray, state: _PointState, *, on_delay: int, off_delay: int) -> _Transitions:
     """Alarm transitions from a condition series: the newest *qualified* run (true runs that held
     ``on_delay``, false runs that held ``off_delay``) decides whether the alarm is active."""
-    seg_sensor = s[starts]
+    s, t, starts, seg_sensor, start_rows = batch.s, batch.t, batch.starts, batch.sensors, batch.first_row
     carried_start = state.run_start[seg_sensor]
     is_new = carried_start == NO_TIME
     prev_cond = _shift(condition, np.where(is_new, condition[starts], state.run_cond[seg_sensor]), starts)
     boundary = condition != prev_cond
-    start_rows = np.flatnonzero(starts)
-    run_value = t.copy()
-    run_value[start_rows] = np.where(boundary[start_rows] | is_new, t[start_rows], carried_start)
-    run_start = _forward_fill(run_value, boundary | starts)
-
     bounds = np.flatnonzero(boundary)
+    initial = np.where(is_new, t[start_rows], carried_start)  # start of the run each segment opens in
+
+    def run_start_at(rows: IntArray, segment: IntArray) -> IntArray:
+        """Start time of the run containing each row: the newest boundary at or before it, if inside
+        the row's segment, else the run the segment opened in."""
+        if not len(bounds):
+            return initial[segment]
+        k = np.searchsorted(bounds, rows, "right") - 1
+        newest = bounds[np.maximum(k, 0)]
+        inside = (k >= 0) & (newest >= start_rows[segment])
+        return np.where(inside, t[newest], initial[segment])
+
     at_start = starts[bounds]
-    prev_rows = np.maximum(bounds - 1, 0)
-    ended_start = run_start[prev_rows].copy()
+    inner = bounds[~at_start]
+    ended_start = np.empty(len(bounds), np.int64)
     ended_start[at_start] = carried_start[np.searchsorted(start_rows, bounds[at_start])]
-    last_rows = np.flatnonzero(ends)
+    ended_start[~at_start] = run_start_at(inner - 1, np.searchsorted(start_rows, inner, "right") - 1)
+    last_rows = batch.last_row
+    open_start = run_start_at(last_rows, np.arange(len(last_rows)))
     cand_key = np.concatenate([2 * bounds, 2 * last_rows + 1])
     cand_cond = np.concatenate([prev_cond[bounds], condition[last_rows]])
-    cand_start = np.concatenate([ended_start, run_start[last_rows]])
+    cand_start = np.concatenate([ended_start, open_start])
     cand_held = np.concatenate([t[bounds], t[last_rows]])
     state.run_cond[seg_sensor] = condition[last_rows]
-    state.run_start[seg_sensor] = run_start[last_rows]
+    state.run_start[seg_sensor] = open_start
     return _qualify(state, s, cand_key, cand_cond, cand_start, cand_held, on_delay, off_delay, starts)
 
 
@@ -467,21 +509,20 @@ def _qualify(
     return _Transitions(sensor[change], q_time[change], q_cond[change])
 
 
-def _stale_transitions(
-    rule: StaleRule, s: IntArray, t: IntArray, starts: BoolArray, state: _PointState, carried_ts: IntArray
-) -> _Transitions:
+def _stale_transitions(rule: StaleRule, batch: _Batch, state: _PointState) -> _Transitions:
     timeout = _ms(rule.timeout_s)
-    seg_sensor = s[starts]
-    prev_t = _shift(t, carried_ts, starts)
-    gap = (prev_t != NO_TIME) & (t - prev_t >= timeout)
-    was_active = np.zeros(len(t), np.bool_)
-    was_active[starts] = state.active[seg_sensor]
-    raise_rows = gap & ~was_active
-    clear_rows = gap | was_active
+    s, t, seg_sensor, prev_t = batch.s, batch.t, batch.sensors, batch.t_before
+    gap = t - prev_t >= timeout
+    gap &= prev_t != NO_TIME
+    gap_rows = np.flatnonzero(gap)
+    # a stale alarm raised by the clock is still active at the sensor's first new reading
+    carried = batch.first_row[state.active[seg_sensor]]
+    raise_rows = np.setdiff1d(gap_rows, carried, assume_unique=True)
+    clear_rows = np.union1d(gap_rows, carried)
     state.active[seg_sensor] = False
     sensor = np.concatenate([s[raise_rows], s[clear_rows]])
     at = np.concatenate([prev_t[raise_rows] + timeout, t[clear_rows]])
-    raised = np.concatenate([np.ones(int(raise_rows.sum()), np.bool_), np.zeros(int(clear_rows.sum()), np.bool_)])
+    raised = np.concatenate([np.ones(len(raise_rows), np.bool_), np.zeros(len(clear_rows), np.bool_)])
     return _Transitions(sensor, at, raised)
 
 
@@ -556,18 +597,24 @@ class RuleEngine:
         if int(sensor.min()) < 0 or int(sensor.max()) >= len(self.sensor_ids):
             raise InvalidInput("sensor index out of range: intern() the sensor ids first")
         in_order = bool(np.all(sensor[1:] >= sensor[:-1]))
-        order = np.arange(len(sensor)) if in_order else np.argsort(sensor, kind="stable")
-        s, t, x = (sensor, ts, value) if in_order else (sensor[order], ts[order], value[order])
-        duplicate, late = self._classify(s, t)
-        accepted = ~(duplicate | late)
-        if not accepted.all():
+        order = None if in_order else np.argsort(sensor, kind="stable")
+        s, t, x = (sensor, ts, value) if order is None else (sensor[order], ts[order], value[order])
+        rejected = self._classify(s, t)
+        duplicates = late = np.empty(0, np.int64)
+        if rejected is not None:
+            duplicate, too_old = rejected
+            accepted = ~(duplicate | too_old)
             s, t, x = s[accepted], t[accepted], x[accepted]
+            duplicates, late = np.flatnonzero(duplicate), np.flatnonzero(too_old)
+            if order is not None:
+                duplicates, late = np.sort(order[duplicates]), np.sort(order[late])
         transitions = self._evaluate_sorted(s, t, x) if len(s) else []
         events = self._site.follow(self._to_events(transitions))
-        return BatchResult(events, len(s), np.sort(order[duplicate]), np.sort(order[late]))
+        return BatchResult(events, len(s), duplicates, late)
 
-    def _classify(self, s: IntArray, t: IntArray) -> tuple[BoolArray, BoolArray]:
-        """Duplicates (ts equal to the newest accepted) and late rows (older), per sensor."""
+    def _classify(self, s: IntArray, t: IntArray) -> tuple[BoolArray, BoolArray] | None:
+        """Duplicates (ts equal to the newest accepted) and late rows (older), per sensor; None if
+        there are none."""
         starts = _segment_starts(s)
         carried = self._last_ts[s[starts]]
         step = np.empty(len(t), np.bool_)
@@ -575,7 +622,7 @@ class RuleEngine:
         np.greater(t[1:], t[:-1], out=step[1:])
         step[starts] = t[starts] > carried
         if step.all():  # the common case: every sensor's readings arrive in time order
-            return np.zeros(len(t), np.bool_), np.zeros(len(t), np.bool_)
+            return None
         segment = np.cumsum(starts) - 1
         lowest = min(int(t.min()), int(carried[carried != NO_TIME].min(initial=t.min())))
         span = int(t.max()) - lowest + 2
@@ -587,61 +634,35 @@ class RuleEngine:
 
     def _evaluate_sorted(self, s: IntArray, t: IntArray, x: FloatArray) -> list[tuple[int, _Transitions]]:
         starts = _segment_starts(s)
-        ends = _segment_ends(starts)
         seg_sensor = s[starts]
-        prev = (self._last_ts[seg_sensor].copy(), self._last_value[seg_sensor].copy())
-        self._last_ts[seg_sensor] = t[ends]
-        self._last_value[seg_sensor] = x[ends]
+        batch = _Batch(s, t, x, self._last_ts[seg_sensor], self._last_value[seg_sensor])
+        self._last_ts[seg_sensor] = t[batch.last_row]
+        self._last_value[seg_sensor] = x[batch.last_row]
         out = []
         for number, (rule, state) in enumerate(zip(self._rules, self._states, strict=True)):
-            member = state.member[s]
+            member = state.member[batch.sensors]
             if member.all():
-                rs, rt, rx, rstarts, rends, rprev = s, t, x, starts, ends, prev
+                part = batch
             elif not member.any():
                 continue
             else:
-                rs, rt, rx = s[member], t[member], x[member]
-                rstarts = _segment_starts(rs)
-                rends = _segment_ends(rstarts)
-                keep = member[starts]
-                rprev = (prev[0][keep], prev[1][keep])
-            out.append((number, self._evaluate_rule(rule, state, rs, rt, rx, rstarts, rends, rprev)))
+                part = batch.subset(member)
+            out.append((number, self._evaluate_rule(rule, state, part)))
         return out
 
-    def _evaluate_rule(
-        self,
-        rule: PointRule,
-        state: _PointState,
-        s: IntArray,
-        t: IntArray,
-        x: FloatArray,
-        starts: BoolArray,
-        ends: BoolArray,
-        prev: tuple[IntArray, FloatArray],
-    ) -> _Transitions:
-        seg_sensor = s[starts]
+    def _evaluate_rule(self, rule: PointRule, state: _PointState, batch: _Batch) -> _Transitions:
         if isinstance(rule, StaleRule):
-            return _stale_transitions(rule, s, t, starts, state, prev[0])
+            return _stale_transitions(rule, batch, state)
         if isinstance(rule, FlatlineRule):
-            condition = _flat_condition(rule, t, x, starts, ends, seg_sensor, state, prev[1])
-            return _runs(s, t, condition, starts, ends, state, on_delay=0, off_delay=0)
+            return _runs(batch, _flat_condition(rule, batch, state), state, on_delay=0, off_delay=0)
         if isinstance(rule, LimitRule):
-            signal = x
+            signal = batch.x
         elif isinstance(rule, RateRule):
-            signal = _rate_signal(rule, t, x, starts, prev)
+            signal = _rate_signal(rule, batch)
         else:
-            signal = _window_signal(rule, s, t, x, starts, ends, state, self._last_ts)
-        condition = _threshold_condition(rule, signal, starts, seg_sensor, ends, state)
-        return _runs(
-            s,
-            t,
-            condition,
-            starts,
-            ends,
-            state,
-            on_delay=_ms(rule.on_delay_s),
-            off_delay=_ms(rule.off_delay_s),
-        )
+            signal = _window_signal(rule, batch, state, len(self.sensor_ids))
+        condition = _threshold_condition(rule, signal, batch, state)
+        return _runs(batch, condition, state, on_delay=_ms(rule.on_delay_s), off_delay=_ms(rule.off_delay_s))
 
     def tick(self, now: int) -> list[AlarmEvent]:
         """Let the clock (epoch ms) extend every sensor's newest run to ``now``; raise stale alarms."""
@@ -683,7 +704,7 @@ class RuleEngine:
             priority, colour = rule.effective_priority, rule.colour
             for sensor, at, raised in zip(moves.sensor.tolist(), moves.at.tolist(), moves.raised.tolist(), strict=True):
                 events.append(AlarmEvent(at, raised, rule.id, ids[sensor], priority, colour))
-        events.sort(key=lambda e: (e.at, e.raised, e.rule, e.sensor_id))
+        events.sort(key=_EVENT_ORDER)
         return events
 
     # ---- checkpoint
@@ -751,7 +772,7 @@ class _SiteEngine:
                     out.extend(self._compound(rule, event))
                 else:
                     out.extend(self._rollup(rule, event))
-        out.sort(key=lambda e: (e.at, e.raised, e.rule, e.sensor_id))
+        out.sort(key=_EVENT_ORDER)
         return out
 
     def _compound(self, rule: CompoundRule, event: AlarmEvent) -> list[AlarmEvent]:
