@@ -98,3 +98,13 @@ def test_circular_form_keeps_the_area_of_the_ellipse() -> None:
     model = EllipticalAttenuation.for_region("east")
     a, b = model.radii(6.5, np.array([6.0]))
     assert model.reach_km(6.5, 6.0, circular=True) == pytest.approx(float(np.sqrt(a[0] * b[0])))
+
+
+def test_allen_2012_matches_openquake_to_1e_6(table: Table, checker: Callable[..., None]) -> None:
+    model = AllenEtAl2012()
+    rows = table("quake_allen2012_openquake.csv")
+    assert len(rows) >= 70
+    for row in rows:
+        mw, r = float(row["mw"]), float(row["r_rup_km"])
+        checker(model.at_distances(mw, [r])[0], float(row["oq_mmi"]), "openquake_1e6", row)
+        checker(model.sigma([r])[0], float(row["oq_sigma"]), "openquake_1e6", row)
