@@ -2,14 +2,22 @@
 population, PAGER losses with uncertainty, aftershocks, relief needs), timed in-process (median of 5)
 and as a whole `yingji quake assess` process (median of 3), printed side by side.
 
+Then, if OpenQuake is installed beside the project (earthquake.md §8; interpreter from $OQ_PYTHON,
+default /work/oq-venv/bin/python — never a project dependency), the Allen (2012) MMI field on the same
+601 × 601 sites (±3° at 0.01°) and the same vertical rupture, end to end (building the sites included):
+yingji in-process vs OpenQuake's ground_motion_fields, with the largest difference between the fields.
+
 Run: .venv/bin/python bench/quake_assess.py
 """
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -84,6 +92,88 @@ def whole_process(runs: int = 3) -> list[float]:
     return times
 
 
+OQ_PYTHON = Path(os.environ.get("OQ_PYTHON", "/work/oq-venv/bin/python"))
+FIELD_MW = 7.0
+FIELD_STRIKE = 187.0
+FIELD_SIZE = 601
+
+
+def yingji_field() -> tuple[object, object]:
+    """Grid, sites and the Allen (2012) field on it, end to end; returns (grid, values)."""
+    from yingji.quake.field import Grid, allen_field
+    from yingji.quake.source import Epicentre, Orientation
+
+    step = 0.01
+    half = (FIELD_SIZE // 2) * step + step / 2
+    grid = Grid(EVENT["lon"] - half, EVENT["lat"] + half, step, FIELD_SIZE, FIELD_SIZE)
+    epicentre = Epicentre(EVENT["lon"], EVENT["lat"], EVENT["depth_km"])
+    fld = allen_field(grid, epicentre, FIELD_MW, Orientation(FIELD_STRIKE, "given", "bench"))
+    return grid, fld.values
+
+
+def compare_with_openquake() -> None:
+    import numpy as np
+
+    from yingji.quake.field import WC1994_WIDTH, rupture_length_km, rupture_top_km
+
+    if not OQ_PYTHON.exists():
+        print(f"\nOpenQuake comparison skipped: no OpenQuake interpreter at {OQ_PYTHON} (set OQ_PYTHON)")
+        return
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        grid, ours = yingji_field()
+        times.append(time.perf_counter() - started)
+    lons, lats = np.meshgrid(grid.lons(), grid.lats())  # type: ignore[attr-defined]
+    top = rupture_top_km(FIELD_MW, EVENT["depth_km"])
+    width = 10 ** (WC1994_WIDTH[0] + WC1994_WIDTH[1] * FIELD_MW)
+    rupture = [
+        FIELD_MW,
+        EVENT["lon"],
+        EVENT["lat"],
+        EVENT["depth_km"],
+        FIELD_STRIKE,
+        rupture_length_km(FIELD_MW),
+        top,
+        top + width,
+    ]
+    oq_totals = []
+    with tempfile.TemporaryDirectory() as tmp:
+        sites_file = Path(tmp) / "sites.npz"
+        out_file = Path(tmp) / "oq.npz"
+        np.savez(sites_file, lons=lons.ravel(), lats=lats.ravel(), rupture=np.array(rupture))
+        for _ in range(3):
+            subprocess.run(
+                [str(OQ_PYTHON), str(ROOT / "bench" / "quake_oq_field.py"), str(sites_file), str(out_file)],
+                check=True,
+                capture_output=True,
+            )
+            result = np.load(out_file)
+            timings = json.loads(str(result["timings"]))
+            oq_totals.append(timings)
+        oq = result["mmi"].reshape(ours.shape)  # type: ignore[attr-defined]
+    ours_median = statistics.median(times)
+    oq_median = statistics.median(t["total_s"] for t in oq_totals)
+    oq_sites = statistics.median(t["sites_s"] for t in oq_totals)
+    oq_field = statistics.median(t["field_s"] for t in oq_totals)
+    computed = oq != 0
+    diff = float(np.max(np.abs(ours - oq)[computed]))  # type: ignore[operator]
+    print(
+        f"\nAllen (2012) MMI field, {FIELD_SIZE} × {FIELD_SIZE} = {FIELD_SIZE**2:,} sites, Mw {FIELD_MW}, "
+        f"vertical rupture {rupture[5]:.1f} km along {FIELD_STRIKE}°, top {top:.1f} km"
+    )
+    print(f"  yingji (grid + distances + field), median of 5: {ours_median:.3f} s")
+    print(
+        f"  OpenQuake {oq_totals[0]['version']} (SiteCollection.from_points {oq_sites:.3f} s + "
+        f"ground_motion_fields {oq_field:.3f} s), median of 3: {oq_median:.3f} s"
+    )
+    print(f"  ratio OpenQuake / yingji: {oq_median / ours_median:.1f}× (goal ≥ 2×)")
+    print(
+        f"  largest |difference| over {int(computed.sum()):,} sites OpenQuake computed: {diff:.4f} MMI "
+        f"(goal ≤ 0.05); sites OpenQuake left out (beyond its distance cut): {int((~computed).sum()):,}"
+    )
+
+
 def main() -> None:
     if not RASTER.exists():
         sys.exit(f"population raster not found: {RASTER}")
@@ -106,6 +196,7 @@ def main() -> None:
     print(f"  in-process, median of 5:  {median:.3f} s  (runs {', '.join(f'{t:.3f}' for t in times)}; goal ≤ 1 s)")
     print(f"  whole CLI process, median of 3: {cli_median:.3f} s  (runs {', '.join(f'{t:.3f}' for t in cli)})")
     print(f"  ratio CLI process / in-process: {cli_median / median:.1f}×")
+    compare_with_openquake()
 
 
 if __name__ == "__main__":
