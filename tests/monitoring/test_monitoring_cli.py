@@ -94,3 +94,14 @@ def test_bad_rules_file_exits_2_with_a_clear_message(
     with pytest.raises(SystemExit) as exited:
         main()
     assert exited.value.code == 2 and "give `high`" in capsys.readouterr().err
+
+
+def test_fatigue_report_lists_rules_and_bad_actors(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(RULES)
+    (tmp_path / "r.csv").write_text(CSV)
+    result = CliRunner().invoke(
+        app, ["monitor", "fatigue", str(tmp_path / "r.csv"), "--rules", str(tmp_path / "r.yaml")]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["per_rule"] == {"ch4-high": 2} and len(report["bad_actors"]) == 2 and report["floods"] == []

@@ -49,3 +49,37 @@ def replay(
         f"{len(records)} alarm(s); {counters.readings} reading(s) evaluated, "
         f"{counters.duplicates} duplicate(s), {counters.dead_letters} dead letter(s)"
     )
+
+
+@app.command()
+def fatigue(
+    file: Path = typer.Argument(..., help="Readings: CSV with header sensor_id,ts,value, or Parquet."),
+    rules: Path = typer.Option(..., "--rules", help="Rules YAML (see docs/monitoring.md)."),
+    area_sep: str = typer.Option(
+        "-", "--area-sep", help="Operator area = the sensor id up to the first occurrence of this separator."
+    ),
+    top: int = typer.Option(10, "--top", min=1, help="How many bad actors to list."),
+) -> None:
+    """Replay, then report alarm fatigue as JSON: floods per area, chattering, fleeting, bad actors."""
+    from dataclasses import asdict
+
+    from yingji.monitoring import fatigue as fatigue_tools
+    from yingji.monitoring.clock import format_timestamp
+    from yingji.monitoring.ingest import read_items
+    from yingji.monitoring.ingest import replay as run_replay
+    from yingji.monitoring.ruleset import load_ruleset
+
+    records, _ = run_replay(read_items(file), load_ruleset(rules))
+    floods = fatigue_tools.flood_periods(records, lambda r: r.sensor_id.split(area_sep, 1)[0])
+    out = {
+        "alarms": len(records),
+        "per_rule": fatigue_tools.per_rule_counts(records),
+        "floods": [
+            {**asdict(f), "start": format_timestamp(f.start), "end": None if f.end is None else format_timestamp(f.end)}
+            for f in floods
+        ],
+        "chattering": [asdict(k) for k in fatigue_tools.chattering(records)],
+        "fleeting": [asdict(k) for k in fatigue_tools.fleeting(records)],
+        "bad_actors": [asdict(b) for b in fatigue_tools.bad_actors(records, top)],
+    }
+    typer.echo(json.dumps(out, ensure_ascii=False))
