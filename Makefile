@@ -22,7 +22,7 @@ demo: venv
 	$(VENV)/bin/yingji serve --host 127.0.0.1 --port $(PORT)
 
 lint: venv
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests bench tools
 
 typecheck: venv
 	$(VENV)/bin/mypy

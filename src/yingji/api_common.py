@@ -7,7 +7,7 @@ from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy.orm import Session
 
 from yingji.auth.scope import Scope
@@ -67,6 +67,14 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 
 class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: object) -> object:
+        """NUL characters cannot be stored in PostgreSQL text; refuse them at the edge on every backend."""
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+        return value
 
 
 # Routes answered without authentication — listed here and nowhere else (a test checks every other

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yingji import __version__
@@ -113,6 +114,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.headers:
             response.headers.update(exc.headers)
         return response
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> JSONResponse:
+        # A value the database cannot store (e.g. a NUL character in a form field): the client's input.
+        log.info("data error on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem(422, "Invalid input", "a value in the request cannot be stored", "invalid_input")
+
+    @app.middleware("http")
+    async def refuse_nul_in_url(request: Request, call_next: Any) -> Any:
+        if "%00" in request.url.path or "%00" in request.url.query or "\x00" in request.url.path:
+            return problem(422, "Invalid input", "the URL must not contain NUL characters", "invalid_input")
+        return await call_next(request)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
