@@ -67,7 +67,7 @@ def test_replayed_delays_merge_and_drop_alarms() -> None:
 
 def test_bad_actor_gets_an_on_delay_that_removes_its_fleeting_alarms() -> None:
     chatty = [alarm("ch4-high", "M1-CH4-01", t * 20 * S, t * 20 * S + 3 * S) for t in range(12)]
-    steady = [alarm("co-high", "M1-CO-01", t * 30 * MIN, t * 30 * MIN + 20 * MIN) for t in range(3)]
+    steady = [alarm("co-high", "M1-CO-01", t * 30 * MIN, t * 30 * MIN + 20 * MIN) for t in range(6)]
     top = fatigue.bad_actors(chatty + steady, top=2)
     assert top[0].sensor_id == "M1-CH4-01" and top[0].chattering and top[0].fleeting == 12
     assert top[0].suggested_on_delay_s == 5 and top[0].alarms_with_suggestion == 1  # merged by the off-delay

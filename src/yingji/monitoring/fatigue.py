@@ -191,7 +191,17 @@ def bad_actors(
         chatter = _chatters([r.raised_at for r in items])
         flee = _fleeting_count(items, fleeting_s)
         out.append(
-            BadActor(rule, sensor, count, chatter, flee, on, off, after, _advice(on, off, chatter, count, after))
+            BadActor(
+                rule,
+                sensor,
+                count,
+                chatter,
+                flee,
+                on,
+                off,
+                after,
+                _advice(on, off, chatter, count, after) if advise else "too few alarms to suggest a change",
+            )
         )
     return out
 
