@@ -26,7 +26,7 @@ def test_downgrade_to_base_and_upgrade_again(db_url: str) -> None:
     command.downgrade(alembic_config(db_url), "base")
     engine = make_engine(db_url)
     assert "divisions" not in inspect(engine).get_table_names()
-    command.upgrade(alembic_config(db_url), "head")
+    command.upgrade(alembic_config(db_url), "heads")
     assert {"divisions", "users", "audit_log"} <= set(inspect(make_engine(db_url)).get_table_names())
     engine.dispose()
 

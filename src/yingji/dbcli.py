@@ -25,7 +25,7 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade_database(database_url: str, revision: str = "head") -> None:
+def upgrade_database(database_url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
@@ -34,7 +34,7 @@ def _url(ctx: typer.Context) -> str:
 
 
 @app.command()
-def upgrade(ctx: typer.Context, revision: str = typer.Argument("head")) -> None:
+def upgrade(ctx: typer.Context, revision: str = typer.Argument("heads")) -> None:
     """Migrate the database up to REVISION (default: the newest)."""
     upgrade_database(_url(ctx), revision)
     typer.echo(f"database at {revision}")
