@@ -7,7 +7,11 @@ default /work/oq-venv/bin/python — never a project dependency), the Allen (201
 601 × 601 sites (±3° at 0.01°) and the same vertical rupture, end to end (building the sites included):
 yingji in-process vs OpenQuake's ground_motion_fields, with the largest difference between the fields.
 
-Run: .venv/bin/python bench/quake_assess.py
+Last, a 2,000-scenario stochastic set (0.05° grids, per-county aggregation): scenarios per second in
+this process without Dask, and on a local Dask cluster with 1 and with 2 single-threaded workers
+(cluster start-up not counted; printed separately).
+
+Run: .venv/bin/python bench/quake_assess.py [--skip-scenarios]
 """
 
 from __future__ import annotations
@@ -174,6 +178,46 @@ def compare_with_openquake() -> None:
     )
 
 
+SCENARIOS = 2000
+
+
+def scenario_sets() -> None:
+    from distributed import Client, LocalCluster
+
+    from yingji.quake.scenarios import counties_from_cpca, run_scenario_set, stochastic_set
+
+    scenarios = stochastic_set(SCENARIOS, seed=2025)
+    counties = counties_from_cpca()
+    print(
+        f"\nScenario set: {SCENARIOS:,} stochastic scenarios (Ms 5–8, seed 2025), 0.05° grids, "
+        f"{len(counties):,} county seats"
+    )
+    started = time.perf_counter()
+    base = run_scenario_set(scenarios, population_raster=RASTER, counties=counties, scheduler="sync")
+    sync_s = time.perf_counter() - started
+    print(f"  in-process, no Dask: {sync_s:.2f} s = {SCENARIOS / sync_s:.0f} scenarios/s")
+    rates = {}
+    for workers in (1, 2):
+        started = time.perf_counter()
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+        startup = time.perf_counter() - started
+        started = time.perf_counter()
+        result = run_scenario_set(scenarios, population_raster=RASTER, counties=counties, client=client)
+        elapsed = time.perf_counter() - started
+        client.close()
+        cluster.close()
+        rates[workers] = SCENARIOS / elapsed
+        same = bool(abs(result.totals - base.totals).max() <= 1e-6 * max(1.0, float(abs(base.totals).max())))
+        print(
+            f"  Dask, {workers} worker(s): {elapsed:.2f} s = {rates[workers]:.0f} scenarios/s "
+            f"(cluster start {startup:.1f} s; same totals as in-process: {same})"
+        )
+    print(f"  ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f}×")
+    top = base.by_county(top=3)
+    print("  most expected deaths per scenario: " + ", ".join(f"{r['name']} {r['deaths']:.3f}" for r in top))
+
+
 def main() -> None:
     if not RASTER.exists():
         sys.exit(f"population raster not found: {RASTER}")
@@ -197,6 +241,8 @@ def main() -> None:
     print(f"  whole CLI process, median of 3: {cli_median:.3f} s  (runs {', '.join(f'{t:.3f}' for t in cli)})")
     print(f"  ratio CLI process / in-process: {cli_median / median:.1f}×")
     compare_with_openquake()
+    if "--skip-scenarios" not in sys.argv:
+        scenario_sets()
 
 
 if __name__ == "__main__":

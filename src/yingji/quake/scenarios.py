@@ -267,8 +267,9 @@ def run_batch(
     step: float,
     loss_intensity: str,
     country: str,
-) -> tuple[FloatArray, float, list[str]]:
-    """Weighted sum over a batch: (dense county × column table, Σ weights, skipped scenario notes)."""
+) -> tuple[NDArray[np.int64], FloatArray, float, list[str]]:
+    """Weighted sum over a batch: (counties reached, their rows of :data:`COLUMNS`, Σ weights, skipped
+    scenario notes) — sparse, so little travels back from a worker."""
     total = np.zeros((len(counties), len(COLUMNS)))
     weight_sum = 0.0
     skipped: list[str] = []
@@ -287,7 +288,8 @@ def run_batch(
             continue
         np.add.at(total, index, scenario.weight * table)
         weight_sum += scenario.weight
-    return total, weight_sum, skipped
+    reached = np.flatnonzero(total.any(axis=1))
+    return reached, total[reached], weight_sum, skipped
 
 
 # --------------------------------------------------------------------------------------------------
@@ -355,7 +357,7 @@ def run_scenario_set(
     country: str = "CN",
     scheduler: str | None = None,
     workers: int = 2,
-    batch_size: int = 20,
+    batch_size: int = 50,
     on_progress: Callable[[int, int], None] | None = None,
     client: Any = None,
 ) -> ScenarioSetResult:
@@ -383,11 +385,11 @@ def run_scenario_set(
     skipped: list[str] = []
     done = 0
 
-    def collect(result: tuple[FloatArray, float, list[str]], size: int) -> None:
-        nonlocal totals, weight_sum, done
-        totals = totals + result[0]
-        weight_sum += result[1]
-        skipped.extend(result[2])
+    def collect(result: tuple[NDArray[np.int64], FloatArray, float, list[str]], size: int) -> None:
+        nonlocal weight_sum, done
+        totals[result[0]] += result[1]
+        weight_sum += result[2]
+        skipped.extend(result[3])
         done += size
         if on_progress is not None:
             on_progress(done, len(scenarios))
@@ -408,7 +410,7 @@ def _run_on_dask(
     scheduler: str | None,
     workers: int,
     client: Any,
-) -> Iterable[tuple[tuple[FloatArray, float, list[str]], int]]:
+) -> Iterable[tuple[tuple[NDArray[np.int64], FloatArray, float, list[str]], int]]:
     from distributed import Client, LocalCluster, as_completed
 
     owned: list[Any] = []
