@@ -44,6 +44,19 @@ def get_scope(
 ScopeDep = Annotated[Scope, Depends(get_scope)]
 
 
+def get_scope_detached(request: Request, settings: SettingsDep,
+                       token: Annotated[str | None, Depends(oauth2_scheme)]) -> Scope:
+    """The caller's scope from a short transaction of its own — for long-lived responses (streams) that
+    must not hold a database connection open."""
+    from yingji.auth import deps
+
+    with request.app.state.session_factory() as session, session.begin():
+        return deps.scope_from_token(request=request, session=session, settings=settings, token=token)
+
+
+DetachedScopeDep = Annotated[Scope, Depends(get_scope_detached)]
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     total: int

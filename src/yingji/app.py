@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from yingji import __version__
+from yingji import __version__, events
 from yingji.auth.ratelimit import LoginLimiter
 from yingji.config import Settings, load_settings
 from yingji.db import make_engine, session_factory
@@ -38,6 +38,7 @@ ROUTERS = (
     "yingji.relief.api",
     "yingji.quake.api",
     "yingji.hazards.api",
+    "yingji.web.stream",
     "yingji.web.pages",
 )
 PROBLEM = "application/problem+json"
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
+    app.state.events = events.make_bus(settings.redis_url)
+    events.attach(app.state.session_factory, app.state.events)
     app.state.login_limiter = LoginLimiter(settings.redis_url, settings.login_attempts_per_minute)
     _install_error_handlers(app)
     _mount_health(app)

@@ -26,11 +26,16 @@ def settings_from(ctx: typer.Context) -> Settings:
 @contextmanager
 def command_session(ctx: typer.Context) -> Iterator[tuple[Session, Scope]]:
     """One transaction for the command, with the national system scope audited as ``cli:<os user>``."""
+    from yingji import events
     from yingji.db import make_engine, session_factory, transaction
 
-    engine = make_engine(settings_from(ctx).database_url)
+    settings = settings_from(ctx)
+    engine = make_engine(settings.database_url)
+    factory = session_factory(engine)
+    if settings.redis_url:  # so that the dashboards see what the command changed
+        events.attach(factory, events.make_bus(settings.redis_url))
     try:
-        with transaction(session_factory(engine)) as session:
+        with transaction(factory) as session:
             yield session, system_scope(actor=f"cli:{getpass.getuser()}")
     finally:
         engine.dispose()

@@ -203,3 +203,40 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {  # (method, OpenAPI path
     ("DELETE", "/api/v1/tokens/{token_id}"): tokens_revoke,
     ("GET", "/api/v1/audit"): audit_list,
 }
+
+
+def events_stream(c: Ctx) -> None:
+    """A stream never carries another jurisdiction's event: writes in both counties, only ours arrives."""
+    import json
+    import threading
+
+    received: list[dict[str, object]] = []
+    ready = threading.Event()
+
+    def listen() -> None:
+        with c.own.stream("GET", "/api/v1/events", timeout=30) as response:
+            assert response.status_code == 200
+            ready.set()
+            for line in response.iter_lines():
+                if line.startswith("data: "):
+                    received.append(json.loads(line[6:]))
+                    if any(r.get("entity") == "api_token" and r.get("action") == "create" and
+                           str(r.get("divisions")) == str(["540223000000"]) for r in received):
+                        return
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    assert ready.wait(20)
+    import time
+
+    time.sleep(1.5)  # let the server subscribe before the writes
+    c.foreign_admin.post("/api/v1/tokens", json={"name": "foreign-live"})
+    c.own.post("/api/v1/tokens", json={"name": "own-live"})
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "our own event never arrived"
+    assert all("540225000000" not in str(r.get("divisions")) for r in received)
+    assert all(any(str(d).startswith("540223") or d in ("540200000000", "540000000000", "000000000000")
+                   for d in r["divisions"]) for r in received)  # type: ignore[attr-defined]
+
+
+CASES[("GET", "/api/v1/events")] = events_stream

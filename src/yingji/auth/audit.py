@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from yingji import events
 from yingji.auth.models import AuditEntry
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
@@ -40,9 +42,19 @@ def record(
     division_code: str | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    divisions: Sequence[str] = (),
 ) -> AuditEntry:
+    """Append an audit entry and queue the matching live event (published after commit).
+
+    ``divisions`` lists every division the record spans (e.g. an incident over three counties), so the
+    live event reaches users of each; by default the event is scoped to ``division_code`` alone.
+    """
+    now = utcnow()
+    codes = tuple(divisions) or ((division_code,) if division_code else ())
+    events.queue(session, events.Event(kind=f"{entity}.{action}", entity=entity, entity_id=str(entity_id),
+                                       action=action, division_codes=codes, at=now.isoformat(), actor=scope.actor))
     entry = AuditEntry(
-        at=utcnow(),
+        at=now,
         actor=scope.actor,
         action=action,
         entity=entity,

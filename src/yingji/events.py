@@ -1,0 +1,145 @@
+"""Live events: every committed write becomes a small, scoped event for the dashboards.
+
+Services never publish directly: ``auth.audit.record`` queues an event on the session, and the event
+is published only after the transaction commits (a rolled-back write announces nothing). Events carry
+identifiers, never the record itself: a page that receives one fetches the details through the scoped
+API. With Redis configured the events fan out to every server process (pub/sub); without it they stay
+in the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+CHANNEL = "yingji:events"
+_PENDING = "yingji_pending_events"
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # "<entity>.<action>", e.g. "incident.create"
+    entity: str
+    entity_id: str
+    action: str
+    division_codes: tuple[str, ...]
+    at: str
+    actor: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Event:
+        raw = json.loads(text)
+        raw["division_codes"] = tuple(raw.get("division_codes") or ())
+        return cls(**raw)
+
+
+class EventBus(Protocol):
+    def publish(self, events: Sequence[Event]) -> None: ...
+
+    def subscribe(self) -> AsyncIterator[Event | None]:
+        """Events as they come; ``None`` about once a second while idle (for heartbeats)."""
+        ...
+
+
+class LocalBus:
+    """In-process fan-out (one server process, or tests)."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]] = []
+        self._lock = threading.Lock()
+
+    def publish(self, events: Sequence[Event]) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for loop, queue in subscribers:
+            for ev in events:
+                loop.call_soon_threadsafe(queue.put_nowait, ev)
+
+    async def subscribe(self) -> AsyncIterator[Event | None]:
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        entry = (asyncio.get_running_loop(), queue)
+        with self._lock:
+            self._subscribers.append(entry)
+        try:
+            while True:
+                try:
+                    yield await asyncio.wait_for(queue.get(), timeout=1.0)
+                except TimeoutError:
+                    yield None
+        finally:
+            with self._lock:
+                self._subscribers.remove(entry)
+
+
+class RedisBus:
+    """Fan-out across server processes through Redis pub/sub."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.url = url
+        self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def publish(self, events: Sequence[Event]) -> None:
+        try:
+            pipe = self._redis.pipeline()
+            for ev in events:
+                pipe.publish(CHANNEL, ev.to_json())
+            pipe.execute()
+        except Exception as exc:  # a live update is lost, the committed write is not
+            log.warning("could not publish %d live event(s): %s", len(events), exc)
+
+    async def subscribe(self) -> AsyncIterator[Event | None]:
+        import redis.asyncio as aioredis
+
+        client = aioredis.Redis.from_url(self.url)
+        pubsub = client.pubsub()
+        await pubsub.subscribe(CHANNEL)
+        try:
+            while True:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if message is None:
+                    yield None
+                    continue
+                data = message["data"]
+                yield Event.from_json(data.decode() if isinstance(data, bytes) else str(data))
+        finally:
+            await pubsub.unsubscribe(CHANNEL)
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await client.aclose()
+
+
+def make_bus(redis_url: str | None) -> EventBus:
+    return RedisBus(redis_url) if redis_url else LocalBus()
+
+
+def queue(session: Session, ev: Event) -> None:
+    """Announce ``ev`` when (and only if) the session's transaction commits."""
+    session.info.setdefault(_PENDING, []).append(ev)
+
+
+def attach(factory: sessionmaker[Session], bus: EventBus) -> None:
+    """Publish each committed transaction's queued events on ``bus``."""
+
+    @sa_event.listens_for(factory, "after_commit")
+    def _publish(session: Session) -> None:
+        pending = session.info.pop(_PENDING, None)
+        if pending:
+            bus.publish(pending)
+
+    @sa_event.listens_for(factory, "after_rollback")
+    def _discard(session: Session) -> None:
+        session.info.pop(_PENDING, None)

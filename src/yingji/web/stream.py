@@ -1,0 +1,56 @@
+"""Server-sent events: the caller's share of the live events (``yingji.events``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from yingji.api_common import DetachedScopeDep
+from yingji.auth.scope import Scope
+from yingji.events import EventBus
+
+router = APIRouter(prefix="/api/v1", tags=["live"])
+HEARTBEAT_S = 15
+
+
+async def _stream(request: Request, scope: Scope, bus: EventBus) -> AsyncIterator[str]:
+    yield "retry: 3000\n\n"
+    idle = 0
+    async for event in bus.subscribe():
+        if await request.is_disconnected():
+            break
+        if event is None:
+            idle += 1
+            if idle >= HEARTBEAT_S:
+                idle = 0
+                yield ": heartbeat\n\n"
+            continue
+        if not scope.can_read_any(event.division_codes):
+            continue  # another jurisdiction's event never leaves the server
+        payload = {
+            "kind": event.kind,
+            "entity": event.entity,
+            "id": event.entity_id,
+            "action": event.action,
+            "at": event.at,
+            "divisions": [c for c in event.division_codes if scope.can_read(c)],
+        }
+        yield f"event: {event.entity}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+
+@router.get(
+    "/events",
+    operation_id="events_stream",
+    responses={200: {"content": {"text/event-stream": {}}, "description": "an event stream"}},
+)
+async def events_stream(request: Request, scope: DetachedScopeDep) -> StreamingResponse:
+    """Live events in the caller's jurisdiction as server-sent events (identifiers only; fetch details
+    through the API)."""
+    return StreamingResponse(
+        _stream(request, scope, request.app.state.events),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
