@@ -22,10 +22,11 @@ from yingji.relief.dispatch import (
     assign_teams,
     plan_greedy,
     plan_min_cost_flow,
+    plan_min_cost_flow_pruned,
     plan_with_vehicles,
     shelter_capacity,
 )
-from yingji.relief.travel import CandidateArcs, RoadNetwork, Sites, fallback_arcs, road_arcs
+from yingji.relief.travel import CandidateArcs, FallbackRoutes, RoadNetwork, Sites, fallback_arcs, road_arcs
 
 COST = DeprivationCost(scale=1.0, rate_per_hour=0.05, horizon_hours=72.0)
 
@@ -286,3 +287,48 @@ def test_people_beyond_shelter_capacity_are_reported() -> None:
     plan = assign_shelters(["a", "b"], [80, 50], ["s"], [100], np.array([[1.0], [2.0]]))
     assert sum(m[2] for m in plan.moves) == 100
     assert sum(n for _, n in plan.unsheltered) == 30
+
+
+# --- exact pruning --------------------------------------------------------------------------------
+
+
+def scattered(seed: int, nd: int, np_: int, ni: int) -> tuple[Sites, Sites, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    depots = Sites.of([f"d{i}" for i in range(nd)], rng.uniform(100, 106, nd), rng.uniform(28, 34, nd))
+    places = Sites.of([f"p{i}" for i in range(np_)], rng.uniform(100, 106, np_), rng.uniform(28, 34, np_))
+    stock = np.floor(rng.gamma(1.0, 40.0, (nd, ni))).astype(np.int64)  # uneven: some depots run out
+    need = rng.integers(0, 30, (np_, ni))
+    return depots, places, stock, need
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4))
+def test_pruned_plan_with_more_routes_equals_the_full_optimum(seed: int, k: int) -> None:
+    depots, places, stock, need = scattered(seed, 25, 60, 2)
+    cut = np.random.default_rng(seed).random(60) < 0.2
+    source = FallbackRoutes(depots, places, road_cut_off=cut)
+    arcs, frontier = source.nearest(k)
+    items = ("a", "b")
+    pruned, report = plan_min_cost_flow_pruned(
+        ReliefProblem(depots.ids, places.ids, items, stock, need, arcs), frontier, COST, more_routes=source.within
+    )
+    full = plan_min_cost_flow(
+        ReliefProblem(depots.ids, places.ids, items, stock, need, fallback_arcs(depots, places, road_cut_off=cut)),
+        COST,
+    )
+    assert report.certified and pruned.status == "optimal"
+    assert pruned.objective == pytest.approx(full.objective, rel=1e-9, abs=1e-6)
+
+
+def test_uncertified_pruning_is_reported_feasible() -> None:
+    # one depot near with no stock left after the first place, a far depot left out by k=1
+    depots = Sites.of(["near", "far"], [100.0, 101.0], [30.0, 30.0])
+    places = Sites.of(["p"], [100.01], [30.0])
+    arcs, frontier = FallbackRoutes(depots, places).nearest(1)
+    problem = ReliefProblem(depots.ids, places.ids, ("a",), np.array([[1], [5]]), np.array([[4]]), arcs)
+    plan, report = plan_min_cost_flow_pruned(problem, frontier, COST)
+    assert not report.certified and plan.status == "feasible" and plan.total_unmet == 3
+    plan2, report2 = plan_min_cost_flow_pruned(
+        problem, frontier, COST, more_routes=FallbackRoutes(depots, places).within
+    )
+    assert report2.certified and plan2.total_unmet == 0 and plan2.status == "optimal"

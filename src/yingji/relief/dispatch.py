@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -241,27 +241,171 @@ def _int_costs(cost: DeprivationCost, hours: FloatArray) -> tuple[IntArray, int]
     return arc, round(cost.unmet_unit_cost * COST_SCALE)
 
 
+def _solve_item(problem: ReliefProblem, i: int, arc_cost: IntArray, unmet_cost: int) -> tuple[IntArray, IntArray, bool]:
+    """Min-cost flow of item ``i``: (route indices, quantities, proved optimal)."""
+    arcs = problem.arcs
+    stock, need = problem.stock[:, i], problem.need[:, i]
+    live = np.flatnonzero((stock[arcs.depot] > 0) & (need[arcs.place] > 0) & (arc_cost < unmet_cost))
+    flows, optimal = transport_flow(stock, need, arcs.depot[live], arcs.place[live], arc_cost[live], unmet_cost)
+    moved = flows > 0
+    return live[moved], flows[moved], optimal
+
+
 def plan_min_cost_flow(problem: ReliefProblem, cost: DeprivationCost | None = None) -> Plan:
     """Optimal plan for independent items: one min-cost flow per item."""
     started = time.perf_counter()
     cost = cost or DeprivationCost()
-    arcs = problem.arcs
-    arc_cost, unmet_cost = _int_costs(cost, arcs.hours)
+    arc_cost, unmet_cost = _int_costs(cost, problem.arcs.hours)
     used_a: list[IntArray] = []
     used_i: list[IntArray] = []
     used_q: list[IntArray] = []
     all_optimal = True
     for i in range(len(problem.items)):
-        stock, need = problem.stock[:, i], problem.need[:, i]
-        live = np.flatnonzero((stock[arcs.depot] > 0) & (need[arcs.place] > 0) & (arc_cost < unmet_cost))
-        flows, optimal = transport_flow(stock, need, arcs.depot[live], arcs.place[live], arc_cost[live], unmet_cost)
+        a, q, optimal = _solve_item(problem, i, arc_cost, unmet_cost)
         all_optimal &= optimal
-        moved = flows > 0
-        used_a.append(live[moved])
-        used_i.append(np.full(int(moved.sum()), i, np.int64))
-        used_q.append(flows[moved])
+        used_a.append(a)
+        used_i.append(np.full(a.size, i, np.int64))
+        used_q.append(q)
     status: SolverStatus = "optimal" if all_optimal else "infeasible"
     return _finish(problem, used_a, used_i, used_q, cost, status, "min_cost_flow", started)
+
+
+# --- exact pruning ---------------------------------------------------------------------------------
+
+RouteSource = Callable[[IntArray, FloatArray], tuple[CandidateArcs, FloatArray]]
+
+
+@dataclass(frozen=True)
+class PruningReport:
+    """Whether the pruned optimum is proved optimal over all routes, after how many rounds, and how
+    many places failed the proof in each round."""
+
+    certified: bool
+    rounds: int
+    violations: tuple[int, ...]
+
+
+def pruning_violations(
+    problem: ReliefProblem, plan: Plan, frontier: FloatArray, cost: DeprivationCost
+) -> dict[int, tuple[IntArray, IntArray]]:
+    """Per item, the places (and their price bounds) for which a route left out might lower the cost.
+
+    LP duality of the transport problem (integral, so its LP optimum is the integer one): with place
+    prices ``λ_p`` and depot prices ``μ_d ≥ 0``, the plan is optimal over *all* routes when no left-out
+    route has ``c_dp < λ_p − μ_d``. Any optimal dual has ``λ_p ≤ U`` (the unmet cost; equal when ``p``
+    has unmet need) and ``λ_p ≤ c_d'p`` for a kept route from a depot ``d'`` with stock left over
+    (``μ_d' = 0`` by complementary slackness). So when the cheapest left-out route of ``p`` (its
+    frontier) costs at least that bound, no left-out route of ``p`` can help.
+    """
+    arcs = problem.arcs
+    arc_cost, unmet_cost = _int_costs(cost, arcs.hours)
+    finite = np.isfinite(frontier)
+    frontier_cost = np.full(frontier.size, np.iinfo(np.int64).max)
+    frontier_cost[finite] = _int_costs(cost, frontier[finite])[0]
+    shipped, received = plan.shipped(), plan.received()
+    out: dict[int, tuple[IntArray, IntArray]] = {}
+    for i in range(len(problem.items)):
+        leftover = problem.stock[:, i] - shipped[:, i]
+        bound = np.full(len(problem.place_ids), unmet_cost, dtype=np.int64)
+        spare = leftover[arcs.depot] > 0
+        np.minimum.at(bound, arcs.place[spare], arc_cost[spare])
+        short = received[:, i] < problem.need[:, i]
+        bound[short] = unmet_cost
+        bad = np.flatnonzero((problem.need[:, i] > 0) & (frontier_cost < bound))
+        if bad.size:
+            out[i] = (bad, bound[bad])
+    return out
+
+
+def _hours_for_cost(cost: DeprivationCost, scaled: IntArray) -> FloatArray:
+    """Smallest hours whose scaled unit cost reaches ``scaled`` (bisection; unit cost is increasing)."""
+    target = scaled.astype(np.float64) / COST_SCALE
+    lo, hi = np.zeros(target.size), np.full(target.size, cost.horizon_hours)
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        below = cost.unit_cost(mid) < target
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return np.asarray(hi + 1e-6, dtype=np.float64)
+
+
+def plan_min_cost_flow_pruned(
+    problem: ReliefProblem,
+    frontier: FloatArray,
+    cost: DeprivationCost | None = None,
+    *,
+    more_routes: RouteSource | None = None,
+    max_rounds: int = 3,
+) -> tuple[Plan, PruningReport]:
+    """Min-cost flow on pruned routes (e.g. the k fastest depots per place), with a proof.
+
+    ``frontier[p]`` is a lower bound on the hours of every route of place ``p`` left out of
+    ``problem.arcs`` (inf when none is). After solving, :func:`pruning_violations` checks the
+    optimality certificate; places that fail it get every route up to the hours their price bound
+    allows from ``more_routes(places, max_hours)`` and the items concerned are solved again, until
+    the certificate holds (status ``optimal``: the plan is optimal over all routes) or ``max_rounds``
+    is spent (status ``feasible``).
+    """
+    started = time.perf_counter()
+    cost = cost or DeprivationCost()
+    ni = len(problem.items)
+    results: dict[int, tuple[IntArray, IntArray, IntArray]] = {}  # item -> (depot, place, qty)
+    arc_cost, unmet_cost = _int_costs(cost, problem.arcs.hours)
+    todo = list(range(ni))
+    violations: list[int] = []
+    all_optimal = True
+    frontier = frontier.copy()
+    for round_no in range(max_rounds + 1):
+        for i in todo:
+            a, q, optimal = _solve_item(problem, i, arc_cost, unmet_cost)
+            all_optimal &= optimal
+            results[i] = (problem.arcs.depot[a], problem.arcs.place[a], q)
+        plan = _assemble(problem, results, cost, "min_cost_flow_pruned", started)
+        bad = pruning_violations(problem, plan, frontier, cost)
+        places = np.unique(np.concatenate([b[0] for b in bad.values()])) if bad else np.zeros(0, np.int64)
+        violations.append(int(places.size))
+        if not bad or more_routes is None or round_no == max_rounds:
+            break
+        need_cost = np.zeros(len(problem.place_ids), np.int64)
+        for p_idx, b in bad.values():
+            np.maximum.at(need_cost, p_idx, b)
+        new_arcs, new_frontier = more_routes(places, _hours_for_cost(cost, need_cost[places]))
+        keep = ~np.isin(problem.arcs.place, places)
+        old = problem.arcs
+        merged = CandidateArcs.build(
+            np.concatenate([old.depot[keep], new_arcs.depot]), np.concatenate([old.place[keep], new_arcs.place]),
+            np.concatenate([old.hours[keep], new_arcs.hours]), np.concatenate([old.by_air[keep], new_arcs.by_air]),
+        )  # fmt: skip
+        frontier[places] = new_frontier
+        problem = replace(problem, arcs=merged)
+        arc_cost, unmet_cost = _int_costs(cost, problem.arcs.hours)
+        todo = sorted(bad)
+    certified = violations[-1] == 0
+    status: SolverStatus = "infeasible" if not all_optimal else ("optimal" if certified else "feasible")
+    plan = replace(plan, status=status, solve_seconds=time.perf_counter() - started)
+    return plan, PruningReport(certified, len(violations), tuple(violations))
+
+
+def _assemble(
+    problem: ReliefProblem,
+    results: dict[int, tuple[IntArray, IntArray, IntArray]],
+    cost: DeprivationCost,
+    method: str,
+    started: float,
+) -> Plan:
+    """A plan from per-item (depot, place, quantity) results, mapped onto ``problem.arcs``."""
+    arcs = problem.arcs
+    n_places = max(len(problem.place_ids), 1)
+    key = arcs.depot * n_places + arcs.place
+    order = np.argsort(key, kind="stable")
+    used_a: list[IntArray] = []
+    used_i: list[IntArray] = []
+    used_q: list[IntArray] = []
+    for i, (d, p, q) in sorted(results.items()):
+        pos = np.searchsorted(key[order], d * n_places + p)
+        used_a.append(order[pos])
+        used_i.append(np.full(q.size, i, np.int64))
+        used_q.append(q)
+    return _finish(problem, used_a, used_i, used_q, cost, "optimal", method, started)
 
 
 def plan_greedy(problem: ReliefProblem, cost: DeprivationCost | None = None) -> Plan:

@@ -20,16 +20,19 @@ from yingji.relief.dispatch import (
     ReliefProblem,
     plan_greedy,
     plan_min_cost_flow,
+    plan_min_cost_flow_pruned,
     plan_with_vehicles,
 )
 from yingji.relief.travel import (
     AirLift,
     CandidateArcs,
     CutAreas,
+    FallbackRoutes,
     FallbackSpeed,
     RoadNetwork,
     fallback_arcs,
     road_arcs,
+    split_frontier,
     with_air,
 )
 
@@ -91,11 +94,20 @@ def plan_from_files(
     k = candidates
     if k is None and len(dep) * len(pl) > AUTO_PRUNE_PAIRS:
         k = 10
+    frontier = None
+    more_routes = None
     if network is not None:
-        arcs: CandidateArcs = road_arcs(dep, pl, network, speed=fallback, k=k, road_cut_off=road_cut_off,
-                                        cut_areas=areas, limit_hours=cost.horizon_hours)  # fmt: skip
+        arcs: CandidateArcs = road_arcs(dep, pl, network, speed=fallback, k=None if k is None else k + 1,
+                                        road_cut_off=road_cut_off, cut_areas=areas,
+                                        limit_hours=cost.horizon_hours)  # fmt: skip
+        if k is not None:
+            arcs, frontier = split_frontier(arcs, len(pl), k)
+    elif k is not None:
+        source = FallbackRoutes(dep, pl, fallback, road_cut_off, areas)
+        arcs, frontier = source.nearest(k)
+        more_routes = source.within
     else:
-        arcs = fallback_arcs(dep, pl, speed=fallback, k=k, road_cut_off=road_cut_off, cut_areas=areas)
+        arcs = fallback_arcs(dep, pl, speed=fallback, road_cut_off=road_cut_off, cut_areas=areas)
     airlift = AirLift(helicopters=helis, landing_sites=sites)
     arcs = with_air(arcs, dep, pl, airlift, speed=fallback, k=k)
     problem = ReliefProblem(dep.ids, pl.ids, tuple(items), depot_table.matrix(items), demand_table.matrix(items), arcs)
@@ -111,6 +123,9 @@ def plan_from_files(
             countable=np.array([cat[i].countable for i in items]),
         )
         return plan_with_vehicles(problem, fleet, load, cost, mip_gap=gap, time_limit_s=time_limit)
+    if frontier is not None:
+        # pruned: the plan is 'optimal' only when the certificate proves it optimal over all routes
+        return plan_min_cost_flow_pruned(problem, frontier, cost, more_routes=more_routes)[0]
     return plan_min_cost_flow(problem, cost)
 
 
