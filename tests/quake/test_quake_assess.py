@@ -220,3 +220,27 @@ def test_cli_uses_the_configured_raster(population_raster: Path) -> None:
     )
     assert code == 0, out
     assert json.loads(out)["zones"]
+
+
+def test_cli_assess_takes_settlements_and_recorded_aftershocks(tmp_path: Path) -> None:
+    places = tmp_path / "places.csv"
+    places.write_text("lon,lat,population\n87.40,28.55,5000\n87.60,28.40,1200\n")
+    recorded = tmp_path / "aftershocks.csv"
+    rng = np.random.default_rng(5)
+    lines = ["time,magnitude"]
+    for t, m in zip(np.sort(rng.uniform(0.001, 1.4, 50) ** 2), 3.0 + rng.exponential(0.43, 50), strict=True):
+        lines.append(f"{(ORIGIN + timedelta(days=float(t))).isoformat()},{m:.1f}")
+    recorded.write_text("\n".join(lines) + "\n")
+    code, out = _cli(
+        [
+            "quake", "assess", "--lon", "87.45", "--lat", "28.5", "--depth", "10", "--magnitude", "6.8",
+            "--magnitude-type", "Ms", "--strike", "187", "--settlements", str(places), "--aftershocks", str(recorded),
+            "--completeness", "3.0", "--origin-time", ORIGIN.isoformat(),
+            "--at", (ORIGIN + timedelta(days=2)).isoformat(),
+            "--json",
+        ]
+    )  # fmt: skip
+    assert code == 0, out
+    data = json.loads(out)
+    assert sum(z["population"] for z in data["zones"]) == pytest.approx(6200.0)
+    assert data["aftershock_parameters"].startswith("fitted")

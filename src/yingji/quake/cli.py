@@ -38,6 +38,33 @@ def _population_raster(option: Path | None) -> Path:
     raise InvalidInput("population: no raster given — pass --population FILE.tif or set YINGJI_POPULATION_RASTER")
 
 
+def _settlement_population(path: Path) -> Any:
+    """A population provider for the assessment grid from settlement points."""
+    from yingji.quake.exposure import population_from_points, read_settlements
+
+    lons, lats, people = read_settlements(path)
+    return lambda grid: population_from_points(lons, lats, people, grid)
+
+
+def _recorded_aftershocks(path: Path, origin: datetime) -> list[tuple[float, float]]:
+    """(days after origin, magnitude) from a CSV with columns ``time`` (ISO 8601) and ``magnitude``."""
+    import csv
+
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        events = [
+            (
+                (_parse_time(r["time"], "aftershock time", origin) - origin).total_seconds() / 86400.0,
+                float(r["magnitude"]),
+            )
+            for r in rows
+        ]
+    except (OSError, KeyError, ValueError) as exc:
+        raise InvalidInput(f"aftershocks file {path} is not readable (time, magnitude): {exc}") from None
+    return [(t, m) for t, m in events if t > 0]
+
+
 def _print(data: dict[str, Any], as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False))
@@ -68,6 +95,15 @@ def assess(
     aftershock_set: str | None = typer.Option(None, "--aftershock-set", help="Generic Reasenberg–Jones set."),
     temperature: float | None = typer.Option(None, help="Mean air temperature (°C) for the relief needs."),
     geohazards: Path | None = typer.Option(None, help="Inventory of geohazard sites (CSV or GeoJSON)."),
+    settlements: Path | None = typer.Option(
+        None, help="Settlement points with population (CSV lon,lat,population or GeoJSON) instead of a raster."
+    ),
+    aftershocks: Path | None = typer.Option(
+        None, help="Recorded aftershocks (CSV: time ISO 8601, magnitude) to re-fit the forecast."
+    ),
+    completeness: float | None = typer.Option(
+        None, help="Completeness magnitude of --aftershocks (default: smallest)."
+    ),
     no_db: bool = typer.Option(False, "--no-db", help="Do not record the assessment (the only mode for now)."),
     geojson: Path | None = typer.Option(None, help="Write the intensity zones to this GeoJSON file."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -95,7 +131,8 @@ def assess(
         at=assessed_at,
         strike_deg=strike,
         faults=faults,
-        population_raster=_population_raster(population),
+        population_raster=None if settlements else _population_raster(population),
+        population=_settlement_population(settlements) if settlements else None,
         region=region,
         step_deg=step,
         loss_intensity=loss_intensity,  # type: ignore[arg-type]
@@ -103,6 +140,8 @@ def assess(
         aftershock_set=aftershock_set,
         temperature_c=temperature,
         geohazard_sites=read_inventory(geohazards) if geohazards else (),
+        recorded_aftershocks=_recorded_aftershocks(aftershocks, origin) if aftershocks else (),
+        aftershock_completeness=completeness,
     )
     result = run_assessment(inp)
     data = result.to_dict()
