@@ -117,3 +117,12 @@ def test_exposure_by_division_uses_the_given_polygons() -> None:
     divisions = {"west": box(100.0, 30.0, 101.0, 31.0), "east": box(101.0, 30.0, 102.0, 31.0)}
     result = exposure_by_division(intensity, people, grid, divisions)
     assert result == {"west": {7: 4.0}, "east": {6: 4.0}}
+
+
+def test_in_memory_raster_gives_the_same_people_as_a_window_read(tmp_path: Path) -> None:
+    from yingji.quake.exposure import PopulationRaster
+
+    values = np.random.default_rng(4).uniform(0, 50, (20, 30))
+    path = _write_raster(tmp_path / "pop.tif", values, 100.0, 31.0, 0.1)
+    grid = grid_around(101.2, 30.1, 40.0, 0.01)
+    assert np.allclose(PopulationRaster.read(path).on_grid(grid), read_population_raster(path, grid))

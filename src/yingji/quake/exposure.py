@@ -13,6 +13,8 @@ import csv
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -94,15 +96,63 @@ def read_population_raster(path: str | Path, grid: Grid) -> FloatArray:
     return resample_to_grid(values, x_edges, y_edges, grid)
 
 
+@dataclass(frozen=True)
+class PopulationRaster:
+    """A whole population raster held in memory (people per cell, rows north to south), for many
+    grids in a row — the scenario sets read it once per worker instead of once per scenario. Meant for
+    coarse national rasters (5′ ≈ 4 MB); window reads (:func:`read_population_raster`) suit fine ones."""
+
+    values: FloatArray
+    west: float
+    north: float
+    dx: float
+    dy: float
+
+    @classmethod
+    def read(cls, path: str | Path) -> PopulationRaster:
+        import rasterio
+        from rasterio.errors import RasterioError
+
+        try:
+            with rasterio.open(path) as src:
+                _check_geographic(src.crs, path)
+                t = src.transform
+                if t.b != 0 or t.d != 0 or t.a <= 0 or t.e >= 0:
+                    raise InvalidInput(f"population raster {path} must be north-up without rotation")
+                block = src.read(1, masked=True)
+        except (RasterioError, OSError) as exc:
+            raise InvalidInput(f"population raster {path} cannot be read: {exc}") from None
+        values = np.asarray(block.filled(0.0), dtype=np.float64)
+        values[~np.isfinite(values) | (values < 0)] = 0.0
+        return cls(values, float(t.c), float(t.f), float(t.a), float(-t.e))
+
+    def on_grid(self, grid: Grid) -> FloatArray:
+        """People per cell of ``grid`` (people conserved, as :func:`read_population_raster`)."""
+        height, width = self.values.shape
+        col0 = max(math.floor((grid.west - self.west) / self.dx), 0)
+        col1 = min(math.ceil((grid.east - self.west) / self.dx), width)
+        row0 = max(math.floor((self.north - grid.north) / self.dy), 0)
+        row1 = min(math.ceil((self.north - grid.south) / self.dy), height)
+        if col1 <= col0 or row1 <= row0:
+            return np.zeros((grid.ny, grid.nx))
+        x_edges = self.west + np.arange(col0, col1 + 1) * self.dx
+        y_edges = self.north - np.arange(row0, row1 + 1) * self.dy
+        return resample_to_grid(self.values[row0:row1, col0:col1], x_edges, y_edges, grid)
+
+
+@lru_cache(maxsize=2)
+def cached_population_raster(path: str) -> PopulationRaster:
+    """:meth:`PopulationRaster.read`, kept for the life of the process (one per worker)."""
+    return PopulationRaster.read(path)
+
+
 def population_from_points(lons: FloatArray, lats: FloatArray, people: FloatArray, grid: Grid) -> FloatArray:
     """People per grid cell from settlement points (each settlement counted in the cell it falls in;
     settlements outside the grid are left out)."""
     col = np.floor((np.asarray(lons) - grid.west) / grid.step).astype(np.int64)
     row = np.floor((grid.north - np.asarray(lats)) / grid.step).astype(np.int64)
     keep = (col >= 0) & (col < grid.nx) & (row >= 0) & (row < grid.ny)
-    counts = np.bincount(
-        row[keep] * grid.nx + col[keep], weights=np.asarray(people)[keep], minlength=grid.nx * grid.ny
-    )
+    counts = np.bincount(row[keep] * grid.nx + col[keep], weights=np.asarray(people)[keep], minlength=grid.nx * grid.ny)
     result: FloatArray = counts.reshape(grid.ny, grid.nx).astype(np.float64)
     return result
 
@@ -128,15 +178,11 @@ def read_settlements(path: str | Path) -> tuple[FloatArray, FloatArray, FloatArr
                     lats.append(float(row["lat"]))
                     people.append(float(row["population"]))
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InvalidInput(
-            f"settlements file {path} is not readable as lon/lat/population points: {exc}"
-        ) from None
+        raise InvalidInput(f"settlements file {path} is not readable as lon/lat/population points: {exc}") from None
     return np.asarray(lons), np.asarray(lats), np.asarray(people)
 
 
-def exposure_by_intensity(
-    intensity: FloatArray, population: FloatArray, min_degree: int = 1
-) -> dict[int, float]:
+def exposure_by_intensity(intensity: FloatArray, population: FloatArray, min_degree: int = 1) -> dict[int, float]:
     """People at each integer degree n (intensity in [n − 0.5, n + 0.5)), for n ≥ ``min_degree``."""
     degrees = degree_of(intensity).ravel()
     weights = population.ravel()
@@ -166,7 +212,5 @@ def exposure_by_division(
         inside = np.zeros_like(box)
         if box.any():
             inside[box] = shapely.contains_xy(polygon, lon_centres[box], lat_centres[box])
-        result[key] = (
-            exposure_by_intensity(intensity[inside], population[inside], min_degree) if inside.any() else {}
-        )
+        result[key] = exposure_by_intensity(intensity[inside], population[inside], min_degree) if inside.any() else {}
     return result

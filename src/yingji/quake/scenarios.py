@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from yingji.errors import InvalidInput
 from yingji.quake import losses
-from yingji.quake.exposure import read_population_raster
+from yingji.quake.exposure import cached_population_raster
 from yingji.quake.field import (
     MAX_DEGREE,
     allen_field,
@@ -225,7 +225,7 @@ def scenario_by_county(
     offsets = offsets_km(grid, epicentre, orientation.strike_deg)
     chinese = degree_of(chinese_field(grid, epicentre, ms, model, orientation, offsets=offsets).values)
     mmi = allen_field(grid, epicentre, mw, orientation, offsets=offsets).values
-    people = read_population_raster(population_raster, grid)
+    people = cached_population_raster(str(population_raster)).on_grid(grid)
 
     loss_degree = degree_of(mmi) if loss_intensity == "mmi" else chinese
     fatality = losses.fatality_model(country)
