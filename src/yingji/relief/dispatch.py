@@ -288,33 +288,89 @@ class PruningReport:
 def pruning_violations(
     problem: ReliefProblem, plan: Plan, frontier: FloatArray, cost: DeprivationCost
 ) -> dict[int, tuple[IntArray, IntArray]]:
-    """Per item, the places (and their price bounds) for which a route left out might lower the cost.
+    """Per item, the places (and their prices) for which a route left out might lower the cost.
 
-    LP duality of the transport problem (integral, so its LP optimum is the integer one): with place
-    prices ``λ_p`` and depot prices ``μ_d ≥ 0``, the plan is optimal over *all* routes when no left-out
-    route has ``c_dp < λ_p − μ_d``. Any optimal dual has ``λ_p ≤ U`` (the unmet cost; equal when ``p``
-    has unmet need) and ``λ_p ≤ c_d'p`` for a kept route from a depot ``d'`` with stock left over
-    (``μ_d' = 0`` by complementary slackness). So when the cheapest left-out route of ``p`` (its
-    frontier) costs at least that bound, no left-out route of ``p`` can help.
+    LP duality of the transport problem (integral, so its LP optimum is the integer one): node
+    potentials ``π`` with non-negative reduced costs on every residual arc prove the flow optimal.
+    They are the shortest distances in the residual graph of the solved (pruned) problem
+    (:func:`_potentials`). Every depot with stock has ``π_d ≥ π_T`` (the surplus sink), so a left-out
+    route ``d → p`` keeps its reduced cost non-negative when ``c_dp ≥ π_p − π_T`` — the place's
+    price. When the cheapest left-out route of ``p`` (its frontier) costs at least that price, no
+    left-out route of ``p`` can help; the plan is optimal over all routes when this holds for every
+    place. If the potentials cannot be computed, the weaker bound ``U`` (the unmet cost) is used.
     """
     arcs = problem.arcs
     arc_cost, unmet_cost = _int_costs(cost, arcs.hours)
     finite = np.isfinite(frontier)
     frontier_cost = np.full(frontier.size, np.iinfo(np.int64).max)
     frontier_cost[finite] = _int_costs(cost, frontier[finite])[0]
-    shipped, received = plan.shipped(), plan.received()
     out: dict[int, tuple[IntArray, IntArray]] = {}
     for i in range(len(problem.items)):
-        leftover = problem.stock[:, i] - shipped[:, i]
-        bound = np.full(len(problem.place_ids), unmet_cost, dtype=np.int64)
-        spare = leftover[arcs.depot] > 0
-        np.minimum.at(bound, arcs.place[spare], arc_cost[spare])
-        short = received[:, i] < problem.need[:, i]
-        bound[short] = unmet_cost
-        bad = np.flatnonzero((problem.need[:, i] > 0) & (frontier_cost < bound))
+        price = _place_prices(problem, plan, i, arc_cost, unmet_cost)
+        bad = np.flatnonzero((problem.need[:, i] > 0) & (frontier_cost < price))
         if bad.size:
-            out[i] = (bad, bound[bad])
+            out[i] = (bad, price[bad])
     return out
+
+
+def _place_prices(problem: ReliefProblem, plan: Plan, i: int, arc_cost: IntArray, unmet_cost: int) -> IntArray:
+    """Price ``π_p − π_T`` of one more unit of item ``i`` at each place, from the residual graph."""
+    arcs = problem.arcs
+    nd, np_ = len(problem.depot_ids), len(problem.place_ids)
+    stock, need = problem.stock[:, i], problem.need[:, i]
+    mine = plan.ship_item == i
+    flow = np.zeros(len(arcs), np.int64)
+    np.add.at(flow, plan.ship_arc[mine], plan.ship_quantity[mine])
+    received = np.zeros(np_, np.int64)
+    np.add.at(received, arcs.place, flow)
+    shipped = np.zeros(nd, np.int64)
+    np.add.at(shipped, arcs.depot, flow)
+    unmet, leftover = need - received, stock - shipped
+    S, T = nd + np_, nd + np_ + 1
+    cap = np.minimum(stock[arcs.depot], need[arcs.place])
+    fwd = (cap > 0) & (flow < cap)
+    back = flow > 0
+    pl = np.arange(np_)
+    dp = np.arange(nd)
+    tails = [arcs.depot[fwd], nd + arcs.place[back], np.full(int((unmet < need).sum()), S),
+             nd + pl[unmet > 0], dp[leftover < stock], np.full(int((leftover > 0).sum()), T)]  # fmt: skip
+    heads = [nd + arcs.place[fwd], arcs.depot[back], nd + pl[unmet < need], np.full(int((unmet > 0).sum()), S),
+             np.full(int((leftover < stock).sum()), T), dp[leftover > 0]]  # fmt: skip
+    weights = [arc_cost[fwd], -arc_cost[back], np.full(int((unmet < need).sum()), unmet_cost),
+               np.full(int((unmet > 0).sum()), -unmet_cost), np.zeros(int((leftover < stock).sum()), np.int64),
+               np.zeros(int((leftover > 0).sum()), np.int64)]  # fmt: skip
+    total_unmet, total_need = int(unmet.sum()), int(need.sum())
+    if total_unmet > 0:  # S → T carries total_need − total_unmet of capacity total_need
+        tails.append(np.array([S]))
+        heads.append(np.array([T]))
+        weights.append(np.zeros(1, np.int64))
+    if total_need - total_unmet > 0:
+        tails.append(np.array([T]))
+        heads.append(np.array([S]))
+        weights.append(np.zeros(1, np.int64))
+    pi = _potentials(nd + np_ + 2, np.concatenate(tails), np.concatenate(heads), np.concatenate(weights))
+    if pi is None:
+        return np.full(np_, unmet_cost, np.int64)
+    return np.asarray(pi[nd : nd + np_] - pi[T], dtype=np.int64)
+
+
+def _potentials(n: int, tail: IntArray, head: IntArray, weight: IntArray, max_rounds: int = 20_000) -> IntArray | None:
+    """Shortest distances from a virtual source joined to every node at cost 0 (Bellman-Ford, all
+    arcs relaxed at once per round). None if they do not settle (a negative cycle: not optimal)."""
+    dist = np.zeros(n, np.int64)
+    if tail.size == 0:
+        return dist
+    order = np.argsort(head, kind="stable")
+    tail, head, weight = tail[order], head[order], weight[order].astype(np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], head[1:] != head[:-1]]))
+    targets = head[starts]
+    for _ in range(max_rounds):
+        best = np.minimum.reduceat(dist[tail] + weight, starts)
+        improved = best < dist[targets]
+        if not improved.any():
+            return dist
+        dist[targets[improved]] = best[improved]
+    return None
 
 
 def _hours_for_cost(cost: DeprivationCost, scaled: IntArray) -> FloatArray:
