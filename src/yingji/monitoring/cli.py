@@ -83,3 +83,50 @@ def fatigue(
         "bad_actors": [asdict(b) for b in fatigue_tools.bad_actors(records, top)],
     }
     typer.echo(json.dumps(out, ensure_ascii=False))
+
+
+@app.command()
+def worker(
+    rules: Path = typer.Option(..., "--rules", help="Rules YAML."),
+    mqtt: str = typer.Option("mqtt://127.0.0.1:1883", "--mqtt", help="Broker URL (mqtt://host:port)."),
+    topic: str = typer.Option("yingji/readings/#", "--topic", help="Topic filter (QoS 1)."),
+    client_id: str = typer.Option("yingji-monitor-1", "--client-id", help="MQTT client id (persistent session)."),
+    alarms: Path = typer.Option(..., "--alarms", help="Alarm events are appended here as JSON lines."),
+    dead_letters: Path | None = typer.Option(None, "--dead-letters", help="Dead letters as JSON lines."),
+    checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Engine state file (resume after restart)."),
+    tick_s: float = typer.Option(1.0, "--tick-s", help="Clock tick for delays and stale checks; 0 turns it off."),
+    idle_exit_s: float | None = typer.Option(None, "--idle-exit-s", help="Exit after this long without messages."),
+) -> None:
+    """Ingest readings from MQTT into the rule engine; alarms go to a JSON-lines sink."""
+    import signal
+    import threading
+
+    from yingji.monitoring.ruleset import load_ruleset
+    from yingji.monitoring.worker import JsonLinesSink, MqttWorker, WorkerConfig, parse_mqtt_url
+
+    host, port = parse_mqtt_url(mqtt)
+    config = WorkerConfig(
+        host=host,
+        port=port,
+        topic=topic,
+        client_id=client_id,
+        checkpoint=checkpoint,
+        tick_s=tick_s if tick_s > 0 else None,
+    )
+    sink = JsonLinesSink(alarms, dead_letters)
+    running = MqttWorker(load_ruleset(rules), config, sink)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    running.start()
+    typer.echo(f"subscribed to {topic} on {host}:{port} as {client_id}", err=True)
+    try:
+        running.run(stop, idle_exit_s=idle_exit_s)
+    finally:
+        running.close()
+        sink.close()
+    counters = running.monitor.counters
+    typer.echo(
+        f"readings {counters.readings}, duplicates {counters.duplicates}, dead letters {counters.dead_letters}",
+        err=True,
+    )

@@ -46,8 +46,11 @@ class Monitor:
         if len(self.dead_letters) < DEAD_LETTERS_KEPT:
             self.dead_letters.append(letter)
 
-    def feed(self, items: Iterable[Reading | DeadLetter]) -> list[AlarmEvent]:
-        """Evaluate a batch in arrival order; rejected items and late readings become dead letters."""
+    def feed(self, items: Iterable[Reading | DeadLetter], *, late_is_duplicate: bool = False) -> list[AlarmEvent]:
+        """Evaluate a batch in arrival order; rejected items and late readings become dead letters.
+
+        ``late_is_duplicate``: the batch is a redelivery (MQTT DUP flag) of messages already
+        evaluated, so readings older than the newest accepted are repeats, not late data."""
         readings: list[Reading] = []
         for item in items:
             if isinstance(item, Reading):
@@ -62,6 +65,9 @@ class Monitor:
         result = self.engine.evaluate(sensors, ts, values)
         self.counters.readings += result.evaluated
         self.counters.duplicates += len(result.duplicates)
+        if late_is_duplicate:
+            self.counters.duplicates += len(result.late)
+            return result.events
         for position in result.late.tolist():
             late = readings[position]
             newest = self.engine.last_timestamp(late.sensor_id)

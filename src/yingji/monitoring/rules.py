@@ -54,6 +54,7 @@ from yingji.monitoring.ruleset import (
 _EVENT_ORDER = operator.attrgetter("at", "raised", "rule", "sensor_id")  # clears before raises at a tie
 NO_TIME = np.iinfo(np.int64).min  # "never": a sensor with no run / no reading yet
 CHECKPOINT_VERSION = 1
+FIXED_POINT = 1_000_000  # window sums are exact to 1e-6 of the sensor's unit
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
@@ -336,10 +337,13 @@ def _window_signal(rule: WindowRule, batch: _Batch, state: _PointState, size: in
     query = t - window
     left = _window_edges(merged_t, query, batch_pos, seg_offset, seg_total, batch)
     if rule.agg in ("sum", "mean"):
-        running = np.empty(len(merged_x) + 1, np.float64)
-        running[0] = 0.0
-        np.cumsum(merged_x, out=running[1:])
-        signal: FloatArray = running[batch_pos + 1] - running[left]
+        # Fixed point (1e-6 of the unit) makes prefix-sum differences exact, so a window's sum does
+        # not depend on how the stream was cut into batches (a restart replays to the same alarms).
+        fixed = np.rint(merged_x * FIXED_POINT).astype(np.int64)
+        running = np.empty(len(fixed) + 1, np.int64)
+        running[0] = 0
+        np.cumsum(fixed, out=running[1:])  # int64 wrap-around cancels in the differences
+        signal: FloatArray = (running[batch_pos + 1] - running[left]) / FIXED_POINT
         if rule.agg == "mean":
             signal = signal / (batch_pos - left + 1)
     else:

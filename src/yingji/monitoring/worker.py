@@ -1,0 +1,415 @@
+"""MQTT ingestion worker: Mosquitto (QoS 1, persistent session) → rule engine → alarm sink.
+
+Delivery is at-least-once and the result exactly-once: each drained batch is evaluated, its alarm
+events and dead letters are written to the sink and flushed, the engine state is checkpointed, and
+only then are the batch's messages acknowledged (paho ``manual_ack``). A worker killed at any point
+resumes from its checkpoint; the broker redelivers what was not acknowledged, and readings the
+checkpoint already holds are recognised as duplicates (never a second alarm, never counted twice).
+
+Topic: ``yingji/readings/<site>`` (any topic filter may be configured); payload forms are those of
+:mod:`yingji.monitoring.readings`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import struct
+import threading
+import time
+from collections.abc import Callable, Container, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from yingji.errors import InvalidInput, ServiceUnavailable
+from yingji.monitoring.clock import format_timestamp
+from yingji.monitoring.ingest import Counters, Monitor
+from yingji.monitoring.readings import DeadLetter, parse_payload
+from yingji.monitoring.rules import AlarmEvent, RuleEngine
+from yingji.monitoring.ruleset import RuleSet
+
+
+class AlarmSink(Protocol):
+    """Where alarm events and dead letters go (a database sink plugs in here)."""
+
+    def write_events(self, events: Sequence[AlarmEvent]) -> None: ...
+
+    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None: ...
+
+    def flush(self) -> None:
+        """Make everything written so far durable (called before each checkpoint)."""
+
+    def position(self) -> Any:
+        """A JSON-safe mark of what has been written, stored in the checkpoint."""
+
+    def rollback(self, position: Any) -> None:
+        """Forget what was written after ``position`` (a restart re-emits it from the checkpoint).
+        A transactional sink (a database) can instead write events and checkpoint in one transaction."""
+
+
+@dataclass
+class MemorySink:
+    events: list[AlarmEvent] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+    def write_events(self, events: Sequence[AlarmEvent]) -> None:
+        self.events.extend(events)
+
+    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        self.dead_letters.extend(letters)
+
+    def flush(self) -> None:
+        return None
+
+    def position(self) -> Any:
+        return [len(self.events), len(self.dead_letters)]
+
+    def rollback(self, position: Any) -> None:
+        del self.events[position[0] :]
+        del self.dead_letters[position[1] :]
+
+
+class JsonLinesSink:
+    """Alarm events and dead letters appended as JSON lines (fsynced on flush)."""
+
+    def __init__(self, alarms: Path, dead_letters: Path | None = None) -> None:
+        self._alarms = alarms.open("ab")
+        self._dead = dead_letters.open("ab") if dead_letters is not None else None
+
+    def write_events(self, events: Sequence[AlarmEvent]) -> None:
+        for event in events:
+            row = asdict(event)
+            row["at"] = format_timestamp(event.at)
+            self._alarms.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+
+    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        if self._dead is None:
+            return
+        for letter in letters:
+            self._dead.write((json.dumps(asdict(letter), ensure_ascii=False) + "\n").encode("utf-8"))
+
+    def flush(self) -> None:
+        for handle in (self._alarms, self._dead):
+            if handle is not None:
+                handle.flush()
+                os.fsync(handle.fileno())
+
+    def position(self) -> Any:
+        return [self._alarms.tell(), self._dead.tell() if self._dead is not None else 0]
+
+    def rollback(self, position: Any) -> None:
+        self._alarms.flush()
+        self._alarms.truncate(position[0])
+        self._alarms.seek(position[0])
+        if self._dead is not None:
+            self._dead.flush()
+            self._dead.truncate(position[1])
+            self._dead.seek(position[1])
+
+    def close(self) -> None:
+        self.flush()
+        self._alarms.close()
+        if self._dead is not None:
+            self._dead.close()
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    host: str = "127.0.0.1"
+    port: int = 1883
+    topic: str = "yingji/readings/#"
+    client_id: str = "yingji-monitor-1"
+    batch_max: int = 20_000  # messages per drained batch
+    flush_s: float = 0.02  # longest wait for more messages before evaluating a batch
+    tick_s: float | None = 1.0  # move the engine clock to wall time this often (None: only readings)
+    checkpoint: Path | None = None  # snapshot file; a write-ahead log lives next to it
+    snapshot_s: float = 5.0  # snapshot the engine this often (the log covers the time between)
+    keepalive: int = 30
+
+
+@dataclass(frozen=True)
+class _Message:
+    mid: int
+    redelivered: bool
+    payload: bytes
+    received: float
+
+
+def save_checkpoint(
+    path: Path, engine: RuleEngine, counters: Counters, sink_position: Any = None, generation: int = 0
+) -> None:
+    """Atomically replace the checkpoint file (write, fsync, rename)."""
+    data = {"engine": engine.checkpoint(), "counters": asdict(counters), "sink": sink_position, "wal": generation}
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def load_checkpoint(path: Path, ruleset: RuleSet) -> tuple[RuleEngine, Counters, Any, int] | None:
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        engine = RuleEngine.restore(ruleset, data["engine"])
+        return engine, Counters(**data["counters"]), data.get("sink"), int(data.get("wal", 0))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(f"checkpoint {path}: unreadable ({exc})") from exc
+
+
+_RECORD = struct.Struct(">BBI")  # kind, redelivered, payload length
+_MESSAGE, _TICK, _END = 0, 1, 2
+
+
+class WriteAheadLog:
+    """Append-only log of what the engine was fed since the last snapshot (messages, clock ticks,
+    batch ends), fsynced before messages are acknowledged. A restart restores the snapshot and
+    replays the log, batch by batch, to the same state and the same alarm events."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle = path.open("ab")
+
+    def append(self, records: Sequence[tuple[int, bool, bytes]]) -> None:
+        chunks = []
+        for kind, redelivered, payload in records:
+            chunks.append(_RECORD.pack(kind, int(redelivered), len(payload)))
+            chunks.append(payload)
+        chunks.append(_RECORD.pack(_END, 0, 0))
+        self._handle.write(b"".join(chunks))
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        self._handle.close()
+
+    @staticmethod
+    def batches(path: Path) -> list[list[tuple[int, bool, bytes]]]:
+        """Complete batches in the log (a torn last batch, cut by a crash, is dropped: it was never
+        acknowledged, so the broker delivers it again)."""
+        if not path.exists():
+            return []
+        data = path.read_bytes()
+        out: list[list[tuple[int, bool, bytes]]] = []
+        current: list[tuple[int, bool, bytes]] = []
+        offset = 0
+        while offset + _RECORD.size <= len(data):
+            kind, redelivered, length = _RECORD.unpack_from(data, offset)
+            offset += _RECORD.size
+            if offset + length > len(data):
+                break
+            payload = data[offset : offset + length]
+            offset += length
+            if kind == _END:
+                out.append(current)
+                current = []
+            else:
+                current.append((kind, bool(redelivered), payload))
+        return out
+
+
+class MqttWorker:
+    """Subscribes with QoS 1 on a persistent session and feeds the rule engine in batches."""
+
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        config: WorkerConfig,
+        sink: AlarmSink,
+        *,
+        registry: Container[str] | None = None,
+        clock: Callable[[], float] = time.time,
+        on_batch: Callable[[int, list[AlarmEvent], float], None] | None = None,
+    ) -> None:
+        restored = load_checkpoint(config.checkpoint, ruleset) if config.checkpoint else None
+        engine, counters, position, generation = (
+            restored if restored is not None else (RuleEngine(ruleset), Counters(), None, 0)
+        )
+        if position is not None:
+            sink.rollback(position)  # drop what a killed run wrote after its last snapshot
+        self.monitor = Monitor(ruleset, registry=registry, engine=engine)
+        self.monitor.counters = counters
+        self.config = config
+        self.sink = sink
+        self.clock = clock
+        self.on_batch = on_batch
+        self._inbox: queue.Queue[_Message] = queue.Queue()
+        self._connected = threading.Event()
+        self._client = self._make_client()
+        self._generation = generation
+        self._wal: WriteAheadLog | None = None
+        self._last_snapshot = time.monotonic()
+        self._last_tick = 0.0
+        if config.checkpoint is not None:
+            self._recover(config.checkpoint)
+
+    def _make_client(self) -> Any:
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=self.config.client_id,
+            clean_session=False,
+            protocol=MQTTProtocolVersion.MQTTv311,
+            manual_ack=True,
+        )
+        client.max_inflight_messages_set(1000)
+        client.max_queued_messages_set(0)
+
+        def on_connect(client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+            if not reason.is_failure:
+                client.subscribe(self.config.topic, qos=1)
+
+        def on_subscribe(client: Any, userdata: Any, mid: Any, reasons: Any, properties: Any) -> None:
+            self._connected.set()  # SUBACK: from here on the broker keeps messages for this session
+
+        def on_disconnect(client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+            self._connected.clear()
+
+        def on_message(client: Any, userdata: Any, message: Any) -> None:
+            self._inbox.put(_Message(message.mid, bool(message.dup), bytes(message.payload), time.time()))
+
+        client.on_connect = on_connect
+        client.on_subscribe = on_subscribe
+        client.on_disconnect = on_disconnect
+        client.on_message = on_message
+        client.reconnect_delay_set(min_delay=1, max_delay=5)
+        return client
+
+    def start(self, timeout: float = 10.0) -> None:
+        try:
+            self._client.connect(self.config.host, self.config.port, keepalive=self.config.keepalive)
+        except OSError as exc:
+            raise ServiceUnavailable(f"MQTT broker {self.config.host}:{self.config.port}: {exc}") from exc
+        self._client.loop_start()
+        if not self._connected.wait(timeout):
+            raise ServiceUnavailable(f"MQTT broker {self.config.host}:{self.config.port}: no SUBACK in {timeout} s")
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def run(self, stop: threading.Event, *, idle_exit_s: float | None = None) -> None:
+        """Drain, evaluate, persist, acknowledge — until ``stop`` is set (or idle for ``idle_exit_s``)."""
+        idle_since = time.monotonic()
+        while not stop.is_set():
+            batch = self._drain()
+            if batch:
+                self.process(batch)
+                idle_since = time.monotonic()
+            elif idle_exit_s is not None and time.monotonic() - idle_since > idle_exit_s:
+                return
+            self._maybe_tick()
+
+    def _drain(self) -> list[_Message]:
+        try:
+            first = self._inbox.get(timeout=0.1)
+        except queue.Empty:
+            return []
+        batch = [first]
+        deadline = time.monotonic() + self.config.flush_s
+        while len(batch) < self.config.batch_max:
+            remaining = deadline - time.monotonic()
+            try:
+                batch.append(self._inbox.get(timeout=max(remaining, 0)) if remaining > 0 else self._inbox.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def process(self, batch: list[_Message]) -> list[AlarmEvent]:
+        """Log, evaluate (arrival order), write to the sink, then acknowledge the batch."""
+        if self._wal is not None:
+            self._wal.append([(_MESSAGE, m.redelivered, m.payload) for m in batch])
+        events = self._evaluate([(_MESSAGE, m.redelivered, m.payload) for m in batch])
+        for message in batch:
+            self._client.ack(message.mid, 1)
+        if self.on_batch is not None:
+            self.on_batch(len(batch), events, batch[0].received)
+        self._maybe_snapshot()
+        return events
+
+    def _evaluate(self, records: list[tuple[int, bool, bytes]]) -> list[AlarmEvent]:
+        events: list[AlarmEvent] = []
+        letters_before = len(self.monitor.dead_letters)
+        start = 0
+        while start < len(records):  # runs of first deliveries, of redeliveries and ticks, in order
+            kind, redelivered, payload = records[start]
+            if kind == _TICK:
+                events += self.monitor.engine.tick(struct.unpack(">q", payload)[0])
+                start += 1
+                continue
+            end = start
+            while end < len(records) and records[end][0] == _MESSAGE and records[end][1] == redelivered:
+                end += 1
+            items = [item for _, _, body in records[start:end] for item in parse_payload(body, self.monitor.registry)]
+            events += self.monitor.feed(items, late_is_duplicate=redelivered)
+            start = end
+        self.sink.write_events(events)
+        self.sink.write_dead_letters(self.monitor.dead_letters[letters_before:])
+        del self.monitor.dead_letters[letters_before:]
+        self.sink.flush()
+        return events
+
+    def _wal_path(self, generation: int) -> Path:
+        assert self.config.checkpoint is not None
+        return self.config.checkpoint.with_name(f"{self.config.checkpoint.name}.wal.{generation}")
+
+    def _recover(self, checkpoint: Path) -> None:
+        """Replay the log written since the snapshot, then start a fresh snapshot and log."""
+        for batch in WriteAheadLog.batches(self._wal_path(self._generation)):
+            self._evaluate(batch)
+        self._snapshot()
+
+    def _snapshot(self) -> None:
+        """Snapshot the engine, switch to a new log, drop the old ones."""
+        assert self.config.checkpoint is not None
+        generation = self._generation + 1
+        if self._wal is not None:
+            self._wal.close()
+        self._wal = WriteAheadLog(self._wal_path(generation))
+        save_checkpoint(
+            self.config.checkpoint, self.monitor.engine, self.monitor.counters, self.sink.position(), generation
+        )
+        for old in self.config.checkpoint.parent.glob(f"{self.config.checkpoint.name}.wal.*"):
+            if old.suffix[1:].isdigit() and int(old.suffix[1:]) < generation:
+                old.unlink()
+        self._generation = generation
+        self._last_snapshot = time.monotonic()
+
+    def _maybe_snapshot(self) -> None:
+        if self._wal is not None and time.monotonic() - self._last_snapshot >= self.config.snapshot_s:
+            self._snapshot()
+
+    def _maybe_tick(self) -> None:
+        if self.config.tick_s is None:
+            return
+        now = self.clock()
+        if now - self._last_tick < self.config.tick_s:
+            return
+        self._last_tick = now
+        record = (_TICK, False, struct.pack(">q", int(now * 1000)))
+        if self._wal is not None:
+            self._wal.append([record])
+        self._evaluate([record])
+
+    def close(self) -> None:
+        """Snapshot (so a restart has nothing to replay) and disconnect."""
+        if self._wal is not None:
+            self._snapshot()
+            self._wal.close()
+        self.stop()
+
+
+def parse_mqtt_url(url: str) -> tuple[str, int]:
+    """``mqtt://host:port`` → (host, port)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url if "://" in url else f"mqtt://{url}")
+    if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
+        raise InvalidInput(f"mqtt url: {url!r} is not mqtt://host:port")
+    return parts.hostname, parts.port or 1883
