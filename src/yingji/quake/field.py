@@ -66,9 +66,7 @@ class Grid:
     def cell_areas_km2(self) -> FloatArray:
         """Area of one cell in each row (km², on the sphere): R²·Δλ·(sin φ_north − sin φ_south)."""
         edges = np.radians(self.y_edges())
-        area: FloatArray = (
-            EARTH_RADIUS_KM**2 * math.radians(self.step) * (np.sin(edges[:-1]) - np.sin(edges[1:]))
-        )
+        area: FloatArray = EARTH_RADIUS_KM**2 * math.radians(self.step) * (np.sin(edges[:-1]) - np.sin(edges[1:]))
         return area
 
     def transform(self) -> Any:
@@ -220,9 +218,7 @@ def allen_field(
     return IntensityField(grid, values, "MMI", "allen2012", orientation)
 
 
-def field_extent_km(
-    epicentre: Epicentre, ms: float, model: EllipticalAttenuation, orientation: Orientation
-) -> float:
+def field_extent_km(epicentre: Epicentre, ms: float, model: EllipticalAttenuation, orientation: Orientation) -> float:
     """How far out the grid must reach: the farther of the Chinese and Allen (Mw from Ms) 5.5 reaches."""
     mw = ms_to_mw(ms)
     return max(chinese_reach_km(model, ms, orientation), allen_reach_km(mw, orientation, epicentre.depth_km))

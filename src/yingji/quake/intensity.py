@@ -234,9 +234,7 @@ def distance_term(axis: AxisCoefficients, r_km: FloatArray, base: Literal["10", 
     return axis.c * _log(r_km + axis.r0, base)
 
 
-def axis_radius(
-    axis: AxisCoefficients, ms: float, intensity: FloatArray, base: Literal["10", "e"]
-) -> FloatArray:
+def axis_radius(axis: AxisCoefficients, ms: float, intensity: FloatArray, base: Literal["10", "e"]) -> FloatArray:
     """The semi-axis length (km) at which the axis relation reaches ``intensity`` (may be negative
     where the intensity exceeds what the relation gives at the epicentre)."""
     exponent = (intensity - constant_term(axis) - magnitude_term(axis, ms)) / axis.c
@@ -284,9 +282,7 @@ class EllipticalAttenuation:
         coeffs = self.coefficients.long if axis == "long" else self.coefficients.short
         r = np.asarray(r_km, dtype=np.float64)
         base = self.coefficients.log_base
-        result: FloatArray = (
-            constant_term(coeffs) + magnitude_term(coeffs, ms) + distance_term(coeffs, r, base)
-        )
+        result: FloatArray = constant_term(coeffs) + magnitude_term(coeffs, ms) + distance_term(coeffs, r, base)
         return result
 
     def epicentral_intensity(self, ms: float) -> float:
@@ -478,17 +474,13 @@ GB17742 = {"a_slope": 3.17, "a_offset": 6.59, "v_slope": 3.00, "v_offset": 9.77,
 
 def intensity_from_pga(pga_m_s2: ArrayLike) -> FloatArray:
     """I_A = 3.17·lg PGA + 6.59, PGA in m/s² (GB/T 17742-2020)."""
-    result: FloatArray = (
-        GB17742["a_slope"] * np.log10(np.asarray(pga_m_s2, dtype=np.float64)) + GB17742["a_offset"]
-    )
+    result: FloatArray = GB17742["a_slope"] * np.log10(np.asarray(pga_m_s2, dtype=np.float64)) + GB17742["a_offset"]
     return result
 
 
 def intensity_from_pgv(pgv_m_s: ArrayLike) -> FloatArray:
     """I_V = 3.00·lg PGV + 9.77, PGV in m/s (GB/T 17742-2020)."""
-    result: FloatArray = (
-        GB17742["v_slope"] * np.log10(np.asarray(pgv_m_s, dtype=np.float64)) + GB17742["v_offset"]
-    )
+    result: FloatArray = GB17742["v_slope"] * np.log10(np.asarray(pgv_m_s, dtype=np.float64)) + GB17742["v_offset"]
     return result
 
 
