@@ -332,3 +332,11 @@ def test_uncertified_pruning_is_reported_feasible() -> None:
         problem, frontier, COST, more_routes=FallbackRoutes(depots, places).within
     )
     assert report2.certified and plan2.total_unmet == 0 and plan2.status == "optimal"
+
+
+def test_items_solved_in_worker_processes_give_the_same_plan() -> None:
+    depots, places, stock, need = scattered(3, 10, 30, 3)
+    problem = ReliefProblem(depots.ids, places.ids, ("a", "b", "c"), stock, need, fallback_arcs(depots, places))
+    one, two = plan_min_cost_flow(problem, COST), plan_min_cost_flow(problem, COST, workers=2)
+    assert two.objective == one.objective
+    assert two.ship_quantity.tolist() == one.ship_quantity.tolist()

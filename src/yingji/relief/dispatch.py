@@ -241,18 +241,34 @@ def _int_costs(cost: DeprivationCost, hours: FloatArray) -> tuple[IntArray, int]
     return arc, round(cost.unmet_unit_cost * COST_SCALE)
 
 
-def _solve_item(problem: ReliefProblem, i: int, arc_cost: IntArray, unmet_cost: int) -> tuple[IntArray, IntArray, bool]:
-    """Min-cost flow of item ``i``: (route indices, quantities, proved optimal)."""
-    arcs = problem.arcs
-    stock, need = problem.stock[:, i], problem.need[:, i]
-    live = np.flatnonzero((stock[arcs.depot] > 0) & (need[arcs.place] > 0) & (arc_cost < unmet_cost))
-    flows, optimal = transport_flow(stock, need, arcs.depot[live], arcs.place[live], arc_cost[live], unmet_cost)
+def _item_flow(args: tuple[IntArray, IntArray, IntArray, IntArray, IntArray, int]) -> tuple[IntArray, IntArray, bool]:
+    stock, need, depot, place, arc_cost, unmet_cost = args
+    live = np.flatnonzero((stock[depot] > 0) & (need[place] > 0) & (arc_cost < unmet_cost))
+    flows, optimal = transport_flow(stock, need, depot[live], place[live], arc_cost[live], unmet_cost)
     moved = flows > 0
     return live[moved], flows[moved], optimal
 
 
-def plan_min_cost_flow(problem: ReliefProblem, cost: DeprivationCost | None = None) -> Plan:
-    """Optimal plan for independent items: one min-cost flow per item."""
+def _solve_items(
+    problem: ReliefProblem, items: Sequence[int], arc_cost: IntArray, unmet_cost: int, workers: int = 1
+) -> list[tuple[IntArray, IntArray, bool]]:
+    """Min-cost flow of each item in ``items``: (route indices, quantities, proved optimal).
+
+    Items are independent, so with ``workers`` > 1 they are solved in that many processes (the
+    solver holds the interpreter lock, so threads would not help)."""
+    arcs = problem.arcs
+    jobs = [(problem.stock[:, i], problem.need[:, i], arcs.depot, arcs.place, arc_cost, unmet_cost) for i in items]
+    if workers <= 1 or len(jobs) <= 1:
+        return [_item_flow(job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_item_flow, jobs))
+
+
+def plan_min_cost_flow(problem: ReliefProblem, cost: DeprivationCost | None = None, *, workers: int = 1) -> Plan:
+    """Optimal plan for independent items: one min-cost flow per item (``workers`` processes)."""
     started = time.perf_counter()
     cost = cost or DeprivationCost()
     arc_cost, unmet_cost = _int_costs(cost, problem.arcs.hours)
@@ -260,8 +276,8 @@ def plan_min_cost_flow(problem: ReliefProblem, cost: DeprivationCost | None = No
     used_i: list[IntArray] = []
     used_q: list[IntArray] = []
     all_optimal = True
-    for i in range(len(problem.items)):
-        a, q, optimal = _solve_item(problem, i, arc_cost, unmet_cost)
+    solved = _solve_items(problem, range(len(problem.items)), arc_cost, unmet_cost, workers)
+    for i, (a, q, optimal) in enumerate(solved):
         all_optimal &= optimal
         used_a.append(a)
         used_i.append(np.full(a.size, i, np.int64))
@@ -283,12 +299,13 @@ class PruningReport:
     certified: bool
     rounds: int
     violations: tuple[int, ...]
+    round_seconds: tuple[float, ...] = ()
 
 
 def pruning_violations(
     problem: ReliefProblem, plan: Plan, frontier: FloatArray, cost: DeprivationCost
-) -> dict[int, tuple[IntArray, IntArray]]:
-    """Per item, the places (and their prices) for which a route left out might lower the cost.
+) -> dict[int, tuple[IntArray, IntArray, IntArray]]:
+    """Per item, the places failing the certificate, their prices, and every depot's price.
 
     LP duality of the transport problem (integral, so its LP optimum is the integer one): node
     potentials ``π`` with non-negative reduced costs on every residual arc prove the flow optimal.
@@ -304,17 +321,20 @@ def pruning_violations(
     finite = np.isfinite(frontier)
     frontier_cost = np.full(frontier.size, np.iinfo(np.int64).max)
     frontier_cost[finite] = _int_costs(cost, frontier[finite])[0]
-    out: dict[int, tuple[IntArray, IntArray]] = {}
+    out: dict[int, tuple[IntArray, IntArray, IntArray]] = {}
     for i in range(len(problem.items)):
-        price = _place_prices(problem, plan, i, arc_cost, unmet_cost)
+        depot_price, price = _prices(problem, plan, i, arc_cost, unmet_cost)
         bad = np.flatnonzero((problem.need[:, i] > 0) & (frontier_cost < price))
         if bad.size:
-            out[i] = (bad, price[bad])
+            out[i] = (bad, price[bad], depot_price)
     return out
 
 
-def _place_prices(problem: ReliefProblem, plan: Plan, i: int, arc_cost: IntArray, unmet_cost: int) -> IntArray:
-    """Price ``π_p − π_T`` of one more unit of item ``i`` at each place, from the residual graph."""
+def _prices(
+    problem: ReliefProblem, plan: Plan, i: int, arc_cost: IntArray, unmet_cost: int
+) -> tuple[IntArray, IntArray]:
+    """Prices of item ``i`` from the residual graph: ``μ_d = π_d − π_T ≥ 0`` per depot (the value of
+    its stock) and ``λ_p = π_p − π_T`` per place (the value of one more unit there)."""
     arcs = problem.arcs
     nd, np_ = len(problem.depot_ids), len(problem.place_ids)
     stock, need = problem.stock[:, i], problem.need[:, i]
@@ -349,9 +369,9 @@ def _place_prices(problem: ReliefProblem, plan: Plan, i: int, arc_cost: IntArray
         heads.append(np.array([S]))
         weights.append(np.zeros(1, np.int64))
     pi = _potentials(nd + np_ + 2, np.concatenate(tails), np.concatenate(heads), np.concatenate(weights))
-    if pi is None:
-        return np.full(np_, unmet_cost, np.int64)
-    return np.asarray(pi[nd : nd + np_] - pi[T], dtype=np.int64)
+    if pi is None:  # not settled: the weak bounds μ = 0, λ = U
+        return np.zeros(nd, np.int64), np.full(np_, unmet_cost, np.int64)
+    return np.asarray(pi[:nd] - pi[T], dtype=np.int64), np.asarray(pi[nd : nd + np_] - pi[T], dtype=np.int64)
 
 
 def _potentials(n: int, tail: IntArray, head: IntArray, weight: IntArray, max_rounds: int = 20_000) -> IntArray | None:
@@ -390,16 +410,20 @@ def plan_min_cost_flow_pruned(
     cost: DeprivationCost | None = None,
     *,
     more_routes: RouteSource | None = None,
-    max_rounds: int = 3,
+    max_rounds: int = 8,
+    per_place: int = 10,
+    workers: int = 1,
 ) -> tuple[Plan, PruningReport]:
     """Min-cost flow on pruned routes (e.g. the k fastest depots per place), with a proof.
 
     ``frontier[p]`` is a lower bound on the hours of every route of place ``p`` left out of
     ``problem.arcs`` (inf when none is). After solving, :func:`pruning_violations` checks the
-    optimality certificate; places that fail it get every route up to the hours their price bound
-    allows from ``more_routes(places, max_hours)`` and the items concerned are solved again, until
-    the certificate holds (status ``optimal``: the plan is optimal over all routes) or ``max_rounds``
-    is spent (status ``feasible``).
+    optimality certificate. For the places that fail it, column generation: ``more_routes(places,
+    max_hours)`` gives every route their price could pay for, each is priced exactly with the
+    depot and place prices (reduced cost ``c_dp + μ_d − λ_p``), the ``per_place`` most negative
+    ones per place and item are added and the items concerned solved again. It ends when the
+    certificate holds or no route prices out negative (status ``optimal``: the plan is optimal over
+    all routes), or when ``max_rounds`` is spent (status ``feasible``).
     """
     started = time.perf_counter()
     cost = cost or DeprivationCost()
@@ -410,35 +434,72 @@ def plan_min_cost_flow_pruned(
     violations: list[int] = []
     all_optimal = True
     frontier = frontier.copy()
+    round_seconds: list[float] = []
+    priced_out = False
     for round_no in range(max_rounds + 1):
-        for i in todo:
-            a, q, optimal = _solve_item(problem, i, arc_cost, unmet_cost)
+        round_started = time.perf_counter()
+        for i, (a, q, optimal) in zip(todo, _solve_items(problem, todo, arc_cost, unmet_cost, workers), strict=True):
             all_optimal &= optimal
             results[i] = (problem.arcs.depot[a], problem.arcs.place[a], q)
         plan = _assemble(problem, results, cost, "min_cost_flow_pruned", started)
         bad = pruning_violations(problem, plan, frontier, cost)
         places = np.unique(np.concatenate([b[0] for b in bad.values()])) if bad else np.zeros(0, np.int64)
         violations.append(int(places.size))
+        round_seconds.append(time.perf_counter() - round_started)
         if not bad or more_routes is None or round_no == max_rounds:
             break
-        need_cost = np.zeros(len(problem.place_ids), np.int64)
-        for p_idx, b in bad.values():
-            np.maximum.at(need_cost, p_idx, b)
-        new_arcs, new_frontier = more_routes(places, _hours_for_cost(cost, need_cost[places]))
-        keep = ~np.isin(problem.arcs.place, places)
+        added, items_added = _price_routes(problem, bad, places, more_routes, cost, per_place)
+        if added is None:  # exact pricing found no route that could lower the cost
+            priced_out = True
+            break
         old = problem.arcs
-        merged = CandidateArcs.build(
-            np.concatenate([old.depot[keep], new_arcs.depot]), np.concatenate([old.place[keep], new_arcs.place]),
-            np.concatenate([old.hours[keep], new_arcs.hours]), np.concatenate([old.by_air[keep], new_arcs.by_air]),
-        )  # fmt: skip
-        frontier[places] = new_frontier
-        problem = replace(problem, arcs=merged)
+        problem = replace(problem, arcs=old.concat(added))
         arc_cost, unmet_cost = _int_costs(cost, problem.arcs.hours)
-        todo = sorted(bad)
-    certified = violations[-1] == 0
+        todo = items_added
+    certified = violations[-1] == 0 or priced_out
     status: SolverStatus = "infeasible" if not all_optimal else ("optimal" if certified else "feasible")
     plan = replace(plan, status=status, solve_seconds=time.perf_counter() - started)
-    return plan, PruningReport(certified, len(violations), tuple(violations))
+    return plan, PruningReport(certified, len(violations), tuple(violations), tuple(round_seconds))
+
+
+def _price_routes(
+    problem: ReliefProblem,
+    bad: dict[int, tuple[IntArray, IntArray, IntArray]],
+    places: IntArray,
+    more_routes: RouteSource,
+    cost: DeprivationCost,
+    per_place: int,
+) -> tuple[CandidateArcs | None, list[int]]:
+    """Routes with a negative reduced cost for the failing places (at most ``per_place`` per place
+    and item, most negative first), not yet in the problem; None when there is none."""
+    n_places = len(problem.place_ids)
+    top_price = np.zeros(n_places, np.int64)
+    for p_idx, price, _ in bad.values():
+        np.maximum.at(top_price, p_idx, price)
+    cand, _ = more_routes(places, _hours_for_cost(cost, top_price[places]))
+    if len(cand) == 0:
+        return None, []
+    cand_cost = _int_costs(cost, cand.hours)[0]
+    present = set((problem.arcs.depot * n_places + problem.arcs.place).tolist())
+    fresh = ~np.isin(cand.depot * n_places + cand.place, np.fromiter(present, np.int64, len(present)))
+    chosen = np.zeros(len(cand), dtype=bool)
+    items_added: list[int] = []
+    for i, (p_idx, price, depot_price) in sorted(bad.items()):
+        place_price = np.full(n_places, np.iinfo(np.int64).min // 4, np.int64)
+        place_price[p_idx] = price
+        reduced = cand_cost + depot_price[cand.depot] - place_price[cand.place]
+        ok = np.flatnonzero(fresh & (reduced < 0) & (problem.stock[cand.depot, i] > 0))
+        if ok.size == 0:
+            continue
+        ok = ok[np.lexsort((reduced[ok], cand.place[ok]))]
+        first = np.concatenate([[True], cand.place[ok][1:] != cand.place[ok][:-1]])
+        group_start = np.maximum.accumulate(np.where(first, np.arange(ok.size), 0))
+        chosen[ok[np.arange(ok.size) - group_start < per_place]] = True
+        items_added.append(i)
+    if not chosen.any():
+        return None, []
+    added = CandidateArcs(cand.depot[chosen], cand.place[chosen], cand.hours[chosen], cand.by_air[chosen])
+    return added, items_added
 
 
 def _assemble(
