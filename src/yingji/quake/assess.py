@@ -78,6 +78,27 @@ class EarthquakeInput:
     aftershock_completeness: float | None = None
     temperature_c: float | None = None
     geohazard_sites: Sequence[GeohazardSite] = ()
+    # Where ``population`` came from when it is not a raster (e.g. "settlement points (places.csv)"), for
+    # the notes and the credits.
+    population_source: str | None = None
+
+
+WORLDPOP_CREDIT = "WorldPop (population, CC BY 4.0)"
+GEM_CREDIT = "GEM Global Active Faults Database, GEM GAF-DB (fault traces, CC BY-SA 4.0)"
+
+
+def credits_for(inp: EarthquakeInput, fault_used: bool) -> list[str]:
+    """Credit the data sets the assessment actually used (their licences ask for attribution)."""
+    out: list[str] = []
+    if inp.population is None and inp.population_raster is not None:
+        name = Path(str(inp.population_raster)).name
+        out.append(WORLDPOP_CREDIT if "worldpop" in name.lower() else f"population raster {name}")
+    elif inp.population_source:
+        out.append(f"population: {inp.population_source}")
+    if fault_used:
+        name = "" if isinstance(inp.faults, FaultTraces) or inp.faults is None else Path(str(inp.faults)).name.lower()
+        out.append(GEM_CREDIT if ("gem" in name or "gaf" in name) else f"fault traces {name or '(given)'}")
+    return out
 
 
 @dataclass
@@ -155,7 +176,7 @@ class Assessment:
             "response": self.response,
             "geohazards": self.geohazards,
             "notes": self.notes,
-            "credits": ["WorldPop (population, CC BY 4.0) where the WorldPop raster is used"],
+            "credits": credits_for(self.inputs, self.chinese.orientation.basis == "fault_trace"),
         }
 
     def zones_geojson(self) -> dict[str, Any]:

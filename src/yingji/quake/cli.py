@@ -65,6 +65,28 @@ def _recorded_aftershocks(path: Path, origin: datetime) -> list[tuple[float, flo
     return [(t, m) for t, m in events if t > 0]
 
 
+def _cpca_seats() -> list[Any]:
+    """County seats to label on the report's map, from cpca's county centroids (no database needed)."""
+    from yingji.quake.report import Seat
+    from yingji.quake.scenarios import counties_from_cpca
+
+    counties = counties_from_cpca()
+    return [
+        Seat(name, float(lon), float(lat))
+        for name, lon, lat in zip(counties.names, counties.lons, counties.lats, strict=True)
+    ]
+
+
+def _write_report(path: Path, data: dict[str, Any], zones: dict[str, Any], seats: list[Any] | None = None) -> None:
+    from yingji.quake.report import render_report
+
+    html = render_report(data, zones, _cpca_seats() if seats is None else seats)
+    try:
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"report: cannot write {path}: {exc}") from None
+
+
 def _print(data: dict[str, Any], as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False))
@@ -106,6 +128,7 @@ def assess(
     ),
     no_db: bool = typer.Option(False, "--no-db", help="Do not record the assessment (the only mode for now)."),
     geojson: Path | None = typer.Option(None, help="Write the intensity zones to this GeoJSON file."),
+    report: Path | None = typer.Option(None, help="Write the one-page printable HTML report to this file."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Assess an earthquake: zones, people, deaths, losses, displaced, needs, aftershocks, response level."""
@@ -133,6 +156,7 @@ def assess(
         faults=faults,
         population_raster=None if settlements else _population_raster(population),
         population=_settlement_population(settlements) if settlements else None,
+        population_source=f"settlement points ({settlements.name})" if settlements else None,
         region=region,
         step_deg=step,
         loss_intensity=loss_intensity,  # type: ignore[arg-type]
@@ -148,6 +172,9 @@ def assess(
     if geojson is not None:
         geojson.write_text(json.dumps(result.zones_geojson(), ensure_ascii=False), encoding="utf-8")
         data["geojson"] = str(geojson)
+    if report is not None:
+        _write_report(report, data, result.zones_geojson())
+        data["report"] = str(report)
     data["recorded"] = False
     data["elapsed_s"] = round(time.perf_counter() - started, 4)
     _print(data, as_json)
