@@ -210,3 +210,108 @@ def deadlines_command(
     for report in reports:
         status = report.status(moment).value
         typer.echo(f"{report.due_at.isoformat()}  {status:<13} {report.key}  ({report.reporter} → {report.recipient})")
+
+
+# -- commands on the database ------------------------------------------------------------------------
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context,
+    status: str | None = typer.Option(None, help="Only this status (reported, verified, responding, …)."),
+    incident_type: str | None = typer.Option(None, "--type", help="Only this incident type."),
+    division: str | None = typer.Option(None, help="Only incidents covering this division's subtree."),
+    limit: int = typer.Option(50, min=1, max=1000, help="How many, newest report first."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List incidents in the database."""
+    from yingji.cli_common import command_session, echo_json
+    from yingji.incidents import service
+    from yingji.incidents.incident_types import parse_incident_type
+    from yingji.incidents.lifecycle import parse_status
+
+    kind = parse_incident_type(incident_type, parameter="--type").value if incident_type else None
+    state = parse_status(status, parameter="--status").value if status else None
+    with command_session(ctx) as (session, scope):
+        rows, total = service.list_incidents(
+            session=session, scope=scope, status=state, incident_type=kind, division=division, limit=limit
+        )
+        listing = [
+            {
+                "id": r.id,
+                "title": r.title,
+                "type": r.incident_type,
+                "status": r.status,
+                "division": r.division_code,
+                "reported_at": r.reported_at.isoformat(),
+                "grade": r.grade,
+                "response_level": r.response_level,
+                "exercise": r.exercise,
+            }
+            for r in rows
+        ]
+    if as_json:
+        echo_json({"total": total, "items": listing})
+        return
+    for item in listing:
+        flag = " [exercise]" if item["exercise"] else ""
+        typer.echo(
+            f"{item['id']:>7}  {str(item['reported_at'])[:16]}  {item['status']:<10} {item['type']:<20} "
+            f"{item['division']}  {item['title']}{flag}"
+        )
+    typer.echo(f"{len(listing)} of {total}")
+
+
+@app.command("show")
+def show_command(
+    ctx: typer.Context,
+    incident_id: int = typer.Argument(..., min=1, help="Incident id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """One incident with its timeline."""
+    from yingji.auth import audit
+    from yingji.cli_common import command_session, echo_json
+    from yingji.incidents import service
+
+    with command_session(ctx) as (session, scope):
+        incident = service.get(session=session, scope=scope, incident_id=incident_id)
+        data = audit.snapshot(incident)
+        data["divisions"] = incident.division_codes
+        entries, _ = service.timeline(session=session, scope=scope, incident_id=incident_id, limit=1000)
+        data["timeline"] = [{"at": e.at.isoformat(), "kind": e.kind, "text": e.text, "actor": e.actor} for e in entries]
+    if as_json:
+        echo_json(data)
+        return
+    typer.echo(f"{data['id']}  {data['title']}  ({data['incident_type']}, {data['status']}, version {data['version']})")
+    typer.echo(
+        f"grade {data['grade'] or '-'}, recommended level {data['recommended_level'] or '-'}, "
+        f"active level {data['response_level'] or '-'}"
+    )
+    for entry in data["timeline"]:
+        typer.echo(f"  {entry['at'][:19]}  {entry['kind']:<18} {entry['text']}")
+
+
+@app.command("scheduler")
+def scheduler_command(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help="Run one pass and exit."),
+    interval: float = typer.Option(60.0, min=1.0, help="Seconds between passes."),
+    now: str | None = typer.Option(None, help="Judge at this moment (ISO 8601 with offset; implies --once)."),
+) -> None:
+    """Flag overdue information reports and duty-desk actions, and escalate them (timeline + notification)."""
+    import time
+
+    from yingji.cli_common import command_session
+    from yingji.db import utcnow
+    from yingji.incidents import service
+
+    moment = _time(now, "--now")
+    while True:
+        with command_session(ctx) as (session, _scope):
+            from yingji.auth.scope import system_scope
+
+            counts = service.flag_overdue(session=session, scope=system_scope("scheduler"), now=moment or utcnow())
+        typer.echo(f"flagged {counts['reports']} overdue reports, {counts['duty']} overdue duty actions")
+        if once or moment is not None:
+            return
+        time.sleep(interval)

@@ -1,0 +1,568 @@
+"""Command routes: incidents, response, plans, tasks, timeline, situation reports, organisations,
+reporting deadlines, notifications, duty desk, metrics. Parse, call the service, return schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.db import utcnow
+from yingji.incidents import plans, service
+from yingji.incidents.incident_types import IncidentType
+from yingji.incidents.lifecycle import IncidentStatus
+from yingji.incidents.models import DutyItem, Incident, SituationReport
+from yingji.incidents.schemas import (
+    ContactIn,
+    ContactRead,
+    DueReportRead,
+    DutyActionIn,
+    DutyCloseIn,
+    DutyItemIn,
+    DutyItemRead,
+    DutyLogIn,
+    DutyLogRead,
+    EscalationRead,
+    FigureChangeRead,
+    FiguresUpdate,
+    HandoverIn,
+    IncidentCreate,
+    IncidentRead,
+    IncidentSummary,
+    IncidentUpdate,
+    IntervalSummary,
+    MetricsGroup,
+    MetricsRead,
+    NotificationRead,
+    OrganisationIn,
+    OrganisationRead,
+    PlanRead,
+    ReportMadeIn,
+    ResponseActionIn,
+    ResponseActionRead,
+    ShiftIn,
+    ShiftRead,
+    SituationReportEdit,
+    SituationReportIn,
+    SituationReportRead,
+    SituationReportStatus,
+    StatusChange,
+    TaskCreate,
+    TaskRead,
+    TaskUpdate,
+    TimelineIn,
+    TimelineRead,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["incidents"])
+Search = Annotated[str | None, Query(max_length=50, pattern=r"^[^\x00]*$")]
+DivisionQuery = Annotated[str | None, Query(pattern=r"^\d{6}(\d{3}){0,2}$")]
+STALE: dict[int | str, dict[str, Any]] = {
+    409: {"description": "stale version: the problem body carries the current state in `current`"}
+}
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+
+
+def incident_read(incident: Incident) -> IncidentRead:
+    return IncidentRead.model_validate(incident)
+
+
+def stale_problem(exc: service.StaleVersion) -> JSONResponse:
+    """409 with the record as it is now (RFC 9457 body plus ``current``)."""
+    current: Any = exc.current
+    if isinstance(current, Incident):
+        body = incident_read(current).model_dump(mode="json")
+    elif isinstance(current, SituationReport):
+        body = SituationReportRead.model_validate(current).model_dump(mode="json")
+    else:
+        body = None
+    content = {
+        "type": f"about:blank#{exc.code}",
+        "title": exc.title,
+        "status": 409,
+        "detail": exc.detail,
+        "code": exc.code,
+        "current_version": exc.extra.get("current_version"),
+        "current": body,
+    }
+    return JSONResponse(content, status_code=409, media_type="application/problem+json")
+
+
+# -- incidents ---------------------------------------------------------------------------------------
+
+
+@router.get("/incidents", response_model=Page[IncidentSummary], operation_id="incidents_list")
+def list_incidents(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    status: IncidentStatus | None = None,
+    incident_type: IncidentType | None = None,
+    division: DivisionQuery = None,
+    exercise: bool | None = None,
+    q: Search = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> Page[IncidentSummary]:
+    """Incidents covering a division you may read, newest report first."""
+    rows, total = service.list_incidents(
+        session=session,
+        scope=scope,
+        status=status.value if status else None,
+        incident_type=incident_type.value if incident_type else None,
+        division=division,
+        exercise=exercise,
+        q=q,
+        since=_aware(since),
+        until=_aware(until),
+        limit=page.limit,
+        offset=page.offset,
+    )
+    items = [IncidentSummary.model_validate(r) for r in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/incidents", response_model=IncidentRead, status_code=201, operation_id="incidents_create")
+def create_incident(body: IncidentCreate, session: SessionDep, scope: ScopeDep) -> IncidentRead:
+    """Report an incident (graded at once from its figures)."""
+    return incident_read(service.create(session=session, scope=scope, incident_in=body))
+
+
+@router.get("/incidents/metrics", response_model=MetricsRead, operation_id="incidents_metrics")
+def incident_metrics(
+    session: SessionDep,
+    scope: ScopeDep,
+    by: Literal["type", "division", "type_division", "all"] = "type_division",
+    division_digits: Annotated[int | None, Query(ge=2, le=12)] = None,
+    since: dt.datetime | None = None,
+) -> MetricsRead:
+    """Time to first report, verification, response and closure (seconds), per type and division;
+    exercises never count."""
+    fields: dict[str, tuple[Literal["incident_type", "division"], ...]] = {
+        "type": ("incident_type",),
+        "division": ("division",),
+        "type_division": ("incident_type", "division"),
+        "all": (),
+    }
+    grouping = fields[by]
+    result = service.response_metrics(
+        session=session, scope=scope, by=grouping, division_digits=division_digits, since=_aware(since)
+    )
+    groups = []
+    for key, summaries in result.items():
+        named = dict(zip(grouping, key, strict=True))
+        groups.append(
+            MetricsGroup(
+                incident_type=named.get("incident_type"),
+                division=named.get("division"),
+                intervals={k: IntervalSummary(**v.as_dict()) for k, v in summaries.items()},
+            )
+        )
+    return MetricsRead(groups=groups)
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentRead, operation_id="incidents_get")
+def get_incident(incident_id: IdPath, session: SessionDep, scope: ScopeDep) -> IncidentRead:
+    return incident_read(service.get(session=session, scope=scope, incident_id=incident_id))
+
+
+@router.patch("/incidents/{incident_id}", response_model=IncidentRead, responses=STALE, operation_id="incidents_update")
+def update_incident(
+    incident_id: IdPath, body: IncidentUpdate, session: SessionDep, scope: ScopeDep
+) -> IncidentRead | JSONResponse:
+    """Change details; carries the version read (a stale one answers 409 with the current state)."""
+    try:
+        return incident_read(
+            service.update_incident(session=session, scope=scope, incident_id=incident_id, change=body)
+        )
+    except service.StaleVersion as exc:
+        return stale_problem(exc)
+
+
+@router.post(
+    "/incidents/{incident_id}/figures", response_model=IncidentRead, responses=STALE, operation_id="incidents_figures"
+)
+def change_figures(
+    incident_id: IdPath, body: FiguresUpdate, session: SessionDep, scope: ScopeDep
+) -> IncidentRead | JSONResponse:
+    """Change figures (kept with time and source) and re-grade."""
+    try:
+        incident = service.change_figures(
+            session=session,
+            scope=scope,
+            incident_id=incident_id,
+            version=body.version,
+            figures=body.figures,
+            source=body.source,
+            at=body.at,
+        )
+    except service.StaleVersion as exc:
+        return stale_problem(exc)
+    return incident_read(incident)
+
+
+@router.get(
+    "/incidents/{incident_id}/figures",
+    response_model=list[FigureChangeRead],
+    operation_id="incidents_figure_history",
+)
+def figure_history(incident_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[FigureChangeRead]:
+    rows = service.figure_history(session=session, scope=scope, incident_id=incident_id)
+    return [FigureChangeRead.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/incidents/{incident_id}/status", response_model=IncidentRead, responses=STALE, operation_id="incidents_status"
+)
+def change_status(
+    incident_id: IdPath, body: StatusChange, session: SessionDep, scope: ScopeDep
+) -> IncidentRead | JSONResponse:
+    """Move the status (reported → verified → responding → recovering → closed; dismissals need a reason)."""
+    try:
+        incident = service.change_status(
+            session=session,
+            scope=scope,
+            incident_id=incident_id,
+            version=body.version,
+            target=body.status,
+            reason=body.reason,
+            at=body.at,
+        )
+    except service.StaleVersion as exc:
+        return stale_problem(exc)
+    return incident_read(incident)
+
+
+# -- response ----------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/incidents/{incident_id}/response",
+    response_model=list[ResponseActionRead],
+    operation_id="incidents_response_history",
+)
+def response_history(incident_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[ResponseActionRead]:
+    rows = service.response_actions(session=session, scope=scope, incident_id=incident_id)
+    return [ResponseActionRead.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/incidents/{incident_id}/response",
+    response_model=IncidentRead,
+    responses=STALE,
+    operation_id="incidents_respond",
+)
+def respond(
+    incident_id: IdPath, body: ResponseActionIn, session: SessionDep, scope: ScopeDep
+) -> IncidentRead | JSONResponse:
+    """Recommend, activate (creates the plan's tasks), escalate, de-escalate (with reasons) or end a response."""
+    try:
+        incident = service.respond(
+            session=session,
+            scope=scope,
+            incident_id=incident_id,
+            version=body.version,
+            action=body.action,
+            level=body.level,
+            reason=body.reason,
+        )
+    except service.StaleVersion as exc:
+        return stale_problem(exc)
+    return incident_read(incident)
+
+
+@router.get("/plans", response_model=list[PlanRead], operation_id="plans_list")
+def list_plans(scope: ScopeDep) -> list[PlanRead]:
+    """The digital response plans (预案): tasks per incident type and level."""
+    scope.require("incidents:read")
+    return [PlanRead.model_validate(p.as_dict()) for p in plans.packaged_plans()]
+
+
+# -- tasks -------------------------------------------------------------------------------------------
+
+
+@router.get("/incidents/{incident_id}/tasks", response_model=list[TaskRead], operation_id="incidents_tasks_list")
+def list_tasks(incident_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[TaskRead]:
+    return [TaskRead.model_validate(t) for t in service.tasks_of(session=session, scope=scope, incident_id=incident_id)]
+
+
+@router.post(
+    "/incidents/{incident_id}/tasks", response_model=TaskRead, status_code=201, operation_id="incidents_tasks_create"
+)
+def create_task(incident_id: IdPath, body: TaskCreate, session: SessionDep, scope: ScopeDep) -> TaskRead:
+    return TaskRead.model_validate(
+        service.create_task(session=session, scope=scope, incident_id=incident_id, task_in=body)
+    )
+
+
+@router.get("/tasks/{task_id}", response_model=TaskRead, operation_id="tasks_get")
+def get_task(task_id: IdPath, session: SessionDep, scope: ScopeDep) -> TaskRead:
+    return TaskRead.model_validate(service.get_task(session=session, scope=scope, task_id=task_id))
+
+
+@router.patch("/tasks/{task_id}", response_model=TaskRead, operation_id="tasks_update")
+def update_task(task_id: IdPath, body: TaskUpdate, session: SessionDep, scope: ScopeDep) -> TaskRead:
+    """Acknowledge, progress, complete or cancel a task; add feedback."""
+    return TaskRead.model_validate(service.update_task(session=session, scope=scope, task_id=task_id, change=body))
+
+
+# -- timeline ----------------------------------------------------------------------------------------
+
+
+@router.get("/incidents/{incident_id}/timeline", response_model=Page[TimelineRead], operation_id="incidents_timeline")
+def timeline(incident_id: IdPath, session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[TimelineRead]:
+    rows, total = service.timeline(
+        session=session, scope=scope, incident_id=incident_id, limit=page.limit, offset=page.offset
+    )
+    items = [TimelineRead.model_validate(r) for r in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post(
+    "/incidents/{incident_id}/timeline",
+    response_model=TimelineRead,
+    status_code=201,
+    operation_id="incidents_timeline_add",
+)
+def add_timeline(incident_id: IdPath, body: TimelineIn, session: SessionDep, scope: ScopeDep) -> TimelineRead:
+    entry = service.add_timeline_entry(
+        session=session, scope=scope, incident_id=incident_id, kind=body.kind, text=body.text
+    )
+    return TimelineRead.model_validate(entry)
+
+
+# -- situation reports -------------------------------------------------------------------------------
+
+
+@router.get(
+    "/incidents/{incident_id}/situation-reports",
+    response_model=list[SituationReportRead],
+    operation_id="situation_reports_list",
+)
+def list_reports(incident_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[SituationReportRead]:
+    rows = service.reports_of(session=session, scope=scope, incident_id=incident_id)
+    return [SituationReportRead.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/incidents/{incident_id}/situation-reports",
+    response_model=SituationReportRead,
+    status_code=201,
+    operation_id="situation_reports_create",
+)
+def create_report(
+    incident_id: IdPath, body: SituationReportIn, session: SessionDep, scope: ScopeDep
+) -> SituationReportRead:
+    report = service.create_report(session=session, scope=scope, incident_id=incident_id, report_in=body)
+    return SituationReportRead.model_validate(report)
+
+
+@router.get("/situation-reports/{report_id}", response_model=SituationReportRead, operation_id="situation_reports_get")
+def get_report(report_id: IdPath, session: SessionDep, scope: ScopeDep) -> SituationReportRead:
+    return SituationReportRead.model_validate(service.get_report(session=session, scope=scope, report_id=report_id))
+
+
+@router.patch(
+    "/situation-reports/{report_id}",
+    response_model=SituationReportRead,
+    responses=STALE,
+    operation_id="situation_reports_edit",
+)
+def edit_report(
+    report_id: IdPath, body: SituationReportEdit, session: SessionDep, scope: ScopeDep
+) -> SituationReportRead | JSONResponse:
+    """Edit a draft (a new revision; carries the revision read)."""
+    try:
+        report = service.edit_report(
+            session=session,
+            scope=scope,
+            report_id=report_id,
+            revision=body.revision,
+            report_in=SituationReportIn(conditions=body.conditions, actions=body.actions, needs=body.needs),
+        )
+    except service.StaleVersion as exc:
+        return stale_problem(exc)
+    return SituationReportRead.model_validate(report)
+
+
+@router.post(
+    "/situation-reports/{report_id}/status",
+    response_model=SituationReportRead,
+    responses=STALE,
+    operation_id="situation_reports_status",
+)
+def report_status(
+    report_id: IdPath, body: SituationReportStatus, session: SessionDep, scope: ScopeDep
+) -> SituationReportRead | JSONResponse:
+    """Approve a draft, publish an approved report."""
+    try:
+        report = service.set_report_status(
+            session=session, scope=scope, report_id=report_id, revision=body.revision, status=body.status
+        )
+    except service.StaleVersion as exc:
+        return stale_problem(exc)
+    return SituationReportRead.model_validate(report)
+
+
+# -- organisations -----------------------------------------------------------------------------------
+
+
+@router.get("/organisations", response_model=Page[OrganisationRead], operation_id="organisations_list")
+def list_organisations(session: SessionDep, scope: ScopeDep, page: PageDep, q: Search = None) -> Page[OrganisationRead]:
+    rows, total = service.list_organisations(session=session, scope=scope, q=q, limit=page.limit, offset=page.offset)
+    items = [OrganisationRead.model_validate(r) for r in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/organisations", response_model=OrganisationRead, status_code=201, operation_id="organisations_create")
+def create_organisation(body: OrganisationIn, session: SessionDep, scope: ScopeDep) -> OrganisationRead:
+    organisation = service.create_organisation(session=session, scope=scope, organisation_in=body)
+    return OrganisationRead.model_validate(organisation)
+
+
+@router.get("/organisations/{organisation_id}", response_model=OrganisationRead, operation_id="organisations_get")
+def get_organisation(organisation_id: IdPath, session: SessionDep, scope: ScopeDep) -> OrganisationRead:
+    organisation = service.get_organisation(session=session, scope=scope, organisation_id=organisation_id)
+    return OrganisationRead.model_validate(organisation)
+
+
+@router.post(
+    "/organisations/{organisation_id}/contacts",
+    response_model=ContactRead,
+    status_code=201,
+    operation_id="organisations_contacts_add",
+)
+def add_contact(organisation_id: IdPath, body: ContactIn, session: SessionDep, scope: ScopeDep) -> ContactRead:
+    contact = service.add_contact(session=session, scope=scope, organisation_id=organisation_id, contact_in=body)
+    return ContactRead.model_validate(contact)
+
+
+# -- reporting deadlines, notifications ----------------------------------------------------------------
+
+
+@router.get(
+    "/incidents/{incident_id}/deadlines", response_model=list[DueReportRead], operation_id="incidents_deadlines"
+)
+def deadlines(
+    incident_id: IdPath, session: SessionDep, scope: ScopeDep, at: dt.datetime | None = None
+) -> list[DueReportRead]:
+    """The information reports this incident owes, with their status now (or at ``at``)."""
+    now = _aware(at) or utcnow()
+    reports = service.due_reports(session=session, scope=scope, incident_id=incident_id, now=now)
+    return [DueReportRead.model_validate(r.as_dict(now)) for r in reports]
+
+
+@router.post(
+    "/incidents/{incident_id}/deadlines",
+    response_model=list[DueReportRead],
+    status_code=201,
+    operation_id="incidents_report_made",
+)
+def report_made(incident_id: IdPath, body: ReportMadeIn, session: SessionDep, scope: ScopeDep) -> list[DueReportRead]:
+    """Record a due report as made; answers the updated list."""
+    service.record_report_made(
+        session=session, scope=scope, incident_id=incident_id, key=body.key, made_at=body.made_at
+    )
+    now = utcnow()
+    reports = service.due_reports(session=session, scope=scope, incident_id=incident_id, now=now)
+    return [DueReportRead.model_validate(r.as_dict(now)) for r in reports]
+
+
+@router.get("/notifications", response_model=Page[NotificationRead], operation_id="notifications_list")
+def notifications(session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[NotificationRead]:
+    rows, total = service.list_notifications(session=session, scope=scope, limit=page.limit, offset=page.offset)
+    items = [NotificationRead.model_validate(r) for r in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+# -- duty desk ---------------------------------------------------------------------------------------
+
+
+def item_read(item: DutyItem) -> DutyItemRead:
+    out = DutyItemRead.model_validate(item)
+    now = utcnow()
+    out.escalations = [
+        EscalationRead(action=e.action, due_at=e.due_at, done_at=e.done_at, status=e.status(now).value)
+        for e in service.escalations_of(item, now)
+    ]
+    return out
+
+
+@router.get("/duty/shifts", response_model=Page[ShiftRead], operation_id="duty_shifts_list")
+def list_shifts(session: SessionDep, scope: ScopeDep, page: PageDep, at: dt.datetime | None = None) -> Page[ShiftRead]:
+    """The shift roster (``at``: the shifts on duty at that moment)."""
+    rows, total = service.list_shifts(session=session, scope=scope, at=_aware(at), limit=page.limit, offset=page.offset)
+    return Page(items=[ShiftRead.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/duty/shifts", response_model=ShiftRead, status_code=201, operation_id="duty_shifts_create")
+def create_shift(body: ShiftIn, session: SessionDep, scope: ScopeDep) -> ShiftRead:
+    return ShiftRead.model_validate(service.create_shift(session=session, scope=scope, shift_in=body))
+
+
+@router.post("/duty/shifts/{shift_id}/handover", response_model=ShiftRead, operation_id="duty_shifts_handover")
+def hand_over(shift_id: IdPath, body: HandoverIn, session: SessionDep, scope: ScopeDep) -> ShiftRead:
+    return ShiftRead.model_validate(service.hand_over(session=session, scope=scope, shift_id=shift_id, note=body.note))
+
+
+@router.get("/duty/log", response_model=Page[DutyLogRead], operation_id="duty_log_list")
+def duty_log(session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[DutyLogRead]:
+    rows, total = service.list_log(session=session, scope=scope, limit=page.limit, offset=page.offset)
+    return Page(items=[DutyLogRead.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/duty/log", response_model=DutyLogRead, status_code=201, operation_id="duty_log_add")
+def add_log(body: DutyLogIn, session: SessionDep, scope: ScopeDep) -> DutyLogRead:
+    return DutyLogRead.model_validate(service.add_log_entry(session=session, scope=scope, entry_in=body))
+
+
+@router.get("/duty/items", response_model=Page[DutyItemRead], operation_id="duty_items_list")
+def list_items(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    status: Literal["open", "incident", "closed"] | None = None,
+) -> Page[DutyItemRead]:
+    """Information received by the duty desk, with each escalation timer's state."""
+    rows, total = service.list_items(session=session, scope=scope, status=status, limit=page.limit, offset=page.offset)
+    return Page(items=[item_read(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/duty/items", response_model=DutyItemRead, status_code=201, operation_id="duty_items_receive")
+def receive(body: DutyItemIn, session: SessionDep, scope: ScopeDep) -> DutyItemRead:
+    return item_read(service.receive(session=session, scope=scope, item_in=body))
+
+
+@router.get("/duty/items/{item_id}", response_model=DutyItemRead, operation_id="duty_items_get")
+def get_item(item_id: IdPath, session: SessionDep, scope: ScopeDep) -> DutyItemRead:
+    return item_read(service.get_item(session=session, scope=scope, item_id=item_id))
+
+
+@router.post("/duty/items/{item_id}/actions", response_model=DutyItemRead, operation_id="duty_items_action")
+def duty_action(item_id: IdPath, body: DutyActionIn, session: SessionDep, scope: ScopeDep) -> DutyItemRead:
+    """Mark an escalation step done: ``leader_told`` (10 min), ``forwarded`` (30 min)."""
+    item = service.record_duty_action(session=session, scope=scope, item_id=item_id, action=body.action, at=body.at)
+    return item_read(item)
+
+
+@router.post(
+    "/duty/items/{item_id}/incident",
+    response_model=IncidentRead,
+    status_code=201,
+    operation_id="duty_items_to_incident",
+)
+def to_incident(item_id: IdPath, body: IncidentCreate, session: SessionDep, scope: ScopeDep) -> IncidentRead:
+    """The received information becomes an incident."""
+    return incident_read(service.item_to_incident(session=session, scope=scope, item_id=item_id, incident_in=body))
+
+
+@router.post("/duty/items/{item_id}/close", response_model=DutyItemRead, operation_id="duty_items_close")
+def close_item(item_id: IdPath, body: DutyCloseIn, session: SessionDep, scope: ScopeDep) -> DutyItemRead:
+    """Close received information with a reason (no incident)."""
+    return item_read(service.close_item(session=session, scope=scope, item_id=item_id, reason=body.reason))

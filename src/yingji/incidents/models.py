@@ -1,0 +1,299 @@
+"""Tables of the command domain: incidents (突发事件) and what hangs off them — divisions, figure history,
+response actions, tasks, the timeline, situation reports, reporting deadlines, notifications — plus the
+organisations directory and the duty desk (值班值守).
+
+Positions are WGS 84 longitude/latitude columns; on PostgreSQL a generated PostGIS ``point_geom`` column
+with a GiST index mirrors them (created by the migration, not mapped here).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from yingji.db import Base, JSONType, UTCDateTime, utcnow
+
+
+class Incident(Base):
+    """One incident. ``version`` is the optimistic lock: every change bumps it, and a change must carry
+    the version it read (a stale one is refused with the current state)."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    incident_type: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    exercise: Mapped[bool] = mapped_column(Boolean, default=False)
+    division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    area: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # GeoJSON polygon, optional
+    description: Mapped[str] = mapped_column(Text, default="")
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    unit_informed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    recovering_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    grade: Mapped[str | None] = mapped_column(String(32))
+    recommended_level: Mapped[int | None] = mapped_column(Integer)
+    leading_government: Mapped[str | None] = mapped_column(String(16))
+    grading_basis: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    rules_version: Mapped[str | None] = mapped_column(String(64))
+    response_level: Mapped[int | None] = mapped_column(Integer)  # the level activated, if any
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    divisions: Mapped[list[IncidentDivision]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", lazy="selectin", order_by="IncidentDivision.code"
+    )
+
+    __table_args__ = (Index("ix_incidents_reported_at_id", "reported_at", "id"),)
+
+    @property
+    def division_codes(self) -> list[str]:
+        return [d.code for d in self.divisions]
+
+
+class IncidentDivision(Base):
+    """A division an incident covers; users of each covered division see the incident."""
+
+    __tablename__ = "incident_divisions"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), primary_key=True)
+    incident: Mapped[Incident] = relationship(back_populates="divisions")
+
+    __table_args__ = (Index("ix_incident_divisions_code_incident", "code", "incident_id"),)
+
+
+class FigureChange(Base):
+    """One change of an incident's figures: when, by whom, from which source, old and new values."""
+
+    __tablename__ = "incident_figure_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(200))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONType)  # field -> {"old": x, "new": y}
+
+
+class ResponseAction(Base):
+    """Recommending, activating, escalating, de-escalating or ending a response level (who, when, why)."""
+
+    __tablename__ = "incident_response_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # recommend | activate | escalate | de_escalate | end
+    level: Mapped[int | None] = mapped_column(Integer)
+    previous_level: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    plan_id: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Organisation(Base):
+    """A body in the directory: government office, department, rescue team, enterprise."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contacts: Mapped[list[Contact]] = relationship(lazy="selectin", order_by="Contact.id")
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    mobile: Mapped[str] = mapped_column(String(50), default="")
+    fax: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Task(Base):
+    """A task of an incident, for an organisation, team or user; from a plan or added by hand."""
+
+    __tablename__ = "incident_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    team: Mapped[str] = mapped_column(String(200), default="")
+    assignee_user: Mapped[str] = mapped_column(String(64), default="")
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))  # open | acknowledged | in_progress | done | cancelled
+    plan_id: Mapped[str | None] = mapped_column(String(64))
+    plan_task_key: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TimelineEntry(Base):
+    """Append-only log of what happened to an incident, written by any domain (triggers refuse changes)."""
+
+    __tablename__ = "incident_timeline"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(48))
+    text: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    actor: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (Index("ix_incident_timeline_incident_at", "incident_id", "at", "id"),)
+
+
+class SituationReport(Base):
+    """A situation report (情况报告/态势报告): numbered per incident; edited as a draft (each edit a new
+    revision), then approved, then published. Conditions / Actions / Needs sections."""
+
+    __tablename__ = "situation_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16))  # draft | approved | published
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    actions: Mapped[str] = mapped_column(Text, default="")
+    needs: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    published_by: Mapped[str | None] = mapped_column(String(100))
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("incident_id", "number", name="uq_situation_reports_incident_number"),)
+
+
+class SituationReportRevision(Base):
+    """Every saved text of a situation report (revision 1 is the first draft)."""
+
+    __tablename__ = "situation_report_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("situation_reports.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    actions: Mapped[str] = mapped_column(Text, default="")
+    needs: Mapped[str] = mapped_column(Text, default="")
+    edited_by: Mapped[str] = mapped_column(String(100))
+    edited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportMade(Base):
+    """A due information report that was made (key from ``deadlines.py``)."""
+
+    __tablename__ = "incident_reports_made"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (UniqueConstraint("incident_id", "key", name="uq_incident_reports_made_incident_key"),)
+
+
+class Notification(Base):
+    """A notice for the users of a division (overdue report, overdue duty action). ``key`` makes the
+    scheduler idempotent: one notification per overdue thing."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    division_code: Mapped[str] = mapped_column(String(12), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    duty_item_id: Mapped[int | None] = mapped_column(ForeignKey("duty_items.id", ondelete="CASCADE"))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class DutyShift(Base):
+    """A duty shift (值班班次) of a division's duty desk, with its handover note."""
+
+    __tablename__ = "duty_shifts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    leader: Mapped[str] = mapped_column(String(100))  # 带班领导
+    officers: Mapped[list[str]] = mapped_column(JSONType, default=list)  # 值班员
+    handover_note: Mapped[str] = mapped_column(Text, default="")
+    handed_over_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    handed_over_by: Mapped[str | None] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class DutyLogEntry(Base):
+    """One line of the duty log (值班日志)."""
+
+    __tablename__ = "duty_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("duty_shifts.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class DutyItem(Base):
+    """Information received by the duty desk (接报): by phone, fax or system; it becomes an incident or is
+    closed with a reason. ``done`` maps escalation action → time done (``duty.py``)."""
+
+    __tablename__ = "duty_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(16))  # phone | fax | system | other
+    caller: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(Text)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))  # open | incident | closed
+    done: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    close_reason: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    received_by: Mapped[str] = mapped_column(String(100))

@@ -1,0 +1,304 @@
+"""Command: incidents, their divisions, figure history, response actions, organisations and contacts, tasks,
+timeline (append-only), situation reports, reports made, duty desk, notifications.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from yingji.db import JSONType, UTCDateTime
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = ("command",)
+depends_on = None
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", sa.Integer, primary_key=True)
+
+
+def _incident_fk(index: bool = True) -> sa.Column[int]:
+    return sa.Column(
+        "incident_id", sa.Integer, sa.ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False, index=index
+    )
+
+
+def _text(name: str) -> sa.Column[str]:
+    return sa.Column(name, sa.Text, nullable=False)
+
+
+def upgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    op.create_table(
+        "incidents",
+        _id(),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("incident_type", sa.String(32), nullable=False, index=True),
+        sa.Column("status", sa.String(16), nullable=False, index=True),
+        sa.Column("exercise", sa.Boolean, nullable=False),
+        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        sa.Column("lon", sa.Float, nullable=False),
+        sa.Column("lat", sa.Float, nullable=False),
+        sa.Column("area", JSONType),
+        _text("description"),
+        sa.Column("occurred_at", UTCDateTime, nullable=False),
+        sa.Column("reported_at", UTCDateTime, nullable=False, index=True),
+        sa.Column("unit_informed_at", UTCDateTime),
+        sa.Column("verified_at", UTCDateTime),
+        sa.Column("response_at", UTCDateTime),
+        sa.Column("recovering_at", UTCDateTime),
+        sa.Column("closed_at", UTCDateTime),
+        _text("status_reason"),
+        sa.Column("figures", JSONType, nullable=False),
+        sa.Column("grade", sa.String(32)),
+        sa.Column("recommended_level", sa.Integer),
+        sa.Column("leading_government", sa.String(16)),
+        sa.Column("grading_basis", JSONType, nullable=False),
+        sa.Column("rules_version", sa.String(64)),
+        sa.Column("response_level", sa.Integer),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
+    op.create_index("ix_incidents_reported_at_id", "incidents", ["reported_at", "id"])
+    if postgres:
+        op.execute(
+            "ALTER TABLE incidents ADD COLUMN point_geom geometry(Point, 4326) GENERATED ALWAYS AS "
+            "(ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED"
+        )
+        op.execute("CREATE INDEX ix_incidents_point_geom ON incidents USING gist (point_geom)")
+    op.create_table(
+        "incident_divisions",
+        sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("code", sa.String(12), sa.ForeignKey("divisions.code"), primary_key=True),
+    )
+    op.create_index("ix_incident_divisions_code_incident", "incident_divisions", ["code", "incident_id"])
+    op.create_table(
+        "incident_figure_changes",
+        _id(),
+        _incident_fk(),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("actor", sa.String(100), nullable=False),
+        sa.Column("source", sa.String(200), nullable=False),
+        sa.Column("changes", JSONType, nullable=False),
+    )
+    op.create_table(
+        "incident_response_actions",
+        _id(),
+        _incident_fk(),
+        sa.Column("action", sa.String(16), nullable=False),
+        sa.Column("level", sa.Integer),
+        sa.Column("previous_level", sa.Integer),
+        _text("reason"),
+        sa.Column("plan_id", sa.String(64)),
+        sa.Column("actor", sa.String(100), nullable=False),
+        sa.Column("at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
+        "organisations",
+        _id(),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        sa.Column("parent_id", sa.Integer, sa.ForeignKey("organisations.id")),
+        sa.Column("phone", sa.String(50), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
+        "contacts",
+        _id(),
+        sa.Column(
+            "organisation_id",
+            sa.Integer,
+            sa.ForeignKey("organisations.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("position", sa.String(100), nullable=False),
+        sa.Column("phone", sa.String(50), nullable=False),
+        sa.Column("mobile", sa.String(50), nullable=False),
+        sa.Column("fax", sa.String(50), nullable=False),
+        sa.Column("email", sa.String(200), nullable=False),
+    )
+    op.create_table(
+        "incident_tasks",
+        _id(),
+        _incident_fk(),
+        sa.Column("title", sa.String(200), nullable=False),
+        _text("description"),
+        sa.Column("organisation_id", sa.Integer, sa.ForeignKey("organisations.id")),
+        sa.Column("organisation_name", sa.String(200), nullable=False),
+        sa.Column("team", sa.String(200), nullable=False),
+        sa.Column("assignee_user", sa.String(64), nullable=False),
+        sa.Column("due_at", UTCDateTime),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("plan_id", sa.String(64)),
+        sa.Column("plan_task_key", sa.String(64)),
+        sa.Column("acknowledged_at", UTCDateTime),
+        sa.Column("acknowledged_by", sa.String(100)),
+        sa.Column("completed_at", UTCDateTime),
+        _text("feedback"),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
+        "incident_timeline",
+        _id(),
+        _incident_fk(index=False),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("kind", sa.String(48), nullable=False),
+        _text("text"),
+        sa.Column("data", JSONType),
+        sa.Column("actor", sa.String(100), nullable=False),
+    )
+    op.create_index("ix_incident_timeline_incident_at", "incident_timeline", ["incident_id", "at", "id"])
+    _append_only("incident_timeline", postgres)
+    op.create_table(
+        "situation_reports",
+        _id(),
+        _incident_fk(),
+        sa.Column("number", sa.Integer, nullable=False),
+        sa.Column("revision", sa.Integer, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        _text("conditions"),
+        _text("actions"),
+        _text("needs"),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+        sa.Column("approved_by", sa.String(100)),
+        sa.Column("approved_at", UTCDateTime),
+        sa.Column("published_by", sa.String(100)),
+        sa.Column("published_at", UTCDateTime),
+        sa.UniqueConstraint("incident_id", "number", name="uq_situation_reports_incident_number"),
+    )
+    op.create_table(
+        "situation_report_revisions",
+        _id(),
+        sa.Column(
+            "report_id",
+            sa.Integer,
+            sa.ForeignKey("situation_reports.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        sa.Column("revision", sa.Integer, nullable=False),
+        _text("conditions"),
+        _text("actions"),
+        _text("needs"),
+        sa.Column("edited_by", sa.String(100), nullable=False),
+        sa.Column("edited_at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
+        "incident_reports_made",
+        _id(),
+        _incident_fk(),
+        sa.Column("key", sa.String(100), nullable=False),
+        sa.Column("made_at", UTCDateTime, nullable=False),
+        sa.Column("actor", sa.String(100), nullable=False),
+        sa.UniqueConstraint("incident_id", "key", name="uq_incident_reports_made_incident_key"),
+    )
+    op.create_table(
+        "duty_shifts",
+        _id(),
+        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        sa.Column("starts_at", UTCDateTime, nullable=False),
+        sa.Column("ends_at", UTCDateTime, nullable=False),
+        sa.Column("leader", sa.String(100), nullable=False),
+        sa.Column("officers", JSONType, nullable=False),
+        _text("handover_note"),
+        sa.Column("handed_over_at", UTCDateTime),
+        sa.Column("handed_over_by", sa.String(100)),
+        sa.Column("created_by", sa.String(100), nullable=False),
+    )
+    op.create_table(
+        "duty_log",
+        _id(),
+        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        sa.Column("shift_id", sa.Integer, sa.ForeignKey("duty_shifts.id")),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("actor", sa.String(100), nullable=False),
+        _text("text"),
+    )
+    op.create_table(
+        "duty_items",
+        _id(),
+        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        sa.Column("received_at", UTCDateTime, nullable=False),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("caller", sa.String(200), nullable=False),
+        _text("summary"),
+        sa.Column("lon", sa.Float),
+        sa.Column("lat", sa.Float),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("done", JSONType, nullable=False),
+        sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id")),
+        _text("close_reason"),
+        sa.Column("closed_at", UTCDateTime),
+        sa.Column("received_by", sa.String(100), nullable=False),
+    )
+    op.create_table(
+        "notifications",
+        _id(),
+        sa.Column("key", sa.String(200), nullable=False, unique=True),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("division_code", sa.String(12), nullable=False, index=True),
+        sa.Column("kind", sa.String(32), nullable=False),
+        _text("text"),
+        sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id", ondelete="CASCADE")),
+        sa.Column("duty_item_id", sa.Integer, sa.ForeignKey("duty_items.id", ondelete="CASCADE")),
+        sa.Column("data", JSONType),
+    )
+
+
+def _append_only(table: str, postgres: bool) -> None:
+    """Refuse UPDATE and DELETE on ``table``, as the audit log does (incidents are never deleted by the
+    services, so their timeline never is either)."""
+    if postgres:
+        op.execute(
+            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN RAISE EXCEPTION '{table} is append-only: % rejected', TG_OP; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
+        )
+    else:
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {verb} rejected'); END"
+            )
+
+
+def downgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for table in (
+        "notifications",
+        "duty_items",
+        "duty_log",
+        "duty_shifts",
+        "incident_reports_made",
+        "situation_report_revisions",
+        "situation_reports",
+        "incident_timeline",
+        "incident_tasks",
+        "contacts",
+        "organisations",
+        "incident_response_actions",
+        "incident_figure_changes",
+        "incident_divisions",
+        "incidents",
+    ):
+        op.drop_table(table)
+    if postgres:
+        op.execute("DROP FUNCTION IF EXISTS incident_timeline_append_only()")
