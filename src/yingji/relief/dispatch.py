@@ -687,22 +687,45 @@ def plan_with_vehicles(
     r0 += nd
 
     matrix = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r0, n_col)).tocsc()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_col, r0
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = col_cost, col_lower, col_upper
-    lp.row_lower_, lp.row_upper_ = np.concatenate(lo), np.concatenate(hi)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr
-    lp.a_matrix_.index_ = matrix.indices
-    lp.a_matrix_.value_ = matrix.data
-    lp.integrality_ = [highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous for f in integrality]
-    h = _quiet_highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
-    h.setOptionValue("time_limit", float(time_limit_s))
-    if threads is not None:
-        h.setOptionValue("threads", int(threads))
-    h.passModel(lp)
+    row_lower, row_upper = np.concatenate(lo), np.concatenate(hi)
+
+    def model(lower: FloatArray, upper: FloatArray, integer: BoolArray | None) -> Any:
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n_col, r0
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = col_cost, lower, upper
+        lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = matrix.indptr
+        lp.a_matrix_.index_ = matrix.indices
+        lp.a_matrix_.value_ = matrix.data
+        if integer is not None:
+            kind = highspy.HighsVarType
+            lp.integrality_ = [kind.kInteger if f else kind.kContinuous for f in integer]
+        return lp
+
+    def solver(limit: float, gap: float) -> Any:
+        h = _quiet_highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("mip_rel_gap", float(gap))
+        h.setOptionValue("time_limit", max(float(limit), 0.1))
+        if threads is not None:
+            h.setOptionValue("threads", int(threads))
+        return h
+
+    # A start: LP relaxation, trips rounded up (then down where a depot's truck-hours overflow),
+    # quantities re-optimised with those trips fixed. HiGHS's own heuristics are slow to find
+    # good plans on this model; with this one it mostly proves the gap.
+    start = _rounded_start(
+        model, solver, col_lower, col_upper, integrality, nx + nu, ny, arcs.depot[road],
+        2 * arcs.hours[road], fleet.trucks.astype(np.float64) * horizon, time_limit_s / 4,
+    )  # fmt: skip
+    h = solver(time_limit_s - (time.perf_counter() - started), mip_gap)
+    h.passModel(model(col_lower, col_upper, integrality))
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = start.tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
     h.run()
     model_status = h.getModelStatus()
     info = h.getInfo()
@@ -719,6 +742,48 @@ def plan_with_vehicles(
     plan = _finish(problem, [xa[moved]], [xi[moved]], [q[moved]], cost, status, "milp_highs", started, gap)
     trips = np.rint(values[nx + nu :]).astype(np.int64)
     return _with_trips(plan, road, trips, fleet, cost)
+
+
+def _rounded_start(
+    model: Callable[[FloatArray, FloatArray, BoolArray | None], Any],
+    solver: Callable[[float, float], Any],
+    lower: FloatArray,
+    upper: FloatArray,
+    integer: BoolArray,
+    y0: int,
+    ny: int,
+    y_depot: IntArray,
+    y_hours: FloatArray,
+    depot_hours: FloatArray,
+    time_limit_s: float,
+) -> FloatArray | None:
+    """A feasible MILP solution by relax-and-round (None when one step fails)."""
+    relax = solver(time_limit_s, 1.0)
+    relax.passModel(model(lower, upper, None))
+    relax.run()
+    if relax.getInfo().primal_solution_status != 2:
+        return None
+    y_lp = np.asarray(relax.getSolution().col_value)[y0 : y0 + ny]
+    trips = np.minimum(np.ceil(y_lp - 1e-6), upper[y0 : y0 + ny])
+    for d in np.unique(y_depot):
+        mine = np.flatnonzero(y_depot == d)
+        over = float((y_hours[mine] * trips[mine]).sum()) - float(depot_hours[d])
+        # give back the trips rounded up least usefully (largest rounding × hours) until it fits
+        for j in mine[np.argsort(-(trips[mine] - y_lp[mine]) * y_hours[mine])]:
+            if over <= 1e-9:
+                break
+            if trips[j] > np.floor(y_lp[j] + 1e-6):
+                trips[j] -= 1
+                over -= float(y_hours[j])
+    fixed_lower, fixed_upper = lower.copy(), upper.copy()
+    fixed_lower[y0 : y0 + ny] = trips
+    fixed_upper[y0 : y0 + ny] = trips
+    fixed = solver(time_limit_s, 1e-3)
+    fixed.passModel(model(fixed_lower, fixed_upper, integer))
+    fixed.run()
+    if fixed.getInfo().primal_solution_status != 2:
+        return None
+    return np.asarray(fixed.getSolution().col_value, dtype=np.float64)
 
 
 def _quiet_highs() -> Any:
