@@ -1,15 +1,22 @@
-"""Monitoring benchmark, part 1 (in-process): rule evaluation on the batch path.
+"""Monitoring benchmark.
 
-Run: .venv/bin/python bench/monitoring.py [--sensors N] [--per-sensor K] [--batches B]
+Part 1 (in-process, default): rule evaluation on the batch path.
+    .venv/bin/python bench/monitoring.py [--sensors N] [--per-sensor K] [--batches B]
+Part 2 (end to end through Mosquitto): a publishing process → MQTT QoS 1 → the worker (write-ahead
+log, persisted JSON-lines alarms) — sites publishing batches of ≤ 50 readings, then one reading per
+message; readings/s sustained and reading-to-alarm latency (p50/p99).
+    .venv/bin/python bench/monitoring.py --e2e [--seconds 60] [--rate 50000] [--mqtt mqtt://host:port]
+    (without --mqtt a private Mosquitto is started on a free port and stopped afterwards)
 
 Rule mix, every reading evaluated by all four rules:
-  limit  high 80 with deadband 5 and a 120-s on-delay
+  limit  high 80 with deadband 5 and a 120-s on-delay (part 2: on-delay 0, so alarms follow readings)
   rate   rise faster than 10 units/min
-  window 1-h sum ≥ 50 (rain-gauge style)
+  window 1-h sum ≥ 4500
   stale  no reading for 10 min
-Batches are what a worker drains from its queue: each sensor's readings of one period together
-(sensor-major, time-ordered within the sensor). The baseline is a plain per-reading Python loop with
-dict state implementing the same four rules, measured in the same run on a prefix of the same data.
+Part 1 batches are what a worker drains from its queue: each sensor's readings of one period
+together (sensor-major, time-ordered within the sensor). Its baseline is a plain per-reading Python
+loop with dict state implementing the same four rules, measured in the same run on a prefix of the
+same data.
 """
 
 from __future__ import annotations
@@ -124,12 +131,22 @@ def python_loop_rate(sensor: Any, ts: Any, value: Any) -> tuple[float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--e2e", action="store_true", help="run part 2 (through Mosquitto) instead")
+    parser.add_argument("--seconds", type=float, default=60.0, help="part 2: publishing time per mode")
+    parser.add_argument("--rate", type=int, default=50_000, help="part 2: offered readings/s (batch mode)")
+    parser.add_argument("--single-rate", type=int, default=20_000, help="part 2: offered readings/s, 1 per message")
+    parser.add_argument("--mqtt", default=None, help="part 2: existing broker (default: a private Mosquitto)")
     parser.add_argument("--sensors", type=int, default=10_000)
     parser.add_argument("--per-sensor", type=int, default=100, help="readings per sensor per batch")
     parser.add_argument("--batches", type=int, default=6)
     parser.add_argument("--baseline-readings", type=int, default=300_000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    if args.e2e:
+        from monitoring_e2e import run_e2e
+
+        run_e2e(args)
+        return
 
     batches = make_batches(args.sensors, args.per_sensor, args.batches, args.seed)
     total = sum(len(b[0]) for b in batches)

@@ -92,3 +92,18 @@ def test_fuzzed_json_never_crashes_and_every_input_is_accounted_for(value: objec
     for item in items:
         if isinstance(item, Reading):
             assert isinstance(item.ts, int) and item.value == item.value
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(json_values, max_size=4))
+def test_column_parsing_equals_item_parsing(values: list[object]) -> None:
+    from yingji.monitoring.readings import parse_columns
+
+    payloads = [json.dumps(v).encode() for v in values]
+    items = [item for p in payloads for item in parse_payload(p)]
+    readings, dead = split(items)
+    columns = parse_columns(payloads)
+    assert list(zip(columns.sensor_ids, columns.ts, columns.values, strict=True)) == [
+        (r.sensor_id, r.ts, r.value) for r in readings
+    ]
+    assert [d.reason for d in columns.dead] == [d.reason for d in dead]

@@ -15,6 +15,7 @@ Timestamps are ISO 8601; no offset means China time (+08:00).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Container, Iterable, Mapping
@@ -55,9 +56,10 @@ def _clip(raw: Any) -> str:
 
 
 def _sensor(raw: Any, registry: Container[str] | None) -> str | DeadLetter:
-    if not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_SENSOR_ID:
+    if not isinstance(raw, str) or not raw or len(raw) > MAX_SENSOR_ID:
         return DeadLetter("malformed", f"sensor_id must be a non-empty string of ≤ {MAX_SENSOR_ID} characters")
-    if any(ch.isspace() or not ch.isprintable() for ch in raw):
+    # isprintable() is False for control characters and every space but " " (checked separately)
+    if not raw.isprintable() or " " in raw:
         return DeadLetter("malformed", "sensor_id must not contain spaces or control characters")
     if registry is not None and raw not in registry:
         return DeadLetter("unknown_sensor", f"sensor {raw!r} is not in the registry")
@@ -65,6 +67,8 @@ def _sensor(raw: Any, registry: Container[str] | None) -> str | DeadLetter:
 
 
 def _value(raw: Any) -> float | DeadLetter:
+    if type(raw) is float:  # the common case first
+        return raw if math.isfinite(raw) else DeadLetter("bad_value", "value must be finite")
     if isinstance(raw, bool):
         return DeadLetter("bad_value", "value must be a number, not a boolean")
     if isinstance(raw, str):
@@ -80,13 +84,19 @@ def _value(raw: Any) -> float | DeadLetter:
     return number
 
 
-def _timestamp(raw: Any) -> int | DeadLetter:
-    if not isinstance(raw, str):
-        return DeadLetter("bad_timestamp", "ts must be an ISO 8601 string")
+@functools.lru_cache(maxsize=8192)
+def _timestamp_text(raw: str) -> int | DeadLetter:
+    """Readings of one period share their timestamp text: parse each text once."""
     try:
         return parse_timestamp(raw)
     except InvalidInput as exc:
         return DeadLetter("bad_timestamp", exc.detail)
+
+
+def _timestamp(raw: Any) -> int | DeadLetter:
+    if not isinstance(raw, str):
+        return DeadLetter("bad_timestamp", "ts must be an ISO 8601 string")
+    return _timestamp_text(raw)
 
 
 def parse_reading(
@@ -104,9 +114,11 @@ def parse_reading(
     return Reading(sensor, stamp, number)
 
 
+_FULL_KEYS = frozenset({"sensor_id", "ts", "value", "unit", "quality"})
+
+
 def _full(item: Mapping[str, Any], registry: Container[str] | None) -> list[Reading | DeadLetter]:
-    extra = set(item) - {"sensor_id", "ts", "value", "unit", "quality"}
-    if extra or not {"sensor_id", "ts", "value"} <= set(item):
+    if not (item.keys() <= _FULL_KEYS and "sensor_id" in item and "ts" in item and "value" in item):
         return [
             DeadLetter(
                 "malformed",
@@ -161,12 +173,34 @@ def parse_object(item: Any, registry: Container[str] | None = None) -> list[Read
             return [DeadLetter("malformed", f"a batch holds at most {MAX_BATCH} entries", _clip(item))]
         out: list[Reading | DeadLetter] = []
         for entry in item:
-            out.extend(_one(entry, registry))
+            quick = _quick(entry, registry)
+            if quick is not None:
+                out.append(quick)
+            else:
+                out.extend(_one(entry, registry))
         return out
     return _one(item, registry)
 
 
+def _quick(entry: Any, registry: Container[str] | None) -> Reading | None:
+    """The common well-formed reading, checked with the fewest steps; None sends it the long way."""
+    if type(entry) is not dict or len(entry) != 3:
+        return None
+    sensor, stamp, value = entry.get("sensor_id"), entry.get("ts"), entry.get("value")
+    if not (type(sensor) is str and type(stamp) is str and type(value) is float and math.isfinite(value)):
+        return None
+    if not (0 < len(sensor) <= MAX_SENSOR_ID and sensor.isprintable() and " " not in sensor):
+        return None
+    if registry is not None and sensor not in registry:
+        return None
+    moment = _timestamp_text(stamp)
+    return Reading(sensor, moment, value) if type(moment) is int else None
+
+
 def _one(entry: Any, registry: Container[str] | None) -> list[Reading | DeadLetter]:
+    quick = _quick(entry, registry)
+    if quick is not None:
+        return [quick]
     if not isinstance(entry, Mapping):
         return [DeadLetter("malformed", "expected a JSON object for each reading", _clip(entry))]
     return _compact(entry, registry) if "s" in entry else _full(entry, registry)
@@ -184,6 +218,50 @@ def parse_payload(payload: bytes | str, registry: Container[str] | None = None) 
         return parse_object(decoded, registry)
     except RecursionError:
         return [DeadLetter("malformed", "payload nested too deeply", _clip(str(payload)[:MAX_RAW]))]
+
+
+@dataclass
+class Columns:
+    """Readings as three parallel lists (the worker's fast path) plus the dead letters met."""
+
+    sensor_ids: list[str]
+    ts: list[int]
+    values: list[float]
+    dead: list[DeadLetter]
+
+
+def parse_columns(payloads: Iterable[bytes], registry: Container[str] | None = None) -> Columns:
+    """Many payloads at once into columns, in arrival order; same rules as :func:`parse_payload`."""
+    out = Columns([], [], [], [])
+    sensors, stamps, values = out.sensor_ids, out.ts, out.values
+    for payload in payloads:
+        try:
+            decoded = json.loads(payload)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            decoded = None
+        entries = decoded.get("readings") if isinstance(decoded, dict) and len(decoded) == 1 else decoded
+        if isinstance(entries, list) and 0 < len(entries) <= MAX_BATCH:
+            for entry in entries:
+                quick = _quick(entry, registry)
+                if quick is None:
+                    _add(out, _one(entry, registry))
+                else:
+                    sensors.append(quick.sensor_id)
+                    stamps.append(quick.ts)
+                    values.append(quick.value)
+        else:
+            _add(out, parse_payload(payload, registry))
+    return out
+
+
+def _add(out: Columns, items: list[Reading | DeadLetter]) -> None:
+    for item in items:
+        if isinstance(item, Reading):
+            out.sensor_ids.append(item.sensor_id)
+            out.ts.append(item.ts)
+            out.values.append(item.value)
+        else:
+            out.dead.append(item)
 
 
 def parse_rows(rows: Iterable[Any], registry: Container[str] | None = None) -> Iterable[Reading | DeadLetter]:

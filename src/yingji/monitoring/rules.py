@@ -28,7 +28,8 @@ import base64
 import fnmatch
 import functools
 import operator
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -533,6 +534,14 @@ def _stale_transitions(rule: StaleRule, batch: _Batch, state: _PointState) -> _T
 # ------------------------------------------------------------------------------------ the engine
 
 
+def _glob_matcher(pattern: str) -> Callable[[str], bool]:
+    """A compiled ``fnmatchcase`` for one rule's sensor glob."""
+    if pattern == "*":
+        return lambda sensor_id: True
+    compiled = re.compile(fnmatch.translate(pattern))
+    return lambda sensor_id: compiled.match(sensor_id) is not None
+
+
 class RuleEngine:
     """Evaluates a :class:`RuleSet` over batches of readings; all state in arrays indexed by sensor."""
 
@@ -546,6 +555,7 @@ class RuleEngine:
         self._last_ts = np.full(self._capacity, NO_TIME, np.int64)
         self._last_value = np.full(self._capacity, np.nan, np.float64)
         self._states = [_PointState(self._capacity) for _ in self._rules]
+        self._matchers = [_glob_matcher(rule.sensors) for rule in self._rules]
         self._site = _SiteEngine(self._site_rules)
 
     # ---- sensors
@@ -567,8 +577,8 @@ class RuleEngine:
             self._grow(self._capacity * 2)
         self.sensor_ids.append(sensor_id)
         self._index[sensor_id] = number
-        for rule, state in zip(self._rules, self._states, strict=True):
-            state.member[number] = fnmatch.fnmatchcase(sensor_id, rule.sensors)
+        for matches, state in zip(self._matchers, self._states, strict=True):
+            state.member[number] = matches(sensor_id)
         return number
 
     def _grow(self, capacity: int) -> None:

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from yingji.errors import InvalidInput, ServiceUnavailable
 from yingji.monitoring.clock import format_timestamp
 from yingji.monitoring.ingest import Counters, Monitor
-from yingji.monitoring.readings import DeadLetter, parse_payload
+from yingji.monitoring.readings import DeadLetter, parse_columns
 from yingji.monitoring.rules import AlarmEvent, RuleEngine
 from yingji.monitoring.ruleset import RuleSet
 
@@ -79,10 +79,19 @@ class JsonLinesSink:
         self._dead = dead_letters.open("ab") if dead_letters is not None else None
 
     def write_events(self, events: Sequence[AlarmEvent]) -> None:
+        lines = []
         for event in events:
-            row = asdict(event)
-            row["at"] = format_timestamp(event.at)
-            self._alarms.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+            row = {
+                "at": format_timestamp(event.at),
+                "raised": event.raised,
+                "rule": event.rule,
+                "sensor_id": event.sensor_id,
+                "priority": event.priority,
+                "colour": event.colour,
+            }
+            lines.append(json.dumps(row, ensure_ascii=False))
+        if lines:
+            self._alarms.write(("\n".join(lines) + "\n").encode("utf-8"))
 
     def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         if self._dead is None:
@@ -346,8 +355,8 @@ class MqttWorker:
             end = start
             while end < len(records) and records[end][0] == _MESSAGE and records[end][1] == redelivered:
                 end += 1
-            items = [item for _, _, body in records[start:end] for item in parse_payload(body, self.monitor.registry)]
-            events += self.monitor.feed(items, late_is_duplicate=redelivered)
+            columns = parse_columns((body for _, _, body in records[start:end]), self.monitor.registry)
+            events += self.monitor.feed_columns(columns, late_is_duplicate=redelivered)
             start = end
         self.sink.write_events(events)
         self.sink.write_dead_letters(self.monitor.dead_letters[letters_before:])

@@ -1,0 +1,217 @@
+"""Part 2 of bench/monitoring.py: publishing processes → Mosquitto (QoS 1) → MQTT worker → persisted
+alarms. Run through ``bench/monitoring.py --e2e``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import multiprocessing
+import random
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from yingji.monitoring.rules import AlarmEvent
+from yingji.monitoring.ruleset import parse_ruleset
+from yingji.monitoring.worker import JsonLinesSink, MqttWorker, WorkerConfig, parse_mqtt_url
+
+RULES = {
+    "rules": [
+        {"id": "level-high", "kind": "limit", "high": 80.0, "deadband": 5.0, "on_delay_s": 0},
+        {"id": "level-rise", "kind": "rate", "high": 10.0, "per_s": 60},
+        {"id": "rain-1h", "kind": "window", "agg": "sum", "window_s": 3600, "high": 1e9},
+        {"id": "silent", "kind": "stale", "timeout_s": 600},
+    ]
+}
+CST = timezone(timedelta(hours=8))
+SPIKE_EVERY = 1000  # about one reading in this many is a spike that raises (and the next clears) an alarm
+THINGSBOARD_DP_S = 10_000  # ThingsBoard vendor guidance for 2 vCPU (m6a.large): ≤ 10K data points/s
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_broker(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    config = directory / "mosquitto.conf"
+    config.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n"
+        f"max_inflight_messages 1000\nuser {getpass.getuser()}\n"
+    )
+    process = subprocess.Popen(["mosquitto", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return process, port
+        time.sleep(0.05)
+    raise RuntimeError("mosquitto did not start")
+
+
+def publisher(host: str, port: int, rate: int, per_message: int, seconds: float, name: str, out: Any) -> None:
+    """Each site publishes its sensors' readings (≤ per_message) once a second, stamped with now."""
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=name, clean_session=True)
+    client.max_inflight_messages_set(1000)
+    client.max_queued_messages_set(5000)  # a full queue makes the publisher wait (it cannot run ahead)
+    client.connect(host, port)
+    client.loop_start()
+    per_second = rate / per_message
+    sites = max(1, round(per_second))
+    ids = [[f"{name}-s{site}-{j}" for j in range(per_message)] for site in range(sites)]
+    rng = random.Random(name)
+    start = time.time()
+    sent = 0
+    last = None
+    while (elapsed := time.time() - start) < seconds:
+        due = int(elapsed * per_second)
+        while sent < due and time.time() - start < seconds:
+            site = sent % sites
+            stamp = datetime.now(CST).isoformat(timespec="milliseconds")
+            body = [
+                {
+                    "sensor_id": sensor,
+                    "ts": stamp,
+                    "value": 90.0 if rng.randrange(SPIKE_EVERY) == 0 else 50.0 + 0.1 * rng.random(),
+                }
+                for sensor in ids[site]
+            ]
+            info = client.publish(f"yingji/readings/{site}", json.dumps(body), qos=1)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:  # queue full: let the network thread catch up
+                time.sleep(0.002)
+                continue
+            last = info
+            sent += 1
+        time.sleep(0.001)
+    if last is not None:
+        last.wait_for_publish(120)
+    client.disconnect()
+    client.loop_stop()
+    out.put((sent * per_message, time.time() - start))
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run_mode(host: str, port: int, rate: int, per_message: int, seconds: float, label: str) -> dict[str, float]:
+    work = Path(tempfile.mkdtemp(prefix="yingji-bench-"))
+    latencies: list[float] = []
+    evaluated_at: list[tuple[float, int]] = []
+    sink = JsonLinesSink(work / "alarms.jsonl")
+    counter = {"readings": 0}
+
+    def on_batch(messages: int, events: list[AlarmEvent], received: float) -> None:
+        now_ms = time.time() * 1000
+        latencies.extend(now_ms - e.at for e in events if e.raised and e.rule == "level-high")
+        evaluated_at.append((time.time(), worker.monitor.counters.readings))
+        counter["readings"] = worker.monitor.counters.readings
+
+    worker = MqttWorker(
+        parse_ruleset(RULES),
+        WorkerConfig(
+            host=host,
+            port=port,
+            client_id=f"bench-worker-{label}",
+            checkpoint=work / "state.json",
+            tick_s=1.0,
+            batch_max=2000,
+        ),
+        sink,
+        on_batch=on_batch,
+    )
+    worker.start()
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    spawn = multiprocessing.get_context("spawn")  # no fork: this process runs MQTT and worker threads
+    results: Any = spawn.Queue()
+    start = time.time()
+    pub = spawn.Process(target=publisher, args=(host, port, rate, per_message, seconds, f"pub-{label}", results))
+    pub.start()
+    published, publishing_s = results.get(timeout=seconds + 180)
+    pub.join(30)
+    window_end = start + seconds
+    in_window = max((n for t, n in evaluated_at if t <= window_end), default=0)
+    deadline = time.time() + 120
+    while counter["readings"] < published and time.time() < deadline:
+        time.sleep(0.05)
+    drained = time.time() - window_end
+    stop.set()
+    thread.join(10)
+    worker.close()
+    sink.close()
+    shutil.rmtree(work, ignore_errors=True)
+    return {
+        "published": published,
+        "publish_rate": published / publishing_s,
+        "evaluated": counter["readings"],
+        "in_window_rate": in_window / seconds,
+        "overall_rate": counter["readings"] / (seconds + max(drained, 0)),
+        "drain_s": drained,
+        "p50": percentile(latencies, 0.50),
+        "p99": percentile(latencies, 0.99),
+        "alarms": len(latencies),
+    }
+
+
+def run_e2e(args: argparse.Namespace) -> None:
+    if args.mqtt:
+        host, port = parse_mqtt_url(args.mqtt)
+        broker = None
+    else:
+        if shutil.which("mosquitto") is None:
+            raise SystemExit("mosquitto is not installed; give --mqtt mqtt://host:port")
+        broker, port = start_broker(Path(tempfile.mkdtemp(prefix="yingji-mosquitto-")))
+        host = "127.0.0.1"
+    print("yingji monitoring bench, part 2: publisher process → Mosquitto (QoS 1) → worker → persisted alarms")
+    print(
+        f"broker: {'private Mosquitto' if broker else 'given'} at {host}:{port}; worker: write-ahead log + "
+        "JSON-lines alarm sink, fsync per batch, acks after persisting"
+    )
+    print(
+        "rule mix: limit high 80 deadband 5 (no delay) | rate > 10/min | 1-h windowed sum | stale 10 min; "
+        f"about 1 reading in {SPIKE_EVERY} raises an alarm; latency = alarm persisted − reading timestamp"
+    )
+    try:
+        batch = run_mode(host, port, args.rate, 50, args.seconds, "batch")
+        single = run_mode(host, port, args.single_rate, 1, args.seconds, "single")
+    finally:
+        if broker is not None:
+            broker.terminate()
+            broker.wait(10)
+    for label, offered, result in (
+        ("batches of 50", args.rate, batch),
+        ("1 reading/message", args.single_rate, single),
+    ):
+        print(
+            f"{label:>18}: offered {offered:,}/s for {args.seconds:.0f} s, published {result['published']:,} "
+            f"({result['publish_rate']:,.0f}/s acknowledged by the broker); "
+            f"evaluated {result['in_window_rate']:,.0f}/s during the window, {result['overall_rate']:,.0f}/s "
+            f"including {result['drain_s']:.1f} s of drain; latency p50 {result['p50']:.1f} ms, "
+            f"p99 {result['p99']:.1f} ms ({result['alarms']} alarms)"
+        )
+    met = batch["overall_rate"] >= 50_000 and batch["p99"] <= 100
+    print(f"goal (batches): >= 50,000 readings/s with p99 <= 100 ms: {'met' if met else 'NOT met'}")
+    ratio = batch["overall_rate"] / max(single["overall_rate"], 1)
+    print(f"ratio batches / single-reading messages (same run): {ratio:.1f}x")
+    print(
+        f"ratio batches / ThingsBoard guidance for 2 vCPU ({THINGSBOARD_DP_S:,} data points/s, published, "
+        f"not measured here): {batch['overall_rate'] / THINGSBOARD_DP_S:.1f}x"
+    )
