@@ -63,6 +63,11 @@ if [ ! -x /usr/bin/chromium ]; then
   say "installing chromium and chromium-driver"
   apt_install chromium chromium-driver || say "Chromium could not be installed; browser tests will skip"
 fi
+# A CJK font, so that screenshots of the Chinese pages show characters, not boxes
+if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh 2>/dev/null | head -n1)" ]; then
+  say "installing a CJK font (fonts-wqy-microhei)"
+  apt_install fonts-wqy-microhei || say "no CJK font could be installed"
+fi
 
 sleep 0.5
 for p in 5432:PostgreSQL 6379:Redis 1883:Mosquitto 4222:NATS; do

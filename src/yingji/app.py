@@ -40,6 +40,8 @@ ROUTERS = (
     "yingji.hazards.api",
     "yingji.web.stream",
     "yingji.web.pages",
+    "yingji.web.incident_pages",
+    "yingji.web.duty_pages",
 )
 PROBLEM = "application/problem+json"
 
@@ -77,6 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for name in ROUTERS:
         if importlib.util.find_spec(name) is not None:
             app.include_router(importlib.import_module(name).router)
+    if importlib.util.find_spec("yingji.web.pages") is not None:
+        for path, files in importlib.import_module("yingji.web.pages").static_mounts():
+            app.mount(path, files)
     for route in app.routes:
         if isinstance(route, APIRoute) and route.operation_id is None:
             route.operation_id = route.name

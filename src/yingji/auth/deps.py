@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from fastapi import Request
 from sqlalchemy.orm import Session
 
@@ -9,12 +11,24 @@ from yingji.auth import service
 from yingji.auth.scope import Scope
 from yingji.auth.security import MACHINE_TOKEN_PREFIX, read_access_token
 from yingji.config import Settings
-from yingji.errors import Unauthorized
+from yingji.errors import Forbidden, Unauthorized
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _check_csrf_header(request: Request) -> None:
+    """A page's script calling the API with the session cookie must echo the CSRF cookie in a header."""
+    cookie = request.cookies.get("yingji_csrf")
+    header = request.headers.get("x-csrf-token")
+    if not cookie or not header or not secrets.compare_digest(cookie, header):
+        raise Forbidden("missing or wrong X-CSRF-Token header")
 
 
 def scope_from_token(*, request: Request, session: Session, settings: Settings, token: str | None) -> Scope:
     if not token:
         token = request.cookies.get("yingji_token")
+        if token and request.method not in SAFE_METHODS:
+            _check_csrf_header(request)
     if not token:
         raise Unauthorized("authentication required")
     if token.startswith(MACHINE_TOKEN_PREFIX):

@@ -246,3 +246,11 @@ def seed_national(*, session: Session, scope: Scope) -> int:
     return upsert_records(
         session=session, scope=scope, records=national_seed_records(), source="cpca 0.5.5 adcodes.csv"
     )
+
+
+def names_of(*, session: Session, codes: Sequence[str]) -> dict[str, str]:
+    """Names of the given divisions, in one query (for labelling rows the caller already may read)."""
+    unique = sorted(set(codes))
+    if not unique:
+        return {}
+    return dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(unique))).all())

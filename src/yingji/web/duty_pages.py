@@ -1,0 +1,117 @@
+"""The duty desk (值班值守) page: today's roster, received information with escalation timers, the log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from yingji.api_common import SessionDep, SettingsDep
+from yingji.incidents import service as incident_service
+from yingji.web.pages import PageCtx, form_action, now_utc, page_ctx, render, to_login
+
+router = APIRouter(include_in_schema=False)
+Csrf = Annotated[str, Form(max_length=100)]
+
+
+def _page(ctx: PageCtx, session: Any, status_code: int = 200) -> HTMLResponse:
+    scope, now = ctx.scope, now_utc()
+    shifts, _ = incident_service.list_shifts(session=session, scope=scope, at=now, limit=20)
+    items, _ = incident_service.list_items(session=session, scope=scope, status="open", limit=100)
+    timers = {item.id: [(e, e.status(now).value) for e in incident_service.escalations_of(item, now)] for item in items}
+    log, _ = incident_service.list_log(session=session, scope=scope, limit=50)
+    return render(
+        ctx,
+        "duty.html",
+        status_code=status_code,
+        shifts=shifts,
+        items=items,
+        timers=timers,
+        log=log,
+        can_write="incidents:write" in scope.permissions,
+        nav="duty",
+    )
+
+
+@router.get("/duty", response_class=HTMLResponse)
+def duty_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    return _page(ctx, session)
+
+
+def _act(request: Request, settings: Any, csrf_token: str, action: Any) -> Response:
+    return form_action(
+        request,
+        settings,
+        csrf_token,
+        action,
+        lambda ctx, session, status: _page(ctx, session, status_code=status),
+        "/duty",
+    )
+
+
+@router.post("/duty/log")
+def duty_log_add(
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    text: Annotated[str, Form(max_length=10_000)] = "",
+) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        from yingji.errors import InvalidInput
+        from yingji.incidents.schemas import DutyLogIn
+
+        if not text.strip():
+            raise InvalidInput(ctx.t("error.required"), field="text")
+        incident_service.add_log_entry(
+            session=session,
+            scope=ctx.scope,
+            entry_in=DutyLogIn(division_code=ctx.scope.division_code, text=text.strip()),
+        )
+
+    return _act(request, settings, csrf_token, act)
+
+
+@router.post("/duty/items")
+def duty_item_receive(
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    channel: Annotated[str, Form(max_length=16)] = "phone",
+    caller: Annotated[str, Form(max_length=200)] = "",
+    summary: Annotated[str, Form(max_length=10_000)] = "",
+) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        from yingji.errors import InvalidInput
+        from yingji.incidents.schemas import DutyItemIn
+
+        if not summary.strip():
+            raise InvalidInput(ctx.t("error.required"), field="summary")
+        if channel not in ("phone", "fax", "system", "other"):
+            raise InvalidInput(ctx.t("error.choose"), field="channel")
+        incident_service.receive(
+            session=session,
+            scope=ctx.scope,
+            item_in=DutyItemIn(
+                division_code=ctx.scope.division_code, channel=channel, caller=caller, summary=summary.strip()
+            ),
+        )
+
+    return _act(request, settings, csrf_token, act)
+
+
+@router.post("/duty/items/{item_id}/action")
+def duty_item_action(
+    item_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    action: Annotated[str, Form(max_length=32, pattern=r"^[a-z_]+$")],
+) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        incident_service.record_duty_action(session=session, scope=ctx.scope, item_id=item_id, action=action)
+
+    return _act(request, settings, csrf_token, act)

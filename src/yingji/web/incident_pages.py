@@ -1,0 +1,340 @@
+"""Incident pages: the list with filters, the detail page with its actions, the map layer, statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from yingji.api_common import SessionDep, SettingsDep
+from yingji.errors import DomainError
+from yingji.geo import service as division_service
+from yingji.incidents import service as incident_service
+from yingji.incidents.incident_types import IncidentType
+from yingji.incidents.lifecycle import IncidentStatus
+from yingji.web import charts
+from yingji.web.pages import PageCtx, form_action, now_utc, page_ctx, render, to_login
+
+router = APIRouter(include_in_schema=False)
+GRADE_COLOURS = {
+    "particularly_serious": "#c0392b",
+    "serious": "#e67e22",
+    "relatively_serious": "#f1c40f",
+    "general": "#2980b9",
+    None: "#7f8c8d",
+}
+STATUSES = [s.value for s in IncidentStatus]
+GRADES = ["particularly_serious", "serious", "relatively_serious", "general"]
+
+
+def _parse_day(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    except ValueError:
+        return None
+
+
+def _filters(request: Request) -> dict[str, Any]:
+    q = request.query_params
+    exercise = {"real": False, "exercise": True}.get(q.get("exercise", ""))
+    return {
+        "incident_type": q.get("type") or None,
+        "status": q.get("status") or None,
+        "division": q.get("division") or None,
+        "exercise": exercise,
+        "since": _parse_day(q.get("since")),
+        "until": _parse_day(q.get("until")),
+        "grade": q.get("grade") or None,
+    }
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def incidents_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    filters = _filters(request)
+    grade = filters.pop("grade")
+    error = ""
+    try:
+        rows, total = incident_service.list_incidents(session=session, scope=ctx.scope, limit=500, **filters)
+    except DomainError as exc:
+        rows, total, error = [], 0, exc.detail
+    if grade:
+        rows = [r for r in rows if r.grade == grade]
+    names = division_service.names_of(session=session, codes=[r.division_code for r in rows])
+    template = "incident_rows.html" if request.query_params.get("fragment") == "rows" else "incidents.html"
+    return render(
+        ctx,
+        template,
+        rows=rows,
+        total=total,
+        names=names,
+        error=error,
+        query=request.query_params,
+        types=[it.value for it in IncidentType],
+        statuses=STATUSES,
+        grades=GRADES,
+        nav="incidents",
+    )
+
+
+def _detail(ctx: PageCtx, session: Any, incident_id: int, status_code: int = 200, **extra: Any) -> HTMLResponse:
+    scope, now = ctx.scope, now_utc()
+    incident = incident_service.get(session=session, scope=scope, incident_id=incident_id)
+    timeline, _ = incident_service.timeline(session=session, scope=scope, incident_id=incident_id, limit=200)
+    return render(
+        ctx,
+        "incident.html",
+        status_code=status_code,
+        incident=incident,
+        timeline=timeline,
+        tasks=incident_service.tasks_of(session=session, scope=scope, incident_id=incident_id),
+        reports=incident_service.reports_of(session=session, scope=scope, incident_id=incident_id),
+        due=[
+            (d, d.status(now).value)
+            for d in incident_service.due_reports(session=session, scope=scope, incident_id=incident_id, now=now)
+        ],
+        can_write=scope.covers_any(incident.division_codes) and "incidents:write" in scope.permissions,
+        can_command=scope.covers_any(incident.division_codes) and "incidents:command" in scope.permissions,
+        nav="incidents",
+        **extra,
+    )
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_page(incident_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    try:
+        return _detail(ctx, session, incident_id)
+    except DomainError:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+
+
+def _act(request: Request, settings: Any, incident_id: int, csrf_token: str, action: Any) -> Response:
+    return form_action(
+        request,
+        settings,
+        csrf_token,
+        action,
+        lambda ctx, session, status: _detail(ctx, session, incident_id, status_code=status),
+        f"/incidents/{incident_id}",
+    )
+
+
+Csrf = Annotated[str, Form(max_length=100)]
+
+
+@router.post("/incidents/{incident_id}/status")
+def incident_status(
+    incident_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    version: Annotated[int, Form(ge=1)],
+    status: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        if status not in STATUSES:
+            raise _field_error("status", ctx.t("error.choose"))
+        incident_service.change_status(
+            session=session,
+            scope=ctx.scope,
+            incident_id=incident_id,
+            version=version,
+            target=IncidentStatus(status),
+            reason=reason,
+        )
+
+    return _act(request, settings, incident_id, csrf_token, act)
+
+
+@router.post("/incidents/{incident_id}/respond")
+def incident_respond(
+    incident_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    version: Annotated[int, Form(ge=1)],
+    action: Annotated[str, Form(max_length=20)],
+    level: Annotated[str, Form(max_length=2)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        if level not in ("", "1", "2", "3", "4"):
+            raise _field_error("level", ctx.t("error.choose"))
+        incident_service.respond(
+            session=session,
+            scope=ctx.scope,
+            incident_id=incident_id,
+            version=version,
+            action=action,
+            level=int(level) if level else None,
+            reason=reason,
+        )
+
+    return _act(request, settings, incident_id, csrf_token, act)
+
+
+@router.post("/incidents/{incident_id}/tasks")
+def incident_add_task(
+    incident_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    title: Annotated[str, Form(max_length=300)] = "",
+    team: Annotated[str, Form(max_length=100)] = "",
+    due_at: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        from yingji.incidents.schemas import TaskCreate
+
+        if not title.strip():
+            raise _field_error("title", ctx.t("error.required"))
+        due = _parse_day(due_at) if due_at else None
+        if due_at and due is None:
+            raise _field_error("due_at", ctx.t("error.datetime"))
+        incident_service.create_task(
+            session=session,
+            scope=ctx.scope,
+            incident_id=incident_id,
+            task_in=TaskCreate(title=title.strip(), team=team, due_at=due),
+        )
+
+    return _act(request, settings, incident_id, csrf_token, act)
+
+
+@router.post("/incidents/{incident_id}/reports")
+def incident_add_report(
+    incident_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    conditions: Annotated[str, Form(max_length=5000)] = "",
+    actions: Annotated[str, Form(max_length=5000)] = "",
+    needs: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        from yingji.incidents.schemas import SituationReportIn
+
+        if not (conditions.strip() or actions.strip() or needs.strip()):
+            raise _field_error("conditions", ctx.t("error.required"))
+        incident_service.create_report(
+            session=session,
+            scope=ctx.scope,
+            incident_id=incident_id,
+            report_in=SituationReportIn(conditions=conditions, actions=actions, needs=needs),
+        )
+
+    return _act(request, settings, incident_id, csrf_token, act)
+
+
+@router.post("/incidents/{incident_id}/reports/{report_id}/status")
+def incident_report_status(
+    incident_id: int,
+    report_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    revision: Annotated[int, Form(ge=1)],
+    status: Annotated[str, Form(max_length=20)],
+) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        if status not in ("approved", "published"):
+            raise _field_error("report", ctx.t("error.choose"))
+        report = incident_service.get_report(session=session, scope=ctx.scope, report_id=report_id)
+        if report.incident_id != incident_id:
+            raise _field_error("report", ctx.t("error.not_found"))
+        incident_service.set_report_status(
+            session=session, scope=ctx.scope, report_id=report_id, revision=revision, status=status
+        )
+
+    return _act(request, settings, incident_id, csrf_token, act)
+
+
+def _field_error(field: str, message: str) -> DomainError:
+    from yingji.errors import InvalidInput
+
+    return InvalidInput(message, field=field)
+
+
+# -- the map layer ------------------------------------------------------------------------------------
+
+
+@router.get("/map/layers/incidents")
+def incidents_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Open incidents in the caller's jurisdiction as GeoJSON points (colour by grade)."""
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return JSONResponse({"type": "FeatureCollection", "features": []}, status_code=401)
+    rows, _ = incident_service.list_incidents(session=session, scope=ctx.scope, limit=20_000)
+    t = ctx.t
+    features = [
+        {
+            "type": "Feature",
+            "id": f"incident-{r.id}",
+            "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+            "properties": {
+                "label": r.title,
+                "colour": GRADE_COLOURS.get(r.grade, "#7f8c8d"),
+                "href": f"/incidents/{r.id}",
+                "status": t(f"status.{r.status}"),
+                "grade": t(f"grade.{r.grade}") if r.grade else t("grade.none"),
+                "type": t(f"type.{r.incident_type}"),
+                "exercise": r.exercise,
+                "reported_at": r.reported_at.isoformat(),
+            },
+        }
+        for r in rows
+        if r.status != "closed"
+    ]
+    return JSONResponse({"type": "FeatureCollection", "features": features})
+
+
+# -- statistics --------------------------------------------------------------------------------------
+
+
+@router.get("/stats", response_class=HTMLResponse)
+def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    t = ctx.t
+    since = now_utc() - dt.timedelta(weeks=12)
+    rows, _ = incident_service.list_incidents(
+        session=session, scope=ctx.scope, exercise=False, since=since, limit=100_000
+    )
+    weeks = [(since + dt.timedelta(weeks=i)).date() for i in range(13)]
+    labels = [w.strftime("%m-%d") for w in weeks]
+    per_type: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(weeks))
+    for r in rows:
+        index = min(max((r.reported_at - since).days // 7, 0), len(weeks) - 1)
+        per_type[r.incident_type][index] += 1
+    type_labels = {k: t(f"type.{k}") for k in per_type}
+    counts_svg = charts.stacked_bars(labels, dict(per_type), title=t("stats.by_type"), labels=type_labels)
+    minutes: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        if r.response_at is not None:
+            minutes[r.incident_type].append((r.response_at - r.reported_at).total_seconds() / 60)
+    medians = {k: sorted(v)[len(v) // 2] for k, v in minutes.items() if v}
+    response_svg = charts.horizontal_bars(
+        medians, title=t("stats.response_minutes"), unit=t("unit.minutes"), labels={k: t(f"type.{k}") for k in medians}
+    )
+    by_status = Counter(r.status for r in rows)
+    return render(
+        ctx,
+        "stats.html",
+        counts_svg=counts_svg,
+        response_svg=response_svg,
+        by_status=by_status,
+        total=len(rows),
+        nav="stats",
+    )

@@ -1,0 +1,308 @@
+"""The web pages (server-rendered, Jinja2). Cookie sessions with CSRF double-submit tokens; every page
+and fragment reads through the same scoped services as the API, so a page never shows another
+jurisdiction's rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from yingji.api_common import SessionDep, SettingsDep
+from yingji.auth import deps as auth_deps
+from yingji.auth import service as auth_service
+from yingji.auth.scope import Scope
+from yingji.auth.security import issue_access_token, read_access_token
+from yingji.config import Settings
+from yingji.db import utcnow
+from yingji.errors import DomainError, Unauthorized
+from yingji.geo import service as division_service
+from yingji.web import layers
+from yingji.web.i18n import LANGUAGES, client_messages, translator
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES = Jinja2Templates(directory=str(files("yingji.web").joinpath("templates")))
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def _local(value: dt.datetime | None) -> str:
+    """Times are shown in China time (UTC+8), the duty officers' clock."""
+    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+TEMPLATES.env.filters["local"] = _local
+TOKEN_COOKIE, CSRF_COOKIE, LANG_COOKIE = "yingji_token", "yingji_csrf", "yingji_lang"
+
+
+def static_mounts() -> list[tuple[str, StaticFiles]]:
+    import xstatic.pkg.leaflet as leaflet
+
+    return [
+        ("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR)),
+        ("/static", StaticFiles(directory=str(files("yingji.web").joinpath("static")))),
+    ]
+
+
+@dataclass
+class PageCtx:
+    request: Request
+    scope: Scope
+    lang: str
+    csrf: str
+    user_label: str
+    jurisdiction: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def t(self) -> Any:
+        return translator(self.lang)
+
+
+def language(request: Request, settings: Settings) -> str:
+    lang = request.cookies.get(LANG_COOKIE) or settings.language
+    return lang if lang in LANGUAGES else "zh"
+
+
+def page_ctx(request: Request, session: Session, settings: Settings) -> PageCtx | None:
+    """The signed-in user's page context, or None (the caller redirects to the login page)."""
+    try:
+        scope = auth_deps.scope_from_token(
+            request=request, session=session, settings=settings, token=request.cookies.get(TOKEN_COOKIE)
+        )
+    except DomainError:
+        return None
+    division = division_service.get_unscoped(session=session, code=scope.division_code)
+    user = auth_service.get_by_username(session=session, username=scope.actor)
+    bbox = None
+    if division.min_lon is not None:
+        bbox = [division.min_lon, division.min_lat, division.max_lon, division.max_lat]
+    return PageCtx(
+        request=request,
+        scope=scope,
+        lang=language(request, settings),
+        csrf=request.cookies.get(CSRF_COOKIE, ""),
+        user_label=(user.display_name if user and user.display_name else scope.actor),
+        jurisdiction={
+            "code": division.code,
+            "name": division.name,
+            "level": division.level,
+            "bbox": bbox,
+            "lon": division.lon,
+            "lat": division.lat,
+        },
+    )
+
+
+def render(ctx: PageCtx, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    settings: Settings = ctx.request.app.state.settings
+    response = TEMPLATES.TemplateResponse(
+        ctx.request,
+        template,
+        {
+            "ctx": ctx,
+            "t": ctx.t,
+            "lang": ctx.lang,
+            "js_messages": client_messages(ctx.lang),
+            "tile_url": settings.tile_url or "",
+            **values,
+        },
+        status_code=status_code,
+    )
+    _slide_session(ctx.request, response, settings)
+    return response
+
+
+def _slide_session(request: Request, response: Response, settings: Settings) -> None:
+    """Re-issue the session cookie once half its life has passed, so an open page stays signed in."""
+    token = request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        return
+    try:
+        payload = read_access_token(token, secret=settings.secret_key.get_secret_value())
+    except Unauthorized:
+        return
+    remaining = payload["exp"] - utcnow().timestamp()
+    if remaining < settings.access_token_minutes * 30:
+        _set_session(response, str(payload["sub"]), settings)
+
+
+def _set_session(response: Response, username: str, settings: Settings) -> None:
+    token = issue_access_token(
+        username=username,
+        secret=settings.secret_key.get_secret_value(),
+        minutes=settings.access_token_minutes,
+        now=utcnow(),
+    )
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        max_age=settings.access_token_minutes * 60,
+        secure=settings.env == "production",
+    )
+
+
+def to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def check_csrf(request: Request, token: str | None) -> bool:
+    cookie = request.cookies.get(CSRF_COOKIE)
+    return bool(cookie and token and secrets.compare_digest(cookie, token))
+
+
+def form_action(
+    request: Request, settings: Settings, csrf_token: str, action: Any, show: Any, success_url: str
+) -> Response:
+    """Run a page form's action in its own transaction. On a domain error the transaction is rolled back
+    whole and ``show(ctx, session, status)`` renders the page again, in a fresh transaction, with the
+    error next to its field."""
+    from yingji.db import transaction
+
+    factory = request.app.state.session_factory
+    try:
+        with transaction(factory) as session:
+            ctx = page_ctx(request, session, settings)
+            if ctx is None:
+                return to_login(request)
+            if not check_csrf(request, csrf_token):
+                return render(ctx, "error.html", status_code=403, message=ctx.t("error.csrf"))
+            action(ctx, session)
+    except DomainError as exc:
+        with transaction(factory) as session:
+            ctx = page_ctx(request, session, settings)
+            if ctx is None:
+                return to_login(request)
+            ctx.errors[str(exc.extra.get("field") or "form")] = exc.detail
+            try:
+                return show(ctx, session, exc.status if exc.status < 500 else 422)  # type: ignore[no-any-return]
+            except DomainError:
+                return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    return RedirectResponse(success_url, status_code=303)
+
+
+# -- login, logout, language ---------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, settings: SettingsDep, next: str = "/") -> HTMLResponse:
+    lang = language(request, settings)
+    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    response = TEMPLATES.TemplateResponse(
+        request,
+        "login.html",
+        {"t": translator(lang), "lang": lang, "csrf": csrf, "next": _safe_next(next), "error": "", "username": ""},
+    )
+    response.set_cookie(CSRF_COOKIE, csrf, samesite="strict", secure=settings.env == "production")
+    return response
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    lang = language(request, settings)
+    t = translator(lang)
+    error, status = "", 401
+    if not check_csrf(request, csrf_token):
+        error, status = t("login.error.csrf"), 403
+    else:
+        try:
+            client = request.client.host if request.client else "unknown"
+            request.app.state.login_limiter.hit(username, client)
+            user = auth_service.authenticate(session=session, username=username, password=password)
+        except DomainError as exc:
+            error = t("login.error.too_many") if exc.status == 429 else t("login.error.wrong")
+        else:
+            response = RedirectResponse(_safe_next(next), status_code=303)
+            _set_session(response, user.username, settings)
+            return response
+    return TEMPLATES.TemplateResponse(
+        request,
+        "login.html",
+        {
+            "t": t,
+            "lang": lang,
+            "csrf": request.cookies.get(CSRF_COOKIE, ""),
+            "next": _safe_next(next),
+            "error": error,
+            "username": username,
+        },
+        status_code=status,
+    )
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    if not check_csrf(request, csrf_token):
+        return Response("CSRF check failed", status_code=403)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE)
+    return response
+
+
+@router.post("/session/refresh")
+def refresh_session(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Called by open pages every few minutes (CSRF header required): a fresh session cookie."""
+    ctx = page_ctx(request, session, settings)
+    if ctx is None or not check_csrf(request, request.headers.get("x-csrf-token")):
+        return JSONResponse({"ok": False}, status_code=401)
+    response = JSONResponse({"ok": True})
+    _set_session(response, ctx.scope.actor, settings)
+    return response
+
+
+@router.get("/lang/{code}")
+def set_language(code: str, request: Request) -> Response:
+    referer = request.headers.get("referer", "/")
+    path = "/" + referer.split("/", 3)[3] if referer.count("/") >= 3 else "/"
+    response = RedirectResponse(_safe_next(path), status_code=303)
+    if code in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+# -- the map ---------------------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def map_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    offered = [
+        {
+            "id": layer.id,
+            "label": ctx.t(layer.label_key),
+            "url": layer.url,
+            "kind": layer.kind,
+            "visible": layer.visible,
+        }
+        for layer in layers.LAYERS
+        if layer.permission in ctx.scope.permissions
+    ]
+    return render(ctx, "map.html", layers=offered, nav="map")
+
+
+def now_utc() -> dt.datetime:
+    return utcnow()
