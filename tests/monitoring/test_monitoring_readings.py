@@ -107,3 +107,11 @@ def test_column_parsing_equals_item_parsing(values: list[object]) -> None:
         (r.sensor_id, r.ts, r.value) for r in readings
     ]
     assert [d.reason for d in columns.dead] == [d.reason for d in dead]
+
+
+def test_timestamps_outside_1970_to_2199_are_dead_letters() -> None:
+    items = parse_payload(
+        '[{"sensor_id": "A", "ts": "1969-12-31T00:00:00", "value": 1.0},'
+        ' {"sensor_id": "A", "ts": "9999-01-01T00:00:00", "value": 1.0}]'
+    )
+    assert [getattr(i, "reason", None) for i in items] == ["bad_timestamp", "bad_timestamp"]

@@ -241,3 +241,18 @@ def test_mismatched_array_lengths_are_refused() -> None:
     ids = eng.intern(["A"])
     with pytest.raises(InvalidInput):
         eng.evaluate(ids, np.array([0, 1]), np.array([1.0]))
+
+
+def test_window_over_readings_two_centuries_apart_does_not_fail() -> None:
+    eng = engine({"id": "w", "kind": "window", "window_s": 60, "high": 5})
+    ids = eng.intern(["A", "B"])
+    far = 7_000_000_000_000  # 2191
+    result = eng.evaluate(ids, np.array([0, far]), np.array([6.0, 1.0]))
+    assert spans(result.events) == [("w", 0, None)]
+
+
+def test_late_and_duplicate_rows_in_several_sensors_of_one_batch() -> None:
+    eng = engine(LIMIT)
+    ids = eng.intern(["A", "B", "A", "B", "A", "B"])
+    result = eng.evaluate(ids, np.array([10, 10, 5, 10, 10, 20]) * S, np.array([0.0] * 6))
+    assert result.late.tolist() == [2] and result.duplicates.tolist() == [3, 4] and result.evaluated == 3

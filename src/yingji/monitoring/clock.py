@@ -12,6 +12,10 @@ from yingji.errors import InvalidInput
 
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Readings outside these years are typing or clock errors; refusing them also keeps every time
+# difference the engine forms far inside int64.
+EARLIEST = 0
+LATEST = int((datetime(2200, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
 
 
 def parse_timestamp(text: str) -> int:
@@ -26,7 +30,10 @@ def parse_timestamp(text: str) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=CHINA_TZ)
     delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    ms = (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    if not EARLIEST <= ms < LATEST:
+        raise InvalidInput(f"timestamp {text!r} is outside 1970–2199")
+    return ms
 
 
 def format_timestamp(ms: int, tz: timezone = CHINA_TZ) -> str:

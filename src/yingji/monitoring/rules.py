@@ -389,7 +389,10 @@ def _search_within(
     merged_t: IntArray, query: IntArray, seg_offset: IntArray, seg_total: IntArray, segment: IntArray
 ) -> IntArray:
     """For each query, the first row of its segment with time > query (segments are time-sorted)."""
-    if len(query) * 8 < len(merged_t):  # few queries: a binary search inside each segment
+    lowest = int(query.min())  # rows older than every query compare the same when clamped to it
+    span = max(int(merged_t.max()), int(query.max())) - lowest + 1
+    if len(query) * 8 < len(merged_t) or span * (len(seg_offset) + 1) >= 2**62:
+        # few queries (or times too far apart for one composite key): binary search in each segment
         low = seg_offset[segment].copy()
         high = low + seg_total[segment]
         while True:
@@ -400,10 +403,6 @@ def _search_within(
             later = merged_t[np.minimum(mid, len(merged_t) - 1)] > query
             high = np.where(open_ & later, mid, high)
             low = np.where(open_ & ~later, mid + 1, low)
-    lowest = int(query.min())  # rows older than every query compare the same when clamped to it
-    span = max(int(merged_t.max()), int(query.max())) - lowest + 1
-    if span * (len(seg_offset) + 1) >= 2**62:
-        raise InvalidInput("batch spans too long a time for the window index; split it")
     merged_segment = np.repeat(np.arange(len(seg_offset)), seg_total + 1)
     keys = merged_segment * span + (np.maximum(merged_t, lowest) - lowest)
     found: IntArray = np.searchsorted(keys, segment * span + (query - lowest), side="right")
@@ -637,14 +636,21 @@ class RuleEngine:
         step[starts] = t[starts] > carried
         if step.all():  # the common case: every sensor's readings arrive in time order
             return None
-        segment = np.cumsum(starts) - 1
-        lowest = min(int(t.min()), int(carried[carried != NO_TIME].min(initial=t.min())))
-        span = int(t.max()) - lowest + 2
-        key = segment * span + (t - lowest + 1)
-        running = np.maximum.accumulate(key) - segment * span + lowest - 1
-        before = _shift(running, np.full(len(carried), NO_TIME, np.int64), starts)
-        newest = np.maximum(before, np.repeat(carried, np.diff(np.r_[np.flatnonzero(starts), len(t)])))
-        return t == newest, t < newest
+        # newest accepted time before each row = running max of (carried, earlier rows) in its
+        # segment; only segments with a row out of order need it
+        first = np.flatnonzero(starts)
+        bounds = np.append(first, len(t))
+        duplicate = np.zeros(len(t), np.bool_)
+        late = np.zeros(len(t), np.bool_)
+        for k in np.unique(np.searchsorted(first, np.flatnonzero(~step), "right") - 1).tolist():
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            newest = np.empty(hi - lo, np.int64)
+            newest[0] = carried[k]
+            np.maximum.accumulate(t[lo : hi - 1], out=newest[1:])
+            np.maximum(newest[1:], carried[k], out=newest[1:])
+            duplicate[lo:hi] = t[lo:hi] == newest
+            late[lo:hi] = t[lo:hi] < newest
+        return duplicate, late
 
     def _evaluate_sorted(self, s: IntArray, t: IntArray, x: FloatArray) -> list[tuple[int, _Transitions]]:
         starts = _segment_starts(s)
