@@ -1,0 +1,194 @@
+"""Resources: depots, stock ledger, minimum levels, transfers, shelters and their check-in/out counts,
+rescue teams, vehicles and aircraft.
+
+Revision ID: 0003
+Revises: 0001
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from yingji.db import JSONType, UTCDateTime
+
+revision = "0003"
+down_revision = "0001"
+branch_labels = ("resources",)
+depends_on = None
+
+# Tables with a position: on PostgreSQL each gets a generated PostGIS point and a GiST index.
+_POSITIONED = ("depots", "shelters", "rescue_teams", "vehicles")
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", sa.Integer, primary_key=True)
+
+
+def _division() -> sa.Column[str]:
+    return sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True)
+
+
+def _position() -> list[sa.Column[float]]:
+    return [sa.Column("lon", sa.Float, nullable=False), sa.Column("lat", sa.Float, nullable=False)]
+
+
+def _stamps() -> list[sa.Column[object]]:
+    return [
+        sa.Column("source", sa.String(200), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    ]
+
+
+def upgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    op.create_table(
+        "depots",
+        _id(),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("level", sa.String(16), nullable=False, index=True),
+        _division(),
+        *_position(),
+        sa.Column("capacity_m3", sa.Float),
+        sa.Column("floor_area_m2", sa.Float),
+        sa.Column("address", sa.String(300), nullable=False),
+        sa.Column("contact", sa.String(200), nullable=False),
+        sa.Column("active", sa.Boolean, nullable=False),
+        *_stamps(),
+    )
+    op.create_table(
+        "transfers",
+        _id(),
+        sa.Column("from_depot_id", sa.Integer, sa.ForeignKey("depots.id"), nullable=False, index=True),
+        sa.Column("to_depot_id", sa.Integer, sa.ForeignKey("depots.id"), nullable=False, index=True),
+        _division(),
+        sa.Column("to_division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("reference", sa.String(200), nullable=False),
+        sa.Column("note", sa.Text, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("closed_at", UTCDateTime),
+        sa.Column("closed_by", sa.String(100)),
+    )
+    op.create_table(
+        "transfer_lines",
+        _id(),
+        sa.Column(
+            "transfer_id", sa.Integer, sa.ForeignKey("transfers.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        sa.Column("item", sa.String(64), nullable=False),
+        sa.Column("batch", sa.String(64)),
+        sa.Column("quantity", sa.Integer, nullable=False),
+    )
+    op.create_table(
+        "stock_movements",
+        _id(),
+        sa.Column("depot_id", sa.Integer, sa.ForeignKey("depots.id", ondelete="RESTRICT"), nullable=False, index=True),
+        _division(),
+        sa.Column("item", sa.String(64), nullable=False),
+        sa.Column("batch", sa.String(64), nullable=False),
+        sa.Column("expiry", sa.Date),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("delta", sa.Integer, nullable=False),
+        sa.Column("transfer_id", sa.Integer, sa.ForeignKey("transfers.id"), index=True),
+        sa.Column("reference", sa.String(200), nullable=False),
+        sa.Column("note", sa.Text, nullable=False),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("actor", sa.String(100), nullable=False),
+    )
+    op.create_index("ix_stock_movements_depot_item_batch", "stock_movements", ["depot_id", "item", "batch"])
+    op.create_table(
+        "stock_minimums",
+        sa.Column("depot_id", sa.Integer, sa.ForeignKey("depots.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("item", sa.String(64), primary_key=True),
+        sa.Column("minimum", sa.Integer, nullable=False),
+        _division(),
+    )
+    op.create_table(
+        "shelters",
+        _id(),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("shelter_class", sa.String(4), nullable=False),
+        _division(),
+        *_position(),
+        sa.Column("effective_area_m2", sa.Float, nullable=False),
+        sa.Column("capacity", sa.Integer, nullable=False),
+        sa.Column("facilities", JSONType, nullable=False),
+        sa.Column("is_open", sa.Boolean, nullable=False),
+        sa.Column("occupancy", sa.Integer, nullable=False),
+        sa.Column("checked_in", sa.Integer, nullable=False),
+        sa.Column("checked_out", sa.Integer, nullable=False),
+        sa.Column("address", sa.String(300), nullable=False),
+        *_stamps(),
+    )
+    op.create_table(
+        "shelter_events",
+        _id(),
+        sa.Column(
+            "shelter_id", sa.Integer, sa.ForeignKey("shelters.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        _division(),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("people", sa.Integer, nullable=False),
+        sa.Column("occupancy_after", sa.Integer, nullable=False),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("actor", sa.String(100), nullable=False),
+    )
+    op.create_table(
+        "rescue_teams",
+        _id(),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False, index=True),
+        sa.Column("specialty", sa.String(32), nullable=False),
+        _division(),
+        *_position(),
+        sa.Column("base", sa.String(200), nullable=False),
+        sa.Column("headcount", sa.Integer, nullable=False),
+        sa.Column("capabilities", JSONType, nullable=False),
+        sa.Column("equipment", JSONType, nullable=False),
+        sa.Column("readiness", sa.String(16), nullable=False),
+        sa.Column("contact", sa.String(200), nullable=False),
+        *_stamps(),
+    )
+    op.create_table(
+        "vehicles",
+        _id(),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        _division(),
+        sa.Column("depot_id", sa.Integer, sa.ForeignKey("depots.id"), index=True),
+        sa.Column("team_id", sa.Integer, sa.ForeignKey("rescue_teams.id"), index=True),
+        *_position(),
+        sa.Column("payload_kg", sa.Float, nullable=False),
+        sa.Column("volume_m3", sa.Float),
+        sa.Column("passengers", sa.Integer, nullable=False),
+        sa.Column("speed_kmh", sa.Float),
+        sa.Column("range_km", sa.Float),
+        sa.Column("status", sa.String(16), nullable=False),
+        *_stamps(),
+    )
+    if postgres:
+        for table in _POSITIONED:
+            op.execute(
+                f"ALTER TABLE {table} ADD COLUMN point_geom geometry(Point, 4326) GENERATED ALWAYS AS "
+                "(ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED"
+            )
+            op.execute(f"CREATE INDEX ix_{table}_point_geom ON {table} USING gist (point_geom)")
+
+
+def downgrade() -> None:
+    for table in (
+        "vehicles",
+        "rescue_teams",
+        "shelter_events",
+        "shelters",
+        "stock_minimums",
+        "stock_movements",
+        "transfer_lines",
+        "transfers",
+        "depots",
+    ):
+        op.drop_table(table)

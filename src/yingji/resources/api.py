@@ -1,0 +1,463 @@
+"""Reserves routes: depots and their stock ledger, transfers, shelters, rescue teams, vehicles, imports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, UploadFile, status
+from fastapi.responses import HTMLResponse
+
+from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.auth.scope import Scope
+from yingji.db import utcnow
+from yingji.errors import InvalidInput
+from yingji.resources import coverage, coverage_report, rules, service
+from yingji.resources.models import Depot, RescueTeam, Shelter, Transfer, Vehicle
+from yingji.resources.schemas import (
+    CatalogueItemRead,
+    DepotCoverage,
+    DepotIn,
+    DepotPatch,
+    DepotRead,
+    DepotStock,
+    Feature,
+    FeatureCollection,
+    ImportKind,
+    ImportResult,
+    MinimumIn,
+    MinimumRead,
+    MovementIn,
+    MovementRead,
+    OccupancyIn,
+    ShelterCoverage,
+    ShelterIn,
+    ShelterPatch,
+    ShelterRead,
+    StockLine,
+    TeamCoverage,
+    TeamIn,
+    TeamPatch,
+    TeamRead,
+    TransferIn,
+    TransferRead,
+    VehicleIn,
+    VehiclePatch,
+    VehicleRead,
+)
+
+router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
+DivisionQuery = Annotated[
+    str | None, Query(pattern=r"^\d{6}(\d{3}){0,2}$", description="Only rows under this division")
+]
+ItemQuery = Annotated[str | None, Query(max_length=64)]
+
+
+def depot_out(row: Depot, scope: Scope) -> DepotRead:
+    return DepotRead.model_validate(row).model_copy(update={"read_only": not scope.covers(row.division_code)})
+
+
+def shelter_out(row: Shelter, scope: Scope) -> ShelterRead:
+    return ShelterRead.model_validate(row).model_copy(
+        update={
+            "read_only": not scope.covers(row.division_code),
+            "missing_facilities": rules.missing_facilities(row.shelter_class, row.facilities or []),
+        }
+    )
+
+
+def team_out(row: RescueTeam, scope: Scope) -> TeamRead:
+    return TeamRead.model_validate(row).model_copy(update={"read_only": not scope.covers(row.division_code)})
+
+
+def vehicle_out(row: Vehicle, scope: Scope) -> VehicleRead:
+    return VehicleRead.model_validate(row).model_copy(
+        update={"read_only": not scope.covers(row.division_code), "is_aircraft": row.kind in rules.AIRCRAFT}
+    )
+
+
+def transfer_out(row: Transfer) -> TransferRead:
+    return TransferRead.model_validate(row)
+
+
+def _page(items: list[Any], total: int, page: Any) -> Any:
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+# -- catalogue ----------------------------------------------------------------------------------------
+
+
+@router.get("/items", response_model=list[CatalogueItemRead], operation_id="resources_items")
+def items(scope: ScopeDep) -> list[CatalogueItemRead]:
+    """The relief-item catalogue (units, weight, volume) that stock and transfers are counted in."""
+    scope.require(service.READ)
+    return [CatalogueItemRead.model_validate(item, from_attributes=True) for item in service.catalogue().values()]
+
+
+# -- depots and stock ---------------------------------------------------------------------------------
+
+
+@router.get("/depots", response_model=Page[DepotRead], operation_id="depots_list")
+def list_depots(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    level: rules.DepotLevel | None = None,
+    division: DivisionQuery = None,
+    active: bool | None = None,
+) -> Page[DepotRead]:
+    """Depots of the caller's subtree, plus the higher-level depots above it (read-only)."""
+    rows, total = service.list_depots(
+        session=session,
+        scope=scope,
+        level=level,
+        division=division,
+        active=active,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return _page([depot_out(r, scope) for r in rows], total, page)  # type: ignore[no-any-return]
+
+
+@router.post("/depots", response_model=DepotRead, status_code=status.HTTP_201_CREATED, operation_id="depots_create")
+def create_depot(body: DepotIn, session: SessionDep, scope: ScopeDep) -> DepotRead:
+    """Register a depot at a division of the caller's subtree; its position must lie inside it."""
+    return depot_out(service.create_depot(session=session, scope=scope, depot_in=body), scope)
+
+
+@router.get("/depots/{depot_id}", response_model=DepotRead, operation_id="depots_get")
+def get_depot(depot_id: IdPath, session: SessionDep, scope: ScopeDep) -> DepotRead:
+    """One depot."""
+    return depot_out(service.get_depot(session=session, scope=scope, depot_id=depot_id), scope)
+
+
+@router.patch("/depots/{depot_id}", response_model=DepotRead, operation_id="depots_update")
+def update_depot(depot_id: IdPath, body: DepotPatch, session: SessionDep, scope: ScopeDep) -> DepotRead:
+    """Change a depot's name, position, capacities, contact or active flag (never its stock)."""
+    return depot_out(service.update_depot(session=session, scope=scope, depot_id=depot_id, patch=body), scope)
+
+
+@router.get("/depots/{depot_id}/stock", response_model=DepotStock, operation_id="depots_stock")
+def depot_stock(depot_id: IdPath, session: SessionDep, scope: ScopeDep) -> DepotStock:
+    """Stock on hand per item (the sum of the ledger), its batches and expiry, and minimum-level flags."""
+    lines = service.stock(session=session, scope=scope, depot_id=depot_id)
+    return DepotStock(depot_id=depot_id, items=[StockLine.model_validate(line) for line in lines])
+
+
+@router.get("/depots/{depot_id}/movements", response_model=Page[MovementRead], operation_id="depots_movements")
+def depot_movements(
+    depot_id: IdPath, session: SessionDep, scope: ScopeDep, page: PageDep, item: ItemQuery = None
+) -> Page[MovementRead]:
+    """The depot's stock ledger, oldest first."""
+    rows, total = service.list_movements(
+        session=session, scope=scope, depot_id=depot_id, item=item, limit=page.limit, offset=page.offset
+    )
+    return _page([MovementRead.model_validate(r) for r in rows], total, page)  # type: ignore[no-any-return]
+
+
+@router.post(
+    "/depots/{depot_id}/movements",
+    response_model=list[MovementRead],
+    status_code=status.HTTP_201_CREATED,
+    operation_id="depots_move_stock",
+)
+def move_stock(depot_id: IdPath, body: MovementIn, session: SessionDep, scope: ScopeDep) -> list[MovementRead]:
+    """Receive, issue, adjust or expire stock. A withdrawal without a batch takes first expiry first out;
+    one that would leave less than zero is refused whole (409) and nothing is written."""
+    rows = service.move_stock(session=session, scope=scope, depot_id=depot_id, movement_in=body)
+    return [MovementRead.model_validate(r) for r in rows]
+
+
+@router.put("/depots/{depot_id}/minimums", response_model=MinimumRead, operation_id="depots_set_minimum")
+def set_minimum(depot_id: IdPath, body: MinimumIn, session: SessionDep, scope: ScopeDep) -> MinimumRead:
+    """Set the minimum level of one item in the depot (stock below it is flagged)."""
+    return MinimumRead.model_validate(
+        service.set_minimum(session=session, scope=scope, depot_id=depot_id, minimum_in=body)
+    )
+
+
+# -- transfers ----------------------------------------------------------------------------------------
+
+
+@router.get("/transfers", response_model=Page[TransferRead], operation_id="transfers_list")
+def list_transfers(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    status: Annotated[str | None, Query(pattern="^(created|confirmed|cancelled)$")] = None,
+    depot_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+) -> Page[TransferRead]:
+    """Transfer orders whose sending or receiving depot the caller may read, newest first."""
+    rows, total = service.list_transfers(
+        session=session, scope=scope, status=status, depot_id=depot_id, limit=page.limit, offset=page.offset
+    )
+    return _page([transfer_out(r) for r in rows], total, page)  # type: ignore[no-any-return]
+
+
+@router.post(
+    "/transfers", response_model=TransferRead, status_code=status.HTTP_201_CREATED, operation_id="transfers_create"
+)
+def create_transfer(body: TransferIn, session: SessionDep, scope: ScopeDep) -> TransferRead:
+    """Create a transfer order between two depots of the caller's subtree; stock moves on confirmation."""
+    return transfer_out(service.create_transfer(session=session, scope=scope, transfer_in=body))
+
+
+@router.get("/transfers/{transfer_id}", response_model=TransferRead, operation_id="transfers_get")
+def get_transfer(transfer_id: IdPath, session: SessionDep, scope: ScopeDep) -> TransferRead:
+    """One transfer order with its lines."""
+    return transfer_out(service.get_transfer(session=session, scope=scope, transfer_id=transfer_id))
+
+
+@router.post("/transfers/{transfer_id}/confirm", response_model=TransferRead, operation_id="transfers_confirm")
+def confirm_transfer(transfer_id: IdPath, session: SessionDep, scope: ScopeDep) -> TransferRead:
+    """Confirm a transfer: every line moves out of the sending depot and into the receiving one, or,
+    when any line is short, nothing moves (409)."""
+    return transfer_out(service.confirm_transfer(session=session, scope=scope, transfer_id=transfer_id))
+
+
+@router.post("/transfers/{transfer_id}/cancel", response_model=TransferRead, operation_id="transfers_cancel")
+def cancel_transfer(transfer_id: IdPath, session: SessionDep, scope: ScopeDep) -> TransferRead:
+    """Cancel a transfer that is not yet confirmed."""
+    return transfer_out(service.cancel_transfer(session=session, scope=scope, transfer_id=transfer_id))
+
+
+# -- shelters -----------------------------------------------------------------------------------------
+
+
+@router.get("/shelters", response_model=Page[ShelterRead], operation_id="shelters_list")
+def list_shelters(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    shelter_class: rules.ShelterClass | None = None,
+    division: DivisionQuery = None,
+    is_open: bool | None = None,
+) -> Page[ShelterRead]:
+    """Shelters of the caller's subtree and those registered above it (read-only)."""
+    rows, total = service.list_shelters(
+        session=session,
+        scope=scope,
+        shelter_class=shelter_class,
+        division=division,
+        is_open=is_open,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return _page([shelter_out(r, scope) for r in rows], total, page)  # type: ignore[no-any-return]
+
+
+@router.post(
+    "/shelters", response_model=ShelterRead, status_code=status.HTTP_201_CREATED, operation_id="shelters_create"
+)
+def create_shelter(body: ShelterIn, session: SessionDep, scope: ScopeDep) -> ShelterRead:
+    """Register a shelter (class I/II/III, GB 21734-2008); capacity at most effective area / 1.5 m²."""
+    return shelter_out(service.create_shelter(session=session, scope=scope, shelter_in=body), scope)
+
+
+@router.get("/shelters/{shelter_id}", response_model=ShelterRead, operation_id="shelters_get")
+def get_shelter(shelter_id: IdPath, session: SessionDep, scope: ScopeDep) -> ShelterRead:
+    """One shelter with its occupancy and the facilities its class expects but it lacks."""
+    return shelter_out(service.get_shelter(session=session, scope=scope, shelter_id=shelter_id), scope)
+
+
+@router.patch("/shelters/{shelter_id}", response_model=ShelterRead, operation_id="shelters_update")
+def update_shelter(shelter_id: IdPath, body: ShelterPatch, session: SessionDep, scope: ScopeDep) -> ShelterRead:
+    """Change a shelter: class, area, capacity, facilities, open or closed."""
+    return shelter_out(service.update_shelter(session=session, scope=scope, shelter_id=shelter_id, patch=body), scope)
+
+
+@router.post("/shelters/{shelter_id}/occupancy", response_model=ShelterRead, operation_id="shelters_occupancy")
+def shelter_occupancy(shelter_id: IdPath, body: OccupancyIn, session: SessionDep, scope: ScopeDep) -> ShelterRead:
+    """Check people in or out of an open shelter; never above its capacity nor below zero."""
+    row = service.record_occupancy(session=session, scope=scope, shelter_id=shelter_id, occupancy_in=body)
+    return shelter_out(row, scope)
+
+
+# -- rescue teams -------------------------------------------------------------------------------------
+
+
+@router.get("/teams", response_model=Page[TeamRead], operation_id="teams_list")
+def list_teams(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    kind: rules.TeamKind | None = None,
+    capability: Annotated[str | None, Query(max_length=32)] = None,
+    readiness: rules.Readiness | None = None,
+    division: DivisionQuery = None,
+) -> Page[TeamRead]:
+    """Rescue teams of the caller's subtree and those registered above it (read-only)."""
+    rows, total = service.list_teams(
+        session=session,
+        scope=scope,
+        kind=kind,
+        capability=capability,
+        readiness=readiness,
+        division=division,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return _page([team_out(r, scope) for r in rows], total, page)  # type: ignore[no-any-return]
+
+
+@router.post("/teams", response_model=TeamRead, status_code=status.HTTP_201_CREATED, operation_id="teams_create")
+def create_team(body: TeamIn, session: SessionDep, scope: ScopeDep) -> TeamRead:
+    """Register a rescue team: kind, specialty, headcount, capabilities, equipment, base, readiness."""
+    return team_out(service.create_team(session=session, scope=scope, team_in=body), scope)
+
+
+@router.get("/teams/{team_id}", response_model=TeamRead, operation_id="teams_get")
+def get_team(team_id: IdPath, session: SessionDep, scope: ScopeDep) -> TeamRead:
+    """One rescue team."""
+    return team_out(service.get_team(session=session, scope=scope, team_id=team_id), scope)
+
+
+@router.patch("/teams/{team_id}", response_model=TeamRead, operation_id="teams_update")
+def update_team(team_id: IdPath, body: TeamPatch, session: SessionDep, scope: ScopeDep) -> TeamRead:
+    """Change a team: headcount, capabilities, equipment, base, readiness."""
+    return team_out(service.update_team(session=session, scope=scope, team_id=team_id, patch=body), scope)
+
+
+# -- vehicles and aircraft ----------------------------------------------------------------------------
+
+
+@router.get("/vehicles", response_model=Page[VehicleRead], operation_id="vehicles_list")
+def list_vehicles(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    kind: rules.VehicleKind | None = None,
+    aircraft: bool | None = None,
+    depot_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    division: DivisionQuery = None,
+) -> Page[VehicleRead]:
+    """Vehicles and aircraft of the caller's subtree and those registered above it (read-only)."""
+    rows, total = service.list_vehicles(
+        session=session,
+        scope=scope,
+        kind=kind,
+        aircraft=aircraft,
+        depot_id=depot_id,
+        division=division,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return _page([vehicle_out(r, scope) for r in rows], total, page)  # type: ignore[no-any-return]
+
+
+@router.post(
+    "/vehicles", response_model=VehicleRead, status_code=status.HTTP_201_CREATED, operation_id="vehicles_create"
+)
+def create_vehicle(body: VehicleIn, session: SessionDep, scope: ScopeDep) -> VehicleRead:
+    """Register a vehicle or aircraft with its payload, volume, passengers, speed and range."""
+    return vehicle_out(service.create_vehicle(session=session, scope=scope, vehicle_in=body), scope)
+
+
+@router.get("/vehicles/{vehicle_id}", response_model=VehicleRead, operation_id="vehicles_get")
+def get_vehicle(vehicle_id: IdPath, session: SessionDep, scope: ScopeDep) -> VehicleRead:
+    """One vehicle or aircraft."""
+    return vehicle_out(service.get_vehicle(session=session, scope=scope, vehicle_id=vehicle_id), scope)
+
+
+@router.patch("/vehicles/{vehicle_id}", response_model=VehicleRead, operation_id="vehicles_update")
+def update_vehicle(vehicle_id: IdPath, body: VehiclePatch, session: SessionDep, scope: ScopeDep) -> VehicleRead:
+    """Change a vehicle's position, capacities or status."""
+    return vehicle_out(service.update_vehicle(session=session, scope=scope, vehicle_id=vehicle_id, patch=body), scope)
+
+
+# -- bulk import --------------------------------------------------------------------------------------
+
+
+@router.post("/import", response_model=ImportResult, operation_id="resources_import")
+async def import_file(
+    file: UploadFile, session: SessionDep, scope: ScopeDep, kind: Annotated[ImportKind, Form()]
+) -> ImportResult:
+    """Import depots, stock receipts, shelters or teams from CSV; rejected whole with the line and reason."""
+    raw = await file.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("file is not UTF-8 text", field="file") from None
+    if "\x00" in text:
+        raise InvalidInput("file must not contain NUL characters", field="file")
+    count = service.import_csv(
+        session=session, scope=scope, kind=kind, text=text, source=f"import:{file.filename}"[:200]
+    )
+    return ImportResult(kind=kind, imported=count)
+
+
+# -- coverage -----------------------------------------------------------------------------------------
+
+TargetHours = Annotated[float, Query(gt=0, le=240, description="Travel-time target of a team (hours)")]
+Capability = Annotated[str | None, Query(max_length=32)]
+
+
+@router.get("/coverage/depots", response_model=DepotCoverage, operation_id="coverage_depots")
+def coverage_depots(
+    session: SessionDep,
+    scope: ScopeDep,
+    division: DivisionQuery = None,
+    level: Annotated[str | None, Query(pattern="^(county|township)$")] = None,
+) -> DepotCoverage:
+    """For every county and township of the caller's subtree: the nearest depot of each reserve level and
+    the travel time, the 6/8/10-hour targets missed, and the counties without a county-level depot."""
+    return DepotCoverage.model_validate(
+        service.depot_coverage(session=session, scope=scope, division=division, level=level)
+    )
+
+
+@router.get("/coverage/shelters", response_model=ShelterCoverage, operation_id="coverage_shelters")
+def coverage_shelters(session: SessionDep, scope: ScopeDep, division: DivisionQuery = None) -> ShelterCoverage:
+    """Shelter area and capacity against population per township (≥ 1.5 m² per person, GB 21734-2008)."""
+    return ShelterCoverage.model_validate(service.shelter_coverage(session=session, scope=scope, division=division))
+
+
+@router.get("/coverage/teams", response_model=TeamCoverage, operation_id="coverage_teams")
+def coverage_teams(
+    session: SessionDep,
+    scope: ScopeDep,
+    division: DivisionQuery = None,
+    capability: Capability = None,
+    target_hours: TargetHours = coverage.TEAM_TARGET_HOURS,
+    level: Annotated[str, Query(pattern="^(county|township)$")] = "county",
+) -> TeamCoverage:
+    """For each capability, every place's nearest ready or standby team and whether it arrives in time."""
+    return TeamCoverage.model_validate(
+        service.team_coverage(
+            session=session,
+            scope=scope,
+            division=division,
+            capability=capability,
+            target_hours=target_hours,
+            level=level,
+        )
+    )
+
+
+@router.get("/layers", response_model=FeatureCollection, operation_id="resources_layer")
+def map_layer(
+    session: SessionDep,
+    scope: ScopeDep,
+    layer: Annotated[str, Query(pattern="^(depots|shelters|teams|gaps)$")],
+    division: DivisionQuery = None,
+) -> FeatureCollection:
+    """A map layer as GeoJSON: depots, shelters, teams, or gaps (places with coverage problems)."""
+    features = service.layer(session=session, scope=scope, name=layer, division=division)
+    return FeatureCollection(features=[Feature.model_validate(f) for f in features])
+
+
+@router.get("/coverage/report", response_class=HTMLResponse, operation_id="coverage_report")
+def coverage_printable(
+    session: SessionDep,
+    scope: ScopeDep,
+    division: DivisionQuery = None,
+    target_hours: TargetHours = coverage.TEAM_TARGET_HOURS,
+) -> HTMLResponse:
+    """The printable coverage report (HTML): depot gaps, delivery targets, shelter space, team coverage."""
+    html = coverage_report.render(
+        title="应急物资储备与避难场所覆盖报告 Reserve coverage report",
+        generated_at=utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+        depots=service.depot_coverage(session=session, scope=scope, division=division),
+        shelters=service.shelter_coverage(session=session, scope=scope, division=division),
+        teams=service.team_coverage(session=session, scope=scope, division=division, target_hours=target_hours),
+    )
+    return HTMLResponse(html)
