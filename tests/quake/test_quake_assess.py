@@ -189,6 +189,7 @@ def test_cli_assess_without_a_raster_or_setting_fails_clearly() -> None:
             "6.8",
             "--magnitude-type",
             "Ms",
+            "--no-db",
             "--json",
         ],
         env={"YINGJI_POPULATION_RASTER": ""},
@@ -214,6 +215,7 @@ def test_cli_uses_the_configured_raster(population_raster: Path) -> None:
             "Ms",
             "--step",
             "0.05",
+            "--no-db",
             "--json",
         ],
         env={"YINGJI_POPULATION_RASTER": str(population_raster)},
@@ -235,7 +237,7 @@ def test_cli_assess_takes_settlements_and_recorded_aftershocks(tmp_path: Path) -
         [
             "quake", "assess", "--lon", "87.45", "--lat", "28.5", "--depth", "10", "--magnitude", "6.8",
             "--magnitude-type", "Ms", "--strike", "187", "--settlements", str(places), "--aftershocks", str(recorded),
-            "--completeness", "3.0", "--origin-time", ORIGIN.isoformat(),
+            "--completeness", "3.0", "--origin-time", ORIGIN.isoformat(), "--no-db",
             "--at", (ORIGIN + timedelta(days=2)).isoformat(),
             "--json",
         ]

@@ -44,3 +44,16 @@ def test_density_classes() -> None:
     assert density_class(5) == "sparse"
     with pytest.raises(InvalidInput, match="density"):
         density_class(-1)
+
+
+def test_levels_come_from_the_command_rule_set_with_its_clauses() -> None:
+    from yingji.incidents import grading
+    from yingji.incidents.incident_types import IncidentType
+
+    result = response_level(6.5, "fairly_dense", 0.0)
+    command = grading.grade_incident(
+        IncidentType("earthquake"), grading.Figures(magnitude=6.5, population_density="fairly_dense")  # type: ignore[arg-type]
+    )
+    assert result.level == command.response_level == 2
+    assert result.grade_key == command.grade and result.rules_version == command.rules_version
+    assert result.basis and all("3.1" in rule["source"]["clause"] for rule in result.basis)

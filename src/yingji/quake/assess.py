@@ -43,7 +43,7 @@ from yingji.quake.intensity import (
     mw_to_ms,
 )
 from yingji.quake.response import density_class, response_level
-from yingji.quake.source import Epicentre, FaultTraces, choose_region, load_fault_traces, orient
+from yingji.quake.source import Epicentre, FaultTraces, Orientation, choose_region, load_fault_traces, orient
 from yingji.relief.needs import estimate_needs
 
 # Which field feeds PAGER's loss models (docs/quake.md explains the default):
@@ -216,21 +216,43 @@ def _aftershock_forecast(inp: EarthquakeInput, region: str) -> tuple[list[dict[s
     return rows, note
 
 
-def assess(inp: EarthquakeInput) -> Assessment:
-    """Run the whole rapid assessment."""
+@dataclass(frozen=True)
+class Setup:
+    """What the assessment settles before computing any field: magnitudes, region, model, long axis, grid."""
+
+    ms: float
+    mw: float
+    epicentre: Epicentre
+    region: str
+    model: EllipticalAttenuation
+    orientation: Orientation
+    grid: Grid
+
+
+def setup(inp: EarthquakeInput) -> Setup:
+    """Check the source and settle the model and the grid (cheap: callers can bound the work with it)."""
     ms, mw = _magnitudes(inp.magnitude, inp.magnitude_type)
     epicentre = Epicentre(inp.lon, inp.lat, inp.depth_km)
     region = choose_region(inp.lon, inp.lat, inp.region)
     model = EllipticalAttenuation.for_region(region)
     check_magnitude(ms, valid=model.valid_magnitudes)
     orientation = orient(epicentre, strike_deg=inp.strike_deg, traces=_traces(inp.faults))
+    grid = grid_around(inp.lon, inp.lat, field_extent_km(epicentre, ms, model, orientation), inp.step_deg)
+    return Setup(ms, mw, epicentre, region, model, orientation, grid)
+
+
+def assess(inp: EarthquakeInput, prepared: Setup | None = None) -> Assessment:
+    """Run the whole rapid assessment (``prepared``: the result of :func:`setup` for ``inp``, if at hand)."""
+    s = prepared or setup(inp)
+    ms, mw, epicentre, region, model, orientation, grid = (
+        s.ms, s.mw, s.epicentre, s.region, s.model, s.orientation, s.grid
+    )
     notes = [orientation.note]
     if inp.magnitude_type == "Mw":
         notes.append(f"Mw {mw:.2f} converted to Ms {ms:.2f} for the Chinese relation (Cheng et al. 2017)")
     else:
         notes.append(f"Ms {ms:.2f} converted to Mw {mw:.2f} for the Allen (2012) MMI field (Cheng et al. 2017)")
 
-    grid = grid_around(inp.lon, inp.lat, field_extent_km(epicentre, ms, model, orientation), inp.step_deg)
     offsets = offsets_km(grid, epicentre, orientation.strike_deg)
     chinese = chinese_field(grid, epicentre, ms, model, orientation, offsets=offsets)
     mmi = allen_field(grid, epicentre, mw, orientation, offsets=offsets)
@@ -268,10 +290,12 @@ def assess(inp: EarthquakeInput) -> Assessment:
     response = {
         "level": level.level,
         "grade": level.grade,
+        "grade_key": level.grade_key,
         "reason": level.reason,
+        "basis": level.basis,
         "population_density_per_km2": round(density, 2),
         "density_class": density_cls,
-        "rules": "国家地震应急预案 (2012)",
+        "rules": f"国家地震应急预案 ({level.rules_version})" if level.rules_version else "国家地震应急预案",
     }
 
     sites = list(inp.geohazard_sites)
@@ -284,6 +308,8 @@ def assess(inp: EarthquakeInput) -> Assessment:
             "kind": s.site.kind,
             "intensity": round(s.intensity, 2),
             "people_at_risk": s.site.people_at_risk,
+            "lon": s.site.lon,
+            "lat": s.site.lat,
         }
         for s in screened
     ]

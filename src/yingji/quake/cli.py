@@ -65,26 +65,43 @@ def _recorded_aftershocks(path: Path, origin: datetime) -> list[tuple[float, flo
     return [(t, m) for t, m in events if t > 0]
 
 
-def _cpca_seats() -> list[Any]:
-    """County seats to label on the report's map, from cpca's county centroids (no database needed)."""
-    from yingji.quake.report import Seat
-    from yingji.quake.scenarios import counties_from_cpca
+def _report_html(data: dict[str, Any], zones: dict[str, Any]) -> str:
+    from yingji.quake.report import cpca_seats, render_report
 
-    counties = counties_from_cpca()
-    return [
-        Seat(name, float(lon), float(lat))
-        for name, lon, lat in zip(counties.names, counties.lons, counties.lats, strict=True)
-    ]
+    return render_report(data, zones, cpca_seats())
 
 
-def _write_report(path: Path, data: dict[str, Any], zones: dict[str, Any], seats: list[Any] | None = None) -> None:
-    from yingji.quake.report import render_report
-
-    html = render_report(data, zones, _cpca_seats() if seats is None else seats)
+def _write(path: Path, text: str, what: str) -> None:
     try:
-        path.write_text(html, encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InvalidInput(f"report: cannot write {path}: {exc}") from None
+        raise InvalidInput(f"{what}: cannot write {path}: {exc}") from None
+
+
+def _configured_raster(option: Path | None) -> Path | None:
+    """--population, else $YINGJI_POPULATION_RASTER, else None (the database's settlements, if any)."""
+    if option is not None:
+        return option
+    configured = os.environ.get("YINGJI_POPULATION_RASTER")
+    return Path(configured) if configured else None
+
+
+def _database_problem(ctx: typer.Context) -> str | None:
+    """Why the database cannot take an assessment (None when it can)."""
+    from sqlalchemy import inspect
+
+    from yingji.cli_common import settings_from
+    from yingji.db import make_engine
+
+    try:
+        engine = make_engine(settings_from(ctx).database_url)
+        try:
+            ready = inspect(engine).has_table("assessments")
+        finally:
+            engine.dispose()
+    except Exception as exc:  # any failure to reach it: assess without it, and say so
+        return f"unavailable ({type(exc).__name__})"
+    return None if ready else "not migrated (run 'yingji db upgrade')"
 
 
 def _print(data: dict[str, Any], as_json: bool) -> None:
@@ -96,6 +113,7 @@ def _print(data: dict[str, Any], as_json: bool) -> None:
 
 @app.command()
 def assess(
+    ctx: typer.Context,
     lon: float = typer.Option(..., help="Epicentre longitude (degrees east)."),
     lat: float = typer.Option(..., help="Epicentre latitude (degrees north)."),
     depth: float = typer.Option(..., help="Focal depth (km)."),
@@ -126,7 +144,9 @@ def assess(
     completeness: float | None = typer.Option(
         None, help="Completeness magnitude of --aftershocks (default: smallest)."
     ),
-    no_db: bool = typer.Option(False, "--no-db", help="Do not record the assessment (the only mode for now)."),
+    no_db: bool = typer.Option(
+        False, "--no-db", help="Do not use the database: nothing is recorded, and a population must be given."
+    ),
     geojson: Path | None = typer.Option(None, help="Write the intensity zones to this GeoJSON file."),
     report: Path | None = typer.Option(None, help="Write the one-page printable HTML report to this file."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -154,7 +174,7 @@ def assess(
         at=assessed_at,
         strike_deg=strike,
         faults=faults,
-        population_raster=None if settlements else _population_raster(population),
+        population_raster=None if settlements else _configured_raster(population),
         population=_settlement_population(settlements) if settlements else None,
         population_source=f"settlement points ({settlements.name})" if settlements else None,
         region=region,
@@ -167,15 +187,57 @@ def assess(
         recorded_aftershocks=_recorded_aftershocks(aftershocks, origin) if aftershocks else (),
         aftershock_completeness=completeness,
     )
-    result = run_assessment(inp)
-    data = result.to_dict()
+    problem = "not used (--no-db)" if no_db else _database_problem(ctx)
+    if problem is not None:
+        if inp.population is None and inp.population_raster is None:
+            raise InvalidInput(
+                "population: no raster given — pass --population FILE.tif or set YINGJI_POPULATION_RASTER "
+                f"(the demo data's settlements need the database, which is {problem})"
+            )
+        result = run_assessment(inp)
+        data = result.to_dict()
+        zones = result.zones_geojson()
+        html = _report_html(data, zones) if report is not None else None
+        data["recorded"] = False
+        data["database"] = problem
+    else:
+        from yingji.cli_common import command_session
+        from yingji.quake import service
+
+        inputs = {
+            "lon": lon,
+            "lat": lat,
+            "depth_km": depth,
+            "magnitude": magnitude,
+            "magnitude_type": magnitude_type,
+            "strike_deg": strike,
+            "origin_time": origin.isoformat(),
+            "at": assessed_at.isoformat(),
+            "region": region,
+            "step_deg": step,
+            "loss_intensity": loss_intensity,
+            "country": country,
+            "aftershock_set": aftershock_set,
+            "temperature_c": temperature,
+            "population": str(population) if population else None,
+            "settlements": str(settlements) if settlements else None,
+            "faults": str(faults) if faults else None,
+            "geohazards": str(geohazards) if geohazards else None,
+            "via": "cli",
+        }
+        with command_session(ctx) as (session, scope):
+            row = service.run_input(session=session, scope=scope, inp=inp, inputs=inputs, now=now)
+            data = dict(row.results)
+            zones = row.zones
+            html = service.report_html(scope=scope, row=row) if report is not None else None
+            data["assessment_id"] = row.id
+        data["recorded"] = True
     if geojson is not None:
-        geojson.write_text(json.dumps(result.zones_geojson(), ensure_ascii=False), encoding="utf-8")
+        geojson.write_text(json.dumps(zones, ensure_ascii=False), encoding="utf-8")
         data["geojson"] = str(geojson)
-    if report is not None:
-        _write_report(report, data, result.zones_geojson())
+    if report is not None and html is not None:
+        _write(report, html, "report")
         data["report"] = str(report)
-    data["recorded"] = False
     data["elapsed_s"] = round(time.perf_counter() - started, 4)
     _print(data, as_json)
 

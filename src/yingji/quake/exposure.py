@@ -214,3 +214,49 @@ def exposure_by_division(
             inside[box] = shapely.contains_xy(polygon, lon_centres[box], lat_centres[box])
         result[key] = exposure_by_intensity(intensity[inside], population[inside], min_degree) if inside.any() else {}
     return result
+
+
+@dataclass(frozen=True)
+class DivisionShaking:
+    """The shaking and the people of one division: its highest degree and its people at each degree."""
+
+    max_degree: int
+    people_by_degree: dict[int, float]
+
+    @property
+    def people_vi_plus(self) -> float:
+        return float(sum(v for k, v in self.people_by_degree.items() if k >= 6))
+
+
+def division_shaking(
+    intensity: FloatArray, population: FloatArray, grid: Grid, divisions: Mapping[str, Any]
+) -> dict[str, DivisionShaking]:
+    """For each division (key → shapely polygon, lon/lat) that overlaps the grid: the highest degree of
+    the cells whose centres it contains and the people at each degree. A division too small to contain a
+    cell centre takes the cell under its representative point. Divisions outside the grid are left out."""
+    import shapely
+
+    lon_centres, lat_centres = np.meshgrid(grid.lons(), grid.lats())
+    degrees = degree_of(intensity)
+    result: dict[str, DivisionShaking] = {}
+    for key, polygon in divisions.items():
+        west, south, east, north = polygon.bounds
+        box = (lon_centres >= west) & (lon_centres <= east) & (lat_centres >= south) & (lat_centres <= north)
+        inside = np.zeros_like(box)
+        if box.any():
+            inside[box] = shapely.contains_xy(polygon, lon_centres[box], lat_centres[box])
+        if not inside.any():
+            point = polygon.representative_point()
+            col = math.floor((point.x - grid.west) / grid.step)
+            row = math.floor((grid.north - point.y) / grid.step)
+            if not (0 <= col < grid.nx and 0 <= row < grid.ny):
+                continue
+            inside[row, col] = True
+        cell_degrees = degrees[inside].astype(np.int64)
+        people = population[inside]
+        counts = np.bincount(np.clip(cell_degrees, 0, None), weights=people)
+        result[key] = DivisionShaking(
+            max_degree=int(cell_degrees.max()),
+            people_by_degree={n: float(counts[n]) for n in range(1, len(counts)) if counts[n] > 0},
+        )
+    return result

@@ -61,6 +61,19 @@ class Seat:
     lat: float
 
 
+@lru_cache(maxsize=1)
+def cpca_seats() -> tuple[Seat, ...]:
+    """The county seats of cpca's public ``adcodes.csv`` (county centroids), to label the map without a
+    database."""
+    from yingji.quake.scenarios import counties_from_cpca
+
+    counties = counties_from_cpca()
+    return tuple(
+        Seat(name, float(lon), float(lat))
+        for name, lon, lat in zip(counties.names, counties.lons, counties.lats, strict=True)
+    )
+
+
 @dataclass(frozen=True)
 class _Frame:
     """Lon/lat → SVG pixels (equirectangular, x scaled by cos of the mid latitude so shapes keep their form)."""

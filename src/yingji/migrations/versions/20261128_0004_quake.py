@@ -1,0 +1,61 @@
+"""Quake: stored earthquake assessments and the divisions each affects.
+
+Revision ID: 0004
+Revises: 0001
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from yingji.db import JSONType, UTCDateTime
+
+revision = "0004"
+down_revision = "0001"
+branch_labels = ("quake",)
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "assessments",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        sa.Column("lon", sa.Float, nullable=False),
+        sa.Column("lat", sa.Float, nullable=False),
+        sa.Column("depth_km", sa.Float, nullable=False),
+        sa.Column("magnitude", sa.Float, nullable=False),
+        sa.Column("magnitude_type", sa.String(2), nullable=False),
+        sa.Column("origin_time", UTCDateTime, nullable=False),
+        sa.Column("assessed_at", UTCDateTime, nullable=False),
+        sa.Column("max_intensity", sa.Float, nullable=False),
+        sa.Column("expected_deaths", sa.Float, nullable=False),
+        sa.Column("response_level", sa.Integer),
+        sa.Column("population_source", sa.String(200), nullable=False),
+        sa.Column("inputs", JSONType, nullable=False),
+        sa.Column("results", JSONType, nullable=False),
+        sa.Column("zones", JSONType, nullable=False),
+        sa.Column("exposure_by_division", JSONType, nullable=False),
+        sa.Column("incident_id", sa.Integer),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+    )
+    op.create_index("ix_assessments_division_code", "assessments", ["division_code"])
+    op.create_index("ix_assessments_origin_time", "assessments", ["origin_time"])
+    op.create_index("ix_assessments_incident_id", "assessments", ["incident_id"])
+    op.create_index("ix_assessments_created_at", "assessments", ["created_at"])
+    op.create_table(
+        "assessment_divisions",
+        sa.Column(
+            "assessment_id", sa.Integer, sa.ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("code", sa.String(12), sa.ForeignKey("divisions.code"), primary_key=True),
+    )
+    op.create_index("ix_assessment_divisions_code", "assessment_divisions", ["code"])
+
+
+def downgrade() -> None:
+    op.drop_table("assessment_divisions")
+    op.drop_table("assessments")
