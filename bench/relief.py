@@ -153,7 +153,8 @@ def national(quick: bool) -> None:
     )
     print(
         f"proof of optimality over all road routes: {'proved' if report.certified else 'NOT proved'} after "
-        f"{report.rounds} round(s) (places failing the certificate per round: {list(report.violations)}; "
+        f"{report.rounds} round(s) (places failing the frontier test, then priced exactly, per round: "
+        f"{list(report.violations)}; "
         f"round times {[round(x, 2) for x in report.round_seconds]} s) → total to the proved optimum "
         f"{routing + solve:.2f} s (solve CPU, all processes: {solve_cpu:.2f} s)"
     )
