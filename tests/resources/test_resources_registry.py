@@ -398,3 +398,16 @@ def test_a_file_that_is_not_csv_is_rejected_with_its_line(session: Session, ding
     text = "name,kind,division_code,lon,lat,headcount\n" + "x" * 200_000 + ",social\n"  # beyond the field limit
     with pytest.raises(InvalidInput, match="rejected: line"):
         service.import_csv(session=session, scope=dingri, kind="teams", text=text)
+
+
+def test_a_confirmed_transfer_cannot_be_confirmed_again(session: Session, prefecture: Scope) -> None:
+    upper, lower = depot(session, prefecture, XIGAZE, "city"), depot(session, prefecture, DINGRI)
+    move(session, prefecture, upper, "receive", 10)
+    body = TransferIn.model_validate(
+        {"from_depot_id": upper.id, "to_depot_id": lower.id, "lines": [{"item": "quilt", "quantity": 4}]}
+    )
+    order = service.create_transfer(session=session, scope=prefecture, transfer_in=body)
+    service.confirm_transfer(session=session, scope=prefecture, transfer_id=order.id)
+    with pytest.raises(InvalidInput, match="already confirmed"):
+        service.confirm_transfer(session=session, scope=prefecture, transfer_id=order.id)
+    assert on_hand(session, prefecture, lower) == 4

@@ -534,6 +534,8 @@ def _open_transfer(session: Session, scope: Scope, transfer_id: int) -> Transfer
     scope.require(WRITE)
     transfer = get_transfer(session=session, scope=scope, transfer_id=transfer_id)
     scope.require_write(transfer.division_code, "transfer")
+    # Lock and re-read the order, so two concurrent confirmations cannot both move its stock.
+    session.refresh(transfer, with_for_update=True)
     if transfer.status != "created":
         raise InvalidInput(f"transfer {transfer.id} is already {transfer.status}", field="status")
     return transfer
