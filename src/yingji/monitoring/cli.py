@@ -96,11 +96,18 @@ def worker(
     checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Engine state file (resume after restart)."),
     tick_s: float = typer.Option(1.0, "--tick-s", help="Clock tick for delays and stale checks; 0 turns it off."),
     idle_exit_s: float | None = typer.Option(None, "--idle-exit-s", help="Exit after this long without messages."),
+    nats_url: str | None = typer.Option(
+        None, "--nats", help="Read from NATS JetStream (nats://host:port) instead of MQTT."
+    ),
+    partitions: str = typer.Option("0", "--partitions", help="NATS: comma-separated partitions this worker owns."),
+    durable: str = typer.Option("yingji-monitor", "--durable", help="NATS: durable consumer name prefix."),
 ) -> None:
-    """Ingest readings from MQTT into the rule engine; alarms go to a JSON-lines sink."""
+    """Ingest readings from MQTT (or NATS JetStream partitions) into the rule engine; alarms go to a
+    JSON-lines sink."""
     import signal
     import threading
 
+    from yingji.errors import InvalidInput
     from yingji.monitoring.ruleset import load_ruleset
     from yingji.monitoring.worker import JsonLinesSink, MqttWorker, WorkerConfig, parse_mqtt_url
 
@@ -114,6 +121,13 @@ def worker(
         tick_s=tick_s if tick_s > 0 else None,
     )
     sink = JsonLinesSink(alarms, dead_letters)
+    if nats_url is not None:
+        try:
+            owned = [int(p) for p in partitions.split(",") if p.strip()]
+        except ValueError as exc:
+            raise InvalidInput(f"partitions: {partitions!r} is not a comma-separated list of numbers") from exc
+        _run_nats(load_ruleset(rules), config, sink, nats_url, owned, durable, idle_exit_s)
+        return
     running = MqttWorker(load_ruleset(rules), config, sink)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -130,3 +144,38 @@ def worker(
         f"readings {counters.readings}, duplicates {counters.duplicates}, dead letters {counters.dead_letters}",
         err=True,
     )
+
+
+def _run_nats(
+    ruleset: object,
+    config: object,
+    sink: object,
+    url: str,
+    owned: list[int],
+    durable: str,
+    idle_exit_s: float | None,
+) -> None:
+    import asyncio
+    import signal
+
+    from yingji.monitoring.nats_worker import NatsWorker
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+        running = NatsWorker(ruleset, config, sink, url=url, partitions=owned, durable=durable)  # type: ignore[arg-type]
+        typer.echo(f"consuming partitions {owned} from {url}", err=True)
+        try:
+            await running.run(stop, idle_exit_s=idle_exit_s)
+        finally:
+            running.close()
+            sink.close()  # type: ignore[attr-defined]
+        counters = running.monitor.counters
+        typer.echo(
+            f"readings {counters.readings}, duplicates {counters.duplicates}, dead letters {counters.dead_letters}",
+            err=True,
+        )
+
+    asyncio.run(main())

@@ -221,8 +221,8 @@ class WriteAheadLog:
         return out
 
 
-class MqttWorker:
-    """Subscribes with QoS 1 on a persistent session and feeds the rule engine in batches."""
+class _Pipeline:
+    """What every transport shares: restore, write-ahead log, evaluation, sink, snapshots, ticks."""
 
     def __init__(
         self,
@@ -246,15 +246,111 @@ class MqttWorker:
         self.sink = sink
         self.clock = clock
         self.on_batch = on_batch
-        self._inbox: queue.Queue[_Message] = queue.Queue()
-        self._connected = threading.Event()
-        self._client = self._make_client()
         self._generation = generation
         self._wal: WriteAheadLog | None = None
         self._last_snapshot = time.monotonic()
         self._last_tick = 0.0
         if config.checkpoint is not None:
             self._recover(config.checkpoint)
+
+    def stop(self) -> None:
+        """Disconnect from the transport."""
+
+    def handle(self, records: list[tuple[int, bool, bytes]]) -> list[AlarmEvent]:
+        """Log (when checkpointing) and evaluate one batch of records; the caller acknowledges after."""
+        if self._wal is not None:
+            self._wal.append(records)
+        return self._evaluate(records)
+
+    def _evaluate(self, records: list[tuple[int, bool, bytes]]) -> list[AlarmEvent]:
+        events: list[AlarmEvent] = []
+        letters_before = len(self.monitor.dead_letters)
+        start = 0
+        while start < len(records):  # runs of first deliveries, of redeliveries and ticks, in order
+            kind, redelivered, payload = records[start]
+            if kind == _TICK:
+                events += self.monitor.engine.tick(struct.unpack(">q", payload)[0])
+                start += 1
+                continue
+            end = start
+            while end < len(records) and records[end][0] == _MESSAGE and records[end][1] == redelivered:
+                end += 1
+            columns = parse_columns((body for _, _, body in records[start:end]), self.monitor.registry)
+            events += self.monitor.feed_columns(columns, late_is_duplicate=redelivered)
+            start = end
+        self.sink.write_events(events)
+        self.sink.write_dead_letters(self.monitor.dead_letters[letters_before:])
+        del self.monitor.dead_letters[letters_before:]
+        self.sink.flush()
+        return events
+
+    def _wal_path(self, generation: int) -> Path:
+        assert self.config.checkpoint is not None
+        return self.config.checkpoint.with_name(f"{self.config.checkpoint.name}.wal.{generation}")
+
+    def _recover(self, checkpoint: Path) -> None:
+        """Replay the log written since the snapshot, then start a fresh snapshot and log."""
+        for batch in WriteAheadLog.batches(self._wal_path(self._generation)):
+            self._evaluate(batch)
+        self._snapshot()
+
+    def _snapshot(self) -> None:
+        """Snapshot the engine, switch to a new log, drop the old ones."""
+        assert self.config.checkpoint is not None
+        generation = self._generation + 1
+        if self._wal is not None:
+            self._wal.close()
+        self._wal = WriteAheadLog(self._wal_path(generation))
+        save_checkpoint(
+            self.config.checkpoint, self.monitor.engine, self.monitor.counters, self.sink.position(), generation
+        )
+        for old in self.config.checkpoint.parent.glob(f"{self.config.checkpoint.name}.wal.*"):
+            if old.suffix[1:].isdigit() and int(old.suffix[1:]) < generation:
+                old.unlink()
+        self._generation = generation
+        self._last_snapshot = time.monotonic()
+
+    def _maybe_snapshot(self) -> None:
+        if self._wal is not None and time.monotonic() - self._last_snapshot >= self.config.snapshot_s:
+            self._snapshot()
+
+    def _maybe_tick(self) -> None:
+        if self.config.tick_s is None:
+            return
+        now = self.clock()
+        if now - self._last_tick < self.config.tick_s:
+            return
+        self._last_tick = now
+        record = (_TICK, False, struct.pack(">q", int(now * 1000)))
+        if self._wal is not None:
+            self._wal.append([record])
+        self._evaluate([record])
+
+    def close(self) -> None:
+        """Snapshot (so a restart has nothing to replay) and disconnect."""
+        if self._wal is not None:
+            self._snapshot()
+            self._wal.close()
+        self.stop()
+
+
+class MqttWorker(_Pipeline):
+    """Subscribes with QoS 1 on a persistent session and feeds the rule engine in batches."""
+
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        config: WorkerConfig,
+        sink: AlarmSink,
+        *,
+        registry: Container[str] | None = None,
+        clock: Callable[[], float] = time.time,
+        on_batch: Callable[[int, list[AlarmEvent], float], None] | None = None,
+    ) -> None:
+        super().__init__(ruleset, config, sink, registry=registry, clock=clock, on_batch=on_batch)
+        self._inbox: queue.Queue[_Message] = queue.Queue()
+        self._connected = threading.Event()
+        self._client = self._make_client()
 
     def _make_client(self) -> Any:
         import paho.mqtt.client as mqtt
@@ -332,86 +428,13 @@ class MqttWorker:
 
     def process(self, batch: list[_Message]) -> list[AlarmEvent]:
         """Log, evaluate (arrival order), write to the sink, then acknowledge the batch."""
-        if self._wal is not None:
-            self._wal.append([(_MESSAGE, m.redelivered, m.payload) for m in batch])
-        events = self._evaluate([(_MESSAGE, m.redelivered, m.payload) for m in batch])
+        events = self.handle([(_MESSAGE, m.redelivered, m.payload) for m in batch])
         for message in batch:
             self._client.ack(message.mid, 1)
         if self.on_batch is not None:
             self.on_batch(len(batch), events, batch[0].received)
         self._maybe_snapshot()
         return events
-
-    def _evaluate(self, records: list[tuple[int, bool, bytes]]) -> list[AlarmEvent]:
-        events: list[AlarmEvent] = []
-        letters_before = len(self.monitor.dead_letters)
-        start = 0
-        while start < len(records):  # runs of first deliveries, of redeliveries and ticks, in order
-            kind, redelivered, payload = records[start]
-            if kind == _TICK:
-                events += self.monitor.engine.tick(struct.unpack(">q", payload)[0])
-                start += 1
-                continue
-            end = start
-            while end < len(records) and records[end][0] == _MESSAGE and records[end][1] == redelivered:
-                end += 1
-            columns = parse_columns((body for _, _, body in records[start:end]), self.monitor.registry)
-            events += self.monitor.feed_columns(columns, late_is_duplicate=redelivered)
-            start = end
-        self.sink.write_events(events)
-        self.sink.write_dead_letters(self.monitor.dead_letters[letters_before:])
-        del self.monitor.dead_letters[letters_before:]
-        self.sink.flush()
-        return events
-
-    def _wal_path(self, generation: int) -> Path:
-        assert self.config.checkpoint is not None
-        return self.config.checkpoint.with_name(f"{self.config.checkpoint.name}.wal.{generation}")
-
-    def _recover(self, checkpoint: Path) -> None:
-        """Replay the log written since the snapshot, then start a fresh snapshot and log."""
-        for batch in WriteAheadLog.batches(self._wal_path(self._generation)):
-            self._evaluate(batch)
-        self._snapshot()
-
-    def _snapshot(self) -> None:
-        """Snapshot the engine, switch to a new log, drop the old ones."""
-        assert self.config.checkpoint is not None
-        generation = self._generation + 1
-        if self._wal is not None:
-            self._wal.close()
-        self._wal = WriteAheadLog(self._wal_path(generation))
-        save_checkpoint(
-            self.config.checkpoint, self.monitor.engine, self.monitor.counters, self.sink.position(), generation
-        )
-        for old in self.config.checkpoint.parent.glob(f"{self.config.checkpoint.name}.wal.*"):
-            if old.suffix[1:].isdigit() and int(old.suffix[1:]) < generation:
-                old.unlink()
-        self._generation = generation
-        self._last_snapshot = time.monotonic()
-
-    def _maybe_snapshot(self) -> None:
-        if self._wal is not None and time.monotonic() - self._last_snapshot >= self.config.snapshot_s:
-            self._snapshot()
-
-    def _maybe_tick(self) -> None:
-        if self.config.tick_s is None:
-            return
-        now = self.clock()
-        if now - self._last_tick < self.config.tick_s:
-            return
-        self._last_tick = now
-        record = (_TICK, False, struct.pack(">q", int(now * 1000)))
-        if self._wal is not None:
-            self._wal.append([record])
-        self._evaluate([record])
-
-    def close(self) -> None:
-        """Snapshot (so a restart has nothing to replay) and disconnect."""
-        if self._wal is not None:
-            self._snapshot()
-            self._wal.close()
-        self.stop()
 
 
 def parse_mqtt_url(url: str) -> tuple[str, int]:

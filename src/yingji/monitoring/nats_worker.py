@@ -1,0 +1,146 @@
+"""NATS JetStream ingestion: readings partitioned by site, one durable consumer per partition.
+
+Publishers send each site's messages to ``yingji.readings.<partition>`` where ``partition =
+crc32(site) mod N`` (:func:`partition_of`), with a ``Nats-Msg-Id`` header so a retried publish is
+stored once. A worker owns a fixed set of partitions (``--partitions``) through durable pull
+consumers named ``<durable>-p<k>``, so all of a sensor's readings — and its rule state — live in one
+worker. The worker shares the MQTT worker's pipeline: write-ahead log, sink, snapshot, then the
+acknowledgement (``AckAll`` on the batch's last message). A worker that dies is restarted by its
+supervisor and resumes from its snapshot and log; JetStream redelivers what was not acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import zlib
+from collections.abc import Callable, Container, Sequence
+from typing import Any
+
+from yingji.errors import ServiceUnavailable
+from yingji.monitoring.rules import AlarmEvent
+from yingji.monitoring.ruleset import RuleSet
+from yingji.monitoring.worker import _MESSAGE, AlarmSink, WorkerConfig, _Pipeline
+
+STREAM = "YINGJI_READINGS"
+SUBJECT_PREFIX = "yingji.readings"
+
+
+def partition_of(site: str, partitions: int) -> int:
+    """The partition of a site: stable across processes and restarts (CRC-32, not Python's hash)."""
+    return zlib.crc32(site.encode("utf-8")) % partitions
+
+
+def subject(partition: int) -> str:
+    return f"{SUBJECT_PREFIX}.{partition}"
+
+
+async def ensure_stream(js: Any) -> None:
+    """Create the readings stream (file storage, all partitions) if it does not exist."""
+    from nats.js.api import StorageType, StreamConfig
+    from nats.js.errors import NotFoundError
+
+    try:
+        await js.stream_info(STREAM)
+    except NotFoundError:
+        await js.add_stream(StreamConfig(name=STREAM, subjects=[f"{SUBJECT_PREFIX}.*"], storage=StorageType.FILE))
+
+
+class NatsWorker(_Pipeline):
+    """Pulls batches from its partitions' durable consumers and feeds the rule engine."""
+
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        config: WorkerConfig,
+        sink: AlarmSink,
+        *,
+        url: str,
+        partitions: Sequence[int],
+        durable: str = "yingji-monitor",
+        fetch: int = 500,
+        registry: Container[str] | None = None,
+        clock: Callable[[], float] = time.time,
+        on_batch: Callable[[int, list[AlarmEvent], float], None] | None = None,
+    ) -> None:
+        super().__init__(ruleset, config, sink, registry=registry, clock=clock, on_batch=on_batch)
+        self.url = url
+        self.partitions = list(partitions)
+        self.durable = durable
+        self.fetch = fetch
+
+    async def run(self, stop: asyncio.Event, *, idle_exit_s: float | None = None) -> None:
+        import nats
+        from nats.errors import NoServersError
+        from nats.errors import TimeoutError as NatsTimeout
+        from nats.js.api import AckPolicy, ConsumerConfig
+
+        try:
+            connection = await nats.connect(self.url, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+        except (NoServersError, OSError) as exc:
+            raise ServiceUnavailable(f"NATS {self.url}: {exc}") from exc
+        js = connection.jetstream()
+        await ensure_stream(js)
+        subscriptions = [
+            await js.pull_subscribe(
+                subject(k),
+                durable=f"{self.durable}-p{k}",
+                stream=STREAM,
+                config=ConsumerConfig(ack_policy=AckPolicy.ALL, ack_wait=30, max_ack_pending=-1),
+            )
+            for k in self.partitions
+        ]
+        idle_since = time.monotonic()
+        try:
+            while not stop.is_set():
+                busy = False
+                for subscription in subscriptions:
+                    try:
+                        messages = await subscription.fetch(self.fetch, timeout=0.05)
+                    except (TimeoutError, NatsTimeout):
+                        continue
+                    except Exception:  # connection lost mid-fetch: the client reconnects
+                        await asyncio.sleep(0.2)
+                        continue
+                    if not messages:
+                        continue
+                    busy = True
+                    received = time.time()
+                    records = [(_MESSAGE, m.metadata.num_delivered > 1, bytes(m.data)) for m in messages]
+                    events = self.handle(records)
+                    await messages[-1].ack()  # AckAll: acknowledges the whole batch
+                    if self.on_batch is not None:
+                        self.on_batch(len(messages), events, received)
+                    self._maybe_snapshot()
+                if busy:
+                    idle_since = time.monotonic()
+                elif idle_exit_s is not None and time.monotonic() - idle_since > idle_exit_s:
+                    return
+                self._maybe_tick()
+        finally:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(connection.close(), 5)
+
+
+async def publish_batches(
+    url: str, messages: Sequence[tuple[str, str, bytes]], partitions: int, *, retry_s: float = 60.0
+) -> None:
+    """Publish ``(site, message id, payload)`` to the site's partition, retrying through outages;
+    the message id lets JetStream drop a retried publish it already stored."""
+    import nats
+
+    connection = await nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    js = connection.jetstream()
+    await ensure_stream(js)
+    for site, message_id, payload in messages:
+        deadline = time.monotonic() + retry_s
+        while True:
+            try:
+                await js.publish(subject(partition_of(site, partitions)), payload, headers={"Nats-Msg-Id": message_id})
+                break
+            except Exception:  # any transport error: wait for the reconnect, retry
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.2)
+    await connection.drain()

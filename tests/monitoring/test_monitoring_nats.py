@@ -1,0 +1,182 @@
+"""NATS JetStream partitions on a private nats-server (own port and store, started and stopped
+here): two workers owning disjoint partitions raise exactly the alarms of an uninterrupted replay,
+also when one is SIGKILLed and NATS restarts while a publisher with retries runs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from yingji.monitoring.clock import format_timestamp, parse_timestamp
+from yingji.monitoring.ingest import Monitor
+from yingji.monitoring.nats_worker import partition_of, publish_batches
+from yingji.monitoring.readings import Reading
+from yingji.monitoring.ruleset import parse_ruleset
+
+pytestmark = pytest.mark.skipif(shutil.which("nats-server") is None, reason="nats-server binary not installed")
+
+RULES_YAML = """
+rules:
+  - {id: high, kind: limit, high: 8.0, deadband: 1.0, on_delay_s: 120}
+  - {id: rise, kind: rate, high: 3.0}
+  - {id: rain-1h, kind: window, agg: sum, window_s: 3600, high: 60.0}
+  - {id: silent, kind: stale, timeout_s: 900}
+"""
+RULES = parse_ruleset(__import__("yaml").safe_load(RULES_YAML))
+T0 = parse_timestamp("2026-07-01T00:00:00")
+PARTITIONS = 4
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Nats:
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.store = directory / "jetstream"
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            ["nats-server", "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return process
+            time.sleep(0.05)
+        raise RuntimeError("nats-server did not start")
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def restart(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+        self.process = self._start()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[Nats]:
+    server = Nats(tmp_path)
+    yield server
+    server.stop()
+
+
+def readings(sites: int = 8, minutes: int = 180) -> list[tuple[str, list[Reading]]]:
+    """(site, readings of one minute) messages, in publishing order."""
+    out = []
+    for minute in range(minutes):
+        for site in range(sites):
+            if site == 2 and 100 <= minute < 120:
+                continue
+            at = T0 + minute * 60_000
+            level = (minute % 60) / 6.0 + site * 0.3
+            rain = 3.0 if (minute // 30) % 3 == 0 else 0.0
+            out.append((f"S{site}", [Reading(f"S{site}-L", at, level), Reading(f"S{site}-R", at, rain)]))
+    return out
+
+
+def messages(batches: list[tuple[str, list[Reading]]]) -> list[tuple[str, str, bytes]]:
+    out = []
+    for number, (site, rows) in enumerate(batches):
+        body = [{"sensor_id": r.sensor_id, "ts": format_timestamp(r.ts), "value": r.value} for r in rows]
+        out.append((site, f"m{number}", json.dumps(body).encode()))
+    return out
+
+
+def expected(batches: list[tuple[str, list[Reading]]]) -> list[tuple[int, bool, str, str]]:
+    events = Monitor(RULES).feed([r for _, rows in batches for r in rows])
+    return sorted((e.at, e.raised, e.rule, e.sensor_id) for e in events)
+
+
+def run_worker(url: str, tmp: Path, name: str, owned: str, idle_exit: float) -> subprocess.Popen[bytes]:
+    (tmp / "rules.yaml").write_text(RULES_YAML)
+    command = [
+        sys.executable,
+        "-c",
+        "from yingji.cli import main; main()",
+        "monitor",
+        "worker",
+        "--rules",
+        str(tmp / "rules.yaml"),
+        "--nats",
+        url,
+        "--partitions",
+        owned,
+        "--alarms",
+        str(tmp / f"{name}.jsonl"),
+        "--checkpoint",
+        str(tmp / f"{name}.json"),
+        "--tick-s",
+        "0",
+        "--idle-exit-s",
+        str(idle_exit),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    assert "consuming" in process.stderr.readline().decode()
+    return process
+
+
+def sink_events(*paths: Path) -> list[tuple[int, bool, str, str]]:
+    rows = [json.loads(line) for path in paths for line in path.read_text().splitlines() if line.strip()]
+    return sorted((parse_timestamp(r["at"]), r["raised"], r["rule"], r["sensor_id"]) for r in rows)
+
+
+def test_partition_of_is_stable_and_spreads_sites() -> None:
+    assert partition_of("S1", 4) == partition_of("S1", 4)
+    assert len({partition_of(f"S{k}", 4) for k in range(40)}) == 4
+
+
+@pytest.mark.slow
+def test_two_workers_with_a_kill_and_a_nats_restart_equal_an_uninterrupted_replay(
+    nats_server: Nats, tmp_path: Path
+) -> None:
+    batches = readings()
+    to_send = messages(batches)
+    half = len(to_send) // 2
+    asyncio.run(publish_batches(nats_server.url, to_send[:half], PARTITIONS))
+    first = run_worker(nats_server.url, tmp_path, "a", "0,1", idle_exit=60)
+    second = run_worker(nats_server.url, tmp_path, "b", "2,3", idle_exit=60)
+    publisher = threading.Thread(
+        target=lambda: asyncio.run(publish_batches(nats_server.url, to_send[half:], PARTITIONS)), daemon=True
+    )
+    publisher.start()
+    time.sleep(0.5)
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    nats_server.restart()  # while the publisher runs (it retries; message ids drop repeats)
+    publisher.join(120)
+    assert not publisher.is_alive()
+    first = run_worker(nats_server.url, tmp_path, "a", "0,1", idle_exit=3)
+    second.send_signal(signal.SIGTERM)
+    second.wait(30)
+    second = run_worker(nats_server.url, tmp_path, "b", "2,3", idle_exit=3)
+    assert first.wait(120) == 0 and second.wait(120) == 0
+    assert sink_events(tmp_path / "a.jsonl", tmp_path / "b.jsonl") == expected(batches)
+    total = sum(json.loads((tmp_path / f"{n}.json").read_text())["counters"]["readings"] for n in "ab")
+    assert total == sum(len(rows) for _, rows in batches)
