@@ -6,7 +6,8 @@ Part 2 (end to end through Mosquitto): a publishing process → MQTT QoS 1 → t
 log, persisted JSON-lines alarms) — sites publishing batches of ≤ 50 readings, then one reading per
 message; readings/s sustained and reading-to-alarm latency (p50/p99).
     .venv/bin/python bench/monitoring.py --e2e [--seconds 60] [--rate 50000] [--mqtt mqtt://host:port]
-    (without --mqtt a private Mosquitto is started on a free port and stopped afterwards)
+    (without --mqtt a private Mosquitto is started on a free port and stopped afterwards; then the
+    same batches through a private nats-server to 2 worker processes owning 2 partitions each)
 
 Rule mix, every reading evaluated by all four rules:
   limit  high 80 with deadband 5 and a 120-s on-delay (part 2: on-delay 0, so alarms follow readings)
@@ -136,6 +137,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=50_000, help="part 2: offered readings/s (batch mode)")
     parser.add_argument("--single-rate", type=int, default=20_000, help="part 2: offered readings/s, 1 per message")
     parser.add_argument("--mqtt", default=None, help="part 2: existing broker (default: a private Mosquitto)")
+    parser.add_argument("--no-nats", action="store_true", help="part 2: skip the NATS JetStream run")
     parser.add_argument("--sensors", type=int, default=10_000)
     parser.add_argument("--per-sensor", type=int, default=100, help="readings per sensor per batch")
     parser.add_argument("--batches", type=int, default=6)

@@ -200,6 +200,8 @@ def run_e2e(args: argparse.Namespace) -> None:
         if broker is not None:
             broker.terminate()
             broker.wait(10)
+    if not args.no_nats:
+        report_nats(args)
     for label, offered, result in (
         ("batches of 50", args.rate, batch),
         ("1 reading/message", args.single_rate, single),
@@ -221,4 +223,164 @@ def run_e2e(args: argparse.Namespace) -> None:
     print(
         f"ratio batches / ThingsBoard guidance for 2 vCPU ({THINGSBOARD_DP_S:,} data points/s, published, "
         f"not measured here): {batch['overall_rate'] / THINGSBOARD_DP_S:.1f}x"
+    )
+
+
+# ------------------------------------------------------------------------------ NATS, 2 workers
+
+
+def start_nats(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        ["nats-server", "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(directory / "js")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return process, f"nats://127.0.0.1:{port}"
+        time.sleep(0.05)
+    raise RuntimeError("nats-server did not start")
+
+
+def nats_publisher(url: str, rate: int, per_message: int, seconds: float, partitions: int, out: Any) -> None:
+    import asyncio
+
+    import nats
+
+    from yingji.monitoring.nats_worker import ensure_stream, partition_of, subject
+
+    async def main() -> None:
+        connection = await nats.connect(url)
+        js = connection.jetstream()
+        await ensure_stream(js)
+        per_second = rate / per_message
+        sites = max(1, round(per_second))
+        ids = [[f"n-s{site}-{j}" for j in range(per_message)] for site in range(sites)]
+        rng = random.Random(5)
+        start = time.time()
+        sent = 0
+        pending: list[Any] = []
+        while (elapsed := time.time() - start) < seconds:
+            due = int(elapsed * per_second)
+            while sent < due:
+                site = sent % sites
+                stamp = datetime.now(CST).isoformat(timespec="milliseconds")
+                body = [
+                    {
+                        "sensor_id": sensor,
+                        "ts": stamp,
+                        "value": 90.0 if rng.randrange(SPIKE_EVERY) == 0 else 50.0 + 0.1 * rng.random(),
+                    }
+                    for sensor in ids[site]
+                ]
+                pending.append(
+                    js.publish(
+                        subject(partition_of(f"n-s{site}", partitions)),
+                        json.dumps(body).encode(),
+                        headers={"Nats-Msg-Id": f"b{sent}"},
+                    )
+                )
+                sent += 1
+                if len(pending) >= 256:
+                    await asyncio.gather(*pending)
+                    pending = []
+            if pending:
+                await asyncio.gather(*pending)
+                pending = []
+            await asyncio.sleep(0.001)
+        if pending:
+            await asyncio.gather(*pending)
+        elapsed = time.time() - start
+        await connection.close()
+        out.put((sent * per_message, elapsed))
+
+    asyncio.run(main())
+
+
+def nats_worker_process(url: str, owned: list[int], label: str, idle_exit: float, out: Any) -> None:
+    import asyncio
+
+    from yingji.monitoring.nats_worker import NatsWorker
+
+    work = Path(tempfile.mkdtemp(prefix="yingji-bench-nats-"))
+    sink = JsonLinesSink(work / "alarms.jsonl")
+    latencies: list[float] = []
+    last_evaluated = [0.0]
+
+    def on_batch(messages: int, events: list[AlarmEvent], received: float) -> None:
+        now_ms = time.time() * 1000
+        latencies.extend(now_ms - e.at for e in events if e.raised and e.rule == "level-high")
+        last_evaluated[0] = time.time()
+
+    worker = NatsWorker(
+        parse_ruleset(RULES),
+        WorkerConfig(checkpoint=work / "state.json", tick_s=1.0),
+        sink,
+        url=url,
+        partitions=owned,
+        durable=f"bench-{label}",
+        fetch=500,
+        on_batch=on_batch,
+    )
+    cpu = time.process_time()
+    asyncio.run(worker.run(asyncio.Event(), idle_exit_s=idle_exit))
+    cpu = time.process_time() - cpu
+    out.put((worker.monitor.counters.readings, latencies, last_evaluated[0], cpu))
+    worker.close()
+    sink.close()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def run_nats(rate: int, seconds: float) -> dict[str, float]:
+    if shutil.which("nats-server") is None:
+        raise SystemExit("nats-server is not installed")
+    server, url = start_nats(Path(tempfile.mkdtemp(prefix="yingji-nats-")))
+    spawn = multiprocessing.get_context("spawn")
+    results: Any = spawn.Queue()
+    try:
+        workers = [
+            spawn.Process(target=nats_worker_process, args=(url, owned, label, 8.0, results))
+            for owned, label in (([0, 1], "a"), ([2, 3], "b"))
+        ]
+        for process in workers:
+            process.start()
+        time.sleep(3)  # workers connect and create their consumers
+        start = time.time()
+        pub = spawn.Process(target=nats_publisher, args=(url, rate, 50, seconds, 4, results))
+        pub.start()
+        outcomes = [results.get(timeout=seconds + 300) for _ in range(3)]
+        for process in [*workers, pub]:
+            process.join(30)
+    finally:
+        server.terminate()
+        server.wait(10)
+    published = next(o for o in outcomes if len(o) == 2)
+    done = [o for o in outcomes if len(o) == 4]
+    evaluated = sum(o[0] for o in done)
+    latencies = [v for o in done for v in o[1]]
+    finished = max(o[2] for o in done)
+    cpu = sum(o[3] for o in done)
+    return {
+        "published": published[0],
+        "publish_rate": published[0] / published[1],
+        "evaluated": evaluated,
+        "overall_rate": evaluated / max(finished - start, 1e-9),
+        "p50": percentile(latencies, 0.5),
+        "p99": percentile(latencies, 0.99),
+        "alarms": len(latencies),
+        "per_cpu_s": evaluated / max(cpu, 1e-9),
+    }
+
+
+def report_nats(args: argparse.Namespace) -> None:
+    result = run_nats(args.rate, args.seconds)
+    print(
+        f"NATS JetStream, 2 workers x 2 partitions, batches of 50: offered {args.rate:,}/s for {args.seconds:.0f} s, "
+        f"published {result['published']:,} ({result['publish_rate']:,.0f}/s stored); evaluated "
+        f"{result['overall_rate']:,.0f}/s until the last batch; latency p50 {result['p50']:.1f} ms, "
+        f"p99 {result['p99']:.1f} ms ({result['alarms']} alarms); "
+        f"workers: {result['per_cpu_s']:,.0f} readings per CPU-second"
     )
