@@ -28,6 +28,13 @@ def foreign_assessment(c: Ctx) -> dict[str, Any]:
 
 def assess(c: Ctx) -> None:
     assert c.own.post(PATH, json=FOREIGN_ONLY).status_code == 404
+    foreign_incident = c.foreign_admin.post("/api/v1/incidents", json={
+        "title": "拉孜地震", "incident_type": "earthquake", "divisions": ["540225000000"], "lon": 87.75, "lat": 29.3,
+        "occurred_at": "2025-01-08T01:00:00+00:00"}).json()
+    r = c.own.post(PATH, json={**NEAR_OWN, "incident_id": foreign_incident["id"]})
+    assert r.status_code == 404
+    timeline = c.foreign_admin.get(f"/api/v1/incidents/{foreign_incident['id']}/timeline").json()
+    assert all(e["kind"] != "quake_assessment" for e in timeline["items"])
     own = _created(c.own.post(PATH, json=NEAR_OWN))
     assert own["divisions"] and all(code.startswith("540223") for code in own["divisions"])
     assert all(r["code"].startswith("540223") for r in own["exposure_by_division"])

@@ -38,3 +38,15 @@ def test_bad_input_is_a_problem_and_stores_nothing(live: LiveServer) -> None:
 
 def test_assessing_needs_a_token(live: LiveServer) -> None:
     assert live.client().post(PATH, json=DINGRI).status_code == 401
+
+
+def test_an_assessment_creates_its_incident_with_a_timeline_link(live: LiveServer) -> None:
+    client = live.client("dingri_duty")
+    created = client.post("/api/v1/quake/assessments", json={**DINGRI, "create_incident": True}).json()
+    incident_id = created["incident_id"]
+    assert incident_id is not None
+    incident = client.get(f"/api/v1/incidents/{incident_id}").json()
+    assert incident["incident_type"] == "earthquake"
+    timeline = client.get(f"/api/v1/incidents/{incident_id}/timeline").json()["items"]
+    assert any(e["kind"] == "quake_assessment" and e["data"]["assessment_id"] == created["id"] for e in timeline)
+    assert created["id"] in {a["id"] for a in client.get(PATH, params={"incident_id": incident_id}).json()["items"]}

@@ -157,7 +157,66 @@ def test_cli_with_the_database_stores_the_assessment_from_the_demo_population(db
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["recorded"] is True and data["assessment_id"] >= 1
+    assert data["recorded"] is True and data["assessment_id"] >= 1 and data["incident_id"] >= 1
     assert "定日县" in report.read_text(encoding="utf-8")
     result = CliRunner().invoke(app, [*args[:-3], "--no-db", "--json"], env=env)
     assert isinstance(result.exception, InvalidInput) and "population" in result.exception.detail
+
+
+def _incident(session: Session, scope: Scope, incident_type: str = "earthquake", **figures: object) -> int:
+    from yingji.incidents import service as incident_service
+    from yingji.incidents.schemas import IncidentCreate
+
+    created = incident_service.create(session=session, scope=scope, incident_in=IncidentCreate.model_validate({
+        "title": "定日地震", "incident_type": incident_type, "divisions": ["540223000000"], "lon": 87.45,
+        "lat": 28.5, "occurred_at": "2025-01-07T01:05:16+00:00", "figures": figures}))
+    return int(created.id)
+
+
+def _timeline_kinds(session: Session, incident_id: int) -> list[tuple[str, object]]:
+    from yingji.incidents import service as incident_service
+
+    entries, _ = incident_service.timeline(session=session, scope=system_scope(), incident_id=incident_id)
+    return [(e.kind, (e.data or {}).get("assessment_id")) for e in entries]
+
+
+def test_an_assessment_can_create_its_earthquake_incident(session: Session) -> None:
+    from yingji.incidents import service as incident_service
+
+    row = service.run(session=session, scope=county("540223"),
+                      assessment_in=AssessmentIn(**DINGRI, create_incident=True), now=NOW)  # type: ignore[arg-type]
+    assert row.incident_id is not None
+    incident = incident_service.get(session=session, scope=county("540223"), incident_id=row.incident_id)
+    assert incident.incident_type == "earthquake" and incident.division_code == "540223000000"
+    assert incident.figures["magnitude"] == 6.8
+    assert incident.figures["population_density"] == row.results["response"]["density_class"]
+    assert incident.area is not None and incident.area["type"] == "Polygon"
+    assert ("quake_assessment", row.id) in _timeline_kinds(session, row.incident_id)
+
+
+def test_attaching_updates_the_incident_but_keeps_its_reported_deaths(session: Session) -> None:
+    from yingji.incidents import service as incident_service
+
+    incident_id = _incident(session, system_scope(), deaths=126)
+    row = service.run(session=session, scope=county("540223"),
+                      assessment_in=AssessmentIn(**DINGRI, incident_id=incident_id), now=NOW)  # type: ignore[arg-type]
+    incident = incident_service.get(session=session, scope=system_scope(), incident_id=incident_id)
+    assert row.incident_id == incident_id
+    assert incident.figures["deaths"] == 126 and incident.figures["magnitude"] == 6.8
+    assert ("quake_assessment", row.id) in _timeline_kinds(session, incident_id)
+    assert incident.recommended_level == 2  # 126 deaths: 重大 (Command's grading)
+
+
+def test_attaching_to_a_foreign_or_non_earthquake_incident_writes_nothing(engine: Engine) -> None:
+    factory = session_factory(engine)
+    with transaction(factory) as s:
+        flood = _incident(s, system_scope(), incident_type="flood")
+        foreign = _incident(s, system_scope())
+    before = _counts(engine)
+    with pytest.raises(NotFound), transaction(factory) as s:
+        service.run(session=s, scope=county("540225"),
+                    assessment_in=AssessmentIn(**LAZI_SMALL, incident_id=foreign), now=NOW)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="incident_id"), transaction(factory) as s:
+        service.run(session=s, scope=system_scope(),
+                    assessment_in=AssessmentIn(**DINGRI, incident_id=flood), now=NOW)  # type: ignore[arg-type]
+    assert _counts(engine) == before

@@ -149,6 +149,12 @@ def assess(
     ),
     geojson: Path | None = typer.Option(None, help="Write the intensity zones to this GeoJSON file."),
     report: Path | None = typer.Option(None, help="Write the one-page printable HTML report to this file."),
+    incident: int | None = typer.Option(
+        None, help="Attach the stored assessment to this earthquake incident and update its figures."
+    ),
+    no_incident: bool = typer.Option(
+        False, "--no-incident", help="Store the assessment without creating an incident for it."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Assess an earthquake: zones, people, deaths, losses, displaced, needs, aftershocks, response level."""
@@ -188,6 +194,8 @@ def assess(
         aftershock_completeness=completeness,
     )
     problem = "not used (--no-db)" if no_db else _database_problem(ctx)
+    if problem is not None and incident is not None:
+        raise InvalidInput(f"incident: attaching to incident {incident} needs the database, which is {problem}")
     if problem is not None:
         if inp.population is None and inp.population_raster is None:
             raise InvalidInput(
@@ -226,11 +234,20 @@ def assess(
             "via": "cli",
         }
         with command_session(ctx) as (session, scope):
-            row = service.run_input(session=session, scope=scope, inp=inp, inputs=inputs, now=now)
+            row = service.run_input(
+                session=session,
+                scope=scope,
+                inp=inp,
+                inputs=inputs,
+                now=now,
+                incident_id=incident,
+                create_incident=incident is None and not no_incident,
+            )
             data = dict(row.results)
             zones = row.zones
             html = service.report_html(scope=scope, row=row) if report is not None else None
             data["assessment_id"] = row.id
+            data["incident_id"] = row.incident_id
         data["recorded"] = True
     if geojson is not None:
         geojson.write_text(json.dumps(zones, ensure_ascii=False), encoding="utf-8")

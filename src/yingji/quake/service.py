@@ -214,6 +214,8 @@ def run(
         inputs=assessment_in.model_dump(mode="json"),
         now=now,
         max_cells=max_cells,
+        incident_id=assessment_in.incident_id,
+        create_incident=assessment_in.create_incident,
     )
 
 
@@ -225,10 +227,13 @@ def run_input(
     inputs: dict[str, Any],
     now: dt.datetime,
     max_cells: int = MAX_CELLS,
+    incident_id: int | None = None,
+    create_incident: bool = False,
 ) -> QuakeAssessment:
     """Run the engine on ``inp`` (an ``EarthquakeInput``; without a population or raster the database's
     settlements are used, without geohazard sites the demo region's synthetic ones) and store the result
-    with ``inputs`` as its recorded inputs."""
+    with ``inputs`` as its recorded inputs. ``incident_id`` attaches it to (and updates) that earthquake
+    incident; ``create_incident`` creates one. Any refusal rolls the whole unit back."""
     from yingji.quake.assess import assess, setup
 
     scope.require("quake:assess")
@@ -285,6 +290,11 @@ def run_input(
     row.divisions = [AssessmentDivision(code=code) for code in sorted(affected)]
     session.add(row)
     session.flush()
+    if incident_id is not None:
+        row.incident_id = attach_to_incident(session=session, scope=scope, row=row, incident_id=incident_id, now=now)
+    elif create_incident:
+        row.incident_id = create_incident_for(session=session, scope=scope, row=row, now=now)
+    session.flush()
     audit.record(
         session=session,
         scope=scope,
@@ -296,6 +306,144 @@ def run_input(
         divisions=sorted(affected),
     )
     return row
+
+
+# -- the incident (through Command's service) -------------------------------------------------------
+
+
+def incident_figures(row: QuakeAssessment, *, with_deaths: bool) -> Any:
+    """The figures an assessment gives an earthquake incident: magnitude and the density class of the
+    VI+ area (Command's initial grading, 初判), and — only when asked and at least one — the expected
+    deaths in whole people, recorded with the assessment as their source so reported counts replace them."""
+    import math
+
+    from yingji.incidents.schemas import FiguresIn
+
+    response = row.results.get("response", {})
+    deaths = math.floor(row.expected_deaths)
+    return FiguresIn(
+        magnitude=row.magnitude,
+        population_density=response.get("density_class"),
+        deaths=deaths if with_deaths and deaths >= 1 else None,
+    )
+
+
+def _figures_source(row: QuakeAssessment) -> str:
+    return f"earthquake rapid assessment #{row.id} (estimate)"
+
+
+def _timeline_text(row: QuakeAssessment) -> str:
+    level = f"response level {row.response_level}" if row.response_level else "no response level"
+    return (
+        f"earthquake rapid assessment #{row.id}: M{row.magnitude:.1f} {row.magnitude_type}, max intensity "
+        f"{row.max_intensity:.1f}, expected deaths {row.expected_deaths:.0f}, {level}"
+    )
+
+
+def _timeline_data(row: QuakeAssessment) -> dict[str, Any]:
+    return {
+        "assessment_id": row.id,
+        "page": f"/quake/{row.id}",
+        "report": f"/api/v1/quake/assessments/{row.id}/report",
+        "zones": f"/api/v1/quake/assessments/{row.id}/zones",
+        "max_intensity": row.max_intensity,
+        "expected_deaths": round(row.expected_deaths, 1),
+        "response_level": row.response_level,
+    }
+
+
+def vi_outline(row: QuakeAssessment) -> dict[str, Any] | None:
+    """The outline of the area shaken at VI or more, simplified to at most a few hundred vertices (the
+    incident's area)."""
+    from shapely.geometry import Polygon, mapping, shape
+    from shapely.ops import unary_union
+
+    geometries = [shape(f["geometry"]) for f in row.zones.get("features", []) if f.get("geometry")]
+    if not geometries:
+        return None
+    union = unary_union(geometries).simplify(0.02, preserve_topology=True)
+    largest = max(getattr(union, "geoms", [union]), key=lambda g: g.area)
+    if not isinstance(largest, Polygon) or largest.is_empty:
+        return None
+    outline = Polygon(largest.exterior.coords)
+    if len(outline.exterior.coords) > 900:
+        outline = (
+            Polygon(outline.convex_hull.exterior.coords) if outline.convex_hull.geom_type == "Polygon" else outline
+        )
+    return dict(mapping(outline))
+
+
+def create_incident_for(*, session: Session, scope: Scope, row: QuakeAssessment, now: dt.datetime) -> int:
+    """Create an earthquake incident over the affected counties the caller may write (the epicentre's
+    first), with the assessment's figures, its VI+ outline as the area, and a timeline entry linking it."""
+    from yingji.incidents import service as incident_service
+    from yingji.incidents.schemas import IncidentCreate
+
+    counties = [c for c in row.division_codes if c.endswith("000000") and scope.covers(c)]
+    counties.sort(key=lambda c: (c != row.division_code, c))
+    if not counties:
+        raise NotFound("no county of your jurisdiction is affected: the incident cannot be created")
+    names = _division_rows(session, counties[:1])
+    place = names.get(counties[0], ("", ""))[0]
+    incident = incident_service.create(
+        session=session,
+        scope=scope,
+        incident_in=IncidentCreate(
+            title=f"{place} M{row.magnitude:.1f} 地震",
+            incident_type="earthquake",  # type: ignore[arg-type]
+            divisions=counties[:50],
+            lon=row.lon,
+            lat=row.lat,
+            area=vi_outline(row),  # type: ignore[arg-type]
+            description=_timeline_text(row),
+            occurred_at=row.origin_time,
+            reported_at=max(now, row.origin_time),
+            figures=incident_figures(row, with_deaths=True),
+            figures_source=_figures_source(row)[:100],
+        ),
+    )
+    incident_service.add_timeline_entry(
+        session=session,
+        scope=scope,
+        incident_id=incident.id,
+        kind="quake_assessment",
+        text=_timeline_text(row),
+        data=_timeline_data(row),
+    )
+    return int(incident.id)
+
+
+def attach_to_incident(
+    *, session: Session, scope: Scope, row: QuakeAssessment, incident_id: int, now: dt.datetime
+) -> int:
+    """Update an earthquake incident the caller may change: magnitude and density always, the estimated
+    deaths only while no death count is recorded; and a timeline entry linking the assessment."""
+    from yingji.incidents import service as incident_service
+
+    incident = incident_service.get_for_change(session=session, scope=scope, incident_id=incident_id)
+    if incident.incident_type != "earthquake":
+        raise InvalidInput(
+            f"incident_id: incident {incident_id} is a {incident.incident_type} incident, not an earthquake",
+            field="incident_id",
+        )
+    incident_service.change_figures(
+        session=session,
+        scope=scope,
+        incident_id=incident_id,
+        version=incident.version,
+        figures=incident_figures(row, with_deaths=incident.figures.get("deaths") is None),
+        source=_figures_source(row)[:100],
+        at=now,
+    )
+    incident_service.add_timeline_entry(
+        session=session,
+        scope=scope,
+        incident_id=incident_id,
+        kind="quake_assessment",
+        text=_timeline_text(row),
+        data=_timeline_data(row),
+    )
+    return incident_id
 
 
 def _audit_view(row: QuakeAssessment) -> dict[str, Any]:
