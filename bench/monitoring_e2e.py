@@ -200,8 +200,7 @@ def run_e2e(args: argparse.Namespace) -> None:
         if broker is not None:
             broker.terminate()
             broker.wait(10)
-    if not args.no_nats:
-        report_nats(args)
+
     for label, offered, result in (
         ("batches of 50", args.rate, batch),
         ("1 reading/message", args.single_rate, single),
@@ -214,6 +213,8 @@ def run_e2e(args: argparse.Namespace) -> None:
             f"p99 {result['p99']:.1f} ms ({result['alarms']} alarms); worker CPU: "
             f"{result['per_cpu_s']:,.0f} readings per CPU-second"
         )
+    if not args.no_nats:
+        report_nats(args)
     load = os.getloadavg()[0]
     print(f"load average at the end: {load:.2f} on {os.cpu_count()} cores (the machine is shared)")
     met = batch["overall_rate"] >= 50_000 and batch["p99"] <= 100
