@@ -133,7 +133,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def refuse_nul_in_url(request: Request, call_next: Any) -> Any:
         if "%00" in request.url.path or "%00" in request.url.query or "\x00" in request.url.path:
             return problem(422, "Invalid input", "the URL must not contain NUL characters", "invalid_input")
-        return await call_next(request)
+        started = time.perf_counter()
+        response = await call_next(request)
+        # Server time, for operators' browser tools and bench/pages.py (W3C Server-Timing).
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
