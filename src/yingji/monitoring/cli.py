@@ -18,16 +18,21 @@ def replay(
     until: str | None = typer.Option(
         None, "--until", help="Clock at the end of the replay (ISO 8601); default: the newest reading."
     ),
+    registry: Path | None = typer.Option(
+        None, "--registry", help="Sites and sensors YAML: unknown sensors and out-of-range values become dead letters."
+    ),
 ) -> None:
     """Evaluate the rules over a recorded stream, in file order, and list the alarms."""
     from yingji.monitoring.clock import parse_timestamp
     from yingji.monitoring.ingest import alarm_json, read_items
     from yingji.monitoring.ingest import replay as run_replay
+    from yingji.monitoring.registry import load_registry
     from yingji.monitoring.ruleset import load_ruleset
 
     ruleset = load_ruleset(rules)
     end = parse_timestamp(until) if until is not None else None
-    records, monitor = run_replay(read_items(file), ruleset, until=end)
+    known = load_registry(registry) if registry is not None else None
+    records, monitor = run_replay(read_items(file, known), ruleset, until=end, registry=known)
     counters = monitor.counters
     if as_json:
         out = {

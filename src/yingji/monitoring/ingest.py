@@ -14,6 +14,7 @@ import numpy as np
 from yingji.errors import InvalidInput
 from yingji.monitoring.clock import format_timestamp
 from yingji.monitoring.readings import Columns, DeadLetter, Reading, parse_reading, parse_rows
+from yingji.monitoring.registry import Registry
 from yingji.monitoring.rules import AlarmEvent, AlarmRecord, RuleEngine, pair_events
 from yingji.monitoring.ruleset import RuleSet
 
@@ -66,6 +67,8 @@ class Monitor:
         """:meth:`feed` for readings already in columns (the worker's fast path)."""
         for letter in columns.dead:
             self.reject(letter)
+        if isinstance(self.registry, Registry) and self.registry.has_ranges:
+            columns = self._in_range(columns)
         if not columns.sensor_ids:
             return []
         sensors = self.engine.intern(columns.sensor_ids)
@@ -88,6 +91,25 @@ class Monitor:
                 )
             )
         return result.events
+
+    def _in_range(self, columns: Columns) -> Columns:
+        """Readings outside the instrument's measuring range are sensor faults: dead letters."""
+        assert isinstance(self.registry, Registry)
+        kept = Columns([], [], [], [])
+        for sensor_id, stamp, value in zip(columns.sensor_ids, columns.ts, columns.values, strict=True):
+            if self.registry.out_of_range(sensor_id, value):
+                self.reject(
+                    DeadLetter(
+                        "out_of_range",
+                        "value outside the sensor's measuring range",
+                        f"{sensor_id},{format_timestamp(stamp)},{value!r}",
+                    )
+                )
+            else:
+                kept.sensor_ids.append(sensor_id)
+                kept.ts.append(stamp)
+                kept.values.append(value)
+        return kept
 
 
 def _csv_items(path: Path, registry: Container[str] | None) -> Iterator[Reading | DeadLetter]:
