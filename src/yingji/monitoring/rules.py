@@ -165,7 +165,7 @@ class _PointState:
         # window rules: readings still inside some window, sorted by (sensor, time)
         self.hist_s = np.empty(0, np.int64)
         self.hist_t = np.empty(0, np.int64)
-        self.hist_x = np.empty(0, np.float64)
+        self.hist_x: npt.NDArray[Any] = np.empty(0, np.float64)  # fixed point (int64) for sum/mean
 
     def grow(self, capacity: int) -> None:
         for name in (*self.ARRAYS, "member"):
@@ -287,8 +287,8 @@ def _ranges(first: IntArray, length: IntArray) -> IntArray:
 
 
 def _merge_by_sensor(
-    a: tuple[IntArray, IntArray, FloatArray], b: tuple[IntArray, IntArray, FloatArray], size: int
-) -> tuple[IntArray, IntArray, FloatArray]:
+    a: tuple[IntArray, IntArray, npt.NDArray[Any]], b: tuple[IntArray, IntArray, npt.NDArray[Any]], size: int
+) -> tuple[IntArray, IntArray, npt.NDArray[Any]]:
     """Merge two row sets sorted by sensor whose sensors are disjoint (O(n + sensors), no sort)."""
     if not len(a[0]):
         return b
@@ -300,7 +300,7 @@ def _merge_by_sensor(
     dest_b = np.arange(len(b[0])) + (np.cumsum(count_a) - count_a)[b[0]]
     out_s = np.empty(len(a[0]) + len(b[0]), np.int64)
     out_t = np.empty_like(out_s)
-    out_x = np.empty(len(out_s), np.float64)
+    out_x = np.empty(len(out_s), b[2].dtype)
     for out, left, right in ((out_s, a[0], b[0]), (out_t, a[1], b[1]), (out_x, a[2], b[2])):
         out[dest_a] = left
         out[dest_b] = right
@@ -325,11 +325,14 @@ def _window_signal(rule: WindowRule, batch: _Batch, state: _PointState, size: in
     seg_offset = sentinel + 1  # first real row of each sensor
     batch_pos = np.arange(len(s)) + (seg_offset + hist_count - first_row)[segment]
     merged_t = np.empty(int(padded.sum()), np.int64)
-    merged_x = np.empty(len(merged_t), np.float64)
+    # sums and means run in fixed point (exact, batching-independent); history keeps that form
+    fixed = rule.agg in ("sum", "mean")
+    values: npt.NDArray[Any] = np.rint(x * FIXED_POINT).astype(np.int64) if fixed else x
+    merged_x: npt.NDArray[Any] = np.empty(len(merged_t), values.dtype)
     merged_t[sentinel] = NO_TIME
-    merged_x[sentinel] = 0.0
+    merged_x[sentinel] = 0
     merged_t[batch_pos] = t
-    merged_x[batch_pos] = x
+    merged_x[batch_pos] = values
     if len(taken):
         hist_segment = np.repeat(np.arange(len(present)), hist_count)
         hist_pos = np.arange(len(taken)) + (seg_offset - (np.cumsum(hist_count) - hist_count))[hist_segment]
@@ -340,10 +343,9 @@ def _window_signal(rule: WindowRule, batch: _Batch, state: _PointState, size: in
     if rule.agg in ("sum", "mean"):
         # Fixed point (1e-6 of the unit) makes prefix-sum differences exact, so a window's sum does
         # not depend on how the stream was cut into batches (a restart replays to the same alarms).
-        fixed = np.rint(merged_x * FIXED_POINT).astype(np.int64)
-        running = np.empty(len(fixed) + 1, np.int64)
+        running = np.empty(len(merged_x) + 1, np.int64)
         running[0] = 0
-        np.cumsum(fixed, out=running[1:])  # int64 wrap-around cancels in the differences
+        np.cumsum(merged_x, out=running[1:])  # int64 wrap-around cancels in the differences
         signal: FloatArray = (running[batch_pos + 1] - running[left]) / FIXED_POINT
         if rule.agg == "mean":
             signal = signal / (batch_pos - left + 1)
@@ -409,7 +411,7 @@ def _search_within(
     return found
 
 
-def _range_extreme(values: FloatArray, left: IntArray, right: IntArray, agg: str) -> FloatArray:
+def _range_extreme(values: npt.NDArray[Any], left: IntArray, right: IntArray, agg: str) -> FloatArray:
     """max (or min) of values[left..right] per query, with a sparse table (O(n log n))."""
     data = -values if agg == "min" else values
     table = [data]
