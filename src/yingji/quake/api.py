@@ -12,8 +12,9 @@ from yingji.db import utcnow
 from yingji.quake import service
 from yingji.quake.models import QuakeAssessment
 from yingji.quake.schemas import AssessmentIn, AssessmentOut, AssessmentSummary, DivisionExposure
+from yingji.web import quake_pages
 
-router = APIRouter(prefix="/api/v1", tags=["quake"])
+api_router = APIRouter(prefix="/api/v1", tags=["quake"])
 
 
 def summary(row: QuakeAssessment) -> AssessmentSummary:
@@ -30,7 +31,7 @@ def detail(scope: Any, row: QuakeAssessment) -> AssessmentOut:
     )
 
 
-@router.post("/quake/assessments", response_model=AssessmentOut, status_code=201, operation_id="quake_assess")
+@api_router.post("/quake/assessments", response_model=AssessmentOut, status_code=201, operation_id="quake_assess")
 def create_assessment(
     assessment_in: AssessmentIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep
 ) -> AssessmentOut:
@@ -46,7 +47,7 @@ def create_assessment(
     return detail(scope, row)
 
 
-@router.get("/quake/assessments", response_model=Page[AssessmentSummary], operation_id="quake_assessments_list")
+@api_router.get("/quake/assessments", response_model=Page[AssessmentSummary], operation_id="quake_assessments_list")
 def list_assessments(
     session: SessionDep,
     scope: ScopeDep,
@@ -60,13 +61,13 @@ def list_assessments(
     return Page(items=[summary(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
-@router.get("/quake/assessments/{assessment_id}", response_model=AssessmentOut, operation_id="quake_assessment_get")
+@api_router.get("/quake/assessments/{assessment_id}", response_model=AssessmentOut, operation_id="quake_assessment_get")
 def get_assessment(assessment_id: IdPath, session: SessionDep, scope: ScopeDep) -> AssessmentOut:
     """One assessment: inputs, results, exposure by the caller's divisions."""
     return detail(scope, service.get(session=session, scope=scope, assessment_id=assessment_id))
 
 
-@router.get(
+@api_router.get(
     "/quake/assessments/{assessment_id}/zones", response_model=dict[str, Any], operation_id="quake_assessment_zones"
 )
 def assessment_zones(assessment_id: IdPath, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
@@ -75,10 +76,17 @@ def assessment_zones(assessment_id: IdPath, session: SessionDep, scope: ScopeDep
     return dict(row.zones)
 
 
-@router.get(
+@api_router.get(
     "/quake/assessments/{assessment_id}/report", response_class=HTMLResponse, operation_id="quake_assessment_report"
 )
 def assessment_report(assessment_id: IdPath, session: SessionDep, scope: ScopeDep) -> HTMLResponse:
     """The one-page printable report (HTML, self-contained)."""
     row = service.get(session=session, scope=scope, assessment_id=assessment_id)
     return HTMLResponse(service.report_html(scope=scope, row=row))
+
+
+# The app mounts ``yingji.quake.api.router``: the API routes above and the quake pages (yingji.web.quake_pages,
+# which also registers the map's ``intensity`` layer).
+router = APIRouter()
+router.include_router(api_router)
+router.include_router(quake_pages.router)
