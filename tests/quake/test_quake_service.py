@@ -220,3 +220,19 @@ def test_attaching_to_a_foreign_or_non_earthquake_incident_writes_nothing(engine
         service.run(session=s, scope=system_scope(),
                     assessment_in=AssessmentIn(**DINGRI, incident_id=flood), now=NOW)  # type: ignore[arg-type]
     assert _counts(engine) == before
+
+
+def test_cli_without_a_database_assesses_without_it_and_says_so(tmp_path: Path) -> None:
+    from yingji.cli import app
+
+    places = tmp_path / "places.csv"
+    places.write_text("lon,lat,population\n87.40,28.55,5000\n")
+    missing = tmp_path / "none.db"
+    result = CliRunner().invoke(app, [
+        "quake", "assess", "--lon", "87.45", "--lat", "28.5", "--depth", "10", "--magnitude", "6.0",
+        "--magnitude-type", "Ms", "--step", "0.05", "--settlements", str(places), "--json"],
+        env={"YINGJI_DATABASE_URL": f"sqlite:///{missing}", "YINGJI_REDIS_URL": ""})
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["recorded"] is False and "yingji db upgrade" in data["database"]
+    assert not missing.exists()

@@ -93,8 +93,13 @@ def _database_problem(ctx: typer.Context) -> str | None:
     from yingji.cli_common import settings_from
     from yingji.db import make_engine
 
+    url = settings_from(ctx).database_url
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url.split("///", 1)[1]).expanduser()
+        if not path.exists():  # do not create an empty database file just to look into it
+            return "not created (run 'yingji db upgrade')"
     try:
-        engine = make_engine(settings_from(ctx).database_url)
+        engine = make_engine(url)
         try:
             ready = inspect(engine).has_table("assessments")
         finally:
