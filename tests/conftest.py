@@ -65,7 +65,7 @@ def _prepare(url: str) -> None:
     upgrade_database(url)
     engine = make_engine(url)
     with transaction(session_factory(engine)) as session:
-        load_demo(session=session, scope=system_scope("test-setup"))
+        load_demo(session=session, scope=system_scope("test-setup"), domain_data=False)
     engine.dispose()
 
 

@@ -29,6 +29,7 @@ def outside_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     assert run(env, "db", "upgrade").returncode == 0
     loaded = run(env, "demo", "load")
     assert loaded.returncode == 0, loaded.stderr
+    assert "depots" in loaded.stdout  # the domains' synthetic demo records come along
     return env
 
 

@@ -104,7 +104,8 @@ def build_demo_records(county_rows: list[tuple[str, str, float, float]], seed: i
     return records
 
 
-def load_demo(*, session: Session, scope: Scope) -> dict[str, int]:
+def load_demo(*, session: Session, scope: Scope, domain_data: bool = True) -> dict[str, int]:
+    """The demo region and users; with ``domain_data`` also each domain's synthetic records."""
     from yingji.auth import service as auth_service
     from yingji.geo import service as division_service
     from yingji.geo.models import Division
@@ -125,6 +126,7 @@ def load_demo(*, session: Session, scope: Scope) -> dict[str, int]:
             rec.lon, rec.lat = prefecture.lon, prefecture.lat
     division_service.upsert_records(session=session, scope=scope, records=records, source=SYNTHETIC)
     created = 0
+    extras = _load_domain_demos(session=session, scope=scope) if domain_data else {}
     for username, role, division, display in DEMO_USERS:
         if auth_service.get_by_username(session=session, username=username) is None:
             auth_service.create_user(
@@ -137,7 +139,29 @@ def load_demo(*, session: Session, scope: Scope) -> dict[str, int]:
                 display_name=display,
             )
             created += 1
-    return {"seeded": seeded, "demo_divisions": len(records), "users": created}
+    return {"seeded": seeded, "demo_divisions": len(records), "users": created, **extras}
+
+
+# Each domain's demo data, loaded after the divisions: (module, function). Every function takes
+# (session=, scope=), is deterministic, labels its rows as synthetic, and returns counts by kind.
+DOMAIN_DEMOS = (
+    ("yingji.resources.demo", "load_demo_resources"),
+    ("yingji.monitoring.demo", "load_demo_monitoring"),
+)
+
+
+def _load_domain_demos(*, session: Session, scope: Scope) -> dict[str, int]:
+    import importlib
+    import importlib.util
+
+    counts: dict[str, int] = {}
+    for module_name, function in DOMAIN_DEMOS:
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        if hasattr(module, function):
+            counts.update(getattr(module, function)(session=session, scope=scope))
+    return counts
 
 
 @app.command()
@@ -149,4 +173,7 @@ def load(ctx: typer.Context) -> None:
         f"national seed: {counts['seeded']} divisions; demo region: {counts['demo_divisions']} divisions "
         f"(townships and villages synthetic); users created: {counts['users']}"
     )
+    extras = {k: v for k, v in counts.items() if k not in ("seeded", "demo_divisions", "users")}
+    if extras:
+        typer.echo("synthetic demo records: " + ", ".join(f"{k} {v}" for k, v in extras.items()))
     typer.echo(f"demo users ({', '.join(u[0] for u in DEMO_USERS)}) share the password {DEMO_PASSWORD}")
