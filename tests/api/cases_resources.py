@@ -181,6 +181,12 @@ def depots_move_stock(c: Ctx) -> None:
     assert r.status_code == 404 and _foreign_stock(c) == before
 
 
+def depots_expire_due(c: Ctx) -> None:
+    before = _foreign_stock(c)
+    r = c.own_admin.post(f"{API}/depots/{row(c, 'depot', 'foreign')['id']}/expire-due", params={"on": "2999-01-01"})
+    assert r.status_code == 404 and _foreign_stock(c) == before
+
+
 def depots_set_minimum(c: Ctx) -> None:
     r = c.own_admin.put(
         f"{API}/depots/{row(c, 'depot', 'foreign')['id']}/minimums", json={"item": "quilt", "minimum": 9}
@@ -370,6 +376,7 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", f"{API}/depots/{{depot_id}}/movements"): depots_movements,
     ("POST", f"{API}/depots/{{depot_id}}/movements"): depots_move_stock,
     ("PUT", f"{API}/depots/{{depot_id}}/minimums"): depots_set_minimum,
+    ("POST", f"{API}/depots/{{depot_id}}/expire-due"): depots_expire_due,
     ("GET", f"{API}/transfers"): transfers_list,
     ("POST", f"{API}/transfers"): transfers_create,
     ("GET", f"{API}/transfers/{{transfer_id}}"): transfers_get,

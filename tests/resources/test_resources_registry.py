@@ -411,3 +411,24 @@ def test_a_confirmed_transfer_cannot_be_confirmed_again(session: Session, prefec
     with pytest.raises(InvalidInput, match="already confirmed"):
         service.confirm_transfer(session=session, scope=prefecture, transfer_id=order.id)
     assert on_hand(session, prefecture, lower) == 4
+
+
+def test_expired_batches_are_written_off_and_fresh_ones_kept(session: Session, dingri: Scope) -> None:
+    d = depot(session, dingri)
+    move(session, dingri, d, "receive", 7, item="food", batch="old", expiry=dt.date(2026, 1, 1))
+    move(session, dingri, d, "receive", 9, item="food", batch="new", expiry=dt.date(2028, 1, 1))
+    move(session, dingri, d, "receive", 3, item="quilt")
+    rows = service.expire_due(session=session, scope=dingri, depot_id=d.id, on=dt.date(2026, 11, 28))
+    assert [(r.kind, r.batch, r.delta) for r in rows] == [("expire", "old", -7)]
+    assert (on_hand(session, dingri, d, "food"), on_hand(session, dingri, d, "quilt")) == (9, 3)
+
+
+def test_available_stock_lists_readable_depots_with_something_on_hand(
+    session: Session, dingri: Scope, lazi: Scope, prefecture: Scope
+) -> None:
+    own, foreign, upper = depot(session, dingri), depot(session, lazi, LAZI), depot(session, prefecture, XIGAZE, "city")
+    for d, scope in ((own, dingri), (foreign, lazi), (upper, prefecture)):
+        move(session, scope, d, "receive", 5)
+    move(session, dingri, own, "issue", 5)
+    rows = service.available_stock(session=session, scope=dingri, items=["棉被"])
+    assert [(r["depot_id"], r["quantity"], r["read_only"]) for r in rows] == [(upper.id, 5, True)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, UploadFile, status
@@ -164,6 +165,26 @@ def move_stock(depot_id: IdPath, body: MovementIn, session: SessionDep, scope: S
     """Receive, issue, adjust or expire stock. A withdrawal without a batch takes first expiry first out;
     one that would leave less than zero is refused whole (409) and nothing is written."""
     rows = service.move_stock(session=session, scope=scope, depot_id=depot_id, movement_in=body)
+    return [MovementRead.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/depots/{depot_id}/expire-due",
+    response_model=list[MovementRead],
+    status_code=status.HTTP_201_CREATED,
+    operation_id="depots_expire_due",
+)
+def expire_due(
+    depot_id: IdPath,
+    session: SessionDep,
+    scope: ScopeDep,
+    on: Annotated[
+        dt.date | None, Query(description="Write off batches expiring before this date (default today)")
+    ] = None,
+) -> list[MovementRead]:
+    """Write off every batch that expired before a date: one ``expire`` ledger line per batch."""
+    day = on or utcnow().date()
+    rows = service.expire_due(session=session, scope=scope, depot_id=depot_id, on=day)
     return [MovementRead.model_validate(r) for r in rows]
 
 

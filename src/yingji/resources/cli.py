@@ -107,6 +107,27 @@ def move(
             typer.echo(f"movement {r.id}: {r.kind} {r.item} batch {r.batch or '-'} {r.delta:+d}")
 
 
+@app.command("expire-due")
+def expire_due(
+    ctx: typer.Context,
+    depot_id: int = typer.Argument(..., help="Depot id."),
+    on: str | None = typer.Option(None, help="Write off batches expiring before this date YYYY-MM-DD (default today)."),
+) -> None:
+    """Write off every batch of a depot whose expiry date has passed (one expire line per batch)."""
+    from yingji.db import utcnow
+    from yingji.resources import service
+
+    try:
+        day = dt.date.fromisoformat(on) if on else utcnow().date()
+    except ValueError:
+        raise InvalidInput(f"date {on!r} is not YYYY-MM-DD") from None
+    with command_session(ctx) as (session, scope):
+        rows = service.expire_due(session=session, scope=scope, depot_id=depot_id, on=day)
+        for r in rows:
+            typer.echo(f"movement {r.id}: expire {r.item} batch {r.batch or '-'} {r.delta:+d} (expired {r.expiry})")
+    typer.echo(f"{len(rows)} batches written off")
+
+
 @app.command()
 def transfer(
     ctx: typer.Context,

@@ -437,6 +437,47 @@ def move_stock(*, session: Session, scope: Scope, depot_id: int, movement_in: Mo
     )  # fmt: skip
 
 
+def expire_due(*, session: Session, scope: Scope, depot_id: int, on: dt.date) -> list[StockMovement]:
+    """Write off every batch of the depot whose expiry date is before ``on`` (one ``expire`` line each)."""
+    depot = _writable(session, scope, Depot, depot_id, "depot", lock=True)
+    out = []
+    for item, batches in sorted(batch_balances(session=session, depot_id=depot.id).items()):
+        for b in sorted(batches, key=lambda x: x.batch):
+            if b.expiry is not None and b.expiry < on and b.quantity > 0:
+                out.append(
+                    _movement(
+                        session, scope, depot, kind="expire", item=item, batch=b.batch, expiry=b.expiry,
+                        delta=-b.quantity, reference=f"expired before {on.isoformat()}",
+                    )
+                )  # fmt: skip
+    return out
+
+
+def available_stock(*, session: Session, scope: Scope, items: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Stock on hand per readable active depot and item, with the depot's level and position — the
+    supply side of a dispatch plan (``yingji.relief``). Rows with nothing on hand are left out."""
+    depots, _ = list_depots(session=session, scope=scope, active=True, limit=None)
+    wanted = {item_id(i) for i in items} if items else None
+    by_id = {d.id: d for d in depots}
+    stmt = (
+        select(StockMovement.depot_id, StockMovement.item, func.sum(StockMovement.delta))
+        .where(StockMovement.depot_id.in_(list(by_id)))
+        .group_by(StockMovement.depot_id, StockMovement.item)
+        .order_by(StockMovement.depot_id, StockMovement.item)
+    )
+    rows = []
+    for depot_id, item, total in session.execute(stmt):
+        if int(total or 0) <= 0 or (wanted is not None and item not in wanted):
+            continue
+        d = by_id[depot_id]
+        rows.append(
+            {"depot_id": d.id, "name": d.name, "level": d.level, "division_code": d.division_code,
+             "lon": d.lon, "lat": d.lat, "item": item, "quantity": int(total),
+             "read_only": not scope.covers(d.division_code)}
+        )  # fmt: skip
+    return rows
+
+
 def set_minimum(*, session: Session, scope: Scope, depot_id: int, minimum_in: MinimumIn) -> StockMinimum:
     depot = _writable(session, scope, Depot, depot_id, "depot")
     item = item_id(minimum_in.item)
