@@ -82,10 +82,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if importlib.util.find_spec("yingji.web.pages") is not None:
         for path, files in importlib.import_module("yingji.web.pages").static_mounts():
             app.mount(path, files)
-    for route in app.routes:
+    for route in all_routes(app):
         if isinstance(route, APIRoute) and route.operation_id is None:
             route.operation_id = route.name
     return app
+
+
+def all_routes(app: FastAPI) -> list[Any]:
+    """Every route of the app, with included routers expanded (FastAPI ≥ 0.165 keeps them as wrappers
+    holding the original router, with the include's prefix)."""
+    found: list[Any] = []
+
+    def walk(routes: Any, prefix: str) -> None:
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                walk(inner.routes, prefix + getattr(getattr(route, "include_context", None), "prefix", ""))
+            elif prefix and isinstance(route, APIRoute):
+                found.append(_Prefixed(route, prefix))
+            else:
+                found.append(route)
+
+    walk(app.routes, "")
+    return found
+
+
+class _Prefixed:
+    """A route seen through an include prefix (path shown with the prefix)."""
+
+    def __init__(self, route: APIRoute, prefix: str) -> None:
+        self.route, self.path = route, prefix + route.path
+        self.include_in_schema = route.include_in_schema
+        self.methods = route.methods
 
 
 def _install_error_handlers(app: FastAPI) -> None:
