@@ -113,3 +113,10 @@ def test_the_report_is_printable_html_with_every_section(demo: Session, prefectu
     assert html.startswith("<!DOCTYPE html>") and "@media print" in html and "&lt;覆盖&gt;" in html
     for heading in ("无县级储备库的县", "各级最近储备库", "避难场所容量", "救援能力覆盖"):
         assert heading in html
+
+
+def test_layer_features_carry_a_label_and_a_colour_for_the_map(demo: Session, prefecture: Scope) -> None:
+    for name in ("depots", "shelters", "teams", "gaps"):
+        features = service.layer(session=demo, scope=prefecture, name=name)
+        props = [f["properties"] for f in features]
+        assert props and all(p["label"] and p["colour"].startswith("#") for p in props)

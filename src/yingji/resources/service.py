@@ -1222,6 +1222,24 @@ def _point(lon: float, lat: float) -> dict[str, Any]:
     return {"type": "Point", "coordinates": [lon, lat]}
 
 
+# Marker colours of the map layers (``properties.colour``, as the dashboard's layers expect).
+LEVEL_COLOURS = {
+    "central": "#6c3483",
+    "provincial": "#1f618d",
+    "city": "#117a65",
+    "county": "#b7950b",
+    "township": "#7f8c8d",
+}
+READINESS_COLOURS = {"ready": "#1e8449", "standby": "#b7950b", "deployed": "#2874a6", "unavailable": "#7f8c8d"}
+GAP_COLOUR = "#c0392b"
+
+
+def _shelter_colour(s: Shelter) -> str:
+    if not s.is_open:
+        return "#7f8c8d"
+    return "#c0392b" if s.occupancy >= s.capacity else "#1e8449"
+
+
 def layer(*, session: Session, scope: Scope, name: str, division: str | None = None) -> list[dict[str, Any]]:
     """GeoJSON features of one map layer: depots, shelters, teams or gaps (coverage problems)."""
     scope.require(READ)
@@ -1238,6 +1256,8 @@ def layer(*, session: Session, scope: Scope, name: str, division: str | None = N
                     "division_code": d.division_code,
                     "active": d.active,
                     "read_only": not scope.covers(d.division_code),
+                    "label": d.name,
+                    "colour": LEVEL_COLOURS.get(d.level, "#7f8c8d"),
                 },
             }
             for d in rows
@@ -1256,6 +1276,8 @@ def layer(*, session: Session, scope: Scope, name: str, division: str | None = N
                     "occupancy": s.occupancy,
                     "is_open": s.is_open,
                     "division_code": s.division_code,
+                    "label": s.name,
+                    "colour": _shelter_colour(s),
                 },
             }
             for s in shelters
@@ -1275,6 +1297,8 @@ def layer(*, session: Session, scope: Scope, name: str, division: str | None = N
                     "readiness": t.readiness,
                     "capabilities": t.capabilities,
                     "division_code": t.division_code,
+                    "label": t.name,
+                    "colour": READINESS_COLOURS.get(t.readiness, "#7f8c8d"),
                 },
             }
             for t in teams
@@ -1316,7 +1340,14 @@ def _gap_features(session: Session, scope: Scope, division: str | None) -> list[
             {
                 "id": f"gap/{code}",
                 "geometry": geometry,
-                "properties": {"code": code, "name": place.name, "level": place.level, "problems": problems[code]},
+                "properties": {
+                    "code": code,
+                    "name": place.name,
+                    "level": place.level,
+                    "problems": problems[code],
+                    "label": place.name,
+                    "colour": GAP_COLOUR,
+                },
             }
         )
     return features
