@@ -25,3 +25,26 @@ LAYERS: list[MapLayer] = [
 def register(layer: MapLayer) -> None:
     if all(existing.id != layer.id for existing in LAYERS):
         LAYERS.append(layer)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A top-bar link; each page module registers its own, shown to users holding ``permission``."""
+
+    id: str
+    path: str
+    label_key: str
+    permission: str
+
+
+NAV: list[NavItem] = [
+    NavItem("map", "/", "nav.map", "divisions:read"),
+    NavItem("incidents", "/incidents", "nav.incidents", "incidents:read"),
+    NavItem("duty", "/duty", "nav.duty", "incidents:read"),
+    NavItem("stats", "/stats", "nav.stats", "incidents:read"),
+]
+
+
+def register_nav(item: NavItem) -> None:
+    if all(existing.id != item.id for existing in NAV):
+        NAV.append(item)

@@ -113,6 +113,7 @@ def render(ctx: PageCtx, template: str, status_code: int = 200, **values: Any) -
             "lang": ctx.lang,
             "js_messages": client_messages(ctx.lang),
             "tile_url": settings.tile_url or "",
+            "nav_items": [i for i in layers.NAV if i.permission in ctx.scope.permissions],
             **values,
         },
         status_code=status_code,
