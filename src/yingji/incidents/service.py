@@ -20,7 +20,7 @@ from typing import Any
 
 import shapely.geometry
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from yingji.auth import audit
@@ -379,9 +379,9 @@ def list_incidents(
     if until:
         stmt = stmt.where(Incident.reported_at < until)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(Incident.reported_at.desc(), Incident.id.desc()).limit(limit).offset(offset)
-    ).all()
+    page = stmt.order_by(Incident.reported_at.desc(), Incident.id.desc()).limit(limit).offset(offset)
+    # The list shows the primary division only: the covered divisions load when a row is opened.
+    rows = session.scalars(page.options(lazyload(Incident.divisions))).all()
     return list(rows), total
 
 
