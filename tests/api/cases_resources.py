@@ -259,6 +259,14 @@ def shelters_occupancy(c: Ctx) -> None:
     assert c.foreign_admin.get(f"{API}/shelters/{foreign['id']}").json()["occupancy"] == 0
 
 
+def shelters_events(c: Ctx) -> None:
+    own = row(c, "shelter", "own")
+    r = c.own_admin.post(f"{API}/shelters/{own['id']}/occupancy", json={"kind": "check_in", "people": 2})
+    assert r.status_code == 200, r.text
+    assert c.own.get(f"{API}/shelters/{own['id']}/events").json()["total"] >= 1
+    assert c.own.get(f"{API}/shelters/{row(c, 'shelter', 'foreign')['id']}/events").status_code == 404
+
+
 def teams_list(c: Ctx) -> None:
     _list_hides_foreign(c, "team", "teams")
 
@@ -387,6 +395,7 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", f"{API}/shelters/{{shelter_id}}"): shelters_get,
     ("PATCH", f"{API}/shelters/{{shelter_id}}"): shelters_update,
     ("POST", f"{API}/shelters/{{shelter_id}}/occupancy"): shelters_occupancy,
+    ("GET", f"{API}/shelters/{{shelter_id}}/events"): shelters_events,
     ("GET", f"{API}/teams"): teams_list,
     ("POST", f"{API}/teams"): teams_create,
     ("GET", f"{API}/teams/{{team_id}}"): teams_get,

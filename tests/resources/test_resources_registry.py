@@ -432,3 +432,23 @@ def test_available_stock_lists_readable_depots_with_something_on_hand(
     move(session, dingri, own, "issue", 5)
     rows = service.available_stock(session=session, scope=dingri, items=["棉被"])
     assert [(r["depot_id"], r["quantity"], r["read_only"]) for r in rows] == [(upper.id, 5, True)]
+
+
+def test_check_ins_and_outs_are_kept_as_events(session: Session, dingri: Scope) -> None:
+    sid = shelter(session, dingri)
+    for kind, people in (("check_in", 30), ("check_out", 12)):
+        service.record_occupancy(
+            session=session, scope=dingri, shelter_id=sid, occupancy_in=OccupancyIn(kind=kind, people=people)
+        )  # type: ignore[arg-type]
+    events, total = service.list_shelter_events(session=session, scope=dingri, shelter_id=sid)
+    assert total == 2 and [(e.kind, e.people, e.occupancy_after) for e in events] == [
+        ("check_in", 30, 30),
+        ("check_out", 12, 18),
+    ]
+
+
+def test_stock_lines_carry_their_packed_volume_and_weight(session: Session, dingri: Scope) -> None:
+    d = depot(session, dingri)
+    move(session, dingri, d, "receive", 10, item="tent_single")
+    (line,) = service.stock(session=session, scope=dingri, depot_id=d.id)
+    assert (line["volume_m3"], line["weight_kg"]) == (2.5, 450.0)  # 0.25 m³ and 45 kg a tent (catalogue)

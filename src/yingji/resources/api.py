@@ -31,6 +31,7 @@ from yingji.resources.schemas import (
     MovementRead,
     OccupancyIn,
     ShelterCoverage,
+    ShelterEventRead,
     ShelterIn,
     ShelterPatch,
     ShelterRead,
@@ -139,9 +140,18 @@ def update_depot(depot_id: IdPath, body: DepotPatch, session: SessionDep, scope:
 
 @router.get("/depots/{depot_id}/stock", response_model=DepotStock, operation_id="depots_stock")
 def depot_stock(depot_id: IdPath, session: SessionDep, scope: ScopeDep) -> DepotStock:
-    """Stock on hand per item (the sum of the ledger), its batches and expiry, and minimum-level flags."""
-    lines = service.stock(session=session, scope=scope, depot_id=depot_id)
-    return DepotStock(depot_id=depot_id, items=[StockLine.model_validate(line) for line in lines])
+    """Stock on hand per item (the sum of the ledger), its batches and expiry, minimum-level flags, and the
+    packed volume against the depot's capacity."""
+    depot = service.get_depot(session=session, scope=scope, depot_id=depot_id)
+    lines = [StockLine.model_validate(line) for line in service.stock(session=session, scope=scope, depot_id=depot_id)]
+    volume = round(sum(line.volume_m3 or 0.0 for line in lines), 3)
+    return DepotStock(
+        depot_id=depot.id,
+        capacity_m3=depot.capacity_m3,
+        volume_m3=volume,
+        over_capacity=depot.capacity_m3 is not None and volume > depot.capacity_m3,
+        items=lines,
+    )
 
 
 @router.get("/depots/{depot_id}/movements", response_model=Page[MovementRead], operation_id="depots_movements")
@@ -291,6 +301,15 @@ def shelter_occupancy(shelter_id: IdPath, body: OccupancyIn, session: SessionDep
     """Check people in or out of an open shelter; never above its capacity nor below zero."""
     row = service.record_occupancy(session=session, scope=scope, shelter_id=shelter_id, occupancy_in=body)
     return shelter_out(row, scope)
+
+
+@router.get("/shelters/{shelter_id}/events", response_model=Page[ShelterEventRead], operation_id="shelters_events")
+def shelter_events(shelter_id: IdPath, session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[ShelterEventRead]:
+    """The shelter's check-in and check-out counts with the occupancy after each, oldest first."""
+    rows, total = service.list_shelter_events(
+        session=session, scope=scope, shelter_id=shelter_id, limit=page.limit, offset=page.offset
+    )
+    return _page([ShelterEventRead.model_validate(r) for r in rows], total, page)  # type: ignore[no-any-return]
 
 
 # -- rescue teams -------------------------------------------------------------------------------------

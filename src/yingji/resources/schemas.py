@@ -78,11 +78,16 @@ class StockLine(Schema):
     quantity: int
     minimum: int | None
     below_minimum: bool
+    volume_m3: float | None = Field(description="Packed volume of the quantity (catalogue volume per unit)")
+    weight_kg: float | None
     batches: list[BatchRead]
 
 
 class DepotStock(Schema):
     depot_id: int
+    capacity_m3: float | None
+    volume_m3: float = Field(description="Packed volume of all stock on hand")
+    over_capacity: bool
     items: list[StockLine]
 
 
@@ -217,6 +222,16 @@ class ShelterRead(Schema):
     address: str
     source: str
     read_only: bool = False
+
+
+class ShelterEventRead(Schema):
+    id: int
+    shelter_id: int
+    kind: str
+    people: int
+    occupancy_after: int
+    at: dt.datetime
+    actor: str
 
 
 class OccupancyIn(Schema):

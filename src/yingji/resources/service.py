@@ -288,6 +288,8 @@ def stock(*, session: Session, scope: Scope, depot_id: int) -> list[dict[str, An
                 "quantity": quantity,
                 "minimum": minimum,
                 "below_minimum": minimum is not None and quantity < minimum,
+                "volume_m3": round(quantity * entry.volume_m3, 3) if entry else None,
+                "weight_kg": round(quantity * entry.weight_kg, 1) if entry else None,
                 "batches": [{"batch": b.batch, "expiry": b.expiry, "quantity": b.quantity} for b in batches],
             }
         )
@@ -765,6 +767,15 @@ def record_occupancy(*, session: Session, scope: Scope, shelter_id: int, occupan
     session.flush()
     _record(session, scope, occupancy_in.kind, "shelter", shelter, before)
     return shelter
+
+
+def list_shelter_events(
+    *, session: Session, scope: Scope, shelter_id: int, limit: int | None = 100, offset: int = 0
+) -> tuple[list[ShelterEvent], int]:
+    """A shelter's check-ins and check-outs, oldest first."""
+    shelter = get_shelter(session=session, scope=scope, shelter_id=shelter_id)
+    stmt = select(ShelterEvent).where(ShelterEvent.shelter_id == shelter.id)
+    return _page(session, stmt, ShelterEvent.id, limit, offset)
 
 
 # -- rescue teams ---------------------------------------------------------------------------------------
