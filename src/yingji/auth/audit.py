@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from yingji import events
 from yingji.auth.models import AuditEntry
 from yingji.auth.scope import Scope
-from yingji.db import utcnow
+from yingji.db import paginate, utcnow
 
 _SECRET_COLUMNS = frozenset({"password_hash", "digest"})
 
@@ -51,8 +51,18 @@ def record(
     """
     now = utcnow()
     codes = tuple(divisions) or ((division_code,) if division_code else ())
-    events.queue(session, events.Event(kind=f"{entity}.{action}", entity=entity, entity_id=str(entity_id),
-                                       action=action, division_codes=codes, at=now.isoformat(), actor=scope.actor))
+    events.queue(
+        session,
+        events.Event(
+            kind=f"{entity}.{action}",
+            entity=entity,
+            entity_id=str(entity_id),
+            action=action,
+            division_codes=codes,
+            at=now.isoformat(),
+            actor=scope.actor,
+        ),
+    )
     entry = AuditEntry(
         at=now,
         actor=scope.actor,
@@ -78,7 +88,7 @@ def query(
     offset: int = 0,
 ) -> tuple[list[AuditEntry], int]:
     """Audit entries inside the caller's subtree (national admins see everything)."""
-    from sqlalchemy import func, or_
+    from sqlalchemy import or_
 
     scope.require("audit:read")
     stmt = select(AuditEntry)
@@ -90,6 +100,4 @@ def query(
         stmt = stmt.where(AuditEntry.actor == actor)
     if since:
         stmt = stmt.where(AuditEntry.at >= since)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)).all()
-    return list(rows), total
+    return paginate(session, stmt, AuditEntry.id.desc(), limit=limit, offset=offset)

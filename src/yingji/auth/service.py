@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yingji.auth import audit
@@ -19,7 +19,7 @@ from yingji.auth.security import (
     token_digest,
     verify_password,
 )
-from yingji.db import utcnow
+from yingji.db import paginate, utcnow
 from yingji.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from yingji.geo import service as division_service
 from yingji.geo.codes import prefix
@@ -116,8 +116,7 @@ def get_user(*, session: Session, scope: Scope, user_id: int) -> User:
 def list_users(*, session: Session, scope: Scope, limit: int = 100, offset: int = 0) -> tuple[list[User], int]:
     scope.require("users:manage")
     stmt = select(User).where(scope.where_covered(User.division_code))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    return list(session.scalars(stmt.order_by(User.username).limit(limit).offset(offset))), total
+    return paginate(session, stmt, User.username, limit=limit, offset=offset)
 
 
 def set_disabled(*, session: Session, scope: Scope, username: str, disabled: bool = True) -> User:

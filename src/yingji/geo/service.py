@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from importlib.resources import files
 
 import shapely
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
-from yingji.db import utcnow
+from yingji.db import paginate, utcnow
 from yingji.errors import InvalidInput, NotFound
 from yingji.geo import spatial
 from yingji.geo.codes import COUNTRY_CODE, code_range, depth, level_of, normalise_code, prefix
@@ -94,11 +94,7 @@ def list_divisions(
     if q:
         pattern = f"%{q.strip()}%"
         stmt = stmt.where(or_(Division.name.like(pattern), Division.pinyin.like(pattern.lower())))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    stmt = stmt.order_by(Division.code).offset(offset)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(session.scalars(stmt)), total
+    return paginate(session, stmt, Division.code, limit=limit, offset=offset)
 
 
 def locate(

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, exists, func, select, true
+from sqlalchemy import ColumnElement, exists, select, true
 from sqlalchemy.orm import Session
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
+from yingji.db import paginate
 from yingji.errors import InvalidInput, NotFound
 from yingji.geo import spatial
 from yingji.geo.codes import COUNTRY_CODE
@@ -481,11 +482,9 @@ def list_assessments(
     stmt = select(QuakeAssessment).where(readable_clause(scope))
     if incident_id is not None:
         stmt = stmt.where(QuakeAssessment.incident_id == incident_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(QuakeAssessment.origin_time.desc(), QuakeAssessment.id.desc()).limit(limit).offset(offset)
-    ).all()
-    return list(rows), total
+    return paginate(
+        session, stmt, QuakeAssessment.origin_time.desc(), QuakeAssessment.id.desc(), limit=limit, offset=offset
+    )
 
 
 def exposure_for(scope: Scope, row: QuakeAssessment) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
-from yingji.db import utcnow
+from yingji.db import paginate, utcnow
 from yingji.errors import DomainError, InvalidInput, NotFound
 from yingji.geo import service as division_service
 from yingji.geo import spatial
@@ -94,11 +94,7 @@ def _record(session: Session, scope: Scope, action: str, entity: str, row: Any, 
 
 
 def _page(session: Session, stmt: Select[Any], order: Any, limit: int | None, offset: int) -> tuple[list[Any], int]:
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    stmt = stmt.order_by(order).offset(offset)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(session.scalars(stmt)), total
+    return paginate(session, stmt, order, limit=limit, offset=offset)
 
 
 def _under(column: InstrumentedAttribute[str], code: str | None, session: Session, scope: Scope) -> Any:
