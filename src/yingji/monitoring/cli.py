@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -92,11 +93,13 @@ def fatigue(
 
 @app.command()
 def worker(
+    ctx: typer.Context,
     rules: Path = typer.Option(..., "--rules", help="Rules YAML."),
     mqtt: str = typer.Option("mqtt://127.0.0.1:1883", "--mqtt", help="Broker URL (mqtt://host:port)."),
     topic: str = typer.Option("yingji/readings/#", "--topic", help="Topic filter (QoS 1)."),
     client_id: str = typer.Option("yingji-monitor-1", "--client-id", help="MQTT client id (persistent session)."),
-    alarms: Path = typer.Option(..., "--alarms", help="Alarm events are appended here as JSON lines."),
+    alarms: Path | None = typer.Option(None, "--alarms", help="Alarm events are appended here as JSON lines."),
+    to_db: bool = typer.Option(False, "--db", help="Write alarms and dead letters into the configured database."),
     dead_letters: Path | None = typer.Option(None, "--dead-letters", help="Dead letters as JSON lines."),
     checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Engine state file (resume after restart)."),
     tick_s: float = typer.Option(1.0, "--tick-s", help="Clock tick for delays and stale checks; 0 turns it off."),
@@ -108,7 +111,7 @@ def worker(
     durable: str = typer.Option("yingji-monitor", "--durable", help="NATS: durable consumer name prefix."),
 ) -> None:
     """Ingest readings from MQTT (or NATS JetStream partitions) into the rule engine; alarms go to a
-    JSON-lines sink."""
+    JSON-lines sink (``--alarms``) or into the database (``--db``, idempotent)."""
     import signal
     import threading
 
@@ -125,7 +128,9 @@ def worker(
         checkpoint=checkpoint,
         tick_s=tick_s if tick_s > 0 else None,
     )
-    sink = JsonLinesSink(alarms, dead_letters)
+    if (alarms is None) == (not to_db):
+        raise InvalidInput("give either --alarms FILE or --db")
+    sink: Any = JsonLinesSink(alarms, dead_letters) if alarms is not None else _database_sink(ctx)
     if nats_url is not None:
         try:
             owned = [int(p) for p in partitions.split(",") if p.strip()]
@@ -149,6 +154,139 @@ def worker(
         f"readings {counters.readings}, duplicates {counters.duplicates}, dead letters {counters.dead_letters}",
         err=True,
     )
+
+
+def _database_sink(ctx: typer.Context) -> Any:
+    from yingji.auth.scope import system_scope
+    from yingji.cli_common import settings_from
+    from yingji.db import make_engine, session_factory
+    from yingji.monitoring.service import DatabaseSink
+
+    factory = session_factory(make_engine(settings_from(ctx).database_url))
+    sink = DatabaseSink(factory, system_scope("monitor-worker"))
+    sink.close = lambda: None  # type: ignore[attr-defined]
+    return sink
+
+
+# ---- the registry and alarms in the database
+
+
+@app.command("import")
+def import_registry(
+    ctx: typer.Context,
+    registry: Path = typer.Argument(..., help="Sites and sensors YAML (docs/monitoring.md)."),
+    rules: Path | None = typer.Option(None, "--rules", help="Rules YAML attached to every imported site."),
+) -> None:
+    """Import monitored sites and sensors into the database (all or nothing)."""
+    from yingji.cli_common import command_session, echo_json
+    from yingji.monitoring import service
+
+    rules_text = _read(rules) if rules is not None else None
+    with command_session(ctx) as (session, scope):
+        counts = service.import_registry(session=session, scope=scope, registry_yaml=_read(registry),
+                                         rules_yaml=rules_text, source=f"import {registry.name}")
+    echo_json(counts)
+
+
+def _read(path: Path) -> str:
+    from yingji.errors import InvalidInput
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path}: cannot be read ({exc})") from exc
+
+
+@app.command()
+def sites(ctx: typer.Context, kind: str | None = typer.Option(None, "--kind", help="Only sites of this kind.")) -> None:
+    """List the monitored sites in the database (JSON)."""
+    from yingji.cli_common import command_session, echo_json
+    from yingji.monitoring import service
+
+    with command_session(ctx) as (session, scope):
+        rows, _ = service.list_sites(session=session, scope=scope, kind=kind, limit=10_000)
+        echo_json([{"id": s.id, "code": s.code, "name": s.name, "kind": s.kind, "division_code": s.division_code,
+                    "sensors": [x.code for x in s.sensors], "rules": [r.get("id") for r in s.rules or []]}
+                   for s in rows])
+
+
+@app.command("set-rules")
+def set_rules(
+    ctx: typer.Context,
+    site: str = typer.Argument(..., help="Site code."),
+    rules: Path = typer.Argument(..., help="Rules YAML."),
+) -> None:
+    """Replace a site's rules (validated; the site's engine state restarts)."""
+    from sqlalchemy import select
+
+    from yingji.cli_common import command_session, echo_json
+    from yingji.errors import NotFound
+    from yingji.monitoring import service
+    from yingji.monitoring.models import MonitoredSite
+
+    with command_session(ctx) as (session, scope):
+        site_id = session.scalar(select(MonitoredSite.id).where(MonitoredSite.code == site))
+        if site_id is None:
+            raise NotFound(f"site {site} not found")
+        row = service.set_rules(session=session, scope=scope, site_id=site_id, rules_yaml=_read(rules))
+        echo_json({"site": row.code, "rules": [r.get("id") for r in row.rules]})
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context, file: Path = typer.Argument(..., help="A JSON payload (one reading, a batch, compact).")
+) -> None:
+    """Ingest a readings payload into the database as HTTP ingestion does (dead letters stored)."""
+    from yingji.cli_common import command_session, echo_json
+    from yingji.monitoring import service
+
+    payload = file.read_bytes() if file.is_file() else b""
+    with command_session(ctx) as (session, scope):
+        echo_json(service.ingest(session=session, scope=scope, payload=payload, channel="file"))
+
+
+@app.command()
+def tick(
+    ctx: typer.Context,
+    now: str | None = typer.Option(None, "--now", help="The scheduler's clock (ISO 8601); default: now."),
+    realarm_s: float = typer.Option(
+        600.0, "--realarm-s", min=0, help="Re-annunciate unacknowledged alarms this often (0: never)."
+    ),
+    escalate_after_s: float = typer.Option(
+        1800.0, "--escalate-after-s", min=0, help="Raise the priority of alarms unacknowledged this long (0: never)."
+    ),
+) -> None:
+    """The scheduler step: delays and stale checks reach now, timed shelving ends, unacknowledged alarms are
+    re-annunciated and escalated. Run it every minute (cron, systemd timer)."""
+    import datetime as dt
+
+    from yingji.cli_common import command_session, echo_json
+    from yingji.monitoring import service
+    from yingji.monitoring.clock import parse_timestamp, to_epoch_ms
+    from yingji.monitoring.lifecycle import LifecyclePolicy
+
+    clock = parse_timestamp(now) if now is not None else to_epoch_ms(dt.datetime.now(dt.UTC))
+    policy = LifecyclePolicy(realarm_s or None, escalate_after_s or None)
+    with command_session(ctx) as (session, scope):
+        echo_json(service.tick(session=session, scope=scope, now=clock, policy=policy))
+
+
+@app.command()
+def alarms(
+    ctx: typer.Context,
+    state: str | None = typer.Option(
+        None, "--state", help="normal | unacknowledged | acknowledged | rtn_unacknowledged"
+    ),
+    active: bool | None = typer.Option(None, "--active/--inactive", help="Only active (or inactive) alarms."),
+    limit: int = typer.Option(100, "--limit", min=1, max=10_000),
+) -> None:
+    """List alarms in the database, newest first (JSON)."""
+    from yingji.cli_common import command_session, echo_json
+    from yingji.monitoring import service
+
+    with command_session(ctx) as (session, scope):
+        rows, total = service.list_alarms(session=session, scope=scope, state=state, active=active, limit=limit)
+        echo_json({"total": total, "items": [service.alarm_view(a) for a in rows]})
 
 
 def _run_nats(

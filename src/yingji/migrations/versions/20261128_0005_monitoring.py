@@ -1,0 +1,107 @@
+"""Monitoring: sites, sensors and their rules, readings, engine state, alarms and their history, dead letters.
+
+Revision ID: 0005
+Revises: 0001
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from yingji.db import JSONType, UTCDateTime
+
+revision = "0005"
+down_revision = "0001"
+branch_labels = ("monitoring",)
+depends_on = None
+
+
+def _division() -> sa.Column[str]:
+    return sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "monitored_sites",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("code", sa.String(64), nullable=False, unique=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        _division(),
+        sa.Column("lon", sa.Float),
+        sa.Column("lat", sa.Float),
+        sa.Column("rules_yaml", sa.Text),
+        sa.Column("rules", JSONType, nullable=False),
+        sa.Column("source", sa.String(200), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
+        "monitored_sensors",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("code", sa.String(128), nullable=False, unique=True),
+        sa.Column("site_id", sa.Integer, sa.ForeignKey("monitored_sites.id", ondelete="CASCADE"), nullable=False,
+                  index=True),
+        sa.Column("quantity", sa.String(64), nullable=False),
+        sa.Column("unit", sa.String(32), nullable=False),
+        sa.Column("range_low", sa.Float),
+        sa.Column("range_high", sa.Float),
+    )
+    op.create_table(
+        "monitoring_engine_states",
+        sa.Column("site_id", sa.Integer, sa.ForeignKey("monitored_sites.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("checkpoint", JSONType, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
+        "sensor_readings",
+        sa.Column("sensor_id", sa.Integer, sa.ForeignKey("monitored_sensors.id", ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Column("ts", sa.BigInteger, primary_key=True),
+        sa.Column("value", sa.Float, nullable=False),
+    )
+    op.create_table(
+        "alarms",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("site_id", sa.Integer, sa.ForeignKey("monitored_sites.id", ondelete="CASCADE"), nullable=False,
+                  index=True),
+        _division(),
+        sa.Column("sensor_code", sa.String(128), nullable=False),
+        sa.Column("rule", sa.String(120), nullable=False),
+        sa.Column("priority", sa.String(8), nullable=False),
+        sa.Column("colour", sa.String(8)),
+        sa.Column("state", sa.String(24), nullable=False, index=True),
+        sa.Column("active", sa.Boolean, nullable=False, index=True),
+        sa.Column("shelved", sa.Boolean, nullable=False),
+        sa.Column("raised_at", UTCDateTime, nullable=False, index=True),
+        sa.Column("cleared_at", UTCDateTime),
+        sa.Column("lifecycle", JSONType, nullable=False),
+        sa.Column("incident_id", sa.Integer, index=True),
+        sa.UniqueConstraint("rule", "sensor_code", "raised_at", name="uq_alarms_occurrence"),
+    )
+    op.create_table(
+        "alarm_events",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("alarm_id", sa.Integer, sa.ForeignKey("alarms.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("actor", sa.String(100), nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+    )
+    op.create_table(
+        "monitoring_dead_letters",
+        sa.Column("id", sa.Integer, primary_key=True),
+        _division(),
+        sa.Column("received_at", UTCDateTime, nullable=False, index=True),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("reason", sa.String(32), nullable=False, index=True),
+        sa.Column("detail", sa.Text, nullable=False),
+        sa.Column("raw", sa.Text, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    for table in ("monitoring_dead_letters", "alarm_events", "alarms", "sensor_readings", "monitoring_engine_states",
+                  "monitored_sensors", "monitored_sites"):
+        op.drop_table(table)
