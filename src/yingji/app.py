@@ -42,6 +42,7 @@ ROUTERS = (
     "yingji.web.pages",
     "yingji.web.incident_pages",
     "yingji.web.duty_pages",
+    "yingji.web.relief_pages",
 )
 PROBLEM = "application/problem+json"
 

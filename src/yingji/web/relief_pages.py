@@ -1,0 +1,173 @@
+"""Reserves and relief pages: the reserves overview (depots with stock, shelters, teams by capability,
+coverage gaps), transfer tracking with confirm/cancel, and the map's depots/shelters/teams/gaps layers.
+Everything reads through ``yingji.resources.service`` with the caller's scope."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import select
+
+from yingji.api_common import SessionDep, SettingsDep
+from yingji.errors import DomainError
+from yingji.geo.models import Division
+from yingji.resources import rules
+from yingji.resources import service as resources
+from yingji.resources.models import Depot
+from yingji.web import layers
+from yingji.web.pages import PageCtx, form_action, page_ctx, render, to_login
+
+router = APIRouter(include_in_schema=False)
+READ = "resources:read"
+for _id, _kind in (("depots", "points"), ("shelters", "points"), ("teams", "points"), ("gaps", "areas")):
+    layers.register(layers.MapLayer(_id, f"layer.{_id}", f"/map/layers/{_id}", READ, kind=_kind, visible=False))
+layers.register_nav(layers.NavItem("reserves", "/reserves", "nav.reserves", READ))
+Csrf = Annotated[str, Form(max_length=100)]
+PAGE_ROWS = 500  # rows per table on the overview (the API pages through the rest)
+
+
+# -- map layers ------------------------------------------------------------------------------------------
+
+
+def _layer(request: Request, session: Any, settings: Any, name: str) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return JSONResponse({"type": "FeatureCollection", "features": []}, status_code=401)
+    if READ not in ctx.scope.permissions:
+        return JSONResponse({"type": "FeatureCollection", "features": []}, status_code=403)
+    features = resources.layer(session=session, scope=ctx.scope, name=name)
+    return JSONResponse({"type": "FeatureCollection", "features": [{"type": "Feature", **f} for f in features]})
+
+
+@router.get("/map/layers/depots")
+def depots_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Readable depots (own subtree and the levels above), coloured by reserve level."""
+    return _layer(request, session, settings, "depots")
+
+
+@router.get("/map/layers/shelters")
+def shelters_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Readable shelters, coloured open / full / closed."""
+    return _layer(request, session, settings, "shelters")
+
+
+@router.get("/map/layers/teams")
+def teams_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Readable rescue teams, coloured by readiness."""
+    return _layer(request, session, settings, "teams")
+
+
+@router.get("/map/layers/gaps")
+def gaps_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Places of the caller's subtree with a coverage problem (no depot in time, too little shelter)."""
+    return _layer(request, session, settings, "gaps")
+
+
+# -- the reserves overview -------------------------------------------------------------------------------
+
+
+def _depot_rows(ctx: PageCtx, session: Any) -> list[dict[str, Any]]:
+    depots, _ = resources.list_depots(session=session, scope=ctx.scope, limit=PAGE_ROWS)
+    return [
+        {"depot": d, "stock": resources.stock(session=session, scope=ctx.scope, depot_id=d.id),
+         "read_only": not ctx.scope.covers(d.division_code)}
+        for d in depots
+    ]  # fmt: skip
+
+
+def _teams_by_capability(ctx: PageCtx, session: Any) -> list[dict[str, Any]]:
+    teams, _ = resources.list_teams(session=session, scope=ctx.scope, limit=PAGE_ROWS)
+    out = []
+    for cap in rules.CAPABILITIES:
+        having = [t for t in teams if cap in (t.capabilities or [])]
+        if having:
+            ready = [t for t in having if t.readiness in rules.AVAILABLE_READINESS]
+            out.append({"capability": cap, "teams": having, "available": len(ready),
+                        "headcount": sum(t.headcount for t in ready)})  # fmt: skip
+    return out
+
+
+def _gap_rows(ctx: PageCtx, session: Any) -> list[dict[str, Any]]:
+    problems = resources.gaps(session=session, scope=ctx.scope)
+    names = dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(list(problems)))).all())
+    return [{"code": code, "name": names.get(code, code), "problems": problems[code]} for code in sorted(problems)]
+
+
+@router.get("/reserves", response_class=HTMLResponse)
+def reserves_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    if READ not in ctx.scope.permissions:
+        return render(ctx, "error.html", status_code=403, message=ctx.t("reserves.forbidden"))
+    shelters, _ = resources.list_shelters(session=session, scope=ctx.scope, limit=PAGE_ROWS)
+    return render(
+        ctx,
+        "reserves.html",
+        depots=_depot_rows(ctx, session),
+        shelters=shelters,
+        capabilities=_teams_by_capability(ctx, session),
+        capability_names=rules.CAPABILITIES,
+        gaps=_gap_rows(ctx, session),
+        nav="reserves",
+    )
+
+
+# -- transfers -----------------------------------------------------------------------------------------
+
+
+def _transfers(ctx: PageCtx, session: Any, status_code: int = 200, acted: int | None = None) -> HTMLResponse:
+    rows, total = resources.list_transfers(session=session, scope=ctx.scope, limit=PAGE_ROWS)
+    ids = {t.from_depot_id for t in rows} | {t.to_depot_id for t in rows}
+    names = dict(session.execute(select(Depot.id, Depot.name).where(Depot.id.in_(list(ids)))).all()) if ids else {}
+    return render(
+        ctx,
+        "transfers.html",
+        status_code=status_code,
+        rows=rows,
+        total=total,
+        names=names,
+        acted=acted,
+        can_write="resources:write" in ctx.scope.permissions,
+        writable={t.id for t in rows if ctx.scope.covers(t.division_code) and ctx.scope.covers(t.to_division_code)},
+        nav="reserves",
+    )
+
+
+@router.get("/reserves/transfers", response_class=HTMLResponse)
+def transfers_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    if READ not in ctx.scope.permissions:
+        return render(ctx, "error.html", status_code=403, message=ctx.t("reserves.forbidden"))
+    return _transfers(ctx, session)
+
+
+def _transfer_action(request: Request, settings: Any, csrf_token: str, transfer_id: int, action: str) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        if action == "confirm":
+            resources.confirm_transfer(session=session, scope=ctx.scope, transfer_id=transfer_id)
+        else:
+            resources.cancel_transfer(session=session, scope=ctx.scope, transfer_id=transfer_id)
+
+    def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
+        try:
+            resources.get_transfer(session=session, scope=ctx.scope, transfer_id=transfer_id)
+        except DomainError:
+            return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+        return _transfers(ctx, session, status, acted=transfer_id)
+
+    return form_action(request, settings, csrf_token, act, show, "/reserves/transfers")
+
+
+@router.post("/reserves/transfers/{transfer_id}/confirm")
+def transfer_confirm(transfer_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf = "") -> Response:
+    return _transfer_action(request, settings, csrf_token, transfer_id, "confirm")
+
+
+@router.post("/reserves/transfers/{transfer_id}/cancel")
+def transfer_cancel(transfer_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf = "") -> Response:
+    return _transfer_action(request, settings, csrf_token, transfer_id, "cancel")

@@ -1,0 +1,139 @@
+"""The reserves and relief pages over real HTTP: the map layers, the reserves overview, transfer tracking
+(confirm/cancel with CSRF, errors next to the transfer) — and nothing of another county shown."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from tests.conftest import DEMO_PASSWORD, LiveServer
+from tests.web.test_pages import browser, csrf_of
+
+OWN, FOREIGN = "540223000000", "540225000000"
+API = "/api/v1/resources"
+
+
+def load_reserves(live: LiveServer) -> None:
+    from yingji.auth.scope import system_scope
+    from yingji.db import transaction
+    from yingji.resources.demo import load_demo_resources
+
+    with transaction(live.app.state.session_factory) as session:
+        load_demo_resources(session=session, scope=system_scope("test"))
+
+
+def commander(live: LiveServer, name: str, division: str) -> str:
+    r = live.client("admin").post("/api/v1/users", json={"username": name, "password": DEMO_PASSWORD,
+                                                         "role": "commander", "division_code": division})
+    assert r.status_code in (201, 409), r.text
+    return name
+
+
+def _depot(live: LiveServer, user: str, name: str, division: str, quilts: int) -> int:
+    client = live.client(user)
+    d = client.get(f"/api/v1/divisions/{division}").json()
+    r = client.post(f"{API}/depots", json={"name": name, "level": "township", "division_code": division,
+                                          "lon": d["lon"], "lat": d["lat"]})
+    assert r.status_code == 201, r.text
+    if quilts:
+        assert client.post(f"{API}/depots/{r.json()['id']}/movements",
+                           json={"kind": "receive", "item": "quilt", "quantity": quilts}).status_code == 201
+    return int(r.json()["id"])
+
+
+@pytest.fixture(scope="module")
+def reserves(live: LiveServer) -> dict[str, Any]:
+    load_reserves(live)
+    own_user, foreign_user = commander(live, "dingri_cmd", OWN), commander(live, "lazi_cmd", FOREIGN)
+    own_a = _depot(live, own_user, "定日测试库甲", "540223001000", 100)
+    own_b = _depot(live, own_user, "定日测试库乙", "540223002000", 0)
+    foreign_a = _depot(live, foreign_user, "拉孜测试库甲-他县不可见", "540225001000", 100)
+    foreign_b = _depot(live, foreign_user, "拉孜测试库乙-他县不可见", "540225002000", 0)
+
+    def transfer(user: str, a: int, b: int, quantity: int) -> int:
+        r = live.client(user).post(f"{API}/transfers", json={"from_depot_id": a, "to_depot_id": b,
+                                                             "lines": [{"item": "quilt", "quantity": quantity}]})
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+    return {"own_user": own_user, "own_a": own_a, "own_b": own_b,
+            "own_transfer": transfer(own_user, own_a, own_b, 10),
+            "too_big": transfer(own_user, own_a, own_b, 100_000),
+            "to_cancel": transfer(own_user, own_a, own_b, 1),
+            "foreign_transfer": transfer(foreign_user, foreign_a, foreign_b, 5)}
+
+
+@pytest.mark.parametrize("layer", ["depots", "shelters", "teams", "gaps"])
+def test_each_layer_is_offered_and_keeps_to_the_jurisdiction(live: LiveServer, reserves: dict[str, Any],
+                                                             layer: str) -> None:
+    client = browser(live, "dingri_duty")
+    assert f"/map/layers/{layer}" in client.get("/").text
+    body = client.get(f"/map/layers/{layer}").json()
+    assert body["type"] == "FeatureCollection"
+    for f in body["features"]:
+        code = f["properties"].get("division_code") or f["properties"].get("code")
+        assert code.startswith("540223") or code in ("540200000000", "540000000000", "000000000000"), code
+        assert f["properties"]["label"] and f["properties"]["colour"]
+        assert "他县不可见" not in f["properties"]["label"]
+    if layer != "gaps":
+        assert body["features"]
+    assert browser(live).get(f"/map/layers/{layer}").status_code == 401
+
+
+def test_reserves_page_shows_stock_shelters_teams_and_gaps(live: LiveServer, reserves: dict[str, Any]) -> None:
+    page = browser(live, "dingri_duty").get("/reserves")
+    assert page.status_code == 200
+    for marker in ('id="reserves-depots"', 'id="reserves-shelters"', 'id="reserves-teams"', 'id="reserves-gaps"',
+                   'href="/api/v1/resources/coverage/report"', "定日测试库甲", "西藏自治区救灾物资储备库"):
+        assert marker in page.text, marker
+    assert "他县不可见" not in page.text and "拉孜县救灾物资储备库" not in page.text
+    assert 'href="/reserves"' in page.text  # the nav item
+
+
+def test_transfer_page_lists_own_transfers_only(live: LiveServer, reserves: dict[str, Any]) -> None:
+    page = browser(live, reserves["own_user"]).get("/reserves/transfers")
+    assert page.status_code == 200
+    assert f'data-id="{reserves["own_transfer"]}"' in page.text
+    assert f'data-id="{reserves["foreign_transfer"]}"' not in page.text and "他县不可见" not in page.text
+    assert f'action="/reserves/transfers/{reserves["own_transfer"]}/confirm"' in page.text
+    duty = browser(live, "dingri_duty").get("/reserves/transfers").text  # no resources:write: no forms
+    assert "/confirm" not in duty
+
+
+def test_confirm_needs_the_csrf_token(live: LiveServer, reserves: dict[str, Any]) -> None:
+    client = browser(live, reserves["own_user"])
+    r = client.post(f"/reserves/transfers/{reserves['own_transfer']}/confirm", data={"csrf_token": "guess"})
+    assert r.status_code == 403
+    status = live.client(reserves["own_user"]).get(f"{API}/transfers/{reserves['own_transfer']}").json()["status"]
+    assert status == "created"
+
+
+def test_confirm_moves_the_stock_and_cancel_closes(live: LiveServer, reserves: dict[str, Any]) -> None:
+    client = browser(live, reserves["own_user"])
+    r = client.post(f"/reserves/transfers/{reserves['own_transfer']}/confirm", data={"csrf_token": csrf_of(client)})
+    assert r.status_code == 303 and r.headers["location"] == "/reserves/transfers"
+    r = client.post(f"/reserves/transfers/{reserves['to_cancel']}/cancel", data={"csrf_token": csrf_of(client)})
+    assert r.status_code == 303
+    api = live.client(reserves["own_user"])
+    assert api.get(f"{API}/transfers/{reserves['own_transfer']}").json()["status"] == "confirmed"
+    assert api.get(f"{API}/transfers/{reserves['to_cancel']}").json()["status"] == "cancelled"
+    stock = api.get(f"{API}/depots/{reserves['own_b']}/stock").json()["items"]
+    assert sum(line["quantity"] for line in stock) == 10
+
+
+def test_short_stock_is_shown_next_to_the_transfer(live: LiveServer, reserves: dict[str, Any]) -> None:
+    client = browser(live, reserves["own_user"])
+    r = client.post(f"/reserves/transfers/{reserves['too_big']}/confirm", data={"csrf_token": csrf_of(client)})
+    assert r.status_code == 409  # short stock: the whole order is refused
+    row = r.text.split(f'data-id="{reserves["too_big"]}"')[1].split("</tr>")[0]
+    assert re.search(r'class="field-error"', row)
+
+
+def test_actions_on_a_foreign_transfer_are_not_found(live: LiveServer, reserves: dict[str, Any]) -> None:
+    client = browser(live, reserves["own_user"])
+    for action in ("confirm", "cancel"):
+        r = client.post(f"/reserves/transfers/{reserves['foreign_transfer']}/{action}",
+                        data={"csrf_token": csrf_of(client)})
+        assert r.status_code == 404 and "他县不可见" not in r.text
+    assert live.client("lazi_cmd").get(f"{API}/transfers/{reserves['foreign_transfer']}").json()["status"] == "created"
