@@ -348,10 +348,11 @@ def list_incidents(
     q: str | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
+    open_only: bool = False,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[list[Incident], int]:
-    """Readable incidents, newest report first, filtered.
+    """Readable incidents, newest report first, filtered (``open_only``: not closed).
 
     The page is read backwards along the ``reported_at`` index, testing coverage per row; the total is
     counted from the covered incident ids (an index-only range scan of ``incident_divisions``), joined to
@@ -376,6 +377,8 @@ def list_incidents(
     filters = []
     if status:
         filters.append(Incident.status == status)
+    if open_only:
+        filters.append(Incident.status != "closed")
     if incident_type:
         filters.append(Incident.incident_type == incident_type)
     if exercise is not None:
@@ -402,6 +405,74 @@ def list_incidents(
     # The list shows the primary division only: the covered divisions load when a row is opened.
     rows = session.scalars(page.options(lazyload(Incident.divisions))).all()
     return list(rows), total
+
+
+def map_points(*, session: Session, scope: Scope, limit: int = 20_000) -> list[Any]:
+    """Open incidents in scope as plain rows (id, title, type, status, grade, lon, lat), newest first —
+    columns only, no ORM objects, for the map layer."""
+    scope.require("incidents:read")
+    stmt = (
+        select(
+            Incident.id,
+            Incident.title,
+            Incident.incident_type,
+            Incident.status,
+            Incident.grade,
+            Incident.lon,
+            Incident.lat,
+        )
+        .where(readable_clause(scope), Incident.status != "closed")
+        .order_by(Incident.reported_at.desc(), Incident.id.desc())
+        .limit(limit)
+    )
+    return list(session.execute(stmt).all())
+
+
+def weekly_counts(*, session: Session, scope: Scope, since: dt.datetime, weeks: int) -> list[dict[str, int]]:
+    """Real (not exercise) incidents reported in each of ``weeks`` weeks from ``since``, by type — one
+    grouped count per week, so the database does the counting."""
+    scope.require("incidents:read")
+    out = []
+    for week in range(weeks):
+        start, end = since + dt.timedelta(weeks=week), since + dt.timedelta(weeks=week + 1)
+        stmt = (
+            select(Incident.incident_type, func.count())
+            .where(
+                readable_clause(scope),
+                Incident.exercise.is_(False),
+                Incident.reported_at >= start,
+                Incident.reported_at < end,
+            )
+            .group_by(Incident.incident_type)
+        )
+        out.append({kind: int(n) for kind, n in session.execute(stmt).all()})
+    return out
+
+
+def response_delays(*, session: Session, scope: Scope, since: dt.datetime) -> list[tuple[str, float]]:
+    """(type, minutes from report to response) of real incidents reported since ``since`` that responded."""
+    scope.require("incidents:read")
+    stmt = select(Incident.incident_type, Incident.reported_at, Incident.response_at).where(
+        readable_clause(scope),
+        Incident.exercise.is_(False),
+        Incident.reported_at >= since,
+        Incident.response_at.is_not(None),
+    )
+    return [
+        (kind, (responded - reported).total_seconds() / 60)
+        for kind, reported, responded in session.execute(stmt).all()
+        if responded is not None
+    ]
+
+
+def status_counts(*, session: Session, scope: Scope, since: dt.datetime) -> dict[str, int]:
+    scope.require("incidents:read")
+    stmt = (
+        select(Incident.status, func.count())
+        .where(readable_clause(scope), Incident.exercise.is_(False), Incident.reported_at >= since)
+        .group_by(Incident.status)
+    )
+    return {status: int(n) for status, n in session.execute(stmt).all()}
 
 
 def update_incident(*, session: Session, scope: Scope, incident_id: int, change: IncidentUpdate) -> Incident:

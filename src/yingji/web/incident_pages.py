@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
@@ -275,8 +276,16 @@ def incidents_layer(request: Request, session: SessionDep, settings: SettingsDep
     ctx = page_ctx(request, session, settings)
     if ctx is None:
         return JSONResponse({"type": "FeatureCollection", "features": []}, status_code=401)
-    rows, _ = incident_service.list_incidents(session=session, scope=ctx.scope, limit=20_000)
     t = ctx.t
+    labels = {
+        key: t(key)
+        for key in (
+            [f"status.{s}" for s in STATUSES]
+            + [f"grade.{g}" for g in GRADES]
+            + ["grade.none"]
+            + [f"type.{it.value}" for it in IncidentType]
+        )
+    }
     features = [
         {
             "type": "Feature",
@@ -286,17 +295,14 @@ def incidents_layer(request: Request, session: SessionDep, settings: SettingsDep
                 "label": r.title,
                 "colour": GRADE_COLOURS.get(r.grade, "#7f8c8d"),
                 "href": f"/incidents/{r.id}",
-                "status": t(f"status.{r.status}"),
-                "grade": t(f"grade.{r.grade}") if r.grade else t("grade.none"),
-                "type": t(f"type.{r.incident_type}"),
-                "exercise": r.exercise,
-                "reported_at": r.reported_at.isoformat(),
+                "status": labels[f"status.{r.status}"],
+                "grade": labels[f"grade.{r.grade}" if r.grade else "grade.none"],
+                "type": labels[f"type.{r.incident_type}"],
             },
         }
-        for r in rows
-        if r.status != "closed"
+        for r in incident_service.map_points(session=session, scope=ctx.scope)
     ]
-    return JSONResponse({"type": "FeatureCollection", "features": features})
+    return Response(orjson.dumps({"type": "FeatureCollection", "features": features}), media_type="application/json")
 
 
 # -- statistics --------------------------------------------------------------------------------------
@@ -309,32 +315,28 @@ def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
         return to_login(request)
     t = ctx.t
     since = now_utc() - dt.timedelta(weeks=12)
-    rows, _ = incident_service.list_incidents(
-        session=session, scope=ctx.scope, exercise=False, since=since, limit=100_000
+    weeks = incident_service.weekly_counts(session=session, scope=ctx.scope, since=since, weeks=13)
+    labels = [(since + dt.timedelta(weeks=i)).strftime("%m-%d") for i in range(len(weeks))]
+    kinds = sorted({kind for week in weeks for kind in week})
+    per_type = {kind: [float(week.get(kind, 0)) for week in weeks] for kind in kinds}
+    counts_svg = charts.stacked_bars(
+        labels, per_type, title=t("stats.by_type"), labels={k: t(f"type.{k}") for k in kinds}
     )
-    weeks = [(since + dt.timedelta(weeks=i)).date() for i in range(13)]
-    labels = [w.strftime("%m-%d") for w in weeks]
-    per_type: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(weeks))
-    for r in rows:
-        index = min(max((r.reported_at - since).days // 7, 0), len(weeks) - 1)
-        per_type[r.incident_type][index] += 1
-    type_labels = {k: t(f"type.{k}") for k in per_type}
-    counts_svg = charts.stacked_bars(labels, dict(per_type), title=t("stats.by_type"), labels=type_labels)
     minutes: dict[str, list[float]] = defaultdict(list)
-    for r in rows:
-        if r.response_at is not None:
-            minutes[r.incident_type].append((r.response_at - r.reported_at).total_seconds() / 60)
+    for kind, delay in incident_service.response_delays(session=session, scope=ctx.scope, since=since):
+        minutes[kind].append(delay)
     medians = {k: sorted(v)[len(v) // 2] for k, v in minutes.items() if v}
     response_svg = charts.horizontal_bars(
         medians, title=t("stats.response_minutes"), unit=t("unit.minutes"), labels={k: t(f"type.{k}") for k in medians}
     )
-    by_status = Counter(r.status for r in rows)
+    by_status = incident_service.status_counts(session=session, scope=ctx.scope, since=since)
+    total = sum(by_status.values())
     return render(
         ctx,
         "stats.html",
         counts_svg=counts_svg,
         response_svg=response_svg,
         by_status=by_status,
-        total=len(rows),
+        total=total,
         nav="stats",
     )
