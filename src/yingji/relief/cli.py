@@ -93,3 +93,31 @@ def _print_summary(out: dict[str, Any]) -> None:
         console.print(unmet)
     else:
         console.print("All need met.")
+
+
+@app.command("plan-db")
+def plan_db(
+    ctx: typer.Context,
+    incident: int | None = typer.Option(None, "--incident", help="Plan for this incident's relocated people."),
+    assessment: int | None = typer.Option(None, "--assessment", help="Plan for this earthquake assessment."),
+    days: int = typer.Option(3, "--days", help="Days of water and food to send (1–30)."),
+    commit: bool = typer.Option(False, "--commit", help="Also turn the plan into transfer orders and tasks."),
+) -> None:
+    """Plan from the database (supply: the depots' stock; demand: an incident or an assessment), store
+    the plan and print it as JSON; with --commit make its transfer orders (created) and tasks."""
+    from pydantic import ValidationError
+
+    from yingji.cli_common import command_session, echo_json
+    from yingji.relief import service
+    from yingji.relief.schemas import PlanIn, PlanRead
+
+    try:
+        plan_in = PlanIn(incident_id=incident, assessment_id=assessment, days=days)
+    except ValidationError as exc:
+        raise InvalidInput(f"give exactly one of --incident or --assessment, days 1–30 ({exc.errors()[0]['msg']})") \
+            from None
+    with command_session(ctx) as (session, scope):
+        plan = service.create_plan(session=session, scope=scope, plan_in=plan_in)
+        if commit:
+            plan = service.commit_plan(session=session, scope=scope, plan_id=plan.id)
+        echo_json(PlanRead.model_validate(plan).model_dump(mode="json"))

@@ -1,0 +1,58 @@
+"""Relief API: dispatch plans from the database (demand from an assessment, an incident or given;
+supply from readable depots), their flows for the map, and committing a plan into transfer orders and
+Command tasks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.relief import service
+from yingji.relief.schemas import FlowCollection, PlanIn, PlanRead, PlanSummary
+
+router = APIRouter(prefix="/api/v1/relief", tags=["relief"])
+
+
+@router.post("/plans", response_model=PlanRead, status_code=status.HTTP_201_CREATED, operation_id="relief_plan_create")
+def create_plan(plan_in: PlanIn, session: SessionDep, scope: ScopeDep) -> PlanRead:
+    """Plan a dispatch (min-cost flow per item, greedy baseline beside it, displaced people to shelters)
+    and store it. Unmet need is reported, never dropped."""
+    plan = service.create_plan(session=session, scope=scope, plan_in=plan_in)
+    return PlanRead.model_validate(plan)
+
+
+@router.get("/plans", response_model=Page[PlanSummary], operation_id="relief_plan_list")
+def list_plans(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    incident_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+) -> Page[PlanSummary]:
+    """Plans of the caller's subtree, newest first."""
+    rows, total = service.list_plans(
+        session=session, scope=scope, incident_id=incident_id, limit=page.limit, offset=page.offset
+    )
+    return Page(items=[PlanSummary.model_validate(r) for r in rows], total=total, limit=page.limit,
+                offset=page.offset)  # fmt: skip
+
+
+@router.get("/plans/{plan_id}", response_model=PlanRead, operation_id="relief_plan_get")
+def get_plan(plan_id: IdPath, session: SessionDep, scope: ScopeDep) -> PlanRead:
+    """One plan: places with their need, depots, shipments, unmet need, baseline, shelter assignment."""
+    return PlanRead.model_validate(service.get_plan(session=session, scope=scope, plan_id=plan_id))
+
+
+@router.get("/plans/{plan_id}/flows", response_model=FlowCollection, operation_id="relief_plan_flows")
+def plan_flows(plan_id: IdPath, session: SessionDep, scope: ScopeDep) -> FlowCollection:
+    """The plan as GeoJSON: lines depot → place with quantities (and the places as points)."""
+    plan = service.get_plan(session=session, scope=scope, plan_id=plan_id)
+    return FlowCollection.model_validate(service.flows(plan))
+
+
+@router.post("/plans/{plan_id}/commit", response_model=PlanRead, operation_id="relief_plan_commit")
+def commit_plan(plan_id: IdPath, session: SessionDep, scope: ScopeDep) -> PlanRead:
+    """Turn the plan into transfer orders (created; stock moves on confirmation) and Command tasks on
+    its incident, with a timeline entry. Idempotent: committing again creates nothing."""
+    return PlanRead.model_validate(service.commit_plan(session=session, scope=scope, plan_id=plan_id))

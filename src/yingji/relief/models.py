@@ -1,0 +1,46 @@
+"""Stored dispatch plans (调拨方案): the demand, the supply seen, the optimal shipments with the unmet need,
+the greedy baseline's figures beside them, the shelter assignment of displaced people, and — once
+committed — the transfer orders and Command tasks made from the plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yingji.db import Base, JSONType, UTCDateTime, utcnow
+
+
+class ReliefPlan(Base):
+    """One plan. ``division_code`` is the division it was planned for (its jurisdiction); ``status`` is
+    ``planned`` or ``committed``. Shipments, unmet need and shelter moves are JSON lists (a plan is
+    read and drawn whole, never queried row by row)."""
+
+    __tablename__ = "relief_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
+    source: Mapped[str] = mapped_column(String(16))  # incident | assessment | explicit
+    incident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    assessment_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    solver_status: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(32))
+    objective: Mapped[float] = mapped_column(Float)
+    total_need: Mapped[int] = mapped_column(Integer)
+    total_unmet: Mapped[int] = mapped_column(Integer)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    places: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    depots: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    shipments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    unmet: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    baseline: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    shelters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    commit_result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    committed_by: Mapped[str | None] = mapped_column(String(100))
+    committed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

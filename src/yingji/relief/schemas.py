@@ -1,0 +1,89 @@
+"""Request and response bodies of the relief API (bounded: a plan has at most 500 places)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import Field, model_validator
+
+from yingji.api_common import Schema
+
+RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+PlaceId = Annotated[str, Field(min_length=1, max_length=100)]
+Lon = Annotated[float, Field(ge=-180, le=180)]
+Lat = Annotated[float, Field(ge=-90, le=90)]
+
+
+class DemandLine(Schema):
+    place: PlaceId
+    lon: Lon
+    lat: Lat
+    item: Annotated[str, Field(min_length=1, max_length=64)]
+    quantity: Annotated[int, Field(ge=1, le=1_000_000_000)]
+
+
+class DisplacedGroup(Schema):
+    place: PlaceId
+    lon: Lon
+    lat: Lat
+    displaced: Annotated[int, Field(ge=1, le=10_000_000)]
+
+
+class PlanIn(Schema):
+    """Exactly one source of demand: ``incident_id`` (its relocated / needing-assistance figure),
+    ``assessment_id`` (displaced people per township of a stored earthquake assessment), or explicit
+    ``demands`` (item quantities per place) and/or ``displaced`` (people per place → needs)."""
+
+    incident_id: RowId | None = None
+    assessment_id: RowId | None = None
+    demands: list[DemandLine] = Field(default_factory=list, max_length=2000)
+    displaced: list[DisplacedGroup] = Field(default_factory=list, max_length=500)
+    division_code: Annotated[str, Field(pattern=r"^\d{12}$")] | None = None
+    days: Annotated[int, Field(ge=1, le=30)] = 3
+    month: Annotated[int, Field(ge=1, le=12)] | None = None
+    horizon_hours: Annotated[float, Field(gt=0, le=720)] | None = None
+    title: Annotated[str, Field(max_length=200)] = ""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PlanIn:
+        sources = [self.incident_id is not None, self.assessment_id is not None,
+                   bool(self.demands or self.displaced)]  # fmt: skip
+        if sum(sources) != 1:
+            raise ValueError("give exactly one of incident_id, assessment_id, or demands/displaced")
+        return self
+
+
+class PlanSummary(Schema):
+    id: int
+    division_code: str
+    source: str
+    incident_id: int | None
+    assessment_id: int | None
+    title: str
+    status: str
+    solver_status: str
+    method: str
+    objective: float
+    total_need: int
+    total_unmet: int
+    created_by: str
+    created_at: dt.datetime
+    committed_at: dt.datetime | None
+
+
+class PlanRead(PlanSummary):
+    parameters: dict[str, Any]
+    places: list[dict[str, Any]]
+    depots: list[dict[str, Any]]
+    shipments: list[dict[str, Any]]
+    unmet: list[dict[str, Any]]
+    baseline: dict[str, Any]
+    shelters: dict[str, Any]
+    commit_result: dict[str, Any] | None
+    committed_by: str | None
+
+
+class FlowCollection(Schema):
+    type: str = "FeatureCollection"
+    features: list[dict[str, Any]]
