@@ -137,3 +137,70 @@ def test_actions_on_a_foreign_transfer_are_not_found(live: LiveServer, reserves:
                         data={"csrf_token": csrf_of(client)})
         assert r.status_code == 404 and "他县不可见" not in r.text
     assert live.client("lazi_cmd").get(f"{API}/transfers/{reserves['foreign_transfer']}").json()["status"] == "created"
+
+
+# -- dispatch plans --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def plans(live: LiveServer, reserves: dict[str, Any]) -> dict[str, Any]:
+    def explicit(user: str, division: str, place: str) -> dict[str, Any]:
+        client = live.client(user)
+        d = client.get(f"/api/v1/divisions/{division}").json()
+        r = client.post("/api/v1/relief/plans", json={"division_code": division, "displaced": [
+            {"place": place, "lon": d["lon"], "lat": d["lat"], "displaced": 200}]})
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    return {"own": explicit(reserves["own_user"], OWN, "定日测试安置点"),
+            "foreign": explicit("lazi_cmd", FOREIGN, "拉孜安置点-他县不可见")}
+
+
+def test_plan_list_shows_own_plans_and_the_form(live: LiveServer, plans: dict[str, Any]) -> None:
+    page = browser(live, "dingri_cmd").get("/relief/plans")
+    assert page.status_code == 200 and 'id="plan-form"' in page.text
+    assert f'href="/relief/plans/{plans["own"]["id"]}"' in page.text
+    assert f'href="/relief/plans/{plans["foreign"]["id"]}"' not in page.text and "他县不可见" not in page.text
+    assert 'id="plan-form"' not in browser(live, "dingri_duty").get("/relief/plans").text  # no relief:plan
+
+
+def test_plan_page_draws_flows_and_lists_shipments_unmet_and_shelters(live: LiveServer, plans: dict[str, Any]) -> None:
+    page = browser(live, "dingri_cmd").get(f"/relief/plans/{plans['own']['id']}")
+    assert page.status_code == 200
+    for marker in ('id="plan-map"', 'id="plan-shipments"', 'id="plan-unmet"', 'id="plan-shelters"',
+                   'id="commit-form"', "/static/relief.js", f"/api/v1/relief/plans/{plans['own']['id']}/flows"):
+        assert marker in page.text, marker
+    assert re.search(r"https?://", page.text) is None
+
+
+def test_a_foreign_plan_page_is_not_found(live: LiveServer, plans: dict[str, Any]) -> None:
+    client = browser(live, "dingri_cmd")
+    r = client.get(f"/relief/plans/{plans['foreign']['id']}")
+    assert r.status_code == 404 and "他县不可见" not in r.text
+    r = client.post(f"/relief/plans/{plans['foreign']['id']}/commit", data={"csrf_token": csrf_of(client)})
+    assert r.status_code == 404 and "他县不可见" not in r.text
+    assert live.client("lazi_cmd").get(f"/api/v1/relief/plans/{plans['foreign']['id']}").json()["status"] == "planned"
+
+
+def test_plan_form_errors_are_shown_next_to_the_fields(live: LiveServer, plans: dict[str, Any]) -> None:
+    client = browser(live, "dingri_cmd")
+    r = client.post("/relief/plans", data={"csrf_token": csrf_of(client), "days": "3"})
+    assert r.status_code == 422 and re.search(r'class="field-error"[^>]*data-field="incident_id"', r.text)
+    r = client.post("/relief/plans", data={"csrf_token": csrf_of(client), "incident_id": "abc"})
+    assert r.status_code == 422 and re.search(r'class="field-error"[^>]*data-field="incident_id"', r.text)
+    assert client.post("/relief/plans", data={"csrf_token": "guess", "incident_id": "1"}).status_code == 403
+
+
+def test_committing_from_the_page_makes_transfers_once(live: LiveServer, plans: dict[str, Any]) -> None:
+    client = browser(live, "dingri_cmd")
+    url = f"/relief/plans/{plans['own']['id']}/commit"
+    assert client.post(url, data={"csrf_token": "guess"}).status_code == 403
+    r = client.post(url, data={"csrf_token": csrf_of(client)})
+    assert r.status_code == 303
+    api = live.client("dingri_cmd")
+    first = api.get(f"/api/v1/relief/plans/{plans['own']['id']}").json()
+    assert first["status"] == "committed"
+    assert client.post(url, data={"csrf_token": csrf_of(client)}).status_code == 303
+    assert api.get(f"/api/v1/relief/plans/{plans['own']['id']}").json()["commit_result"] == first["commit_result"]
+    page = client.get(f"/relief/plans/{plans['own']['id']}").text
+    assert 'id="commit-result"' in page and 'id="commit-form"' not in page

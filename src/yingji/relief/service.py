@@ -284,7 +284,7 @@ def list_plans(
     return paginate(session, stmt, ReliefPlan.id.desc(), limit=limit, offset=offset)
 
 
-def _groups(plan: ReliefPlan) -> list[dict[str, Any]]:
+def shipment_groups(plan: ReliefPlan) -> list[dict[str, Any]]:
     """Shipments grouped per depot → place, with the items listed."""
     places = {p["id"]: p for p in plan.places}
     depots = {d["depot_id"]: d for d in plan.depots}
@@ -301,7 +301,7 @@ def _groups(plan: ReliefPlan) -> list[dict[str, Any]]:
 
 def flows(plan: ReliefPlan) -> dict[str, Any]:
     """The plan as GeoJSON lines depot → place (width by quantity), for the map."""
-    groups = _groups(plan)
+    groups = shipment_groups(plan)
     top = max((g["quantity"] for g in groups), default=1)
     features = [
         {"type": "Feature", "id": f"flow/{g['depot']['depot_id']}/{g['place']['id']}",
@@ -346,7 +346,7 @@ def commit_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
     own_depots = [d for d in resources.list_depots(session=session, scope=scope, active=True, limit=None)[0]
                   if scope.covers(d.division_code)]  # fmt: skip
     transfers, tasks, requests = [], [], []
-    for g in _groups(plan):
+    for g in shipment_groups(plan):
         depot, place = g["depot"], g["place"]
         lines = ", ".join(f"{item} × {q}" for item, q in sorted(g["items"].items()))
         receiver = _receiving_depot([d for d in own_depots if d.id != depot["depot_id"]], place["lon"], place["lat"])

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
 from yingji.api_common import SessionDep, SettingsDep
-from yingji.errors import DomainError
+from yingji.errors import DomainError, InvalidInput
 from yingji.geo.models import Division
 from yingji.resources import rules
 from yingji.resources import service as resources
@@ -24,6 +24,7 @@ READ = "resources:read"
 for _id, _kind in (("depots", "points"), ("shelters", "points"), ("teams", "points"), ("gaps", "areas")):
     layers.register(layers.MapLayer(_id, f"layer.{_id}", f"/map/layers/{_id}", READ, kind=_kind, visible=False))
 layers.register_nav(layers.NavItem("reserves", "/reserves", "nav.reserves", READ))
+layers.register_nav(layers.NavItem("relief", "/relief/plans", "nav.relief", READ))
 Csrf = Annotated[str, Form(max_length=100)]
 PAGE_ROWS = 500  # rows per table on the overview (the API pages through the rest)
 
@@ -171,3 +172,119 @@ def transfer_confirm(transfer_id: int, request: Request, settings: SettingsDep, 
 @router.post("/reserves/transfers/{transfer_id}/cancel")
 def transfer_cancel(transfer_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf = "") -> Response:
     return _transfer_action(request, settings, csrf_token, transfer_id, "cancel")
+
+
+# -- dispatch plans --------------------------------------------------------------------------------------
+
+PLAN = "relief:plan"
+FORM_FIELDS = ("incident_id", "assessment_id", "days")
+
+
+def _plans(ctx: PageCtx, session: Any, status_code: int = 200, form: dict[str, str] | None = None) -> HTMLResponse:
+    from yingji.incidents import service as incident_service
+    from yingji.quake import service as quake_service
+    from yingji.relief import service as relief
+
+    rows, total = relief.list_plans(session=session, scope=ctx.scope, limit=200)
+    can_plan = PLAN in ctx.scope.permissions
+    incidents = assessments = []
+    if can_plan:
+        if "incidents:read" in ctx.scope.permissions:
+            incidents = incident_service.list_incidents(session=session, scope=ctx.scope, open_only=True, limit=100)[0]
+        if "quake:assess" in ctx.scope.permissions:
+            assessments = quake_service.list_assessments(session=session, scope=ctx.scope, limit=50)[0]
+    return render(ctx, "relief_plans.html", status_code=status_code, rows=rows, total=total, can_plan=can_plan,
+                  incidents=incidents, assessments=assessments, form=form or {"days": "3"}, nav="relief")  # fmt: skip
+
+
+@router.get("/relief/plans", response_class=HTMLResponse)
+def plans_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    if READ not in ctx.scope.permissions:
+        return render(ctx, "error.html", status_code=403, message=ctx.t("reserves.forbidden"))
+    return _plans(ctx, session)
+
+
+def _plan_in(ctx: PageCtx, form: dict[str, str]) -> Any:
+    from pydantic import ValidationError
+
+    from yingji.relief.schemas import PlanIn
+
+    values: dict[str, Any] = {}
+    for name in FORM_FIELDS:
+        raw = form.get(name, "").strip()
+        if raw:
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                raise InvalidInput(ctx.t("error.number"), field=name) from None
+    if ("incident_id" in values) == ("assessment_id" in values):
+        raise InvalidInput(ctx.t("relief.error.one_source"), field="incident_id")
+    try:
+        return PlanIn(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first.get("loc") else "form"
+        raise InvalidInput(f"{first['msg']}", field=name if name in FORM_FIELDS else "form") from None
+
+
+@router.post("/relief/plans")
+def plan_create(
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf = "",
+    incident_id: Annotated[str, Form(max_length=12)] = "",
+    assessment_id: Annotated[str, Form(max_length=12)] = "",
+    days: Annotated[str, Form(max_length=4)] = "3",
+) -> Response:
+    from yingji.relief import service as relief
+
+    form = {"incident_id": incident_id, "assessment_id": assessment_id, "days": days}
+    created: dict[str, int] = {}
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        plan = relief.create_plan(session=session, scope=ctx.scope, plan_in=_plan_in(ctx, form))
+        created["id"] = plan.id
+
+    response = form_action(request, settings, csrf_token, act, lambda ctx, session, status: _plans(
+        ctx, session, status, form), "/relief/plans")  # fmt: skip
+    if created and response.status_code == 303:
+        response.headers["location"] = f"/relief/plans/{created['id']}"
+    return response
+
+
+def _plan_page(ctx: PageCtx, session: Any, plan_id: int, status_code: int = 200) -> HTMLResponse:
+    from yingji.relief import service as relief
+
+    plan = relief.get_plan(session=session, scope=ctx.scope, plan_id=plan_id)
+    places = {p["id"]: p for p in plan.places}
+    return render(ctx, "relief_plan.html", status_code=status_code, plan=plan, places=places,
+                  groups=sorted(relief.shipment_groups(plan), key=lambda g: -g["quantity"]),
+                  can_commit=PLAN in ctx.scope.permissions and plan.status == "planned",
+                  map_data={"flows": f"/api/v1/relief/plans/{plan.id}/flows"}, nav="relief")  # fmt: skip
+
+
+@router.get("/relief/plans/{plan_id}", response_class=HTMLResponse)
+def plan_page(plan_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    try:
+        return _plan_page(ctx, session, plan_id)
+    except DomainError:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+
+
+@router.post("/relief/plans/{plan_id}/commit")
+def plan_commit(plan_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf = "") -> Response:
+    from yingji.relief import service as relief
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        relief.commit_plan(session=session, scope=ctx.scope, plan_id=plan_id)
+
+    def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
+        return _plan_page(ctx, session, plan_id, status)
+
+    return form_action(request, settings, csrf_token, act, show, f"/relief/plans/{plan_id}")
