@@ -65,7 +65,11 @@ def test_incident_plan_turns_relocated_people_into_needs_and_shelters(ready: dic
     assert plan["total_need"] == sum(place["need"].values())
     moved = sum(m["people"] for m in plan["shelters"]["moves"])
     left = sum(u["people"] for u in plan["shelters"]["unsheltered"])
-    assert moved + left == 3000
+    assert moved + left == 3000 and moved > 0  # the demo shelters are closed: proposed for opening
+    assert all(not m["is_open"] for m in plan["shelters"]["moves"])
+    only_open = ready["client"].post(f"{API}/plans", json={"incident_id": ready["incident"], "shelters": "open"})
+    assert only_open.json()["shelters"]["moves"] == []
+    assert sum(u["people"] for u in only_open.json()["shelters"]["unsheltered"]) == 3000
     assert all(m["people"] <= m["capacity_left"] for m in plan["shelters"]["moves"])
     flows = ready["client"].get(f"{API}/plans/{plan['id']}/flows").json()["features"]
     lines = [f for f in flows if f["geometry"]["type"] == "LineString"]

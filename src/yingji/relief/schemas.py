@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -44,6 +44,7 @@ class PlanIn(Schema):
     month: Annotated[int, Field(ge=1, le=12)] | None = None
     horizon_hours: Annotated[float, Field(gt=0, le=720)] | None = None
     title: Annotated[str, Field(max_length=200)] = ""
+    shelters: Literal["all", "open"] = "all"  # all: closed shelters are proposed for opening too
 
     @model_validator(mode="after")
     def _one_source(self) -> PlanIn:

@@ -164,13 +164,14 @@ def _solve(places: list[dict[str, Any]], depots: list[dict[str, Any]], stock: np
 
 
 def _shelter_assignment(
-    session: Session, scope: Scope, places: list[dict[str, Any]], max_hours: float
+    session: Session, scope: Scope, places: list[dict[str, Any]], max_hours: float, open_only: bool
 ) -> dict[str, Any]:
     groups = [p for p in places if p["displaced"] > 0]
     if not groups:
         return {"moves": [], "unsheltered": [], "person_hours": 0.0, "status": "optimal"}
-    shelters = [s for s in resources.list_shelters(session=session, scope=scope, is_open=True, limit=MAX_SHELTERS)[0]
-                if s.capacity > s.occupancy]  # fmt: skip
+    listed, _ = resources.list_shelters(session=session, scope=scope, is_open=True if open_only else None,
+                                        limit=MAX_SHELTERS)  # fmt: skip
+    shelters = [s for s in listed if s.capacity > s.occupancy]
     if not shelters:
         return {"moves": [], "unsheltered": [{"place": p["id"], "people": p["displaced"]} for p in groups],
                 "person_hours": 0.0, "status": "optimal"}  # fmt: skip
@@ -186,7 +187,8 @@ def _shelter_assignment(
         s, p = by_id[shelter_id], group_at[place]
         km = float(great_circle_km(p["lon"], p["lat"], s.lon, s.lat))
         moves.append({"place": place, "shelter_id": s.id, "shelter": s.name, "people": people,
-                      "capacity_left": s.capacity - s.occupancy, "hours": round(h, 2), "km": round(km, 1),
+                      "capacity_left": s.capacity - s.occupancy, "is_open": s.is_open, "hours": round(h, 2),
+                      "km": round(km, 1),
                       "lon": s.lon, "lat": s.lat})  # fmt: skip
     return {"moves": moves, "unsheltered": [{"place": g, "people": n} for g, n in result.unsheltered],
             "person_hours": round(result.person_hours, 2), "status": result.status}  # fmt: skip
@@ -238,7 +240,8 @@ def create_plan(*, session: Session, scope: Scope, plan_in: PlanIn) -> ReliefPla
         title=title[:200], status="planned", solver_status=optimal.status, method=optimal.method,
         objective=float(optimal.objective), total_need=int(optimal.problem.need.sum()),
         total_unmet=optimal.total_unmet,
-        parameters={"days": plan_in.days, "horizon_hours": cost.horizon_hours, "month": plan_in.month,
+        parameters={"days": plan_in.days, "shelters": plan_in.shelters, "horizon_hours": cost.horizon_hours,
+                    "month": plan_in.month,
                     "travel": f"fallback: great-circle × {speed.detour_factor:g} at {speed.speed_kmh:g} km/h",
                     "pruned_to_nearest": NEAREST_DEPOTS if pruned else None},
         places=places, depots=depots, shipments=shipments, unmet=result["unmet"],
@@ -246,7 +249,7 @@ def create_plan(*, session: Session, scope: Scope, plan_in: PlanIn) -> ReliefPla
                   "solver_status": greedy.status,
                   "objective_ratio": (float(greedy.objective) / float(optimal.objective)
                                       if optimal.objective > 0 else None)},
-        shelters=_shelter_assignment(session, scope, places, cost.horizon_hours),
+        shelters=_shelter_assignment(session, scope, places, cost.horizon_hours, plan_in.shelters == "open"),
         created_by=scope.actor, created_at=utcnow(),
     )  # fmt: skip
     session.add(plan)
