@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     population_raster: Path | None = None
     tile_url: str | None = None
     language: Literal["zh", "en"] = "zh"
+    warning_organisation: str = Field(default="000", pattern=r"^\d{3}$")
+    warning_sender_name: str | None = None
+    smtp_url: str | None = None
+    smtp_from: str = "yingji@localhost"
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    callack_escalate_after_s: float = Field(default=900.0, gt=0)
     config_file: Path | None = None
 
     @model_validator(mode="after")

@@ -101,6 +101,36 @@ def readings_ingest(c: Ctx) -> None:
     assert c.foreign_admin.get("/api/v1/alarms", params={"site_id": site["id"]}).json()["total"] == 0
     # a person's token is refused: readings come from machines
     assert c.own_admin.post("/api/v1/readings", json=[]).status_code == 403
+    _alarm_stream(c)
+
+
+def _alarm_stream(c: Ctx) -> None:
+    """The live stream carries our alarm events and never 拉孜's: alarms raised in both counties."""
+    import threading
+    import time
+
+    received: list[dict[str, Any]] = []
+    ready = threading.Event()
+
+    def listen() -> None:
+        with c.own.stream("GET", "/api/v1/events", timeout=30) as response:
+            ready.set()
+            for line in response.iter_lines():
+                if line.startswith("data: "):
+                    received.append(json.loads(line[6:]))
+                    if any(r.get("entity") == "alarm" and r.get("action") == "raise" for r in received):
+                        return
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    assert ready.wait(20)
+    time.sleep(1.5)  # let the server subscribe before the writes
+    foreign_alarm(c)
+    own = _site(c.own_admin, OWN)
+    _post(_machine(c, c.own_admin), own["sensors"][0]["code"], 50.0)
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "our own alarm event never arrived"
+    assert all(FOREIGN not in str(r.get("divisions")) for r in received)
 
 
 def dead_letters(c: Ctx) -> None:

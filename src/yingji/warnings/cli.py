@@ -124,3 +124,65 @@ def feed(
         [f.read_bytes() for f in files], feed_id=feed_id, title=title, updated=int(time.time()) * 1000, link=link
     )
     sys.stdout.write(xml.decode("utf-8"))
+
+
+# ---- warnings in the database
+
+
+@app.command("import")
+def import_warnings(
+    ctx: typer.Context, file: Path = typer.Argument(..., help="A CAP 1.2 alert or an Atom feed of CAP alerts.")
+) -> None:
+    """Take in warnings of other issuers into the database (known alerts skipped; Cancels applied)."""
+    import time
+
+    from yingji.cli_common import command_session, echo_json
+    from yingji.errors import InvalidInput
+    from yingji.warnings import service
+
+    try:
+        xml = file.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"{file}: cannot be read ({exc.strerror})") from exc
+    with command_session(ctx) as (session, scope):
+        echo_json(service.import_cap(session=session, scope=scope, xml=xml, now=int(time.time() * 1000)))
+
+
+@app.command("list")
+def list_warnings(
+    ctx: typer.Context,
+    status: str | None = typer.Option(None, "--status", help="active | cancelled"),
+    limit: int = typer.Option(100, "--limit", min=1, max=10_000),
+) -> None:
+    """List warnings in the database, newest first (JSON)."""
+    from yingji.cli_common import command_session, echo_json
+    from yingji.warnings import service
+
+    with command_session(ctx) as (session, scope):
+        rows, total = service.list_warnings(session=session, scope=scope, status=status, limit=limit)
+        echo_json({"total": total, "items": [
+            {"id": w.id, "identifier": w.identifier, "source": w.source, "colour": w.colour, "type": w.type,
+             "headline": w.headline, "status": w.status, "sent_at": w.sent_at.isoformat(),
+             "divisions": w.division_codes} for w in rows]})
+
+
+@app.command()
+def tick(
+    ctx: typer.Context,
+    now: str | None = typer.Option(None, "--now", help="The scheduler's clock (ISO 8601); default: now."),
+    escalate_after_s: float | None = typer.Option(
+        None, "--escalate-after-s", min=1, help="Override YINGJI_CALLACK_ESCALATE_AFTER_S."
+    ),
+) -> None:
+    """The 叫应 scheduler step: officials who have not acknowledged an active warning in time are escalated to
+    their superior, who is called in turn. Run it every minute."""
+    import time
+
+    from yingji.cli_common import command_session, echo_json, settings_from
+    from yingji.monitoring.clock import parse_timestamp
+    from yingji.warnings import service
+
+    clock = parse_timestamp(now) if now is not None else int(time.time() * 1000)
+    wait = escalate_after_s or settings_from(ctx).callack_escalate_after_s
+    with command_session(ctx) as (session, scope):
+        echo_json(service.escalate_calls(session=session, scope=scope, now=clock, escalate_after_s=wait))

@@ -1,4 +1,5 @@
-"""Monitoring: sites, sensors and their rules, readings, engine state, alarms and their history, dead letters.
+"""Monitoring and early warning: sites, sensors and their rules, readings, engine state, alarms and their
+history, dead letters; public warnings, their divisions, delivery receipts, officials and calls (叫应).
 
 Revision ID: 0005
 Revises: 0001
@@ -99,9 +100,77 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text, nullable=False),
         sa.Column("raw", sa.Text, nullable=False),
     )
+    _warnings()
+
+
+def _warnings() -> None:
+    op.create_table(
+        "public_warnings",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("identifier", sa.String(200), nullable=False, unique=True),
+        sa.Column("sender", sa.String(200), nullable=False),
+        _division(),
+        sa.Column("source", sa.String(16), nullable=False),
+        sa.Column("colour", sa.String(8)),
+        sa.Column("type", sa.String(40)),
+        sa.Column("headline", sa.String(300), nullable=False),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("instruction", sa.Text, nullable=False),
+        sa.Column("area", JSONType, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False, index=True),
+        sa.Column("msg_type", sa.String(8), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("references", JSONType, nullable=False),
+        sa.Column("sent_at", UTCDateTime, nullable=False, index=True),
+        sa.Column("expires_at", UTCDateTime),
+        sa.Column("cap_xml", sa.Text, nullable=False),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
+        "warning_divisions",
+        sa.Column("warning_id", sa.Integer, sa.ForeignKey("public_warnings.id", ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Column("code", sa.String(12), sa.ForeignKey("divisions.code"), primary_key=True, index=True),
+    )
+    op.create_table(
+        "warning_deliveries",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("warning_id", sa.Integer, sa.ForeignKey("public_warnings.id", ondelete="CASCADE"), nullable=False,
+                  index=True),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("recipient", sa.String(300), nullable=False),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("delivered", sa.Boolean, nullable=False),
+        sa.Column("detail", sa.Text, nullable=False),
+    )
+    op.create_table(
+        "warning_officials",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(100), nullable=False),
+        _division(),
+        sa.Column("superior_id", sa.Integer, sa.ForeignKey("warning_officials.id")),
+        sa.Column("contact", sa.String(300), nullable=False),
+        sa.Column("username", sa.String(64)),
+    )
+    op.create_table(
+        "warning_calls",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("warning_id", sa.Integer, sa.ForeignKey("public_warnings.id", ondelete="CASCADE"), nullable=False,
+                  index=True),
+        sa.Column("official_id", sa.Integer, sa.ForeignKey("warning_officials.id"), nullable=False),
+        _division(),
+        sa.Column("called_at", UTCDateTime, nullable=False),
+        sa.Column("acknowledged_at", UTCDateTime),
+        sa.Column("acknowledged_by", sa.String(100)),
+        sa.Column("escalated_at", UTCDateTime),
+        sa.UniqueConstraint("warning_id", "official_id", name="uq_warning_calls_warning_official"),
+    )
 
 
 def downgrade() -> None:
+    for table in ("warning_calls", "warning_officials", "warning_deliveries", "warning_divisions", "public_warnings"):
+        op.drop_table(table)
     for table in ("monitoring_dead_letters", "alarm_events", "alarms", "sensor_readings", "monitoring_engine_states",
                   "monitored_sensors", "monitored_sites"):
         op.drop_table(table)

