@@ -43,6 +43,7 @@ ROUTERS = (
     "yingji.web.incident_pages",
     "yingji.web.duty_pages",
     "yingji.web.relief_pages",
+    "yingji.web.monitoring_pages",
 )
 PROBLEM = "application/problem+json"
 

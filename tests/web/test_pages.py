@@ -158,7 +158,10 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
                "/map/layers/depots", "/map/layers/shelters", "/map/layers/teams", "/map/layers/gaps", "/reserves",
                "/reserves/transfers", "/reserves/transfers/{transfer_id}/confirm",
                "/reserves/transfers/{transfer_id}/cancel", "/relief/plans", "/relief/plans/{plan_id}",
-               "/relief/plans/{plan_id}/commit"}
+               "/relief/plans/{plan_id}/commit",
+               # tests/web/test_monitoring_pages.py
+               "/alarms", "/alarms/{alarm_id}", "/alarms/{alarm_id}/acknowledge", "/alarms/{alarm_id}/shelve",
+               "/map/layers/alarms", "/map/layers/warnings", "/warnings"}
     pages = {r.path for r in all_routes(live.app) if not getattr(r, "include_in_schema", True)}
     assert "/incidents/{incident_id}" in pages  # the enumeration itself works
     assert pages <= covered, f"page routes without a leak case: {sorted(pages - covered)}"

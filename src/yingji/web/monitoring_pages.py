@@ -1,0 +1,271 @@
+"""Monitoring and warning pages: the alarm console (live list, acknowledge and shelve, the sensor trend
+around an alarm as a server-drawn SVG), the warnings page (the warning map and the issue form), and the
+map's ``alarms`` and ``warnings`` layers. Everything reads through the scoped services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from yingji.api_common import SessionDep, SettingsDep
+from yingji.errors import InvalidInput
+from yingji.monitoring import service as monitoring
+from yingji.monitoring.clock import to_epoch_ms
+from yingji.monitoring.models import MonitoredSite
+from yingji.warnings import cap
+from yingji.warnings import service as warnings
+from yingji.web import layers
+from yingji.web.pages import PageCtx, form_action, now_utc, page_ctx, render, to_login
+
+router = APIRouter(include_in_schema=False)
+layers.register(layers.MapLayer("alarms", "layer.alarms", "/map/layers/alarms", "monitoring:read"))
+layers.register(layers.MapLayer("warnings", "layer.warnings", "/map/layers/warnings", "warnings:read", kind="areas"))
+layers.register_nav(layers.NavItem("alarms", "/alarms", "nav.alarms", "monitoring:read"))
+layers.register_nav(layers.NavItem("warnings", "/warnings", "nav.warnings", "warnings:read"))
+Csrf = Annotated[str, Form(max_length=100)]
+PRIORITY_COLOURS = {"high": "#d00000", "medium": "#ff8c00", "low": "#1f6feb"}
+WARNING_COLOURS = {"blue": "#1f6feb", "yellow": "#e6c200", "orange": "#ff8c00", "red": "#d00000"}
+
+
+def _now_ms() -> int:
+    return to_epoch_ms(now_utc())
+
+
+# -- the alarm console ------------------------------------------------------------------------------------
+
+
+def _console(ctx: PageCtx, session: Any, status_code: int = 200, fragment: bool = False) -> HTMLResponse:
+    rows, total = monitoring.list_alarms(session=session, scope=ctx.scope, limit=200)
+    sites = {s.id: s for s in session.scalars(select(MonitoredSite).where(
+        MonitoredSite.id.in_({a.site_id for a in rows})))} if rows else {}
+    values = {"alarms": [monitoring.alarm_view(a) for a in rows], "total": total, "sites": sites,
+              "can_write": "monitoring:write" in ctx.scope.permissions, "nav": "alarms"}
+    if fragment:
+        return render(ctx, "alarm_rows.html", status_code=status_code, **values)
+    return render(ctx, "alarms.html", status_code=status_code, **values)
+
+
+@router.get("/alarms", response_class=HTMLResponse)
+def alarms_page(request: Request, session: SessionDep, settings: SettingsDep, fragment: str = "") -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    return _console(ctx, session, fragment=fragment == "rows")
+
+
+def trend_svg(points: list[tuple[int, float]], mark: int, width: int = 640, height: int = 180) -> str:
+    """A small line chart (SVG markup, no script) of a sensor's readings, the alarm's raise time marked."""
+    if not points:
+        return ""
+    pad = 24
+    t0, t1 = min(t for t, _ in points), max(max(t for t, _ in points), mark)
+    t0 = min(t0, mark)
+    v0, v1 = min(v for _, v in points), max(v for _, v in points)
+    span_t, span_v = max(t1 - t0, 1), (v1 - v0) or 1.0
+
+    def x(t: int) -> float:
+        return pad + (t - t0) / span_t * (width - 2 * pad)
+
+    def y(v: float) -> float:
+        return height - pad - (v - v0) / span_v * (height - 2 * pad)
+
+    line = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in points)
+    return (
+        f'<svg class="trend" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">'
+        f'<line x1="{x(mark):.1f}" y1="{pad}" x2="{x(mark):.1f}" y2="{height - pad}" stroke="#d00000" '
+        f'stroke-dasharray="4 3"/><polyline fill="none" stroke="#1f6feb" stroke-width="2" points="{line}"/>'
+        f'<text x="{pad}" y="{pad - 6}" font-size="11">{v1:g}</text>'
+        f'<text x="{pad}" y="{height - 6}" font-size="11">{v0:g}</text></svg>'
+    )
+
+
+def _detail(ctx: PageCtx, session: Any, alarm_id: int, status_code: int = 200) -> HTMLResponse:
+    alarm = monitoring.get_alarm(session=session, scope=ctx.scope, alarm_id=alarm_id)
+    raised = alarm.raised_at
+    points: list[tuple[int, float]] = []
+    try:
+        points = monitoring.sensor_readings(session=session, scope=ctx.scope, sensor_code=alarm.sensor_code,
+                                            since=raised - dt.timedelta(hours=6), until=raised + dt.timedelta(hours=6))
+    except Exception:  # a site-level alarm (compound, roll-up) has no sensor of its own
+        points = []
+    site = session.get(MonitoredSite, alarm.site_id)
+    return render(ctx, "alarm.html", status_code=status_code, alarm=monitoring.alarm_view(alarm),
+                  events=alarm.events, site=site, trend=trend_svg(points, to_epoch_ms(raised)),
+                  can_write="monitoring:write" in ctx.scope.permissions, nav="alarms")
+
+
+@router.get("/alarms/{alarm_id}", response_class=HTMLResponse)
+def alarm_page(alarm_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    if not 1 <= alarm_id <= 2_147_483_647:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    try:
+        return _detail(ctx, session, alarm_id)
+    except Exception as exc:
+        from yingji.errors import DomainError
+
+        if isinstance(exc, DomainError):
+            return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+        raise
+
+
+def _alarm_act(
+    request: Request, settings: Any, csrf_token: str, alarm_id: int, action: Any, back: str = ""
+) -> Response:
+    """Run a form action; success returns to the console when the form was on it, else to the alarm."""
+    return form_action(request, settings, csrf_token, action,
+                       lambda ctx, session, status: _detail(ctx, session, alarm_id, status_code=status),
+                       "/alarms" if back == "console" else f"/alarms/{alarm_id}")
+
+
+@router.post("/alarms/{alarm_id}/acknowledge")
+def alarm_acknowledge(
+    alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
+    note: Annotated[str, Form(max_length=2000)] = "", back: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        monitoring.acknowledge(session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(),
+                               note=note.strip() or None)
+
+    return _alarm_act(request, settings, csrf_token, alarm_id, act, back)
+
+
+@router.post("/alarms/{alarm_id}/shelve")
+def alarm_shelve(
+    alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
+    minutes: Annotated[str, Form(max_length=10)] = "", reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        if not reason.strip():
+            raise InvalidInput(ctx.t("error.required"), field="reason")
+        try:
+            count = int(minutes)
+        except ValueError:
+            raise InvalidInput(ctx.t("error.number"), field="minutes") from None
+        if not 1 <= count <= 24 * 60:
+            raise InvalidInput(ctx.t("alarm.shelve_range"), field="minutes")
+        monitoring.shelve(session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(), reason=reason.strip(),
+                          minutes=count)
+
+    return _alarm_act(request, settings, csrf_token, alarm_id, act)
+
+
+@router.get("/map/layers/alarms")
+def alarms_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Sites with alarms not yet back to normal, coloured by the highest priority."""
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return JSONResponse({"type": "FeatureCollection", "features": []}, status_code=401)
+    rows, _ = monitoring.list_alarms(session=session, scope=ctx.scope, active=True, limit=1000)
+    rank = {"low": 0, "medium": 1, "high": 2}
+    worst: dict[int, str] = {}
+    count: dict[int, int] = {}
+    for alarm in rows:
+        if rank.get(alarm.priority, 0) >= rank.get(worst.get(alarm.site_id, "low"), 0):
+            worst[alarm.site_id] = alarm.priority
+        count[alarm.site_id] = count.get(alarm.site_id, 0) + 1
+    features = []
+    for site in session.scalars(select(MonitoredSite).where(MonitoredSite.id.in_(set(worst)))) if worst else []:
+        if site.lon is None or site.lat is None:
+            continue
+        features.append({"type": "Feature", "id": site.id,
+                         "geometry": {"type": "Point", "coordinates": [site.lon, site.lat]},
+                         "properties": {"label": f"{site.name or site.code} ({count[site.id]})",
+                                        "colour": PRIORITY_COLOURS[worst[site.id]], "href": "/alarms"}})
+    return JSONResponse({"type": "FeatureCollection", "features": features})
+
+
+# -- warnings -----------------------------------------------------------------------------------------------
+
+
+def _circle_ring(lat: float, lon: float, radius_km: float, steps: int = 36) -> list[list[float]]:
+    ring = []
+    for k in range(steps + 1):
+        angle = 2 * math.pi * k / steps
+        dlat = radius_km / 111.32 * math.cos(angle)
+        dlon = radius_km / (111.32 * max(math.cos(math.radians(lat)), 0.01)) * math.sin(angle)
+        ring.append([round(lon + dlon, 6), round(lat + dlat, 6)])
+    return ring
+
+
+def warning_features(rows: list[Any]) -> list[dict[str, Any]]:
+    """GeoJSON polygons of the warnings' areas (CAP polygons are lat,lon; GeoJSON lon,lat)."""
+    features = []
+    for w in rows:
+        rings = [[[p[1], p[0]] for p in ring] for ring in w.area.get("polygons", [])]
+        rings += [_circle_ring(c["lat"], c["lon"], c["radius_km"]) for c in w.area.get("circles", [])]
+        if not rings:
+            continue
+        features.append({"type": "Feature", "id": w.id,
+                         "geometry": {"type": "MultiPolygon", "coordinates": [[ring] for ring in rings]},
+                         "properties": {"label": w.headline, "colour": WARNING_COLOURS.get(w.colour or "", "#777"),
+                                        "href": "/warnings"}})
+    return features
+
+
+@router.get("/map/layers/warnings")
+def warnings_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return JSONResponse({"type": "FeatureCollection", "features": []}, status_code=401)
+    rows, _ = warnings.list_warnings(session=session, scope=ctx.scope, status="active", limit=500)
+    return JSONResponse({"type": "FeatureCollection", "features": warning_features(rows)})
+
+
+def _warnings_page(ctx: PageCtx, session: Any, status_code: int = 200, form: dict[str, str] | None = None
+                   ) -> HTMLResponse:
+    rows, total = warnings.list_warnings(session=session, scope=ctx.scope, limit=200)
+    return render(ctx, "warnings.html", status_code=status_code, warnings=rows, total=total,
+                  types=list(cap.warning_types().values()), colours=list(cap.COLOUR_LEVELS),
+                  features=warning_features([w for w in rows if w.status == "active"]),
+                  form=form or {"colour": "blue", "expires_hours": "24"},
+                  can_issue="warnings:issue" in ctx.scope.permissions, nav="warnings")
+
+
+@router.get("/warnings", response_class=HTMLResponse)
+def warnings_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    return _warnings_page(ctx, session)
+
+
+@router.post("/warnings")
+def warnings_issue(
+    request: Request, settings: SettingsDep, csrf_token: Csrf,
+    colour: Annotated[str, Form(max_length=10)] = "", type: Annotated[str, Form(max_length=40)] = "",
+    headline: Annotated[str, Form(max_length=300)] = "", instruction: Annotated[str, Form(max_length=5000)] = "",
+    polygon: Annotated[str, Form(max_length=20_000)] = "", expires_hours: Annotated[str, Form(max_length=10)] = "24",
+) -> Response:
+    form = {"colour": colour, "type": type, "headline": headline, "instruction": instruction, "polygon": polygon,
+            "expires_hours": expires_hours}
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        from yingji.warnings.schemas import WarningIn
+
+        if not headline.strip():
+            raise InvalidInput(ctx.t("error.required"), field="headline")
+        area: dict[str, Any] = {"polygons": [polygon]} if polygon.strip() else {"divisions": [ctx.scope.division_code]}
+        try:
+            body = WarningIn.model_validate({"colour": colour, "type": type, "headline": headline.strip(),
+                                             "instruction": instruction.strip(), "area": area,
+                                             "expires_hours": float(expires_hours or 24)})
+        except (ValidationError, ValueError) as exc:
+            where = "form"
+            if isinstance(exc, ValidationError):
+                where = str(exc.errors()[0]["loc"][0])
+            raise InvalidInput(ctx.t("warning.invalid"), field=where) from None
+        warnings.issue(session=session, scope=ctx.scope, warning_in=body, now=_now_ms(),
+                       organisation=settings.warning_organisation, sender_name=settings.warning_sender_name)
+
+    return form_action(request, settings, csrf_token, act,
+                       lambda ctx, session, status: _warnings_page(ctx, session, status_code=status, form=form),
+                       "/warnings")
