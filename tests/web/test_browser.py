@@ -114,3 +114,13 @@ def test_switching_language_to_english(page: Page, web: WebData) -> None:
     shot(page, "duty-en")
     page.goto(web.live.url + "/stats")
     shot(page, "stats-en")
+
+
+def test_a_layer_switched_off_loads_when_switched_on(page: Page, web: WebData) -> None:
+    sign_in(page, web)
+    page.wait_for_function("document.getElementById('map').dataset.count_incidents !== undefined")
+    hidden = page.locator("input[data-layer]:not([checked])").first
+    layer_id = hidden.get_attribute("data-layer")
+    assert layer_id and page.evaluate(f"document.getElementById('map').dataset.count_{layer_id}") is None
+    hidden.check()
+    page.wait_for_function(f"document.getElementById('map').dataset.count_{layer_id} !== undefined")

@@ -129,8 +129,9 @@
   }
   var specs = JSON.parse(el.dataset.layers || "[]");
   Y.layerSpecs = specs;
+  // Layers switched on at start load now; the others load the first time they are switched on.
   specs.forEach(function (spec) {
-    loadLayer(spec).then(function (layer) { if (spec.visible) layer.group.addTo(map); });
+    if (spec.visible) { loadLayer(spec).then(function (layer) { layer.group.addTo(map); }); }
   });
   map.on("zoomend moveend", function () {
     Object.keys(pointLayers).forEach(function (id) { pointLayers[id].draw(); });
@@ -139,6 +140,11 @@
   document.querySelectorAll("input[data-layer]").forEach(function (box) {
     box.addEventListener("change", function () {
       var layer = overlays[box.dataset.layer];
+      var spec = specs.find(function (s) { return s.id === box.dataset.layer; });
+      if (!layer && spec && box.checked) {
+        loadLayer(spec).then(function (loaded) { if (box.checked) loaded.group.addTo(map); });
+        return;
+      }
       if (!layer) return;
       if (box.checked) { layer.addTo(map); } else { map.removeLayer(layer); }
     });
@@ -147,7 +153,8 @@
   // -- live: refresh the layer an event touches
   Y.onEvent(function (ev) {
     specs.forEach(function (spec) {
-      if (spec.id === ev.entity + "s" || spec.id === ev.entity) { loadLayer(spec); }
+      var loaded = pointLayers[spec.id];
+      if (loaded && (spec.id === ev.entity + "s" || spec.id === ev.entity)) { loadLayer(spec); }
     });
   });
   Y.loadLayer = loadLayer;
