@@ -110,3 +110,20 @@ def test_warnings_page_issues_and_hides_foreign_warnings(alarms: Alarms) -> None
                                           "headline": ""})
     assert bad.status_code == 422 and 'data-field="headline"' in bad.text
     assert client.post("/warnings", data={"csrf_token": "wrong", "headline": "x"}).status_code == 403
+
+
+def test_imported_warning_areas_are_drawn(alarms: Alarms) -> None:
+    from yingji.warnings import cap
+
+    sender = cap.sender_code("540100", "001")
+    sent = 1_782_900_000_000
+    area = cap.Area("定日", polygons=(cap.parse_polygon("28.5,87.0 28.7,87.1 28.6,87.3"),),
+                    circles=(cap.Circle(28.6, 87.2, 5.0),))
+    xml = cap.build(cap.WarningMessage(sender=sender, identifier=cap.make_identifier(sender, sent), sent=sent,
+                                       colour="blue", type="rainstorm", headline="外部接入预警-定日", area=area))
+    dingri = alarms.live.client("dingri_mon", "Correct-horse-9!")
+    assert dingri.post("/api/v1/warnings/import", json={"xml": xml.decode()}).json()["imported"] == 1
+    client = browser(alarms.live, "dingri_duty")
+    features = client.get("/map/layers/warnings").json()["features"]
+    drawn = [f for f in features if f["properties"]["label"] == "外部接入预警-定日"]
+    assert drawn and len(drawn[0]["geometry"]["coordinates"]) == 2

@@ -196,12 +196,30 @@ def _circle_ring(lat: float, lon: float, radius_km: float, steps: int = 36) -> l
     return ring
 
 
+def _imported_rings(area: dict[str, Any]) -> list[list[list[float]]]:
+    """Polygons and circles of an imported warning, kept as the issuer's CAP text (unreadable ones skipped)."""
+    rings = []
+    for text in area.get("cap_polygons", []):
+        try:
+            rings.append([[p[1], p[0]] for p in cap.parse_polygon(text)])
+        except InvalidInput:
+            continue
+    for text in area.get("cap_circles", []):
+        try:
+            circle = cap.parse_circle(text)
+        except InvalidInput:
+            continue
+        rings.append(_circle_ring(circle.lat, circle.lon, circle.radius_km))
+    return rings
+
+
 def warning_features(rows: list[Any]) -> list[dict[str, Any]]:
     """GeoJSON polygons of the warnings' areas (CAP polygons are lat,lon; GeoJSON lon,lat)."""
     features = []
     for w in rows:
         rings = [[[p[1], p[0]] for p in ring] for ring in w.area.get("polygons", [])]
         rings += [_circle_ring(c["lat"], c["lon"], c["radius_km"]) for c in w.area.get("circles", [])]
+        rings += _imported_rings(w.area)
         if not rings:
             continue
         features.append({"type": "Feature", "id": w.id,
