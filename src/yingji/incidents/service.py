@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
-from yingji.db import utcnow
+from yingji.db import paginate, utcnow
 from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as division_service
 from yingji.incidents import deadlines, duty, lifecycle, metrics, plans
@@ -229,9 +229,7 @@ def timeline(
 ) -> tuple[list[TimelineEntry], int]:
     get(session=session, scope=scope, incident_id=incident_id)
     stmt = select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(TimelineEntry.at, TimelineEntry.id).limit(limit).offset(offset))
-    return list(rows), total
+    return paginate(session, stmt, TimelineEntry.at, TimelineEntry.id, limit=limit, offset=offset)
 
 
 # -- incidents ---------------------------------------------------------------------------------------
@@ -1084,9 +1082,7 @@ def list_organisations(
     stmt = select(Organisation).where(scope.where_readable(Organisation.division_code))
     if q:
         stmt = stmt.where(Organisation.name.like(f"%{q.strip()}%"))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Organisation.division_code, Organisation.name).limit(limit).offset(offset))
-    return list(rows), total
+    return paginate(session, stmt, Organisation.division_code, Organisation.name, limit=limit, offset=offset)
 
 
 def get_organisation(*, session: Session, scope: Scope, organisation_id: int) -> Organisation:
@@ -1180,9 +1176,7 @@ def list_notifications(
 ) -> tuple[list[Notification], int]:
     scope.require("incidents:read")
     stmt = select(Notification).where(scope.where_covered(Notification.division_code))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Notification.id.desc()).limit(limit).offset(offset))
-    return list(rows), total
+    return paginate(session, stmt, Notification.id.desc(), limit=limit, offset=offset)
 
 
 def _notify(
@@ -1322,9 +1316,7 @@ def list_shifts(
     stmt = select(DutyShift).where(scope.where_covered(DutyShift.division_code))
     if at is not None:
         stmt = stmt.where(DutyShift.starts_at <= at, DutyShift.ends_at > at)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(DutyShift.starts_at.desc(), DutyShift.id.desc()).limit(limit).offset(offset))
-    return list(rows), total
+    return paginate(session, stmt, DutyShift.starts_at.desc(), DutyShift.id.desc(), limit=limit, offset=offset)
 
 
 def _shift(session: Session, scope: Scope, shift_id: int) -> DutyShift:
@@ -1391,9 +1383,7 @@ def add_log_entry(*, session: Session, scope: Scope, entry_in: DutyLogIn) -> Dut
 def list_log(*, session: Session, scope: Scope, limit: int = 100, offset: int = 0) -> tuple[list[DutyLogEntry], int]:
     scope.require("incidents:read")
     stmt = select(DutyLogEntry).where(scope.where_covered(DutyLogEntry.division_code))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(DutyLogEntry.at.desc(), DutyLogEntry.id.desc()).limit(limit).offset(offset))
-    return list(rows), total
+    return paginate(session, stmt, DutyLogEntry.at.desc(), DutyLogEntry.id.desc(), limit=limit, offset=offset)
 
 
 def receive(*, session: Session, scope: Scope, item_in: DutyItemIn) -> DutyItem:
@@ -1444,9 +1434,7 @@ def list_items(
     stmt = select(DutyItem).where(scope.where_covered(DutyItem.division_code))
     if status:
         stmt = stmt.where(DutyItem.status == status)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(DutyItem.received_at.desc(), DutyItem.id.desc()).limit(limit).offset(offset))
-    return list(rows), total
+    return paginate(session, stmt, DutyItem.received_at.desc(), DutyItem.id.desc(), limit=limit, offset=offset)
 
 
 def _open_item(session: Session, scope: Scope, item_id: int) -> DutyItem:
