@@ -20,7 +20,7 @@ from typing import Any
 
 import shapely.geometry
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, defer, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from yingji.auth import audit
@@ -401,7 +401,13 @@ def list_incidents(
         .offset(offset)
     )
     # The list shows the primary division only: the covered divisions load when a row is opened.
-    rows = session.scalars(page.options(lazyload(Incident.divisions))).all()
+    # The JSON columns (figures, area, grading basis) are not part of a list row: they load when a row is
+    # opened, which saves decoding them for every row of every page.
+    rows = session.scalars(
+        page.options(
+            lazyload(Incident.divisions), defer(Incident.figures), defer(Incident.area), defer(Incident.grading_basis)
+        )
+    ).all()
     return list(rows), total
 
 
