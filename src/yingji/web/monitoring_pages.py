@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from yingji.api_common import SessionDep, SettingsDep
-from yingji.errors import InvalidInput
+from yingji.errors import DomainError, InvalidInput
 from yingji.monitoring import service as monitoring
 from yingji.monitoring.clock import to_epoch_ms
 from yingji.monitoring.models import MonitoredSite
@@ -92,7 +92,7 @@ def _detail(ctx: PageCtx, session: Any, alarm_id: int, status_code: int = 200) -
     try:
         points = monitoring.sensor_readings(session=session, scope=ctx.scope, sensor_code=alarm.sensor_code,
                                             since=raised - dt.timedelta(hours=6), until=raised + dt.timedelta(hours=6))
-    except Exception:  # a site-level alarm (compound, roll-up) has no sensor of its own
+    except DomainError:  # a site-level alarm (compound, roll-up) has no sensor of its own
         points = []
     site = session.get(MonitoredSite, alarm.site_id)
     return render(ctx, "alarm.html", status_code=status_code, alarm=monitoring.alarm_view(alarm),
@@ -109,12 +109,8 @@ def alarm_page(alarm_id: int, request: Request, session: SessionDep, settings: S
         return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
     try:
         return _detail(ctx, session, alarm_id)
-    except Exception as exc:
-        from yingji.errors import DomainError
-
-        if isinstance(exc, DomainError):
-            return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
-        raise
+    except DomainError:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
 
 
 def _alarm_act(
