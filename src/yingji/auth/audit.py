@@ -101,3 +101,27 @@ def query(
     if since:
         stmt = stmt.where(AuditEntry.at >= since)
     return paginate(session, stmt, AuditEntry.id.desc(), limit=limit, offset=offset)
+
+
+def created(
+    *,
+    session: Session,
+    scope: Scope,
+    row: Any,
+    entity: str,
+    division_code: str | None,
+    divisions: Sequence[str] = (),
+) -> None:
+    """Add a new row, flush it (so it has its id) and audit its creation — the usual first write."""
+    session.add(row)
+    session.flush()
+    record(
+        session=session,
+        scope=scope,
+        action="create",
+        entity=entity,
+        entity_id=row.id,
+        division_code=division_code,
+        after=snapshot(row),
+        divisions=divisions,
+    )

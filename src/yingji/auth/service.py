@@ -113,17 +113,7 @@ def create_user(
         disabled=False,
         created_at=utcnow(),
     )
-    session.add(user)
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="create",
-        entity="user",
-        entity_id=user.id,
-        division_code=user.division_code,
-        after=audit.snapshot(user),
-    )
+    audit.created(session=session, scope=scope, row=user, entity="user", division_code=user.division_code)
     return user
 
 
@@ -174,17 +164,7 @@ def issue_machine_token(*, session: Session, scope: Scope, username: str, name: 
         scope.require("users:manage")
     token, digest = new_machine_token()
     row = ApiToken(user_id=user.id, name=name, digest=digest, created_at=utcnow())
-    session.add(row)
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="create",
-        entity="api_token",
-        entity_id=row.id,
-        division_code=user.division_code,
-        after=audit.snapshot(row),
-    )
+    audit.created(session=session, scope=scope, row=row, entity="api_token", division_code=user.division_code)
     return row, token
 
 

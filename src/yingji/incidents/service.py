@@ -1067,17 +1067,7 @@ def create_organisation(*, session: Session, scope: Scope, organisation_in: Orga
         phone=organisation_in.phone,
         created_at=utcnow(),
     )
-    session.add(organisation)
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="create",
-        entity="organisation",
-        entity_id=organisation.id,
-        division_code=code,
-        after=audit.snapshot(organisation),
-    )
+    audit.created(session=session, scope=scope, row=organisation, entity="organisation", division_code=code)
     return organisation
 
 
@@ -1301,17 +1291,7 @@ def create_shift(*, session: Session, scope: Scope, shift_in: ShiftIn) -> DutySh
         handover_note="",
         created_by=scope.actor,
     )
-    session.add(shift)
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="create",
-        entity="duty_shift",
-        entity_id=shift.id,
-        division_code=code,
-        after=audit.snapshot(shift),
-    )
+    audit.created(session=session, scope=scope, row=shift, entity="duty_shift", division_code=code)
     return shift
 
 
@@ -1372,17 +1352,7 @@ def add_log_entry(*, session: Session, scope: Scope, entry_in: DutyLogIn) -> Dut
     entry = DutyLogEntry(
         division_code=code, shift_id=entry_in.shift_id, at=utcnow(), actor=scope.actor, text=entry_in.text
     )
-    session.add(entry)
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="create",
-        entity="duty_log",
-        entity_id=entry.id,
-        division_code=code,
-        after=audit.snapshot(entry),
-    )
+    audit.created(session=session, scope=scope, row=entry, entity="duty_log", division_code=code)
     return entry
 
 
@@ -1411,17 +1381,7 @@ def receive(*, session: Session, scope: Scope, item_in: DutyItemIn) -> DutyItem:
         close_reason="",
         received_by=scope.actor,
     )
-    session.add(item)
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="create",
-        entity="duty_item",
-        entity_id=item.id,
-        division_code=code,
-        after=audit.snapshot(item),
-    )
+    audit.created(session=session, scope=scope, row=item, entity="duty_item", division_code=code)
     return item
 
 
