@@ -31,6 +31,7 @@ ROUTERS = (
     "yingji.auth.api",
     "yingji.geo.api",
     "yingji.incidents.api",
+    "yingji.incidents.overrides_api",
     "yingji.reports.api",
     "yingji.monitoring.api",
     "yingji.warnings.api",

@@ -241,6 +241,40 @@ def organisations_contacts_add(c: Ctx) -> None:
     assert r.status_code == 404
 
 
+# -- grading overrides -------------------------------------------------------------------------------
+
+OVERRIDE = {
+    "applies_to": "natural_disaster_relief",
+    "document": "县级预案（测试）",
+    "thresholds": [{"tier": 4, "criterion": "deaths_and_missing", "threshold": 1}],
+}
+
+
+def foreign_override(c: Ctx) -> dict[str, Any]:
+    return created(c.foreign_admin.post("/api/v1/grading-overrides", json={**OVERRIDE, "division_code": FOREIGN}))
+
+
+def grading_overrides_list(c: Ctx) -> None:
+    foreign = foreign_override(c)
+    items = c.own.get("/api/v1/grading-overrides", params={"limit": 1000}).json()["items"]
+    assert foreign["id"] not in ids(items)
+
+
+def grading_overrides_create(c: Ctx) -> None:
+    r = c.own_admin.post("/api/v1/grading-overrides", json={**OVERRIDE, "division_code": FOREIGN})
+    assert r.status_code == 404
+
+
+def grading_overrides_get(c: Ctx) -> None:
+    assert c.own.get(f"/api/v1/grading-overrides/{foreign_override(c)['id']}").status_code == 404
+
+
+def grading_overrides_retire(c: Ctx) -> None:
+    foreign = foreign_override(c)
+    assert c.own_admin.post(f"/api/v1/grading-overrides/{foreign['id']}/retire").status_code == 404
+    assert c.foreign_admin.get(f"/api/v1/grading-overrides/{foreign['id']}").json()["active"] is True
+
+
 # -- deadlines, notifications ------------------------------------------------------------------------
 
 
@@ -362,6 +396,10 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {  # (method, OpenAPI path
     ("POST", "/api/v1/organisations"): organisations_create,
     ("GET", "/api/v1/organisations/{organisation_id}"): organisations_get,
     ("POST", "/api/v1/organisations/{organisation_id}/contacts"): organisations_contacts_add,
+    ("GET", "/api/v1/grading-overrides"): grading_overrides_list,
+    ("POST", "/api/v1/grading-overrides"): grading_overrides_create,
+    ("GET", "/api/v1/grading-overrides/{override_id}"): grading_overrides_get,
+    ("POST", "/api/v1/grading-overrides/{override_id}/retire"): grading_overrides_retire,
     ("GET", "/api/v1/incidents/{incident_id}/deadlines"): incidents_deadlines,
     ("POST", "/api/v1/incidents/{incident_id}/deadlines"): incidents_report_made,
     ("GET", "/api/v1/notifications"): notifications_list,

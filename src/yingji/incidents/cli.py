@@ -315,3 +315,79 @@ def scheduler_command(
         if once or moment is not None:
             return
         time.sleep(interval)
+
+
+overrides_app = typer.Typer(
+    help="Per-jurisdiction grading overrides (local plans' thresholds) kept in the database.", no_args_is_help=True
+)
+app.add_typer(overrides_app, name="overrides")
+
+
+@overrides_app.command("add")
+def overrides_add_command(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="YAML file: {overrides: [...]} as for `grade --overrides`."),
+    division: str = typer.Option(..., help="12-digit code of the division whose plan this is."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Register a local plan's thresholds for a division (all entries of the file, in one transaction)."""
+    import yaml
+    from pydantic import ValidationError
+
+    from yingji.cli_common import command_session, echo_json
+    from yingji.incidents import overrides
+
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise InvalidInput(f"{file}: cannot read: {error}") from None
+    entries = data.get("overrides") if isinstance(data, dict) else data
+    if not isinstance(entries, list) or not entries:
+        raise InvalidInput(f"{file}: holds no override list")
+    with command_session(ctx) as (session, scope):
+        added = []
+        for i, entry in enumerate(entries):
+            fields = {k: v for k, v in dict(entry).items() if k != "division_prefix"}
+            try:
+                body = overrides.GradingOverrideIn.model_validate({**fields, "division_code": division})
+            except ValidationError as error:
+                first = error.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise InvalidInput(f"{file}: override {i}: {where}: {first['msg']}") from None
+            added.append(overrides.add(session=session, scope=scope, body=body).id)
+    if as_json:
+        echo_json({"added": added})
+        return
+    typer.echo(f"added {len(added)} override(s): {', '.join(map(str, added))}")
+
+
+@overrides_app.command("list")
+def overrides_list_command(
+    ctx: typer.Context,
+    include_retired: bool = typer.Option(False, "--all", help="Retired entries too."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """The stored overrides."""
+    from yingji.cli_common import command_session, echo_json
+    from yingji.incidents import overrides
+
+    with command_session(ctx) as (session, scope):
+        rows, _ = overrides.list_overrides(session=session, scope=scope, limit=None, active_only=not include_retired)
+        listing = [overrides.GradingOverrideRead.model_validate(r).model_dump(mode="json") for r in rows]
+    if as_json:
+        echo_json({"overrides": listing})
+        return
+    for item in listing:
+        state = "" if item["active"] else " (retired)"
+        typer.echo(f"{item['id']:>4} {item['division_code']} {item['applies_to']:<24} {item['document']}{state}")
+
+
+@overrides_app.command("retire")
+def overrides_retire_command(ctx: typer.Context, override_id: int = typer.Argument(..., help="Entry id.")) -> None:
+    """Stop applying an entry (kept for the record)."""
+    from yingji.cli_common import command_session
+    from yingji.incidents import overrides
+
+    with command_session(ctx) as (session, scope):
+        overrides.retire(session=session, scope=scope, override_id=override_id)
+    typer.echo(f"retired override {override_id}")

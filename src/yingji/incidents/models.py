@@ -297,3 +297,22 @@ class DutyItem(Base):
     close_reason: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     received_by: Mapped[str] = mapped_column(String(100))
+
+
+class GradingOverride(Base):
+    """A local plan's grading thresholds (``rulesets.JurisdictionOverride``) registered for a division: they
+    apply to incidents of that division's subtree, the deeper division's entry winning. Retired, not
+    deleted, so that an incident's ``rules_version`` can always be traced back to the entry it used."""
+
+    __tablename__ = "grading_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
+    applies_to: Mapped[str] = mapped_column(String(64))  # rule-set id or family name
+    document: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(1), default="U")  # V / P / U as in standards.md
+    thresholds: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

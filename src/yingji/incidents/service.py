@@ -28,9 +28,9 @@ from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as division_service
-from yingji.incidents import deadlines, duty, lifecycle, metrics, plans
+from yingji.incidents import deadlines, duty, lifecycle, metrics, overrides, plans
 from yingji.incidents.grading import Figures, grade_incident
-from yingji.incidents.incident_types import IncidentType
+from yingji.incidents.incident_types import IncidentType, RuleFamily, family_of
 from yingji.incidents.lifecycle import IncidentStatus
 from yingji.incidents.models import (
     Contact,
@@ -243,7 +243,10 @@ def _regrade(session: Session, scope: Scope, incident: Incident) -> None:
     """Recompute grade and recommended level from the figures (``grading.py``); record a recommendation
     when the recommended level changes."""
     figures = Figures(**{k: v for k, v in incident.figures.items() if k in GRADING_FIELDS})
-    result = grade_incident(IncidentType(incident.incident_type), figures)
+    kind = IncidentType(incident.incident_type)
+    family = family_of(kind)
+    rule_set = None if family is RuleFamily.NONE else overrides.rule_set_for(session, family, incident.division_code)
+    result = grade_incident(kind, figures, rule_set=rule_set)
     previous = incident.recommended_level
     incident.grade = result.grade
     incident.recommended_level = result.response_level

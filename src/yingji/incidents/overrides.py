@@ -1,0 +1,176 @@
+"""Per-jurisdiction grading overrides kept in the database.
+
+County and city plans scale the national thresholds down (``rulesets.py`` holds the pure rules). An entry
+is registered for one division and applies to every incident whose division lies in that division's
+subtree; entries of the province, the city and the county all apply, the deeper one winning key by key
+(``rulesets.apply_overrides``). An entry is checked against the rule set it names before it is stored, so a
+broken ladder (a lower tier with a higher threshold than a higher one) is refused, never stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yingji.api_common import Schema
+from yingji.auth import audit
+from yingji.auth.scope import Scope
+from yingji.db import paginate, utcnow
+from yingji.errors import InvalidInput, NotFound
+from yingji.geo.codes import level_of, prefix
+from yingji.incidents.incident_types import RuleFamily
+from yingji.incidents.models import GradingOverride
+from yingji.incidents.rulesets import (
+    JurisdictionOverride,
+    RuleSet,
+    apply_overrides,
+    available_rule_sets,
+    default_rule_set,
+    parse_overrides,
+)
+
+
+class ThresholdIn(Schema):
+    tier: int = Field(ge=1, le=4)
+    criterion: str = Field(max_length=64)
+    threshold: float | None = Field(default=None, ge=0, description="null removes the national rule")
+    population_density: str | None = Field(default=None, max_length=32)
+    clause: str = Field(default="", max_length=200)
+    status: Literal["V", "P", "U"] | None = None
+    text: str = Field(default="", max_length=2000)
+
+
+class GradingOverrideIn(Schema):
+    division_code: str = Field(pattern=r"^\d{12}$", description="the division whose plan this is")
+    applies_to: str = Field(min_length=1, max_length=64, description="rule-set id or family name")
+    document: str = Field(min_length=1, max_length=500, description="the local plan, e.g. 某县自然灾害救助应急预案")
+    status: Literal["V", "P", "U"] = "U"
+    thresholds: list[ThresholdIn] = Field(min_length=1, max_length=200)
+
+
+class GradingOverrideRead(GradingOverrideIn):
+    id: int
+    active: bool
+    created_by: str
+    created_at: dt.datetime
+    retired_at: dt.datetime | None = None
+
+
+def division_prefix(code: str) -> str:
+    """The digits every code of ``code``'s subtree shares (``540223000000`` → ``540223``)."""
+    return prefix(code, level_of(code))
+
+
+def _entry(row: GradingOverride | GradingOverrideIn) -> dict[str, Any]:
+    thresholds = [
+        {k: v for k, v in (t if isinstance(t, dict) else t.model_dump()).items() if v is not None}
+        for t in row.thresholds
+    ]
+    return {
+        "division_prefix": division_prefix(row.division_code),
+        "applies_to": row.applies_to,
+        "document": row.document,
+        "status": row.status,
+        "thresholds": thresholds,
+    }
+
+
+def _rule_sets_for(applies_to: str) -> list[RuleSet]:
+    sets = available_rule_sets()
+    if applies_to in sets:
+        return [sets[applies_to]]
+    matching = [s for s in sets.values() if s.family.value == applies_to]
+    if not matching:
+        known = sorted({*sets, *(s.family.value for s in sets.values())})
+        raise InvalidInput(
+            f"applies_to {applies_to!r} names no rule set or family (known: {', '.join(known)})", parameter="applies_to"
+        )
+    return matching
+
+
+def add(*, session: Session, scope: Scope, body: GradingOverrideIn) -> GradingOverride:
+    """Register a local plan's thresholds for a division in the caller's subtree (checked first)."""
+    scope.require("incidents:command")
+    scope.require_write(body.division_code, "division")
+    parsed = parse_overrides([_entry(body)])
+    for rule_set in _rule_sets_for(body.applies_to):
+        apply_overrides(rule_set, parsed, body.division_code)  # refuses a broken ladder (InvalidInput)
+    row = GradingOverride(
+        division_code=body.division_code,
+        applies_to=body.applies_to,
+        document=body.document,
+        status=body.status,
+        thresholds=_entry(body)["thresholds"],
+        active=True,
+        created_by=scope.actor,
+    )
+    audit.created(session=session, scope=scope, row=row, entity="grading_override", division_code=body.division_code)
+    return row
+
+
+def get(*, session: Session, scope: Scope, override_id: int) -> GradingOverride:
+    scope.require("incidents:read")
+    row = session.get(GradingOverride, override_id)
+    if row is None or not scope.can_read(row.division_code):
+        raise NotFound("grading override not found")
+    return row
+
+
+def retire(*, session: Session, scope: Scope, override_id: int) -> GradingOverride:
+    """Stop applying an entry (kept, with the time it was retired)."""
+    scope.require("incidents:command")
+    row = get(session=session, scope=scope, override_id=override_id)
+    scope.require_write(row.division_code, "grading override")
+    if row.active:
+        before = audit.snapshot(row)
+        row.active = False
+        row.retired_at = utcnow()
+        audit.record(
+            session=session,
+            scope=scope,
+            action="retire",
+            entity="grading_override",
+            entity_id=row.id,
+            division_code=row.division_code,
+            before=before,
+            after=audit.snapshot(row),
+        )
+    return row
+
+
+def list_overrides(
+    *, session: Session, scope: Scope, limit: int | None, offset: int = 0, active_only: bool = True
+) -> tuple[list[GradingOverride], int]:
+    """The entries the caller may read: their subtree's and their ancestors' (which apply to them too)."""
+    scope.require("incidents:read")
+    stmt = select(GradingOverride).where(scope.where_readable(GradingOverride.division_code))
+    if active_only:
+        stmt = stmt.where(GradingOverride.active.is_(True))
+    return paginate(session, stmt, GradingOverride.division_code, GradingOverride.id, limit=limit, offset=offset)
+
+
+def _chain(code: str) -> list[str]:
+    """``code`` and the 12-digit codes of its province, prefecture and county (the divisions whose entries
+    can apply to it)."""
+    return sorted({code, *(p.ljust(12, "0") for p in (code[:2], code[:4], code[:6], code[:9]))})
+
+
+def for_division(session: Session, code: str) -> tuple[JurisdictionOverride, ...]:
+    """The active entries that apply to incidents of division ``code``."""
+    rows = session.scalars(
+        select(GradingOverride).where(GradingOverride.active.is_(True), GradingOverride.division_code.in_(_chain(code)))
+    ).all()
+    return parse_overrides([_entry(row) for row in rows]) if rows else ()
+
+
+def rule_set_for(session: Session, family: RuleFamily, code: str, base: RuleSet | None = None) -> RuleSet:
+    """The rule set grading an incident of ``family`` in division ``code``: the newest national one (or
+    ``base``) with the division's overrides applied."""
+    rule_set = base or default_rule_set(family)
+    overrides: Sequence[JurisdictionOverride] = for_division(session, code)
+    return apply_overrides(rule_set, overrides, code) if overrides else rule_set

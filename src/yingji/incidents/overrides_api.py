@@ -1,0 +1,49 @@
+"""Routes for the per-jurisdiction grading overrides (``overrides.py``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.incidents import overrides
+from yingji.incidents.overrides import GradingOverrideIn, GradingOverrideRead
+
+router = APIRouter(prefix="/api/v1", tags=["incidents"])
+
+
+@router.get("/grading-overrides", response_model=Page[GradingOverrideRead], operation_id="grading_overrides_list")
+def list_overrides(
+    session: SessionDep, scope: ScopeDep, page: PageDep, active_only: bool = True
+) -> Page[GradingOverrideRead]:
+    """Local plans' grading thresholds that apply in the caller's jurisdiction (its own and its ancestors')."""
+    rows, total = overrides.list_overrides(
+        session=session, scope=scope, limit=page.limit, offset=page.offset, active_only=active_only
+    )
+    items = [GradingOverrideRead.model_validate(r) for r in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post(
+    "/grading-overrides", response_model=GradingOverrideRead, status_code=201, operation_id="grading_overrides_create"
+)
+def add_override(body: GradingOverrideIn, session: SessionDep, scope: ScopeDep) -> GradingOverrideRead:
+    """Register a local plan's thresholds for a division of the caller's subtree; incidents graded from now
+    on in that subtree use them (checked against the rule set first: a broken ladder is refused)."""
+    return GradingOverrideRead.model_validate(overrides.add(session=session, scope=scope, body=body))
+
+
+@router.get(
+    "/grading-overrides/{override_id}", response_model=GradingOverrideRead, operation_id="grading_overrides_get"
+)
+def get_override(override_id: IdPath, session: SessionDep, scope: ScopeDep) -> GradingOverrideRead:
+    return GradingOverrideRead.model_validate(overrides.get(session=session, scope=scope, override_id=override_id))
+
+
+@router.post(
+    "/grading-overrides/{override_id}/retire",
+    response_model=GradingOverrideRead,
+    operation_id="grading_overrides_retire",
+)
+def retire_override(override_id: IdPath, session: SessionDep, scope: ScopeDep) -> GradingOverrideRead:
+    """Stop applying an entry (kept for the record)."""
+    return GradingOverrideRead.model_validate(overrides.retire(session=session, scope=scope, override_id=override_id))
