@@ -340,3 +340,16 @@ def test_items_solved_in_worker_processes_give_the_same_plan() -> None:
     one, two = plan_min_cost_flow(problem, COST), plan_min_cost_flow(problem, COST, workers=2)
     assert two.objective == one.objective
     assert two.ship_quantity.tolist() == one.ship_quantity.tolist()
+
+
+def test_pruned_plan_in_worker_processes_equals_the_one_in_process() -> None:
+    # prices come from the workers and one pool serves every round: same rounds, same optimum
+    depots, places, stock, need = scattered(11, 25, 80, 3)
+    source = FallbackRoutes(depots, places, road_cut_off=np.random.default_rng(11).random(80) < 0.2)
+    arcs, frontier = source.nearest(1)
+    problem = ReliefProblem(depots.ids, places.ids, ("a", "b", "c"), stock, need, arcs)
+    one, report1 = plan_min_cost_flow_pruned(problem, frontier, COST, more_routes=source.within)
+    two, report2 = plan_min_cost_flow_pruned(problem, frontier, COST, more_routes=source.within, workers=2)
+    assert report1.rounds > 1 and report2.violations == report1.violations
+    assert report2.certified and two.status == "optimal"
+    assert two.objective == pytest.approx(one.objective, rel=1e-12)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -241,30 +241,73 @@ def _int_costs(cost: DeprivationCost, hours: FloatArray) -> tuple[IntArray, int]
     return arc, round(cost.unmet_unit_cost * COST_SCALE)
 
 
-def _item_flow(args: tuple[IntArray, IntArray, IntArray, IntArray, IntArray, int]) -> tuple[IntArray, IntArray, bool]:
-    stock, need, depot, place, arc_cost, unmet_cost = args
+ItemJob = tuple[IntArray, IntArray, IntArray, IntArray, IntArray, int, bool]
+ItemResult = tuple[IntArray, IntArray, bool, IntArray | None, IntArray | None]
+
+
+def _item_flow(job: ItemJob) -> ItemResult:
+    """One item's min-cost flow: (route indices used, quantities, proved optimal) and, when asked,
+    its depot and place prices (:func:`_item_prices`) — computed where the flow is, so that with
+    several processes the prices are computed in parallel too."""
+    stock, need, depot, place, arc_cost, unmet_cost, with_prices = job
     live = np.flatnonzero((stock[depot] > 0) & (need[place] > 0) & (arc_cost < unmet_cost))
     flows, optimal = transport_flow(stock, need, depot[live], place[live], arc_cost[live], unmet_cost)
     moved = flows > 0
-    return live[moved], flows[moved], optimal
+    used, qty = live[moved], flows[moved]
+    if not with_prices:
+        return used, qty, optimal, None, None
+    flow = np.zeros(depot.size, np.int64)
+    flow[used] = qty
+    depot_price, place_price = _item_prices(stock, need, depot, place, flow, arc_cost, unmet_cost)
+    return used, qty, optimal, depot_price, place_price
+
+
+class _Items:
+    """Solves items' min-cost flows, in ``workers`` processes when more than one (the solver holds
+    the interpreter lock, so threads would not help). One pool serves every round of a pruned plan:
+    starting processes (and importing the solver in each) is paid once."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: Any = None
+
+    def __enter__(self) -> _Items:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+
+    def solve(self, jobs: list[ItemJob]) -> list[ItemResult]:
+        if self.workers <= 1 or len(jobs) <= 1:
+            return [_item_flow(job) for job in jobs]
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        # largest jobs first, so that the last one to finish is a short one
+        order = sorted(range(len(jobs)), key=lambda j: -int(jobs[j][1].sum()))
+        done = dict(zip(order, self._pool.map(_item_flow, [jobs[j] for j in order]), strict=True))
+        return [done[j] for j in range(len(jobs))]
+
+
+def _item_jobs(
+    problem: ReliefProblem, items: Sequence[int], arc_cost: IntArray, unmet_cost: int, with_prices: bool = False
+) -> list[ItemJob]:
+    arcs = problem.arcs
+    return [
+        (problem.stock[:, i], problem.need[:, i], arcs.depot, arcs.place, arc_cost, unmet_cost, with_prices)
+        for i in items
+    ]
 
 
 def _solve_items(
     problem: ReliefProblem, items: Sequence[int], arc_cost: IntArray, unmet_cost: int, workers: int = 1
 ) -> list[tuple[IntArray, IntArray, bool]]:
-    """Min-cost flow of each item in ``items``: (route indices, quantities, proved optimal).
-
-    Items are independent, so with ``workers`` > 1 they are solved in that many processes (the
-    solver holds the interpreter lock, so threads would not help)."""
-    arcs = problem.arcs
-    jobs = [(problem.stock[:, i], problem.need[:, i], arcs.depot, arcs.place, arc_cost, unmet_cost) for i in items]
-    if workers <= 1 or len(jobs) <= 1:
-        return [_item_flow(job) for job in jobs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(_item_flow, jobs))
+    """Min-cost flow of each item in ``items``: (route indices, quantities, proved optimal)."""
+    with _Items(workers) as solver:
+        return [(a, q, ok) for a, q, ok, _, _ in solver.solve(_item_jobs(problem, items, arc_cost, unmet_cost))]
 
 
 def plan_min_cost_flow(problem: ReliefProblem, cost: DeprivationCost | None = None, *, workers: int = 1) -> Plan:
@@ -303,7 +346,11 @@ class PruningReport:
 
 
 def pruning_violations(
-    problem: ReliefProblem, plan: Plan, frontier: FloatArray, cost: DeprivationCost
+    problem: ReliefProblem,
+    plan: Plan,
+    frontier: FloatArray,
+    cost: DeprivationCost,
+    prices: Mapping[int, tuple[IntArray, IntArray]] | None = None,
 ) -> dict[int, tuple[IntArray, IntArray, IntArray]]:
     """Per item, the places failing the certificate, their prices, and every depot's price.
 
@@ -314,16 +361,19 @@ def pruning_violations(
     route ``d → p`` keeps its reduced cost non-negative when ``c_dp ≥ π_p − π_T`` — the place's
     price. When the cheapest left-out route of ``p`` (its frontier) costs at least that price, no
     left-out route of ``p`` can help; the plan is optimal over all routes when this holds for every
-    place. If the potentials cannot be computed, the weaker bound ``U`` (the unmet cost) is used.
+    place. ``prices`` (item → depot and place prices) saves computing them again when the
+    solver already did. If the potentials cannot be computed, the weaker bound ``U`` (the unmet cost) is used.
     """
-    arcs = problem.arcs
-    arc_cost, unmet_cost = _int_costs(cost, arcs.hours)
+    arc_cost, unmet_cost = _int_costs(cost, problem.arcs.hours)
     finite = np.isfinite(frontier)
     frontier_cost = np.full(frontier.size, np.iinfo(np.int64).max)
     frontier_cost[finite] = _int_costs(cost, frontier[finite])[0]
     out: dict[int, tuple[IntArray, IntArray, IntArray]] = {}
     for i in range(len(problem.items)):
-        depot_price, price = _prices(problem, plan, i, arc_cost, unmet_cost)
+        if prices is not None and i in prices:
+            depot_price, price = prices[i]
+        else:
+            depot_price, price = _prices(problem, plan, i, arc_cost, unmet_cost)
         bad = np.flatnonzero((problem.need[:, i] > 0) & (frontier_cost < price))
         if bad.size:
             out[i] = (bad, price[bad], depot_price)
@@ -333,28 +383,39 @@ def pruning_violations(
 def _prices(
     problem: ReliefProblem, plan: Plan, i: int, arc_cost: IntArray, unmet_cost: int
 ) -> tuple[IntArray, IntArray]:
-    """Prices of item ``i`` from the residual graph: ``μ_d = π_d − π_T ≥ 0`` per depot (the value of
-    its stock) and ``λ_p = π_p − π_T`` per place (the value of one more unit there)."""
+    """Prices of item ``i`` in ``plan`` (:func:`_item_prices`)."""
     arcs = problem.arcs
-    nd, np_ = len(problem.depot_ids), len(problem.place_ids)
-    stock, need = problem.stock[:, i], problem.need[:, i]
     mine = plan.ship_item == i
     flow = np.zeros(len(arcs), np.int64)
     np.add.at(flow, plan.ship_arc[mine], plan.ship_quantity[mine])
-    received = np.zeros(np_, np.int64)
-    np.add.at(received, arcs.place, flow)
-    shipped = np.zeros(nd, np.int64)
-    np.add.at(shipped, arcs.depot, flow)
+    return _item_prices(problem.stock[:, i], problem.need[:, i], arcs.depot, arcs.place, flow, arc_cost, unmet_cost)
+
+
+def _item_prices(
+    stock: IntArray,
+    need: IntArray,
+    depot: IntArray,
+    place: IntArray,
+    flow: IntArray,
+    arc_cost: IntArray,
+    unmet_cost: int,
+) -> tuple[IntArray, IntArray]:
+    """Prices of one item from the residual graph of its flow (per route): ``μ_d = π_d − π_T ≥ 0``
+    per depot (the value of its stock) and ``λ_p = π_p − π_T`` per place (the value of one more
+    unit there)."""
+    nd, np_ = stock.size, need.size
+    received = np.bincount(place, weights=flow, minlength=np_).astype(np.int64)
+    shipped = np.bincount(depot, weights=flow, minlength=nd).astype(np.int64)
     unmet, leftover = need - received, stock - shipped
     S, T = nd + np_, nd + np_ + 1
-    cap = np.minimum(stock[arcs.depot], need[arcs.place])
+    cap = np.minimum(stock[depot], need[place])
     fwd = (cap > 0) & (flow < cap)
     back = flow > 0
     pl = np.arange(np_)
     dp = np.arange(nd)
-    tails = [arcs.depot[fwd], nd + arcs.place[back], np.full(int((unmet < need).sum()), S),
+    tails = [depot[fwd], nd + place[back], np.full(int((unmet < need).sum()), S),
              nd + pl[unmet > 0], dp[leftover < stock], np.full(int((leftover > 0).sum()), T)]  # fmt: skip
-    heads = [nd + arcs.place[fwd], arcs.depot[back], nd + pl[unmet < need], np.full(int((unmet > 0).sum()), S),
+    heads = [nd + place[fwd], depot[back], nd + pl[unmet < need], np.full(int((unmet > 0).sum()), S),
              np.full(int((leftover < stock).sum()), T), dp[leftover > 0]]  # fmt: skip
     weights = [arc_cost[fwd], -arc_cost[back], np.full(int((unmet < need).sum()), unmet_cost),
                np.full(int((unmet > 0).sum()), -unmet_cost), np.zeros(int((leftover < stock).sum()), np.int64),
@@ -436,26 +497,32 @@ def plan_min_cost_flow_pruned(
     frontier = frontier.copy()
     round_seconds: list[float] = []
     priced_out = False
-    for round_no in range(max_rounds + 1):
-        round_started = time.perf_counter()
-        for i, (a, q, optimal) in zip(todo, _solve_items(problem, todo, arc_cost, unmet_cost, workers), strict=True):
-            all_optimal &= optimal
-            results[i] = (problem.arcs.depot[a], problem.arcs.place[a], q)
-        plan = _assemble(problem, results, cost, "min_cost_flow_pruned", started)
-        bad = pruning_violations(problem, plan, frontier, cost)
-        places = np.unique(np.concatenate([b[0] for b in bad.values()])) if bad else np.zeros(0, np.int64)
-        violations.append(int(places.size))
-        round_seconds.append(time.perf_counter() - round_started)
-        if not bad or more_routes is None or round_no == max_rounds:
-            break
-        added, items_added = _price_routes(problem, bad, places, more_routes, cost, per_place)
-        if added is None:  # exact pricing found no route that could lower the cost
-            priced_out = True
-            break
-        old = problem.arcs
-        problem = replace(problem, arcs=old.concat(added))
-        arc_cost, unmet_cost = _int_costs(cost, problem.arcs.hours)
-        todo = items_added
+    # Prices of an item not solved again stay valid: the routes added in between had a
+    # non-negative reduced cost for it (or could carry none of it).
+    prices: dict[int, tuple[IntArray, IntArray]] = {}
+    with _Items(workers) as solver:
+        for round_no in range(max_rounds + 1):
+            round_started = time.perf_counter()
+            solved = solver.solve(_item_jobs(problem, todo, arc_cost, unmet_cost, with_prices=True))
+            for i, (a, q, optimal, depot_price, place_price) in zip(todo, solved, strict=True):
+                all_optimal &= optimal
+                results[i] = (problem.arcs.depot[a], problem.arcs.place[a], q)
+                if depot_price is not None and place_price is not None:
+                    prices[i] = (depot_price, place_price)
+            plan = _assemble(problem, results, cost, "min_cost_flow_pruned", started)
+            bad = pruning_violations(problem, plan, frontier, cost, prices)
+            places = np.unique(np.concatenate([b[0] for b in bad.values()])) if bad else np.zeros(0, np.int64)
+            violations.append(int(places.size))
+            round_seconds.append(time.perf_counter() - round_started)
+            if not bad or more_routes is None or round_no == max_rounds:
+                break
+            added, items_added = _price_routes(problem, bad, places, more_routes, cost, per_place)
+            if added is None:  # exact pricing found no route that could lower the cost
+                priced_out = True
+                break
+            problem = replace(problem, arcs=problem.arcs.concat(added))
+            arc_cost, unmet_cost = _int_costs(cost, problem.arcs.hours)
+            todo = items_added
     certified = violations[-1] == 0 or priced_out
     status: SolverStatus = "infeasible" if not all_optimal else ("optimal" if certified else "feasible")
     plan = replace(plan, status=status, solve_seconds=time.perf_counter() - started)
@@ -471,7 +538,8 @@ def _price_routes(
     per_place: int,
 ) -> tuple[CandidateArcs | None, list[int]]:
     """Routes with a negative reduced cost for the failing places (at most ``per_place`` per place
-    and item, most negative first), not yet in the problem; None when there is none."""
+    and item, most negative first), not yet in the problem, and the items they can improve; None
+    when there is none."""
     n_places = len(problem.place_ids)
     top_price = np.zeros(n_places, np.int64)
     for p_idx, price, _ in bad.values():
@@ -480,8 +548,7 @@ def _price_routes(
     if len(cand) == 0:
         return None, []
     cand_cost = _int_costs(cost, cand.hours)[0]
-    present = set((problem.arcs.depot * n_places + problem.arcs.place).tolist())
-    fresh = ~np.isin(cand.depot * n_places + cand.place, np.fromiter(present, np.int64, len(present)))
+    fresh = ~np.isin(cand.depot * n_places + cand.place, problem.arcs.depot * n_places + problem.arcs.place)
     chosen = np.zeros(len(cand), dtype=bool)
     items_added: list[int] = []
     for i, (p_idx, price, depot_price) in sorted(bad.items()):
