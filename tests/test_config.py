@@ -35,3 +35,18 @@ def test_invalid_setting_names_the_field(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("YINGJI_ACCESS_TOKEN_MINUTES", "0")
     with pytest.raises(ValidationError, match="access_token_minutes"):
         load_settings()
+
+
+def test_webhook_allow_list_is_empty_by_default_and_read_from_a_list_or_commas(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("YINGJI_WEBHOOK_ALLOWED_TARGETS", raising=False)
+    assert load_settings().webhook_allowed_targets == []
+    monkeypatch.setenv("YINGJI_WEBHOOK_ALLOWED_TARGETS", "https://hooks.example.org/cap/, http://127.0.0.1:8080")
+    assert load_settings().webhook_allowed_targets == ["https://hooks.example.org/cap/", "http://127.0.0.1:8080"]
+    monkeypatch.setenv("YINGJI_WEBHOOK_ALLOWED_TARGETS", '["https://hooks.example.org/cap/"]')
+    assert load_settings().webhook_allowed_targets == ["https://hooks.example.org/cap/"]
+
+
+def test_a_webhook_allow_list_entry_without_scheme_and_host_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YINGJI_WEBHOOK_ALLOWED_TARGETS", "hooks.example.org")
+    with pytest.raises(ValidationError, match="webhook_allowed_targets"):
+        load_settings()

@@ -6,13 +6,16 @@ in; nothing reads the environment at import time.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -52,8 +55,26 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     smtp_from: str = "yingji@localhost"
     webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    # URL prefixes a warning may be POSTed to (JSON list or comma-separated); empty: webhooks refused
+    webhook_allowed_targets: Annotated[list[str], NoDecode] = Field(default_factory=list)
     callack_escalate_after_s: float = Field(default=900.0, gt=0)
     config_file: Path | None = None
+
+    @field_validator("webhook_allowed_targets", mode="before")
+    @classmethod
+    def _split_targets(cls, value: object) -> object:
+        """From the environment: a JSON list or comma-separated URL prefixes; each must be an http(s) URL
+        with a host (a bare host or a typo would silently allow nothing, or too much)."""
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [v for v in text.split(",") if v.strip()]
+        if isinstance(value, list):
+            for entry in value:
+                parts = urlsplit(str(entry).strip())
+                if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.username:
+                    raise ValueError(f"webhook_allowed_targets: {entry!r} is not an http(s) URL prefix with a host")
+            value = [str(v).strip() for v in value]
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

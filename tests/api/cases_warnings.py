@@ -128,6 +128,12 @@ def call_acknowledge(c: Ctx) -> None:
     assert c.foreign_admin.get(f"{W}/{foreign['id']}/calls").json()["acknowledged"] == 0
 
 
+def calls_send(c: Ctx) -> None:
+    foreign = foreign_warning(c)
+    assert c.own_admin.post(f"{W}/{foreign['id']}/calls/send").status_code == 404
+    assert c.foreign_admin.get(f"{W}/{foreign['id']}/deliveries").json() == []
+
+
 CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("POST", W): issue,
     ("GET", W): warnings_list,
@@ -142,5 +148,6 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("POST", W + "/{warning_id}/deliver"): deliver,
     ("GET", W + "/{warning_id}/deliveries"): _hidden("/deliveries"),
     ("GET", W + "/{warning_id}/calls"): _hidden("/calls"),
+    ("POST", W + "/{warning_id}/calls/send"): calls_send,
     ("POST", W + "/{warning_id}/calls/{official_id}/acknowledge"): call_acknowledge,
 }

@@ -190,12 +190,60 @@ def test_webhook_and_smtp_deliveries_leave_a_receipt_each(
     body = DeliverIn.model_validate({"recipients": [{"channel": "webhook", "to": webhook},
                                                     {"channel": "smtp", "to": "duty@example.org"},
                                                     {"channel": "webhook", "to": "http://127.0.0.1:9/none"}]})
+    allowed = (webhook, "http://127.0.0.1:9/")
     receipts = service.deliver(session=session, scope=commander, warning_id=warning.id, body=body,
-                               config=ChannelConfig(smtp_url=smtp_url, timeout_s=2))
+                               config=ChannelConfig(smtp_url=smtp_url, timeout_s=2, webhook_allowed=allowed))
     assert [r.delivered for r in receipts] == [True, True, False]
     assert _Hook.bodies[-1] == warning.cap_xml.encode("utf-8")
     assert b"duty@example.org" in _Smtp.messages[-1]
     assert len(service.deliveries(session=session, scope=commander, warning_id=warning.id)) == 3
+
+
+def test_a_webhook_outside_the_allow_list_refuses_the_request_before_anything_is_sent(
+    session: Session, commander: Scope, webhook: str
+) -> None:
+    warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
+    sent_before = len(_Hook.bodies)
+    body = DeliverIn.model_validate({"recipients": [{"channel": "webhook", "to": webhook}]})
+    for allowed in ((), ("http://127.0.0.1:1/hook",), (webhook + "-other",)):
+        with pytest.raises(InvalidInput, match="recipients") as refused:
+            service.deliver(session=session, scope=commander, warning_id=warning.id, body=body,
+                            config=ChannelConfig(timeout_s=2, webhook_allowed=allowed))
+        assert refused.value.extra["field"] == "recipients"
+    assert len(_Hook.bodies) == sent_before
+    assert service.deliveries(session=session, scope=commander, warning_id=warning.id) == []
+
+
+def test_an_official_contact_is_checked_against_the_allow_list_when_registered(
+    session: Session, commander: Scope
+) -> None:
+    contact = "13800000000; webhook:https://hooks.example.org/cap/dingri"
+    with pytest.raises(InvalidInput, match="YINGJI_WEBHOOK_ALLOWED_TARGETS") as refused:
+        service.create_official(session=session, scope=commander,
+                                official_in=OfficialIn(name="县局局长", division_code=DINGRI, contact=contact))
+    assert refused.value.extra["field"] == "contact"
+    official = service.create_official(session=session, scope=commander, webhook_allowed=["https://hooks.example.org/cap/"],
+                                       official_in=OfficialIn(name="县局局长", division_code=DINGRI, contact=contact))
+    assert official.contact == contact
+
+
+def test_calling_officials_sends_to_their_channels_and_retries_only_the_unreached(
+    session: Session, commander: Scope, webhook: str
+) -> None:
+    config = ChannelConfig(timeout_s=2, webhook_allowed=(webhook,))
+    reached = service.create_official(session=session, scope=commander, webhook_allowed=[webhook],
+                                      official_in=OfficialIn(name="县局局长", division_code=DINGRI, contact=webhook))
+    failing = service.create_official(session=session, scope=commander, official_in=OfficialIn(
+        name="乡镇负责人", division_code=DINGRI, contact="0892-1234567; smtp:town@example.org"))
+    warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
+    first = service.call_officials(session=session, scope=commander, warning_id=warning.id, config=config)
+    assert sorted((r.channel, r.delivered) for r in first) == [("smtp", False), ("webhook", True)]
+    assert _Hook.bodies[-1] == warning.cap_xml.encode("utf-8")
+    again = service.call_officials(session=session, scope=commander, warning_id=warning.id, config=config)
+    assert [(r.channel, r.recipient) for r in again] == [("smtp", "town@example.org")]
+    board = {b["official"].id: b for b in service.call_board(session=session, scope=commander, warning_id=warning.id)}
+    assert [(c, r.delivered) for c, _, r in board[reached.id]["receipts"]] == [("webhook", True)]
+    assert [(c, r.delivered) for c, _, r in board[failing.id]["receipts"]] == [("smtp", False)]
 
 
 def _broker_up() -> bool:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
-from yingji.db import is_postgres, utcnow
+from yingji.db import is_postgres, paginate, utcnow
 from yingji.errors import Conflict, InvalidInput, NotFound
 from yingji.geo import service as division_service
 from yingji.monitoring import fatigue, lifecycle
@@ -119,9 +119,8 @@ def create_site(*, session: Session, scope: Scope, site_in: SiteIn, source: str 
         source=source, created_at=utcnow(),
     )
     site.sensors = [MonitoredSensor(**s.model_dump()) for s in site_in.sensors]
-    session.add(site)
-    session.flush()
-    _record(session, scope, "create", "monitored_site", site.id, division, audit.snapshot(site))
+    audit.created(session=session, scope=scope, row=site, entity="monitored_site", division_code=division,
+                  divisions=[division])
     return site
 
 
@@ -132,9 +131,7 @@ def list_sites(
     stmt = select(MonitoredSite).where(scope.where_readable(MonitoredSite.division_code))
     if kind:
         stmt = stmt.where(MonitoredSite.kind == kind)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(MonitoredSite.code).limit(limit).offset(offset)).all()
-    return list(rows), total
+    return paginate(session, stmt, MonitoredSite.code, limit=limit, offset=offset)
 
 
 def get_site(*, session: Session, scope: Scope, site_id: int) -> MonitoredSite:
@@ -384,9 +381,8 @@ def list_dead_letters(
     )
     if reason:
         stmt = stmt.where(DeadLetterRow.reason == reason)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(DeadLetterRow.id.desc()).limit(limit).offset(offset)).all()
-    return list(rows), total, by_reason
+    rows, total = paginate(session, stmt, DeadLetterRow.id.desc(), limit=limit, offset=offset)
+    return rows, total, by_reason
 
 
 def sensor_readings(
@@ -426,9 +422,18 @@ def list_alarms(
         stmt = stmt.where(Alarm.site_id == site_id)
     if since is not None:
         stmt = stmt.where(Alarm.raised_at >= since)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Alarm.raised_at.desc(), Alarm.id.desc()).limit(limit).offset(offset)).all()
-    return list(rows), total
+    return paginate(session, stmt, Alarm.raised_at.desc(), Alarm.id.desc(), limit=limit, offset=offset)
+
+
+UNACKNOWLEDGED = ("unacknowledged", "rtn_unacknowledged")
+
+
+def count_unacknowledged(*, session: Session, scope: Scope) -> int:
+    """Alarms awaiting an operator's acknowledgement (active or returned to normal) — the console's count."""
+    scope.require(READ)
+    stmt = select(func.count()).select_from(Alarm).where(scope.where_readable(Alarm.division_code),
+                                                         Alarm.state.in_(UNACKNOWLEDGED))
+    return session.scalar(stmt) or 0
 
 
 def get_alarm(*, session: Session, scope: Scope, alarm_id: int) -> Alarm:
@@ -508,6 +513,11 @@ _INCIDENT_TYPE_OF_SITE = {
     "enterprise_installation": "hazardous_chemicals", "mine": "coal_mine", "tailings_dam": "non_coal_mine",
     "rain_gauge": "flood", "river_gauge": "flood", "landslide": "geological_hazard", "other": "other",
 }
+
+
+def incident_type_of_site(kind: str) -> str:
+    """The incident type an alarm of a site of this kind is promoted to unless told otherwise."""
+    return _INCIDENT_TYPE_OF_SITE.get(kind, "other")
 
 
 def promote(*, session: Session, scope: Scope, alarm_id: int, now: int, body: PromoteIn) -> tuple[Alarm, int]:

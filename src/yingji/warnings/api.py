@@ -49,8 +49,7 @@ def warning_read(scope: Scope, row: PublicWarning) -> WarningRead:
 
 
 def _config(settings: Settings) -> ChannelConfig:
-    return ChannelConfig(mqtt_url=settings.mqtt_url, smtp_url=settings.smtp_url, smtp_from=settings.smtp_from,
-                         timeout_s=settings.webhook_timeout_s)
+    return service.channel_config(settings)
 
 
 @router.get("/warnings/feed", operation_id="warnings_feed", response_class=Response,
@@ -69,9 +68,13 @@ def list_officials(session: SessionDep, scope: ScopeDep) -> list[OfficialRead]:
 
 @router.post("/warnings/officials", response_model=OfficialRead, status_code=201,
              operation_id="warnings_officials_create")
-def create_official(body: OfficialIn, session: SessionDep, scope: ScopeDep) -> OfficialRead:
-    """Register a responsible official of a division (called when a warning covers it)."""
-    return OfficialRead.model_validate(service.create_official(session=session, scope=scope, official_in=body))
+def create_official(body: OfficialIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> OfficialRead:
+    """Register a responsible official of a division (called when a warning covers it).
+
+    Webhook targets in the contact must be in YINGJI_WEBHOOK_ALLOWED_TARGETS."""
+    row = service.create_official(session=session, scope=scope, official_in=body,
+                                  webhook_allowed=settings.webhook_allowed_targets)
+    return OfficialRead.model_validate(row)
 
 
 @router.post("/warnings/import", response_model=ImportResult, operation_id="warnings_import")
@@ -170,6 +173,16 @@ def calls(warning_id: IdPath, session: SessionDep, scope: ScopeDep) -> CallsRead
     pending = sum(r.acknowledged_at is None and r.escalated_at is None for r in rows)
     return CallsRead(called=len(rows), acknowledged=acknowledged, pending=pending, escalated=escalated,
                      calls=[_call_read(session, r) for r in rows])
+
+
+@router.post("/warnings/{warning_id}/calls/send", response_model=list[DeliveryRead],
+             operation_id="warnings_calls_send")
+def send_calls(warning_id: IdPath, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> list[DeliveryRead]:
+    """Send the call over the contact channels of the called officials who have not acknowledged.
+
+    Targets already reached for this warning are skipped; one receipt per target."""
+    rows = service.call_officials(session=session, scope=scope, warning_id=warning_id, config=_config(settings))
+    return [DeliveryRead.model_validate(r) for r in rows]
 
 
 @router.post("/warnings/{warning_id}/calls/{official_id}/acknowledge", response_model=CallRead,

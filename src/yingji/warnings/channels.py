@@ -1,6 +1,13 @@
 """Delivery channels of public warnings: webhook (HTTP POST of the CAP XML), MQTT topic (QoS 1) and
 SMTP e-mail (the CAP XML attached). Each delivery returns (delivered, detail) for the receipt; a failure
-is a receipt too, never an exception. No database here."""
+is a receipt too, never an exception. No database here.
+
+Webhook targets are restricted to an allow-list (``YINGJI_WEBHOOK_ALLOWED_TARGETS``): the server makes
+the POST, so an unrestricted URL would let any issuer reach internal services from it (server-side
+request forgery: the database admin port, a cloud metadata address, another bureau's intranet). An
+entry is a URL prefix ``scheme://host[:port][/path]``; a target is allowed when its scheme, host and
+port equal an entry's and its path lies under the entry's path. The default, an empty list, refuses
+every webhook. Redirects are never followed, so an allowed host cannot bounce the POST elsewhere."""
 
 from __future__ import annotations
 
@@ -18,6 +25,66 @@ class ChannelConfig:
     smtp_url: str | None = None
     smtp_from: str = "yingji@localhost"
     timeout_s: float = 5.0
+    webhook_allowed: tuple[str, ...] = ()  # URL prefixes (YINGJI_WEBHOOK_ALLOWED_TARGETS)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_and_path(url: str) -> tuple[str, str, int, str] | None:
+    """(scheme, host, port, path) of an http(s) URL, or None when it is not one."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower().rstrip("."), port or _DEFAULT_PORTS[scheme], parts.path or "/"
+
+
+def webhook_refusal(url: str, allowed: tuple[str, ...] | list[str]) -> str | None:
+    """Why a webhook target is refused, or None when the allow-list admits it."""
+    target = _origin_and_path(url)
+    if target is None:
+        return "webhook recipient must be an http(s) URL"
+    if urlsplit(url.strip()).username is not None:
+        return "webhook recipient must not carry credentials in the URL"
+    if not allowed:
+        return "webhook deliveries are refused: no target is allowed (set YINGJI_WEBHOOK_ALLOWED_TARGETS)"
+    for entry in allowed:
+        prefix = _origin_and_path(entry)
+        if prefix is None or prefix[:3] != target[:3]:
+            continue
+        base = prefix[3]
+        if base == "/" or target[3] == base or target[3].startswith(base.rstrip("/") + "/"):
+            return None
+    return f"webhook target {target[0]}://{target[1]}:{target[2]}{target[3]} is not in YINGJI_WEBHOOK_ALLOWED_TARGETS"
+
+
+def contact_targets(contact: str) -> list[tuple[Channel, str]]:
+    """The delivery targets in an official's contact text: entries separated by ``;`` or new lines, each
+    ``webhook:URL``, ``mqtt:TOPIC``, ``smtp:ADDRESS``, a bare ``http(s)://`` URL (webhook) or a bare
+    e-mail address (smtp). Anything else (a telephone number) is for people to call, not a channel."""
+    found: list[tuple[Channel, str]] = []
+    for raw in contact.replace("\n", ";").split(";"):
+        entry = raw.strip()
+        head, _, rest = entry.partition(":")
+        if head in ("webhook", "mqtt", "smtp") and rest.strip() and not rest.startswith("//"):
+            found.append((head, rest.strip()))  # type: ignore[arg-type]
+        elif entry.lower().startswith(("http://", "https://")):
+            found.append(("webhook", entry))
+        elif "@" in entry and " " not in entry:
+            found.append(("smtp", entry))
+    return found
+
+
+def refusal(channel: Channel, recipient: str, config: ChannelConfig) -> str | None:
+    """Why a target is refused before anything is sent (only webhooks have an allow-list)."""
+    if channel == "webhook":
+        return webhook_refusal(recipient, config.webhook_allowed)
+    return None
 
 
 def deliver(channel: Channel, recipient: str, cap_xml: bytes, subject: str, config: ChannelConfig) -> tuple[bool, str]:
@@ -34,10 +101,11 @@ def deliver(channel: Channel, recipient: str, cap_xml: bytes, subject: str, conf
 def _webhook(url: str, cap_xml: bytes, config: ChannelConfig) -> tuple[bool, str]:
     import httpx
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False, "webhook recipient must be an http(s) URL"
-    response = httpx.post(url, content=cap_xml, headers={"Content-Type": CAP_MIME}, timeout=config.timeout_s)
+    refused = webhook_refusal(url, config.webhook_allowed)
+    if refused:
+        return False, refused
+    response = httpx.post(url.strip(), content=cap_xml, headers={"Content-Type": CAP_MIME}, timeout=config.timeout_s,
+                          follow_redirects=False)
     return response.is_success, f"HTTP {response.status_code}"
 
 

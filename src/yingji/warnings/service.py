@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
-from yingji.db import utcnow
+from yingji.config import Settings
+from yingji.db import paginate, utcnow
 from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as division_service
 from yingji.monitoring.clock import to_epoch_ms
@@ -240,10 +241,7 @@ def list_warnings(
         stmt = stmt.where(PublicWarning.status == status)
     if source:
         stmt = stmt.where(PublicWarning.source == source)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(PublicWarning.sent_at.desc(), PublicWarning.id.desc())
-                           .limit(limit).offset(offset)).all()
-    return list(rows), total
+    return paginate(session, stmt, PublicWarning.sent_at.desc(), PublicWarning.id.desc(), limit=limit, offset=offset)
 
 
 def visible_divisions(scope: Scope, warning: PublicWarning) -> list[str]:
@@ -340,21 +338,35 @@ def import_cap(*, session: Session, scope: Scope, xml: bytes, now: int) -> dict[
 # ------------------------------------------------------------------------------------------ delivery
 
 
+def channel_config(settings: Settings) -> channels.ChannelConfig:
+    """The delivery channels as the settings configure them (brokers, SMTP, the webhook allow-list)."""
+    return channels.ChannelConfig(mqtt_url=settings.mqtt_url, smtp_url=settings.smtp_url,
+                                  smtp_from=settings.smtp_from, timeout_s=settings.webhook_timeout_s,
+                                  webhook_allowed=tuple(settings.webhook_allowed_targets))
+
+
+def _send(session: Session, warning: PublicWarning, channel: channels.Channel, to: str,
+          config: channels.ChannelConfig) -> WarningDelivery:
+    ok, detail = channels.deliver(channel, to, warning.cap_xml.encode("utf-8"), warning.headline, config)
+    row = WarningDelivery(warning_id=warning.id, channel=channel, recipient=to, at=utcnow(), delivered=ok,
+                          detail=detail.replace("\x00", ""))
+    session.add(row)
+    return row
+
+
 def deliver(
     *, session: Session, scope: Scope, warning_id: int, body: DeliverIn, config: channels.ChannelConfig
 ) -> list[WarningDelivery]:
-    """Send the warning's CAP to each recipient over its channel; one receipt per recipient."""
+    """Send the warning's CAP to each recipient over its channel; one receipt per recipient. A target the
+    configuration refuses (a webhook outside the allow-list) refuses the whole request before any is sent."""
     scope.require(ISSUE)
     warning = get(session=session, scope=scope, warning_id=warning_id)
     scope.require_write(warning.division_code, "warning")
-    receipts = []
-    for recipient in body.recipients:
-        ok, detail = channels.deliver(recipient.channel, recipient.to, warning.cap_xml.encode("utf-8"),
-                                      warning.headline, config)
-        row = WarningDelivery(warning_id=warning.id, channel=recipient.channel, recipient=recipient.to,
-                              at=utcnow(), delivered=ok, detail=detail.replace("\x00", ""))
-        session.add(row)
-        receipts.append(row)
+    for number, recipient in enumerate(body.recipients):
+        refused = channels.refusal(recipient.channel, recipient.to, config)
+        if refused:
+            raise InvalidInput(f"recipients[{number}]: {refused}", field="recipients")
+    receipts = [_send(session, warning, r.channel, r.to, config) for r in body.recipients]
     session.flush()
     _record(session, scope, "deliver", warning, {"delivered": sum(r.delivered for r in receipts),
                                                  "failed": sum(not r.delivered for r in receipts)})
@@ -370,8 +382,16 @@ def deliveries(*, session: Session, scope: Scope, warning_id: int) -> list[Warni
 # ------------------------------------------------------------------------------------------ officials and 叫应
 
 
-def create_official(*, session: Session, scope: Scope, official_in: OfficialIn) -> WarningOfficial:
+def create_official(
+    *, session: Session, scope: Scope, official_in: OfficialIn, webhook_allowed: Sequence[str] = ()
+) -> WarningOfficial:
+    """Register a responsible official. Webhook targets in the contact must be in the allow-list (the
+    channel is checked when it is created, and again whenever a call is sent)."""
     scope.require(ISSUE)
+    for channel, target in channels.contact_targets(official_in.contact):
+        refused = channels.refusal(channel, target, channels.ChannelConfig(webhook_allowed=tuple(webhook_allowed)))
+        if refused:
+            raise InvalidInput(f"contact: {refused}", field="contact")
     division = division_service.get(session=session, scope=scope, code=official_in.division_code)
     scope.require_write(division.code, "division")
     if official_in.superior_id is not None:
@@ -380,10 +400,8 @@ def create_official(*, session: Session, scope: Scope, official_in: OfficialIn) 
             raise NotFound("superior not found")
     official = WarningOfficial(name=official_in.name, division_code=division.code, superior_id=official_in.superior_id,
                                contact=official_in.contact, username=official_in.username)
-    session.add(official)
-    session.flush()
-    audit.record(session=session, scope=scope, action="create", entity="warning_official", entity_id=official.id,
-                 division_code=division.code, after=audit.snapshot(official), divisions=[division.code])
+    audit.created(session=session, scope=scope, row=official, entity="warning_official", division_code=division.code,
+                  divisions=[division.code])
     return official
 
 
@@ -413,6 +431,53 @@ def calls(*, session: Session, scope: Scope, warning_id: int) -> list[WarningCal
     return list(session.scalars(select(WarningCall).where(WarningCall.warning_id == warning.id,
                                                           scope.where_readable(WarningCall.division_code))
                                 .order_by(WarningCall.called_at, WarningCall.id)))
+
+
+def call_officials(
+    *, session: Session, scope: Scope, warning_id: int, config: channels.ChannelConfig
+) -> list[WarningDelivery]:
+    """Send the call: the warning's CAP to the contact channels of every called official who has not
+    acknowledged, skipping targets already reached for this warning (a second press retries the failed
+    ones only). One receipt per official target and channel."""
+    scope.require(ISSUE)
+    warning = get(session=session, scope=scope, warning_id=warning_id)
+    scope.require_write(warning.division_code, "warning")
+    if warning.status != "active":
+        raise Conflict("the warning is cancelled")
+    reached = set(session.execute(select(WarningDelivery.channel, WarningDelivery.recipient).where(
+        WarningDelivery.warning_id == warning.id, WarningDelivery.delivered.is_(True))).tuples())
+    receipts: list[WarningDelivery] = []
+    for call in calls(session=session, scope=scope, warning_id=warning.id):
+        official = session.get(WarningOfficial, call.official_id)
+        if official is None or call.acknowledged_at is not None or not scope.covers(call.division_code):
+            continue
+        for channel, target in channels.contact_targets(official.contact):
+            if (channel, target) not in reached:
+                receipts.append(_send(session, warning, channel, target, config))
+                reached.add((channel, target))
+    session.flush()
+    _record(session, scope, "call", warning, {"delivered": sum(r.delivered for r in receipts),
+                                              "failed": sum(not r.delivered for r in receipts)})
+    return receipts
+
+
+def call_board(*, session: Session, scope: Scope, warning_id: int) -> list[dict[str, Any]]:
+    """Each call of a warning with its official and the receipts of the official's contact channels
+    (newest receipt per target): who was called, when, over which channel, answered or escalated."""
+    rows = calls(session=session, scope=scope, warning_id=warning_id)
+    officials = {o.id: o for o in session.scalars(select(WarningOfficial).where(
+        WarningOfficial.id.in_({r.official_id for r in rows})))} if rows else {}
+    latest: dict[tuple[str, str], WarningDelivery] = {}
+    for receipt in session.scalars(select(WarningDelivery).where(WarningDelivery.warning_id == warning_id)
+                                   .order_by(WarningDelivery.id)):
+        latest[(receipt.channel, receipt.recipient)] = receipt
+    board = []
+    for row in rows:
+        official = officials.get(row.official_id)
+        targets = channels.contact_targets(official.contact) if official else []
+        board.append({"call": row, "official": official,
+                      "receipts": [(channel, target, latest.get((channel, target))) for channel, target in targets]})
+    return board
 
 
 def acknowledge_call(*, session: Session, scope: Scope, warning_id: int, official_id: int, now: int) -> WarningCall:
