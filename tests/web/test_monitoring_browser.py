@@ -1,9 +1,13 @@
-"""The alarm console in real headless Chromium: an alarm raised by readings posted to the API appears
-without a reload, and is acknowledged from the console. Screenshots go to test-artifacts/."""
+"""The alarm console and the warnings pages in real headless Chromium: an alarm raised by readings posted
+to the API appears without a reload and is acknowledged from the console; the unacknowledged count rises
+live and an alarm is promoted to an incident from its page; a warning issued from the form shows its
+call-and-acknowledge status (a receipt per channel, the answer recorded) and is cancelled. Screenshots
+go to test-artifacts/."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,3 +85,77 @@ def test_an_alarm_appears_live_and_is_acknowledged(page: Page, live: LiveServer)
     page.wait_for_url(live.url + "/alarms")
     expect(page.locator("#alarm-rows tr", has_text=SITE)).to_contain_text("已确认")
     page.screenshot(path=str(ARTIFACTS / "alarm-acknowledged.png"), full_page=True)
+
+
+def login(page: Page, live: LiveServer, user: str) -> None:
+    page.goto(live.url + "/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live.url + "/")
+
+
+def test_the_unacknowledged_count_rises_live_and_the_alarm_is_promoted(page: Page, live: LiveServer) -> None:
+    admin = live.client("admin")
+    r = admin.post("/api/v1/monitoring/sites", json={
+        "code": "BR-2", "name": "定日县浏览器测试尾矿库", "kind": "tailings_dam", "division_code": "540223",
+        "lon": 87.3, "lat": 28.7, "sensors": [{"code": "BR-2-LVL", "quantity": "water_level", "unit": "m"}],
+        "rules_yaml": "rules:\n  - {id: br2-level, kind: limit, high: 5.0, priority: high}\n"})
+    assert r.status_code == 201, r.text
+    token = live.client("dingri_duty").post("/api/v1/tokens", json={"name": "browser-dam"}).json()["token"]
+    machine = httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    login(page, live, "dingri_duty")
+    page.goto(live.url + "/alarms")
+    count = page.locator("#unack-count")
+    before = int(count.get_attribute("data-count") or "0")
+    page.wait_for_timeout(1500)  # the event stream connects
+    readings = [{"sensor_id": "BR-2-LVL", "ts": f"2026-07-02T08:0{i}:00+08:00", "value": v}
+                for i, v in enumerate([3.0, 6.5])]
+    assert machine.post("/api/v1/readings", content=json.dumps(readings)).json()["alarms_raised"] == 1
+    expect(page.locator("#unack-count")).to_have_attribute("data-count", str(before + 1), timeout=15_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "alarm-count-live.png"), full_page=True)
+    page.locator("#alarm-rows tr", has_text="定日县浏览器测试尾矿库").locator("a").first.click()
+    page.wait_for_url(re.compile(r".*/alarms/\d+$"))
+    expect(page.locator("#promote-form select[name=incident_type]")).to_have_value("non_coal_mine")
+    page.fill("#promote-form input[name=title]", "定日县尾矿库水位超限")
+    page.locator("#promote-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/incidents/\d+$"))
+    expect(page.locator("h1")).to_contain_text("定日县尾矿库水位超限")
+    page.screenshot(path=str(ARTIFACTS / "alarm-promoted.png"), full_page=True)
+
+
+def test_a_warning_shows_its_call_status_and_is_cancelled(page: Page, live: LiveServer) -> None:
+    commander = live.client("xigaze_commander")
+    r = commander.post("/api/v1/warnings/officials", json={
+        "name": "定日县浏览器测试责任人", "division_code": "540223", "contact": "0892-1234567; smtp:duty@example.org"})
+    assert r.status_code == 201, r.text
+    official = r.json()["id"]
+    login(page, live, "xigaze_commander")
+    page.goto(live.url + "/warnings")
+    page.select_option("#issue-form select[name=colour]", "orange")
+    page.fill("#issue-form input[name=headline]", "浏览器测试暴雨橙色预警")
+    page.fill("#issue-form input[name=instruction]", "转移低洼地带人员")
+    page.locator("#issue-form button[type=submit]").click()
+    page.wait_for_url(live.url + "/warnings")
+    page.locator("#warning-rows a", has_text="浏览器测试暴雨橙色预警").click()
+    page.wait_for_url(re.compile(r".*/warnings/\d+$"))
+    row = page.locator(f'#call-rows tr[data-official="{official}"]')
+    expect(row).to_have_class(re.compile("call-pending"))
+    expect(row.locator('.receipt[data-channel="smtp"]')).to_have_class(re.compile("receipt-none"))
+    page.locator("#send-calls-form button").click()
+    page.wait_for_url(re.compile(r".*/warnings/\d+$"))
+    row = page.locator(f'#call-rows tr[data-official="{official}"]')
+    expect(row.locator('.receipt[data-channel="smtp"]')).to_have_class(re.compile("receipt-failed"))  # no SMTP here
+    row.locator("button.ack").click()
+    page.wait_for_url(re.compile(r".*/warnings/\d+$"))
+    expect(page.locator(f'#call-rows tr[data-official="{official}"]')).to_have_class(re.compile("call-acknowledged"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "warning-calls.png"), full_page=True)
+    page.fill("#cancel-form input[name=reason]", "降雨结束")
+    page.locator("#cancel-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/warnings/\d+$"))
+    expect(page.locator("#warning-status")).to_have_text("已解除")
+    expect(page.locator("#warning-msg-type")).to_contain_text("Cancel")
+    expect(page.locator("#cancel-form")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "warning-cancelled.png"), full_page=True)

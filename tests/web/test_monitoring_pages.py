@@ -1,9 +1,12 @@
-"""Alarm console and warnings pages: what a user of 定日 sees, never 拉孜's alarms or warnings (pages,
-fragments, layers, form actions), the trend chart, and the issue form with errors beside the fields."""
+"""Alarm console and warnings pages: what a user of 定日 sees, never 拉孜's alarms, warnings or officials
+(pages, fragments, layers, form actions), the trend chart, the live count fragment, notes and promotion
+to an incident, a warning's page (update, cancel, call-and-acknowledge), the officials page, and the
+forms' errors beside the fields."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import httpx
@@ -13,6 +16,7 @@ from tests.web.test_pages import browser, csrf_of
 
 OWN_SITE, FOREIGN_SITE = "定日县测试监测点-仅本县", "拉孜县测试监测点-他县不可见"
 FOREIGN_WARNING = "拉孜县测试预警-他县不可见"
+FOREIGN_OFFICIAL = "拉孜县测试责任人-他县不可见"
 
 
 @dataclass
@@ -20,6 +24,7 @@ class Alarms:
     live: LiveServer
     own_alarm: int
     foreign_alarm: int
+    foreign_warning: int
 
 
 def _alarm(live: LiveServer, admin: str, password: str | None, county: str, code: str, name: str) -> int:
@@ -47,11 +52,14 @@ def alarms(live: LiveServer) -> Alarms:
     own = _alarm(live, "dingri_mon", "Correct-horse-9!", "540223", "PG-OWN", OWN_SITE)
     foreign = _alarm(live, "lazi_mon", "Correct-horse-9!", "540225", "PG-FOREIGN", FOREIGN_SITE)
     lazi = live.client("lazi_mon", "Correct-horse-9!")
+    r = lazi.post("/api/v1/warnings/officials", json={"name": FOREIGN_OFFICIAL, "division_code": "540225",
+                                                      "contact": "smtp:lazi@example.org"})
+    assert r.status_code == 201, r.text
     r = lazi.post("/api/v1/warnings", json={"colour": "red", "type": "rainstorm", "headline": FOREIGN_WARNING,
                                              "area": {"polygons": ["29.0,87.5 29.2,87.6 29.1,87.8"],
                                                       "divisions": ["540225"]}})
     assert r.status_code == 201, r.text
-    return Alarms(live, own, foreign)
+    return Alarms(live, own, foreign, int(r.json()["id"]))
 
 
 def test_console_lists_own_alarms_only(alarms: Alarms) -> None:
@@ -127,3 +135,173 @@ def test_imported_warning_areas_are_drawn(alarms: Alarms) -> None:
     features = client.get("/map/layers/warnings").json()["features"]
     drawn = [f for f in features if f["properties"]["label"] == "外部接入预警-定日"]
     assert drawn and len(drawn[0]["geometry"]["coordinates"]) == 2
+
+
+# -- the live count, notes and promotion ------------------------------------------------------------------
+
+
+def _unacknowledged(live: LiveServer, user: str, password: str | None = None) -> int:
+    client = live.client(user) if password is None else live.client(user, password)
+    items = client.get("/api/v1/alarms", params={"limit": 500}).json()["items"]
+    return sum(a["state"] in ("unacknowledged", "rtn_unacknowledged") for a in items)
+
+
+def test_count_fragment_counts_own_unacknowledged_alarms_only(alarms: Alarms) -> None:
+    client = browser(alarms.live, "dingri_duty")
+    body = client.get("/alarms?fragment=count").text
+    count = re.search(r'id="unack-count" data-count="(\d+)"', body)
+    assert count and int(count.group(1)) == _unacknowledged(alarms.live, "dingri_duty")
+    assert FOREIGN_SITE not in body and 'id="unack-count"' in client.get("/alarms").text
+    lazi = browser(alarms.live, "lazi_duty").get("/alarms?fragment=count").text
+    assert re.search(r'data-count="(\d+)"', lazi).group(1) == str(  # type: ignore[union-attr]
+        _unacknowledged(alarms.live, "lazi_mon", "Correct-horse-9!"))
+
+
+@pytest.mark.parametrize("action", ["note", "promote"])
+def test_note_and_promote_on_a_foreign_alarm_are_not_found(alarms: Alarms, action: str) -> None:
+    client = browser(alarms.live, "dingri_duty")
+    r = client.post(f"/alarms/{alarms.foreign_alarm}/{action}",
+                    data={"csrf_token": csrf_of(client), "text": "x", "incident_type": "geological_hazard"})
+    assert r.status_code == 404 and FOREIGN_SITE not in r.text
+    lazi = alarms.live.client("lazi_mon", "Correct-horse-9!")
+    assert lazi.get(f"/api/v1/alarms/{alarms.foreign_alarm}").json()["incident_id"] is None
+    assert client.post("/alarms/99999999999/note", data={"csrf_token": csrf_of(client), "text": "x"}
+                       ).status_code in (404, 422)
+
+
+def test_a_note_is_added_and_an_empty_one_is_shown_beside_the_field(alarms: Alarms) -> None:
+    client = browser(alarms.live, "dingri_duty")
+    bad = client.post(f"/alarms/{alarms.own_alarm}/note", data={"csrf_token": csrf_of(client), "text": " "})
+    assert bad.status_code == 422 and 'data-field="text"' in bad.text
+    r = client.post(f"/alarms/{alarms.own_alarm}/note", data={"csrf_token": csrf_of(client), "text": "现场核实中"})
+    assert r.status_code == 303 and "现场核实中" in client.get(f"/alarms/{alarms.own_alarm}").text
+
+
+def test_promote_form_makes_an_incident_and_opens_it(alarms: Alarms) -> None:
+    client = browser(alarms.live, "dingri_duty")
+    bad = client.post(f"/alarms/{alarms.own_alarm}/promote", data={"csrf_token": csrf_of(client),
+                                                                    "incident_type": "nope"})
+    assert bad.status_code == 422 and 'data-field="incident_type"' in bad.text
+    page = client.get(f"/alarms/{alarms.own_alarm}").text
+    assert 'id="promote-form"' in page and 'value="geological_hazard" selected' in page  # landslide site
+    r = client.post(f"/alarms/{alarms.own_alarm}/promote", data={"csrf_token": csrf_of(client),
+                                                                  "incident_type": "geological_hazard",
+                                                                  "title": "定日县滑坡监测报警"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/incidents/")
+    incident = client.get(r.headers["location"])
+    assert incident.status_code == 200 and "定日县滑坡监测报警" in incident.text
+    after = client.get(f"/alarms/{alarms.own_alarm}").text
+    assert r.headers["location"] in after and 'id="promote-form"' not in after
+    again = client.post(f"/alarms/{alarms.own_alarm}/promote", data={"csrf_token": csrf_of(client),
+                                                                      "incident_type": "geological_hazard"})
+    assert again.status_code == 409
+
+
+# -- a warning's page and the officials -------------------------------------------------------------------
+
+
+def _own_warning(alarms: Alarms, headline: str) -> int:
+    commander = alarms.live.client("xigaze_commander")
+    r = commander.post("/api/v1/warnings", json={"colour": "yellow", "type": "rainstorm", "headline": headline,
+                                                  "area": {"divisions": ["540223"]}})
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def test_foreign_warning_page_and_its_actions_are_not_found(alarms: Alarms) -> None:
+    client = browser(alarms.live, "xigaze_commander")
+    dingri = browser(alarms.live, "dingri_duty")
+    page = dingri.get(f"/warnings/{alarms.foreign_warning}")
+    assert page.status_code == 404 and FOREIGN_WARNING not in page.text
+    assert dingri.get("/warnings/99999999999").status_code in (404, 422)
+    own_admin = alarms.live.client("dingri_mon", "Correct-horse-9!")
+    token_user = browser_as(alarms.live, "dingri_mon", "Correct-horse-9!")
+    for action in ("update", "cancel", "calls/send", "calls/1/acknowledge"):
+        r = token_user.post(f"/warnings/{alarms.foreign_warning}/{action}",
+                            data={"csrf_token": csrf_of(token_user), "colour": "red", "headline": "x", "reason": "x"})
+        assert r.status_code == 404 and FOREIGN_WARNING not in r.text, action
+    assert own_admin.get(f"/api/v1/warnings/{alarms.foreign_warning}").status_code == 404
+    lazi = alarms.live.client("lazi_mon", "Correct-horse-9!")
+    after = lazi.get(f"/api/v1/warnings/{alarms.foreign_warning}").json()
+    assert after["status"] == "active" and after["version"] == 1
+    assert lazi.get(f"/api/v1/warnings/{alarms.foreign_warning}/deliveries").json() == []
+    assert client.get(f"/warnings/{alarms.foreign_warning}").status_code == 200  # the prefecture reads it
+
+
+def browser_as(live: LiveServer, user: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=live.url, follow_redirects=False, timeout=30)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert csrf
+    r = client.post("/login", data={"username": user, "password": password, "csrf_token": csrf.group(1),
+                                    "next": "/"})
+    assert r.status_code == 303, r.text
+    return client
+
+
+def test_warning_page_updates_and_cancels_with_errors_beside_the_fields(alarms: Alarms) -> None:
+    warning = _own_warning(alarms, "定日县暴雨黄色预警-页面变更")
+    client = browser(alarms.live, "xigaze_commander")
+    page = client.get(f"/warnings/{warning}")
+    assert page.status_code == 200 and 'id="cancel-form"' in page.text and 'id="update-form"' in page.text
+    bad = client.post(f"/warnings/{warning}/update", data={"csrf_token": csrf_of(client), "colour": "red",
+                                                           "headline": " "})
+    assert bad.status_code == 422 and 'data-field="headline"' in bad.text
+    bad = client.post(f"/warnings/{warning}/update", data={"csrf_token": csrf_of(client), "colour": "red",
+                                                           "headline": "x", "expires_hours": "many"})
+    assert bad.status_code == 422 and 'data-field="expires_hours"' in bad.text
+    r = client.post(f"/warnings/{warning}/update", data={"csrf_token": csrf_of(client), "colour": "orange",
+                                                         "headline": "定日县暴雨橙色预警-页面变更"})
+    assert r.status_code == 303
+    api = alarms.live.client("xigaze_commander")
+    first = api.get(f"/api/v1/warnings/{warning}").json()
+    assert first["msg_type"] == "Update" and first["colour"] == "orange" and len(first["references"]) == 1
+    bad = client.post(f"/warnings/{warning}/cancel", data={"csrf_token": csrf_of(client), "reason": ""})
+    assert bad.status_code == 422 and 'data-field="reason"' in bad.text
+    r = client.post(f"/warnings/{warning}/cancel", data={"csrf_token": csrf_of(client), "reason": "降雨结束"})
+    assert r.status_code == 303
+    cancelled = api.get(f"/api/v1/warnings/{warning}").json()
+    assert cancelled["status"] == "cancelled" and cancelled["msg_type"] == "Cancel"
+    assert first["identifier"] in cancelled["references"][-1]
+    after = client.get(f"/warnings/{warning}").text
+    assert 'data-status="cancelled"' in after and 'id="cancel-form"' not in after
+    assert client.post(f"/warnings/{warning}/cancel", data={"csrf_token": "wrong", "reason": "x"}).status_code == 403
+
+
+def test_call_status_shows_receipts_and_the_answer(alarms: Alarms) -> None:
+    commander = alarms.live.client("xigaze_commander")
+    r = commander.post("/api/v1/warnings/officials", json={"name": "定日县页面测试责任人", "division_code": "540223",
+                                                            "contact": "0892-8800000; smtp:dingri@example.org"})
+    assert r.status_code == 201, r.text
+    official = r.json()["id"]
+    warning = _own_warning(alarms, "定日县暴雨黄色预警-叫应")
+    client = browser(alarms.live, "xigaze_commander")
+    page = client.get(f"/warnings/{warning}").text
+    assert f'data-official="{official}"' in page and "定日县页面测试责任人" in page and FOREIGN_OFFICIAL not in page
+    assert client.post(f"/warnings/{warning}/calls/send", data={"csrf_token": csrf_of(client)}).status_code == 303
+    page = client.get(f"/warnings/{warning}").text
+    assert re.search(r'receipt-failed" data-channel="smtp"', page)  # no SMTP server configured: a failed receipt
+    r = client.post(f"/warnings/{warning}/calls/{official}/acknowledge", data={"csrf_token": csrf_of(client)})
+    assert r.status_code == 303
+    row = re.search(rf'<tr data-official="{official}" class="call-(\w+)"', client.get(f"/warnings/{warning}").text)
+    assert row and row.group(1) == "acknowledged"
+    again = client.post(f"/warnings/{warning}/calls/{official}/acknowledge", data={"csrf_token": csrf_of(client)})
+    assert again.status_code == 409
+
+
+def test_officials_page_lists_own_officials_and_checks_the_form(alarms: Alarms) -> None:
+    client = browser_as(alarms.live, "dingri_mon", "Correct-horse-9!")
+    page = client.get("/warnings/officials")
+    assert page.status_code == 200 and FOREIGN_OFFICIAL not in page.text
+    bad = client.post("/warnings/officials", data={"csrf_token": csrf_of(client), "name": "",
+                                                   "division_code": "540223"})
+    assert bad.status_code == 422 and 'data-field="name"' in bad.text
+    bad = client.post("/warnings/officials", data={"csrf_token": csrf_of(client), "name": "甲",
+                                                   "division_code": "540223",
+                                                   "contact": "webhook:http://169.254.169.254/latest"})
+    assert bad.status_code == 422 and 'data-field="contact"' in bad.text
+    foreign = client.post("/warnings/officials", data={"csrf_token": csrf_of(client), "name": "乙",
+                                                       "division_code": "540225"})
+    assert foreign.status_code == 404 and FOREIGN_OFFICIAL not in foreign.text
+    r = client.post("/warnings/officials", data={"csrf_token": csrf_of(client), "name": "定日县应急局值班长",
+                                                 "division_code": "540223", "contact": "13900000000"})
+    assert r.status_code == 303 and "定日县应急局值班长" in client.get("/warnings/officials").text

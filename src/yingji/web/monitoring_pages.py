@@ -1,6 +1,8 @@
-"""Monitoring and warning pages: the alarm console (live list, acknowledge and shelve, the sensor trend
-around an alarm as a server-drawn SVG), the warnings page (the warning map and the issue form), and the
-map's ``alarms`` and ``warnings`` layers. Everything reads through the scoped services."""
+"""Monitoring and warning pages: the alarm console (live list and unacknowledged count, acknowledge and
+shelve, notes, promotion to an incident, the sensor trend around an alarm as a server-drawn SVG), the
+warnings page (the warning map and the issue form), a warning's page (update, cancel, call-and-acknowledge
+with the receipts of each official's channels), the responsible officials, and the map's ``alarms`` and
+``warnings`` layers. Everything reads and writes through the scoped services."""
 
 from __future__ import annotations
 
@@ -14,10 +16,13 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from yingji.api_common import SessionDep, SettingsDep
-from yingji.errors import DomainError, InvalidInput
+from yingji.errors import DomainError, InvalidInput, NotFound
+from yingji.geo import service as division_service
+from yingji.incidents.incident_types import IncidentType
 from yingji.monitoring import service as monitoring
 from yingji.monitoring.clock import to_epoch_ms
 from yingji.monitoring.models import MonitoredSite
+from yingji.monitoring.schemas import PromoteIn
 from yingji.warnings import cap
 from yingji.warnings import service as warnings
 from yingji.web import layers
@@ -40,13 +45,18 @@ def _now_ms() -> int:
 # -- the alarm console ------------------------------------------------------------------------------------
 
 
-def _console(ctx: PageCtx, session: Any, status_code: int = 200, fragment: bool = False) -> HTMLResponse:
+def _console(ctx: PageCtx, session: Any, status_code: int = 200, fragment: str = "") -> HTMLResponse:
+    unacknowledged = monitoring.count_unacknowledged(session=session, scope=ctx.scope)
+    if fragment == "count":
+        _, total = monitoring.list_alarms(session=session, scope=ctx.scope, limit=0)
+        return render(ctx, "alarm_count.html", status_code=status_code, unacknowledged=unacknowledged, total=total)
     rows, total = monitoring.list_alarms(session=session, scope=ctx.scope, limit=200)
     sites = {s.id: s for s in session.scalars(select(MonitoredSite).where(
         MonitoredSite.id.in_({a.site_id for a in rows})))} if rows else {}
     values = {"alarms": [monitoring.alarm_view(a) for a in rows], "total": total, "sites": sites,
-              "can_write": "monitoring:write" in ctx.scope.permissions, "nav": "alarms"}
-    if fragment:
+              "can_write": "monitoring:write" in ctx.scope.permissions, "nav": "alarms",
+              "unacknowledged": unacknowledged}
+    if fragment == "rows":
         return render(ctx, "alarm_rows.html", status_code=status_code, **values)
     return render(ctx, "alarms.html", status_code=status_code, **values)
 
@@ -56,7 +66,7 @@ def alarms_page(request: Request, session: SessionDep, settings: SettingsDep, fr
     ctx = page_ctx(request, session, settings)
     if ctx is None:
         return to_login(request)
-    return _console(ctx, session, fragment=fragment == "rows")
+    return _console(ctx, session, fragment=fragment if fragment in ("rows", "count") else "")
 
 
 def trend_svg(points: list[tuple[int, float]], mark: int, width: int = 640, height: int = 180) -> str:
@@ -85,7 +95,9 @@ def trend_svg(points: list[tuple[int, float]], mark: int, width: int = 640, heig
     )
 
 
-def _detail(ctx: PageCtx, session: Any, alarm_id: int, status_code: int = 200) -> HTMLResponse:
+def _detail(ctx: PageCtx, session: Any, alarm_id: int, status_code: int = 200, form: dict[str, str] | None = None
+            ) -> HTMLResponse:
+    _check_id(alarm_id)
     alarm = monitoring.get_alarm(session=session, scope=ctx.scope, alarm_id=alarm_id)
     raised = alarm.raised_at
     points: list[tuple[int, float]] = []
@@ -95,9 +107,13 @@ def _detail(ctx: PageCtx, session: Any, alarm_id: int, status_code: int = 200) -
     except DomainError:  # a site-level alarm (compound, roll-up) has no sensor of its own
         points = []
     site = session.get(MonitoredSite, alarm.site_id)
+    can_write = "monitoring:write" in ctx.scope.permissions and ctx.scope.covers(alarm.division_code)
     return render(ctx, "alarm.html", status_code=status_code, alarm=monitoring.alarm_view(alarm),
                   events=alarm.events, site=site, trend=trend_svg(points, to_epoch_ms(raised)),
-                  can_write="monitoring:write" in ctx.scope.permissions, nav="alarms")
+                  can_write=can_write, nav="alarms", form=form or {},
+                  can_promote=can_write and "incidents:write" in ctx.scope.permissions,
+                  incident_types=[it.value for it in IncidentType],
+                  default_type=monitoring.incident_type_of_site(site.kind if site else "other"))
 
 
 @router.get("/alarms/{alarm_id}", response_class=HTMLResponse)
@@ -114,12 +130,18 @@ def alarm_page(alarm_id: int, request: Request, session: SessionDep, settings: S
 
 
 def _alarm_act(
-    request: Request, settings: Any, csrf_token: str, alarm_id: int, action: Any, back: str = ""
+    request: Request, settings: Any, csrf_token: str, alarm_id: int, action: Any, back: str = "",
+    form: dict[str, str] | None = None, success: Any = None,
 ) -> Response:
     """Run a form action; success returns to the console when the form was on it, else to the alarm."""
-    return form_action(request, settings, csrf_token, action,
-                       lambda ctx, session, status: _detail(ctx, session, alarm_id, status_code=status),
-                       "/alarms" if back == "console" else f"/alarms/{alarm_id}")
+
+    def checked(ctx: PageCtx, session: Any) -> None:
+        _check_id(alarm_id)
+        action(ctx, session)
+
+    return form_action(request, settings, csrf_token, checked,
+                       lambda ctx, session, status: _detail(ctx, session, alarm_id, status_code=status, form=form),
+                       success or ("/alarms" if back == "console" else f"/alarms/{alarm_id}"))
 
 
 @router.post("/alarms/{alarm_id}/acknowledge")
@@ -152,6 +174,40 @@ def alarm_shelve(
                           minutes=count)
 
     return _alarm_act(request, settings, csrf_token, alarm_id, act)
+
+
+@router.post("/alarms/{alarm_id}/note")
+def alarm_note(
+    alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
+    text: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        if not text.strip():
+            raise InvalidInput(ctx.t("error.required"), field="text")
+        monitoring.add_note(session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(), text=text)
+
+    return _alarm_act(request, settings, csrf_token, alarm_id, act, form={"text": text})
+
+
+@router.post("/alarms/{alarm_id}/promote")
+def alarm_promote(
+    alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
+    incident_type: Annotated[str, Form(max_length=40)] = "", title: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Promote the alarm to a new incident in one action (Command's service); success opens the incident."""
+    made: list[int] = []
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        if incident_type not in {it.value for it in IncidentType}:
+            raise InvalidInput(ctx.t("error.choose"), field="incident_type")
+        body = PromoteIn(incident_type=incident_type, title=title.strip() or None)
+        _, incident_id = monitoring.promote(session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(),
+                                            body=body)
+        made.append(incident_id)
+
+    return _alarm_act(request, settings, csrf_token, alarm_id, act,
+                      form={"incident_type": incident_type, "title": title},
+                      success=lambda: f"/incidents/{made[0]}")
 
 
 @router.get("/map/layers/alarms")
@@ -221,7 +277,7 @@ def warning_features(rows: list[Any]) -> list[dict[str, Any]]:
         features.append({"type": "Feature", "id": w.id,
                          "geometry": {"type": "MultiPolygon", "coordinates": [[ring] for ring in rings]},
                          "properties": {"label": w.headline, "colour": WARNING_COLOURS.get(w.colour or "", "#777"),
-                                        "href": "/warnings"}})
+                                        "href": f"/warnings/{w.id}"}})
     return features
 
 
@@ -283,3 +339,192 @@ def warnings_issue(
     return form_action(request, settings, csrf_token, act,
                        lambda ctx, session, status: _warnings_page(ctx, session, status_code=status, form=form),
                        "/warnings")
+
+
+# -- responsible officials --------------------------------------------------------------------------------
+
+
+def _officials_page(ctx: PageCtx, session: Any, status_code: int = 200, form: dict[str, str] | None = None
+                    ) -> HTMLResponse:
+    rows = warnings.list_officials(session=session, scope=ctx.scope)
+    names = division_service.names_of(session=session, codes=sorted({o.division_code for o in rows}
+                                                                     | {ctx.scope.division_code}))
+    return render(ctx, "warning_officials.html", status_code=status_code, officials=rows, names=names,
+                  by_id={o.id: o for o in rows}, form=form or {"division_code": ctx.scope.division_code},
+                  can_issue="warnings:issue" in ctx.scope.permissions, nav="warnings")
+
+
+@router.get("/warnings/officials", response_class=HTMLResponse)
+def officials_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    return _officials_page(ctx, session)
+
+
+@router.post("/warnings/officials")
+def officials_create(
+    request: Request, settings: SettingsDep, csrf_token: Csrf,
+    name: Annotated[str, Form(max_length=100)] = "", division_code: Annotated[str, Form(max_length=12)] = "",
+    superior_id: Annotated[str, Form(max_length=12)] = "", contact: Annotated[str, Form(max_length=300)] = "",
+    username: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    form = {"name": name, "division_code": division_code, "superior_id": superior_id, "contact": contact,
+            "username": username}
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        from yingji.warnings.schemas import OfficialIn
+
+        if not name.strip():
+            raise InvalidInput(ctx.t("error.required"), field="name")
+        if superior_id and not superior_id.isdigit():
+            raise InvalidInput(ctx.t("error.choose"), field="superior_id")
+        try:
+            body = OfficialIn.model_validate({"name": name.strip(), "division_code": division_code.strip(),
+                                              "superior_id": int(superior_id) if superior_id else None,
+                                              "contact": contact.strip(), "username": username.strip() or None})
+        except ValidationError as exc:
+            raise InvalidInput(ctx.t("warning.invalid"), field=str(exc.errors()[0]["loc"][0])) from None
+        warnings.create_official(session=session, scope=ctx.scope, official_in=body,
+                                 webhook_allowed=settings.webhook_allowed_targets)
+
+    return form_action(request, settings, csrf_token, act,
+                       lambda ctx, session, status: _officials_page(ctx, session, status_code=status, form=form),
+                       "/warnings/officials")
+
+
+# -- one warning: update, cancel, call-and-acknowledge ----------------------------------------------------
+
+
+def _type_name(ctx: PageCtx, type_id: str | None) -> str:
+    known = cap.warning_types().get(type_id or "")
+    if known is None:
+        return type_id or "—"
+    return str(known.zh) if ctx.lang == "zh" else str(known.id)
+
+
+def _warning_detail(ctx: PageCtx, session: Any, warning_id: int, status_code: int = 200,
+                    form: dict[str, str] | None = None) -> HTMLResponse:
+    _check_id(warning_id)
+    warning = warnings.get(session=session, scope=ctx.scope, warning_id=warning_id)
+    board = warnings.call_board(session=session, scope=ctx.scope, warning_id=warning.id)
+    calls = [b["call"] for b in board]
+    divisions = warnings.visible_divisions(ctx.scope, warning)
+    names = division_service.names_of(session=session, codes=sorted({*divisions, *(c.division_code for c in calls)}))
+    can_change = ("warnings:issue" in ctx.scope.permissions and ctx.scope.covers(warning.division_code)
+                  and warning.source == "issued" and warning.status == "active")
+    summary = {"called": len(calls), "acknowledged": sum(c.acknowledged_at is not None for c in calls),
+               "escalated": sum(c.escalated_at is not None for c in calls),
+               "pending": sum(c.acknowledged_at is None and c.escalated_at is None for c in calls)}
+    return render(ctx, "warning.html", status_code=status_code, warning=warning, board=board, summary=summary,
+                  divisions=divisions, names=names, colours=list(cap.COLOUR_LEVELS),
+                  receipts=warnings.deliveries(session=session, scope=ctx.scope, warning_id=warning.id),
+                  features=warning_features([warning]), can_change=can_change, type_name=_type_name(ctx, warning.type),
+                  can_acknowledge=warning.status == "active" and "warnings:issue" in ctx.scope.permissions,
+                  actor=ctx.scope.actor,
+                  form=form or {"colour": warning.colour or "", "headline": warning.headline,
+                                "instruction": warning.instruction}, nav="warnings")
+
+
+@router.get("/warnings/{warning_id}", response_class=HTMLResponse)
+def warning_page(warning_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    if not 1 <= warning_id <= 2_147_483_647:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    try:
+        return _warning_detail(ctx, session, warning_id)
+    except DomainError:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+
+
+def _check_id(number: int) -> None:
+    """An id outside the database's integer range names nothing (and must never reach a query)."""
+    if not 1 <= number <= 2_147_483_647:
+        raise NotFound("not found")
+
+
+def _warning_act(request: Request, settings: Any, csrf_token: str, warning_id: int, action: Any,
+                 form: dict[str, str] | None = None) -> Response:
+    def checked(ctx: PageCtx, session: Any) -> None:
+        _check_id(warning_id)
+        action(ctx, session)
+
+    return form_action(request, settings, csrf_token, checked,
+                       lambda ctx, session, status: _warning_detail(ctx, session, warning_id, status_code=status,
+                                                                    form=form),
+                       f"/warnings/{warning_id}")
+
+
+@router.post("/warnings/{warning_id}/update")
+def warning_update(
+    warning_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
+    colour: Annotated[str, Form(max_length=10)] = "", headline: Annotated[str, Form(max_length=300)] = "",
+    instruction: Annotated[str, Form(max_length=5000)] = "", polygon: Annotated[str, Form(max_length=20_000)] = "",
+    expires_hours: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """A CAP Update referencing the message it replaces (the service builds it, as the API does)."""
+    form = {"colour": colour, "headline": headline, "instruction": instruction, "polygon": polygon,
+            "expires_hours": expires_hours}
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        from yingji.warnings.schemas import WarningUpdate
+
+        if not headline.strip():
+            raise InvalidInput(ctx.t("error.required"), field="headline")
+        if colour not in cap.COLOUR_LEVELS:
+            raise InvalidInput(ctx.t("error.choose"), field="colour")
+        change: dict[str, Any] = {"colour": colour, "headline": headline.strip(), "instruction": instruction.strip()}
+        if polygon.strip():
+            change["area"] = {"polygons": [polygon.strip()]}
+        if expires_hours.strip():
+            try:
+                change["expires_hours"] = float(expires_hours)
+            except ValueError:
+                raise InvalidInput(ctx.t("error.number"), field="expires_hours") from None
+        try:
+            body = WarningUpdate.model_validate(change)
+        except ValidationError as exc:
+            raise InvalidInput(ctx.t("warning.invalid"), field=str(exc.errors()[0]["loc"][0])) from None
+        warnings.update(session=session, scope=ctx.scope, warning_id=warning_id, change=body, now=_now_ms(),
+                        sender_name=settings.warning_sender_name)
+
+    return _warning_act(request, settings, csrf_token, warning_id, act, form)
+
+
+@router.post("/warnings/{warning_id}/cancel")
+def warning_cancel(
+    warning_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """A CAP Cancel referencing the message it replaces; the reason is required on the page."""
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        if not reason.strip():
+            raise InvalidInput(ctx.t("error.required"), field="reason")
+        warnings.cancel(session=session, scope=ctx.scope, warning_id=warning_id, now=_now_ms(),
+                        reason=reason.strip(), sender_name=settings.warning_sender_name)
+
+    return _warning_act(request, settings, csrf_token, warning_id, act)
+
+
+@router.post("/warnings/{warning_id}/calls/send")
+def warning_calls_send(warning_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        warnings.call_officials(session=session, scope=ctx.scope, warning_id=warning_id,
+                                config=warnings.channel_config(settings))
+
+    return _warning_act(request, settings, csrf_token, warning_id, act)
+
+
+@router.post("/warnings/{warning_id}/calls/{official_id}/acknowledge")
+def warning_call_acknowledge(
+    warning_id: int, official_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf
+) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        _check_id(official_id)
+        warnings.acknowledge_call(session=session, scope=ctx.scope, warning_id=warning_id, official_id=official_id,
+                                  now=_now_ms())
+
+    return _warning_act(request, settings, csrf_token, warning_id, act)

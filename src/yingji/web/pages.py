@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Annotated, Any
@@ -163,11 +164,12 @@ def check_csrf(request: Request, token: str | None) -> bool:
 
 
 def form_action(
-    request: Request, settings: Settings, csrf_token: str, action: Any, show: Any, success_url: str
+    request: Request, settings: Settings, csrf_token: str, action: Any, show: Any, success_url: str | Callable[[], str]
 ) -> Response:
     """Run a page form's action in its own transaction. On a domain error the transaction is rolled back
     whole and ``show(ctx, session, status)`` renders the page again, in a fresh transaction, with the
-    error next to its field."""
+    error next to its field. ``success_url`` may be a function called after the action (to go to what the
+    action made)."""
     from yingji.db import transaction
 
     factory = request.app.state.session_factory
@@ -189,7 +191,7 @@ def form_action(
                 return show(ctx, session, exc.status if exc.status < 500 else 422)  # type: ignore[no-any-return]
             except DomainError:
                 return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
-    return RedirectResponse(success_url, status_code=303)
+    return RedirectResponse(success_url() if callable(success_url) else success_url, status_code=303)
 
 
 # -- login, logout, language ---------------------------------------------------------------------------
