@@ -3,94 +3,26 @@ broker): alarms equal an uninterrupted replay, also after SIGKILL of the worker 
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.monitoring.conftest import RULES, RULES_YAML, T0, Broker
 
 from yingji.monitoring.clock import format_timestamp, parse_timestamp
 from yingji.monitoring.ingest import replay
 from yingji.monitoring.readings import Reading
 from yingji.monitoring.rules import AlarmEvent
-from yingji.monitoring.ruleset import parse_ruleset
 from yingji.monitoring.worker import MemorySink, MqttWorker, WorkerConfig
 
 pytestmark = pytest.mark.skipif(shutil.which("mosquitto") is None, reason="mosquitto binary not installed")
-
-RULES_YAML = """
-rules:
-  - {id: high, kind: limit, high: 8.0, deadband: 1.0, on_delay_s: 120}
-  - {id: rise, kind: rate, high: 3.0}
-  - {id: rain-1h, kind: window, agg: sum, window_s: 3600, high: 60.0}
-  - {id: silent, kind: stale, timeout_s: 900}
-"""
-RULES = parse_ruleset(__import__("yaml").safe_load(RULES_YAML))
-T0 = parse_timestamp("2026-07-01T00:00:00")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class Broker:
-    """A private Mosquitto on its own port, with persistence so a graceful restart keeps sessions."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.config = directory / "mosquitto.conf"
-        self.config.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n"
-            f"persistence true\npersistence_location {directory}/\nautosave_interval 1\n"
-            # Mosquitto started as root drops to user "mosquitto", who cannot write a test's directory
-            f"user {getpass.getuser()}\n"
-        )
-        self.process = self._start()
-
-    def _start(self) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            ["mosquitto", "-c", str(self.config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        wait_for_port(self.port)
-        return process
-
-    def restart(self) -> None:
-        self.process.terminate()  # graceful: Mosquitto saves its sessions and queues
-        self.process.wait(10)
-        self.process = self._start()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    running = Broker(tmp_path)
-    yield running
-    running.stop()
-
-
-def wait_for_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"broker on {port} did not start")
 
 
 def readings(sites: int = 6, per_site: int = 240) -> list[Reading]:

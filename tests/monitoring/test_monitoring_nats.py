@@ -8,82 +8,22 @@ import asyncio
 import json
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.monitoring.conftest import RULES, RULES_YAML, T0, Nats
 
 from yingji.monitoring.clock import format_timestamp, parse_timestamp
 from yingji.monitoring.ingest import Monitor
 from yingji.monitoring.nats_worker import partition_of, publish_batches
 from yingji.monitoring.readings import Reading
-from yingji.monitoring.ruleset import parse_ruleset
 
-pytestmark = pytest.mark.skipif(shutil.which("nats-server") is None, reason="nats-server binary not installed")
-
-RULES_YAML = """
-rules:
-  - {id: high, kind: limit, high: 8.0, deadband: 1.0, on_delay_s: 120}
-  - {id: rise, kind: rate, high: 3.0}
-  - {id: rain-1h, kind: window, agg: sum, window_s: 3600, high: 60.0}
-  - {id: silent, kind: stale, timeout_s: 900}
-"""
-RULES = parse_ruleset(__import__("yaml").safe_load(RULES_YAML))
-T0 = parse_timestamp("2026-07-01T00:00:00")
 PARTITIONS = 4
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class Nats:
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.store = directory / "jetstream"
-        self.process = self._start()
-
-    def _start(self) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            ["nats-server", "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return process
-            time.sleep(0.05)
-        raise RuntimeError("nats-server did not start")
-
-    @property
-    def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
-
-    def restart(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-        self.process = self._start()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-
-
-@pytest.fixture
-def nats_server(tmp_path: Path) -> Iterator[Nats]:
-    server = Nats(tmp_path)
-    yield server
-    server.stop()
+pytestmark = pytest.mark.skipif(shutil.which("nats-server") is None, reason="nats-server binary not installed")
 
 
 def readings(sites: int = 8, minutes: int = 180) -> list[tuple[str, list[Reading]]]:
