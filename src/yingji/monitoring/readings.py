@@ -22,6 +22,8 @@ from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from yingji.errors import InvalidInput
 from yingji.monitoring.clock import parse_timestamp
 
@@ -197,12 +199,31 @@ def _quick(entry: Any, registry: Container[str] | None) -> Reading | None:
     return Reading(sensor, moment, value) if type(moment) is int else None
 
 
+_CHECKED_SENSORS: set[str] = set()  # sensor ids already found well formed (bounded below)
+_CHECKED_MAX = 1_000_000
+
+
+def _well_formed_sensors(unique: set[str]) -> bool:
+    """Whether every id is a non-empty printable string without spaces, ≤ MAX_SENSOR_ID characters;
+    ids seen before are known at the cost of one set difference."""
+    fresh = unique - _CHECKED_SENSORS
+    if not fresh:
+        return True
+    if not all(type(s) is str and 0 < len(s) <= MAX_SENSOR_ID and s.isprintable() and " " not in s for s in fresh):
+        return False
+    if len(_CHECKED_SENSORS) > _CHECKED_MAX:
+        _CHECKED_SENSORS.clear()
+    _CHECKED_SENSORS.update(fresh)
+    return True
+
+
 def _quick_batch(
     entries: list[Any], registry: Container[str] | None
 ) -> tuple[list[str], list[int], list[float]] | None:
-    """A whole batch of well-formed readings checked column by column (None: some entry needs the
-    long way, which then sorts out every entry of the batch)."""
-    if not all(type(e) is dict and len(e) == 3 for e in entries):
+    """A whole batch of well-formed readings checked column by column, the checks running over the
+    distinct types, ids and timestamps of the batch (None: some entry needs the long way, which then
+    sorts out every entry of the batch)."""
+    if set(map(type, entries)) != {dict} or set(map(len, entries)) != {3}:
         return None
     try:
         sensors = [e["sensor_id"] for e in entries]
@@ -210,18 +231,19 @@ def _quick_batch(
         values = [e["value"] for e in entries]
     except KeyError:
         return None
-    if not all(type(v) is float for v in values) or not math.isfinite(sum(values)):  # NaN/inf: long way
+    if set(map(type, values)) != {float} or not math.isfinite(sum(values)):  # NaN/inf: long way
         return None
-    if not all(type(s) is str and 0 < len(s) <= MAX_SENSOR_ID and s.isprintable() and " " not in s for s in sensors):
+    if set(map(type, sensors)) != {str} or set(map(type, stamps)) != {str}:
         return None
-    if registry is not None and not all(s in registry for s in sensors):
+    unique = set(sensors)
+    if not _well_formed_sensors(unique):
         return None
-    if not all(type(t) is str for t in stamps):
+    if registry is not None and not all(s in registry for s in unique):
         return None
-    moments = {text: _timestamp_text(text) for text in set(stamps)}
+    moments: dict[str, Any] = {text: _timestamp_text(text) for text in set(stamps)}
     if not all(type(m) is int for m in moments.values()):
         return None
-    return sensors, [moments[t] for t in stamps], values  # type: ignore[misc]
+    return sensors, list(map(moments.__getitem__, stamps)), values
 
 
 def _one(entry: Any, registry: Container[str] | None) -> list[Reading | DeadLetter]:
@@ -257,33 +279,54 @@ class Columns:
     dead: list[DeadLetter]
 
 
+def _entries(payload: bytes) -> list[Any] | None:
+    """The readings list a payload holds in the common forms (a list, ``{"readings": [...]}``, one
+    full reading), or None for anything that needs :func:`parse_payload`."""
+    try:
+        decoded = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None  # parse_payload decides (json accepts a little more: NaN, huge integers)
+    if type(decoded) is dict:
+        if len(decoded) == 1:
+            decoded = decoded.get("readings")
+        elif len(decoded) == 3 and "sensor_id" in decoded:
+            return [decoded]
+    if type(decoded) is list and 0 < len(decoded) <= MAX_BATCH:
+        return decoded
+    return None
+
+
 def parse_columns(payloads: Iterable[bytes], registry: Container[str] | None = None) -> Columns:
-    """Many payloads at once into columns, in arrival order; same rules as :func:`parse_payload`."""
+    """Many payloads at once into columns, in arrival order; same rules as :func:`parse_payload`.
+
+    The common case — every payload a list of well-formed readings — is checked as one column per
+    field over the whole drained batch, so the per-message cost is little more than decoding."""
+    payloads = payloads if isinstance(payloads, list) else list(payloads)
+    decoded = [_entries(payload) for payload in payloads]
+    if None not in decoded:
+        whole = _quick_batch([entry for entries in decoded for entry in entries], registry)  # type: ignore[union-attr]
+        if whole is not None:
+            return Columns(whole[0], whole[1], whole[2], [])
     out = Columns([], [], [], [])
     sensors, stamps, values = out.sensor_ids, out.ts, out.values
-    for payload in payloads:
-        try:
-            decoded = json.loads(payload)
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            decoded = None
-        entries = decoded.get("readings") if isinstance(decoded, dict) and len(decoded) == 1 else decoded
-        if isinstance(entries, list) and 0 < len(entries) <= MAX_BATCH:
-            whole = _quick_batch(entries, registry)
-            if whole is not None:
-                sensors.extend(whole[0])
-                stamps.extend(whole[1])
-                values.extend(whole[2])
-                continue
-            for entry in entries:
-                quick = _quick(entry, registry)
-                if quick is None:
-                    _add(out, _one(entry, registry))
-                else:
-                    sensors.append(quick.sensor_id)
-                    stamps.append(quick.ts)
-                    values.append(quick.value)
-        else:
+    for payload, entries in zip(payloads, decoded, strict=True):
+        if entries is None:
             _add(out, parse_payload(payload, registry))
+            continue
+        whole = _quick_batch(entries, registry)
+        if whole is not None:
+            sensors.extend(whole[0])
+            stamps.extend(whole[1])
+            values.extend(whole[2])
+            continue
+        for entry in entries:
+            quick = _quick(entry, registry)
+            if quick is None:
+                _add(out, _one(entry, registry))
+            else:
+                sensors.append(quick.sensor_id)
+                stamps.append(quick.ts)
+                values.append(quick.value)
     return out
 
 

@@ -25,8 +25,10 @@ All state lives in arrays indexed by sensor (plus small dicts for site rules) an
 from __future__ import annotations
 
 import base64
+import copy
 import fnmatch
 import functools
+import json
 import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -136,12 +138,17 @@ def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
 
-def _encode(array: npt.NDArray[Any]) -> dict[str, Any]:
+def _encode(array: npt.NDArray[Any], raw: bool = False) -> Any:
+    """An array as JSON-safe base64 (or, ``raw``, as a numpy copy for a binary snapshot file)."""
+    if raw:
+        return np.array(array, copy=True)
     data = np.ascontiguousarray(array)
     return {"dtype": data.dtype.str, "data": base64.b64encode(data.tobytes()).decode("ascii")}
 
 
-def _decode(spec: dict[str, Any]) -> npt.NDArray[Any]:
+def _decode(spec: Any) -> npt.NDArray[Any]:
+    if isinstance(spec, np.ndarray):
+        return spec
     return np.frombuffer(base64.b64decode(spec["data"]), dtype=np.dtype(spec["dtype"])).copy()
 
 
@@ -162,10 +169,7 @@ class _PointState:
         self.flat_start = np.full(capacity, NO_TIME, np.int64)
         self.member = np.zeros(capacity, np.bool_)
         self.members = 0
-        # window rules: readings still inside some window, sorted by (sensor, time)
-        self.hist_s = np.empty(0, np.int64)
-        self.hist_t = np.empty(0, np.int64)
-        self.hist_x: npt.NDArray[Any] = np.empty(0, np.float64)  # fixed point (int64) for sum/mean
+        self.window = _WindowStore(capacity)  # window rules: readings still inside some window
 
     def grow(self, capacity: int) -> None:
         for name in (*self.ARRAYS, "member"):
@@ -174,17 +178,177 @@ class _PointState:
             new = np.full(capacity, fill, old.dtype)
             new[: len(old)] = old
             setattr(self, name, new)
+        self.window.grow(capacity)
 
-    def dump(self, size: int) -> dict[str, Any]:
-        out: dict[str, Any] = {name: _encode(getattr(self, name)[:size]) for name in self.ARRAYS}
-        out["history"] = [_encode(self.hist_s), _encode(self.hist_t), _encode(self.hist_x)]
+    def dump(self, size: int, raw: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {name: _encode(getattr(self, name)[:size], raw) for name in self.ARRAYS}
+        out["history"] = [_encode(a, raw) for a in self.window.history(size)]  # sorted by (sensor, time)
         return out
 
     def load(self, data: dict[str, Any]) -> None:
         for name in self.ARRAYS:
             values = _decode(data[name])
             getattr(self, name)[: len(values)] = values
-        self.hist_s, self.hist_t, self.hist_x = (_decode(a) for a in data["history"])
+        hist_s, hist_t, hist_x = (_decode(a) for a in data["history"])
+        self.window.load(hist_s, hist_t, hist_x)
+
+    def copy(self) -> _PointState:
+        other = copy.copy(self)
+        for name in (*self.ARRAYS, "member"):
+            setattr(other, name, getattr(self, name).copy())
+        other.window = self.window.copy()
+        return other
+
+
+MIN_SLOT = 8
+COMPACT_MIN = 1 << 16  # abandoned arena rows tolerated before compaction (when also > half)
+
+
+def _slot_size(count: IntArray) -> IntArray:
+    """Slot capacity for ``count`` rows: a power of two with room for as many again (at least 8)."""
+    need = np.maximum(2 * count, MIN_SLOT)
+    out: IntArray = np.left_shift(1, np.ceil(np.log2(need)).astype(np.int64))
+    return out
+
+
+class _WindowStore:
+    """A window rule's retained readings. Each sensor has a contiguous slot in one arena holding its
+    live rows in time order (``count`` of them from ``head``), so a batch touches only the rows it
+    appends or evicts, never the rows of other sensors. A slot that fills up slides its rows to its
+    start when it is at most half full, else moves to the arena's end twice as large; the arena is
+    compacted when abandoned slots are more than half of it. ``total`` is the fixed-point sum of a
+    sensor's live rows (sum/mean windows), so only rows leaving a window need to be read again."""
+
+    PER_SENSOR = ("offset", "cap", "head", "count", "total")
+
+    def __init__(self, capacity: int) -> None:
+        self._reset(capacity)
+
+    def _reset(self, capacity: int) -> None:
+        self.t = np.empty(0, np.int64)
+        self.x: npt.NDArray[Any] = np.empty(0, np.float64)  # fixed point (int64) for sum/mean
+        self.used = 0  # arena rows handed out to slots
+        self.garbage = 0  # arena rows of abandoned slots
+        self.offset = np.zeros(capacity, np.int64)
+        self.cap = np.zeros(capacity, np.int64)
+        self.head = np.zeros(capacity, np.int64)
+        self.count = np.zeros(capacity, np.int64)
+        self.total = np.zeros(capacity, np.int64)
+
+    def grow(self, capacity: int) -> None:
+        for name in self.PER_SENSOR:
+            old = getattr(self, name)
+            new = np.zeros(capacity, np.int64)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    def use_dtype(self, dtype: np.dtype[Any]) -> None:
+        if self.x.dtype != dtype:
+            self.x = self.x.astype(dtype)
+
+    def copy(self) -> _WindowStore:
+        other = copy.copy(self)
+        other.t, other.x = self.t[: self.used].copy(), self.x[: self.used].copy()
+        for name in self.PER_SENSOR:
+            setattr(other, name, getattr(self, name).copy())
+        return other
+
+    def history(self, size: int) -> tuple[IntArray, IntArray, npt.NDArray[Any]]:
+        """Live rows as (sensor, time, value), sorted by sensor then time."""
+        sensors = np.flatnonzero(self.count[:size])
+        rows = _ranges(self.head[sensors], self.count[sensors])
+        return np.repeat(sensors, self.count[sensors]), self.t[rows], self.x[rows]
+
+    def load(self, s: IntArray, t: IntArray, x: npt.NDArray[Any]) -> None:
+        """Live rows from :meth:`history` (sorted by sensor then time)."""
+        counts = np.bincount(s, minlength=len(self.count)).astype(np.int64)
+        self._reset(len(counts))
+        sensors = np.flatnonzero(counts)
+        self._place(sensors, counts[sensors], t, x)
+        if x.dtype == np.int64:
+            self.total[sensors] = _segment_sums(x, counts[sensors])
+
+    def _place(
+        self, sensors: IntArray, counts: IntArray, t: IntArray, x: npt.NDArray[Any], room: IntArray | None = None
+    ) -> None:
+        """Give ``sensors`` new slots at the arena's end (sized for ``room`` rows, default ``counts``)
+        holding ``t``/``x`` (sensor by sensor)."""
+        caps = _slot_size(counts if room is None else room)
+        offsets = self.used + np.cumsum(caps) - caps
+        self._reserve(self.used + int(caps.sum()), x.dtype)
+        self.garbage += int(self.cap[sensors].sum())
+        self.used += int(caps.sum())
+        rows = _ranges(offsets, counts)
+        self.t[rows] = t
+        self.x[rows] = x
+        self.offset[sensors] = offsets
+        self.head[sensors] = offsets
+        self.cap[sensors] = caps
+        self.count[sensors] = counts
+
+    def _reserve(self, size: int, dtype: np.dtype[Any]) -> None:
+        if size <= len(self.t) and self.x.dtype == dtype:
+            return
+        length = max(size, 2 * len(self.t))
+        t = np.empty(length, np.int64)
+        x = np.empty(length, dtype)
+        t[: self.used] = self.t[: self.used]
+        x[: self.used] = self.x[: self.used]
+        self.t, self.x = t, x
+
+    def replace(
+        self, sensors: IntArray, evicted: IntArray, new_t: IntArray, new_x: npt.NDArray[Any], new_count: IntArray
+    ) -> None:
+        """Drop the ``evicted`` oldest rows of each sensor and append its ``new_count`` rows
+        (``new_t``/``new_x``, sensor by sensor)."""
+        head = self.head[sensors] + evicted
+        count = self.count[sensors] - evicted
+        need = count + new_count
+        offset, cap = self.offset[sensors], self.cap[sensors]
+        full = np.flatnonzero(head + need > offset + cap)
+        if len(full):
+            slide = full[2 * need[full] <= cap[full]]  # at most half full: slide to the slot's start
+            if len(slide):
+                rows = _ranges(head[slide], count[slide])
+                to = _ranges(offset[slide], count[slide])
+                self.t[to] = self.t[rows]  # fancy indexing copies first: overlap is safe
+                self.x[to] = self.x[rows]
+                head[slide] = offset[slide]
+            moved = full[2 * need[full] > cap[full]]  # a slot twice the size at the arena's end
+            if len(moved):
+                rows = _ranges(head[moved], count[moved])
+                self._place(sensors[moved], count[moved], self.t[rows], self.x[rows], need[moved])
+                head[moved] = offset[moved] = self.offset[sensors[moved]]
+                cap[moved] = self.cap[sensors[moved]]
+        rows = _ranges(head + count, new_count)
+        self.t[rows] = new_t
+        self.x[rows] = new_x
+        self.head[sensors] = head
+        self.count[sensors] = need
+        self.offset[sensors] = offset
+        self.cap[sensors] = cap
+        if self.garbage > max(self.used // 2, COMPACT_MIN):
+            self._compact()
+
+    def _compact(self) -> None:
+        sensors = np.flatnonzero(self.count)
+        rows = _ranges(self.head[sensors], self.count[sensors])
+        t, x = self.t[rows], self.x[rows]
+        self.used = self.garbage = 0
+        self.cap[:] = 0
+        self.offset[:] = self.head[:] = 0
+        self.t, self.x = np.empty(0, np.int64), np.empty(0, self.x.dtype)
+        self._place(sensors, self.count[sensors], t, x)
+        self.garbage = 0
+
+
+def _segment_sums(values: npt.NDArray[Any], length: IntArray) -> IntArray:
+    """Sums of consecutive runs of ``values`` of the given lengths (exact for int64)."""
+    running = np.zeros(len(values) + 1, values.dtype)
+    np.cumsum(values, out=running[1:])
+    ends = np.cumsum(length)
+    out: IntArray = running[ends] - running[ends - length]
+    return out
 
 
 class _Batch:
@@ -286,83 +450,100 @@ def _ranges(first: IntArray, length: IntArray) -> IntArray:
     return np.cumsum(out)
 
 
-def _merge_by_sensor(
-    a: tuple[IntArray, IntArray, npt.NDArray[Any]], b: tuple[IntArray, IntArray, npt.NDArray[Any]], size: int
-) -> tuple[IntArray, IntArray, npt.NDArray[Any]]:
-    """Merge two row sets sorted by sensor whose sensors are disjoint (O(n + sensors), no sort)."""
-    if not len(a[0]):
-        return b
-    if not len(b[0]):
-        return a
-    count_a = np.bincount(a[0], minlength=size)
-    count_b = np.bincount(b[0], minlength=size)
-    dest_a = np.arange(len(a[0])) + (np.cumsum(count_b) - count_b)[a[0]]
-    dest_b = np.arange(len(b[0])) + (np.cumsum(count_a) - count_a)[b[0]]
-    out_s = np.empty(len(a[0]) + len(b[0]), np.int64)
-    out_t = np.empty_like(out_s)
-    out_x = np.empty(len(out_s), b[2].dtype)
-    for out, left, right in ((out_s, a[0], b[0]), (out_t, a[1], b[1]), (out_x, a[2], b[2])):
-        out[dest_a] = left
-        out[dest_b] = right
-    return out_s, out_t, out_x
+def _count_until(times: IntArray, head: IntArray, count: IntArray, query: IntArray) -> IntArray:
+    """For each slot (rows ``head`` … ``head + count − 1`` of ``times``, time-sorted), the number of rows
+    with time ≤ ``query`` (binary search, only where the oldest row is that old)."""
+    out = np.zeros(len(head), np.int64)
+    some = np.flatnonzero(count > 0)
+    some = some[times[head[some]] <= query[some]]
+    if not len(some):
+        return out
+    base, q, size = head[some], query[some], count[some]
+    low = np.ones(len(some), np.int64)  # rows before ``low`` are ≤ query, rows from ``high`` on are later
+    high = size.copy()
+    while True:
+        open_ = low < high
+        if not open_.any():
+            break
+        mid = (low + high) // 2
+        older = times[base + np.minimum(mid, size - 1)] <= q
+        low = np.where(open_ & older, mid + 1, low)
+        high = np.where(open_ & ~older, mid, high)
+    out[some] = low
+    return out
 
 
-def _window_signal(rule: WindowRule, batch: _Batch, state: _PointState, size: int) -> FloatArray:
-    """Trailing-window aggregate per reading over (t − window, t]; retained readings carried across
-    batches. Each present sensor's retained rows and new rows are laid out together (no sorting)."""
+def _window_signal(rule: WindowRule, batch: _Batch, state: _PointState) -> FloatArray:
+    """Trailing-window aggregate per reading over (t − window, t], readings retained across batches.
+
+    Each present sensor's rows are laid out as [sentinel, retained rows, new rows]. For sums and means
+    only the retained rows that leave the window during this batch are laid out one by one; the rows
+    that stay (inside every window of the batch) enter as one row carrying their sum, so a batch costs
+    its own rows plus the evicted ones, not the sensors' whole windows."""
     window = _ms(rule.window_s)
+    store = state.window
     s, t, x, segment = batch.s, batch.t, batch.x, batch.segment
-    present, first_row, batch_count = batch.sensors, batch.first_row, batch.counts
-    lo = np.searchsorted(state.hist_s, present, "left")
-    hist_count = np.searchsorted(state.hist_s, present, "right") - lo
-    every = int(hist_count.sum()) == len(state.hist_s)  # all retained rows belong to present sensors
-    taken = np.arange(len(state.hist_s)) if every else _ranges(lo, hist_count)
-    # merged layout per present sensor: [sentinel, retained rows…, new rows…]; the sentinel (time
-    # NO_TIME, value 0) ends every backward look inside the sensor's own rows
-    seg_total = hist_count + batch_count
-    padded = seg_total + 1
-    sentinel = np.cumsum(padded) - padded
-    seg_offset = sentinel + 1  # first real row of each sensor
-    batch_pos = np.arange(len(s)) + (seg_offset + hist_count - first_row)[segment]
-    merged_t = np.empty(int(padded.sum()), np.int64)
-    # sums and means run in fixed point (exact, batching-independent); history keeps that form
+    present, first_row, batch_count, last = batch.sensors, batch.first_row, batch.counts, batch.last_row
+    # sums and means run in fixed point (exact, batching-independent); the store keeps that form
     fixed = rule.agg in ("sum", "mean")
     values: npt.NDArray[Any] = np.rint(x * FIXED_POINT).astype(np.int64) if fixed else x
+    store.use_dtype(values.dtype)
+    head, count = store.head[present], store.count[present]
+    query = t - window
+    if fixed:
+        leaving = _count_until(store.t, head, count, query[last])
+        folded = (count > leaving).astype(np.int64)
+    else:
+        leaving, folded = count, np.zeros(len(present), np.int64)
+    seg_total = leaving + folded + batch_count
+    padded = seg_total + 1
+    sentinel = np.cumsum(padded) - padded  # time NO_TIME, value 0: ends every backward look
+    seg_offset = sentinel + 1  # first real row of each sensor
+    batch_start = seg_offset + leaving + folded
+    batch_pos = np.arange(len(s)) + (batch_start - first_row)[segment]
+    merged_t = np.empty(int(padded.sum()), np.int64)
     merged_x: npt.NDArray[Any] = np.empty(len(merged_t), values.dtype)
     merged_t[sentinel] = NO_TIME
     merged_x[sentinel] = 0
     merged_t[batch_pos] = t
     merged_x[batch_pos] = values
-    if len(taken):
-        hist_segment = np.repeat(np.arange(len(present)), hist_count)
-        hist_pos = np.arange(len(taken)) + (seg_offset - (np.cumsum(hist_count) - hist_count))[hist_segment]
-        merged_t[hist_pos] = state.hist_t if every else state.hist_t[taken]
-        merged_x[hist_pos] = state.hist_x if every else state.hist_x[taken]
-    query = t - window
+    retained = _ranges(head, leaving)
+    if len(retained):
+        rows = _ranges(seg_offset, leaving)
+        merged_t[rows] = store.t[retained]
+        merged_x[rows] = store.x[retained]
+    if fixed and folded.any():
+        kept = np.flatnonzero(folded)
+        at = seg_offset[kept] + leaving[kept]
+        merged_t[at] = store.t[head[kept] + leaving[kept]]  # the oldest row that stays
+        staying = store.total[present] - _segment_sums(store.x[retained], leaving)  # sum of the rows that stay
+        merged_x[at] = staying[kept]
     left = _window_edges(merged_t, query, batch_pos, seg_offset, seg_total, batch)
-    if rule.agg in ("sum", "mean"):
+    if fixed:
         # Fixed point (1e-6 of the unit) makes prefix-sum differences exact, so a window's sum does
         # not depend on how the stream was cut into batches (a restart replays to the same alarms).
         running = np.empty(len(merged_x) + 1, np.int64)
         running[0] = 0
         np.cumsum(merged_x, out=running[1:])  # int64 wrap-around cancels in the differences
-        signal: FloatArray = (running[batch_pos + 1] - running[left]) / FIXED_POINT
-        if rule.agg == "mean":
-            signal = signal / (batch_pos - left + 1)
+        sums = running[batch_pos + 1] - running[left]
+        signal: FloatArray = sums / FIXED_POINT
+        if rule.agg == "mean":  # readings in each window: the folded row stands for all that stay
+            weight = np.ones(len(merged_x) + 1, np.int64)
+            weight[0] = 0
+            if fixed and folded.any():
+                weight[at + 1] = (count - leaving)[kept]
+            np.cumsum(weight, out=weight)
+            signal = signal / (weight[batch_pos + 1] - weight[left])
+        store.total[present] = sums[last]
     else:
         signal = _range_extreme(merged_x, left, batch_pos, rule.agg)
     # keep what a later reading's window can still reach: the newest reading's window, per sensor
-    kept_from = left[batch.last_row]
-    kept_count = seg_offset + seg_total - kept_from
-    kept = _ranges(kept_from, kept_count)
-    fresh = (np.repeat(present, kept_count), merged_t[kept], merged_x[kept])
-    if every:
-        state.hist_s, state.hist_t, state.hist_x = fresh
-    else:
-        others = np.ones(len(state.hist_s), np.bool_)
-        others[taken] = False
-        rest = (state.hist_s[others], state.hist_t[others], state.hist_x[others])
-        state.hist_s, state.hist_t, state.hist_x = _merge_by_sensor(rest, fresh, size)
+    left_last = left[last]
+    keep_from = np.maximum(left_last, batch_start)
+    new_count = batch_start + batch_count - keep_from
+    appended = _ranges(keep_from, new_count)
+    evicted = np.minimum(left_last - seg_offset, leaving)
+    store.replace(present, evicted, merged_t[appended], merged_x[appended], new_count)
     return signal
 
 
@@ -562,25 +743,28 @@ class RuleEngine:
     # ---- sensors
     def intern(self, sensor_ids: Iterable[str]) -> IntArray:
         """Sensor ids → engine indices (new sensors are registered and matched against the rules)."""
-        ids = list(sensor_ids)
+        ids = sensor_ids if isinstance(sensor_ids, list) else list(sensor_ids)
         index = self._index
-        out = np.empty(len(ids), np.int64)
-        for position, sensor_id in enumerate(ids):
-            found = index.get(sensor_id)
-            if found is None:
-                found = self._register(sensor_id)
-            out[position] = found
-        return out
+        found = list(map(index.get, ids))
+        if None in found:
+            self._register([sensor_id for sensor_id, known in zip(ids, found, strict=True) if known is None])
+            found = list(map(index.get, ids))
+        return np.array(found, np.int64)
 
-    def _register(self, sensor_id: str) -> int:
-        number = len(self.sensor_ids)
-        if number >= self._capacity:
-            self._grow(self._capacity * 2)
-        self.sensor_ids.append(sensor_id)
-        self._index[sensor_id] = number
+    def _register(self, sensor_ids: list[str]) -> None:
+        """New sensors (in order of first appearance), matched against every rule's glob."""
+        fresh = list(dict.fromkeys(sensor_ids))
+        first = len(self.sensor_ids)
+        end = first + len(fresh)
+        if end > self._capacity:
+            capacity = self._capacity
+            while capacity < end:
+                capacity *= 2
+            self._grow(capacity)
+        self.sensor_ids.extend(fresh)
+        self._index.update(zip(fresh, range(first, end), strict=True))
         for matches, state in zip(self._matchers, self._states, strict=True):
-            state.member[number] = matches(sensor_id)
-        return number
+            state.member[first:end] = [matches(sensor_id) for sensor_id in fresh]
 
     def _grow(self, capacity: int) -> None:
         self._capacity = capacity
@@ -682,7 +866,7 @@ class RuleEngine:
         elif isinstance(rule, RateRule):
             signal = _rate_signal(rule, batch)
         else:
-            signal = _window_signal(rule, batch, state, len(self.sensor_ids))
+            signal = _window_signal(rule, batch, state)
         condition = _threshold_condition(rule, signal, batch, state)
         return _runs(batch, condition, state, on_delay=_ms(rule.on_delay_s), off_delay=_ms(rule.off_delay_s))
 
@@ -730,17 +914,30 @@ class RuleEngine:
         return events
 
     # ---- checkpoint
-    def checkpoint(self) -> dict[str, Any]:
-        """All state as a JSON-safe dict (arrays base64-encoded); :meth:`restore` resumes exactly."""
+    def copy(self) -> RuleEngine:
+        """An independent copy of the state (arrays copied in memory, which costs little next to
+        encoding them: a worker snapshots a copy in a thread while it goes on evaluating)."""
+        other = copy.copy(self)
+        other.sensor_ids = list(self.sensor_ids)
+        other._index = dict(self._index)
+        other._last_ts, other._last_value = self._last_ts.copy(), self._last_value.copy()
+        other._states = [state.copy() for state in self._states]
+        other._site = copy.deepcopy(self._site)
+        return other
+
+    def checkpoint(self, *, raw: bool = False) -> dict[str, Any]:
+        """All state as a JSON-safe dict (arrays base64-encoded); :meth:`restore` resumes exactly.
+        ``raw``: arrays as numpy copies instead (for a binary snapshot file; a copy in memory costs
+        little, so a snapshot can be written while the engine goes on)."""
         size = len(self.sensor_ids)
         return {
             "version": CHECKPOINT_VERSION,
             "rules": [r.id for r in self._rules],
             "sensors": list(self.sensor_ids),
-            "last_ts": _encode(self._last_ts[:size]),
-            "last_value": _encode(self._last_value[:size]),
-            "states": [state.dump(size) for state in self._states],
-            "site": self._site.dump(),
+            "last_ts": _encode(self._last_ts[:size], raw),
+            "last_value": _encode(self._last_value[:size], raw),
+            "states": [state.dump(size, raw) for state in self._states],
+            "site": json.loads(json.dumps(self._site.dump())) if raw else self._site.dump(),
         }
 
     @classmethod

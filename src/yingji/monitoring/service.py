@@ -661,7 +661,8 @@ class DatabaseSink:
     def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         self._letters.extend(letters)
 
-    def flush(self) -> None:
+    def flush(self, *, durable: bool = True) -> None:
+        """Commit what was written (visible and durable at once: one transaction per batch)."""
         if not self._events and not self._letters:
             return
         with self._factory() as session, session.begin():

@@ -23,6 +23,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from yingji.errors import InvalidInput, ServiceUnavailable
 from yingji.monitoring.clock import format_timestamp
 from yingji.monitoring.ingest import Counters, Monitor
@@ -38,8 +41,11 @@ class AlarmSink(Protocol):
 
     def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None: ...
 
-    def flush(self) -> None:
-        """Make everything written so far durable (called before each checkpoint)."""
+    def flush(self, *, durable: bool = True) -> None:
+        """Make everything written so far visible to readers and, with ``durable``, safe from a crash.
+        With a write-ahead log the worker asks for durability only before each snapshot: between
+        snapshots the fsynced log of the inputs already guarantees the events (a restart rolls the
+        sink back to the snapshot's position and replays the log)."""
 
     def position(self) -> Any:
         """A JSON-safe mark of what has been written, stored in the checkpoint."""
@@ -60,7 +66,7 @@ class MemorySink:
     def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         self.dead_letters.extend(letters)
 
-    def flush(self) -> None:
+    def flush(self, *, durable: bool = True) -> None:
         return None
 
     def position(self) -> Any:
@@ -99,11 +105,12 @@ class JsonLinesSink:
         for letter in letters:
             self._dead.write((json.dumps(asdict(letter), ensure_ascii=False) + "\n").encode("utf-8"))
 
-    def flush(self) -> None:
+    def flush(self, *, durable: bool = True) -> None:
         for handle in (self._alarms, self._dead):
             if handle is not None:
                 handle.flush()
-                os.fsync(handle.fileno())
+                if durable:
+                    os.fsync(handle.fileno())
 
     def position(self) -> Any:
         return [self._alarms.tell(), self._dead.tell() if self._dead is not None else 0]
@@ -146,27 +153,75 @@ class _Message:
     received: float
 
 
-def save_checkpoint(
-    path: Path, engine: RuleEngine, counters: Counters, sink_position: Any = None, generation: int = 0
-) -> None:
-    """Atomically replace the checkpoint file (write, fsync, rename)."""
-    data = {"engine": engine.checkpoint(), "counters": asdict(counters), "sink": sink_position, "wal": generation}
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    with temporary.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle)
+def write_snapshot(path: Path, data: dict[str, Any], generation: int) -> None:
+    """``data`` (numpy arrays anywhere inside) as a JSON file whose arrays live in a binary file beside
+    it (``<name>.arrays.<generation>``, raw bytes: no base64 to encode, no JSON string to scan).
+    Arrays first (fsynced), then the JSON atomically (write, fsync, rename), then older array files go."""
+    arrays: list[npt.NDArray[Any]] = []
+    offset = 0
+
+    def strip(value: Any) -> Any:
+        nonlocal offset
+        if isinstance(value, np.ndarray):
+            array = np.ascontiguousarray(value)
+            arrays.append(array)
+            spec = {"$array": offset, "dtype": array.dtype.str, "length": len(array)}
+            offset += array.nbytes
+            return spec
+        if isinstance(value, dict):
+            return {key: strip(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [strip(item) for item in value]
+        return value
+
+    header = strip(data)
+    binary = path.with_name(f"{path.name}.arrays.{generation}")
+    with binary.open("wb") as handle:
+        for array in arrays:
+            handle.write(array.view(np.uint8).data if array.nbytes else b"")
         handle.flush()
         os.fsync(handle.fileno())
+    header["arrays"] = binary.name
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    with temporary.open("w", encoding="utf-8") as text:
+        json.dump(header, text)
+        text.flush()
+        os.fsync(text.fileno())
     os.replace(temporary, path)
+    for old in path.parent.glob(f"{path.name}.arrays.*"):
+        if old.suffix[1:].isdigit() and int(old.suffix[1:]) < generation:
+            old.unlink()
+
+
+def read_snapshot(path: Path) -> dict[str, Any]:
+    """A file :func:`write_snapshot` wrote (or an older all-JSON one), arrays back as numpy arrays."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if "arrays" not in data:
+        return dict(data)
+    blob = (path.parent / data.pop("arrays")).read_bytes()
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, dict):
+            if "$array" in value:
+                dtype = np.dtype(value["dtype"])
+                return np.frombuffer(blob, dtype, value["length"], value["$array"]).copy()
+            return {key: fill(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [fill(item) for item in value]
+        return value
+
+    out: dict[str, Any] = fill(data)
+    return out
 
 
 def load_checkpoint(path: Path, ruleset: RuleSet) -> tuple[RuleEngine, Counters, Any, int] | None:
     if not path.exists():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_snapshot(path)
         engine = RuleEngine.restore(ruleset, data["engine"])
         return engine, Counters(**data["counters"]), data.get("sink"), int(data.get("wal", 0))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(f"checkpoint {path}: unreadable ({exc})") from exc
 
 
@@ -248,6 +303,8 @@ class _Pipeline:
         self.on_batch = on_batch
         self._generation = generation
         self._wal: WriteAheadLog | None = None
+        self._writer: threading.Thread | None = None  # a snapshot being written
+        self._snapshot_cost = 0.0  # seconds the last snapshot took to write
         self._last_snapshot = time.monotonic()
         self._last_tick = 0.0
         if config.checkpoint is not None:
@@ -281,7 +338,7 @@ class _Pipeline:
         self.sink.write_events(events)
         self.sink.write_dead_letters(self.monitor.dead_letters[letters_before:])
         del self.monitor.dead_letters[letters_before:]
-        self.sink.flush()
+        self.sink.flush(durable=self._wal is None)  # with a log, the log's fsync made the batch safe
         return events
 
     def _wal_path(self, generation: int) -> Path:
@@ -289,30 +346,62 @@ class _Pipeline:
         return self.config.checkpoint.with_name(f"{self.config.checkpoint.name}.wal.{generation}")
 
     def _recover(self, checkpoint: Path) -> None:
-        """Replay the log written since the snapshot, then start a fresh snapshot and log."""
-        for batch in WriteAheadLog.batches(self._wal_path(self._generation)):
-            self._evaluate(batch)
+        """Replay the logs written since the snapshot (more than one when the process died while a
+        newer snapshot was being written), then start a fresh snapshot and log."""
+        for generation in self._wal_generations(self._generation):
+            for batch in WriteAheadLog.batches(self._wal_path(generation)):
+                self._evaluate(batch)
         self._snapshot()
 
-    def _snapshot(self) -> None:
-        """Snapshot the engine, switch to a new log, drop the old ones."""
+    def _wal_generations(self, first: int) -> list[int]:
         assert self.config.checkpoint is not None
+        found = (p.suffix[1:] for p in self.config.checkpoint.parent.glob(f"{self.config.checkpoint.name}.wal.*"))
+        return sorted(g for g in (int(n) for n in found if n.isdigit()) if g >= first)
+
+    def _snapshot(self, *, background: bool = False) -> None:
+        """Snapshot the engine and switch to a new log. The state is copied here (arrays: a memory
+        copy); writing it — and dropping the older logs once it is durable — can run in a thread
+        while the worker goes on (``background``): until the new snapshot is in place, the old one
+        and both logs describe the same state."""
+        assert self.config.checkpoint is not None
+        self._wait_for_writer()
         generation = self._generation + 1
         if self._wal is not None:
             self._wal.close()
         self._wal = WriteAheadLog(self._wal_path(generation))
-        save_checkpoint(
-            self.config.checkpoint, self.monitor.engine, self.monitor.counters, self.sink.position(), generation
-        )
+        self.sink.flush()  # durable up to the position the snapshot records
+        counters = Counters(**asdict(self.monitor.counters))
+        data = (self.monitor.engine.copy(), counters, self.sink.position(), generation)
+        self._generation = generation
+        self._last_snapshot = time.monotonic()
+        if background:
+            self._writer = threading.Thread(target=self._write_snapshot, args=data, daemon=True)
+            self._writer.start()
+        else:
+            self._write_snapshot(*data)
+
+    def _write_snapshot(self, engine: RuleEngine, counters: Counters, position: Any, generation: int) -> None:
+        assert self.config.checkpoint is not None
+        started = time.monotonic()
+        data = {"engine": engine.checkpoint(raw=True), "counters": asdict(counters), "sink": position}
+        write_snapshot(self.config.checkpoint, {**data, "wal": generation}, generation)
         for old in self.config.checkpoint.parent.glob(f"{self.config.checkpoint.name}.wal.*"):
             if old.suffix[1:].isdigit() and int(old.suffix[1:]) < generation:
                 old.unlink()
-        self._generation = generation
-        self._last_snapshot = time.monotonic()
+        self._snapshot_cost = time.monotonic() - started
+
+    def _wait_for_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.join()
+            self._writer = None
 
     def _maybe_snapshot(self) -> None:
-        if self._wal is not None and time.monotonic() - self._last_snapshot >= self.config.snapshot_s:
-            self._snapshot()
+        """Snapshot every ``snapshot_s`` — less often when writing one takes long (at most a quarter
+        of the time goes to snapshots) — in a thread, never two at once."""
+        if self._wal is None or (self._writer is not None and self._writer.is_alive()):
+            return
+        if time.monotonic() - self._last_snapshot >= max(self.config.snapshot_s, 4 * self._snapshot_cost):
+            self._snapshot(background=True)
 
     def _maybe_tick(self) -> None:
         if self.config.tick_s is None:
@@ -331,6 +420,7 @@ class _Pipeline:
         if self._wal is not None:
             self._snapshot()
             self._wal.close()
+        self._wait_for_writer()
         self.stop()
 
 
