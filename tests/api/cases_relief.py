@@ -73,10 +73,25 @@ def commit(c: Ctx) -> None:
     assert c.foreign_admin.get(f"{API}/plans/{foreign['id']}").json()["status"] == "planned"
 
 
+def confirm(c: Ctx) -> None:
+    foreign = plan(c, "foreign")
+    assert c.own_admin.post(f"{API}/plans/{foreign['id']}/confirm").status_code == 404
+    assert c.foreign_admin.get(f"{API}/plans/{foreign['id']}").json()["status"] == "planned"
+
+
+def cancel(c: Ctx) -> None:
+    foreign = plan(c, "foreign")
+    assert c.own_admin.post(f"{API}/plans/{foreign['id']}/cancel").status_code == 404
+    assert c.foreign_admin.get(f"{API}/plans/{foreign['id']}").json()["status"] == "planned"
+    assert c.own.post(f"{API}/plans/{plan(c, 'own')['id']}/cancel").status_code == 403  # no relief:plan
+
+
 CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("POST", f"{API}/plans"): create,
     ("GET", f"{API}/plans"): list_,
     ("GET", f"{API}/plans/{{plan_id}}"): get,
     ("GET", f"{API}/plans/{{plan_id}}/flows"): flows,
     ("POST", f"{API}/plans/{{plan_id}}/commit"): commit,
+    ("POST", f"{API}/plans/{{plan_id}}/confirm"): confirm,
+    ("POST", f"{API}/plans/{{plan_id}}/cancel"): cancel,
 }

@@ -152,13 +152,14 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
                "/", "/login", "/logout", "/lang/{code}", "/session/refresh", "/incidents", "/incidents/{incident_id}",
                "/incidents/{incident_id}/status", "/incidents/{incident_id}/respond", "/incidents/{incident_id}/tasks",
                "/incidents/{incident_id}/reports", "/incidents/{incident_id}/reports/{report_id}/status",
-               "/map/layers/incidents", "/duty", "/duty/log", "/duty/items", "/duty/items/{item_id}/action",
+               "/map/layers/incidents", "/map/layers/incidents/{incident_id}", "/duty", "/duty/log", "/duty/items",
+               "/duty/items/{item_id}/action",
                "/stats", "/quake", "/quake/{assessment_id}", "/map/layers/intensity",
                # tests/web/test_relief_pages.py
                "/map/layers/depots", "/map/layers/shelters", "/map/layers/teams", "/map/layers/gaps", "/reserves",
                "/reserves/transfers", "/reserves/transfers/{transfer_id}/confirm",
                "/reserves/transfers/{transfer_id}/cancel", "/relief/plans", "/relief/plans/{plan_id}",
-               "/relief/plans/{plan_id}/commit",
+               "/relief/plans/{plan_id}/commit", "/relief/plans/{plan_id}/confirm", "/relief/plans/{plan_id}/cancel",
                # tests/web/test_monitoring_pages.py
                "/alarms", "/alarms/{alarm_id}", "/alarms/{alarm_id}/acknowledge", "/alarms/{alarm_id}/shelve",
                "/map/layers/alarms", "/map/layers/warnings", "/warnings",

@@ -177,8 +177,9 @@ def test_a_foreign_plan_page_is_not_found(live: LiveServer, plans: dict[str, Any
     client = browser(live, "dingri_cmd")
     r = client.get(f"/relief/plans/{plans['foreign']['id']}")
     assert r.status_code == 404 and "他县不可见" not in r.text
-    r = client.post(f"/relief/plans/{plans['foreign']['id']}/commit", data={"csrf_token": csrf_of(client)})
-    assert r.status_code == 404 and "他县不可见" not in r.text
+    for action in ("commit", "confirm", "cancel"):
+        r = client.post(f"/relief/plans/{plans['foreign']['id']}/{action}", data={"csrf_token": csrf_of(client)})
+        assert r.status_code == 404 and "他县不可见" not in r.text
     assert live.client("lazi_cmd").get(f"/api/v1/relief/plans/{plans['foreign']['id']}").json()["status"] == "planned"
 
 
@@ -204,3 +205,19 @@ def test_committing_from_the_page_makes_transfers_once(live: LiveServer, plans: 
     assert api.get(f"/api/v1/relief/plans/{plans['own']['id']}").json()["commit_result"] == first["commit_result"]
     page = client.get(f"/relief/plans/{plans['own']['id']}").text
     assert 'id="commit-result"' in page and 'id="commit-form"' not in page
+
+
+def test_cancelling_from_the_page_releases_the_plan(live: LiveServer, reserves: dict[str, Any]) -> None:
+    api = live.client("dingri_cmd")
+    d = api.get(f"/api/v1/divisions/{OWN}").json()
+    plan = api.post("/api/v1/relief/plans", json={"division_code": OWN, "demands": [
+        {"place": "取消测试点", "lon": d["lon"], "lat": d["lat"], "item": "quilt", "quantity": 3}]}).json()
+    client = browser(live, "dingri_cmd")
+    url = f"/relief/plans/{plan['id']}"
+    assert 'id="cancel-form"' in client.get(url).text and 'id="confirm-form"' not in client.get(url).text
+    assert client.post(f"{url}/confirm", data={"csrf_token": csrf_of(client)}).status_code == 422  # not committed
+    assert client.post(f"{url}/cancel", data={"csrf_token": "guess"}).status_code == 403
+    assert client.post(f"{url}/cancel", data={"csrf_token": csrf_of(client)}).status_code == 303
+    assert api.get(f"/api/v1/relief/plans/{plan['id']}").json()["status"] == "cancelled"
+    page = client.get(url).text
+    assert 'id="cancel-form"' not in page and 'id="commit-form"' not in page

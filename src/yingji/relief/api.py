@@ -56,3 +56,17 @@ def commit_plan(plan_id: IdPath, session: SessionDep, scope: ScopeDep) -> PlanRe
     """Turn the plan into transfer orders (created; stock moves on confirmation) and Command tasks on
     its incident, with a timeline entry. Idempotent: committing again creates nothing."""
     return PlanRead.model_validate(service.commit_plan(session=session, scope=scope, plan_id=plan_id))
+
+
+@router.post("/plans/{plan_id}/confirm", response_model=PlanRead, operation_id="relief_plan_confirm")
+def confirm_plan(plan_id: IdPath, session: SessionDep, scope: ScopeDep) -> PlanRead:
+    """The plan's supplies left: its open transfer orders are confirmed and its direct shipments issued
+    (stock moves through the ledger), which ends its reservation. All or nothing."""
+    return PlanRead.model_validate(service.confirm_plan(session=session, scope=scope, plan_id=plan_id))
+
+
+@router.post("/plans/{plan_id}/cancel", response_model=PlanRead, operation_id="relief_plan_cancel")
+def cancel_plan(plan_id: IdPath, session: SessionDep, scope: ScopeDep) -> PlanRead:
+    """Drop a planned or committed plan: its open transfer orders are cancelled, and the stock it
+    reserved is free for other plans again."""
+    return PlanRead.model_validate(service.cancel_plan(session=session, scope=scope, plan_id=plan_id))

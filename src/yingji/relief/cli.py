@@ -121,3 +121,30 @@ def plan_db(
         if commit:
             plan = service.commit_plan(session=session, scope=scope, plan_id=plan.id)
         echo_json(PlanRead.model_validate(plan).model_dump(mode="json"))
+
+
+def _settle(ctx: typer.Context, plan_id: int, action: str) -> None:
+    from yingji.cli_common import command_session, echo_json
+    from yingji.relief import service
+    from yingji.relief.schemas import PlanRead
+
+    with command_session(ctx) as (session, scope):
+        run = service.confirm_plan if action == "confirm" else service.cancel_plan
+        plan = run(session=session, scope=scope, plan_id=plan_id)
+        echo_json(PlanRead.model_validate(plan).model_dump(mode="json"))
+
+
+@app.command("plan-confirm")
+def plan_confirm(ctx: typer.Context, plan_id: int = typer.Argument(..., help="A committed plan's id.")) -> None:
+    """Confirm a committed plan: its open transfer orders are confirmed and its direct shipments issued
+    (stock moves through the ledger; the reservation ends). Prints the plan as JSON."""
+    _settle(ctx, plan_id, "confirm")
+
+
+@app.command("plan-cancel")
+def plan_cancel(
+    ctx: typer.Context, plan_id: int = typer.Argument(..., help="A planned or committed plan's id.")
+) -> None:
+    """Cancel a plan: its open transfer orders are cancelled and the stock it reserved is free again.
+    Prints the plan as JSON."""
+    _settle(ctx, plan_id, "cancel")

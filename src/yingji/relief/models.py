@@ -15,7 +15,9 @@ from yingji.db import Base, JSONType, UTCDateTime, utcnow
 
 class ReliefPlan(Base):
     """One plan. ``division_code`` is the division it was planned for (its jurisdiction); ``status`` is
-    ``planned`` or ``committed``. Shipments, unmet need and shelter moves are JSON lists (a plan is
+    ``planned``, ``committed`` (its stock reserved: open transfer orders, and ``commit_result.held``
+    for shipments without one), ``confirmed`` (stock moved) or ``cancelled`` (reservation released).
+    Shipments, unmet need and shelter moves are JSON lists (a plan is
     read and drawn whole, never queried row by row)."""
 
     __tablename__ = "relief_plans"

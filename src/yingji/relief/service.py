@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
-from yingji.errors import InvalidInput, NotFound
+from yingji.errors import Conflict, InvalidInput, NotFound
 from yingji.geo.models import Division
 from yingji.incidents import service as incident_service
 from yingji.incidents.schemas import TaskCreate
@@ -32,7 +32,7 @@ from yingji.relief.needs import estimate_needs
 from yingji.relief.schemas import PlanIn
 from yingji.relief.travel import FallbackSpeed, Sites, fallback_arcs, fallback_hours, great_circle_km
 from yingji.resources import service as resources
-from yingji.resources.schemas import TransferIn, TransferLineIn
+from yingji.resources.schemas import MovementIn, TransferIn, TransferLineIn
 
 PLAN, READ = "relief:plan", "resources:read"
 MAX_PLACES = 500  # demand points per plan (the API's bound; the largest townships by displaced are kept)
@@ -137,8 +137,25 @@ def _explicit_demand(plan_in: PlanIn) -> list[dict[str, Any]]:
 # -- solving ----------------------------------------------------------------------------------------------
 
 
+def plan_holds(*, session: Session, exclude_plan_id: int | None = None) -> dict[tuple[int, str], int]:
+    """Stock held by committed plans for shipments that have no transfer order (no receiving depot of
+    the plan's own: the depot issues to the place directly), per depot and item. With the open transfer
+    orders (``resources.reserved_stock``) this is all the stock reserved between plans. Every committed
+    plan counts, whatever the caller's jurisdiction: a depot's stock is one pool."""
+    out: dict[tuple[int, str], int] = {}
+    for plan_id, result in session.execute(
+        select(ReliefPlan.id, ReliefPlan.commit_result).where(ReliefPlan.status == "committed")
+    ):
+        if plan_id == exclude_plan_id:
+            continue
+        for line in (result or {}).get("held", []):
+            key = (int(line["depot_id"]), str(line["item"]))
+            out[key] = out.get(key, 0) + int(line["quantity"])
+    return out
+
+
 def _depots_and_stock(session: Session, scope: Scope, items: Sequence[str]) -> tuple[list[dict[str, Any]], np.ndarray]:
-    rows = resources.available_stock(session=session, scope=scope, items=list(items))
+    rows = resources.available_stock(session=session, scope=scope, items=list(items), held=plan_holds(session=session))
     depots: dict[int, dict[str, Any]] = {}
     for r in rows:
         depots.setdefault(r["depot_id"], {k: r[k] for k in ("depot_id", "name", "level", "division_code", "lon",
@@ -340,15 +357,23 @@ def _receiving_depot(candidates: list[Any], lon: float, lat: float) -> Any | Non
 def commit_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
     """Transfer orders (status created: stock moves when a transfer is confirmed) from each writable depot
     to the writable depot nearest the destination, and one Command task per depot → destination on the
-    plan's incident, with a timeline entry. Committing twice creates nothing new."""
+    plan's incident, with a timeline entry. Committing twice creates nothing new.
+
+    Committing reserves the stock the plan ships from the caller's depots (open transfer orders reserve
+    their lines; shipments without a receiving depot are held by the plan), so no other plan can
+    allocate it. If another plan or order reserved some of it since this plan was made, nothing is
+    committed: :class:`Conflict` names the depots and items short — plan again."""
     scope.require(PLAN)
     plan = get_plan(session=session, scope=scope, plan_id=plan_id, lock=True)
     scope.require_write(plan.division_code, "plan")
     if plan.status == "committed":
         return plan
+    if plan.status != "planned":
+        raise InvalidInput(f"plan {plan.id} is {plan.status}; only a planned plan can be committed", field="status")
     own_depots = [d for d in resources.list_depots(session=session, scope=scope, active=True, limit=None)[0]
                   if scope.covers(d.division_code)]  # fmt: skip
-    transfers, tasks, requests = [], [], []
+    _check_free_stock(session, scope, plan)
+    transfers, tasks, requests, held = [], [], [], []
     for g in shipment_groups(plan):
         depot, place = g["depot"], g["place"]
         lines = ", ".join(f"{item} × {q}" for item, q in sorted(g["items"].items()))
@@ -362,6 +387,9 @@ def commit_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
                 lines=[TransferLineIn(item=item, quantity=q) for item, q in sorted(g["items"].items())][:200],
                 reference=f"relief plan {plan.id}", note=f"for {place['name']} ({place['id']})"[:2000]))  # fmt: skip
             transfers.append(transfer.id)
+        else:
+            held += [{"depot_id": depot["depot_id"], "place": place["id"], "item": item, "quantity": q}
+                     for item, q in sorted(g["items"].items())]  # fmt: skip
         if plan.incident_id is not None:
             task = incident_service.create_task(session=session, scope=scope, incident_id=plan.incident_id,
                                                 task_in=TaskCreate(
@@ -378,8 +406,101 @@ def commit_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
     plan.status = "committed"
     plan.committed_at = utcnow()
     plan.committed_by = scope.actor
-    plan.commit_result = {"transfers": transfers, "tasks": tasks, "requests": requests}
+    plan.commit_result = {"transfers": transfers, "tasks": tasks, "requests": requests, "held": held}
     session.flush()
     audit.record(session=session, scope=scope, action="commit", entity="relief_plan", entity_id=plan.id,
+                 division_code=plan.division_code, after=_audit_view(plan))  # fmt: skip
+    return plan
+
+
+def _check_free_stock(session: Session, scope: Scope, plan: ReliefPlan) -> None:
+    """Refuse (Conflict) when the plan ships more from one of the caller's depots than is free there
+    now: on hand, less open transfer orders, less other committed plans' holds. The depots are locked
+    first, so two plans committed at once cannot both take the same stock."""
+    shipped: dict[tuple[int, str], int] = {}
+    writable = {d["depot_id"] for d in plan.depots if not d["read_only"] and scope.covers(d["division_code"])}
+    for s in plan.shipments:
+        if s["depot_id"] in writable:
+            key = (int(s["depot_id"]), str(s["item"]))
+            shipped[key] = shipped.get(key, 0) + int(s["quantity"])
+    if not shipped:
+        return
+    depot_ids = sorted({d for d, _ in shipped})
+    resources.lock_depots(session=session, depot_ids=depot_ids)
+    have = resources.on_hand(session=session, depot_ids=depot_ids)
+    reserved = resources.reserved_stock(session=session, depot_ids=depot_ids)
+    holds = plan_holds(session=session, exclude_plan_id=plan.id)
+    names = {d["depot_id"]: d["name"] for d in plan.depots}
+    short = []
+    for key, quantity in sorted(shipped.items()):
+        free = have.get(key, 0) - reserved.get(key, 0) - holds.get(key, 0)
+        if quantity > free:
+            short.append(f"{names.get(key[0], key[0])} {key[1]}: ships {quantity}, {max(free, 0)} free")
+    if short:
+        raise Conflict(
+            f"plan {plan.id}: stock was reserved or moved since it was made ({'; '.join(short)}); plan again"
+        )
+
+
+def _open_plan(session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
+    scope.require(PLAN)
+    plan = get_plan(session=session, scope=scope, plan_id=plan_id, lock=True)
+    scope.require_write(plan.division_code, "plan")
+    return plan
+
+
+def confirm_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
+    """The plan's supplies left their depots: every open transfer order of the plan is confirmed (stock
+    moves through the ledger) and every held shipment is issued from its depot (an ``issue`` line);
+    the reservation ends. All or nothing: a depot short of stock refuses the whole confirmation."""
+    plan = _open_plan(session, scope, plan_id)
+    if plan.status != "committed":
+        raise InvalidInput(f"plan {plan.id} is {plan.status}; only a committed plan can be confirmed", field="status")
+    result = dict(plan.commit_result or {})
+    confirmed, skipped = [], []
+    for transfer_id in result.get("transfers", []):
+        transfer = resources.get_transfer(session=session, scope=scope, transfer_id=transfer_id)
+        if transfer.status == "created":
+            resources.confirm_transfer(session=session, scope=scope, transfer_id=transfer_id)
+            confirmed.append(transfer_id)
+        else:
+            skipped.append({"transfer": transfer_id, "status": transfer.status})
+    plan.status = "confirmed"  # before the issues: the plan's holds no longer reserve what it issues
+    session.flush()
+    issued = []
+    for line in result.get("held", []):
+        moves = resources.move_stock(session=session, scope=scope, depot_id=int(line["depot_id"]),
+                                     movement_in=MovementIn(kind="issue", item=line["item"],
+                                                            quantity=int(line["quantity"]),
+                                                            reference=f"relief plan {plan.id}",
+                                                            note=f"to {line['place']}"[:2000]))  # fmt: skip
+        issued += [m.id for m in moves]
+    result.update({"confirmed_transfers": confirmed, "skipped_transfers": skipped, "issued_movements": issued})
+    plan.commit_result = result
+    session.flush()
+    audit.record(session=session, scope=scope, action="confirm", entity="relief_plan", entity_id=plan.id,
+                 division_code=plan.division_code, after=_audit_view(plan))  # fmt: skip
+    return plan
+
+
+def cancel_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
+    """Drop a planned or committed plan: its open transfer orders are cancelled and its holds end, so the
+    stock it reserved is free again. Tasks already given to the Command stay (they are closed there)."""
+    plan = _open_plan(session, scope, plan_id)
+    if plan.status not in ("planned", "committed"):
+        raise InvalidInput(f"plan {plan.id} is already {plan.status}", field="status")
+    result = dict(plan.commit_result or {})
+    cancelled = []
+    for transfer_id in result.get("transfers", []):
+        transfer = resources.get_transfer(session=session, scope=scope, transfer_id=transfer_id)
+        if transfer.status == "created":
+            resources.cancel_transfer(session=session, scope=scope, transfer_id=transfer_id)
+            cancelled.append(transfer_id)
+    if plan.commit_result is not None:
+        result["cancelled_transfers"] = cancelled
+        plan.commit_result = result
+    plan.status = "cancelled"
+    session.flush()
+    audit.record(session=session, scope=scope, action="cancel", entity="relief_plan", entity_id=plan.id,
                  division_code=plan.division_code, after=_audit_view(plan))  # fmt: skip
     return plan

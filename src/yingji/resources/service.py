@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -23,7 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
-from yingji.errors import DomainError, InvalidInput, NotFound
+from yingji.errors import Conflict, DomainError, InvalidInput, NotFound
 from yingji.geo import service as division_service
 from yingji.geo import spatial
 from yingji.geo.codes import code_range, level_of, prefix
@@ -429,6 +429,16 @@ def move_stock(*, session: Session, scope: Scope, depot_id: int, movement_in: Mo
         ]  # fmt: skip
     if movement_in.expiry is not None:
         raise InvalidInput("expiry is given only when stock comes in", field="expiry")
+    if movement_in.kind == "issue":
+        # Issuing may not take what open transfer orders reserve (expiries and stocktake adjustments
+        # record what physically happened and may: the order is then refused when confirmed).
+        reserved = reserved_stock(session=session, depot_ids=[depot.id]).get((depot.id, item), 0)
+        held = on_hand(session=session, depot_ids=[depot.id]).get((depot.id, item), 0)
+        if reserved and held - reserved < -delta:
+            raise Conflict(
+                f"{item}: {held - reserved} free to issue at depot {depot.id} "
+                f"({reserved} reserved by open transfer orders), {-delta} asked"
+            )
     return _withdraw(
         session, scope, depot, kind=movement_in.kind, item=item, quantity=-delta, batch=movement_in.batch,
         reference=ref, note=note,
@@ -451,26 +461,72 @@ def expire_due(*, session: Session, scope: Scope, depot_id: int, on: dt.date) ->
     return out
 
 
-def available_stock(*, session: Session, scope: Scope, items: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """Stock on hand per readable active depot and item, with the depot's level and position — the
-    supply side of a dispatch plan (``yingji.relief``). Rows with nothing on hand are left out."""
+StockKey = tuple[int, str]  # (depot id, item)
+
+
+def reserved_stock(*, session: Session, depot_ids: Collection[int] | None = None) -> dict[StockKey, int]:
+    """Stock promised by open transfer orders (status ``created``), per sending depot and item.
+
+    An open order reserves its lines: they stay on hand (the ledger moves them only when the order is
+    confirmed) but no plan may allocate them again; confirming or cancelling the order releases them.
+    """
+    stmt = (
+        select(Transfer.from_depot_id, TransferLine.item, func.sum(TransferLine.quantity))
+        .join(TransferLine, TransferLine.transfer_id == Transfer.id)
+        .where(Transfer.status == "created")
+        .group_by(Transfer.from_depot_id, TransferLine.item)
+    )
+    if depot_ids is not None:
+        stmt = stmt.where(Transfer.from_depot_id.in_(list(depot_ids)))
+    return {(int(d), str(i)): int(q or 0) for d, i, q in session.execute(stmt)}
+
+
+def on_hand(*, session: Session, depot_ids: Collection[int]) -> dict[StockKey, int]:
+    """Balance (sum of the ledger) per depot and item."""
+    stmt = (
+        select(StockMovement.depot_id, StockMovement.item, func.sum(StockMovement.delta))
+        .where(StockMovement.depot_id.in_(list(depot_ids)))
+        .group_by(StockMovement.depot_id, StockMovement.item)
+    )
+    return {(int(d), str(i)): int(q or 0) for d, i, q in session.execute(stmt)}
+
+
+def lock_depots(*, session: Session, depot_ids: Collection[int]) -> None:
+    """Lock depot rows (in id order, so two callers cannot deadlock) before checking and reserving their
+    stock: a second caller waits until the first has committed its reservation, then sees it."""
+    for depot_id in sorted(set(depot_ids)):
+        session.get(Depot, depot_id, with_for_update=True, populate_existing=True)
+
+
+def available_stock(
+    *,
+    session: Session,
+    scope: Scope,
+    items: Sequence[str] | None = None,
+    held: Mapping[StockKey, int] | None = None,
+) -> list[dict[str, Any]]:
+    """Stock free to allocate per readable active depot and item, with the depot's level and position —
+    the supply side of a dispatch plan (``yingji.relief``): on hand less what open transfer orders
+    reserve (:func:`reserved_stock`) and less ``held`` (reservations the caller keeps elsewhere, e.g.
+    committed plans' direct shipments). Rows with nothing free are left out."""
     depots, _ = list_depots(session=session, scope=scope, active=True, limit=None)
     wanted = {item_id(i) for i in items} if items else None
     by_id = {d.id: d for d in depots}
-    stmt = (
-        select(StockMovement.depot_id, StockMovement.item, func.sum(StockMovement.delta))
-        .where(StockMovement.depot_id.in_(list(by_id)))
-        .group_by(StockMovement.depot_id, StockMovement.item)
-        .order_by(StockMovement.depot_id, StockMovement.item)
-    )
+    balances = on_hand(session=session, depot_ids=list(by_id))
+    reserved = reserved_stock(session=session, depot_ids=list(by_id))
+    held = held or {}
     rows = []
-    for depot_id, item, total in session.execute(stmt):
-        if int(total or 0) <= 0 or (wanted is not None and item not in wanted):
+    for (depot_id, item), total in sorted(balances.items()):
+        if wanted is not None and item not in wanted:
+            continue
+        promised = reserved.get((depot_id, item), 0) + held.get((depot_id, item), 0)
+        free = total - promised
+        if free <= 0:
             continue
         d = by_id[depot_id]
         rows.append(
             {"depot_id": d.id, "name": d.name, "level": d.level, "division_code": d.division_code,
-             "lon": d.lon, "lat": d.lat, "item": item, "quantity": int(total),
+             "lon": d.lon, "lat": d.lat, "item": item, "quantity": free, "on_hand": total, "reserved": promised,
              "read_only": not scope.covers(d.division_code)}
         )  # fmt: skip
     return rows

@@ -263,6 +263,7 @@ def _plan_page(ctx: PageCtx, session: Any, plan_id: int, status_code: int = 200)
     return render(ctx, "relief_plan.html", status_code=status_code, plan=plan, places=places,
                   groups=sorted(relief.shipment_groups(plan), key=lambda g: -g["quantity"]),
                   can_commit=PLAN in ctx.scope.permissions and plan.status == "planned",
+                  can_settle=PLAN in ctx.scope.permissions and plan.status in ("planned", "committed"),
                   map_data={"flows": f"/api/v1/relief/plans/{plan.id}/flows"}, nav="relief")  # fmt: skip
 
 
@@ -288,3 +289,26 @@ def plan_commit(plan_id: int, request: Request, settings: SettingsDep, csrf_toke
         return _plan_page(ctx, session, plan_id, status)
 
     return form_action(request, settings, csrf_token, act, show, f"/relief/plans/{plan_id}")
+
+
+def _plan_action(plan_id: int, request: Request, settings: Any, csrf_token: str, action: str) -> Response:
+    from yingji.relief import service as relief
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        run = relief.confirm_plan if action == "confirm" else relief.cancel_plan
+        run(session=session, scope=ctx.scope, plan_id=plan_id)
+
+    def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
+        return _plan_page(ctx, session, plan_id, status)
+
+    return form_action(request, settings, csrf_token, act, show, f"/relief/plans/{plan_id}")
+
+
+@router.post("/relief/plans/{plan_id}/confirm")
+def plan_confirm(plan_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf = "") -> Response:
+    return _plan_action(plan_id, request, settings, csrf_token, "confirm")
+
+
+@router.post("/relief/plans/{plan_id}/cancel")
+def plan_cancel(plan_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf = "") -> Response:
+    return _plan_action(plan_id, request, settings, csrf_token, "cancel")
