@@ -75,7 +75,7 @@ MAP_PROBE = """async () => {
   let t = performance.now();
   const layer = await Y.loadLayer(spec);
   const drawMs = performance.now() - t;
-  const features = layer.features.length;
+  const features = layer.points.length;
   const zoomOnce = async (z) => { const t0 = performance.now(); map.setZoom(z, {animate: false});
     await new Promise(r => setTimeout(r, 0)); return performance.now() - t0; };
   const z0 = map.getZoom();
@@ -83,8 +83,7 @@ MAP_PROBE = """async () => {
   for (let i = 0; i < 4; i++) { zooms.push(await zoomOnce(z0 + 1)); zooms.push(await zoomOnce(z0)); }
   // Baseline: every feature as its own marker, no clustering.
   t = performance.now();
-  const plain = L.layerGroup(layer.features.map(f => L.circleMarker(
-    [f.geometry.coordinates[1], f.geometry.coordinates[0]], {radius: 6}))).addTo(map);
+  const plain = L.layerGroup(layer.points.map(p => L.circleMarker([p.lat, p.lng], {radius: 6}))).addTo(map);
   const plainDrawMs = performance.now() - t;
   const plainZooms = [];
   for (let i = 0; i < 4; i++) { plainZooms.push(await zoomOnce(z0 + 1)); plainZooms.push(await zoomOnce(z0)); }

@@ -61,12 +61,38 @@ def test_sign_in_and_the_map_shows_only_the_own_jurisdiction(page: Page, web: We
     page.wait_for_function("document.getElementById('map').dataset.count_incidents !== undefined")
     shot(page, "map")
     layer = page.evaluate("fetch('/map/layers/incidents').then(r => r.json())")
-    titles = [f["properties"]["label"] for f in layer["features"]]
-    assert OWN_SECRET in titles and FOREIGN_SECRET not in titles
+    ids = {point[0] for point in layer["points"]}
+    assert web.own_incident in ids and web.foreign_incident not in ids
     codes = page.evaluate("fetch('/api/v1/divisions/boundaries?level=township').then(r => r.json())"
                           ".then(fc => fc.features.map(f => f.id))")
     assert codes and all(c.startswith("540223") for c in codes)
     page.locator(".leaflet-overlay-pane canvas").first.wait_for()
+
+
+def test_a_click_on_an_incident_opens_its_card_read_from_the_server(page: Page, web: WebData) -> None:
+    sign_in(page, web)
+    page.wait_for_function("document.getElementById('map').dataset.count_incidents !== undefined")
+    page.evaluate("YINGJI.map.setView([28.6, 87.1], 15, {animate: false})")
+    x, y = page.evaluate("""(() => {
+        const p = YINGJI.map.latLngToContainerPoint([28.6, 87.1]);
+        const box = document.getElementById('map').getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y]; })()""")
+    page.mouse.click(x, y)
+    expect(page.locator("#card h3")).to_have_text(OWN_SECRET)
+    expect(page.locator("#card a")).to_have_attribute("href", f"/incidents/{web.own_incident}")
+    shot(page, "map-card")
+
+
+def test_a_cluster_takes_the_colour_of_its_most_serious_incident(page: Page, web: WebData) -> None:
+    styles = ["#c0392b", "#e67e22", "#f1c40f", "#2980b9", "#7f8c8d"]  # most serious first
+    layer = {"points": [[1, 87.1, 28.6, 3], [2, 87.1001, 28.6001, 1], [3, 87.1002, 28.6, 4]], "styles": styles,
+             "card": "/map/layers/incidents/{id}"}
+    page.route("**/map/layers/incidents", lambda route: route.fulfill(json=layer))
+    sign_in(page, web)
+    page.wait_for_function("document.getElementById('map').dataset.count_incidents === '3'")
+    cluster = page.locator(".leaflet-marker-icon.cluster span")
+    expect(cluster).to_have_text("3")
+    expect(cluster).to_have_css("background-color", "rgb(230, 126, 34)")
 
 
 def test_incident_list_shows_only_the_own_county_and_opens_an_incident(page: Page, web: WebData) -> None:

@@ -119,8 +119,20 @@ def test_no_page_or_fragment_shows_another_countys_incident(web: WebData, path: 
     client = browser(web.live, "dingri_duty")
     body = client.get(path).text
     assert FOREIGN_SECRET not in body
-    if path.startswith(("/incidents", "/map")) and "540225" not in path:
+    if path.startswith("/incidents") and "540225" not in path:
         assert OWN_SECRET in body
+
+
+def test_the_map_layer_and_its_cards_hold_only_the_own_jurisdiction(web: WebData) -> None:
+    """The incident layer carries ids and positions only; the text is in the card, read on a click."""
+    client = browser(web.live, "dingri_duty")
+    ids = {point[0] for point in client.get("/map/layers/incidents").json()["points"]}
+    assert web.own_incident in ids and web.foreign_incident not in ids
+    card = client.get(f"/map/layers/incidents/{web.own_incident}")
+    assert card.status_code == 200 and card.json()["label"] == OWN_SECRET
+    foreign = client.get(f"/map/layers/incidents/{web.foreign_incident}")
+    assert foreign.status_code == 404 and FOREIGN_SECRET not in foreign.text
+    assert browser(web.live).get(f"/map/layers/incidents/{web.own_incident}").status_code == 401
 
 
 def test_foreign_incident_page_is_not_found(web: WebData) -> None:

@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import shapely.geometry
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import Row, case, exists, extract, func, select, update
 from sqlalchemy.orm import Session, defer, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
-from yingji.db import paginate, utcnow
+from yingji.db import is_postgres, paginate, utcnow
 from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as division_service
 from yingji.incidents import deadlines, duty, lifecycle, metrics, overrides, plans
@@ -414,72 +415,70 @@ def list_incidents(
     return list(rows), total
 
 
-def map_points(*, session: Session, scope: Scope, limit: int = 20_000) -> list[Any]:
-    """Open incidents in scope as plain rows (id, title, type, status, grade, lon, lat), newest first —
-    columns only, no ORM objects, for the map layer."""
+def map_points(
+    *, session: Session, scope: Scope, limit: int = 20_000
+) -> Sequence[Row[int, str | None, float, float]]:
+    """Open incidents in scope as (id, grade, lon, lat), newest first: only what a map marker needs (its card
+    is read when it is clicked), columns only, no ORM objects."""
     scope.require("incidents:read")
     stmt = (
-        select(
-            Incident.id,
-            Incident.title,
-            Incident.incident_type,
-            Incident.status,
-            Incident.grade,
-            Incident.lon,
-            Incident.lat,
-        )
+        select(Incident.id, Incident.grade, Incident.lon, Incident.lat)
         .where(readable_clause(scope), Incident.status != "closed")
         .order_by(Incident.reported_at.desc(), Incident.id.desc())
         .limit(limit)
     )
-    return list(session.execute(stmt).all())
+    return session.execute(stmt).all()
 
 
-def weekly_counts(*, session: Session, scope: Scope, since: dt.datetime, weeks: int) -> list[dict[str, int]]:
-    """Real (not exercise) incidents reported in each of ``weeks`` weeks from ``since``, by type — one
-    grouped count per week, so the database does the counting."""
+@dataclass(frozen=True)
+class IncidentStatistics:
+    """Real (not exercise) incidents reported since a day."""
+
+    weeks: list[dict[str, int]]  # one per week from that day: incident type -> count
+    by_status: dict[str, int]
+    median_response_minutes: dict[str, float]  # by incident type, of those that responded
+
+
+def statistics(*, session: Session, scope: Scope, since: dt.datetime, weeks: int) -> IncidentStatistics:
+    """The statistics page's figures for ``weeks`` weeks from ``since``, counted by the database in two
+    queries whatever the number of incidents or weeks: the counts grouped by week × type × status, and the
+    median delay per type picked by rank."""
     scope.require("incidents:read")
-    out = []
-    for week in range(weeks):
-        start, end = since + dt.timedelta(weeks=week), since + dt.timedelta(weeks=week + 1)
-        stmt = (
-            select(Incident.incident_type, func.count())
-            .where(
-                readable_clause(scope),
-                Incident.exercise.is_(False),
-                Incident.reported_at >= start,
-                Incident.reported_at < end,
-            )
-            .group_by(Incident.incident_type)
+    real = (readable_clause(scope), Incident.exercise.is_(False), Incident.reported_at >= since)
+    week = case(
+        *((Incident.reported_at < since + dt.timedelta(weeks=w + 1), w) for w in range(weeks)), else_=None
+    ).label("week")
+    rows = select(week, Incident.incident_type, Incident.status).where(*real).subquery()
+    grouped = select(rows.c.week, rows.c.incident_type, rows.c.status, func.count()).group_by(
+        rows.c.week, rows.c.incident_type, rows.c.status
+    )
+    per_week: list[dict[str, int]] = [{} for _ in range(weeks)]
+    by_status: dict[str, int] = {}
+    for w, kind, status, n in session.execute(grouped):
+        by_status[status] = by_status.get(status, 0) + n
+        if w is not None:  # reported after the last week
+            per_week[w][kind] = per_week[w].get(kind, 0) + n
+    return IncidentStatistics(per_week, by_status, _median_response_minutes(session, real))
+
+
+def _median_response_minutes(session: Session, real: tuple[Any, ...]) -> dict[str, float]:
+    """Median minutes from report to response per incident type (of an even count, the upper middle one)."""
+    if is_postgres(session):
+        minutes = extract("epoch", Incident.response_at - Incident.reported_at) / 60.0
+    else:  # SQLite keeps UTC text; julianday counts days
+        minutes = (func.julianday(Incident.response_at) - func.julianday(Incident.reported_at)) * 1440.0
+    ranked = (
+        select(
+            Incident.incident_type.label("kind"),
+            minutes.label("minutes"),
+            func.row_number().over(partition_by=Incident.incident_type, order_by=minutes).label("rank"),
+            func.count().over(partition_by=Incident.incident_type).label("n"),
         )
-        out.append({kind: int(n) for kind, n in session.execute(stmt).all()})
-    return out
-
-
-def response_delays(*, session: Session, scope: Scope, since: dt.datetime) -> list[tuple[str, float]]:
-    """(type, minutes from report to response) of real incidents reported since ``since`` that responded."""
-    scope.require("incidents:read")
-    stmt = select(Incident.incident_type, Incident.reported_at, Incident.response_at).where(
-        readable_clause(scope),
-        Incident.exercise.is_(False),
-        Incident.reported_at >= since,
-        Incident.response_at.is_not(None),
+        .where(*real, Incident.response_at.is_not(None))
+        .subquery()
     )
-    return [
-        (kind, (responded - reported).total_seconds() / 60)
-        for kind, reported, responded in session.execute(stmt).all()
-        if responded is not None
-    ]
-
-
-def status_counts(*, session: Session, scope: Scope, since: dt.datetime) -> dict[str, int]:
-    scope.require("incidents:read")
-    stmt = (
-        select(Incident.status, func.count())
-        .where(readable_clause(scope), Incident.exercise.is_(False), Incident.reported_at >= since)
-        .group_by(Incident.status)
-    )
-    return {status: int(n) for status, n in session.execute(stmt).all()}
+    stmt = select(ranked.c.kind, ranked.c.minutes).where(ranked.c.rank == ranked.c.n // 2 + 1)
+    return {kind: float(m) for kind, m in session.execute(stmt)}
 
 
 def update_incident(*, session: Session, scope: Scope, incident_id: int, change: IncidentUpdate) -> Incident:

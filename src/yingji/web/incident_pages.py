@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from typing import Annotated, Any
 
 import orjson
@@ -17,7 +16,7 @@ from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
 from yingji.web import charts
-from yingji.web.pages import PageCtx, form_action, now_utc, page_ctx, render, to_login
+from yingji.web.pages import CHINA_TIME, PageCtx, form_action, now_utc, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
 GRADE_COLOURS = {
@@ -272,37 +271,46 @@ def _field_error(field: str, message: str) -> DomainError:
 
 @router.get("/map/layers/incidents")
 def incidents_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Open incidents in the caller's jurisdiction as GeoJSON points (colour by grade)."""
+    """Open incidents in the caller's jurisdiction in the compact point form of ``layers.py``: one
+    ``[id, lon, lat, style]`` per incident (coordinates to 4 decimals, about 10 m), the style being the grade
+    (most serious first, so a cluster takes its most serious member's colour); the card is read on a click."""
     ctx = page_ctx(request, session, settings)
     if ctx is None:
-        return JSONResponse({"type": "FeatureCollection", "features": []}, status_code=401)
-    t = ctx.t
-    labels = {
-        key: t(key)
-        for key in (
-            [f"status.{s}" for s in STATUSES]
-            + [f"grade.{g}" for g in GRADES]
-            + ["grade.none"]
-            + [f"type.{it.value}" for it in IncidentType]
-        )
-    }
-    features = [
-        {
-            "type": "Feature",
-            "id": f"incident-{r.id}",
-            "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
-            "properties": {
-                "label": r.title,
-                "colour": GRADE_COLOURS.get(r.grade, "#7f8c8d"),
-                "href": f"/incidents/{r.id}",
-                "status": labels[f"status.{r.status}"],
-                "grade": labels[f"grade.{r.grade}" if r.grade else "grade.none"],
-                "type": labels[f"type.{r.incident_type}"],
-            },
-        }
-        for r in incident_service.map_points(session=session, scope=ctx.scope)
+        return JSONResponse({"points": []}, status_code=401)
+    style: dict[str | None, int] = {grade: i for i, grade in enumerate(GRADES)}
+    points = [
+        [incident_id, round(lon, 4), round(lat, 4), style.get(grade, len(GRADES))]
+        for incident_id, grade, lon, lat in incident_service.map_points(session=session, scope=ctx.scope)
     ]
-    return Response(orjson.dumps({"type": "FeatureCollection", "features": features}), media_type="application/json")
+    body = {"points": points, "styles": [GRADE_COLOURS[g] for g in [*GRADES, None]], "card": INCIDENT_CARD}
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+INCIDENT_CARD = "/map/layers/incidents/{id}"
+
+
+@router.get("/map/layers/incidents/{incident_id}")
+def incident_card(incident_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The card of a clicked incident on the map (the layer itself carries no text)."""
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return JSONResponse({}, status_code=401)
+    try:
+        incident = incident_service.get(session=session, scope=ctx.scope, incident_id=incident_id)
+    except DomainError:
+        return JSONResponse({}, status_code=404)
+    t = ctx.t
+    return JSONResponse(
+        {
+            "label": incident.title,
+            "colour": GRADE_COLOURS.get(incident.grade, GRADE_COLOURS[None]),
+            "href": f"/incidents/{incident.id}",
+            "status": t(f"status.{incident.status}"),
+            "grade": t(f"grade.{incident.grade}" if incident.grade else "grade.none"),
+            "type": t(f"type.{incident.incident_type}"),
+            "reported_at": incident.reported_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M"),
+        }
+    )
 
 
 # -- statistics --------------------------------------------------------------------------------------
@@ -315,21 +323,18 @@ def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
         return to_login(request)
     t = ctx.t
     since = now_utc() - dt.timedelta(weeks=12)
-    weeks = incident_service.weekly_counts(session=session, scope=ctx.scope, since=since, weeks=13)
-    labels = [(since + dt.timedelta(weeks=i)).strftime("%m-%d") for i in range(len(weeks))]
-    kinds = sorted({kind for week in weeks for kind in week})
-    per_type = {kind: [float(week.get(kind, 0)) for week in weeks] for kind in kinds}
+    stats = incident_service.statistics(session=session, scope=ctx.scope, since=since, weeks=13)
+    labels = [(since + dt.timedelta(weeks=i)).strftime("%m-%d") for i in range(len(stats.weeks))]
+    kinds = sorted({kind for week in stats.weeks for kind in week})
+    per_type = {kind: [float(week.get(kind, 0)) for week in stats.weeks] for kind in kinds}
     counts_svg = charts.stacked_bars(
         labels, per_type, title=t("stats.by_type"), labels={k: t(f"type.{k}") for k in kinds}
     )
-    minutes: dict[str, list[float]] = defaultdict(list)
-    for kind, delay in incident_service.response_delays(session=session, scope=ctx.scope, since=since):
-        minutes[kind].append(delay)
-    medians = {k: sorted(v)[len(v) // 2] for k, v in minutes.items() if v}
+    medians = stats.median_response_minutes
     response_svg = charts.horizontal_bars(
         medians, title=t("stats.response_minutes"), unit=t("unit.minutes"), labels={k: t(f"type.{k}") for k in medians}
     )
-    by_status = incident_service.status_counts(session=session, scope=ctx.scope, since=since)
+    by_status = stats.by_status
     total = sum(by_status.values())
     return render(
         ctx,

@@ -1,6 +1,10 @@
 """The map's switchable layers. Each domain registers its layers here; the map page offers those whose
-permission the user holds. A layer's URL answers a GeoJSON FeatureCollection scoped to the caller;
-point features may carry ``properties.colour``, ``properties.label`` and ``properties.href`` (its card)."""
+permission the user holds. A layer's URL answers, scoped to the caller, a GeoJSON FeatureCollection (point
+features may carry ``properties.colour``, ``properties.label`` and ``properties.href``: the card shows the
+properties) or, for dense point layers, the compact form ``{"points": [[id, lon, lat, style], ...],
+"styles": [colour, ...], "card": "/map/layers/<id>/{id}"}``: no text per point, the card's properties read
+from ``card`` when a point is clicked, styles ordered most serious first (a cluster takes the colour of its
+lowest style)."""
 
 from __future__ import annotations
 

@@ -54,6 +54,9 @@
         }
       });
       base.addLayer(layer);
+      // Markers share the boundaries' canvas, which draws (and hit-tests) the last added on top: put them
+      // back above the boundaries that arrived after them, or a click on a marker opens the township.
+      Object.keys(pointLayers).forEach(function (id) { pointLayers[id].draw(); });
       return layer;
     });
   }
@@ -65,39 +68,69 @@
     loadBoundaries("province", null, boundaryStyle);
   }
 
-  // -- clustered point layers
-  function ClusterLayer(features) {
-    this.features = features;
+  // -- clustered point layers. A layer answers GeoJSON, or (dense layers) the compact form of layers.py:
+  // {points: [[id, lon, lat, style]], styles: [colour, ...], card: "/…/{id}"}, its cards read on a click.
+  function pointsOf(data) {
+    if (data.points) {
+      var styles = data.styles || [];
+      return data.points.map(function (p) {
+        return { id: p[0], lng: p[1], lat: p[2], style: p[3], colour: styles[p[3]], props: null };
+      });
+    }
+    return (data.features || []).filter(function (f) { return f.geometry && f.geometry.coordinates; })
+      .map(function (f) {
+        var c = f.geometry.coordinates;
+        return { id: f.id, lng: c[0], lat: c[1], style: null, colour: f.properties.colour, props: f.properties };
+      });
+  }
+  var COLOUR = /^#[0-9a-fA-F]{3,8}$/;
+  function ClusterLayer() {
+    this.points = [];
+    this.styles = [];
+    this.card = null;
     this.group = L.layerGroup();
   }
+  ClusterLayer.prototype.openCard = function (pt) {
+    if (pt.props) { showCard(pt.props); return; }
+    if (!this.card) return;
+    fetch(this.card.replace("{id}", encodeURIComponent(pt.id)), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (props) { if (props) showCard(props); });
+  };
   ClusterLayer.prototype.draw = function () {
-    var group = this.group, cell = 56, buckets = {};
+    var self = this, group = this.group, cell = 56, buckets = {};
     group.clearLayers();
-    var bounds = map.getBounds().pad(0.2);
-    this.features.forEach(function (f) {
-      var c = f.geometry && f.geometry.coordinates;
-      if (!c) return;
-      var ll = L.latLng(c[1], c[0]);
-      if (!bounds.contains(ll)) return;
-      var p = map.latLngToLayerPoint(ll);
+    var b = map.getBounds().pad(0.2);
+    var south = b.getSouth(), north = b.getNorth(), west = b.getWest(), east = b.getEast();
+    this.points.forEach(function (pt) {
+      if (pt.lat < south || pt.lat > north || pt.lng < west || pt.lng > east) return;
+      var p = map.latLngToLayerPoint([pt.lat, pt.lng]);
       var key = Math.floor(p.x / cell) + ":" + Math.floor(p.y / cell);
-      (buckets[key] = buckets[key] || []).push([f, ll]);
+      (buckets[key] = buckets[key] || []).push(pt);
     });
     Object.keys(buckets).forEach(function (key) {
       var members = buckets[key];
       if (members.length === 1) {
-        var f = members[0][0];
-        var m = L.circleMarker(members[0][1], { radius: 7, color: "#fff", weight: 1.5,
-          fillColor: f.properties.colour || "#1f5fa8", fillOpacity: 0.95 });
-        m.on("click", function () { showCard(f.properties); });
-        if (f.properties.label) m.bindTooltip(f.properties.label);
+        var pt = members[0];
+        var m = L.circleMarker([pt.lat, pt.lng], { radius: 7, color: "#fff", weight: 1.5,
+          fillColor: pt.colour || "#1f5fa8", fillOpacity: 0.95 });
+        m.on("click", function () { self.openCard(pt); });
+        if (pt.props && pt.props.label) m.bindTooltip(pt.props.label);
         group.addLayer(m);
       } else {
-        var lat = 0, lng = 0;
-        members.forEach(function (x) { lat += x[1].lat; lng += x[1].lng; });
+        // A cluster sits at its members' centre and takes the colour of its most serious member (the lowest
+        // style) when the layer ranks its styles.
+        var lat = 0, lng = 0, worst = null;
+        members.forEach(function (x) {
+          lat += x.lat; lng += x.lng;
+          if (x.style !== null && (worst === null || x.style < worst)) worst = x.style;
+        });
         var centre = L.latLng(lat / members.length, lng / members.length);
         var size = 26 + Math.min(24, Math.log(members.length) * 5);
-        var icon = L.divIcon({ className: "cluster", html: String(members.length), iconSize: [size, size] });
+        var colour = worst !== null ? self.styles[worst] : null;
+        var html = colour && COLOUR.test(colour)
+          ? '<span style="background:' + colour + '">' + members.length + "</span>" : String(members.length);
+        var icon = L.divIcon({ className: "cluster", html: html, iconSize: [size, size] });
         var marker = L.marker(centre, { icon: icon });
         marker.on("click", function () { map.setView(centre, Math.min(map.getZoom() + 2, 18)); });
         group.addLayer(marker);
@@ -109,6 +142,7 @@
   function loadLayer(spec) {
     return fetch(spec.url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
       var existing = pointLayers[spec.id];
+      var count;
       if (spec.kind === "areas") {
         var areas = L.geoJSON(fc, {
           style: function (f) { return { color: f.properties.colour || "#c0392b", weight: 1, fillOpacity: 0.25 }; },
@@ -116,14 +150,18 @@
         });
         if (existing && map.hasLayer(existing.group)) { map.removeLayer(existing.group); areas.addTo(map); }
         pointLayers[spec.id] = { group: areas, draw: function () {} };
+        count = (fc.features || []).length;
       } else {
-        var layer = existing || new ClusterLayer([]);
-        layer.features = fc.features || [];
+        var layer = existing || new ClusterLayer();
+        layer.points = pointsOf(fc);
+        layer.styles = fc.styles || [];
+        layer.card = fc.card || null;
         pointLayers[spec.id] = layer;
         layer.draw();
+        count = layer.points.length;
       }
       overlays[spec.id] = pointLayers[spec.id].group;
-      el.dataset["count_" + spec.id] = String((fc.features || []).length);
+      el.dataset["count_" + spec.id] = String(count);
       return pointLayers[spec.id];
     });
   }
