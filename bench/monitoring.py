@@ -139,6 +139,7 @@ def main() -> None:
     parser.add_argument("--single-rate", type=int, default=20_000, help="part 2: offered readings/s, 1 per message")
     parser.add_argument("--mqtt", default=None, help="part 2: existing broker (default: a private Mosquitto)")
     parser.add_argument("--no-nats", action="store_true", help="part 2: skip the NATS JetStream run")
+    parser.add_argument("--no-single", action="store_true", help="part 2: skip the 1-reading-per-message run")
     parser.add_argument("--sensors", type=int, default=10_000)
     parser.add_argument("--per-sensor", type=int, default=100, help="readings per sensor per batch")
     parser.add_argument("--batches", type=int, default=6)

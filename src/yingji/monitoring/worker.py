@@ -19,6 +19,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Container, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -170,9 +171,9 @@ def write_snapshot(path: Path, data: dict[str, Any], generation: int) -> None:
             return spec
         if isinstance(value, dict):
             return {key: strip(item) for key, item in value.items()}
-        if isinstance(value, list):
+        if isinstance(value, list) and any(isinstance(item, dict | list | np.ndarray) for item in value):
             return [strip(item) for item in value]
-        return value
+        return value  # including lists of plain values (the sensor ids)
 
     header = strip(data)
     binary = path.with_name(f"{path.name}.arrays.{generation}")
@@ -238,7 +239,8 @@ class WriteAheadLog:
         self.path = path
         self._handle = path.open("ab")
 
-    def append(self, records: Sequence[tuple[int, bool, bytes]]) -> None:
+    def append(self, records: Sequence[tuple[int, bool, bytes]], *, sync: bool = True) -> None:
+        """Append one batch; durable on return with ``sync``, else once :meth:`sync` returns."""
         chunks = []
         for kind, redelivered, payload in records:
             chunks.append(_RECORD.pack(kind, int(redelivered), len(payload)))
@@ -246,6 +248,10 @@ class WriteAheadLog:
         chunks.append(_RECORD.pack(_END, 0, 0))
         self._handle.write(b"".join(chunks))
         self._handle.flush()
+        if sync:
+            self.sync()
+
+    def sync(self) -> None:
         os.fsync(self._handle.fileno())
 
     def close(self) -> None:
@@ -304,6 +310,7 @@ class _Pipeline:
         self._generation = generation
         self._wal: WriteAheadLog | None = None
         self._writer: threading.Thread | None = None  # a snapshot being written
+        self._syncer: ThreadPoolExecutor | None = None  # fsyncs the log while a batch is evaluated
         self._snapshot_cost = 0.0  # seconds the last snapshot took to write
         self._last_snapshot = time.monotonic()
         self._last_tick = 0.0
@@ -314,12 +321,20 @@ class _Pipeline:
         """Disconnect from the transport."""
 
     def handle(self, records: list[tuple[int, bool, bytes]]) -> list[AlarmEvent]:
-        """Log (when checkpointing) and evaluate one batch of records; the caller acknowledges after."""
-        if self._wal is not None:
-            self._wal.append(records)
-        return self._evaluate(records)
+        """Log (when checkpointing) and evaluate one batch of records; the caller acknowledges after.
+        The log is fsynced in a thread while the batch is evaluated; nothing leaves the worker (sink,
+        acknowledgement) before that fsync has returned."""
+        if self._wal is None:
+            return self._evaluate(records)
+        self._wal.append(records, sync=False)
+        if self._syncer is None:
+            self._syncer = ThreadPoolExecutor(1, thread_name_prefix="wal-fsync")
+        syncing = self._syncer.submit(self._wal.sync)
+        return self._evaluate(records, before_output=syncing.result)
 
-    def _evaluate(self, records: list[tuple[int, bool, bytes]]) -> list[AlarmEvent]:
+    def _evaluate(
+        self, records: list[tuple[int, bool, bytes]], before_output: Callable[[], object] | None = None
+    ) -> list[AlarmEvent]:
         events: list[AlarmEvent] = []
         letters_before = len(self.monitor.dead_letters)
         start = 0
@@ -335,6 +350,8 @@ class _Pipeline:
             columns = parse_columns((body for _, _, body in records[start:end]), self.monitor.registry)
             events += self.monitor.feed_columns(columns, late_is_duplicate=redelivered)
             start = end
+        if before_output is not None:
+            before_output()
         self.sink.write_events(events)
         self.sink.write_dead_letters(self.monitor.dead_letters[letters_before:])
         del self.monitor.dead_letters[letters_before:]
@@ -351,6 +368,7 @@ class _Pipeline:
         for generation in self._wal_generations(self._generation):
             for batch in WriteAheadLog.batches(self._wal_path(generation)):
                 self._evaluate(batch)
+            self._generation = generation  # the fresh snapshot and log come after every replayed log
         self._snapshot()
 
     def _wal_generations(self, first: int) -> list[int]:
@@ -421,6 +439,8 @@ class _Pipeline:
             self._snapshot()
             self._wal.close()
         self._wait_for_writer()
+        if self._syncer is not None:
+            self._syncer.shutdown()
         self.stop()
 
 
