@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yingji.db import Base, JSONType, UTCDateTime, utcnow
@@ -57,7 +57,23 @@ class Incident(Base):
         back_populates="incident", cascade="all, delete-orphan", lazy="selectin", order_by="IncidentDivision.code"
     )
 
-    __table_args__ = (Index("ix_incidents_reported_at_id", "reported_at", "id"),)
+    # Lists read pages newest first and count in the caller's jurisdiction; on PostgreSQL both indexes carry
+    # the columns lists filter on, so a page or a total is an index-only scan (migration 0011).
+    __table_args__ = (
+        Index(
+            "ix_incidents_reported_at_id",
+            "reported_at",
+            "id",
+            postgresql_include=["division_code", "status", "incident_type", "exercise"],
+        ),
+        Index(
+            "ix_incidents_division_reported",
+            "division_code",
+            "reported_at",
+            "id",
+            postgresql_include=["status", "incident_type", "exercise"],
+        ),
+    )
 
     @property
     def division_codes(self) -> list[str]:
@@ -71,9 +87,21 @@ class IncidentDivision(Base):
 
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
     code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), primary_key=True)
+    # The incident's own division (``Incident.division_code``): lists test it on the incident row, and look
+    # here only for the other divisions, through the small partial index below.
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     incident: Mapped[Incident] = relationship(back_populates="divisions")
 
-    __table_args__ = (Index("ix_incident_divisions_code_incident", "code", "incident_id"),)
+    __table_args__ = (
+        Index("ix_incident_divisions_code_incident", "code", "incident_id"),
+        Index(
+            "ix_incident_divisions_secondary",
+            "code",
+            "incident_id",
+            sqlite_where=text("NOT is_primary"),
+            postgresql_where=text("NOT is_primary"),
+        ),
+    )
 
 
 class FigureChange(Base):
