@@ -78,4 +78,4 @@ def test_warning_import_list_and_tick(
     code, out = run(["warning", "list"], monkeypatch, capsys)
     assert json.loads(out)["items"][0]["headline"] == "外部暴雨橙色预警"
     code, out = run(["warning", "tick", "--now", "2026-07-01T09:00:00"], monkeypatch, capsys)
-    assert code == 0 and json.loads(out) == {"escalated": 0, "called": 0}
+    assert code == 0 and json.loads(out) == {"escalated": 0, "called": 0, "sent": 0}

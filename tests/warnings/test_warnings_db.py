@@ -246,6 +246,27 @@ def test_calling_officials_sends_to_their_channels_and_retries_only_the_unreache
     assert [(c, r.delivered) for c, _, r in board[failing.id]["receipts"]] == [("smtp", False)]
 
 
+def test_issuing_sends_the_call_and_escalation_calls_the_superior_over_their_channels(
+    session: Session, commander: Scope, webhook: str
+) -> None:
+    config = ChannelConfig(timeout_s=2, webhook_allowed=(webhook,))
+    def official(**fields: object) -> int:
+        row = service.create_official(session=session, scope=commander, webhook_allowed=[webhook],
+                                      official_in=OfficialIn.model_validate(fields))
+        return row.id
+
+    chief = official(name="市局局长", division_code=XIGAZE, contact=f"webhook:{webhook}?chief")
+    official(name="县局局长", division_code=DINGRI, superior_id=chief, contact=f"webhook:{webhook}?county")
+    warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW, call_config=config)
+    sent = service.deliveries(session=session, scope=commander, warning_id=warning.id)
+    assert [(r.recipient, r.delivered) for r in sent] == [(f"{webhook}?county", True)]
+    counts = service.escalate_calls(session=session, scope=commander, now=NOW + 901_000, escalate_after_s=900,
+                                    call_config=config)
+    assert counts == {"escalated": 1, "called": 1, "sent": 1}
+    sent = service.deliveries(session=session, scope=commander, warning_id=warning.id)
+    assert [r.recipient for r in sent] == [f"{webhook}?county", f"{webhook}?chief"]
+
+
 def _broker_up() -> bool:
     try:
         with socket.create_connection(("127.0.0.1", 1883), timeout=0.5):

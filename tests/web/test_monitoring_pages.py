@@ -214,6 +214,8 @@ def test_foreign_warning_page_and_its_actions_are_not_found(alarms: Alarms) -> N
     page = dingri.get(f"/warnings/{alarms.foreign_warning}")
     assert page.status_code == 404 and FOREIGN_WARNING not in page.text
     assert dingri.get("/warnings/99999999999").status_code in (404, 422)
+    lazi = alarms.live.client("lazi_mon", "Correct-horse-9!")
+    receipts = lazi.get(f"/api/v1/warnings/{alarms.foreign_warning}/deliveries").json()  # the call sent at issue
     own_admin = alarms.live.client("dingri_mon", "Correct-horse-9!")
     token_user = browser_as(alarms.live, "dingri_mon", "Correct-horse-9!")
     for action in ("update", "cancel", "calls/send", "calls/1/acknowledge"):
@@ -221,10 +223,9 @@ def test_foreign_warning_page_and_its_actions_are_not_found(alarms: Alarms) -> N
                             data={"csrf_token": csrf_of(token_user), "colour": "red", "headline": "x", "reason": "x"})
         assert r.status_code == 404 and FOREIGN_WARNING not in r.text, action
     assert own_admin.get(f"/api/v1/warnings/{alarms.foreign_warning}").status_code == 404
-    lazi = alarms.live.client("lazi_mon", "Correct-horse-9!")
     after = lazi.get(f"/api/v1/warnings/{alarms.foreign_warning}").json()
     assert after["status"] == "active" and after["version"] == 1
-    assert lazi.get(f"/api/v1/warnings/{alarms.foreign_warning}/deliveries").json() == []
+    assert lazi.get(f"/api/v1/warnings/{alarms.foreign_warning}/deliveries").json() == receipts
     assert client.get(f"/warnings/{alarms.foreign_warning}").status_code == 200  # the prefecture reads it
 
 

@@ -86,9 +86,10 @@ def import_warnings(body: ImportIn, session: SessionDep, scope: ScopeDep) -> Imp
 @router.post("/warnings", response_model=WarningRead, status_code=201, operation_id="warnings_issue")
 def issue(body: WarningIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> WarningRead:
     """Issue a public warning (colour, type, area, instructions); its CAP 1.2 is built and validated and the
-    responsible officials of the warned divisions are called."""
+    responsible officials of the warned divisions are called (over their contact channels)."""
     row = service.issue(session=session, scope=scope, warning_in=body, now=_now(),
-                        organisation=settings.warning_organisation, sender_name=settings.warning_sender_name)
+                        organisation=settings.warning_organisation, sender_name=settings.warning_sender_name,
+                        call_config=_config(settings))
     return warning_read(scope, row)
 
 

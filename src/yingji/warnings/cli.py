@@ -175,7 +175,7 @@ def tick(
     ),
 ) -> None:
     """The 叫应 scheduler step: officials who have not acknowledged an active warning in time are escalated to
-    their superior, who is called in turn. Run it every minute."""
+    their superior, who is called in turn over their contact channels. Run it every minute."""
     import time
 
     from yingji.cli_common import command_session, echo_json, settings_from
@@ -183,6 +183,8 @@ def tick(
     from yingji.warnings import service
 
     clock = parse_timestamp(now) if now is not None else int(time.time() * 1000)
-    wait = escalate_after_s or settings_from(ctx).callack_escalate_after_s
+    settings = settings_from(ctx)
+    wait = escalate_after_s or settings.callack_escalate_after_s
     with command_session(ctx) as (session, scope):
-        echo_json(service.escalate_calls(session=session, scope=scope, now=clock, escalate_after_s=wait))
+        echo_json(service.escalate_calls(session=session, scope=scope, now=clock, escalate_after_s=wait,
+                                         call_config=service.channel_config(settings)))

@@ -120,9 +120,10 @@ def _message(
 
 def issue(
     *, session: Session, scope: Scope, warning_in: WarningIn, now: int, organisation: str = "000",
-    sender_name: str | None = None,
+    sender_name: str | None = None, call_config: channels.ChannelConfig | None = None,
 ) -> PublicWarning:
-    """Issue a warning: CAP 1.2 built and validated, the warned divisions' officials called."""
+    """Issue a warning: CAP 1.2 built and validated, the warned divisions' officials called (and, given the
+    channel configuration, the call sent over their contact channels at once)."""
     scope.require(ISSUE)
     cap.warning_type(warning_in.type)
     issuer = division_service.get(session=session, scope=scope, code=warning_in.division_code or scope.division_code)
@@ -148,6 +149,8 @@ def issue(
     _start_calls(session, warning, sent)
     _record(session, scope, "issue", warning, {"identifier": warning.identifier, "colour": warning.colour,
                                                "type": warning.type})
+    if call_config is not None:
+        call_officials(session=session, scope=scope, warning_id=warning.id, config=call_config)
     return warning
 
 
@@ -516,12 +519,17 @@ def _call_state(warning: PublicWarning, rows: Sequence[WarningCall]) -> callack.
     )
 
 
-def escalate_calls(*, session: Session, scope: Scope, now: int, escalate_after_s: float) -> dict[str, int]:
+def escalate_calls(
+    *, session: Session, scope: Scope, now: int, escalate_after_s: float,
+    call_config: channels.ChannelConfig | None = None,
+) -> dict[str, int]:
     """The scheduler's step: officials who have not acknowledged in time are escalated to their superior
-    (who is called in turn); the end of a chain is reported to the duty desk through the audit/live event."""
+    (who is called in turn — given the channel configuration, over their contact channels, counted in
+    ``sent``); the end of a chain is reported to the duty desk through the audit/live event."""
     scope.require(ISSUE)
     directory = _directory(session)
     counts = {"escalated": 0, "called": 0}
+    recalled: set[int] = set()
     active = session.scalars(select(PublicWarning).where(PublicWarning.status == "active",
                                                          scope.where_covered(PublicWarning.division_code))).all()
     for warning in active:
@@ -542,7 +550,11 @@ def escalate_calls(*, session: Session, scope: Scope, now: int, escalate_after_s
                 session.add(call)
                 by_official[superior.id] = call
                 counts["called"] += 1
+                recalled.add(warning.id)
             session.flush()
             _record(session, scope, "escalate", warning, {"from": escalation.from_official,
                                                           "to": escalation.to_official})
+    if call_config is not None:
+        counts["sent"] = sum(len(call_officials(session=session, scope=scope, warning_id=w, config=call_config))
+                             for w in sorted(recalled))
     return counts

@@ -334,7 +334,8 @@ def warnings_issue(
                 where = str(exc.errors()[0]["loc"][0])
             raise InvalidInput(ctx.t("warning.invalid"), field=where) from None
         warnings.issue(session=session, scope=ctx.scope, warning_in=body, now=_now_ms(),
-                       organisation=settings.warning_organisation, sender_name=settings.warning_sender_name)
+                       organisation=settings.warning_organisation, sender_name=settings.warning_sender_name,
+                       call_config=warnings.channel_config(settings))
 
     return form_action(request, settings, csrf_token, act,
                        lambda ctx, session, status: _warnings_page(ctx, session, status_code=status, form=form),
