@@ -86,6 +86,55 @@ def cancel(c: Ctx) -> None:
     assert c.own.post(f"{API}/plans/{plan(c, 'own')['id']}/cancel").status_code == 403  # no relief:plan
 
 
+_roads: dict[tuple[int, str], dict[str, Any]] = {}
+
+
+def road(c: Ctx, side: str) -> dict[str, Any]:
+    """One stored road segment of the ``own`` or ``foreign`` county (imported once)."""
+    key = (id(c.live), side)
+    if key not in _roads:
+        client = c.own_admin if side == "own" else c.foreign_admin
+        county = OWN if side == "own" else FOREIGN
+        lon, lat = _position(c, county)
+        geojson = {"type": "FeatureCollection", "features": [{"type": "Feature", "id": f"{side}-road",
+                   "properties": {"highway": "primary"},
+                   "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.05, lat]]}}]}
+        r = client.post(f"{API}/roads", json={"network": f"{side}-net-{id(c.live)}", "geojson": geojson})
+        assert r.status_code == 201, r.text
+        items = client.get(f"{API}/roads", params={"network": f"{side}-net-{id(c.live)}"}).json()["items"]
+        _roads[key] = items[0]
+    return _roads[key]
+
+
+def roads_import(c: Ctx) -> None:
+    road(c, "own")
+    lon, lat = _position(c, FOREIGN)
+    geojson = {"type": "FeatureCollection", "features": [{"type": "Feature", "id": "x", "properties": {},
+               "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.05, lat]]}}]}
+    body = {"network": "intruder", "division_code": FOREIGN, "geojson": geojson}
+    assert c.own_admin.post(f"{API}/roads", json=body).status_code == 404
+    assert c.own.post(f"{API}/roads", json={**body, "division_code": OWN}).status_code == 403  # no resources:write
+
+
+def roads_list(c: Ctx) -> None:
+    own, foreign = road(c, "own"), road(c, "foreign")
+    ids = {r["id"] for r in c.own.get(f"{API}/roads", params={"limit": 1000}).json()["items"]}
+    assert own["id"] in ids and foreign["id"] not in ids
+
+
+def road_cut(c: Ctx) -> None:
+    foreign = road(c, "foreign")
+    assert c.own_admin.post(f"{API}/roads/{foreign['id']}/cut", json={"reason": "x"}).status_code == 404
+    assert c.foreign_admin.get(f"{API}/roads", params={"cut": True}).json()["total"] == 0
+
+
+def road_reopen(c: Ctx) -> None:
+    foreign = road(c, "foreign")
+    assert c.foreign_admin.post(f"{API}/roads/{foreign['id']}/cut", json={"reason": "塌方"}).status_code == 200
+    assert c.own_admin.post(f"{API}/roads/{foreign['id']}/reopen").status_code == 404
+    assert c.foreign_admin.post(f"{API}/roads/{foreign['id']}/reopen").status_code == 200
+
+
 CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("POST", f"{API}/plans"): create,
     ("GET", f"{API}/plans"): list_,
@@ -94,4 +143,8 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("POST", f"{API}/plans/{{plan_id}}/commit"): commit,
     ("POST", f"{API}/plans/{{plan_id}}/confirm"): confirm,
     ("POST", f"{API}/plans/{{plan_id}}/cancel"): cancel,
+    ("POST", f"{API}/roads"): roads_import,
+    ("GET", f"{API}/roads"): roads_list,
+    ("POST", f"{API}/roads/{{segment_id}}/cut"): road_cut,
+    ("POST", f"{API}/roads/{{segment_id}}/reopen"): road_reopen,
 }

@@ -10,7 +10,16 @@ from fastapi import APIRouter, Query, status
 
 from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
 from yingji.relief import service
-from yingji.relief.schemas import FlowCollection, PlanIn, PlanRead, PlanSummary
+from yingji.relief.schemas import (
+    FlowCollection,
+    PlanIn,
+    PlanRead,
+    PlanSummary,
+    RoadCut,
+    RoadImport,
+    RoadImported,
+    RoadSegmentRead,
+)
 
 router = APIRouter(prefix="/api/v1/relief", tags=["relief"])
 
@@ -70,3 +79,39 @@ def cancel_plan(plan_id: IdPath, session: SessionDep, scope: ScopeDep) -> PlanRe
     """Drop a planned or committed plan: its open transfer orders are cancelled, and the stock it
     reserved is free for other plans again."""
     return PlanRead.model_validate(service.cancel_plan(session=session, scope=scope, plan_id=plan_id))
+
+
+@router.post("/roads", response_model=RoadImported, status_code=status.HTTP_201_CREATED,
+             operation_id="relief_roads_import")  # fmt: skip
+def import_roads(road_in: RoadImport, session: SessionDep, scope: ScopeDep) -> RoadImported:
+    """Store a road network (GeoJSON lines) under a new name; a broken feature is rejected naming it and
+    the reason, and nothing is stored. Plans from the database route over the stored networks."""
+    return RoadImported.model_validate(service.import_roads(session=session, scope=scope, road_in=road_in))
+
+
+@router.get("/roads", response_model=Page[RoadSegmentRead], operation_id="relief_roads_list")
+def list_roads(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    network: Annotated[str | None, Query(max_length=100)] = None,
+    cut: bool | None = None,
+) -> Page[RoadSegmentRead]:
+    """Road segments the caller may read, cut ones first (with reason, time and who cut them)."""
+    rows, total = service.list_roads(session=session, scope=scope, network=network, cut=cut, limit=page.limit,
+                                     offset=page.offset)  # fmt: skip
+    return Page(items=[RoadSegmentRead.model_validate(r) for r in rows], total=total, limit=page.limit,
+                offset=page.offset)  # fmt: skip
+
+
+@router.post("/roads/{segment_id}/cut", response_model=RoadSegmentRead, operation_id="relief_road_cut")
+def cut_road(segment_id: IdPath, cut_in: RoadCut, session: SessionDep, scope: ScopeDep) -> RoadSegmentRead:
+    """Close a road segment (断路) with the reason; plans made from now on route around it (audited)."""
+    row = service.cut_road(session=session, scope=scope, segment_id=segment_id, reason=cut_in.reason)
+    return RoadSegmentRead.model_validate(row)
+
+
+@router.post("/roads/{segment_id}/reopen", response_model=RoadSegmentRead, operation_id="relief_road_reopen")
+def reopen_road(segment_id: IdPath, session: SessionDep, scope: ScopeDep) -> RoadSegmentRead:
+    """Reopen a cut road segment (audited)."""
+    return RoadSegmentRead.model_validate(service.reopen_road(session=session, scope=scope, segment_id=segment_id))

@@ -148,3 +148,78 @@ def plan_cancel(
     """Cancel a plan: its open transfer orders are cancelled and the stock it reserved is free again.
     Prints the plan as JSON."""
     _settle(ctx, plan_id, "cancel")
+
+
+@app.command("roads-import")
+def roads_import(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="Road network, GeoJSON lines (LineString / MultiLineString)."),
+    network: str = typer.Option(..., "--network", help="Name of the stored network (new)."),
+    division: str | None = typer.Option(None, "--division", help="12-digit division it belongs to (default: yours)."),
+) -> None:
+    """Store a road network in the database; a broken feature is rejected naming it and the reason, and
+    nothing is stored. Prints a JSON summary."""
+    from pydantic import ValidationError
+
+    from yingji.cli_common import command_session, echo_json
+    from yingji.relief import service
+    from yingji.relief.schemas import RoadImport
+
+    try:
+        geojson = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"{file}: not a readable GeoJSON file ({exc})") from None
+    try:
+        road_in = RoadImport(network=network, division_code=division, geojson=geojson)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    with command_session(ctx) as (session, scope):
+        echo_json(service.import_roads(session=session, scope=scope, road_in=road_in))
+
+
+@app.command("roads-list")
+def roads_list(
+    ctx: typer.Context,
+    network: str | None = typer.Option(None, "--network", help="Only this network."),
+    cut_only: bool = typer.Option(False, "--cut", help="Only cut segments."),
+) -> None:
+    """Stored road segments you may read, cut ones first (JSON)."""
+    from yingji.cli_common import command_session, echo_json
+    from yingji.relief import service
+    from yingji.relief.schemas import RoadSegmentRead
+
+    with command_session(ctx) as (session, scope):
+        rows, total = service.list_roads(session=session, scope=scope, network=network,
+                                         cut=True if cut_only else None, limit=None)  # fmt: skip
+        echo_json({"total": total, "items": [RoadSegmentRead.model_validate(r).model_dump(mode="json") for r in rows]})
+
+
+@app.command("road-cut")
+def road_cut(
+    ctx: typer.Context,
+    segment_id: int = typer.Argument(..., help="Road segment id (see roads-list)."),
+    reason: str = typer.Option(..., "--reason", help="Why it is cut (landslide, bridge down …)."),
+) -> None:
+    """Close a stored road segment with the reason; plans made from now on route around it."""
+    from yingji.cli_common import command_session, echo_json
+    from yingji.relief import service
+    from yingji.relief.schemas import RoadSegmentRead
+
+    if not reason.strip():
+        raise InvalidInput("--reason must say why the road is cut")
+    with command_session(ctx) as (session, scope):
+        row = service.cut_road(session=session, scope=scope, segment_id=segment_id, reason=reason.strip()[:2000])
+        echo_json(RoadSegmentRead.model_validate(row).model_dump(mode="json"))
+
+
+@app.command("road-reopen")
+def road_reopen(ctx: typer.Context, segment_id: int = typer.Argument(..., help="Road segment id.")) -> None:
+    """Reopen a cut road segment."""
+    from yingji.cli_common import command_session, echo_json
+    from yingji.relief import service
+    from yingji.relief.schemas import RoadSegmentRead
+
+    with command_session(ctx) as (session, scope):
+        row = service.reopen_road(session=session, scope=scope, segment_id=segment_id)
+        echo_json(RoadSegmentRead.model_validate(row).model_dump(mode="json"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yingji.db import Base, JSONType, UTCDateTime, utcnow
@@ -46,3 +46,27 @@ class ReliefPlan(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     committed_by: Mapped[str | None] = mapped_column(String(100))
     committed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class RoadSegment(Base):
+    """One road feature of a stored road network (路网): its lines, class and planning speed, and
+    whether it is cut (断路) — with the reason, when and by whom. Plans from the database route over
+    the open segments of the networks the caller may read. ``division_code`` is the importing
+    division: who may cut or reopen it."""
+
+    __tablename__ = "road_segments"
+    __table_args__ = (UniqueConstraint("network", "feature_id", name="uq_road_segments_network_feature"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network: Mapped[str] = mapped_column(String(100), index=True)
+    feature_id: Mapped[str] = mapped_column(String(100))
+    division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
+    road_class: Mapped[str] = mapped_column(String(32), default="")
+    speed_kmh: Mapped[float] = mapped_column(Float)
+    lines: Mapped[list[list[list[float]]]] = mapped_column(JSONType)  # [[[lon, lat], …], …]
+    length_km: Mapped[float] = mapped_column(Float)
+    is_cut: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    cut_reason: Mapped[str] = mapped_column(Text, default="")
+    cut_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cut_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -88,3 +88,38 @@ class PlanRead(PlanSummary):
 class FlowCollection(Schema):
     type: str = "FeatureCollection"
     features: list[dict[str, Any]]
+
+
+class RoadImport(Schema):
+    """A road network as a GeoJSON FeatureCollection of LineString / MultiLineString features; speed from
+    ``properties.speed_kmh`` or the class (``highway``, ``fclass``, ``class`` or ``road_class``) by
+    ``standards/road_speeds.yaml``. Every feature is checked before anything is stored."""
+
+    network: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s/]+$")]
+    division_code: Annotated[str, Field(pattern=r"^\d{12}$")] | None = None
+    geojson: dict[str, Any]
+
+
+class RoadImported(Schema):
+    network: str
+    division_code: str
+    segments: int
+    length_km: float
+
+
+class RoadCut(Schema):
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class RoadSegmentRead(Schema):
+    id: int
+    network: str
+    feature_id: str
+    division_code: str
+    road_class: str
+    speed_kmh: float
+    length_km: float
+    is_cut: bool
+    cut_reason: str
+    cut_at: dt.datetime | None
+    cut_by: str | None

@@ -1,0 +1,45 @@
+"""Relief: stored road networks — one row per road feature (lines, class, speed) with its cut state.
+
+Revision ID: 0006a
+Revises: 0006
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from yingji.db import JSONType, UTCDateTime
+
+revision = "0006a"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "road_segments",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("network", sa.String(100), nullable=False),
+        sa.Column("feature_id", sa.String(100), nullable=False),
+        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        sa.Column("road_class", sa.String(32), nullable=False),
+        sa.Column("speed_kmh", sa.Float, nullable=False),
+        sa.Column("lines", JSONType, nullable=False),
+        sa.Column("length_km", sa.Float, nullable=False),
+        sa.Column("is_cut", sa.Boolean, nullable=False),
+        sa.Column("cut_reason", sa.Text, nullable=False),
+        sa.Column("cut_at", UTCDateTime),
+        sa.Column("cut_by", sa.String(100)),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.UniqueConstraint("network", "feature_id", name="uq_road_segments_network_feature"),
+    )
+    op.create_index("ix_road_segments_network", "road_segments", ["network"])
+    op.create_index("ix_road_segments_division_code", "road_segments", ["division_code"])
+    op.create_index("ix_road_segments_is_cut", "road_segments", ["is_cut"])
+
+
+def downgrade() -> None:
+    op.drop_table("road_segments")
