@@ -9,7 +9,9 @@
     if (!count) return;
     fetch("/alarms?fragment=count", { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html) count.outerHTML = html.trim(); });
+      .then(function (html) {  // a signed-out session answers the login page: keep the old count then
+        if (html && html.indexOf('id="unack-count"') >= 0) count.outerHTML = html.trim();
+      });
   }
   if ((rows || document.getElementById("unack-count")) && Y.onEvent) {
     Y.onEvent(function (ev) {
