@@ -157,8 +157,8 @@ def test_count_fragment_counts_own_unacknowledged_alarms_only(alarms: Alarms) ->
         _unacknowledged(alarms.live, "lazi_mon", "Correct-horse-9!"))
 
 
-@pytest.mark.parametrize("action", ["note", "promote"])
-def test_note_and_promote_on_a_foreign_alarm_are_not_found(alarms: Alarms, action: str) -> None:
+@pytest.mark.parametrize("action", ["note", "promote", "unshelve"])
+def test_note_promote_and_unshelve_on_a_foreign_alarm_are_not_found(alarms: Alarms, action: str) -> None:
     client = browser(alarms.live, "dingri_duty")
     r = client.post(f"/alarms/{alarms.foreign_alarm}/{action}",
                     data={"csrf_token": csrf_of(client), "text": "x", "incident_type": "geological_hazard"})
@@ -167,6 +167,19 @@ def test_note_and_promote_on_a_foreign_alarm_are_not_found(alarms: Alarms, actio
     assert lazi.get(f"/api/v1/alarms/{alarms.foreign_alarm}").json()["incident_id"] is None
     assert client.post("/alarms/99999999999/note", data={"csrf_token": csrf_of(client), "text": "x"}
                        ).status_code in (404, 422)
+
+
+def test_a_shelved_alarm_is_unshelved_from_its_page(alarms: Alarms) -> None:
+    client = browser(alarms.live, "dingri_duty")
+    api = alarms.live.client("dingri_mon", "Correct-horse-9!")
+    r = client.post(f"/alarms/{alarms.own_alarm}/shelve", data={"csrf_token": csrf_of(client), "minutes": "30",
+                                                                 "reason": "标定"})
+    assert r.status_code == 303 and api.get(f"/api/v1/alarms/{alarms.own_alarm}").json()["shelved"] is True
+    assert 'id="unshelve-form"' in client.get(f"/alarms/{alarms.own_alarm}").text
+    r = client.post(f"/alarms/{alarms.own_alarm}/unshelve", data={"csrf_token": csrf_of(client)})
+    assert r.status_code == 303 and api.get(f"/api/v1/alarms/{alarms.own_alarm}").json()["shelved"] is False
+    again = client.post(f"/alarms/{alarms.own_alarm}/unshelve", data={"csrf_token": csrf_of(client)})
+    assert again.status_code == 409 and 'data-field="form"' in again.text
 
 
 def test_a_note_is_added_and_an_empty_one_is_shown_beside_the_field(alarms: Alarms) -> None:

@@ -175,7 +175,8 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
                # tests/web/test_monitoring_pages.py
                "/alarms", "/alarms/{alarm_id}", "/alarms/{alarm_id}/acknowledge", "/alarms/{alarm_id}/shelve",
                "/map/layers/alarms", "/map/layers/warnings", "/warnings",
-               "/alarms/{alarm_id}/note", "/alarms/{alarm_id}/promote", "/warnings/officials",
+               "/alarms/{alarm_id}/note", "/alarms/{alarm_id}/promote", "/alarms/{alarm_id}/unshelve",
+               "/warnings/officials",
                "/warnings/{warning_id}", "/warnings/{warning_id}/update", "/warnings/{warning_id}/cancel",
                "/warnings/{warning_id}/calls/send", "/warnings/{warning_id}/calls/{official_id}/acknowledge"}
     pages = {r.path for r in all_routes(live.app) if not getattr(r, "include_in_schema", True)}

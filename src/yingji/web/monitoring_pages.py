@@ -176,6 +176,14 @@ def alarm_shelve(
     return _alarm_act(request, settings, csrf_token, alarm_id, act)
 
 
+@router.post("/alarms/{alarm_id}/unshelve")
+def alarm_unshelve(alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        monitoring.unshelve(session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms())
+
+    return _alarm_act(request, settings, csrf_token, alarm_id, act)
+
+
 @router.post("/alarms/{alarm_id}/note")
 def alarm_note(
     alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
