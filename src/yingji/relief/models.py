@@ -41,6 +41,7 @@ class ReliefPlan(Base):
     unmet: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     baseline: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     shelters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    teams: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # assignments, unserved sites
     commit_result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -30,6 +30,17 @@ class DisplacedGroup(Schema):
     displaced: Annotated[int, Field(ge=1, le=10_000_000)]
 
 
+class TeamNeed(Schema):
+    """A site needing rescue teams of one capability (e.g. collapse search in the golden 72 hours)."""
+
+    place: PlaceId
+    lon: Lon
+    lat: Lat
+    capability: Annotated[str, Field(min_length=1, max_length=32)]
+    teams: Annotated[int, Field(ge=1, le=100)] = 1
+    deadline_hours: Annotated[float, Field(gt=0, le=720)] = 72.0
+
+
 class PlanIn(Schema):
     """Exactly one source of demand: ``incident_id`` (its relocated / needing-assistance figure),
     ``assessment_id`` (displaced people per township of a stored earthquake assessment), or explicit
@@ -45,6 +56,9 @@ class PlanIn(Schema):
     horizon_hours: Annotated[float, Field(gt=0, le=720)] | None = None
     title: Annotated[str, Field(max_length=200)] = ""
     shelters: Literal["all", "open"] = "all"  # all: closed shelters are proposed for opening too
+    team_needs: list[TeamNeed] = Field(default_factory=list, max_length=200)
+    standby_hours: Annotated[float, Field(ge=0, le=72)] = 0.0  # a standby team leaves this much later
+    vehicles: bool = Field(False, description="Ship only what the registered trucks can carry (HiGHS MILP)")
 
     @model_validator(mode="after")
     def _one_source(self) -> PlanIn:
@@ -81,6 +95,7 @@ class PlanRead(PlanSummary):
     unmet: list[dict[str, Any]]
     baseline: dict[str, Any]
     shelters: dict[str, Any]
+    teams: dict[str, Any] | None = None
     commit_result: dict[str, Any] | None
     committed_by: str | None
 

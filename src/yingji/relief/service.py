@@ -26,10 +26,22 @@ from yingji.geo.models import Division
 from yingji.incidents import service as incident_service
 from yingji.incidents.schemas import TaskCreate
 from yingji.quake import service as quake_service
-from yingji.relief.dispatch import DeprivationCost, ReliefProblem, assign_shelters, plan_greedy, plan_min_cost_flow
+from yingji.relief.dispatch import (
+    DeprivationCost,
+    Fleet,
+    ItemLoad,
+    ReliefProblem,
+    Site,
+    Team,
+    assign_shelters,
+    assign_teams,
+    plan_greedy,
+    plan_min_cost_flow,
+    plan_with_vehicles,
+)
 from yingji.relief.models import ReliefPlan, RoadSegment
 from yingji.relief.needs import estimate_needs
-from yingji.relief.schemas import PlanIn, RoadImport
+from yingji.relief.schemas import PlanIn, RoadImport, TeamNeed
 from yingji.relief.travel import (
     FallbackSpeed,
     RoadNetwork,
@@ -43,6 +55,7 @@ from yingji.relief.travel import (
     road_arcs,
     road_speeds,
 )
+from yingji.resources import rules as resource_rules
 from yingji.resources import service as resources
 from yingji.resources.schemas import MovementIn, TransferIn, TransferLineIn
 
@@ -51,6 +64,8 @@ MAX_PLACES = 500  # demand points per plan (the API's bound; the largest townshi
 MAX_PAIRS = 1_000_000  # depot × place pairs routed whole; above, the 20 nearest depots per place
 NEAREST_DEPOTS = 20
 MAX_SHELTERS = 5_000
+ROAD_VEHICLES = ("truck", "van")  # what carries supplies by road in the truck MILP
+VEHICLE_TIME_LIMIT_S = 30.0  # HiGHS time limit for a plan with vehicles (1% gap asked)
 
 
 # -- demand ------------------------------------------------------------------------------------------------
@@ -182,7 +197,8 @@ def _depots_and_stock(session: Session, scope: Scope, items: Sequence[str]) -> t
 
 
 def _solve(places: list[dict[str, Any]], depots: list[dict[str, Any]], stock: np.ndarray, items: list[str],
-           cost: DeprivationCost, network: RoadNetwork | None = None) -> tuple[Any, Any, bool]:  # fmt: skip
+           cost: DeprivationCost, network: RoadNetwork | None = None,
+           fleet: Fleet | None = None) -> tuple[Any, Any, bool]:  # fmt: skip
     dep = Sites.of([str(d["depot_id"]) for d in depots], [d["lon"] for d in depots], [d["lat"] for d in depots])
     pl = Sites.of([p["id"] for p in places], [p["lon"] for p in places], [p["lat"] for p in places])
     pruned = len(dep) * len(pl) > MAX_PAIRS
@@ -193,7 +209,74 @@ def _solve(places: list[dict[str, Any]], depots: list[dict[str, Any]], stock: np
         arcs = fallback_arcs(dep, pl, k=k)
     need = np.array([[p["need"].get(it, 0) for it in items] for p in places], np.int64).reshape(len(places), len(items))
     problem = ReliefProblem(dep.ids, pl.ids, tuple(items), stock, need, arcs)
+    if fleet is not None:
+        load = ItemLoad(
+            weight_kg=np.array([resources.catalogue()[i].weight_kg for i in items], np.float64),
+            volume_m3=np.array([resources.catalogue()[i].volume_m3 for i in items], np.float64),
+            countable=np.array([resources.catalogue()[i].countable for i in items], bool),
+        )
+        best = plan_with_vehicles(problem, fleet, load, cost, mip_gap=0.01, time_limit_s=VEHICLE_TIME_LIMIT_S)
+        return best, plan_greedy(problem, cost), pruned
     return plan_min_cost_flow(problem, cost), plan_greedy(problem, cost), pruned
+
+
+def _fleet(session: Session, scope: Scope, depots: list[dict[str, Any]]) -> tuple[Fleet, dict[str, Any]]:
+    """Trucks and vans of the vehicles registry (status available) at each depot of the plan: count,
+    and per truck the mean payload (kg) and volume (m³, when every one has it) of that depot's ones."""
+    index = {d["depot_id"]: i for i, d in enumerate(depots)}
+    listed, _ = resources.list_vehicles(session=session, scope=scope, aircraft=False, limit=None)
+    at: dict[int, list[Any]] = {}
+    for v in listed:
+        if v.kind in ROAD_VEHICLES and v.status == "available" and v.depot_id in index:
+            at.setdefault(index[v.depot_id], []).append(v)
+    n = len(depots)
+    trucks = np.zeros(n, np.int64)
+    kg = np.ones(n)
+    m3 = np.full(n, np.inf)
+    for i, vs in at.items():
+        trucks[i] = len(vs)
+        kg[i] = float(np.mean([v.payload_kg for v in vs]))
+        if all(v.volume_m3 for v in vs):
+            m3[i] = float(np.mean([v.volume_m3 for v in vs]))
+    volume = np.where(np.isfinite(m3), m3, 1e9) if np.isfinite(m3).any() else None
+    summary = {"trucks": int(trucks.sum()), "depots_with_trucks": int((trucks > 0).sum()),
+               "vehicle_ids": sorted(v.id for vs in at.values() for v in vs)}  # fmt: skip
+    return Fleet(trucks=trucks, capacity_kg=kg, capacity_m3=volume), summary
+
+
+def _team_assignment(session: Session, scope: Scope, needs: Sequence[TeamNeed],
+                     standby_hours: float) -> dict[str, Any] | None:  # fmt: skip
+    """Readable rescue teams (ready, or standby leaving ``standby_hours`` later) to the sites by
+    capability and arrival time (``dispatch.assign_teams``: as many sites served as possible, then the
+    least total arrival time, each team to one site, arrival by the site's deadline)."""
+    if not needs:
+        return None
+    resource_rules.check_capabilities([n.capability for n in needs])
+    teams = [t for t in resources.list_teams(session=session, scope=scope, limit=None)[0]
+             if t.readiness in resource_rules.AVAILABLE_READINESS]  # fmt: skip
+    sites = [Site(str(i), n.capability, n.teams, n.deadline_hours) for i, n in enumerate(needs)]
+    if teams:
+        ts = Sites.of([str(t.id) for t in teams], [t.lon for t in teams], [t.lat for t in teams])
+        ss = Sites.of([n.place for n in needs], [n.lon for n in needs], [n.lat for n in needs])
+        travel = fallback_hours(ts, ss)
+    else:
+        travel = np.zeros((0, len(needs)))
+    roster = [Team(str(t.id), frozenset(t.capabilities or []), standby_hours if t.readiness == "standby" else 0.0)
+              for t in teams]  # fmt: skip
+    result = assign_teams(roster, sites, travel)
+    by_id = {str(t.id): t for t in teams}
+    row = {str(t.id): i for i, t in enumerate(teams)}
+    assignments = []
+    for team_id, site, arrival in result.assignments:
+        t, need = by_id[team_id], needs[int(site)]
+        assignments.append({"team_id": t.id, "team": t.name, "headcount": t.headcount, "readiness": t.readiness,
+                            "place": need.place, "lon": need.lon, "lat": need.lat, "capability": need.capability,
+                            "travel_hours": round(float(travel[row[team_id], int(site)]), 2),
+                            "arrival_hours": round(arrival, 2), "deadline_hours": need.deadline_hours})  # fmt: skip
+    unserved = [{"place": needs[int(site)].place, "capability": needs[int(site)].capability, "teams_missing": k}
+                for site, k in result.unserved]  # fmt: skip
+    return {"assignments": assignments, "unserved": unserved, "standby_hours": standby_hours,
+            "total_arrival_hours": round(result.total_arrival_hours, 2)}  # fmt: skip
 
 
 def _shelter_assignment(
@@ -260,7 +343,8 @@ def create_plan(*, session: Session, scope: Scope, plan_in: PlanIn) -> ReliefPla
         DeprivationCost(), horizon_hours=plan_in.horizon_hours)  # fmt: skip
     depots, stock = _depots_and_stock(session, scope, items) if items else ([], np.zeros((0, 0), np.int64))
     network, travel = stored_network(session=session, scope=scope)
-    optimal, greedy, pruned = _solve(places, depots, stock, items, cost, network)
+    fleet, fleet_summary = _fleet(session, scope, depots) if plan_in.vehicles else (None, None)
+    optimal, greedy, pruned = _solve(places, depots, stock, items, cost, network, fleet)
     depot_of = {str(d["depot_id"]): d for d in depots}
     result = optimal.to_dict()
     shipments = [
@@ -277,13 +361,15 @@ def create_plan(*, session: Session, scope: Scope, plan_in: PlanIn) -> ReliefPla
         parameters={"days": plan_in.days, "shelters": plan_in.shelters, "horizon_hours": cost.horizon_hours,
                     "month": plan_in.month,
                     "travel": travel or f"fallback: great-circle × {speed.detour_factor:g} at {speed.speed_kmh:g} km/h",
-                    "pruned_to_nearest": NEAREST_DEPOTS if pruned else None},
+                    "pruned_to_nearest": NEAREST_DEPOTS if pruned else None,
+                    "vehicles": fleet_summary, "gap": optimal.gap},
         places=places, depots=depots, shipments=shipments, unmet=result["unmet"],
         baseline={"method": greedy.method, "objective": float(greedy.objective), "total_unmet": greedy.total_unmet,
                   "solver_status": greedy.status,
                   "objective_ratio": (float(greedy.objective) / float(optimal.objective)
                                       if optimal.objective > 0 else None)},
         shelters=_shelter_assignment(session, scope, places, cost.horizon_hours, plan_in.shelters == "open"),
+        teams=_team_assignment(session, scope, plan_in.team_needs, plan_in.standby_hours),
         created_by=scope.actor, created_at=utcnow(),
     )  # fmt: skip
     session.add(plan)
@@ -414,16 +500,28 @@ def commit_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
                 description=f"relief plan {plan.id}: {lines}; about {g['hours']:.1f} h by {g['mode']}"[:10_000],
                 team=str(depot["name"])[:100]))  # fmt: skip
             tasks.append(task.id)
+    team_tasks = []
+    if plan.incident_id is not None:
+        for a in (plan.teams or {}).get("assignments", []):
+            task = incident_service.create_task(session=session, scope=scope, incident_id=plan.incident_id,
+                                                task_in=TaskCreate(
+                title=f"派遣救援队 {a['team']} → {a['place']}"[:200],
+                description=(f"relief plan {plan.id}: {a['capability']}, {a['headcount']} people, arrival about "
+                             f"{a['arrival_hours']:.1f} h (deadline {a['deadline_hours']:g} h)")[:10_000],
+                team=str(a["team"])[:100]))  # fmt: skip
+            team_tasks.append(task.id)
     if plan.incident_id is not None:
         incident_service.add_timeline_entry(
             session=session, scope=scope, incident_id=plan.incident_id, kind="relief",
-            text=f"dispatch plan {plan.id} committed: {len(transfers)} transfer orders, {len(tasks)} tasks; "
+            text=f"dispatch plan {plan.id} committed: {len(transfers)} transfer orders, "
+                 f"{len(tasks) + len(team_tasks)} tasks; "
                  f"unmet {plan.total_unmet} of {plan.total_need} units",
-            data={"plan_id": plan.id, "transfers": transfers, "tasks": tasks})  # fmt: skip
+            data={"plan_id": plan.id, "transfers": transfers, "tasks": tasks, "team_tasks": team_tasks})  # fmt: skip
     plan.status = "committed"
     plan.committed_at = utcnow()
     plan.committed_by = scope.actor
-    plan.commit_result = {"transfers": transfers, "tasks": tasks, "requests": requests, "held": held}
+    plan.commit_result = {"transfers": transfers, "tasks": tasks, "requests": requests, "held": held,
+                          "team_tasks": team_tasks}  # fmt: skip
     session.flush()
     audit.record(session=session, scope=scope, action="commit", entity="relief_plan", entity_id=plan.id,
                  division_code=plan.division_code, after=_audit_view(plan))  # fmt: skip
