@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import text
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yingji import __version__, events
 from yingji.auth.ratelimit import LoginLimiter
@@ -160,20 +161,40 @@ def _install_error_handlers(app: FastAPI) -> None:
         log.info("data error on %s %s: %s", request.method, request.url.path, exc.orig)
         return problem(422, "Invalid input", "a value in the request cannot be stored", "invalid_input")
 
-    @app.middleware("http")
-    async def refuse_nul_in_url(request: Request, call_next: Any) -> Any:
-        if "%00" in request.url.path or "%00" in request.url.query or "\x00" in request.url.path:
-            return problem(422, "Invalid input", "the URL must not contain NUL characters", "invalid_input")
-        started = time.perf_counter()
-        response = await call_next(request)
-        # Server time, for operators' browser tools and bench/pages.py (W3C Server-Timing).
-        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
-        return response
+    app.add_middleware(_UrlGuardAndTiming)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "Internal error", "an internal error occurred; it has been logged", "internal")
+
+
+class _UrlGuardAndTiming:
+    """Refuses URLs holding NUL characters (422) and tells the server time of each response (W3C
+    Server-Timing, for operators' browser tools and bench/pages.py). A plain ASGI middleware: Starlette's
+    ``@app.middleware("http")`` runs every request through an extra task and memory streams."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("root_path", "") + scope["path"]
+        if "%00" in path or "\x00" in path or b"%00" in scope.get("query_string", b""):
+            response = problem(422, "Invalid input", "the URL must not contain NUL characters", "invalid_input")
+            await response(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                duration = f"app;dur={(time.perf_counter() - started) * 1000:.1f}".encode()
+                message["headers"] = [*message.get("headers", ()), (b"server-timing", duration)]
+            await send(message)
+
+        await self.app(scope, receive, timed_send)
 
 
 def _tcp_ok(url: str | None, default_port: int) -> bool | None:
