@@ -3,9 +3,10 @@
 Loads 100,000 incidents (each with a timeline of 5 entries) spread over every demo county into PostgreSQL
 (database ``yingji_bench``, in a schema of its own, ``bench_command``, dropped and rebuilt each run), starts
 ``uvicorn`` on loopback (``yingji.app:create_app``, 2 workers by default) and drives it with an open-loop
-load generator written here (asyncio, persistent HTTP/1.1 connections): request *i* is sent at
-``start + i / rate`` whether or not earlier ones have finished, and its latency is measured from that
-scheduled moment (so a slow server cannot hide its queueing — no coordinated omission).
+load generator written here (asyncio on uvloop like the server, to keep its share of the 2 cores small;
+persistent HTTP/1.1 connections): request *i* is sent at ``start + i / rate`` whether or not earlier ones
+have finished, and its latency is measured from that scheduled moment (so a slow server cannot hide its
+queueing — no coordinated omission).
 
 Each request comes from a county duty officer (one per county, logged in once) and is one of: the
 incident list (newest first, 50 a page), a filtered list (status / type / since), or the detail of an
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import uvloop
 from sqlalchemy import create_engine, text
 
 from yingji.auth.scope import system_scope
@@ -273,6 +275,8 @@ class Result:
     errors: int
     elapsed: float
     latencies_ms: list[float] = field(default_factory=list)
+    server_cpu_ms: float = float("nan")  # uvicorn's CPU (all workers) per request answered
+    client_cpu_ms: float = float("nan")  # this load generator's CPU per request sent
 
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
@@ -379,11 +383,44 @@ def check_answers(port: int, targets: list[Target]) -> None:
             assert r.status_code == 200, (target.path, r.status_code, r.text[:200])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (from /proc; 0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
+    """CPU time of uvicorn and its worker processes."""
+    pids = [server.pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == server.pid:
+                    pids.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return sum(cpu_seconds(pid) for pid in pids)
+
+
+def measure(server: subprocess.Popen[bytes], port: int, targets: list[Target], rate: float, seconds: float) -> Result:
+    """One offered rate, with the CPU the server and this load generator spent per request: a figure that
+    holds on a machine shared with other work, where latencies do not."""
+    server_before, client_before = server_cpu_seconds(server), time.process_time()
+    result = uvloop.run(run_rate(port, targets, rate, seconds))
+    result.server_cpu_ms = (server_cpu_seconds(server) - server_before) * 1000 / max(result.ok, 1)
+    result.client_cpu_ms = (time.process_time() - client_before) * 1000 / max(result.sent, 1)
+    return result
+
+
 def show(result: Result) -> None:
     p99 = result.percentile(99)
     print(
         f"{result.offered:>10.0f} {result.throughput:>8.0f} {result.errors:>6} {result.percentile(50):>8.1f} "
-        f"{result.percentile(90):>8.1f} {p99:>8.1f} {p99 / GOAL_P99_MS:>7.2f}×  {'yes' if result.sustained else 'no'}"
+        f"{result.percentile(90):>8.1f} {p99:>8.1f} {p99 / GOAL_P99_MS:>7.2f}×  "
+        f"{'yes' if result.sustained else 'no':>9} {result.server_cpu_ms:>10.2f} {result.client_cpu_ms:>10.2f}"
     )
 
 
@@ -417,15 +454,15 @@ def main() -> None:
     try:
         targets = build_targets(args.port, users, ids, 20_000)
         check_answers(args.port, targets)
-        asyncio.run(run_rate(args.port, targets, 200, 3))  # warm-up: connections, caches, plans
+        uvloop.run(run_rate(args.port, targets, 200, 3))  # warm-up: connections, caches, plans
         print(f"uvicorn, {args.workers} workers, loopback; open-loop load, {args.seconds:.0f} s per rate")
         print(f"{'offered/s':>10} {'done/s':>8} {'errors':>6} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
-              f"{'p99/goal':>8}  sustained")  # fmt: skip
-        at_500 = asyncio.run(run_rate(args.port, targets, 500, args.seconds))
+              f"{'p99/goal':>8}  sustained {'server CPU':>10} {'client CPU':>10}  (ms per request)")  # fmt: skip
+        at_500 = measure(server, args.port, targets, 500, args.seconds)
         show(at_500)
         best = 0.0
         for rate in (float(r) for r in args.rates.split(",")):
-            result = asyncio.run(run_rate(args.port, targets, rate, args.seconds))
+            result = measure(server, args.port, targets, rate, args.seconds)
             show(result)
             if not result.sustained:
                 break
