@@ -107,3 +107,18 @@ def test_map_points_are_the_open_incidents_in_scope_newest_first(session: Sessio
     assert [p[0] for p in points] == [newer.id, older.id]
     assert tuple(points[0]) == (newer.id, newer.grade, 87.1, 28.6)
     assert [p[0] for p in service.map_points(session=session, scope=prefecture, limit=1)] == [foreign.id]
+
+
+def test_an_incident_led_by_another_county_counts_where_it_also_lies(session: Session) -> None:
+    prefecture = scope_of(session, "xigaze_commander")
+    shared = service.create(
+        session=session,
+        scope=prefecture,
+        incident_in=IncidentCreate.model_validate(
+            {"title": "跨县洪水", "incident_type": "flood", "divisions": [LAZI, DINGRI], "lon": 87.6, "lat": 29.1,
+             "occurred_at": SINCE, "reported_at": SINCE + dt.timedelta(hours=1)}
+        ),
+    )
+    dingri = scope_of(session, "dingri_duty")
+    assert [p[0] for p in service.map_points(session=session, scope=dingri)] == [shared.id]
+    assert service.statistics(session=session, scope=dingri, since=SINCE, weeks=1).weeks == [{"flood": 1}]

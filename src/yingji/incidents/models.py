@@ -73,6 +73,15 @@ class Incident(Base):
             "id",
             postgresql_include=["status", "incident_type", "exercise"],
         ),
+        # The map's incident layer: open incidents only, newest first (migration 0012).
+        Index(
+            "ix_incidents_open_reported",
+            "reported_at",
+            "id",
+            sqlite_where=text("status <> 'closed'"),
+            postgresql_where=text("status <> 'closed'"),
+            postgresql_include=["division_code", "grade", "lon", "lat"],
+        ),
     )
 
     @property

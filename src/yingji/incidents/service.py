@@ -22,7 +22,22 @@ from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
 import shapely.geometry
-from sqlalchemy import Integer, Row, and_, bindparam, case, exists, extract, func, not_, or_, select, union_all, update
+from sqlalchemy import (
+    Integer,
+    Row,
+    and_,
+    bindparam,
+    case,
+    exists,
+    extract,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, defer, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -513,19 +528,31 @@ def _readable_parts(ancestors: int) -> list[Any]:
     return parts
 
 
-def map_points(
-    *, session: Session, scope: Scope, limit: int = 20_000
-) -> Sequence[Row[int, str | None, float, float]]:
+def map_points(*, session: Session, scope: Scope, limit: int = 20_000) -> Sequence[Row[int, str | None, float, float]]:
     """Open incidents in scope as (id, grade, lon, lat), newest first: only what a map marker needs (its card
     is read when it is clicked), columns only, no ORM objects."""
     scope.require("incidents:read")
+    readable, params = _readable_bound(scope)
+    # 'closed' written into the statement, so that PostgreSQL proves the partial index of open incidents
+    # (ix_incidents_open_reported, which carries these columns) even in a prepared statement's generic plan.
     stmt = (
         select(Incident.id, Incident.grade, Incident.lon, Incident.lat)
-        .where(readable_clause(scope), Incident.status != "closed")
+        .where(readable, Incident.status != literal("closed", literal_execute=True))
         .order_by(Incident.reported_at.desc(), Incident.id.desc())
         .limit(limit)
     )
-    return session.execute(stmt).all()
+    return session.execute(stmt, params).all()
+
+
+def _readable_bound(scope: Scope) -> tuple[Any, dict[str, Any]]:
+    """:func:`_readable_parts` joined by OR, with the values of its bound codes: the incident's own division
+    is tested on its row and ``incident_divisions`` read only for its other divisions (a small partial
+    index), where :func:`readable_clause` hashed every division row of a prefecture for each statement."""
+    if not scope.prefix:
+        return Incident.id.is_not(None), {}
+    params = dict(zip(("scope_low", "scope_high"), code_range(scope.prefix), strict=True))
+    params.update({f"scope_ancestor_{i}": code for i, code in enumerate(scope.ancestors)})
+    return or_(*_readable_parts(len(scope.ancestors))), params
 
 
 @dataclass(frozen=True)
@@ -542,7 +569,8 @@ def statistics(*, session: Session, scope: Scope, since: dt.datetime, weeks: int
     queries whatever the number of incidents or weeks: the counts grouped by week × type × status, and the
     median delay per type picked by rank."""
     scope.require("incidents:read")
-    real = (readable_clause(scope), Incident.exercise.is_(False), Incident.reported_at >= since)
+    readable, params = _readable_bound(scope)
+    real = (readable, Incident.exercise.is_(False), Incident.reported_at >= since)
     week = case(
         *((Incident.reported_at < since + dt.timedelta(weeks=w + 1), w) for w in range(weeks)), else_=None
     ).label("week")
@@ -552,14 +580,14 @@ def statistics(*, session: Session, scope: Scope, since: dt.datetime, weeks: int
     )
     per_week: list[dict[str, int]] = [{} for _ in range(weeks)]
     by_status: dict[str, int] = {}
-    for w, kind, status, n in session.execute(grouped):
+    for w, kind, status, n in session.execute(grouped, params):
         by_status[status] = by_status.get(status, 0) + n
         if w is not None:  # reported after the last week
             per_week[w][kind] = per_week[w].get(kind, 0) + n
-    return IncidentStatistics(per_week, by_status, _median_response_minutes(session, real))
+    return IncidentStatistics(per_week, by_status, _median_response_minutes(session, real, params))
 
 
-def _median_response_minutes(session: Session, real: tuple[Any, ...]) -> dict[str, float]:
+def _median_response_minutes(session: Session, real: tuple[Any, ...], params: dict[str, Any]) -> dict[str, float]:
     """Median minutes from report to response per incident type (of an even count, the upper middle one)."""
     if is_postgres(session):
         minutes = extract("epoch", Incident.response_at - Incident.reported_at) / 60.0
@@ -576,7 +604,7 @@ def _median_response_minutes(session: Session, real: tuple[Any, ...]) -> dict[st
         .subquery()
     )
     stmt = select(ranked.c.kind, ranked.c.minutes).where(ranked.c.rank == ranked.c.n // 2 + 1)
-    return {kind: float(m) for kind, m in session.execute(stmt)}
+    return {kind: float(m) for kind, m in session.execute(stmt, params)}
 
 
 def update_incident(*, session: Session, scope: Scope, incident_id: int, change: IncidentUpdate) -> Incident:

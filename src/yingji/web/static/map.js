@@ -70,17 +70,21 @@
 
   // -- clustered point layers. A layer answers GeoJSON, or (dense layers) the compact form of layers.py:
   // {points: [[id, lon, lat, style]], styles: [colour, ...], card: "/…/{id}"}, its cards read on a click.
+  // Each point is projected once, at zoom 0: at zoom z its pixel position is that times 2^z, so a redraw is
+  // arithmetic per point, not a projection.
+  function point(id, lng, lat, style, colour, props) {
+    var p0 = map.project([lat, lng], 0);
+    return { id: id, lng: lng, lat: lat, x0: p0.x, y0: p0.y, style: style, colour: colour, props: props };
+  }
   function pointsOf(data) {
     if (data.points) {
       var styles = data.styles || [];
-      return data.points.map(function (p) {
-        return { id: p[0], lng: p[1], lat: p[2], style: p[3], colour: styles[p[3]], props: null };
-      });
+      return data.points.map(function (p) { return point(p[0], p[1], p[2], p[3], styles[p[3]], null); });
     }
     return (data.features || []).filter(function (f) { return f.geometry && f.geometry.coordinates; })
       .map(function (f) {
         var c = f.geometry.coordinates;
-        return { id: f.id, lng: c[0], lat: c[1], style: null, colour: f.properties.colour, props: f.properties };
+        return point(f.id, c[0], c[1], null, f.properties.colour, f.properties);
       });
   }
   var COLOUR = /^#[0-9a-fA-F]{3,8}$/;
@@ -98,18 +102,22 @@
       .then(function (props) { if (props) showCard(props); });
   };
   ClusterLayer.prototype.draw = function () {
-    var self = this, group = this.group, cell = 56, buckets = {};
+    var self = this, group = this.group, cell = 56, buckets = new Map();
     group.clearLayers();
-    var b = map.getBounds().pad(0.2);
-    var south = b.getSouth(), north = b.getNorth(), west = b.getWest(), east = b.getEast();
+    // Cells of a fixed grid in absolute pixels at this zoom (a pan keeps the clusters), over the view and a
+    // fifth of it around.
+    var scale = map.getZoomScale(map.getZoom(), 0), view = map.getPixelBounds();
+    var padX = (view.max.x - view.min.x) * 0.2, padY = (view.max.y - view.min.y) * 0.2;
+    var minX = view.min.x - padX, maxX = view.max.x + padX, minY = view.min.y - padY, maxY = view.max.y + padY;
+    var columns = Math.ceil(scale * 256 / cell) + 1;
     this.points.forEach(function (pt) {
-      if (pt.lat < south || pt.lat > north || pt.lng < west || pt.lng > east) return;
-      var p = map.latLngToLayerPoint([pt.lat, pt.lng]);
-      var key = Math.floor(p.x / cell) + ":" + Math.floor(p.y / cell);
-      (buckets[key] = buckets[key] || []).push(pt);
+      var x = pt.x0 * scale, y = pt.y0 * scale;
+      if (x < minX || x > maxX || y < minY || y > maxY) return;
+      var key = Math.floor(y / cell) * columns + Math.floor(x / cell);
+      var members = buckets.get(key);
+      if (members) { members.push(pt); } else { buckets.set(key, [pt]); }
     });
-    Object.keys(buckets).forEach(function (key) {
-      var members = buckets[key];
+    buckets.forEach(function (members) {
       if (members.length === 1) {
         var pt = members[0];
         var m = L.circleMarker([pt.lat, pt.lng], { radius: 7, color: "#fff", weight: 1.5,
