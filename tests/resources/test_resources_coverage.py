@@ -120,3 +120,21 @@ def test_layer_features_carry_a_label_and_a_colour_for_the_map(demo: Session, pr
         features = service.layer(session=demo, scope=prefecture, name=name)
         props = [f["properties"] for f in features]
         assert props and all(p["label"] and p["colour"].startswith("#") for p in props)
+
+
+def test_gaps_come_as_codes_with_parameters_rendered_in_both_languages(demo: Session, prefecture: Scope) -> None:
+    from yingji.web.i18n import translator
+
+    coded = service.gap_codes(session=demo, scope=prefecture)
+    kinds = {g["code"] for found in coded.values() for g in found}
+    assert "no_county_depot" in kinds and kinds <= set(service.GAP_TEXTS)
+    english = service.gaps(session=demo, scope=prefecture)
+    assert english == {code: [service.gap_text(g) for g in found] for code, found in coded.items()}
+    zh, en = translator("zh"), translator("en")
+    for found in coded.values():
+        for gap in found:
+            params = {**gap["params"], **({"level": "县级"} if "level" in gap["params"] else {})}
+            text_zh, text_en = zh("gap." + gap["code"], **params), en("gap." + gap["code"], **params)
+            assert text_zh != text_en and "{" not in text_zh + text_en and not text_zh.startswith("gap.")
+    features = service.layer(session=demo, scope=prefecture, name="gaps")
+    assert all(f["properties"]["gaps"] == coded[f["properties"]["code"]] for f in features)

@@ -221,3 +221,12 @@ def test_cancelling_from_the_page_releases_the_plan(live: LiveServer, reserves: 
     assert api.get(f"/api/v1/relief/plans/{plan['id']}").json()["status"] == "cancelled"
     page = client.get(url).text
     assert 'id="cancel-form"' not in page and 'id="commit-form"' not in page
+
+
+def test_coverage_gaps_are_shown_in_the_page_language(live: LiveServer, reserves: dict[str, Any]) -> None:
+    client = browser(live, "xigaze_commander")
+    zh = client.get("/reserves").text
+    client.headers["referer"] = live.url + "/reserves"
+    client.get("/lang/en")
+    en = client.get("/reserves").text
+    assert "无县级储备库" in zh and "No county-level depot" in en and "no county-level depot" not in zh

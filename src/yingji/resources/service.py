@@ -1371,26 +1371,47 @@ def layer(*, session: Session, scope: Scope, name: str, division: str | None = N
     raise InvalidInput(f"unknown layer {name!r}; one of depots, shelters, teams, gaps", field="layer")
 
 
-def gaps(*, session: Session, scope: Scope, division: str | None = None) -> dict[str, list[str]]:
-    """Division code → the coverage problems found there."""
-    found: dict[str, list[str]] = {}
+GAP_TEXTS = {  # English texts of the gap codes (pages render the codes in zh/en from messages.yaml)
+    "no_county_depot": "no county-level depot",
+    "depot_beyond_target": "no {level} depot within {hours:g} h",
+    "shelter_area_short": "shelter area {area_m2} m² per resident (< {norm_m2:g})",
+}
+
+
+def gap_codes(*, session: Session, scope: Scope, division: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Division code → the coverage problems found there, each a machine-readable ``code`` with its
+    ``params`` (``GAP_TEXTS`` gives the English sentence; pages translate the code)."""
+    found: dict[str, list[dict[str, Any]]] = {}
     depots = depot_coverage(session=session, scope=scope, division=division)
     for c in depots["counties_without_county_depot"]:
-        found.setdefault(c["code"], []).append("no county-level depot")
+        found.setdefault(c["code"], []).append({"code": "no_county_depot", "params": {}})
     for place in depots["places"]:
         for level in place["outside_targets"]:
-            target = depots["targets_hours"][level]
-            found.setdefault(place["code"], []).append(f"no {level} depot within {target:g} h")
+            hours = float(depots["targets_hours"][level])
+            found.setdefault(place["code"], []).append(
+                {"code": "depot_beyond_target", "params": {"level": level, "hours": hours}}
+            )
     for town in shelter_coverage(session=session, scope=scope, division=division)["townships"]:
         if not town["meets_area_norm"]:
-            found.setdefault(town["code"], []).append(
-                f"shelter area {town['area_per_resident_m2']} m² per resident (< {rules.min_area_per_person_m2():g})"
-            )
+            params = {"area_m2": town["area_per_resident_m2"], "norm_m2": float(rules.min_area_per_person_m2())}
+            found.setdefault(town["code"], []).append({"code": "shelter_area_short", "params": params})
     return found
 
 
+def gap_text(gap: dict[str, Any]) -> str:
+    """The English sentence of one coded gap."""
+    return GAP_TEXTS[gap["code"]].format(**gap["params"])
+
+
+def gaps(*, session: Session, scope: Scope, division: str | None = None) -> dict[str, list[str]]:
+    """Division code → the coverage problems found there, as English sentences (:func:`gap_codes`)."""
+    coded = gap_codes(session=session, scope=scope, division=division)
+    return {code: [gap_text(g) for g in problems] for code, problems in coded.items()}
+
+
 def _gap_features(session: Session, scope: Scope, division: str | None) -> list[dict[str, Any]]:
-    problems = gaps(session=session, scope=scope, division=division)
+    coded = gap_codes(session=session, scope=scope, division=division)
+    problems = {code: [gap_text(g) for g in found] for code, found in coded.items()}
     places = {d.code: d for d in session.scalars(select(Division).where(Division.code.in_(list(problems))))}
     features = []
     for code in sorted(problems):
@@ -1408,6 +1429,7 @@ def _gap_features(session: Session, scope: Scope, division: str | None) -> list[
                     "name": place.name,
                     "level": place.level,
                     "problems": problems[code],
+                    "gaps": coded[code],
                     "label": place.name,
                     "colour": GAP_COLOUR,
                 },

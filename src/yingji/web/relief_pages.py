@@ -90,10 +90,18 @@ def _teams_by_capability(ctx: PageCtx, session: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _gap_text(ctx: PageCtx, gap: dict[str, Any]) -> str:
+    params = dict(gap["params"])
+    if "level" in params:
+        params["level"] = ctx.t("reserves.level." + params["level"])
+    return ctx.t("gap." + gap["code"], **params)
+
+
 def _gap_rows(ctx: PageCtx, session: Any) -> list[dict[str, Any]]:
-    problems = resources.gaps(session=session, scope=ctx.scope)
+    problems = resources.gap_codes(session=session, scope=ctx.scope)
     names = dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(list(problems)))).all())
-    return [{"code": code, "name": names.get(code, code), "problems": problems[code]} for code in sorted(problems)]
+    return [{"code": code, "name": names.get(code, code), "problems": [_gap_text(ctx, g) for g in problems[code]]}
+            for code in sorted(problems)]  # fmt: skip
 
 
 @router.get("/reserves", response_class=HTMLResponse)
