@@ -94,7 +94,7 @@ def _gap_text(ctx: PageCtx, gap: dict[str, Any]) -> str:
     params = dict(gap["params"])
     if "level" in params:
         params["level"] = ctx.t("reserves.level." + params["level"])
-    return ctx.t("gap." + gap["code"], **params)
+    return str(ctx.t("gap." + gap["code"], **params))
 
 
 def _gap_rows(ctx: PageCtx, session: Any) -> list[dict[str, Any]]:
