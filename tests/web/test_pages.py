@@ -135,6 +135,17 @@ def test_the_map_layer_and_its_cards_hold_only_the_own_jurisdiction(web: WebData
     assert browser(web.live).get(f"/map/layers/incidents/{web.own_incident}").status_code == 401
 
 
+def test_the_map_layer_says_when_it_leaves_incidents_out(web: WebData, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the cap the newest incidents are drawn and the layer says so (the page shows a notice)."""
+    client = browser(web.live, "xigaze_commander")
+    whole = client.get("/map/layers/incidents").json()
+    assert whole["truncated"] is False and len(whole["points"]) >= 2
+    monkeypatch.setattr("yingji.web.layers.INCIDENT_MAP_LIMIT", 1)
+    capped = client.get("/map/layers/incidents").json()
+    assert capped["truncated"] is True and capped["points"] == whole["points"][:1]
+    assert 'id="truncated"' in client.get("/").text
+
+
 def test_foreign_incident_page_is_not_found(web: WebData) -> None:
     client = browser(web.live, "dingri_duty")
     r = client.get(f"/incidents/{web.foreign_incident}")

@@ -530,7 +530,8 @@ def _readable_parts(ancestors: int) -> list[Any]:
 
 def map_points(*, session: Session, scope: Scope, limit: int = 20_000) -> Sequence[Row[int, str | None, float, float]]:
     """Open incidents in scope as (id, grade, lon, lat), newest first: only what a map marker needs (its card
-    is read when it is clicked), columns only, no ORM objects."""
+    is read when it is clicked), columns only, no ORM objects. At most ``limit`` rows: callers ask for one
+    more to know whether the map leaves some out."""
     scope.require("incidents:read")
     readable, params = _readable_bound(scope)
     # 'closed' written into the statement, so that PostgreSQL proves the partial index of open incidents

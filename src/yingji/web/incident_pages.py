@@ -15,7 +15,7 @@ from yingji.geo import service as division_service
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
-from yingji.web import charts
+from yingji.web import charts, layers
 from yingji.web.pages import CHINA_TIME, PageCtx, form_action, now_utc, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
@@ -278,11 +278,18 @@ def incidents_layer(request: Request, session: SessionDep, settings: SettingsDep
     if ctx is None:
         return JSONResponse({"points": []}, status_code=401)
     style: dict[str | None, int] = {grade: i for i, grade in enumerate(GRADES)}
+    rows = incident_service.map_points(session=session, scope=ctx.scope, limit=layers.INCIDENT_MAP_LIMIT + 1)
     points = [
         [incident_id, round(lon, 4), round(lat, 4), style.get(grade, len(GRADES))]
-        for incident_id, grade, lon, lat in incident_service.map_points(session=session, scope=ctx.scope)
+        for incident_id, grade, lon, lat in rows[: layers.INCIDENT_MAP_LIMIT]
     ]
-    body = {"points": points, "styles": [GRADE_COLOURS[g] for g in [*GRADES, None]], "card": INCIDENT_CARD}
+    body = {
+        "points": points,
+        "styles": [GRADE_COLOURS[g] for g in [*GRADES, None]],
+        "card": INCIDENT_CARD,
+        # The newest INCIDENT_MAP_LIMIT only: the page says so rather than silently leaving the oldest out.
+        "truncated": len(rows) > layers.INCIDENT_MAP_LIMIT,
+    }
     return Response(orjson.dumps(body), media_type="application/json")
 
 

@@ -21,6 +21,10 @@ class MapLayer:
     visible: bool = True
 
 
+# Open incidents the map draws at most (newest first); past it the layer answers ``truncated`` and the page
+# says so, rather than leaving the oldest out silently.
+INCIDENT_MAP_LIMIT = 20_000
+
 LAYERS: list[MapLayer] = [
     MapLayer("incidents", "layer.incidents", "/map/layers/incidents", "incidents:read"),
 ]

@@ -304,7 +304,7 @@ def map_page(request: Request, session: SessionDep, settings: SettingsDep) -> Re
         for layer in layers.LAYERS
         if layer.permission in ctx.scope.permissions
     ]
-    return render(ctx, "map.html", layers=offered, nav="map")
+    return render(ctx, "map.html", layers=offered, nav="map", map_limit=layers.INCIDENT_MAP_LIMIT)
 
 
 def now_utc() -> dt.datetime:

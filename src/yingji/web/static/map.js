@@ -162,6 +162,8 @@
       } else {
         var layer = existing || new ClusterLayer();
         layer.points = pointsOf(fc);
+        var notice = document.getElementById("truncated");
+        if (notice && fc.truncated !== undefined) { notice.hidden = !fc.truncated; }
         layer.styles = fc.styles || [];
         layer.card = fc.card || null;
         pointLayers[spec.id] = layer;
