@@ -65,6 +65,20 @@ def test_disabled_user_cannot_log_in_and_tokens_are_revoked(session: Session) ->
         service.user_for_machine_token(session=session, token=token)
 
 
+def test_an_access_token_scope_is_read_now_and_refused_once_disabled(session: Session) -> None:
+    service.create_user(
+        session=session, scope=SYSTEM, username="u6", password=GOOD, role="analyst", division_code="540223"
+    )
+    user = service.get_by_username(session=session, username="u6")
+    assert user is not None
+    assert service.scope_of_enabled_user(session=session, username="u6") == service.scope_for(
+        session=session, user=user
+    )
+    service.set_disabled(session=session, scope=SYSTEM, username="u6")
+    assert service.scope_of_enabled_user(session=session, username="u6") is None
+    assert service.scope_of_enabled_user(session=session, username="nobody-of-that-name") is None
+
+
 def test_scope_covers_subtree_and_reads_ancestors(session: Session) -> None:
     user = service.get_by_username(session=session, username="dingri_duty")
     assert user is not None

@@ -33,12 +33,12 @@ def scope_from_token(*, request: Request, session: Session, settings: Settings, 
         raise Unauthorized("authentication required")
     if token.startswith(MACHINE_TOKEN_PREFIX):
         user = service.user_for_machine_token(session=session, token=token)
+        scope = service.scope_for(session=session, user=user)
     else:
         payload = read_access_token(token, secret=settings.secret_key.get_secret_value())
-        found = service.get_by_username(session=session, username=str(payload["sub"]))
-        if found is None or found.disabled:
+        found = service.scope_of_enabled_user(session=session, username=str(payload["sub"]))
+        if found is None:
             raise Unauthorized("invalid or expired token")
-        user = found
-    scope = service.scope_for(session=session, user=user)
+        scope = found
     request.state.scope = scope
     return scope
