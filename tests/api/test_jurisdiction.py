@@ -52,7 +52,8 @@ def ctx(live: LiveServer) -> Ctx:
 
 
 def openapi_routes(live: LiveServer) -> set[tuple[str, str]]:
-    doc = httpx.get(live.url + "/api/v1/openapi.json").json()
+    # The first request builds the document (seconds on a loaded machine; cached afterwards).
+    doc = httpx.get(live.url + "/api/v1/openapi.json", timeout=120).json()
     return {(method.upper(), path) for path, ops in doc["paths"].items() for method in ops}
 
 
