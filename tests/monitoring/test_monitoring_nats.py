@@ -120,3 +120,35 @@ def test_two_workers_with_a_kill_and_a_nats_restart_equal_an_uninterrupted_repla
     assert sink_events(tmp_path / "a.jsonl", tmp_path / "b.jsonl") == expected(batches)
     total = sum(json.loads((tmp_path / f"{n}.json").read_text())["counters"]["readings"] for n in "ab")
     assert total == sum(len(rows) for _, rows in batches)
+
+
+async def receive_without_acknowledging(url: str, partition: int, count: int) -> int:
+    """What a worker killed between a fetch and its log write did: take messages from the partition's
+    durable consumer (delivered, pending) and vanish without logging or acknowledging them."""
+    import nats
+    from nats.js.api import AckPolicy, ConsumerConfig
+
+    connection = await nats.connect(url)
+    config = ConsumerConfig(ack_policy=AckPolicy.ALL, ack_wait=30, max_ack_pending=-1)
+    subscription = await connection.jetstream().pull_subscribe(
+        f"yingji.readings.{partition}", durable=f"yingji-monitor-p{partition}", stream="YINGJI_READINGS", config=config
+    )
+    received = await subscription.fetch(count, timeout=5)
+    await connection.close()
+    return len(received)
+
+
+@pytest.mark.slow
+def test_messages_a_dead_worker_received_but_never_logged_are_delivered_to_its_successor(
+    nats_server: Nats, tmp_path: Path
+) -> None:
+    batches = readings(minutes=30)
+    asyncio.run(publish_batches(nats_server.url, messages(batches), PARTITIONS))
+    partition = partition_of("S1", PARTITIONS)
+    assert asyncio.run(receive_without_acknowledging(nats_server.url, partition, 20)) == 20
+    worker = run_worker(nats_server.url, tmp_path, "a", "0,1,2,3", idle_exit=3)
+    assert worker.wait(120) == 0
+    counters = json.loads((tmp_path / "a.json").read_text())["counters"]
+    assert counters["readings"] == sum(len(rows) for _, rows in batches)
+    assert counters["dead_letters"] == 0
+    assert sink_events(tmp_path / "a.jsonl") == expected(batches)

@@ -7,6 +7,14 @@ consumers named ``<durable>-p<k>``, so all of a sensor's readings — and its ru
 worker. The worker shares the MQTT worker's pipeline: write-ahead log, sink, snapshot, then the
 acknowledgement (``AckAll`` on the batch's last message). A worker that dies is restarted by its
 supervisor and resumes from its snapshot and log; JetStream redelivers what was not acknowledged.
+
+A dead worker may have received messages it never logged (the rest of a fetch that arrived after the
+fetch's timeout, or was still in flight): JetStream counts them as delivered and pending until
+``ack_wait``, hands the next worker only newer messages, and that worker's ``AckAll`` would then
+acknowledge the unseen ones — readings lost. So a starting worker recreates each partition's consumer
+from its acknowledgement floor (:func:`resume_consumer`): everything after the last acknowledged
+message comes again, in stream order, and what a previous incarnation was already sent counts as a
+redelivery (its readings may be in the log already).
 """
 
 from __future__ import annotations
@@ -47,6 +55,34 @@ async def ensure_stream(js: Any) -> None:
         await js.add_stream(StreamConfig(name=STREAM, subjects=[f"{SUBJECT_PREFIX}.*"], storage=StorageType.FILE))
 
 
+async def resume_consumer(js: Any, name: str, partition: int) -> tuple[Any, int]:
+    """The config of a durable consumer for ``partition`` that delivers everything after the last
+    acknowledged message, and the last stream sequence a previous incarnation was sent (0: none).
+    An existing consumer is deleted (its worker is gone: a partition has one worker) and recreated
+    from its acknowledgement floor, so nothing it delivered but nobody logged is skipped."""
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+    from nats.js.errors import NotFoundError
+
+    config = ConsumerConfig(
+        durable_name=name,
+        filter_subject=subject(partition),
+        ack_policy=AckPolicy.ALL,
+        ack_wait=30,
+        max_ack_pending=-1,
+    )
+    try:
+        info = await js.consumer_info(STREAM, name)
+    except NotFoundError:
+        return config, 0
+    floor = info.ack_floor.stream_seq if info.ack_floor is not None else 0
+    sent = info.delivered.stream_seq if info.delivered is not None else 0
+    await js.delete_consumer(STREAM, name)
+    if floor:
+        config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
+        config.opt_start_seq = floor + 1
+    return config, sent
+
+
 class NatsWorker(_Pipeline):
     """Pulls batches from its partitions' durable consumers and feeds the rule engine."""
 
@@ -74,7 +110,6 @@ class NatsWorker(_Pipeline):
         import nats
         from nats.errors import NoServersError
         from nats.errors import TimeoutError as NatsTimeout
-        from nats.js.api import AckPolicy, ConsumerConfig
 
         try:
             connection = await nats.connect(self.url, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
@@ -82,20 +117,19 @@ class NatsWorker(_Pipeline):
             raise ServiceUnavailable(f"NATS {self.url}: {exc}") from exc
         js = connection.jetstream()
         await ensure_stream(js)
-        subscriptions = [
-            await js.pull_subscribe(
-                subject(k),
-                durable=f"{self.durable}-p{k}",
-                stream=STREAM,
-                config=ConsumerConfig(ack_policy=AckPolicy.ALL, ack_wait=30, max_ack_pending=-1),
+        subscriptions = []
+        sent_before: list[int] = []  # per partition: the last stream sequence an earlier worker was sent
+        for k in self.partitions:
+            config, sent = await resume_consumer(js, f"{self.durable}-p{k}", k)
+            subscriptions.append(
+                await js.pull_subscribe(subject(k), durable=config.durable_name, stream=STREAM, config=config)
             )
-            for k in self.partitions
-        ]
+            sent_before.append(sent)
         idle_since = time.monotonic()
         try:
             while not stop.is_set():
                 busy = False
-                for subscription in subscriptions:
+                for subscription, sent in zip(subscriptions, sent_before, strict=True):
                     try:
                         messages = await subscription.fetch(self.fetch, timeout=0.05)
                     except (TimeoutError, NatsTimeout):
@@ -107,7 +141,10 @@ class NatsWorker(_Pipeline):
                         continue
                     busy = True
                     received = time.time()
-                    records = [(_MESSAGE, m.metadata.num_delivered > 1, bytes(m.data)) for m in messages]
+                    records = [
+                        (_MESSAGE, m.metadata.num_delivered > 1 or m.metadata.sequence.stream <= sent, bytes(m.data))
+                        for m in messages
+                    ]
                     events = self.handle(records)
                     await messages[-1].ack()  # AckAll: acknowledges the whole batch
                     if self.on_batch is not None:
