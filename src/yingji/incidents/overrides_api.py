@@ -36,6 +36,7 @@ def add_override(body: GradingOverrideIn, session: SessionDep, scope: ScopeDep) 
     "/grading-overrides/{override_id}", response_model=GradingOverrideRead, operation_id="grading_overrides_get"
 )
 def get_override(override_id: IdPath, session: SessionDep, scope: ScopeDep) -> GradingOverrideRead:
+    """One entry (the caller's own, or an ancestor's that applies to them)."""
     return GradingOverrideRead.model_validate(overrides.get(session=session, scope=scope, override_id=override_id))
 
 
