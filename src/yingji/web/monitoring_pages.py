@@ -26,7 +26,7 @@ from yingji.monitoring.schemas import PromoteIn
 from yingji.warnings import cap
 from yingji.warnings import service as warnings
 from yingji.web import layers
-from yingji.web.pages import PageCtx, form_action, now_utc, page_ctx, render, to_login
+from yingji.web.pages import PageCtx, first_error, form_action, now_utc, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
 layers.register(layers.MapLayer("alarms", "layer.alarms", "/map/layers/alarms", "monitoring:read"))
@@ -337,9 +337,7 @@ def warnings_issue(
                                              "instruction": instruction.strip(), "area": area,
                                              "expires_hours": float(expires_hours or 24)})
         except (ValidationError, ValueError) as exc:
-            where = "form"
-            if isinstance(exc, ValidationError):
-                where = str(exc.errors()[0]["loc"][0])
+            where = first_error(exc)[0] if isinstance(exc, ValidationError) else "form"
             raise InvalidInput(ctx.t("warning.invalid"), field=where) from None
         warnings.issue(session=session, scope=ctx.scope, warning_in=body, now=_now_ms(),
                        organisation=settings.warning_organisation, sender_name=settings.warning_sender_name,
@@ -393,7 +391,7 @@ def officials_create(
                                               "superior_id": int(superior_id) if superior_id else None,
                                               "contact": contact.strip(), "username": username.strip() or None})
         except ValidationError as exc:
-            raise InvalidInput(ctx.t("warning.invalid"), field=str(exc.errors()[0]["loc"][0])) from None
+            raise InvalidInput(ctx.t("warning.invalid"), field=first_error(exc)[0]) from None
         warnings.create_official(session=session, scope=ctx.scope, official_in=body,
                                  webhook_allowed=settings.webhook_allowed_targets)
 
@@ -495,7 +493,7 @@ def warning_update(
         try:
             body = WarningUpdate.model_validate(change)
         except ValidationError as exc:
-            raise InvalidInput(ctx.t("warning.invalid"), field=str(exc.errors()[0]["loc"][0])) from None
+            raise InvalidInput(ctx.t("warning.invalid"), field=first_error(exc)[0]) from None
         warnings.update(session=session, scope=ctx.scope, warning_id=warning_id, change=body, now=_now_ms(),
                         sender_name=settings.warning_sender_name)
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from yingji.api_common import SessionDep, SettingsDep
@@ -192,6 +193,14 @@ def form_action(
             except DomainError:
                 return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
     return RedirectResponse(success_url() if callable(success_url) else success_url, status_code=303)
+
+
+def first_error(exc: ValidationError, fields: tuple[str, ...] | None = None) -> tuple[str, str]:
+    """The form field of a validation error's first problem and its message; ``"form"`` when the problem
+    belongs to no single field (a model-level check) or, with ``fields``, to none of the form's fields."""
+    first = exc.errors()[0]
+    name = str(first["loc"][0]) if first.get("loc") else "form"
+    return (name if fields is None or name in fields else "form"), str(first["msg"])
 
 
 # -- login, logout, language ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from yingji.errors import DomainError, InvalidInput
 from yingji.quake import service as quake_service
 from yingji.quake.report import DEGREE_COLOURS, RANGE_ALERT, ROMAN
 from yingji.web import layers
-from yingji.web.pages import CHINA_TIME, PageCtx, form_action, now_utc, page_ctx, render, to_login
+from yingji.web.pages import CHINA_TIME, PageCtx, first_error, form_action, now_utc, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
 INTENSITY_LAYER = layers.MapLayer("intensity", "layer.intensity", "/map/layers/intensity", "quake:assess", kind="areas")
@@ -110,9 +110,8 @@ def _assessment_in(ctx: PageCtx, form: dict[str, str], create_incident: bool) ->
     try:
         return AssessmentIn(**values)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]) if first.get("loc") else "form"
-        raise InvalidInput(ctx.t("error.range") + f" ({first['msg']})", field=name) from None
+        name, message = first_error(exc)
+        raise InvalidInput(ctx.t("error.range") + f" ({message})", field=name) from None
 
 
 @router.post("/quake")

@@ -17,7 +17,7 @@ from yingji.resources import rules
 from yingji.resources import service as resources
 from yingji.resources.models import Depot
 from yingji.web import layers
-from yingji.web.pages import PageCtx, form_action, page_ctx, render, to_login
+from yingji.web.pages import PageCtx, first_error, form_action, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
 READ = "resources:read"
@@ -233,9 +233,8 @@ def _plan_in(ctx: PageCtx, form: dict[str, str]) -> Any:
     try:
         return PlanIn(**values)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]) if first.get("loc") else "form"
-        raise InvalidInput(f"{first['msg']}", field=name if name in FORM_FIELDS else "form") from None
+        name, message = first_error(exc, FORM_FIELDS)
+        raise InvalidInput(message, field=name) from None
 
 
 @router.post("/relief/plans")
