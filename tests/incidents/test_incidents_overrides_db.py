@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from yingji.errors import Forbidden, InvalidInput, NotFound
 from yingji.incidents import overrides
 from yingji.incidents.models import GradingOverride
-from yingji.incidents.schemas import FiguresIn
+from yingji.incidents.schemas import FiguresIn, GradingOverrideIn
 
 # Illustrative county plan (made up for the test; status U): a death toll of 5 already starts level II.
 PLAN = {
@@ -32,8 +32,8 @@ PLAN = {
 }
 
 
-def plan_for(code: str, **changes: object) -> overrides.GradingOverrideIn:
-    return overrides.GradingOverrideIn.model_validate({**PLAN, "division_code": code, **changes})
+def plan_for(code: str, **changes: object) -> GradingOverrideIn:
+    return GradingOverrideIn.model_validate({**PLAN, "division_code": code, **changes})
 
 
 def test_a_stored_county_plan_regrades_that_county_only(session: Session) -> None:

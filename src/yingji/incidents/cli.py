@@ -336,6 +336,7 @@ def overrides_add_command(
 
     from yingji.cli_common import command_session, echo_json
     from yingji.incidents import overrides
+    from yingji.incidents.schemas import GradingOverrideIn
 
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
@@ -349,7 +350,7 @@ def overrides_add_command(
         for i, entry in enumerate(entries):
             fields = {k: v for k, v in dict(entry).items() if k != "division_prefix"}
             try:
-                body = overrides.GradingOverrideIn.model_validate({**fields, "division_code": division})
+                body = GradingOverrideIn.model_validate({**fields, "division_code": division})
             except ValidationError as error:
                 first = error.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
@@ -370,10 +371,11 @@ def overrides_list_command(
     """The stored overrides."""
     from yingji.cli_common import command_session, echo_json
     from yingji.incidents import overrides
+    from yingji.incidents.schemas import GradingOverrideRead
 
     with command_session(ctx) as (session, scope):
         rows, _ = overrides.list_overrides(session=session, scope=scope, limit=None, active_only=not include_retired)
-        listing = [overrides.GradingOverrideRead.model_validate(r).model_dump(mode="json") for r in rows]
+        listing = [GradingOverrideRead.model_validate(r).model_dump(mode="json") for r in rows]
     if as_json:
         echo_json({"overrides": listing})
         return

@@ -9,20 +9,16 @@ broken ladder (a lower tier with a higher threshold than a higher one) is refuse
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yingji.api_common import Schema
 from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.errors import InvalidInput, NotFound
-from yingji.geo.codes import level_of, prefix
+from yingji.geo.codes import PREFIX_LENGTH, level_of, prefix
 from yingji.incidents.incident_types import RuleFamily
 from yingji.incidents.models import GradingOverride
 from yingji.incidents.rulesets import (
@@ -33,32 +29,7 @@ from yingji.incidents.rulesets import (
     default_rule_set,
     parse_overrides,
 )
-
-
-class ThresholdIn(Schema):
-    tier: int = Field(ge=1, le=4)
-    criterion: str = Field(max_length=64)
-    threshold: float | None = Field(default=None, ge=0, description="null removes the national rule")
-    population_density: str | None = Field(default=None, max_length=32)
-    clause: str = Field(default="", max_length=200)
-    status: Literal["V", "P", "U"] | None = None
-    text: str = Field(default="", max_length=2000)
-
-
-class GradingOverrideIn(Schema):
-    division_code: str = Field(pattern=r"^\d{12}$", description="the division whose plan this is")
-    applies_to: str = Field(min_length=1, max_length=64, description="rule-set id or family name")
-    document: str = Field(min_length=1, max_length=500, description="the local plan, e.g. 某县自然灾害救助应急预案")
-    status: Literal["V", "P", "U"] = "U"
-    thresholds: list[ThresholdIn] = Field(min_length=1, max_length=200)
-
-
-class GradingOverrideRead(GradingOverrideIn):
-    id: int
-    active: bool
-    created_by: str
-    created_at: dt.datetime
-    retired_at: dt.datetime | None = None
+from yingji.incidents.schemas import GradingOverrideIn
 
 
 def division_prefix(code: str) -> str:
@@ -97,7 +68,8 @@ def add(*, session: Session, scope: Scope, body: GradingOverrideIn) -> GradingOv
     """Register a local plan's thresholds for a division in the caller's subtree (checked first)."""
     scope.require("incidents:command")
     scope.require_write(body.division_code, "division")
-    parsed = parse_overrides([_entry(body)])
+    entry = _entry(body)
+    parsed = parse_overrides([entry])
     for rule_set in _rule_sets_for(body.applies_to):
         apply_overrides(rule_set, parsed, body.division_code)  # refuses a broken ladder (InvalidInput)
     row = GradingOverride(
@@ -105,7 +77,7 @@ def add(*, session: Session, scope: Scope, body: GradingOverrideIn) -> GradingOv
         applies_to=body.applies_to,
         document=body.document,
         status=body.status,
-        thresholds=_entry(body)["thresholds"],
+        thresholds=entry["thresholds"],
         active=True,
         created_by=scope.actor,
     )
@@ -155,9 +127,9 @@ def list_overrides(
 
 
 def _chain(code: str) -> list[str]:
-    """``code`` and the 12-digit codes of its province, prefecture and county (the divisions whose entries
-    can apply to it)."""
-    return sorted({code, *(p.ljust(12, "0") for p in (code[:2], code[:4], code[:6], code[:9]))})
+    """``code`` and the 12-digit codes of the province, prefecture, county and township it lies in (the
+    divisions whose entries can apply to it), read off the code itself (GB/T 2260 codes nest)."""
+    return sorted({code, *(code[:n].ljust(12, "0") for n in PREFIX_LENGTH.values() if 0 < n < 12)})
 
 
 def for_division(session: Session, code: str) -> tuple[JurisdictionOverride, ...]:
@@ -168,9 +140,9 @@ def for_division(session: Session, code: str) -> tuple[JurisdictionOverride, ...
     return parse_overrides([_entry(row) for row in rows]) if rows else ()
 
 
-def rule_set_for(session: Session, family: RuleFamily, code: str, base: RuleSet | None = None) -> RuleSet:
-    """The rule set grading an incident of ``family`` in division ``code``: the newest national one (or
-    ``base``) with the division's overrides applied."""
-    rule_set = base or default_rule_set(family)
-    overrides: Sequence[JurisdictionOverride] = for_division(session, code)
+def rule_set_for(session: Session, family: RuleFamily, code: str) -> RuleSet:
+    """The rule set grading an incident of ``family`` in division ``code``: the newest national one with the
+    division's overrides applied."""
+    rule_set = default_rule_set(family)
+    overrides = for_division(session, code)
     return apply_overrides(rule_set, overrides, code) if overrides else rule_set

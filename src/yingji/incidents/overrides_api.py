@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
 from yingji.incidents import overrides
-from yingji.incidents.overrides import GradingOverrideIn, GradingOverrideRead
+from yingji.incidents.schemas import GradingOverrideIn, GradingOverrideRead
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 

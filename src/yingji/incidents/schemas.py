@@ -439,3 +439,32 @@ class MetricsGroup(Schema):
 
 class MetricsRead(Schema):
     groups: list[MetricsGroup]
+
+
+# -- grading overrides (overrides.py) -------------------------------------------------------------------
+
+
+class ThresholdIn(Schema):
+    tier: int = Field(ge=1, le=4)
+    criterion: str = Field(max_length=64)
+    threshold: float | None = Field(default=None, ge=0, description="null removes the national rule")
+    population_density: str | None = Field(default=None, max_length=32)
+    clause: str = Field(default="", max_length=200)
+    status: Literal["V", "P", "U"] | None = None
+    text: str = Field(default="", max_length=2000)
+
+
+class GradingOverrideIn(Schema):
+    division_code: str = Field(pattern=r"^\d{12}$", description="the division whose plan this is")
+    applies_to: str = Field(min_length=1, max_length=64, description="rule-set id or family name")
+    document: str = Field(min_length=1, max_length=500, description="the local plan, e.g. 某县自然灾害救助应急预案")
+    status: Literal["V", "P", "U"] = "U"
+    thresholds: list[ThresholdIn] = Field(min_length=1, max_length=200)
+
+
+class GradingOverrideRead(GradingOverrideIn):
+    id: int
+    active: bool
+    created_by: str
+    created_at: dt.datetime
+    retired_at: dt.datetime | None = None
