@@ -23,23 +23,14 @@ pytestmark = pytest.mark.browser
 if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed (make test installs Debian's chromium)", allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
+from tests.web.test_browser import chromium  # noqa: E402, F401
 
 SITE = "定日县浏览器测试监测点"
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def page(chromium: Browser, live: LiveServer) -> Iterator[Page]:
+def page(chromium: Browser, live: LiveServer) -> Iterator[Page]:  # noqa: F811 (the imported fixture)
     context = chromium.new_context(viewport={"width": 1400, "height": 860}, locale="zh-CN")
     page = context.new_page()
     external: list[str] = []
