@@ -160,7 +160,7 @@ class _PointState:
 
     ARRAYS = ("latched_high", "latched_low", "run_cond", "run_start", "active", "flat_start")
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, *, cumulative: bool = False) -> None:
         self.latched_high = np.zeros(capacity, np.bool_)
         self.latched_low = np.zeros(capacity, np.bool_)
         self.run_cond = np.zeros(capacity, np.bool_)
@@ -169,7 +169,8 @@ class _PointState:
         self.flat_start = np.full(capacity, NO_TIME, np.int64)
         self.member = np.zeros(capacity, np.bool_)
         self.members = 0
-        self.window = _WindowStore(capacity)  # window rules: readings still inside some window
+        # window rules: readings still inside some window (sum/mean windows keep running sums)
+        self.window = _WindowStore(capacity, cumulative=cumulative)
 
     def grow(self, capacity: int) -> None:
         for name in (*self.ARRAYS, "member"):
@@ -216,24 +217,30 @@ class _WindowStore:
     live rows in time order (``count`` of them from ``head``), so a batch touches only the rows it
     appends or evicts, never the rows of other sensors. A slot that fills up slides its rows to its
     start when it is at most half full, else moves to the arena's end twice as large; the arena is
-    compacted when abandoned slots are more than half of it. ``total`` is the fixed-point sum of a
-    sensor's live rows (sum/mean windows), so only rows leaving a window need to be read again."""
+    compacted when abandoned slots are more than half of it.
 
-    PER_SENSOR = ("offset", "cap", "head", "count", "total")
+    A *cumulative* store (sum and mean windows) keeps in ``x`` each sensor's running fixed-point sum
+    up to and including the row, and one *lead* row before ``head``: the newest evicted reading (or,
+    for a new slot, time ``NO_TIME`` and sum 0). A window's sum is then the difference of two rows,
+    and the new readings of a batch are written straight into the slots, where their windows are
+    searched; no readings are copied to evaluate a batch. Without ``cumulative``, ``x`` holds the
+    values themselves (max and min windows)."""
 
-    def __init__(self, capacity: int) -> None:
+    PER_SENSOR = ("offset", "cap", "head", "count")
+
+    def __init__(self, capacity: int, *, cumulative: bool = False) -> None:
+        self.lead = 1 if cumulative else 0  # rows kept before ``head``
         self._reset(capacity)
 
     def _reset(self, capacity: int) -> None:
         self.t = np.empty(0, np.int64)
-        self.x: npt.NDArray[Any] = np.empty(0, np.float64)  # fixed point (int64) for sum/mean
+        self.x: npt.NDArray[Any] = np.empty(0, np.int64 if self.lead else np.float64)
         self.used = 0  # arena rows handed out to slots
         self.garbage = 0  # arena rows of abandoned slots
         self.offset = np.zeros(capacity, np.int64)
         self.cap = np.zeros(capacity, np.int64)
         self.head = np.zeros(capacity, np.int64)
         self.count = np.zeros(capacity, np.int64)
-        self.total = np.zeros(capacity, np.int64)
 
     def grow(self, capacity: int) -> None:
         for name in self.PER_SENSOR:
@@ -241,10 +248,6 @@ class _WindowStore:
             new = np.zeros(capacity, np.int64)
             new[: len(old)] = old
             setattr(self, name, new)
-
-    def use_dtype(self, dtype: np.dtype[Any]) -> None:
-        if self.x.dtype != dtype:
-            self.x = self.x.astype(dtype)
 
     def copy(self) -> _WindowStore:
         other = copy.copy(self)
@@ -254,25 +257,38 @@ class _WindowStore:
         return other
 
     def history(self, size: int) -> tuple[IntArray, IntArray, npt.NDArray[Any]]:
-        """Live rows as (sensor, time, value), sorted by sensor then time."""
+        """Live rows as (sensor, time, value), sorted by sensor then time (values, not running sums)."""
         sensors = np.flatnonzero(self.count[:size])
         rows = _ranges(self.head[sensors], self.count[sensors])
-        return np.repeat(sensors, self.count[sensors]), self.t[rows], self.x[rows]
+        values = self.x[rows] - self.x[rows - 1] if self.lead else self.x[rows]
+        return np.repeat(sensors, self.count[sensors]), self.t[rows], values
 
     def load(self, s: IntArray, t: IntArray, x: npt.NDArray[Any]) -> None:
         """Live rows from :meth:`history` (sorted by sensor then time)."""
         counts = np.bincount(s, minlength=len(self.count)).astype(np.int64)
         self._reset(len(counts))
         sensors = np.flatnonzero(counts)
-        self._place(sensors, counts[sensors], t, x)
-        if x.dtype == np.int64:
-            self.total[sensors] = _segment_sums(x, counts[sensors])
+        if not self.lead:
+            self._place(sensors, counts[sensors], t, x)
+            return
+        # each sensor's rows behind a lead row (time NO_TIME); one running sum over all of them
+        # serves, as only differences within a sensor are read
+        rows = counts[sensors] + 1
+        lead = np.cumsum(rows) - rows
+        live = np.ones(int(rows.sum()), np.bool_)
+        live[lead] = False
+        times = np.full(len(live), NO_TIME, np.int64)
+        times[live] = t
+        sums = np.zeros(len(live), np.int64)
+        sums[live] = x
+        np.cumsum(sums, out=sums)
+        self._place(sensors, rows, times, sums)
 
     def _place(
         self, sensors: IntArray, counts: IntArray, t: IntArray, x: npt.NDArray[Any], room: IntArray | None = None
     ) -> None:
         """Give ``sensors`` new slots at the arena's end (sized for ``room`` rows, default ``counts``)
-        holding ``t``/``x`` (sensor by sensor)."""
+        holding ``t``/``x`` (sensor by sensor; ``counts`` includes the lead row)."""
         caps = _slot_size(counts if room is None else room)
         offsets = self.used + np.cumsum(caps) - caps
         self._reserve(self.used + int(caps.sum()), x.dtype)
@@ -282,9 +298,9 @@ class _WindowStore:
         self.t[rows] = t
         self.x[rows] = x
         self.offset[sensors] = offsets
-        self.head[sensors] = offsets
+        self.head[sensors] = offsets + self.lead
         self.cap[sensors] = caps
-        self.count[sensors] = counts
+        self.count[sensors] = counts - self.lead
 
     def _reserve(self, size: int, dtype: np.dtype[Any]) -> None:
         if size <= len(self.t) and self.x.dtype == dtype:
@@ -300,7 +316,7 @@ class _WindowStore:
         self, sensors: IntArray, evicted: IntArray, new_t: IntArray, new_x: npt.NDArray[Any], new_count: IntArray
     ) -> None:
         """Drop the ``evicted`` oldest rows of each sensor and append its ``new_count`` rows
-        (``new_t``/``new_x``, sensor by sensor)."""
+        (``new_t``/``new_x``, sensor by sensor; not for a cumulative store)."""
         head = self.head[sensors] + evicted
         count = self.count[sensors] - evicted
         need = count + new_count
@@ -327,28 +343,63 @@ class _WindowStore:
         self.count[sensors] = need
         self.offset[sensors] = offset
         self.cap[sensors] = cap
+        self.compact_if_sparse()
+
+    def make_room(self, sensors: IntArray, new_count: IntArray) -> IntArray:
+        """Room for ``new_count`` more rows after each sensor's live rows (sliding or moving slots as
+        :meth:`replace` does); the arena row where each sensor's new rows go. The caller writes them
+        and then calls :meth:`keep`."""
+        lead = self.lead
+        head, count = self.head[sensors], self.count[sensors]
+        keep = count + lead  # the rows a slot carries over: the live ones and the lead row
+        need = keep + new_count
+        offset, cap = self.offset[sensors], self.cap[sensors]
+        full = np.flatnonzero(head - lead + need > offset + cap)
+        if len(full):
+            # a new slot is sized for one more batch like this one, so steady batches only slide
+            room = need + new_count
+            new = full[cap[full] == 0]  # no slot yet: a lead row of its own (cumulative store)
+            old = full[cap[full] > 0]
+            slide = old[2 * need[old] <= cap[old]]  # at most half full: slide to the slot's start
+            if len(slide):
+                rows = _ranges(head[slide] - lead, keep[slide])
+                to = _ranges(offset[slide], keep[slide])
+                self.t[to] = self.t[rows]  # fancy indexing copies first: overlap is safe
+                self.x[to] = self.x[rows]
+                self.head[sensors[slide]] = offset[slide] + lead
+            moved = old[2 * need[old] > cap[old]]  # a slot twice the size at the arena's end
+            if len(moved):
+                rows = _ranges(head[moved] - lead, keep[moved])
+                self._place(sensors[moved], keep[moved], self.t[rows], self.x[rows], room[moved])
+            if len(new):
+                t = np.full(len(new) * lead, NO_TIME, np.int64)
+                self._place(sensors[new], keep[new], t, np.zeros(len(t), self.x.dtype), room[new])
+            head = self.head[sensors]
+        start: IntArray = head + count
+        return start
+
+    def keep(self, sensors: IntArray, head: IntArray, end: IntArray) -> None:
+        """Each sensor's live rows are now ``head`` … ``end − 1`` of its slot (rows before ``head``
+        are evicted; in a cumulative store the one just before stays as the lead row)."""
+        self.head[sensors] = head
+        self.count[sensors] = end - head
+        self.compact_if_sparse()
+
+    def compact_if_sparse(self) -> None:
         if self.garbage > max(self.used // 2, COMPACT_MIN):
             self._compact()
 
     def _compact(self) -> None:
         sensors = np.flatnonzero(self.count)
-        rows = _ranges(self.head[sensors], self.count[sensors])
+        keep = self.count[sensors] + self.lead
+        rows = _ranges(self.head[sensors] - self.lead, keep)
         t, x = self.t[rows], self.x[rows]
         self.used = self.garbage = 0
         self.cap[:] = 0
-        self.offset[:] = self.head[:] = 0
+        self.offset[:] = self.head[:] = self.count[:] = 0
         self.t, self.x = np.empty(0, np.int64), np.empty(0, self.x.dtype)
-        self._place(sensors, self.count[sensors], t, x)
+        self._place(sensors, keep, t, x)
         self.garbage = 0
-
-
-def _segment_sums(values: npt.NDArray[Any], length: IntArray) -> IntArray:
-    """Sums of consecutive runs of ``values`` of the given lengths (exact for int64)."""
-    running = np.zeros(len(values) + 1, values.dtype)
-    np.cumsum(values, out=running[1:])
-    ends = np.cumsum(length)
-    out: IntArray = running[ends] - running[ends - length]
-    return out
 
 
 class _Batch:
@@ -473,76 +524,94 @@ def _count_until(times: IntArray, head: IntArray, count: IntArray, query: IntArr
     return out
 
 
-def _window_signal(rule: WindowRule, batch: _Batch, state: _PointState) -> FloatArray:
-    """Trailing-window aggregate per reading over (t − window, t], readings retained across batches.
+def _window_sum(rule: WindowRule, batch: _Batch, state: _PointState) -> FloatArray:
+    """Trailing-window sum (or mean) per reading over (t − window, t], readings retained across batches.
 
-    Each present sensor's rows are laid out as [sentinel, retained rows, new rows]. For sums and means
-    only the retained rows that leave the window during this batch are laid out one by one; the rows
-    that stay (inside every window of the batch) enter as one row carrying their sum, so a batch costs
-    its own rows plus the evicted ones, not the sensors' whole windows."""
+    The new readings are appended to their sensors' slots as running sums, so a window's sum is the
+    running sum at the reading minus the one just before the window's first row. That row is found
+    by a guess checked against its two neighbours: regular sensors keep the same number of readings
+    in a window, so the newest reading's edge (found exactly) predicts the others; the guesses that
+    fail are searched for exactly."""
+    window = _ms(rule.window_s)
+    store = state.window
+    t, present, first_row, counts, last = batch.t, batch.sensors, batch.first_row, batch.counts, batch.last_row
+    # Fixed point (1e-6 of the unit) makes running-sum differences exact (int64 wrap-around cancels),
+    # so a window's sum does not depend on how the stream was cut into batches (a restart replays to
+    # the same alarms).
+    scaled = batch.x * FIXED_POINT
+    np.rint(scaled, out=scaled)
+    values = scaled.astype(np.int64)
+    query = t - window  # a window holds the rows later than this
+    # rows no reading of the batch can reach leave first (rows of a window are later than its query)
+    head, count = store.head[present], store.count[present]
+    store.keep(present, head + _count_until(store.t, head, count, query[first_row]), head + count)
+    start = store.make_room(present, counts)
+    # running sums continue from the row before each sensor's new rows (the lead row if none is live)
+    running = np.cumsum(values)
+    before = np.zeros(len(present), np.int64)
+    before[1:] = running[first_row[1:] - 1]
+    running += np.repeat(store.x[start - 1] - before, counts)
+    pos = np.arange(len(t))
+    pos += np.repeat(start - first_row, counts)  # arena row of each reading
+    store.t[pos] = t
+    store.x[pos] = running
+    head = store.head[present]
+    end = start + counts
+    edge_last = head + _count_until(store.t, head, end - head, query[last])
+    # the row before each window: guessed from the newest reading's reach, kept within the slot
+    # (its lead row is older than every query of the batch)
+    reach = np.maximum(end - edge_last, 1)  # rows in the newest reading's window (≥ 1 to stay in bounds)
+    before_edge = pos - np.repeat(reach, counts)
+    floor = np.repeat(head - 1, counts)
+    np.maximum(before_edge, floor, out=before_edge)
+    ok = np.take(store.t[1:], before_edge) > query  # the guessed first row is inside …
+    ok &= np.take(store.t, before_edge) <= query  # … and the row before it outside
+    if not ok.all():
+        bad = np.flatnonzero(~ok)
+        lo = floor[bad] + 1
+        before_edge[bad] = lo - 1 + _count_until(store.t, lo, pos[bad] - lo + 1, query[bad])
+    signal: FloatArray = (running - np.take(store.x, before_edge)) / FIXED_POINT
+    if rule.agg == "mean":
+        signal /= pos - before_edge  # readings in each window
+    # keep what a later reading's window can still reach: the newest reading's window, per sensor
+    store.keep(present, edge_last, end)
+    return signal
+
+
+def _window_extreme(rule: WindowRule, batch: _Batch, state: _PointState) -> FloatArray:
+    """Trailing-window maximum (or minimum) per reading over (t − window, t], readings retained across
+    batches. Each present sensor's rows are laid out as [sentinel, retained rows, new rows]."""
     window = _ms(rule.window_s)
     store = state.window
     s, t, x, segment = batch.s, batch.t, batch.x, batch.segment
     present, first_row, batch_count, last = batch.sensors, batch.first_row, batch.counts, batch.last_row
-    # sums and means run in fixed point (exact, batching-independent); the store keeps that form
-    fixed = rule.agg in ("sum", "mean")
-    values: npt.NDArray[Any] = np.rint(x * FIXED_POINT).astype(np.int64) if fixed else x
-    store.use_dtype(values.dtype)
     head, count = store.head[present], store.count[present]
     query = t - window
-    if fixed:
-        leaving = _count_until(store.t, head, count, query[last])
-        folded = (count > leaving).astype(np.int64)
-    else:
-        leaving, folded = count, np.zeros(len(present), np.int64)
-    seg_total = leaving + folded + batch_count
+    seg_total = count + batch_count
     padded = seg_total + 1
-    sentinel = np.cumsum(padded) - padded  # time NO_TIME, value 0: ends every backward look
+    sentinel = np.cumsum(padded) - padded  # time NO_TIME: ends every backward look
     seg_offset = sentinel + 1  # first real row of each sensor
-    batch_start = seg_offset + leaving + folded
+    batch_start = seg_offset + count
     batch_pos = np.arange(len(s)) + (batch_start - first_row)[segment]
     merged_t = np.empty(int(padded.sum()), np.int64)
-    merged_x: npt.NDArray[Any] = np.empty(len(merged_t), values.dtype)
+    merged_x = np.empty(len(merged_t), np.float64)
     merged_t[sentinel] = NO_TIME
     merged_x[sentinel] = 0
     merged_t[batch_pos] = t
-    merged_x[batch_pos] = values
-    retained = _ranges(head, leaving)
+    merged_x[batch_pos] = x
+    retained = _ranges(head, count)
     if len(retained):
-        rows = _ranges(seg_offset, leaving)
+        rows = _ranges(seg_offset, count)
         merged_t[rows] = store.t[retained]
         merged_x[rows] = store.x[retained]
-    if fixed and folded.any():
-        kept = np.flatnonzero(folded)
-        at = seg_offset[kept] + leaving[kept]
-        merged_t[at] = store.t[head[kept] + leaving[kept]]  # the oldest row that stays
-        staying = store.total[present] - _segment_sums(store.x[retained], leaving)  # sum of the rows that stay
-        merged_x[at] = staying[kept]
     left = _window_edges(merged_t, query, batch_pos, seg_offset, seg_total, batch)
-    if fixed:
-        # Fixed point (1e-6 of the unit) makes prefix-sum differences exact, so a window's sum does
-        # not depend on how the stream was cut into batches (a restart replays to the same alarms).
-        running = np.empty(len(merged_x) + 1, np.int64)
-        running[0] = 0
-        np.cumsum(merged_x, out=running[1:])  # int64 wrap-around cancels in the differences
-        sums = running[batch_pos + 1] - running[left]
-        signal: FloatArray = sums / FIXED_POINT
-        if rule.agg == "mean":  # readings in each window: the folded row stands for all that stay
-            weight = np.ones(len(merged_x) + 1, np.int64)
-            weight[0] = 0
-            if fixed and folded.any():
-                weight[at + 1] = (count - leaving)[kept]
-            np.cumsum(weight, out=weight)
-            signal = signal / (weight[batch_pos + 1] - weight[left])
-        store.total[present] = sums[last]
-    else:
-        signal = _range_extreme(merged_x, left, batch_pos, rule.agg)
+    signal = _range_extreme(merged_x, left, batch_pos, rule.agg)
     # keep what a later reading's window can still reach: the newest reading's window, per sensor
     left_last = left[last]
     keep_from = np.maximum(left_last, batch_start)
     new_count = batch_start + batch_count - keep_from
     appended = _ranges(keep_from, new_count)
-    evicted = np.minimum(left_last - seg_offset, leaving)
+    evicted = np.minimum(left_last - seg_offset, count)
     store.replace(present, evicted, merged_t[appended], merged_x[appended], new_count)
     return signal
 
@@ -716,6 +785,11 @@ def _stale_transitions(rule: StaleRule, batch: _Batch, state: _PointState) -> _T
 # ------------------------------------------------------------------------------------ the engine
 
 
+def _sums_windows(rule: PointRule) -> bool:
+    """Whether the rule's window store keeps running sums (sum and mean windows)."""
+    return isinstance(rule, WindowRule) and rule.agg in ("sum", "mean")
+
+
 def _glob_matcher(pattern: str) -> Callable[[str], bool]:
     """A compiled ``fnmatchcase`` for one rule's sensor glob."""
     if pattern == "*":
@@ -736,7 +810,7 @@ class RuleEngine:
         self._index: dict[str, int] = {}
         self._last_ts = np.full(self._capacity, NO_TIME, np.int64)
         self._last_value = np.full(self._capacity, np.nan, np.float64)
-        self._states = [_PointState(self._capacity) for _ in self._rules]
+        self._states = [_PointState(self._capacity, cumulative=_sums_windows(rule)) for rule in self._rules]
         self._matchers = [_glob_matcher(rule.sensors) for rule in self._rules]
         self._site = _SiteEngine(self._site_rules)
 
@@ -865,8 +939,10 @@ class RuleEngine:
             signal = batch.x
         elif isinstance(rule, RateRule):
             signal = _rate_signal(rule, batch)
+        elif rule.agg in ("sum", "mean"):
+            signal = _window_sum(rule, batch, state)
         else:
-            signal = _window_signal(rule, batch, state)
+            signal = _window_extreme(rule, batch, state)
         condition = _threshold_condition(rule, signal, batch, state)
         return _runs(batch, condition, state, on_delay=_ms(rule.on_delay_s), off_delay=_ms(rule.off_delay_s))
 
