@@ -6,9 +6,11 @@ import itertools
 import json
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from yingji.monitoring import rules as rules_module
 from yingji.monitoring.rules import RuleEngine
 from yingji.monitoring.ruleset import parse_ruleset
 
@@ -105,6 +107,19 @@ def test_batch_result_equals_reading_by_reading(rows) -> None:  # type: ignore[n
     single = RuleEngine(RULES)
     got = sorted(e for row in rows for e in feed(single, [row]) if e[3] != "S")
     assert got == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(readings, st.integers(1, 8))
+def test_a_batch_evaluated_in_chunks_equals_the_whole_batch(rows, chunk_rows) -> None:  # type: ignore[no-untyped-def]
+    whole = RuleEngine(RULES)
+    expected = feed(whole, rows)
+    chunked = RuleEngine(RULES)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rules_module, "CHUNK_ROWS", chunk_rows)  # a sensor or two at a time
+        got = feed(chunked, rows)
+    assert got == expected
+    assert chunked.checkpoint() == whole.checkpoint()
 
 
 def test_restore_refuses_a_checkpoint_of_other_rules() -> None:

@@ -28,6 +28,7 @@ import base64
 import copy
 import fnmatch
 import functools
+import itertools
 import json
 import operator
 import re
@@ -785,6 +786,23 @@ def _stale_transitions(rule: StaleRule, batch: _Batch, state: _PointState) -> _T
 # ------------------------------------------------------------------------------------ the engine
 
 
+# A large batch is evaluated in chunks of about this many rows (whole sensors; rules are per sensor,
+# so the result is the same): the dozens of row-sized temporaries of a 1-million-row batch are 8-MB
+# arrays that the allocator maps afresh (page faults) and that fall out of the cache; at 128 k rows
+# they are reused and stay cached (the bench's batch path runs about 1.5 times as fast).
+CHUNK_ROWS = 1 << 17
+
+
+def _chunks(s: IntArray, size: int) -> list[tuple[int, int]]:
+    """Row ranges of about ``size`` rows that never split a sensor's rows (``s`` sorted)."""
+    if len(s) <= size:
+        return [(0, len(s))]
+    cuts = np.searchsorted(s, s[size::size], side="left")  # back to the first row of the sensor cut
+    cuts = np.unique(cuts[cuts > 0])
+    bounds = [0, *cuts.tolist(), len(s)]
+    return list(itertools.pairwise(bounds))
+
+
 def _sums_windows(rule: PointRule) -> bool:
     """Whether the rule's window store keeps running sums (sum and mean windows)."""
     return isinstance(rule, WindowRule) and rule.agg in ("sum", "mean")
@@ -913,6 +931,12 @@ class RuleEngine:
         return duplicate, late
 
     def _evaluate_sorted(self, s: IntArray, t: IntArray, x: FloatArray) -> list[tuple[int, _Transitions]]:
+        out = []
+        for lo, hi in _chunks(s, CHUNK_ROWS):
+            out += self._evaluate_chunk(s[lo:hi], t[lo:hi], x[lo:hi])
+        return out
+
+    def _evaluate_chunk(self, s: IntArray, t: IntArray, x: FloatArray) -> list[tuple[int, _Transitions]]:
         starts = _segment_starts(s)
         seg_sensor = s[starts]
         batch = _Batch(s, t, x, self._last_ts[seg_sensor], self._last_value[seg_sensor])
