@@ -357,24 +357,24 @@ class _WindowStore:
         offset, cap = self.offset[sensors], self.cap[sensors]
         full = np.flatnonzero(head - lead + need > offset + cap)
         if len(full):
-            # a new slot is sized for one more batch like this one, so steady batches only slide
-            room = need + new_count
             new = full[cap[full] == 0]  # no slot yet: a lead row of its own (cumulative store)
             old = full[cap[full] > 0]
-            slide = old[2 * need[old] <= cap[old]]  # at most half full: slide to the slot's start
+            # a slot whose rows fill at most 3/4 of it slides them to its start (the quarter left
+            # keeps copying in proportion to the rows appended); a fuller one moves, twice the size
+            slide = old[4 * need[old] <= 3 * cap[old]]
             if len(slide):
                 rows = _ranges(head[slide] - lead, keep[slide])
                 to = _ranges(offset[slide], keep[slide])
                 self.t[to] = self.t[rows]  # fancy indexing copies first: overlap is safe
                 self.x[to] = self.x[rows]
                 self.head[sensors[slide]] = offset[slide] + lead
-            moved = old[2 * need[old] > cap[old]]  # a slot twice the size at the arena's end
+            moved = old[4 * need[old] > 3 * cap[old]]
             if len(moved):
                 rows = _ranges(head[moved] - lead, keep[moved])
-                self._place(sensors[moved], keep[moved], self.t[rows], self.x[rows], room[moved])
+                self._place(sensors[moved], keep[moved], self.t[rows], self.x[rows], need[moved])
             if len(new):
                 t = np.full(len(new) * lead, NO_TIME, np.int64)
-                self._place(sensors[new], keep[new], t, np.zeros(len(t), self.x.dtype), room[new])
+                self._place(sensors[new], keep[new], t, np.zeros(len(t), self.x.dtype), need[new])
             head = self.head[sensors]
         start: IntArray = head + count
         return start
