@@ -543,9 +543,8 @@ def _window_sum(rule: WindowRule, batch: _Batch, state: _PointState) -> FloatArr
     np.rint(scaled, out=scaled)
     values = scaled.astype(np.int64)
     query = t - window  # a window holds the rows later than this
-    # rows no reading of the batch can reach leave first (rows of a window are later than its query)
-    head, count = store.head[present], store.count[present]
-    store.keep(present, head + _count_until(store.t, head, count, query[first_row]), head + count)
+    # the live rows are the previous newest reading's window; the lead row is older than every query
+    count = store.count[present]
     start = store.make_room(present, counts)
     # running sums continue from the row before each sensor's new rows (the lead row if none is live)
     running = np.cumsum(values)
@@ -558,7 +557,8 @@ def _window_sum(rule: WindowRule, batch: _Batch, state: _PointState) -> FloatArr
     store.x[pos] = running
     head = store.head[present]
     end = start + counts
-    edge_last = head + _count_until(store.t, head, end - head, query[last])
+    # a regular sensor's newest window holds as many rows as the one before
+    edge_last = _edges(store.t, head, end, np.maximum(end - np.maximum(count, 1), head), query[last])
     # the row before each window: guessed from the newest reading's reach, kept within the slot
     # (its lead row is older than every query of the batch)
     reach = np.maximum(end - edge_last, 1)  # rows in the newest reading's window (≥ 1 to stay in bounds)
@@ -577,6 +577,20 @@ def _window_sum(rule: WindowRule, batch: _Batch, state: _PointState) -> FloatArr
     # keep what a later reading's window can still reach: the newest reading's window, per sensor
     store.keep(present, edge_last, end)
     return signal
+
+
+def _edges(times: IntArray, head: IntArray, end: IntArray, guess: IntArray, query: IntArray) -> IntArray:
+    """For each slot (rows ``head`` … ``end − 1`` of ``times``, time-sorted, the row before ``head``
+    older than every query), the first row later than ``query``: ``guess`` (``head`` … ``end − 1``)
+    where its neighbours confirm it, else a binary search."""
+    ok = times[guess] > query
+    ok &= times[guess - 1] <= query
+    if ok.all():
+        return guess
+    bad = np.flatnonzero(~ok)
+    edges = guess.copy()
+    edges[bad] = head[bad] + _count_until(times, head[bad], end[bad] - head[bad], query[bad])
+    return edges
 
 
 def _window_extreme(rule: WindowRule, batch: _Batch, state: _PointState) -> FloatArray:
