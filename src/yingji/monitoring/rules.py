@@ -111,8 +111,9 @@ def _forward_fill(values: npt.NDArray[Any], marked: BoolArray) -> npt.NDArray[An
     return out
 
 
-def _shift(values: npt.NDArray[Any], first: npt.NDArray[Any], starts: BoolArray) -> npt.NDArray[Any]:
-    """The previous row's value within each segment; ``first`` (one per segment) at segment starts."""
+def _shift(values: npt.NDArray[Any], first: npt.NDArray[Any], starts: IntArray) -> npt.NDArray[Any]:
+    """The previous row's value within each segment; ``first`` (one per segment) at its first row
+    (``starts``: the first rows' positions)."""
     out = np.empty_like(values)
     out[1:] = values[:-1]
     out[starts] = first
@@ -408,9 +409,17 @@ class _Batch:
 
     ``prev_ts``/``prev_value`` are each sensor's newest reading before this batch (one per segment)."""
 
-    def __init__(self, s: IntArray, t: IntArray, x: FloatArray, prev_ts: IntArray, prev_value: FloatArray) -> None:
+    def __init__(
+        self,
+        s: IntArray,
+        t: IntArray,
+        x: FloatArray,
+        prev_ts: IntArray,
+        prev_value: FloatArray,
+        starts: BoolArray | None = None,
+    ) -> None:
         self.s, self.t, self.x = s, t, x
-        self.starts = _segment_starts(s)
+        self.starts = _segment_starts(s) if starts is None else starts
         self.ends = _segment_ends(self.starts)
         self.first_row = np.flatnonzero(self.starts)
         self.last_row = np.flatnonzero(self.ends)
@@ -430,12 +439,12 @@ class _Batch:
     @functools.cached_property
     def t_before(self) -> IntArray:
         """Time of the sensor's previous reading (``NO_TIME`` for its first ever)."""
-        out: IntArray = _shift(self.t, self.prev_ts, self.starts)
+        out: IntArray = _shift(self.t, self.prev_ts, self.first_row)
         return out
 
     @functools.cached_property
     def x_before(self) -> FloatArray:
-        out: FloatArray = _shift(self.x, self.prev_value, self.starts)
+        out: FloatArray = _shift(self.x, self.prev_value, self.first_row)
         return out
 
     def subset(self, member: BoolArray) -> _Batch:
@@ -447,15 +456,17 @@ class _Batch:
 # ---------------------------------------------------------------------------- condition signals
 
 
-def _latch(starts: BoolArray, carried: BoolArray, *, set_mask: BoolArray, clear_mask: BoolArray) -> BoolArray:
-    """Deadband latch: set where ``set_mask``, clear where ``clear_mask``, otherwise hold (carried in)."""
+def _latch(first_row: IntArray, carried: BoolArray, *, set_mask: BoolArray, clear_mask: BoolArray) -> BoolArray:
+    """Deadband latch: set where ``set_mask``, clear where ``clear_mask``, otherwise hold (carried in
+    at each segment's first row)."""
     marked = set_mask | clear_mask
     if marked.all():
         return set_mask
     value = set_mask.copy()
-    hold_at_start = starts & ~marked
-    value[hold_at_start] = carried[hold_at_start[starts]]
-    return _forward_fill(value, marked | starts)
+    hold = ~marked[first_row]  # segments that open holding their carried state
+    value[first_row[hold]] = carried[hold]
+    marked[first_row] = True
+    return _forward_fill(value, marked)
 
 
 def _threshold_condition(
@@ -469,7 +480,7 @@ def _threshold_condition(
             set_mask, clear_mask = signal >= limit, signal < limit - rule.deadband
         else:
             set_mask, clear_mask = signal <= limit, signal > limit + rule.deadband
-        latched = _latch(batch.starts, carried[batch.sensors], set_mask=set_mask, clear_mask=clear_mask)
+        latched = _latch(batch.first_row, carried[batch.sensors], set_mask=set_mask, clear_mask=clear_mask)
         carried[batch.sensors] = latched[batch.last_row]
         condition = latched if condition is None else condition | latched
     assert condition is not None  # the rule model requires high or low
@@ -697,9 +708,11 @@ def _flat_condition(rule: FlatlineRule, batch: _Batch, state: _PointState) -> Bo
     with np.errstate(invalid="ignore"):
         flat = np.abs(batch.x - batch.x_before) <= rule.tolerance
     value = batch.t.copy()
-    continuing = batch.starts & flat
-    value[continuing] = state.flat_start[batch.sensors][continuing[batch.starts]]
-    flat_start = _forward_fill(value, ~flat | batch.starts)
+    continuing = flat[batch.first_row]  # segments that open inside a flat run
+    value[batch.first_row[continuing]] = state.flat_start[batch.sensors[continuing]]
+    marked = ~flat
+    marked[batch.first_row] = True
+    flat_start = _forward_fill(value, marked)
     state.flat_start[batch.sensors] = flat_start[batch.last_row]
     condition: BoolArray = flat & (batch.t - flat_start >= _ms(rule.duration_s))
     return condition
@@ -721,7 +734,7 @@ def _runs(batch: _Batch, condition: BoolArray, state: _PointState, *, on_delay: 
     s, t, starts, seg_sensor, start_rows = batch.s, batch.t, batch.starts, batch.sensors, batch.first_row
     carried_start = state.run_start[seg_sensor]
     is_new = carried_start == NO_TIME
-    prev_cond = _shift(condition, np.where(is_new, condition[starts], state.run_cond[seg_sensor]), starts)
+    prev_cond = _shift(condition, np.where(is_new, condition[start_rows], state.run_cond[seg_sensor]), start_rows)
     boundary = condition != prev_cond
     bounds = np.flatnonzero(boundary)
     initial = np.where(is_new, t[start_rows], carried_start)  # start of the run each segment opens in
@@ -773,7 +786,7 @@ def _qualify(
     q_time = (start + delay)[qualified][order]
     sensor = s[rows]
     first = _segment_starts(sensor)
-    previous = _shift(q_cond, state.active[sensor[first]], first)
+    previous = _shift(q_cond, state.active[sensor[first]], np.flatnonzero(first))
     change = q_cond != previous
     last = _segment_ends(first)
     state.active[sensor[last]] = q_cond[last]
@@ -953,7 +966,7 @@ class RuleEngine:
     def _evaluate_chunk(self, s: IntArray, t: IntArray, x: FloatArray) -> list[tuple[int, _Transitions]]:
         starts = _segment_starts(s)
         seg_sensor = s[starts]
-        batch = _Batch(s, t, x, self._last_ts[seg_sensor], self._last_value[seg_sensor])
+        batch = _Batch(s, t, x, self._last_ts[seg_sensor], self._last_value[seg_sensor], starts)
         self._last_ts[seg_sensor] = t[batch.last_row]
         self._last_value[seg_sensor] = x[batch.last_row]
         out = []
