@@ -501,16 +501,9 @@ def _rate_signal(rule: RateRule, batch: _Batch) -> FloatArray:
 
 def _ranges(first: IntArray, length: IntArray) -> IntArray:
     """Concatenated ``arange(first[k], first[k] + length[k])`` for every k."""
-    total = int(length.sum())
-    if total == 0:
-        return np.empty(0, np.int64)
-    offsets = np.cumsum(length) - length
-    out = np.ones(total, np.int64)
-    nonempty = length > 0
-    heads = offsets[nonempty]
-    out[heads] = first[nonempty]
-    out[heads[1:]] -= (first[nonempty] + length[nonempty] - 1)[:-1]
-    return np.cumsum(out)
+    out: IntArray = np.arange(int(length.sum()), dtype=np.int64)
+    out += np.repeat(first - (np.cumsum(length) - length), length)  # position k's first − its offset
+    return out
 
 
 def _count_until(times: IntArray, head: IntArray, count: IntArray, query: IntArray) -> IntArray:
