@@ -218,8 +218,8 @@ class _WindowStore:
     """A window rule's retained readings. Each sensor has a contiguous slot in one arena holding its
     live rows in time order (``count`` of them from ``head``), so a batch touches only the rows it
     appends or evicts, never the rows of other sensors. A slot that fills up slides its rows to its
-    start when it is at most half full, else moves to the arena's end twice as large; the arena is
-    compacted when abandoned slots are more than half of it.
+    start when it is at most half full (a cumulative store's: three quarters), else moves to the
+    arena's end twice as large; the arena is compacted when abandoned slots are more than half of it.
 
     A *cumulative* store (sum and mean windows) keeps in ``x`` each sensor's running fixed-point sum
     up to and including the row, and one *lead* row before ``head``: the newest evicted reading (or,
@@ -552,9 +552,9 @@ def _window_sum(rule: WindowRule, batch: _Batch, state: _PointState) -> FloatArr
     start = store.make_room(present, counts)
     # running sums continue from the row before each sensor's new rows (the lead row if none is live)
     running = np.cumsum(values)
-    before = np.zeros(len(present), np.int64)
-    before[1:] = running[first_row[1:] - 1]
-    running += np.repeat(store.x[start - 1] - before, counts)
+    earlier = np.zeros(len(present), np.int64)  # what the cumulative sum holds of earlier sensors
+    earlier[1:] = running[first_row[1:] - 1]
+    running += np.repeat(store.x[start - 1] - earlier, counts)
     pos = np.arange(len(t))
     pos += np.repeat(start - first_row, counts)  # arena row of each reading
     store.t[pos] = t
