@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Generic, TypeVar
 
@@ -16,6 +17,7 @@ from yingji.auth.scope import Scope
 from yingji.config import Settings
 
 T = TypeVar("T")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
@@ -28,20 +30,52 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+# Requests holding a database session at once, per server process. Fewer than the pool's connections
+# (yingji.db.make_engine: 40 + 10) and than the worker threads (40), so a request that holds a connection
+# always gets a thread and one that has a thread always gets a connection: without the cap a burst could
+# fill every thread with requests waiting for connections held by requests waiting for a thread (a
+# deadlock until the pool's 30-s timeout). Requests beyond it wait on the event loop, which costs nothing.
+DB_REQUESTS = 16
+
+
+def _db_slots(request: Request) -> asyncio.Semaphore:
+    """The process's request slots (one semaphore per event loop: a test may serve one app from several)."""
+    loop = asyncio.get_running_loop()
+    slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = getattr(request.app.state, "db_slots", None)
+    if slots is None or slots[0] is not loop:
+        slots = (loop, asyncio.Semaphore(DB_REQUESTS))
+        request.app.state.db_slots = slots
+    return slots[1]
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back on error.
 
     Opening a session does no I/O (the connection is taken at the first statement), so it happens on the
-    event loop; the commit or rollback and the return of the connection take one worker thread."""
-    session: Session = request.app.state.session_factory()
-    try:
-        yield session
-    except BaseException:
+    event loop; the commit or rollback and the return of the connection take one worker thread.
+
+    A safe request (GET, HEAD, OPTIONS) gets a read-only session instead (:func:`yingji.db.read_session_factory`):
+    no transaction to end, so after a handler that returned, closing it does no I/O and stays on the loop."""
+    async with _db_slots(request):
+        if request.method in SAFE_METHODS:
+            reader: Session = request.app.state.read_session_factory()
+            try:
+                yield reader
+            except BaseException:
+                with anyio.CancelScope(shield=True):  # the handler's thread may still hold the connection
+                    await run_in_threadpool(reader.close)
+                raise
+            reader.close()
+            return
+        session: Session = request.app.state.session_factory()
+        try:
+            yield session
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(_end_transaction, session, commit=False)
+            raise
         with anyio.CancelScope(shield=True):
-            await run_in_threadpool(_end_transaction, session, commit=False)
-        raise
-    with anyio.CancelScope(shield=True):
-        await run_in_threadpool(_end_transaction, session, commit=True)
+            await run_in_threadpool(_end_transaction, session, commit=True)
 
 
 def _end_transaction(session: Session, *, commit: bool) -> None:
@@ -60,19 +94,26 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_scope(
+async def get_scope(
     request: Request, session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Scope:
+    """The caller's scope: remembered by this process (on the loop, no I/O), else read in a worker thread."""
     from yingji.auth import deps
 
-    return deps.scope_from_token(request=request, session=session, settings=settings, token=token)
+    scope = deps.remembered_scope(request=request, settings=settings, token=token)
+    if scope is None:
+        scope = await run_in_threadpool(
+            deps.scope_from_token, request=request, session=session, settings=settings, token=token
+        )
+    return scope
 
 
 ScopeDep = Annotated[Scope, Depends(get_scope)]
 
 
-def get_scope_detached(request: Request, settings: SettingsDep,
-                       token: Annotated[str | None, Depends(oauth2_scheme)]) -> Scope:
+def get_scope_detached(
+    request: Request, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Scope:
     """The caller's scope from a short transaction of its own — for long-lived responses (streams) that
     must not hold a database connection open."""
     from yingji.auth import deps

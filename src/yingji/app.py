@@ -20,9 +20,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yingji import __version__, events
+from yingji.auth.deps import ScopeCache
 from yingji.auth.ratelimit import LoginLimiter
 from yingji.config import Settings, load_settings
-from yingji.db import make_engine, session_factory
+from yingji.db import make_engine, read_session_factory, session_factory
 from yingji.errors import DomainError
 
 log = logging.getLogger("yingji")
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
+    app.state.read_session_factory = read_session_factory(engine)
+    app.state.scope_cache = ScopeCache(settings.scope_cache_seconds)
     app.state.events = events.make_bus(settings.redis_url)
     events.attach(app.state.session_factory, app.state.events)
     app.state.login_limiter = LoginLimiter(settings.redis_url, settings.login_attempts_per_minute)

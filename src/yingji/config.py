@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # How long a server process remembers an access-token user's scope (auth.deps.ScopeCache): a user
+    # disabled elsewhere keeps access that long; 0 reads the user on every request
+    scope_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     redis_url: str | None = "redis://127.0.0.1:6379/0"
     login_attempts_per_minute: int = Field(default=10, ge=1)
     mqtt_url: str | None = None

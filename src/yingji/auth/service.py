@@ -26,8 +26,8 @@ from yingji.geo import service as division_service
 from yingji.geo.codes import prefix
 
 # A division's place in the tree (its prefix and ancestor chain) changes only when divisions are
-# re-imported; caching it spares every request four or five lookups. Who the user is, their role and
-# whether they are disabled are still read on every request.
+# re-imported; caching it spares every request four or five lookups. (Who the user is, their role and
+# whether they are disabled are remembered for seconds only, by the HTTP layer: auth.deps.ScopeCache.)
 _CHAIN_TTL_S = 60.0
 _chains: dict[tuple[str, str], tuple[float, str, tuple[str, ...]]] = {}
 
@@ -70,9 +70,22 @@ _ENABLED_USER = select(User.id, User.role, User.division_code, User.disabled).wh
 )
 
 
+# Bumped by every change of a user's access made in this process, so the HTTP layer's short-lived scope
+# cache (auth.deps.ScopeCache) forgets at once what this process changed.
+_access_changes = 0
+
+
+def access_changes() -> int:
+    return _access_changes
+
+
+def _access_changed() -> None:
+    global _access_changes
+    _access_changes += 1
+
+
 def scope_of_enabled_user(*, session: Session, username: str) -> Scope | None:
-    """The scope of that user, read now (role and disabled state are never cached); None if the user does
-    not exist or is disabled."""
+    """The scope of that user, read now; None if the user does not exist or is disabled."""
     row = session.execute(_ENABLED_USER, {"username": username}).first()
     if row is None or row.disabled:
         return None
@@ -151,6 +164,7 @@ def list_users(*, session: Session, scope: Scope, limit: int = 100, offset: int 
 
 def set_disabled(*, session: Session, scope: Scope, username: str, disabled: bool = True) -> User:
     scope.require("users:manage")
+    _access_changed()
     user = get_by_username(session=session, username=username)
     if user is None or not scope.covers(user.division_code):
         raise NotFound(f"user {username!r} not found")
