@@ -103,3 +103,22 @@ def test_window_store_keeps_only_rows_a_later_window_can_reach() -> None:
     assert kept and all(t > newest[name] - WINDOW_S * 1000 for name, t in kept)
     inside = sum(1 for s, t, _ in rows if t > newest[s] - WINDOW_S * 1000)
     assert len(kept) == inside
+
+
+def test_window_alarms_of_regular_and_irregular_sensors_in_sensor_major_batches() -> None:
+    """Most sensors report every 10 s and keep the same rows when their slots slide (copied as whole
+    rows of a slot table); every eighth reports irregularly (copied row by row)."""
+    rng = random.Random(9)
+    sensors, batches, per = 24, 10, 40
+    clock = [0] * sensors
+    rows: list[tuple[str, int, float]] = []
+    cuts = []
+    for _ in range(batches):
+        for k in range(sensors):
+            for _ in range(per):
+                clock[k] += 10 if k % 8 else rng.randint(1, 30)
+                rows.append((f"S{k:02d}", clock[k] * 1000, rng.choice([0.0, 0.5, 1.0, 2.5, 6.0, 10.0])))
+        cuts.append(len(rows))
+    want = expected(rows)
+    assert want
+    assert run(rows, cuts[:-1]) == want

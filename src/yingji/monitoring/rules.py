@@ -364,10 +364,7 @@ class _WindowStore:
             # keeps copying in proportion to the rows appended); a fuller one moves, twice the size
             slide = old[4 * need[old] <= 3 * cap[old]]
             if len(slide):
-                rows = _ranges(head[slide] - lead, keep[slide])
-                to = _ranges(offset[slide], keep[slide])
-                self.t[to] = self.t[rows]  # fancy indexing copies first: overlap is safe
-                self.x[to] = self.x[rows]
+                self._slide(head[slide] - lead, offset[slide], cap[slide], keep[slide])
                 self.head[sensors[slide]] = offset[slide] + lead
             moved = old[4 * need[old] > 3 * cap[old]]
             if len(moved):
@@ -379,6 +376,28 @@ class _WindowStore:
             head = self.head[sensors]
         start: IntArray = head + count
         return start
+
+    def _slide(self, first: IntArray, offset: IntArray, cap: IntArray, length: IntArray) -> None:
+        """Copy rows ``first`` … ``first + length − 1`` of each slot to the slot's start."""
+        skip = first - offset
+        typical = len(cap) // 2
+        size, skipped, rows = int(cap[typical]), int(skip[typical]), int(length[typical])
+        # Regular sensors have slots of one size on one grid and the same rows to keep: copy them as
+        # the same columns of a (slot, row) view, whole rows at a time, not one index per value.
+        grid = (cap == size) & (skip == skipped) & (length == rows) & (offset % size == offset[typical] % size)
+        if rows and grid.any():
+            low = int(offset[grid].min())
+            slots = (offset[grid] - low) // size
+            for column in (self.t, self.x):
+                table = column[low : int(offset[grid].max()) + size].reshape(-1, size)
+                table[slots, :rows] = table[slots, skipped : skipped + rows]  # fancy: the right side is a copy
+            if grid.all():
+                return
+            first, offset, length = first[~grid], offset[~grid], length[~grid]
+        rows_from = _ranges(first, length)
+        rows_to = _ranges(offset, length)
+        self.t[rows_to] = self.t[rows_from]  # fancy indexing copies first: overlap is safe
+        self.x[rows_to] = self.x[rows_from]
 
     def keep(self, sensors: IntArray, head: IntArray, end: IntArray) -> None:
         """Each sensor's live rows are now ``head`` … ``end − 1`` of its slot (rows before ``head``
