@@ -456,9 +456,17 @@ class _Batch:
         return np.diff(np.append(self.first_row, len(self.s)))
 
     @functools.cached_property
-    def t_before(self) -> IntArray:
-        """Time of the sensor's previous reading (``NO_TIME`` for its first ever)."""
-        out: IntArray = _shift(self.t, self.prev_ts, self.first_row)
+    def since(self) -> IntArray:
+        """Time since the sensor's previous reading (meaningless at its first ever: see ``first_ever``)."""
+        out: IntArray = np.empty(len(self.t), np.int64)
+        np.subtract(self.t[1:], self.t[:-1], out=out[1:])
+        out[self.first_row] = self.t[self.first_row] - self.prev_ts  # wraps where NO_TIME: never read
+        return out
+
+    @functools.cached_property
+    def first_ever(self) -> IntArray:
+        """Rows that are their sensor's first reading ever."""
+        out: IntArray = self.first_row[self.prev_ts == NO_TIME]
         return out
 
     @functools.cached_property
@@ -511,10 +519,9 @@ def _rate_signal(rule: RateRule, batch: _Batch) -> FloatArray:
         rise = np.empty(len(batch.x), np.float64)
         np.subtract(batch.x[1:], batch.x[:-1], out=rise[1:])
         rise[batch.first_row] = batch.x[batch.first_row] - batch.prev_value
-        rate: FloatArray = rise / (batch.t - batch.t_before)
+        rate: FloatArray = rise / batch.since
         rate *= rule.per_s * 1000.0
-    first_ever = batch.first_row[batch.prev_ts == NO_TIME]
-    rate[first_ever] = np.nan  # no previous reading: no rate, the condition holds
+    rate[batch.first_ever] = np.nan  # no previous reading: no rate, the condition holds
     return rate
 
 
@@ -807,9 +814,9 @@ def _qualify(
 
 def _stale_transitions(rule: StaleRule, batch: _Batch, state: _PointState) -> _Transitions:
     timeout = _ms(rule.timeout_s)
-    s, t, seg_sensor, prev_t = batch.s, batch.t, batch.sensors, batch.t_before
-    gap = t - prev_t >= timeout
-    gap &= prev_t != NO_TIME
+    s, t, seg_sensor = batch.s, batch.t, batch.sensors
+    gap = batch.since >= timeout
+    gap[batch.first_ever] = False
     gap_rows = np.flatnonzero(gap)
     # a stale alarm raised by the clock is still active at the sensor's first new reading
     carried = batch.first_row[state.active[seg_sensor]]
@@ -817,7 +824,7 @@ def _stale_transitions(rule: StaleRule, batch: _Batch, state: _PointState) -> _T
     clear_rows = np.union1d(gap_rows, carried)
     state.active[seg_sensor] = False
     sensor = np.concatenate([s[raise_rows], s[clear_rows]])
-    at = np.concatenate([prev_t[raise_rows] + timeout, t[clear_rows]])
+    at = np.concatenate([t[raise_rows] - batch.since[raise_rows] + timeout, t[clear_rows]])
     raised = np.concatenate([np.ones(len(raise_rows), np.bool_), np.zeros(len(clear_rows), np.bool_)])
     return _Transitions(sensor, at, raised)
 
