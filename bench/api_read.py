@@ -272,6 +272,7 @@ class Result:
     elapsed: float
     latencies_ms: list[float] = field(default_factory=list)
     server_cpu_ms: float = float("nan")  # uvicorn's CPU (all workers) per request answered
+    database_cpu_ms: float = float("nan")  # the PostgreSQL backends' CPU per request answered
     client_cpu_ms: float = float("nan")  # this load generator's CPU per request sent
 
     def percentile(self, q: float) -> float:
@@ -418,12 +419,29 @@ def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
     return sum(cpu_seconds(pid) for pid in pids)
 
 
-def measure(server: subprocess.Popen[bytes], port: int, targets: list[Target], rate: float, seconds: float) -> Result:
-    """One offered rate, with the CPU the server and this load generator spent per request: a figure that
-    holds on a machine shared with other work, where latencies do not."""
+def database_cpu_seconds(url: str) -> float:
+    """CPU time of the PostgreSQL backends serving the bench database (readable when PostgreSQL runs on this
+    machine, as here; 0 otherwise). Backends that exit in between are not counted: the pool keeps them."""
+    engine = create_engine(url.split("?", 1)[0])
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        ).scalars()
+        total = sum(cpu_seconds(int(pid)) for pid in pids)
+    engine.dispose()
+    return total
+
+
+def measure(
+    server: subprocess.Popen[bytes], url: str, port: int, targets: list[Target], rate: float, seconds: float
+) -> Result:
+    """One offered rate, with the CPU the server, its database backends and this load generator spent per
+    request: figures that hold on a machine shared with other work, where latencies do not."""
     server_before, client_before = server_cpu_seconds(server), time.process_time()
+    database_before = database_cpu_seconds(url)
     result = uvloop.run(run_rate(port, targets, rate, seconds))
     result.server_cpu_ms = (server_cpu_seconds(server) - server_before) * 1000 / max(result.ok, 1)
+    result.database_cpu_ms = (database_cpu_seconds(url) - database_before) * 1000 / max(result.ok, 1)
     result.client_cpu_ms = (time.process_time() - client_before) * 1000 / max(result.sent, 1)
     return result
 
@@ -433,7 +451,8 @@ def show(result: Result) -> None:
     print(
         f"{result.offered:>10.0f} {result.throughput:>8.0f} {result.errors:>6} {result.percentile(50):>8.1f} "
         f"{result.percentile(90):>8.1f} {p99:>8.1f} {p99 / GOAL_P99_MS:>7.2f}×  "
-        f"{'yes' if result.sustained else 'no':>9} {result.server_cpu_ms:>10.2f} {result.client_cpu_ms:>10.2f}"
+        f"{'yes' if result.sustained else 'no':>9} {result.server_cpu_ms:>10.2f} {result.database_cpu_ms:>8.2f} "
+        f"{result.client_cpu_ms:>10.2f}"
     )
 
 
@@ -477,12 +496,13 @@ def main() -> None:
             "(after a warm-up not counted: 3 s at 200/s, 5 s at 500/s)"
         )
         print(f"{'offered/s':>10} {'done/s':>8} {'errors':>6} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
-              f"{'p99/goal':>8}  sustained {'server CPU':>10} {'client CPU':>10}  (ms per request)")  # fmt: skip
-        at_500 = measure(server, args.port, targets, 500, args.seconds)
+              f"{'p99/goal':>8}  sustained {'server CPU':>10} {'db CPU':>8} {'client CPU':>10}"
+              "  (ms per request)")  # fmt: skip
+        at_500 = measure(server, url, args.port, targets, 500, args.seconds)
         show(at_500)
         best = 0.0
         for rate in (float(r) for r in args.rates.split(",")):
-            result = measure(server, args.port, targets, rate, args.seconds)
+            result = measure(server, url, args.port, targets, rate, args.seconds)
             show(result)
             if not result.sustained:
                 break

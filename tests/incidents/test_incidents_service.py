@@ -20,6 +20,7 @@ from yingji.incidents.schemas import (
     DutyItemIn,
     FiguresIn,
     IncidentCreate,
+    IncidentRead,
     IncidentUpdate,
     OrganisationIn,
     ShiftIn,
@@ -66,6 +67,23 @@ def test_an_incident_is_visible_in_each_covered_division_only(session: Session) 
     assert service.get(session=session, scope=lazi, incident_id=shared.id).id == shared.id
     listed, _ = service.list_incidents(session=session, scope=dingri)
     assert {own.id, shared.id} <= {r.id for r in listed}
+
+
+def test_the_detail_read_from_columns_is_the_detail_read_from_objects(session: Session) -> None:
+    """``get_fields`` (the API's detail) answers what ``get`` does, with the same jurisdiction test."""
+    shared = new_incident(session, scope_of(session, "xigaze_commander"), divisions=[LAZI, DINGRI])
+    session.expire_all()  # read back as stored (divisions in code order), not as created
+    for username in ("dingri_duty", "lazi_duty", "xigaze_commander"):
+        scope = scope_of(session, username)
+        fields = service.get_fields(session=session, scope=scope, incident_id=shared.id)
+        from_objects = IncidentRead.model_validate(service.get(session=session, scope=scope, incident_id=shared.id))
+        assert IncidentRead.model_validate(fields) == from_objects
+        assert fields["division_codes"] == sorted([LAZI, DINGRI])
+    own = new_incident(session, scope_of(session, "dingri_duty"))
+    with pytest.raises(NotFound):
+        service.get_fields(session=session, scope=scope_of(session, "lazi_duty"), incident_id=own.id)
+    with pytest.raises(NotFound):
+        service.get_fields(session=session, scope=scope_of(session, "dingri_duty"), incident_id=2_000_000)
 
 
 def test_creating_in_a_foreign_division_is_not_found(session: Session) -> None:

@@ -176,7 +176,7 @@ def incident_metrics(
 @router.get("/incidents/{incident_id}", response_model=IncidentRead, operation_id="incidents_get")
 def get_incident(incident_id: IdPath, session: SessionDep, scope: ScopeDep) -> Response:
     # Built and validated once here; returned as a Response, FastAPI does not validate it again.
-    body = incident_read(service.get(session=session, scope=scope, incident_id=incident_id))
+    body = IncidentRead.model_validate(service.get_fields(session=session, scope=scope, incident_id=incident_id))
     return Response(body.model_dump_json(), media_type="application/json")
 
 
