@@ -29,7 +29,7 @@ from typing import Any
 from yingji.errors import ServiceUnavailable
 from yingji.monitoring.rules import AlarmEvent
 from yingji.monitoring.ruleset import RuleSet
-from yingji.monitoring.worker import _MESSAGE, AlarmSink, WorkerConfig, _Pipeline
+from yingji.monitoring.worker import _MESSAGE, AlarmSink, WorkerConfig, _Pipeline, settle_heap
 
 STREAM = "YINGJI_READINGS"
 SUBJECT_PREFIX = "yingji.readings"
@@ -125,6 +125,7 @@ class NatsWorker(_Pipeline):
                 await js.pull_subscribe(subject(k), durable=config.durable_name, stream=STREAM, config=config)
             )
             sent_before.append(sent)
+        settle_heap()
         idle_since = time.monotonic()
         try:
             while not stop.is_set():
