@@ -37,6 +37,7 @@ def test_issue_form_loads(tmp_path: Path) -> None:
         ([{"id": "a", "kind": "limit", "high": 1}, {"id": "a", "kind": "limit", "high": 2}], "twice"),
         ([{"id": "a", "kind": "warp", "high": 1}], "a:"),
         ([{"id": "a", "kind": "limit", "high": 1, "deadband": -1}], "deadband"),
+        ([{"id": "a", "kind": "window", "agg": "max", "window_s": 0.0004, "high": 1}], "window_s"),
         ([{"id": "a", "kind": "limit", "high": 1, "hihg": 2}], "hihg"),
         ([{"id": "c", "kind": "compound", "site": "S", "conditions": [{"rule": "nope"}]}], "nope"),
         ([{"use": "no-such-template"}], "unknown template"),

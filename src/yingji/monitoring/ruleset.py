@@ -89,7 +89,8 @@ class WindowRule(_Thresholds):
 
     kind: Literal["window"]
     agg: Literal["sum", "mean", "max", "min"] = "sum"
-    window_s: float = Field(gt=0)
+    # Readings carry millisecond times: a shorter window would hold nothing (and broke the max/min search).
+    window_s: float = Field(ge=0.001)
 
 
 class StaleRule(_PointRule):
