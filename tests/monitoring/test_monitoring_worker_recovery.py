@@ -105,3 +105,16 @@ def test_killed_while_a_snapshot_is_written_and_again_after_recovery_equals_an_u
     assert outcome(sink, running) == want
     running.close()
     assert read_snapshot(tmp_path / "state.json")["counters"]["readings"] == want[1]
+
+
+def test_a_snapshot_whose_copy_stalled_ingestion_long_spaces_out_the_next(tmp_path: Path) -> None:
+    running = pipeline(tmp_path, MemorySink())  # snapshot_s 5, stalls at most 0.5 % of the time
+    running._snapshot_stall = 0.1  # the last copy held the ingest path 100 ms: next one in 20 s
+    generation = running._generation
+    running._last_snapshot -= 10
+    running._maybe_snapshot()
+    assert running._generation == generation
+    running._last_snapshot -= 11
+    running._maybe_snapshot()
+    assert running._generation == generation + 1
+    running.close()

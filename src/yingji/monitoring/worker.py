@@ -147,7 +147,11 @@ class WorkerConfig:
     flush_s: float = 0.005
     tick_s: float | None = 1.0  # move the engine clock to wall time this often (None: only readings)
     checkpoint: Path | None = None  # snapshot file; a write-ahead log lives next to it
-    snapshot_s: float = 5.0  # snapshot the engine this often (the log covers the time between)
+    snapshot_s: float = 5.0  # snapshot the engine this often (the log covers the time between) …
+    # … or less often: copying the engine stalls ingestion, and the stall grows with the state (a
+    # window's retained readings), so snapshots are spaced to keep their stalls to this share of the
+    # time. Recovery replays the longer log instead (seconds at these rates)
+    snapshot_stall_share: float = 0.005
     keepalive: int = 30
 
 
@@ -325,6 +329,7 @@ class _Pipeline:
         self._writer: threading.Thread | None = None  # a snapshot being written
         self._syncer: ThreadPoolExecutor | None = None  # fsyncs the log while a batch is evaluated
         self._snapshot_cost = 0.0  # seconds the last snapshot took to write
+        self._snapshot_stall = 0.0  # seconds the last snapshot held up the ingest path (the copy)
         self._last_snapshot = time.monotonic()
         self._last_tick = 0.0
         if config.checkpoint is not None:
@@ -396,6 +401,7 @@ class _Pipeline:
         and both logs describe the same state."""
         assert self.config.checkpoint is not None
         self._wait_for_writer()
+        started = time.monotonic()
         generation = self._generation + 1
         if self._wal is not None:
             self._wal.close()
@@ -405,6 +411,7 @@ class _Pipeline:
         data = (self.monitor.engine.copy(), counters, self.sink.position(), generation)
         self._generation = generation
         self._last_snapshot = time.monotonic()
+        self._snapshot_stall = self._last_snapshot - started
         if background:
             self._writer = threading.Thread(target=self._write_snapshot, args=data, daemon=True)
             self._writer.start()
@@ -428,10 +435,14 @@ class _Pipeline:
 
     def _maybe_snapshot(self) -> None:
         """Snapshot every ``snapshot_s`` — less often when writing one takes long (at most a quarter
-        of the time goes to snapshots) — in a thread, never two at once."""
+        of the time goes to writing snapshots) or its copy stalls ingestion long (at most
+        ``snapshot_stall_share`` of the time) — in a thread, never two at once."""
         if self._wal is None or (self._writer is not None and self._writer.is_alive()):
             return
-        if time.monotonic() - self._last_snapshot >= max(self.config.snapshot_s, 4 * self._snapshot_cost):
+        interval = max(
+            self.config.snapshot_s, 4 * self._snapshot_cost, self._snapshot_stall / self.config.snapshot_stall_share
+        )
+        if time.monotonic() - self._last_snapshot >= interval:
             self._snapshot(background=True)
 
     def _maybe_tick(self) -> None:
