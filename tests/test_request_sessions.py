@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterator
 from contextlib import closing
 
@@ -158,3 +159,8 @@ def test_a_burst_larger_than_the_pool_is_queued_not_deadlocked(server: LiveServe
         return [a.status_code for a in answers]
 
     assert set(asyncio.run(burst())) == {200}
+
+
+def test_the_server_moves_its_startup_objects_out_of_the_collectors_reach(server: LiveServer) -> None:
+    """A full garbage collection no longer walks the modules, routes and models (a 100-ms stall)."""
+    assert gc.get_freeze_count() > 10_000

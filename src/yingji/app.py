@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 import logging
 import socket
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlparse
 
@@ -63,9 +66,26 @@ def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JS
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+_startup_frozen = False
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Once per process, when the server starts: move every object built so far (modules, routes, models,
+    schemas: about 200,000) out of the cyclic garbage collector's reach. A full collection walked them all:
+    a stall of 100 ms and more for every request in flight, several times in the first minutes of load."""
+    global _startup_frozen
+    if not _startup_frozen:
+        gc.collect()
+        gc.freeze()
+        _startup_frozen = True
+    yield
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="yingji 应急",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
