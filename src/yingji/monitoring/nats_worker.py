@@ -33,6 +33,7 @@ from yingji.monitoring.worker import _MESSAGE, AlarmSink, WorkerConfig, _Pipelin
 
 STREAM = "YINGJI_READINGS"
 SUBJECT_PREFIX = "yingji.readings"
+IDLE_FETCH_S = 0.05  # how long a fetch waits for a first message when nothing came in the last round
 
 
 def partition_of(site: str, partitions: int) -> int:
@@ -127,31 +128,37 @@ class NatsWorker(_Pipeline):
             sent_before.append(sent)
         settle_heap()
         idle_since = time.monotonic()
+        busy = False
         try:
             while not stop.is_set():
-                busy = False
+                # one batch from all owned partitions (one log fsync, one pass of the engine); while
+                # messages flow, a partition with none holds the others up for flush_s at most
+                wait = self.config.flush_s if busy else IDLE_FETCH_S
+                fetched: list[tuple[Any, int]] = []  # (messages of one partition, what an earlier worker was sent)
                 for subscription, sent in zip(subscriptions, sent_before, strict=True):
                     try:
-                        messages = await subscription.fetch(self.fetch, timeout=0.05)
+                        messages = await subscription.fetch(self.fetch, timeout=wait)
                     except (TimeoutError, NatsTimeout):
                         continue
                     except Exception:  # connection lost mid-fetch: the client reconnects
                         await asyncio.sleep(0.2)
                         continue
-                    if not messages:
-                        continue
-                    busy = True
+                    if messages:
+                        fetched.append((messages, sent))
+                busy = bool(fetched)
+                if busy:
                     received = time.time()
                     records = [
                         (_MESSAGE, m.metadata.num_delivered > 1 or m.metadata.sequence.stream <= sent, bytes(m.data))
+                        for messages, sent in fetched
                         for m in messages
                     ]
                     events = self.handle(records)
-                    await messages[-1].ack()  # AckAll: acknowledges the whole batch
+                    for messages, _ in fetched:
+                        await messages[-1].ack()  # AckAll: acknowledges the partition's part of the batch
                     if self.on_batch is not None:
-                        self.on_batch(len(messages), events, received)
+                        self.on_batch(len(records), events, received)
                     self._maybe_snapshot()
-                if busy:
                     idle_since = time.monotonic()
                 elif idle_exit_s is not None and time.monotonic() - idle_since > idle_exit_s:
                     return
