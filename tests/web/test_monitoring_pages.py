@@ -157,11 +157,12 @@ def test_count_fragment_counts_own_unacknowledged_alarms_only(alarms: Alarms) ->
         _unacknowledged(alarms.live, "lazi_mon", "Correct-horse-9!"))
 
 
-@pytest.mark.parametrize("action", ["note", "promote", "unshelve"])
+@pytest.mark.parametrize("action", ["note", "promote", "unshelve", "suppress", "out-of-service"])
 def test_note_promote_and_unshelve_on_a_foreign_alarm_are_not_found(alarms: Alarms, action: str) -> None:
     client = browser(alarms.live, "dingri_duty")
     r = client.post(f"/alarms/{alarms.foreign_alarm}/{action}",
-                    data={"csrf_token": csrf_of(client), "text": "x", "incident_type": "geological_hazard"})
+                    data={"csrf_token": csrf_of(client), "text": "x", "incident_type": "geological_hazard",
+                          "on": "1", "reason": "x"})
     assert r.status_code == 404 and FOREIGN_SITE not in r.text
     lazi = alarms.live.client("lazi_mon", "Correct-horse-9!")
     assert lazi.get(f"/api/v1/alarms/{alarms.foreign_alarm}").json()["incident_id"] is None
@@ -180,6 +181,27 @@ def test_a_shelved_alarm_is_unshelved_from_its_page(alarms: Alarms) -> None:
     assert r.status_code == 303 and api.get(f"/api/v1/alarms/{alarms.own_alarm}").json()["shelved"] is False
     again = client.post(f"/alarms/{alarms.own_alarm}/unshelve", data={"csrf_token": csrf_of(client)})
     assert again.status_code == 409 and 'data-field="form"' in again.text
+
+
+@pytest.mark.parametrize(("path", "field", "flag"), [("suppress", "suppress", "suppressed"),
+                                                     ("out-of-service", "out_of_service", "out_of_service")])
+def test_an_alarm_is_suppressed_or_put_out_of_service_and_back_from_its_page(
+    alarms: Alarms, path: str, field: str, flag: str
+) -> None:
+    client = browser(alarms.live, "dingri_duty")
+    api = alarms.live.client("dingri_mon", "Correct-horse-9!")
+    url = f"/alarms/{alarms.own_alarm}/{path}"
+    assert f'id="{path}-form"' in client.get(f"/alarms/{alarms.own_alarm}").text
+    no_reason = client.post(url, data={"csrf_token": csrf_of(client), "on": "1", "reason": " "})
+    assert no_reason.status_code == 422 and f'data-field="{field}_reason"' in no_reason.text
+    assert api.get(f"/api/v1/alarms/{alarms.own_alarm}").json()[flag] is False
+    r = client.post(url, data={"csrf_token": csrf_of(client), "on": "1", "reason": "检修"})
+    assert r.status_code == 303 and api.get(f"/api/v1/alarms/{alarms.own_alarm}").json()[flag] is True
+    page = client.get(f"/alarms/{alarms.own_alarm}").text
+    assert 'name="on" value="0"' in page and "检修" in page
+    r = client.post(url, data={"csrf_token": csrf_of(client), "on": "0"})
+    assert r.status_code == 303 and api.get(f"/api/v1/alarms/{alarms.own_alarm}").json()[flag] is False
+    assert client.post(url, data={"csrf_token": "wrong", "on": "1", "reason": "x"}).status_code == 403
 
 
 def test_a_note_is_added_and_an_empty_one_is_shown_beside_the_field(alarms: Alarms) -> None:

@@ -187,6 +187,7 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
                "/alarms", "/alarms/{alarm_id}", "/alarms/{alarm_id}/acknowledge", "/alarms/{alarm_id}/shelve",
                "/map/layers/alarms", "/map/layers/warnings", "/warnings",
                "/alarms/{alarm_id}/note", "/alarms/{alarm_id}/promote", "/alarms/{alarm_id}/unshelve",
+               "/alarms/{alarm_id}/suppress", "/alarms/{alarm_id}/out-of-service",
                "/warnings/officials",
                "/warnings/{warning_id}", "/warnings/{warning_id}/update", "/warnings/{warning_id}/cancel",
                "/warnings/{warning_id}/calls/send", "/warnings/{warning_id}/calls/{official_id}/acknowledge"}

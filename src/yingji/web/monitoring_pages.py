@@ -184,6 +184,39 @@ def alarm_unshelve(alarm_id: int, request: Request, settings: SettingsDep, csrf_
     return _alarm_act(request, settings, csrf_token, alarm_id, act)
 
 
+def _flag_action(kind: str, alarm_id: int, on: str, reason: str) -> Any:
+    """Suppress by design / put out of service (``on`` = "1"), or lift it ("0"); putting on needs a reason."""
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        if on not in ("0", "1"):
+            raise InvalidInput(ctx.t("error.choose"), field=kind)
+        if on == "1" and not reason.strip():
+            raise InvalidInput(ctx.t("error.required"), field=f"{kind}_reason")
+        change = monitoring.suppress if kind == "suppress" else monitoring.out_of_service
+        change(session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(), on=on == "1",
+               reason=reason.strip())
+
+    return act
+
+
+@router.post("/alarms/{alarm_id}/suppress")
+def alarm_suppress(
+    alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
+    on: Annotated[str, Form(max_length=1)] = "1", reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Suppressed by design (the equipment is stopped, say): the alarm stays but does not annunciate."""
+    return _alarm_act(request, settings, csrf_token, alarm_id, _flag_action("suppress", alarm_id, on, reason))
+
+
+@router.post("/alarms/{alarm_id}/out-of-service")
+def alarm_out_of_service(
+    alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
+    on: Annotated[str, Form(max_length=1)] = "1", reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Out of service (the sensor is under maintenance), with the reason; back in service with on=0."""
+    return _alarm_act(request, settings, csrf_token, alarm_id, _flag_action("out_of_service", alarm_id, on, reason))
+
+
 @router.post("/alarms/{alarm_id}/note")
 def alarm_note(
     alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
