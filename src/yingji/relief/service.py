@@ -164,25 +164,13 @@ def _explicit_demand(plan_in: PlanIn) -> list[dict[str, Any]]:
 # -- solving ----------------------------------------------------------------------------------------------
 
 
-def plan_holds(*, session: Session, exclude_plan_id: int | None = None) -> dict[tuple[int, str], int]:
-    """Stock held by committed plans for shipments that have no transfer order (no receiving depot of
-    the plan's own: the depot issues to the place directly), per depot and item. With the open transfer
-    orders (``resources.reserved_stock``) this is all the stock reserved between plans. Every committed
-    plan counts, whatever the caller's jurisdiction: a depot's stock is one pool."""
-    out: dict[tuple[int, str], int] = {}
-    for plan_id, result in session.execute(
-        select(ReliefPlan.id, ReliefPlan.commit_result).where(ReliefPlan.status == "committed")
-    ):
-        if plan_id == exclude_plan_id:
-            continue
-        for line in (result or {}).get("held", []):
-            key = (int(line["depot_id"]), str(line["item"]))
-            out[key] = out.get(key, 0) + int(line["quantity"])
-    return out
+def _holder(plan_id: int) -> str:
+    """A committed plan's name as the holder of its direct shipments (``resources.StockHold``)."""
+    return f"relief_plan:{plan_id}"
 
 
 def _depots_and_stock(session: Session, scope: Scope, items: Sequence[str]) -> tuple[list[dict[str, Any]], np.ndarray]:
-    rows = resources.available_stock(session=session, scope=scope, items=list(items), held=plan_holds(session=session))
+    rows = resources.available_stock(session=session, scope=scope, items=list(items))
     depots: dict[int, dict[str, Any]] = {}
     for r in rows:
         depots.setdefault(r["depot_id"], {k: r[k] for k in ("depot_id", "name", "level", "division_code", "lon",
@@ -517,6 +505,8 @@ def commit_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
                  f"{len(tasks) + len(team_tasks)} tasks; "
                  f"unmet {plan.total_unmet} of {plan.total_need} units",
             data={"plan_id": plan.id, "transfers": transfers, "tasks": tasks, "team_tasks": team_tasks})  # fmt: skip
+    lines = [(h["depot_id"], h["item"], h["quantity"], f"relief plan {plan.id}: to {h['place']}") for h in held]
+    resources.hold_stock(session=session, scope=scope, holder=_holder(plan.id), lines=lines)
     plan.status = "committed"
     plan.committed_at = utcnow()
     plan.committed_by = scope.actor
@@ -544,7 +534,7 @@ def _check_free_stock(session: Session, scope: Scope, plan: ReliefPlan) -> None:
     resources.lock_depots(session=session, depot_ids=depot_ids)
     have = resources.on_hand(session=session, depot_ids=depot_ids)
     reserved = resources.reserved_stock(session=session, depot_ids=depot_ids)
-    holds = plan_holds(session=session, exclude_plan_id=plan.id)
+    holds = resources.held_stock(session=session, depot_ids=depot_ids, exclude_holder=_holder(plan.id))
     names = {d["depot_id"]: d["name"] for d in plan.depots}
     short = []
     for key, quantity in sorted(shipped.items()):
@@ -580,7 +570,8 @@ def confirm_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
             confirmed.append(transfer_id)
         else:
             skipped.append({"transfer": transfer_id, "status": transfer.status})
-    plan.status = "confirmed"  # before the issues: the plan's holds no longer reserve what it issues
+    plan.status = "confirmed"
+    resources.release_holds(session=session, holder=_holder(plan.id))  # before the issues that replace them
     session.flush()
     issued = []
     for line in result.get("held", []):
@@ -614,6 +605,7 @@ def cancel_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
     if plan.commit_result is not None:
         result["cancelled_transfers"] = cancelled
         plan.commit_result = result
+    resources.release_holds(session=session, holder=_holder(plan.id))
     plan.status = "cancelled"
     session.flush()
     audit.record(session=session, scope=scope, action="cancel", entity="relief_plan", entity_id=plan.id,

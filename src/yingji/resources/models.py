@@ -110,6 +110,23 @@ class TransferLine(Base):
     transfer: Mapped[Transfer] = relationship(back_populates="lines")
 
 
+class StockHold(Base):
+    """Stock promised to a holder (e.g. ``relief_plan:12``, a committed dispatch plan shipping straight
+    from the depot) without a transfer order: it stays on hand, but no plan and no manual issue may take
+    it. The holder releases it when the stock leaves (issued) or the promise is dropped."""
+
+    __tablename__ = "stock_holds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    depot_id: Mapped[int] = mapped_column(Integer, ForeignKey("depots.id"), index=True)
+    item: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    holder: Mapped[str] = mapped_column(String(64), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+
+
 class Shelter(Base):
     """An emergency shelter (应急避难场所), class Ⅰ/Ⅱ/Ⅲ per GB 21734-2008."""
 

@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -36,6 +36,7 @@ from yingji.resources.models import (
     RescueTeam,
     Shelter,
     ShelterEvent,
+    StockHold,
     StockMinimum,
     StockMovement,
     Transfer,
@@ -430,14 +431,16 @@ def move_stock(*, session: Session, scope: Scope, depot_id: int, movement_in: Mo
     if movement_in.expiry is not None:
         raise InvalidInput("expiry is given only when stock comes in", field="expiry")
     if movement_in.kind == "issue":
-        # Issuing may not take what open transfer orders reserve (expiries and stocktake adjustments
-        # record what physically happened and may: the order is then refused when confirmed).
-        reserved = reserved_stock(session=session, depot_ids=[depot.id]).get((depot.id, item), 0)
-        held = on_hand(session=session, depot_ids=[depot.id]).get((depot.id, item), 0)
-        if reserved and held - reserved < -delta:
+        # Issuing may not take what open transfer orders reserve or holders hold (expiries and stocktake
+        # adjustments record what physically happened and may: the order is then refused when confirmed).
+        key = (depot.id, item)
+        reserved = reserved_stock(session=session, depot_ids=[depot.id]).get(key, 0)
+        holds = held_stock(session=session, depot_ids=[depot.id]).get(key, 0)
+        have = on_hand(session=session, depot_ids=[depot.id]).get(key, 0)
+        if reserved + holds and have - reserved - holds < -delta:
             raise Conflict(
-                f"{item}: {held - reserved} free to issue at depot {depot.id} "
-                f"({reserved} reserved by open transfer orders), {-delta} asked"
+                f"{item}: {have - reserved - holds} free to issue at depot {depot.id} ({reserved} reserved by "
+                f"open transfer orders, {holds} held by committed plans), {-delta} asked"
             )
     return _withdraw(
         session, scope, depot, kind=movement_in.kind, item=item, quantity=-delta, batch=movement_in.batch,
@@ -481,6 +484,42 @@ def reserved_stock(*, session: Session, depot_ids: Collection[int] | None = None
     return {(int(d), str(i)): int(q or 0) for d, i, q in session.execute(stmt)}
 
 
+def held_stock(
+    *, session: Session, depot_ids: Collection[int] | None = None, exclude_holder: str | None = None
+) -> dict[StockKey, int]:
+    """Stock held without a transfer order (:class:`StockHold`), per depot and item; with
+    :func:`reserved_stock`, all the stock promised. Every holder counts, whatever the caller's jurisdiction:
+    a depot's stock is one pool."""
+    stmt = select(StockHold.depot_id, StockHold.item, func.sum(StockHold.quantity)).group_by(
+        StockHold.depot_id, StockHold.item
+    )
+    if depot_ids is not None:
+        stmt = stmt.where(StockHold.depot_id.in_(list(depot_ids)))
+    if exclude_holder is not None:
+        stmt = stmt.where(StockHold.holder != exclude_holder)
+    return {(int(d), str(i)): int(q or 0) for d, i, q in session.execute(stmt)}
+
+
+def hold_stock(*, session: Session, scope: Scope, holder: str, lines: Sequence[tuple[int, str, int, str]]) -> None:
+    """Hold ``(depot id, item, quantity, note)`` lines for ``holder``. The caller has checked, with the depots
+    locked (:func:`lock_depots`), that the stock is free."""
+    for depot_id, item, quantity, note in lines:
+        if quantity <= 0:
+            raise InvalidInput(f"a hold needs a positive quantity (got {quantity})", field="quantity")
+        session.add(StockHold(depot_id=depot_id, item=item_id(item), quantity=quantity, holder=holder,
+                              note=note[:2000], created_by=scope.actor))  # fmt: skip
+    session.flush()
+
+
+def release_holds(*, session: Session, holder: str) -> int:
+    """End every hold of ``holder``; how many there were."""
+    rows = list(session.scalars(select(StockHold).where(StockHold.holder == holder)))
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)
+
+
 def on_hand(*, session: Session, depot_ids: Collection[int]) -> dict[StockKey, int]:
     """Balance (sum of the ledger) per depot and item."""
     stmt = (
@@ -503,18 +542,17 @@ def available_stock(
     session: Session,
     scope: Scope,
     items: Sequence[str] | None = None,
-    held: Mapping[StockKey, int] | None = None,
 ) -> list[dict[str, Any]]:
     """Stock free to allocate per readable active depot and item, with the depot's level and position —
     the supply side of a dispatch plan (``yingji.relief``): on hand less what open transfer orders
-    reserve (:func:`reserved_stock`) and less ``held`` (reservations the caller keeps elsewhere, e.g.
-    committed plans' direct shipments). Rows with nothing free are left out."""
+    reserve (:func:`reserved_stock`) and less what is held (:func:`held_stock`, e.g. committed plans'
+    direct shipments). Rows with nothing free are left out."""
     depots, _ = list_depots(session=session, scope=scope, active=True, limit=None)
     wanted = {item_id(i) for i in items} if items else None
     by_id = {d.id: d for d in depots}
     balances = on_hand(session=session, depot_ids=list(by_id))
     reserved = reserved_stock(session=session, depot_ids=list(by_id))
-    held = held or {}
+    held = held_stock(session=session, depot_ids=list(by_id))
     rows = []
     for (depot_id, item), total in sorted(balances.items()):
         if wanted is not None and item not in wanted:
