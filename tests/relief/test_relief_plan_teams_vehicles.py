@@ -16,7 +16,7 @@ from yingji.errors import InvalidInput
 from yingji.incidents import service as incident_service
 from yingji.incidents.schemas import IncidentCreate
 from yingji.relief import service as relief
-from yingji.relief.schemas import PlanIn
+from yingji.relief.schemas import PlanIn, RoadImport
 from yingji.resources import service as resources
 from yingji.resources.models import Depot
 from yingji.resources.schemas import DepotIn, MovementIn, TeamIn, VehicleIn
@@ -65,6 +65,28 @@ def test_a_standby_team_leaves_later_and_may_lose_to_a_farther_ready_one(session
     plan = relief.create_plan(session=session, scope=planner,
                               plan_in=PlanIn.model_validate(_needs(session, standby_hours=24)))  # fmt: skip
     assert _assigned(plan, {near, far}) == [far]
+
+
+def test_teams_travel_by_the_stored_roads_and_their_cuts(session: Session, planner: Scope) -> None:
+    """By great circle the nearer team wins; once a fast road joins the farther team to the site, it arrives
+    first; with that road cut it cannot come at all."""
+    lon, lat = inside(session, DINGRI)
+    near = _team(session, planner, "近队", 0.04, ["collapse_rescue"])
+    far = _team(session, planner, "路边队", 0.1, ["collapse_rescue"])
+
+    def assigned() -> list[int]:
+        plan = relief.create_plan(session=session, scope=planner, plan_in=PlanIn.model_validate(_needs(session)))
+        return _assigned(plan, {near, far})
+
+    assert assigned() == [near]
+    road = {"type": "Feature", "id": "t1", "properties": {"speed_kmh": 100},
+            "geometry": {"type": "LineString", "coordinates": [[lon + 0.1, lat], [lon, lat]]}}  # fmt: skip
+    relief.import_roads(session=session, scope=planner, road_in=RoadImport(
+        network="team-road", geojson={"type": "FeatureCollection", "features": [road]}))  # fmt: skip
+    assert assigned() == [far]
+    segment = relief.list_roads(session=session, scope=planner)[0][0]
+    relief.cut_road(session=session, scope=planner, segment_id=segment.id, reason="塌方")
+    assert assigned() == [near]
 
 
 def test_an_unknown_capability_is_refused(session: Session, planner: Scope) -> None:

@@ -53,6 +53,7 @@ from yingji.relief.travel import (
     feature_id,
     great_circle_km,
     road_arcs,
+    road_hours,
     road_speeds,
 )
 from yingji.resources import rules as resource_rules
@@ -232,11 +233,20 @@ def _fleet(session: Session, scope: Scope, depots: list[dict[str, Any]]) -> tupl
     return Fleet(trucks=trucks, capacity_kg=kg, capacity_m3=volume), summary
 
 
-def _team_assignment(session: Session, scope: Scope, needs: Sequence[TeamNeed],
-                     standby_hours: float) -> dict[str, Any] | None:  # fmt: skip
+def _hours(origins: Sites, places: Sites, network: RoadNetwork | None) -> np.ndarray:
+    """Travel hours origins × places: by the stored roads (cuts removed) when there are any, else the
+    fallback model."""
+    if network is not None and len(origins) and len(places):
+        return road_hours(origins, places, network)
+    return fallback_hours(origins, places)
+
+
+def _team_assignment(session: Session, scope: Scope, needs: Sequence[TeamNeed], standby_hours: float,
+                     network: RoadNetwork | None = None) -> dict[str, Any] | None:  # fmt: skip
     """Readable rescue teams (ready, or standby leaving ``standby_hours`` later) to the sites by
     capability and arrival time (``dispatch.assign_teams``: as many sites served as possible, then the
-    least total arrival time, each team to one site, arrival by the site's deadline)."""
+    least total arrival time, each team to one site, arrival by the site's deadline), travelling by the
+    stored roads when there are any."""
     if not needs:
         return None
     resource_rules.check_capabilities([n.capability for n in needs])
@@ -246,7 +256,7 @@ def _team_assignment(session: Session, scope: Scope, needs: Sequence[TeamNeed],
     if teams:
         ts = Sites.of([str(t.id) for t in teams], [t.lon for t in teams], [t.lat for t in teams])
         ss = Sites.of([n.place for n in needs], [n.lon for n in needs], [n.lat for n in needs])
-        travel = fallback_hours(ts, ss)
+        travel = _hours(ts, ss, network)
     else:
         travel = np.zeros((0, len(needs)))
     roster = [Team(str(t.id), frozenset(t.capabilities or []), standby_hours if t.readiness == "standby" else 0.0)
@@ -268,7 +278,8 @@ def _team_assignment(session: Session, scope: Scope, needs: Sequence[TeamNeed],
 
 
 def _shelter_assignment(
-    session: Session, scope: Scope, places: list[dict[str, Any]], max_hours: float, open_only: bool
+    session: Session, scope: Scope, places: list[dict[str, Any]], max_hours: float, open_only: bool,
+    network: RoadNetwork | None = None,
 ) -> dict[str, Any]:
     groups = [p for p in places if p["displaced"] > 0]
     if not groups:
@@ -281,7 +292,7 @@ def _shelter_assignment(
                 "person_hours": 0.0, "status": "optimal"}  # fmt: skip
     gs = Sites.of([p["id"] for p in groups], [p["lon"] for p in groups], [p["lat"] for p in groups])
     ss = Sites.of([str(s.id) for s in shelters], [s.lon for s in shelters], [s.lat for s in shelters])
-    hours = fallback_hours(gs, ss)
+    hours = _hours(gs, ss, network)
     result = assign_shelters(gs.ids, [p["displaced"] for p in groups], ss.ids,
                              [s.capacity - s.occupancy for s in shelters], hours, max_hours=max_hours)  # fmt: skip
     by_id = {str(s.id): s for s in shelters}
@@ -356,8 +367,9 @@ def create_plan(*, session: Session, scope: Scope, plan_in: PlanIn) -> ReliefPla
                   "solver_status": greedy.status,
                   "objective_ratio": (float(greedy.objective) / float(optimal.objective)
                                       if optimal.objective > 0 else None)},
-        shelters=_shelter_assignment(session, scope, places, cost.horizon_hours, plan_in.shelters == "open"),
-        teams=_team_assignment(session, scope, plan_in.team_needs, plan_in.standby_hours),
+        shelters=_shelter_assignment(session, scope, places, cost.horizon_hours, plan_in.shelters == "open",
+                                     network),
+        teams=_team_assignment(session, scope, plan_in.team_needs, plan_in.standby_hours, network),
         created_by=scope.actor, created_at=utcnow(),
     )  # fmt: skip
     session.add(plan)
@@ -505,8 +517,8 @@ def commit_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
                  f"{len(tasks) + len(team_tasks)} tasks; "
                  f"unmet {plan.total_unmet} of {plan.total_need} units",
             data={"plan_id": plan.id, "transfers": transfers, "tasks": tasks, "team_tasks": team_tasks})  # fmt: skip
-    lines = [(h["depot_id"], h["item"], h["quantity"], f"relief plan {plan.id}: to {h['place']}") for h in held]
-    resources.hold_stock(session=session, scope=scope, holder=_holder(plan.id), lines=lines)
+    hold_lines = [(h["depot_id"], h["item"], h["quantity"], f"relief plan {plan.id}: to {h['place']}") for h in held]
+    resources.hold_stock(session=session, scope=scope, holder=_holder(plan.id), lines=hold_lines)
     plan.status = "committed"
     plan.committed_at = utcnow()
     plan.committed_by = scope.actor

@@ -621,6 +621,19 @@ class RoadNetwork:
         return out[::-1]
 
 
+def road_hours(
+    origins: Sites, places: Sites, network: RoadNetwork, *, speed: FallbackSpeed | None = None,
+    limit_hours: float = np.inf,
+) -> FloatArray:
+    """Hours by road, origins × places (inf where no road joins them): snap leg (origin → its node, at the
+    fallback speed) + shortest path over ``network`` + snap leg (node → place)."""
+    speed = speed or FallbackSpeed()
+    on, okm = network.snap(origins.lon, origins.lat)
+    pn, pkm = network.snap(places.lon, places.lat)
+    hours: FloatArray = network.hours_between(on, limit=limit_hours)[:, pn]
+    return hours + speed.hours(okm)[:, None] + speed.hours(pkm)[None, :]
+
+
 def road_arcs(
     depots: Sites,
     places: Sites,
@@ -638,11 +651,7 @@ def road_arcs(
     With ``k`` only the k fastest depots per place are kept; routes longer than ``limit_hours`` and
     routes across a cut-off area's boundary are dropped.
     """
-    speed = speed or FallbackSpeed()
-    dn, dkm = network.snap(depots.lon, depots.lat)
-    pn, pkm = network.snap(places.lon, places.lat)
-    hours = network.hours_between(dn, limit=limit_hours)[:, pn]  # depots × places
-    hours = hours + speed.hours(dkm)[:, None] + speed.hours(pkm)[None, :]
+    hours = road_hours(depots, places, network, speed=speed, limit_hours=limit_hours)
     if cut_areas is not None and cut_areas.polygons:
         same = cut_areas.labels(depots.lon, depots.lat)[:, None] == cut_areas.labels(places.lon, places.lat)[None, :]
         hours = np.where(same, hours, np.inf)
