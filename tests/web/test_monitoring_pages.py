@@ -316,6 +316,12 @@ def test_call_status_shows_receipts_and_the_answer(alarms: Alarms) -> None:
     assert client.post(f"/warnings/{warning}/calls/send", data={"csrf_token": csrf_of(client)}).status_code == 303
     page = client.get(f"/warnings/{warning}").text
     assert re.search(r'receipt-failed" data-channel="smtp"', page)  # no SMTP server configured: a failed receipt
+    # the API answers the same board: each channel of the official with its newest receipt
+    call = next(c for c in commander.get(f"/api/v1/warnings/{warning}/calls").json()["calls"]
+                if c["official_id"] == official)  # fmt: skip
+    by_channel = {r["channel"]: r for r in call["receipts"]}
+    assert by_channel["smtp"]["target"] == "dingri@example.org" and by_channel["smtp"]["delivered"] is False
+    assert by_channel["smtp"]["at"] is not None and by_channel["smtp"]["detail"]
     r = client.post(f"/warnings/{warning}/calls/{official}/acknowledge", data={"csrf_token": csrf_of(client)})
     assert r.status_code == 303
     row = re.search(rf'<tr data-official="{official}" class="call-(\w+)"', client.get(f"/warnings/{warning}").text)

@@ -19,6 +19,7 @@ from yingji.warnings.schemas import (
     CallRead,
     CallsRead,
     CancelIn,
+    ChannelReceipt,
     DeliverIn,
     DeliveryRead,
     ImportIn,
@@ -167,13 +168,23 @@ def _call_read(session: SessionDep, row: WarningCall) -> CallRead:
 
 @router.get("/warnings/{warning_id}/calls", response_model=CallsRead, operation_id="warnings_calls")
 def calls(warning_id: IdPath, session: SessionDep, scope: ScopeDep) -> CallsRead:
-    """Call-and-acknowledge (叫应) status: who was called, who acknowledged, who was escalated."""
-    rows = service.calls(session=session, scope=scope, warning_id=warning_id)
+    """Call-and-acknowledge (叫应) status: who was called, who acknowledged, who was escalated, and per
+    official each contact channel with the newest receipt over it."""
+    board = service.call_board(session=session, scope=scope, warning_id=warning_id)
+    rows = [b["call"] for b in board]
     acknowledged = sum(r.acknowledged_at is not None for r in rows)
     escalated = sum(r.escalated_at is not None for r in rows)
     pending = sum(r.acknowledged_at is None and r.escalated_at is None for r in rows)
-    return CallsRead(called=len(rows), acknowledged=acknowledged, pending=pending, escalated=escalated,
-                     calls=[_call_read(session, r) for r in rows])
+    calls = []
+    for b in board:
+        call = _call_read(session, b["call"])
+        call.receipts = [
+            ChannelReceipt(channel=channel, target=target, delivered=r.delivered if r else None,
+                           at=r.at if r else None, detail=r.detail if r else "")
+            for channel, target, r in b["receipts"]
+        ]  # fmt: skip
+        calls.append(call)
+    return CallsRead(called=len(rows), acknowledged=acknowledged, pending=pending, escalated=escalated, calls=calls)
 
 
 @router.post("/warnings/{warning_id}/calls/send", response_model=list[DeliveryRead],

@@ -115,6 +115,17 @@ class OfficialRead(Schema):
     username: str | None
 
 
+class ChannelReceipt(Schema):
+    """One of an official's contact channels and the newest receipt of this warning over it (None: not
+    sent yet)."""
+
+    channel: str
+    target: str
+    delivered: bool | None
+    at: dt.datetime | None
+    detail: str
+
+
 class CallRead(Schema):
     official_id: int
     official_name: str
@@ -123,6 +134,7 @@ class CallRead(Schema):
     acknowledged_at: dt.datetime | None
     acknowledged_by: str | None
     escalated_at: dt.datetime | None
+    receipts: list[ChannelReceipt] = Field(default_factory=list)
 
 
 class CallsRead(Schema):
