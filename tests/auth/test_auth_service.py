@@ -134,3 +134,23 @@ def test_login_limit_without_redis_still_limits() -> None:
     limiter.hit("bob", "c")
     with pytest.raises(TooManyRequests):
         limiter.hit("bob", "c")
+
+
+def test_a_verified_access_token_is_still_refused_once_expired_and_under_another_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import datetime as dt
+    import time
+    from types import SimpleNamespace
+
+    from yingji.auth import security
+
+    now = dt.datetime.now(dt.UTC)
+    token = security.issue_access_token(username="u9", secret="s" * 32, minutes=1, now=now)
+    assert security.read_access_token(token, secret="s" * 32)["sub"] == "u9"  # verified, now remembered
+    assert security.read_access_token(token, secret="s" * 32)["sub"] == "u9"
+    with pytest.raises(Unauthorized):
+        security.read_access_token(token, secret="t" * 32)
+    monkeypatch.setattr(security, "time", SimpleNamespace(time=lambda: time.time() + 120))
+    with pytest.raises(Unauthorized):
+        security.read_access_token(token, secret="s" * 32)
