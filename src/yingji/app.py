@@ -37,6 +37,7 @@ ROUTERS = (
     "yingji.geo.api",
     "yingji.incidents.api",
     "yingji.incidents.overrides_api",
+    "yingji.incidents.response_plans_api",
     "yingji.reports.api",
     "yingji.monitoring.api",
     "yingji.warnings.api",

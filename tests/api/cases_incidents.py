@@ -275,6 +275,43 @@ def grading_overrides_retire(c: Ctx) -> None:
     assert c.foreign_admin.get(f"/api/v1/grading-overrides/{foreign['id']}").json()["active"] is True
 
 
+# -- stored response plans ---------------------------------------------------------------------------
+
+RESPONSE_PLAN = {
+    "id": "county-plan",
+    "title": "县级预案（测试）",
+    "incident_types": ["other"],
+    "levels": {"4": [{"key": "verify", "title": "核查", "organisation": "县应急管理局", "due_minutes": 60}]},
+}
+
+
+def foreign_plan(c: Ctx) -> dict[str, Any]:
+    body = {"division_code": FOREIGN, "plan": RESPONSE_PLAN, "replace": True}  # replaces the previous case's
+    return created(c.foreign_admin.post("/api/v1/response-plans", json=body))
+
+
+def response_plans_list(c: Ctx) -> None:
+    foreign = foreign_plan(c)
+    for params in ({"limit": 1000}, {"limit": 1000, "incident_type": "other", "active_only": False}):
+        items = c.own.get("/api/v1/response-plans", params=params).json()["items"]
+        assert foreign["id"] not in ids(items)
+
+
+def response_plans_create(c: Ctx) -> None:
+    r = c.own_admin.post("/api/v1/response-plans", json={"division_code": FOREIGN, "plan": RESPONSE_PLAN})
+    assert r.status_code == 404
+
+
+def response_plans_get(c: Ctx) -> None:
+    assert c.own.get(f"/api/v1/response-plans/{foreign_plan(c)['id']}").status_code == 404
+
+
+def response_plans_retire(c: Ctx) -> None:
+    foreign = foreign_plan(c)
+    assert c.own_admin.post(f"/api/v1/response-plans/{foreign['id']}/retire").status_code == 404
+    assert c.foreign_admin.get(f"/api/v1/response-plans/{foreign['id']}").json()["active"] is True
+
+
 # -- deadlines, notifications ------------------------------------------------------------------------
 
 
@@ -400,6 +437,10 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {  # (method, OpenAPI path
     ("POST", "/api/v1/grading-overrides"): grading_overrides_create,
     ("GET", "/api/v1/grading-overrides/{override_id}"): grading_overrides_get,
     ("POST", "/api/v1/grading-overrides/{override_id}/retire"): grading_overrides_retire,
+    ("GET", "/api/v1/response-plans"): response_plans_list,
+    ("POST", "/api/v1/response-plans"): response_plans_create,
+    ("GET", "/api/v1/response-plans/{response_plan_id}"): response_plans_get,
+    ("POST", "/api/v1/response-plans/{response_plan_id}/retire"): response_plans_retire,
     ("GET", "/api/v1/incidents/{incident_id}/deadlines"): incidents_deadlines,
     ("POST", "/api/v1/incidents/{incident_id}/deadlines"): incidents_report_made,
     ("GET", "/api/v1/notifications"): notifications_list,

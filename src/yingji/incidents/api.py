@@ -287,7 +287,9 @@ def respond(
 
 @router.get("/plans", response_model=list[PlanRead], operation_id="plans_list")
 def list_plans(scope: ScopeDep) -> list[PlanRead]:
-    """The digital response plans (预案): tasks per incident type and level."""
+    """The packaged example response plans (预案), used where no stored plan covers an incident's type.
+
+    Tasks per incident type and level. Bureaus' own plans are under ``/response-plans``."""
     scope.require("incidents:read")
     return [PlanRead.model_validate(p.as_dict()) for p in plans.packaged_plans()]
 

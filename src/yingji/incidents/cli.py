@@ -393,3 +393,105 @@ def overrides_retire_command(ctx: typer.Context, override_id: int = typer.Argume
     with command_session(ctx) as (session, scope):
         overrides.retire(session=session, scope=scope, override_id=override_id)
     typer.echo(f"retired override {override_id}")
+
+
+plans_app = typer.Typer(
+    help="Digital response plans (预案) stored per jurisdiction: import, list, retire.", no_args_is_help=True
+)
+app.add_typer(plans_app, name="plans")
+
+
+@plans_app.command("import")
+def plans_import_command(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="YAML file in the response_plans.yaml format ({plans: [...]})."),
+    division: str = typer.Option(..., help="12-digit code of the division whose plans these are."),
+    replace: bool = typer.Option(
+        False, "--replace", help="Retire the division's active plans these overlap (default: refuse)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Store a division's plans: every plan of the file is checked first, then all are stored in one
+    transaction (all or nothing)."""
+    import yaml
+    from pydantic import ValidationError
+
+    from yingji.cli_common import command_session, echo_json
+    from yingji.incidents import plans, response_plans
+    from yingji.incidents.schemas import ResponsePlanIn
+
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise InvalidInput(f"{file}: cannot read: {error}") from None
+    try:
+        parsed = plans.parse_plans(data)
+    except InvalidInput as error:
+        raise InvalidInput(f"{file}: {error.detail}") from None
+    if not parsed:
+        raise InvalidInput(f"{file}: holds no plan")
+    bodies = []
+    for plan in parsed:
+        try:
+            bodies.append(
+                ResponsePlanIn.model_validate(
+                    {"division_code": division, "plan": plan.as_document(), "replace": replace}
+                )
+            )
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise InvalidInput(f"{file}: plan {plan.id}: {where}: {first['msg']}") from None
+    with command_session(ctx) as (session, scope):
+        added, retired = [], []
+        for body in bodies:
+            row, replaced = response_plans.add(session=session, scope=scope, body=body)
+            added.append(row.id)
+            retired.extend(replaced)
+    if as_json:
+        echo_json({"added": added, "retired": retired})
+        return
+    typer.echo(f"stored {len(added)} plan(s): {', '.join(map(str, added))}")
+    if retired:
+        typer.echo(f"retired {len(retired)} plan(s) they replace: {', '.join(map(str, retired))}")
+
+
+@plans_app.command("list")
+def plans_list_command(
+    ctx: typer.Context,
+    incident_type: str | None = typer.Option(None, "--type", help="Only plans covering this incident type."),
+    include_retired: bool = typer.Option(False, "--all", help="Retired plans too."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """The stored plans."""
+    from yingji.cli_common import command_session, echo_json
+    from yingji.incidents import response_plans
+    from yingji.incidents.incident_types import parse_incident_type
+    from yingji.incidents.schemas import ResponsePlanRead
+
+    kind = parse_incident_type(incident_type, parameter="--type").value if incident_type else None
+    with command_session(ctx) as (session, scope):
+        rows, _ = response_plans.list_plans(
+            session=session, scope=scope, limit=None, incident_type=kind, active_only=not include_retired
+        )
+        listing = [ResponsePlanRead.model_validate(r).model_dump(mode="json") for r in rows]
+    if as_json:
+        echo_json({"plans": listing})
+        return
+    for item in listing:
+        state = "" if item["active"] else " (retired)"
+        types = ",".join(item["incident_types"])
+        typer.echo(f"{item['id']:>4} {item['division_code']} {item['plan_id']:<24} {types}  {item['title']}{state}")
+
+
+@plans_app.command("retire")
+def plans_retire_command(
+    ctx: typer.Context, response_plan_id: int = typer.Argument(..., min=1, help="Stored plan id.")
+) -> None:
+    """Stop applying a stored plan (kept, so tasks created from it stay traceable)."""
+    from yingji.cli_common import command_session
+    from yingji.incidents import response_plans
+
+    with command_session(ctx) as (session, scope):
+        response_plans.retire(session=session, scope=scope, response_plan_id=response_plan_id)
+    typer.echo(f"retired plan {response_plan_id}")

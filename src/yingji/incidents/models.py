@@ -138,6 +138,9 @@ class ResponseAction(Base):
     previous_level: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text, default="")
     plan_id: Mapped[str | None] = mapped_column(String(64))
+    # The stored plan used (``response_plans``) and its owning division; both null for the packaged example.
+    response_plan_id: Mapped[int | None] = mapped_column(Integer)
+    plan_division_code: Mapped[str | None] = mapped_column(String(12))
     actor: Mapped[str] = mapped_column(String(100))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -188,6 +191,10 @@ class Task(Base):
     status: Mapped[str] = mapped_column(String(16))  # open | acknowledged | in_progress | done | cancelled
     plan_id: Mapped[str | None] = mapped_column(String(64))
     plan_task_key: Mapped[str | None] = mapped_column(String(64))
+    # The stored plan that created the task (``response_plans``) and its owning division; both null for the
+    # packaged example plans and for tasks added by hand.
+    response_plan_id: Mapped[int | None] = mapped_column(Integer)
+    plan_division_code: Mapped[str | None] = mapped_column(String(12))
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -353,3 +360,46 @@ class GradingOverride(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ResponsePlan(Base):
+    """A bureau's digital response plan (预案) stored for its division (``plans.Plan`` as a document in the
+    ``response_plans.yaml`` entry format). It applies to incidents whose own division lies in that
+    division's subtree, the deepest division's plan winning. Retired, not deleted, so that tasks created
+    from it can always be traced back to it."""
+
+    __tablename__ = "response_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
+    plan_id: Mapped[str] = mapped_column(String(64))  # the document's own id
+    title: Mapped[str] = mapped_column(String(200))
+    incident_types: Mapped[list[str]] = mapped_column(JSONType)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ResponsePlanType(Base):
+    """One incident type a stored plan covers, with the plan's division and state copied: lists filter on
+    the type in SQL, activation finds the plan with one indexed lookup, and a partial unique index lets a
+    division have at most one active plan per type even under concurrent writers."""
+
+    __tablename__ = "response_plan_types"
+    __table_args__ = (
+        Index(
+            "uq_response_plan_types_active",
+            "division_code",
+            "incident_type",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+
+    response_plan_id: Mapped[int] = mapped_column(ForeignKey("response_plans.id"), primary_key=True)
+    incident_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(12))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

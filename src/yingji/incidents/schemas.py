@@ -168,6 +168,8 @@ class ResponseActionRead(Schema):
     previous_level: int | None
     reason: str
     plan_id: str | None
+    response_plan_id: int | None = None
+    plan_division_code: str | None = None
     actor: str
     at: dt.datetime
 
@@ -218,6 +220,8 @@ class TaskRead(Schema):
     status: str
     plan_id: str | None
     plan_task_key: str | None
+    response_plan_id: int | None = None
+    plan_division_code: str | None = None
     acknowledged_at: dt.datetime | None
     acknowledged_by: str | None
     completed_at: dt.datetime | None
@@ -468,3 +472,54 @@ class GradingOverrideRead(GradingOverrideIn):
     created_by: str
     created_at: dt.datetime
     retired_at: dt.datetime | None = None
+
+
+# -- stored response plans (response_plans.py) ------------------------------------------------------------
+
+PlanText = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)]
+PlanKey = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
+
+
+class PlanTaskIn(Schema):
+    key: PlanKey
+    title: PlanText
+    organisation: PlanText = Field(description="matched by exact name in the organisations directory")
+    due_minutes: int = Field(ge=1, le=525_600, description="minutes after activation")
+
+
+class PlanDocument(Schema):
+    """One plan in the ``response_plans.yaml`` entry format."""
+
+    id: PlanKey
+    title: PlanText
+    incident_types: list[IncidentType] = Field(min_length=1, max_length=len(IncidentType))
+    levels: dict[Level, list[PlanTaskIn]] = Field(
+        min_length=1, max_length=4, description="response level (1 highest … 4) → its tasks"
+    )
+
+
+class ResponsePlanIn(Schema):
+    division_code: str = Field(pattern=r"^\d{12}$", description="the division whose plan this is")
+    plan: PlanDocument
+    replace: bool = Field(
+        default=False,
+        description="retire the division's active plans that cover one of these types (or have this id), "
+        "instead of refusing with 409",
+    )
+
+
+class ResponsePlanRead(Schema):
+    id: int
+    division_code: str
+    plan_id: str
+    title: str
+    incident_types: list[str]
+    document: PlanDocument
+    active: bool
+    created_by: str
+    created_at: dt.datetime
+    retired_at: dt.datetime | None = None
+
+
+class ResponsePlanCreated(ResponsePlanRead):
+    retired: list[int] = Field(default_factory=list, description="plans this one replaced (retired now)")

@@ -47,7 +47,7 @@ from yingji.db import is_postgres, paginate, utcnow
 from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as division_service
 from yingji.geo.codes import code_range, prefix
-from yingji.incidents import deadlines, duty, lifecycle, metrics, overrides, plans
+from yingji.incidents import deadlines, duty, lifecycle, metrics, overrides, response_plans
 from yingji.incidents.grading import Figures, grade_incident
 from yingji.incidents.incident_types import IncidentType, RuleFamily, family_of
 from yingji.incidents.lifecycle import IncidentStatus
@@ -790,7 +790,7 @@ def _record_response(
     action: str,
     level: int | None,
     reason: str,
-    plan_id: str | None,
+    applied: response_plans.AppliedPlan | None,
 ) -> ResponseAction:
     row = ResponseAction(
         incident_id=incident.id,
@@ -798,7 +798,9 @@ def _record_response(
         level=level,
         previous_level=incident.response_level,
         reason=reason,
-        plan_id=plan_id,
+        plan_id=applied.plan.id if applied else None,
+        response_plan_id=applied.response_plan_id if applied else None,
+        plan_division_code=applied.division_code if applied else None,
         actor=scope.actor,
         at=utcnow(),
     )
@@ -827,13 +829,23 @@ def _organisation_named(session: Session, incident: Incident, name: str) -> Orga
     return session.scalars(stmt.order_by(Organisation.division_code.desc(), Organisation.id)).first()
 
 
-def _create_plan_tasks(session: Session, scope: Scope, incident: Incident, level: int) -> tuple[str | None, int]:
-    plan = plans.plan_for(incident.incident_type)
-    if plan is None:
+def _create_plan_tasks(
+    session: Session, scope: Scope, incident: Incident, level: int
+) -> tuple[response_plans.AppliedPlan | None, int]:
+    """Create the tasks of the plan in force for the incident (``response_plans.plan_for``: the deepest
+    stored plan on its division's chain, else the packaged example) that it does not have yet. A plan is
+    known by its id and owning division, so a revised version of the same plan adds only its new keys."""
+    applied = response_plans.plan_for(session, incident.incident_type, incident.division_code)
+    if applied is None:
         return None, 0
-    existing = set(
-        session.scalars(select(Task.plan_task_key).where(Task.incident_id == incident.id, Task.plan_id == plan.id))
+    plan = applied.plan
+    same_plan = [Task.incident_id == incident.id, Task.plan_id == plan.id]
+    same_plan.append(
+        Task.plan_division_code.is_(None)
+        if applied.division_code is None
+        else Task.plan_division_code == applied.division_code
     )
+    existing = set(session.scalars(select(Task.plan_task_key).where(*same_plan)))
     now = utcnow()
     created = 0
     for item in plan.tasks_for(level):
@@ -853,6 +865,8 @@ def _create_plan_tasks(session: Session, scope: Scope, incident: Incident, level
                 status="open",
                 plan_id=plan.id,
                 plan_task_key=item.key,
+                response_plan_id=applied.response_plan_id,
+                plan_division_code=applied.division_code,
                 feedback="",
                 created_by=scope.actor,
                 created_at=now,
@@ -861,8 +875,13 @@ def _create_plan_tasks(session: Session, scope: Scope, incident: Incident, level
         )
         created += 1
     if created:
-        _timeline(session, scope, incident, "plan", f"plan {plan.title}: {created} tasks created", {"plan": plan.id})
-    return plan.id, created
+        data = {
+            "plan": plan.id,
+            "response_plan_id": applied.response_plan_id,
+            "plan_division_code": applied.division_code,
+        }
+        _timeline(session, scope, incident, "plan", f"plan {applied.describe()}: {created} tasks created", data)
+    return applied, created
 
 
 def respond(
@@ -905,11 +924,11 @@ def respond(
             raise InvalidInput(f"de-escalating needs a lower level (a number above {current})", field="level")
     _claim(session, incident, version)
     before = audit.snapshot(incident)
-    plan_id = None
+    applied = None
     if action in ("activate", "escalate"):
         assert level is not None
-        plan_id, _ = _create_plan_tasks(session, scope, incident, level)
-    _record_response(session, scope, incident, action, level, reason, plan_id)
+        applied, _ = _create_plan_tasks(session, scope, incident, level)
+    _record_response(session, scope, incident, action, level, reason, applied)
     if action in ("activate", "escalate", "de_escalate"):
         incident.response_level = level
     if action == "activate":
