@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -185,12 +185,32 @@ def _install_error_handlers(app: FastAPI) -> None:
         log.info("data error on %s %s: %s", request.method, request.url.path, exc.orig)
         return problem(422, "Invalid input", "a value in the request cannot be stored", "invalid_input")
 
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A uniqueness rule the service checked, broken by a writer that committed in between (two
+        # requests at once): the later one is told to read again. Any other integrity error is a bug.
+        if not _is_unique_violation(exc):
+            log.exception("integrity error on %s %s", request.method, request.url.path)
+            return problem(500, "Internal error", "an internal error occurred; it has been logged", "internal")
+        log.info("unique violation on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem(
+            409,
+            "Conflict",
+            "another request changed the same record at the same time; read it again and retry",
+            "conflict",
+        )
+
     app.add_middleware(_UrlGuardAndTiming)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "Internal error", "an internal error occurred; it has been logged", "internal")
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)  # psycopg
+    return sqlstate == "23505" or (sqlstate is None and "UNIQUE constraint failed" in str(exc.orig))
 
 
 class _UrlGuardAndTiming:
