@@ -133,6 +133,7 @@ class NatsWorker(_Pipeline):
             while not stop.is_set():
                 # one batch from all owned partitions (one log fsync, one pass of the engine); while
                 # messages flow, a partition with none holds the others up for flush_s at most
+                started = time.monotonic()
                 wait = self.config.flush_s if busy else IDLE_FETCH_S
                 fetched: list[tuple[Any, int]] = []  # (messages of one partition, what an earlier worker was sent)
                 for subscription, sent in zip(subscriptions, sent_before, strict=True):
@@ -160,6 +161,9 @@ class NatsWorker(_Pipeline):
                         self.on_batch(len(records), events, received)
                     self._maybe_snapshot()
                     idle_since = time.monotonic()
+                    # rounds at most every flush_s: a batch gathers that long, as the MQTT worker's
+                    # do (1-2 messages a batch cost a worker 2x the CPU, all in per-batch overhead)
+                    await asyncio.sleep(max(0.0, started + self.config.flush_s - idle_since))
                 elif idle_exit_s is not None and time.monotonic() - idle_since > idle_exit_s:
                     return
                 self._maybe_tick()
