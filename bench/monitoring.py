@@ -5,7 +5,7 @@ Part 1 (in-process, default): rule evaluation on the batch path.
 Part 2 (end to end through Mosquitto): a publishing process → MQTT QoS 1 → the worker (write-ahead
 log, persisted JSON-lines alarms) — sites publishing batches of ≤ 50 readings, then one reading per
 message; readings/s sustained and reading-to-alarm latency (p50/p99).
-    .venv/bin/python bench/monitoring.py --e2e [--seconds 60] [--rate 50000] [--mqtt mqtt://host:port]
+    .venv/bin/python bench/monitoring.py --e2e [--seconds 60] [--rate 55000] [--mqtt mqtt://host:port]
     (without --mqtt a private Mosquitto is started on a free port and stopped afterwards; then the
     same batches through a private nats-server to 2 worker processes owning 2 partitions each)
 
@@ -135,7 +135,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--e2e", action="store_true", help="run part 2 (through Mosquitto) instead")
     parser.add_argument("--seconds", type=float, default=60.0, help="part 2: publishing time per mode")
-    parser.add_argument("--rate", type=int, default=50_000, help="part 2: offered readings/s (batch mode)")
+    # Offered 10 % above the goal: a run offered exactly 50,000/s cannot show 50,000/s sustained (the
+    # publisher itself gets 0.999 of it acknowledged, and start-up and drain count in the rate).
+    parser.add_argument("--rate", type=int, default=55_000, help="part 2: offered readings/s (batch mode)")
     parser.add_argument("--single-rate", type=int, default=20_000, help="part 2: offered readings/s, 1 per message")
     parser.add_argument("--mqtt", default=None, help="part 2: existing broker (default: a private Mosquitto)")
     parser.add_argument("--no-nats", action="store_true", help="part 2: skip the NATS JetStream run")
