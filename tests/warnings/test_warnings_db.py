@@ -9,7 +9,7 @@ import socketserver
 import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from typing import ClassVar
 
 import capvalidator
@@ -197,6 +197,39 @@ def test_webhook_and_smtp_deliveries_leave_a_receipt_each(
     assert _Hook.bodies[-1] == warning.cap_xml.encode("utf-8")
     assert b"duty@example.org" in _Smtp.messages[-1]
     assert len(service.deliveries(session=session, scope=commander, warning_id=warning.id)) == 3
+
+
+def test_targets_are_sent_to_at_once_not_one_after_another(session: Session, commander: Scope) -> None:
+    """Each of three webhook targets answers only once all three requests have arrived: sent one after
+    another, the first would wait for the others until it failed, and every receipt would be a failure."""
+    arrived = threading.Barrier(3, timeout=4)
+
+    class Gate(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            try:
+                arrived.wait()
+                self.send_response(204)
+            except threading.BrokenBarrierError:
+                self.send_response(503)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gate)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/gate"
+        warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
+        body = DeliverIn.model_validate({"recipients": [{"channel": "webhook", "to": f"{base}/{k}"} for k in range(3)]})
+        receipts = service.deliver(session=session, scope=commander, warning_id=warning.id, body=body,
+                                   config=ChannelConfig(timeout_s=8, webhook_allowed=(base,)))  # fmt: skip
+        assert [r.delivered for r in receipts] == [True, True, True]
+        assert [r.recipient for r in receipts] == [f"{base}/{k}" for k in range(3)]  # in the targets' order
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_webhook_outside_the_allow_list_refuses_the_request_before_anything_is_sent(
