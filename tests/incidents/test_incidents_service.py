@@ -305,6 +305,29 @@ def test_the_scheduler_flags_overdue_reports_once_with_an_injected_clock(session
     assert again["reports"] == 0
 
 
+def test_the_scheduler_flags_an_unfinished_task_past_its_due_time_once(session: Session) -> None:
+    scope = scope_of(session, "dingri_duty")
+    incident = new_incident(session, scope)
+    due = T0 + dt.timedelta(hours=2)
+    late = service.create_task(session=session, scope=scope, incident_id=incident.id,
+                               task_in=TaskCreate(title="排查隐患点", team="县消防救援大队", due_at=due))  # fmt: skip
+    done = service.create_task(session=session, scope=scope, incident_id=incident.id,
+                               task_in=TaskCreate(title="转移群众", due_at=due))  # fmt: skip
+    service.create_task(session=session, scope=scope, incident_id=incident.id, task_in=TaskCreate(title="无期限"))
+    service.update_task(session=session, scope=scope, task_id=done.id, change=TaskUpdate(status="done"))
+    service.update_task(session=session, scope=scope, task_id=late.id, change=TaskUpdate(status="acknowledged"))
+    system = system_scope("scheduler")
+    assert service.flag_overdue(session=session, scope=system, now=due)["tasks"] == 0  # due, not yet past
+    assert service.flag_overdue(session=session, scope=system, now=due + dt.timedelta(minutes=1))["tasks"] == 1
+    note = session.scalars(select(Notification).where(Notification.kind == "task_overdue",
+                                                      Notification.incident_id == incident.id)).one()  # fmt: skip
+    assert note.data == {"task_id": late.id, "due_at": due.isoformat(), "status": "acknowledged"}
+    assert note.division_code == incident.division_code and "县消防救援大队" in note.text
+    kinds = [e.kind for e in session.scalars(select(TimelineEntry).where(TimelineEntry.incident_id == incident.id))]
+    assert kinds.count("task_overdue") == 1
+    assert service.flag_overdue(session=session, scope=system, now=due + dt.timedelta(hours=9))["tasks"] == 0
+
+
 def test_duty_information_escalates_then_becomes_an_incident(session: Session) -> None:
     scope = scope_of(session, "dingri_duty")
     item = service.receive(

@@ -113,6 +113,19 @@ def test_adding_a_task_through_the_form_shows_it(web: WebData) -> None:
     assert "排查隐患点" in client.get(f"/incidents/{web.own_incident}").text
 
 
+def test_a_task_past_its_due_time_is_marked_overdue_until_done(web: WebData) -> None:
+    api = web.live.client("dingri_duty")
+    r = api.post(f"/api/v1/incidents/{web.own_incident}/tasks",
+                 json={"title": "超时任务测试", "due_at": "2020-01-01T00:00:00+08:00"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    client = browser(web.live, "dingri_duty")
+    row = re.search(r'<tr([^>]*)><td>超时任务测试</td>', client.get(f"/incidents/{web.own_incident}").text)
+    assert row and 'data-overdue="1"' in row.group(1)
+    assert api.patch(f"/api/v1/tasks/{r.json()['id']}", json={"status": "done"}).status_code == 200
+    row = re.search(r'<tr([^>]*)><td>超时任务测试</td>', client.get(f"/incidents/{web.own_incident}").text)
+    assert row and "data-overdue" not in row.group(1)
+
+
 @pytest.mark.parametrize("path", ["/", "/incidents", "/incidents?fragment=rows", "/map/layers/incidents", "/duty",
                                   "/stats", "/incidents?status=reported", "/incidents?division=540225"])
 def test_no_page_or_fragment_shows_another_countys_incident(web: WebData, path: str) -> None:

@@ -298,7 +298,7 @@ def scheduler_command(
     interval: float = typer.Option(60.0, min=1.0, help="Seconds between passes."),
     now: str | None = typer.Option(None, help="Judge at this moment (ISO 8601 with offset; implies --once)."),
 ) -> None:
-    """Flag overdue information reports and duty-desk actions, and escalate them (timeline + notification)."""
+    """Flag overdue information reports, duty-desk actions and tasks, and escalate them (timeline + notification)."""
     import time
 
     from yingji.cli_common import command_session
@@ -311,7 +311,10 @@ def scheduler_command(
             from yingji.auth.scope import system_scope
 
             counts = service.flag_overdue(session=session, scope=system_scope("scheduler"), now=moment or utcnow())
-        typer.echo(f"flagged {counts['reports']} overdue reports, {counts['duty']} overdue duty actions")
+        typer.echo(
+            f"flagged {counts['reports']} overdue reports, {counts['duty']} overdue duty actions, "
+            f"{counts['tasks']} overdue tasks"
+        )
         if once or moment is not None:
             return
         time.sleep(interval)

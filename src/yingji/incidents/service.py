@@ -1376,12 +1376,14 @@ def _notify(
 
 
 def flag_overdue(*, session: Session, scope: Scope, now: dt.datetime) -> dict[str, int]:
-    """The scheduler's work at ``now``: every overdue information report of an open incident and every
-    overdue duty-desk action is flagged once — a timeline entry (for reports) and a notification to the
-    level that should have received it (escalation); the clock is the caller's."""
+    """The scheduler's work at ``now``: every overdue information report of an open incident, every
+    overdue duty-desk action and every task of an open incident past its due time and not finished is
+    flagged once — a notification (reports: to the level that should have received them; tasks: to the
+    incident's division, which gave them) and, for reports and tasks, a timeline entry; the clock is the
+    caller's."""
     if now.utcoffset() is None:
         raise InvalidInput("now must be timezone-aware", field="now")
-    counts = {"reports": 0, "duty": 0}
+    counts = {"reports": 0, "duty": 0, "tasks": 0}
     open_incidents = session.scalars(select(Incident).where(Incident.status != IncidentStatus.CLOSED.value))
     for incident in open_incidents:
         overdue = deadlines.overdue_reports(reporting_facts(session, incident), now=now)
@@ -1411,8 +1413,9 @@ def flag_overdue(*, session: Session, scope: Scope, now: dt.datetime) -> dict[st
             _timeline(session, scope, incident, "report_overdue", text, data, now)
             counts["reports"] += 1
     counts["duty"] = _flag_duty(session, now)
+    counts["tasks"] = _flag_tasks(session, scope, now)
     session.flush()
-    if counts["reports"] or counts["duty"]:
+    if counts["reports"] or counts["duty"] or counts["tasks"]:
         audit.record(
             session=session,
             scope=scope,
@@ -1422,6 +1425,40 @@ def flag_overdue(*, session: Session, scope: Scope, now: dt.datetime) -> dict[st
             after=dict(counts),
         )
     return counts
+
+
+UNFINISHED_TASK = ("open", "acknowledged", "in_progress")
+
+
+def _flag_tasks(session: Session, scope: Scope, now: dt.datetime) -> int:
+    rows = session.execute(
+        select(Task, Incident)
+        .join(Incident, Incident.id == Task.incident_id)
+        .where(
+            Task.due_at.is_not(None),
+            Task.due_at < now,
+            Task.status.in_(UNFINISHED_TASK),
+            Incident.status != IncidentStatus.CLOSED.value,
+        )
+        .order_by(Task.id)
+    ).all()
+    keys = {f"task:{task.id}:overdue" for task, _ in rows}
+    known = set(session.scalars(select(Notification.key).where(Notification.key.in_(keys)))) if keys else set()
+    flagged = 0
+    for task, incident in rows:
+        key = f"task:{task.id}:overdue"
+        if key in known or task.due_at is None:
+            continue
+        who = task.organisation_name or task.team or task.assignee_user or "-"
+        text = (
+            f"overdue task {task.id} of incident {incident.id} ({incident.title}): {task.title} for {who}, "
+            f"due {task.due_at.isoformat()}, still {task.status}"
+        )
+        data = {"task_id": task.id, "due_at": task.due_at.isoformat(), "status": task.status}
+        _notify(session, key, incident.division_code, "task_overdue", text, now, incident_id=incident.id, data=data)
+        _timeline(session, scope, incident, "task_overdue", text, data, now)
+        flagged += 1
+    return flagged
 
 
 # -- duty desk ---------------------------------------------------------------------------------------

@@ -88,13 +88,19 @@ def _detail(ctx: PageCtx, session: Any, incident_id: int, status_code: int = 200
     scope, now = ctx.scope, now_utc()
     incident = incident_service.get(session=session, scope=scope, incident_id=incident_id)
     timeline, _ = incident_service.timeline(session=session, scope=scope, incident_id=incident_id, limit=200)
+    tasks = incident_service.tasks_of(session=session, scope=scope, incident_id=incident_id)
     return render(
         ctx,
         "incident.html",
         status_code=status_code,
         incident=incident,
         timeline=timeline,
-        tasks=incident_service.tasks_of(session=session, scope=scope, incident_id=incident_id),
+        tasks=tasks,
+        overdue_tasks={
+            t.id
+            for t in tasks
+            if t.due_at is not None and t.due_at < now and t.status in incident_service.UNFINISHED_TASK
+        },
         reports=incident_service.reports_of(session=session, scope=scope, incident_id=incident_id),
         due=[
             (d, d.status(now).value)
