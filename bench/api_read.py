@@ -37,6 +37,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import uvloop
+from proc_stats import cpu_seconds
 from sqlalchemy import create_engine, text
 
 from yingji.auth.scope import system_scope
@@ -395,15 +396,6 @@ def check_answers(port: int, targets: list[Target]) -> None:
         for target in targets[:50]:
             r = client.get(target.path, headers={"Authorization": f"Bearer {target.token}"})
             assert r.status_code == 200, (target.path, r.status_code, r.text[:200])
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (from /proc; 0 where there is none)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:

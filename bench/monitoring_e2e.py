@@ -18,6 +18,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from proc_stats import cpu_seconds
+
 from yingji.monitoring.rules import AlarmEvent
 from yingji.monitoring.ruleset import parse_ruleset
 from yingji.monitoring.worker import JsonLinesSink, MqttWorker, WorkerConfig, parse_mqtt_url
@@ -83,15 +85,6 @@ def body_maker(sensor_ids: list[str], pool: list[str], start: int) -> Any:
         return ("[" + ",".join(parts) + "]").encode()
 
     return make
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (from /proc; 0 where there is none)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def publisher(host: str, port: int, rate: int, per_message: int, seconds: float, name: str, out: Any) -> None:

@@ -190,8 +190,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         # A uniqueness rule the service checked, broken by a writer that committed in between (two
         # requests at once): the later one is told to read again. Any other integrity error is a bug.
         if not _is_unique_violation(exc):
-            log.exception("integrity error on %s %s", request.method, request.url.path)
-            return problem(500, "Internal error", "an internal error occurred; it has been logged", "internal")
+            return await unexpected(request, exc)
         log.info("unique violation on %s %s: %s", request.method, request.url.path, exc.orig)
         return problem(
             409,

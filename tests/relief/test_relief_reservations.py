@@ -32,6 +32,16 @@ def _depot(session: Session, scope: Scope, name: str, shift: float = 0.0, stock:
     return d
 
 
+def _only_depot(session: Session, scope: Scope, stock: int) -> Depot:
+    """The caller's only depot: no transfer can carry a shipment from it, so a committed plan holds it."""
+    only = _depot(session, scope, "唯一", stock=stock)
+    own = [d for d in resources.list_depots(session=session, scope=scope, active=True, limit=None)[0]
+           if scope.covers(d.division_code)]  # fmt: skip
+    if len(own) != 1:
+        pytest.skip("other depots of this county exist in the database")
+    return only
+
+
 def _plan(session: Session, scope: Scope, at: Depot, quantity: int, place: str = "村") -> relief.ReliefPlan:
     body = PlanIn.model_validate({"division_code": DINGRI, "demands": [
         {"place": place, "lon": at.lon, "lat": at.lat, "item": ITEM, "quantity": quantity}]})  # fmt: skip
@@ -104,12 +114,7 @@ def test_cancelling_releases_the_reservation(session: Session, planner: Scope) -
 
 
 def test_a_shipment_without_a_receiving_depot_is_held_then_issued(session: Session, planner: Scope) -> None:
-    # the caller's only depot: no transfer can carry the shipment, the plan holds it
-    a = _depot(session, planner, "唯一", stock=12)
-    own = [d for d in resources.list_depots(session=session, scope=planner, active=True, limit=None)[0]
-           if planner.covers(d.division_code)]  # fmt: skip
-    if len(own) != 1:
-        pytest.skip("other depots of this county exist in the database")
+    a = _only_depot(session, planner, stock=12)
     plan = relief.commit_plan(session=session, scope=planner, plan_id=_plan(session, planner, a, 8).id)
     assert plan.commit_result and plan.commit_result["transfers"] == []
     assert sum(h["quantity"] for h in plan.commit_result["held"]) == 8 and _free(session, planner, a) == 4
@@ -122,11 +127,7 @@ def test_a_shipment_without_a_receiving_depot_is_held_then_issued(session: Sessi
 
 
 def test_issuing_by_hand_may_not_take_stock_a_committed_plan_holds(session: Session, planner: Scope) -> None:
-    a = _depot(session, planner, "唯一", stock=12)
-    own = [d for d in resources.list_depots(session=session, scope=planner, active=True, limit=None)[0]
-           if planner.covers(d.division_code)]  # fmt: skip
-    if len(own) != 1:
-        pytest.skip("other depots of this county exist in the database")
+    a = _only_depot(session, planner, stock=12)
     plan = relief.commit_plan(session=session, scope=planner, plan_id=_plan(session, planner, a, 8).id)
     assert resources.held_stock(session=session, depot_ids=[a.id]) == {(a.id, ITEM): 8}
     with pytest.raises(Conflict, match="8 held by committed plans"):

@@ -1427,7 +1427,8 @@ def flag_overdue(*, session: Session, scope: Scope, now: dt.datetime) -> dict[st
     return counts
 
 
-UNFINISHED_TASK = ("open", "acknowledged", "in_progress")
+# Task statuses a task can still leave: not done, not cancelled.
+UNFINISHED_TASK = tuple(status for status, moves in _TASK_MOVES.items() if moves)
 
 
 def _flag_tasks(session: Session, scope: Scope, now: dt.datetime) -> int:

@@ -199,10 +199,11 @@ def _solve(places: list[dict[str, Any]], depots: list[dict[str, Any]], stock: np
     need = np.array([[p["need"].get(it, 0) for it in items] for p in places], np.int64).reshape(len(places), len(items))
     problem = ReliefProblem(dep.ids, pl.ids, tuple(items), stock, need, arcs)
     if fleet is not None:
+        catalogue = resources.catalogue()
         load = ItemLoad(
-            weight_kg=np.array([resources.catalogue()[i].weight_kg for i in items], np.float64),
-            volume_m3=np.array([resources.catalogue()[i].volume_m3 for i in items], np.float64),
-            countable=np.array([resources.catalogue()[i].countable for i in items], bool),
+            weight_kg=np.array([catalogue[i].weight_kg for i in items], np.float64),
+            volume_m3=np.array([catalogue[i].volume_m3 for i in items], np.float64),
+            countable=np.array([catalogue[i].countable for i in items], bool),
         )
         best = plan_with_vehicles(problem, fleet, load, cost, mip_gap=0.01, time_limit_s=VEHICLE_TIME_LIMIT_S)
         return best, plan_greedy(problem, cost), pruned
@@ -545,12 +546,11 @@ def _check_free_stock(session: Session, scope: Scope, plan: ReliefPlan) -> None:
     depot_ids = sorted({d for d, _ in shipped})
     resources.lock_depots(session=session, depot_ids=depot_ids)
     have = resources.on_hand(session=session, depot_ids=depot_ids)
-    reserved = resources.reserved_stock(session=session, depot_ids=depot_ids)
-    holds = resources.held_stock(session=session, depot_ids=depot_ids, exclude_holder=_holder(plan.id))
+    promised = resources.promised_stock(session=session, depot_ids=depot_ids, exclude_holder=_holder(plan.id))
     names = {d["depot_id"]: d["name"] for d in plan.depots}
     short = []
     for key, quantity in sorted(shipped.items()):
-        free = have.get(key, 0) - reserved.get(key, 0) - holds.get(key, 0)
+        free = have.get(key, 0) - promised.get(key, 0)
         if quantity > free:
             short.append(f"{names.get(key[0], key[0])} {key[1]}: ships {quantity}, {max(free, 0)} free")
     if short:

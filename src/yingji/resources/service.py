@@ -500,6 +500,17 @@ def held_stock(
     return {(int(d), str(i)): int(q or 0) for d, i, q in session.execute(stmt)}
 
 
+def promised_stock(
+    *, session: Session, depot_ids: Collection[int], exclude_holder: str | None = None
+) -> dict[StockKey, int]:
+    """All the stock promised per depot and item: open transfer orders' lines plus holds (less those of
+    ``exclude_holder``). What is on hand less this is free to allocate or issue."""
+    out = reserved_stock(session=session, depot_ids=depot_ids)
+    for key, quantity in held_stock(session=session, depot_ids=depot_ids, exclude_holder=exclude_holder).items():
+        out[key] = out.get(key, 0) + quantity
+    return out
+
+
 def hold_stock(*, session: Session, scope: Scope, holder: str, lines: Sequence[tuple[int, str, int, str]]) -> None:
     """Hold ``(depot id, item, quantity, note)`` lines for ``holder``. The caller has checked, with the depots
     locked (:func:`lock_depots`), that the stock is free."""
@@ -551,13 +562,12 @@ def available_stock(
     wanted = {item_id(i) for i in items} if items else None
     by_id = {d.id: d for d in depots}
     balances = on_hand(session=session, depot_ids=list(by_id))
-    reserved = reserved_stock(session=session, depot_ids=list(by_id))
-    held = held_stock(session=session, depot_ids=list(by_id))
+    promised_by_key = promised_stock(session=session, depot_ids=list(by_id))
     rows = []
     for (depot_id, item), total in sorted(balances.items()):
         if wanted is not None and item not in wanted:
             continue
-        promised = reserved.get((depot_id, item), 0) + held.get((depot_id, item), 0)
+        promised = promised_by_key.get((depot_id, item), 0)
         free = total - promised
         if free <= 0:
             continue
