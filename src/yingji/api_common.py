@@ -165,7 +165,6 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/v1/health"),
         ("POST", "/api/v1/auth/token"),
         ("GET", "/api/v1/warnings/feed"),
-        ("POST", "/api/v1/tips"),
     }
 )
 

@@ -6,31 +6,39 @@ Domain ``cli`` modules stay light to import (heavy libraries are imported inside
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sys
+from types import ModuleType
 
 import typer
 from pydantic import ValidationError
 
+from yingji import dbcli, demo
+from yingji.auth import audit_cli
+from yingji.auth import cli as auth_cli
 from yingji.cli_common import settings_from
 from yingji.errors import DomainError
+from yingji.geo import cli as geo_cli
+from yingji.incidents import cli as incidents_cli
+from yingji.monitoring import cli as monitoring_cli
+from yingji.quake import cli as quake_cli
+from yingji.relief import cli as relief_cli
+from yingji.resources import cli as resources_cli
+from yingji.warnings import cli as warnings_cli
 
-# Sub-command name -> module that defines ``app: typer.Typer``. Listed once, here.
-SUBCOMMANDS: dict[str, str] = {
-    "db": "yingji.dbcli",
-    "demo": "yingji.demo",
-    "division": "yingji.geo.cli",
-    "user": "yingji.auth.cli",
-    "audit": "yingji.auth.audit_cli",
-    "incident": "yingji.incidents.cli",
-    "quake": "yingji.quake.cli",
-    "monitor": "yingji.monitoring.cli",
-    "warning": "yingji.warnings.cli",
-    "relief": "yingji.relief.cli",
-    "resource": "yingji.resources.cli",
-    "hazard": "yingji.hazards.cli",
-    "report": "yingji.reports.cli",
+# Sub-command name -> the domain's ``cli`` module (its ``app: typer.Typer``). Imported by name: a missing
+# module fails at start.
+SUBCOMMANDS: dict[str, ModuleType] = {
+    "db": dbcli,
+    "demo": demo,
+    "division": geo_cli,
+    "user": auth_cli,
+    "audit": audit_cli,
+    "incident": incidents_cli,
+    "quake": quake_cli,
+    "monitor": monitoring_cli,
+    "warning": warnings_cli,
+    "relief": relief_cli,
+    "resource": resources_cli,
 }
 
 app = typer.Typer(
@@ -63,8 +71,7 @@ def serve(
 
 
 for _name, _module in SUBCOMMANDS.items():
-    if importlib.util.find_spec(_module) is not None:
-        app.add_typer(importlib.import_module(_module).app, name=_name)
+    app.add_typer(_module.app, name=_name)
 
 
 def main() -> None:

@@ -1,25 +1,29 @@
-"""Imports every domain's models so that ``Base.metadata`` knows all tables (for Alembic and tests)."""
+"""Imports every domain's models so that ``Base.metadata`` knows all tables (for Alembic and tests).
+
+Imported by name: a missing module fails at once."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+from yingji.auth import models as auth_models
+from yingji.geo import models as geo_models
+from yingji.incidents import models as incidents_models
+from yingji.monitoring import models as monitoring_models
+from yingji.quake import models as quake_models
+from yingji.relief import models as relief_models
+from yingji.resources import models as resources_models
+from yingji.warnings import models as warnings_models
 
 MODEL_MODULES = (
-    "yingji.geo.models",
-    "yingji.auth.models",
-    "yingji.incidents.models",
-    "yingji.monitoring.models",
-    "yingji.warnings.models",
-    "yingji.resources.models",
-    "yingji.relief.models",
-    "yingji.hazards.models",
-    "yingji.reports.models",
-    "yingji.quake.models",
+    geo_models,
+    auth_models,
+    incidents_models,
+    monitoring_models,
+    warnings_models,
+    resources_models,
+    relief_models,
+    quake_models,
 )
 
 
 def import_all_models() -> None:
-    for name in MODEL_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+    """Kept for callers: the imports above already registered every table."""
