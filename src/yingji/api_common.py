@@ -1,23 +1,27 @@
-"""What every domain's API shares: the session and caller dependencies, pagination, page schemas."""
+"""What every domain's API shares: the session and caller dependencies, pagination parameters.
+
+``Schema``, ``Page`` and ``PageParams`` live in :mod:`yingji.schemas_common` (pydantic only); they are
+re-exported here for the routes that import them with the dependencies."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
 import anyio
 from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy.orm import Session
 
+from yingji.auth import deps
+from yingji.auth.deps import SAFE_METHODS
 from yingji.auth.scope import Scope
 from yingji.config import Settings
+from yingji.schemas_common import Page, PageParams, Schema
 
-T = TypeVar("T")
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+__all__ = ["SAFE_METHODS", "Page", "PageParams", "Schema"]
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
@@ -98,8 +102,6 @@ async def get_scope(
     request: Request, session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Scope:
     """The caller's scope: remembered by this process (on the loop, no I/O), else read in a worker thread."""
-    from yingji.auth import deps
-
     scope = deps.remembered_scope(request=request, settings=settings, token=token)
     if scope is None:
         scope = await run_in_threadpool(
@@ -116,25 +118,11 @@ def get_scope_detached(
 ) -> Scope:
     """The caller's scope from a short transaction of its own — for long-lived responses (streams) that
     must not hold a database connection open."""
-    from yingji.auth import deps
-
     with request.app.state.session_factory() as session, session.begin():
         return deps.scope_from_token(request=request, session=session, settings=settings, token=token)
 
 
 DetachedScopeDep = Annotated[Scope, Depends(get_scope_detached)]
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
-
-
-class PageParams(BaseModel):
-    limit: int = 100
-    offset: int = 0
 
 
 async def page_params(
@@ -144,18 +132,6 @@ async def page_params(
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
-
-
-class Schema(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul_characters(cls, value: object) -> object:
-        """NUL characters cannot be stored in PostgreSQL text; refuse them at the edge on every backend."""
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("text must not contain NUL characters")
-        return value
 
 
 # Routes answered without authentication — listed here and nowhere else (a test checks every other

@@ -57,7 +57,7 @@ def me(session: SessionDep, scope: ScopeDep) -> MeRead:
 @router.get("/users", response_model=Page[UserRead], operation_id="users_list")
 def list_users(session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[UserRead]:
     rows, total = service.list_users(session=session, scope=scope, limit=page.limit, offset=page.offset)
-    return Page(items=[UserRead.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page.of([UserRead.model_validate(r) for r in rows], total, page)
 
 
 @router.post("/users", response_model=UserRead, status_code=201, operation_id="users_create")
@@ -121,4 +121,4 @@ def list_audit(
     rows, total = audit.query(
         session=session, scope=scope, entity=entity, actor=actor, since=since, limit=page.limit, offset=page.offset
     )
-    return Page(items=[AuditRead.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page.of([AuditRead.model_validate(r) for r in rows], total, page)

@@ -9,12 +9,14 @@ from collections.abc import Callable
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from yingji.api_common import SAFE_METHODS
 from yingji.auth import service
 from yingji.auth.scope import Scope
 from yingji.auth.security import MACHINE_TOKEN_PREFIX, read_access_token
 from yingji.config import Settings
 from yingji.errors import Forbidden, Unauthorized
+
+# Methods that change nothing: no CSRF check, and a read-only database session (yingji.api_common).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _check_csrf_header(request: Request) -> None:

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import Field
 
-from yingji.api_common import Schema
+from yingji.schemas_common import Schema
 
 
 class TokenOut(Schema):

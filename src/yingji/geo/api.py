@@ -43,7 +43,7 @@ def list_divisions(
     rows, total = service.list_divisions(
         session=session, scope=scope, level=level, parent=parent, q=q, limit=page.limit, offset=page.offset
     )
-    return Page(items=[read(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page.of([read(r) for r in rows], total, page)
 
 
 @router.get("/boundaries", response_model=DivisionFeatures, operation_id="divisions_boundaries")

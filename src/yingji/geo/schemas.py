@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from yingji.api_common import Schema
+from yingji.schemas_common import Schema
 
 LevelName = Literal["country", "province", "prefecture", "county", "township", "village"]
 

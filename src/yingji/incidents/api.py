@@ -331,7 +331,7 @@ def timeline(incident_id: IdPath, session: SessionDep, scope: ScopeDep, page: Pa
         session=session, scope=scope, incident_id=incident_id, limit=page.limit, offset=page.offset
     )
     items = [TimelineRead.model_validate(r) for r in rows]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return Page.of(items, total, page)
 
 
 @router.post(
@@ -427,7 +427,7 @@ def report_status(
 def list_organisations(session: SessionDep, scope: ScopeDep, page: PageDep, q: Search = None) -> Page[OrganisationRead]:
     rows, total = service.list_organisations(session=session, scope=scope, q=q, limit=page.limit, offset=page.offset)
     items = [OrganisationRead.model_validate(r) for r in rows]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return Page.of(items, total, page)
 
 
 @router.post("/organisations", response_model=OrganisationRead, status_code=201, operation_id="organisations_create")
@@ -488,7 +488,7 @@ def report_made(incident_id: IdPath, body: ReportMadeIn, session: SessionDep, sc
 def notifications(session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[NotificationRead]:
     rows, total = service.list_notifications(session=session, scope=scope, limit=page.limit, offset=page.offset)
     items = [NotificationRead.model_validate(r) for r in rows]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return Page.of(items, total, page)
 
 
 # -- duty desk ---------------------------------------------------------------------------------------
@@ -508,7 +508,7 @@ def item_read(item: DutyItem) -> DutyItemRead:
 def list_shifts(session: SessionDep, scope: ScopeDep, page: PageDep, at: dt.datetime | None = None) -> Page[ShiftRead]:
     """The shift roster (``at``: the shifts on duty at that moment)."""
     rows, total = service.list_shifts(session=session, scope=scope, at=_aware(at), limit=page.limit, offset=page.offset)
-    return Page(items=[ShiftRead.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page.of([ShiftRead.model_validate(r) for r in rows], total, page)
 
 
 @router.post("/duty/shifts", response_model=ShiftRead, status_code=201, operation_id="duty_shifts_create")
@@ -524,7 +524,7 @@ def hand_over(shift_id: IdPath, body: HandoverIn, session: SessionDep, scope: Sc
 @router.get("/duty/log", response_model=Page[DutyLogRead], operation_id="duty_log_list")
 def duty_log(session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[DutyLogRead]:
     rows, total = service.list_log(session=session, scope=scope, limit=page.limit, offset=page.offset)
-    return Page(items=[DutyLogRead.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page.of([DutyLogRead.model_validate(r) for r in rows], total, page)
 
 
 @router.post("/duty/log", response_model=DutyLogRead, status_code=201, operation_id="duty_log_add")
@@ -541,7 +541,7 @@ def list_items(
 ) -> Page[DutyItemRead]:
     """Information received by the duty desk, with each escalation timer's state."""
     rows, total = service.list_items(session=session, scope=scope, status=status, limit=page.limit, offset=page.offset)
-    return Page(items=[item_read(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page.of([item_read(r) for r in rows], total, page)
 
 
 @router.post("/duty/items", response_model=DutyItemRead, status_code=201, operation_id="duty_items_receive")

@@ -20,7 +20,7 @@ def list_overrides(
         session=session, scope=scope, limit=page.limit, offset=page.offset, active_only=active_only
     )
     items = [GradingOverrideRead.model_validate(r) for r in rows]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return Page.of(items, total, page)
 
 
 @router.post(

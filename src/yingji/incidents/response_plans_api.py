@@ -32,7 +32,7 @@ def list_plans(
         active_only=active_only,
     )
     items = [ResponsePlanRead.model_validate(r) for r in rows]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return Page.of(items, total, page)
 
 
 @router.post(

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field
 
-from yingji.api_common import Schema
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
+from yingji.schemas_common import Schema
 
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
 DivisionCode = Annotated[str, Field(pattern=r"^\d{6}(\d{3}){0,2}$")]

@@ -79,7 +79,7 @@ def list_sites(
 ) -> Page[SiteRead]:
     """Monitored sites the caller may read."""
     rows, total = service.list_sites(session=session, scope=scope, kind=kind, limit=page.limit, offset=page.offset)
-    return Page(items=[site_read(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page.of([site_read(r) for r in rows], total, page)
 
 
 @router.get("/monitoring/sites/{site_id}", response_model=SiteRead, operation_id="monitoring_sites_get")
@@ -153,8 +153,7 @@ def dead_letters(
     """Rejected readings submitted in the caller's jurisdiction, newest first."""
     rows, total, _ = service.list_dead_letters(session=session, scope=scope, reason=reason, limit=page.limit,
                                                offset=page.offset)
-    return Page(items=[DeadLetterRead.model_validate(r) for r in rows], total=total, limit=page.limit,
-                offset=page.offset)
+    return Page.of([DeadLetterRead.model_validate(r) for r in rows], total, page)
 
 
 # ---- alarms
@@ -169,7 +168,7 @@ def list_alarms(
     """Alarms the caller may read, newest first (filters: state, active, priority, site, raised since)."""
     rows, total = service.list_alarms(session=session, scope=scope, state=state, active=active, priority=priority,
                                       site_id=site_id, since=since, limit=page.limit, offset=page.offset)
-    return Page(items=[alarm_read(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page.of([alarm_read(r) for r in rows], total, page)
 
 
 @router.get("/alarms/fatigue", response_model=FatigueReport, operation_id="alarms_fatigue")

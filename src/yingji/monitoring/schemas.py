@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from yingji.api_common import Schema
 from yingji.monitoring.registry import SiteKind
+from yingji.schemas_common import Schema
 
 DivisionCode = Annotated[str, Field(pattern=r"^\d{6}(\d{3}){0,2}$")]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f]+$")]

@@ -43,8 +43,7 @@ def list_plans(
     rows, total = service.list_plans(
         session=session, scope=scope, incident_id=incident_id, limit=page.limit, offset=page.offset
     )
-    return Page(items=[PlanSummary.model_validate(r) for r in rows], total=total, limit=page.limit,
-                offset=page.offset)  # fmt: skip
+    return Page.of([PlanSummary.model_validate(r) for r in rows], total, page)
 
 
 @router.get("/plans/{plan_id}", response_model=PlanRead, operation_id="relief_plan_get")
@@ -100,8 +99,7 @@ def list_roads(
     """Road segments the caller may read, cut ones first (with reason, time and who cut them)."""
     rows, total = service.list_roads(session=session, scope=scope, network=network, cut=cut, limit=page.limit,
                                      offset=page.offset)  # fmt: skip
-    return Page(items=[RoadSegmentRead.model_validate(r) for r in rows], total=total, limit=page.limit,
-                offset=page.offset)  # fmt: skip
+    return Page.of([RoadSegmentRead.model_validate(r) for r in rows], total, page)
 
 
 @router.post("/roads/{segment_id}/cut", response_model=RoadSegmentRead, operation_id="relief_road_cut")

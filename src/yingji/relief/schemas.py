@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from yingji.api_common import Schema
+from yingji.schemas_common import Schema
 
 RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 PlaceId = Annotated[str, Field(min_length=1, max_length=100)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, UploadFile, status
 from fastapi.responses import HTMLResponse
@@ -81,10 +81,6 @@ def transfer_out(row: Transfer) -> TransferRead:
     return TransferRead.model_validate(row)
 
 
-def _page(items: list[Any], total: int, page: Any) -> Any:
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
-
-
 # -- catalogue ----------------------------------------------------------------------------------------
 
 
@@ -117,7 +113,7 @@ def list_depots(
         limit=page.limit,
         offset=page.offset,
     )
-    return _page([depot_out(r, scope) for r in rows], total, page)  # type: ignore[no-any-return]
+    return Page.of([depot_out(r, scope) for r in rows], total, page)
 
 
 @router.post("/depots", response_model=DepotRead, status_code=status.HTTP_201_CREATED, operation_id="depots_create")
@@ -162,7 +158,7 @@ def depot_movements(
     rows, total = service.list_movements(
         session=session, scope=scope, depot_id=depot_id, item=item, limit=page.limit, offset=page.offset
     )
-    return _page([MovementRead.model_validate(r) for r in rows], total, page)  # type: ignore[no-any-return]
+    return Page.of([MovementRead.model_validate(r) for r in rows], total, page)
 
 
 @router.post(
@@ -221,7 +217,7 @@ def list_transfers(
     rows, total = service.list_transfers(
         session=session, scope=scope, status=status, depot_id=depot_id, limit=page.limit, offset=page.offset
     )
-    return _page([transfer_out(r) for r in rows], total, page)  # type: ignore[no-any-return]
+    return Page.of([transfer_out(r) for r in rows], total, page)
 
 
 @router.post(
@@ -273,7 +269,7 @@ def list_shelters(
         limit=page.limit,
         offset=page.offset,
     )
-    return _page([shelter_out(r, scope) for r in rows], total, page)  # type: ignore[no-any-return]
+    return Page.of([shelter_out(r, scope) for r in rows], total, page)
 
 
 @router.post(
@@ -309,7 +305,7 @@ def shelter_events(shelter_id: IdPath, session: SessionDep, scope: ScopeDep, pag
     rows, total = service.list_shelter_events(
         session=session, scope=scope, shelter_id=shelter_id, limit=page.limit, offset=page.offset
     )
-    return _page([ShelterEventRead.model_validate(r) for r in rows], total, page)  # type: ignore[no-any-return]
+    return Page.of([ShelterEventRead.model_validate(r) for r in rows], total, page)
 
 
 # -- rescue teams -------------------------------------------------------------------------------------
@@ -336,7 +332,7 @@ def list_teams(
         limit=page.limit,
         offset=page.offset,
     )
-    return _page([team_out(r, scope) for r in rows], total, page)  # type: ignore[no-any-return]
+    return Page.of([team_out(r, scope) for r in rows], total, page)
 
 
 @router.post("/teams", response_model=TeamRead, status_code=status.HTTP_201_CREATED, operation_id="teams_create")
@@ -381,7 +377,7 @@ def list_vehicles(
         limit=page.limit,
         offset=page.offset,
     )
-    return _page([vehicle_out(r, scope) for r in rows], total, page)  # type: ignore[no-any-return]
+    return Page.of([vehicle_out(r, scope) for r in rows], total, page)
 
 
 @router.post(

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from yingji.api_common import Schema
 from yingji.resources.rules import DepotLevel, Readiness, ShelterClass, TeamKind, VehicleKind
+from yingji.schemas_common import Schema
 
 DivisionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}(\d{3}){0,2}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]

@@ -103,7 +103,7 @@ def list_warnings(
     """Warnings issued in, or covering, the caller's jurisdiction (and those imported there), newest first."""
     rows, total = service.list_warnings(session=session, scope=scope, status=status, source=source,
                                         limit=page.limit, offset=page.offset)
-    return Page(items=[warning_read(scope, r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page.of([warning_read(scope, r) for r in rows], total, page)
 
 
 @router.get("/warnings/{warning_id}", response_model=WarningRead, operation_id="warnings_get")

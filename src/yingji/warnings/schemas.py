@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from yingji.api_common import Schema
+from yingji.schemas_common import Schema
 
 DivisionCode = Annotated[str, Field(pattern=r"^\d{6}(\d{3}){0,2}$")]
 Colour = Literal["blue", "yellow", "orange", "red"]
