@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -157,7 +158,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             exc.title,
             exc.detail,
             exc.code,
-            **{k: v for k, v in exc.extra.items() if isinstance(v, str | int | float)},
+            **jsonable_encoder(exc.extra),
         )
         if headers:
             response.headers.update(headers)

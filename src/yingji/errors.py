@@ -7,7 +7,10 @@ from typing import Any
 
 
 class DomainError(Exception):
-    """Base of every error the platform reports to a user."""
+    """Base of every error the platform reports to a user.
+
+    ``extra`` holds JSON-ready values (str, numbers, lists, dicts, None) that the API adds to the problem
+    details body beside ``code`` (e.g. ``field``, ``current_version``); the CLI shows only ``detail``."""
 
     code = "error"
     status = 400

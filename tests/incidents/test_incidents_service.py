@@ -137,8 +137,8 @@ def test_a_stale_version_is_refused_with_the_current_state(session: Session) -> 
             session=session, scope=scope, incident_id=incident.id, change=IncidentUpdate(version=1, title="第二次")
         )
     assert caught.value.status == 409
-    assert caught.value.current.version == 2
-    assert caught.value.current.title == "第一次"
+    assert caught.value.extra["current"]["version"] == 2
+    assert caught.value.extra["current"]["title"] == "第一次"
 
 
 def test_status_moves_only_as_the_lifecycle_allows(session: Session) -> None:

@@ -8,14 +8,14 @@ from typing import Annotated, Any, Literal
 
 import pydantic_core
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
 from yingji.db import utcnow
 from yingji.incidents import plans, service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
-from yingji.incidents.models import DutyItem, Incident, SituationReport
+from yingji.incidents.models import DutyItem, Incident
 from yingji.incidents.schemas import (
     ContactIn,
     ContactRead,
@@ -73,27 +73,6 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 def incident_read(incident: Incident) -> IncidentRead:
     return IncidentRead.model_validate(incident)
-
-
-def stale_problem(exc: service.StaleVersion) -> JSONResponse:
-    """409 with the record as it is now (RFC 9457 body plus ``current``)."""
-    current: Any = exc.current
-    if isinstance(current, Incident):
-        body = incident_read(current).model_dump(mode="json")
-    elif isinstance(current, SituationReport):
-        body = SituationReportRead.model_validate(current).model_dump(mode="json")
-    else:
-        body = None
-    content = {
-        "type": f"about:blank#{exc.code}",
-        "title": exc.title,
-        "status": 409,
-        "detail": exc.detail,
-        "code": exc.code,
-        "current_version": exc.extra.get("current_version"),
-        "current": body,
-    }
-    return JSONResponse(content, status_code=409, media_type="application/problem+json")
 
 
 # -- incidents ---------------------------------------------------------------------------------------
@@ -183,14 +162,11 @@ def get_incident(incident_id: IdPath, session: SessionDep, scope: ScopeDep) -> R
 @router.patch("/incidents/{incident_id}", response_model=IncidentRead, responses=STALE, operation_id="incidents_update")
 def update_incident(
     incident_id: IdPath, body: IncidentUpdate, session: SessionDep, scope: ScopeDep
-) -> IncidentRead | JSONResponse:
+) -> IncidentRead:
     """Change details; carries the version read (a stale one answers 409 with the current state)."""
-    try:
-        return incident_read(
-            service.update_incident(session=session, scope=scope, incident_id=incident_id, change=body)
-        )
-    except service.StaleVersion as exc:
-        return stale_problem(exc)
+    return incident_read(
+        service.update_incident(session=session, scope=scope, incident_id=incident_id, change=body)
+    )
 
 
 @router.post(
@@ -198,20 +174,17 @@ def update_incident(
 )
 def change_figures(
     incident_id: IdPath, body: FiguresUpdate, session: SessionDep, scope: ScopeDep
-) -> IncidentRead | JSONResponse:
+) -> IncidentRead:
     """Change figures (kept with time and source) and re-grade."""
-    try:
-        incident = service.change_figures(
-            session=session,
-            scope=scope,
-            incident_id=incident_id,
-            version=body.version,
-            figures=body.figures,
-            source=body.source,
-            at=body.at,
-        )
-    except service.StaleVersion as exc:
-        return stale_problem(exc)
+    incident = service.change_figures(
+        session=session,
+        scope=scope,
+        incident_id=incident_id,
+        version=body.version,
+        figures=body.figures,
+        source=body.source,
+        at=body.at,
+    )
     return incident_read(incident)
 
 
@@ -230,20 +203,17 @@ def figure_history(incident_id: IdPath, session: SessionDep, scope: ScopeDep) ->
 )
 def change_status(
     incident_id: IdPath, body: StatusChange, session: SessionDep, scope: ScopeDep
-) -> IncidentRead | JSONResponse:
+) -> IncidentRead:
     """Move the status (reported → verified → responding → recovering → closed; dismissals need a reason)."""
-    try:
-        incident = service.change_status(
-            session=session,
-            scope=scope,
-            incident_id=incident_id,
-            version=body.version,
-            target=body.status,
-            reason=body.reason,
-            at=body.at,
-        )
-    except service.StaleVersion as exc:
-        return stale_problem(exc)
+    incident = service.change_status(
+        session=session,
+        scope=scope,
+        incident_id=incident_id,
+        version=body.version,
+        target=body.status,
+        reason=body.reason,
+        at=body.at,
+    )
     return incident_read(incident)
 
 
@@ -268,20 +238,17 @@ def response_history(incident_id: IdPath, session: SessionDep, scope: ScopeDep) 
 )
 def respond(
     incident_id: IdPath, body: ResponseActionIn, session: SessionDep, scope: ScopeDep
-) -> IncidentRead | JSONResponse:
+) -> IncidentRead:
     """Recommend, activate (creates the plan's tasks), escalate, de-escalate (with reasons) or end a response."""
-    try:
-        incident = service.respond(
-            session=session,
-            scope=scope,
-            incident_id=incident_id,
-            version=body.version,
-            action=body.action,
-            level=body.level,
-            reason=body.reason,
-        )
-    except service.StaleVersion as exc:
-        return stale_problem(exc)
+    incident = service.respond(
+        session=session,
+        scope=scope,
+        incident_id=incident_id,
+        version=body.version,
+        action=body.action,
+        level=body.level,
+        reason=body.reason,
+    )
     return incident_read(incident)
 
 
@@ -386,18 +353,15 @@ def get_report(report_id: IdPath, session: SessionDep, scope: ScopeDep) -> Situa
 )
 def edit_report(
     report_id: IdPath, body: SituationReportEdit, session: SessionDep, scope: ScopeDep
-) -> SituationReportRead | JSONResponse:
+) -> SituationReportRead:
     """Edit a draft (a new revision; carries the revision read)."""
-    try:
-        report = service.edit_report(
-            session=session,
-            scope=scope,
-            report_id=report_id,
-            revision=body.revision,
-            report_in=SituationReportIn(conditions=body.conditions, actions=body.actions, needs=body.needs),
-        )
-    except service.StaleVersion as exc:
-        return stale_problem(exc)
+    report = service.edit_report(
+        session=session,
+        scope=scope,
+        report_id=report_id,
+        revision=body.revision,
+        report_in=SituationReportIn(conditions=body.conditions, actions=body.actions, needs=body.needs),
+    )
     return SituationReportRead.model_validate(report)
 
 
@@ -409,14 +373,11 @@ def edit_report(
 )
 def report_status(
     report_id: IdPath, body: SituationReportStatus, session: SessionDep, scope: ScopeDep
-) -> SituationReportRead | JSONResponse:
+) -> SituationReportRead:
     """Approve a draft, publish an approved report."""
-    try:
-        report = service.set_report_status(
-            session=session, scope=scope, report_id=report_id, revision=body.revision, status=body.status
-        )
-    except service.StaleVersion as exc:
-        return stale_problem(exc)
+    report = service.set_report_status(
+        session=session, scope=scope, report_id=report_id, revision=body.revision, status=body.status
+    )
     return SituationReportRead.model_validate(report)
 
 

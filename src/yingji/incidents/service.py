@@ -74,10 +74,12 @@ from yingji.incidents.schemas import (
     DutyLogIn,
     FiguresIn,
     IncidentCreate,
+    IncidentRead,
     IncidentUpdate,
     OrganisationIn,
     ShiftIn,
     SituationReportIn,
+    SituationReportRead,
     TaskCreate,
     TaskUpdate,
 )
@@ -102,13 +104,10 @@ GRADING_FIELDS = frozenset(
 
 
 class StaleVersion(Conflict):
-    """The record changed since the caller read it; ``current`` is what it is now."""
+    """The record changed since the caller read it. Extras: ``current_version`` and ``current``, the record as
+    it is now in its API form (JSON-ready), so the one error mapper answers 409 with it."""
 
     code = "stale_version"
-
-    def __init__(self, detail: str, *, current: Any, current_version: int) -> None:
-        super().__init__(detail, current_version=current_version)
-        self.current = current
 
 
 # -- jurisdiction ------------------------------------------------------------------------------------
@@ -181,7 +180,7 @@ def _claim(session: Session, incident: Incident, expected: int) -> None:
         session.refresh(incident)
         raise StaleVersion(
             f"incident {incident.id} changed since you read version {expected}; it is now version {incident.version}",
-            current=incident,
+            current=IncidentRead.model_validate(incident).model_dump(mode="json"),
             current_version=incident.version,
         )
     set_committed_value(incident, "version", expected + 1)
@@ -1148,7 +1147,7 @@ def _claim_report(session: Session, report: SituationReport, revision: int) -> N
         session.refresh(report)
         raise StaleVersion(
             f"situation report changed since revision {revision}; it is now revision {report.revision}",
-            current=report,
+            current=SituationReportRead.model_validate(report).model_dump(mode="json"),
             current_version=report.revision,
         )
     set_committed_value(report, "revision", revision + 1)
@@ -1198,7 +1197,7 @@ def set_report_status(*, session: Session, scope: Scope, report_id: int, revisio
     if report.revision != revision:
         raise StaleVersion(
             f"situation report changed since revision {revision}; it is now revision {report.revision}",
-            current=report,
+            current=SituationReportRead.model_validate(report).model_dump(mode="json"),
             current_version=report.revision,
         )
     before = audit.snapshot(report)
