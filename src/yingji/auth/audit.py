@@ -110,18 +110,50 @@ def created(
     row: Any,
     entity: str,
     division_code: str | None,
-    divisions: Sequence[str] = (),
+    divisions: Sequence[str] | None = None,
+    action: str = "create",
 ) -> None:
-    """Add a new row, flush it (so it has its id) and audit its creation — the usual first write."""
+    """Add a new row, flush it (so it has its id) and audit its creation — the usual first write.
+
+    ``divisions`` defaults to the row's own ``division_codes`` when it spans several divisions."""
     session.add(row)
     session.flush()
     record(
         session=session,
         scope=scope,
-        action="create",
+        action=action,
         entity=entity,
         entity_id=row.id,
         division_code=division_code,
         after=snapshot(row),
-        divisions=divisions,
+        divisions=divisions if divisions is not None else getattr(row, "division_codes", ()),
+    )
+
+
+def changed(
+    *,
+    session: Session,
+    scope: Scope,
+    row: Any,
+    before: dict[str, Any],
+    entity: str,
+    action: str = "update",
+    division_code: str | None = None,
+    divisions: Sequence[str] | None = None,
+) -> None:
+    """Flush the change made to ``row`` since ``before = snapshot(row)`` and audit it (before and after).
+
+    The division defaults to the row's own ``division_code`` (and its ``division_codes`` when it spans
+    several), read now, so a change of divisions is filed where the row lies after it."""
+    session.flush()
+    record(
+        session=session,
+        scope=scope,
+        action=action,
+        entity=entity,
+        entity_id=row.id,
+        division_code=division_code if division_code is not None else getattr(row, "division_code", None),
+        before=before,
+        after=snapshot(row),
+        divisions=divisions if divisions is not None else getattr(row, "division_codes", ()),
     )

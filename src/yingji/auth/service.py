@@ -8,7 +8,7 @@ import time
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.models import ApiToken, User
 from yingji.auth.roles import permissions_of, role_names
 from yingji.auth.scope import Scope
@@ -150,9 +150,7 @@ def create_user(
 
 
 def get_user(*, session: Session, scope: Scope, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None or not scope.covers(user.division_code):
-        raise NotFound("user not found")
+    user = access.get_covered(session=session, scope=scope, model=User, row_id=user_id, what="user")
     return user
 
 
@@ -175,15 +173,8 @@ def set_disabled(*, session: Session, scope: Scope, username: str, disabled: boo
             select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         ):
             token.revoked_at = utcnow()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="disable" if disabled else "enable",
-        entity="user",
-        entity_id=user.id,
-        division_code=user.division_code,
-        before=before,
-        after=audit.snapshot(user),
+    audit.changed(
+        session=session, scope=scope, row=user, before=before, entity="user", action="disable" if disabled else "enable"
     )
     return user
 
@@ -217,15 +208,14 @@ def revoke_machine_token(*, session: Session, scope: Scope, token_id: int) -> Ap
     before = audit.snapshot(row)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-    audit.record(
+    audit.changed(
         session=session,
         scope=scope,
-        action="revoke",
-        entity="api_token",
-        entity_id=row.id,
-        division_code=owner.division_code,
+        row=row,
         before=before,
-        after=audit.snapshot(row),
+        entity="api_token",
+        action="revoke",
+        division_code=owner.division_code,
     )
     return row
 

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
-from yingji.errors import InvalidInput, NotFound
+from yingji.errors import InvalidInput
 from yingji.geo.codes import PREFIX_LENGTH, level_of, prefix
 from yingji.incidents.incident_types import RuleFamily
 from yingji.incidents.models import GradingOverride
@@ -87,9 +87,9 @@ def add(*, session: Session, scope: Scope, body: GradingOverrideIn) -> GradingOv
 
 def get(*, session: Session, scope: Scope, override_id: int) -> GradingOverride:
     scope.require("incidents:read")
-    row = session.get(GradingOverride, override_id)
-    if row is None or not scope.can_read(row.division_code):
-        raise NotFound("grading override not found")
+    row = access.get_readable(
+        session=session, scope=scope, model=GradingOverride, row_id=override_id, what="grading override"
+    )
     return row
 
 
@@ -102,16 +102,7 @@ def retire(*, session: Session, scope: Scope, override_id: int) -> GradingOverri
         before = audit.snapshot(row)
         row.active = False
         row.retired_at = utcnow()
-        audit.record(
-            session=session,
-            scope=scope,
-            action="retire",
-            entity="grading_override",
-            entity_id=row.id,
-            division_code=row.division_code,
-            before=before,
-            after=audit.snapshot(row),
-        )
+        audit.changed(session=session, scope=scope, row=row, before=before, entity="grading_override", action="retire")
     return row
 
 

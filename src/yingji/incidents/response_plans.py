@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
-from yingji.errors import Conflict, NotFound
+from yingji.errors import Conflict
 from yingji.geo import service as division_service
 from yingji.geo.codes import COUNTRY_CODE, PREFIX_LENGTH
 from yingji.incidents import plans
@@ -98,9 +98,9 @@ def add(*, session: Session, scope: Scope, body: ResponsePlanIn) -> tuple[Respon
 
 def get(*, session: Session, scope: Scope, response_plan_id: int) -> ResponsePlan:
     scope.require("incidents:read")
-    row = session.get(ResponsePlan, response_plan_id)
-    if row is None or not scope.can_read(row.division_code):
-        raise NotFound("response plan not found")
+    row = access.get_readable(
+        session=session, scope=scope, model=ResponsePlan, row_id=response_plan_id, what="response plan"
+    )
     return row
 
 
@@ -115,16 +115,7 @@ def retire(*, session: Session, scope: Scope, response_plan_id: int) -> Response
         row.retired_at = utcnow()
         for covered in session.scalars(select(ResponsePlanType).where(ResponsePlanType.response_plan_id == row.id)):
             covered.active = False
-        audit.record(
-            session=session,
-            scope=scope,
-            action="retire",
-            entity="response_plan",
-            entity_id=row.id,
-            division_code=row.division_code,
-            before=before,
-            after=audit.snapshot(row),
-        )
+        audit.changed(session=session, scope=scope, row=row, before=before, entity="response_plan", action="retire")
     return row
 
 

@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, defer, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import is_postgres, paginate, utcnow
 from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -366,17 +366,7 @@ def create(*, session: Session, scope: Scope, incident_in: IncidentCreate) -> In
             )
         )
     _regrade(session, scope, incident)
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="create",
-        entity="incident",
-        entity_id=incident.id,
-        division_code=incident.division_code,
-        divisions=incident.division_codes,
-        after=audit.snapshot(incident),
-    )
+    audit.created(session=session, scope=scope, row=incident, entity="incident", division_code=incident.division_code)
     return incident
 
 
@@ -656,18 +646,7 @@ def update_incident(*, session: Session, scope: Scope, incident_id: int, change:
             covered.is_primary = covered.code == codes[0]
     changed = sorted(set(fields) | ({"divisions"} if codes is not None else set()))
     _timeline(session, scope, incident, "updated", f"details changed: {', '.join(changed) or 'nothing'}")
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="update",
-        entity="incident",
-        entity_id=incident.id,
-        division_code=incident.division_code,
-        divisions=incident.division_codes,
-        before=before,
-        after=audit.snapshot(incident),
-    )
+    audit.changed(session=session, scope=scope, row=incident, before=before, entity="incident")
     return incident
 
 
@@ -697,18 +676,7 @@ def change_figures(
         described = ", ".join(f"{k} {c['old']}→{c['new']}" for k, c in changes.items())
         _timeline(session, scope, incident, "figures", f"figures changed ({source}): {described}", changes, when)
     _regrade(session, scope, incident)
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="figures",
-        entity="incident",
-        entity_id=incident.id,
-        division_code=incident.division_code,
-        divisions=incident.division_codes,
-        before=before,
-        after=audit.snapshot(incident),
-    )
+    audit.changed(session=session, scope=scope, row=incident, before=before, entity="incident", action="figures")
     return incident
 
 
@@ -764,18 +732,7 @@ def change_status(
         _record_response(session, scope, incident, "end", None, reason or "response ended", None)
         incident.response_level = None
     _move(session, scope, incident, target, reason, when)
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="status",
-        entity="incident",
-        entity_id=incident.id,
-        division_code=incident.division_code,
-        divisions=incident.division_codes,
-        before=before,
-        after=audit.snapshot(incident),
-    )
+    audit.changed(session=session, scope=scope, row=incident, before=before, entity="incident", action="status")
     return incident
 
 
@@ -935,17 +892,8 @@ def respond(
     if action == "end":
         incident.response_level = None
         _move(session, scope, incident, IncidentStatus.RECOVERING, reason, utcnow())
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action=f"response.{action}",
-        entity="incident",
-        entity_id=incident.id,
-        division_code=incident.division_code,
-        divisions=incident.division_codes,
-        before=before,
-        after=audit.snapshot(incident),
+    audit.changed(
+        session=session, scope=scope, row=incident, before=before, entity="incident", action=f"response.{action}"
     )
     return incident
 
@@ -968,9 +916,9 @@ _TASK_MOVES: dict[str, frozenset[str]] = {
 
 
 def _organisation_readable(session: Session, scope: Scope, organisation_id: int) -> Organisation:
-    organisation = session.get(Organisation, organisation_id)
-    if organisation is None or not scope.can_read(organisation.division_code):
-        raise NotFound("organisation not found")
+    organisation = access.get_readable(
+        session=session, scope=scope, model=Organisation, row_id=organisation_id, what="organisation"
+    )
     return organisation
 
 
@@ -996,15 +944,13 @@ def create_task(*, session: Session, scope: Scope, incident_id: int, task_in: Ta
     session.add(task)
     session.flush()
     _timeline(session, scope, incident, "task", f"task assigned: {task.title}", {"task_id": task.id})
-    audit.record(
+    audit.created(
         session=session,
         scope=scope,
-        action="create",
+        row=task,
         entity="incident_task",
-        entity_id=task.id,
         division_code=incident.division_code,
         divisions=incident.division_codes,
-        after=audit.snapshot(task),
     )
     return task
 
@@ -1052,17 +998,14 @@ def update_task(*, session: Session, scope: Scope, task_id: int, change: TaskUpd
     if "due_at" in change.model_fields_set:
         task.due_at = change.due_at
     task.updated_at = now
-    session.flush()
-    audit.record(
+    audit.changed(
         session=session,
         scope=scope,
-        action="update",
+        row=task,
+        before=before,
         entity="incident_task",
-        entity_id=task.id,
         division_code=incident.division_code,
         divisions=incident.division_codes,
-        before=before,
-        after=audit.snapshot(task),
     )
     return task
 
@@ -1092,15 +1035,13 @@ def create_report(*, session: Session, scope: Scope, incident_id: int, report_in
     session.flush()
     _save_revision(session, scope, report)
     _timeline(session, scope, incident, "sitrep", f"situation report no. {number} drafted", {"report_id": report.id})
-    audit.record(
+    audit.created(
         session=session,
         scope=scope,
-        action="create",
+        row=report,
         entity="situation_report",
-        entity_id=report.id,
         division_code=incident.division_code,
         divisions=incident.division_codes,
-        after=audit.snapshot(report),
     )
     return report
 
@@ -1165,17 +1106,14 @@ def edit_report(
     report.conditions, report.actions, report.needs = report_in.conditions, report_in.actions, report_in.needs
     report.updated_at = utcnow()
     _save_revision(session, scope, report)
-    session.flush()
-    audit.record(
+    audit.changed(
         session=session,
         scope=scope,
-        action="update",
+        row=report,
+        before=before,
         entity="situation_report",
-        entity_id=report.id,
         division_code=incident.division_code,
         divisions=incident.division_codes,
-        before=before,
-        after=audit.snapshot(report),
     )
     return report
 
@@ -1210,17 +1148,15 @@ def set_report_status(*, session: Session, scope: Scope, report_id: int, revisio
     _timeline(
         session, scope, incident, "sitrep", f"situation report no. {report.number} {status}", {"report_id": report.id}
     )
-    session.flush()
-    audit.record(
+    audit.changed(
         session=session,
         scope=scope,
-        action=status,
+        row=report,
+        before=before,
         entity="situation_report",
-        entity_id=report.id,
+        action=status,
         division_code=incident.division_code,
         divisions=incident.division_codes,
-        before=before,
-        after=audit.snapshot(report),
     )
     return report
 
@@ -1267,15 +1203,7 @@ def add_contact(*, session: Session, scope: Scope, organisation_id: int, contact
     session.add(contact)
     session.flush()
     session.refresh(organisation, ["contacts"])
-    audit.record(
-        session=session,
-        scope=scope,
-        action="create",
-        entity="contact",
-        entity_id=contact.id,
-        division_code=organisation.division_code,
-        after=audit.snapshot(contact),
-    )
+    audit.created(session=session, scope=scope, row=contact, entity="contact", division_code=organisation.division_code)
     return contact
 
 
@@ -1319,15 +1247,13 @@ def record_report_made(
     session.add(row)
     session.flush()
     _timeline(session, scope, incident, "report_made", f"report {key} made", {"key": key}, when)
-    audit.record(
+    audit.created(
         session=session,
         scope=scope,
-        action="create",
+        row=row,
         entity="incident_report_made",
-        entity_id=row.id,
         division_code=incident.division_code,
         divisions=incident.division_codes,
-        after=audit.snapshot(row),
     )
     return row
 
@@ -1517,9 +1443,7 @@ def list_shifts(
 
 
 def _shift(session: Session, scope: Scope, shift_id: int) -> DutyShift:
-    shift = session.get(DutyShift, shift_id)
-    if shift is None or not scope.covers(shift.division_code):
-        raise NotFound("duty shift not found")
+    shift = access.get_covered(session=session, scope=scope, model=DutyShift, row_id=shift_id, what="duty shift")
     return shift
 
 
@@ -1539,17 +1463,7 @@ def hand_over(*, session: Session, scope: Scope, shift_id: int, note: str) -> Du
             text=f"handover: {note}",
         )
     )
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="handover",
-        entity="duty_shift",
-        entity_id=shift.id,
-        division_code=shift.division_code,
-        before=before,
-        after=audit.snapshot(shift),
-    )
+    audit.changed(session=session, scope=scope, row=shift, before=before, entity="duty_shift", action="handover")
     return shift
 
 
@@ -1598,9 +1512,7 @@ def receive(*, session: Session, scope: Scope, item_in: DutyItemIn) -> DutyItem:
 
 def get_item(*, session: Session, scope: Scope, item_id: int) -> DutyItem:
     scope.require("incidents:read")
-    item = session.get(DutyItem, item_id)
-    if item is None or not scope.covers(item.division_code):
-        raise NotFound("received information not found")
+    item = access.get_covered(session=session, scope=scope, model=DutyItem, row_id=item_id, what="received information")
     return item
 
 
@@ -1640,17 +1552,7 @@ def record_duty_action(
     session.add(
         DutyLogEntry(division_code=item.division_code, at=when, actor=scope.actor, text=f"item {item.id}: {action}")
     )
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action=action,
-        entity="duty_item",
-        entity_id=item.id,
-        division_code=item.division_code,
-        before=before,
-        after=audit.snapshot(item),
-    )
+    audit.changed(session=session, scope=scope, row=item, before=before, entity="duty_item", action=action)
     return item
 
 
@@ -1670,17 +1572,7 @@ def item_to_incident(*, session: Session, scope: Scope, item_id: int, incident_i
         {"duty_item_id": item.id},
         item.received_at,
     )
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="to_incident",
-        entity="duty_item",
-        entity_id=item.id,
-        division_code=item.division_code,
-        before=before,
-        after=audit.snapshot(item),
-    )
+    audit.changed(session=session, scope=scope, row=item, before=before, entity="duty_item", action="to_incident")
     return incident
 
 
@@ -1690,17 +1582,7 @@ def close_item(*, session: Session, scope: Scope, item_id: int, reason: str) -> 
         raise InvalidInput("reason: closing received information needs a reason", field="reason")
     before = audit.snapshot(item)
     item.status, item.close_reason, item.closed_at = "closed", reason, utcnow()
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="close",
-        entity="duty_item",
-        entity_id=item.id,
-        division_code=item.division_code,
-        before=before,
-        after=audit.snapshot(item),
-    )
+    audit.changed(session=session, scope=scope, row=item, before=before, entity="duty_item", action="close")
     return item
 
 

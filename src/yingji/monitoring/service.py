@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import is_postgres, paginate, utcnow
 from yingji.errors import Conflict, InvalidInput, NotFound
@@ -136,9 +136,7 @@ def list_sites(
 
 def get_site(*, session: Session, scope: Scope, site_id: int) -> MonitoredSite:
     scope.require(READ)
-    site = session.get(MonitoredSite, site_id)
-    if site is None or not scope.can_read(site.division_code):
-        raise NotFound("site not found")
+    site = access.get_readable(session=session, scope=scope, model=MonitoredSite, row_id=site_id, what="site")
     return site
 
 
@@ -438,9 +436,7 @@ def count_unacknowledged(*, session: Session, scope: Scope) -> int:
 
 def get_alarm(*, session: Session, scope: Scope, alarm_id: int) -> Alarm:
     scope.require(READ)
-    alarm = session.get(Alarm, alarm_id)
-    if alarm is None or not scope.can_read(alarm.division_code):
-        raise NotFound("alarm not found")
+    alarm = access.get_readable(session=session, scope=scope, model=Alarm, row_id=alarm_id, what="alarm")
     return alarm
 
 

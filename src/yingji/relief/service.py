@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.errors import Conflict, InvalidInput, NotFound
@@ -392,9 +392,9 @@ def _audit_view(plan: ReliefPlan) -> dict[str, Any]:
 
 def get_plan(*, session: Session, scope: Scope, plan_id: int, lock: bool = False) -> ReliefPlan:
     scope.require(READ)
-    plan = session.get(ReliefPlan, plan_id, with_for_update=lock)
-    if plan is None or not scope.covers(plan.division_code):
-        raise NotFound(f"plan {plan_id} not found")
+    plan = access.get_covered(
+        session=session, scope=scope, model=ReliefPlan, row_id=plan_id, what=f"plan {plan_id}", lock=lock
+    )
     return plan
 
 
@@ -696,9 +696,9 @@ def list_roads(
 
 def _road(session: Session, scope: Scope, segment_id: int) -> RoadSegment:
     scope.require(WRITE)
-    row = session.get(RoadSegment, segment_id, with_for_update=True)
-    if row is None or not scope.can_read(row.division_code):
-        raise NotFound(f"road segment {segment_id} not found")
+    row = access.get_readable(
+        session=session, scope=scope, model=RoadSegment, row_id=segment_id, what=f"road segment {segment_id}", lock=True
+    )
     scope.require_write(row.division_code, "road segment")
     return row
 

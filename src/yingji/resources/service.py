@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -81,19 +81,6 @@ def item_id(raw: str) -> str:
     raise InvalidInput(f"unknown item {raw!r}; the catalogue has {', '.join(items)}", field="item")
 
 
-def _record(session: Session, scope: Scope, action: str, entity: str, row: Any, before: dict[str, Any] | None) -> None:
-    audit.record(
-        session=session,
-        scope=scope,
-        action=action,
-        entity=entity,
-        entity_id=row.id,
-        division_code=row.division_code,
-        before=before,
-        after=audit.snapshot(row),
-    )
-
-
 def _page(session: Session, stmt: Select[Any], order: Any, limit: int | None, offset: int) -> tuple[list[Any], int]:
     return paginate(session, stmt, order, limit=limit, offset=offset)
 
@@ -107,17 +94,15 @@ def _under(column: InstrumentedAttribute[str], code: str | None, session: Sessio
 
 def _readable(session: Session, scope: Scope, model: type[R], row_id: int, what: str) -> R:
     scope.require(READ)
-    row = session.get(model, row_id)
-    if row is None or not scope.can_read(row.division_code):
-        raise NotFound(f"{what} {row_id} not found")
+    row = access.get_readable(session=session, scope=scope, model=model, row_id=row_id, what=f"{what} {row_id}")
     return row
 
 
 def _writable(session: Session, scope: Scope, model: type[R], row_id: int, what: str, lock: bool = False) -> R:
     scope.require(WRITE)
-    row = session.get(model, row_id, with_for_update=lock)
-    if row is None or not scope.can_read(row.division_code):
-        raise NotFound(f"{what} {row_id} not found")
+    row = access.get_readable(
+        session=session, scope=scope, model=model, row_id=row_id, what=f"{what} {row_id}", lock=lock
+    )
     scope.require_write(row.division_code, what)
     return row
 
@@ -198,8 +183,7 @@ def create_depot(*, session: Session, scope: Scope, depot_in: DepotIn, source: s
         updated_at=utcnow(),
     )
     session.add(depot)
-    session.flush()
-    _record(session, scope, "create", "depot", depot, None)
+    audit.created(session=session, scope=scope, row=depot, entity="depot", division_code=depot.division_code)
     return depot
 
 
@@ -239,8 +223,7 @@ def update_depot(*, session: Session, scope: Scope, depot_id: int, patch: DepotP
         check_position(session, session.get_one(Division, depot.division_code), lon, lat, "depot")
     _apply(depot, values)
     depot.updated_at = utcnow()
-    session.flush()
-    _record(session, scope, "update", "depot", depot, before)
+    audit.changed(session=session, scope=scope, row=depot, before=before, entity="depot")
     return depot
 
 
@@ -338,8 +321,9 @@ def _movement(
         actor=scope.actor,
     )
     session.add(row)
-    session.flush()
-    _record(session, scope, kind, "stock_movement", row, None)
+    audit.created(
+        session=session, scope=scope, row=row, entity="stock_movement", division_code=row.division_code, action=kind
+    )
     return row
 
 
@@ -607,9 +591,9 @@ def set_minimum(*, session: Session, scope: Scope, depot_id: int, minimum_in: Mi
 
 
 def _transfer_depot(session: Session, scope: Scope, depot_id: int, side: str) -> Depot:
-    depot = session.get(Depot, depot_id)
-    if depot is None or not scope.can_read(depot.division_code):
-        raise NotFound(f"{side} depot {depot_id} not found")
+    depot = access.get_readable(
+        session=session, scope=scope, model=Depot, row_id=depot_id, what=f"{side} depot {depot_id}"
+    )
     scope.require_write(depot.division_code, f"{side} depot")
     if not depot.active:
         raise InvalidInput(f"{side} depot {depot_id} is inactive", field=f"{side}_depot_id")
@@ -639,8 +623,7 @@ def create_transfer(*, session: Session, scope: Scope, transfer_in: TransferIn) 
         ],
     )
     session.add(transfer)
-    session.flush()
-    _record(session, scope, "create", "transfer", transfer, None)
+    audit.created(session=session, scope=scope, row=transfer, entity="transfer", division_code=transfer.division_code)
     return transfer
 
 
@@ -731,8 +714,7 @@ def confirm_transfer(*, session: Session, scope: Scope, transfer_id: int) -> Tra
     transfer.status = "confirmed"
     transfer.closed_at = utcnow()
     transfer.closed_by = scope.actor
-    session.flush()
-    _record(session, scope, "confirm", "transfer", transfer, before)
+    audit.changed(session=session, scope=scope, row=transfer, before=before, entity="transfer", action="confirm")
     return transfer
 
 
@@ -742,8 +724,7 @@ def cancel_transfer(*, session: Session, scope: Scope, transfer_id: int) -> Tran
     transfer.status = "cancelled"
     transfer.closed_at = utcnow()
     transfer.closed_by = scope.actor
-    session.flush()
-    _record(session, scope, "cancel", "transfer", transfer, before)
+    audit.changed(session=session, scope=scope, row=transfer, before=before, entity="transfer", action="cancel")
     return transfer
 
 
@@ -767,8 +748,7 @@ def create_shelter(*, session: Session, scope: Scope, shelter_in: ShelterIn, sou
         updated_at=utcnow(),
     )
     session.add(shelter)
-    session.flush()
-    _record(session, scope, "create", "shelter", shelter, None)
+    audit.created(session=session, scope=scope, row=shelter, entity="shelter", division_code=shelter.division_code)
     return shelter
 
 
@@ -823,8 +803,7 @@ def update_shelter(*, session: Session, scope: Scope, shelter_id: int, patch: Sh
         raise InvalidInput(f"{shelter.occupancy} people are still checked in; check them out first", field="is_open")
     _apply(shelter, values)
     shelter.updated_at = utcnow()
-    session.flush()
-    _record(session, scope, "update", "shelter", shelter, before)
+    audit.changed(session=session, scope=scope, row=shelter, before=before, entity="shelter")
     return shelter
 
 
@@ -864,8 +843,7 @@ def record_occupancy(*, session: Session, scope: Scope, shelter_id: int, occupan
         )
     )
     shelter.updated_at = utcnow()
-    session.flush()
-    _record(session, scope, occupancy_in.kind, "shelter", shelter, before)
+    audit.changed(session=session, scope=scope, row=shelter, before=before, entity="shelter", action=occupancy_in.kind)
     return shelter
 
 
@@ -905,8 +883,7 @@ def create_team(*, session: Session, scope: Scope, team_in: TeamIn, source: str 
         updated_at=utcnow(),
     )
     session.add(team)
-    session.flush()
-    _record(session, scope, "create", "rescue_team", team, None)
+    audit.created(session=session, scope=scope, row=team, entity="rescue_team", division_code=team.division_code)
     return team
 
 
@@ -959,8 +936,7 @@ def update_team(*, session: Session, scope: Scope, team_id: int, patch: TeamPatc
         _specialty(values["specialty"])
     _apply(team, values)
     team.updated_at = utcnow()
-    session.flush()
-    _record(session, scope, "update", "rescue_team", team, before)
+    audit.changed(session=session, scope=scope, row=team, before=before, entity="rescue_team")
     return team
 
 
@@ -999,8 +975,7 @@ def create_vehicle(*, session: Session, scope: Scope, vehicle_in: VehicleIn, sou
         updated_at=utcnow(),
     )
     session.add(vehicle)
-    session.flush()
-    _record(session, scope, "create", "vehicle", vehicle, None)
+    audit.created(session=session, scope=scope, row=vehicle, entity="vehicle", division_code=vehicle.division_code)
     return vehicle
 
 
@@ -1046,8 +1021,7 @@ def update_vehicle(*, session: Session, scope: Scope, vehicle_id: int, patch: Ve
         )
     _apply(vehicle, values)
     vehicle.updated_at = utcnow()
-    session.flush()
-    _record(session, scope, "update", "vehicle", vehicle, before)
+    audit.changed(session=session, scope=scope, row=vehicle, before=before, entity="vehicle")
     return vehicle
 
 

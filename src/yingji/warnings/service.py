@@ -14,7 +14,7 @@ from lxml import etree
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.config import Settings
 from yingji.db import paginate, utcnow
@@ -417,9 +417,9 @@ def create_official(
     division = division_service.get(session=session, scope=scope, code=official_in.division_code)
     scope.require_write(division.code, "division")
     if official_in.superior_id is not None:
-        superior = session.get(WarningOfficial, official_in.superior_id)
-        if superior is None or not scope.can_read(superior.division_code):
-            raise NotFound("superior not found")
+        access.get_readable(
+            session=session, scope=scope, model=WarningOfficial, row_id=official_in.superior_id, what="superior"
+        )
     official = WarningOfficial(name=official_in.name, division_code=division.code, superior_id=official_in.superior_id,
                                contact=official_in.contact, username=official_in.username)
     audit.created(session=session, scope=scope, row=official, entity="warning_official", division_code=division.code,
