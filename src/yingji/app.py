@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     for path, files in pages.static_mounts():
         app.mount(path, files)
+    app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     for route in all_routes(app):
         if isinstance(route, APIRoute) and route.operation_id is None:
             route.operation_id = route.name

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from yingji.api_common import SessionDep, SettingsDep
 from yingji.incidents import service as incident_service
-from yingji.web.pages import PageCtx, form_action, now_utc, page_ctx, render, to_login
+from yingji.web.pages import PageCtx, ViewerDep, form_action, now_utc, render
 
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form(max_length=100)]
@@ -35,10 +35,7 @@ def _page(ctx: PageCtx, session: Any, status_code: int = 200) -> HTMLResponse:
 
 
 @router.get("/duty", response_class=HTMLResponse)
-def duty_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def duty_page(session: SessionDep, ctx: ViewerDep) -> Response:
     return _page(ctx, session)
 
 

@@ -16,7 +16,7 @@ from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
 from yingji.web import charts, layers
-from yingji.web.pages import CHINA_TIME, PageCtx, form_action, now_utc, page_ctx, render, to_login
+from yingji.web.pages import CHINA_TIME, PageCtx, ViewerDep, form_action, now_utc, page_ctx, render
 
 router = APIRouter(include_in_schema=False)
 GRADE_COLOURS = {
@@ -54,10 +54,7 @@ def _filters(request: Request) -> dict[str, Any]:
 
 
 @router.get("/incidents", response_class=HTMLResponse)
-def incidents_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def incidents_page(request: Request, session: SessionDep, ctx: ViewerDep) -> Response:
     filters = _filters(request)
     grade = filters.pop("grade")
     error = ""
@@ -114,10 +111,7 @@ def _detail(ctx: PageCtx, session: Any, incident_id: int, status_code: int = 200
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
-def incident_page(incident_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def incident_page(incident_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     try:
         return _detail(ctx, session, incident_id)
     except DomainError:
@@ -330,10 +324,7 @@ def incident_card(incident_id: int, request: Request, session: SessionDep, setti
 
 
 @router.get("/stats", response_class=HTMLResponse)
-def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def stats_page(session: SessionDep, ctx: ViewerDep) -> Response:
     t = ctx.t
     since = now_utc() - dt.timedelta(weeks=12)
     stats = incident_service.statistics(session=session, scope=ctx.scope, since=since, weeks=13)

@@ -26,7 +26,7 @@ from yingji.monitoring.schemas import PromoteIn
 from yingji.warnings import cap
 from yingji.warnings import service as warnings
 from yingji.web import layers
-from yingji.web.pages import PageCtx, first_error, form_action, now_utc, page_ctx, render, to_login
+from yingji.web.pages import PageCtx, ViewerDep, first_error, form_action, now_utc, page_ctx, render
 
 router = APIRouter(include_in_schema=False)
 layers.register(layers.MapLayer("alarms", "layer.alarms", "/map/layers/alarms", "monitoring:read"))
@@ -62,10 +62,7 @@ def _console(ctx: PageCtx, session: Any, status_code: int = 200, fragment: str =
 
 
 @router.get("/alarms", response_class=HTMLResponse)
-def alarms_page(request: Request, session: SessionDep, settings: SettingsDep, fragment: str = "") -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def alarms_page(session: SessionDep, ctx: ViewerDep, fragment: str = "") -> Response:
     return _console(ctx, session, fragment=fragment if fragment in ("rows", "count") else "")
 
 
@@ -117,10 +114,7 @@ def _detail(ctx: PageCtx, session: Any, alarm_id: int, status_code: int = 200, f
 
 
 @router.get("/alarms/{alarm_id}", response_class=HTMLResponse)
-def alarm_page(alarm_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def alarm_page(alarm_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     if not 1 <= alarm_id <= 2_147_483_647:
         return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
     try:
@@ -342,10 +336,7 @@ def _warnings_page(ctx: PageCtx, session: Any, status_code: int = 200, form: dic
 
 
 @router.get("/warnings", response_class=HTMLResponse)
-def warnings_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def warnings_page(session: SessionDep, ctx: ViewerDep) -> Response:
     return _warnings_page(ctx, session)
 
 
@@ -395,10 +386,7 @@ def _officials_page(ctx: PageCtx, session: Any, status_code: int = 200, form: di
 
 
 @router.get("/warnings/officials", response_class=HTMLResponse)
-def officials_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def officials_page(session: SessionDep, ctx: ViewerDep) -> Response:
     return _officials_page(ctx, session)
 
 
@@ -467,10 +455,7 @@ def _warning_detail(ctx: PageCtx, session: Any, warning_id: int, status_code: in
 
 
 @router.get("/warnings/{warning_id}", response_class=HTMLResponse)
-def warning_page(warning_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def warning_page(warning_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     if not 1 <= warning_id <= 2_147_483_647:
         return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
     try:

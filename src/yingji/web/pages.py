@@ -12,7 +12,7 @@ from importlib.resources import files
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -102,6 +102,25 @@ def page_ctx(request: Request, session: Session, settings: Settings) -> PageCtx 
             "lat": division.lat,
         },
     )
+
+
+class SignInRequired(Exception):
+    """Nobody is signed in on a page that needs it: answered by a redirect to the login page."""
+
+
+def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> PageCtx:
+    """The page dependency: the signed-in user's context, else :class:`SignInRequired`."""
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        raise SignInRequired
+    return ctx
+
+
+ViewerDep = Annotated[PageCtx, Depends(signed_in)]
+
+
+async def sign_in_redirect(request: Request, _exc: Exception) -> Response:
+    return to_login(request)
 
 
 def render(ctx: PageCtx, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
@@ -298,10 +317,7 @@ def set_language(code: str, request: Request) -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def map_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def map_page(ctx: ViewerDep) -> Response:
     offered = [
         {
             "id": layer.id,

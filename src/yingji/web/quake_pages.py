@@ -16,7 +16,16 @@ from yingji.errors import DomainError, InvalidInput
 from yingji.quake import service as quake_service
 from yingji.quake.report import DEGREE_COLOURS, RANGE_ALERT, ROMAN
 from yingji.web import layers
-from yingji.web.pages import CHINA_TIME, PageCtx, first_error, form_action, now_utc, page_ctx, render, to_login
+from yingji.web.pages import (
+    CHINA_TIME,
+    PageCtx,
+    ViewerDep,
+    first_error,
+    form_action,
+    now_utc,
+    page_ctx,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 INTENSITY_LAYER = layers.MapLayer("intensity", "layer.intensity", "/map/layers/intensity", "quake:assess", kind="areas")
@@ -47,10 +56,7 @@ def _list(ctx: PageCtx, session: Any, status_code: int = 200, form: dict[str, st
 
 
 @router.get("/quake", response_class=HTMLResponse)
-def quake_list_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def quake_list_page(session: SessionDep, ctx: ViewerDep) -> Response:
     return _list(ctx, session)
 
 
@@ -183,10 +189,7 @@ def _aftershock_table(rows: list[dict[str, float]]) -> tuple[list[float], list[t
 
 
 @router.get("/quake/{assessment_id}", response_class=HTMLResponse)
-def quake_page(assessment_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def quake_page(assessment_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     try:
         row = quake_service.get(session=session, scope=ctx.scope, assessment_id=assessment_id)
     except DomainError:

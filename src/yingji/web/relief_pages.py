@@ -17,7 +17,7 @@ from yingji.resources import rules
 from yingji.resources import service as resources
 from yingji.resources.models import Depot
 from yingji.web import layers
-from yingji.web.pages import PageCtx, first_error, form_action, page_ctx, render, to_login
+from yingji.web.pages import PageCtx, ViewerDep, first_error, form_action, page_ctx, render
 
 router = APIRouter(include_in_schema=False)
 READ = "resources:read"
@@ -105,10 +105,7 @@ def _gap_rows(ctx: PageCtx, session: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/reserves", response_class=HTMLResponse)
-def reserves_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def reserves_page(session: SessionDep, ctx: ViewerDep) -> Response:
     if READ not in ctx.scope.permissions:
         return render(ctx, "error.html", status_code=403, message=ctx.t("reserves.forbidden"))
     shelters, _ = resources.list_shelters(session=session, scope=ctx.scope, limit=PAGE_ROWS)
@@ -146,10 +143,7 @@ def _transfers(ctx: PageCtx, session: Any, status_code: int = 200, acted: int | 
 
 
 @router.get("/reserves/transfers", response_class=HTMLResponse)
-def transfers_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def transfers_page(session: SessionDep, ctx: ViewerDep) -> Response:
     if READ not in ctx.scope.permissions:
         return render(ctx, "error.html", status_code=403, message=ctx.t("reserves.forbidden"))
     return _transfers(ctx, session)
@@ -206,10 +200,7 @@ def _plans(ctx: PageCtx, session: Any, status_code: int = 200, form: dict[str, s
 
 
 @router.get("/relief/plans", response_class=HTMLResponse)
-def plans_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def plans_page(session: SessionDep, ctx: ViewerDep) -> Response:
     if READ not in ctx.scope.permissions:
         return render(ctx, "error.html", status_code=403, message=ctx.t("reserves.forbidden"))
     return _plans(ctx, session)
@@ -275,10 +266,7 @@ def _plan_page(ctx: PageCtx, session: Any, plan_id: int, status_code: int = 200)
 
 
 @router.get("/relief/plans/{plan_id}", response_class=HTMLResponse)
-def plan_page(plan_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def plan_page(plan_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     try:
         return _plan_page(ctx, session, plan_id)
     except DomainError:
