@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, insert, text
 from yingji.db import make_engine, session_factory
 from yingji.dbcli import upgrade_database
 from yingji.geo.models import Division
-from yingji.geo.spatial import _locate_postgis, locate_points
+from yingji.geo.spatial.service import _locate_postgis, locate_points
 from yingji.geo.synthetic import voronoi_cells
 
 BOX = (80.0, 27.0, 100.0, 37.0)

@@ -30,7 +30,8 @@ from yingji.db import make_engine, read_session_factory, session_factory
 from yingji.errors import DomainError
 from yingji.geo import api as geo_api
 from yingji.incidents import api as incidents_api
-from yingji.incidents import overrides_api, response_plans_api
+from yingji.incidents.overrides import api as overrides_api
+from yingji.incidents.response_plans import api as response_plans_api
 from yingji.monitoring import api as monitoring_api
 from yingji.quake import api as quake_api
 from yingji.relief import api as relief_api

@@ -14,8 +14,8 @@ from tests.incidents.test_incidents_service import DINGRI, LAZI, XIGAZE, new_inc
 from typer.testing import CliRunner
 
 from yingji.errors import Forbidden, InvalidInput, NotFound
-from yingji.incidents import overrides
 from yingji.incidents.models import GradingOverride
+from yingji.incidents.overrides import service as overrides
 from yingji.incidents.schemas import FiguresIn, GradingOverrideIn
 
 # Illustrative county plan (made up for the test; status U): a death toll of 5 already starts level II.

@@ -20,9 +20,10 @@ from yingji.auth.models import AuditEntry
 from yingji.auth.scope import Scope
 from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.geo.codes import COUNTRY_CODE
-from yingji.incidents import response_plans, service
+from yingji.incidents import service
 from yingji.incidents.lifecycle import IncidentStatus
 from yingji.incidents.models import ResponsePlan, Task, TimelineEntry
+from yingji.incidents.response_plans import service as response_plans
 from yingji.incidents.schemas import ResponsePlanIn
 
 # Illustrative plans (made up for the tests; status U).

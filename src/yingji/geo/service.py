@@ -14,10 +14,10 @@ from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.errors import InvalidInput, NotFound
-from yingji.geo import spatial
 from yingji.geo.codes import COUNTRY_CODE, code_range, depth, level_of, normalise_code, prefix
 from yingji.geo.importers import DivisionRecord, ImportRejected, parse_csv, parse_geojson, pinyin_of
 from yingji.geo.models import Division
+from yingji.geo.spatial import service as spatial
 
 
 def _code(raw: str) -> str:

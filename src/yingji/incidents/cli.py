@@ -338,7 +338,7 @@ def overrides_add_command(
     from pydantic import ValidationError
 
     from yingji.cli_common import command_session, echo_json
-    from yingji.incidents import overrides
+    from yingji.incidents.overrides import service as overrides
     from yingji.incidents.schemas import GradingOverrideIn
 
     try:
@@ -373,7 +373,7 @@ def overrides_list_command(
 ) -> None:
     """The stored overrides."""
     from yingji.cli_common import command_session, echo_json
-    from yingji.incidents import overrides
+    from yingji.incidents.overrides import service as overrides
     from yingji.incidents.schemas import GradingOverrideRead
 
     with command_session(ctx) as (session, scope):
@@ -391,7 +391,7 @@ def overrides_list_command(
 def overrides_retire_command(ctx: typer.Context, override_id: int = typer.Argument(..., help="Entry id.")) -> None:
     """Stop applying an entry (kept for the record)."""
     from yingji.cli_common import command_session
-    from yingji.incidents import overrides
+    from yingji.incidents.overrides import service as overrides
 
     with command_session(ctx) as (session, scope):
         overrides.retire(session=session, scope=scope, override_id=override_id)
@@ -420,7 +420,8 @@ def plans_import_command(
     from pydantic import ValidationError
 
     from yingji.cli_common import command_session, echo_json
-    from yingji.incidents import plans, response_plans
+    from yingji.incidents import plans
+    from yingji.incidents.response_plans import service as response_plans
     from yingji.incidents.schemas import ResponsePlanIn
 
     try:
@@ -468,8 +469,8 @@ def plans_list_command(
 ) -> None:
     """The stored plans."""
     from yingji.cli_common import command_session, echo_json
-    from yingji.incidents import response_plans
     from yingji.incidents.incident_types import parse_incident_type
+    from yingji.incidents.response_plans import service as response_plans
     from yingji.incidents.schemas import ResponsePlanRead
 
     kind = parse_incident_type(incident_type, parameter="--type").value if incident_type else None
@@ -493,7 +494,7 @@ def plans_retire_command(
 ) -> None:
     """Stop applying a stored plan (kept, so tasks created from it stay traceable)."""
     from yingji.cli_common import command_session
-    from yingji.incidents import response_plans
+    from yingji.incidents.response_plans import service as response_plans
 
     with command_session(ctx) as (session, scope):
         response_plans.retire(session=session, scope=scope, response_plan_id=response_plan_id)

@@ -47,7 +47,7 @@ from yingji.db import is_postgres, paginate, utcnow
 from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as division_service
 from yingji.geo.codes import code_range, prefix
-from yingji.incidents import deadlines, duty, lifecycle, metrics, overrides, response_plans
+from yingji.incidents import deadlines, duty, lifecycle, metrics
 from yingji.incidents.grading import Figures, grade_incident
 from yingji.incidents.incident_types import IncidentType, RuleFamily, family_of
 from yingji.incidents.lifecycle import IncidentStatus
@@ -68,6 +68,8 @@ from yingji.incidents.models import (
     Task,
     TimelineEntry,
 )
+from yingji.incidents.overrides import service as overrides
+from yingji.incidents.response_plans import service as response_plans
 from yingji.incidents.schemas import (
     ContactIn,
     DutyItemIn,

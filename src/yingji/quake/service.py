@@ -25,9 +25,9 @@ from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate
 from yingji.errors import InvalidInput, NotFound
-from yingji.geo import spatial
 from yingji.geo.codes import COUNTRY_CODE
 from yingji.geo.models import Division
+from yingji.geo.spatial import service as spatial
 from yingji.quake.models import AssessmentDivision, QuakeAssessment
 from yingji.quake.schemas import AssessmentIn
 

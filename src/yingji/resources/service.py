@@ -25,9 +25,9 @@ from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.errors import Conflict, DomainError, InvalidInput, NotFound
 from yingji.geo import service as division_service
-from yingji.geo import spatial
 from yingji.geo.codes import code_range, level_of, prefix
 from yingji.geo.models import Division
+from yingji.geo.spatial import service as spatial
 from yingji.relief.inputs import CatalogueItem, builtin_catalogue
 from yingji.relief.travel import FallbackSpeed
 from yingji.resources import coverage, rules

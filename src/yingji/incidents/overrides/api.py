@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
-from yingji.incidents import overrides
+from yingji.incidents.overrides import service as overrides
 from yingji.incidents.schemas import GradingOverrideIn, GradingOverrideRead
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])

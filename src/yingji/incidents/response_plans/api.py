@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
-from yingji.incidents import response_plans
 from yingji.incidents.incident_types import IncidentType
+from yingji.incidents.response_plans import service as response_plans
 from yingji.incidents.schemas import ResponsePlanCreated, ResponsePlanIn, ResponsePlanRead
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
