@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yingji.monitoring import rules as rules_module
 from yingji.monitoring.rules import RuleEngine
+from yingji.monitoring.rules import engine as rules_engine
 from yingji.monitoring.ruleset import parse_ruleset
 
 RULES = parse_ruleset(
@@ -116,7 +116,7 @@ def test_a_batch_evaluated_in_chunks_equals_the_whole_batch(rows, chunk_rows) ->
     expected = feed(whole, rows)
     chunked = RuleEngine(RULES)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rules_module, "CHUNK_ROWS", chunk_rows)  # a sensor or two at a time
+        patch.setattr(rules_engine, "CHUNK_ROWS", chunk_rows)  # a sensor or two at a time
         got = feed(chunked, rows)
     assert got == expected
     assert chunked.checkpoint() == whole.checkpoint()

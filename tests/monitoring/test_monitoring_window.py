@@ -10,8 +10,8 @@ import random
 import numpy as np
 import pytest
 
-from yingji.monitoring import rules as rules_module
 from yingji.monitoring.rules import RuleEngine
+from yingji.monitoring.rules import windows as rules_windows
 from yingji.monitoring.ruleset import parse_ruleset
 
 WINDOW_S = 300
@@ -82,7 +82,7 @@ def run(rows: list[tuple[str, int, float]], cuts: list[int], restore_at: int | N
 def test_window_alarms_equal_a_per_reading_computation_over_uneven_batches(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rules_module, "COMPACT_MIN", 0)  # compact as soon as half the arena is abandoned
+    monkeypatch.setattr(rules_windows, "COMPACT_MIN", 0)  # compact as soon as half the arena is abandoned
     rows = stream(seed)
     rng = random.Random(seed)
     cuts = rng.sample(range(1, len(rows)), 400)  # batches of 1 to ~60 readings of a few sensors
