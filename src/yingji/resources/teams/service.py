@@ -1,0 +1,114 @@
+"""Rescue teams: registration and changes."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yingji.auth import audit
+from yingji.auth.scope import Scope
+from yingji.db import utcnow
+from yingji.errors import InvalidInput
+from yingji.geo.models import Division
+from yingji.resources import rules
+from yingji.resources.models import (
+    RescueTeam,
+)
+from yingji.resources.registry.service import (
+    READ,
+    WRITE,
+    _apply,
+    _page,
+    _readable,
+    _registering_division,
+    _under,
+    _writable,
+    check_position,
+)
+from yingji.resources.schemas import (
+    TeamIn,
+    TeamPatch,
+)
+
+# -- rescue teams ---------------------------------------------------------------------------------------
+
+
+def _specialty(value: str) -> str:
+    if value not in rules.SPECIALTIES:
+        raise InvalidInput(f"unknown specialty {value!r}; one of {', '.join(rules.SPECIALTIES)}", field="specialty")
+    return value
+
+
+def create_team(*, session: Session, scope: Scope, team_in: TeamIn, source: str = "") -> RescueTeam:
+    scope.require(WRITE)
+    division = _registering_division(session, scope, team_in.division_code)
+    check_position(session, division, team_in.lon, team_in.lat, "team base")
+    if team_in.kind == "professional" and not team_in.specialty:
+        raise InvalidInput(
+            "a professional team names its specialty (mine, hazmat, water, aviation …)", field="specialty"
+        )
+    team = RescueTeam(
+        **team_in.model_dump(exclude={"division_code", "capabilities", "specialty"}),
+        division_code=division.code,
+        specialty=_specialty(team_in.specialty),
+        capabilities=rules.check_capabilities(team_in.capabilities),
+        source=source,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
+    session.add(team)
+    audit.created(session=session, scope=scope, row=team, entity="rescue_team", division_code=team.division_code)
+    return team
+
+
+def get_team(*, session: Session, scope: Scope, team_id: int) -> RescueTeam:
+    return _readable(session, scope, RescueTeam, team_id, "team")
+
+
+def list_teams(
+    *,
+    session: Session,
+    scope: Scope,
+    kind: str | None = None,
+    capability: str | None = None,
+    readiness: str | None = None,
+    division: str | None = None,
+    limit: int | None = 100,
+    offset: int = 0,
+) -> tuple[list[RescueTeam], int]:
+    scope.require(READ)
+    stmt = select(RescueTeam).where(scope.where_readable(RescueTeam.division_code))
+    if kind:
+        stmt = stmt.where(RescueTeam.kind == kind)
+    if readiness:
+        stmt = stmt.where(RescueTeam.readiness == readiness)
+    if division:
+        stmt = stmt.where(_under(RescueTeam.division_code, division, session, scope))
+    if capability:
+        rules.check_capabilities([capability])
+        rows = [t for t in session.scalars(stmt.order_by(RescueTeam.id)) if capability in (t.capabilities or [])]
+        end = None if limit is None else offset + limit
+        return rows[offset:end], len(rows)
+    return _page(session, stmt, RescueTeam.id, limit, offset)
+
+
+def update_team(*, session: Session, scope: Scope, team_id: int, patch: TeamPatch) -> RescueTeam:
+    team = _writable(session, scope, RescueTeam, team_id, "team")
+    before = audit.snapshot(team)
+    values = {k: v for k, v in patch.model_dump(exclude_unset=True).items() if v is not None}
+    if "lon" in values or "lat" in values:
+        check_position(
+            session,
+            session.get_one(Division, team.division_code),
+            values.get("lon", team.lon),
+            values.get("lat", team.lat),
+            "team base",
+        )
+    if "capabilities" in values:
+        values["capabilities"] = rules.check_capabilities(values["capabilities"])
+    if "specialty" in values:
+        _specialty(values["specialty"])
+    _apply(team, values)
+    team.updated_at = utcnow()
+    audit.changed(session=session, scope=scope, row=team, before=before, entity="rescue_team")
+    return team

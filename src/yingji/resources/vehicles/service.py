@@ -1,0 +1,117 @@
+"""Vehicles and aircraft: registration and changes."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yingji.auth import audit
+from yingji.auth.scope import Scope
+from yingji.db import utcnow
+from yingji.errors import InvalidInput, NotFound
+from yingji.geo.models import Division
+from yingji.resources import rules
+from yingji.resources.models import (
+    Depot,
+    RescueTeam,
+    Vehicle,
+)
+from yingji.resources.registry.service import (
+    READ,
+    WRITE,
+    _apply,
+    _page,
+    _readable,
+    _registering_division,
+    _under,
+    _writable,
+    check_position,
+)
+from yingji.resources.schemas import (
+    VehicleIn,
+    VehiclePatch,
+)
+
+# -- vehicles and aircraft ------------------------------------------------------------------------------
+
+
+def create_vehicle(*, session: Session, scope: Scope, vehicle_in: VehicleIn, source: str = "") -> Vehicle:
+    scope.require(WRITE)
+    division = _registering_division(session, scope, vehicle_in.division_code)
+    lon, lat = vehicle_in.lon, vehicle_in.lat
+    owners: tuple[tuple[int | None, type[Depot] | type[RescueTeam], str], ...] = (
+        (vehicle_in.depot_id, Depot, "depot"),
+        (vehicle_in.team_id, RescueTeam, "team"),
+    )
+    for owner_id, model, what in owners:
+        if owner_id is None:
+            continue
+        owner: Depot | RescueTeam | None = session.get(model, owner_id)  # type: ignore[assignment]
+        if owner is None or not scope.can_read(owner.division_code):
+            raise NotFound(f"{what} {owner_id} not found")
+        scope.require_write(owner.division_code, what)
+        if lon is None or lat is None:
+            lon, lat = owner.lon, owner.lat
+    if lon is None or lat is None:
+        raise InvalidInput("give the vehicle's position (lon, lat) or its depot or team", field="lon")
+    if vehicle_in.kind in rules.AIRCRAFT and vehicle_in.range_km is None:
+        raise InvalidInput("an aircraft needs its range (range_km)", field="range_km")
+    check_position(session, division, lon, lat, "vehicle base")
+    vehicle = Vehicle(
+        **vehicle_in.model_dump(exclude={"division_code", "lon", "lat"}),
+        division_code=division.code,
+        lon=lon,
+        lat=lat,
+        source=source,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
+    session.add(vehicle)
+    audit.created(session=session, scope=scope, row=vehicle, entity="vehicle", division_code=vehicle.division_code)
+    return vehicle
+
+
+def get_vehicle(*, session: Session, scope: Scope, vehicle_id: int) -> Vehicle:
+    return _readable(session, scope, Vehicle, vehicle_id, "vehicle")
+
+
+def list_vehicles(
+    *,
+    session: Session,
+    scope: Scope,
+    kind: str | None = None,
+    aircraft: bool | None = None,
+    depot_id: int | None = None,
+    division: str | None = None,
+    limit: int | None = 100,
+    offset: int = 0,
+) -> tuple[list[Vehicle], int]:
+    scope.require(READ)
+    stmt = select(Vehicle).where(scope.where_readable(Vehicle.division_code))
+    if kind:
+        stmt = stmt.where(Vehicle.kind == kind)
+    if aircraft is not None:
+        stmt = stmt.where(Vehicle.kind.in_(rules.AIRCRAFT) if aircraft else Vehicle.kind.not_in(rules.AIRCRAFT))
+    if depot_id:
+        stmt = stmt.where(Vehicle.depot_id == depot_id)
+    if division:
+        stmt = stmt.where(_under(Vehicle.division_code, division, session, scope))
+    return _page(session, stmt, Vehicle.id, limit, offset)
+
+
+def update_vehicle(*, session: Session, scope: Scope, vehicle_id: int, patch: VehiclePatch) -> Vehicle:
+    vehicle = _writable(session, scope, Vehicle, vehicle_id, "vehicle")
+    before = audit.snapshot(vehicle)
+    values = {k: v for k, v in patch.model_dump(exclude_unset=True).items() if v is not None}
+    if "lon" in values or "lat" in values:
+        check_position(
+            session,
+            session.get_one(Division, vehicle.division_code),
+            values.get("lon", vehicle.lon),
+            values.get("lat", vehicle.lat),
+            "vehicle base",
+        )
+    _apply(vehicle, values)
+    vehicle.updated_at = utcnow()
+    audit.changed(session=session, scope=scope, row=vehicle, before=before, entity="vehicle")
+    return vehicle
