@@ -5,11 +5,14 @@ is answered exactly as a row that does not exist."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from yingji.auth import audit
 from yingji.auth.scope import Scope
+from yingji.db import utcnow
 from yingji.errors import NotFound
 
 R = TypeVar("R")
@@ -33,3 +36,19 @@ def get_covered(*, session: Session, scope: Scope, model: type[R], row_id: Any, 
     if row is None or not scope.covers(getattr(row, "division_code", None)):
         raise NotFound(f"{what} not found")
     return row
+
+
+def retire(
+    *, session: Session, scope: Scope, row: Any, entity: str, what: str, also: Callable[[], None] | None = None
+) -> None:
+    """Stop applying a rule row (an override, a plan): kept, inactive, with the time it was retired; audited.
+    ``also`` retires what hangs on it. Retiring a retired row changes nothing."""
+    scope.require_write(row.division_code, what)
+    if not row.active:
+        return
+    before = audit.snapshot(row)
+    row.active = False
+    row.retired_at = utcnow()
+    if also is not None:
+        also()
+    audit.changed(session=session, scope=scope, row=row, before=before, entity=entity, action="retire")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from yingji.auth import access, audit
 from yingji.auth.scope import Scope
-from yingji.db import paginate, utcnow
+from yingji.db import paginate
 from yingji.errors import InvalidInput
 from yingji.geo.codes import PREFIX_LENGTH, level_of, prefix
 from yingji.incidents.incident_types import RuleFamily
@@ -97,12 +97,7 @@ def retire(*, session: Session, scope: Scope, override_id: int) -> GradingOverri
     """Stop applying an entry (kept, with the time it was retired)."""
     scope.require("incidents:command")
     row = get(session=session, scope=scope, override_id=override_id)
-    scope.require_write(row.division_code, "grading override")
-    if row.active:
-        before = audit.snapshot(row)
-        row.active = False
-        row.retired_at = utcnow()
-        audit.changed(session=session, scope=scope, row=row, before=before, entity="grading_override", action="retire")
+    access.retire(session=session, scope=scope, row=row, entity="grading_override", what="grading override")
     return row
 
 

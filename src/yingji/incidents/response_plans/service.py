@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from yingji.auth import access, audit
 from yingji.auth.scope import Scope
-from yingji.db import paginate, utcnow
+from yingji.db import paginate
 from yingji.errors import Conflict
 from yingji.geo import service as division_service
 from yingji.geo.codes import COUNTRY_CODE, PREFIX_LENGTH
@@ -108,14 +108,14 @@ def retire(*, session: Session, scope: Scope, response_plan_id: int) -> Response
     """Stop applying a plan (kept, with the time it was retired)."""
     scope.require("incidents:command")
     row = get(session=session, scope=scope, response_plan_id=response_plan_id)
-    scope.require_write(row.division_code, "response plan")
-    if row.active:
-        before = audit.snapshot(row)
-        row.active = False
-        row.retired_at = utcnow()
+
+    def retire_types() -> None:
         for covered in session.scalars(select(ResponsePlanType).where(ResponsePlanType.response_plan_id == row.id)):
             covered.active = False
-        audit.changed(session=session, scope=scope, row=row, before=before, entity="response_plan", action="retire")
+
+    access.retire(
+        session=session, scope=scope, row=row, entity="response_plan", what="response plan", also=retire_types
+    )
     return row
 
 

@@ -7,15 +7,17 @@ commit; every write appends an audit entry."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, TypeVar
 
 import shapely
+from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from yingji.auth import access
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
-from yingji.db import paginate
+from yingji.db import paginate, utcnow
 from yingji.errors import InvalidInput
 from yingji.geo import service as division_service
 from yingji.geo.codes import code_range, prefix
@@ -61,6 +63,14 @@ def _under(column: InstrumentedAttribute[str], code: str | None, session: Sessio
     division = division_service.get(session=session, scope=scope, code=code or "")
     low, high = code_range(prefix(division.code, division.level))
     return column.between(low, high)
+
+
+def registered_rows(session: Session, scope: Scope, model: type[R], division: str | None) -> Select[Any]:
+    """The rows of ``model`` the caller may read — those registered under ``division`` when given."""
+    scope.require(READ)
+    column = model.division_code
+    stmt = select(model).where(scope.where_readable(column))
+    return stmt.where(_under(column, division, session, scope)) if division else stmt
 
 
 def _readable(session: Session, scope: Scope, model: type[R], row_id: int, what: str) -> R:
@@ -129,3 +139,24 @@ def check_position(session: Session, division: Division, lon: float, lat: float,
 def _apply(row: Any, values: dict[str, Any]) -> None:
     for key, value in values.items():
         setattr(row, key, value)
+
+
+def patch_values(
+    session: Session, row: Any, patch: BaseModel, what: str, nullable: Collection[str] = ()
+) -> dict[str, Any]:
+    """The fields a patch sets (``None`` means "leave alone" except for the ``nullable`` ones); a new
+    position is checked against the division the row is registered at."""
+    values = {k: v for k, v in patch.model_dump(exclude_unset=True).items() if v is not None or k in nullable}
+    if "lon" in values or "lat" in values:
+        division = session.get_one(Division, row.division_code)
+        check_position(session, division, values.get("lon", row.lon), values.get("lat", row.lat), what)
+    return values
+
+
+def save_patch(
+    *, session: Session, scope: Scope, row: Any, before: dict[str, Any], values: dict[str, Any], entity: str
+) -> None:
+    """Apply checked patch values to a registered row, stamp it and audit the change."""
+    _apply(row, values)
+    row.updated_at = utcnow()
+    audit.changed(session=session, scope=scope, row=row, before=before, entity=entity)

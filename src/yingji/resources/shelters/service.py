@@ -9,22 +9,21 @@ from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.errors import InvalidInput
-from yingji.geo.models import Division
 from yingji.resources import rules
 from yingji.resources.models import (
     Shelter,
     ShelterEvent,
 )
 from yingji.resources.registry.service import (
-    READ,
     WRITE,
-    _apply,
     _page,
     _readable,
     _registering_division,
-    _under,
     _writable,
     check_position,
+    patch_values,
+    registered_rows,
+    save_patch,
 )
 from yingji.resources.schemas import (
     OccupancyIn,
@@ -70,12 +69,9 @@ def list_shelters(
     limit: int | None = 100,
     offset: int = 0,
 ) -> tuple[list[Shelter], int]:
-    scope.require(READ)
-    stmt = select(Shelter).where(scope.where_readable(Shelter.division_code))
+    stmt = registered_rows(session, scope, Shelter, division)
     if shelter_class:
         stmt = stmt.where(Shelter.shelter_class == shelter_class)
-    if division:
-        stmt = stmt.where(_under(Shelter.division_code, division, session, scope))
     if is_open is not None:
         stmt = stmt.where(Shelter.is_open.is_(is_open))
     return _page(session, stmt, Shelter.id, limit, offset)
@@ -84,15 +80,7 @@ def list_shelters(
 def update_shelter(*, session: Session, scope: Scope, shelter_id: int, patch: ShelterPatch) -> Shelter:
     shelter = _writable(session, scope, Shelter, shelter_id, "shelter", lock=True)
     before = audit.snapshot(shelter)
-    values = {k: v for k, v in patch.model_dump(exclude_unset=True).items() if v is not None}
-    if "lon" in values or "lat" in values:
-        check_position(
-            session,
-            session.get_one(Division, shelter.division_code),
-            values.get("lon", shelter.lon),
-            values.get("lat", shelter.lat),
-            "shelter",
-        )
+    values = patch_values(session, shelter, patch, "shelter")
     if "facilities" in values:
         values["facilities"] = rules.check_facilities(values["facilities"])
     if "effective_area_m2" in values or "capacity" in values:
@@ -105,9 +93,7 @@ def update_shelter(*, session: Session, scope: Scope, shelter_id: int, patch: Sh
             )
     if values.get("is_open") is False and shelter.occupancy > 0:
         raise InvalidInput(f"{shelter.occupancy} people are still checked in; check them out first", field="is_open")
-    _apply(shelter, values)
-    shelter.updated_at = utcnow()
-    audit.changed(session=session, scope=scope, row=shelter, before=before, entity="shelter")
+    save_patch(session=session, scope=scope, row=shelter, before=before, values=values, entity="shelter")
     return shelter
 
 

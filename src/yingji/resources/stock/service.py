@@ -13,7 +13,6 @@ from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.errors import Conflict, InvalidInput
-from yingji.geo.models import Division
 from yingji.resources import rules
 from yingji.resources.models import (
     Depot,
@@ -24,17 +23,17 @@ from yingji.resources.models import (
     TransferLine,
 )
 from yingji.resources.registry.service import (
-    READ,
     WRITE,
-    _apply,
     _page,
     _readable,
     _registering_division,
-    _under,
     _writable,
     catalogue,
     check_position,
     item_id,
+    patch_values,
+    registered_rows,
+    save_patch,
 )
 from yingji.resources.schemas import (
     DepotIn,
@@ -85,12 +84,9 @@ def list_depots(
     offset: int = 0,
 ) -> tuple[list[Depot], int]:
     """Depots the caller may read: own subtree plus those registered on the ancestor chain."""
-    scope.require(READ)
-    stmt = select(Depot).where(scope.where_readable(Depot.division_code))
+    stmt = registered_rows(session, scope, Depot, division)
     if level:
         stmt = stmt.where(Depot.level == level)
-    if division:
-        stmt = stmt.where(_under(Depot.division_code, division, session, scope))
     if active is not None:
         stmt = stmt.where(Depot.active.is_(active))
     return _page(session, stmt, Depot.id, limit, offset)
@@ -99,14 +95,8 @@ def list_depots(
 def update_depot(*, session: Session, scope: Scope, depot_id: int, patch: DepotPatch) -> Depot:
     depot = _writable(session, scope, Depot, depot_id, "depot")
     before = audit.snapshot(depot)
-    values = patch.model_dump(exclude_unset=True)
-    values = {k: v for k, v in values.items() if v is not None or k in ("capacity_m3", "floor_area_m2")}
-    lon, lat = values.get("lon", depot.lon), values.get("lat", depot.lat)
-    if "lon" in values or "lat" in values:
-        check_position(session, session.get_one(Division, depot.division_code), lon, lat, "depot")
-    _apply(depot, values)
-    depot.updated_at = utcnow()
-    audit.changed(session=session, scope=scope, row=depot, before=before, entity="depot")
+    values = patch_values(session, depot, patch, "depot", nullable=("capacity_m3", "floor_area_m2"))
+    save_patch(session=session, scope=scope, row=depot, before=before, values=values, entity="depot")
     return depot
 
 

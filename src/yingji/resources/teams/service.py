@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.errors import InvalidInput
-from yingji.geo.models import Division
 from yingji.resources import rules
 from yingji.resources.models import (
     RescueTeam,
 )
 from yingji.resources.registry.service import (
-    READ,
     WRITE,
-    _apply,
     _page,
     _readable,
     _registering_division,
-    _under,
     _writable,
     check_position,
+    patch_values,
+    registered_rows,
+    save_patch,
 )
 from yingji.resources.schemas import (
     TeamIn,
@@ -76,14 +74,11 @@ def list_teams(
     limit: int | None = 100,
     offset: int = 0,
 ) -> tuple[list[RescueTeam], int]:
-    scope.require(READ)
-    stmt = select(RescueTeam).where(scope.where_readable(RescueTeam.division_code))
+    stmt = registered_rows(session, scope, RescueTeam, division)
     if kind:
         stmt = stmt.where(RescueTeam.kind == kind)
     if readiness:
         stmt = stmt.where(RescueTeam.readiness == readiness)
-    if division:
-        stmt = stmt.where(_under(RescueTeam.division_code, division, session, scope))
     if capability:
         rules.check_capabilities([capability])
         rows = [t for t in session.scalars(stmt.order_by(RescueTeam.id)) if capability in (t.capabilities or [])]
@@ -95,20 +90,10 @@ def list_teams(
 def update_team(*, session: Session, scope: Scope, team_id: int, patch: TeamPatch) -> RescueTeam:
     team = _writable(session, scope, RescueTeam, team_id, "team")
     before = audit.snapshot(team)
-    values = {k: v for k, v in patch.model_dump(exclude_unset=True).items() if v is not None}
-    if "lon" in values or "lat" in values:
-        check_position(
-            session,
-            session.get_one(Division, team.division_code),
-            values.get("lon", team.lon),
-            values.get("lat", team.lat),
-            "team base",
-        )
+    values = patch_values(session, team, patch, "team base")
     if "capabilities" in values:
         values["capabilities"] = rules.check_capabilities(values["capabilities"])
     if "specialty" in values:
         _specialty(values["specialty"])
-    _apply(team, values)
-    team.updated_at = utcnow()
-    audit.changed(session=session, scope=scope, row=team, before=before, entity="rescue_team")
+    save_patch(session=session, scope=scope, row=team, before=before, values=values, entity="rescue_team")
     return team

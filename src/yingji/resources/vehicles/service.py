@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.errors import InvalidInput, NotFound
-from yingji.geo.models import Division
 from yingji.resources import rules
 from yingji.resources.models import (
     Depot,
@@ -17,15 +15,15 @@ from yingji.resources.models import (
     Vehicle,
 )
 from yingji.resources.registry.service import (
-    READ,
     WRITE,
-    _apply,
     _page,
     _readable,
     _registering_division,
-    _under,
     _writable,
     check_position,
+    patch_values,
+    registered_rows,
+    save_patch,
 )
 from yingji.resources.schemas import (
     VehicleIn,
@@ -86,32 +84,19 @@ def list_vehicles(
     limit: int | None = 100,
     offset: int = 0,
 ) -> tuple[list[Vehicle], int]:
-    scope.require(READ)
-    stmt = select(Vehicle).where(scope.where_readable(Vehicle.division_code))
+    stmt = registered_rows(session, scope, Vehicle, division)
     if kind:
         stmt = stmt.where(Vehicle.kind == kind)
     if aircraft is not None:
         stmt = stmt.where(Vehicle.kind.in_(rules.AIRCRAFT) if aircraft else Vehicle.kind.not_in(rules.AIRCRAFT))
     if depot_id:
         stmt = stmt.where(Vehicle.depot_id == depot_id)
-    if division:
-        stmt = stmt.where(_under(Vehicle.division_code, division, session, scope))
     return _page(session, stmt, Vehicle.id, limit, offset)
 
 
 def update_vehicle(*, session: Session, scope: Scope, vehicle_id: int, patch: VehiclePatch) -> Vehicle:
     vehicle = _writable(session, scope, Vehicle, vehicle_id, "vehicle")
     before = audit.snapshot(vehicle)
-    values = {k: v for k, v in patch.model_dump(exclude_unset=True).items() if v is not None}
-    if "lon" in values or "lat" in values:
-        check_position(
-            session,
-            session.get_one(Division, vehicle.division_code),
-            values.get("lon", vehicle.lon),
-            values.get("lat", vehicle.lat),
-            "vehicle base",
-        )
-    _apply(vehicle, values)
-    vehicle.updated_at = utcnow()
-    audit.changed(session=session, scope=scope, row=vehicle, before=before, entity="vehicle")
+    values = patch_values(session, vehicle, patch, "vehicle base")
+    save_patch(session=session, scope=scope, row=vehicle, before=before, values=values, entity="vehicle")
     return vehicle
