@@ -2,7 +2,7 @@
 
 When the duty desk receives information (phone, fax, system), the duty leader must be told within 10
 minutes and the information forwarded (to the next level / the departments concerned) within 30 minutes
-(issue 3, Deliver 6; both configurable — local duty rules differ). Given when it was received and which
+(docs/sources.md §D3; both configurable — local duty rules differ). Given when it was received and which
 actions are done, :func:`escalations` says for each action its due time and status at ``now``.
 """
 

@@ -1,6 +1,6 @@
 """Grade an incident and find its response level from the official rule sets (pure).
 
-Rules (issue 3, Deliver 2; shared/reference/standards.md §1–§3):
+Rules (docs/sources.md §D2, §S1–§S3):
 
 * thresholds are inclusive lower bounds ("以上含本数");
 * any one criterion triggers ("下列情况之一"); on each criterion only the band the figure falls in fires;

@@ -1,6 +1,6 @@
 """Incident types (突发事件类型) and the rule family that grades each one.
 
-The names are the platform's vocabulary (issue 3, Deliver 1). Production-safety accidents are graded by
+The names are the platform's vocabulary (docs/sources.md §D1). Production-safety accidents are graded by
 生产安全事故报告和调查处理条例; earthquakes by 国家地震应急预案; the other natural disasters get the
 response level of 国家自然灾害救助应急预案. ``other`` has no national rule set.
 """

@@ -1,6 +1,6 @@
 """Response-time metrics over plain incident records (pure).
 
-Intervals (issue 3, Deliver 7), in seconds:
+Intervals (docs/sources.md §D4), in seconds:
 
 * ``first_report`` — occurred → first reported (接报);
 * ``verification`` — reported → verified;

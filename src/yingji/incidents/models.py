@@ -354,7 +354,7 @@ class GradingOverride(Base):
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     applies_to: Mapped[str] = mapped_column(String(64))  # rule-set id or family name
     document: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(1), default="U")  # V / P / U as in standards.md
+    status: Mapped[str] = mapped_column(String(1), default="U")  # V / P / U as in docs/sources.md
     thresholds: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,7 +2,7 @@
 
 Each rule set is one YAML file in ``yingji/standards/incident_grading/`` (one official document and
 version): a flat list of rules ``(tier, criterion, threshold)`` each with its source clause, quoted text
-and V/P/U status from ``shared/reference/standards.md``. Tier 1 is the highest level (Ⅰ级 / 特别重大),
+and V/P/U status from ``docs/sources.md``. Tier 1 is the highest level (Ⅰ级 / 特别重大),
 tier 4 the lowest (Ⅳ级 / 一般). A threshold is an inclusive lower bound ("以上含本数"); the band of a
 tier ends where the next higher tier's threshold begins ("以下不含本数").
 
@@ -39,7 +39,7 @@ Phase = Literal["assessed", "initial"]
 
 
 class Status(StrEnum):
-    """How well a number is backed (shared/reference/standards.md)."""
+    """How well a number is backed (docs/sources.md)."""
 
     VERBATIM = "V"  # seen verbatim in a stored source
     PARTIAL = "P"  # partial / secondary / local reproduction

@@ -14,7 +14,7 @@ import numpy as np
 from yingji.relief.travel import FallbackSpeed, FloatArray, IntArray, nearest, relief_norms
 
 # Reserve level → key of its first-delivery target in relief_norms.yaml: county ≤ 6 h, city ≤ 8 h,
-# province ≤ 10 h (2024 guidance on relief-supply capacity, standards.md §7).
+# province ≤ 10 h (2024 guidance on relief-supply capacity, docs/sources.md §S7).
 TARGET_KEYS = {"county": "county", "city": "city", "provincial": "province"}
 # How fast a team of a capability should reach a place: no national figure was found in the stored
 # reference (status U), so this default is a project assumption — the county supply target — and a

@@ -27,7 +27,7 @@ DEMO_PREFECTURE = "540200000000"
 SEED = 20250107
 COUNTIES_WITHOUT_DEPOT = 2
 # Stock per reserve level: item -> (quantity, minimum). Orders of magnitude after the Hunan sizing
-# (province/city/county cover 12-20万 / 4-6万 / 0.5-0.7万 relocated people; standards.md §7), scaled down.
+# (province/city/county cover 12-20万 / 4-6万 / 0.5-0.7万 relocated people; docs/sources.md §S7), scaled down.
 STOCK = {
     "central": {"tent_cotton": (20_000, 10_000), "quilt": (100_000, 50_000), "cotton_coat": (60_000, 30_000)},
     "provincial": {"tent_cotton": (8_000, 5_000), "quilt": (40_000, 30_000), "cotton_coat": (20_000, 10_000),

@@ -19,7 +19,7 @@ from yingji.errors import Conflict, InvalidInput
 # -- depots -------------------------------------------------------------------------------------------
 
 DepotLevel = Literal["central", "provincial", "city", "county", "township"]
-# Five-level reserve system 中央-省-市-县-乡 (2015 九部门 guidance, standards.md §7).
+# Five-level reserve system 中央-省-市-县-乡 (2015 九部门 guidance, docs/sources.md §S7).
 DEPOT_LEVELS: Final[tuple[DepotLevel, ...]] = ("central", "provincial", "city", "county", "township")
 DEPOT_LEVEL_ZH: Final = {"central": "中央", "provincial": "省级", "city": "市级", "county": "县级", "township": "乡级"}
 # The division level a depot of each reserve level is registered at.
