@@ -273,8 +273,15 @@ def _mount_health(app: FastAPI) -> None:
             ok = _tcp_ok(url, port)
             if ok is not None:
                 checks[name] = {"ok": ok}
-        healthy = checks["database"]["ok"]
+        # 503 only when the database is unreachable (nothing works without it); a failed service
+        # (Redis: live events, shared throttling) degrades the platform without stopping it.
+        failed = [name for name, check in checks.items() if not check["ok"]]
         return JSONResponse(
-            {"status": "ok" if healthy else "degraded", "version": __version__, "checks": checks},
-            status_code=200 if healthy else 503,
+            {
+                "status": "degraded" if failed else "ok",
+                "failed": failed,
+                "version": __version__,
+                "checks": checks,
+            },
+            status_code=503 if not checks["database"]["ok"] else 200,
         )
