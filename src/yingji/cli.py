@@ -58,7 +58,10 @@ def serve(
     """Serve the API and the web pages with uvicorn."""
     import uvicorn
 
-    settings_from(ctx)  # fail early on bad settings (e.g. a default secret in production)
+    from yingji.dbcli import require_schema_at_head
+
+    settings = settings_from(ctx)  # fail early on bad settings (e.g. a default secret in production)
+    require_schema_at_head(settings.database_url)
     uvicorn.run("yingji.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
