@@ -148,3 +148,15 @@ def test_health_is_degraded_with_redis_unreachable_and_ok_with_it(prod_env: dict
         assert answer.status_code == 200 and answer.json()["status"] == "ok", answer.text
     finally:
         stop(server)
+
+
+@pytest.mark.parametrize("content", [None, "database_url = [unclosed\n"])
+def test_a_named_settings_file_that_cannot_be_read_is_an_error(
+    prod_env: dict[str, str], tmp_path: Path, content: str | None
+) -> None:
+    path = tmp_path / "yingji.toml"
+    if content is not None:
+        path.write_text(content)
+    result = run({**prod_env, "YINGJI_CONFIG_FILE": str(path)}, "user", "list")
+    assert result.returncode == 2 and "YINGJI_CONFIG_FILE" in result.stderr and str(path) in result.stderr
+    assert "Traceback" not in result.stderr
