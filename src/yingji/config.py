@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     webhook_allowed_targets: Annotated[list[str], NoDecode] = Field(default_factory=list)
     callack_escalate_after_s: float = Field(default=900.0, gt=0)
     config_file: Path | None = None
+    # Logs: "text" (one line: UTC time, level, logger, request id, message) or "json" (one object a line)
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("webhook_allowed_targets", mode="before")
     @classmethod

@@ -160,3 +160,48 @@ def test_a_named_settings_file_that_cannot_be_read_is_an_error(
     result = run({**prod_env, "YINGJI_CONFIG_FILE": str(path)}, "user", "list")
     assert result.returncode == 2 and "YINGJI_CONFIG_FILE" in result.stderr and str(path) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_logs_carry_time_level_and_request_id_and_json_is_one_object_a_line() -> None:
+    import io
+    import json
+    import logging
+    import logging.config
+
+    from yingji import logs
+
+    for fmt in ("text", "json"):
+        stream = io.StringIO()
+        logging.config.dictConfig(logs.config_dict(fmt, "INFO"))  # the server's configuration ...
+        handler = logging.getLogger("yingji").handlers[0]
+        assert isinstance(handler, logging.StreamHandler)
+        handler.setStream(stream)  # ... writing to a buffer
+        token = logs.request_id.set("req-12345678")
+        try:
+            logging.getLogger("yingji.test").info("connected to postgresql://app:s3cret@db/yingji")
+        finally:
+            logs.request_id.reset(token)
+            for name in ("yingji", "uvicorn", "uvicorn.error", "uvicorn.access"):  # leave logging as found
+                logging.getLogger(name).handlers.clear()
+                logging.getLogger(name).propagate = True
+            logging.getLogger().handlers.remove(handler)
+        line = stream.getvalue().strip()
+        assert "s3cret" not in line and "req-12345678" in line
+        if fmt == "json":
+            data = json.loads(line)
+            assert data["level"] == "INFO" and data["time"].endswith("Z") and data["request_id"] == "req-12345678"
+        else:
+            assert line[:4].isdigit() and " INFO " in line
+
+
+def test_every_response_names_its_request_and_a_safe_caller_id_is_kept(prod_env: dict[str, str]) -> None:
+    server, base = serve({**prod_env, "YINGJI_REDIS_URL": ""})
+    try:
+        fresh = httpx.get(base + "/api/v1/health")
+        assert len(fresh.headers["x-request-id"]) >= 8
+        kept = httpx.get(base + "/api/v1/health", headers={"X-Request-ID": "proxy-abc-123"})
+        assert kept.headers["x-request-id"] == "proxy-abc-123"
+        forged = httpx.get(base + "/api/v1/health", headers={"X-Request-ID": "x\\nFAKE LOG LINE"})
+        assert "FAKE" not in forged.headers["x-request-id"]
+    finally:
+        stop(server)
