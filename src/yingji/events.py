@@ -50,7 +50,8 @@ class EventBus(Protocol):
     def publish(self, events: Sequence[Event]) -> None: ...
 
     def subscribe(self) -> AsyncIterator[Event | None]:
-        """Events as they come; ``None`` about once a second while idle (for heartbeats)."""
+        """Events as they come; ``None`` once as soon as the subscription is in place (every event published
+        after it is delivered), then about once a second while idle (for heartbeats)."""
         ...
 
 
@@ -74,6 +75,7 @@ class LocalBus:
         with self._lock:
             self._subscribers.append(entry)
         try:
+            yield None  # subscribed
             while True:
                 try:
                     yield await asyncio.wait_for(queue.get(), timeout=1.0)
@@ -109,6 +111,12 @@ class RedisBus:
         pubsub = client.pubsub()
         await pubsub.subscribe(CHANNEL)
         try:
+            # Redis confirms the subscription with a message; from then on every publication reaches us.
+            for _ in range(10):
+                confirmed = await pubsub.get_message(ignore_subscribe_messages=False, timeout=1.0)
+                if confirmed is not None and confirmed.get("type") == "subscribe":
+                    break
+            yield None  # subscribed
             while True:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                 if message is None:

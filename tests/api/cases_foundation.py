@@ -216,8 +216,9 @@ def events_stream(c: Ctx) -> None:
     def listen() -> None:
         with c.own.stream("GET", "/api/v1/events", timeout=30) as response:
             assert response.status_code == 200
-            ready.set()
             for line in response.iter_lines():
+                if line == ": subscribed":  # the server has subscribed: no event is missed from now
+                    ready.set()
                 if line.startswith("data: "):
                     received.append(json.loads(line[6:]))
                     if any(r.get("entity") == "api_token" and r.get("action") == "create" and
@@ -227,9 +228,6 @@ def events_stream(c: Ctx) -> None:
     thread = threading.Thread(target=listen, daemon=True)
     thread.start()
     assert ready.wait(20)
-    import time
-
-    time.sleep(1.5)  # let the server subscribe before the writes
     c.foreign_admin.post("/api/v1/tokens", json={"name": "foreign-live"})
     c.own.post("/api/v1/tokens", json={"name": "own-live"})
     thread.join(timeout=30)

@@ -107,15 +107,15 @@ def readings_ingest(c: Ctx) -> None:
 def _alarm_stream(c: Ctx) -> None:
     """The live stream carries our alarm events and never 拉孜's: alarms raised in both counties."""
     import threading
-    import time
 
     received: list[dict[str, Any]] = []
     ready = threading.Event()
 
     def listen() -> None:
         with c.own.stream("GET", "/api/v1/events", timeout=30) as response:
-            ready.set()
             for line in response.iter_lines():
+                if line == ": subscribed":  # the server has subscribed: no event is missed from now
+                    ready.set()
                 if line.startswith("data: "):
                     received.append(json.loads(line[6:]))
                     if any(r.get("entity") == "alarm" and r.get("action") == "raise" for r in received):
@@ -124,7 +124,6 @@ def _alarm_stream(c: Ctx) -> None:
     thread = threading.Thread(target=listen, daemon=True)
     thread.start()
     assert ready.wait(20)
-    time.sleep(1.5)  # let the server subscribe before the writes
     foreign_alarm(c)
     own = _site(c.own_admin, OWN)
     _post(_machine(c, c.own_admin), own["sensors"][0]["code"], 50.0)

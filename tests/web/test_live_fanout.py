@@ -65,8 +65,9 @@ def test_events_reach_a_stream_whichever_worker_handled_the_write(sqlite_templat
 
         def listen() -> None:
             with httpx.stream("GET", base + "/api/v1/events", headers=headers, timeout=60) as response:
-                ready.set()
                 for line in response.iter_lines():
+                    if line == ": subscribed":  # the server has subscribed: no event is missed from now
+                        ready.set()
                     if line.startswith("data: "):
                         event = json.loads(line[6:])
                         if event["entity"] == "api_token":
@@ -77,7 +78,6 @@ def test_events_reach_a_stream_whichever_worker_handled_the_write(sqlite_templat
         thread = threading.Thread(target=listen, daemon=True)
         thread.start()
         assert ready.wait(30)
-        time.sleep(1.5)
         created = set()
         for i in range(writes):  # new connections: the kernel spreads them over both workers
             with httpx.Client(base_url=base, headers=headers) as client:

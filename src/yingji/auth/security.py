@@ -7,6 +7,7 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -59,23 +60,25 @@ def issue_access_token(*, username: str, secret: str, minutes: int, now: dt.date
 _verified: dict[tuple[str, str], dict[str, Any]] = {}
 
 
-def read_access_token(token: str, *, secret: str) -> dict[str, Any]:
+def read_access_token(token: str, *, secret: str, clock: Callable[[], float] = time.time) -> dict[str, Any]:
+    """The verified claims of an access token; ``clock`` (epoch seconds) decides whether it has expired."""
     key = (secret, token)
     payload = _verified.get(key)
-    if payload is not None:
-        if payload["exp"] > time.time():
-            return payload
-        del _verified[key]
+    if payload is None:
+        try:
+            payload = jwt.decode(
+                token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"], "verify_exp": False}
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("invalid or expired token") from exc
+        if payload.get("typ") != "access":
+            raise Unauthorized("invalid token type")
+        if len(_verified) >= 10_000:
+            _verified.clear()
+        _verified[key] = payload
+    if not isinstance(payload["exp"], int | float) or payload["exp"] <= clock():
+        _verified.pop(key, None)
         raise Unauthorized("invalid or expired token")
-    try:
-        payload = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
-    except jwt.PyJWTError as exc:
-        raise Unauthorized("invalid or expired token") from exc
-    if payload.get("typ") != "access":
-        raise Unauthorized("invalid token type")
-    if len(_verified) >= 10_000:
-        _verified.clear()
-    _verified[key] = payload
     return payload
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import zlib
 from collections.abc import Callable, Container, Sequence
@@ -30,6 +31,8 @@ from yingji.errors import ServiceUnavailable
 from yingji.monitoring.rules import AlarmEvent
 from yingji.monitoring.ruleset import RuleSet
 from yingji.monitoring.worker import _MESSAGE, AlarmSink, WorkerConfig, _Pipeline, settle_heap
+
+log = logging.getLogger("yingji.monitoring.nats")
 
 STREAM = "YINGJI_READINGS"
 SUBJECT_PREFIX = "yingji.readings"
@@ -141,7 +144,8 @@ class NatsWorker(_Pipeline):
                         messages = await subscription.fetch(self.fetch, timeout=wait)
                     except (TimeoutError, NatsTimeout):
                         continue
-                    except Exception:  # connection lost mid-fetch: the client reconnects
+                    except Exception as exc:  # connection lost mid-fetch: the client reconnects
+                        log.warning("NATS fetch failed, retrying after the reconnect: %s", exc)
                         await asyncio.sleep(0.2)
                         continue
                     if messages:
@@ -188,8 +192,9 @@ async def publish_batches(
             try:
                 await js.publish(subject(partition_of(site, partitions)), payload, headers={"Nats-Msg-Id": message_id})
                 break
-            except Exception:  # any transport error: wait for the reconnect, retry
+            except Exception as exc:  # any transport error: wait for the reconnect, retry
                 if time.monotonic() > deadline:
                     raise
+                log.warning("NATS publish failed, retrying: %s", exc)
                 await asyncio.sleep(0.2)
     await connection.drain()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -46,6 +47,8 @@ READ, WRITE = "monitoring:read", "monitoring:write"
 MAX_READINGS_PER_REQUEST = 10_000
 DEAD_LETTERS_STORED_PER_REQUEST = 1_000
 _IN_CHUNK = 500
+
+log = logging.getLogger("yingji.monitoring")
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -265,8 +268,8 @@ def _engine_for(session: Session, site: MonitoredSite, ruleset: RuleSet) -> Rule
     if state is not None:
         try:
             return RuleEngine.restore(ruleset, state.checkpoint)
-        except (InvalidInput, KeyError, ValueError):
-            pass  # written for other rules: start afresh
+        except (InvalidInput, KeyError, ValueError) as exc:  # written for other rules: start afresh
+            log.info("site %s: engine state not restored (%s); starting afresh", site.code, exc)
     return RuleEngine(ruleset)
 
 

@@ -18,8 +18,12 @@ HEARTBEAT_S = 15
 
 async def _stream(request: Request, scope: Scope, bus: EventBus) -> AsyncIterator[str]:
     yield "retry: 3000\n\n"
-    idle = 0
+    idle, subscribed = 0, False
     async for event in bus.subscribe():
+        if not subscribed:
+            subscribed = True
+            yield ": subscribed\n\n"  # a comment: from here on no event is missed (tests wait for it)
+            continue
         if await request.is_disconnected():
             break
         if event is None:
