@@ -141,6 +141,16 @@ def _apply(row: Any, values: dict[str, Any]) -> None:
         setattr(row, key, value)
 
 
+def register(
+    *, session: Session, scope: Scope, model: type[R], entity: str, division: Division, source: str, **values: Any
+) -> R:
+    """Add a new registered row at ``division`` (stamped, with its source) and audit its creation."""
+    now = utcnow()
+    row = model(**values, division_code=division.code, source=source, created_at=now, updated_at=now)
+    audit.created(session=session, scope=scope, row=row, entity=entity, division_code=division.code)
+    return row
+
+
 def patch_values(
     session: Session, row: Any, patch: BaseModel, what: str, nullable: Collection[str] = ()
 ) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from yingji.resources.registry.service import (
     _writable,
     check_position,
     patch_values,
+    register,
     registered_rows,
     save_patch,
 )
@@ -38,21 +39,20 @@ def create_shelter(*, session: Session, scope: Scope, shelter_in: ShelterIn, sou
     scope.require(WRITE)
     division = _registering_division(session, scope, shelter_in.division_code)
     check_position(session, division, shelter_in.lon, shelter_in.lat, "shelter")
-    shelter = Shelter(
+    return register(
+        session=session,
+        scope=scope,
+        model=Shelter,
+        entity="shelter",
+        division=division,
+        source=source,
         **shelter_in.model_dump(exclude={"division_code", "capacity", "facilities"}),
-        division_code=division.code,
         capacity=rules.check_capacity(shelter_in.effective_area_m2, shelter_in.capacity),
         facilities=rules.check_facilities(shelter_in.facilities),
         occupancy=0,
         checked_in=0,
         checked_out=0,
-        source=source,
-        created_at=utcnow(),
-        updated_at=utcnow(),
     )
-    session.add(shelter)
-    audit.created(session=session, scope=scope, row=shelter, entity="shelter", division_code=shelter.division_code)
-    return shelter
 
 
 def get_shelter(*, session: Session, scope: Scope, shelter_id: int) -> Shelter:

@@ -32,6 +32,7 @@ from yingji.resources.registry.service import (
     check_position,
     item_id,
     patch_values,
+    register,
     registered_rows,
     save_patch,
 )
@@ -56,17 +57,16 @@ def create_depot(*, session: Session, scope: Scope, depot_in: DepotIn, source: s
             field="level",
         )
     check_position(session, division, depot_in.lon, depot_in.lat, "depot")
-    depot = Depot(
-        **depot_in.model_dump(exclude={"division_code"}),
-        division_code=division.code,
-        active=True,
+    return register(
+        session=session,
+        scope=scope,
+        model=Depot,
+        entity="depot",
+        division=division,
         source=source,
-        created_at=utcnow(),
-        updated_at=utcnow(),
+        **depot_in.model_dump(exclude={"division_code"}),
+        active=True,
     )
-    session.add(depot)
-    audit.created(session=session, scope=scope, row=depot, entity="depot", division_code=depot.division_code)
-    return depot
 
 
 def get_depot(*, session: Session, scope: Scope, depot_id: int) -> Depot:

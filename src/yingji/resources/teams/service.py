@@ -6,7 +6,6 @@ from sqlalchemy.orm import Session
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
-from yingji.db import utcnow
 from yingji.errors import InvalidInput
 from yingji.resources import rules
 from yingji.resources.models import (
@@ -20,6 +19,7 @@ from yingji.resources.registry.service import (
     _writable,
     check_position,
     patch_values,
+    register,
     registered_rows,
     save_patch,
 )
@@ -45,18 +45,17 @@ def create_team(*, session: Session, scope: Scope, team_in: TeamIn, source: str 
         raise InvalidInput(
             "a professional team names its specialty (mine, hazmat, water, aviation …)", field="specialty"
         )
-    team = RescueTeam(
+    return register(
+        session=session,
+        scope=scope,
+        model=RescueTeam,
+        entity="rescue_team",
+        division=division,
+        source=source,
         **team_in.model_dump(exclude={"division_code", "capabilities", "specialty"}),
-        division_code=division.code,
         specialty=_specialty(team_in.specialty),
         capabilities=rules.check_capabilities(team_in.capabilities),
-        source=source,
-        created_at=utcnow(),
-        updated_at=utcnow(),
     )
-    session.add(team)
-    audit.created(session=session, scope=scope, row=team, entity="rescue_team", division_code=team.division_code)
-    return team
 
 
 def get_team(*, session: Session, scope: Scope, team_id: int) -> RescueTeam:

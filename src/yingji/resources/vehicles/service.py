@@ -6,7 +6,6 @@ from sqlalchemy.orm import Session
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
-from yingji.db import utcnow
 from yingji.errors import InvalidInput, NotFound
 from yingji.resources import rules
 from yingji.resources.models import (
@@ -22,6 +21,7 @@ from yingji.resources.registry.service import (
     _writable,
     check_position,
     patch_values,
+    register,
     registered_rows,
     save_patch,
 )
@@ -55,18 +55,17 @@ def create_vehicle(*, session: Session, scope: Scope, vehicle_in: VehicleIn, sou
     if vehicle_in.kind in rules.AIRCRAFT and vehicle_in.range_km is None:
         raise InvalidInput("an aircraft needs its range (range_km)", field="range_km")
     check_position(session, division, lon, lat, "vehicle base")
-    vehicle = Vehicle(
+    return register(
+        session=session,
+        scope=scope,
+        model=Vehicle,
+        entity="vehicle",
+        division=division,
+        source=source,
         **vehicle_in.model_dump(exclude={"division_code", "lon", "lat"}),
-        division_code=division.code,
         lon=lon,
         lat=lat,
-        source=source,
-        created_at=utcnow(),
-        updated_at=utcnow(),
     )
-    session.add(vehicle)
-    audit.created(session=session, scope=scope, row=vehicle, entity="vehicle", division_code=vehicle.division_code)
-    return vehicle
 
 
 def get_vehicle(*, session: Session, scope: Scope, vehicle_id: int) -> Vehicle:
