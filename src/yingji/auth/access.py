@@ -22,8 +22,20 @@ def _get(session: Session, model: type[R], row_id: Any, lock: bool) -> R | None:
     return session.get(model, row_id, with_for_update=lock) if lock else session.get(model, row_id)
 
 
-def get_readable(*, session: Session, scope: Scope, model: type[R], row_id: Any, what: str, lock: bool = False) -> R:
-    """The row if its division is readable by the caller (own subtree or an ancestor)."""
+def get_readable(
+    *,
+    session: Session,
+    scope: Scope,
+    model: type[R],
+    row_id: Any,
+    what: str,
+    lock: bool = False,
+    permission: str | None = None,
+) -> R:
+    """The row if its division is readable by the caller (own subtree or an ancestor); ``permission``, when
+    given, is required first."""
+    if permission is not None:
+        scope.require(permission)
     row = _get(session, model, row_id, lock)
     if row is None or not scope.can_read(getattr(row, "division_code", None)):
         raise NotFound(f"{what} not found")

@@ -117,16 +117,15 @@ def created(
 
     ``divisions`` defaults to the row's own ``division_codes`` when it spans several divisions."""
     session.add(row)
-    session.flush()
-    record(
+    changed(
         session=session,
         scope=scope,
-        action=action,
+        row=row,
+        before=None,
         entity=entity,
-        entity_id=row.id,
+        action=action,
         division_code=division_code,
-        after=snapshot(row),
-        divisions=divisions if divisions is not None else getattr(row, "division_codes", ()),
+        divisions=divisions,
     )
 
 
@@ -135,7 +134,7 @@ def changed(
     session: Session,
     scope: Scope,
     row: Any,
-    before: dict[str, Any],
+    before: dict[str, Any] | None,
     entity: str,
     action: str = "update",
     division_code: str | None = None,

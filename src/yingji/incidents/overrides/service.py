@@ -86,11 +86,14 @@ def add(*, session: Session, scope: Scope, body: GradingOverrideIn) -> GradingOv
 
 
 def get(*, session: Session, scope: Scope, override_id: int) -> GradingOverride:
-    scope.require("incidents:read")
-    row = access.get_readable(
-        session=session, scope=scope, model=GradingOverride, row_id=override_id, what="grading override"
+    return access.get_readable(
+        session=session,
+        scope=scope,
+        model=GradingOverride,
+        row_id=override_id,
+        what="grading override",
+        permission="incidents:read",
     )
-    return row
 
 
 def retire(*, session: Session, scope: Scope, override_id: int) -> GradingOverride:

@@ -97,11 +97,14 @@ def add(*, session: Session, scope: Scope, body: ResponsePlanIn) -> tuple[Respon
 
 
 def get(*, session: Session, scope: Scope, response_plan_id: int) -> ResponsePlan:
-    scope.require("incidents:read")
-    row = access.get_readable(
-        session=session, scope=scope, model=ResponsePlan, row_id=response_plan_id, what="response plan"
+    return access.get_readable(
+        session=session,
+        scope=scope,
+        model=ResponsePlan,
+        row_id=response_plan_id,
+        what="response plan",
+        permission="incidents:read",
     )
-    return row
 
 
 def retire(*, session: Session, scope: Scope, response_plan_id: int) -> ResponsePlan:
