@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from yingji.monitoring.rules import RuleEngine
-from yingji.monitoring.ruleset import parse_ruleset
+from yingji.monitoring.rules.ruleset import parse_ruleset
 
 RULES = {
     "rules": [

@@ -21,7 +21,7 @@ from typing import Any
 from proc_stats import cpu_seconds
 
 from yingji.monitoring.rules import AlarmEvent
-from yingji.monitoring.ruleset import parse_ruleset
+from yingji.monitoring.rules.ruleset import parse_ruleset
 from yingji.monitoring.worker import JsonLinesSink, MqttWorker, WorkerConfig, parse_mqtt_url
 
 RULES = {

@@ -17,7 +17,7 @@ import yaml
 from tests.conftest import free_port
 
 from yingji.monitoring.clock import parse_timestamp
-from yingji.monitoring.ruleset import parse_ruleset
+from yingji.monitoring.rules.ruleset import parse_ruleset
 
 # limit with deadband and delay, rate of change, 1-h windowed sum, stale: the mix of the issue's benchmark
 RULES_YAML = """

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from yingji.monitoring.rules import RuleEngine
 from yingji.monitoring.rules import engine as rules_engine
-from yingji.monitoring.ruleset import parse_ruleset
+from yingji.monitoring.rules.ruleset import parse_ruleset
 
 RULES = parse_ruleset(
     {

@@ -9,7 +9,7 @@ import pytest
 
 from yingji.errors import InvalidInput
 from yingji.monitoring.rules import AlarmEvent, RuleEngine, pair_events
-from yingji.monitoring.ruleset import parse_ruleset
+from yingji.monitoring.rules.ruleset import parse_ruleset
 
 S = 1000  # ms per second
 

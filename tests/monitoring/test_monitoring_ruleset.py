@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from yingji.errors import InvalidInput
-from yingji.monitoring.ruleset import LimitRule, RollupRule, load_ruleset, load_templates, parse_ruleset
+from yingji.monitoring.rules.ruleset import LimitRule, RollupRule, load_ruleset, load_templates, parse_ruleset
 
 ISSUE_FORM = """
 rules:

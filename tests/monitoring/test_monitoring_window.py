@@ -12,7 +12,7 @@ import pytest
 
 from yingji.monitoring.rules import RuleEngine
 from yingji.monitoring.rules import windows as rules_windows
-from yingji.monitoring.ruleset import parse_ruleset
+from yingji.monitoring.rules.ruleset import parse_ruleset
 
 WINDOW_S = 300
 RULES = parse_ruleset(

@@ -12,7 +12,7 @@ import pytest
 
 from yingji.monitoring import worker as worker_module
 from yingji.monitoring.clock import format_timestamp, parse_timestamp
-from yingji.monitoring.ruleset import parse_ruleset
+from yingji.monitoring.rules.ruleset import parse_ruleset
 from yingji.monitoring.worker import _MESSAGE, MemorySink, WorkerConfig, _Pipeline, read_snapshot
 
 RULES = parse_ruleset(

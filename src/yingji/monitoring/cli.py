@@ -28,7 +28,7 @@ def replay(
     from yingji.monitoring.ingest import alarm_json, read_items
     from yingji.monitoring.ingest import replay as run_replay
     from yingji.monitoring.registry import load_registry
-    from yingji.monitoring.ruleset import load_ruleset
+    from yingji.monitoring.rules.ruleset import load_ruleset
 
     ruleset = load_ruleset(rules)
     end = parse_timestamp(until) if until is not None else None
@@ -73,7 +73,7 @@ def fatigue(
     from yingji.monitoring.clock import format_timestamp
     from yingji.monitoring.ingest import read_items
     from yingji.monitoring.ingest import replay as run_replay
-    from yingji.monitoring.ruleset import load_ruleset
+    from yingji.monitoring.rules.ruleset import load_ruleset
 
     records, _ = run_replay(read_items(file), load_ruleset(rules))
     floods = fatigue_tools.flood_periods(records, lambda r: r.sensor_id.split(area_sep, 1)[0])
@@ -116,7 +116,7 @@ def worker(
     import threading
 
     from yingji.errors import InvalidInput
-    from yingji.monitoring.ruleset import load_ruleset
+    from yingji.monitoring.rules.ruleset import load_ruleset
     from yingji.monitoring.worker import JsonLinesSink, MqttWorker, WorkerConfig, parse_mqtt_url
 
     host, port = parse_mqtt_url(mqtt)

@@ -16,7 +16,7 @@ from yingji.monitoring.clock import format_timestamp
 from yingji.monitoring.readings import Columns, DeadLetter, Reading, parse_reading, parse_rows
 from yingji.monitoring.registry import Registry
 from yingji.monitoring.rules import AlarmEvent, AlarmRecord, RuleEngine, pair_events
-from yingji.monitoring.ruleset import RuleSet
+from yingji.monitoring.rules.ruleset import RuleSet
 
 REPLAY_CHUNK = 200_000
 DEAD_LETTERS_KEPT = 10_000

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from yingji.errors import Conflict, InvalidInput
-from yingji.monitoring.ruleset import Priority
+from yingji.monitoring.rules.ruleset import Priority
 
 State = Literal["normal", "unacknowledged", "acknowledged", "rtn_unacknowledged"]
 NoticeKind = Literal["annunciate", "reannunciate", "escalate", "return_to_normal", "unshelved"]

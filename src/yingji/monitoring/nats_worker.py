@@ -29,7 +29,7 @@ from typing import Any
 
 from yingji.errors import ServiceUnavailable
 from yingji.monitoring.rules import AlarmEvent
-from yingji.monitoring.ruleset import RuleSet
+from yingji.monitoring.rules.ruleset import RuleSet
 from yingji.monitoring.worker import _MESSAGE, AlarmSink, WorkerConfig, _Pipeline, settle_heap
 
 log = logging.getLogger("yingji.monitoring.nats")

@@ -40,7 +40,7 @@ from yingji.monitoring.models import (
 from yingji.monitoring.readings import DeadLetter, Reading, parse_payload, split
 from yingji.monitoring.registry import Registry
 from yingji.monitoring.rules import AlarmEvent, AlarmRecord, RuleEngine
-from yingji.monitoring.ruleset import RuleSet, parse_ruleset
+from yingji.monitoring.rules.ruleset import RuleSet, parse_ruleset
 from yingji.monitoring.schemas import PromoteIn, SiteIn
 
 READ, WRITE = "monitoring:read", "monitoring:write"

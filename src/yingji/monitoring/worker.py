@@ -33,7 +33,7 @@ from yingji.monitoring.clock import format_timestamp
 from yingji.monitoring.ingest import Counters, Monitor
 from yingji.monitoring.readings import DeadLetter, parse_columns
 from yingji.monitoring.rules import AlarmEvent, RuleEngine
-from yingji.monitoring.ruleset import RuleSet
+from yingji.monitoring.rules.ruleset import RuleSet
 
 
 class AlarmSink(Protocol):

@@ -2,7 +2,8 @@
 
 ``engine`` runs the rule set batch by batch, ``windows`` keeps per-rule state and the readings window
 rules retain, ``conditions`` computes the signals and their runs and delays, ``site`` follows the site
-rules, ``alarms`` holds what comes out; ``arrays`` the numpy helpers they share.
+rules, ``alarms`` holds what comes out; ``arrays`` the numpy helpers they share; ``ruleset`` reads and
+checks the rules files (the rule kinds and their fields).
 
 Semantics (docs/monitoring.md has the long form):
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from yingji.monitoring.rules.arrays import IntArray
-from yingji.monitoring.ruleset import (
+from yingji.monitoring.rules.ruleset import (
     Priority,
 )
 

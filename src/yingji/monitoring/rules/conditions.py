@@ -22,14 +22,14 @@ from yingji.monitoring.rules.arrays import (
     _segment_starts,
     _shift,
 )
-from yingji.monitoring.rules.windows import _Batch, _PointState
-from yingji.monitoring.ruleset import (
+from yingji.monitoring.rules.ruleset import (
     FlatlineRule,
     LimitRule,
     RateRule,
     StaleRule,
     WindowRule,
 )
+from yingji.monitoring.rules.windows import _Batch, _PointState
 
 # ---------------------------------------------------------------------------- condition signals
 

@@ -38,9 +38,7 @@ from yingji.monitoring.rules.conditions import (
     _window_extreme,
     _window_sum,
 )
-from yingji.monitoring.rules.site import _SiteEngine
-from yingji.monitoring.rules.windows import _Batch, _PointState
-from yingji.monitoring.ruleset import (
+from yingji.monitoring.rules.ruleset import (
     FlatlineRule,
     LimitRule,
     PointRule,
@@ -49,6 +47,8 @@ from yingji.monitoring.ruleset import (
     StaleRule,
     WindowRule,
 )
+from yingji.monitoring.rules.site import _SiteEngine
+from yingji.monitoring.rules.windows import _Batch, _PointState
 
 # ------------------------------------------------------------------------------------ the engine
 

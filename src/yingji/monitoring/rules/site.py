@@ -8,7 +8,7 @@ from typing import Any
 
 from yingji.monitoring.rules.alarms import AlarmEvent
 from yingji.monitoring.rules.arrays import _EVENT_ORDER
-from yingji.monitoring.ruleset import (
+from yingji.monitoring.rules.ruleset import (
     COLOUR_PRIORITY,
     COLOURS,
     CompoundRule,
