@@ -53,28 +53,10 @@ from yingji.resources import service as resources
 from yingji.resources.schemas import MovementIn, TransferIn, TransferLineIn
 
 PLAN, READ = "relief:plan", "resources:read"
-
-
-PLAN, READ = "relief:plan", "resources:read"
-MAX_PLACES = 500  # demand points per plan (the API's bound; the largest townships by displaced are kept)
-
-
 MAX_PLACES = 500  # demand points per plan (the API's bound; the largest townships by displaced are kept)
 MAX_PAIRS = 1_000_000  # depot × place pairs routed whole; above, the 20 nearest depots per place
-
-
-MAX_PAIRS = 1_000_000  # depot × place pairs routed whole; above, the 20 nearest depots per place
-NEAREST_DEPOTS = 20
-
-
 NEAREST_DEPOTS = 20
 MAX_SHELTERS = 5_000
-
-
-MAX_SHELTERS = 5_000
-ROAD_VEHICLES = ("truck", "van")  # what carries supplies by road in the truck MILP
-
-
 ROAD_VEHICLES = ("truck", "van")  # what carries supplies by road in the truck MILP
 VEHICLE_TIME_LIMIT_S = 30.0  # HiGHS time limit for a plan with vehicles (1% gap asked)
 

@@ -26,9 +26,6 @@ from yingji.relief.travel import (
 )
 
 READ, WRITE = "resources:read", "resources:write"  # roads are reserves data
-
-
-READ, WRITE = "resources:read", "resources:write"  # roads are reserves data
 ROAD_CLASS_KEYS = ("highway", "fclass", "class", "road_class")
 
 
