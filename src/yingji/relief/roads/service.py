@@ -16,14 +16,8 @@ from yingji.errors import Conflict, InvalidInput, NotFound
 from yingji.geo.models import Division
 from yingji.relief.models import RoadSegment
 from yingji.relief.schemas import RoadImport
-from yingji.relief.travel import (
-    RoadNetwork,
-    _line_positions,
-    _road_speed,
-    feature_id,
-    great_circle_km,
-    road_speeds,
-)
+from yingji.relief.travel import RoadNetwork, feature_id, great_circle_km, road_speeds
+from yingji.relief.travel.roads import _line_positions, _road_speed
 
 READ, WRITE = "resources:read", "resources:write"  # roads are reserves data
 ROAD_CLASS_KEYS = ("highway", "fclass", "class", "road_class")
