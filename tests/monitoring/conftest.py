@@ -121,3 +121,18 @@ def nats_server(tmp_path: Path) -> Iterator[Nats]:
     server = Nats(tmp_path)
     yield server
     server.stop()
+
+
+def wal_bytes(checkpoint: Path) -> int:
+    """Bytes of write-ahead log a worker with this checkpoint has written so far."""
+    return sum(p.stat().st_size for p in checkpoint.parent.glob(f"{checkpoint.name}.wal.*") if p.is_file())
+
+
+def wait_until_logging(checkpoint: Path, beyond: int = 0, timeout: float = 60.0) -> None:
+    """Poll until the worker has logged readings past ``beyond`` bytes: it is mid-stream (a readiness poll,
+    not a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while wal_bytes(checkpoint) <= beyond:
+        assert time.monotonic() < deadline, f"the worker logged nothing in {timeout} s"
+        time.sleep(0.01)
+

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.monitoring.conftest import RULES, RULES_YAML, T0, Broker
+from tests.monitoring.conftest import RULES, RULES_YAML, T0, Broker, wait_until_logging, wal_bytes
 
 from yingji.monitoring.clock import format_timestamp, parse_timestamp
 from yingji.monitoring.ingest import replay
@@ -156,12 +156,13 @@ def test_sigkilled_worker_and_restarted_broker_lose_and_double_nothing(broker: B
     worker = run_worker(broker.port, tmp_path, idle_exit=60)
     publisher = threading.Thread(target=publish, args=(broker.port, messages), daemon=True)
     publisher.start()
-    time.sleep(0.3)
+    wait_until_logging(tmp_path / "state.json")
     worker.send_signal(signal.SIGKILL)  # mid-stream, no chance to clean up
     worker.wait(10)
     broker.restart()  # while the publisher is still sending (it retries what was not acknowledged)
+    logged = wal_bytes(tmp_path / "state.json")
     worker = run_worker(broker.port, tmp_path, idle_exit=60)
-    time.sleep(0.3)
+    wait_until_logging(tmp_path / "state.json", beyond=logged)
     worker.send_signal(signal.SIGKILL)
     worker.wait(10)
     publisher.join(120)

@@ -11,11 +11,10 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
-from tests.monitoring.conftest import RULES, RULES_YAML, T0, Nats
+from tests.monitoring.conftest import RULES, RULES_YAML, T0, Nats, wait_until_logging
 
 from yingji.monitoring.clock import format_timestamp, parse_timestamp
 from yingji.monitoring.ingest import Monitor
@@ -106,7 +105,7 @@ def test_two_workers_with_a_kill_and_a_nats_restart_equal_an_uninterrupted_repla
         target=lambda: asyncio.run(publish_batches(nats_server.url, to_send[half:], PARTITIONS)), daemon=True
     )
     publisher.start()
-    time.sleep(0.5)
+    wait_until_logging(tmp_path / "a.json")
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     nats_server.restart()  # while the publisher runs (it retries; message ids drop repeats)
