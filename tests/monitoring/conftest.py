@@ -135,4 +135,3 @@ def wait_until_logging(checkpoint: Path, beyond: int = 0, timeout: float = 60.0)
     while wal_bytes(checkpoint) <= beyond:
         assert time.monotonic() < deadline, f"the worker logged nothing in {timeout} s"
         time.sleep(0.01)
-

@@ -69,26 +69,45 @@ def apply_events(
         at = ms_to_dt(event.at)
         if event.raised:
             known = session.scalar(
-                select(Alarm.id).where(Alarm.rule == event.rule, Alarm.sensor_code == event.sensor_id,
-                                       Alarm.raised_at == at)
+                select(Alarm.id).where(
+                    Alarm.rule == event.rule, Alarm.sensor_code == event.sensor_id, Alarm.raised_at == at
+                )
             )
             if known is not None:
                 continue
             state, _ = lifecycle.raise_alarm(lifecycle.new_alarm(event.rule, event.sensor_id, event.priority), event.at)
-            alarm = Alarm(site_id=site.id, division_code=site.division_code, sensor_code=event.sensor_id,
-                          rule=event.rule, colour=event.colour, raised_at=at, incident_id=None)
+            alarm = Alarm(
+                site_id=site.id,
+                division_code=site.division_code,
+                sensor_code=event.sensor_id,
+                rule=event.rule,
+                colour=event.colour,
+                raised_at=at,
+                incident_id=None,
+            )
             _store_state(alarm, state)
             _event(alarm, event.at, "raised", scope.actor)
             session.add(alarm)
             session.flush()
-            _record(session, scope, "raise", "alarm", alarm.id, site.division_code,
-                    {"rule": alarm.rule, "sensor": alarm.sensor_code, "priority": alarm.priority})
+            _record(
+                session,
+                scope,
+                "raise",
+                "alarm",
+                alarm.id,
+                site.division_code,
+                {"rule": alarm.rule, "sensor": alarm.sensor_code, "priority": alarm.priority},
+            )
             raised += 1
         else:
             open_alarm = session.scalars(
                 select(Alarm)
-                .where(Alarm.rule == event.rule, Alarm.sensor_code == event.sensor_id, Alarm.active.is_(True),
-                       Alarm.raised_at <= at)
+                .where(
+                    Alarm.rule == event.rule,
+                    Alarm.sensor_code == event.sensor_id,
+                    Alarm.active.is_(True),
+                    Alarm.raised_at <= at,
+                )
                 .order_by(Alarm.raised_at.desc())
                 .limit(1)
             ).first()
@@ -104,9 +123,16 @@ def apply_events(
 
 
 def list_alarms(
-    *, session: Session, scope: Scope, state: str | None = None, active: bool | None = None,
-    priority: str | None = None, site_id: int | None = None, since: dt.datetime | None = None,
-    limit: int = 100, offset: int = 0,
+    *,
+    session: Session,
+    scope: Scope,
+    state: str | None = None,
+    active: bool | None = None,
+    priority: str | None = None,
+    site_id: int | None = None,
+    since: dt.datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> tuple[list[Alarm], int]:
     scope.require(READ)
     stmt = select(Alarm).where(scope.where_readable(Alarm.division_code))
@@ -129,8 +155,11 @@ UNACKNOWLEDGED = ("unacknowledged", "rtn_unacknowledged")
 def count_unacknowledged(*, session: Session, scope: Scope) -> int:
     """Alarms awaiting an operator's acknowledgement (active or returned to normal) — the console's count."""
     scope.require(READ)
-    stmt = select(func.count()).select_from(Alarm).where(scope.where_readable(Alarm.division_code),
-                                                         Alarm.state.in_(UNACKNOWLEDGED))
+    stmt = (
+        select(func.count())
+        .select_from(Alarm)
+        .where(scope.where_readable(Alarm.division_code), Alarm.state.in_(UNACKNOWLEDGED))
+    )
     return session.scalar(stmt) or 0
 
 
@@ -149,8 +178,15 @@ def _for_change(session: Session, scope: Scope, alarm_id: int) -> Alarm:
 
 def _changed(session: Session, scope: Scope, alarm: Alarm, action: str) -> Alarm:
     session.flush()
-    _record(session, scope, action, "alarm", alarm.id, alarm.division_code, {"state": alarm.state,
-                                                                              "priority": alarm.priority})
+    _record(
+        session,
+        scope,
+        action,
+        "alarm",
+        alarm.id,
+        alarm.division_code,
+        {"state": alarm.state, "priority": alarm.priority},
+    )
     return alarm
 
 
@@ -162,13 +198,20 @@ def acknowledge(*, session: Session, scope: Scope, alarm_id: int, now: int, note
 
 
 def shelve(
-    *, session: Session, scope: Scope, alarm_id: int, now: int, reason: str, minutes: int | None = None,
+    *,
+    session: Session,
+    scope: Scope,
+    alarm_id: int,
+    now: int,
+    reason: str,
+    minutes: int | None = None,
     one_shot: bool = False,
 ) -> Alarm:
     alarm = _for_change(session, scope, alarm_id)
     until = None if minutes is None else now + minutes * 60_000
-    _store_state(alarm, lifecycle.shelve(_to_state(alarm), now, scope.actor, until=until, one_shot=one_shot,
-                                         reason=reason))
+    _store_state(
+        alarm, lifecycle.shelve(_to_state(alarm), now, scope.actor, until=until, one_shot=one_shot, reason=reason)
+    )
     _event(alarm, now, "shelved", scope.actor, reason)
     return _changed(session, scope, alarm, "shelve")
 
@@ -206,8 +249,13 @@ def add_note(*, session: Session, scope: Scope, alarm_id: int, now: int, text: s
 
 
 _INCIDENT_TYPE_OF_SITE = {
-    "enterprise_installation": "hazardous_chemicals", "mine": "coal_mine", "tailings_dam": "non_coal_mine",
-    "rain_gauge": "flood", "river_gauge": "flood", "landslide": "geological_hazard", "other": "other",
+    "enterprise_installation": "hazardous_chemicals",
+    "mine": "coal_mine",
+    "tailings_dam": "non_coal_mine",
+    "rain_gauge": "flood",
+    "river_gauge": "flood",
+    "landslide": "geological_hazard",
+    "other": "other",
 }
 
 
@@ -232,18 +280,25 @@ def promote(*, session: Session, scope: Scope, alarm_id: int, now: int, body: Pr
     else:
         kind = body.incident_type or _INCIDENT_TYPE_OF_SITE.get(site.kind, "other")
         try:
-            incident_in = IncidentCreate.model_validate({
-                "title": body.title or f"{site.name or site.code}: {alarm.rule} ({alarm.sensor_code})",
-                "incident_type": kind, "divisions": [site.division_code],
-                "lon": site.lon if site.lon is not None else 0.0, "lat": site.lat if site.lat is not None else 0.0,
-                "occurred_at": alarm.raised_at.isoformat(),
-                "description": f"promoted from alarm {alarm.id}",
-            })
+            incident_in = IncidentCreate.model_validate(
+                {
+                    "title": body.title or f"{site.name or site.code}: {alarm.rule} ({alarm.sensor_code})",
+                    "incident_type": kind,
+                    "divisions": [site.division_code],
+                    "lon": site.lon if site.lon is not None else 0.0,
+                    "lat": site.lat if site.lat is not None else 0.0,
+                    "occurred_at": alarm.raised_at.isoformat(),
+                    "description": f"promoted from alarm {alarm.id}",
+                }
+            )
         except ValidationError as exc:
             raise InvalidInput(f"incident: {exc.errors()[0]['msg']}", field="incident_type") from exc
         incident_id = incidents.create(session=session, scope=scope, incident_in=incident_in).id
     incidents.add_timeline_entry(
-        session=session, scope=scope, incident_id=incident_id, kind="alarm",
+        session=session,
+        scope=scope,
+        incident_id=incident_id,
+        kind="alarm",
         text=f"alarm {alarm.id}: {alarm.rule} on {alarm.sensor_code} raised {alarm.raised_at.isoformat()}",
         data={"alarm_id": alarm.id, "rule": alarm.rule, "sensor": alarm.sensor_code, "site": site.code},
     )
@@ -295,8 +350,15 @@ def fatigue_report(
     """Floods per operator area (the county), chattering and fleeting alarms, per-rule counts and the
     bad actors with delay suggestions — from the recorded history."""
     scope.require(READ)
-    stmt = select(Alarm.rule, Alarm.sensor_code, Alarm.priority, Alarm.raised_at, Alarm.cleared_at, Alarm.colour,
-                  Alarm.division_code).where(scope.where_readable(Alarm.division_code))
+    stmt = select(
+        Alarm.rule,
+        Alarm.sensor_code,
+        Alarm.priority,
+        Alarm.raised_at,
+        Alarm.cleared_at,
+        Alarm.colour,
+        Alarm.division_code,
+    ).where(scope.where_readable(Alarm.division_code))
     if since is not None:
         stmt = stmt.where(Alarm.raised_at >= since)
     area: dict[int, str] = {}
@@ -304,16 +366,28 @@ def fatigue_report(
     for rule, sensor, priority, raised, cleared, colour, division in session.execute(
         stmt.order_by(Alarm.raised_at).limit(200_000)
     ):
-        record = AlarmRecord(sensor, rule, priority, to_epoch_ms(raised),  # type: ignore[arg-type]
-                             None if cleared is None else to_epoch_ms(cleared), colour)
+        record = AlarmRecord(
+            sensor,
+            rule,
+            priority,  # type: ignore[arg-type]
+            to_epoch_ms(raised),
+            None if cleared is None else to_epoch_ms(cleared),
+            colour,
+        )
         area[id(record)] = division
         records.append(record)
     floods = fatigue.flood_periods(records, lambda r: area[id(r)])
     return {
         "alarms": len(records),
         "per_rule": fatigue.per_rule_counts(records),
-        "floods": [{**dataclasses.asdict(f), "start": format_timestamp(f.start),
-                    "end": None if f.end is None else format_timestamp(f.end)} for f in floods],
+        "floods": [
+            {
+                **dataclasses.asdict(f),
+                "start": format_timestamp(f.start),
+                "end": None if f.end is None else format_timestamp(f.end),
+            }
+            for f in floods
+        ],
         "chattering": [dataclasses.asdict(k) for k in fatigue.chattering(records)],
         "fleeting": [dataclasses.asdict(k) for k in fatigue.fleeting(records)],
         "bad_actors": [dataclasses.asdict(b) for b in fatigue.bad_actors(records, top)],
@@ -324,12 +398,23 @@ def alarm_view(alarm: Alarm) -> dict[str, Any]:
     """An alarm as the API shows it (lifecycle fields flattened)."""
     life = alarm.lifecycle
     return {
-        "id": alarm.id, "site_id": alarm.site_id, "division_code": alarm.division_code,
-        "sensor_code": alarm.sensor_code, "rule": alarm.rule, "priority": alarm.priority, "colour": alarm.colour,
-        "state": alarm.state, "active": alarm.active, "shelved": alarm.shelved,
-        "suppressed": bool(life.get("suppressed")), "out_of_service": bool(life.get("out_of_service")),
-        "raised_at": alarm.raised_at, "cleared_at": alarm.cleared_at,
-        "acknowledged_at": _opt_dt(life.get("acknowledged_at")), "acknowledged_by": life.get("acknowledged_by"),
-        "shelved_until": _opt_dt(life.get("shelved_until")), "escalations": int(life.get("escalations") or 0),
+        "id": alarm.id,
+        "site_id": alarm.site_id,
+        "division_code": alarm.division_code,
+        "sensor_code": alarm.sensor_code,
+        "rule": alarm.rule,
+        "priority": alarm.priority,
+        "colour": alarm.colour,
+        "state": alarm.state,
+        "active": alarm.active,
+        "shelved": alarm.shelved,
+        "suppressed": bool(life.get("suppressed")),
+        "out_of_service": bool(life.get("out_of_service")),
+        "raised_at": alarm.raised_at,
+        "cleared_at": alarm.cleared_at,
+        "acknowledged_at": _opt_dt(life.get("acknowledged_at")),
+        "acknowledged_by": life.get("acknowledged_by"),
+        "shelved_until": _opt_dt(life.get("shelved_until")),
+        "escalations": int(life.get("escalations") or 0),
         "incident_id": alarm.incident_id,
     }

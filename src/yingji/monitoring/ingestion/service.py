@@ -70,8 +70,10 @@ def ingest(*, session: Session, scope: Scope, payload: bytes | str, channel: str
         sensor = sensors.get(reading.sensor_id)
         if sensor is None or not scope.covers(site_ids.setdefault(sensor.site_id, sensor.site.division_code)):
             letters.append(_letter(reading, "unknown_sensor", f"sensor {reading.sensor_id!r} is not registered"))
-        elif sensor.range_low is not None and sensor.range_high is not None and not (
-            sensor.range_low <= reading.value <= sensor.range_high
+        elif (
+            sensor.range_low is not None
+            and sensor.range_high is not None
+            and not (sensor.range_low <= reading.value <= sensor.range_high)
         ):
             letters.append(_letter(reading, "out_of_range", "value outside the sensor's measuring range"))
         else:
@@ -102,8 +104,11 @@ def ingest(*, session: Session, scope: Scope, payload: bytes | str, channel: str
     reasons = Counter(letter.reason for letter in letters)
     _store_dead_letters(session, scope.division_code, channel, letters)
     result = {
-        "readings": totals["readings"], "duplicates": totals["duplicates"], "dead_letters": len(letters),
-        "dead_letter_reasons": dict(reasons), "alarms_raised": totals["alarms_raised"],
+        "readings": totals["readings"],
+        "duplicates": totals["duplicates"],
+        "dead_letters": len(letters),
+        "dead_letter_reasons": dict(reasons),
+        "alarms_raised": totals["alarms_raised"],
         "alarms_cleared": totals["alarms_cleared"],
     }
     _record(session, scope, "ingest", "readings", channel, scope.division_code, result)
@@ -113,8 +118,16 @@ def ingest(*, session: Session, scope: Scope, payload: bytes | str, channel: str
 def _store_dead_letters(session: Session, division: str, channel: str, letters: Sequence[DeadLetter]) -> None:
     now = utcnow()
     for letter in letters[:DEAD_LETTERS_STORED_PER_REQUEST]:
-        session.add(DeadLetterRow(division_code=division, received_at=now, channel=channel, reason=letter.reason,
-                                  detail=letter.detail[:1000], raw=letter.raw.replace("\x00", "\ufffd")))
+        session.add(
+            DeadLetterRow(
+                division_code=division,
+                received_at=now,
+                channel=channel,
+                reason=letter.reason,
+                detail=letter.detail[:1000],
+                raw=letter.raw.replace("\x00", "\ufffd"),
+            )
+        )
 
 
 def list_dead_letters(
@@ -136,8 +149,13 @@ def list_dead_letters(
 
 
 def sensor_readings(
-    *, session: Session, scope: Scope, sensor_code: str, since: dt.datetime | None = None,
-    until: dt.datetime | None = None, limit: int = 1000,
+    *,
+    session: Session,
+    scope: Scope,
+    sensor_code: str,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 1000,
 ) -> list[tuple[int, float]]:
     """A sensor's stored readings (time, value) in a period — the trend around an alarm."""
     scope.require(READ)
@@ -182,8 +200,11 @@ class DatabaseSink:
             sensors = _sensors_by_code(session, codes)
             for event in self._events:
                 sensor = sensors.get(event.sensor_id)
-                site = sensor.site if sensor is not None else session.scalars(
-                    select(MonitoredSite).where(MonitoredSite.code == event.sensor_id)).first()
+                site = (
+                    sensor.site
+                    if sensor is not None
+                    else session.scalars(select(MonitoredSite).where(MonitoredSite.code == event.sensor_id)).first()
+                )
                 if site is None:  # not in the registry: kept as a dead letter, never dropped in silence
                     self._letters.append(
                         DeadLetter(

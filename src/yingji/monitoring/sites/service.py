@@ -64,10 +64,25 @@ def site_ruleset(site: MonitoredSite) -> RuleSet:
     return parse_ruleset({"rules": site.rules or []})
 
 
-def _record(session: Session, scope: Scope, action: str, entity: str, entity_id: int | str, division: str,
-            after: dict[str, Any] | None = None) -> None:
-    audit.record(session=session, scope=scope, action=action, entity=entity, entity_id=entity_id,
-                 division_code=division, after=after, divisions=[division])
+def _record(
+    session: Session,
+    scope: Scope,
+    action: str,
+    entity: str,
+    entity_id: int | str,
+    division: str,
+    after: dict[str, Any] | None = None,
+) -> None:
+    audit.record(
+        session=session,
+        scope=scope,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        division_code=division,
+        after=after,
+        divisions=[division],
+    )
 
 
 def _registering_division(session: Session, scope: Scope, code: str) -> str:
@@ -96,13 +111,21 @@ def create_site(*, session: Session, scope: Scope, site_in: SiteIn, source: str 
     _check_free(session, site_in.code, [s.code for s in site_in.sensors])
     ruleset = parse_rules_yaml(site_in.rules_yaml) if site_in.rules_yaml is not None else None
     site = MonitoredSite(
-        code=site_in.code, name=site_in.name, kind=site_in.kind, division_code=division, lon=site_in.lon,
-        lat=site_in.lat, rules_yaml=site_in.rules_yaml, rules=_expanded(ruleset) if ruleset else [],
-        source=source, created_at=utcnow(),
+        code=site_in.code,
+        name=site_in.name,
+        kind=site_in.kind,
+        division_code=division,
+        lon=site_in.lon,
+        lat=site_in.lat,
+        rules_yaml=site_in.rules_yaml,
+        rules=_expanded(ruleset) if ruleset else [],
+        source=source,
+        created_at=utcnow(),
     )
     site.sensors = [MonitoredSensor(**s.model_dump()) for s in site_in.sensors]
-    audit.created(session=session, scope=scope, row=site, entity="monitored_site", division_code=division,
-                  divisions=[division])
+    audit.created(
+        session=session, scope=scope, row=site, entity="monitored_site", division_code=division, divisions=[division]
+    )
     return site
 
 
@@ -156,14 +179,28 @@ def import_registry(
         if site.division is None:
             raise InvalidInput(f"registry_yaml: site {site.id} needs a division", field="registry_yaml")
         sensors = [
-            {"code": s.id, "quantity": s.quantity, "unit": s.unit,
-             "range_low": s.range[0] if s.range else None, "range_high": s.range[1] if s.range else None}
+            {
+                "code": s.id,
+                "quantity": s.quantity,
+                "unit": s.unit,
+                "range_low": s.range[0] if s.range else None,
+                "range_high": s.range[1] if s.range else None,
+            }
             for s in site.sensors
         ]
         try:
-            site_in = SiteIn.model_validate({"code": site.id, "name": site.name, "kind": site.kind,
-                                             "division_code": site.division, "lon": site.lon, "lat": site.lat,
-                                             "sensors": sensors, "rules_yaml": rules_yaml})
+            site_in = SiteIn.model_validate(
+                {
+                    "code": site.id,
+                    "name": site.name,
+                    "kind": site.kind,
+                    "division_code": site.division,
+                    "lon": site.lon,
+                    "lat": site.lat,
+                    "sensors": sensors,
+                    "rules_yaml": rules_yaml,
+                }
+            )
         except ValidationError as exc:
             message = f"registry_yaml: site {site.id}: {exc.errors()[0]['msg']}"
             raise InvalidInput(message, field="registry_yaml") from exc

@@ -265,7 +265,11 @@ def _team_assignment(session: Session, scope: Scope, needs: Sequence[TeamNeed], 
 
 
 def _shelter_assignment(
-    session: Session, scope: Scope, places: list[dict[str, Any]], max_hours: float, open_only: bool,
+    session: Session,
+    scope: Scope,
+    places: list[dict[str, Any]],
+    max_hours: float,
+    open_only: bool,
     network: RoadNetwork | None = None,
 ) -> dict[str, Any]:
     groups = [p for p in places if p["displaced"] > 0]

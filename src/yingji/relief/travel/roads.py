@@ -256,7 +256,11 @@ class RoadNetwork:
 
 
 def road_hours(
-    origins: Sites, places: Sites, network: RoadNetwork, *, speed: FallbackSpeed | None = None,
+    origins: Sites,
+    places: Sites,
+    network: RoadNetwork,
+    *,
+    speed: FallbackSpeed | None = None,
     limit_hours: float = np.inf,
 ) -> FloatArray:
     """Hours by road, origins × places (inf where no road joins them): snap leg (origin → its node, at the

@@ -40,7 +40,12 @@ def create_shelter(*, session: Session, scope: Scope, shelter_in: ShelterIn, sou
     division = _registering_division(session, scope, shelter_in.division_code)
     check_position(session, division, shelter_in.lon, shelter_in.lat, "shelter")
     return register(
-        session=session, scope=scope, model=Shelter, entity="shelter", division=division, source=source,
+        session=session,
+        scope=scope,
+        model=Shelter,
+        entity="shelter",
+        division=division,
+        source=source,
         **shelter_in.model_dump(exclude={"division_code", "capacity", "facilities"}),
         capacity=rules.check_capacity(shelter_in.effective_area_m2, shelter_in.capacity),
         facilities=rules.check_facilities(shelter_in.facilities),

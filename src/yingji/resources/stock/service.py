@@ -58,7 +58,12 @@ def create_depot(*, session: Session, scope: Scope, depot_in: DepotIn, source: s
         )
     check_position(session, division, depot_in.lon, depot_in.lat, "depot")
     return register(
-        session=session, scope=scope, model=Depot, entity="depot", division=division, source=source,
+        session=session,
+        scope=scope,
+        model=Depot,
+        entity="depot",
+        division=division,
+        source=source,
         **depot_in.model_dump(exclude={"division_code"}),
         active=True,
     )

@@ -46,7 +46,12 @@ def create_team(*, session: Session, scope: Scope, team_in: TeamIn, source: str 
             "a professional team names its specialty (mine, hazmat, water, aviation …)", field="specialty"
         )
     return register(
-        session=session, scope=scope, model=RescueTeam, entity="rescue_team", division=division, source=source,
+        session=session,
+        scope=scope,
+        model=RescueTeam,
+        entity="rescue_team",
+        division=division,
+        source=source,
         **team_in.model_dump(exclude={"division_code", "capabilities", "specialty"}),
         specialty=_specialty(team_in.specialty),
         capabilities=rules.check_capabilities(team_in.capabilities),

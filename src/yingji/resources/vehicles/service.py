@@ -56,7 +56,12 @@ def create_vehicle(*, session: Session, scope: Scope, vehicle_in: VehicleIn, sou
         raise InvalidInput("an aircraft needs its range (range_km)", field="range_km")
     check_position(session, division, lon, lat, "vehicle base")
     return register(
-        session=session, scope=scope, model=Vehicle, entity="vehicle", division=division, source=source,
+        session=session,
+        scope=scope,
+        model=Vehicle,
+        entity="vehicle",
+        division=division,
+        source=source,
         **vehicle_in.model_dump(exclude={"division_code", "lon", "lat"}),
         lon=lon,
         lat=lat,
