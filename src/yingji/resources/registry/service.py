@@ -74,15 +74,14 @@ def registered_rows(session: Session, scope: Scope, model: type[R], division: st
 
 
 def _readable(session: Session, scope: Scope, model: type[R], row_id: int, what: str) -> R:
-    scope.require(READ)
-    row = access.get_readable(session=session, scope=scope, model=model, row_id=row_id, what=f"{what} {row_id}")
-    return row
+    return access.get_readable(
+        session=session, scope=scope, model=model, row_id=row_id, what=f"{what} {row_id}", permission=READ
+    )
 
 
 def _writable(session: Session, scope: Scope, model: type[R], row_id: int, what: str, lock: bool = False) -> R:
-    scope.require(WRITE)
     row = access.get_readable(
-        session=session, scope=scope, model=model, row_id=row_id, what=f"{what} {row_id}", lock=lock
+        session=session, scope=scope, model=model, row_id=row_id, what=f"{what} {row_id}", lock=lock, permission=WRITE
     )
     scope.require_write(row.division_code, what)
     return row
