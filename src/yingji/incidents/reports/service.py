@@ -1,0 +1,173 @@
+"""Situation reports (情况报告): drafts with revisions, approval and publication."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from yingji.auth import audit
+from yingji.auth.scope import Scope
+from yingji.db import utcnow
+from yingji.errors import Conflict, NotFound
+from yingji.incidents.models import (
+    SituationReport,
+    SituationReportRevision,
+)
+from yingji.incidents.records.service import StaleVersion, _timeline, get, get_for_change
+from yingji.incidents.schemas import (
+    SituationReportIn,
+    SituationReportRead,
+)
+
+
+def create_report(*, session: Session, scope: Scope, incident_id: int, report_in: SituationReportIn) -> SituationReport:
+    incident = get_for_change(session=session, scope=scope, incident_id=incident_id)
+    number = (
+        session.scalar(select(func.max(SituationReport.number)).where(SituationReport.incident_id == incident.id)) or 0
+    ) + 1
+    now = utcnow()
+    report = SituationReport(
+        incident_id=incident.id,
+        number=number,
+        revision=1,
+        status="draft",
+        conditions=report_in.conditions,
+        actions=report_in.actions,
+        needs=report_in.needs,
+        created_by=scope.actor,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(report)
+    session.flush()
+    _save_revision(session, scope, report)
+    _timeline(session, scope, incident, "sitrep", f"situation report no. {number} drafted", {"report_id": report.id})
+    audit.created(
+        session=session,
+        scope=scope,
+        row=report,
+        entity="situation_report",
+        division_code=incident.division_code,
+        divisions=incident.division_codes,
+    )
+    return report
+
+
+def _save_revision(session: Session, scope: Scope, report: SituationReport) -> None:
+    session.add(
+        SituationReportRevision(
+            report_id=report.id,
+            revision=report.revision,
+            conditions=report.conditions,
+            actions=report.actions,
+            needs=report.needs,
+            edited_by=scope.actor,
+            edited_at=utcnow(),
+        )
+    )
+
+
+def reports_of(*, session: Session, scope: Scope, incident_id: int) -> list[SituationReport]:
+    get(session=session, scope=scope, incident_id=incident_id)
+    stmt = select(SituationReport).where(SituationReport.incident_id == incident_id)
+    return list(session.scalars(stmt.order_by(SituationReport.number)))
+
+
+def get_report(*, session: Session, scope: Scope, report_id: int) -> SituationReport:
+    report = session.get(SituationReport, report_id)
+    if report is None:
+        raise NotFound("situation report not found")
+    try:
+        get(session=session, scope=scope, incident_id=report.incident_id)
+    except NotFound:
+        raise NotFound("situation report not found") from None
+    return report
+
+
+def _claim_report(session: Session, report: SituationReport, revision: int) -> None:
+    result = session.execute(
+        update(SituationReport)
+        .where(SituationReport.id == report.id, SituationReport.revision == revision)
+        .values(revision=revision + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(report)
+        raise StaleVersion(
+            f"situation report changed since revision {revision}; it is now revision {report.revision}",
+            current=SituationReportRead.model_validate(report).model_dump(mode="json"),
+            current_version=report.revision,
+        )
+    set_committed_value(report, "revision", revision + 1)
+
+
+def edit_report(
+    *, session: Session, scope: Scope, report_id: int, revision: int, report_in: SituationReportIn
+) -> SituationReport:
+    report = get_report(session=session, scope=scope, report_id=report_id)
+    incident = get_for_change(session=session, scope=scope, incident_id=report.incident_id)
+    if report.status != "draft":
+        raise Conflict(f"a {report.status} situation report cannot be edited; draft a new one", current=report.status)
+    _claim_report(session, report, revision)
+    before = audit.snapshot(report)
+    report.conditions, report.actions, report.needs = report_in.conditions, report_in.actions, report_in.needs
+    report.updated_at = utcnow()
+    _save_revision(session, scope, report)
+    audit.changed(
+        session=session,
+        scope=scope,
+        row=report,
+        before=before,
+        entity="situation_report",
+        division_code=incident.division_code,
+        divisions=incident.division_codes,
+    )
+    return report
+
+
+def report_revisions(*, session: Session, scope: Scope, report_id: int) -> list[SituationReportRevision]:
+    get_report(session=session, scope=scope, report_id=report_id)
+    stmt = select(SituationReportRevision).where(SituationReportRevision.report_id == report_id)
+    return list(session.scalars(stmt.order_by(SituationReportRevision.revision)))
+
+
+def set_report_status(*, session: Session, scope: Scope, report_id: int, revision: int, status: str) -> SituationReport:
+    """draft → approved → published (approving and publishing are command decisions)."""
+    report = get_report(session=session, scope=scope, report_id=report_id)
+    incident = get_for_change(session=session, scope=scope, incident_id=report.incident_id)
+    scope.require("incidents:command")
+    allowed = {("draft", "approved"), ("approved", "published")}
+    if (report.status, status) not in allowed:
+        raise Conflict(f"a {report.status} situation report cannot become {status}", current=report.status)
+    if report.revision != revision:
+        raise StaleVersion(
+            f"situation report changed since revision {revision}; it is now revision {report.revision}",
+            current=SituationReportRead.model_validate(report).model_dump(mode="json"),
+            current_version=report.revision,
+        )
+    before = audit.snapshot(report)
+    now = utcnow()
+    report.status = status
+    if status == "approved":
+        report.approved_by, report.approved_at = scope.actor, now
+    else:
+        report.published_by, report.published_at = scope.actor, now
+    _timeline(
+        session, scope, incident, "sitrep", f"situation report no. {report.number} {status}", {"report_id": report.id}
+    )
+    audit.changed(
+        session=session,
+        scope=scope,
+        row=report,
+        before=before,
+        entity="situation_report",
+        action=status,
+        division_code=incident.division_code,
+        divisions=incident.division_codes,
+    )
+    return report
