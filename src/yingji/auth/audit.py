@@ -109,13 +109,13 @@ def created(
     scope: Scope,
     row: Any,
     entity: str,
-    division_code: str | None,
+    division_code: str | None = None,
     divisions: Sequence[str] | None = None,
     action: str = "create",
+    within: Any = None,
 ) -> None:
-    """Add a new row, flush it (so it has its id) and audit its creation — the usual first write.
-
-    ``divisions`` defaults to the row's own ``division_codes`` when it spans several divisions."""
+    """Add a new row, flush it (so it has its id) and audit its creation — the usual first write. The
+    divisions are found as for :func:`changed`."""
     session.add(row)
     changed(
         session=session,
@@ -126,6 +126,7 @@ def created(
         action=action,
         division_code=division_code,
         divisions=divisions,
+        within=within,
     )
 
 
@@ -139,11 +140,15 @@ def changed(
     action: str = "update",
     division_code: str | None = None,
     divisions: Sequence[str] | None = None,
+    within: Any = None,
 ) -> None:
     """Flush the change made to ``row`` since ``before = snapshot(row)`` and audit it (before and after).
 
-    The division defaults to the row's own ``division_code`` (and its ``division_codes`` when it spans
-    several), read now, so a change of divisions is filed where the row lies after it."""
+    The entry is filed under ``division_code`` and ``divisions`` when given, else under those of ``within``
+    (the record the row belongs to, e.g. a task's incident), else under the row's own ``division_code``
+    (and ``division_codes`` when it spans several) — read now, so a change of divisions is filed where the
+    row lies after it."""
+    place = row if within is None else within
     session.flush()
     record(
         session=session,
@@ -151,8 +156,8 @@ def changed(
         action=action,
         entity=entity,
         entity_id=row.id,
-        division_code=division_code if division_code is not None else getattr(row, "division_code", None),
+        division_code=division_code if division_code is not None else getattr(place, "division_code", None),
         before=before,
         after=snapshot(row),
-        divisions=divisions if divisions is not None else getattr(row, "division_codes", ()),
+        divisions=divisions if divisions is not None else getattr(place, "division_codes", ()),
     )

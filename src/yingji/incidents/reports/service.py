@@ -47,14 +47,7 @@ def create_report(*, session: Session, scope: Scope, incident_id: int, report_in
     session.flush()
     _save_revision(session, scope, report)
     _timeline(session, scope, incident, "sitrep", f"situation report no. {number} drafted", {"report_id": report.id})
-    audit.created(
-        session=session,
-        scope=scope,
-        row=report,
-        entity="situation_report",
-        division_code=incident.division_code,
-        divisions=incident.division_codes,
-    )
+    audit.created(session=session, scope=scope, row=report, entity="situation_report", within=incident)
     return report
 
 
@@ -118,15 +111,7 @@ def edit_report(
     report.conditions, report.actions, report.needs = report_in.conditions, report_in.actions, report_in.needs
     report.updated_at = utcnow()
     _save_revision(session, scope, report)
-    audit.changed(
-        session=session,
-        scope=scope,
-        row=report,
-        before=before,
-        entity="situation_report",
-        division_code=incident.division_code,
-        divisions=incident.division_codes,
-    )
+    audit.changed(session=session, scope=scope, row=report, before=before, entity="situation_report", within=incident)
     return report
 
 
@@ -167,7 +152,6 @@ def set_report_status(*, session: Session, scope: Scope, report_id: int, revisio
         before=before,
         entity="situation_report",
         action=status,
-        division_code=incident.division_code,
-        divisions=incident.division_codes,
+        within=incident,
     )
     return report

@@ -59,14 +59,7 @@ def create_task(*, session: Session, scope: Scope, incident_id: int, task_in: Ta
     session.add(task)
     session.flush()
     _timeline(session, scope, incident, "task", f"task assigned: {task.title}", {"task_id": task.id})
-    audit.created(
-        session=session,
-        scope=scope,
-        row=task,
-        entity="incident_task",
-        division_code=incident.division_code,
-        divisions=incident.division_codes,
-    )
+    audit.created(session=session, scope=scope, row=task, entity="incident_task", within=incident)
     return task
 
 
@@ -113,15 +106,7 @@ def update_task(*, session: Session, scope: Scope, task_id: int, change: TaskUpd
     if "due_at" in change.model_fields_set:
         task.due_at = change.due_at
     task.updated_at = now
-    audit.changed(
-        session=session,
-        scope=scope,
-        row=task,
-        before=before,
-        entity="incident_task",
-        division_code=incident.division_code,
-        divisions=incident.division_codes,
-    )
+    audit.changed(session=session, scope=scope, row=task, before=before, entity="incident_task", within=incident)
     return task
 
 
