@@ -80,9 +80,17 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Settings:
-        if self.env == "production" and self.secret_key.get_secret_value() == DEFAULT_SECRET:
-            raise ValueError("YINGJI_SECRET_KEY must be set to a non-default value when YINGJI_ENV=production")
+    def _refuse_weak_secret_in_production(self) -> Settings:
+        """In production the key that signs tokens must not be guessable from one token (issue #12: the
+        secret ``a`` was): not the default, at least 32 bytes, and not repeats, sequences or words."""
+        if self.env != "production":
+            return self
+        from yingji.auth.passwords import secret_problem
+
+        secret = self.secret_key.get_secret_value()
+        problem = "is the default value" if secret == DEFAULT_SECRET else secret_problem(secret)
+        if problem:
+            raise ValueError(f"YINGJI_SECRET_KEY {problem} (YINGJI_ENV=production needs a strong secret)")
         return self
 
     @classmethod

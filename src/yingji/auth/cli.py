@@ -13,7 +13,7 @@ app = typer.Typer(help="Users, roles and machine tokens.", no_args_is_help=True)
 def add(
     ctx: typer.Context,
     username: str = typer.Option(...),
-    password: str = typer.Option(..., help="≥ 12 characters mixing letters, digits and symbols."),
+    password: str = typer.Option(..., help="≥ 12 characters, not a common password, not containing the username."),
     role: str = typer.Option(..., help="admin|commander|duty_officer|analyst|enterprise|public"),
     division: str = typer.Option(..., help="Division code (6 or 12 digits)."),
     display_name: str = typer.Option(""),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import secrets
 import time
 from typing import Any
@@ -13,19 +12,19 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from yingji.auth.passwords import password_problem
 from yingji.errors import InvalidInput, Unauthorized
 
 _hasher = PasswordHasher()
 MACHINE_TOKEN_PREFIX = "yjt_"
-MIN_PASSWORD_LENGTH = 12
 
 
-def check_password_policy(password: str) -> None:
-    """At least 12 characters mixing letters, digits and symbols."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password) and re.search(r"[^A-Za-z0-9]", password)):
-        raise InvalidInput("password must mix letters, digits and symbols")
+def check_password_policy(password: str, username: str = "") -> None:
+    """ASVS 2.1: at least 12 characters, not a common password, not containing the username; no
+    composition rules (:func:`yingji.auth.passwords.password_problem`)."""
+    problem = password_problem(password, username)
+    if problem:
+        raise InvalidInput(problem, field="password")
 
 
 def hash_password(password: str) -> str:

@@ -131,7 +131,7 @@ def create_user(
         raise InvalidInput(f"unknown role {role!r}; one of {', '.join(role_names())}", field="role")
     if not username or len(username) > 64:
         raise InvalidInput("username must have 1 to 64 characters", field="username")
-    check_password_policy(password)
+    check_password_policy(password, username)
     division = division_service.get(session=session, scope=scope, code=division_code)
     scope.require_write(division.code, "division")
     if get_by_username(session=session, username=username) is not None:

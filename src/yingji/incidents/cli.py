@@ -301,10 +301,11 @@ def scheduler_command(
     """Flag overdue information reports, duty-desk actions and tasks, and escalate them (timeline + notification)."""
     import time
 
-    from yingji.cli_common import command_session
+    from yingji.cli_common import command_session, settings_from
     from yingji.db import utcnow
     from yingji.incidents import service
 
+    settings_from(ctx)  # a long-running process: refuse bad settings (a weak secret in production) at once
     moment = _time(now, "--now")
     while True:
         with command_session(ctx) as (session, _scope):

@@ -115,10 +115,12 @@ def worker(
     import signal
     import threading
 
+    from yingji.cli_common import settings_from
     from yingji.errors import InvalidInput
     from yingji.monitoring.ruleset import load_ruleset
     from yingji.monitoring.worker import JsonLinesSink, MqttWorker, WorkerConfig, parse_mqtt_url
 
+    settings_from(ctx)  # a long-running process: refuse bad settings (a weak secret in production) at once
     host, port = parse_mqtt_url(mqtt)
     config = WorkerConfig(
         host=host,
