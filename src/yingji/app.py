@@ -24,9 +24,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yingji import __version__, events
 from yingji.auth.deps import ScopeCache
-from yingji.auth.ratelimit import LoginLimiter
+from yingji.auth.ratelimit import Backoff, LoginThrottle
 from yingji.config import Settings, load_settings
 from yingji.db import make_engine, read_session_factory, session_factory
+from yingji.edge import EdgeGuard, EdgeStats
 from yingji.errors import DomainError
 
 log = logging.getLogger("yingji")
@@ -101,8 +102,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.scope_cache = ScopeCache(settings.scope_cache_seconds)
     app.state.events = events.make_bus(settings.redis_url)
     events.attach(app.state.session_factory, app.state.events)
-    app.state.login_limiter = LoginLimiter(settings.redis_url, settings.login_attempts_per_minute)
+    app.state.login_throttle = login_throttle(settings)
     _install_error_handlers(app)
+    app.state.edge_stats = EdgeStats()
+    app.add_middleware(EdgeGuard, settings=settings, stats=app.state.edge_stats)  # outermost: limits first
     _mount_health(app)
     for name in ROUTERS:
         if importlib.util.find_spec(name) is not None:
@@ -114,6 +117,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if isinstance(route, APIRoute) and route.operation_id is None:
             route.operation_id = route.name
     return app
+
+
+def login_throttle(settings: Settings) -> LoginThrottle:
+    backoff = {"base_s": settings.login_backoff_base_s, "max_s": settings.login_backoff_max_s}
+    return LoginThrottle(
+        settings.redis_url,
+        account=Backoff(free=settings.login_free_attempts, **backoff),
+        client=Backoff(free=settings.login_client_free_attempts, **backoff),
+        namespace=LoginThrottle.for_database(settings.database_url),
+    )
 
 
 def all_routes(app: FastAPI) -> list[Any]:
@@ -148,6 +161,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.status == 429 and "retry_after" in exc.extra:
+            headers = {"Retry-After": str(exc.extra["retry_after"])}
         response = problem(
             exc.status,
             exc.title,
@@ -171,7 +186,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {401: "Not authenticated", 404: "Not found", 405: "Method not allowed"}
+        titles = {401: "Not authenticated", 404: "Not found", 405: "Method not allowed", 413: "Content too large"}
         response = problem(
             exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), "http_" + str(exc.status_code)
         )

@@ -58,8 +58,10 @@ def serve(
     """Serve the API and the web pages with uvicorn."""
     import uvicorn
 
-    settings_from(ctx)  # fail early on bad settings (e.g. a default secret in production)
-    uvicorn.run("yingji.app:create_app", factory=True, host=host, port=port, workers=workers)
+    from yingji.edge import proxy_options
+
+    settings = settings_from(ctx)  # fail early on bad settings (e.g. a weak secret in production)
+    uvicorn.run("yingji.app:create_app", factory=True, host=host, port=port, workers=workers, **proxy_options(settings))
 
 
 for _name, _module in SUBCOMMANDS.items():

@@ -1,13 +1,11 @@
-import uuid
 
 import pytest
 from sqlalchemy.orm import Session
 
 from yingji.auth import service
-from yingji.auth.ratelimit import LoginLimiter
 from yingji.auth.scope import system_scope
 from yingji.auth.security import check_password_policy
-from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
 SYSTEM = system_scope("test")
 GOOD = "Correct-horse-9!"
@@ -107,33 +105,6 @@ def test_county_manager_cannot_create_users_elsewhere(session: Session) -> None:
         service.create_user(
             session=session, scope=scope, username="x", password=GOOD, role="analyst", division_code="540200"
         )
-
-
-def test_login_limit_is_shared_by_limiters_on_one_redis() -> None:
-    """Two server processes = two limiters on one Redis: the count is shared."""
-    pytest.importorskip("redis")
-    import redis
-
-    try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
-    namespace = f"test-{uuid.uuid4().hex}"
-    first = LoginLimiter("redis://127.0.0.1:6379/0", per_minute=3, namespace=namespace)
-    second = LoginLimiter("redis://127.0.0.1:6379/0", per_minute=3, namespace=namespace)
-    first.hit("alice", "10.0.0.1")
-    second.hit("alice", "10.0.0.2")
-    first.hit("alice", "10.0.0.3")
-    with pytest.raises(TooManyRequests):
-        second.hit("alice", "10.0.0.4")
-
-
-def test_login_limit_without_redis_still_limits() -> None:
-    limiter = LoginLimiter(None, per_minute=2)
-    limiter.hit("bob", "c")
-    limiter.hit("bob", "c")
-    with pytest.raises(TooManyRequests):
-        limiter.hit("bob", "c")
 
 
 def test_a_verified_access_token_is_still_refused_once_expired_and_under_another_secret(

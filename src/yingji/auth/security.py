@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 import time
 from typing import Any
@@ -86,3 +87,36 @@ def new_machine_token() -> tuple[str, str]:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# -- device cookies (login throttling: auth.ratelimit) --------------------------------------------------
+# A browser or client that signed in as a user gets a cookie naming a random device id, signed with the
+# secret key and bound to the username: holding it proves that client signed in as that user before, so
+# others' failed guesses never lock it out. The cookie's name is derived from the username too (a client
+# may be a device of several users), without revealing it.
+
+DEVICE_COOKIE_PREFIX = "yingji_device_"
+DEVICE_COOKIE_DAYS = 180
+
+
+def _device_mac(secret: str, *parts: str) -> str:
+    return hmac.new(secret.encode(), "\x00".join(parts).encode(), hashlib.sha256).hexdigest()
+
+
+def device_cookie_name(username: str, secret: str) -> str:
+    return DEVICE_COOKIE_PREFIX + _device_mac(secret, "device-cookie-name", username.lower())[:16]
+
+
+def new_device_cookie(username: str, secret: str) -> str:
+    device = secrets.token_urlsafe(18)
+    return f"{device}.{_device_mac(secret, 'device', username.lower(), device)}"
+
+
+def device_of(cookie: str | None, username: str, secret: str) -> str | None:
+    """The device id of a valid device cookie of ``username``; None for a missing or forged one."""
+    if not cookie or len(cookie) > 200 or "." not in cookie:
+        return None
+    device, mac = cookie.split(".", 1)
+    if not hmac.compare_digest(mac, _device_mac(secret, "device", username.lower(), device)):
+        return None
+    return device
