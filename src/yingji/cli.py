@@ -58,10 +58,23 @@ def serve(
     """Serve the API and the web pages with uvicorn."""
     import uvicorn
 
+    from yingji.dbcli import require_schema_at_head
     from yingji.edge import proxy_options
 
     settings = settings_from(ctx)  # fail early on bad settings (e.g. a weak secret in production)
-    uvicorn.run("yingji.app:create_app", factory=True, host=host, port=port, workers=workers, **proxy_options(settings))
+    require_schema_at_head(settings.database_url)
+    from yingji import logs
+
+    log_config = logs.config_dict(settings.log_format, settings.log_level)
+    uvicorn.run(
+        "yingji.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config,
+        **proxy_options(settings),
+    )
 
 
 for _name, _module in SUBCOMMANDS.items():

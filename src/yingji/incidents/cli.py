@@ -303,9 +303,10 @@ def scheduler_command(
 
     from yingji.cli_common import command_session, settings_from
     from yingji.db import utcnow
+    from yingji.dbcli import require_schema_at_head
     from yingji.incidents import service
 
-    settings_from(ctx)  # a long-running process: refuse bad settings (a weak secret in production) at once
+    require_schema_at_head(settings_from(ctx).database_url)
     moment = _time(now, "--now")
     while True:
         with command_session(ctx) as (session, _scope):
