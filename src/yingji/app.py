@@ -82,8 +82,26 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     if not _startup_frozen:
         gc.collect()
         gc.freeze()
+        _large_blocks_back_to_the_os()
         _startup_frozen = True
     yield
+
+
+def _large_blocks_back_to_the_os() -> None:
+    """Fix glibc's mmap threshold at 256 KiB. By default it rises after each large block is freed (up to
+    32 MiB), after which password hashes (19 MiB each, in whichever worker thread's arena) and request
+    buffers are carved from the heap and stay resident once freed: a burst of sign-ins or large bodies
+    left the server hundreds of MB larger (bench/abuse.py). Not glibc: nothing to do."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None:
+            libc.mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD (malloc.h)
+    except (OSError, AttributeError):
+        pass
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

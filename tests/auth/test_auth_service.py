@@ -1,5 +1,6 @@
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yingji.auth import service
@@ -125,3 +126,20 @@ def test_a_verified_access_token_is_still_refused_once_expired_and_under_another
     monkeypatch.setattr(security, "time", SimpleNamespace(time=lambda: time.time() + 120))
     with pytest.raises(Unauthorized):
         security.read_access_token(token, secret="s" * 32)
+
+
+def test_a_hash_made_with_older_parameters_is_remade_at_sign_in(session: Session) -> None:
+    from argon2 import PasswordHasher
+
+    from yingji.auth.models import User
+    from yingji.auth.security import needs_rehash
+
+    service.create_user(
+        session=session, scope=SYSTEM, username="old1", password=GOOD, role="analyst", division_code="540223"
+    )
+    user = session.scalars(select(User).where(User.username == "old1")).one()
+    user.password_hash = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(GOOD)
+    assert needs_rehash(user.password_hash)
+    assert service.authenticate(session=session, username="old1", password=GOOD) is user
+    assert not needs_rehash(user.password_hash)
+    assert service.authenticate(session=session, username="old1", password=GOOD) is user
