@@ -220,3 +220,12 @@ def test_a_forwarded_address_from_a_trusted_proxy_is_the_client(throttled: LiveS
             for i in range(6)
         ]
     assert same == [401] * 4 + [429] * 2
+
+
+def test_without_a_reachable_redis_the_process_still_throttles() -> None:
+    clock = Clock()
+    throttle = _throttle(clock, "redis://127.0.0.1:1/0")  # nothing listens there
+    for _ in range(3):
+        throttle.admit(username="alice", client="c", device=None)
+    with pytest.raises(TooManyRequests):
+        throttle.admit(username="alice", client="c", device=None)
