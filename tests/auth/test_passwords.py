@@ -82,6 +82,8 @@ def test_generated_secrets_are_accepted() -> None:
 
 ENTRY_POINTS = {
     "serve": ["serve", "--port", "1"],
+    "run (the supervisor)": ["run", "--port", "1"],
+    "monitor tick": ["monitor", "tick"],
     "monitor worker (MQTT)": ["monitor", "worker", "--rules", "rules.yaml", "--alarms", "alarms.jsonl"],
     "monitor worker (NATS)": ["monitor", "worker", "--rules", "rules.yaml", "--db", "--nats", "nats://127.0.0.1:1"],
     "incident scheduler": ["incident", "scheduler", "--interval", "60"],
