@@ -26,9 +26,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yingji import __version__, events, logs
 from yingji.auth.deps import ScopeCache
-from yingji.auth.ratelimit import LoginLimiter
+from yingji.auth.ratelimit import Backoff, LoginThrottle
 from yingji.config import Settings, load_settings
 from yingji.db import make_engine, read_session_factory, session_factory
+from yingji.edge import EdgeGuard, EdgeStats
 from yingji.errors import DomainError
 
 log = logging.getLogger("yingji")
@@ -81,8 +82,26 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     if not _startup_frozen:
         gc.collect()
         gc.freeze()
+        _large_blocks_back_to_the_os()
         _startup_frozen = True
     yield
+
+
+def _large_blocks_back_to_the_os() -> None:
+    """Fix glibc's mmap threshold at 256 KiB. By default it rises after each large block is freed (up to
+    32 MiB), after which password hashes (19 MiB each, in whichever worker thread's arena) and request
+    buffers are carved from the heap and stay resident once freed: a burst of sign-ins or large bodies
+    left the server hundreds of MB larger (bench/abuse.py). Not glibc: nothing to do."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None:
+            libc.mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD (malloc.h)
+    except (OSError, AttributeError):
+        pass
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -103,8 +122,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.scope_cache = ScopeCache(settings.scope_cache_seconds)
     app.state.events = events.make_bus(settings.redis_url)
     events.attach(app.state.session_factory, app.state.events)
-    app.state.login_limiter = LoginLimiter(settings.redis_url, settings.login_attempts_per_minute)
+    app.state.login_throttle = login_throttle(settings)
     _install_error_handlers(app)
+    app.state.edge_stats = EdgeStats()
+    app.add_middleware(EdgeGuard, settings=settings, stats=app.state.edge_stats)  # outermost: limits first
     _mount_health(app)
     _mount_docs(app)
     for name in ROUTERS:
@@ -117,6 +138,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if isinstance(route, APIRoute) and route.operation_id is None:
             route.operation_id = route.name
     return app
+
+
+def login_throttle(settings: Settings) -> LoginThrottle:
+    backoff = {"base_s": settings.login_backoff_base_s, "max_s": settings.login_backoff_max_s}
+    return LoginThrottle(
+        settings.redis_url,
+        account=Backoff(free=settings.login_free_attempts, **backoff),
+        client=Backoff(free=settings.login_client_free_attempts, **backoff),
+        namespace=LoginThrottle.for_database(settings.database_url),
+    )
 
 
 def all_routes(app: FastAPI) -> list[Any]:
@@ -151,6 +182,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.status == 429 and "retry_after" in exc.extra:
+            headers = {"Retry-After": str(exc.extra["retry_after"])}
         response = problem(
             exc.status,
             exc.title,
@@ -174,7 +207,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {401: "Not authenticated", 404: "Not found", 405: "Method not allowed"}
+        titles = {401: "Not authenticated", 404: "Not found", 405: "Method not allowed", 413: "Content too large"}
         response = problem(
             exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), "http_" + str(exc.status_code)
         )

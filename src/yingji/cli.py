@@ -59,8 +59,9 @@ def serve(
     import uvicorn
 
     from yingji.dbcli import require_schema_at_head
+    from yingji.edge import proxy_options
 
-    settings = settings_from(ctx)  # fail early on bad settings (e.g. a default secret in production)
+    settings = settings_from(ctx)  # fail early on bad settings (e.g. a weak secret in production)
     require_schema_at_head(settings.database_url)
     from yingji import logs
 
@@ -73,6 +74,7 @@ def serve(
         workers=workers,
         log_config=log_config,
         timeout_graceful_shutdown=5,  # open event streams never end by themselves: close them after 5 s
+        **proxy_options(settings),
     )
 
 

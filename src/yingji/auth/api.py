@@ -3,11 +3,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
-from yingji.auth import audit, service
+from yingji.auth import audit, deps, service
 from yingji.auth.schemas import (
     AuditRead,
     MachineTokenCreate,
@@ -24,14 +24,26 @@ from yingji.db import utcnow
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@router.post("/auth/token", response_model=TokenOut, operation_id="auth_login")
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    operation_id="auth_login",
+    responses={429: {"description": "Too many failed sign-ins: wait `Retry-After` seconds"}},
+)
 def login(
-    request: Request, session: SessionDep, settings: SettingsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> TokenOut:
-    """Password login: a short-lived bearer token (rate limited per user and client)."""
-    client = request.client.host if request.client else "unknown"
-    request.app.state.login_limiter.hit(form.username, client)
-    user = service.authenticate(session=session, username=form.username, password=form.password)
+    """Password login: a short-lived bearer token, and a device cookie that keeps this client out of the
+    lock-outs others' failed guesses cause (throttled with exponential back-off per account, client and
+    device; docs/security.md)."""
+    user = deps.password_login(
+        request=request, session=session, settings=settings, username=form.username, password=form.password
+    )
+    deps.set_device_cookie(response, user.username, settings)
     token = issue_access_token(
         username=user.username,
         secret=settings.secret_key.get_secret_value(),

@@ -6,13 +6,22 @@ import secrets
 import time
 from collections.abc import Callable
 
-from fastapi import Request
+from fastapi import Request, Response
 from sqlalchemy.orm import Session
 
 from yingji.api_common import SAFE_METHODS
 from yingji.auth import service
+from yingji.auth.models import User
+from yingji.auth.ratelimit import LoginThrottle
 from yingji.auth.scope import Scope
-from yingji.auth.security import MACHINE_TOKEN_PREFIX, read_access_token
+from yingji.auth.security import (
+    DEVICE_COOKIE_DAYS,
+    MACHINE_TOKEN_PREFIX,
+    device_cookie_name,
+    device_of,
+    new_device_cookie,
+    read_access_token,
+)
 from yingji.config import Settings
 from yingji.errors import Forbidden, Unauthorized
 
@@ -98,3 +107,29 @@ def scope_from_token(*, request: Request, session: Session, settings: Settings, 
         scope = found
     request.state.scope = scope
     return scope
+
+
+def password_login(*, request: Request, session: Session, settings: Settings, username: str, password: str) -> User:
+    """Sign in with a password, throttled (auth.ratelimit): a throttled attempt is refused (429) before the
+    password hash is computed. On success the client gets a fresh device cookie for this user
+    (:func:`set_device_cookie`), which spares it the lock-outs others cause."""
+    secret = settings.secret_key.get_secret_value()
+    device = device_of(request.cookies.get(device_cookie_name(username, secret)), username, secret)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    client = request.client.host if request.client else "unknown"  # X-Forwarded-For only from trusted proxies
+    attempt = throttle.admit(username=username, client=client, device=device)
+    user = service.authenticate(session=session, username=username, password=password)
+    throttle.succeeded(attempt)
+    return user
+
+
+def set_device_cookie(response: Response, username: str, settings: Settings) -> None:
+    secret = settings.secret_key.get_secret_value()
+    response.set_cookie(
+        device_cookie_name(username, secret),
+        new_device_cookie(username, secret),
+        max_age=DEVICE_COOKIE_DAYS * 86_400,
+        httponly=True,
+        samesite="strict",
+        secure=settings.env == "production",
+    )

@@ -240,14 +240,16 @@ def login_submit(
         error, status = t("login.error.csrf"), 403
     else:
         try:
-            client = request.client.host if request.client else "unknown"
-            request.app.state.login_limiter.hit(username, client)
-            user = auth_service.authenticate(session=session, username=username, password=password)
+            user = auth_deps.password_login(
+                request=request, session=session, settings=settings, username=username, password=password
+            )
         except DomainError as exc:
             error = t("login.error.too_many") if exc.status == 429 else t("login.error.wrong")
+            status = exc.status if exc.status == 429 else status
         else:
             response = RedirectResponse(_safe_next(next), status_code=303)
             _set_session(response, user.username, settings)
+            auth_deps.set_device_cookie(response, user.username, settings)
             return response
     return TEMPLATES.TemplateResponse(
         request,
