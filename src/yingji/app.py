@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = session_factory(engine)
     app.state.read_session_factory = read_session_factory(engine)
     app.state.scope_cache = ScopeCache(settings.scope_cache_seconds)
-    app.state.events = events.make_bus(settings.redis_url)
+    app.state.events = events.bus_for(settings)
     events.attach(app.state.session_factory, app.state.events)
     app.state.login_limiter = LoginLimiter(settings.redis_url, settings.login_attempts_per_minute)
     _install_error_handlers(app)

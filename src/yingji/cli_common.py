@@ -33,7 +33,7 @@ def command_session(ctx: typer.Context) -> Iterator[tuple[Session, Scope]]:
     engine = make_engine(settings.database_url)
     factory = session_factory(engine)
     if settings.redis_url:  # so that the dashboards see what the command changed
-        events.attach(factory, events.make_bus(settings.redis_url))
+        events.attach(factory, events.bus_for(settings))
     try:
         with transaction(factory) as session:
             yield session, system_scope(actor=f"cli:{getpass.getuser()}")

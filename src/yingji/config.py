@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # disabled elsewhere keeps access that long; 0 reads the user on every request
     scope_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     redis_url: str | None = "redis://127.0.0.1:6379/0"
+    # The Redis channel namespace of this deployment's live events and session revocations (default: a
+    # digest of the database's identity and the Redis database number)
+    events_namespace: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     login_attempts_per_minute: int = Field(default=10, ge=1)
     mqtt_url: str | None = None
     nats_url: str | None = None
