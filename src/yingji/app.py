@@ -80,7 +80,14 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
         gc.collect()
         gc.freeze()
         _startup_frozen = True
-    yield
+    # sec-data: the process's lease on its database, so `yingji db restore` refuses while it runs
+    from yingji import dblease
+
+    lease = dblease.hold(_app.state.settings.database_url)
+    try:
+        yield
+    finally:
+        lease.release()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -26,10 +26,11 @@ def settings_from(ctx: typer.Context) -> Settings:
 @contextmanager
 def command_session(ctx: typer.Context) -> Iterator[tuple[Session, Scope]]:
     """One transaction for the command, with the national system scope audited as ``cli:<os user>``."""
-    from yingji import events
+    from yingji import dblease, events
     from yingji.db import make_engine, session_factory, transaction
 
     settings = settings_from(ctx)
+    lease = dblease.hold(settings.database_url)  # `db restore` refuses while it is held
     engine = make_engine(settings.database_url)
     factory = session_factory(engine)
     if settings.redis_url:  # so that the dashboards see what the command changed
@@ -39,6 +40,7 @@ def command_session(ctx: typer.Context) -> Iterator[tuple[Session, Scope]]:
             yield session, system_scope(actor=f"cli:{getpass.getuser()}")
     finally:
         engine.dispose()
+        lease.release()
 
 
 def echo_json(data: Any) -> None:

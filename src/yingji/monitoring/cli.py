@@ -157,14 +157,17 @@ def worker(
 
 
 def _database_sink(ctx: typer.Context) -> Any:
+    from yingji import dblease
     from yingji.auth.scope import system_scope
     from yingji.cli_common import settings_from
     from yingji.db import make_engine, session_factory
     from yingji.monitoring.service import DatabaseSink
 
-    factory = session_factory(make_engine(settings_from(ctx).database_url))
+    url = settings_from(ctx).database_url
+    lease = dblease.hold(url)  # `yingji db restore` refuses while this worker runs
+    factory = session_factory(make_engine(url))
     sink = DatabaseSink(factory, system_scope("monitor-worker"))
-    sink.close = lambda: None  # type: ignore[attr-defined]
+    sink.close = lease.release  # type: ignore[attr-defined]
     return sink
 
 
