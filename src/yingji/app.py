@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import importlib.util
@@ -84,10 +85,28 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     from yingji import dblease
 
     lease = dblease.hold(_app.state.settings.database_url)
+    forgetting = asyncio.get_running_loop().create_task(_forget_revoked_sessions(_app))
     try:
         yield
     finally:
+        forgetting.cancel()
         lease.release()
+
+
+async def _forget_revoked_sessions(app: FastAPI) -> None:
+    """sec-data: forget the scope of a user whose sessions another process revoked (announced as a live
+    event, through Redis when configured), so this process refuses their tokens at once, not after
+    ``YINGJI_SCOPE_CACHE_SECONDS``."""
+    from yingji.auth.service import SESSIONS_ENTITY
+
+    try:
+        async for event in app.state.events.subscribe():
+            if event is not None and event.entity == SESSIONS_ENTITY:
+                app.state.scope_cache.forget(event.entity_id)
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # live fan-out down: the cache's time limit still bounds a revoked session
+        logging.getLogger(__name__).warning("revocation listener stopped", exc_info=True)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
