@@ -161,9 +161,11 @@ def _database_sink(ctx: typer.Context) -> Any:
     from yingji.auth.scope import system_scope
     from yingji.cli_common import settings_from
     from yingji.db import make_engine, session_factory
+    from yingji.dbcli import require_schema_at_head
     from yingji.monitoring.service import DatabaseSink
 
     url = settings_from(ctx).database_url
+    require_schema_at_head(url)
     lease = dblease.hold(url)  # `yingji db restore` refuses while this worker runs
     factory = session_factory(make_engine(url))
     sink = DatabaseSink(factory, system_scope("monitor-worker"))

@@ -4,7 +4,7 @@ Every access token carries the version its user had when it was issued; logout, 
 role, division or password bumps the version, and older tokens are refused on their next request.
 
 Revision ID: sec_data_0001
-Revises: 0001
+Revises: 0013
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "sec_data_0001"
-down_revision = "0001"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
