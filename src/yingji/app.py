@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import importlib.util
@@ -84,7 +85,32 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
         gc.freeze()
         _large_blocks_back_to_the_os()
         _startup_frozen = True
-    yield
+    # sec-data: the process's lease on its database, so `yingji db restore` refuses while it runs
+    from yingji import dblease
+
+    lease = dblease.hold(_app.state.settings.database_url)
+    forgetting = asyncio.get_running_loop().create_task(_forget_revoked_sessions(_app))
+    try:
+        yield
+    finally:
+        forgetting.cancel()
+        lease.release()
+
+
+async def _forget_revoked_sessions(app: FastAPI) -> None:
+    """sec-data: forget the scope of a user whose sessions another process revoked (announced as a live
+    event, through Redis when configured), so this process refuses their tokens at once, not after
+    ``YINGJI_SCOPE_CACHE_SECONDS``."""
+    from yingji.auth.service import SESSIONS_ENTITY
+
+    try:
+        async for event in app.state.events.subscribe():
+            if event is not None and event.entity == SESSIONS_ENTITY:
+                app.state.scope_cache.forget(event.entity_id)
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # live fan-out down: the cache's time limit still bounds a revoked session
+        logging.getLogger(__name__).warning("revocation listener stopped", exc_info=True)
 
 
 def _large_blocks_back_to_the_os() -> None:
@@ -120,7 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = session_factory(engine)
     app.state.read_session_factory = read_session_factory(engine)
     app.state.scope_cache = ScopeCache(settings.scope_cache_seconds)
-    app.state.events = events.make_bus(settings.redis_url)
+    app.state.events = events.bus_for(settings)
     events.attach(app.state.session_factory, app.state.events)
     app.state.login_throttle = login_throttle(settings)
     _install_error_handlers(app)

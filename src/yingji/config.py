@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Request size limits at the edge (yingji.edge): bodies of every route, and of the file-upload routes
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    # The Redis channel namespace of this deployment's live events and session revocations (default: a
+    # digest of the database's identity and the Redis database number)
+    events_namespace: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     mqtt_url: str | None = None
     nats_url: str | None = None
     population_raster: Path | None = None

@@ -49,8 +49,17 @@ def login(
         secret=settings.secret_key.get_secret_value(),
         minutes=settings.access_token_minutes,
         now=utcnow(),
+        version=user.token_version or 0,
     )
     return TokenOut(access_token=token, expires_in=settings.access_token_minutes * 60)
+
+
+@router.post("/auth/logout", status_code=204, operation_id="auth_logout")
+def logout(session: SessionDep, scope: ScopeDep) -> Response:
+    """Sign out everywhere: every access token of the caller stops working at once, in every server process,
+    and the caller's open event streams close."""
+    service.revoke_sessions(session=session, scope=scope)
+    return Response(status_code=204)
 
 
 @router.get("/auth/me", response_model=MeRead, operation_id="auth_me")

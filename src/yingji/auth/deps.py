@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import Request, Response
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from yingji.auth.security import (
     read_access_token,
 )
 from yingji.config import Settings
-from yingji.errors import Forbidden, Unauthorized
+from yingji.errors import DomainError, Forbidden, Unauthorized
 
 
 def _check_csrf_header(request: Request) -> None:
@@ -54,6 +55,9 @@ class ScopeCache:
             self._seen = service.access_changes()
         hit = self._entries.get(username)
         return hit[1] if hit is not None and hit[0] > self._clock() else None
+
+    def forget(self, username: str) -> None:
+        self._entries.pop(username, None)
 
     def put(self, username: str, scope: Scope, seen: int) -> None:
         """Remember ``scope``, read when ``service.access_changes()`` was ``seen`` (dropped if access changed
@@ -86,9 +90,15 @@ def remembered_scope(*, request: Request, settings: Settings, token: str | None)
     payload = read_access_token(token, secret=settings.secret_key.get_secret_value())
     cache: ScopeCache = request.app.state.scope_cache
     scope = cache.get(str(payload["sub"]))
-    if scope is not None:
-        request.state.scope = scope
+    if scope is None or scope.token_version != _version(payload):
+        return None  # a token of another version is judged against the database
+    request.state.scope = scope
     return scope
+
+
+def _version(payload: dict[str, Any]) -> int:
+    version = payload.get("ver", 0)
+    return version if isinstance(version, int) else -1
 
 
 def scope_from_token(*, request: Request, session: Session, settings: Settings, token: str | None) -> Scope:
@@ -101,8 +111,8 @@ def scope_from_token(*, request: Request, session: Session, settings: Settings, 
         username = str(payload["sub"])
         seen = service.access_changes()
         found = service.scope_of_enabled_user(session=session, username=username)
-        if found is None:
-            raise Unauthorized("invalid or expired token")
+        if found is None or found.token_version != _version(payload):
+            raise Unauthorized("invalid, expired or revoked token")
         request.app.state.scope_cache.put(username, found, seen)
         scope = found
     request.state.scope = scope
@@ -133,3 +143,26 @@ def set_device_cookie(response: Response, username: str, settings: Settings) -> 
         samesite="strict",
         secure=settings.env == "production",
     )
+
+
+def request_token(request: Request) -> str | None:
+    """The bearer token a request came with (Authorization header, else the session cookie)."""
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return request.cookies.get("yingji_token")
+
+
+def session_still_valid(*, request: Request, settings: Settings, fresh: bool = False) -> bool:
+    """Whether the request's token would still be accepted now: not expired, its user enabled and of the
+    same token version. ``fresh`` reads the user even if this process remembers them (for a revocation
+    just announced). For long-lived responses (event streams), which check again and again."""
+    token = request_token(request)
+    try:
+        if not fresh and token and remembered_scope(request=request, settings=settings, token=token) is not None:
+            return True
+        with request.app.state.session_factory() as session, session.begin():
+            scope_from_token(request=request, session=session, settings=settings, token=token)
+    except DomainError:
+        return False
+    return True

@@ -61,9 +61,11 @@ def needs_rehash(password_hash: str) -> bool:
 DUMMY_HASH = _hasher.hash("dummy-password-not-used-1!")
 
 
-def issue_access_token(*, username: str, secret: str, minutes: int, now: dt.datetime) -> str:
+def issue_access_token(*, username: str, secret: str, minutes: int, now: dt.datetime, version: int = 0) -> str:
+    """A signed access token; ``version`` is the user's ``token_version`` (a bump revokes the token)."""
     payload = {
         "sub": username,
+        "ver": version,
         "iat": int(now.timestamp()),
         "exp": int((now + dt.timedelta(minutes=minutes)).timestamp()),
         "typ": "access",

@@ -171,6 +171,7 @@ def worker(
 
 
 def _database_sink(ctx: typer.Context) -> Any:
+    from yingji import dblease
     from yingji.auth.scope import system_scope
     from yingji.cli_common import settings_from
     from yingji.db import make_engine, session_factory
@@ -179,13 +180,14 @@ def _database_sink(ctx: typer.Context) -> Any:
 
     settings = settings_from(ctx)
     require_schema_at_head(settings.database_url)
+    lease = dblease.hold(settings.database_url)  # `yingji db restore` refuses while this worker runs
     factory = session_factory(make_engine(settings.database_url))
     if settings.redis_url:  # alarms raised and cleared here reach the dashboards' live streams
         from yingji import events
 
-        events.attach(factory, events.make_bus(settings.redis_url))
+        events.attach(factory, events.bus_for(settings))
     sink = DatabaseSink(factory, system_scope("monitor-worker"))
-    sink.close = lambda: None  # type: ignore[attr-defined]
+    sink.close = lease.release  # type: ignore[attr-defined]
     if not sink.sensor_codes():
         typer.echo(
             "warning: the sensor registry is empty: every reading will be kept as a dead letter "

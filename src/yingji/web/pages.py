@@ -135,15 +135,16 @@ def _slide_session(request: Request, response: Response, settings: Settings) -> 
         return
     remaining = payload["exp"] - utcnow().timestamp()
     if remaining < settings.access_token_minutes * 30:
-        _set_session(response, str(payload["sub"]), settings)
+        _set_session(response, str(payload["sub"]), settings, version=int(payload.get("ver", 0)))
 
 
-def _set_session(response: Response, username: str, settings: Settings) -> None:
+def _set_session(response: Response, username: str, settings: Settings, *, version: int) -> None:
     token = issue_access_token(
         username=username,
         secret=settings.secret_key.get_secret_value(),
         minutes=settings.access_token_minutes,
         now=utcnow(),
+        version=version,
     )
     response.set_cookie(
         TOKEN_COOKIE,
@@ -248,7 +249,7 @@ def login_submit(
             status = exc.status if exc.status == 429 else status
         else:
             response = RedirectResponse(_safe_next(next), status_code=303)
-            _set_session(response, user.username, settings)
+            _set_session(response, user.username, settings, version=user.token_version or 0)
             auth_deps.set_device_cookie(response, user.username, settings)
             return response
     return TEMPLATES.TemplateResponse(
@@ -267,9 +268,14 @@ def login_submit(
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+def logout(
+    request: Request, session: SessionDep, settings: SettingsDep, csrf_token: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
     if not check_csrf(request, csrf_token):
         return Response("CSRF check failed", status_code=403)
+    ctx = page_ctx(request, session, settings)
+    if ctx is not None:  # the session ends on the server too, not only in this browser
+        auth_service.revoke_sessions(session=session, scope=ctx.scope)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(TOKEN_COOKIE)
     return response
@@ -282,7 +288,7 @@ def refresh_session(request: Request, session: SessionDep, settings: SettingsDep
     if ctx is None or not check_csrf(request, request.headers.get("x-csrf-token")):
         return JSONResponse({"ok": False}, status_code=401)
     response = JSONResponse({"ok": True})
-    _set_session(response, ctx.scope.actor, settings)
+    _set_session(response, ctx.scope.actor, settings, version=ctx.scope.token_version)
     return response
 
 
