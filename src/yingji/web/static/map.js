@@ -204,4 +204,5 @@
     });
   });
   Y.loadLayer = loadLayer;
+  Y.pointLayers = pointLayers;
 })();
