@@ -302,9 +302,11 @@ def test_no_stored_script_runs_on_any_page_or_map_layer(
             _open_everything(page, path, visit)
     finally:
         context.close()
+    shown = {filled.columns[n] for n in visit.shown if n in filled.columns}
+    print(f"{len(visit.pages)} pages visited; payloads of {len(shown)} of {len(filled.columns)} columns shown as "
+          f"text; skipped: {filled.skipped}; not shown: {sorted(set(filled.columns.values()) - shown)}")
     assert len(visit.pages) >= 10, visit.pages
     assert not visit.hits, "\n".join(visit.hits[:40])
-    shown = {filled.columns[n] for n in visit.shown if n in filled.columns}
     assert shown >= MUST_SHOW, f"payloads never shown (the test would prove nothing): {MUST_SHOW - shown}"
 
 
