@@ -6,6 +6,8 @@ import gc
 import importlib
 import importlib.util
 import logging
+import re
+import secrets
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -22,7 +24,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yingji import __version__, events
+from yingji import __version__, events, logs
 from yingji.auth.deps import ScopeCache
 from yingji.auth.ratelimit import LoginLimiter
 from yingji.config import Settings, load_settings
@@ -91,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="yingji 应急",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by _mount_docs from the packaged Swagger UI: no CDN, no validator
         redoc_url=None,
     )
     engine = make_engine(settings.database_url)
@@ -105,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_limiter = LoginLimiter(settings.redis_url, settings.login_attempts_per_minute)
     _install_error_handlers(app)
     _mount_health(app)
+    _mount_docs(app)
     for name in ROUTERS:
         if importlib.util.find_spec(name) is not None:
             app.include_router(importlib.import_module(name).router)
@@ -232,14 +235,68 @@ class _UrlGuardAndTiming:
             await response(scope, receive, send)
             return
         started = time.perf_counter()
+        rid = _request_id(scope)
+        token = logs.request_id.set(rid)
 
         async def timed_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 duration = f"app;dur={(time.perf_counter() - started) * 1000:.1f}".encode()
-                message["headers"] = [*message.get("headers", ()), (b"server-timing", duration)]
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    (b"server-timing", duration),
+                    (b"x-request-id", rid.encode()),
+                ]
             await send(message)
 
-        await self.app(scope, receive, timed_send)
+        try:
+            await self.app(scope, receive, timed_send)
+        finally:
+            logs.request_id.reset(token)
+
+
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+def _request_id(scope: Scope) -> str:
+    """The caller's ``X-Request-ID`` when it is a plain token (a proxy's, to follow a request across
+    logs), else a new random one; never anything that could forge a log line."""
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            text = bytes(value).decode("latin-1")
+            if _SAFE_REQUEST_ID.fullmatch(text):
+                return text
+    return str(secrets.token_hex(8))
+
+
+_DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>yingji 应急 — HTTP API</title>
+<link rel="stylesheet" href="docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="docs/assets/swagger-ui-bundle.js"></script>
+<script src="docs/init.js"></script></body></html>
+"""
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """The browsable API reference at /api/v1/docs, entirely from this server (an offline government
+    network reaches no CDN): Swagger UI from the ``swagger-ui-bundle-v2`` package (Apache-2.0)."""
+    from pathlib import Path
+
+    from fastapi.responses import FileResponse, HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    init = Path(__file__).parent / "web" / "static" / "api-docs.js"
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(_DOCS_PAGE)
+
+    @app.get("/api/v1/docs/init.js", include_in_schema=False)
+    def docs_init() -> FileResponse:
+        return FileResponse(init, media_type="text/javascript")
+
+    app.mount("/api/v1/docs/assets", StaticFiles(directory=swagger_ui_path), name="api-docs-assets")
 
 
 def _tcp_ok(url: str | None, default_port: int) -> bool | None:
@@ -275,8 +332,15 @@ def _mount_health(app: FastAPI) -> None:
             ok = _tcp_ok(url, port)
             if ok is not None:
                 checks[name] = {"ok": ok}
-        healthy = checks["database"]["ok"]
+        # 503 only when the database is unreachable (nothing works without it); a failed service
+        # (Redis: live events, shared throttling) degrades the platform without stopping it.
+        failed = [name for name, check in checks.items() if not check["ok"]]
         return JSONResponse(
-            {"status": "ok" if healthy else "degraded", "version": __version__, "checks": checks},
-            status_code=200 if healthy else 503,
+            {
+                "status": "degraded" if failed else "ok",
+                "failed": failed,
+                "version": __version__,
+                "checks": checks,
+            },
+            status_code=503 if not checks["database"]["ok"] else 200,
         )
