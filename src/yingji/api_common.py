@@ -9,12 +9,14 @@ from typing import Annotated, Generic, TypeVar
 import anyio
 from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy.orm import Session
 
 from yingji.auth.scope import Scope
 from yingji.config import Settings
+from yingji.web.headers import REPORT_CSP
 
 T = TypeVar("T")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -171,3 +173,9 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
 
 # Row identifiers in paths: positive and within a 32-bit integer on every backend.
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+def printable_html(html: str) -> HTMLResponse:
+    """A self-contained printable document (a report): its own Content-Security-Policy — no script may run,
+    only its inline styles apply (yingji.web.headers)."""
+    return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})

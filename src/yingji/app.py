@@ -32,6 +32,7 @@ from yingji.config import Settings, load_settings
 from yingji.db import make_engine, read_session_factory, session_factory
 from yingji.edge import EdgeGuard, EdgeStats
 from yingji.errors import DomainError
+from yingji.web.headers import SecurityHeaders
 
 log = logging.getLogger("yingji")
 
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if importlib.util.find_spec("yingji.web.pages") is not None:
         for path, files in importlib.import_module("yingji.web.pages").static_mounts():
             app.mount(path, files)
+    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)  # outermost: every answer gets the headers
     for route in all_routes(app):
         if isinstance(route, APIRoute) and route.operation_id is None:
             route.operation_id = route.name

@@ -22,16 +22,19 @@ from yingji.auth.security import (
     device_of,
     new_device_cookie,
     read_access_token,
+    session_csrf_token,
 )
 from yingji.config import Settings
 from yingji.errors import DomainError, Forbidden, Unauthorized
 
 
-def _check_csrf_header(request: Request) -> None:
-    """A page's script calling the API with the session cookie must echo the CSRF cookie in a header."""
-    cookie = request.cookies.get("yingji_csrf")
+def _check_csrf_header(request: Request, token: str) -> None:
+    """A page's script calling the API with the session cookie must send that session's CSRF token (the
+    page's ``csrf-token`` meta) in a header; a token of another session is refused."""
+    settings: Settings = request.app.state.settings
+    expected = session_csrf_token(token, secret=settings.secret_key.get_secret_value())
     header = request.headers.get("x-csrf-token")
-    if not cookie or not header or not secrets.compare_digest(cookie, header):
+    if not expected or not header or not secrets.compare_digest(expected, header):
         raise Forbidden("missing or wrong X-CSRF-Token header")
 
 
@@ -75,7 +78,7 @@ def _bearer(request: Request, token: str | None) -> str:
     if not token:
         token = request.cookies.get("yingji_token")
         if token and request.method not in SAFE_METHODS:
-            _check_csrf_header(request)
+            _check_csrf_header(request, token)
     if not token:
         raise Unauthorized("authentication required")
     return token

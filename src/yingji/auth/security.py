@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -61,16 +63,41 @@ def needs_rehash(password_hash: str) -> bool:
 DUMMY_HASH = _hasher.hash("dummy-password-not-used-1!")
 
 
-def issue_access_token(*, username: str, secret: str, minutes: int, now: dt.datetime, version: int = 0) -> str:
-    """A signed access token; ``version`` is the user's ``token_version`` (a bump revokes the token)."""
+def issue_access_token(
+    *, username: str, secret: str, minutes: int, now: dt.datetime, version: int = 0, sid: str | None = None
+) -> str:
+    """A signed access token; ``version`` is the user's ``token_version`` (a bump revokes the token).
+    ``sid`` names the sign-in session: a new one at each sign-in, kept when a page session's cookie is
+    re-issued, so the session's CSRF token (``csrf_token``) stays the same."""
     payload = {
         "sub": username,
         "ver": version,
         "iat": int(now.timestamp()),
         "exp": int((now + dt.timedelta(minutes=minutes)).timestamp()),
         "typ": "access",
+        "sid": sid or secrets.token_urlsafe(16),
     }
     return jwt.encode(payload, secret, algorithm="HS256")
+
+
+def csrf_token(*, secret: str, binding: str) -> str:
+    """The CSRF token bound to ``binding`` (a session, or a signed-out browser's login nonce): a MAC, so it
+    needs no storage, cannot be made without the secret, and a token of one session is refused in any
+    other (ASVS 4.2.2)."""
+    mac = hmac.new(secret.encode(), b"yingji-csrf\x00" + binding.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def session_csrf_token(token: str | None, *, secret: str) -> str | None:
+    """The CSRF token of the page session whose cookie holds ``token``; None without a valid session."""
+    if not token or token.startswith(MACHINE_TOKEN_PREFIX):
+        return None
+    try:
+        payload = read_access_token(token, secret=secret)
+    except Unauthorized:
+        return None
+    sid = payload.get("sid") or f"{payload['sub']}:{payload.get('iat', '')}"
+    return csrf_token(secret=secret, binding=f"session:{sid}")
 
 
 # Access tokens already verified, by (secret, token): the same string is the same signed claims, so only
