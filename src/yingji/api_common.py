@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Annotated, Generic, TypeVar
 
@@ -10,9 +11,10 @@ import anyio
 from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
+from yingji import timerange
 from yingji.auth.scope import Scope
 from yingji.config import Settings
 
@@ -146,15 +148,27 @@ async def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
+# A time the API accepts (query parameters; body fields of a ``Schema`` get the same check): within
+# yingji.timerange's range, else 422 naming the field and the range.
+ApiDateTime = Annotated[
+    dt.datetime,
+    AfterValidator(timerange.check),
+    Field(description=f"ISO 8601 date-time, {timerange.RANGE_TEXT}."),
+]
+
+
 class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul_characters(cls, value: object) -> object:
-        """NUL characters cannot be stored in PostgreSQL text; refuse them at the edge on every backend."""
+    def _checked_at_the_edge(cls, value: object) -> object:
+        """NUL characters cannot be stored in PostgreSQL text; refuse them at the edge on every backend.
+        Every time must lie in yingji.timerange's range (one check for every datetime field)."""
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("text must not contain NUL characters")
+        if isinstance(value, dt.datetime):
+            timerange.check(value)
         return value
 
 

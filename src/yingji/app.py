@@ -18,11 +18,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yingji import __version__, events
+from yingji import __version__, events, problems
 from yingji.auth.deps import ScopeCache
 from yingji.auth.ratelimit import LoginLimiter
 from yingji.config import Settings, load_settings
@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for route in all_routes(app):
         if isinstance(route, APIRoute) and route.operation_id is None:
             route.operation_id = route.name
+    problems.install(app, all_routes(app))  # problem-details responses declared per route (sec-api)
     return app
 
 
@@ -198,6 +199,14 @@ def _install_error_handlers(app: FastAPI) -> None:
             "another request changed the same record at the same time; read it again and retry",
             "conflict",
         )
+
+    @app.exception_handler(StatementError)
+    async def statement_error(request: Request, exc: StatementError) -> JSONResponse:
+        # A domain error raised while SQLAlchemy bound a value (yingji.db.UTCDateTime's range guard)
+        # arrives wrapped; answer it as itself. Anything else is a bug.
+        if isinstance(exc.orig, DomainError):
+            return await domain_error(request, exc.orig)
+        return await unexpected(request, exc)
 
     app.add_middleware(_UrlGuardAndTiming)
 

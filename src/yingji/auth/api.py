@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import ApiDateTime, IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
 from yingji.auth import audit, service
 from yingji.auth.schemas import (
     AuditRead,
@@ -20,11 +20,12 @@ from yingji.auth.schemas import (
 )
 from yingji.auth.security import issue_access_token
 from yingji.db import utcnow
+from yingji.problems import problem_responses
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@router.post("/auth/token", response_model=TokenOut, operation_id="auth_login")
+@router.post("/auth/token", response_model=TokenOut, operation_id="auth_login", responses=problem_responses(401, 429))
 def login(
     request: Request, session: SessionDep, settings: SettingsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> TokenOut:
@@ -113,7 +114,7 @@ def list_audit(
     page: PageDep,
     entity: Annotated[str | None, Query(max_length=64)] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
-    since: dt.datetime | None = None,
+    since: ApiDateTime | None = None,
 ) -> Page[AuditRead]:
     """The audit log within the caller's jurisdiction (admins only)."""
     if since is not None and since.tzinfo is None:
