@@ -32,9 +32,19 @@ MOMENTS = (
 ZONES = ("", "Z", "+14:00", "-12:00")
 EXTREMES = [moment + zone for moment, zone in itertools.product(MOMENTS, ZONES)]
 # Just inside the range, in the zones that move them closest to its ends.
-EDGES_INSIDE = ("1900-01-01T00:00:00Z", "1900-01-01T14:00:00+14:00", "2199-12-31T23:59:59Z", "2199-12-31T11:59:59-12:00")
+EDGES_INSIDE = (
+    "1900-01-01T00:00:00Z",
+    "1900-01-01T14:00:00+14:00",
+    "2199-12-31T23:59:59Z",
+    "2199-12-31T11:59:59-12:00",
+)
 # Just outside.
-EDGES_OUTSIDE = ("1899-12-31T23:59:59Z", "1900-01-01T13:59:59+14:00", "2200-01-01T00:00:00Z", "2199-12-31T12:00:00-12:00")
+EDGES_OUTSIDE = (
+    "1899-12-31T23:59:59Z",
+    "1900-01-01T13:59:59+14:00",
+    "2200-01-01T00:00:00Z",
+    "2199-12-31T12:00:00-12:00",
+)
 
 
 def _assert_range_problem(response: object, field: str, *, range_named: bool = True) -> None:
