@@ -172,16 +172,16 @@ class Schema(BaseModel):
         return value
 
 
-# Routes answered without authentication — listed here and nowhere else (a test checks every other
-# route answers 401 without a token).
-PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("GET", "/api/v1/health"),
-        ("POST", "/api/v1/auth/token"),
-        ("GET", "/api/v1/warnings/feed"),
-        ("POST", "/api/v1/tips"),
-    }
-)
+# Routes answered without authentication, each with the reason — listed here and nowhere else. Every
+# other API route depends on the caller's scope (tests/api/test_api_contract.py walks the routes' dependencies;
+# tests/api/test_jurisdiction.py checks each answers 401 without a token).
+PUBLIC_ROUTE_REASONS: dict[tuple[str, str], str] = {
+    ("GET", "/api/v1/health"): "liveness for load balancers and monitors; names no record, only ok/degraded",
+    ("POST", "/api/v1/auth/token"): "the password login itself (throttled per account and client)",
+    ("GET", "/api/v1/warnings/feed"): "the public CAP feed: warnings already issued to the public",
+    ("POST", "/api/v1/tips"): "public reports (举报) from citizens: intake only, nothing is read back",
+}
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(PUBLIC_ROUTE_REASONS)
 
 # Row identifiers in paths: positive and within a 32-bit integer on every backend.
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]

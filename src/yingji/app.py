@@ -161,7 +161,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        unsupported = problems.unsupported_media_type(request, exc.errors())
+        if unsupported:
+            return problem(415, "Unsupported media type", unsupported, "unsupported_media_type")
         errors = [
             {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
             for e in exc.errors()
@@ -172,7 +175,15 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {401: "Not authenticated", 404: "Not found", 405: "Method not allowed"}
+        titles = {
+            400: "Bad request",
+            401: "Not authenticated",
+            404: "Not found",
+            405: "Method not allowed",
+            406: "Not acceptable",
+            413: "Request body too large",
+            415: "Unsupported media type",
+        }
         response = problem(
             exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), "http_" + str(exc.status_code)
         )

@@ -11,7 +11,8 @@ The statuses are derived from what a route is, because that is what decides what
   jurisdiction: 404 (the two are answered alike);
 - a route of an unsafe method writes: it can break a uniqueness rule or meet a record in a state that
   refuses the change (409), or name a row that does not exist (404); one with a body can be larger than
-  the request size limit (413);
+  the request size limit (413), not parse (400: not UTF-8, nested too deep) or come in a media type the
+  route does not read (415, see :func:`unsupported_media_type`);
 - anything else a route can answer is declared on the route itself with ``responses=problem_responses(…)``
   (e.g. 401 and 429 of the login).
 
@@ -26,7 +27,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.params import File, Form
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -86,6 +88,38 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def expected_media_types(route: APIRoute) -> tuple[str, ...]:
+    """The media types a route reads its body in: forms (and uploads), else JSON; none without a body."""
+    dependants = [route.dependant, *_flat(route.dependant.dependencies)]
+    fields = [f for d in dependants for f in d.body_params]
+    if not fields:
+        return ()
+    if any(isinstance(f.field_info, File) for f in fields):
+        return ("multipart/form-data",)
+    if any(isinstance(f.field_info, Form) for f in fields):
+        return FORM_MEDIA_TYPES
+    return ("application/json",)
+
+
+def unsupported_media_type(request: Request, errors: Iterable[Any]) -> str | None:
+    """Why a request's body failed validation because it came in a media type its route does not read
+    (then 415, not 422), or None. Only asked once validation failed: a body that validates is never
+    refused for its label."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not any(tuple(e.get("loc", ()))[:1] == ("body",) for e in errors):
+        return None
+    expected = expected_media_types(route)
+    sent = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if not expected or not sent:
+        return None
+    if sent in expected or (expected == ("application/json",) and sent.endswith("+json")):
+        return None
+    return f"the body must be sent as {' or '.join(expected)}, not {sent}"
+
+
 def dependency_calls(route: APIRoute) -> set[Callable[..., Any]]:
     """Every callable the route depends on, at any depth."""
     return {inspect.unwrap(d.call) for d in _flat(route.dependant.dependencies) if d.call is not None}
@@ -112,7 +146,9 @@ def derived_statuses(route: APIRoute) -> set[int]:
     if (route.methods or set()) - {"GET", "HEAD"}:
         statuses |= {404, 409}
     if has_body:
-        statuses.add(413)
+        statuses |= {400, 413, 415}
+    if "requestBody" in (route.openapi_extra or {}):  # a body the handler reads itself (CSV, XML, NDJSON)
+        statuses |= {400, 413, 422}
     return statuses
 
 
@@ -132,8 +168,14 @@ def declare(routes: Iterable[Any]) -> None:
         inner = getattr(route, "route", route)  # a route seen through an include prefix
         if not isinstance(inner, APIRoute) or not inner.include_in_schema:
             continue
-        derived = problem_responses(*sorted(derived_statuses(inner)))
-        inner.responses = {**derived, **inner.responses}
+        responses = problem_responses(*sorted(derived_statuses(inner)))
+        for status, own in inner.responses.items():
+            key = int(status) if str(status).isdigit() else status
+            entry = {**responses.get(key, {}), **own}
+            if str(status).startswith(("4", "5")) and "content" not in entry:  # a description only
+                entry["content"] = problem_responses(400)[400]["content"]
+            responses[key] = entry
+        inner.responses = responses
 
 
 def install(app: FastAPI, routes: Iterable[Any]) -> None:

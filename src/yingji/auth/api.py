@@ -4,12 +4,12 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.security import OAuth2PasswordRequestForm
 
 from yingji.api_common import ApiDateTime, IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
 from yingji.auth import audit, service
 from yingji.auth.schemas import (
     AuditRead,
+    LoginForm,
     MachineTokenCreate,
     MachineTokenIssued,
     MachineTokenRead,
@@ -27,7 +27,7 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 @router.post("/auth/token", response_model=TokenOut, operation_id="auth_login", responses=problem_responses(401, 429))
 def login(
-    request: Request, session: SessionDep, settings: SettingsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    request: Request, session: SessionDep, settings: SettingsDep, form: Annotated[LoginForm, Depends()]
 ) -> TokenOut:
     """Password login: a short-lived bearer token (rate limited per user and client)."""
     client = request.client.host if request.client else "unknown"
