@@ -238,3 +238,19 @@ def test_an_administrator_cannot_disable_their_own_account(live: LiveServer) -> 
     body = _problem(admin.post(f"/api/v1/users/{me['id']}/disable"), 409)
     assert "your own account" in body["detail"]
     assert admin.get("/api/v1/auth/me").status_code == 200
+
+
+def test_an_xml_external_entity_is_not_resolved(live: LiveServer, tmp_path: Path) -> None:
+    """A CAP import naming a local file as an external entity: refused, and the file's text never comes
+    back (entities are not resolved, nothing is fetched)."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-XXE-MARKER", encoding="utf-8")
+    xml = (
+        f'<?xml version="1.0"?><!DOCTYPE alert [<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&x;</identifier></alert>'
+    )
+    response = live.client("admin").post("/api/v1/warnings/import", json={"xml": xml})
+    assert response.status_code in (200, 422), response.text
+    assert "TOP-SECRET-XXE-MARKER" not in response.text
+    if response.status_code == 200:
+        assert response.json()["imported"] == 0
