@@ -11,7 +11,7 @@ import anyio
 from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidatorFunctionWrapHandler, field_validator
 from sqlalchemy.orm import Session
 
 from yingji import timerange
@@ -160,16 +160,19 @@ ApiDateTime = Annotated[
 class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    @field_validator("*", mode="after")
+    @field_validator("*", mode="wrap")
     @classmethod
-    def _checked_at_the_edge(cls, value: object) -> object:
+    def _checked_at_the_edge(cls, value: object, handler: ValidatorFunctionWrapHandler) -> object:
         """NUL characters cannot be stored in PostgreSQL text; refuse them at the edge on every backend.
-        Every time must lie in yingji.timerange's range (one check for every datetime field)."""
+        A time read from text (a request) must lie in yingji.timerange's range — one check for every
+        datetime field. Times read from rows are not judged here (yingji.db.UTCDateTime guards writes), so
+        an old row outside the range still reads."""
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("text must not contain NUL characters")
-        if isinstance(value, dt.datetime):
-            timerange.check(value)
-        return value
+        result = handler(value)
+        if isinstance(result, dt.datetime) and not isinstance(value, dt.datetime):
+            timerange.check(result)
+        return result
 
 
 # Routes answered without authentication, each with the reason — listed here and nowhere else. Every

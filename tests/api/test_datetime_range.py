@@ -170,3 +170,16 @@ def test_the_cli_refuses_an_extreme_time_naming_the_option(
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert "--occurred-at" in err and "1900-01-01" in err
+
+
+def test_a_schema_judges_times_read_from_requests_not_from_rows() -> None:
+    """An old row holding a time outside the range still reads (the range guards what comes in)."""
+    from yingji.incidents.schemas import FigureChangeRead
+
+    far = dt.datetime(2500, 1, 1, tzinfo=dt.UTC)
+    row = FigureChangeRead.model_validate({"id": 1, "at": far, "actor": "a", "source": "s", "changes": {}})
+    assert row.at == far
+    with pytest.raises(ValueError, match="1900-01-01"):
+        FigureChangeRead.model_validate(
+            {"id": 1, "at": "2500-01-01T00:00:00Z", "actor": "a", "source": "s", "changes": {}}
+        )
