@@ -297,7 +297,12 @@ def _tcp_ok(url: str | None, default_port: int) -> bool | None:
 
 
 def _mount_health(app: FastAPI) -> None:
-    @app.get("/api/v1/health", tags=["health"], operation_id="health")
+    @app.get(
+        "/api/v1/health",
+        tags=["health"],
+        operation_id="health",
+        responses={503: {"description": "The database is unreachable.", "content": {"application/json": {}}}},
+    )
     def health(request: Request) -> JSONResponse:
         """Liveness of the database and of each configured service (public)."""
         settings: Settings = request.app.state.settings
