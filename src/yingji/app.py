@@ -21,11 +21,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yingji import __version__, events, logs
+from yingji import __version__, events, logs, problems
 from yingji.auth.deps import ScopeCache
 from yingji.auth.ratelimit import Backoff, LoginThrottle
 from yingji.config import Settings, load_settings
@@ -165,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for route in all_routes(app):
         if isinstance(route, APIRoute) and route.operation_id is None:
             route.operation_id = route.name
+    problems.install(app, all_routes(app))  # problem-details responses declared per route (sec-api)
     return app
 
 
@@ -224,7 +225,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        unsupported = problems.unsupported_media_type(request, exc.errors())
+        if unsupported:
+            return problem(415, "Unsupported media type", unsupported, "unsupported_media_type")
         errors = [
             {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
             for e in exc.errors()
@@ -235,7 +239,15 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {401: "Not authenticated", 404: "Not found", 405: "Method not allowed", 413: "Content too large"}
+        titles = {
+            400: "Bad request",
+            401: "Not authenticated",
+            404: "Not found",
+            405: "Method not allowed",
+            406: "Not acceptable",
+            413: "Request body too large",
+            415: "Unsupported media type",
+        }
         response = problem(
             exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), "http_" + str(exc.status_code)
         )
@@ -262,6 +274,14 @@ def _install_error_handlers(app: FastAPI) -> None:
             "another request changed the same record at the same time; read it again and retry",
             "conflict",
         )
+
+    @app.exception_handler(StatementError)
+    async def statement_error(request: Request, exc: StatementError) -> JSONResponse:
+        # A domain error raised while SQLAlchemy bound a value (yingji.db.UTCDateTime's range guard)
+        # arrives wrapped; answer it as itself. Anything else is a bug.
+        if isinstance(exc.orig, DomainError):
+            return await domain_error(request, exc.orig)
+        return await unexpected(request, exc)
 
     app.add_middleware(_UrlGuardAndTiming)
 
@@ -370,7 +390,12 @@ def _tcp_ok(url: str | None, default_port: int) -> bool | None:
 
 
 def _mount_health(app: FastAPI) -> None:
-    @app.get("/api/v1/health", tags=["health"], operation_id="health")
+    @app.get(
+        "/api/v1/health",
+        tags=["health"],
+        operation_id="health",
+        responses={503: {"description": "The database is unreachable.", "content": {"application/json": {}}}},
+    )
     def health(request: Request) -> JSONResponse:
         """Liveness of the database and of each configured service (public)."""
         settings: Settings = request.app.state.settings

@@ -212,6 +212,10 @@ def set_disabled(*, session: Session, scope: Scope, username: str, disabled: boo
     user = get_by_username(session=session, username=username)
     if user is None or not scope.covers(user.division_code):
         raise NotFound(f"user {username!r} not found")
+    if disabled and user.username == scope.actor:
+        # An administrator locking themselves out (by mistake, or a script looping over ids) leaves a
+        # jurisdiction with no one to manage it; another administrator must do it.
+        raise Conflict("you cannot disable your own account; ask another administrator")
     before = audit.snapshot(user)
     user.disabled = disabled
     if disabled:
