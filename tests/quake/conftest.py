@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
+from yingji.quake import data as packaged
+
 DATA = Path(__file__).parent / "data"
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-POPULATION_RASTER = SHARED_DATA / "population" / "worldpop-2020-5arcmin-china.tif"
-FAULTS = SHARED_DATA / "faults" / "gem-active-faults-china.geojson"
+# The WorldPop raster and the GEM traces ship inside the package (yingji/quake/data, NOTICE.md there).
+POPULATION_RASTER = packaged.population_raster()
+FAULTS = packaged.fault_traces()
 
 # Named tolerances: each verification table is checked with one of these (absolute differences).
 TOLERANCES = {

@@ -19,7 +19,8 @@ import numpy as np
 from yingji.errors import InvalidInput
 from yingji.quake import aftershocks as rj
 from yingji.quake import losses
-from yingji.quake.exposure import exposure_by_intensity, read_population_raster
+from yingji.quake import data as packaged
+from yingji.quake.exposure import cached_population_raster, exposure_by_intensity, read_population_raster
 from yingji.quake.field import (
     DEFAULT_STEP_DEG,
     Grid,
@@ -43,7 +44,15 @@ from yingji.quake.intensity import (
     mw_to_ms,
 )
 from yingji.quake.response import density_class, response_level
-from yingji.quake.source import Epicentre, FaultTraces, Orientation, choose_region, load_fault_traces, orient
+from yingji.quake.source import (
+    Epicentre,
+    FaultTraces,
+    Orientation,
+    choose_region,
+    load_fault_traces,
+    orient,
+    packaged_traces,
+)
 from yingji.relief.needs import estimate_needs
 
 # Which field feeds PAGER's loss models (docs/quake.md explains the default):
@@ -63,7 +72,10 @@ class EarthquakeInput:
     origin_time: datetime
     at: datetime
     strike_deg: float | None = None
+    # Fault traces for the long axis: a file or traces; None uses the packaged GEM GAF-DB traces unless
+    # ``use_packaged_faults`` is off (then the source is circular without a strike).
     faults: str | Path | FaultTraces | None = None
+    use_packaged_faults: bool = True
     population_raster: str | Path | None = None
     # People per grid cell instead of a raster: an array on the assessment's grid, or a function giving
     # one for any grid (e.g. from settlement points or a raster already in memory).
@@ -90,13 +102,16 @@ GEM_CREDIT = "GEM Global Active Faults Database, GEM GAF-DB (fault traces, CC BY
 def credits_for(inp: EarthquakeInput, fault_used: bool) -> list[str]:
     """Credit the data sets the assessment actually used (their licences ask for attribution)."""
     out: list[str] = []
-    if inp.population is None and inp.population_raster is not None:
-        name = Path(str(inp.population_raster)).name
+    if inp.population is None:
+        name = Path(str(inp.population_raster or packaged.population_raster())).name
         out.append(WORLDPOP_CREDIT if "worldpop" in name.lower() else f"population raster {name}")
     elif inp.population_source:
         out.append(f"population: {inp.population_source}")
     if fault_used:
-        name = "" if isinstance(inp.faults, FaultTraces) or inp.faults is None else Path(str(inp.faults)).name.lower()
+        if inp.faults is None:
+            name = packaged.FAULTS_FILE
+        else:
+            name = "" if isinstance(inp.faults, FaultTraces) else Path(str(inp.faults)).name.lower()
         out.append(GEM_CREDIT if ("gem" in name or "gaf" in name) else f"fault traces {name or '(given)'}")
     return out
 
@@ -195,10 +210,12 @@ def _magnitudes(magnitude: float, magnitude_type: str) -> tuple[float, float]:
     raise InvalidInput(f"magnitude-type {magnitude_type!r} must be Ms or Mw")
 
 
-def _traces(faults: str | Path | FaultTraces | None) -> FaultTraces | None:
-    if faults is None or isinstance(faults, FaultTraces):
-        return faults
-    return load_fault_traces(faults)
+def _traces(inp: EarthquakeInput) -> FaultTraces | None:
+    if inp.faults is None:
+        return packaged_traces() if inp.use_packaged_faults else None
+    if isinstance(inp.faults, FaultTraces):
+        return inp.faults
+    return load_fault_traces(inp.faults)
 
 
 def _aftershock_forecast(inp: EarthquakeInput, region: str) -> tuple[list[dict[str, float]], str]:
@@ -236,7 +253,7 @@ def setup(inp: EarthquakeInput) -> Setup:
     region = choose_region(inp.lon, inp.lat, inp.region)
     model = EllipticalAttenuation.for_region(region)
     check_magnitude(ms, valid=model.valid_magnitudes)
-    orientation = orient(epicentre, strike_deg=inp.strike_deg, traces=_traces(inp.faults))
+    orientation = orient(epicentre, strike_deg=inp.strike_deg, traces=_traces(inp))
     grid = grid_around(inp.lon, inp.lat, field_extent_km(epicentre, ms, model, orientation), inp.step_deg)
     return Setup(ms, mw, epicentre, region, model, orientation, grid)
 
@@ -264,8 +281,8 @@ def assess(inp: EarthquakeInput, prepared: Setup | None = None) -> Assessment:
             raise InvalidInput(f"population grid shape {population.shape} does not match the grid {(grid.ny, grid.nx)}")
     elif inp.population_raster is not None:
         population = read_population_raster(inp.population_raster, grid)
-    else:
-        raise InvalidInput("population: give a population raster (--population FILE.tif or YINGJI_POPULATION_RASTER)")
+    else:  # the packaged WorldPop 2020 raster
+        population = cached_population_raster(str(packaged.population_raster())).on_grid(grid)
 
     zone_list = zones(chinese, population, centre=(inp.lon, inp.lat))
     exposure_chinese = exposure_by_intensity(chinese.values, population)

@@ -125,9 +125,13 @@ def assess(
     magnitude: float = typer.Option(..., help="Magnitude."),
     magnitude_type: str = typer.Option(..., "--magnitude-type", help="Ms or Mw."),
     strike: float | None = typer.Option(None, help="Fault strike (degrees) for the long axis of the ellipses."),
-    faults: Path | None = typer.Option(None, help="GeoJSON of fault traces: the nearest one gives the strike."),
+    faults: Path | None = typer.Option(
+        None, help="GeoJSON of fault traces: the nearest one gives the strike (default: the packaged GEM GAF-DB)."
+    ),
     population: Path | None = typer.Option(
-        None, help="GeoTIFF of people per cell (WGS 84); default $YINGJI_POPULATION_RASTER."
+        None,
+        help="GeoTIFF of people per cell (WGS 84); default $YINGJI_POPULATION_RASTER, else the packaged "
+        "WorldPop 2020 raster (with the database: its settlements when it holds some near the epicentre).",
     ),
     origin_time: str | None = typer.Option(None, "--origin-time", help="Origin time, ISO 8601 (default now)."),
     at: str | None = typer.Option(None, help="Assessment time for the aftershock forecast, ISO 8601 (default now)."),
@@ -150,7 +154,7 @@ def assess(
         None, help="Completeness magnitude of --aftershocks (default: smallest)."
     ),
     no_db: bool = typer.Option(
-        False, "--no-db", help="Do not use the database: nothing is recorded, and a population must be given."
+        False, "--no-db", help="Do not use the database: nothing is recorded."
     ),
     geojson: Path | None = typer.Option(None, help="Write the intensity zones to this GeoJSON file."),
     report: Path | None = typer.Option(None, help="Write the one-page printable HTML report to this file."),
@@ -202,11 +206,6 @@ def assess(
     if problem is not None and incident is not None:
         raise InvalidInput(f"incident: attaching to incident {incident} needs the database, which is {problem}")
     if problem is not None:
-        if inp.population is None and inp.population_raster is None:
-            raise InvalidInput(
-                "population: no raster given — pass --population FILE.tif or set YINGJI_POPULATION_RASTER "
-                f"(the demo data's settlements need the database, which is {problem})"
-            )
         result = run_assessment(inp)
         data = result.to_dict()
         zones = result.zones_geojson()

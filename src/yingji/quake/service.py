@@ -93,6 +93,10 @@ def settlements_in(
     return [], [], empty, empty, empty
 
 
+def _has_settlements(session: Session, grid: Any) -> bool:
+    return len(settlements_in(session, grid.west, grid.south, grid.east, grid.north)[4]) > 0
+
+
 def demo_population(session: Session) -> Callable[[Any], np.ndarray]:
     """A population provider for any grid from the settlements in the database (item 3 of the issue:
     without a raster, the demo data's population). Refuses clearly when there are none near."""
@@ -249,9 +253,10 @@ def run_input(
     epicentre_county, epicentre_township = _epicentre_divisions(session, inp.lon, inp.lat)
     polygons = boundaries_in(session, grid)
     _check_may_run(scope, epicentre_county, list(polygons))
-    if inp.population is None and inp.population_raster is None:
+    if inp.population is None and inp.population_raster is None and _has_settlements(session, grid):
         inp.population = demo_population(session)
         inp.population_source = DEMO_POPULATION
+    # else: the packaged WorldPop 2020 raster (the engine's default)
     if not inp.geohazard_sites:
         inp.geohazard_sites = demo_geohazard_sites(session, grid)
         demo_sites = bool(inp.geohazard_sites)
