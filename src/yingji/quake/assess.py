@@ -18,8 +18,8 @@ import numpy as np
 
 from yingji.errors import InvalidInput
 from yingji.quake import aftershocks as rj
-from yingji.quake import losses
 from yingji.quake import data as packaged
+from yingji.quake import losses
 from yingji.quake.exposure import cached_population_raster, exposure_by_intensity, read_population_raster
 from yingji.quake.field import (
     DEFAULT_STEP_DEG,
