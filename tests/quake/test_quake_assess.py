@@ -69,7 +69,7 @@ def test_mw_input_is_converted_to_ms_for_the_chinese_relation() -> None:
 
 
 def test_chinese_loss_input_gives_more_deaths_than_mmi_here() -> None:
-    mmi = assess(_input()).fatalities["expected"]
+    mmi = assess(_input(loss_intensity="mmi")).fatalities["expected"]
     chinese = assess(_input(loss_intensity="chinese")).fatalities["expected"]
     assert chinese > mmi
 

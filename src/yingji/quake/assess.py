@@ -19,7 +19,7 @@ import numpy as np
 from yingji.errors import InvalidInput
 from yingji.quake import aftershocks as rj
 from yingji.quake import data as packaged
-from yingji.quake import losses
+from yingji.quake import fatality, losses
 from yingji.quake.exposure import cached_population_raster, exposure_by_intensity, read_population_raster
 from yingji.quake.field import (
     DEFAULT_STEP_DEG,
@@ -55,11 +55,12 @@ from yingji.quake.source import (
 )
 from yingji.relief.needs import estimate_needs
 
-# Which field feeds PAGER's loss models (docs/quake.md explains the default):
-#   "mmi"     — the Allen et al. (2012) MMI field; PAGER's θ and β were calibrated on MMI exposure.
-#   "chinese" — the Chinese-scale field of the GB 18306 relation, read as if it were MMI.
+# Which field feeds the deaths model is part of the named model (``fatality.py``; docs/quake.md):
+#   "mmi"     — the Allen et al. (2012) MMI field (PAGER's θ and β were calibrated on MMI exposure);
+#   "chinese" — the Chinese-scale field of the GB 18306 regional relation.
+# ``loss_intensity`` given without ``model`` picks PAGER's published China curve on that scale (the
+# options of the earlier versions); with neither, the default model chosen by cross-validation.
 LossIntensity = Literal["mmi", "chinese"]
-DEFAULT_LOSS_INTENSITY: LossIntensity = "mmi"
 
 
 @dataclass
@@ -82,7 +83,8 @@ class EarthquakeInput:
     population: np.ndarray | Callable[[Grid], np.ndarray] | None = None
     region: str | None = None
     step_deg: float = DEFAULT_STEP_DEG
-    loss_intensity: LossIntensity = DEFAULT_LOSS_INTENSITY
+    loss_intensity: LossIntensity | None = None
+    model: str | None = None  # a fatality model of ``yingji.quake.fatality`` (None: the calibrated default)
     country: str = "CN"
     year: int | None = None
     aftershock_set: str | None = None
@@ -137,6 +139,7 @@ class Assessment:
     aftershock_note: str
     response: dict[str, Any]
     geohazards: list[dict[str, Any]]
+    fatality_model: fatality.FatalityModel = field(default_factory=lambda: fatality.model(None))
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -166,7 +169,9 @@ class Assessment:
                 "note": orientation.note,
                 "grid_step_deg": self.chinese.grid.step,
                 "grid_shape": [self.chinese.grid.ny, self.chinese.grid.nx],
-                "loss_intensity": self.inputs.loss_intensity,
+                "loss_intensity": "mmi" if self.fatality_model.field == "allen2012" else "chinese",
+                "fatality_model": self.fatality_model.name,
+                "fatality_model_description": self.fatality_model.description,
             },
             "zones": [
                 {"intensity": z.intensity, "area_km2": round(z.area_km2, 2), "population": round(z.population, 1)}
@@ -208,6 +213,21 @@ def _magnitudes(magnitude: float, magnitude_type: str) -> tuple[float, float]:
     if magnitude_type == "Mw":
         return mw_to_ms(magnitude), magnitude
     raise InvalidInput(f"magnitude-type {magnitude_type!r} must be Ms or Mw")
+
+
+def fatality_model_for(inp: EarthquakeInput) -> fatality.FatalityModel:
+    """The named deaths model: ``model``, else PAGER's curve on ``loss_intensity``, else the default."""
+    if inp.model is None and inp.loss_intensity is not None:
+        return fatality.model(fatality.PAGER_MMI if inp.loss_intensity == "mmi" else fatality.PAGER_CSIS)
+    return fatality.model(inp.model)
+
+
+def loss_orientation(model: fatality.FatalityModel, orientation: Orientation) -> Orientation:
+    """The source geometry the deaths model was calibrated with: "point" models use a circular source
+    unless the strike was given; "fault" models the long axis chosen for the zones."""
+    if model.rupture == "fault" or orientation.basis == "given":
+        return orientation
+    return Orientation(None, "circular", "circular source (the deaths model's calibration)")
 
 
 def _traces(inp: EarthquakeInput) -> FaultTraces | None:
@@ -273,6 +293,17 @@ def assess(inp: EarthquakeInput, prepared: Setup | None = None) -> Assessment:
     offsets = offsets_km(grid, epicentre, orientation.strike_deg)
     chinese = chinese_field(grid, epicentre, ms, model, orientation, offsets=offsets)
     mmi = allen_field(grid, epicentre, mw, orientation, offsets=offsets)
+    deaths_model = fatality_model_for(inp)
+    loss_source = loss_orientation(deaths_model, orientation)
+    notes.append(f"deaths: model {deaths_model.name} — {deaths_model.description}")
+    if deaths_model.field == "allen2012":
+        loss_field = mmi
+        if loss_source is not orientation:
+            loss_field = allen_field(grid, epicentre, mw, loss_source, offsets=offsets)
+    else:
+        loss_field = chinese
+        if loss_source is not orientation:
+            loss_field = chinese_field(grid, epicentre, ms, model, loss_source, offsets=offsets)
 
     if inp.population is not None:
         given = inp.population(grid) if callable(inp.population) else inp.population
@@ -287,10 +318,13 @@ def assess(inp: EarthquakeInput, prepared: Setup | None = None) -> Assessment:
     zone_list = zones(chinese, population, centre=(inp.lon, inp.lat))
     exposure_chinese = exposure_by_intensity(chinese.values, population)
     exposure_mmi = exposure_by_intensity(mmi.values, population)
-    loss_exposure = exposure_mmi if inp.loss_intensity == "mmi" else exposure_chinese
     year = inp.year if inp.year is not None else inp.origin_time.year
-    fatalities = losses.fatality_estimate(loss_exposure, inp.country)
-    economic = losses.economic_estimate(loss_exposure, inp.country, year)
+    if inp.country.strip().upper() == "CN":
+        fatalities = deaths_model.estimate(exposure_by_intensity(loss_field.values, population), year)
+    else:  # PAGER's curve of that country on the model's scale
+        fatalities = losses.fatality_estimate(exposure_by_intensity(loss_field.values, population), inp.country)
+    economic_exposure = exposure_chinese if inp.loss_intensity == "chinese" else exposure_mmi
+    economic = losses.economic_estimate(economic_exposure, inp.country, year)
     injured = losses.estimate_injured(fatalities["expected"])
     displaced = losses.estimate_displaced(exposure_chinese)
     needs = estimate_needs(
@@ -350,5 +384,6 @@ def assess(inp: EarthquakeInput, prepared: Setup | None = None) -> Assessment:
         aftershock_note=after_note,
         response=response,
         geohazards=geohazards,
+        fatality_model=deaths_model,
         notes=notes,
     )

@@ -137,8 +137,11 @@ def assess(
     at: str | None = typer.Option(None, help="Assessment time for the aftershock forecast, ISO 8601 (default now)."),
     region: str | None = typer.Option(None, help="Attenuation region (default: chosen from the epicentre)."),
     step: float = typer.Option(0.01, help="Grid step (degrees)."),
-    loss_intensity: str = typer.Option(
-        "mmi", "--loss-intensity", help="Scale fed to PAGER: mmi (Allen 2012, default) or chinese."
+    loss_intensity: str | None = typer.Option(
+        None, "--loss-intensity", help="PAGER's China curve fed mmi (Allen 2012) or chinese, instead of --model."
+    ),
+    model: str | None = typer.Option(
+        None, "--model", help="Deaths model: a calibrated one (default: the cross-validated choice) or pager-mmi."
     ),
     country: str = typer.Option("CN", help="Country of the PAGER loss models."),
     aftershock_set: str | None = typer.Option(None, "--aftershock-set", help="Generic Reasenberg–Jones set."),
@@ -174,7 +177,7 @@ def assess(
 
     if magnitude_type not in ("Ms", "Mw"):
         raise InvalidInput(f"magnitude-type {magnitude_type!r} must be Ms or Mw")
-    if loss_intensity not in ("mmi", "chinese"):
+    if loss_intensity not in (None, "mmi", "chinese"):
         raise InvalidInput(f"loss-intensity {loss_intensity!r} must be mmi or chinese")
     now = datetime.now(UTC)
     origin = _parse_time(origin_time, "origin-time", now)
@@ -195,6 +198,7 @@ def assess(
         region=region,
         step_deg=step,
         loss_intensity=loss_intensity,  # type: ignore[arg-type]
+        model=model,
         country=country,
         aftershock_set=aftershock_set,
         temperature_c=temperature,
@@ -228,6 +232,7 @@ def assess(
             "region": region,
             "step_deg": step,
             "loss_intensity": loss_intensity,
+            "model": model,
             "country": country,
             "aftershock_set": aftershock_set,
             "temperature_c": temperature,

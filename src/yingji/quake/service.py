@@ -62,6 +62,7 @@ def engine_input(assessment_in: AssessmentIn, *, now: dt.datetime, population_ra
         region=assessment_in.region,
         step_deg=assessment_in.step_deg,
         loss_intensity=assessment_in.loss_intensity,
+        model=assessment_in.model,
         aftershock_set=assessment_in.aftershock_set,
         temperature_c=assessment_in.temperature_c,
     )
