@@ -355,3 +355,12 @@ def scenarios(
         "elapsed_s": round(time.perf_counter() - started, 3),
     }
     _print(data, as_json)
+
+
+def _register_feeds() -> None:
+    from yingji.quake.feeds import cli as feeds_cli
+
+    app.command("feeds")(feeds_cli.feeds)
+
+
+_register_feeds()

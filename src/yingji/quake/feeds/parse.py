@@ -72,7 +72,10 @@ def _check_size(document: bytes) -> None:
 def _number(value: Any, name: str, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"{name} is not a number ({type(value).__name__})")
-    number = float(value)
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{name} {str(value)[:40]!r} is not a number") from None
     if not (math.isfinite(number) and low <= number <= high):
         raise ValueError(f"{name} {value!r} outside {low}..{high}")
     return number
@@ -162,8 +165,13 @@ def parse_quakeml(document: bytes, source: str) -> ParsedFeed:
 
     _check_size(document)
     parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
-        remove_comments=True, remove_pis=True,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
     )
     try:
         root = etree.fromstring(document, parser=parser)
