@@ -1,7 +1,7 @@
 """Quake: earthquakes seen in catalogue feeds, with their assessed versions.
 
-Revision ID: 0004q
-Revises: 0004
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
 
-revision = "0004q"
-down_revision = "0004"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
