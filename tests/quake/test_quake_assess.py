@@ -256,3 +256,18 @@ def test_cli_assess_takes_settlements_and_recorded_aftershocks(tmp_path: Path) -
     data = json.loads(out)
     assert sum(z["population"] for z in data["zones"]) == pytest.approx(6200.0)
     assert data["aftershock_parameters"].startswith("fitted")
+
+
+def test_the_default_deaths_model_is_the_calibrated_one_with_its_range() -> None:
+    data = assess(_input()).to_dict()
+    assert data["model"]["fatality_model"] == data["fatalities"]["model"]
+    assert data["fatalities"]["model"] not in ("pager-mmi", "pager-csis")
+    low, high = data["fatalities"]["range_80"]
+    assert low <= data["fatalities"]["expected"] <= high
+
+
+def test_a_named_model_is_used_when_asked_for() -> None:
+    old = assess(_input(model="pager-mmi")).to_dict()
+    assert old["fatalities"]["model"] == "pager-mmi" and old["model"]["loss_intensity"] == "mmi"
+    with pytest.raises(InvalidInput, match="model"):
+        assess(_input(model="no-such-model"))
