@@ -9,7 +9,7 @@ script listens to). The clock starts when the Dingri 2025 document is written to
 stops when (1) the duty item's event reaches the officer's stream (the page shows it without reload) and
 (2) the duty desk page holds the assessment summary. Goal ≤ 10 s.
 
-    .venv/bin/python bench/quake_feed.py [--interval 1] [--repeats 3]
+    .venv/bin/python bench/quake_feed.py [--interval 5] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def redis_url() -> str | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls of the worker")
+    parser.add_argument("--interval", type=float, default=5.0, help="seconds between polls (the worker's default)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 

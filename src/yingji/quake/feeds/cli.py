@@ -35,7 +35,7 @@ def feeds(
         200.0, "--max-distance-km", help="… with a county seat of the jurisdiction within this distance."
     ),
     jurisdiction: str | None = typer.Option(None, help="Division code of the jurisdiction (default: every county)."),
-    interval: float = typer.Option(30.0, help="Seconds between polls."),
+    interval: float = typer.Option(5.0, help="Seconds between polls (public feeds may ask for longer)."),
     step: float = typer.Option(0.01, help="Grid step of the assessments (degrees)."),
     once: bool = typer.Option(False, "--once", help="Poll every feed once, print what was done and stop."),
 ) -> None:
