@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.server
 import json
 import re
 import statistics
@@ -31,20 +30,6 @@ import httpx
 GOAL_S = 10.0
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = ROOT / "tests" / "quake" / "data" / "feeds" / "usgs_dingri.geojson"
-
-
-class Files(http.server.BaseHTTPRequestHandler):
-    files: dict[str, bytes] = {}  # noqa: RUF012 - the served documents, changed by the bench
-
-    def do_GET(self) -> None:
-        body = self.files.get(self.path)
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Length", str(len(body or b"")))
-        self.end_headers()
-        self.wfile.write(body or b"")
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def redis_url() -> str | None:
@@ -72,8 +57,9 @@ def main() -> int:
     from yingji.demo import DEMO_PASSWORD, load_demo
     from yingji.quake.feeds.service import Feed, Trigger, poll
 
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import LiveServer
+    sys.path.insert(0, str(ROOT))
+    from tests.conftest import LiveServer
+    from tests.quake.conftest import FileServer
 
     tmp = Path(tempfile.mkdtemp(prefix="quake-feed-bench-"))
     url = f"sqlite:///{tmp / 'bench.db'}"
@@ -84,11 +70,9 @@ def main() -> int:
     bus_url = redis_url()
     settings = Settings(database_url=url, env="test", login_attempts_per_minute=1000, redis_url=bus_url)  # type: ignore[call-arg]
 
-    files: dict[str, bytes] = {}
-    handler = type("Handler", (Files,), {"files": files})
-    feed_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=feed_server.serve_forever, daemon=True).start()
-    feed = Feed("usgs", f"http://127.0.0.1:{feed_server.server_address[1]}/summary.geojson", "geojson")
+    feed_server = FileServer()
+    files = feed_server.files
+    feed = Feed("usgs", f"{feed_server.url}/summary.geojson", "geojson")
 
     results: list[tuple[float, float]] = []
     with LiveServer(settings) as live:
@@ -150,7 +134,7 @@ def main() -> int:
             )
             files.pop("/summary.geojson")
         stop.set()
-    feed_server.shutdown()
+    feed_server.close()
     median = statistics.median(r[1] for r in results)
     print(f"bus: {'redis' if bus_url else 'in-process'}; poll interval {args.interval:g} s; grid 0.01°")
     print(

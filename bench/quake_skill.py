@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +27,7 @@ import numpy as np
 from yingji.quake import calibration as cal
 from yingji.quake import data as packaged
 from yingji.quake import fatality
-from yingji.quake.assess import EarthquakeInput, assess
+from yingji.quake.assess import assess
 from yingji.quake.exposure import cached_population_raster
 
 GOAL_WITHIN_10X = 0.80
@@ -56,22 +55,15 @@ def fitting_set(events: list[cal.CalibrationEvent]) -> dict[str, tuple[list[floa
 
 
 def assess_event(event: cal.CalibrationEvent, model: str) -> tuple[float, tuple[float, float], float]:
-    magnitude, magnitude_type = event.magnitude
-    when = datetime.fromisoformat(event.date).replace(tzinfo=UTC)
     raster = cached_population_raster(str(packaged.population_raster()))
     factor = cal.population_factor(event.year)
     old = model == fatality.PAGER_MMI
     result = assess(
-        EarthquakeInput(
-            lon=event.lon,
-            lat=event.lat,
-            depth_km=event.depth_km,
-            magnitude=magnitude,
-            magnitude_type=magnitude_type,  # type: ignore[arg-type]
-            origin_time=when,
-            at=when,
-            model=model,
+        cal.event_input(
+            event,
             use_packaged_faults=not old,  # the old default had no fault file: a point source
+            step=0.01,  # the default grid
+            model=model,
             population=lambda grid: raster.on_grid(grid) * factor,
             population_source="WorldPop 2020 x census",
         )

@@ -4,18 +4,16 @@ worker's poll against recorded feed files served by a local HTTP server (both da
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import json
 import logging
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
+from tests.quake.conftest import FileServer
 from typer.testing import CliRunner
 
 from yingji.auth.scope import system_scope
@@ -141,30 +139,11 @@ def test_a_small_change_is_not_a_revision_and_a_new_magnitude_is() -> None:
 # -- the worker against a local HTTP server ------------------------------------------------------------
 
 
-class _Files(http.server.BaseHTTPRequestHandler):
-    files: ClassVar[dict[str, bytes]] = {}
-
-    def do_GET(self) -> None:
-        body = self.files.get(self.path)
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Length", str(len(body or b"")))
-        self.end_headers()
-        self.wfile.write(body or b"")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def server() -> Iterator[tuple[str, dict[str, bytes]]]:
-    files: ClassVar[dict[str, bytes]] = {}
-    handler = type("Handler", (_Files,), {"files": files})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", files
-    httpd.shutdown()
-    httpd.server_close()
+    files = FileServer()
+    yield files.url, files.files
+    files.close()
 
 
 def _poll(engine: Engine, feed: Feed) -> dict[str, int]:

@@ -125,19 +125,13 @@ class EventExposure:
     vi_area_km2: float  # area at degree VI and above of the Chinese-scale field (the isoseismal figure)
 
 
-def event_exposure(
-    event: CalibrationEvent, path: tuple[fatality.FieldName, fatality.Rupture], step: float = CALIBRATION_STEP_DEG
-) -> EventExposure:
-    """People per degree for ``event`` along ``path`` (field, rupture), and the Chinese VI+ area."""
-    from yingji.quake import data as packaged
-    from yingji.quake.assess import EarthquakeInput, setup
-    from yingji.quake.exposure import cached_population_raster, exposure_by_intensity
-    from yingji.quake.field import allen_field, chinese_field, offsets_km
+def event_input(event: CalibrationEvent, *, use_packaged_faults: bool, step: float, **extra: Any) -> Any:
+    """The assessment input of a table event (origin and assessment at its date, Ms where published)."""
+    from yingji.quake.assess import EarthquakeInput
 
-    field_name, rupture = path
     magnitude, magnitude_type = event.magnitude
-    when = datetime(event.year, 1, 1, tzinfo=UTC)
-    inp = EarthquakeInput(
+    when = datetime.fromisoformat(event.date).replace(tzinfo=UTC)
+    return EarthquakeInput(
         lon=event.lon,
         lat=event.lat,
         depth_km=event.depth_km,
@@ -145,9 +139,23 @@ def event_exposure(
         magnitude_type=magnitude_type,  # type: ignore[arg-type]
         origin_time=when,
         at=when,
-        use_packaged_faults=rupture == "fault",
+        use_packaged_faults=use_packaged_faults,
         step_deg=step,
+        **extra,
     )
+
+
+def event_exposure(
+    event: CalibrationEvent, path: tuple[fatality.FieldName, fatality.Rupture], step: float = CALIBRATION_STEP_DEG
+) -> EventExposure:
+    """People per degree for ``event`` along ``path`` (field, rupture), and the Chinese VI+ area."""
+    from yingji.quake import data as packaged
+    from yingji.quake.assess import setup
+    from yingji.quake.exposure import cached_population_raster, exposure_by_intensity
+    from yingji.quake.field import allen_field, chinese_field, offsets_km
+
+    field_name, rupture = path
+    inp = event_input(event, use_packaged_faults=rupture == "fault", step=step)
     s = setup(inp)
     offsets = offsets_km(s.grid, s.epicentre, s.orientation.strike_deg)
     chinese = chinese_field(s.grid, s.epicentre, s.ms, s.model, s.orientation, offsets=offsets)
