@@ -126,6 +126,7 @@ def _wrong_crs_raster(path: Path) -> Path:
         ({}, "unreadable", "population raster"),
         ({}, "wrong_crs", "population raster"),
         ({"region": "atlantis"}, None, "region"),
+        ({"model": "no-such-model"}, None, "model"),
     ],
 )
 def test_bad_input_writes_nothing(
