@@ -86,13 +86,53 @@ def import_(
 
 
 @app.command()
-def seed(ctx: typer.Context) -> None:
+def seed(
+    ctx: typer.Context,
+    approximate: bool = typer.Option(
+        True, help="Then build approximate areas and populations for divisions without a boundary (see approximate)."
+    ),
+) -> None:
     """Load the national seed: provinces, prefectures and counties (cpca package, real codes)."""
     from yingji.geo import service
 
     with command_session(ctx) as (session, scope):
         count = service.seed_national(session=session, scope=scope)
     typer.echo(f"seeded {count} divisions")
+    if approximate:
+        approximate_command(ctx, population=None)
+
+
+@app.command("approximate")
+def approximate_command(
+    ctx: typer.Context,
+    population: Path | None = typer.Option(
+        None, help="Population raster (GeoTIFF, WGS 84, people per cell); default: YINGJI_POPULATION_RASTER, "
+        "else the packaged WorldPop 2020 raster."
+    ),
+) -> None:
+    """Approximate areas for divisions with a position and no boundary — counties as Voronoi cells of the
+    county positions, townships inside their county, prefectures and provinces as unions — marked
+    approximate (they place points, never refuse one); and each division's population as the raster's
+    sum over its area. Real boundaries, imported with `division import`, are kept and win."""
+    from yingji.cli_common import settings_from
+    from yingji.geo import service
+
+    raster = population or settings_from(ctx).population_raster or _packaged_raster()
+    with command_session(ctx) as (session, scope):
+        made = service.approximate_areas(
+            session=session, scope=scope, population_raster=str(raster) if raster else None
+        )
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(made.items()))
+    typer.echo(f"approximate areas: {summary}" if made else "nothing to do")
+
+
+def _packaged_raster() -> Path | None:
+    try:
+        from yingji.quake.data import population_raster
+    except ImportError:  # the earthquake domain's packaged data (not yet on this branch)
+        return None
+    path = population_raster()
+    return path if path.exists() else None
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from importlib.resources import files
+from typing import Any
 
 import shapely
 from sqlalchemy import or_, select
@@ -242,6 +243,78 @@ def seed_national(*, session: Session, scope: Scope) -> int:
     return upsert_records(
         session=session, scope=scope, records=national_seed_records(), source="cpca 0.5.5 adcodes.csv"
     )
+
+
+def approximate_areas(*, session: Session, scope: Scope, population_raster: str | None) -> dict[str, int]:
+    """Areas for the divisions that have a position but no boundary (geo.approximate): counties as cells
+    among all counties, townships as cells inside their county, prefectures and provinces as the union
+    of their children; each stored marked approximate. Real boundaries are kept and carved out of the
+    approximate cells. Then, with a population raster, each division without a population gets the
+    zonal sum over its area (real or approximate). Returns counts per level and of populations set."""
+    from yingji.geo import approximate
+
+    scope.require("divisions:write")
+    rows = {d.code: d for d in session.scalars(select(Division))}
+    areas: dict[str, Any] = {
+        code: shapely.from_wkb(d.boundary_wkb) for code, d in rows.items() if d.boundary_wkb is not None
+    }
+    made: dict[str, int] = {}
+
+    def store(code: str, area: Any) -> None:
+        row = rows[code]
+        row.boundary_wkb = shapely.to_wkb(area)
+        row.boundary_approximate = True
+        row.min_lon, row.min_lat, row.max_lon, row.max_lat = (float(v) for v in area.bounds)
+        areas[code] = area
+        made[row.level] = made.get(row.level, 0) + 1
+
+    counties = [d for d in rows.values() if d.level == "county" and d.lon is not None and d.lat is not None]
+    real = [areas[d.code] for d in counties if d.code in areas and not d.boundary_approximate]
+    taken = shapely.union_all(real) if real else None
+    cells = approximate.cells(
+        [d.code for d in counties], [d.lon for d in counties], [d.lat for d in counties],  # type: ignore[misc]
+        reach=approximate.COUNTY_REACH,
+    )  # fmt: skip
+    for code, cell in cells.items():
+        if code in areas and not rows[code].boundary_approximate:
+            continue
+        cell = approximate.union([shapely.difference(cell, taken)]) if taken is not None else cell
+        if cell is not None and not cell.is_empty:
+            store(code, cell)
+    townships: dict[str, list[Division]] = {}
+    for d in rows.values():
+        if d.level == "township" and d.lon is not None and d.lat is not None and d.parent_code:
+            townships.setdefault(d.parent_code, []).append(d)
+    for county, children in townships.items():
+        if all(c.code in areas and not c.boundary_approximate for c in children):
+            continue
+        cells = approximate.cells(
+            [c.code for c in children], [c.lon for c in children], [c.lat for c in children],  # type: ignore[misc]
+            reach=approximate.TOWNSHIP_REACH, within=areas.get(county),
+        )  # fmt: skip
+        for code, cell in cells.items():
+            if code not in areas or rows[code].boundary_approximate:
+                store(code, cell)
+    for level in ("prefecture", "province"):
+        for d in rows.values():
+            if d.level != level or (d.code in areas and not d.boundary_approximate):
+                continue
+            children = [areas[c.code] for c in rows.values() if c.parent_code == d.code and c.code in areas]
+            union = approximate.union(children)
+            if union is not None and not union.is_empty:
+                store(d.code, union)
+    if population_raster:
+        for level in ("county", "township", "prefecture", "province"):
+            missing = {c: areas[c] for c, d in rows.items() if d.level == level and d.population is None and c in areas}
+            for code, people in approximate.zonal_sums(population_raster, missing).items():
+                rows[code].population = people
+                made["population"] = made.get("population", 0) + 1
+    session.flush()
+    audit.record(
+        session=session, scope=scope, action="approximate", entity="division", entity_id="*",
+        division_code=COUNTRY_CODE, before=None, after=made,
+    )  # fmt: skip
+    return made
 
 
 def names_of(*, session: Session, codes: Sequence[str]) -> dict[str, str]:
