@@ -185,6 +185,8 @@ PUBLIC_ROUTE_REASONS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/token"): "the password login itself (throttled per account and client)",
     ("GET", "/api/v1/warnings/feed"): "the public CAP feed: warnings already issued to the public",
     ("POST", "/api/v1/tips"): "public reports (举报) from citizens: intake only, nothing is read back",
+    ("GET", "/api/v1/docs"): "the API reference page: the published OpenAPI document, no data",
+    ("GET", "/api/v1/docs/init.js"): "the API reference page's start-up script (static)",
 }
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(PUBLIC_ROUTE_REASONS)
 

@@ -114,6 +114,8 @@ def run(
         Child("alarm-tick", [*me, "monitor", "tick"], every_s=every),
         Child("callack-tick", [*me, "warning", "tick"], every_s=every),
     ]
+    if settings.quake_feeds:  # quake: the catalogue feed worker reads the feeds from the same setting
+        children.append(Child("quake-feeds", [*me, "quake", "feeds"]))
     Supervisor(children).run()
 
 

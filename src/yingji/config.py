@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     monitor_rules: Path | None = None
     state_dir: Path = Field(default_factory=default_data_dir)
     tick_interval_s: float = Field(default=60.0, ge=1, le=3600)
+    # Earthquake catalogue feeds polled by ``yingji quake feeds`` (and supervised by ``yingji run``):
+    # space-separated name=URL[|geojson|quakeml]; unset: no feed worker
+    quake_feeds: str | None = None
     # Logs: "text" (one line: UTC time, level, logger, request id, message) or "json" (one object a line)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -117,7 +117,8 @@ class LoginThrottle:
         if device is not None:
             keyed = [(self._key("device", device), self.device)]
         else:
-            keyed = [(self._key("account", username.lower()), self.account), (self._key("client", client), self.client)]
+            account = username.lower()[:128]  # usernames have at most 64 characters; the form may send more
+            keyed = [(self._key("account", account), self.account), (self._key("client", client), self.client)]
         wait = self._admit(keyed, self.clock())
         if wait > 0:
             raise TooManyRequests(
@@ -146,8 +147,9 @@ class LoginThrottle:
             except Exception as exc:  # Redis down: keep throttling in this process rather than not at all
                 log.warning("login throttle falling back to in-process counting: %s", exc)
         with self._lock:
-            if len(self._local) > 100_000:  # forget what is older than a day
-                self._local = {k: v for k, v in self._local.items() if v[1] > now - FORGET_AFTER_S}
+            if len(self._local) > 100_000:  # forget what is older than a day, and past that the oldest half
+                kept = sorted((v[1], k) for k, v in self._local.items() if v[1] > now - FORGET_AFTER_S)
+                self._local = {k: self._local[k] for _, k in kept[-50_000:]}
             wait = 0.0
             for key, backoff in keyed:
                 failures, last = self._local.get(key, (0, 0.0))
