@@ -2,7 +2,7 @@
 installation with no boundary files), which places points but never refuses one.
 
 Revision ID: prod_0001
-Revises: sec_data_0001
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "prod_0001"
-down_revision = "sec_data_0001"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
