@@ -6,12 +6,14 @@ re-exported here for the routes that import them with the dependencies."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
 from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -19,9 +21,10 @@ from yingji.auth import deps
 from yingji.auth.deps import SAFE_METHODS
 from yingji.auth.scope import Scope
 from yingji.config import Settings
-from yingji.schemas_common import Page, PageParams, Schema
+from yingji.schemas_common import ApiDateTime, Page, PageParams, Schema
+from yingji.web.headers import REPORT_CSP
 
-__all__ = ["SAFE_METHODS", "Page", "PageParams", "Schema"]
+__all__ = ["SAFE_METHODS", "ApiDateTime", "Page", "PageParams", "Schema"]
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
@@ -134,15 +137,23 @@ async def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-# Routes answered without authentication — listed here and nowhere else (a test checks every other
-# route answers 401 without a token).
-PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("GET", "/api/v1/health"),
-        ("POST", "/api/v1/auth/token"),
-        ("GET", "/api/v1/warnings/feed"),
-    }
-)
+# Routes answered without authentication, each with the reason — listed here and nowhere else. Every
+# other API route depends on the caller's scope (tests/api/test_api_contract.py walks the routes' dependencies;
+# tests/api/test_jurisdiction.py checks each answers 401 without a token).
+PUBLIC_ROUTE_REASONS: dict[tuple[str, str], str] = {
+    ("GET", "/api/v1/health"): "liveness for load balancers and monitors; names no record, only ok/degraded",
+    ("POST", "/api/v1/auth/token"): "the password login itself (throttled per account and client)",
+    ("GET", "/api/v1/warnings/feed"): "the public CAP feed: warnings already issued to the public",
+    ("GET", "/api/v1/docs"): "the API reference page: the published OpenAPI document, no data",
+    ("GET", "/api/v1/docs/init.js"): "the API reference page's start-up script (static)",
+}
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(PUBLIC_ROUTE_REASONS)
 
 # Row identifiers in paths: positive and within a 32-bit integer on every backend.
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+def printable_html(html: str) -> HTMLResponse:
+    """A self-contained printable document (a report): its own Content-Security-Policy — no script may run,
+    only its inline styles apply (yingji.web.headers)."""
+    return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})

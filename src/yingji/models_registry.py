@@ -9,6 +9,7 @@ from yingji.geo import models as geo_models
 from yingji.incidents import models as incidents_models
 from yingji.monitoring import models as monitoring_models
 from yingji.quake import models as quake_models
+from yingji.quake.feeds import models as quake_feeds_models
 from yingji.relief import models as relief_models
 from yingji.resources import models as resources_models
 from yingji.warnings import models as warnings_models
@@ -22,6 +23,7 @@ MODEL_MODULES = (
     resources_models,
     relief_models,
     quake_models,
+    quake_feeds_models,
 )
 
 

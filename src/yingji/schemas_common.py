@@ -4,24 +4,42 @@ Pydantic only — no web framework, no database — so a domain's ``schemas`` an
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidatorFunctionWrapHandler, field_validator
+
+from yingji import timerange
 
 T = TypeVar("T")
+
+
+# A time the API accepts (query parameters; body fields of a ``Schema`` get the same check): within
+# yingji.timerange's range, else 422 naming the field and the range.
+ApiDateTime = Annotated[
+    dt.datetime,
+    AfterValidator(timerange.check),
+    Field(description=f"ISO 8601 date-time, {timerange.RANGE_TEXT}."),
+]
 
 
 class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    @field_validator("*", mode="after")
+    @field_validator("*", mode="wrap")
     @classmethod
-    def _no_nul_characters(cls, value: object) -> object:
-        """NUL characters cannot be stored in PostgreSQL text; refuse them at the edge on every backend."""
+    def _checked_at_the_edge(cls, value: object, handler: ValidatorFunctionWrapHandler) -> object:
+        """NUL characters cannot be stored in PostgreSQL text; refuse them at the edge on every backend.
+        A time read from text (a request) must lie in yingji.timerange's range — one check for every
+        datetime field. Times read from rows are not judged here (yingji.db.UTCDateTime guards writes), so
+        an old row outside the range still reads."""
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("text must not contain NUL characters")
-        return value
+        result = handler(value)
+        if isinstance(result, dt.datetime) and not isinstance(value, dt.datetime):
+            timerange.check(result)
+        return result
 
 
 class PageParams(BaseModel):
