@@ -52,7 +52,7 @@ def page_policy(tile_url: str | None = None) -> str:
     )
 
 
-STATIC_PREFIX = "/static/"
+STATIC_PREFIXES = ("/static/", "/api/v1/docs/assets/")  # packaged files, no data: cacheable
 
 
 class SecurityHeaders:
@@ -75,7 +75,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith(STATIC_PREFIX)
+        static = scope["path"].startswith(STATIC_PREFIXES)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
