@@ -30,7 +30,7 @@ from yingji.auth.ratelimit import LoginLimiter
 from yingji.config import Settings, load_settings
 from yingji.db import make_engine, read_session_factory, session_factory
 from yingji.errors import DomainError
-from yingji.web.headers import SecurityHeaders
+from yingji.web.headers import SecurityHeaders, error_headers
 
 log = logging.getLogger("yingji")
 
@@ -209,7 +209,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(500, "Internal error", "an internal error occurred; it has been logged", "internal")
+        response = problem(500, "Internal error", "an internal error occurred; it has been logged", "internal")
+        response.headers.update(error_headers(request.app.state.settings.tile_url))  # past SecurityHeaders
+        return response
 
 
 def _is_unique_violation(exc: IntegrityError) -> bool:

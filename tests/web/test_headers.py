@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from yingji.web.headers import page_policy, tile_origin
@@ -27,3 +29,25 @@ def test_the_tile_origin_is_allowed_for_images_only() -> None:
     assert all("example.org" not in v for k, v in policy.items() if k != "img-src")
     assert policy["script-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
     assert page_policy(None).count("img-src 'self';") == 1
+
+
+def test_an_unexpected_error_answer_carries_the_headers_too(tmp_path: Path) -> None:
+    """The last-resort 500 is made by Starlette's outermost middleware, past SecurityHeaders."""
+    from fastapi.testclient import TestClient
+    from tests.conftest import test_settings
+
+    from yingji.app import create_app
+
+    app = create_app(test_settings(f"sqlite:///{tmp_path / 'x.db'}"))
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("internal detail")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for path in ("/boom", "/no-such-route"):
+            r = client.get(path)
+            assert r.headers["x-content-type-options"] == "nosniff", path
+            assert "frame-ancestors 'none'" in r.headers["content-security-policy"], path
+            assert r.headers["cache-control"] == "no-store", path
+        assert client.get("/boom").status_code == 500

@@ -52,6 +52,21 @@ def page_policy(tile_url: str | None = None) -> str:
     )
 
 
+FIXED = (
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+    ("x-frame-options", "DENY"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+)
+
+
+def error_headers(tile_url: str | None = None) -> dict[str, str]:
+    """The headers for an answer made outside the middleware (the last-resort 500 handler runs in
+    Starlette's outermost error middleware, past ``SecurityHeaders``)."""
+    return {**dict(FIXED), "content-security-policy": page_policy(tile_url), "cache-control": "no-store"}
+
+
 STATIC_PREFIXES = ("/static/", "/api/v1/docs/assets/")  # packaged files, no data: cacheable
 
 
@@ -62,13 +77,7 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp, *, tile_url: str | None = None) -> None:
         self.app = app
-        self.fixed = [
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"same-origin"),
-            (b"x-frame-options", b"DENY"),
-            (b"cross-origin-opener-policy", b"same-origin"),
-            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
-        ]
+        self.fixed = [(name.encode(), value.encode()) for name, value in FIXED]
         self.policy = page_policy(tile_url).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
