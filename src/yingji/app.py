@@ -114,7 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if importlib.util.find_spec("yingji.web.pages") is not None:
         for path, files in importlib.import_module("yingji.web.pages").static_mounts():
             app.mount(path, files)
-    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)  # outermost: every answer gets the headers
+    # Outermost: every answer gets the headers.
+    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url, hsts=settings.env == "production")
     for route in all_routes(app):
         if isinstance(route, APIRoute) and route.operation_id is None:
             route.operation_id = route.name

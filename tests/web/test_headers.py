@@ -51,3 +51,17 @@ def test_an_unexpected_error_answer_carries_the_headers_too(tmp_path: Path) -> N
             assert "frame-ancestors 'none'" in r.headers["content-security-policy"], path
             assert r.headers["cache-control"] == "no-store", path
         assert client.get("/boom").status_code == 500
+
+
+def test_production_answers_ask_for_https_only(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+    from tests.conftest import test_settings
+
+    from yingji.app import create_app
+
+    for env, expected in (("production", True), ("test", False)):
+        settings = test_settings(f"sqlite:///{tmp_path / 'x.db'}")
+        object.__setattr__(settings, "env", env)  # the production start checks are not this test's subject
+        with TestClient(create_app(settings)) as client:
+            r = client.get("/login")
+            assert ("strict-transport-security" in r.headers) is expected, env

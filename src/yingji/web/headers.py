@@ -60,6 +60,8 @@ FIXED = (
     ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
 )
 
+HSTS = ("strict-transport-security", "max-age=31536000; includeSubDomains")
+
 
 def error_headers(tile_url: str | None = None) -> dict[str, str]:
     """The headers for an answer made outside the middleware (the last-resort 500 handler runs in
@@ -75,9 +77,11 @@ class SecurityHeaders:
     printable reports do); ``Cache-Control`` is ``no-store`` on everything but static assets, whatever the
     route said. A plain ASGI middleware, like the app's others: no extra task per request."""
 
-    def __init__(self, app: ASGIApp, *, tile_url: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, tile_url: str | None = None, hsts: bool = False) -> None:
         self.app = app
-        self.fixed = [(name.encode(), value.encode()) for name, value in FIXED]
+        # HSTS in production only: a development server on http://localhost must stay reachable.
+        fixed = (*FIXED, HSTS) if hsts else FIXED
+        self.fixed = [(name.encode(), value.encode()) for name, value in fixed]
         self.policy = page_policy(tile_url).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
