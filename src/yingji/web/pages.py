@@ -137,16 +137,21 @@ def _slide_session(request: Request, response: Response, settings: Settings) -> 
         return
     remaining = payload["exp"] - utcnow().timestamp()
     if remaining < settings.access_token_minutes * 30:
-        _set_session(response, str(payload["sub"]), settings, sid=payload.get("sid"))
+        _set_session(
+            response, str(payload["sub"]), settings, version=int(payload.get("ver", 0)), sid=payload.get("sid")
+        )
 
 
-def _set_session(response: Response, username: str, settings: Settings, sid: str | None = None) -> None:
+def _set_session(
+    response: Response, username: str, settings: Settings, *, version: int, sid: str | None = None
+) -> None:
     """The session cookie; ``sid`` keeps the sign-in session (and so its CSRF token) when re-issued."""
     token = issue_access_token(
         username=username,
         secret=settings.secret_key.get_secret_value(),
         minutes=settings.access_token_minutes,
         now=utcnow(),
+        version=version,
         sid=sid,
     )
     response.set_cookie(
@@ -263,14 +268,16 @@ def login_submit(
         error, status = t("login.error.csrf"), 403
     else:
         try:
-            client = request.client.host if request.client else "unknown"
-            request.app.state.login_limiter.hit(username, client)
-            user = auth_service.authenticate(session=session, username=username, password=password)
+            user = auth_deps.password_login(
+                request=request, session=session, settings=settings, username=username, password=password
+            )
         except DomainError as exc:
             error = t("login.error.too_many") if exc.status == 429 else t("login.error.wrong")
+            status = exc.status if exc.status == 429 else status
         else:
             response = RedirectResponse(_safe_next(next), status_code=303)
-            _set_session(response, user.username, settings)
+            _set_session(response, user.username, settings, version=user.token_version or 0)
+            auth_deps.set_device_cookie(response, user.username, settings)
             return response
     return TEMPLATES.TemplateResponse(
         request,
@@ -288,9 +295,14 @@ def login_submit(
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+def logout(
+    request: Request, session: SessionDep, settings: SettingsDep, csrf_token: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
     if not check_csrf(request, csrf_token):
         return Response("CSRF check failed", status_code=403)
+    ctx = page_ctx(request, session, settings)
+    if ctx is not None:  # the session ends on the server too, not only in this browser
+        auth_service.revoke_sessions(session=session, scope=ctx.scope)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(TOKEN_COOKIE)
     return response
@@ -303,7 +315,7 @@ def refresh_session(request: Request, session: SessionDep, settings: SettingsDep
     if ctx is None or not check_csrf(request, request.headers.get("x-csrf-token")):
         return JSONResponse({"ok": False}, status_code=401)
     response = JSONResponse({"ok": True})
-    _set_session(response, ctx.scope.actor, settings)
+    _set_session(response, ctx.scope.actor, settings, version=ctx.scope.token_version)
     return response
 
 
