@@ -183,6 +183,13 @@ def _more_rows(live: LiveServer) -> None:
     with transaction(live.app.state.session_factory) as session:
         incident_service.flag_overdue(session=session, scope=system_scope("xss-test"),
                                       now=utcnow() + dt.timedelta(days=30))
+        # The earthquake feeds poll outside services (none reachable here): one feed row, as a poll stores it.
+        from yingji.quake.feeds.models import FeedEarthquake
+
+        now = utcnow()
+        session.add(FeedEarthquake(origin_time=now, lon=d["lon"], lat=d["lat"], depth_km=10.0, magnitude=6.8,
+                                   magnitude_type="Mw", place="xss", reports={}, versions=[], status="assessed",
+                                   note="xss", first_seen_at=now, updated_at=now))
 
 
 @pytest.fixture(scope="module")
