@@ -676,8 +676,16 @@ class DatabaseSink:
                 sensor = sensors.get(event.sensor_id)
                 site = sensor.site if sensor is not None else session.scalars(
                     select(MonitoredSite).where(MonitoredSite.code == event.sensor_id)).first()
-                if site is None:
-                    continue  # a sensor no longer registered: nothing to attach the alarm to
+                if site is None:  # not in the registry: kept as a dead letter, never dropped in silence
+                    self._letters.append(
+                        DeadLetter(
+                            "unknown_sensor",
+                            f"alarm {'raised' if event.raised else 'cleared'} by rule {event.rule} for sensor "
+                            f"{event.sensor_id}, which is not in the registry (yingji monitor import)",
+                            event.sensor_id,
+                        )
+                    )
+                    continue
                 sites[site.id] = site
                 by_site[site.id].append(event)
             for site_id, events in by_site.items():
@@ -689,6 +697,12 @@ class DatabaseSink:
 
     def position(self) -> Any:
         return None
+
+    def sensor_codes(self) -> set[str]:
+        """The codes of the registered sensors: a worker with ``--db`` turns readings of any other sensor
+        into ``unknown_sensor`` dead letters (read at start: restart the worker after an import)."""
+        with self._factory() as session:
+            return set(session.scalars(select(MonitoredSensor.code)))
 
     def rollback(self, position: Any) -> None:
         return None
