@@ -7,22 +7,34 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 from sqlalchemy.orm import Session
 
 from yingji.api_common import SAFE_METHODS
 from yingji.auth import service
+from yingji.auth.models import User
+from yingji.auth.ratelimit import LoginThrottle
 from yingji.auth.scope import Scope
-from yingji.auth.security import MACHINE_TOKEN_PREFIX, read_access_token
+from yingji.auth.security import (
+    DEVICE_COOKIE_DAYS,
+    MACHINE_TOKEN_PREFIX,
+    device_cookie_name,
+    device_of,
+    new_device_cookie,
+    read_access_token,
+    session_csrf_token,
+)
 from yingji.config import Settings
 from yingji.errors import DomainError, Forbidden, Unauthorized
 
 
-def _check_csrf_header(request: Request) -> None:
-    """A page's script calling the API with the session cookie must echo the CSRF cookie in a header."""
-    cookie = request.cookies.get("yingji_csrf")
+def _check_csrf_header(request: Request, token: str) -> None:
+    """A page's script calling the API with the session cookie must send that session's CSRF token (the
+    page's ``csrf-token`` meta) in a header; a token of another session is refused."""
+    settings: Settings = request.app.state.settings
+    expected = session_csrf_token(token, secret=settings.secret_key.get_secret_value())
     header = request.headers.get("x-csrf-token")
-    if not cookie or not header or not secrets.compare_digest(cookie, header):
+    if not expected or not header or not secrets.compare_digest(expected, header):
         raise Forbidden("missing or wrong X-CSRF-Token header")
 
 
@@ -66,7 +78,7 @@ def _bearer(request: Request, token: str | None) -> str:
     if not token:
         token = request.cookies.get("yingji_token")
         if token and request.method not in SAFE_METHODS:
-            _check_csrf_header(request)
+            _check_csrf_header(request, token)
     if not token:
         raise Unauthorized("authentication required")
     return token
@@ -108,6 +120,32 @@ def scope_from_token(*, request: Request, session: Session, settings: Settings, 
         scope = found
     request.state.scope = scope
     return scope
+
+
+def password_login(*, request: Request, session: Session, settings: Settings, username: str, password: str) -> User:
+    """Sign in with a password, throttled (auth.ratelimit): a throttled attempt is refused (429) before the
+    password hash is computed. On success the client gets a fresh device cookie for this user
+    (:func:`set_device_cookie`), which spares it the lock-outs others cause."""
+    secret = settings.secret_key.get_secret_value()
+    device = device_of(request.cookies.get(device_cookie_name(username, secret)), username, secret)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    client = request.client.host if request.client else "unknown"  # X-Forwarded-For only from trusted proxies
+    attempt = throttle.admit(username=username, client=client, device=device)
+    user = service.authenticate(session=session, username=username, password=password)
+    throttle.succeeded(attempt)
+    return user
+
+
+def set_device_cookie(response: Response, username: str, settings: Settings) -> None:
+    secret = settings.secret_key.get_secret_value()
+    response.set_cookie(
+        device_cookie_name(username, secret),
+        new_device_cookie(username, secret),
+        max_age=DEVICE_COOKIE_DAYS * 86_400,
+        httponly=True,
+        samesite="strict",
+        secure=settings.env == "production",
+    )
 
 
 def request_token(request: Request) -> str | None:

@@ -19,6 +19,7 @@ from yingji.auth.security import (
     DUMMY_HASH,
     check_password_policy,
     hash_password,
+    needs_rehash,
     new_machine_token,
     token_digest,
     verify_password,
@@ -144,6 +145,8 @@ def authenticate(*, session: Session, username: str, password: str) -> User:
         raise Unauthorized("wrong username or password")
     if not verify_password(user.password_hash, password) or user.disabled:
         raise Unauthorized("wrong username or password")
+    if needs_rehash(user.password_hash):  # older, costlier parameters: the same password, today's hash
+        user.password_hash = hash_password(password)
     return user
 
 
@@ -172,7 +175,7 @@ def create_user(
         raise InvalidInput(f"unknown role {role!r}; one of {', '.join(role_names())}", field="role")
     if not username or len(username) > 64:
         raise InvalidInput("username must have 1 to 64 characters", field="username")
-    check_password_policy(password)
+    check_password_policy(password, username)
     division = division_service.get(session=session, scope=scope, code=division_code)
     scope.require_write(division.code, "division")
     if get_by_username(session=session, username=username) is not None:
@@ -209,6 +212,10 @@ def set_disabled(*, session: Session, scope: Scope, username: str, disabled: boo
     user = get_by_username(session=session, username=username)
     if user is None or not scope.covers(user.division_code):
         raise NotFound(f"user {username!r} not found")
+    if disabled and user.username == scope.actor:
+        # An administrator locking themselves out (by mistake, or a script looping over ids) leaves a
+        # jurisdiction with no one to manage it; another administrator must do it.
+        raise Conflict("you cannot disable your own account; ask another administrator")
     before = audit.snapshot(user)
     user.disabled = disabled
     if disabled:

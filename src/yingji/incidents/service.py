@@ -315,15 +315,19 @@ def _regrade(session: Session, scope: Scope, incident: Incident) -> None:
         )
 
 
-def create(*, session: Session, scope: Scope, incident_in: IncidentCreate) -> Incident:
+def create(*, session: Session, scope: Scope, incident_in: IncidentCreate, place_checked: bool = False) -> Incident:
+    """A new incident. Its position and area must lie in its divisions (``geo.service``), unless the caller
+    has placed it by its own rule (``place_checked``: an earthquake's epicentre and intensity outline, whose
+    counties were chosen from the intensity field, may lie beyond them)."""
     scope.require("incidents:write")
     codes = _division_codes(session, scope, incident_in.divisions)
     now = utcnow()
     reported_at = incident_in.reported_at or now
     if incident_in.occurred_at > reported_at:
         raise InvalidInput("occurred_at must not be after reported_at", field="occurred_at")
-    division_service.check_position(session=session, division_codes=codes, lon=incident_in.lon, lat=incident_in.lat,
-                                    what="incident position")
+    if not place_checked:
+        division_service.check_position(session=session, division_codes=codes, lon=incident_in.lon,
+                                        lat=incident_in.lat, what="incident position")
     incident = Incident(
         title=incident_in.title,
         incident_type=incident_in.incident_type.value,
@@ -332,7 +336,8 @@ def create(*, session: Session, scope: Scope, incident_in: IncidentCreate) -> In
         division_code=codes[0],
         lon=incident_in.lon,
         lat=incident_in.lat,
-        area=_check_area(session, codes, incident_in.area.model_dump() if incident_in.area else None),
+        area=_check_area(session, [] if place_checked else codes,
+                         incident_in.area.model_dump() if incident_in.area else None),
         description=incident_in.description,
         occurred_at=incident_in.occurred_at,
         reported_at=reported_at,
@@ -1572,14 +1577,16 @@ def list_log(*, session: Session, scope: Scope, limit: int = 100, offset: int = 
     return paginate(session, stmt, DutyLogEntry.at.desc(), DutyLogEntry.id.desc(), limit=limit, offset=offset)
 
 
-def receive(*, session: Session, scope: Scope, item_in: DutyItemIn) -> DutyItem:
-    """Information received by the duty desk (phone, fax, system)."""
+def receive(*, session: Session, scope: Scope, item_in: DutyItemIn, place_checked: bool = False) -> DutyItem:
+    """Information received by the duty desk (phone, fax, system). Its position must lie in its division
+    unless the caller placed it by its own rule (``place_checked``: a feed's epicentre)."""
     scope.require("incidents:write")
     (code,) = _division_codes(session, scope, [item_in.division_code])
     if (item_in.lon is None) != (item_in.lat is None):
         raise InvalidInput("give both lon and lat, or neither", field="lon")
-    division_service.check_position(session=session, division_codes=[code], lon=item_in.lon, lat=item_in.lat,
-                                    what="duty item position")
+    if not place_checked:
+        division_service.check_position(session=session, division_codes=[code], lon=item_in.lon, lat=item_in.lat,
+                                        what="duty item position")
     item = DutyItem(
         division_code=code,
         received_at=item_in.received_at or utcnow(),

@@ -118,17 +118,17 @@ def worker(
     import signal
     import threading
 
+    from yingji.cli_common import settings_from
     from yingji.errors import InvalidInput
     from yingji.monitoring.ruleset import load_ruleset
     from yingji.monitoring.worker import JsonLinesSink, MqttWorker, WorkerConfig, parse_broker_url
 
+    settings = settings_from(ctx)  # a long-running process: refuse bad settings (a weak secret in production) at once
     endpoint = parse_broker_url(mqtt)
     if client_id is None:  # two deployments on one broker must not take over each other's session
         import hashlib
 
-        from yingji.cli_common import settings_from
-
-        client_id = "yingji-monitor-" + hashlib.sha256(settings_from(ctx).database_url.encode()).hexdigest()[:10]
+        client_id = "yingji-monitor-" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:10]
     config = WorkerConfig(
         host=endpoint.host,
         port=endpoint.port,

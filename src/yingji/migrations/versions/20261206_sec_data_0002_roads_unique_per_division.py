@@ -4,7 +4,7 @@ A name taken by another county answered 409 and so confirmed that network exists
 finding 11); the name now only has to be free among the networks the importer can read.
 
 Revision ID: sec_data_0002
-Revises: sec_data_0001
+Revises: prod_0001
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "sec_data_0002"
-down_revision = "sec_data_0001"
+down_revision = "prod_0001"
 branch_labels = None
 depends_on = None
 
