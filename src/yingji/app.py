@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
+    app.state.session_factory.configure(info={"yingji.boundary_tolerance_m": settings.boundary_tolerance_m})
     app.state.read_session_factory = read_session_factory(engine)
     app.state.scope_cache = ScopeCache(settings.scope_cache_seconds)
     app.state.events = events.bus_for(settings)

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     # URL prefixes a warning may be POSTed to (JSON list or comma-separated); empty: webhooks refused
     webhook_allowed_targets: Annotated[list[str], NoDecode] = Field(default_factory=list)
     callack_escalate_after_s: float = Field(default=900.0, gt=0)
+    # How far outside its division's boundary a record's position (or an area's vertex) may lie, metres
+    boundary_tolerance_m: float = Field(default=3000.0, ge=0, le=100_000)
     config_file: Path | None = None
     # ``yingji run`` (one-command installation): the monitoring worker's rules, state kept between runs,
     # and how often the periodic steps (incident scheduler, alarm tick, 叫应 tick) run

@@ -129,11 +129,19 @@ def verify(file: Path = typer.Argument(..., help="Backup file to check.")) -> No
 
 
 @app.command()
-def restore(ctx: typer.Context, file: Path = typer.Argument(..., help="Backup file to read.")) -> None:
+def restore(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="Backup file to read."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation on a terminal."),
+) -> None:
     """Restore the database from a backup made by ``yingji db backup``. The backup is checked first, the
     restore is refused while a server or worker uses the database, and the previous database is kept
     under a timestamped name. A refused restore changes nothing."""
+    import sys
+
     from yingji import dbrestore
 
+    if not yes and sys.stdin.isatty():
+        typer.confirm(f"Replace the database with {file}? (the current one is kept aside)", abort=True)
     kept = dbrestore.restore(_url(ctx), file)
     typer.echo(f"restored from {file}; the previous database is kept as {kept}")

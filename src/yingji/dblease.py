@@ -78,16 +78,17 @@ def hold(database_url: str, *, wait_s: float = 300.0) -> Lease:
         return Lease()
     import psycopg
 
-    connection = psycopg.connect(**pg_connect_args(url), application_name=LEASE_APPLICATION, autocommit=True)
+    connection = psycopg.connect(pg_conninfo(database_url), application_name=LEASE_APPLICATION, autocommit=True)
     return Lease(connection=connection)
 
 
-def pg_connect_args(url: Any) -> dict[str, Any]:
-    args = {"host": url.host or "127.0.0.1", "port": url.port or 5432, "user": url.username or "postgres",
-            "dbname": url.database or "postgres"}
-    if url.password:
-        args["password"] = url.password
-    return args
+def pg_conninfo(database_url: str, database: str | None = None) -> str:
+    """A libpq connection URI for the URL (or another database on its server), its parameters (``sslmode``
+    and the like) kept."""
+    url = make_url(normalise_url(database_url))
+    url = url.set(drivername="postgresql", host=url.host or "127.0.0.1", port=url.port or 5432,
+                  username=url.username or "postgres", database=database or url.database or "postgres")
+    return url.render_as_string(hide_password=False)
 
 
 class ExclusiveSqlite:
@@ -131,6 +132,4 @@ def pg_admin_connection(database_url: str) -> Any:
     """An autocommit connection to the server's maintenance database (``postgres``)."""
     import psycopg
 
-    url = make_url(normalise_url(database_url))
-    return psycopg.connect(**{**pg_connect_args(url), "dbname": "postgres"}, autocommit=True,
-                           application_name="yingji-restore")
+    return psycopg.connect(pg_conninfo(database_url, "postgres"), autocommit=True, application_name="yingji-restore")

@@ -185,7 +185,7 @@ def _database_sink(ctx: typer.Context) -> Any:
     if settings.redis_url:  # alarms raised and cleared here reach the dashboards' live streams
         from yingji import events
 
-        events.attach(factory, events.bus_for(settings))
+        events.attach(factory, events.bus_for(settings))  # on the deployment's namespaced channel
     sink = DatabaseSink(factory, system_scope("monitor-worker"))
     sink.close = lease.release  # type: ignore[attr-defined]
     if not sink.sensor_codes():
