@@ -419,13 +419,16 @@ def boundary_tolerance_m(session: Session) -> float:
 
 
 def _boundary(session: Session, code: str) -> BaseGeometry | None:
-    """The division's boundary polygon (parsed once a minute per process), or None."""
+    """The division's real boundary polygon (parsed once a minute per process), or None — also for an
+    approximate area (built from positions), which places points but never refuses one."""
     key = (str(session.get_bind().engine.url), code)
     now = time.monotonic()
     hit = _boundaries.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]
-    wkb = session.scalar(select(Division.boundary_wkb).where(Division.code == code))
+    wkb = session.scalar(
+        select(Division.boundary_wkb).where(Division.code == code, Division.boundary_approximate.is_(False))
+    )
     geometry = shapely.from_wkb(wkb) if wkb is not None else None
     if geometry is not None:
         shapely.prepare(geometry)
@@ -476,8 +479,9 @@ def _check_county_of_unbounded(
 ) -> None:
     divisions = [d for d in (session.get(Division, c) for c in codes) if d is not None]
     prefixes = [prefix(d.code, d.level) for d in divisions]
+    approximate = set(session.scalars(select(Division.code).where(Division.boundary_approximate.is_(True))))
     for i, county in enumerate(spatial.locate_points(session, list(lons), list(lats), "county")):
-        if county is not None and not any(county.startswith(p) for p in prefixes):
+        if county is not None and county not in approximate and not any(county.startswith(p) for p in prefixes):
             raise InvalidInput(
                 f"{field}: {what} ({lons[i]:.5f}, {lats[i]:.5f}) lies in division {county}, outside "
                 f"{', '.join(codes)}",
