@@ -106,12 +106,23 @@ def _feature(code: str, coords: list[list[float]]) -> dict[str, object]:
 
 
 def test_geojson_import_stores_boundaries_for_locate(session: Session) -> None:
-    square = [[100.0, 40.0], [100.01, 40.0], [100.01, 40.01], [100.0, 40.01], [100.0, 40.0]]  # far from the demo
+    import shapely
+
+    township = session.get(Division, "540223001000")
+    assert township is not None and township.boundary_wkb is not None
+    inside = shapely.from_wkb(township.boundary_wkb).representative_point()  # a village inside its township
+    x, y, d = inside.x, inside.y, 0.0005
+    square = [[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]
     doc = {"type": "FeatureCollection", "features": [_feature("540223001777", square)]}
     service.import_text(session=session, scope=SYSTEM, text=json.dumps(doc), fmt="geojson")
-    assert service.locate(session=session, scope=SYSTEM, lons=[100.005], lats=[40.005], level="village") == [
-        "540223001777"
-    ]
+    assert service.locate(session=session, scope=SYSTEM, lons=[x], lats=[y], level="village") == ["540223001777"]
+
+
+def test_a_boundary_outside_its_parent_rejects_the_file(session: Session) -> None:
+    square = [[100.0, 40.0], [100.01, 40.0], [100.01, 40.01], [100.0, 40.01], [100.0, 40.0]]  # far from the demo
+    doc = {"type": "FeatureCollection", "features": [_feature("540223001777", square)]}
+    with pytest.raises(InvalidInput, match="outside its parent"):
+        service.import_text(session=session, scope=SYSTEM, text=json.dumps(doc), fmt="geojson")
 
 
 def test_geojson_with_a_broken_polygon_is_rejected_whole(session: Session) -> None:
