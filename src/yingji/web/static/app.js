@@ -58,34 +58,45 @@
     return (M["event." + key] || M["event." + ev.entity] || M["event.other"] || key) + " #" + ev.id;
   }
 
-  // -- the live stream (same-origin cookie session)
-  if (window.EventSource && document.body.dataset.lang) {
-    var source = new EventSource("/api/v1/events");
-    var handle = function (msg) {
-      var ev;
-      try { ev = JSON.parse(msg.data); } catch (e) { return; }
-      var important = ["incident", "notification", "alarm", "warning", "duty_item"].indexOf(ev.entity) >= 0;
-      if (important) {
-        toast(describe(ev), ENTITY_LINKS[ev.entity] ? ENTITY_LINKS[ev.entity] + ev.id : null);
-        if (ev.action === "create" || ev.entity === "notification" || ev.entity === "alarm") beep();
-      }
-      Y.listeners.forEach(function (fn) { try { fn(ev); } catch (e) { console.error(e); } });
-    };
-    ["incident", "notification", "alarm", "warning", "duty_item", "task", "situation_report", "message"].forEach(
-      function (name) { source.addEventListener(name, handle); });
-    source.onmessage = handle;
+  // -- live events: one stream per browser, shared by all its tabs (live.js, live-worker.js)
+  Y.resyncers = [];
+  Y.onResync = function (fn) { Y.resyncers.push(fn); };
+  function handle(ev) {
+    var important = ["incident", "notification", "alarm", "warning", "duty_item"].indexOf(ev.entity) >= 0;
+    if (important) {
+      toast(describe(ev), ENTITY_LINKS[ev.entity] ? ENTITY_LINKS[ev.entity] + ev.id : null);
+      if (ev.action === "create" || ev.entity === "notification" || ev.entity === "alarm") beep();
+    }
+    Y.listeners.forEach(function (fn) { try { fn(ev); } catch (e) { console.error(e); } });
+  }
+  function receive(message) {
+    if (!message) return;
+    if (message.type === "resync") {
+      Y.resyncers.forEach(function (fn) { try { fn(); } catch (e) { console.error(e); } });
+      return;
+    }
+    if (message.type !== "event") return;
+    var ev;
+    try { ev = JSON.parse(message.data); } catch (e) { return; }
+    if (ev && typeof ev.entity === "string") handle(ev);
+  }
+  if (document.body.dataset.lang && window.YINGJI_LIVE) {
+    window.YINGJI_LIVE.connect(receive, document.body.dataset.user || "");
   }
 
   // -- incident list: refresh the rows in place when an incident changes
   var rows = document.getElementById("incident-rows");
   if (rows) {
     Y.onEvent(function (ev) {
-      if (ev.entity !== "incident") return;
-      var url = new URL(window.location.href);
-      url.searchParams.set("fragment", "rows");
-      fetch(url.toString(), { credentials: "same-origin" }).then(function (r) { return r.text(); })
-        .then(function (html) { rows.innerHTML = html; });
+      if (ev.entity === "incident") refreshRows();
     });
+    Y.onResync(refreshRows);
+  }
+  function refreshRows() {
+    var url = new URL(window.location.href);
+    url.searchParams.set("fragment", "rows");
+    fetch(url.toString(), { credentials: "same-origin" }).then(function (r) { return r.text(); })
+      .then(function (html) { rows.innerHTML = html; });
   }
 
   // -- duty desk: count down to each escalation
