@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     population_raster: Path | None = None
     tile_url: str | None = None
     language: Literal["zh", "en"] = "zh"
+    # The zone the pages show and read times in (IANA name), as YYYY-MM-DD HH:MM
+    timezone: str = "Asia/Shanghai"
     warning_organisation: str = Field(default="000", pattern=r"^\d{3}$")
     warning_sender_name: str | None = None
     smtp_url: str | None = None
@@ -62,6 +64,17 @@ class Settings(BaseSettings):
     webhook_allowed_targets: Annotated[list[str], NoDecode] = Field(default_factory=list)
     callack_escalate_after_s: float = Field(default=900.0, gt=0)
     config_file: Path | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
+        return value
 
     @field_validator("webhook_allowed_targets", mode="before")
     @classmethod
