@@ -58,8 +58,16 @@ def serve(
     """Serve the API and the web pages with uvicorn."""
     import uvicorn
 
-    settings_from(ctx)  # fail early on bad settings (e.g. a default secret in production)
-    uvicorn.run("yingji.app:create_app", factory=True, host=host, port=port, workers=workers)
+    from yingji.dbcli import require_schema_at_head
+
+    settings = settings_from(ctx)  # fail early on bad settings (e.g. a default secret in production)
+    require_schema_at_head(settings.database_url)
+    from yingji import logs
+
+    log_config = logs.config_dict(settings.log_format, settings.log_level)
+    uvicorn.run(
+        "yingji.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=log_config
+    )
 
 
 for _name, _module in SUBCOMMANDS.items():

@@ -160,8 +160,10 @@ def _database_sink(ctx: typer.Context) -> Any:
     from yingji.auth.scope import system_scope
     from yingji.cli_common import settings_from
     from yingji.db import make_engine, session_factory
+    from yingji.dbcli import require_schema_at_head
     from yingji.monitoring.service import DatabaseSink
 
+    require_schema_at_head(settings_from(ctx).database_url)
     factory = session_factory(make_engine(settings_from(ctx).database_url))
     sink = DatabaseSink(factory, system_scope("monitor-worker"))
     sink.close = lambda: None  # type: ignore[attr-defined]
