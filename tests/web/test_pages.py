@@ -191,7 +191,7 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
                "/map/layers/incidents", "/map/layers/incidents/{incident_id}", "/duty", "/duty/log", "/duty/items",
                "/duty/items/{item_id}/action",
                # tests/web/test_report_pages.py
-               "/incidents/new", "/duty/items/{item_id}/incident",
+               "/incidents/new", "/duty/items/{item_id}/incident", "/incidents/{incident_id}/figures",
                "/stats", "/quake", "/quake/{assessment_id}", "/map/layers/intensity",
                # tests/web/test_relief_pages.py
                "/map/layers/depots", "/map/layers/shelters", "/map/layers/teams", "/map/layers/gaps", "/reserves",

@@ -1,4 +1,4 @@
-"""上报 pages over real HTTP: the form and the duty-desk action never show or touch another county's
+"""上报 and 灾情数据 pages over real HTTP: the forms and the duty-desk action never show or touch another county's
 divisions or received information (leak cases for ``/incidents/new`` and ``/duty/items/{id}/incident``)."""
 
 from __future__ import annotations
@@ -58,3 +58,12 @@ def test_a_form_with_a_wrong_csrf_token_is_refused(web: WebData) -> None:
                                             "division": "540223000000", "occurred_at": "2026-12-01T08:00"})
     assert r.status_code == 403
     assert "错误令牌" not in browser(web.live, "dingri_duty").get("/incidents").text
+
+
+def test_figures_of_a_foreign_incident_cannot_be_changed_from_the_page(web: WebData) -> None:
+    client = browser(web.live, "dingri_duty")
+    r = client.post(f"/incidents/{web.foreign_incident}/figures", data={
+        "version": "1", "deaths": "99", "source_kind": "correction", "csrf_token": csrf_of(client)})
+    assert r.status_code == 404 and "拉孜" not in r.text
+    figures = web.live.client("lazi_duty").get(f"/api/v1/incidents/{web.foreign_incident}").json()["figures"]
+    assert figures["deaths"] == 1

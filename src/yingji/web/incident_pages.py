@@ -15,7 +15,7 @@ from yingji.geo import service as division_service
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
-from yingji.web import charts, layers
+from yingji.web import charts, figures_pages, layers
 from yingji.web.pages import CHINA_TIME, PageCtx, form_action, now_utc, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
@@ -84,9 +84,27 @@ def incidents_page(request: Request, session: SessionDep, settings: SettingsDep)
     )
 
 
-def _detail(ctx: PageCtx, session: Any, incident_id: int, status_code: int = 200, **extra: Any) -> HTMLResponse:
+def _detail(
+    ctx: PageCtx,
+    session: Any,
+    incident_id: int,
+    status_code: int = 200,
+    typed: dict[str, str] | None = None,
+    **extra: Any,
+) -> HTMLResponse:
     scope, now = ctx.scope, now_utc()
     incident = incident_service.get(session=session, scope=scope, incident_id=incident_id)
+    extra.update(
+        figure_fields=figures_pages.FIELDS,
+        figure_values=typed if typed is not None else figures_pages.shown_values(incident.figures or {}),
+        figure_history=list(
+            reversed(incident_service.figure_history(session=session, scope=scope, incident_id=incident_id))
+        ),
+        source_kinds=figures_pages.SOURCE_KINDS,
+        figure_text=lambda name, value: figures_pages.display(ctx.t, name, value),
+        densities=figures_pages.DENSITIES,
+        figure_errors=bool(set(ctx.errors) & figures_pages.FORM_FIELDS),
+    )
     timeline, _ = incident_service.timeline(session=session, scope=scope, incident_id=incident_id, limit=200)
     tasks = incident_service.tasks_of(session=session, scope=scope, incident_id=incident_id)
     return render(
@@ -124,15 +142,25 @@ def incident_page(incident_id: int, request: Request, session: SessionDep, setti
         return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
 
 
-def _act(request: Request, settings: Any, incident_id: int, csrf_token: str, action: Any) -> Response:
+def act_on_incident(
+    request: Request,
+    settings: Any,
+    incident_id: int,
+    csrf_token: str,
+    action: Any,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    """Run a form of the incident page; on an error the page again, with the error (and, for the figures
+    form, what was typed)."""
     return form_action(
         request,
         settings,
         csrf_token,
         action,
-        lambda ctx, session, status: _detail(ctx, session, incident_id, status_code=status),
+        lambda ctx, session, status: _detail(ctx, session, incident_id, status_code=status, typed=typed),
         f"/incidents/{incident_id}",
     )
+
 
 
 Csrf = Annotated[str, Form(max_length=100)]
@@ -160,7 +188,7 @@ def incident_status(
             reason=reason,
         )
 
-    return _act(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(request, settings, incident_id, csrf_token, act)
 
 
 @router.post("/incidents/{incident_id}/respond")
@@ -187,7 +215,7 @@ def incident_respond(
             reason=reason,
         )
 
-    return _act(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(request, settings, incident_id, csrf_token, act)
 
 
 @router.post("/incidents/{incident_id}/tasks")
@@ -215,7 +243,7 @@ def incident_add_task(
             task_in=TaskCreate(title=title.strip(), team=team, due_at=due),
         )
 
-    return _act(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(request, settings, incident_id, csrf_token, act)
 
 
 @router.post("/incidents/{incident_id}/reports")
@@ -240,7 +268,7 @@ def incident_add_report(
             report_in=SituationReportIn(conditions=conditions, actions=actions, needs=needs),
         )
 
-    return _act(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(request, settings, incident_id, csrf_token, act)
 
 
 @router.post("/incidents/{incident_id}/reports/{report_id}/status")
@@ -263,7 +291,7 @@ def incident_report_status(
             session=session, scope=ctx.scope, report_id=report_id, revision=revision, status=status
         )
 
-    return _act(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(request, settings, incident_id, csrf_token, act)
 
 
 def _field_error(field: str, message: str) -> DomainError:
