@@ -67,3 +67,19 @@ def test_figures_of_a_foreign_incident_cannot_be_changed_from_the_page(web: WebD
     assert r.status_code == 404 and "拉孜" not in r.text
     figures = web.live.client("lazi_duty").get(f"/api/v1/incidents/{web.foreign_incident}").json()["figures"]
     assert figures["deaths"] == 1
+
+
+def test_tasks_and_deadlines_of_a_foreign_incident_cannot_be_acted_on(web: WebData) -> None:
+    foreign_api = web.live.client("lazi_duty")
+    task = foreign_api.post(f"/api/v1/incidents/{web.foreign_incident}/tasks", json={"title": "拉孜县任务"}).json()
+    client = browser(web.live, "dingri_duty")
+    token = csrf_of(client)
+    r = client.post(f"/incidents/{web.foreign_incident}/tasks/{task['id']}/status",
+                    data={"status": "done", "csrf_token": token})
+    assert r.status_code == 404 and "拉孜县任务" not in r.text
+    r = client.post(f"/incidents/{web.own_incident}/tasks/{task['id']}/status",  # a foreign task under our incident
+                    data={"status": "done", "csrf_token": token})
+    assert r.status_code in (404, 422) and "拉孜县任务" not in r.text
+    assert foreign_api.get(f"/api/v1/tasks/{task['id']}").json()["status"] == "open"
+    r = client.post(f"/incidents/{web.foreign_incident}/deadlines", data={"key": "initial", "csrf_token": token})
+    assert r.status_code == 404 and "拉孜" not in r.text

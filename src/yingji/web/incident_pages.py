@@ -15,7 +15,7 @@ from yingji.geo import service as division_service
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
-from yingji.web import charts, figures_pages, layers
+from yingji.web import charts, figures_pages, layers, task_pages
 from yingji.web.pages import CHINA_TIME, PageCtx, form_action, now_utc, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
@@ -103,6 +103,7 @@ def _detail(
         source_kinds=figures_pages.SOURCE_KINDS,
         figure_text=lambda name, value: figures_pages.display(ctx.t, name, value),
         densities=figures_pages.DENSITIES,
+        task_moves=task_pages.NEXT_ACTIONS,
         figure_errors=bool(set(ctx.errors) & figures_pages.FORM_FIELDS),
     )
     timeline, _ = incident_service.timeline(session=session, scope=scope, incident_id=incident_id, limit=200)
