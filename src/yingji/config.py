@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     webhook_allowed_targets: Annotated[list[str], NoDecode] = Field(default_factory=list)
     callack_escalate_after_s: float = Field(default=900.0, gt=0)
     config_file: Path | None = None
+    # ``yingji run`` (one-command installation): the monitoring worker's rules, state kept between runs,
+    # and how often the periodic steps (incident scheduler, alarm tick, 叫应 tick) run
+    monitor_rules: Path | None = None
+    state_dir: Path = Field(default_factory=default_data_dir)
+    tick_interval_s: float = Field(default=60.0, ge=1, le=3600)
     # Logs: "text" (one line: UTC time, level, logger, request id, message) or "json" (one object a line)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
