@@ -38,17 +38,29 @@
     } catch (e) { /* audio not allowed yet: the visual cue remains */ }
   }
 
+  // Toasts stay out of the way: at most three, newest first, the same message counted rather than
+  // repeated, gone after 10 s or on a click.
+  var MAX_TOASTS = 3;
   function toast(text, href) {
     var box = document.getElementById("toasts");
     if (!box) return;
+    var same = Array.prototype.find.call(box.children, function (el) { return el.dataset.text === text; });
+    if (same) {
+      same.dataset.count = String(Number(same.dataset.count || "1") + 1);
+      box.prepend(same);
+      return;
+    }
     var el = document.createElement("div");
     el.className = "toast";
     el.setAttribute("role", "status");
+    el.dataset.text = text;
     if (href) {
       var a = document.createElement("a"); a.href = href; a.textContent = text; el.appendChild(a);
     } else { el.textContent = text; }
-    box.appendChild(el);
-    setTimeout(function () { el.remove(); }, 15000);
+    el.addEventListener("click", function (e) { if (e.target === el) el.remove(); });
+    box.prepend(el);
+    while (box.children.length > MAX_TOASTS) box.lastElementChild.remove();
+    setTimeout(function () { el.remove(); }, 10000);
   }
   Y.toast = toast;
 
@@ -63,7 +75,8 @@
   Y.onResync = function (fn) { Y.resyncers.push(fn); };
   function handle(ev) {
     var important = ["incident", "notification", "alarm", "warning", "duty_item"].indexOf(ev.entity) >= 0;
-    if (important) {
+    var shownHere = Y.isLiveDetail && Y.isLiveDetail(ev);  // this page updates in place instead
+    if (important && !shownHere) {
       toast(describe(ev), ENTITY_LINKS[ev.entity] ? ENTITY_LINKS[ev.entity] + ev.id : null);
       if (ev.action === "create" || ev.entity === "notification" || ev.entity === "alarm") beep();
     }
