@@ -15,8 +15,9 @@ from yingji.geo import service as division_service
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
-from yingji.web import charts, figures_pages, layers, task_pages
-from yingji.web.pages import CHINA_TIME, PageCtx, form_action, now_utc, page_ctx, render, to_login
+from yingji.web import charts, clock, figures_pages, layers, task_pages
+from yingji.web import timeline as timeline_text
+from yingji.web.pages import PageCtx, form_action, now_utc, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
 GRADE_COLOURS = {
@@ -94,6 +95,8 @@ def _detail(
 ) -> HTMLResponse:
     scope, now = ctx.scope, now_utc()
     incident = incident_service.get(session=session, scope=scope, incident_id=incident_id)
+    timeline, _ = incident_service.timeline(session=session, scope=scope, incident_id=incident_id, limit=200)
+    tasks = incident_service.tasks_of(session=session, scope=scope, incident_id=incident_id)
     extra.update(
         figure_fields=figures_pages.FIELDS,
         figure_values=typed if typed is not None else figures_pages.shown_values(incident.figures or {}),
@@ -104,10 +107,21 @@ def _detail(
         figure_text=lambda name, value: figures_pages.display(ctx.t, name, value),
         densities=figures_pages.DENSITIES,
         task_moves=task_pages.NEXT_ACTIONS,
+        division_names=division_service.names_of(session=session, codes=incident.division_codes),
+        timeline_lines=[
+            timeline_text.describe(
+                t=ctx.t,
+                show_time=lambda value: clock.show(value, str(ctx.request.app.state.settings.timezone)),
+                kind=entry.kind,
+                text=entry.text,
+                data=entry.data if isinstance(entry.data, dict) else None,
+                task_titles={task.id: task.title for task in tasks},
+                figure_text=lambda name, value: figures_pages.display(ctx.t, name, value),
+            )
+            for entry in timeline
+        ],
         figure_errors=bool(set(ctx.errors) & figures_pages.FORM_FIELDS),
     )
-    timeline, _ = incident_service.timeline(session=session, scope=scope, incident_id=incident_id, limit=200)
-    tasks = incident_service.tasks_of(session=session, scope=scope, incident_id=incident_id)
     return render(
         ctx,
         "incident.html",
@@ -350,7 +364,7 @@ def incident_card(incident_id: int, request: Request, session: SessionDep, setti
             "status": t(f"status.{incident.status}"),
             "grade": t(f"grade.{incident.grade}" if incident.grade else "grade.none"),
             "type": t(f"type.{incident.incident_type}"),
-            "reported_at": incident.reported_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M"),
+            "reported_at": clock.show(incident.reported_at, settings.timezone),
         }
     )
 
