@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from yingji.api_common import SessionDep, SettingsDep
+from yingji.auth import service as auth_service
 from yingji.errors import DomainError
 from yingji.geo import service as division_service
 from yingji.incidents import service as incident_service
@@ -85,6 +86,19 @@ def incidents_page(request: Request, session: SessionDep, settings: SettingsDep)
     )
 
 
+def actor_names(ctx: PageCtx, session: Any, usernames: set[str]) -> dict[str, str]:
+    """People by their display name (a user name is a login, not a name); the platform's own processes
+    (scheduler, workers) as 系统."""
+    out = {}
+    for username in sorted(usernames):
+        user = auth_service.get_by_username(session=session, username=username)
+        if user is not None and user.display_name:
+            out[username] = user.display_name
+        elif user is None:
+            out[username] = ctx.t("actor.system")
+    return out
+
+
 def _detail(
     ctx: PageCtx,
     session: Any,
@@ -97,17 +111,17 @@ def _detail(
     incident = incident_service.get(session=session, scope=scope, incident_id=incident_id)
     timeline, _ = incident_service.timeline(session=session, scope=scope, incident_id=incident_id, limit=200)
     tasks = incident_service.tasks_of(session=session, scope=scope, incident_id=incident_id)
+    history = list(reversed(incident_service.figure_history(session=session, scope=scope, incident_id=incident_id)))
     extra.update(
         figure_fields=figures_pages.FIELDS,
         figure_values=typed if typed is not None else figures_pages.shown_values(incident.figures or {}),
-        figure_history=list(
-            reversed(incident_service.figure_history(session=session, scope=scope, incident_id=incident_id))
-        ),
+        figure_history=history,
         source_kinds=figures_pages.SOURCE_KINDS,
         figure_text=lambda name, value: figures_pages.display(ctx.t, name, value),
         densities=figures_pages.DENSITIES,
         task_moves=task_pages.NEXT_ACTIONS,
         division_names=division_service.names_of(session=session, codes=incident.division_codes),
+        actor_names=actor_names(ctx, session, {e.actor for e in timeline} | {c.actor for c in history}),
         timeline_lines=[
             timeline_text.describe(
                 t=ctx.t,

@@ -8,7 +8,7 @@
   var lat = document.getElementById("report-lat");
   var note = document.getElementById("report-point");
   var picker = document.getElementById("report-division");
-  var map = L.map(box, { attributionControl: false });
+  var map = L.map(box);
   var bbox = (box.dataset.bbox || "").split(",").map(Number);
   if (bbox.length === 4 && bbox.every(isFinite)) {
     map.fitBounds([[bbox[1], bbox[0]], [bbox[3], bbox[2]]]);
