@@ -160,7 +160,8 @@ def measure_navigation(base: str, username: str) -> tuple[list[float], str] | No
             tab = context.new_page()
             tab.goto(base + NAV_PATHS[i % len(NAV_PATHS)])
             tabs.append(tab)
-        seconds = []
+        seconds: list[float] = []
+        slowest_path = [""]
         for n in range(NAV_CLICKS):
             tab, target = tabs[n % NAV_TABS], NAV_PATHS[n % len(NAV_PATHS)]
             t0 = time.perf_counter()
@@ -168,9 +169,10 @@ def measure_navigation(base: str, username: str) -> tuple[list[float], str] | No
             tab.wait_for_url(base + target, timeout=120_000)
             tab.wait_for_load_state("load", timeout=120_000)
             seconds.append(time.perf_counter() - t0)
+            slowest_path[0] = target if seconds[-1] >= max(seconds) else slowest_path[0]
         modes = {tab.evaluate("window.YINGJI_LIVE ? YINGJI_LIVE.mode() : 'none'") for tab in tabs}
         browser.close()
-    return seconds, ",".join(sorted(modes))
+    return seconds, ",".join(sorted(modes)) + f"; slowest to {slowest_path[0]}"
 
 
 def main() -> None:

@@ -63,11 +63,8 @@ KNOWN_GAPS: dict[str, set[str]] = {
     # monitoring rule ids and the sensor codes of the test site (BR-1-LEL) shown raw; rule names needed
     "/alarms": {"BR", "LEL", "br", "lel", "level"},
     "/alarms/{id}": {"BR", "LEL", "br", "lel", "level", "dingri", "duty"},  # + its history's actors by login
-    # response levels as Latin letters (II, III) instead of Ⅱ/Ⅲ
-    "/reserves": {"II", "III"},
     # relief: demand source and material codes (folding_bed, cotton_coat, …), distance method, units
-    "/relief/plans": {"demand", "explicit"},
-    "/relief/plans/{id}": {"at", "bed", "circle", "coat", "cotton", "demand", "explicit", "fallback", "folding",
+    "/relief/plans/{id}": {"at", "bed", "circle", "coat", "cotton", "fallback", "folding",
                            "food", "great", "km", "optimal", "quilt", "stove", "tent", "water"},
     # quake: magnitude type symbols, model names and notes, units of needs (tents, kcal, l/day)
     "/quake": {"Ms", "Mw"},

@@ -336,7 +336,7 @@ def create_plan(*, session: Session, scope: Scope, plan_in: PlanIn) -> ReliefPla
         scope.require_write(division, "division")
         if session.get(Division, division) is None:
             raise NotFound(f"division {division} not found")
-        title = plan_in.title or "explicit demand"
+        title = plan_in.title or "指定需求调运方案"  # a default title, in the product's first language
     if not scope.covers(division):
         division = scope.division_code  # a shared record planned for the caller's own part of it
     items = list(dict.fromkeys(it for p in places for it in p["need"]))
