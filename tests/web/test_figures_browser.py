@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.web.conftest import WebData
+from tests.web.conftest import WebData, make_incident
 
 pytestmark = pytest.mark.browser
 if not Path("/usr/bin/chromium").exists():
@@ -17,16 +17,14 @@ from playwright.sync_api import Page, expect  # noqa: E402
 from tests.web.test_browser import chromium, page, shot, sign_in  # noqa: E402, F401
 
 
-def _fire(web: WebData, title: str) -> int:
-    r = web.live.client("dingri_duty").post("/api/v1/incidents", json={
-        "title": title, "incident_type": "fire", "lon": 87.1, "lat": 28.6, "divisions": ["540223"],
-        "occurred_at": "2026-12-01T08:00:00+08:00", "figures": {"deaths": 1}})
-    assert r.status_code == 201, r.text
-    return int(r.json()["id"])
+def fire(web: WebData, title: str) -> int:
+    """A fire in 定日县 with one death (一般, Ⅳ级)."""
+    return make_incident(web.live, "dingri_duty", title, "540223", 87.1, 28.6, incident_type="fire")
+
 
 
 def test_corrected_figures_regrade_the_incident_and_keep_their_source(page: Page, web: WebData) -> None:  # noqa: F811
-    incident = _fire(web, "协格尔镇民房火灾")
+    incident = fire(web, "协格尔镇民房火灾")
     sign_in(page, web)
     page.goto(f"{web.live.url}/incidents/{incident}")
     expect(page.locator("#incident-grade")).to_have_text("一般")
@@ -52,7 +50,7 @@ def test_corrected_figures_regrade_the_incident_and_keep_their_source(page: Page
 
 
 def test_a_wrong_figure_comes_back_on_the_form(page: Page, web: WebData) -> None:  # noqa: F811
-    incident = _fire(web, "岗嘎镇仓库火灾")
+    incident = fire(web, "岗嘎镇仓库火灾")
     sign_in(page, web)
     page.goto(f"{web.live.url}/incidents/{incident}")
     page.click("#figures-edit summary")

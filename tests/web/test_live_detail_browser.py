@@ -18,17 +18,11 @@ if not Path("/usr/bin/chromium").exists():
 from playwright.sync_api import Page, expect  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from tests.web.test_browser import chromium, page, sign_in  # noqa: E402, F401
+from tests.web.test_figures_browser import fire  # noqa: E402
 from tests.web.test_monitoring_browser import gauge  # noqa: E402
 
 NOT_RELOADED = "window.__sameDocument === true"
 
-
-def _incident(web: WebData, title: str) -> dict[str, object]:
-    r = web.live.client("dingri_duty").post("/api/v1/incidents", json={
-        "title": title, "incident_type": "fire", "lon": 87.1, "lat": 28.6, "divisions": ["540223"],
-        "occurred_at": "2026-12-01T08:00:00+08:00", "figures": {"deaths": 1}})
-    assert r.status_code == 201, r.text
-    return dict(r.json())
 
 
 def _listening(page: Page, web: WebData) -> None:  # noqa: F811
@@ -48,8 +42,8 @@ def _listening(page: Page, web: WebData) -> None:  # noqa: F811
 
 
 def test_the_incident_page_follows_changes_made_elsewhere(page: Page, web: WebData) -> None:  # noqa: F811
-    incident = _incident(web, "实时更新测试火灾")
     other = web.live.client("dingri_duty")  # someone else, through the API
+    incident = other.get(f"/api/v1/incidents/{fire(web, '实时更新测试火灾')}").json()
     sign_in(page, web)
     page.goto(f"{web.live.url}/incidents/{incident['id']}")
     _listening(page, web)
@@ -98,7 +92,7 @@ def test_toasts_stay_few_and_count_repeats(page: Page, web: WebData) -> None:  #
     _listening(page, web)
     other = web.live.client("dingri_duty")
     for i in range(6):
-        _incident(web, f"提示测试事件{i}")
+        fire(web, f"提示测试事件{i}")
     item = other.post("/api/v1/duty/items", json={
         "division_code": "540223000000", "channel": "phone", "summary": "提示测试接报"})
     assert item.status_code == 201

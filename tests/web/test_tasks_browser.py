@@ -15,18 +15,11 @@ if not Path("/usr/bin/chromium").exists():
 
 from playwright.sync_api import Page, expect  # noqa: E402
 from tests.web.test_browser import chromium, page, shot, sign_in  # noqa: E402, F401
-
-
-def _incident(web: WebData, title: str) -> int:
-    r = web.live.client("dingri_duty").post("/api/v1/incidents", json={
-        "title": title, "incident_type": "fire", "lon": 87.1, "lat": 28.6, "divisions": ["540223"],
-        "occurred_at": "2026-12-01T08:00:00+08:00", "figures": {"deaths": 4}})
-    assert r.status_code == 201, r.text
-    return int(r.json()["id"])
+from tests.web.test_figures_browser import fire  # noqa: E402
 
 
 def test_a_task_is_signed_for_taken_in_hand_and_finished_from_the_page(page: Page, web: WebData) -> None:  # noqa: F811
-    incident = _incident(web, "任务办理测试火灾")
+    incident = fire(web, "任务办理测试火灾")
     sign_in(page, web)
     page.goto(f"{web.live.url}/incidents/{incident}")
     page.fill("#task-form input[name=title]", "疏散周边群众")
@@ -48,7 +41,7 @@ def test_a_task_is_signed_for_taken_in_hand_and_finished_from_the_page(page: Pag
 
 
 def test_a_due_report_is_marked_reported_from_the_page(page: Page, web: WebData) -> None:  # noqa: F811
-    incident = _incident(web, "报送时限测试火灾")
+    incident = fire(web, "报送时限测试火灾")
     sign_in(page, web)
     page.goto(f"{web.live.url}/incidents/{incident}")
     rows = page.locator("#due-reports tr.due-pending, #due-reports tr.due-overdue")

@@ -25,12 +25,14 @@ HEARTBEAT_S = 15
 
 
 class OpenStreams:
-    """How many event streams this server process holds open now, per user, and the most ever at once."""
+    """How many event streams this server process holds open now, per user, the most ever at once, and how
+    many were ever opened."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.by_user: dict[str, int] = {}
         self.peak = 0
+        self.opened_total = 0
 
     @property
     def now(self) -> int:
@@ -40,6 +42,7 @@ class OpenStreams:
     def opened(self, user: str) -> None:
         with self._lock:
             self.by_user[user] = self.by_user.get(user, 0) + 1
+            self.opened_total += 1
             self.peak = max(self.peak, sum(self.by_user.values()))
 
     def closed(self, user: str) -> None:
