@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "yingji.hazards.models",
     "yingji.reports.models",
     "yingji.quake.models",
+    "yingji.quake.feeds.models",
 )
 
 

@@ -35,6 +35,9 @@ function reconcile() {
   var now = Date.now();
   var visible = tabs.filter(function (tab) { return tab.visible && now - tab.seen < STALE_MS; });
   var user = visible.length ? visible[visible.length - 1].user : null;
+  // a stream the server ended for good (signed out: it answers 401 and the browser gives up) is reopened
+  // when a tab says hello again after signing in
+  if (source && source.readyState === EventSource.CLOSED) { source = null; sourceUser = null; }
   if (source && user !== sourceUser) {  // nobody looking, or another user signed in: this stream ends
     source.close();
     source = null;
