@@ -83,3 +83,8 @@ def test_tasks_and_deadlines_of_a_foreign_incident_cannot_be_acted_on(web: WebDa
     assert foreign_api.get(f"/api/v1/tasks/{task['id']}").json()["status"] == "open"
     r = client.post(f"/incidents/{web.foreign_incident}/deadlines", data={"key": "initial", "csrf_token": token})
     assert r.status_code == 404 and "拉孜" not in r.text
+
+
+def test_a_national_user_gets_the_form_too(web: WebData) -> None:
+    r = browser(web.live, "admin").get("/incidents/new")
+    assert r.status_code == 200 and 'name="division"' in r.text

@@ -63,12 +63,12 @@ def _divisions(ctx: PageCtx, session: Any) -> list[dict[str, Any]]:
     ]
     if len(below) > MAX_PICKER:
         below = [d for d in below if d.level != "township"]
-    top = PICKED_LEVELS.index(own.level) if own.level in PICKED_LEVELS else 0
-    return [
-        {"code": d.code, "name": d.name, "depth": max(0, PICKED_LEVELS.index(d.level) - top)}
-        for d in [own, *below]
-        if d.level in PICKED_LEVELS or d is own
-    ]
+    top = PICKED_LEVELS.index(own.level) if own.level in PICKED_LEVELS else -1  # a national user: country
+
+    def depth(level: str) -> int:
+        return max(0, PICKED_LEVELS.index(level) - top) if level in PICKED_LEVELS else 0
+
+    return [{"code": d.code, "name": d.name, "depth": depth(d.level)} for d in [own, *below]]
 
 
 def _show(ctx: PageCtx, session: Any, form: ReportForm, status_code: int = 200) -> HTMLResponse:
