@@ -52,7 +52,10 @@ ROUTERS = (
     "yingji.hazards.api",
     "yingji.web.stream",
     "yingji.web.pages",
+    "yingji.web.report_pages",  # before incident_pages: /incidents/new is the report form
     "yingji.web.incident_pages",
+    "yingji.web.figures_pages",
+    "yingji.web.task_pages",
     "yingji.web.duty_pages",
     "yingji.web.relief_pages",
     "yingji.web.monitoring_pages",

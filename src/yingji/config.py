@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     population_raster: Path | None = None
     tile_url: str | None = None
     language: Literal["zh", "en"] = "zh"
+    # The zone the pages show and read times in (IANA name), as YYYY-MM-DD HH:MM
+    timezone: str = "Asia/Shanghai"
     warning_organisation: str = Field(default="000", pattern=r"^\d{3}$")
     warning_sender_name: str | None = None
     smtp_url: str | None = None
@@ -89,6 +91,17 @@ class Settings(BaseSettings):
     # Logs: "text" (one line: UTC time, level, logger, request id, message) or "json" (one object a line)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
+        return value
 
     @field_validator("webhook_allowed_targets", mode="before")
     @classmethod

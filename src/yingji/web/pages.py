@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -29,17 +30,20 @@ from yingji.config import Settings
 from yingji.db import utcnow
 from yingji.errors import DomainError, Unauthorized
 from yingji.geo import service as division_service
-from yingji.web import layers
+from yingji.web import clock, layers
 from yingji.web.i18n import LANGUAGES, client_messages, translator
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Jinja2Templates(directory=str(files("yingji.web").joinpath("templates")))
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
+DEFAULT_ZONE = "Asia/Shanghai"
 
 
-def _local(value: dt.datetime | None) -> str:
-    """Times are shown in China time (UTC+8), the duty officers' clock."""
-    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") if value else ""
+@pass_context
+def _local(context: Any, value: dt.datetime | None) -> str:
+    """Times are shown in the zone of ``YINGJI_TIMEZONE`` (default Asia/Shanghai, the duty officers' clock)
+    as YYYY-MM-DD HH:MM (``render`` puts the zone in every page's context)."""
+    return clock.show(value, str(context.get("time_zone") or DEFAULT_ZONE))
 
 
 TEMPLATES.env.filters["local"] = _local
@@ -117,6 +121,7 @@ def render(ctx: PageCtx, template: str, status_code: int = 200, **values: Any) -
             "lang": ctx.lang,
             "js_messages": client_messages(ctx.lang),
             "tile_url": settings.tile_url or "",
+            "time_zone": settings.timezone,
             "nav_items": [i for i in layers.NAV if i.permission in ctx.scope.permissions],
             **values,
         },
