@@ -29,7 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
     "warning": "yingji.warnings.cli",
     "relief": "yingji.relief.cli",
     "resource": "yingji.resources.cli",
-    "hazard": "yingji.hazards.cli",
+    "hazards": "yingji.hazards.cli",
     "report": "yingji.reports.cli",
 }
 
