@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
     "relief": "yingji.relief.cli",
     "resource": "yingji.resources.cli",
     "hazards": "yingji.hazards.cli",
+    "enterprise": "yingji.hazards.enterprises.cli",
     "report": "yingji.reports.cli",
 }
 

@@ -13,7 +13,9 @@ MODEL_MODULES = (
     "yingji.warnings.models",
     "yingji.resources.models",
     "yingji.relief.models",
-    "yingji.hazards.models",
+    "yingji.hazards.enterprises.models",
+    "yingji.hazards.installations.models",
+    "yingji.hazards.register.models",
     "yingji.reports.models",
     "yingji.quake.models",
 )

@@ -65,3 +65,35 @@ def test_identify_bad_input_exits_2_naming_the_line(
     inventory.write_text(content, encoding="utf-8")
     result = run(bare_env, "hazards", "identify", "--inventory", str(inventory), "--exposed-people", "5", "--json")
     assert result.returncode == 2 and result.stdout == "" and line in result.stderr
+
+
+@pytest.fixture(scope="module")
+def db_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YINGJI_")}
+    env["YINGJI_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('ent')}/yingji.db"
+    assert run(env, "db", "upgrade").returncode == 0
+    return env
+
+
+def test_enterprise_import_all_or_nothing_then_list_json(db_env: dict[str, str], tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,credit_code,division\n甲,91350100M000100Y43,110101\n乙,91110000600037341X,110102\n", "utf-8")
+    refused = run(db_env, "enterprise", "import", str(bad))
+    assert refused.returncode == 2 and "row 3" in refused.stderr
+    assert json.loads(run(db_env, "enterprise", "list", "--json").stdout) == []
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["name", "credit_code", "division", "headcount"])
+    sheet.append(["甲", "91350100M000100Y43", "110101", 30])
+    sheet.append(["乙", "91110000600037341L", "110102000000", None])
+    book.save(tmp_path / "good.xlsx")
+    stored = run(db_env, "enterprise", "import", str(tmp_path / "good.xlsx"))
+    assert stored.returncode == 0, stored.stderr
+    rows = json.loads(run(db_env, "enterprise", "list", "--json").stdout)
+    assert [(r["name"], r["credit_code"], r["division_code"]) for r in rows] == [
+        ("甲", "91350100M000100Y43", "110101000000"),
+        ("乙", "91110000600037341L", "110102000000"),
+    ]
