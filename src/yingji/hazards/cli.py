@@ -53,3 +53,84 @@ def identify(
         typer.echo(f"R = {float(result.r):.4f} (α = {float(result.alpha)}) -> grade {result.grade}")
     for line in document["lines"]:
         typer.echo(f"  {line['substance']}  q={line['quantity_t']} t  Q={line['critical_t']} t  β={line['beta']}")
+
+
+@app.command("standards")
+def standards_(
+    standard_id: str | None = typer.Argument(None, help="Show this standard's items (e.g. hazchem-2017)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The major-accident-hazard determination standards stored, with their published totals (no database)."""
+    from yingji.hazards import determination
+
+    stds = determination.standards()
+    if standard_id is None:
+        rows = [
+            {"id": s.id, "title": s.title, "issuer": s.issuer, "published_total": s.published_total,
+             "stored": len(s.counted_items()), "missing": s.missing}
+            for s in stds
+        ]  # fmt: skip
+        if as_json:
+            sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+            return
+        for r in rows:
+            typer.echo(f"{r['id']:<14} {r['stored']:>3}/{r['published_total']:<3} {r['title']} ({r['issuer']})")
+        return
+    found = [s for s in stds if s.id == standard_id]
+    if not found:
+        _fail(f"no determination standard {standard_id!r}; one of {', '.join(s.id for s in stds)}")
+    items = [
+        {"id": i.id, "article": i.article, "text": i.text, "status": i.status, "parent": i.parent}
+        for i in found[0].items
+    ]
+    if as_json:
+        sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
+        return
+    for i in items:
+        typer.echo(f"{i['id']:<14} [{i['status']}] {i['article']} {i['text']}")
+
+
+@app.command("checklist")
+def checklist(
+    category: str = typer.Argument(..., help="Supervision category: 危险化学品, 工贸, 煤矿 …"),
+    sub_sector: str = typer.Option("", "--sub-sector", help="工贸 sub-sector: 冶金, 有色, 建材, 机械 …"),
+) -> None:
+    """The self-inspection checklist of an enterprise of this category: the applicable items, clause-cited."""
+    from yingji.hazards import determination
+
+    for item in determination.applicable(category, sub_sector):
+        typer.echo(f"[ ] {item.id} {item.article}: {item.text}")
+
+
+@app.command("scheduler")
+def scheduler(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help="Run one pass and exit."),
+    interval: float = typer.Option(60.0, min=1.0, help="Seconds between passes."),
+    now: str | None = typer.Option(None, help="Judge at this moment (ISO 8601 with offset; implies --once)."),
+) -> None:
+    """Flag hazards past their rectification or listing deadline, once each: history entry and notifications
+    (a major hazard's also to the level above)."""
+    import datetime as dt
+    import time
+
+    from yingji.auth.scope import system_scope
+    from yingji.cli_common import command_session
+    from yingji.db import utcnow
+    from yingji.hazards.register import service
+
+    moment = None
+    if now is not None:
+        try:
+            moment = dt.datetime.fromisoformat(now)
+        except ValueError:
+            _fail(f"--now {now!r} is not an ISO 8601 time")
+        if moment is None or moment.tzinfo is None:
+            _fail("--now needs a UTC offset (e.g. 2026-12-01T08:00:00+08:00)")
+    while True:
+        with command_session(ctx) as (session, _scope):
+            flagged = service.flag_overdue(session=session, scope=system_scope("scheduler"), now=moment or utcnow())
+        typer.echo(f"flagged {flagged} overdue hazards")
+        if once or moment is not None:
+            return
+        time.sleep(interval)

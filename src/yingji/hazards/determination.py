@@ -31,6 +31,7 @@ class Item:
     status: str
     parent: str | None = None  # a sub-item's category (煤矿: the 15 categories and their sub-items)
     monitoring: bool = False  # the item counts missing or failed monitoring/alarm devices
+    counted: bool = True  # False for a general clause outside the published count (工贸 第十四条)
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,12 @@ class Standard:
     counted: str  # "items" or "categories"
     published_total: int
     items: tuple[Item, ...]
+    missing: int = 0  # items of the published total not stored (texts not found), declared in the file
+    missing_articles: tuple[str, ...] = ()
 
     def counted_items(self) -> tuple[Item, ...]:
         """What the published total counts: the items, or the top-level categories (sub-items excluded)."""
-        return tuple(i for i in self.items if i.parent is None)
+        return tuple(i for i in self.items if i.parent is None and i.counted)
 
 
 def _standard(data: Mapping[str, Any]) -> Standard:
@@ -68,6 +71,7 @@ def _standard(data: Mapping[str, Any]) -> Standard:
                 status=status,
                 parent=raw.get("parent"),
                 monitoring=bool(raw.get("monitoring", False)),
+                counted=bool(raw.get("counted", True)),
             )
         )
     ids = [i.id for i in items]
@@ -82,6 +86,8 @@ def _standard(data: Mapping[str, Any]) -> Standard:
         counted=str(data.get("counted", "items")),
         published_total=int(data["published_total"]),
         items=tuple(items),
+        missing=int(data.get("gap", {}).get("missing", 0)),
+        missing_articles=tuple(data.get("gap", {}).get("articles", ())),
     )
 
 
