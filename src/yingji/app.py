@@ -54,6 +54,7 @@ ROUTERS = (
     "yingji.web.duty_pages",
     "yingji.web.relief_pages",
     "yingji.web.monitoring_pages",
+    "yingji.hazards.pages",
 )
 PROBLEM = "application/problem+json"
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from yingji.api_common import ScopeDep
@@ -35,7 +35,7 @@ def list_standards(scope: ScopeDep) -> list[dict[str, Any]]:
 
 
 @router.get("/determination-standards/{standard_id}", operation_id="determination_standards_get")
-def get_standard(standard_id: str, scope: ScopeDep) -> dict[str, Any]:
+def get_standard(standard_id: Annotated[str, Path(max_length=64)], scope: ScopeDep) -> dict[str, Any]:
     """One standard with every item: id, article, text, industries, status."""
     scope.require("hazards:read")
     for std in determination.standards():

@@ -18,7 +18,7 @@ def list_installations(
     session: SessionDep,
     scope: ScopeDep,
     page: PageDep,
-    enterprise_id: Annotated[int | None, Query(ge=1)] = None,
+    enterprise_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     major: bool | None = None,
 ) -> Page[InstallationRead]:
     """Installations of the enterprises the caller may see."""

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+MAX_ID = 2_147_483_647  # ids are 32-bit integers in both databases
+
 
 class InventoryLineIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
@@ -19,7 +21,7 @@ class InventoryLineIn(BaseModel):
 class InstallationIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    enterprise_id: int = Field(ge=1)
+    enterprise_id: int = Field(ge=1, le=MAX_ID)
     name: str = Field(min_length=1, max_length=200)
     unit_kind: Literal["production", "storage"] = "storage"
     exposed_people: int = Field(0, ge=0, le=10_000_000)

@@ -45,7 +45,7 @@ def list_hazards(
     state: Annotated[str | None, Query(pattern=r"^[a-z]{1,16}$")] = None,
     level: Literal["general", "major"] | None = None,
     division: Annotated[str | None, Query(pattern=r"^\d{6}(\d{3}){0,2}$")] = None,
-    enterprise_id: Annotated[int | None, Query(ge=1)] = None,
+    enterprise_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     overdue: bool = False,
 ) -> Page[HazardRead]:
     """Hazards the caller may see, newest first."""

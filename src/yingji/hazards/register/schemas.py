@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+MAX_ID = 2_147_483_647  # ids are 32-bit integers in both databases
 
 Source = Literal["self_check", "inspection", "tip", "monitoring", "other"]
 ListedLevel = Literal["province", "prefecture", "county"]
@@ -14,8 +16,8 @@ ListedLevel = Literal["province", "prefecture", "county"]
 class HazardIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    enterprise_id: int = Field(ge=1)
-    installation_id: int | None = Field(None, ge=1)
+    enterprise_id: int = Field(ge=1, le=MAX_ID)
+    installation_id: int | None = Field(None, ge=1, le=MAX_ID)
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
     source: Source = "self_check"
@@ -38,10 +40,14 @@ class ActionIn(BaseModel):
 
     reason: str = Field("", max_length=2000)
     level: Literal["general", "major"] | None = None  # determine
-    items: list[str] = Field(default_factory=list, max_length=20)  # determine: item ids cited
+    items: list[Annotated[str, Field(max_length=32)]] = Field(
+        default_factory=list, max_length=20
+    )  # determine: item ids cited
     plan: PlanIn | None = None  # plan
     note: str = Field("", max_length=5000)  # progress, completion or verification remarks
-    evidence: list[str] = Field(default_factory=list, max_length=20)  # file references
+    evidence: list[Annotated[str, Field(max_length=300)]] = Field(
+        default_factory=list, max_length=20
+    )  # file references
 
 
 class ListingIn(BaseModel):
