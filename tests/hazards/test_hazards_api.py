@@ -121,3 +121,22 @@ def test_listing_for_supervision_is_for_open_major_hazards(world: dict[str, Any]
     assert r.status_code == 200 and r.json()["listed_level"] == "prefecture"
     board = admin.get("/api/v1/hazards/board").json()["rows"]
     assert sum(row["open_major"] for row in board) >= 1
+
+
+def test_installation_inventory_change_is_recomputed_and_kept_in_history(world: dict[str, Any]) -> None:
+    admin = world["admin"]
+    body = {"enterprise_id": world["own"]["id"], "name": "液氯库", "exposed_people": 60,
+            "lines": [{"substance": "液氯", "quantity_t": "4"}]}  # fmt: skip
+    made = admin.post("/api/v1/installations", json=body).json()
+    assert (made["major"], made["grade"], made["s"]) == (False, None, "4/5")
+    r = admin.put(f"/api/v1/installations/{made['id']}/inventory",
+                  json={"exposed_people": 60, "lines": [{"substance": "7782-50-5", "quantity_t": "60"}]})  # fmt: skip
+    assert r.status_code == 200 and (r.json()["s"], r.json()["r"], r.json()["grade"]) == ("12", "72", 2)
+    assert r.json()["lines"] == [{"substance": "氯", "quantity_t": "60", "category": ""}]
+    history = admin.get(f"/api/v1/installations/{made['id']}/assessments").json()
+    assert [h["grade"] for h in history] == [None, 2]
+    detail = admin.get(f"/api/v1/installations/{made['id']}").json()
+    assert detail["monitoring"] == {"connected": False, "alive": False}
+    bad = admin.put(f"/api/v1/installations/{made['id']}/inventory",
+                    json={"exposed_people": 0, "lines": [{"substance": "水", "quantity_t": "1"}]})  # fmt: skip
+    assert bad.status_code == 422 and "line 1" in bad.json()["detail"]

@@ -110,7 +110,7 @@ def scheduler(
     now: str | None = typer.Option(None, help="Judge at this moment (ISO 8601 with offset; implies --once)."),
 ) -> None:
     """Flag hazards past their rectification or listing deadline, once each: history entry and notifications
-    (a major hazard's also to the level above)."""
+    (a major hazard's also to the level above); propose hazards from long device-health alarms of monitoring."""
     import datetime as dt
     import time
 
@@ -129,8 +129,10 @@ def scheduler(
             _fail("--now needs a UTC offset (e.g. 2026-12-01T08:00:00+08:00)")
     while True:
         with command_session(ctx) as (session, _scope):
-            flagged = service.flag_overdue(session=session, scope=system_scope("scheduler"), now=moment or utcnow())
-        typer.echo(f"flagged {flagged} overdue hazards")
+            scope = system_scope("scheduler")
+            flagged = service.flag_overdue(session=session, scope=scope, now=moment or utcnow())
+            proposed = service.propose_from_monitoring(session=session, scope=scope, now=moment or utcnow())
+        typer.echo(f"flagged {flagged} overdue hazards; {proposed} proposed from monitoring")
         if once or moment is not None:
             return
         time.sleep(interval)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.db import utcnow
 from yingji.hazards.installations import service
 from yingji.hazards.installations.schemas import AssessmentRead, InstallationIn, InstallationRead, InventoryIn
 
@@ -39,8 +40,10 @@ def create_installation(body: InstallationIn, session: SessionDep, scope: ScopeD
 
 @router.get("/{installation_id}", response_model=InstallationRead, operation_id="installations_get")
 def get_installation(installation_id: IdPath, session: SessionDep, scope: ScopeDep) -> InstallationRead:
-    """One installation."""
-    return InstallationRead.model_validate(service.get(session=session, scope=scope, installation_id=installation_id))
+    """One installation, with whether its online monitoring is connected and alive."""
+    row = service.get(session=session, scope=scope, installation_id=installation_id)
+    status = service.monitoring(session=session, scope=scope, installation=row, now=utcnow())
+    return InstallationRead.model_validate(row).model_copy(update={"monitoring": status})
 
 
 @router.put("/{installation_id}/inventory", response_model=InstallationRead, operation_id="installations_set_inventory")

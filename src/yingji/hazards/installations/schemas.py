@@ -52,6 +52,7 @@ class InstallationRead(BaseModel):
     grade: int | None
     monitoring_site: str
     updated_at: dt.datetime
+    monitoring: dict[str, Any] | None = None  # connected, alive, device alarms (the detail view only)
 
 
 class AssessmentRead(BaseModel):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from fractions import Fraction
 from typing import Any
 
@@ -124,3 +125,24 @@ def assessments(*, session: Session, scope: Scope, installation_id: int) -> list
             .order_by(InstallationAssessment.id)
         )
     )
+
+
+def monitored(*, session: Session, scope: Scope) -> list[Installation]:
+    """Installations of the caller's view that name a monitoring site."""
+    rows, _ = list_installations(session=session, scope=scope, limit=None)
+    return [r for r in rows if r.monitoring_site]
+
+
+def monitoring(*, session: Session, scope: Scope, installation: Installation, now: dt.datetime) -> dict[str, Any]:
+    """The installation's online monitoring: connected or not, alive or not, device alarms (monitoring
+    domain's site health)."""
+    from yingji.monitoring import service as monitoring_service
+
+    if not installation.monitoring_site:
+        return {"connected": False, "alive": False}
+    health = monitoring_service.site_health(
+        session=session, scope=scope, site_code=installation.monitoring_site, now=now
+    )
+    if health is None:
+        return {"connected": False, "alive": False, "site": installation.monitoring_site}
+    return {"connected": True, **health}

@@ -6,15 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
+import yaml
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
-from yingji.errors import Forbidden, InvalidInput, NotFound
+from yingji.errors import DomainError, Forbidden, InvalidInput, NotFound
 from yingji.geo.codes import PREFIX_LENGTH, code_range, level_of, normalise_code, prefix
 from yingji.hazards import determination, lifecycle
 from yingji.hazards.enterprises import service as enterprise_service
@@ -145,6 +148,8 @@ def act(
     plan = body.plan.model_dump(mode="json") if body.plan is not None else {}
     lifecycle.check(move, level=level, items=items, plan=plan, reason=body.reason, verified=row.verified)
     moment = now or utcnow()
+    if action == "close":
+        _require_back_to_normal(session, scope, row, moment)
     before = audit.snapshot(row)
     data: dict[str, Any] = {}
     if action == "determine":
@@ -214,6 +219,83 @@ def _parent_code(code: str) -> str | None:
         return None
     parent_len = {"prefecture": 2, "county": 4, "township": 6, "village": 9}[level]
     return code[:parent_len].ljust(12, "0")
+
+
+@cache
+def monitoring_policy() -> dict[str, Any]:
+    """standards/hazard_monitoring.yaml: when device-health alarms propose hazards and when those close."""
+    policy: dict[str, Any] = yaml.safe_load(
+        files("yingji.standards").joinpath("hazard_monitoring.yaml").read_text("utf-8")
+    )
+    return policy
+
+
+def propose_from_monitoring(*, session: Session, scope: Scope, now: dt.datetime) -> int:
+    """The scheduler's step: an installation whose online monitoring has had a device-health alarm (stale,
+    flat-lined, out of service) active longer than the policy's time gets a *proposed* major hazard with
+    the signal's trend attached — one open proposal per installation; a person confirms or dismisses it."""
+    from yingji.hazards.installations import service as installation_service
+    from yingji.monitoring import service as monitoring_service
+
+    policy = monitoring_policy()
+    after = dt.timedelta(minutes=int(policy["propose_after_minutes"]))
+    made = 0
+    for unit in installation_service.monitored(session=session, scope=scope):
+        health = monitoring_service.site_health(session=session, scope=scope, site_code=unit.monitoring_site, now=now)
+        due = [a for a in (health or {}).get("device_alarms", []) if a["since"] <= now - after]
+        if not due:
+            continue
+        open_proposal = session.scalar(
+            select(Hazard.id).where(
+                Hazard.installation_id == unit.id,
+                Hazard.source == "monitoring",
+                Hazard.state.in_([s.value for s in lifecycle.OPEN_STATES]),
+            )
+        )
+        if open_proposal is not None:
+            continue
+        alarm = due[0]
+        since = now - dt.timedelta(minutes=int(policy["trend_minutes"]))
+        try:
+            trend = monitoring_service.sensor_readings(
+                session=session, scope=scope, sensor_code=alarm["sensor"], since=since, until=now
+            )
+        except DomainError:
+            trend = []
+        hazard_in = HazardIn(
+            enterprise_id=unit.enterprise_id, installation_id=unit.id, source="monitoring",
+            title=f"在线监测设备异常 / monitoring device fault: {alarm['sensor']} ({alarm['kind']})",
+            description=f"{unit.name}: {alarm['rule']} since {alarm['since'].isoformat()}",
+        )  # fmt: skip
+        row = report(session=session, scope=scope, hazard_in=hazard_in, now=now)
+        suggested = policy.get("suggested_items", {}).get(row.supervision_category, [])
+        _event(session, scope, row, "monitoring", row.state, now=now,
+               data={"alarm": {**alarm, "since": alarm["since"].isoformat()}, "trend": trend,
+                     "suggested_items": suggested})  # fmt: skip
+        made += 1
+    session.flush()
+    return made
+
+
+def _require_back_to_normal(session: Session, scope: Scope, row: Hazard, now: dt.datetime) -> None:
+    """A hazard proposed from monitoring closes only when the signal has been normal for the policy's time."""
+    if row.source != "monitoring" or row.installation_id is None:
+        return
+    from yingji.hazards.installations import service as installation_service
+    from yingji.monitoring import service as monitoring_service
+
+    unit = installation_service.get(session=session, scope=scope, installation_id=row.installation_id)
+    if not unit.monitoring_site:
+        return
+    hold = dt.timedelta(minutes=int(monitoring_policy()["normal_hold_minutes"]))
+    health = monitoring_service.site_health(session=session, scope=scope, site_code=unit.monitoring_site, now=now)
+    if health is None:
+        return
+    cleared = health["last_device_clear"]
+    if health["device_alarms"] or (cleared is not None and cleared > now - hold):
+        raise MissingRequirement(
+            f"the monitoring signal must be back to normal for {hold.total_seconds() / 60:.0f} minutes before closing"
+        )
 
 
 def flag_overdue(*, session: Session, scope: Scope, now: dt.datetime) -> int:
