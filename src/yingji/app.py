@@ -6,6 +6,8 @@ import gc
 import importlib
 import importlib.util
 import logging
+import re
+import secrets
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -22,7 +24,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yingji import __version__, events
+from yingji import __version__, events, logs
 from yingji.auth.deps import ScopeCache
 from yingji.auth.ratelimit import LoginLimiter
 from yingji.config import Settings, load_settings
@@ -234,14 +236,37 @@ class _UrlGuardAndTiming:
             await response(scope, receive, send)
             return
         started = time.perf_counter()
+        rid = _request_id(scope)
+        token = logs.request_id.set(rid)
 
         async def timed_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 duration = f"app;dur={(time.perf_counter() - started) * 1000:.1f}".encode()
-                message["headers"] = [*message.get("headers", ()), (b"server-timing", duration)]
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    (b"server-timing", duration),
+                    (b"x-request-id", rid.encode()),
+                ]
             await send(message)
 
-        await self.app(scope, receive, timed_send)
+        try:
+            await self.app(scope, receive, timed_send)
+        finally:
+            logs.request_id.reset(token)
+
+
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+def _request_id(scope: Scope) -> str:
+    """The caller's ``X-Request-ID`` when it is a plain token (a proxy's, to follow a request across
+    logs), else a new random one; never anything that could forge a log line."""
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            text = bytes(value).decode("latin-1")
+            if _SAFE_REQUEST_ID.fullmatch(text):
+                return text
+    return str(secrets.token_hex(8))
 
 
 def _tcp_ok(url: str | None, default_port: int) -> bool | None:
@@ -277,8 +302,15 @@ def _mount_health(app: FastAPI) -> None:
             ok = _tcp_ok(url, port)
             if ok is not None:
                 checks[name] = {"ok": ok}
-        healthy = checks["database"]["ok"]
+        # 503 only when the database is unreachable (nothing works without it); a failed service
+        # (Redis: live events, shared throttling) degrades the platform without stopping it.
+        failed = [name for name, check in checks.items() if not check["ok"]]
         return JSONResponse(
-            {"status": "ok" if healthy else "degraded", "version": __version__, "checks": checks},
-            status_code=200 if healthy else 503,
+            {
+                "status": "degraded" if failed else "ok",
+                "failed": failed,
+                "version": __version__,
+                "checks": checks,
+            },
+            status_code=503 if not checks["database"]["ok"] else 200,
         )

@@ -59,8 +59,61 @@ def serve(
     """Serve the API and the web pages with uvicorn."""
     import uvicorn
 
-    settings_from(ctx)  # fail early on bad settings (e.g. a default secret in production)
-    uvicorn.run("yingji.app:create_app", factory=True, host=host, port=port, workers=workers)
+    from yingji.dbcli import require_schema_at_head
+
+    settings = settings_from(ctx)  # fail early on bad settings (e.g. a default secret in production)
+    require_schema_at_head(settings.database_url)
+    from yingji import logs
+
+    log_config = logs.config_dict(settings.log_format, settings.log_level)
+    uvicorn.run(
+        "yingji.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config,
+        timeout_graceful_shutdown=5,  # open event streams never end by themselves: close them after 5 s
+    )
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", help="Address the server listens on."),
+    port: int = typer.Option(8000, help="TCP port of the server."),
+    workers: int = typer.Option(2, help="Server worker processes (live updates fan out through Redis)."),
+) -> None:
+    """Run a single-server installation from one settings file: the server, the monitoring worker (with
+    YINGJI_MQTT_URL and YINGJI_MONITOR_RULES), and every YINGJI_TICK_INTERVAL_S the incident scheduler,
+    the alarm tick and the 叫应 tick; a child that dies is restarted; SIGTERM stops them all."""
+    import hashlib
+    from pathlib import Path
+
+    from yingji import logs
+    from yingji.dbcli import require_schema_at_head
+    from yingji.supervisor import Child, Supervisor
+
+    settings = settings_from(ctx)
+    logs.configure(settings.log_format, settings.log_level)
+    require_schema_at_head(settings.database_url)
+    me = [sys.executable, "-m", "yingji"]
+    children = [Child("server", [*me, "serve", "--host", host, "--port", str(port), "--workers", str(workers)])]
+    if settings.mqtt_url and settings.monitor_rules:
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        deployment = hashlib.sha256(settings.database_url.encode()).hexdigest()[:10]
+        state = Path(settings.state_dir)
+        worker = [*me, "monitor", "worker", "--db", "--rules", str(settings.monitor_rules), "--mqtt", settings.mqtt_url]
+        worker += ["--client-id", f"yingji-monitor-{deployment}", "--checkpoint", str(state / "monitor.checkpoint")]
+        worker += ["--dead-letters", str(state / "dead-letters.jsonl")]
+        children.append(Child("monitor-worker", worker))
+    every = settings.tick_interval_s
+    children += [
+        Child("incident-scheduler", [*me, "incident", "scheduler", "--once"], every_s=every),
+        Child("alarm-tick", [*me, "monitor", "tick"], every_s=every),
+        Child("callack-tick", [*me, "warning", "tick"], every_s=every),
+    ]
+    Supervisor(children).run()
 
 
 for _name, _module in SUBCOMMANDS.items():

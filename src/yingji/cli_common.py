@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -43,3 +44,35 @@ def command_session(ctx: typer.Context) -> Iterator[tuple[Session, Scope]]:
 
 def echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def read_password(given: str | None, from_stdin: bool) -> str:
+    """The password of a command: ``--password-stdin`` reads one line (no confirmation); ``--password``
+    still works for scripts but warns, since it shows in ``ps`` and shell history; with neither, a terminal
+    is asked twice; anything else exits 2."""
+    if given is not None and from_stdin:
+        typer.echo("error: give either --password or --password-stdin, not both", err=True)
+        raise typer.Exit(2)
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+        password = password[:-1] if password.endswith("\r") else password
+        if not password:
+            typer.echo("error: --password-stdin read no password (an empty line or end of input)", err=True)
+            raise typer.Exit(2)
+        return password
+    if given is not None:
+        typer.echo(
+            "warning: --password is visible to other users of this machine (ps) and in shell history; "
+            "prefer --password-stdin",
+            err=True,
+        )
+        return given
+    if not sys.stdin.isatty():
+        typer.echo("error: no password: use --password-stdin (standard input is not a terminal)", err=True)
+        raise typer.Exit(2)
+    first = getpass.getpass("password: ")
+    if first != getpass.getpass("again: "):
+        typer.echo("error: the two passwords differ", err=True)
+        raise typer.Exit(2)
+    return first

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     webhook_allowed_targets: Annotated[list[str], NoDecode] = Field(default_factory=list)
     callack_escalate_after_s: float = Field(default=900.0, gt=0)
     config_file: Path | None = None
+    # ``yingji run`` (one-command installation): the monitoring worker's rules, state kept between runs,
+    # and how often the periodic steps (incident scheduler, alarm tick, 叫应 tick) run
+    monitor_rules: Path | None = None
+    state_dir: Path = Field(default_factory=default_data_dir)
+    tick_interval_s: float = Field(default=60.0, ge=1, le=3600)
+    # Logs: "text" (one line: UTC time, level, logger, request id, message) or "json" (one object a line)
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("webhook_allowed_targets", mode="before")
     @classmethod
@@ -101,6 +109,26 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
+def check_settings_file() -> None:
+    """A settings file that is named must be read: a mistyped path or a broken file is an error naming
+    it, never silently ignored (the platform would then run on defaults, e.g. an SQLite file at home)."""
+    import tomllib
+
+    from yingji.errors import InvalidInput
+
+    named = os.environ.get("YINGJI_CONFIG_FILE")
+    if not named:
+        return
+    try:
+        with open(named, "rb") as handle:
+            tomllib.load(handle)
+    except OSError as exc:
+        raise InvalidInput(f"YINGJI_CONFIG_FILE={named}: cannot be read ({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"YINGJI_CONFIG_FILE={named}: not valid TOML ({exc})") from None
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build the settings once (environment, then the TOML file named by ``YINGJI_CONFIG_FILE``)."""
+    check_settings_file()
     return Settings(**overrides)  # type: ignore[arg-type]

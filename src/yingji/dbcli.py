@@ -25,8 +25,40 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade_database(database_url: str, revision: str = "heads") -> None:
+def upgrade_database(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
+
+
+def schema_problem(database_url: str) -> str | None:
+    """Why a server or worker must not start on this database (its schema is not at the code's single
+    head), naming the command to run; None when it is."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from yingji.db import make_engine
+
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        engine.dispose()
+    if current == {head}:
+        return None
+    found = ", ".join(sorted(current)) or "no schema"
+    return (
+        f"the database schema is at {found}, this code needs {head}: run 'yingji db upgrade' "
+        "(after a backup: 'yingji db backup FILE')"
+    )
+
+
+def require_schema_at_head(database_url: str) -> None:
+    """Exit 2 with the reason when the schema is behind (or ahead of) the code."""
+    problem = schema_problem(database_url)
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
 
 
 def _url(ctx: typer.Context) -> str:
@@ -34,7 +66,7 @@ def _url(ctx: typer.Context) -> str:
 
 
 @app.command()
-def upgrade(ctx: typer.Context, revision: str = typer.Argument("heads")) -> None:
+def upgrade(ctx: typer.Context, revision: str = typer.Argument("head")) -> None:
     """Migrate the database up to REVISION (default: the newest)."""
     upgrade_database(_url(ctx), revision)
     typer.echo(f"database at {revision}")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yingji.auth.scope import Scope
-from yingji.cli_common import command_session
+from yingji.cli_common import command_session, settings_from
 from yingji.geo.importers import DivisionRecord
 
 app = typer.Typer(help="The demo region and its users.", no_args_is_help=True)
@@ -166,7 +166,16 @@ def _load_domain_demos(*, session: Session, scope: Scope) -> dict[str, int]:
 
 @app.command()
 def load(ctx: typer.Context) -> None:
-    """Load the demo region (national seed + synthetic Xigaze townships/villages) and demo users."""
+    """Load the demo region (national seed + synthetic Xigaze townships/villages) and demo users.
+
+    Refused under ``YINGJI_ENV=production``: the demo users share a published password."""
+    if settings_from(ctx).env == "production":
+        typer.echo(
+            "error: demo data is refused when YINGJI_ENV=production (its users share a published password); "
+            "nothing was written",
+            err=True,
+        )
+        raise typer.Exit(2)
     with command_session(ctx) as (session, scope):
         counts = load_demo(session=session, scope=scope)
     typer.echo(

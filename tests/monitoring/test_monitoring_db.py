@@ -191,3 +191,32 @@ def test_fatigue_report_counts_chattering(session: Session) -> None:
     assert report["alarms"] == 3 and report["per_rule"] == {"ch4-high": 3}
     assert report["chattering"] and report["chattering"][0]["rule"] == "ch4-high"
     assert session.scalar(select(func.count()).select_from(DeadLetterRow)) == 0
+
+
+def test_database_sink_keeps_alarms_of_unregistered_sensors_as_dead_letters_and_publishes_alarms(
+    engine: object, session: Session
+) -> None:
+    """With --db the worker's alarms are live events (the dashboards' streams), and an alarm of a sensor
+    not in the registry is a dead letter with its reason, never dropped in silence."""
+    from yingji import events
+    from yingji.db import session_factory
+
+    published: list[events.Event] = []
+
+    class Collect:
+        def publish(self, batch: object) -> None:
+            published.extend(batch)  # type: ignore[call-overload]
+
+    new_site(session, system_scope("t"))
+    session.commit()
+    factory = session_factory(engine)  # type: ignore[arg-type]
+    events.attach(factory, Collect())  # type: ignore[arg-type]
+    sink = service.DatabaseSink(factory, system_scope("worker"))
+    assert sink.registered_sensors() >= 1
+    at = parse_timestamp("2026-07-01T08:00:00")
+    sink.write_events([AlarmEvent(at, True, "ch4-high", sensor, "low") for sensor in ("T-CH4-01", "NOPE-9")])
+    sink.flush()
+    assert [e.kind for e in published] == ["alarm.raise"]
+    with factory() as check:
+        letters = check.scalars(select(DeadLetterRow)).all()
+        assert [(d.reason, "NOPE-9" in d.detail) for d in letters] == [("unknown_sensor", True)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from yingji.cli_common import command_session, echo_json
+from yingji.cli_common import command_session, echo_json, read_password
 
 app = typer.Typer(help="Users, roles and machine tokens.", no_args_is_help=True)
 
@@ -13,14 +13,18 @@ app = typer.Typer(help="Users, roles and machine tokens.", no_args_is_help=True)
 def add(
     ctx: typer.Context,
     username: str = typer.Option(...),
-    password: str = typer.Option(..., help="≥ 12 characters mixing letters, digits and symbols."),
+    password: str | None = typer.Option(
+        None, help="The password on the command line (seen in `ps` and shell history: prefer --password-stdin)."
+    ),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from one line of stdin."),
     role: str = typer.Option(..., help="admin|commander|duty_officer|analyst|enterprise|public"),
     division: str = typer.Option(..., help="Division code (6 or 12 digits)."),
     display_name: str = typer.Option(""),
 ) -> None:
-    """Create a user."""
+    """Create a user. The password comes from --password-stdin, a prompt on a terminal, or --password."""
     from yingji.auth import service
 
+    password = read_password(password, password_stdin)
     with command_session(ctx) as (session, scope):
         user = service.create_user(
             session=session,
@@ -59,6 +63,32 @@ def disable(ctx: typer.Context, username: str) -> None:
     with command_session(ctx) as (session, scope):
         service.set_disabled(session=session, scope=scope, username=username)
     typer.echo(f"user {username} disabled")
+
+
+@app.command()
+def enable(ctx: typer.Context, username: str) -> None:
+    """Enable a disabled user again (machine tokens revoked at disabling stay revoked)."""
+    from yingji.auth import service
+
+    with command_session(ctx) as (session, scope):
+        service.set_disabled(session=session, scope=scope, username=username, disabled=False)
+    typer.echo(f"user {username} enabled")
+
+
+@app.command()
+def passwd(
+    ctx: typer.Context,
+    username: str,
+    password: str | None = typer.Option(None, help="The new password on the command line (prefer --password-stdin)."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read it from one line of stdin."),
+) -> None:
+    """Set a user's password (an administrator's reset); their sessions are signed out."""
+    from yingji.auth import service
+
+    new_password = read_password(password, password_stdin)
+    with command_session(ctx) as (session, scope):
+        service.set_password(session=session, scope=scope, username=username, password=new_password)
+    typer.echo(f"password of {username} changed")
 
 
 @app.command()

@@ -188,6 +188,31 @@ def set_disabled(*, session: Session, scope: Scope, username: str, disabled: boo
     return user
 
 
+def set_password(*, session: Session, scope: Scope, username: str, password: str) -> User:
+    """A new password for ``username``: oneself, or a user manager resetting one in scope. The policy of
+    ``check_password_policy`` applies; the hash is audited as changed, never shown."""
+    user = get_by_username(session=session, username=username)
+    oneself = scope.user_id is not None and scope.user_id == (user.id if user else None)
+    if user is None or not (oneself or scope.covers(user.division_code)):
+        raise NotFound(f"user {username!r} not found")
+    if not oneself:
+        scope.require("users:manage")
+    check_password_policy(password)
+    _access_changed()
+    user.password_hash = hash_password(password)
+    audit.record(
+        session=session,
+        scope=scope,
+        action="set_password",
+        entity="user",
+        entity_id=user.id,
+        division_code=user.division_code,
+        before=None,
+        after={"password": "changed"},
+    )
+    return user
+
+
 def issue_machine_token(*, session: Session, scope: Scope, username: str, name: str) -> tuple[ApiToken, str]:
     """A new machine token for ``username`` (oneself, or anyone in scope for a user manager)."""
     user = get_by_username(session=session, username=username)

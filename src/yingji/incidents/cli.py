@@ -301,10 +301,12 @@ def scheduler_command(
     """Flag overdue information reports, duty-desk actions and tasks, and escalate them (timeline + notification)."""
     import time
 
-    from yingji.cli_common import command_session
+    from yingji.cli_common import command_session, settings_from
     from yingji.db import utcnow
+    from yingji.dbcli import require_schema_at_head
     from yingji.incidents import service
 
+    require_schema_at_head(settings_from(ctx).database_url)
     moment = _time(now, "--now")
     while True:
         with command_session(ctx) as (session, _scope):

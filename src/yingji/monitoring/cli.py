@@ -160,11 +160,24 @@ def _database_sink(ctx: typer.Context) -> Any:
     from yingji.auth.scope import system_scope
     from yingji.cli_common import settings_from
     from yingji.db import make_engine, session_factory
+    from yingji.dbcli import require_schema_at_head
     from yingji.monitoring.service import DatabaseSink
 
-    factory = session_factory(make_engine(settings_from(ctx).database_url))
+    settings = settings_from(ctx)
+    require_schema_at_head(settings.database_url)
+    factory = session_factory(make_engine(settings.database_url))
+    if settings.redis_url:  # alarms raised and cleared here reach the dashboards' live streams
+        from yingji import events
+
+        events.attach(factory, events.make_bus(settings.redis_url))
     sink = DatabaseSink(factory, system_scope("monitor-worker"))
     sink.close = lambda: None  # type: ignore[attr-defined]
+    if sink.registered_sensors() == 0:
+        typer.echo(
+            "warning: the sensor registry is empty: every alarm will be kept as a dead letter "
+            "(register sensors with 'yingji monitor import')",
+            err=True,
+        )
     return sink
 
 

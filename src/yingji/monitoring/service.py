@@ -674,8 +674,16 @@ class DatabaseSink:
                 sensor = sensors.get(event.sensor_id)
                 site = sensor.site if sensor is not None else session.scalars(
                     select(MonitoredSite).where(MonitoredSite.code == event.sensor_id)).first()
-                if site is None:
-                    continue  # a sensor no longer registered: nothing to attach the alarm to
+                if site is None:  # not in the registry: kept as a dead letter, never dropped in silence
+                    self._letters.append(
+                        DeadLetter(
+                            "unknown_sensor",
+                            f"alarm {'raised' if event.raised else 'cleared'} by rule {event.rule} for sensor "
+                            f"{event.sensor_id}, which is not in the registry (yingji monitor import)",
+                            event.sensor_id,
+                        )
+                    )
+                    continue
                 sites[site.id] = site
                 by_site[site.id].append(event)
             for site_id, events in by_site.items():
@@ -687,6 +695,11 @@ class DatabaseSink:
 
     def position(self) -> Any:
         return None
+
+    def registered_sensors(self) -> int:
+        """How many sensors the registry holds (the worker warns at start when there are none)."""
+        with self._factory() as session:
+            return int(session.scalar(select(func.count()).select_from(MonitoredSensor)) or 0)
 
     def rollback(self, position: Any) -> None:
         return None

@@ -15,7 +15,7 @@ from yingji.db import JSONType, UTCDateTime
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = ("command",)
+branch_labels = None
 depends_on = None
 
 

@@ -2,7 +2,7 @@
 rescue teams, vehicles and aircraft.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-28
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 from yingji.db import JSONType, UTCDateTime
 
 revision = "0003"
-down_revision = "0001"
-branch_labels = ("resources",)
+down_revision = "0002"
+branch_labels = None
 depends_on = None
 
 # Tables with a position: on PostgreSQL each gets a generated PostGIS point and a GiST index.

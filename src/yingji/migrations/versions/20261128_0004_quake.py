@@ -1,7 +1,7 @@
 """Quake: stored earthquake assessments and the divisions each affects.
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003a
 Create Date: 2026-11-28
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 from yingji.db import JSONType, UTCDateTime
 
 revision = "0004"
-down_revision = "0001"
-branch_labels = ("quake",)
+down_revision = "0003a"
+branch_labels = None
 depends_on = None
 
 

@@ -2,7 +2,7 @@
 history, dead letters; public warnings, their divisions, delivery receipts, officials and calls (叫应).
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-28
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 from yingji.db import JSONType, UTCDateTime
 
 revision = "0005"
-down_revision = "0001"
-branch_labels = ("monitoring",)
+down_revision = "0004"
+branch_labels = None
 depends_on = None
 
 

@@ -1,7 +1,7 @@
 """Relief: stored dispatch plans (shipments, unmet need, greedy baseline, shelter assignment, commit result).
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0005
 Create Date: 2026-11-28
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 from yingji.db import JSONType, UTCDateTime
 
 revision = "0006"
-down_revision = "0001"
-branch_labels = ("relief",)
+down_revision = "0005"
+branch_labels = None
 # The brief asked for depends_on = ("0002", "0003"); with it, alembic 1.x fails upgrading all heads from
 # an empty database (KeyError '0001' in HeadMaintainer: two branches off 0001 plus a dependency on a
 # sibling). The table refers only to divisions (incident and assessment ids are plain integers, as in

@@ -1,7 +1,7 @@
 """Command: per-jurisdiction grading overrides (local plans' thresholds) stored in the database.
 
 Revision ID: 0010
-Revises: 0002
+Revises: 0006b
 Create Date: 2026-11-28
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from yingji.db import JSONType, UTCDateTime
 
 revision = "0010"
-down_revision = "0002"
+down_revision = "0006b"
 branch_labels = None
 depends_on = None
 
