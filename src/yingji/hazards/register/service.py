@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
-from yingji.db import paginate, utcnow
+from yingji.db import is_postgres, paginate, utcnow
 from yingji.errors import DomainError, Forbidden, InvalidInput, NotFound
 from yingji.geo.codes import PREFIX_LENGTH, code_range, level_of, normalise_code, prefix
 from yingji.hazards import determination, lifecycle
@@ -325,6 +325,19 @@ def flag_overdue(*, session: Session, scope: Scope, now: dt.datetime) -> int:
     return len(rows)
 
 
+def _median_days_to_close(session: Session, scope: Scope, key: Any) -> dict[str, float]:
+    """Median days from report to closure per group: in SQL on PostgreSQL (percentile_cont), else in Python."""
+    closed = and_(_visible(session, scope), Hazard.state == "closed")
+    if is_postgres(session):
+        days = func.extract("epoch", Hazard.closed_at - Hazard.reported_at) / 86400
+        stmt = select(key, func.percentile_cont(0.5).within_group(days)).where(closed).group_by(key)
+        return {str(k): float(v) for k, v in session.execute(stmt) if v is not None}
+    durations: dict[str, list[float]] = defaultdict(list)
+    for k, reported, ended in session.execute(select(key, Hazard.reported_at, Hazard.closed_at).where(closed)):
+        durations[str(k)].append((ended - reported).total_seconds() / 86400)
+    return {k: statistics.median(v) for k, v in durations.items()}
+
+
 def board(
     *, session: Session, scope: Scope, group_by: str = "division", now: dt.datetime | None = None
 ) -> list[BoardRow]:
@@ -359,20 +372,16 @@ def board(
         .group_by(key)
         .order_by(key)
     ).all()
-    durations: dict[str, list[float]] = defaultdict(list)
-    for k, reported, closed in session.execute(
-        select(key, Hazard.reported_at, Hazard.closed_at).where(_visible(session, scope), Hazard.state == "closed")
-    ):
-        durations[str(k)].append((closed - reported).total_seconds() / 86400)
+    medians = _median_days_to_close(session, scope, key)
     rows = []
     for k, open_major, open_general, overdue, closed, total in counts:
-        days = durations.get(str(k))
+        median = medians.get(str(k))
         rows.append(
             BoardRow(
                 key=str(k or ""), open_major=int(open_major or 0), open_general=int(open_general or 0),
                 overdue=int(overdue or 0), closed=int(closed or 0), total=int(total),
                 closure_rate=(int(closed or 0) / int(total)) if total else None,
-                median_days_to_close=round(statistics.median(days), 2) if days else None,
+                median_days_to_close=round(median, 2) if median is not None else None,
             )
         )  # fmt: skip
     return rows
