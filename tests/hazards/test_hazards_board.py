@@ -43,3 +43,15 @@ def test_board_counts_rates_and_median_per_county(session: Session) -> None:
     assert row.closure_rate == 0.6 and row.median_days_to_close == 4
     (by_category,) = service.board(session=session, scope=prefecture, group_by="category")
     assert by_category.key == "工贸" and by_category.total == 5
+
+
+def test_rebuilt_rollups_equal_the_ones_kept_change_by_change(session: Session) -> None:
+    scope = system_scope()
+    ent = enterprises.create(session=session, scope=scope, enterprise_in=EnterpriseIn(
+        name="乙", credit_code=new_credit_code(), division_code="540225", supervision_category="煤矿"))  # fmt: skip
+    for days in (1, 3):
+        _closed_general(session, ent.id, days)
+    service.report(session=session, scope=scope, hazard_in=HazardIn(enterprise_id=ent.id, title="open"))
+    kept = service.board(session=session, scope=scope, group_by="category")
+    assert service.rebuild_rollups(session=session, scope=scope) == 3
+    assert service.board(session=session, scope=scope, group_by="category") == kept

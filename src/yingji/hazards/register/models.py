@@ -56,3 +56,27 @@ class HazardEvent(Base):
     to_state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class HazardCount(Base):
+    """Roll-up for the 动态清零 board: hazards per division, supervision category, level and state, kept by
+    the service on every change (the board reads these few thousand rows, not a province's hazards)."""
+
+    __tablename__ = "hazard_counts"
+
+    division_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    supervision_category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    level: Mapped[str] = mapped_column(String(8), primary_key=True)  # "" until determined
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HazardCloseDays(Base):
+    """Roll-up of closed hazards by whole days from report to closure (the board's median)."""
+
+    __tablename__ = "hazard_close_days"
+
+    division_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    supervision_category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,26 +4,25 @@ supervision (挂牌督办), overdue escalation, the 动态清零 board. Services
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import defaultdict
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
 import yaml
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
-from yingji.db import is_postgres, paginate, utcnow
+from yingji.db import paginate, utcnow
 from yingji.errors import DomainError, Forbidden, InvalidInput, NotFound
 from yingji.geo.codes import PREFIX_LENGTH, code_range, level_of, normalise_code, prefix
 from yingji.hazards import determination, lifecycle
 from yingji.hazards.enterprises import service as enterprise_service
 from yingji.hazards.errors import InvalidTransition, MissingRequirement
 from yingji.hazards.lifecycle import HazardState, Level
-from yingji.hazards.register.models import Hazard, HazardEvent
+from yingji.hazards.register.models import Hazard, HazardCloseDays, HazardCount, HazardEvent
 from yingji.hazards.register.schemas import ActionIn, BoardRow, HazardIn, ListingIn
 from yingji.incidents import service as incident_service
 
@@ -81,6 +80,7 @@ def report(*, session: Session, scope: Scope, hazard_in: HazardIn, now: dt.datet
         reported_at=moment, reported_by=scope.actor, updated_at=moment,
     )  # fmt: skip
     audit.created(session=session, scope=scope, row=row, entity="hazard", division_code=row.division_code)
+    _count(session, row, +1)
     _event(session, scope, row, "report", "", now=moment)
     return row
 
@@ -151,6 +151,7 @@ def act(
     if action == "close":
         _require_back_to_normal(session, scope, row, moment)
     before = audit.snapshot(row)
+    _count(session, row, -1)
     data: dict[str, Any] = {}
     if action == "determine":
         row.level, row.items = level.value if level else None, list(items)
@@ -170,6 +171,9 @@ def act(
         data = {**data, "note": body.note, "evidence": body.evidence}
     row.state = move.target.value
     row.updated_at = moment
+    _count(session, row, +1)
+    if action == "close":
+        _count_closed(session, row)
     _event(session, scope, row, action, source.value, reason=body.reason, data=data, now=moment)
     session.flush()
     audit.record(
@@ -325,45 +329,100 @@ def flag_overdue(*, session: Session, scope: Scope, now: dt.datetime) -> int:
     return len(rows)
 
 
-def _median_days_to_close(session: Session, scope: Scope, key: Any) -> dict[str, float]:
-    """Median days from report to closure per group: in SQL on PostgreSQL (percentile_cont), else in Python."""
-    closed = and_(_visible(session, scope), Hazard.state == "closed")
-    if is_postgres(session):
-        days = func.extract("epoch", Hazard.closed_at - Hazard.reported_at) / 86400
-        stmt = select(key, func.percentile_cont(0.5).within_group(days)).where(closed).group_by(key)
-        return {str(k): float(v) for k, v in session.execute(stmt) if v is not None}
-    durations: dict[str, list[float]] = defaultdict(list)
-    for k, reported, ended in session.execute(select(key, Hazard.reported_at, Hazard.closed_at).where(closed)):
-        durations[str(k)].append((ended - reported).total_seconds() / 86400)
-    return {k: statistics.median(v) for k, v in durations.items()}
+def _group_key(division: Any, category: Any, scope: Scope, group_by: str) -> Any:
+    if group_by == "division":
+        depth = {0: 2, 2: 4, 4: 6, 6: 9, 9: 12}.get(len(scope.prefix), PREFIX_LENGTH["village"])
+        return func.substr(division, 1, depth)
+    if group_by == "category":
+        return category
+    raise InvalidInput("group_by is division or category", field="group_by")
+
+
+def _weighted_median(pairs: list[tuple[int, int]]) -> float | None:
+    """The median of values given as (value, how many), sorted by value (days: whole days)."""
+    total = sum(n for _, n in pairs)
+    if total <= 0:
+        return None
+    ordered = sorted(pairs)
+    values: list[float] = []
+    for want in sorted({(total - 1) // 2, total // 2}):
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if seen > want:
+                values.append(value)
+                break
+    return sum(values) / len(values)
 
 
 def board(
     *, session: Session, scope: Scope, group_by: str = "division", now: dt.datetime | None = None
 ) -> list[BoardRow]:
     """动态清零 board: per child division (or per supervision category) of the caller's jurisdiction — open
-    major and general hazards, overdue, closed, closure rate and median days to close."""
+    major and general hazards, overdue, closed, closure rate and median days to close (whole days).
+
+    A regulator's board reads the roll-ups (``hazard_counts``, ``hazard_close_days``) and counts the overdue
+    hazards through a partial index of the unrectified ones; an enterprise user's reads its own hazards."""
     scope.require(READ)
     moment = now or utcnow()
-    key: Any
-    if group_by == "division":
-        depth = {0: 2, 2: 4, 4: 6, 6: 9, 9: 12}.get(len(scope.prefix), PREFIX_LENGTH["village"])
-        key = func.substr(Hazard.division_code, 1, depth)
-    elif group_by == "category":
-        key = Hazard.supervision_category
-    else:
-        raise InvalidInput("group_by is division or category", field="group_by")
     open_states = [s.value for s in lifecycle.OPEN_STATES]
+    if enterprise_service.is_enterprise_user(scope):
+        return _board_from_hazards(session, scope, group_by, moment)
+    key = _group_key(HazardCount.division_code, HazardCount.supervision_category, scope, group_by)
+    is_open = HazardCount.state.in_(open_states)
     counts = session.execute(
         select(
-            key.label("k"),
-            func.sum(case((and_(Hazard.level == "major", Hazard.state.in_(open_states)), 1), else_=0)),
-            func.sum(
-                case(
-                    (and_(or_(Hazard.level.is_(None), Hazard.level != "major"), Hazard.state.in_(open_states)), 1),
-                    else_=0,
-                )
-            ),
+            key,
+            func.sum(case((and_(HazardCount.level == "major", is_open), HazardCount.count), else_=0)),
+            func.sum(case((and_(HazardCount.level != "major", is_open), HazardCount.count), else_=0)),
+            func.sum(case((HazardCount.state == "closed", HazardCount.count), else_=0)),
+            func.sum(HazardCount.count),
+        )
+        .where(scope.where_covered(HazardCount.division_code))
+        .group_by(key)
+        .order_by(key)
+    ).all()
+    hkey = _group_key(Hazard.division_code, Hazard.supervision_category, scope, group_by)
+    overdue: dict[Any, int] = dict(
+        session.execute(
+            select(hkey, func.count()).where(scope.where_covered(Hazard.division_code), _overdue(moment)).group_by(hkey)
+        ).all()
+    )
+    dkey = _group_key(HazardCloseDays.division_code, HazardCloseDays.supervision_category, scope, group_by)
+    days: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for k, d, n in session.execute(
+        select(dkey, HazardCloseDays.days, func.sum(HazardCloseDays.count))
+        .where(scope.where_covered(HazardCloseDays.division_code))
+        .group_by(dkey, HazardCloseDays.days)
+    ):
+        days[str(k)].append((int(d), int(n)))
+    return [
+        _board_row(str(k or ""), open_major, open_general, overdue.get(k, 0), closed, total,
+                   _weighted_median(days.get(str(k), [])))
+        for k, open_major, open_general, closed, total in counts
+        if total
+    ]  # fmt: skip
+
+
+def _board_row(key: str, open_major: Any, open_general: Any, overdue: Any, closed: Any, total: Any,
+               median: float | None) -> BoardRow:  # fmt: skip
+    total, closed = int(total or 0), int(closed or 0)
+    return BoardRow(
+        key=key, open_major=int(open_major or 0), open_general=int(open_general or 0), overdue=int(overdue or 0),
+        closed=closed, total=total, closure_rate=closed / total if total else None,
+        median_days_to_close=round(median, 2) if median is not None else None,
+    )  # fmt: skip
+
+
+def _board_from_hazards(session: Session, scope: Scope, group_by: str, moment: dt.datetime) -> list[BoardRow]:
+    key = _group_key(Hazard.division_code, Hazard.supervision_category, scope, group_by)
+    open_states = [s.value for s in lifecycle.OPEN_STATES]
+    is_open = Hazard.state.in_(open_states)
+    counts = session.execute(
+        select(
+            key,
+            func.sum(case((and_(Hazard.level == "major", is_open), 1), else_=0)),
+            func.sum(case((and_(or_(Hazard.level.is_(None), Hazard.level != "major"), is_open), 1), else_=0)),
             func.sum(case((_overdue(moment), 1), else_=0)),
             func.sum(case((Hazard.state == "closed", 1), else_=0)),
             func.count(),
@@ -372,16 +431,61 @@ def board(
         .group_by(key)
         .order_by(key)
     ).all()
-    medians = _median_days_to_close(session, scope, key)
-    rows = []
-    for k, open_major, open_general, overdue, closed, total in counts:
-        median = medians.get(str(k))
-        rows.append(
-            BoardRow(
-                key=str(k or ""), open_major=int(open_major or 0), open_general=int(open_general or 0),
-                overdue=int(overdue or 0), closed=int(closed or 0), total=int(total),
-                closure_rate=(int(closed or 0) / int(total)) if total else None,
-                median_days_to_close=round(median, 2) if median is not None else None,
-            )
-        )  # fmt: skip
-    return rows
+    days: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for k, reported, ended in session.execute(
+        select(key, Hazard.reported_at, Hazard.closed_at).where(_visible(session, scope), Hazard.state == "closed")
+    ):
+        days[str(k)].append((_whole_days(reported, ended), 1))
+    return [
+        _board_row(str(k or ""), a, b, c, d, e, _weighted_median(days.get(str(k), []))) for k, a, b, c, d, e in counts
+    ]
+
+
+def _whole_days(reported: dt.datetime, closed: dt.datetime | None) -> int:
+    return max(0, int(((closed or reported) - reported).total_seconds() // 86400))
+
+
+def _count(session: Session, row: Hazard, delta: int) -> None:
+    """Keep the board's roll-up: ``delta`` hazards in the row's (division, category, level, state)."""
+    key = {"division_code": row.division_code, "supervision_category": row.supervision_category,
+           "level": row.level or "", "state": row.state}  # fmt: skip
+    changed = session.execute(update(HazardCount).filter_by(**key).values(count=HazardCount.count + delta)).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        session.add(HazardCount(**key, count=delta))
+        session.flush()
+
+
+def _count_closed(session: Session, row: Hazard) -> None:
+    key = {"division_code": row.division_code, "supervision_category": row.supervision_category,
+           "days": _whole_days(row.reported_at, row.closed_at)}  # fmt: skip
+    changed = session.execute(update(HazardCloseDays).filter_by(**key).values(count=HazardCloseDays.count + 1)).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        session.add(HazardCloseDays(**key, count=1))
+        session.flush()
+
+
+def rebuild_rollups(*, session: Session, scope: Scope) -> int:
+    """Recount the board's roll-ups from the hazards (after a bulk load); returns the hazards counted."""
+    if scope.prefix:
+        raise Forbidden("the roll-ups are rebuilt nationally")
+    session.execute(delete(HazardCount))
+    session.execute(delete(HazardCloseDays))
+    level = func.coalesce(Hazard.level, "")
+    grouped = select(Hazard.division_code, Hazard.supervision_category, level, Hazard.state, func.count()).group_by(
+        Hazard.division_code, Hazard.supervision_category, level, Hazard.state
+    )
+    total = 0
+    for division, category, lvl, state, n in session.execute(grouped):
+        session.add(HazardCount(division_code=division, supervision_category=category, level=lvl, state=state, count=n))
+        total += int(n)
+    days: dict[tuple[str, str, int], int] = defaultdict(int)
+    closed = select(Hazard.division_code, Hazard.supervision_category, Hazard.reported_at, Hazard.closed_at).where(
+        Hazard.state == "closed"
+    )
+    for division, category, reported, ended in session.execute(closed.execution_options(yield_per=10_000)):
+        days[(division, category, _whole_days(reported, ended))] += 1
+    session.add_all(
+        HazardCloseDays(division_code=d, supervision_category=c, days=k, count=n) for (d, c, k), n in days.items()
+    )
+    session.flush()
+    return total
