@@ -63,6 +63,11 @@ if [ ! -x /usr/bin/chromium ]; then
   say "installing chromium and chromium-driver"
   apt_install chromium chromium-driver || say "Chromium could not be installed; browser tests will skip"
 fi
+# docker-compose (Debian's; only to check deploy/compose.yaml statically: no engine, no image)
+if ! command -v docker-compose >/dev/null; then
+  say "installing docker-compose (static check of deploy/compose.yaml)"
+  apt_install docker-compose || say "docker-compose could not be installed; its check will skip"
+fi
 # A CJK font, so that screenshots of the Chinese pages show characters, not boxes
 if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh 2>/dev/null | head -n1)" ]; then
   say "installing a CJK font (fonts-wqy-microhei)"

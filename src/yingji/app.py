@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="yingji 应急",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by _mount_docs from the packaged Swagger UI: no CDN, no validator
         redoc_url=None,
     )
     engine = make_engine(settings.database_url)
@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_limiter = LoginLimiter(settings.redis_url, settings.login_attempts_per_minute)
     _install_error_handlers(app)
     _mount_health(app)
+    _mount_docs(app)
     for name in ROUTERS:
         if importlib.util.find_spec(name) is not None:
             app.include_router(importlib.import_module(name).router)
@@ -267,6 +268,37 @@ def _request_id(scope: Scope) -> str:
             if _SAFE_REQUEST_ID.fullmatch(text):
                 return text
     return str(secrets.token_hex(8))
+
+
+_DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>yingji 应急 — HTTP API</title>
+<link rel="stylesheet" href="docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="docs/assets/swagger-ui-bundle.js"></script>
+<script src="docs/init.js"></script></body></html>
+"""
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """The browsable API reference at /api/v1/docs, entirely from this server (an offline government
+    network reaches no CDN): Swagger UI from the ``swagger-ui-bundle-v2`` package (Apache-2.0)."""
+    from pathlib import Path
+
+    from fastapi.responses import FileResponse, HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    init = Path(__file__).parent / "web" / "static" / "api-docs.js"
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(_DOCS_PAGE)
+
+    @app.get("/api/v1/docs/init.js", include_in_schema=False)
+    def docs_init() -> FileResponse:
+        return FileResponse(init, media_type="text/javascript")
+
+    app.mount("/api/v1/docs/assets", StaticFiles(directory=swagger_ui_path), name="api-docs-assets")
 
 
 def _tcp_ok(url: str | None, default_port: int) -> bool | None:

@@ -205,3 +205,21 @@ def test_every_response_names_its_request_and_a_safe_caller_id_is_kept(prod_env:
         assert "FAKE" not in forged.headers["x-request-id"]
     finally:
         stop(server)
+
+
+def test_api_docs_are_served_with_no_request_leaving_the_server(prod_env: dict[str, str]) -> None:
+    import re
+
+    server, base = serve({**prod_env, "YINGJI_REDIS_URL": ""})
+    try:
+        page = httpx.get(base + "/api/v1/docs")
+        assert page.status_code == 200
+        refs = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert refs and not any("//" in ref for ref in refs)  # nothing absolute, nothing on another host
+        for ref in refs:
+            asset = httpx.get(f"{base}/api/v1/{ref}")
+            assert asset.status_code == 200 and asset.content, ref
+        init = httpx.get(base + "/api/v1/docs/init.js").text
+        assert "validatorUrl: null" in init and "http" not in init
+    finally:
+        stop(server)

@@ -97,7 +97,10 @@ def worker(
     rules: Path = typer.Option(..., "--rules", help="Rules YAML."),
     mqtt: str = typer.Option("mqtt://127.0.0.1:1883", "--mqtt", help="Broker URL (mqtt://host:port)."),
     topic: str = typer.Option("yingji/readings/#", "--topic", help="Topic filter (QoS 1)."),
-    client_id: str = typer.Option("yingji-monitor-1", "--client-id", help="MQTT client id (persistent session)."),
+    client_id: str | None = typer.Option(
+        None, "--client-id", help="MQTT client id (persistent session); default: unique to this deployment."
+    ),
+    ca_file: Path | None = typer.Option(None, "--mqtt-ca-file", help="CA certificates for an mqtts:// broker."),
     alarms: Path | None = typer.Option(None, "--alarms", help="Alarm events are appended here as JSON lines."),
     to_db: bool = typer.Option(False, "--db", help="Write alarms and dead letters into the configured database."),
     dead_letters: Path | None = typer.Option(None, "--dead-letters", help="Dead letters as JSON lines."),
@@ -117,12 +120,22 @@ def worker(
 
     from yingji.errors import InvalidInput
     from yingji.monitoring.ruleset import load_ruleset
-    from yingji.monitoring.worker import JsonLinesSink, MqttWorker, WorkerConfig, parse_mqtt_url
+    from yingji.monitoring.worker import JsonLinesSink, MqttWorker, WorkerConfig, parse_broker_url
 
-    host, port = parse_mqtt_url(mqtt)
+    endpoint = parse_broker_url(mqtt)
+    if client_id is None:  # two deployments on one broker must not take over each other's session
+        import hashlib
+
+        from yingji.cli_common import settings_from
+
+        client_id = "yingji-monitor-" + hashlib.sha256(settings_from(ctx).database_url.encode()).hexdigest()[:10]
     config = WorkerConfig(
-        host=host,
-        port=port,
+        host=endpoint.host,
+        port=endpoint.port,
+        username=endpoint.username,
+        password=endpoint.password,
+        tls=endpoint.tls,
+        ca_file=ca_file,
         topic=topic,
         client_id=client_id,
         checkpoint=checkpoint,
@@ -131,19 +144,20 @@ def worker(
     if (alarms is None) == (not to_db):
         raise InvalidInput("give either --alarms FILE or --db")
     sink: Any = JsonLinesSink(alarms, dead_letters) if alarms is not None else _database_sink(ctx)
+    known = sink.sensor_codes() if to_db else None  # with --db, only the registry's sensors are evaluated
     if nats_url is not None:
         try:
             owned = [int(p) for p in partitions.split(",") if p.strip()]
         except ValueError as exc:
             raise InvalidInput(f"partitions: {partitions!r} is not a comma-separated list of numbers") from exc
-        _run_nats(load_ruleset(rules), config, sink, nats_url, owned, durable, idle_exit_s)
+        _run_nats(load_ruleset(rules), config, sink, nats_url, owned, durable, idle_exit_s, known)
         return
-    running = MqttWorker(load_ruleset(rules), config, sink)
+    running = MqttWorker(load_ruleset(rules), config, sink, registry=known)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     running.start()
-    typer.echo(f"subscribed to {topic} on {host}:{port} as {client_id}", err=True)
+    typer.echo(f"subscribed to {topic} on {endpoint.host}:{endpoint.port} as {client_id}", err=True)
     try:
         running.run(stop, idle_exit_s=idle_exit_s)
     finally:
@@ -172,9 +186,9 @@ def _database_sink(ctx: typer.Context) -> Any:
         events.attach(factory, events.make_bus(settings.redis_url))
     sink = DatabaseSink(factory, system_scope("monitor-worker"))
     sink.close = lambda: None  # type: ignore[attr-defined]
-    if sink.registered_sensors() == 0:
+    if not sink.sensor_codes():
         typer.echo(
-            "warning: the sensor registry is empty: every alarm will be kept as a dead letter "
+            "warning: the sensor registry is empty: every reading will be kept as a dead letter "
             "(register sensors with 'yingji monitor import')",
             err=True,
         )
@@ -310,6 +324,7 @@ def _run_nats(
     owned: list[int],
     durable: str,
     idle_exit_s: float | None,
+    known: set[str] | None = None,
 ) -> None:
     import asyncio
     import signal
@@ -321,7 +336,9 @@ def _run_nats(
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, stop.set)
         loop.add_signal_handler(signal.SIGINT, stop.set)
-        running = NatsWorker(ruleset, config, sink, url=url, partitions=owned, durable=durable)  # type: ignore[arg-type]
+        running = NatsWorker(
+            ruleset, config, sink, url=url, partitions=owned, durable=durable, registry=known  # type: ignore[arg-type]
+        )
         typer.echo(f"consuming partitions {owned} from {url}", err=True)
         try:
             await running.run(stop, idle_exit_s=idle_exit_s)

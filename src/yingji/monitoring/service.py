@@ -696,10 +696,11 @@ class DatabaseSink:
     def position(self) -> Any:
         return None
 
-    def registered_sensors(self) -> int:
-        """How many sensors the registry holds (the worker warns at start when there are none)."""
+    def sensor_codes(self) -> set[str]:
+        """The codes of the registered sensors: a worker with ``--db`` turns readings of any other sensor
+        into ``unknown_sensor`` dead letters (read at start: restart the worker after an import)."""
         with self._factory() as session:
-            return int(session.scalar(select(func.count()).select_from(MonitoredSensor)) or 0)
+            return set(session.scalars(select(MonitoredSensor.code)))
 
     def rollback(self, position: Any) -> None:
         return None

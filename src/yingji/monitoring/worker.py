@@ -153,6 +153,10 @@ class WorkerConfig:
     # time. Recovery replays the longer log instead (seconds at these rates)
     snapshot_stall_share: float = 0.005
     keepalive: int = 30
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False  # mqtts://: TLS with the system's CAs, or ca_file
+    ca_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -497,6 +501,10 @@ class MqttWorker(_Pipeline):
             protocol=MQTTProtocolVersion.MQTTv311,
             manual_ack=True,
         )
+        if self.config.username:
+            client.username_pw_set(self.config.username, self.config.password)
+        if self.config.tls:
+            client.tls_set(ca_certs=str(self.config.ca_file) if self.config.ca_file else None)
         client.max_inflight_messages_set(1000)
         client.max_queued_messages_set(0)
 
@@ -572,11 +580,35 @@ class MqttWorker(_Pipeline):
         return events
 
 
-def parse_mqtt_url(url: str) -> tuple[str, int]:
-    """``mqtt://host:port`` → (host, port)."""
-    from urllib.parse import urlsplit
+@dataclass(frozen=True)
+class BrokerEndpoint:
+    """Where and how the worker reaches its MQTT broker."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+
+def parse_broker_url(url: str) -> BrokerEndpoint:
+    """``mqtt://[user[:password]@]host[:port]`` (1883) or ``mqtts://…`` (TLS, 8883)."""
+    from urllib.parse import unquote, urlsplit
 
     parts = urlsplit(url if "://" in url else f"mqtt://{url}")
-    if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
-        raise InvalidInput(f"mqtt url: {url!r} is not mqtt://host:port")
-    return parts.hostname, parts.port or 1883
+    if parts.scheme not in ("mqtt", "tcp", "mqtts", "ssl") or not parts.hostname:
+        raise InvalidInput(f"mqtt url: {url.split('@')[-1]!r} is not mqtt[s]://[user:password@]host:port")
+    tls = parts.scheme in ("mqtts", "ssl")
+    return BrokerEndpoint(
+        host=parts.hostname,
+        port=parts.port or (8883 if tls else 1883),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        tls=tls,
+    )
+
+
+def parse_mqtt_url(url: str) -> tuple[str, int]:
+    """``mqtt://host:port`` → (host, port)."""
+    endpoint = parse_broker_url(url)
+    return endpoint.host, endpoint.port
