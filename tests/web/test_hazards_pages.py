@@ -79,3 +79,29 @@ def test_enterprise_user_reports_from_the_form_for_its_own_enterprise_only(
     blank = {"csrf_token": csrf_of(client), "enterprise_id": str(places["own"]["id"]), "title": ""}
     empty = client.post("/hazards/report", data=blank)
     assert empty.status_code == 422 and 'data-field="title"' in empty.text
+
+
+def test_qr_label_opens_the_check_page_and_its_tag_proves_presence(live: LiveServer, places: dict[str, Any]) -> None:
+    from yingji.hazards import presence
+
+    admin = live.client("admin")
+    own = admin.post("/api/v1/installations", json={"enterprise_id": places["own"]["id"], "name": "罐区甲"}).json()
+    foreign = admin.post("/api/v1/installations", json={"enterprise_id": places["foreign"]["id"], "name": "x"}).json()
+    client = browser(live, "dingri_jia")
+    svg = client.get(f"/installations/{own['id']}/qr.svg")
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert client.get(f"/installations/{foreign['id']}/qr.svg").status_code == 404
+    assert client.get(f"/installations/{foreign['id']}/check").status_code == 404
+    good = presence.tag(live.settings.secret_key.get_secret_value(), own["id"])
+    page = client.get(f"/installations/{own['id']}/check", params={"tag": good})
+    assert page.status_code == 200 and "罐区甲" in page.text
+    bad = client.post(f"/installations/{own['id']}/check", data={"csrf_token": csrf_of(client), "tag": "0" * 20})
+    assert bad.status_code == 422 and 'data-field="tag"' in bad.text
+    ok = client.post(
+        f"/installations/{own['id']}/check", data={"csrf_token": csrf_of(client), "tag": good, "note": "巡检"}
+    )
+    assert ok.status_code == 303 and ok.headers["location"].endswith("?done=1")
+    entries = admin.get("/api/v1/audit", params={"entity": "installation"}).json()
+    assert any(e["action"] == "site_check" and e["after"]["present"] for e in entries["items"])
+    other = client.post(f"/installations/{foreign['id']}/check", data={"csrf_token": csrf_of(client), "tag": "x"})
+    assert other.status_code == 404

@@ -146,3 +146,68 @@ def report_submit(
         return _report_form(ctx, session, status, form)
 
     return form_action(request, settings, csrf_token, act, show, lambda: f"/enterprises/{made['enterprise']}")
+
+
+def _tag_secret(settings: Any) -> str:
+    return str(settings.secret_key.get_secret_value())
+
+
+@router.get("/installations/{installation_id}/qr.svg")
+def installation_qr(installation_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The QR code of an installation's label: it opens the check page with the presence tag."""
+    import io
+
+    import segno
+
+    from yingji.hazards import presence
+
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    try:
+        unit = installations.get(session=session, scope=ctx.scope, installation_id=installation_id)
+    except DomainError:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    label = presence.tag(_tag_secret(settings), unit.id)
+    url = f"{str(request.base_url).rstrip('/')}/installations/{unit.id}/check?tag={label}"
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=4)
+    return Response(out.getvalue(), media_type="image/svg+xml")
+
+
+def _check_page(
+    ctx: PageCtx, session: Any, unit_id: int, tag: str, status_code: int = 200, done: bool = False
+) -> HTMLResponse:
+    unit = installations.get(session=session, scope=ctx.scope, installation_id=unit_id)
+    return render(ctx, "installation_check.html", status_code=status_code, unit=unit, tag=tag, done=done, nav="hazards")
+
+
+@router.get("/installations/{installation_id}/check", response_class=HTMLResponse)
+def check_page(installation_id: int, request: Request, session: SessionDep, settings: SettingsDep,
+               tag: str = "", done: bool = False) -> Response:  # fmt: skip
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    try:
+        return _check_page(ctx, session, installation_id, tag[:64], done=done)
+    except DomainError:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+
+
+@router.post("/installations/{installation_id}/check")
+def check_submit(installation_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf = "",
+                 tag: Annotated[str, Form(max_length=64)] = "", note: Text = "") -> Response:  # fmt: skip
+    from yingji.hazards import presence
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        present = presence.verify(_tag_secret(settings), installation_id, tag)
+        if not present:
+            installations.get(session=session, scope=ctx.scope, installation_id=installation_id)  # 404 first
+            raise InvalidInput(ctx.t("installation.check.bad_tag"), field="tag")
+        installations.record_check(session=session, scope=ctx.scope, installation_id=installation_id, present=True,
+                                   note=note)  # fmt: skip
+
+    def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
+        return _check_page(ctx, session, installation_id, tag, status)
+
+    return form_action(request, settings, csrf_token, act, show, f"/installations/{installation_id}/check?done=1")

@@ -146,3 +146,15 @@ def monitoring(*, session: Session, scope: Scope, installation: Installation, no
     if health is None:
         return {"connected": False, "alive": False, "site": installation.monitoring_site}
     return {"connected": True, **health}
+
+
+def record_check(*, session: Session, scope: Scope, installation_id: int, present: bool, note: str) -> Installation:
+    """A check made at the installation (a person scanned its QR code): audited, with whether the label's tag
+    proved presence."""
+    row = get(session=session, scope=scope, installation_id=installation_id)
+    scope.require(WRITE)
+    audit.record(
+        session=session, scope=scope, action="site_check", entity="installation", entity_id=row.id,
+        division_code=row.division_code, after={"present": present, "note": note, "at": utcnow().isoformat()},
+    )  # fmt: skip
+    return row
