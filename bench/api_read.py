@@ -227,7 +227,7 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         **os.environ,
         "YINGJI_DATABASE_URL": url,
         "YINGJI_ENV": "development",
-        "YINGJI_LOGIN_ATTEMPTS_PER_MINUTE": "100000",
+        "YINGJI_LOGIN_FREE_ATTEMPTS": "100000",
     }
     env.pop("YINGJI_REDIS_URL", None)
     cmd = [

@@ -27,9 +27,9 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
-RASTER = DATA / "population" / "worldpop-2020-5arcmin-china.tif"
-FAULTS = DATA / "faults" / "gem-active-faults-china.geojson"
+# The packaged copies (yingji/quake/data, NOTICE.md there) of the shared WorldPop raster and GEM traces.
+RASTER = ROOT / "src" / "yingji" / "quake" / "data" / "worldpop-2020-5arcmin-china.tif"
+FAULTS = ROOT / "src" / "yingji" / "quake" / "data" / "gem-active-faults-china.geojson"
 EVENT = {"lon": 87.45, "lat": 28.50, "depth_km": 10.0, "magnitude": 7.0}
 ORIGIN = "2025-01-07T01:05:16+00:00"
 AT = "2025-01-07T03:05:16+00:00"

@@ -149,7 +149,11 @@ class LiveServer:
         self.app = create_app(settings)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        from yingji.edge import proxy_options
+
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", **proxy_options(settings)
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -185,7 +189,8 @@ def test_settings(db_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": db_url,
         "env": "test",
-        "login_attempts_per_minute": 1000,
+        "login_free_attempts": 1000,  # tests sign in and fail at will; tests/auth/test_login_throttle.py throttles
+        "login_client_free_attempts": 1000,
         "redis_url": None,
     }
     values.update(overrides)

@@ -16,7 +16,7 @@ def test_production_refuses_the_default_secret(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("YINGJI_SECRET_KEY", raising=False)
     with pytest.raises(ValidationError, match="YINGJI_SECRET_KEY"):
         load_settings()
-    monkeypatch.setenv("YINGJI_SECRET_KEY", "a-real-secret-from-the-vault")
+    monkeypatch.setenv("YINGJI_SECRET_KEY", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822c")
     assert load_settings().secret_key.get_secret_value() != DEFAULT_SECRET
 
 

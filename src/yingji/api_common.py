@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Annotated, Generic, TypeVar
 
 import anyio
 from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidatorFunctionWrapHandler, field_validator
 from sqlalchemy.orm import Session
 
+from yingji import timerange
 from yingji.auth.scope import Scope
 from yingji.config import Settings
+from yingji.web.headers import REPORT_CSP
 
 T = TypeVar("T")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -146,28 +150,51 @@ async def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
+# A time the API accepts (query parameters; body fields of a ``Schema`` get the same check): within
+# yingji.timerange's range, else 422 naming the field and the range.
+ApiDateTime = Annotated[
+    dt.datetime,
+    AfterValidator(timerange.check),
+    Field(description=f"ISO 8601 date-time, {timerange.RANGE_TEXT}."),
+]
+
+
 class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    @field_validator("*", mode="after")
+    @field_validator("*", mode="wrap")
     @classmethod
-    def _no_nul_characters(cls, value: object) -> object:
-        """NUL characters cannot be stored in PostgreSQL text; refuse them at the edge on every backend."""
+    def _checked_at_the_edge(cls, value: object, handler: ValidatorFunctionWrapHandler) -> object:
+        """NUL characters cannot be stored in PostgreSQL text; refuse them at the edge on every backend.
+        A time read from text (a request) must lie in yingji.timerange's range — one check for every
+        datetime field. Times read from rows are not judged here (yingji.db.UTCDateTime guards writes), so
+        an old row outside the range still reads."""
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("text must not contain NUL characters")
-        return value
+        result = handler(value)
+        if isinstance(result, dt.datetime) and not isinstance(value, dt.datetime):
+            timerange.check(result)
+        return result
 
 
-# Routes answered without authentication — listed here and nowhere else (a test checks every other
-# route answers 401 without a token).
-PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("GET", "/api/v1/health"),
-        ("POST", "/api/v1/auth/token"),
-        ("GET", "/api/v1/warnings/feed"),
-        ("POST", "/api/v1/tips"),
-    }
-)
+# Routes answered without authentication, each with the reason — listed here and nowhere else. Every
+# other API route depends on the caller's scope (tests/api/test_api_contract.py walks the routes' dependencies;
+# tests/api/test_jurisdiction.py checks each answers 401 without a token).
+PUBLIC_ROUTE_REASONS: dict[tuple[str, str], str] = {
+    ("GET", "/api/v1/health"): "liveness for load balancers and monitors; names no record, only ok/degraded",
+    ("POST", "/api/v1/auth/token"): "the password login itself (throttled per account and client)",
+    ("GET", "/api/v1/warnings/feed"): "the public CAP feed: warnings already issued to the public",
+    ("POST", "/api/v1/tips"): "public reports (举报) from citizens: intake only, nothing is read back",
+    ("GET", "/api/v1/docs"): "the API reference page: the published OpenAPI document, no data",
+    ("GET", "/api/v1/docs/init.js"): "the API reference page's start-up script (static)",
+}
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(PUBLIC_ROUTE_REASONS)
 
 # Row identifiers in paths: positive and within a 32-bit integer on every backend.
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+def printable_html(html: str) -> HTMLResponse:
+    """A self-contained printable document (a report): its own Content-Security-Policy — no script may run,
+    only its inline styles apply (yingji.web.headers)."""
+    return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})

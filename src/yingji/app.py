@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import importlib.util
@@ -20,16 +21,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yingji import __version__, events, logs
+from yingji import __version__, events, logs, problems
 from yingji.auth.deps import ScopeCache
-from yingji.auth.ratelimit import LoginLimiter
+from yingji.auth.ratelimit import Backoff, LoginThrottle
 from yingji.config import Settings, load_settings
 from yingji.db import make_engine, read_session_factory, session_factory
+from yingji.edge import EdgeGuard, EdgeStats
 from yingji.errors import DomainError
+from yingji.web.headers import SecurityHeaders
 
 log = logging.getLogger("yingji")
 
@@ -85,8 +88,51 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     if not _startup_frozen:
         gc.collect()
         gc.freeze()
+        _large_blocks_back_to_the_os()
         _startup_frozen = True
-    yield
+    # sec-data: the process's lease on its database, so `yingji db restore` refuses while it runs
+    from yingji import dblease
+
+    lease = dblease.hold(_app.state.settings.database_url)
+    forgetting = asyncio.get_running_loop().create_task(_forget_revoked_sessions(_app))
+    try:
+        yield
+    finally:
+        forgetting.cancel()
+        lease.release()
+
+
+async def _forget_revoked_sessions(app: FastAPI) -> None:
+    """sec-data: forget the scope of a user whose sessions another process revoked (announced as a live
+    event, through Redis when configured), so this process refuses their tokens at once, not after
+    ``YINGJI_SCOPE_CACHE_SECONDS``."""
+    from yingji.auth.service import SESSIONS_ENTITY
+
+    try:
+        async for event in app.state.events.subscribe():
+            if event is not None and event.entity == SESSIONS_ENTITY:
+                app.state.scope_cache.forget(event.entity_id)
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # live fan-out down: the cache's time limit still bounds a revoked session
+        logging.getLogger(__name__).warning("revocation listener stopped", exc_info=True)
+
+
+def _large_blocks_back_to_the_os() -> None:
+    """Fix glibc's mmap threshold at 256 KiB. By default it rises after each large block is freed (up to
+    32 MiB), after which password hashes (19 MiB each, in whichever worker thread's arena) and request
+    buffers are carved from the heap and stay resident once freed: a burst of sign-ins or large bodies
+    left the server hundreds of MB larger (bench/abuse.py). Not glibc: nothing to do."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None:
+            libc.mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD (malloc.h)
+    except (OSError, AttributeError):
+        pass
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -105,10 +151,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = session_factory(engine)
     app.state.read_session_factory = read_session_factory(engine)
     app.state.scope_cache = ScopeCache(settings.scope_cache_seconds)
-    app.state.events = events.make_bus(settings.redis_url)
+    app.state.events = events.bus_for(settings)
     events.attach(app.state.session_factory, app.state.events)
-    app.state.login_limiter = LoginLimiter(settings.redis_url, settings.login_attempts_per_minute)
+    app.state.login_throttle = login_throttle(settings)
     _install_error_handlers(app)
+    app.state.edge_stats = EdgeStats()
+    app.add_middleware(EdgeGuard, settings=settings, stats=app.state.edge_stats)  # outermost: limits first
     _mount_health(app)
     _mount_docs(app)
     for name in ROUTERS:
@@ -117,10 +165,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if importlib.util.find_spec("yingji.web.pages") is not None:
         for path, files in importlib.import_module("yingji.web.pages").static_mounts():
             app.mount(path, files)
+    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)  # outermost: every answer gets the headers
     for route in all_routes(app):
         if isinstance(route, APIRoute) and route.operation_id is None:
             route.operation_id = route.name
+    problems.install(app, all_routes(app))  # problem-details responses declared per route (sec-api)
     return app
+
+
+def login_throttle(settings: Settings) -> LoginThrottle:
+    backoff = {"base_s": settings.login_backoff_base_s, "max_s": settings.login_backoff_max_s}
+    return LoginThrottle(
+        settings.redis_url,
+        account=Backoff(free=settings.login_free_attempts, **backoff),
+        client=Backoff(free=settings.login_client_free_attempts, **backoff),
+        namespace=LoginThrottle.for_database(settings.database_url),
+    )
 
 
 def all_routes(app: FastAPI) -> list[Any]:
@@ -155,6 +215,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.status == 429 and "retry_after" in exc.extra:
+            headers = {"Retry-After": str(exc.extra["retry_after"])}
         response = problem(
             exc.status,
             exc.title,
@@ -167,7 +229,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        unsupported = problems.unsupported_media_type(request, exc.errors())
+        if unsupported:
+            return problem(415, "Unsupported media type", unsupported, "unsupported_media_type")
         errors = [
             {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
             for e in exc.errors()
@@ -178,7 +243,15 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {401: "Not authenticated", 404: "Not found", 405: "Method not allowed"}
+        titles = {
+            400: "Bad request",
+            401: "Not authenticated",
+            404: "Not found",
+            405: "Method not allowed",
+            406: "Not acceptable",
+            413: "Request body too large",
+            415: "Unsupported media type",
+        }
         response = problem(
             exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), "http_" + str(exc.status_code)
         )
@@ -205,6 +278,14 @@ def _install_error_handlers(app: FastAPI) -> None:
             "another request changed the same record at the same time; read it again and retry",
             "conflict",
         )
+
+    @app.exception_handler(StatementError)
+    async def statement_error(request: Request, exc: StatementError) -> JSONResponse:
+        # A domain error raised while SQLAlchemy bound a value (yingji.db.UTCDateTime's range guard)
+        # arrives wrapped; answer it as itself. Anything else is a bug.
+        if isinstance(exc.orig, DomainError):
+            return await domain_error(request, exc.orig)
+        return await unexpected(request, exc)
 
     app.add_middleware(_UrlGuardAndTiming)
 
@@ -313,7 +394,12 @@ def _tcp_ok(url: str | None, default_port: int) -> bool | None:
 
 
 def _mount_health(app: FastAPI) -> None:
-    @app.get("/api/v1/health", tags=["health"], operation_id="health")
+    @app.get(
+        "/api/v1/health",
+        tags=["health"],
+        operation_id="health",
+        responses={503: {"description": "The database is unreachable.", "content": {"application/json": {}}}},
+    )
     def health(request: Request) -> JSONResponse:
         """Liveness of the database and of each configured service (public)."""
         settings: Settings = request.app.state.settings

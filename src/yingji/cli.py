@@ -60,8 +60,9 @@ def serve(
     import uvicorn
 
     from yingji.dbcli import require_schema_at_head
+    from yingji.edge import proxy_options
 
-    settings = settings_from(ctx)  # fail early on bad settings (e.g. a default secret in production)
+    settings = settings_from(ctx)  # fail early on bad settings (e.g. a weak secret in production)
     require_schema_at_head(settings.database_url)
     from yingji import logs
 
@@ -74,6 +75,7 @@ def serve(
         workers=workers,
         log_config=log_config,
         timeout_graceful_shutdown=5,  # open event streams never end by themselves: close them after 5 s
+        **proxy_options(settings),
     )
 
 
@@ -113,6 +115,8 @@ def run(
         Child("alarm-tick", [*me, "monitor", "tick"], every_s=every),
         Child("callack-tick", [*me, "warning", "tick"], every_s=every),
     ]
+    if settings.quake_feeds:  # quake: the catalogue feed worker reads the feeds from the same setting
+        children.append(Child("quake-feeds", [*me, "quake", "feeds"]))
     Supervisor(children).run()
 
 

@@ -27,19 +27,21 @@ def settings_from(ctx: typer.Context) -> Settings:
 @contextmanager
 def command_session(ctx: typer.Context) -> Iterator[tuple[Session, Scope]]:
     """One transaction for the command, with the national system scope audited as ``cli:<os user>``."""
-    from yingji import events
+    from yingji import dblease, events
     from yingji.db import make_engine, session_factory, transaction
 
     settings = settings_from(ctx)
+    lease = dblease.hold(settings.database_url)  # `db restore` refuses while it is held
     engine = make_engine(settings.database_url)
     factory = session_factory(engine)
     if settings.redis_url:  # so that the dashboards see what the command changed
-        events.attach(factory, events.make_bus(settings.redis_url))
+        events.attach(factory, events.bus_for(settings))
     try:
         with transaction(factory) as session:
             yield session, system_scope(actor=f"cli:{getpass.getuser()}")
     finally:
         engine.dispose()
+        lease.release()
 
 
 def echo_json(data: Any) -> None:

@@ -47,7 +47,21 @@ class Settings(BaseSettings):
     # disabled elsewhere keeps access that long; 0 reads the user on every request
     scope_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     redis_url: str | None = "redis://127.0.0.1:6379/0"
-    login_attempts_per_minute: int = Field(default=10, ge=1)
+    # Login throttling (auth.ratelimit, ASVS 2.2.1): failures allowed per account (and per device) and per
+    # client address before exponential back-off, its first delay and its ceiling
+    login_free_attempts: int = Field(default=5, ge=1)
+    login_client_free_attempts: int = Field(default=20, ge=1)
+    login_backoff_base_s: float = Field(default=1.0, gt=0, le=3600)
+    login_backoff_max_s: float = Field(default=900.0, gt=0, le=86_400)
+    # Proxies whose X-Forwarded-For is believed (IP addresses or CIDR blocks; JSON list or comma-separated);
+    # empty: the peer address is the client
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Request size limits at the edge (yingji.edge): bodies of every route, and of the file-upload routes
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    # The Redis channel namespace of this deployment's live events and session revocations (default: a
+    # digest of the database's identity and the Redis database number)
+    events_namespace: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     mqtt_url: str | None = None
     nats_url: str | None = None
     population_raster: Path | None = None
@@ -67,6 +81,9 @@ class Settings(BaseSettings):
     monitor_rules: Path | None = None
     state_dir: Path = Field(default_factory=default_data_dir)
     tick_interval_s: float = Field(default=60.0, ge=1, le=3600)
+    # Earthquake catalogue feeds polled by ``yingji quake feeds`` (and supervised by ``yingji run``):
+    # space-separated name=URL[|geojson|quakeml]; unset: no feed worker
+    quake_feeds: str | None = None
     # Logs: "text" (one line: UTC time, level, logger, request id, message) or "json" (one object a line)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -87,10 +104,37 @@ class Settings(BaseSettings):
             value = [str(v).strip() for v in value]
         return value
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        """A JSON list or comma-separated addresses or CIDR blocks, each checked (a typo must not trust
+        nothing, or everything, silently)."""
+        import ipaddress
+
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [v.strip() for v in text.split(",") if v.strip()]
+        if isinstance(value, list):
+            for entry in value:
+                try:
+                    ipaddress.ip_network(str(entry).strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"trusted_proxies: {entry!r} is not an IP address or CIDR block") from None
+            value = [str(v).strip() for v in value]
+        return value
+
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Settings:
-        if self.env == "production" and self.secret_key.get_secret_value() == DEFAULT_SECRET:
-            raise ValueError("YINGJI_SECRET_KEY must be set to a non-default value when YINGJI_ENV=production")
+    def _refuse_weak_secret_in_production(self) -> Settings:
+        """In production the key that signs tokens must not be guessable from one token (issue #12: the
+        secret ``a`` was): not the default, at least 32 bytes, and not repeats, sequences or words."""
+        if self.env != "production":
+            return self
+        from yingji.auth.passwords import secret_problem
+
+        secret = self.secret_key.get_secret_value()
+        problem = "is the default value" if secret == DEFAULT_SECRET else secret_problem(secret)
+        if problem:
+            raise ValueError(f"YINGJI_SECRET_KEY {problem} (YINGJI_ENV=production needs a strong secret)")
         return self
 
     @classmethod

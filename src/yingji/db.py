@@ -20,6 +20,9 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from yingji import timerange
+from yingji.errors import InvalidInput
+
 T = TypeVar("T")
 
 NAMING_CONVENTION = {
@@ -46,6 +49,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; every timestamp must carry its offset")
+        try:  # the last guard: a time outside the range would overflow on conversion (a 500)
+            timerange.check(value)
+        except timerange.TimeOutOfRange as exc:
+            raise InvalidInput(str(exc)) from None
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import os
 from pathlib import Path
 
 import typer
@@ -85,58 +84,56 @@ def current(ctx: typer.Context) -> None:
     command.current(alembic_config(_url(ctx)))
 
 
-def _pg_args(url: str) -> tuple[list[str], dict[str, str]]:
-    u = make_url(normalise_url(url))
-    args = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
-    env = {"PGPASSWORD": u.password} if u.password else {}
-    return [*args, "-d", u.database or "postgres"], env
-
-
 def _sqlite_path(url: str) -> Path | None:
     u = make_url(url)
     return Path(u.database or "") if u.get_backend_name() == "sqlite" else None
 
 
 @app.command()
-def backup(ctx: typer.Context, file: Path = typer.Argument(..., help="Backup file to write.")) -> None:
+def backup(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="Backup file to write (mode 0600)."),
+    verify_after: bool = typer.Option(False, "--verify", help="Check the written backup as `db verify` does."),
+) -> None:
     """Back up the database: an SQLite file copy (online backup API) or a pg_dump custom-format file."""
+    from yingji import dbrestore
+
     url = _url(ctx)
     path = _sqlite_path(url)
+    if path is not None and not path.exists():
+        raise InvalidInput(f"database file {path} does not exist")
+    # created owner-only before anything is written: a backup holds every password hash and record
+    os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(file, 0o600)
     if path is not None:
-        import sqlite3
-
-        if not path.exists():
-            raise InvalidInput(f"database file {path} does not exist")
-        with sqlite3.connect(path) as src, sqlite3.connect(file) as dst:
-            src.backup(dst)
+        dbrestore.sqlite_copy(path, file, read_only=False)
     else:
-        args, env = _pg_args(url)
-        _run(["pg_dump", "-Fc", "-f", str(file), *args], env)
+        args, env = dbrestore.pg_args(url)
+        result = dbrestore.run(["pg_dump", "-Fc", "-f", str(file), *args], env)
+        if result.returncode != 0:
+            raise InvalidInput(f"pg_dump failed: {result.stderr.strip()[:500]}")
     typer.echo(f"backup written to {file}")
+    if verify_after:
+        info = dbrestore.verify(file)
+        typer.echo(f"backup verified: {info.kind} at revision {', '.join(sorted(info.revisions))}")
+
+
+@app.command()
+def verify(file: Path = typer.Argument(..., help="Backup file to check.")) -> None:
+    """Check a backup without touching any database: SQLite integrity check or pg_restore read-through, and
+    the schema revision this program expects. Exit status 2 with the reason when it would not restore."""
+    from yingji import dbrestore
+
+    info = dbrestore.verify(file)
+    typer.echo(f"{file}: {info.kind} backup at revision {', '.join(sorted(info.revisions))}: ok")
 
 
 @app.command()
 def restore(ctx: typer.Context, file: Path = typer.Argument(..., help="Backup file to read.")) -> None:
-    """Restore the database from a backup made by ``yingji db backup`` (replaces its contents)."""
-    if not file.exists():
-        raise InvalidInput(f"backup file {file} does not exist")
-    url = _url(ctx)
-    path = _sqlite_path(url)
-    if path is not None:
-        tmp = path.with_suffix(".restoring")
-        shutil.copyfile(file, tmp)
-        for suffix in ("-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        tmp.replace(path)
-    else:
-        args, env = _pg_args(url)
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *args, str(file)], env)
-    typer.echo(f"restored from {file}")
+    """Restore the database from a backup made by ``yingji db backup``. The backup is checked first, the
+    restore is refused while a server or worker uses the database, and the previous database is kept
+    under a timestamped name. A refused restore changes nothing."""
+    from yingji import dbrestore
 
-
-def _run(cmd: list[str], env: dict[str, str]) -> None:
-    import os
-
-    result = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise InvalidInput(f"{cmd[0]} failed: {result.stderr.strip()[:500]}")
+    kept = dbrestore.restore(_url(ctx), file)
+    typer.echo(f"restored from {file}; the previous database is kept as {kept}")

@@ -5,23 +5,32 @@ is published only after the transaction commits (a rolled-back write announces n
 identifiers, never the record itself: a page that receives one fetches the details through the scoped
 API. With Redis configured the events fan out to every server process (pub/sub); without it they stay
 in the process.
+
+Redis pub/sub channels are global to a Redis server (the database number does not separate them), so
+the channel carries the deployment's namespace: ``YINGJI_EVENTS_NAMESPACE`` when set, else a digest of the
+database's identity and the Redis database number (:func:`namespace_for`). Two deployments sharing one
+Redis never see each other's events.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
+import socket
 import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import event as sa_event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from yingji.config import Settings
+
 log = logging.getLogger(__name__)
-CHANNEL = "yingji:events"
 _PENDING = "yingji_pending_events"
 
 
@@ -84,20 +93,42 @@ class LocalBus:
                 self._subscribers.remove(entry)
 
 
-class RedisBus:
-    """Fan-out across server processes through Redis pub/sub."""
+def namespace_for(*, database_url: str, redis_url: str | None, explicit: str | None = None) -> str:
+    """The deployment's namespace: ``explicit`` when given, else a digest of what identifies the database
+    (SQLite: this machine and the file's absolute path; otherwise the server, port and database name —
+    never the password) and the Redis database number."""
+    if explicit:
+        return explicit
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        from pathlib import Path
 
-    def __init__(self, url: str) -> None:
+        identity = f"sqlite:{socket.gethostname()}:{Path(url.database or ':memory:').resolve()}"
+    else:
+        identity = f"{url.get_backend_name()}:{url.host}:{url.port}:{url.database}"
+    redis_db = str(make_url(redis_url).database or "0") if redis_url else "-"
+    return hashlib.sha256(f"{identity}|redis-db:{redis_db}".encode()).hexdigest()[:16]
+
+
+def channel_name(namespace: str, topic: str = "events") -> str:
+    return f"yingji:{namespace}:{topic}"
+
+
+class RedisBus:
+    """Fan-out across server processes through Redis pub/sub, on the deployment's own channel."""
+
+    def __init__(self, url: str, namespace: str) -> None:
         import redis
 
         self.url = url
+        self.channel = channel_name(namespace)
         self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
     def publish(self, events: Sequence[Event]) -> None:
         try:
             pipe = self._redis.pipeline()
             for ev in events:
-                pipe.publish(CHANNEL, ev.to_json())
+                pipe.publish(self.channel, ev.to_json())
             pipe.execute()
         except Exception as exc:  # a live update is lost, the committed write is not
             log.warning("could not publish %d live event(s): %s", len(events), exc)
@@ -107,7 +138,7 @@ class RedisBus:
 
         client = aioredis.Redis.from_url(self.url)
         pubsub = client.pubsub()
-        await pubsub.subscribe(CHANNEL)
+        await pubsub.subscribe(self.channel)
         try:
             while True:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
@@ -117,13 +148,24 @@ class RedisBus:
                 data = message["data"]
                 yield Event.from_json(data.decode() if isinstance(data, bytes) else str(data))
         finally:
-            await pubsub.unsubscribe(CHANNEL)
+            await pubsub.unsubscribe(self.channel)
             await pubsub.aclose()  # type: ignore[no-untyped-call]
             await client.aclose()
 
 
-def make_bus(redis_url: str | None) -> EventBus:
-    return RedisBus(redis_url) if redis_url else LocalBus()
+def make_bus(redis_url: str | None, namespace: str = "") -> EventBus:
+    return RedisBus(redis_url, namespace) if redis_url else LocalBus()
+
+
+def bus_for(settings: Settings) -> EventBus:
+    """The settings' bus: Redis (on the deployment's namespaced channel) when configured, else local."""
+    return make_bus(settings.redis_url, namespace_of(settings))
+
+
+def namespace_of(settings: Settings) -> str:
+    return namespace_for(
+        database_url=settings.database_url, redis_url=settings.redis_url, explicit=settings.events_namespace
+    )
 
 
 def queue(session: Session, ev: Event) -> None:

@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "yingji.hazards.register.models",
     "yingji.reports.models",
     "yingji.quake.models",
+    "yingji.quake.feeds.models",
 )
 
 

@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
+from yingji.quake import data as packaged
+
 DATA = Path(__file__).parent / "data"
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-POPULATION_RASTER = SHARED_DATA / "population" / "worldpop-2020-5arcmin-china.tif"
-FAULTS = SHARED_DATA / "faults" / "gem-active-faults-china.geojson"
+# The WorldPop raster and the GEM traces ship inside the package (yingji/quake/data, NOTICE.md there).
+POPULATION_RASTER = packaged.population_raster()
+FAULTS = packaged.fault_traces()
 
 # Named tolerances: each verification table is checked with one of these (absolute differences).
 TOLERANCES = {
@@ -57,3 +59,34 @@ def faults_file() -> Path:
     if not FAULTS.exists():
         pytest.skip(f"shared fault traces not found at {FAULTS}")
     return FAULTS
+
+
+class FileServer:
+    """A local HTTP server of documents held in ``files`` (path → bytes; 404 for others), in a thread:
+    a stand-in for a catalogue feed in the feed tests and ``bench/quake_feed.py``."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        files: dict[str, bytes] = {}
+        self.files = files
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = files.get(self.path)
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -69,13 +69,13 @@ def test_mw_input_is_converted_to_ms_for_the_chinese_relation() -> None:
 
 
 def test_chinese_loss_input_gives_more_deaths_than_mmi_here() -> None:
-    mmi = assess(_input()).fatalities["expected"]
+    mmi = assess(_input(loss_intensity="mmi")).fatalities["expected"]
     chinese = assess(_input(loss_intensity="chinese")).fatalities["expected"]
     assert chinese > mmi
 
 
 def test_without_strike_or_faults_the_output_says_circular() -> None:
-    data = assess(_input(strike_deg=None, population=_uniform(1.0))).to_dict()
+    data = assess(_input(strike_deg=None, population=_uniform(1.0), use_packaged_faults=False)).to_dict()
     assert data["model"]["circular"] is True
     assert "circular" in data["model"]["note"]
 
@@ -90,9 +90,16 @@ def test_epicentre_outside_every_region_is_refused() -> None:
         assess(_input(lon=-100.0, lat=40.0))
 
 
-def test_missing_population_is_refused_naming_it() -> None:
-    with pytest.raises(InvalidInput, match="population"):
-        assess(_input(population=None))
+def test_without_a_population_the_packaged_worldpop_raster_is_used() -> None:
+    data = assess(_input(population=None)).to_dict()
+    assert sum(z["population"] for z in data["zones"]) > 10_000
+    assert any("WorldPop" in c for c in data["credits"])
+
+
+def test_without_strike_or_faults_file_the_packaged_gem_traces_orient_the_axis() -> None:
+    data = assess(_input(strike_deg=None)).to_dict()
+    assert data["model"]["long_axis"] == "fault_trace"
+    assert any("GEM" in c for c in data["credits"])
 
 
 def test_recorded_aftershocks_refit_the_forecast() -> None:
@@ -173,7 +180,7 @@ def test_cli_assess_prints_one_json_object_and_writes_geojson(population_raster:
     assert json.loads(out_file.read_text())["features"]
 
 
-def test_cli_assess_without_a_raster_or_setting_fails_clearly() -> None:
+def test_cli_assess_on_a_fresh_install_needs_no_file() -> None:
     result = CliRunner().invoke(
         app,
         [
@@ -194,8 +201,11 @@ def test_cli_assess_without_a_raster_or_setting_fails_clearly() -> None:
         ],
         env={"YINGJI_POPULATION_RASTER": ""},
     )
-    assert isinstance(result.exception, InvalidInput)
-    assert "population" in result.exception.detail
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["model"]["long_axis"] == "fault_trace"
+    assert sum(z["population"] for z in data["zones"]) > 10_000
+    assert any("WorldPop" in c for c in data["credits"]) and any("GEM" in c for c in data["credits"])
 
 
 def test_cli_uses_the_configured_raster(population_raster: Path) -> None:
@@ -246,3 +256,18 @@ def test_cli_assess_takes_settlements_and_recorded_aftershocks(tmp_path: Path) -
     data = json.loads(out)
     assert sum(z["population"] for z in data["zones"]) == pytest.approx(6200.0)
     assert data["aftershock_parameters"].startswith("fitted")
+
+
+def test_the_default_deaths_model_is_the_calibrated_one_with_its_range() -> None:
+    data = assess(_input()).to_dict()
+    assert data["model"]["fatality_model"] == data["fatalities"]["model"]
+    assert data["fatalities"]["model"] not in ("pager-mmi", "pager-csis")
+    low, high = data["fatalities"]["range_80"]
+    assert low <= data["fatalities"]["expected"] <= high
+
+
+def test_a_named_model_is_used_when_asked_for() -> None:
+    old = assess(_input(model="pager-mmi")).to_dict()
+    assert old["fatalities"]["model"] == "pager-mmi" and old["model"]["loss_intensity"] == "mmi"
+    with pytest.raises(InvalidInput, match="model"):
+        assess(_input(model="no-such-model"))

@@ -63,6 +63,12 @@ def test_report_has_exposure_loss_bars_aftershocks_and_level() -> None:
     assert 'id="response-level"' in html
 
 
+def test_report_gives_the_80_percent_range_and_the_deaths_model() -> None:
+    data, zones = _result()
+    html = render_report(data, zones)
+    assert "80% range" in html and str(data["fatalities"]["model"]) in html  # type: ignore[index]
+
+
 def test_report_names_are_escaped() -> None:
     data, zones = _result()
     html = render_report(data, zones, [Seat("<script>x</script>", 87.45, 28.5)])

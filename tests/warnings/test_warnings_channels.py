@@ -46,3 +46,39 @@ def test_contact_targets_keep_channels_and_leave_telephone_numbers_to_people() -
     assert contact_targets(contact) == [
         ("webhook", "https://hooks.example.org/cap/a"), ("smtp", "chief@example.org"), ("mqtt", "warnings/dingri"),
         ("webhook", "https://hooks.example.org/cap/b"), ("smtp", "duty@example.org")]
+
+
+@pytest.mark.parametrize("url", [
+    "https://hooks.example.org/cap/../admin",  # dot segments climb out of the allowed path
+    "https://hooks.example.org/cap/x/../../admin",
+    "https://hooks.example.org/cap/%2e%2e/admin",  # percent-encoded dots
+    "https://hooks.example.org/cap/%2E%2e/admin",
+    "https://hooks.example.org/cap/.%2e/admin",
+    "https://hooks.example.org/cap/..;/admin",  # read as ".." by some servers
+    "https://hooks.example.org/cap/%2fadmin", "https://hooks.example.org/cap/..%2fadmin",  # encoded slash
+    "https://hooks.example.org/cap/..%5cadmin", "https://hooks.example.org/cap\\..\\admin",  # backslashes
+    "https://hooks.example.org\\@evil.test/cap/x", "https://hooks.example.org/cap/%252e%252e/admin",
+    "https://hooks.example.org@evil.test/cap/x", "https://evil.test%40hooks.example.org/cap/x",  # userinfo
+    "https://hooks.example.org:444/cap/x", "https://hooks.example.org:80/cap/x",  # ports
+    "https://hooks.example.org/cap/.\t./admin", "https://hooks.example.org/cap/\x00",
+    "https://hooks.exam\u0440le.org/cap/x",  # a Cyrillic "р": another host once IDNA-encoded
+    "https://hooks.example.org/../../cap/x",  # above the root
+])
+def test_bypass_attempts_of_the_allow_list_are_refused(url: str) -> None:
+    assert webhook_refusal(url, ALLOWED) is not None
+
+
+@pytest.mark.parametrize("url", [
+    "https://hooks.example.org/cap/x/../y",  # stays under /cap/
+    "https://hooks.example.org/cap/./x", "https://hooks.example.org/%63ap/x",  # an encoded letter
+    "https://hooks.example.org./cap/x",  # the root label
+])
+def test_equivalent_spellings_under_an_entry_are_allowed(url: str) -> None:
+    assert webhook_refusal(url, ALLOWED) is None
+
+
+def test_an_internationalised_entry_matches_its_punycode_spelling() -> None:
+    allowed = ("https://应急.example.cn/cap/",)
+    assert webhook_refusal("https://xn--extu8a.example.cn/cap/a", allowed) is None
+    assert webhook_refusal("https://应急.EXAMPLE.cn/cap/a", allowed) is None
+    assert webhook_refusal("https://xn--extu8a.example.cn/other", allowed) is not None

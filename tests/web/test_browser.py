@@ -58,7 +58,7 @@ def shot(page: Page, name: str) -> None:
 def test_sign_in_and_the_map_shows_only_the_own_jurisdiction(page: Page, web: WebData) -> None:
     sign_in(page, web)
     expect(page.locator("#jurisdiction-name")).to_have_text("定日县")
-    page.wait_for_function("document.getElementById('map').dataset.count_incidents !== undefined")
+    page.wait_for_function("() => document.getElementById('map').dataset.count_incidents !== undefined")
     shot(page, "map")
     layer = page.evaluate("fetch('/map/layers/incidents').then(r => r.json())")
     ids = {point[0] for point in layer["points"]}
@@ -71,7 +71,7 @@ def test_sign_in_and_the_map_shows_only_the_own_jurisdiction(page: Page, web: We
 
 def test_a_click_on_an_incident_opens_its_card_read_from_the_server(page: Page, web: WebData) -> None:
     sign_in(page, web)
-    page.wait_for_function("document.getElementById('map').dataset.count_incidents !== undefined")
+    page.wait_for_function("() => document.getElementById('map').dataset.count_incidents !== undefined")
     page.evaluate("YINGJI.map.setView([28.6, 87.1], 15, {animate: false})")
     x, y = page.evaluate("""(() => {
         const p = YINGJI.map.latLngToContainerPoint([28.6, 87.1]);
@@ -89,7 +89,7 @@ def test_a_cluster_takes_the_colour_of_its_most_serious_incident(page: Page, web
              "card": "/map/layers/incidents/{id}"}
     page.route("**/map/layers/incidents", lambda route: route.fulfill(json=layer))
     sign_in(page, web)
-    page.wait_for_function("document.getElementById('map').dataset.count_incidents === '3'")
+    page.wait_for_function("() => document.getElementById('map').dataset.count_incidents === '3'")
     cluster = page.locator(".leaflet-marker-icon.cluster span")
     expect(cluster).to_have_text("3")
     expect(cluster).to_have_css("background-color", "rgb(230, 126, 34)")
@@ -144,9 +144,9 @@ def test_switching_language_to_english(page: Page, web: WebData) -> None:
 
 def test_a_layer_switched_off_loads_when_switched_on(page: Page, web: WebData) -> None:
     sign_in(page, web)
-    page.wait_for_function("document.getElementById('map').dataset.count_incidents !== undefined")
+    page.wait_for_function("() => document.getElementById('map').dataset.count_incidents !== undefined")
     hidden = page.locator("input[data-layer]:not([checked])").first
     layer_id = hidden.get_attribute("data-layer")
     assert layer_id and page.evaluate(f"document.getElementById('map').dataset.count_{layer_id}") is None
     hidden.check()
-    page.wait_for_function(f"document.getElementById('map').dataset.count_{layer_id} !== undefined")
+    page.wait_for_function(f"() => document.getElementById('map').dataset.count_{layer_id} !== undefined")

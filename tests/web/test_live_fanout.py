@@ -38,7 +38,7 @@ def test_events_reach_a_stream_whichever_worker_handled_the_write(sqlite_templat
         **{k: v for k, v in os.environ.items() if not k.startswith("YINGJI_")},
         "YINGJI_DATABASE_URL": f"sqlite:///{db}",
         "YINGJI_REDIS_URL": REDIS,
-        "YINGJI_LOGIN_ATTEMPTS_PER_MINUTE": "1000",
+        "YINGJI_LOGIN_FREE_ATTEMPTS": "1000",
     }
     server = subprocess.Popen(
         [YINGJI, "serve", "--port", str(port), "--workers", "2"],

@@ -40,7 +40,10 @@ def browser(live: LiveServer, user: str | None = None) -> httpx.Client:
 
 
 def csrf_of(client: httpx.Client) -> str:
-    return str(client.cookies.get("yingji_csrf"))
+    """The CSRF token of the client's signed-in session (bound to it), as a page carries it."""
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get("/").text)
+    assert found, "not signed in"
+    return found.group(1)
 
 
 def test_root_redirects_to_login_and_every_asset_is_local(live: LiveServer) -> None:

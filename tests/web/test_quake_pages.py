@@ -40,6 +40,7 @@ def test_the_assessment_page_shows_map_tables_and_bars(live: LiveServer, quakes:
     page = browser(live, "dingri_duty").get(f"/quake/{quakes['own']['id']}")
     assert page.status_code == 200
     for marker in ('id="quake-map"', 'id="quake-exposure"', 'id="quake-fatality-bars"', 'id="quake-aftershocks"',
+                   'id="quake-deaths-range"',
                    'id="quake-needs"', 'id="quake-divisions"', "/static/quake.js"):
         assert marker in page.text, marker
     assert re.search(r"https?://", page.text) is None

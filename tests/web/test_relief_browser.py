@@ -49,7 +49,7 @@ def test_a_plan_page_draws_its_flows(page: Page, web: WebData) -> None:  # noqa:
     assert groups
     sign_in(page, web, user)
     page.goto(f"{web.live.url}/relief/plans/{plan['id']}")
-    page.wait_for_function("document.getElementById('plan-map').dataset.flowsDrawn !== undefined")
+    page.wait_for_function("() => document.getElementById('plan-map').dataset.flowsDrawn !== undefined")
     drawn = page.evaluate("document.getElementById('plan-map').dataset.flowsDrawn")
     assert int(drawn) == len(groups)
     page.locator("#plan-map .leaflet-overlay-pane canvas").first.wait_for()

@@ -3,13 +3,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
-from yingji.auth import audit, service
+from yingji.api_common import ApiDateTime, IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
+from yingji.auth import audit, deps, service
 from yingji.auth.schemas import (
     AuditRead,
+    LoginForm,
     MachineTokenCreate,
     MachineTokenIssued,
     MachineTokenRead,
@@ -20,25 +20,42 @@ from yingji.auth.schemas import (
 )
 from yingji.auth.security import issue_access_token
 from yingji.db import utcnow
+from yingji.problems import problem_responses
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@router.post("/auth/token", response_model=TokenOut, operation_id="auth_login")
+@router.post("/auth/token", response_model=TokenOut, operation_id="auth_login", responses=problem_responses(401, 429))
 def login(
-    request: Request, session: SessionDep, settings: SettingsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: Annotated[LoginForm, Depends()],
 ) -> TokenOut:
-    """Password login: a short-lived bearer token (rate limited per user and client)."""
-    client = request.client.host if request.client else "unknown"
-    request.app.state.login_limiter.hit(form.username, client)
-    user = service.authenticate(session=session, username=form.username, password=form.password)
+    """Password login: a short-lived bearer token, and a device cookie that keeps this client out of the
+    lock-outs others' failed guesses cause (throttled with exponential back-off per account, client and
+    device; docs/security.md)."""
+    user = deps.password_login(
+        request=request, session=session, settings=settings, username=form.username, password=form.password
+    )
+    deps.set_device_cookie(response, user.username, settings)
     token = issue_access_token(
         username=user.username,
         secret=settings.secret_key.get_secret_value(),
         minutes=settings.access_token_minutes,
         now=utcnow(),
+        version=user.token_version or 0,
     )
     return TokenOut(access_token=token, expires_in=settings.access_token_minutes * 60)
+
+
+@router.post("/auth/logout", status_code=204, operation_id="auth_logout")
+def logout(session: SessionDep, scope: ScopeDep) -> Response:
+    """Sign out everywhere: every access token of the caller stops working at once, in every server process,
+    and the caller's open event streams close."""
+    service.revoke_sessions(session=session, scope=scope)
+    return Response(status_code=204)
 
 
 @router.get("/auth/me", response_model=MeRead, operation_id="auth_me")
@@ -113,7 +130,7 @@ def list_audit(
     page: PageDep,
     entity: Annotated[str | None, Query(max_length=64)] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
-    since: dt.datetime | None = None,
+    since: ApiDateTime | None = None,
 ) -> Page[AuditRead]:
     """The audit log within the caller's jurisdiction (admins only)."""
     if since is not None and since.tzinfo is None:

@@ -22,6 +22,9 @@ class User(Base):
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Carried by every access token issued to the user; bumped (``service``: on logout, and whenever the
+    # role, division, password or disabled flag changes), which refuses every older token at once.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiToken(Base):

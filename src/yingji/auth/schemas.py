@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Form
+from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import Field
 
 from yingji.api_common import Schema
@@ -63,3 +65,27 @@ class AuditRead(Schema):
     division_code: str | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+
+
+class LoginForm(OAuth2PasswordRequestForm):
+    """The OAuth2 password form with every field bounded (the stock form takes strings of any length; a
+    megabyte password would be hashed in full before the answer)."""
+
+    def __init__(
+        self,
+        *,
+        grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+        username: Annotated[str, Form(max_length=64)],
+        password: Annotated[str, Form(max_length=256, json_schema_extra={"format": "password"})],
+        scope: Annotated[str, Form(max_length=200)] = "",
+        client_id: Annotated[str | None, Form(max_length=200)] = None,
+        client_secret: Annotated[str | None, Form(max_length=200, json_schema_extra={"format": "password"})] = None,
+    ) -> None:
+        super().__init__(
+            grant_type=grant_type,
+            username=username,
+            password=password,
+            scope=scope,
+            client_id=client_id,
+            client_secret=client_secret,
+        )

@@ -28,6 +28,7 @@ class Scope:
     role: str = "admin"
     permissions: frozenset[str] = field(default_factory=frozenset)
     user_id: int | None = None
+    token_version: int = 0  # the user's, when the scope was read (access tokens must carry the same)
 
     # -- checks on codes -------------------------------------------------------------------------
     def covers(self, code: str | None) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
-import re
+import hmac
 import secrets
+import threading
 import time
 from typing import Any
 
@@ -13,29 +15,46 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from yingji.auth.passwords import password_problem
 from yingji.errors import InvalidInput, Unauthorized
 
-_hasher = PasswordHasher()
+# Argon2id at OWASP's password-storage baseline (19 MiB, 2 passes, 1 lane) rather than argon2-cffi's default
+# (64 MiB, 3 passes, 4 lanes): each hash being computed holds its memory, and sign-in is open to everyone.
+# Hashes made with other parameters still verify, and are re-made with these at the next sign-in.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# Hashes computed at once per process: the work is CPU-bound (more at once only queue for the cores) and each
+# holds its memory, so a burst of sign-ins waits here instead of growing the server by 19-64 MiB a head.
+HASHES_AT_ONCE = 2
+_hashing = threading.BoundedSemaphore(HASHES_AT_ONCE)
 MACHINE_TOKEN_PREFIX = "yjt_"
-MIN_PASSWORD_LENGTH = 12
 
 
-def check_password_policy(password: str) -> None:
-    """At least 12 characters mixing letters, digits and symbols."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password) and re.search(r"[^A-Za-z0-9]", password)):
-        raise InvalidInput("password must mix letters, digits and symbols")
+def check_password_policy(password: str, username: str = "") -> None:
+    """ASVS 2.1: at least 12 characters, not a common password, not containing the username; no
+    composition rules (:func:`yingji.auth.passwords.password_problem`)."""
+    problem = password_problem(password, username)
+    if problem:
+        raise InvalidInput(problem, field="password")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _hashing:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        with _hashing:
+            return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Made with other parameters than today's (see ``_hasher``)."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
         return False
 
 
@@ -43,14 +62,41 @@ def verify_password(password_hash: str, password: str) -> bool:
 DUMMY_HASH = _hasher.hash("dummy-password-not-used-1!")
 
 
-def issue_access_token(*, username: str, secret: str, minutes: int, now: dt.datetime) -> str:
+def issue_access_token(
+    *, username: str, secret: str, minutes: int, now: dt.datetime, version: int = 0, sid: str | None = None
+) -> str:
+    """A signed access token; ``version`` is the user's ``token_version`` (a bump revokes the token).
+    ``sid`` names the sign-in session: a new one at each sign-in, kept when a page session's cookie is
+    re-issued, so the session's CSRF token (``csrf_token``) stays the same."""
     payload = {
         "sub": username,
+        "ver": version,
         "iat": int(now.timestamp()),
         "exp": int((now + dt.timedelta(minutes=minutes)).timestamp()),
         "typ": "access",
+        "sid": sid or secrets.token_urlsafe(16),
     }
     return jwt.encode(payload, secret, algorithm="HS256")
+
+
+def csrf_token(*, secret: str, binding: str) -> str:
+    """The CSRF token bound to ``binding`` (a session, or a signed-out browser's login nonce): a MAC, so it
+    needs no storage, cannot be made without the secret, and a token of one session is refused in any
+    other (ASVS 4.2.2)."""
+    mac = hmac.new(secret.encode(), b"yingji-csrf\x00" + binding.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def session_csrf_token(token: str | None, *, secret: str) -> str | None:
+    """The CSRF token of the page session whose cookie holds ``token``; None without a valid session."""
+    if not token or token.startswith(MACHINE_TOKEN_PREFIX):
+        return None
+    try:
+        payload = read_access_token(token, secret=secret)
+    except Unauthorized:
+        return None
+    sid = payload.get("sid") or f"{payload['sub']}:{payload.get('iat', '')}"
+    return csrf_token(secret=secret, binding=f"session:{sid}")
 
 
 # Access tokens already verified, by (secret, token): the same string is the same signed claims, so only
@@ -87,3 +133,36 @@ def new_machine_token() -> tuple[str, str]:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# -- device cookies (login throttling: auth.ratelimit) --------------------------------------------------
+# A browser or client that signed in as a user gets a cookie naming a random device id, signed with the
+# secret key and bound to the username: holding it proves that client signed in as that user before, so
+# others' failed guesses never lock it out. The cookie's name is derived from the username too (a client
+# may be a device of several users), without revealing it.
+
+DEVICE_COOKIE_PREFIX = "yingji_device_"
+DEVICE_COOKIE_DAYS = 180
+
+
+def _device_mac(secret: str, *parts: str) -> str:
+    return hmac.new(secret.encode(), "\x00".join(parts).encode(), hashlib.sha256).hexdigest()
+
+
+def device_cookie_name(username: str, secret: str) -> str:
+    return DEVICE_COOKIE_PREFIX + _device_mac(secret, "device-cookie-name", username.lower())[:16]
+
+
+def new_device_cookie(username: str, secret: str) -> str:
+    device = secrets.token_urlsafe(18)
+    return f"{device}.{_device_mac(secret, 'device', username.lower(), device)}"
+
+
+def device_of(cookie: str | None, username: str, secret: str) -> str | None:
+    """The device id of a valid device cookie of ``username``; None for a missing or forged one."""
+    if not cookie or len(cookie) > 200 or "." not in cookie:
+        return None
+    device, mac = cookie.split(".", 1)
+    if not hmac.compare_digest(mac, _device_mac(secret, "device", username.lower(), device)):
+        return None
+    return device

@@ -6,8 +6,11 @@ import datetime as dt
 import time
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event as sa_event
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, object_session
 
+from yingji import events
 from yingji.auth import audit
 from yingji.auth.models import ApiToken, User
 from yingji.auth.roles import permissions_of, role_names
@@ -16,6 +19,7 @@ from yingji.auth.security import (
     DUMMY_HASH,
     check_password_policy,
     hash_password,
+    needs_rehash,
     new_machine_token,
     token_digest,
     verify_password,
@@ -48,10 +52,12 @@ def _chain(session: Session, code: str) -> tuple[str, tuple[str, ...]]:
 
 
 def scope_for(*, session: Session, user: User) -> Scope:
-    return _scope(session, user.username, user.id, user.role, user.division_code)
+    return _scope(session, user.username, user.id, user.role, user.division_code, user.token_version or 0)
 
 
-def _scope(session: Session, username: str, user_id: int, role: str, division_code: str) -> Scope:
+def _scope(
+    session: Session, username: str, user_id: int, role: str, division_code: str, token_version: int = 0
+) -> Scope:
     digits, ancestors = _chain(session, division_code)
     return Scope(
         actor=username,
@@ -61,11 +67,12 @@ def _scope(session: Session, username: str, user_id: int, role: str, division_co
         role=role,
         permissions=permissions_of(role),
         user_id=user_id,
+        token_version=token_version,
     )
 
 
 # Every request with an access token reads its user: four columns, no ORM object, one statement built once.
-_ENABLED_USER = select(User.id, User.role, User.division_code, User.disabled).where(
+_ENABLED_USER = select(User.id, User.role, User.division_code, User.disabled, User.token_version).where(
     User.username == bindparam("username")
 )
 
@@ -89,7 +96,42 @@ def scope_of_enabled_user(*, session: Session, username: str) -> Scope | None:
     row = session.execute(_ENABLED_USER, {"username": username}).first()
     if row is None or row.disabled:
         return None
-    return _scope(session, username, row.id, row.role, row.division_code)
+    return _scope(session, username, row.id, row.role, row.division_code, row.token_version or 0)
+
+
+# -- server-side session revocation ------------------------------------------------------------------------
+# A change of what a user may do or who can sign in as them revokes their access tokens: the mapper bumps
+# ``token_version`` whenever one of these columns changes, whichever code path changed it. The bump is
+# announced (after commit) as a ``user_sessions`` live event, on which every server process forgets the
+# user's cached scope and closes the user's open event streams.
+_REVOKING_COLUMNS = ("role", "division_code", "password_hash", "disabled")
+SESSIONS_ENTITY = "user_sessions"
+
+
+@sa_event.listens_for(User, "before_update")
+def _revoke_on_access_change(_mapper: object, _connection: object, user: User) -> None:
+    state = sa_inspect(user)
+    bumped = state.attrs.token_version.history.has_changes()
+    if not bumped and any(state.attrs[name].history.has_changes() for name in _REVOKING_COLUMNS):
+        user.token_version = (user.token_version or 0) + 1
+        bumped = True
+    if bumped:
+        _access_changed()
+        session = object_session(user)
+        if session is not None:
+            events.queue(session, events.Event(
+                kind=f"{SESSIONS_ENTITY}.revoke", entity=SESSIONS_ENTITY, entity_id=user.username,
+                action="revoke", division_codes=(user.division_code,), at=utcnow().isoformat()))
+
+
+def revoke_sessions(*, session: Session, scope: Scope) -> None:
+    """Logout: every access token of the caller stops working (in every server process)."""
+    user = get_by_username(session=session, username=scope.actor)
+    if user is None:
+        return
+    user.token_version = (user.token_version or 0) + 1
+    audit.record(session=session, scope=scope, action="logout", entity="user", entity_id=user.id,
+                 division_code=user.division_code, before=None, after=None)
 
 
 def get_by_username(*, session: Session, username: str) -> User | None:
@@ -103,6 +145,8 @@ def authenticate(*, session: Session, username: str, password: str) -> User:
         raise Unauthorized("wrong username or password")
     if not verify_password(user.password_hash, password) or user.disabled:
         raise Unauthorized("wrong username or password")
+    if needs_rehash(user.password_hash):  # older, costlier parameters: the same password, today's hash
+        user.password_hash = hash_password(password)
     return user
 
 
@@ -131,7 +175,7 @@ def create_user(
         raise InvalidInput(f"unknown role {role!r}; one of {', '.join(role_names())}", field="role")
     if not username or len(username) > 64:
         raise InvalidInput("username must have 1 to 64 characters", field="username")
-    check_password_policy(password)
+    check_password_policy(password, username)
     division = division_service.get(session=session, scope=scope, code=division_code)
     scope.require_write(division.code, "division")
     if get_by_username(session=session, username=username) is not None:
@@ -168,6 +212,10 @@ def set_disabled(*, session: Session, scope: Scope, username: str, disabled: boo
     user = get_by_username(session=session, username=username)
     if user is None or not scope.covers(user.division_code):
         raise NotFound(f"user {username!r} not found")
+    if disabled and user.username == scope.actor:
+        # An administrator locking themselves out (by mistake, or a script looping over ids) leaves a
+        # jurisdiction with no one to manage it; another administrator must do it.
+        raise Conflict("you cannot disable your own account; ask another administrator")
     before = audit.snapshot(user)
     user.disabled = disabled
     if disabled:

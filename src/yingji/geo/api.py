@@ -4,7 +4,7 @@ import json
 from typing import Annotated
 
 import shapely
-from fastapi import APIRouter, Query, UploadFile
+from fastapi import APIRouter, Path, Query, UploadFile
 
 from yingji.api_common import Page, PageDep, ScopeDep, SessionDep
 from yingji.errors import InvalidInput
@@ -21,7 +21,7 @@ from yingji.geo.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/divisions", tags=["divisions"])
-CodePath = Annotated[str, "12-digit (or 6-digit) division code"]
+CodePath = Annotated[str, Path(max_length=20, description="12-digit (or 6-digit) division code")]
 
 
 def read(d: Division) -> DivisionRead:
@@ -62,7 +62,13 @@ def boundaries(
             DivisionFeature(
                 id=d.code,
                 geometry=geometry,
-                properties={"code": d.code, "name": d.name, "level": d.level, "population": d.population},
+                properties={
+                    "code": d.code,
+                    "name": d.name,
+                    "level": d.level,
+                    "population": d.population,
+                    "approximate": d.boundary_approximate,
+                },
             )
         )
     return DivisionFeatures(features=features)

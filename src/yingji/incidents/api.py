@@ -10,7 +10,7 @@ import pydantic_core
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import ApiDateTime, IdPath, Page, PageDep, ScopeDep, SessionDep
 from yingji.db import utcnow
 from yingji.incidents import plans, service
 from yingji.incidents.incident_types import IncidentType
@@ -109,8 +109,8 @@ def list_incidents(
     division: DivisionQuery = None,
     exercise: bool | None = None,
     q: Search = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
+    since: ApiDateTime | None = None,
+    until: ApiDateTime | None = None,
 ) -> Response:
     """Incidents covering a division you may read, newest report first."""
     rows, total = service.list_incident_rows(
@@ -146,7 +146,7 @@ def incident_metrics(
     scope: ScopeDep,
     by: Literal["type", "division", "type_division", "all"] = "type_division",
     division_digits: Annotated[int | None, Query(ge=2, le=12)] = None,
-    since: dt.datetime | None = None,
+    since: ApiDateTime | None = None,
 ) -> MetricsRead:
     """Time to first report, verification, response and closure (seconds), per type and division;
     exercises never count."""
@@ -460,7 +460,7 @@ def add_contact(organisation_id: IdPath, body: ContactIn, session: SessionDep, s
     "/incidents/{incident_id}/deadlines", response_model=list[DueReportRead], operation_id="incidents_deadlines"
 )
 def deadlines(
-    incident_id: IdPath, session: SessionDep, scope: ScopeDep, at: dt.datetime | None = None
+    incident_id: IdPath, session: SessionDep, scope: ScopeDep, at: ApiDateTime | None = None
 ) -> list[DueReportRead]:
     """The information reports this incident owes, with their status now (or at ``at``)."""
     now = _aware(at) or utcnow()
@@ -505,7 +505,7 @@ def item_read(item: DutyItem) -> DutyItemRead:
 
 
 @router.get("/duty/shifts", response_model=Page[ShiftRead], operation_id="duty_shifts_list")
-def list_shifts(session: SessionDep, scope: ScopeDep, page: PageDep, at: dt.datetime | None = None) -> Page[ShiftRead]:
+def list_shifts(session: SessionDep, scope: ScopeDep, page: PageDep, at: ApiDateTime | None = None) -> Page[ShiftRead]:
     """The shift roster (``at``: the shifts on duty at that moment)."""
     rows, total = service.list_shifts(session=session, scope=scope, at=_aware(at), limit=page.limit, offset=page.offset)
     return Page(items=[ShiftRead.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from yingji import timerange
 from yingji.errors import InvalidInput
 
 app = typer.Typer(help="Incidents (突发事件): grading, response levels, reporting deadlines.", no_args_is_help=True)
@@ -157,7 +158,10 @@ def _time(value: str | None, option: str) -> dt.datetime | None:
         raise InvalidInput(f"{option}: {value!r} is not an ISO 8601 time") from None
     if parsed.utcoffset() is None:
         raise InvalidInput(f"{option}: {value!r} needs a UTC offset (e.g. +08:00 or Z)")
-    return parsed
+    try:
+        return timerange.check(parsed)
+    except timerange.TimeOutOfRange as exc:
+        raise InvalidInput(f"{option}: {exc}") from None
 
 
 @app.command("deadlines")

@@ -493,7 +493,7 @@ class PlanDocument(Schema):
     id: PlanKey
     title: PlanText
     incident_types: list[IncidentType] = Field(min_length=1, max_length=len(IncidentType))
-    levels: dict[Level, list[PlanTaskIn]] = Field(
+    levels: dict[Level, Annotated[list[PlanTaskIn], Field(max_length=200)]] = Field(
         min_length=1, max_length=4, description="response level (1 highest … 4) → its tasks"
     )
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import ApiDateTime, IdPath, Page, PageDep, ScopeDep, SessionDep
 from yingji.auth.security import MACHINE_TOKEN_PREFIX
 from yingji.errors import Forbidden, InvalidInput
 from yingji.monitoring import service
@@ -40,7 +40,7 @@ from yingji.monitoring.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["monitoring"])
 MAX_BODY = 4 * 1024 * 1024
 Priority = Annotated[str | None, Query(pattern="^(high|medium|low)$")]
-Since = Annotated[dt.datetime | None, Query()]
+Since = Annotated[ApiDateTime | None, Query()]
 
 
 def _now() -> int:

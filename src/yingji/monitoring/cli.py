@@ -118,17 +118,17 @@ def worker(
     import signal
     import threading
 
+    from yingji.cli_common import settings_from
     from yingji.errors import InvalidInput
     from yingji.monitoring.ruleset import load_ruleset
     from yingji.monitoring.worker import JsonLinesSink, MqttWorker, WorkerConfig, parse_broker_url
 
+    settings = settings_from(ctx)  # a long-running process: refuse bad settings (a weak secret in production) at once
     endpoint = parse_broker_url(mqtt)
     if client_id is None:  # two deployments on one broker must not take over each other's session
         import hashlib
 
-        from yingji.cli_common import settings_from
-
-        client_id = "yingji-monitor-" + hashlib.sha256(settings_from(ctx).database_url.encode()).hexdigest()[:10]
+        client_id = "yingji-monitor-" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:10]
     config = WorkerConfig(
         host=endpoint.host,
         port=endpoint.port,
@@ -171,6 +171,7 @@ def worker(
 
 
 def _database_sink(ctx: typer.Context) -> Any:
+    from yingji import dblease
     from yingji.auth.scope import system_scope
     from yingji.cli_common import settings_from
     from yingji.db import make_engine, session_factory
@@ -179,13 +180,14 @@ def _database_sink(ctx: typer.Context) -> Any:
 
     settings = settings_from(ctx)
     require_schema_at_head(settings.database_url)
+    lease = dblease.hold(settings.database_url)  # `yingji db restore` refuses while this worker runs
     factory = session_factory(make_engine(settings.database_url))
     if settings.redis_url:  # alarms raised and cleared here reach the dashboards' live streams
         from yingji import events
 
-        events.attach(factory, events.make_bus(settings.redis_url))
+        events.attach(factory, events.bus_for(settings))
     sink = DatabaseSink(factory, system_scope("monitor-worker"))
-    sink.close = lambda: None  # type: ignore[attr-defined]
+    sink.close = lease.release  # type: ignore[attr-defined]
     if not sink.sensor_codes():
         typer.echo(
             "warning: the sensor registry is empty: every reading will be kept as a dead letter "

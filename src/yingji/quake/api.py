@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep, printable_html
 from yingji.db import utcnow
 from yingji.quake import service
 from yingji.quake.models import QuakeAssessment
@@ -82,7 +82,7 @@ def assessment_zones(assessment_id: IdPath, session: SessionDep, scope: ScopeDep
 def assessment_report(assessment_id: IdPath, session: SessionDep, scope: ScopeDep) -> HTMLResponse:
     """The one-page printable report (HTML, self-contained)."""
     row = service.get(session=session, scope=scope, assessment_id=assessment_id)
-    return HTMLResponse(service.report_html(scope=scope, row=row))
+    return printable_html(service.report_html(scope=scope, row=row))
 
 
 # The app mounts ``yingji.quake.api.router``: the API routes above and the quake pages (yingji.web.quake_pages,

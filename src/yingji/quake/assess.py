@@ -18,8 +18,9 @@ import numpy as np
 
 from yingji.errors import InvalidInput
 from yingji.quake import aftershocks as rj
-from yingji.quake import losses
-from yingji.quake.exposure import exposure_by_intensity, read_population_raster
+from yingji.quake import data as packaged
+from yingji.quake import fatality, losses
+from yingji.quake.exposure import cached_population_raster, exposure_by_intensity, read_population_raster
 from yingji.quake.field import (
     DEFAULT_STEP_DEG,
     Grid,
@@ -43,14 +44,23 @@ from yingji.quake.intensity import (
     mw_to_ms,
 )
 from yingji.quake.response import density_class, response_level
-from yingji.quake.source import Epicentre, FaultTraces, Orientation, choose_region, load_fault_traces, orient
+from yingji.quake.source import (
+    Epicentre,
+    FaultTraces,
+    Orientation,
+    choose_region,
+    load_fault_traces,
+    orient,
+    packaged_traces,
+)
 from yingji.relief.needs import estimate_needs
 
-# Which field feeds PAGER's loss models (docs/quake.md explains the default):
-#   "mmi"     — the Allen et al. (2012) MMI field; PAGER's θ and β were calibrated on MMI exposure.
-#   "chinese" — the Chinese-scale field of the GB 18306 relation, read as if it were MMI.
+# Which field feeds the deaths model is part of the named model (``fatality.py``; docs/quake.md):
+#   "mmi"     — the Allen et al. (2012) MMI field (PAGER's θ and β were calibrated on MMI exposure);
+#   "chinese" — the Chinese-scale field of the GB 18306 regional relation.
+# ``loss_intensity`` given without ``model`` picks PAGER's published China curve on that scale (the
+# options of the earlier versions); with neither, the default model chosen by cross-validation.
 LossIntensity = Literal["mmi", "chinese"]
-DEFAULT_LOSS_INTENSITY: LossIntensity = "mmi"
 
 
 @dataclass
@@ -63,14 +73,18 @@ class EarthquakeInput:
     origin_time: datetime
     at: datetime
     strike_deg: float | None = None
+    # Fault traces for the long axis: a file or traces; None uses the packaged GEM GAF-DB traces unless
+    # ``use_packaged_faults`` is off (then the source is circular without a strike).
     faults: str | Path | FaultTraces | None = None
+    use_packaged_faults: bool = True
     population_raster: str | Path | None = None
     # People per grid cell instead of a raster: an array on the assessment's grid, or a function giving
     # one for any grid (e.g. from settlement points or a raster already in memory).
     population: np.ndarray | Callable[[Grid], np.ndarray] | None = None
     region: str | None = None
     step_deg: float = DEFAULT_STEP_DEG
-    loss_intensity: LossIntensity = DEFAULT_LOSS_INTENSITY
+    loss_intensity: LossIntensity | None = None
+    model: str | None = None  # a fatality model of ``yingji.quake.fatality`` (None: the calibrated default)
     country: str = "CN"
     year: int | None = None
     aftershock_set: str | None = None
@@ -90,13 +104,16 @@ GEM_CREDIT = "GEM Global Active Faults Database, GEM GAF-DB (fault traces, CC BY
 def credits_for(inp: EarthquakeInput, fault_used: bool) -> list[str]:
     """Credit the data sets the assessment actually used (their licences ask for attribution)."""
     out: list[str] = []
-    if inp.population is None and inp.population_raster is not None:
-        name = Path(str(inp.population_raster)).name
+    if inp.population is None:
+        name = Path(str(inp.population_raster or packaged.population_raster())).name
         out.append(WORLDPOP_CREDIT if "worldpop" in name.lower() else f"population raster {name}")
     elif inp.population_source:
         out.append(f"population: {inp.population_source}")
     if fault_used:
-        name = "" if isinstance(inp.faults, FaultTraces) or inp.faults is None else Path(str(inp.faults)).name.lower()
+        if inp.faults is None:
+            name = packaged.FAULTS_FILE
+        else:
+            name = "" if isinstance(inp.faults, FaultTraces) else Path(str(inp.faults)).name.lower()
         out.append(GEM_CREDIT if ("gem" in name or "gaf" in name) else f"fault traces {name or '(given)'}")
     return out
 
@@ -122,6 +139,7 @@ class Assessment:
     aftershock_note: str
     response: dict[str, Any]
     geohazards: list[dict[str, Any]]
+    fatality_model: fatality.FatalityModel = field(default_factory=lambda: fatality.model(None))
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -151,7 +169,9 @@ class Assessment:
                 "note": orientation.note,
                 "grid_step_deg": self.chinese.grid.step,
                 "grid_shape": [self.chinese.grid.ny, self.chinese.grid.nx],
-                "loss_intensity": self.inputs.loss_intensity,
+                "loss_intensity": "mmi" if self.fatality_model.field == "allen2012" else "chinese",
+                "fatality_model": self.fatality_model.name,
+                "fatality_model_description": self.fatality_model.description,
             },
             "zones": [
                 {"intensity": z.intensity, "area_km2": round(z.area_km2, 2), "population": round(z.population, 1)}
@@ -195,10 +215,27 @@ def _magnitudes(magnitude: float, magnitude_type: str) -> tuple[float, float]:
     raise InvalidInput(f"magnitude-type {magnitude_type!r} must be Ms or Mw")
 
 
-def _traces(faults: str | Path | FaultTraces | None) -> FaultTraces | None:
-    if faults is None or isinstance(faults, FaultTraces):
-        return faults
-    return load_fault_traces(faults)
+def fatality_model_for(inp: EarthquakeInput) -> fatality.FatalityModel:
+    """The named deaths model: ``model``, else PAGER's curve on ``loss_intensity``, else the default."""
+    if inp.model is None and inp.loss_intensity is not None:
+        return fatality.model(fatality.PAGER_MMI if inp.loss_intensity == "mmi" else fatality.PAGER_CSIS)
+    return fatality.model(inp.model)
+
+
+def loss_orientation(model: fatality.FatalityModel, orientation: Orientation) -> Orientation:
+    """The source geometry the deaths model was calibrated with: "point" models use a circular source
+    unless the strike was given; "fault" models the long axis chosen for the zones."""
+    if model.rupture == "fault" or orientation.basis == "given":
+        return orientation
+    return Orientation(None, "circular", "circular source (the deaths model's calibration)")
+
+
+def _traces(inp: EarthquakeInput) -> FaultTraces | None:
+    if inp.faults is None:
+        return packaged_traces() if inp.use_packaged_faults else None
+    if isinstance(inp.faults, FaultTraces):
+        return inp.faults
+    return load_fault_traces(inp.faults)
 
 
 def _aftershock_forecast(inp: EarthquakeInput, region: str) -> tuple[list[dict[str, float]], str]:
@@ -236,7 +273,7 @@ def setup(inp: EarthquakeInput) -> Setup:
     region = choose_region(inp.lon, inp.lat, inp.region)
     model = EllipticalAttenuation.for_region(region)
     check_magnitude(ms, valid=model.valid_magnitudes)
-    orientation = orient(epicentre, strike_deg=inp.strike_deg, traces=_traces(inp.faults))
+    orientation = orient(epicentre, strike_deg=inp.strike_deg, traces=_traces(inp))
     grid = grid_around(inp.lon, inp.lat, field_extent_km(epicentre, ms, model, orientation), inp.step_deg)
     return Setup(ms, mw, epicentre, region, model, orientation, grid)
 
@@ -256,6 +293,17 @@ def assess(inp: EarthquakeInput, prepared: Setup | None = None) -> Assessment:
     offsets = offsets_km(grid, epicentre, orientation.strike_deg)
     chinese = chinese_field(grid, epicentre, ms, model, orientation, offsets=offsets)
     mmi = allen_field(grid, epicentre, mw, orientation, offsets=offsets)
+    deaths_model = fatality_model_for(inp)
+    loss_source = loss_orientation(deaths_model, orientation)
+    notes.append(f"deaths: model {deaths_model.name} — {deaths_model.description}")
+    if deaths_model.field == "allen2012":
+        loss_field = mmi
+        if loss_source is not orientation:
+            loss_field = allen_field(grid, epicentre, mw, loss_source, offsets=offsets)
+    else:
+        loss_field = chinese
+        if loss_source is not orientation:
+            loss_field = chinese_field(grid, epicentre, ms, model, loss_source, offsets=offsets)
 
     if inp.population is not None:
         given = inp.population(grid) if callable(inp.population) else inp.population
@@ -264,16 +312,19 @@ def assess(inp: EarthquakeInput, prepared: Setup | None = None) -> Assessment:
             raise InvalidInput(f"population grid shape {population.shape} does not match the grid {(grid.ny, grid.nx)}")
     elif inp.population_raster is not None:
         population = read_population_raster(inp.population_raster, grid)
-    else:
-        raise InvalidInput("population: give a population raster (--population FILE.tif or YINGJI_POPULATION_RASTER)")
+    else:  # the packaged WorldPop 2020 raster
+        population = cached_population_raster(str(packaged.population_raster())).on_grid(grid)
 
     zone_list = zones(chinese, population, centre=(inp.lon, inp.lat))
     exposure_chinese = exposure_by_intensity(chinese.values, population)
     exposure_mmi = exposure_by_intensity(mmi.values, population)
-    loss_exposure = exposure_mmi if inp.loss_intensity == "mmi" else exposure_chinese
     year = inp.year if inp.year is not None else inp.origin_time.year
-    fatalities = losses.fatality_estimate(loss_exposure, inp.country)
-    economic = losses.economic_estimate(loss_exposure, inp.country, year)
+    if inp.country.strip().upper() == "CN":
+        fatalities = deaths_model.estimate(exposure_by_intensity(loss_field.values, population), year)
+    else:  # PAGER's curve of that country on the model's scale
+        fatalities = losses.fatality_estimate(exposure_by_intensity(loss_field.values, population), inp.country)
+    economic_exposure = exposure_chinese if inp.loss_intensity == "chinese" else exposure_mmi
+    economic = losses.economic_estimate(economic_exposure, inp.country, year)
     injured = losses.estimate_injured(fatalities["expected"])
     displaced = losses.estimate_displaced(exposure_chinese)
     needs = estimate_needs(
@@ -333,5 +384,6 @@ def assess(inp: EarthquakeInput, prepared: Setup | None = None) -> Assessment:
         aftershock_note=after_note,
         response=response,
         geohazards=geohazards,
+        fatality_model=deaths_model,
         notes=notes,
     )

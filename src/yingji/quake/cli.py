@@ -125,16 +125,23 @@ def assess(
     magnitude: float = typer.Option(..., help="Magnitude."),
     magnitude_type: str = typer.Option(..., "--magnitude-type", help="Ms or Mw."),
     strike: float | None = typer.Option(None, help="Fault strike (degrees) for the long axis of the ellipses."),
-    faults: Path | None = typer.Option(None, help="GeoJSON of fault traces: the nearest one gives the strike."),
+    faults: Path | None = typer.Option(
+        None, help="GeoJSON of fault traces: the nearest one gives the strike (default: the packaged GEM GAF-DB)."
+    ),
     population: Path | None = typer.Option(
-        None, help="GeoTIFF of people per cell (WGS 84); default $YINGJI_POPULATION_RASTER."
+        None,
+        help="GeoTIFF of people per cell (WGS 84); default $YINGJI_POPULATION_RASTER, else the packaged "
+        "WorldPop 2020 raster (with the database: its settlements when it holds some near the epicentre).",
     ),
     origin_time: str | None = typer.Option(None, "--origin-time", help="Origin time, ISO 8601 (default now)."),
     at: str | None = typer.Option(None, help="Assessment time for the aftershock forecast, ISO 8601 (default now)."),
     region: str | None = typer.Option(None, help="Attenuation region (default: chosen from the epicentre)."),
     step: float = typer.Option(0.01, help="Grid step (degrees)."),
-    loss_intensity: str = typer.Option(
-        "mmi", "--loss-intensity", help="Scale fed to PAGER: mmi (Allen 2012, default) or chinese."
+    loss_intensity: str | None = typer.Option(
+        None, "--loss-intensity", help="PAGER's China curve fed mmi (Allen 2012) or chinese, instead of --model."
+    ),
+    model: str | None = typer.Option(
+        None, "--model", help="Deaths model: a calibrated one (default: the cross-validated choice) or pager-mmi."
     ),
     country: str = typer.Option("CN", help="Country of the PAGER loss models."),
     aftershock_set: str | None = typer.Option(None, "--aftershock-set", help="Generic Reasenberg–Jones set."),
@@ -150,7 +157,7 @@ def assess(
         None, help="Completeness magnitude of --aftershocks (default: smallest)."
     ),
     no_db: bool = typer.Option(
-        False, "--no-db", help="Do not use the database: nothing is recorded, and a population must be given."
+        False, "--no-db", help="Do not use the database: nothing is recorded."
     ),
     geojson: Path | None = typer.Option(None, help="Write the intensity zones to this GeoJSON file."),
     report: Path | None = typer.Option(None, help="Write the one-page printable HTML report to this file."),
@@ -170,7 +177,7 @@ def assess(
 
     if magnitude_type not in ("Ms", "Mw"):
         raise InvalidInput(f"magnitude-type {magnitude_type!r} must be Ms or Mw")
-    if loss_intensity not in ("mmi", "chinese"):
+    if loss_intensity not in (None, "mmi", "chinese"):
         raise InvalidInput(f"loss-intensity {loss_intensity!r} must be mmi or chinese")
     now = datetime.now(UTC)
     origin = _parse_time(origin_time, "origin-time", now)
@@ -191,6 +198,7 @@ def assess(
         region=region,
         step_deg=step,
         loss_intensity=loss_intensity,  # type: ignore[arg-type]
+        model=model,
         country=country,
         aftershock_set=aftershock_set,
         temperature_c=temperature,
@@ -202,11 +210,6 @@ def assess(
     if problem is not None and incident is not None:
         raise InvalidInput(f"incident: attaching to incident {incident} needs the database, which is {problem}")
     if problem is not None:
-        if inp.population is None and inp.population_raster is None:
-            raise InvalidInput(
-                "population: no raster given — pass --population FILE.tif or set YINGJI_POPULATION_RASTER "
-                f"(the demo data's settlements need the database, which is {problem})"
-            )
         result = run_assessment(inp)
         data = result.to_dict()
         zones = result.zones_geojson()
@@ -229,6 +232,7 @@ def assess(
             "region": region,
             "step_deg": step,
             "loss_intensity": loss_intensity,
+            "model": model,
             "country": country,
             "aftershock_set": aftershock_set,
             "temperature_c": temperature,
@@ -351,3 +355,12 @@ def scenarios(
         "elapsed_s": round(time.perf_counter() - started, 3),
     }
     _print(data, as_json)
+
+
+def _register_feeds() -> None:
+    from yingji.quake.feeds import cli as feeds_cli
+
+    app.command("feeds")(feeds_cli.feeds)
+
+
+_register_feeds()

@@ -27,7 +27,10 @@ class AssessmentIn(Schema):
     at: dt.datetime | None = Field(default=None, description="Assessment time for the aftershock forecast.")
     region: str | None = Field(default=None, max_length=40, description="Attenuation region override.")
     step_deg: float = Field(default=0.01, ge=0.01, le=0.5, description="Grid step (degrees).")
-    loss_intensity: Literal["mmi", "chinese"] = "mmi"
+    loss_intensity: Literal["mmi", "chinese"] | None = Field(
+        default=None, description="PAGER's China curve on this scale instead of the calibrated default model."
+    )
+    model: str | None = Field(default=None, max_length=40, description="Deaths model (default: the calibrated one).")
     temperature_c: float | None = Field(default=None, ge=-60.0, le=60.0)
     aftershock_set: str | None = Field(default=None, max_length=60)
     incident_id: int | None = Field(

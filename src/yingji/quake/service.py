@@ -62,6 +62,7 @@ def engine_input(assessment_in: AssessmentIn, *, now: dt.datetime, population_ra
         region=assessment_in.region,
         step_deg=assessment_in.step_deg,
         loss_intensity=assessment_in.loss_intensity,
+        model=assessment_in.model,
         aftershock_set=assessment_in.aftershock_set,
         temperature_c=assessment_in.temperature_c,
     )
@@ -91,6 +92,10 @@ def settlements_in(
             )
     empty = np.zeros(0)
     return [], [], empty, empty, empty
+
+
+def _has_settlements(session: Session, grid: Any) -> bool:
+    return len(settlements_in(session, grid.west, grid.south, grid.east, grid.north)[4]) > 0
 
 
 def demo_population(session: Session) -> Callable[[Any], np.ndarray]:
@@ -249,9 +254,10 @@ def run_input(
     epicentre_county, epicentre_township = _epicentre_divisions(session, inp.lon, inp.lat)
     polygons = boundaries_in(session, grid)
     _check_may_run(scope, epicentre_county, list(polygons))
-    if inp.population is None and inp.population_raster is None:
+    if inp.population is None and inp.population_raster is None and _has_settlements(session, grid):
         inp.population = demo_population(session)
         inp.population_source = DEMO_POPULATION
+    # else: the packaged WorldPop 2020 raster (the engine's default)
     if not inp.geohazard_sites:
         inp.geohazard_sites = demo_geohazard_sites(session, grid)
         demo_sites = bool(inp.geohazard_sites)

@@ -171,6 +171,14 @@ def load_fault_traces(path: str | Path) -> FaultTraces:
     return FaultTraces(first[:, 0], first[:, 1], last[:, 0], last[:, 1], tuple(ids), np.concatenate(owner))
 
 
+@lru_cache(maxsize=1)
+def packaged_traces() -> FaultTraces:
+    """The GEM GAF-DB traces shipped in ``yingji/quake/data`` (CC BY-SA 4.0), read once per process."""
+    from yingji.quake import data
+
+    return load_fault_traces(data.fault_traces())
+
+
 def nearest_trace(lon: float, lat: float, traces: FaultTraces) -> tuple[float, float, int]:
     """(distance km, strike of the nearest segment in degrees 0–180, index of that segment).
 

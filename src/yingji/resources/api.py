@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, UploadFile, status
 from fastapi.responses import HTMLResponse
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, printable_html
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.errors import InvalidInput
@@ -500,4 +500,4 @@ def coverage_printable(
         shelters=service.shelter_coverage(session=session, scope=scope, division=division),
         teams=service.team_coverage(session=session, scope=scope, division=division, target_hours=target_hours),
     )
-    return HTMLResponse(html)
+    return printable_html(html)

@@ -11,6 +11,7 @@ every webhook. Redirects are never followed, so an allowed host cannot bounce th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
@@ -29,28 +30,79 @@ class ChannelConfig:
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# What makes a URL mean different things to different parsers (the allow-list's and the receiving
+# server's): a backslash (read as "/" by WHATWG parsers), control characters and whitespace anywhere; in
+# the path an encoded slash, backslash, NUL or percent sign (decoded into a separator, or decoded twice,
+# by some servers).
+_AMBIGUOUS = re.compile(r"[\\\x00-\x20\x7f]")
+_AMBIGUOUS_IN_PATH = re.compile(r"%(?:2f|5c|00|25)", re.IGNORECASE)
+_UNRESERVED_ESCAPE = re.compile(r"%(2e|2d|5f|7e|[46][1-9a-f]|[57][0-9a]|3[0-9])", re.IGNORECASE)
+
+
+def _idna_host(host: str) -> str | None:
+    """The host as sent on the wire (IDNA 2008 A-labels, lower case, no trailing dot), or None when it
+    cannot be encoded (then it cannot be matched, and is refused)."""
+    import idna
+
+    host = host.rstrip(".")
+    if not host or "%" in host:
+        return None
+    if host.startswith("[") or host.replace(".", "").isdigit() or ":" in host:
+        return host.lower()  # an IP literal
+    try:
+        return idna.encode(host.lower()).decode("ascii")
+    except idna.IDNAError:
+        return None
+
+
+def _normal_path(path: str) -> str | None:
+    """The path with unreserved escapes decoded (``%2e`` is ``.``) and dot segments removed (RFC 3986
+    §5.2.4), so ``/cap/../admin`` is matched as ``/admin``; None when it holds a dot segment with
+    parameters (``..;``, read as ``..`` by some servers) or climbs above the root."""
+    path = _UNRESERVED_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), path or "/")
+    out: list[str] = []
+    for segment in path.split("/")[1:]:
+        if segment.split(";", 1)[0] in (".", "..") and ";" in segment:
+            return None
+        if segment == "..":
+            if not out:
+                return None
+            out.pop()
+        elif segment != ".":
+            out.append(segment)
+    if path.endswith(("/.", "/..")):
+        out.append("")
+    return "/" + "/".join(out)
 
 
 def _origin_and_path(url: str) -> tuple[str, str, int, str] | None:
-    """(scheme, host, port, path) of an http(s) URL, or None when it is not one."""
+    """(scheme, host, port, normalised path) of an http(s) URL, or None when it is not one or could be
+    read two ways."""
+    url = url.strip()
+    if _AMBIGUOUS.search(url):
+        return None
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         port = parts.port
     except ValueError:
         return None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         return None
-    return scheme, parts.hostname.lower().rstrip("."), port or _DEFAULT_PORTS[scheme], parts.path or "/"
+    host, path = _idna_host(parts.hostname), _normal_path(parts.path)
+    if host is None or path is None or _AMBIGUOUS_IN_PATH.search(parts.path):
+        return None
+    return scheme, host, port or _DEFAULT_PORTS[scheme], path
 
 
 def webhook_refusal(url: str, allowed: tuple[str, ...] | list[str]) -> str | None:
-    """Why a webhook target is refused, or None when the allow-list admits it."""
+    """Why a webhook target is refused, or None when the allow-list admits it. The target is compared in
+    the form the receiving server reads it: host IDNA-encoded, default port filled in, path normalised."""
     target = _origin_and_path(url)
-    if target is None:
-        return "webhook recipient must be an http(s) URL"
-    if urlsplit(url.strip()).username is not None:
+    if target is not None and "@" in urlsplit(url.strip()).netloc:
         return "webhook recipient must not carry credentials in the URL"
+    if target is None:
+        return "webhook recipient must be an unambiguous http(s) URL"
     if not allowed:
         return "webhook deliveries are refused: no target is allowed (set YINGJI_WEBHOOK_ALLOWED_TARGETS)"
     for entry in allowed:

@@ -9,6 +9,7 @@ import orjson
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from yingji import timerange
 from yingji.api_common import SessionDep, SettingsDep
 from yingji.errors import DomainError
 from yingji.geo import service as division_service
@@ -34,8 +35,8 @@ def _parse_day(value: str | None) -> dt.datetime | None:
     if not value:
         return None
     try:
-        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    except ValueError:
+        return timerange.check(dt.datetime.fromisoformat(value).replace(tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    except ValueError:  # not a date, or outside the accepted range (TimeOutOfRange): no filter
         return None
 
 

@@ -23,7 +23,8 @@ from yingji.api_common import SessionDep, SettingsDep
 from yingji.auth import deps as auth_deps
 from yingji.auth import service as auth_service
 from yingji.auth.scope import Scope
-from yingji.auth.security import issue_access_token, read_access_token
+from yingji.auth.security import csrf_token as make_csrf_token
+from yingji.auth.security import issue_access_token, read_access_token, session_csrf_token
 from yingji.config import Settings
 from yingji.db import utcnow
 from yingji.errors import DomainError, Unauthorized
@@ -91,7 +92,8 @@ def page_ctx(request: Request, session: Session, settings: Settings) -> PageCtx 
         request=request,
         scope=scope,
         lang=language(request, settings),
-        csrf=request.cookies.get(CSRF_COOKIE, ""),
+        csrf=session_csrf_token(request.cookies.get(TOKEN_COOKIE), secret=settings.secret_key.get_secret_value())
+        or "",
         user_label=(user.display_name if user and user.display_name else scope.actor),
         jurisdiction={
             "code": division.code,
@@ -135,15 +137,22 @@ def _slide_session(request: Request, response: Response, settings: Settings) -> 
         return
     remaining = payload["exp"] - utcnow().timestamp()
     if remaining < settings.access_token_minutes * 30:
-        _set_session(response, str(payload["sub"]), settings)
+        _set_session(
+            response, str(payload["sub"]), settings, version=int(payload.get("ver", 0)), sid=payload.get("sid")
+        )
 
 
-def _set_session(response: Response, username: str, settings: Settings) -> None:
+def _set_session(
+    response: Response, username: str, settings: Settings, *, version: int, sid: str | None = None
+) -> None:
+    """The session cookie; ``sid`` keeps the sign-in session (and so its CSRF token) when re-issued."""
     token = issue_access_token(
         username=username,
         secret=settings.secret_key.get_secret_value(),
         minutes=settings.access_token_minutes,
         now=utcnow(),
+        version=version,
+        sid=sid,
     )
     response.set_cookie(
         TOKEN_COOKIE,
@@ -160,8 +169,20 @@ def to_login(request: Request) -> RedirectResponse:
 
 
 def check_csrf(request: Request, token: str | None) -> bool:
-    cookie = request.cookies.get(CSRF_COOKIE)
-    return bool(cookie and token and secrets.compare_digest(cookie, token))
+    """``token`` is the CSRF token of the request's own session (bound to it: another session's is refused)."""
+    settings: Settings = request.app.state.settings
+    expected = session_csrf_token(request.cookies.get(TOKEN_COOKIE), secret=settings.secret_key.get_secret_value())
+    return bool(expected and token and secrets.compare_digest(expected, token))
+
+
+def _login_csrf(nonce: str, settings: Settings) -> str:
+    """The login form's CSRF token, bound to the signed-out browser's random nonce cookie."""
+    return make_csrf_token(secret=settings.secret_key.get_secret_value(), binding=f"login:{nonce}")
+
+
+def _check_login_csrf(request: Request, settings: Settings, token: str | None) -> bool:
+    nonce = request.cookies.get(CSRF_COOKIE)
+    return bool(nonce and token and secrets.compare_digest(_login_csrf(nonce, settings), token))
 
 
 def form_action(
@@ -209,13 +230,20 @@ def first_error(exc: ValidationError, fields: tuple[str, ...] | None = None) -> 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, settings: SettingsDep, next: str = "/") -> HTMLResponse:
     lang = language(request, settings)
-    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     response = TEMPLATES.TemplateResponse(
         request,
         "login.html",
-        {"t": translator(lang), "lang": lang, "csrf": csrf, "next": _safe_next(next), "error": "", "username": ""},
+        {
+            "t": translator(lang),
+            "lang": lang,
+            "csrf": _login_csrf(nonce, settings),
+            "next": _safe_next(next),
+            "error": "",
+            "username": "",
+        },
     )
-    response.set_cookie(CSRF_COOKIE, csrf, samesite="strict", secure=settings.env == "production")
+    response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="strict", secure=settings.env == "production")
     return response
 
 
@@ -236,18 +264,20 @@ def login_submit(
     lang = language(request, settings)
     t = translator(lang)
     error, status = "", 401
-    if not check_csrf(request, csrf_token):
+    if not _check_login_csrf(request, settings, csrf_token):
         error, status = t("login.error.csrf"), 403
     else:
         try:
-            client = request.client.host if request.client else "unknown"
-            request.app.state.login_limiter.hit(username, client)
-            user = auth_service.authenticate(session=session, username=username, password=password)
+            user = auth_deps.password_login(
+                request=request, session=session, settings=settings, username=username, password=password
+            )
         except DomainError as exc:
             error = t("login.error.too_many") if exc.status == 429 else t("login.error.wrong")
+            status = exc.status if exc.status == 429 else status
         else:
             response = RedirectResponse(_safe_next(next), status_code=303)
-            _set_session(response, user.username, settings)
+            _set_session(response, user.username, settings, version=user.token_version or 0)
+            auth_deps.set_device_cookie(response, user.username, settings)
             return response
     return TEMPLATES.TemplateResponse(
         request,
@@ -255,7 +285,7 @@ def login_submit(
         {
             "t": t,
             "lang": lang,
-            "csrf": request.cookies.get(CSRF_COOKIE, ""),
+            "csrf": _login_csrf(request.cookies.get(CSRF_COOKIE, ""), settings),
             "next": _safe_next(next),
             "error": error,
             "username": username,
@@ -265,9 +295,14 @@ def login_submit(
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+def logout(
+    request: Request, session: SessionDep, settings: SettingsDep, csrf_token: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
     if not check_csrf(request, csrf_token):
         return Response("CSRF check failed", status_code=403)
+    ctx = page_ctx(request, session, settings)
+    if ctx is not None:  # the session ends on the server too, not only in this browser
+        auth_service.revoke_sessions(session=session, scope=ctx.scope)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(TOKEN_COOKIE)
     return response
@@ -280,7 +315,7 @@ def refresh_session(request: Request, session: SessionDep, settings: SettingsDep
     if ctx is None or not check_csrf(request, request.headers.get("x-csrf-token")):
         return JSONResponse({"ok": False}, status_code=401)
     response = JSONResponse({"ok": True})
-    _set_session(response, ctx.scope.actor, settings)
+    _set_session(response, ctx.scope.actor, settings, version=ctx.scope.token_version)
     return response
 
 

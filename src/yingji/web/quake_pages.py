@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
+from yingji import timerange
 from yingji.api_common import SessionDep, SettingsDep
 from yingji.errors import DomainError, InvalidInput
 from yingji.quake import service as quake_service
@@ -72,9 +73,9 @@ def _origin(ctx: PageCtx, raw: str) -> dt.datetime | None:
         return None
     try:
         value = dt.datetime.fromisoformat(raw.strip())
-    except ValueError:
+        return timerange.check(value if value.tzinfo else value.replace(tzinfo=CHINA_TIME))
+    except ValueError:  # not a time, or outside the accepted range (TimeOutOfRange)
         raise InvalidInput(ctx.t("error.datetime"), field="origin_time") from None
-    return value if value.tzinfo else value.replace(tzinfo=CHINA_TIME)
 
 
 # Which form field an engine message is about (its messages name the parameter first).

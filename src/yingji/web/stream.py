@@ -3,25 +3,42 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from yingji.api_common import DetachedScopeDep
+from yingji.auth import deps
+from yingji.auth import service as auth_service
 from yingji.auth.scope import Scope
 from yingji.events import EventBus
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 HEARTBEAT_S = 15
+RECHECK_S = 5.0  # how often an open stream checks that its session is still valid
 
 
 async def _stream(request: Request, scope: Scope, bus: EventBus) -> AsyncIterator[str]:
     yield "retry: 3000\n\n"
     idle = 0
+    checked = time.monotonic()
     async for event in bus.subscribe():
         if await request.is_disconnected():
             break
+        # A revoked session (logout, disabled, access changed) or an expired token ends the stream: at once
+        # when the revocation is announced, else at the next periodic check.
+        revoked = event is not None and event.entity == auth_service.SESSIONS_ENTITY and event.entity_id == scope.actor
+        if revoked or time.monotonic() - checked >= RECHECK_S:
+            checked = time.monotonic()
+            settings = request.app.state.settings
+            if not await run_in_threadpool(deps.session_still_valid, request=request, settings=settings, fresh=revoked):
+                yield "event: session_ended\ndata: {}\n\n"
+                break
+        if event is not None and event.entity == auth_service.SESSIONS_ENTITY:
+            continue
         if event is None:
             idle += 1
             if idle >= HEARTBEAT_S:

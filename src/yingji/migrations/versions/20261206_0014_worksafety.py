@@ -2,7 +2,7 @@
 hazards with their append-only history.
 
 Revision ID: 0014_worksafety
-Revises: 0013
+Revises: prod_0001
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from yingji.db import JSONType, UTCDateTime
 
 revision = "0014_worksafety"
-down_revision = "0013"
+down_revision = "prod_0001"
 branch_labels = None
 depends_on = None
 

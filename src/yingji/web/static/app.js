@@ -1,8 +1,54 @@
 // yingji pages: live updates (server-sent events) with a visual and sound cue, CSRF header, session keep-alive.
+// Strict CSP (script-src 'self'): the page's data arrives as JSON in <script type="application/json"> blocks
+// and data-* attributes; every string from data reaches the DOM as text (textContent), never as HTML.
 (function () {
   "use strict";
-  var Y = window.YINGJI || {};
+  var config = document.getElementById("yingji-config");
+  var Y = window.YINGJI = config ? JSON.parse(config.textContent) : (window.YINGJI || {});
   var M = Y.messages || {};
+  Y.maps = [];  // every Leaflet map of the page (for the live refresh and for tests)
+
+  // A text-only element: what Leaflet tooltips, popups and icons get instead of an HTML string.
+  Y.text = function (value, tag) {
+    var el = document.createElement(tag || "span");
+    el.textContent = value === null || value === undefined ? "" : String(value);
+    return el;
+  };
+  // Leaflet calls a tooltip's content function at each opening: a fresh text element every time.
+  Y.tooltip = function (value) { return function () { return Y.text(value); }; };
+  // JSON data of the page, from a <script type="application/json" id="..."> block.
+  Y.data = function (id) {
+    var block = document.getElementById(id);
+    return block ? JSON.parse(block.textContent) : null;
+  };
+  // Same-origin paths only: a link from data can never be javascript: or another site.
+  Y.safePath = function (href) { return typeof href === "string" && /^\/(?![\/\\])/.test(href) ? href : null; };
+  // A fragment of rows rendered (and escaped) by the server's own templates replaces an element's children.
+  // Parsed inert in a <template> (no script runs, nothing loads) and only from an OK same-origin answer.
+  Y.fragment = function (html) {
+    var t = document.createElement("template");
+    t.innerHTML = html;
+    return t.content;
+  };
+  Y.fetchFragment = function (url) {
+    return fetch(url, { credentials: "same-origin", redirect: "error" }).then(function (r) {
+      var type = r.headers.get("content-type") || "";
+      if (!r.ok || type.indexOf("text/html") !== 0) throw new Error("no fragment");
+      return r.text();
+    });
+  };
+  // Colours and bar heights from data-* attributes (a style="" attribute would need 'unsafe-inline').
+  var COLOUR = /^#[0-9a-fA-F]{3,8}$/;
+  Y.paint = function (root) {
+    (root || document).querySelectorAll("[data-bg]").forEach(function (el) {
+      if (COLOUR.test(el.dataset.bg)) el.style.background = el.dataset.bg;
+    });
+    (root || document).querySelectorAll("[data-height]").forEach(function (el) {
+      var h = parseFloat(el.dataset.height);
+      if (isFinite(h)) el.style.height = Math.max(0, Math.min(100, h)) + "%";
+    });
+  };
+  Y.paint(document);
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   Y.csrf = csrf;
   Y.listeners = [];
@@ -44,8 +90,8 @@
     var el = document.createElement("div");
     el.className = "toast";
     el.setAttribute("role", "status");
-    if (href) {
-      var a = document.createElement("a"); a.href = href; a.textContent = text; el.appendChild(a);
+    if (Y.safePath(href)) {
+      var a = document.createElement("a"); a.href = Y.safePath(href); a.textContent = text; el.appendChild(a);
     } else { el.textContent = text; }
     box.appendChild(el);
     setTimeout(function () { el.remove(); }, 15000);
@@ -83,8 +129,8 @@
       if (ev.entity !== "incident") return;
       var url = new URL(window.location.href);
       url.searchParams.set("fragment", "rows");
-      fetch(url.toString(), { credentials: "same-origin" }).then(function (r) { return r.text(); })
-        .then(function (html) { rows.innerHTML = html; });
+      Y.fetchFragment(url.toString()).then(function (html) { rows.replaceChildren(Y.fragment(html)); })
+        .catch(function () { /* signed out or offline: keep the rows shown */ });
     });
   }
 

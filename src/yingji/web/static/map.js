@@ -6,6 +6,7 @@
   var el = document.getElementById("map");
   var map = L.map(el, { preferCanvas: true, zoomControl: true });
   Y.map = map;
+  Y.maps.push(map);
   if (Y.tileUrl) { L.tileLayer(Y.tileUrl, { maxZoom: 18 }).addTo(map); }
   var j = Y.jurisdiction;
   if (j.bbox) { map.fitBounds([[j.bbox[1], j.bbox[0]], [j.bbox[3], j.bbox[2]]]); }
@@ -17,10 +18,7 @@
 
   function showCard(props) {
     card.hidden = false;
-    card.innerHTML = "";
-    var title = document.createElement("h3");
-    title.textContent = props.label || "";
-    card.appendChild(title);
+    card.replaceChildren(Y.text(props.label || "", "h3"));
     var table = document.createElement("table");
     Object.keys(props).forEach(function (k) {
       if (["label", "colour", "href", "id"].indexOf(k) >= 0 || props[k] === null || typeof props[k] === "object") return;
@@ -29,8 +27,8 @@
       tr.appendChild(th); tr.appendChild(td); table.appendChild(tr);
     });
     card.appendChild(table);
-    if (props.href) {
-      var a = document.createElement("a"); a.href = props.href; a.textContent = M["open"] || "open";
+    if (Y.safePath(props.href)) {
+      var a = document.createElement("a"); a.href = Y.safePath(props.href); a.textContent = M["open"] || "open";
       card.appendChild(a);
     }
   }
@@ -50,7 +48,7 @@
         style: style,
         onEachFeature: function (f, lyr) {
           lyr.on("click", function () { showCard({ label: f.properties.name, code: f.properties.code, population: f.properties.population }); });
-          lyr.bindTooltip(f.properties.name, { sticky: true });
+          lyr.bindTooltip(Y.tooltip(f.properties.name), { sticky: true });
         }
       });
       base.addLayer(layer);
@@ -123,7 +121,7 @@
         var m = L.circleMarker([pt.lat, pt.lng], { radius: 7, color: "#fff", weight: 1.5,
           fillColor: pt.colour || "#1f5fa8", fillOpacity: 0.95 });
         m.on("click", function () { self.openCard(pt); });
-        if (pt.props && pt.props.label) m.bindTooltip(pt.props.label);
+        if (pt.props && pt.props.label) m.bindTooltip(Y.tooltip(pt.props.label));
         group.addLayer(m);
       } else {
         // A cluster sits at its members' centre and takes the colour of its most serious member (the lowest
@@ -136,9 +134,9 @@
         var centre = L.latLng(lat / members.length, lng / members.length);
         var size = 26 + Math.min(24, Math.log(members.length) * 5);
         var colour = worst !== null ? self.styles[worst] : null;
-        var html = colour && COLOUR.test(colour)
-          ? '<span style="background:' + colour + '">' + members.length + "</span>" : String(members.length);
-        var icon = L.divIcon({ className: "cluster", html: html, iconSize: [size, size] });
+        var label = Y.text(members.length);
+        if (colour && COLOUR.test(colour)) label.style.background = colour;  // CSSOM: allowed by the CSP
+        var icon = L.divIcon({ className: "cluster", html: label, iconSize: [size, size] });
         var marker = L.marker(centre, { icon: icon });
         marker.on("click", function () { map.setView(centre, Math.min(map.getZoom() + 2, 18)); });
         group.addLayer(marker);
@@ -206,4 +204,5 @@
     });
   });
   Y.loadLayer = loadLayer;
+  Y.pointLayers = pointLayers;
 })();

@@ -7,6 +7,7 @@
   var data = JSON.parse(el.dataset.map);
   var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25 });
   var Y = window.YINGJI || {};
+  Y.maps.push(map);
   if (Y.tileUrl) { L.tileLayer(Y.tileUrl, { maxZoom: 18 }).addTo(map); }
   var epicentre = L.latLng(data.epicentre[1], data.epicentre[0]);
   map.setView(epicentre, 8);
@@ -22,14 +23,14 @@
         style: function (f) {
           return { color: "#7a5c00", weight: 0.8, fillColor: data.colours[String(f.properties.intensity)] || "#6a040f", fillOpacity: 0.55 };
         },
-        onEachFeature: function (f, layer) { layer.bindTooltip(String(f.properties.intensity)); }
+        onEachFeature: function (f, layer) { layer.bindTooltip(Y.tooltip(f.properties.intensity)); }
       }).addTo(map);
       if (zones.getLayers().length) { map.fitBounds(zones.getBounds().pad(0.05)); }
       L.geoJSON(data.sites, {
         pointToLayer: function (f, ll) {
           return L.circleMarker(ll, { radius: 5, color: "#fff", weight: 1, fillColor: "#6d4c41", fillOpacity: 0.95 });
         },
-        onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.label); }
+        onEachFeature: function (f, layer) { layer.bindTooltip(Y.tooltip(f.properties.label)); }
       }).addTo(map);
       L.circleMarker(epicentre, { radius: 8, color: "#fff", weight: 2, fillColor: "#d00000", fillOpacity: 1 }).addTo(map);
       el.dataset.zonesDrawn = String((fc.features || []).length);

@@ -7,6 +7,7 @@
   var data = JSON.parse(el.dataset.map);
   var Y = window.YINGJI || {};
   var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25 });
+  Y.maps.push(map);
   if (Y.tileUrl) { L.tileLayer(Y.tileUrl, { maxZoom: 18 }).addTo(map); }
   var j = Y.jurisdiction || {};
   if (j.lat !== null && j.lat !== undefined) { map.setView([j.lat, j.lon], 8); } else { map.setView([35, 105], 4); }
@@ -28,7 +29,7 @@
         onEachFeature: function (f, lyr) {
           var p = f.properties;
           var text = p.label + (p.quantity !== undefined ? " — " + p.quantity : "");
-          lyr.bindTooltip(text);
+          lyr.bindTooltip(Y.tooltip(text));
           if (Y.showCard) { lyr.on("click", function () { Y.showCard(p); }); }
         }
       }).addTo(map);
