@@ -50,6 +50,9 @@ ROUTERS = (
     "yingji.relief.api",
     "yingji.quake.api",
     "yingji.hazards.api",
+    "yingji.hazards.enterprises.api",
+    "yingji.hazards.installations.api",
+    "yingji.hazards.register.api",
     "yingji.web.stream",
     "yingji.web.pages",
     "yingji.web.report_pages",  # before incident_pages: /incidents/new is the report form
@@ -59,6 +62,7 @@ ROUTERS = (
     "yingji.web.duty_pages",
     "yingji.web.relief_pages",
     "yingji.web.monitoring_pages",
+    "yingji.hazards.pages",
 )
 PROBLEM = "application/problem+json"
 

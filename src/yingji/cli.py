@@ -29,7 +29,8 @@ SUBCOMMANDS: dict[str, str] = {
     "warning": "yingji.warnings.cli",
     "relief": "yingji.relief.cli",
     "resource": "yingji.resources.cli",
-    "hazard": "yingji.hazards.cli",
+    "hazards": "yingji.hazards.cli",
+    "enterprise": "yingji.hazards.enterprises.cli",
     "report": "yingji.reports.cli",
 }
 

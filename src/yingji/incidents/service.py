@@ -1739,3 +1739,15 @@ def response_metrics(
         stmt = stmt.where(Incident.reported_at >= since)
     records = [metrics.IncidentRecord(*row) for row in session.execute(stmt)]
     return metrics.response_times(records, by=by, division_digits=division_digits)
+
+
+def notify(
+    *, session: Session, key: str, division_code: str, kind: str, text: str, now: dt.datetime,
+    data: Mapping[str, Any] | None = None,
+) -> bool:  # fmt: skip
+    """A notification for the users of a division, once per ``key`` (other domains' schedulers use it:
+    e.g. an overdue hazard rectification). True when it was new."""
+    if session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
+        return False
+    _notify(session, key, division_code, kind, text, now, data=data)
+    return True
