@@ -108,14 +108,18 @@ def _feature(code: str, coords: list[list[float]]) -> dict[str, object]:
 def test_geojson_import_stores_boundaries_for_locate(session: Session) -> None:
     import shapely
 
-    township = session.get(Division, "540223001000")
-    assert township is not None and township.boundary_wkb is not None
-    inside = shapely.from_wkb(township.boundary_wkb).representative_point()  # a village inside its township
+    village = session.get(Division, "540223001002")
+    assert village is not None and village.boundary_wkb is not None
+    inside = shapely.from_wkb(village.boundary_wkb).representative_point()
     x, y, d = inside.x, inside.y, 0.0005
     square = [[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]
-    doc = {"type": "FeatureCollection", "features": [_feature("540223001777", square)]}
+    doc = {"type": "FeatureCollection", "features": [_feature("540223001002", square)]}  # a resurveyed village
     service.import_text(session=session, scope=SYSTEM, text=json.dumps(doc), fmt="geojson")
-    assert service.locate(session=session, scope=SYSTEM, lons=[x], lats=[y], level="village") == ["540223001777"]
+    stored = session.get(Division, "540223001002")
+    assert stored is not None and shapely.from_wkb(stored.boundary_wkb).area < (3 * d) ** 2
+    assert service.locate(session=session, scope=SYSTEM, lons=[x], lats=[y], level="village") == ["540223001002"]
+    beside = service.locate(session=session, scope=SYSTEM, lons=[x + 3 * d], lats=[y], level="village")
+    assert beside != ["540223001002"]
 
 
 def test_a_boundary_outside_its_parent_rejects_the_file(session: Session) -> None:
