@@ -31,6 +31,7 @@ SUBCOMMANDS: dict[str, str] = {
     "resource": "yingji.resources.cli",
     "hazard": "yingji.hazards.cli",
     "report": "yingji.reports.cli",
+    "enforcement": "yingji.enforcement.cli",
 }
 
 app = typer.Typer(
