@@ -30,6 +30,7 @@ import httpx
 import numpy as np
 
 DIVISIONS = ("540223000000", "540225000000", "540200000000")
+CONNECTIONS = 32
 
 
 def prepare(folder: Path) -> str:
@@ -79,28 +80,31 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 
 
 async def offer(base: str, count: int, seconds: float, addresses: int) -> tuple[dict[int, int], list[float], float]:
-    """Offer ``count`` tips evenly over ``seconds``; answers by tip number, latencies (s), elapsed (s)."""
+    """Offer ``count`` tips evenly over ``seconds`` from :data:`CONNECTIONS` connections, each sending the next
+    tip due (open loop: a tip is sent at its moment or, when the server is behind, as soon as a connection is
+    free; its latency counts from its scheduled moment). Answers by tip number, latencies (s), elapsed (s)."""
     answers: dict[int, int] = {}
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    timeout = httpx.Timeout(60, pool=None)  # a tip waiting for a free connection is still offered, not lost
-    async with httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) as client:
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    numbers = iter(range(count))
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
         start = time.perf_counter()
 
-        async def one(n: int) -> None:
-            due = start + n * seconds / count
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            body = {"category": "work_safety", "text": f"bench tip #{n}#", "division": DIVISIONS[n % 3],
-                    "anonymous": True}  # fmt: skip
-            headers = {"X-Forwarded-For": f"10.{n % addresses // 250}.{n % addresses % 250}.7"}
-            try:
-                r = await client.post("/api/v1/tips", json=body, headers=headers)
-                answers[n] = r.status_code
-            except httpx.HTTPError:
-                answers[n] = -1
-            latencies.append(time.perf_counter() - due)
+        async def sender() -> None:
+            for n in numbers:
+                due = start + n * seconds / count
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                body = {"category": "work_safety", "text": f"bench tip #{n}#", "division": DIVISIONS[n % 3],
+                        "anonymous": True}  # fmt: skip
+                headers = {"X-Forwarded-For": f"10.{n % addresses // 250}.{n % addresses % 250}.7"}
+                try:
+                    r = await client.post("/api/v1/tips", json=body, headers=headers)
+                    answers[n] = r.status_code
+                except httpx.HTTPError:
+                    answers[n] = -1
+                latencies.append(time.perf_counter() - due)
 
-        await asyncio.gather(*(one(n) for n in range(count)))
+        await asyncio.gather(*(sender() for _ in range(CONNECTIONS)))
         return answers, latencies, time.perf_counter() - start
 
 
@@ -131,6 +135,7 @@ def main() -> None:
         url = prepare(folder)
         port = _free_port()
         server = start_server(url, port, folder, args.per_address)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the server on SIGTERM too
         try:
             answers, latencies, elapsed = asyncio.run(offer(f"http://127.0.0.1:{port}", args.count, args.seconds,
                                                             args.addresses))  # fmt: skip
