@@ -32,6 +32,7 @@ from yingji.config import Settings, load_settings
 from yingji.db import make_engine, read_session_factory, session_factory
 from yingji.edge import EdgeGuard, EdgeStats
 from yingji.errors import DomainError
+from yingji.tips.api import TipGate
 from yingji.web.headers import SecurityHeaders, error_headers
 
 log = logging.getLogger("yingji")
@@ -53,6 +54,7 @@ ROUTERS = (
     "yingji.hazards.enterprises.api",
     "yingji.hazards.installations.api",
     "yingji.hazards.register.api",
+    "yingji.tips.api",
     "yingji.web.stream",
     "yingji.web.pages",
     "yingji.web.report_pages",  # before incident_pages: /incidents/new is the report form
@@ -161,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
     app.state.edge_stats = EdgeStats()
     app.add_middleware(EdgeGuard, settings=settings, stats=app.state.edge_stats)  # outermost: limits first
+    app.add_middleware(TipGate, settings=settings)  # public tips: per-address limits before the edge reads a body
     _mount_health(app)
     _mount_docs(app)
     for name in ROUTERS:

@@ -32,6 +32,7 @@ SUBCOMMANDS: dict[str, str] = {
     "hazards": "yingji.hazards.cli",
     "enterprise": "yingji.hazards.enterprises.cli",
     "report": "yingji.reports.cli",
+    "enforcement": "yingji.enforcement.cli",
 }
 
 app = typer.Typer(

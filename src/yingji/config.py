@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     # Earthquake catalogue feeds polled by ``yingji quake feeds`` (and supervised by ``yingji run``):
     # space-separated name=URL[|geojson|quakeml]; unset: no feed worker
     quake_feeds: str | None = None
+    # Public tips (举报, yingji.tips): where photos are kept (default: <state_dir>/tips), and the per-address
+    # limits checked before a body is read: submissions per window, status reads per minute
+    tips_dir: Path | None = None
+    tips_per_address: int = Field(default=10, ge=1)
+    tips_window_s: int = Field(default=3600, ge=1, le=86_400)
+    tip_status_reads_per_minute: int = Field(default=30, ge=1)
     # Logs: "text" (one line: UTC time, level, logger, request id, message) or "json" (one object a line)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

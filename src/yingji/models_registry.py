@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "yingji.reports.models",
     "yingji.quake.models",
     "yingji.quake.feeds.models",
+    "yingji.tips.models",
 )
 
 
