@@ -31,6 +31,7 @@ SUBCOMMANDS: dict[str, str] = {
     "resource": "yingji.resources.cli",
     "hazard": "yingji.hazards.cli",
     "report": "yingji.reports.cli",
+    "disaster": "yingji.disasters.cli",  # disasters (issue #17)
 }
 
 app = typer.Typer(
