@@ -50,6 +50,7 @@ ROUTERS = (
     "yingji.relief.api",
     "yingji.quake.api",
     "yingji.hazards.api",
+    "yingji.disasters.api",  # disasters (issue #17)
     "yingji.web.stream",
     "yingji.web.pages",
     "yingji.web.incident_pages",

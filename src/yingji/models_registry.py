@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "yingji.reports.models",
     "yingji.quake.models",
     "yingji.quake.feeds.models",
+    "yingji.disasters.models",
 )
 
 
