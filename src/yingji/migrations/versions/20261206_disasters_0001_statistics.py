@@ -1,7 +1,7 @@
 """Disasters: disaster events and township statistics reports with their review trail (issue #17).
 
 Revision ID: disasters_0001
-Revises: 0014
+Revises: prod_0001
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from yingji.db import JSONType, UTCDateTime
 
 revision = "disasters_0001"
-down_revision = "0014"
+down_revision = "prod_0001"
 branch_labels = None
 depends_on = None
 
