@@ -97,20 +97,3 @@ def rollup(
             for name in fields:
                 entry[name] += int(values.get(name, 0))
     return {code: totals[code] for code in sorted(totals)}
-
-
-def apply_correction(
-    totals: dict[str, dict[str, int]],
-    township: str,
-    chain: Sequence[str],
-    old: Mapping[str, int] | None,
-    new: Mapping[str, int],
-    fields: Sequence[str],
-) -> None:
-    """Keep running totals current when a township's accepted figures change from ``old`` (None: first
-    accepted report) to ``new``: the township and each ancestor move by the same difference, so a
-    roll-up stays the sum of its townships' latest accepted figures without recomputing the tree."""
-    for code in (township, *chain):
-        entry = totals.setdefault(code, dict.fromkeys(fields, 0))
-        for name in fields:
-            entry[name] += int(new.get(name, 0)) - int((old or {}).get(name, 0))
