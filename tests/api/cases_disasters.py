@@ -107,3 +107,19 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", f"{BASE}/events/{{event_id}}/totals"): totals,
     ("GET", f"{BASE}/events/{{event_id}}/missing"): missing,
 }
+
+
+def export(c: Ctx) -> None:
+    event, report = foreign_report(c)
+    c.foreign_admin.post(f"{BASE}/reports/{report['id']}/review", json={"action": "accept"})
+    for fmt in ("hxl", "sendai"):
+        assert c.own.get(f"{BASE}/events/{event['id']}/export", params={"format": fmt}).status_code == 404
+    parent = _event(c.live.client("xigaze_commander"), "540200000000")
+    foreign = _report(c.foreign_admin, parent["id"], FOREIGN_TOWN)
+    c.foreign_admin.post(f"{BASE}/reports/{foreign['id']}/review", json={"action": "accept"})
+    text = c.own.get(f"{BASE}/events/{parent['id']}/export", params={"format": "hxl"}).text
+    assert "540225" not in text
+    assert c.own.get(f"{BASE}/events/{parent['id']}/export", params={"format": "sendai"}).json() == {}
+
+
+CASES[("GET", f"{BASE}/events/{{event_id}}/export")] = export

@@ -172,3 +172,17 @@ def test_a_prefecture_event_is_visible_to_its_counties(live: LiveServer) -> None
     assert submit(county, ev["id"], T1, affected=3).status_code == 201
     missing = county.get(f"/api/v1/disasters/events/{ev['id']}/missing").json()["townships"]
     assert missing and all(t.startswith("540223") for t in missing)
+
+
+def test_exports_give_hxl_csv_and_sendai_indicators_of_the_covered_totals(live: LiveServer) -> None:
+    county = live.client("dingri_duty")
+    ev = event(county)
+    report = submit(county, ev["id"], T1, affected=40, deaths=2, missing=1).json()
+    review(county, report["id"])
+    hxl = county.get(f"/api/v1/disasters/events/{ev['id']}/export", params={"format": "hxl"})
+    assert hxl.status_code == 200 and hxl.headers["content-type"].startswith("text/csv")
+    lines = hxl.text.splitlines()
+    assert lines[1].startswith("#adm+code") and any(line.startswith("540223000000,") for line in lines)
+    assert not any(line.startswith("540200000000") for line in lines)  # the prefecture is not the county's
+    sendai = county.get(f"/api/v1/disasters/events/{ev['id']}/export", params={"format": "sendai"}).json()
+    assert sendai["540223000000"]["A"]["A-2"] == 2 and sendai["540223000000"]["A"]["A-3"] == 1

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
+from fastapi.responses import PlainTextResponse
 
 from yingji.api_common import IdPath, ScopeDep, SessionDep
 from yingji.disasters import service
@@ -94,3 +95,17 @@ def missing(event_id: IdPath, session: SessionDep, scope: ScopeDep, report_type:
     """Townships of the event's area in the caller's subtree that have not sent a report of this type."""
     codes = service.not_reported(session=session, scope=scope, event_id=event_id, report_type=report_type)
     return MissingRead(event_id=event_id, report_type=report_type, townships=codes)
+
+
+@router.get(
+    "/events/{event_id}/export",
+    operation_id="disasters_export",
+    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+)
+def export(event_id: IdPath, session: SessionDep, scope: ScopeDep, format: Literal["hxl", "sendai"] = "hxl") -> Any:
+    """The totals the caller covers in an open format: ``hxl`` (HXL-tagged CSV of aggregate figures) or
+    ``sendai`` (Sendai Framework indicators, targets A–D, per division)."""
+    if format == "sendai":
+        return service.export_sendai(session=session, scope=scope, event_id=event_id)
+    text = service.export_hxl(session=session, scope=scope, event_id=event_id)
+    return PlainTextResponse(text, media_type="text/csv; charset=utf-8")

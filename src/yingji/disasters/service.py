@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
-from yingji.disasters import regime, response, review, rollup, validation
+from yingji.disasters import exports, regime, response, review, rollup, validation
 from yingji.disasters.models import DisasterEvent, DisasterReport
 from yingji.disasters.schemas import EventIn, ReportIn, ReviewIn
 from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as geo_service
-from yingji.geo.codes import prefix
+from yingji.geo.codes import level_of, prefix
 
 READ, REPORT, REVIEW = "disasters:read", "disasters:report", "disasters:review"
 
@@ -309,3 +309,20 @@ def not_reported(*, session: Session, scope: Scope, event_id: int, report_type: 
         )
     )
     return [t for t in townships if t not in reported]
+
+
+def export_hxl(*, session: Session, scope: Scope, event_id: int) -> str:
+    """The event's totals (what the caller covers) as HXL-tagged CSV."""
+    totals, _ = event_totals(session=session, scope=scope, event_id=event_id)
+    names = geo_service.names_of(session=session, codes=list(totals))
+    return exports.hxl_csv(totals, {c: (names.get(c, ""), level_of(c)) for c in totals})
+
+
+def export_sendai(*, session: Session, scope: Scope, event_id: int) -> dict[str, Any]:
+    """The Sendai Framework indicators (targets A–D) of each division the caller covers in the totals."""
+    totals, _ = event_totals(session=session, scope=scope, event_id=event_id)
+    out: dict[str, Any] = {}
+    for code, figures in totals.items():
+        population = geo_service.get(session=session, scope=scope, code=code).population
+        out[code] = exports.sendai(figures, population)
+    return out
