@@ -55,6 +55,7 @@ ROUTERS = (
     "yingji.hazards.installations.api",
     "yingji.hazards.register.api",
     "yingji.tips.api",
+    "yingji.disasters.api",  # disasters (issue #17)
     "yingji.web.stream",
     "yingji.web.pages",
     "yingji.web.report_pages",  # before incident_pages: /incidents/new is the report form

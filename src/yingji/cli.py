@@ -33,6 +33,7 @@ SUBCOMMANDS: dict[str, str] = {
     "enterprise": "yingji.hazards.enterprises.cli",
     "report": "yingji.reports.cli",
     "enforcement": "yingji.enforcement.cli",
+    "disaster": "yingji.disasters.cli",  # disasters (issue #17)
 }
 
 app = typer.Typer(
