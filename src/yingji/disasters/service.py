@@ -42,7 +42,10 @@ def township_chains(*, session: Session, scope: Scope, codes: list[str]) -> tupl
         if division.level != "township":
             refused[code] = f"division {code} is a {division.level}, not a township"
             continue
-        chains[code] = [a.code for a in geo_service.ancestors(session=session, scope=scope, code=code)]
+        # county, prefecture and province: the statistical hierarchy (the national root is no reporting level)
+        chains[code] = [
+            a.code for a in geo_service.ancestors(session=session, scope=scope, code=code) if a.level != "country"
+        ]
     return chains, refused
 
 
