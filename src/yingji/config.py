@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     # Logs: "text" (one line: UTC time, level, logger, request id, message) or "json" (one object a line)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Metrics (Prometheus text format): the token GET /api/v1/metrics requires (unset: loopback clients
+    # only), and the loopback port of a monitoring worker's metrics listener (unset: none)
+    metrics_token: SecretStr | None = None
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("webhook_allowed_targets", mode="before")
     @classmethod

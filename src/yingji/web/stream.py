@@ -22,6 +22,12 @@ RECHECK_S = 5.0  # how often an open stream checks that its session is still val
 
 
 async def _stream(request: Request, scope: Scope, bus: EventBus) -> AsyncIterator[str]:
+    with request.app.state.open_streams:  # the server's metrics: event streams open now
+        async for chunk in _events(request, scope, bus):
+            yield chunk
+
+
+async def _events(request: Request, scope: Scope, bus: EventBus) -> AsyncIterator[str]:
     yield "retry: 3000\n\n"
     idle = 0
     checked = time.monotonic()
