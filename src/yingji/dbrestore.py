@@ -19,6 +19,7 @@ import datetime as dt
 import os
 import sqlite3
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -250,4 +251,16 @@ def pg_args(database_url: str, database: str | None = None) -> tuple[list[str], 
     u = make_url(normalise_url(database_url))
     args = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
     env = {"PGPASSWORD": u.password} if u.password else {}
+    env.update(libpq_environment(u.query))
     return [*args, "-d", database or u.database or "postgres"], env
+
+
+def libpq_environment(query: Mapping[str, str | tuple[str, ...]]) -> dict[str, str]:
+    """Environment variables for the client tools from a database URL's query (``?sslmode=verify-full``)."""
+    env: dict[str, str] = {}
+    for name, value in query.items():
+        variable = dblease.LIBPQ_ENVIRONMENT.get(name)
+        if variable is None:
+            continue
+        env[variable] = value if isinstance(value, str) else value[-1]
+    return env
