@@ -260,6 +260,14 @@ def login_page(request: Request, settings: SettingsDep, next: str = "/") -> HTML
     return response
 
 
+def _csrf_failure_message(request: Request, settings: Settings) -> str:
+    """Why the login form's check failed, in words the user can act on: production cookies are ``Secure``,
+    so a browser on plain HTTP keeps none (the form's nonce cookie came back missing) — not an expired
+    page."""
+    refused = settings.env == "production" and request.url.scheme == "http" and CSRF_COOKIE not in request.cookies
+    return "login.error.insecure" if refused else "login.error.csrf"
+
+
 def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
@@ -278,7 +286,7 @@ def login_submit(
     t = translator(lang)
     error, status = "", 401
     if not _check_login_csrf(request, settings, csrf_token):
-        error, status = t("login.error.csrf"), 403
+        error, status = t(_csrf_failure_message(request, settings)), 403
     else:
         try:
             user = auth_deps.password_login(
