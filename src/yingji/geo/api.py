@@ -62,7 +62,13 @@ def boundaries(
             DivisionFeature(
                 id=d.code,
                 geometry=geometry,
-                properties={"code": d.code, "name": d.name, "level": d.level, "population": d.population},
+                properties={
+                    "code": d.code,
+                    "name": d.name,
+                    "level": d.level,
+                    "population": d.population,
+                    "approximate": d.boundary_approximate,
+                },
             )
         )
     return DivisionFeatures(features=features)

@@ -1,4 +1,4 @@
-"""Parse division files (CSV, GeoJSON) into records, rejecting the whole file at the first bad line.
+"""Parse division files (CSV, GeoJSON, Shapefile) into records, rejecting the whole file at the first bad line.
 
 Pure: no database. The service checks what needs the database (parents that already exist) and writes
 everything in one transaction, so a rejected file leaves nothing behind.
@@ -11,8 +11,10 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from struct import error as struct_error
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 
@@ -149,6 +151,71 @@ def parse_geojson(text: str, *, gcj02: bool = False) -> list[DivisionRecord]:
                 raise ImportRejected(number, f"geometry type {geom.geom_type} is not Point/Polygon/MultiPolygon")
         records.append(_record(number, props, boundary))
     return _finish(records, gcj02)
+
+
+def parse_shapefile(
+    shp: bytes, dbf: bytes, *, prj: str | None = None, encoding: str | None = None, gcj02: bool = False
+) -> list[DivisionRecord]:
+    """An ESRI Shapefile (the ``.shp`` and ``.dbf`` parts; ``.prj`` and the ``.cpg`` encoding when given),
+    read like the GeoJSON form: attribute columns ``code``, ``name`` (and optionally the CSV columns),
+    polygons as boundaries, points as positions. A projected ``.prj`` is transformed to WGS 84; without
+    ``.cpg`` the attributes are read as UTF-8, else GB 18030 (most Chinese shapefiles)."""
+    import io
+
+    import shapefile
+
+    features = []
+    for attempt in ([encoding] if encoding else ["utf-8", "gb18030"]):
+        try:
+            reader = shapefile.Reader(shp=io.BytesIO(shp), dbf=io.BytesIO(dbf), encoding=attempt)
+            features = [
+                {"type": "Feature", "properties": dict(rec.record.as_dict()), "geometry": rec.shape.__geo_interface__}
+                for rec in reader.iterShapeRecords()
+            ]
+            break
+        except UnicodeDecodeError:
+            continue
+        except (shapefile.ShapefileException, ValueError, OSError, struct_error) as exc:
+            if "decode" in str(exc) and not encoding:
+                continue  # the next encoding
+            raise ImportRejected(1, f"not a shapefile: {exc}") from None
+    else:
+        raise ImportRejected(1, "the attribute table is neither UTF-8 nor GB 18030 (give a .cpg file)")
+    for feature in features:
+        props = feature["properties"]
+        for key in list(props):
+            props[key.lower()] = props.pop(key)
+        if props.get("code") is not None:
+            props["code"] = str(props["code"]).strip()
+        if feature["geometry"].get("type") == "Null":
+            feature["geometry"] = None
+    if prj:
+        _to_geographic(features, prj)
+    collection = {"type": "FeatureCollection", "features": features}
+    return parse_geojson(json.dumps(collection, ensure_ascii=False, default=str), gcj02=gcj02)
+
+
+def _to_geographic(features: list[dict[str, Any]], prj: str) -> None:
+    """Geometries of a projected ``.prj`` transformed to WGS 84, in place."""
+    from pyproj import CRS, Transformer
+    from shapely.geometry import mapping
+
+    try:
+        crs = CRS.from_wkt(prj)
+    except Exception as exc:  # pyproj raises CRSError and others for a broken .prj
+        raise ImportRejected(1, f"the .prj is not a coordinate reference system: {exc}") from None
+    if crs.is_geographic:
+        return  # WGS 84 and CGCS2000 agree to well under a metre
+    to_wgs84 = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    for number, feature in enumerate(features, start=1):
+        if feature["geometry"] is None:
+            continue
+        try:
+            geom = shape(feature["geometry"])
+        except Exception as exc:  # shapely raises several types for malformed input
+            raise ImportRejected(number, f"broken geometry: {exc}") from None
+        moved = shapely.transform(geom, lambda xy: np.column_stack(to_wgs84.transform(xy[:, 0], xy[:, 1])))
+        feature["geometry"] = mapping(moved)
 
 
 def _finish(records: list[DivisionRecord], gcj02: bool) -> list[DivisionRecord]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yingji.db import Base, UTCDateTime, utcnow
@@ -30,6 +30,8 @@ class Division(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     population: Mapped[int | None] = mapped_column(Integer)
     boundary_wkb: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # built from positions (geo.approximate), not imported: places points, never refuses one
+    boundary_approximate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     min_lon: Mapped[float | None] = mapped_column(Float)
     min_lat: Mapped[float | None] = mapped_column(Float)
     max_lon: Mapped[float | None] = mapped_column(Float)

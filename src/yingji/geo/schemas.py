@@ -19,6 +19,7 @@ class DivisionRead(Schema):
     lat: float | None
     population: int | None
     has_boundary: bool = False
+    boundary_approximate: bool = False  # an area built from positions (no boundary file imported)
 
 
 class DivisionFeature(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from importlib.resources import files
+from typing import Any
 
 import shapely
 from sqlalchemy import or_, select
@@ -120,8 +121,24 @@ def import_text(
     return upsert_records(session=session, scope=scope, records=records, source=source)
 
 
+def import_shapefile(
+    *, session: Session, scope: Scope, shp: bytes, dbf: bytes, prj: str | None, encoding: str | None,
+    gcj02: bool = False, source: str = "import",
+) -> int:
+    """Import an ESRI Shapefile's divisions, all or nothing like the other forms."""
+    from yingji.geo.importers import parse_shapefile
+
+    scope.require("divisions:write")
+    try:
+        records = parse_shapefile(shp, dbf, prj=prj, encoding=encoding, gcj02=gcj02)
+    except ImportRejected as exc:
+        raise InvalidInput(f"rejected: line {exc.line}: {exc.reason}", line=exc.line, reason=exc.reason) from None
+    return upsert_records(session=session, scope=scope, records=records, source=source)
+
+
 def upsert_records(*, session: Session, scope: Scope, records: list[DivisionRecord], source: str) -> int:
     _check_tree(session, scope, records)
+    _check_within_parents(session, records)
     missing_pinyin = [r for r in records if not r.pinyin]
     for rec, py in zip(missing_pinyin, pinyin_of(r.name for r in missing_pinyin), strict=True):
         rec.pinyin = py
@@ -163,6 +180,37 @@ def _apply(row: Division, rec: DivisionRecord, source: str) -> None:
         row.min_lon, row.min_lat, row.max_lon, row.max_lat = (float(v) for v in rec.boundary.bounds)
     row.source = source
     row.updated_at = utcnow()
+
+
+# A child's boundary may stick out of its parent's by this share of its area (surveys of neighbouring
+# levels are drawn at different scales; a whole misplaced county is far more)
+OUTSIDE_PARENT_SHARE = 0.02
+
+
+def _check_within_parents(session: Session, records: list[DivisionRecord]) -> None:
+    """A boundary lies inside its parent's real boundary (from the file, else the database); approximate
+    parent areas judge nothing."""
+    in_file = {r.code: r.boundary for r in records if r.boundary is not None}
+    wanted = {r.parent_code for r in records if r.boundary is not None and r.parent_code}
+    stored = {
+        code: shapely.from_wkb(wkb)
+        for code, wkb in session.execute(
+            select(Division.code, Division.boundary_wkb).where(
+                Division.code.in_(wanted), Division.boundary_wkb.is_not(None), Division.boundary_approximate.is_(False)
+            )
+        )
+    }
+    for rec in records:
+        parent = in_file.get(rec.parent_code or "") or stored.get(rec.parent_code or "")
+        if rec.boundary is None or parent is None or rec.boundary.area == 0:
+            continue
+        outside = shapely.difference(rec.boundary, parent).area / rec.boundary.area
+        if outside > OUTSIDE_PARENT_SHARE:
+            raise InvalidInput(
+                f"rejected: line {rec.line}: the boundary of {rec.code} lies {outside:.0%} outside its parent "
+                f"{rec.parent_code}'s (at most {OUTSIDE_PARENT_SHARE:.0%} allowed)",
+                line=rec.line,
+            )
 
 
 def _check_tree(session: Session, scope: Scope, records: list[DivisionRecord]) -> None:
@@ -242,6 +290,104 @@ def seed_national(*, session: Session, scope: Scope) -> int:
     return upsert_records(
         session=session, scope=scope, records=national_seed_records(), source="cpca 0.5.5 adcodes.csv"
     )
+
+
+def approximate_areas(*, session: Session, scope: Scope, population_raster: str | None) -> dict[str, int]:
+    """Areas for the divisions that have a position but no boundary (geo.approximate): counties as cells
+    among all counties, townships as cells inside their county, prefectures and provinces as the union
+    of their children; each stored marked approximate. Real boundaries are kept and carved out of the
+    approximate cells. Then, with a population raster, each division without a population gets the
+    zonal sum over its area (real or approximate). Returns counts per level and of populations set."""
+    from yingji.geo import approximate
+
+    scope.require("divisions:write")
+    rows = {d.code: d for d in session.scalars(select(Division))}
+    areas: dict[str, Any] = {
+        code: shapely.from_wkb(d.boundary_wkb) for code, d in rows.items() if d.boundary_wkb is not None
+    }
+    made: dict[str, int] = {}
+
+    def store(code: str, area: Any) -> None:
+        row = rows[code]
+        row.boundary_wkb = shapely.to_wkb(area)
+        row.boundary_approximate = True
+        row.min_lon, row.min_lat, row.max_lon, row.max_lat = (float(v) for v in area.bounds)
+        areas[code] = area
+        made[row.level] = made.get(row.level, 0) + 1
+
+    counties = [d for d in rows.values() if d.level == "county" and d.lon is not None and d.lat is not None]
+    real = [areas[d.code] for d in counties if d.code in areas and not d.boundary_approximate]
+    taken = shapely.union_all(real) if real else None
+    cells = approximate.cells(
+        [d.code for d in counties], [d.lon for d in counties], [d.lat for d in counties],  # type: ignore[misc]
+        reach=approximate.COUNTY_REACH,
+    )  # fmt: skip
+    for code, cell in cells.items():
+        if code in areas and not rows[code].boundary_approximate:
+            continue
+        cell = approximate.union([shapely.difference(cell, taken)]) if taken is not None else cell
+        if cell is not None and not cell.is_empty:
+            store(code, cell)
+    townships: dict[str, list[Division]] = {}
+    for d in rows.values():
+        if d.level == "township" and d.lon is not None and d.lat is not None and d.parent_code:
+            townships.setdefault(d.parent_code, []).append(d)
+    for county, children in townships.items():
+        if all(c.code in areas and not c.boundary_approximate for c in children):
+            continue
+        cells = approximate.cells(
+            [c.code for c in children], [c.lon for c in children], [c.lat for c in children],  # type: ignore[misc]
+            reach=approximate.TOWNSHIP_REACH, within=areas.get(county),
+        )  # fmt: skip
+        for code, cell in cells.items():
+            if code not in areas or rows[code].boundary_approximate:
+                store(code, cell)
+    for level in ("prefecture", "province"):
+        for d in rows.values():
+            if d.level != level or (d.code in areas and not d.boundary_approximate):
+                continue
+            children = [areas[c.code] for c in rows.values() if c.parent_code == d.code and c.code in areas]
+            union = approximate.union(children)
+            if union is not None and not union.is_empty:
+                store(d.code, union)
+    if population_raster:
+        for level in ("county", "township", "prefecture", "province"):
+            missing = {c: areas[c] for c, d in rows.items() if d.level == level and d.population is None and c in areas}
+            for code, people in approximate.zonal_sums(population_raster, missing).items():
+                rows[code].population = people
+                made["population"] = made.get("population", 0) + 1
+    session.flush()
+    audit.record(
+        session=session, scope=scope, action="approximate", entity="division", entity_id="*",
+        division_code=COUNTRY_CODE, before=None, after=made,
+    )  # fmt: skip
+    return made
+
+
+def refresh_after_import(*, session: Session, scope: Scope, population_raster: str | None) -> int:
+    """After an import: approximate areas rebuilt around the new boundaries (when the installation has
+    any), and populations for the divisions that have a boundary but none. Returns populations set."""
+    has_approximate = session.scalar(
+        select(Division.code).where(Division.boundary_approximate.is_(True)).limit(1)
+    )
+    if has_approximate is not None:
+        return approximate_areas(session=session, scope=scope, population_raster=population_raster).get("population", 0)
+    if not population_raster:
+        return 0
+    from yingji.geo import approximate
+
+    missing = session.scalars(
+        select(Division).where(Division.population.is_(None), Division.boundary_wkb.is_not(None))
+    ).all()
+    made = 0
+    for level in ("village", "township", "county", "prefecture", "province"):
+        areas = {d.code: shapely.from_wkb(d.boundary_wkb) for d in missing if d.level == level}
+        for code, people in approximate.zonal_sums(population_raster, areas).items():
+            row = session.get(Division, code)
+            if row is not None:
+                row.population = people
+                made += 1
+    return made
 
 
 def names_of(*, session: Session, codes: Sequence[str]) -> dict[str, str]:
