@@ -161,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.events = events.bus_for(settings)
     events.attach(app.state.session_factory, app.state.events)
     app.state.login_throttle = login_throttle(settings)
+    _mount_metrics(app)  # prodhelp: Prometheus metrics (loopback or token)
     _install_error_handlers(app)
     app.state.edge_stats = EdgeStats()
     app.add_middleware(EdgeGuard, settings=settings, stats=app.state.edge_stats)  # outermost: limits first
@@ -331,9 +332,11 @@ class _UrlGuardAndTiming:
         started = time.perf_counter()
         rid = _request_id(scope)
         token = logs.request_id.set(rid)
+        status = [500]
 
         async def timed_send(message: Message) -> None:
             if message["type"] == "http.response.start":
+                status[0] = message["status"]
                 duration = f"app;dur={(time.perf_counter() - started) * 1000:.1f}".encode()
                 message["headers"] = [
                     *message.get("headers", ()),
@@ -346,6 +349,54 @@ class _UrlGuardAndTiming:
             await self.app(scope, receive, timed_send)
         finally:
             logs.request_id.reset(token)
+            _observe(scope, status[0], time.perf_counter() - started)
+
+
+def _observe(scope: Scope, status: int, seconds: float) -> None:
+    """Count the request under its route template (``/api/v1/incidents/{incident_id}``), never its
+    concrete path: the label set stays bounded whatever URLs clients send."""
+    metrics = getattr(scope["app"].state, "metrics", None) if "app" in scope else None
+    if metrics is None:
+        return
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched"
+    metrics.observe(method=scope.get("method", ""), route=template, status=status, seconds=seconds)
+
+
+def _mount_metrics(app: FastAPI) -> None:
+    """``GET /api/v1/metrics``: this server process's metrics in the Prometheus text format. With
+    ``YINGJI_METRICS_TOKEN`` set, only to ``Authorization: Bearer <token>``; without it, only to a client
+    on the loopback interface that came through no proxy (no forwarding header). Anyone else: 404."""
+    import hmac
+    import ipaddress
+
+    from fastapi.responses import Response
+
+    from yingji import metrics
+    from yingji.web.stream import open_streams
+
+    app.state.metrics = metrics.ServerMetrics(
+        open_streams=lambda: open_streams(app).now, throttled=lambda: app.state.login_throttle.refused
+    )
+
+    def allowed(request: Request) -> bool:
+        token = request.app.state.settings.metrics_token
+        if token is not None:
+            given = request.headers.get("authorization", "")
+            expected = "Bearer " + token.get_secret_value()
+            return hmac.compare_digest(given.encode(), expected.encode())
+        forwarded = any(h in request.headers for h in ("x-forwarded-for", "forwarded", "x-real-ip"))
+        try:
+            loopback = request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
+        except ValueError:
+            loopback = False
+        return loopback and not forwarded
+
+    @app.get("/api/v1/metrics", tags=["health"], operation_id="metrics", include_in_schema=False)
+    def server_metrics(request: Request) -> Response:
+        if not allowed(request):
+            return problem(404, "Not Found", "Not Found", "not_found")
+        return Response(request.app.state.metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")

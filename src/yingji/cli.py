@@ -66,6 +66,7 @@ def serve(
 
     settings = settings_from(ctx)  # fail early on bad settings (e.g. a weak secret in production)
     require_schema_at_head(settings.database_url)
+    _warn_connection_budget(settings.database_url, workers)
     from yingji import logs
 
     log_config = logs.config_dict(settings.log_format, settings.log_level)
@@ -79,6 +80,16 @@ def serve(
         timeout_graceful_shutdown=5,  # open event streams never end by themselves: close them after 5 s
         **proxy_options(settings),
     )
+
+
+def _warn_connection_budget(database_url: str, workers: int) -> None:
+    """prodhelp: the server's pools related to PostgreSQL's max_connections, said at start (a warning: a
+    small installation under light load works with fewer)."""
+    from yingji.db import connection_budget_problem
+
+    problem = connection_budget_problem(database_url, workers)
+    if problem:
+        typer.echo(f"warning: {problem}", err=True)
 
 
 @app.command()
@@ -101,6 +112,7 @@ def run(
     settings = settings_from(ctx)
     logs.configure(settings.log_format, settings.log_level)
     require_schema_at_head(settings.database_url)
+    _warn_connection_budget(settings.database_url, workers)
     me = [sys.executable, "-m", "yingji"]
     children = [Child("server", [*me, "serve", "--host", host, "--port", str(port), "--workers", str(workers)])]
     if settings.mqtt_url and settings.monitor_rules:

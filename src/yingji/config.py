@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     database_url: str = Field(default_factory=default_database_url)
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    # Secret rotation (a key ring): keys signed with before, still accepted for verifying tokens, device
+    # cookies and CSRF tokens (comma-separated or a JSON list); new ones are signed with secret_key only
+    secret_key_previous: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # How long a server process remembers an access-token user's scope (auth.deps.ScopeCache): a user
     # disabled elsewhere keeps access that long; 0 reads the user on every request
@@ -97,6 +100,10 @@ class Settings(BaseSettings):
     # Logs: "text" (one line: UTC time, level, logger, request id, message) or "json" (one object a line)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Metrics (Prometheus text format): the token GET /api/v1/metrics requires (unset: loopback clients
+    # only), and the loopback port of a monitoring worker's metrics listener (unset: none)
+    metrics_token: SecretStr | None = None
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("timezone")
     @classmethod
@@ -124,6 +131,21 @@ class Settings(BaseSettings):
                     raise ValueError(f"webhook_allowed_targets: {entry!r} is not an http(s) URL prefix with a host")
             value = [str(v).strip() for v in value]
         return value
+
+    @field_validator("secret_key_previous", mode="before")
+    @classmethod
+    def _split_previous_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [v.strip() for v in text.split(",") if v.strip()]
+        return value
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """The key ring: the signing key first, then the previous keys still accepted when verifying."""
+        current = self.secret_key.get_secret_value()
+        previous = (k.get_secret_value() for k in self.secret_key_previous)
+        return (current, *(k for k in previous if k != current))
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -156,6 +178,11 @@ class Settings(BaseSettings):
         problem = "is the default value" if secret == DEFAULT_SECRET else secret_problem(secret)
         if problem:
             raise ValueError(f"YINGJI_SECRET_KEY {problem} (YINGJI_ENV=production needs a strong secret)")
+        for number, key in enumerate(self.secret_key_previous, 1):
+            old = key.get_secret_value()
+            problem = "is the default value" if old == DEFAULT_SECRET else secret_problem(old)
+            if problem:
+                raise ValueError(f"YINGJI_SECRET_KEY_PREVIOUS key {number} {problem} (it would still verify tokens)")
         return self
 
     @classmethod

@@ -210,7 +210,7 @@ class EdgeGuard:
             return False
         if not token.startswith(MACHINE_TOKEN_PREFIX):
             try:
-                read_access_token(token, secret=self.settings.secret_key.get_secret_value())
+                read_access_token(token, secret=self.settings.secret_keys)
             except Unauthorized:
                 return False
             return True
