@@ -9,6 +9,10 @@ prefecture user (every open incident of 18 counties) and measures, in the page, 
 incident layer with grid clustering and the time of a zoom redraw — against drawing every feature as its
 own marker (no clustering), measured in the same page: the ratio is the clustering's gain.
 
+Then eight tabs of one browser, signed in as the county duty officer, click through the top bar thirty
+times (one tab after another, as in the stall the live streams caused when each tab held its own): the
+slowest navigation is printed against its goal (≤ 2 s), with the way the tabs share their live stream.
+
     .venv/bin/python bench/pages.py [--reuse] [--incidents 100000] [--repeats 20]
 """
 
@@ -125,6 +129,52 @@ def measure_map(base: str, username: str) -> dict[str, float] | None:
     return result
 
 
+NAV_GOAL_S = 2.0
+NAV_PATHS = ("/incidents", "/duty", "/stats", "/")
+NAV_CLICKS = 30
+NAV_TABS = 8
+
+
+def measure_navigation(base: str, username: str) -> tuple[list[float], str] | None:
+    """Seconds of each of ``NAV_CLICKS`` top-bar navigations over ``NAV_TABS`` open tabs, and how the tabs
+    share the live stream (``live.js``: shared-worker, leader-tab or per-tab)."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        print("navigation: skipped, no Chromium")
+        return None
+    import time
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        context = browser.new_context(viewport={"width": 1200, "height": 800})
+        first = context.new_page()
+        first.goto(base + "/login")
+        first.fill("input[name=username]", username)
+        first.fill("input[name=password]", api_read.PASSWORD)
+        first.click("button[type=submit]")
+        first.wait_for_url(base + "/")
+        tabs = [first]
+        for i in range(1, NAV_TABS):
+            tab = context.new_page()
+            tab.goto(base + NAV_PATHS[i % len(NAV_PATHS)])
+            tabs.append(tab)
+        seconds: list[float] = []
+        slowest_path = [""]
+        for n in range(NAV_CLICKS):
+            tab, target = tabs[n % NAV_TABS], NAV_PATHS[n % len(NAV_PATHS)]
+            t0 = time.perf_counter()
+            tab.click(f"header nav a[href='{target}']")
+            tab.wait_for_url(base + target, timeout=120_000)
+            tab.wait_for_load_state("load", timeout=120_000)
+            seconds.append(time.perf_counter() - t0)
+            slowest_path[0] = target if seconds[-1] >= max(seconds) else slowest_path[0]
+        modes = {tab.evaluate("window.YINGJI_LIVE ? YINGJI_LIVE.mode() : 'none'") for tab in tabs}
+        browser.close()
+    return seconds, ",".join(sorted(modes)) + f"; slowest to {slowest_path[0]}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pg", default=api_read.PG)
@@ -169,6 +219,15 @@ def main() -> None:
             print(
                 f"  zoom redraw (median of 8): clustered {result['zoomMs']:.1f} ms vs one marker each "
                 f"{result['plainZoomMs']:.1f} ms — ratio {result['plainZoomMs'] / max(result['zoomMs'], 0.1):.1f}×"
+            )
+        nav = measure_navigation(base, county_user)
+        if nav:
+            seconds, mode = nav
+            worst = max(seconds)
+            print(
+                f"\nnavigation in Chromium, {county_user}, {NAV_TABS} tabs open (live: {mode}), {NAV_CLICKS} clicks: "
+                f"median {statistics.median(seconds):.2f} s, slowest {worst:.2f} s "
+                f"(goal ≤ {NAV_GOAL_S:.0f} s: {worst / NAV_GOAL_S:.2f}× the goal)"
             )
     finally:
         api_read.stop_server(server)

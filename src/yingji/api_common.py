@@ -6,7 +6,6 @@ re-exported here for the routes that import them with the dependencies."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -144,6 +143,10 @@ PUBLIC_ROUTE_REASONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/health"): "liveness for load balancers and monitors; names no record, only ok/degraded",
     ("POST", "/api/v1/auth/token"): "the password login itself (throttled per account and client)",
     ("GET", "/api/v1/warnings/feed"): "the public CAP feed: warnings already issued to the public",
+    ("POST", "/api/v1/tips"): "public reports (举报) from citizens: intake only, nothing is read back "
+    "(per-address limit before the body is read: yingji.tips.api.TipGate)",
+    ("GET", "/api/v1/tips/{tracking_code}"): "a tip's status for whoever holds its 100-bit tracking code; no "
+    "field identifies the reporter (rate-limited per address against guessing)",
     ("GET", "/api/v1/docs"): "the API reference page: the published OpenAPI document, no data",
     ("GET", "/api/v1/docs/init.js"): "the API reference page's start-up script (static)",
 }

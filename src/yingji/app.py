@@ -30,9 +30,15 @@ from yingji.auth.deps import ScopeCache
 from yingji.auth.ratelimit import Backoff, LoginThrottle
 from yingji.config import Settings, load_settings
 from yingji.db import make_engine, read_session_factory, session_factory
+from yingji.disasters import api as disasters_api
 from yingji.edge import EdgeGuard, EdgeStats
 from yingji.errors import DomainError
 from yingji.geo import api as geo_api
+from yingji.hazards import api as hazards_api
+from yingji.hazards import pages as hazards_pages
+from yingji.hazards.enterprises import api as enterprises_api
+from yingji.hazards.installations import api as installations_api
+from yingji.hazards.register import api as hazard_register_api
 from yingji.incidents import api as incidents_api
 from yingji.incidents.overrides import api as overrides_api
 from yingji.incidents.response_plans import api as response_plans_api
@@ -40,9 +46,21 @@ from yingji.monitoring import api as monitoring_api
 from yingji.quake import api as quake_api
 from yingji.relief import api as relief_api
 from yingji.resources import api as resources_api
+from yingji.tips import api as tips_api
+from yingji.tips.api import TipGate
 from yingji.warnings import api as warnings_api
-from yingji.web import duty_pages, incident_pages, monitoring_pages, pages, relief_pages, stream
-from yingji.web.headers import SecurityHeaders
+from yingji.web import (
+    duty_pages,
+    figures_pages,
+    incident_pages,
+    monitoring_pages,
+    pages,
+    relief_pages,
+    report_pages,
+    stream,
+    task_pages,
+)
+from yingji.web.headers import SecurityHeaders, error_headers
 
 log = logging.getLogger("yingji")
 
@@ -58,12 +76,22 @@ ROUTERS = (
     resources_api.router,
     relief_api.router,
     quake_api.router,
+    hazards_api.router,
+    enterprises_api.router,
+    installations_api.router,
+    hazard_register_api.router,
+    tips_api.router,
+    disasters_api.router,
     stream.router,
     pages.router,
+    report_pages.router,  # before incident_pages: /incidents/new is the report form
     incident_pages.router,
+    figures_pages.router,
+    task_pages.router,
     duty_pages.router,
     relief_pages.router,
     monitoring_pages.router,
+    hazards_pages.router,
 )
 PROBLEM = "application/problem+json"
 
@@ -153,14 +181,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
+    app.state.session_factory.configure(info={"yingji.boundary_tolerance_m": settings.boundary_tolerance_m})
     app.state.read_session_factory = read_session_factory(engine)
     app.state.scope_cache = ScopeCache(settings.scope_cache_seconds)
     app.state.events = events.bus_for(settings)
     events.attach(app.state.session_factory, app.state.events)
     app.state.login_throttle = login_throttle(settings)
+    _mount_metrics(app)  # prodhelp: Prometheus metrics (loopback or token)
     _install_error_handlers(app)
     app.state.edge_stats = EdgeStats()
     app.add_middleware(EdgeGuard, settings=settings, stats=app.state.edge_stats)  # outermost: limits first
+    app.add_middleware(TipGate, settings=settings)  # public tips: per-address limits before the edge reads a body
     _mount_health(app)
     _mount_docs(app)
     for router in ROUTERS:
@@ -168,7 +199,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for path, files in pages.static_mounts():
         app.mount(path, files)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
-    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)  # outermost: every answer gets the headers
+    # Outermost: every answer gets the headers.
+    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url, hsts=settings.env == "production")
     for route in all_routes(app):
         if isinstance(route, APIRoute) and route.operation_id is None:
             route.operation_id = route.name
@@ -295,7 +327,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(500, "Internal error", "an internal error occurred; it has been logged", "internal")
+        response = problem(500, "Internal error", "an internal error occurred; it has been logged", "internal")
+        response.headers.update(error_headers(request.app.state.settings.tile_url))  # past SecurityHeaders
+        return response
 
 
 def _is_unique_violation(exc: IntegrityError) -> bool:
@@ -323,9 +357,11 @@ class _UrlGuardAndTiming:
         started = time.perf_counter()
         rid = _request_id(scope)
         token = logs.request_id.set(rid)
+        status = [500]
 
         async def timed_send(message: Message) -> None:
             if message["type"] == "http.response.start":
+                status[0] = message["status"]
                 duration = f"app;dur={(time.perf_counter() - started) * 1000:.1f}".encode()
                 message["headers"] = [
                     *message.get("headers", ()),
@@ -338,6 +374,54 @@ class _UrlGuardAndTiming:
             await self.app(scope, receive, timed_send)
         finally:
             logs.request_id.reset(token)
+            _observe(scope, status[0], time.perf_counter() - started)
+
+
+def _observe(scope: Scope, status: int, seconds: float) -> None:
+    """Count the request under its route template (``/api/v1/incidents/{incident_id}``), never its
+    concrete path: the label set stays bounded whatever URLs clients send."""
+    metrics = getattr(scope["app"].state, "metrics", None) if "app" in scope else None
+    if metrics is None:
+        return
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched"
+    metrics.observe(method=scope.get("method", ""), route=template, status=status, seconds=seconds)
+
+
+def _mount_metrics(app: FastAPI) -> None:
+    """``GET /api/v1/metrics``: this server process's metrics in the Prometheus text format. With
+    ``YINGJI_METRICS_TOKEN`` set, only to ``Authorization: Bearer <token>``; without it, only to a client
+    on the loopback interface that came through no proxy (no forwarding header). Anyone else: 404."""
+    import hmac
+    import ipaddress
+
+    from fastapi.responses import Response
+
+    from yingji import metrics
+    from yingji.web.stream import open_streams
+
+    app.state.metrics = metrics.ServerMetrics(
+        open_streams=lambda: open_streams(app).now, throttled=lambda: app.state.login_throttle.refused
+    )
+
+    def allowed(request: Request) -> bool:
+        token = request.app.state.settings.metrics_token
+        if token is not None:
+            given = request.headers.get("authorization", "")
+            expected = "Bearer " + token.get_secret_value()
+            return hmac.compare_digest(given.encode(), expected.encode())
+        forwarded = any(h in request.headers for h in ("x-forwarded-for", "forwarded", "x-real-ip"))
+        try:
+            loopback = request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
+        except ValueError:
+            loopback = False
+        return loopback and not forwarded
+
+    @app.get("/api/v1/metrics", tags=["health"], operation_id="metrics", include_in_schema=False)
+    def server_metrics(request: Request) -> Response:
+        if not allowed(request):
+            return problem(404, "Not Found", "Not Found", "not_found")
+        return Response(request.app.state.metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")

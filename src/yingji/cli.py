@@ -16,8 +16,12 @@ from yingji import dbcli, demo
 from yingji.auth import audit_cli
 from yingji.auth import cli as auth_cli
 from yingji.cli_common import settings_from
+from yingji.disasters import cli as disasters_cli
+from yingji.enforcement import cli as enforcement_cli
 from yingji.errors import DomainError
 from yingji.geo import cli as geo_cli
+from yingji.hazards import cli as hazards_cli
+from yingji.hazards.enterprises import cli as enterprises_cli
 from yingji.incidents import cli as incidents_cli
 from yingji.monitoring import cli as monitoring_cli
 from yingji.quake import cli as quake_cli
@@ -39,6 +43,10 @@ SUBCOMMANDS: dict[str, ModuleType] = {
     "warning": warnings_cli,
     "relief": relief_cli,
     "resource": resources_cli,
+    "hazards": hazards_cli,
+    "enterprise": enterprises_cli,
+    "enforcement": enforcement_cli,
+    "disaster": disasters_cli,
 }
 
 app = typer.Typer(
@@ -71,6 +79,7 @@ def serve(
 
     settings = settings_from(ctx)  # fail early on bad settings (e.g. a weak secret in production)
     require_schema_at_head(settings.database_url)
+    _warn_connection_budget(settings.database_url, workers)
     from yingji import logs
 
     log_config = logs.config_dict(settings.log_format, settings.log_level)
@@ -84,6 +93,16 @@ def serve(
         timeout_graceful_shutdown=5,  # open event streams never end by themselves: close them after 5 s
         **proxy_options(settings),
     )
+
+
+def _warn_connection_budget(database_url: str, workers: int) -> None:
+    """prodhelp: the server's pools related to PostgreSQL's max_connections, said at start (a warning: a
+    small installation under light load works with fewer)."""
+    from yingji.db import connection_budget_problem
+
+    problem = connection_budget_problem(database_url, workers)
+    if problem:
+        typer.echo(f"warning: {problem}", err=True)
 
 
 @app.command()
@@ -106,6 +125,7 @@ def run(
     settings = settings_from(ctx)
     logs.configure(settings.log_format, settings.log_level)
     require_schema_at_head(settings.database_url)
+    _warn_connection_budget(settings.database_url, workers)
     me = [sys.executable, "-m", "yingji"]
     children = [Child("server", [*me, "serve", "--host", host, "--port", str(port), "--workers", str(workers)])]
     if settings.mqtt_url and settings.monitor_rules:

@@ -34,6 +34,7 @@ def command_session(ctx: typer.Context) -> Iterator[tuple[Session, Scope]]:
     lease = dblease.hold(settings.database_url)  # `db restore` refuses while it is held
     engine = make_engine(settings.database_url)
     factory = session_factory(engine)
+    factory.configure(info={"yingji.boundary_tolerance_m": settings.boundary_tolerance_m})
     if settings.redis_url:  # so that the dashboards see what the command changed
         events.attach(factory, events.bus_for(settings))
     try:

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     database_url: str = Field(default_factory=default_database_url)
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    # Secret rotation (a key ring): keys signed with before, still accepted for verifying tokens, device
+    # cookies and CSRF tokens (comma-separated or a JSON list); new ones are signed with secret_key only
+    secret_key_previous: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # How long a server process remembers an access-token user's scope (auth.deps.ScopeCache): a user
     # disabled elsewhere keeps access that long; 0 reads the user on every request
@@ -67,6 +70,8 @@ class Settings(BaseSettings):
     population_raster: Path | None = None
     tile_url: str | None = None
     language: Literal["zh", "en"] = "zh"
+    # The zone the pages show and read times in (IANA name), as YYYY-MM-DD HH:MM
+    timezone: str = "Asia/Shanghai"
     warning_organisation: str = Field(default="000", pattern=r"^\d{3}$")
     warning_sender_name: str | None = None
     smtp_url: str | None = None
@@ -75,6 +80,8 @@ class Settings(BaseSettings):
     # URL prefixes a warning may be POSTed to (JSON list or comma-separated); empty: webhooks refused
     webhook_allowed_targets: Annotated[list[str], NoDecode] = Field(default_factory=list)
     callack_escalate_after_s: float = Field(default=900.0, gt=0)
+    # How far outside its division's boundary a record's position (or an area's vertex) may lie, metres
+    boundary_tolerance_m: float = Field(default=3000.0, ge=0, le=100_000)
     config_file: Path | None = None
     # ``yingji run`` (one-command installation): the monitoring worker's rules, state kept between runs,
     # and how often the periodic steps (incident scheduler, alarm tick, 叫应 tick) run
@@ -84,9 +91,30 @@ class Settings(BaseSettings):
     # Earthquake catalogue feeds polled by ``yingji quake feeds`` (and supervised by ``yingji run``):
     # space-separated name=URL[|geojson|quakeml]; unset: no feed worker
     quake_feeds: str | None = None
+    # Public tips (举报, yingji.tips): where photos are kept (default: <state_dir>/tips), and the per-address
+    # limits checked before a body is read: submissions per window, status reads per minute
+    tips_dir: Path | None = None
+    tips_per_address: int = Field(default=10, ge=1)
+    tips_window_s: int = Field(default=3600, ge=1, le=86_400)
+    tip_status_reads_per_minute: int = Field(default=30, ge=1)
     # Logs: "text" (one line: UTC time, level, logger, request id, message) or "json" (one object a line)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Metrics (Prometheus text format): the token GET /api/v1/metrics requires (unset: loopback clients
+    # only), and the loopback port of a monitoring worker's metrics listener (unset: none)
+    metrics_token: SecretStr | None = None
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
+        return value
 
     @field_validator("webhook_allowed_targets", mode="before")
     @classmethod
@@ -103,6 +131,21 @@ class Settings(BaseSettings):
                     raise ValueError(f"webhook_allowed_targets: {entry!r} is not an http(s) URL prefix with a host")
             value = [str(v).strip() for v in value]
         return value
+
+    @field_validator("secret_key_previous", mode="before")
+    @classmethod
+    def _split_previous_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [v.strip() for v in text.split(",") if v.strip()]
+        return value
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """The key ring: the signing key first, then the previous keys still accepted when verifying."""
+        current = self.secret_key.get_secret_value()
+        previous = (k.get_secret_value() for k in self.secret_key_previous)
+        return (current, *(k for k in previous if k != current))
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -135,6 +178,11 @@ class Settings(BaseSettings):
         problem = "is the default value" if secret == DEFAULT_SECRET else secret_problem(secret)
         if problem:
             raise ValueError(f"YINGJI_SECRET_KEY {problem} (YINGJI_ENV=production needs a strong secret)")
+        for number, key in enumerate(self.secret_key_previous, 1):
+            old = key.get_secret_value()
+            problem = "is the default value" if old == DEFAULT_SECRET else secret_problem(old)
+            if problem:
+                raise ValueError(f"YINGJI_SECRET_KEY_PREVIOUS key {number} {problem} (it would still verify tokens)")
         return self
 
     @classmethod

@@ -13,11 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Select, create_engine, event, func, select
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Select, create_engine, event, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from yingji import timerange
@@ -82,6 +83,39 @@ def normalise_url(url: str) -> str:
     return url
 
 
+POOL_SIZE = 40  # connections kept per server process (see make_engine)
+POOL_OVERFLOW = 10  # and opened beyond that in bursts
+OTHER_CONNECTIONS = 10  # the monitoring worker, the periodic steps and a CLI command or two
+
+
+def connection_budget_problem(url: str, server_processes: int) -> str | None:
+    """A sentence when the server's pools (``server_processes`` × (POOL_SIZE + POOL_OVERFLOW), plus
+    OTHER_CONNECTIONS) can exceed what PostgreSQL accepts from ordinary roles (``max_connections`` less
+    ``superuser_reserved_connections``); None when they fit, on SQLite, or when the server cannot be asked."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        return None
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            limit = int(conn.execute(text("SHOW max_connections")).scalar_one())
+            reserved = int(conn.execute(text("SHOW superuser_reserved_connections")).scalar_one())
+    except Exception:  # unreachable: the schema check that follows names the real problem
+        return None
+    finally:
+        engine.dispose()
+    needed = server_processes * (POOL_SIZE + POOL_OVERFLOW) + OTHER_CONNECTIONS
+    if needed <= limit - reserved:
+        return None
+    return (
+        f"PostgreSQL accepts {limit - reserved} connections (max_connections {limit} less {reserved} reserved "
+        f"for superusers), but {server_processes} server process(es) x (pool {POOL_SIZE} + overflow "
+        f"{POOL_OVERFLOW}) + {OTHER_CONNECTIONS} for workers and periodic steps = {needed}: under load "
+        f"connections will be refused. Raise max_connections to at least {needed + reserved + 30} "
+        "or run fewer server workers (docs/deploy.md section 2)."
+    )
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -95,8 +129,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # waits for a connection held by a request that waits for a thread, and the connections a burst opens
     # are kept, not closed and opened again (a new PostgreSQL backend costs milliseconds of CPU on both
     # sides, which under load turned bursts into a queue). Connections open only when needed.
-    kwargs.setdefault("pool_size", 40)
-    kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     _cache_long_statements()
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):

@@ -129,11 +129,24 @@ def verify(file: Path = typer.Argument(..., help="Backup file to check.")) -> No
 
 
 @app.command()
-def restore(ctx: typer.Context, file: Path = typer.Argument(..., help="Backup file to read.")) -> None:
+def restore(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="Backup file to read."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation on a terminal."),
+) -> None:
     """Restore the database from a backup made by ``yingji db backup``. The backup is checked first, the
     restore is refused while a server or worker uses the database, and the previous database is kept
-    under a timestamped name. A refused restore changes nothing."""
+    under a timestamped name. A refused restore changes nothing. On a terminal it asks first (``--yes``
+    skips the question); from a script (standard input not a terminal) it does not ask."""
+    import sys
+
     from yingji import dbrestore
 
-    kept = dbrestore.restore(_url(ctx), file)
+    url = _url(ctx)
+    if not yes and sys.stdin.isatty():
+        shown = make_url(url).render_as_string(hide_password=True)
+        if not typer.confirm(f"Replace the database {shown} with the backup {file}?", default=False):
+            typer.echo("restore cancelled; nothing changed", err=True)
+            raise typer.Exit(1)
+    kept = dbrestore.restore(url, file)
     typer.echo(f"restored from {file}; the previous database is kept as {kept}")

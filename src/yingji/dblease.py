@@ -78,8 +78,38 @@ def hold(database_url: str, *, wait_s: float = 300.0) -> Lease:
         return Lease()
     import psycopg
 
-    connection = psycopg.connect(**pg_connect_args(url), application_name=LEASE_APPLICATION, autocommit=True)
+    connection = psycopg.connect(pg_conninfo(database_url), application_name=LEASE_APPLICATION, autocommit=True)
     return Lease(connection=connection)
+
+
+def pg_conninfo(database_url: str, database: str | None = None) -> str:
+    """A libpq connection URI for the URL (or another database on its server), its parameters (``sslmode``
+    and the like) kept."""
+    url = make_url(normalise_url(database_url))
+    url = url.set(drivername="postgresql", host=url.host or "127.0.0.1", port=url.port or 5432,
+                  username=url.username or "postgres", database=database or url.database or "postgres")
+    return url.render_as_string(hide_password=False)
+
+
+# The URL's connection parameters kept by every connection the backup, restore and lease code opens: psycopg
+# takes them as keywords, pg_dump and pg_restore from these environment variables (libpq, "Environment
+# Variables"). Without them a backup of a server that requires TLS fails, or goes in clear.
+LIBPQ_ENVIRONMENT = {
+    "sslmode": "PGSSLMODE",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "sslcrl": "PGSSLCRL",
+    "sslcompression": "PGSSLCOMPRESSION",
+    "ssl_min_protocol_version": "PGSSLMINPROTOCOLVERSION",
+    "channel_binding": "PGCHANNELBINDING",
+    "gssencmode": "PGGSSENCMODE",
+    "connect_timeout": "PGCONNECT_TIMEOUT",
+    "target_session_attrs": "PGTARGETSESSIONATTRS",
+    "options": "PGOPTIONS",
+    "passfile": "PGPASSFILE",
+    "service": "PGSERVICE",
+}
 
 
 def pg_connect_args(url: Any) -> dict[str, Any]:
@@ -87,6 +117,9 @@ def pg_connect_args(url: Any) -> dict[str, Any]:
             "dbname": url.database or "postgres"}
     if url.password:
         args["password"] = url.password
+    for name, value in url.query.items():
+        if name in LIBPQ_ENVIRONMENT:
+            args[name] = value if isinstance(value, str) else value[-1]
     return args
 
 
@@ -131,6 +164,4 @@ def pg_admin_connection(database_url: str) -> Any:
     """An autocommit connection to the server's maintenance database (``postgres``)."""
     import psycopg
 
-    url = make_url(normalise_url(database_url))
-    return psycopg.connect(**{**pg_connect_args(url), "dbname": "postgres"}, autocommit=True,
-                           application_name="yingji-restore")
+    return psycopg.connect(pg_conninfo(database_url, "postgres"), autocommit=True, application_name="yingji-restore")

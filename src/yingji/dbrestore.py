@@ -19,6 +19,7 @@ import datetime as dt
 import os
 import sqlite3
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -240,14 +241,27 @@ def _refuse_if_used(admin: object, database: str) -> None:
 def _pg_revisions(database_url: str, database: str) -> frozenset[str]:
     import psycopg
 
-    url = make_url(normalise_url(database_url))
-    with psycopg.connect(**{**dblease.pg_connect_args(url), "dbname": database}) as conn:
+    with psycopg.connect(dblease.pg_conninfo(database_url, database)) as conn:
         return frozenset(str(r[0]) for r in conn.execute("SELECT version_num FROM alembic_version").fetchall())
 
 
 def pg_args(database_url: str, database: str | None = None) -> tuple[list[str], dict[str, str]]:
-    """Connection arguments of the PostgreSQL client tools for the URL (or another database on its server)."""
+    """Connection arguments of the PostgreSQL client tools for the URL (or another database on its server):
+    a libpq connection URI keeping the URL's parameters (``sslmode`` and the like); the password goes in
+    the environment, never on the command line."""
     u = make_url(normalise_url(database_url))
-    args = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
     env = {"PGPASSWORD": u.password} if u.password else {}
-    return [*args, "-d", database or u.database or "postgres"], env
+    u = u.set(drivername="postgresql", host=u.host or "127.0.0.1", port=u.port or 5432,
+              username=u.username or "postgres", database=database or u.database or "postgres")._replace(password=None)
+    return ["--dbname", u.render_as_string(hide_password=False)], env
+
+
+def libpq_environment(query: Mapping[str, str | tuple[str, ...]]) -> dict[str, str]:
+    """Environment variables for the client tools from a database URL's query (``?sslmode=verify-full``)."""
+    env: dict[str, str] = {}
+    for name, value in query.items():
+        variable = dblease.LIBPQ_ENVIRONMENT.get(name)
+        if variable is None:
+            continue
+        env[variable] = value if isinstance(value, str) else value[-1]
+    return env

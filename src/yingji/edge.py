@@ -10,8 +10,8 @@ One plain ASGI middleware (:class:`EdgeGuard`), outermost in the app, that
 - on every route that needs a token, checks the token *before the body is read*: a request with a body
   and no valid bearer token or session cookie is answered 401 (the API) or sent to the login page (pages)
   without reading it;
-- lets at most :data:`PUBLIC_UPLOADS_AT_ONCE` bodies larger than the default limit stream in at once on
-  routes open to everyone (answering 503 with ``Retry-After`` beyond that).
+- lets at most :data:`PUBLIC_UPLOADS_AT_ONCE` bodies larger than the default limit (declared, or chunked) stream
+  in at once on routes open to everyone (answering 503 with ``Retry-After`` beyond that).
 
 Refused requests are answered with ``Connection: close``, so the server does not go on reading a body it
 will never use. File uploads are spooled to disk past 1 MiB by Starlette's multipart parser.
@@ -50,6 +50,7 @@ BODY_LIMITS: dict[tuple[str, str], int | str] = {
     ("POST", "/api/v1/divisions/import"): UPLOAD,
     ("POST", "/api/v1/resources/import"): UPLOAD,
     ("POST", "/api/v1/readings"): 4 * MIB,  # monitoring.api.MAX_BODY: a batch of readings
+    ("POST", "/api/v1/tips"): 5 * 5 * MIB + 256 * KIB,  # tips.photos: 5 photos of 5 MB, and the form's fields
 }
 
 # Routes that take a body from anyone: the API's public routes, and the sign-in and sign-out forms.
@@ -156,7 +157,11 @@ class EdgeGuard:
         if length is not None and length > limit:
             await self._refuse(scope, send, 413, "Content too large", f"the request body is larger than {limit} bytes")
             return
-        if public and limit > self.settings.max_body_bytes:
+        if (
+            public
+            and limit > self.settings.max_body_bytes
+            and (length is None or length > self.settings.max_body_bytes)
+        ):
             slots = self._upload_slots()
             if slots.locked():
                 await self._refuse(scope, send, 503, "Service unavailable", "too many uploads at once; try again",
@@ -205,7 +210,7 @@ class EdgeGuard:
             return False
         if not token.startswith(MACHINE_TOKEN_PREFIX):
             try:
-                read_access_token(token, secret=self.settings.secret_key.get_secret_value())
+                read_access_token(token, secret=self.settings.secret_keys)
             except Unauthorized:
                 return False
             return True

@@ -161,7 +161,7 @@ class RedisBus:
             await client.aclose()
 
 
-def make_bus(redis_url: str | None, namespace: str = "") -> EventBus:
+def make_bus(redis_url: str | None, namespace: str) -> EventBus:
     return RedisBus(redis_url, namespace) if redis_url else LocalBus()
 
 

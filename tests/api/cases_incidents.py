@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 from tests.api.cases_foundation import FOREIGN, OWN, Ctx
+from tests.positions import position_in
 
 T0 = "2026-07-01T01:00:00+00:00"
 
@@ -18,8 +19,8 @@ def incident_body(division: str, **extra: Any) -> dict[str, Any]:
         "title": "测试事件",
         "incident_type": "flood",
         "divisions": [division],
-        "lon": 87.5,
-        "lat": 28.9,
+        "lon": position_in(division)[0],
+        "lat": position_in(division)[1],
         "occurred_at": T0,
     }
     body.update(extra)

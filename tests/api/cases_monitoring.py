@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from tests.api.cases_foundation import FOREIGN, OWN, Ctx
+from tests.positions import position_in
 
 _numbers = itertools.count(1)
 RULES = "rules:\n  - {id: p-high, sensors: '*', kind: limit, high: 10.0, deadband: 1.0, priority: low}\n"
@@ -27,7 +28,8 @@ def _site(client: httpx.Client, division: str) -> dict[str, Any]:
     n = next(_numbers)
     code = f"JUR-{division[:6]}-{n}"
     return _created(client.post(SITES, json={
-        "code": code, "name": "测试点", "kind": "landslide", "division_code": division, "lon": 87.5, "lat": 29.0,
+        "code": code, "name": "测试点", "kind": "landslide", "division_code": division,
+        "lon": position_in(division)[0], "lat": position_in(division)[1],
         "sensors": [{"code": f"{code}-S1", "quantity": "displacement", "unit": "mm"}], "rules_yaml": RULES}))
 
 

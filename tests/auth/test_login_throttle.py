@@ -4,6 +4,7 @@ matters (the live server runs in this process, so its clock and hash function ca
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
@@ -185,8 +186,11 @@ def test_the_device_cookie_holder_gets_in_while_others_are_locked_out(throttled:
 
 def test_the_page_sign_in_is_throttled_and_sets_the_device_cookie(throttled: LiveServer) -> None:
     with closing(httpx.Client(base_url=throttled.url)) as browser:
-        csrf = browser.get("/login").cookies.get("yingji_csrf") or browser.cookies["yingji_csrf"]
-        form = {"username": "lazi_duty", "password": DEMO_PASSWORD, "csrf_token": csrf}
+        page = browser.get("/login")
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert found  # the form's token: bound to the login nonce cookie (web.pages)
+        nonce = browser.cookies["yingji_csrf"]
+        form = {"username": "lazi_duty", "password": DEMO_PASSWORD, "csrf_token": found.group(1)}
         assert browser.post("/login", data=form).status_code == 303
         assert any(name.startswith("yingji_device_") for name in browser.cookies)
         with closing(httpx.Client(base_url=throttled.url)) as attacker:
@@ -194,7 +198,7 @@ def test_the_page_sign_in_is_throttled_and_sets_the_device_cookie(throttled: Liv
                 _login(attacker, "lazi_duty", "guess-guess-1!")
         assert browser.post("/login", data=form).status_code == 303
         browser.cookies.clear()
-        browser.cookies.set("yingji_csrf", csrf)
+        browser.cookies.set("yingji_csrf", nonce)
         assert browser.post("/login", data=form).status_code == 429
 
 

@@ -42,3 +42,7 @@ def test_counties_everywhere_get_approximate_areas_and_populations(session: Sess
     assert dingri is not None and not dingri.boundary_approximate
     inside_dingri = shapely.from_wkb(dingri.boundary_wkb).representative_point()
     assert spatial.locate_points(session, [inside_dingri.x], [inside_dingri.y], "county") == ["540223000000"]
+    # an approximate area never refuses a position: a point in a neighbouring cell is still accepted
+    qingyang = session.get(Division, "510105000000")
+    assert qingyang is not None and qingyang.lon is not None
+    service.check_position(session=session, division_codes=["510104000000"], lon=qingyang.lon, lat=qingyang.lat)

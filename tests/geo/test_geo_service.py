@@ -106,12 +106,27 @@ def _feature(code: str, coords: list[list[float]]) -> dict[str, object]:
 
 
 def test_geojson_import_stores_boundaries_for_locate(session: Session) -> None:
+    import shapely
+
+    village = session.get(Division, "540223001002")
+    assert village is not None and village.boundary_wkb is not None
+    inside = shapely.from_wkb(village.boundary_wkb).representative_point()
+    x, y, d = inside.x, inside.y, 0.0005
+    square = [[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]
+    doc = {"type": "FeatureCollection", "features": [_feature("540223001002", square)]}  # a resurveyed village
+    service.import_text(session=session, scope=SYSTEM, text=json.dumps(doc), fmt="geojson")
+    stored = session.get(Division, "540223001002")
+    assert stored is not None and shapely.from_wkb(stored.boundary_wkb).area < (3 * d) ** 2
+    assert service.locate(session=session, scope=SYSTEM, lons=[x], lats=[y], level="village") == ["540223001002"]
+    beside = service.locate(session=session, scope=SYSTEM, lons=[x + 3 * d], lats=[y], level="village")
+    assert beside != ["540223001002"]
+
+
+def test_a_boundary_outside_its_parent_rejects_the_file(session: Session) -> None:
     square = [[100.0, 40.0], [100.01, 40.0], [100.01, 40.01], [100.0, 40.01], [100.0, 40.0]]  # far from the demo
     doc = {"type": "FeatureCollection", "features": [_feature("540223001777", square)]}
-    service.import_text(session=session, scope=SYSTEM, text=json.dumps(doc), fmt="geojson")
-    assert service.locate(session=session, scope=SYSTEM, lons=[100.005], lats=[40.005], level="village") == [
-        "540223001777"
-    ]
+    with pytest.raises(InvalidInput, match="outside its parent"):
+        service.import_text(session=session, scope=SYSTEM, text=json.dumps(doc), fmt="geojson")
 
 
 def test_geojson_with_a_broken_polygon_is_rejected_whole(session: Session) -> None:

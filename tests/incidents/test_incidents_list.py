@@ -8,6 +8,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 from tests.incidents.test_incidents_service import DINGRI, LAZI, T0, XIGAZE, new_incident, scope_of
+from tests.positions import position_in
 
 from yingji.incidents import service
 from yingji.incidents.schemas import IncidentUpdate
@@ -60,7 +61,8 @@ def test_changing_divisions_moves_the_incident_between_lists(session: Session) -
     service.update_incident(session=session, scope=commander, incident_id=incident.id, change=change)
     assert listed(session, "lazi_duty") == ([incident.id], 1)
     assert listed(session, "dingri_duty") == ([incident.id], 1)
-    change = IncidentUpdate(version=2, divisions=[LAZI])
+    lon, lat = position_in(LAZI)  # an incident moved to another county is placed there
+    change = IncidentUpdate(version=2, divisions=[LAZI], lon=lon, lat=lat)
     service.update_incident(session=session, scope=commander, incident_id=incident.id, change=change)
     assert listed(session, "dingri_duty") == ([], 0)
     assert listed(session, "lazi_duty") == ([incident.id], 1)

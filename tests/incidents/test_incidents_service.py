@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
+from tests.positions import position_in
 
 from yingji.auth import service as auth_service
 from yingji.auth.scope import Scope, system_scope
@@ -46,8 +47,8 @@ def new_incident(
         "title": "定日县山体滑坡",
         "incident_type": "geological_hazard",
         "divisions": divisions or [DINGRI],
-        "lon": 87.1,
-        "lat": 28.6,
+        "lon": position_in(divisions or [DINGRI])[0],
+        "lat": position_in(divisions or [DINGRI])[1],
         "occurred_at": T0,
         "reported_at": T0 + dt.timedelta(minutes=20),
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy.orm import Session
+from tests.positions import position_in
 
 from yingji.auth import service as auth_service
 from yingji.auth.scope import Scope
@@ -41,8 +42,8 @@ def reported(
                 "title": f"{kind} {at:%m-%d %H:%M}",
                 "incident_type": kind,
                 "divisions": [county],
-                "lon": 87.1,
-                "lat": 28.6,
+                "lon": position_in(county)[0],
+                "lat": position_in(county)[1],
                 "occurred_at": at - dt.timedelta(minutes=5),
                 "reported_at": at,
                 "exercise": exercise,

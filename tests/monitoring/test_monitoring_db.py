@@ -9,6 +9,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.positions import position_in
 
 from yingji.auth import service as auth_service
 from yingji.auth.scope import Scope, system_scope
@@ -32,7 +33,8 @@ def scope_of(session: Session, username: str) -> Scope:
 
 
 def new_site(session: Session, scope: Scope, code: str = "T1", division: str = DINGRI) -> service.MonitoredSite:
-    body = SiteIn(code=code, name="测试矿", kind="mine", division_code=division, lon=87.1, lat=28.6,  # type: ignore[arg-type]
+    body = SiteIn(code=code, name="测试矿", kind="mine", division_code=division,  # type: ignore[arg-type]
+                  lon=position_in(division)[0], lat=position_in(division)[1],
                   sensors=[{"code": f"{code.replace('T1', 'T')}-CH4-01", "quantity": "CH4", "unit": "%",  # type: ignore[list-item]
                             "range_low": 0, "range_high": 4}], rules_yaml=RULES)
     return service.create_site(session=session, scope=scope, site_in=body)

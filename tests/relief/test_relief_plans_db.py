@@ -4,6 +4,7 @@ orders (no stock moved) and Command tasks, idempotently."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -93,7 +94,16 @@ def test_commit_makes_transfer_orders_and_tasks_once(ready: dict[str, Any]) -> N
         assert transfer["status"] == "created"  # stock moves only on confirmation
     again = client.post(f"{API}/plans/{plan['id']}/commit").json()
     assert again["commit_result"] == result
-    assert len(client.get(f"/api/v1/incidents/{ready['incident']}/tasks").json()) == tasks_before + len(groups)
+    made = [t for t in client.get(f"/api/v1/incidents/{ready['incident']}/tasks").json() if t["id"] in result["tasks"]]
+    assert len(made) == len(groups) and len(client.get(f"/api/v1/incidents/{ready['incident']}/tasks").json()) == (
+        tasks_before + len(groups))
+    # each depot → destination task is due when the plan says its goods arrive, counted from the commit
+    committed = dt.datetime.fromisoformat(first.json()["committed_at"])
+    hours = {}
+    for s in plan["shipments"]:
+        hours[(s["depot_id"], s["place"])] = max(hours.get((s["depot_id"], s["place"]), 0.0), s["hours"])
+    assert sorted(dt.datetime.fromisoformat(t["due_at"]) - committed for t in made) == sorted(
+        dt.timedelta(hours=h) for h in hours.values())
     assert client.get("/api/v1/resources/depots", params={"limit": 1000}).json()["total"] == stock_before
     timeline = client.get(f"/api/v1/incidents/{ready['incident']}/timeline").json()
     entries = timeline["items"] if isinstance(timeline, dict) else timeline

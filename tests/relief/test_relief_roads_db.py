@@ -115,3 +115,18 @@ def test_plans_route_over_the_stored_network_and_its_cuts(session: Session, plan
     assert q == 0 and "1 cut" in travel  # the only road is cut: the need is unmet, not sent by air or fallback
     relief.reopen_road(session=session, scope=planner, segment_id=seg.id)
     assert shipped()[0] == 5
+
+
+def test_a_network_name_taken_in_another_county_is_free_here(session: Session, planner: Scope) -> None:
+    """Issue 12, finding 11: the name is unique among the networks the importer can read only, so a 409 never
+    confirms that another county has a network of that name."""
+    from tests.resources.conftest import LAZI
+
+    lazi = scope_of(session, "lazi_duty")
+    lon, lat = inside(session, LAZI)
+    _import(session, lazi, [_road("a", [[lon, lat], [lon + 0.01, lat]])], network="county-roads")
+    lon, lat = inside(session, DINGRI)
+    made = _import(session, planner, [_road("a", [[lon, lat], [lon + 0.01, lat]])], network="county-roads")
+    assert made["segments"] == 1
+    with pytest.raises(Conflict):  # a name the caller can read is taken
+        _import(session, planner, [_road("b", [[lon, lat], [lon + 0.01, lat]])], network="county-roads")

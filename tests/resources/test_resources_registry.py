@@ -55,7 +55,7 @@ def test_a_county_registers_a_depot_inside_its_county(session: Session, dingri: 
 def test_a_depot_outside_its_division_is_refused(session: Session, dingri: Scope) -> None:
     lon, lat = inside(session, LAZI)
     body = DepotIn(name="x", level="county", division_code=DINGRI, lon=lon, lat=lat)
-    with pytest.raises(InvalidInput, match="outside its division"):
+    with pytest.raises(InvalidInput, match="outside the boundary"):
         service.create_depot(session=session, scope=dingri, depot_in=body)
 
 

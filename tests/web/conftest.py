@@ -17,10 +17,11 @@ class WebData:
     foreign_incident: int
 
 
-def make_incident(live: LiveServer, user: str, title: str, county: str, lon: float, lat: float) -> int:
+def make_incident(live: LiveServer, user: str, title: str, county: str, lon: float, lat: float,
+                  incident_type: str = "geological_hazard") -> int:
     client = live.client(user)
     r = client.post("/api/v1/incidents", json={
-        "title": title, "incident_type": "geological_hazard", "lon": lon, "lat": lat, "divisions": [county],
+        "title": title, "incident_type": incident_type, "lon": lon, "lat": lat, "divisions": [county],
         "occurred_at": "2026-11-28T08:00:00+08:00", "figures": {"deaths": 1}})
     assert r.status_code == 201, r.text
     return int(r.json()["id"])

@@ -5,7 +5,9 @@ refused in any other — another sign-in of the same user, another user — for 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from tests.conftest import DEMO_PASSWORD
 from tests.web.conftest import WebData
 from tests.web.test_pages import browser, csrf_of
 
@@ -55,3 +57,15 @@ def test_a_reissued_session_cookie_keeps_its_token_and_a_new_sign_in_does_not() 
     assert token and token == session_csrf_token(reissued, secret=SECRET)
     assert token != session_csrf_token(again, secret=SECRET)
     assert session_csrf_token(first, secret=SECRET + "x") is None  # a token under another secret is no session
+
+
+def test_the_session_and_nonce_cookies_are_httponly_and_samesite_strict(web: WebData) -> None:
+    client = browser(web.live)
+    login = client.get("/login")
+    nonce = next(h for h in login.headers.get_list("set-cookie") if h.startswith("yingji_csrf="))
+    assert "httponly" in nonce.lower() and "samesite=strict" in nonce.lower()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+    assert token
+    r = client.post("/login", data={"username": "dingri_duty", "password": DEMO_PASSWORD, "csrf_token": token.group(1)})
+    session = next(h for h in r.headers.get_list("set-cookie") if h.startswith("yingji_token="))
+    assert "httponly" in session.lower() and "samesite=strict" in session.lower()

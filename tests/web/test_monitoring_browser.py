@@ -148,6 +148,7 @@ def test_a_warning_shows_its_call_status_and_is_cancelled(page: Page, live: Live
     page.locator("#cancel-form button[type=submit]").click()
     page.wait_for_url(re.compile(r".*/warnings/\d+$"))
     expect(page.locator("#warning-status")).to_have_text("已解除")
-    expect(page.locator("#warning-msg-type")).to_contain_text("Cancel")
+    expect(page.locator("#warning-msg-type")).to_have_attribute("data-msg-type", "Cancel")
+    expect(page.locator("#warning-msg-type")).to_contain_text("解除")
     expect(page.locator("#cancel-form")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "warning-cancelled.png"), full_page=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from tests.conftest import LiveServer
+from tests.positions import position_in
 from tests.web.test_pages import browser, csrf_of
 
 OWN_SITE, FOREIGN_SITE = "定日县测试监测点-仅本县", "拉孜县测试监测点-他县不可见"
@@ -30,7 +31,8 @@ class Alarms:
 def _alarm(live: LiveServer, admin: str, password: str | None, county: str, code: str, name: str) -> int:
     client = live.client(admin) if password is None else live.client(admin, password)
     r = client.post("/api/v1/monitoring/sites", json={
-        "code": code, "name": name, "kind": "landslide", "division_code": county, "lon": 87.3, "lat": 28.8,
+        "code": code, "name": name, "kind": "landslide", "division_code": county,
+        "lon": position_in(county)[0], "lat": position_in(county)[1],
         "sensors": [{"code": f"{code}-S1", "quantity": "displacement", "unit": "mm"}],
         "rules_yaml": "rules:\n  - {id: d-high, kind: limit, high: 10.0, priority: high}\n"})
     assert r.status_code == 201, r.text

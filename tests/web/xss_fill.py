@@ -3,7 +3,8 @@
 The columns come from the SQLAlchemy models' metadata (``yingji.models_registry``), so a table or column
 added later is filled by default. A column is left out only when a rule below names it with the reason —
 keys, division codes, secrets, and values the code maps through a fixed table — or when the database
-itself refuses arbitrary text in it (a CHECK constraint: then no request can store a script there either).
+itself refuses the change (a CHECK constraint, or the audit log's append-only trigger: then no request can
+store a script there either).
 
 Every payload carries the number of its column, so a hit names the column that leaked. If executed, a
 payload sets ``top.xss`` or loads ``/xss-canary/<n>/…``; the test watches both, and the browser's
@@ -83,10 +84,10 @@ def _pieces(n: int) -> list[str]:
     ]
 
 
-def payload(n: int, limit: int | None) -> str | None:
-    """A script-bearing value for column ``n`` that fits ``limit`` characters (a row id is appended), or
-    None when no telling payload fits."""
-    room = (limit - 10) if limit else 10_000
+def payload(n: int, limit: int | None, reserve: int = 10) -> str | None:
+    """A script-bearing value for column ``n`` that fits ``limit`` characters with ``reserve`` left for the
+    row's key (appended), or None when no telling payload fits."""
+    room = (limit - reserve) if limit else 10_000
     url = f"javascript:top.xss={n}//"  # a value used as a link target
     chosen: list[str] = []
     for piece in _pieces(n):
@@ -124,22 +125,24 @@ def fill(engine: Engine) -> Filled:
         for table, column in text_columns():
             name = f"{table.name}.{column.name}"
             reason = skip_reason(table, column)
+            key = next(iter(table.primary_key.columns))
             if reason is None:
                 number += 1
-                value = payload(number, getattr(column.type, "length", None))
+                reserve = getattr(key.type, "length", None) or 10  # a code key (12 digits) or an integer id
+                value = payload(number, getattr(column.type, "length", None), reserve)
                 if value is None:
                     reason = f"too short ({column.type}) for any script-bearing value"
             if reason is not None:
                 out.skipped[name] = reason
                 continue
             assert value is not None
-            key = next(iter(table.primary_key.columns))
             try:
                 with conn.begin_nested():
                     conn.execute(sa.update(table).values({column.name: sa.literal(value, sa.String) + sa.cast(
                         key, sa.String)}))
             except DBAPIError as exc:
-                out.skipped[name] = f"the database refuses arbitrary text: {type(exc.orig).__name__}"
+                why = str(exc.orig).splitlines()[0][:120]
+                out.skipped[name] = f"the database refuses the change (a CHECK, an append-only trigger): {why}"
                 continue
             out.columns[number] = name
         for table in Base.metadata.sorted_tables:

@@ -18,10 +18,10 @@ from yingji.auth.security import (
     DEVICE_COOKIE_DAYS,
     MACHINE_TOKEN_PREFIX,
     device_cookie_name,
-    device_of,
+    device_of_request,
     new_device_cookie,
     read_access_token,
-    session_csrf_token,
+    session_csrf_tokens,
 )
 from yingji.config import Settings
 from yingji.errors import DomainError, Forbidden, Unauthorized
@@ -34,9 +34,9 @@ def _check_csrf_header(request: Request, token: str) -> None:
     """A page's script calling the API with the session cookie must send that session's CSRF token (the
     page's ``csrf-token`` meta) in a header; a token of another session is refused."""
     settings: Settings = request.app.state.settings
-    expected = session_csrf_token(token, secret=settings.secret_key.get_secret_value())
+    accepted = session_csrf_tokens(token, secret=settings.secret_keys)
     header = request.headers.get("x-csrf-token")
-    if not expected or not header or not secrets.compare_digest(expected, header):
+    if not header or not any(secrets.compare_digest(expected, header) for expected in accepted):
         raise Forbidden("missing or wrong X-CSRF-Token header")
 
 
@@ -92,7 +92,7 @@ def remembered_scope(*, request: Request, settings: Settings, token: str | None)
     token = _bearer(request, token)
     if token.startswith(MACHINE_TOKEN_PREFIX):
         return None
-    payload = read_access_token(token, secret=settings.secret_key.get_secret_value())
+    payload = read_access_token(token, secret=settings.secret_keys)
     cache: ScopeCache = request.app.state.scope_cache
     scope = cache.get(str(payload["sub"]))
     if scope is None or scope.token_version != _version(payload):
@@ -112,7 +112,7 @@ def scope_from_token(*, request: Request, session: Session, settings: Settings, 
         user = service.user_for_machine_token(session=session, token=token)
         scope = service.scope_for(session=session, user=user)
     else:
-        payload = read_access_token(token, secret=settings.secret_key.get_secret_value())
+        payload = read_access_token(token, secret=settings.secret_keys)
         username = str(payload["sub"])
         seen = service.access_changes()
         found = service.scope_of_enabled_user(session=session, username=username)
@@ -128,8 +128,7 @@ def password_login(*, request: Request, session: Session, settings: Settings, us
     """Sign in with a password, throttled (auth.ratelimit): a throttled attempt is refused (429) before the
     password hash is computed. On success the client gets a fresh device cookie for this user
     (:func:`set_device_cookie`), which spares it the lock-outs others cause."""
-    secret = settings.secret_key.get_secret_value()
-    device = device_of(request.cookies.get(device_cookie_name(username, secret)), username, secret)
+    device = device_of_request(request.cookies, username, settings.secret_keys)
     throttle: LoginThrottle = request.app.state.login_throttle
     client = request.client.host if request.client else "unknown"  # X-Forwarded-For only from trusted proxies
     attempt = throttle.admit(username=username, client=client, device=device)

@@ -101,6 +101,7 @@ class LoginThrottle:
             self._admit_script = self._redis.register_script(_ADMIT)
         self._local: dict[str, tuple[int, float]] = {}
         self._lock = threading.Lock()
+        self.refused = 0  # attempts refused so far (the server's metrics read it)
 
     @staticmethod
     def for_database(database_url: str) -> str:
@@ -121,6 +122,7 @@ class LoginThrottle:
             keyed = [(self._key("account", account), self.account), (self._key("client", client), self.client)]
         wait = self._admit(keyed, self.clock())
         if wait > 0:
+            self.refused += 1
             raise TooManyRequests(
                 "too many failed sign-ins; wait before trying again", retry_after=max(1, math.ceil(wait))
             )

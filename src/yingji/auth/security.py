@@ -9,7 +9,7 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jwt
@@ -27,6 +27,7 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # holds its memory, so a burst of sign-ins waits here instead of growing the server by 19-64 MiB a head.
 HASHES_AT_ONCE = 2
 _hashing = threading.BoundedSemaphore(HASHES_AT_ONCE)
+KeyRing = str | Sequence[str]  # one key, or the current key then the previous ones
 MACHINE_TOKEN_PREFIX = "yjt_"
 
 
@@ -88,35 +89,65 @@ def csrf_token(*, secret: str, binding: str) -> str:
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
-def session_csrf_token(token: str | None, *, secret: str) -> str | None:
-    """The CSRF token of the page session whose cookie holds ``token``; None without a valid session."""
+def key_ring(secret: KeyRing) -> tuple[str, ...]:
+    """The keys to verify with, the current (signing) key first: ``YINGJI_SECRET_KEY`` then
+    ``YINGJI_SECRET_KEY_PREVIOUS`` during a rotation's grace period (docs/security.md)."""
+    return (secret,) if isinstance(secret, str) else tuple(secret)
+
+
+def session_csrf_token(token: str | None, *, secret: KeyRing) -> str | None:
+    """The CSRF token of the page session whose cookie holds ``token`` (made with the current key); None
+    without a valid session."""
+    tokens = session_csrf_tokens(token, secret=secret)
+    return tokens[0] if tokens else None
+
+
+def session_csrf_tokens(token: str | None, *, secret: KeyRing) -> list[str]:
+    """The CSRF tokens accepted for the session of ``token``: one per key of the ring (a page rendered
+    before a rotation still posts), current key first; none without a valid session."""
     if not token or token.startswith(MACHINE_TOKEN_PREFIX):
-        return None
+        return []
     try:
         payload = read_access_token(token, secret=secret)
     except Unauthorized:
-        return None
+        return []
     sid = payload.get("sid") or f"{payload['sub']}:{payload.get('iat', '')}"
-    return csrf_token(secret=secret, binding=f"session:{sid}")
+    return [csrf_token(secret=key, binding=f"session:{sid}") for key in key_ring(secret)]
 
 
 # Access tokens already verified, by (secret, token): the same string is the same signed claims, so only
 # its expiry is checked again. Decoding and verifying each request's token cost a few percent of a list
 # request's CPU.
-_verified: dict[tuple[str, str], dict[str, Any]] = {}
+_verified: dict[tuple[tuple[str, ...], str], dict[str, Any]] = {}
 
 
-def read_access_token(token: str, *, secret: str, clock: Callable[[], float] = time.time) -> dict[str, Any]:
-    """The verified claims of an access token; ``clock`` (epoch seconds) decides whether it has expired."""
-    key = (secret, token)
-    payload = _verified.get(key)
-    if payload is None:
+def _decode_with_ring(token: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The claims of a token signed with any key of the ring; its expiry is judged by the caller's clock."""
+    for number, signing_key in enumerate(keys):
         try:
-            payload = jwt.decode(
-                token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"], "verify_exp": False}
+            claims: dict[str, Any] = jwt.decode(
+                token, signing_key, algorithms=["HS256"],
+                options={"require": ["exp", "sub"], "verify_exp": False},
             )
+            return claims
+        except jwt.InvalidSignatureError as exc:  # perhaps signed with an older key of the ring
+            if number == len(keys) - 1:
+                raise Unauthorized("invalid or expired token") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized("invalid or expired token") from exc
+    raise Unauthorized("invalid or expired token")
+
+
+def read_access_token(
+    token: str, *, secret: KeyRing, clock: Callable[[], float] = time.time
+) -> dict[str, Any]:
+    """The claims of a valid access token signed with any key of the ring (see :func:`key_ring`);
+    ``clock`` (epoch seconds) decides whether it has expired."""
+    keys = key_ring(secret)
+    key = (keys, token)
+    payload = _verified.get(key)
+    if payload is None:
+        payload = _decode_with_ring(token, keys)
         if payload.get("typ") != "access":
             raise Unauthorized("invalid token type")
         if len(_verified) >= 10_000:
@@ -159,6 +190,16 @@ def device_cookie_name(username: str, secret: str) -> str:
 def new_device_cookie(username: str, secret: str) -> str:
     device = secrets.token_urlsafe(18)
     return f"{device}.{_device_mac(secret, 'device', username.lower(), device)}"
+
+
+def device_of_request(cookies: Mapping[str, str], username: str, secret: KeyRing) -> str | None:
+    """The device id of the client's valid device cookie of ``username`` under any key of the ring (the
+    cookie's name depends on the key, so a cookie set before a rotation is found under its old name)."""
+    for key in key_ring(secret):
+        device = device_of(cookies.get(device_cookie_name(username, key)), username, key)
+        if device is not None:
+            return device
+    return None
 
 
 def device_of(cookie: str | None, username: str, secret: str) -> str | None:

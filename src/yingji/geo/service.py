@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import Sequence
 from importlib.resources import files
 from typing import Any
 
+import numpy as np
 import shapely
+import shapely.geometry
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -15,6 +19,7 @@ from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.errors import InvalidInput, NotFound
+from yingji.geo import boundaries
 from yingji.geo.codes import COUNTRY_CODE, code_range, depth, level_of, normalise_code, prefix
 from yingji.geo.importers import DivisionRecord, ImportRejected, parse_csv, parse_geojson, pinyin_of
 from yingji.geo.models import Division
@@ -396,3 +401,124 @@ def names_of(*, session: Session, codes: Sequence[str]) -> dict[str, str]:
     if not unique:
         return {}
     return dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(unique))).all())
+
+
+# -- positions and areas checked against the record's divisions ---------------------------------------------
+# Every write that places a record (incident, site, depot, shelter, team, vehicle, duty item, road, warning
+# area) with a division goes through these checks, so a county's record cannot be put at another province's
+# coordinates. A division without a boundary polygon accepts any position (nothing known to judge by) unless
+# the point lies in a known county outside its subtree.
+
+BOUNDARY_TOLERANCE_KEY = "yingji.boundary_tolerance_m"  # Session.info, from YINGJI_BOUNDARY_TOLERANCE_M
+DEFAULT_BOUNDARY_TOLERANCE_M = 3000.0
+_BOUNDARY_TTL_S = 60.0
+_boundaries: dict[tuple[str, str], tuple[float, BaseGeometry | None]] = {}
+
+
+def boundary_tolerance_m(session: Session) -> float:
+    return float(session.info.get(BOUNDARY_TOLERANCE_KEY, DEFAULT_BOUNDARY_TOLERANCE_M))
+
+
+def _boundary(session: Session, code: str) -> BaseGeometry | None:
+    """The division's real boundary polygon (parsed once a minute per process), or None — also for an
+    approximate area (built from positions), which places points but never refuses one."""
+    key = (str(session.get_bind().engine.url), code)
+    now = time.monotonic()
+    hit = _boundaries.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    wkb = session.scalar(
+        select(Division.boundary_wkb).where(Division.code == code, Division.boundary_approximate.is_(False))
+    )
+    geometry = shapely.from_wkb(wkb) if wkb is not None else None
+    if geometry is not None:
+        shapely.prepare(geometry)
+    if len(_boundaries) > 2_000:
+        _boundaries.clear()
+    _boundaries[key] = (now + _BOUNDARY_TTL_S, geometry)
+    return geometry
+
+
+def _outside_m(session: Session, codes: Sequence[str], lons: Sequence[float], lats: Sequence[float]) -> Any:
+    """Per point, metres outside the nearest of the divisions' boundaries (0 inside one, or when one of
+    them has no boundary), as a numpy array."""
+    worst = np.full(len(lons), np.inf)
+    for code in codes:
+        geometry = _boundary(session, code)
+        if geometry is None:
+            return np.zeros(len(lons))
+        worst = np.minimum(worst, boundaries.distances_outside_m(geometry, lons, lats))
+    return worst if codes else np.zeros(len(lons))
+
+
+def check_positions(
+    *, session: Session, division_codes: Sequence[str], lons: Sequence[float], lats: Sequence[float],
+    field: str = "lon", what: str = "position",
+) -> None:
+    """Refuse (422 naming ``field``) positions farther than the tolerance outside the boundary of every one
+    of ``division_codes``; a division without a boundary accepts a point unless a known county outside its
+    subtree contains it."""
+    if not len(lons):
+        return
+    tolerance = boundary_tolerance_m(session)
+    outside = _outside_m(session, division_codes, lons, lats)
+    bad = np.flatnonzero(outside > tolerance)
+    if len(bad):
+        i = int(bad[0])
+        raise InvalidInput(
+            f"{field}: {what} ({lons[i]:.5f}, {lats[i]:.5f}) lies {outside[i] / 1000:.1f} km outside the boundary "
+            f"of division {', '.join(division_codes)} (tolerance {tolerance:.0f} m)",
+            field=field,
+        )
+    unbounded = [c for c in division_codes if _boundary(session, c) is None]
+    if unbounded and len(unbounded) == len(division_codes):
+        _check_county_of_unbounded(session, unbounded, lons, lats, field, what)
+
+
+def _check_county_of_unbounded(
+    session: Session, codes: Sequence[str], lons: Sequence[float], lats: Sequence[float], field: str, what: str
+) -> None:
+    divisions = [d for d in (session.get(Division, c) for c in codes) if d is not None]
+    prefixes = [prefix(d.code, d.level) for d in divisions]
+    approximate = set(session.scalars(select(Division.code).where(Division.boundary_approximate.is_(True))))
+    for i, county in enumerate(spatial.locate_points(session, list(lons), list(lats), "county")):
+        if county is not None and county not in approximate and not any(county.startswith(p) for p in prefixes):
+            raise InvalidInput(
+                f"{field}: {what} ({lons[i]:.5f}, {lats[i]:.5f}) lies in division {county}, outside "
+                f"{', '.join(codes)}",
+                field=field,
+            )
+
+
+def check_position(
+    *, session: Session, division_codes: Sequence[str], lon: float | None, lat: float | None,
+    field: str = "lon", what: str = "position",
+) -> None:
+    """One position (nothing to check when it is not given)."""
+    if lon is None or lat is None:
+        return
+    check_positions(session=session, division_codes=division_codes, lons=[lon], lats=[lat], field=field, what=what)
+
+
+def check_area(
+    *, session: Session, division_codes: Sequence[str], geometry: dict[str, Any], field: str = "area"
+) -> BaseGeometry:
+    """A GeoJSON (Multi)Polygon: rings closed, geometry valid, every vertex within the tolerance of the
+    divisions' boundaries. Returns the shapely geometry."""
+    for ring in boundaries.polygon_rings(geometry):
+        problem = boundaries.ring_problem(ring)
+        if problem:
+            raise InvalidInput(f"{field}: {problem}", field=field)
+    try:
+        shape = shapely.geometry.shape(geometry)
+    except Exception:
+        raise InvalidInput(f"{field}: not a valid GeoJSON polygon", field=field) from None
+    if shape.is_empty or not shape.is_valid or shape.geom_type not in ("Polygon", "MultiPolygon"):
+        raise InvalidInput(f"{field}: the polygon is empty or invalid ({shapely.is_valid_reason(shape)})", field=field)
+    lon0, lat0, lon1, lat1 = shape.bounds
+    if lon0 < -180 or lon1 > 180 or lat0 < -90 or lat1 > 90:
+        raise InvalidInput(f"{field}: coordinates must be longitude/latitude", field=field)
+    xy = shapely.get_coordinates(shape)
+    check_positions(session=session, division_codes=division_codes, lons=list(xy[:, 0]), lats=list(xy[:, 1]),
+                    field=field, what="area vertex")
+    return shape

@@ -57,6 +57,7 @@ from yingji.incidents.reporting.service import (
     escalations_of,
     flag_overdue,
     list_notifications,
+    notify,
     record_report_made,
     reporting_facts,
 )
@@ -111,6 +112,7 @@ __all__ = [
     "list_organisations",
     "list_shifts",
     "map_points",
+    "notify",
     "readable_clause",
     "receive",
     "record_duty_action",

@@ -112,6 +112,9 @@ def worker(
     ),
     partitions: str = typer.Option("0", "--partitions", help="NATS: comma-separated partitions this worker owns."),
     durable: str = typer.Option("yingji-monitor", "--durable", help="NATS: durable consumer name prefix."),
+    metrics_port: int | None = typer.Option(
+        None, "--metrics-port", help="Serve metrics at http://127.0.0.1:PORT/metrics (default: YINGJI_METRICS_PORT)."
+    ),
 ) -> None:
     """Ingest readings from MQTT (or NATS JetStream partitions) into the rule engine; alarms go to a
     JSON-lines sink (``--alarms``) or into the database (``--db``, idempotent)."""
@@ -150,9 +153,10 @@ def worker(
             owned = [int(p) for p in partitions.split(",") if p.strip()]
         except ValueError as exc:
             raise InvalidInput(f"partitions: {partitions!r} is not a comma-separated list of numbers") from exc
-        _run_nats(load_ruleset(rules), config, sink, nats_url, owned, durable, idle_exit_s, known)
+        _run_nats(load_ruleset(rules), config, sink, nats_url, owned, durable, idle_exit_s, known, metrics_port)
         return
     running = MqttWorker(load_ruleset(rules), config, sink, registry=known)
+    stop_metrics = _serve_metrics(running, metrics_port or settings.metrics_port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -163,11 +167,67 @@ def worker(
     finally:
         running.close()
         sink.close()
+        stop_metrics()
     counters = running.monitor.counters
     typer.echo(
         f"readings {counters.readings}, duplicates {counters.duplicates}, dead letters {counters.dead_letters}",
         err=True,
     )
+
+
+def _serve_metrics(running: Any, port: int | None) -> Any:
+    """The worker's metrics on a loopback port (``--metrics-port`` or ``YINGJI_METRICS_PORT``); returns
+    what stops the listener."""
+    if port is None:
+        return lambda: None
+    from yingji import metrics
+
+    counts = metrics.WorkerMetrics(lambda: running.monitor.counters)
+    running.on_batch = counts.on_batch
+    try:
+        stop = metrics.serve_on_loopback(counts.registry, port)
+    except OSError as exc:
+        from yingji.errors import InvalidInput
+
+        raise InvalidInput(f"metrics port {port}: cannot listen on 127.0.0.1 ({exc.strerror or exc})") from None
+    typer.echo(f"metrics at http://127.0.0.1:{port}/metrics", err=True)
+    return stop
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    port: int | None = typer.Option(None, "--port", help="The worker's metrics port (default: YINGJI_METRICS_PORT)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """A running worker's counts (readings, duplicates, dead letters, alarms, lag), read from its metrics
+    listener on 127.0.0.1. Exits 1 when no worker answers there."""
+    import json
+    import urllib.request
+
+    from yingji import metrics
+    from yingji.cli_common import settings_from
+
+    port = port or settings_from(ctx).metrics_port
+    if port is None:
+        typer.echo("no port: give --port or set YINGJI_METRICS_PORT", err=True)
+        raise typer.Exit(2)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+            samples = metrics.parse(answer.read().decode())
+    except OSError as exc:
+        typer.echo(f"no worker answers on 127.0.0.1:{port} ({exc})", err=True)
+        raise typer.Exit(1) from None
+    names = ("readings", "duplicates", "dead_letters", "batches")
+    view: dict[str, Any] = {n: int(samples.get(f"yingji_worker_{n}_total", 0)) for n in names}
+    for kind in ("raised", "cleared"):
+        view[f"alarms_{kind}"] = int(samples.get(f'yingji_worker_alarm_events_total{{kind="{kind}"}}', 0))
+    view["lag_s"] = samples.get("yingji_worker_lag_seconds", 0.0)
+    if as_json:
+        typer.echo(json.dumps(view))
+        return
+    for key, value in view.items():
+        typer.echo(f"{key}: {value}")
 
 
 def _database_sink(ctx: typer.Context) -> Any:
@@ -185,7 +245,7 @@ def _database_sink(ctx: typer.Context) -> Any:
     if settings.redis_url:  # alarms raised and cleared here reach the dashboards' live streams
         from yingji import events
 
-        events.attach(factory, events.bus_for(settings))
+        events.attach(factory, events.bus_for(settings))  # on the deployment's namespaced channel
     sink = DatabaseSink(factory, system_scope("monitor-worker"))
     sink.close = lease.release  # type: ignore[attr-defined]
     if not sink.sensor_codes():
@@ -327,6 +387,7 @@ def _run_nats(
     durable: str,
     idle_exit_s: float | None,
     known: set[str] | None = None,
+    metrics_port: int | None = None,
 ) -> None:
     import asyncio
     import signal
@@ -342,11 +403,13 @@ def _run_nats(
             ruleset, config, sink, url=url, partitions=owned, durable=durable, registry=known  # type: ignore[arg-type]
         )
         typer.echo(f"consuming partitions {owned} from {url}", err=True)
+        stop_metrics = _serve_metrics(running, metrics_port)
         try:
             await running.run(stop, idle_exit_s=idle_exit_s)
         finally:
             running.close()
             sink.close()  # type: ignore[attr-defined]
+            stop_metrics()
         counters = running.monitor.counters
         typer.echo(
             f"readings {counters.readings}, duplicates {counters.duplicates}, dead letters {counters.dead_letters}",

@@ -408,6 +408,7 @@ def create_incident_for(*, session: Session, scope: Scope, row: QuakeAssessment,
             figures=incident_figures(row, with_deaths=True),
             figures_source=_figures_source(row)[:100],
         ),
+        place_checked=True,  # the epicentre and the VI+ outline may lie beyond the affected counties
     )
     incident_service.add_timeline_entry(
         session=session,

@@ -56,7 +56,10 @@ class RoadSegment(Base):
     division: who may cut or reopen it."""
 
     __tablename__ = "road_segments"
-    __table_args__ = (UniqueConstraint("network", "feature_id", name="uq_road_segments_network_feature"),)
+    # unique within the division: a name taken in another county must not be confirmed to its users
+    __table_args__ = (
+        UniqueConstraint("division_code", "network", "feature_id", name="uq_road_segments_division_network_feature"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     network: Mapped[str] = mapped_column(String(100), index=True)

@@ -81,7 +81,14 @@ def _warned_divisions(session: Session, scope: Scope, area: cap.Area, issuer: st
         division = division_service.get(session=session, scope=scope, code=raw)
         scope.require_write(division.code, "division")
         codes.append(division.code)
-    return sorted(set(codes)) or [issuer]
+    warned = sorted(set(codes)) or [issuer]
+    for ring in area.polygons:  # CAP points are (lat, lon); the ring is closed by cap.parse_polygon
+        division_service.check_area(session=session, division_codes=warned, field="area",
+                                    geometry={"type": "Polygon", "coordinates": [[[lon, lat] for lat, lon in ring]]})
+    for circle in area.circles:
+        division_service.check_position(session=session, division_codes=warned, lon=circle.lon, lat=circle.lat,
+                                        field="area", what="circle centre")
+    return warned
 
 
 # ------------------------------------------------------------------------------------------ issue

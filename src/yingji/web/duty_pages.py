@@ -9,13 +9,15 @@ from fastapi.responses import HTMLResponse, Response
 
 from yingji.api_common import SessionDep, SettingsDep
 from yingji.incidents import service as incident_service
+from yingji.incidents.incident_types import IncidentType
 from yingji.web.pages import PageCtx, ViewerDep, form_action, now_utc, render
 
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form(max_length=100)]
 
 
-def _page(ctx: PageCtx, session: Any, status_code: int = 200) -> HTMLResponse:
+def show_desk(ctx: PageCtx, session: Any, status_code: int = 200) -> HTMLResponse:
+    """The desk page (also shown again, with the error, when a form on it fails)."""
     scope, now = ctx.scope, now_utc()
     shifts, _ = incident_service.list_shifts(session=session, scope=scope, at=now, limit=20)
     items, _ = incident_service.list_items(session=session, scope=scope, status="open", limit=100)
@@ -30,13 +32,14 @@ def _page(ctx: PageCtx, session: Any, status_code: int = 200) -> HTMLResponse:
         timers=timers,
         log=log,
         can_write="incidents:write" in scope.permissions,
+        types=[it.value for it in IncidentType],
         nav="duty",
     )
 
 
 @router.get("/duty", response_class=HTMLResponse)
 def duty_page(session: SessionDep, ctx: ViewerDep) -> Response:
-    return _page(ctx, session)
+    return show_desk(ctx, session)
 
 
 def _act(request: Request, settings: Any, csrf_token: str, action: Any) -> Response:
@@ -45,7 +48,7 @@ def _act(request: Request, settings: Any, csrf_token: str, action: Any) -> Respo
         settings,
         csrf_token,
         action,
-        lambda ctx, session, status: _page(ctx, session, status_code=status),
+        lambda ctx, session, status: show_desk(ctx, session, status_code=status),
         "/duty",
     )
 

@@ -52,7 +52,24 @@ def page_policy(tile_url: str | None = None) -> str:
     )
 
 
-STATIC_PREFIX = "/static/"
+FIXED = (
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+    ("x-frame-options", "DENY"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+)
+
+HSTS = ("strict-transport-security", "max-age=31536000; includeSubDomains")
+
+
+def error_headers(tile_url: str | None = None) -> dict[str, str]:
+    """The headers for an answer made outside the middleware (the last-resort 500 handler runs in
+    Starlette's outermost error middleware, past ``SecurityHeaders``)."""
+    return {**dict(FIXED), "content-security-policy": page_policy(tile_url), "cache-control": "no-store"}
+
+
+STATIC_PREFIXES = ("/static/", "/api/v1/docs/assets/")  # packaged files, no data: cacheable
 
 
 class SecurityHeaders:
@@ -60,22 +77,18 @@ class SecurityHeaders:
     printable reports do); ``Cache-Control`` is ``no-store`` on everything but static assets, whatever the
     route said. A plain ASGI middleware, like the app's others: no extra task per request."""
 
-    def __init__(self, app: ASGIApp, *, tile_url: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, tile_url: str | None = None, hsts: bool = False) -> None:
         self.app = app
-        self.fixed = [
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"same-origin"),
-            (b"x-frame-options", b"DENY"),
-            (b"cross-origin-opener-policy", b"same-origin"),
-            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
-        ]
+        # HSTS in production only: a development server on http://localhost must stay reachable.
+        fixed = (*FIXED, HSTS) if hsts else FIXED
+        self.fixed = [(name.encode(), value.encode()) for name, value in fixed]
         self.policy = page_policy(tile_url).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith(STATIC_PREFIX)
+        static = scope["path"].startswith(STATIC_PREFIXES)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -11,13 +11,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from yingji import timerange
 from yingji.api_common import SessionDep, SettingsDep
+from yingji.auth import service as auth_service
 from yingji.errors import DomainError
 from yingji.geo import service as division_service
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
-from yingji.web import charts, layers
-from yingji.web.pages import CHINA_TIME, PageCtx, ViewerDep, form_action, now_utc, page_ctx, render
+from yingji.web import charts, clock, figures_pages, layers, task_pages
+from yingji.web import timeline as timeline_text
+from yingji.web.pages import PageCtx, ViewerDep, form_action, now_utc, page_ctx, render
 
 router = APIRouter(include_in_schema=False)
 GRADE_COLOURS = {
@@ -82,11 +84,56 @@ def incidents_page(request: Request, session: SessionDep, ctx: ViewerDep) -> Res
     )
 
 
-def _detail(ctx: PageCtx, session: Any, incident_id: int, status_code: int = 200, **extra: Any) -> HTMLResponse:
+def actor_names(ctx: PageCtx, session: Any, usernames: set[str]) -> dict[str, str]:
+    """People by their display name (a user name is a login, not a name); the platform's own processes
+    (scheduler, workers) as 系统."""
+    out = {}
+    for username in sorted(usernames):
+        user = auth_service.get_by_username(session=session, username=username)
+        if user is not None and user.display_name:
+            out[username] = user.display_name
+        elif user is None:
+            out[username] = ctx.t("actor.system")
+    return out
+
+
+def _detail(
+    ctx: PageCtx,
+    session: Any,
+    incident_id: int,
+    status_code: int = 200,
+    typed: dict[str, str] | None = None,
+    **extra: Any,
+) -> HTMLResponse:
     scope, now = ctx.scope, now_utc()
     incident = incident_service.get(session=session, scope=scope, incident_id=incident_id)
     timeline, _ = incident_service.timeline(session=session, scope=scope, incident_id=incident_id, limit=200)
     tasks = incident_service.tasks_of(session=session, scope=scope, incident_id=incident_id)
+    history = list(reversed(incident_service.figure_history(session=session, scope=scope, incident_id=incident_id)))
+    extra.update(
+        figure_fields=figures_pages.FIELDS,
+        figure_values=typed if typed is not None else figures_pages.shown_values(incident.figures or {}),
+        figure_history=history,
+        source_kinds=figures_pages.SOURCE_KINDS,
+        figure_text=lambda name, value: figures_pages.display(ctx.t, name, value),
+        densities=figures_pages.DENSITIES,
+        task_moves=task_pages.NEXT_ACTIONS,
+        division_names=division_service.names_of(session=session, codes=incident.division_codes),
+        actor_names=actor_names(ctx, session, {e.actor for e in timeline} | {c.actor for c in history}),
+        timeline_lines=[
+            timeline_text.describe(
+                t=ctx.t,
+                show_time=lambda value: clock.show(value, str(ctx.request.app.state.settings.timezone)),
+                kind=entry.kind,
+                text=entry.text,
+                data=entry.data if isinstance(entry.data, dict) else None,
+                task_titles={task.id: task.title for task in tasks},
+                figure_text=lambda name, value: figures_pages.display(ctx.t, name, value),
+            )
+            for entry in timeline
+        ],
+        figure_errors=bool(set(ctx.errors) & figures_pages.FORM_FIELDS),
+    )
     return render(
         ctx,
         "incident.html",
@@ -119,15 +166,25 @@ def incident_page(incident_id: int, session: SessionDep, ctx: ViewerDep) -> Resp
         return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
 
 
-def _act(request: Request, settings: Any, incident_id: int, csrf_token: str, action: Any) -> Response:
+def act_on_incident(
+    request: Request,
+    settings: Any,
+    incident_id: int,
+    csrf_token: str,
+    action: Any,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    """Run a form of the incident page; on an error the page again, with the error (and, for the figures
+    form, what was typed)."""
     return form_action(
         request,
         settings,
         csrf_token,
         action,
-        lambda ctx, session, status: _detail(ctx, session, incident_id, status_code=status),
+        lambda ctx, session, status: _detail(ctx, session, incident_id, status_code=status, typed=typed),
         f"/incidents/{incident_id}",
     )
+
 
 
 Csrf = Annotated[str, Form(max_length=100)]
@@ -155,7 +212,7 @@ def incident_status(
             reason=reason,
         )
 
-    return _act(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(request, settings, incident_id, csrf_token, act)
 
 
 @router.post("/incidents/{incident_id}/respond")
@@ -182,7 +239,7 @@ def incident_respond(
             reason=reason,
         )
 
-    return _act(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(request, settings, incident_id, csrf_token, act)
 
 
 @router.post("/incidents/{incident_id}/tasks")
@@ -210,7 +267,7 @@ def incident_add_task(
             task_in=TaskCreate(title=title.strip(), team=team, due_at=due),
         )
 
-    return _act(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(request, settings, incident_id, csrf_token, act)
 
 
 @router.post("/incidents/{incident_id}/reports")
@@ -235,7 +292,7 @@ def incident_add_report(
             report_in=SituationReportIn(conditions=conditions, actions=actions, needs=needs),
         )
 
-    return _act(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(request, settings, incident_id, csrf_token, act)
 
 
 @router.post("/incidents/{incident_id}/reports/{report_id}/status")
@@ -258,7 +315,7 @@ def incident_report_status(
             session=session, scope=ctx.scope, report_id=report_id, revision=revision, status=status
         )
 
-    return _act(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(request, settings, incident_id, csrf_token, act)
 
 
 def _field_error(field: str, message: str) -> DomainError:
@@ -316,7 +373,7 @@ def incident_card(incident_id: int, request: Request, session: SessionDep, setti
             "status": t(f"status.{incident.status}"),
             "grade": t(f"grade.{incident.grade}" if incident.grade else "grade.none"),
             "type": t(f"type.{incident.incident_type}"),
-            "reported_at": incident.reported_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M"),
+            "reported_at": clock.show(incident.reported_at, settings.timezone),
         }
     )
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -24,22 +25,25 @@ from yingji.auth import deps as auth_deps
 from yingji.auth import service as auth_service
 from yingji.auth.scope import Scope
 from yingji.auth.security import csrf_token as make_csrf_token
-from yingji.auth.security import issue_access_token, read_access_token, session_csrf_token
+from yingji.auth.security import issue_access_token, read_access_token, session_csrf_token, session_csrf_tokens
 from yingji.config import Settings
 from yingji.db import utcnow
 from yingji.errors import DomainError, Unauthorized
 from yingji.geo import service as division_service
-from yingji.web import layers
+from yingji.web import clock, layers
 from yingji.web.i18n import LANGUAGES, client_messages, translator
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Jinja2Templates(directory=str(files("yingji.web").joinpath("templates")))
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
+DEFAULT_ZONE = "Asia/Shanghai"
 
 
-def _local(value: dt.datetime | None) -> str:
-    """Times are shown in China time (UTC+8), the duty officers' clock."""
-    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") if value else ""
+@pass_context
+def _local(context: Any, value: dt.datetime | None) -> str:
+    """Times are shown in the zone of ``YINGJI_TIMEZONE`` (default Asia/Shanghai, the duty officers' clock)
+    as YYYY-MM-DD HH:MM (``render`` puts the zone in every page's context)."""
+    return clock.show(value, str(context.get("time_zone") or DEFAULT_ZONE))
 
 
 TEMPLATES.env.filters["local"] = _local
@@ -92,7 +96,7 @@ def page_ctx(request: Request, session: Session, settings: Settings) -> PageCtx 
         request=request,
         scope=scope,
         lang=language(request, settings),
-        csrf=session_csrf_token(request.cookies.get(TOKEN_COOKIE), secret=settings.secret_key.get_secret_value())
+        csrf=session_csrf_token(request.cookies.get(TOKEN_COOKIE), secret=settings.secret_keys)
         or "",
         user_label=(user.display_name if user and user.display_name else scope.actor),
         jurisdiction={
@@ -136,6 +140,7 @@ def render(ctx: PageCtx, template: str, status_code: int = 200, **values: Any) -
             "lang": ctx.lang,
             "js_messages": client_messages(ctx.lang),
             "tile_url": settings.tile_url or "",
+            "time_zone": settings.timezone,
             "nav_items": [i for i in layers.NAV if i.permission in ctx.scope.permissions],
             **values,
         },
@@ -151,14 +156,24 @@ def _slide_session(request: Request, response: Response, settings: Settings) -> 
     if not token:
         return
     try:
-        payload = read_access_token(token, secret=settings.secret_key.get_secret_value())
+        payload = read_access_token(token, secret=settings.secret_keys)
     except Unauthorized:
         return
     remaining = payload["exp"] - utcnow().timestamp()
-    if remaining < settings.access_token_minutes * 30:
+    if remaining < settings.access_token_minutes * 30 or not _signed_with_current_key(token, settings):
         _set_session(
             response, str(payload["sub"]), settings, version=int(payload.get("ver", 0)), sid=payload.get("sid")
         )
+
+
+def _signed_with_current_key(token: str, settings: Settings) -> bool:
+    """False for a session signed with a previous key of the ring: re-issued at once, so sessions move to
+    the new key during the grace period of a rotation."""
+    try:
+        read_access_token(token, secret=settings.secret_key.get_secret_value())
+    except Unauthorized:
+        return False
+    return True
 
 
 def _set_session(
@@ -190,8 +205,8 @@ def to_login(request: Request) -> RedirectResponse:
 def check_csrf(request: Request, token: str | None) -> bool:
     """``token`` is the CSRF token of the request's own session (bound to it: another session's is refused)."""
     settings: Settings = request.app.state.settings
-    expected = session_csrf_token(request.cookies.get(TOKEN_COOKIE), secret=settings.secret_key.get_secret_value())
-    return bool(expected and token and secrets.compare_digest(expected, token))
+    accepted = session_csrf_tokens(request.cookies.get(TOKEN_COOKIE), secret=settings.secret_keys)
+    return bool(token and any(secrets.compare_digest(expected, token) for expected in accepted))
 
 
 def _login_csrf(nonce: str, settings: Settings) -> str:
@@ -201,7 +216,10 @@ def _login_csrf(nonce: str, settings: Settings) -> str:
 
 def _check_login_csrf(request: Request, settings: Settings, token: str | None) -> bool:
     nonce = request.cookies.get(CSRF_COOKIE)
-    return bool(nonce and token and secrets.compare_digest(_login_csrf(nonce, settings), token))
+    if not nonce or not token:
+        return False
+    accepted = (make_csrf_token(secret=key, binding=f"login:{nonce}") for key in settings.secret_keys)
+    return any(secrets.compare_digest(expected, token) for expected in accepted)
 
 
 def form_action(
@@ -266,6 +284,14 @@ def login_page(request: Request, settings: SettingsDep, next: str = "/") -> HTML
     return response
 
 
+def _csrf_failure_message(request: Request, settings: Settings) -> str:
+    """Why the login form's check failed, in words the user can act on: production cookies are ``Secure``,
+    so a browser on plain HTTP keeps none (the form's nonce cookie came back missing) — not an expired
+    page."""
+    refused = settings.env == "production" and request.url.scheme == "http" and CSRF_COOKIE not in request.cookies
+    return "login.error.insecure" if refused else "login.error.csrf"
+
+
 def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
@@ -284,7 +310,7 @@ def login_submit(
     t = translator(lang)
     error, status = "", 401
     if not _check_login_csrf(request, settings, csrf_token):
-        error, status = t("login.error.csrf"), 403
+        error, status = t(_csrf_failure_message(request, settings)), 403
     else:
         try:
             user = auth_deps.password_login(

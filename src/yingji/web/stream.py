@@ -1,10 +1,18 @@
-"""Server-sent events: the caller's share of the live events (``yingji.events``)."""
+"""Server-sent events: the caller's share of the live events (``yingji.events``).
+
+A browser holds one stream for all its tabs (``static/live-worker.js``, a SharedWorker, or a leader tab
+elected through Web Locks): one stream per tab used up the browser's six HTTP/1.1 connections per server
+and froze navigation. The server counts the streams it holds open (``open_streams``) so that this can be
+checked from outside.
+"""
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -21,8 +29,56 @@ HEARTBEAT_S = 15
 RECHECK_S = 5.0  # how often an open stream checks that its session is still valid
 
 
+class OpenStreams:
+    """How many event streams this server process holds open now, per user, the most ever at once, and how
+    many were ever opened."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.by_user: dict[str, int] = {}
+        self.peak = 0
+        self.opened_total = 0
+
+    @property
+    def now(self) -> int:
+        with self._lock:
+            return sum(self.by_user.values())
+
+    def opened(self, user: str) -> None:
+        with self._lock:
+            self.by_user[user] = self.by_user.get(user, 0) + 1
+            self.opened_total += 1
+            self.peak = max(self.peak, sum(self.by_user.values()))
+
+    def closed(self, user: str) -> None:
+        with self._lock:
+            left = self.by_user.get(user, 0) - 1
+            if left > 0:
+                self.by_user[user] = left
+            else:
+                self.by_user.pop(user, None)
+
+
+def open_streams(app: Any) -> OpenStreams:
+    """The app's stream count (made on first use)."""
+    counter: OpenStreams | None = getattr(app.state, "open_streams", None)
+    if counter is None:
+        counter = app.state.open_streams = OpenStreams()
+    return counter
+
+
 async def _stream(request: Request, scope: Scope, bus: EventBus) -> AsyncIterator[str]:
-    yield "retry: 3000\n\n"
+    counter = open_streams(request.app)
+    counter.opened(scope.actor)
+    try:
+        yield "retry: 3000\n\n"
+        async for chunk in _events(request, scope, bus):
+            yield chunk
+    finally:
+        counter.closed(scope.actor)
+
+
+async def _events(request: Request, scope: Scope, bus: EventBus) -> AsyncIterator[str]:
     idle, subscribed = 0, False
     checked = time.monotonic()
     async for event in bus.subscribe():
@@ -59,7 +115,8 @@ async def _stream(request: Request, scope: Scope, bus: EventBus) -> AsyncIterato
             "at": event.at,
             "divisions": [c for c in event.division_codes if scope.can_read(c)],
         }
-        yield f"event: {event.entity}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
+        # Unnamed (the default "message" type): a client takes every event without knowing the entities.
+        yield f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
 
 @router.get(

@@ -13,6 +13,7 @@ from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.errors import Conflict, InvalidInput
+from yingji.geo import service as division_service
 from yingji.incidents import duty
 from yingji.incidents.models import (
     DutyItem,
@@ -102,12 +103,16 @@ def list_log(*, session: Session, scope: Scope, limit: int = 100, offset: int = 
     return paginate(session, stmt, DutyLogEntry.at.desc(), DutyLogEntry.id.desc(), limit=limit, offset=offset)
 
 
-def receive(*, session: Session, scope: Scope, item_in: DutyItemIn) -> DutyItem:
-    """Information received by the duty desk (phone, fax, system)."""
+def receive(*, session: Session, scope: Scope, item_in: DutyItemIn, place_checked: bool = False) -> DutyItem:
+    """Information received by the duty desk (phone, fax, system). Its position must lie in its division
+    unless the caller placed it by its own rule (``place_checked``: a feed's epicentre)."""
     scope.require("incidents:write")
     (code,) = _division_codes(session, scope, [item_in.division_code])
     if (item_in.lon is None) != (item_in.lat is None):
         raise InvalidInput("give both lon and lat, or neither", field="lon")
+    if not place_checked:
+        division_service.check_position(session=session, division_codes=[code], lon=item_in.lon, lat=item_in.lat,
+                                        what="duty item position")
     item = DutyItem(
         division_code=code,
         received_at=item_in.received_at or utcnow(),

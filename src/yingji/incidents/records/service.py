@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import shapely.geometry
 from sqlalchemy import (
     bindparam,
     exists,
@@ -154,18 +153,11 @@ def _division_codes(session: Session, scope: Scope, codes: Sequence[str]) -> lis
     return out
 
 
-def _check_area(area: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _check_area(session: Session, codes: Sequence[str], area: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Rings closed, polygon valid, within the incident's divisions (``geo.service.check_area``)."""
     if area is None:
         return None
-    try:
-        geometry = shapely.geometry.shape(dict(area))
-    except Exception:
-        raise InvalidInput("area: not a valid GeoJSON polygon", field="area") from None
-    if geometry.is_empty or not geometry.is_valid:
-        raise InvalidInput("area: the polygon is empty or invalid", field="area")
-    lon0, lat0, lon1, lat1 = geometry.bounds
-    if lon0 < -180 or lon1 > 180 or lat0 < -90 or lat1 > 90:
-        raise InvalidInput("area: coordinates must be longitude/latitude", field="area")
+    division_service.check_area(session=session, division_codes=codes, geometry=dict(area))
     return dict(area)
 
 
@@ -272,13 +264,19 @@ def _regrade(session: Session, scope: Scope, incident: Incident) -> None:
         )
 
 
-def create(*, session: Session, scope: Scope, incident_in: IncidentCreate) -> Incident:
+def create(*, session: Session, scope: Scope, incident_in: IncidentCreate, place_checked: bool = False) -> Incident:
+    """A new incident. Its position and area must lie in its divisions (``geo.service``), unless the caller
+    has placed it by its own rule (``place_checked``: an earthquake's epicentre and intensity outline, whose
+    counties were chosen from the intensity field, may lie beyond them)."""
     scope.require("incidents:write")
     codes = _division_codes(session, scope, incident_in.divisions)
     now = utcnow()
     reported_at = incident_in.reported_at or now
     if incident_in.occurred_at > reported_at:
         raise InvalidInput("occurred_at must not be after reported_at", field="occurred_at")
+    if not place_checked:
+        division_service.check_position(session=session, division_codes=codes, lon=incident_in.lon,
+                                        lat=incident_in.lat, what="incident position")
     incident = Incident(
         title=incident_in.title,
         incident_type=incident_in.incident_type.value,
@@ -287,7 +285,8 @@ def create(*, session: Session, scope: Scope, incident_in: IncidentCreate) -> In
         division_code=codes[0],
         lon=incident_in.lon,
         lat=incident_in.lat,
-        area=_check_area(incident_in.area.model_dump() if incident_in.area else None),
+        area=_check_area(session, [] if place_checked else codes,
+                         incident_in.area.model_dump() if incident_in.area else None),
         description=incident_in.description,
         occurred_at=incident_in.occurred_at,
         reported_at=reported_at,
@@ -330,8 +329,12 @@ def update_incident(*, session: Session, scope: Scope, incident_id: int, change:
         if value is None and name in ("title", "lon", "lat", "occurred_at", "description"):
             raise InvalidInput(f"{name} cannot be null", field=name)
         setattr(incident, name, value)
+    final_codes = codes if codes is not None else incident.division_codes
     if "area" in change.model_fields_set:
-        incident.area = _check_area(change.area.model_dump() if change.area else None)
+        incident.area = _check_area(session, final_codes, change.area.model_dump() if change.area else None)
+    if {"lon", "lat"} & fields.keys() or codes is not None:
+        division_service.check_position(session=session, division_codes=final_codes, lon=incident.lon,
+                                        lat=incident.lat, what="incident position")
     if incident.occurred_at > incident.reported_at:
         raise InvalidInput("occurred_at must not be after reported_at", field="occurred_at")
     if codes is not None:

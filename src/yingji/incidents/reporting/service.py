@@ -218,3 +218,15 @@ def _flag_duty(session: Session, now: dt.datetime) -> int:
             _notify(session, key, item.division_code, "duty_overdue", text, now, duty_item_id=item.id)
             flagged += 1
     return flagged
+
+
+def notify(
+    *, session: Session, key: str, division_code: str, kind: str, text: str, now: dt.datetime,
+    data: Mapping[str, Any] | None = None,
+) -> bool:  # fmt: skip
+    """A notification for the users of a division, once per ``key`` (other domains' schedulers use it:
+    e.g. an overdue hazard rectification). True when it was new."""
+    if session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
+        return False
+    _notify(session, key, division_code, kind, text, now, data=data)
+    return True

@@ -16,11 +16,12 @@ branch_labels = None
 depends_on = None
 
 
+# In place (ALTER TABLE … ADD/DROP COLUMN, SQLite ≥ 3.35 too): a batch copy of ``divisions`` on SQLite drops
+# the table, which the foreign keys of a populated database refuse.
 def upgrade() -> None:
-    with op.batch_alter_table("divisions") as batch:
-        batch.add_column(sa.Column("boundary_approximate", sa.Boolean, nullable=False, server_default=sa.false()))
+    op.add_column("divisions", sa.Column("boundary_approximate", sa.Boolean, nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("divisions") as batch:
+    with op.batch_alter_table("divisions", recreate="never") as batch:
         batch.drop_column("boundary_approximate")

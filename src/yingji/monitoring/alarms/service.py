@@ -23,7 +23,9 @@ from yingji.monitoring.models import (
     Alarm,
     AlarmEventRow,
     EngineState,
+    MonitoredSensor,
     MonitoredSite,
+    SensorReading,
 )
 from yingji.monitoring.rules import AlarmEvent, AlarmRecord
 from yingji.monitoring.schemas import PromoteIn
@@ -417,4 +419,46 @@ def alarm_view(alarm: Alarm) -> dict[str, Any]:
         "shelved_until": _opt_dt(life.get("shelved_until")),
         "escalations": int(life.get("escalations") or 0),
         "incident_id": alarm.incident_id,
+    }
+
+
+# ------------------------------------------------------------------------------ for other domains (hazards)
+
+DEVICE_RULE_KINDS = ("stale", "flatline")  # a device dead, silent or frozen — not the process itself
+
+
+def site_health(*, session: Session, scope: Scope, site_code: str, now: dt.datetime) -> dict[str, Any] | None:
+    """Whether a site's monitoring is alive, for other domains (a major hazard installation's online
+    monitoring): its sensors, newest reading, and its device-health alarms — stale or flat-lined sensors
+    and alarms put out of service — active now (with since when), and when the last such alarm cleared.
+    None when the site is not there or not readable."""
+    site = session.scalars(select(MonitoredSite).where(MonitoredSite.code == site_code)).first()
+    if site is None or not scope.can_read(site.division_code):
+        return None
+    kinds = {str(r.get("name")): str(r.get("kind")) for r in site.rules or []}
+    sensors = session.scalar(select(func.count()).where(MonitoredSensor.site_id == site.id)) or 0
+    newest = session.scalar(
+        select(func.max(SensorReading.ts)).join(MonitoredSensor).where(MonitoredSensor.site_id == site.id)
+    )
+    active: list[dict[str, Any]] = []
+    last_clear: dt.datetime | None = None
+    for alarm in session.scalars(select(Alarm).where(Alarm.site_id == site.id)):
+        out = bool((alarm.lifecycle or {}).get("out_of_service"))
+        if kinds.get(alarm.rule) not in DEVICE_RULE_KINDS and not out:
+            continue
+        if alarm.active or out:
+            kind = "out_of_service" if out else kinds.get(alarm.rule)
+            active.append(
+                {"alarm_id": alarm.id, "sensor": alarm.sensor_code, "rule": alarm.rule, "kind": kind,
+                 "since": alarm.raised_at}
+            )  # fmt: skip
+        elif alarm.cleared_at is not None and (last_clear is None or alarm.cleared_at > last_clear):
+            last_clear = alarm.cleared_at
+    return {
+        "site": site.code,
+        "sensors": int(sensors),
+        "last_reading_at": ms_to_dt(int(newest)) if newest is not None else None,
+        "alive": bool(sensors) and newest is not None and not active,
+        "device_alarms": active,
+        "last_device_clear": last_clear,
     }

@@ -53,10 +53,13 @@ def feeds(
     feed_list = [parse_feed_option(f) for item in feed for f in item.split()]
     trigger = Trigger(min_magnitude, max_distance_km, jurisdiction, step)
     settings = settings_from(ctx)
+    from yingji import dblease
+
+    lease = dblease.hold(settings.database_url)  # `yingji db restore` refuses while this worker runs
     engine = make_engine(settings.database_url)
     factory = session_factory(engine)
-    if settings.redis_url:
-        events.attach(factory, events.make_bus(settings.redis_url))
+    if settings.redis_url:  # on the deployment's namespaced channel
+        events.attach(factory, events.bus_for(settings))
     scope = system_scope(actor="quake-feeds")
     try:
         while True:
@@ -71,3 +74,4 @@ def feeds(
             time.sleep(max(0.0, interval - (time.monotonic() - started)))
     finally:
         engine.dispose()
+        lease.release()

@@ -215,6 +215,7 @@ def _notify_duty_desks(
                 lon=origin.lon,
                 lat=origin.lat,
             ),
+            place_checked=True,  # the epicentre: the counties were chosen by their distance from it
         )
     return min(len(codes), MAX_DUTY_DIVISIONS)
 

@@ -4,6 +4,7 @@ confirming and cancelling. Services never commit; every write is audited."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import replace
@@ -325,7 +326,7 @@ def create_plan(*, session: Session, scope: Scope, plan_in: PlanIn) -> ReliefPla
         scope.require_write(division, "division")
         if session.get(Division, division) is None:
             raise NotFound(f"division {division} not found")
-        title = plan_in.title or "explicit demand"
+        title = plan_in.title or "指定需求调运方案"  # a default title, in the product's first language
     if not scope.covers(division):
         division = scope.division_code  # a shared record planned for the caller's own part of it
     items = list(dict.fromkeys(it for p in places for it in p["need"]))
@@ -462,6 +463,7 @@ def commit_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
                   if scope.covers(d.division_code)]  # fmt: skip
     _check_free_stock(session, scope, plan)
     transfers, tasks, requests, held = [], [], [], []
+    committed_at = utcnow()  # the tasks are due when the plan says the goods and teams arrive, counted from now
     for g in shipment_groups(plan):
         depot, place = g["depot"], g["place"]
         lines = ", ".join(f"{item} × {q}" for item, q in sorted(g["items"].items()))
@@ -483,7 +485,8 @@ def commit_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
                                                 task_in=TaskCreate(
                 title=f"调运物资 {depot['name']} → {place['name']}"[:200],
                 description=f"relief plan {plan.id}: {lines}; about {g['hours']:.1f} h by {g['mode']}"[:10_000],
-                team=str(depot["name"])[:100]))  # fmt: skip
+                team=str(depot["name"])[:100],
+                due_at=committed_at + dt.timedelta(hours=float(g["hours"]))))  # fmt: skip
             tasks.append(task.id)
     team_tasks = []
     if plan.incident_id is not None:
@@ -493,7 +496,8 @@ def commit_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
                 title=f"派遣救援队 {a['team']} → {a['place']}"[:200],
                 description=(f"relief plan {plan.id}: {a['capability']}, {a['headcount']} people, arrival about "
                              f"{a['arrival_hours']:.1f} h (deadline {a['deadline_hours']:g} h)")[:10_000],
-                team=str(a["team"])[:100]))  # fmt: skip
+                team=str(a["team"])[:100],
+                due_at=committed_at + dt.timedelta(hours=float(a["arrival_hours"]))))  # fmt: skip
             team_tasks.append(task.id)
     if plan.incident_id is not None:
         incident_service.add_timeline_entry(
@@ -505,7 +509,7 @@ def commit_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
     hold_lines = [(h["depot_id"], h["item"], h["quantity"], f"relief plan {plan.id}: to {h['place']}") for h in held]
     resources.hold_stock(session=session, scope=scope, holder=_holder(plan.id), lines=hold_lines)
     plan.status = "committed"
-    plan.committed_at = utcnow()
+    plan.committed_at = committed_at
     plan.committed_by = scope.actor
     plan.commit_result = {"transfers": transfers, "tasks": tasks, "requests": requests, "held": held,
                           "team_tasks": team_tasks}  # fmt: skip

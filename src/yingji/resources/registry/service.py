@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, TypeVar
 
-import shapely
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -102,13 +101,9 @@ def check_position(session: Session, division: Division, lon: float, lat: float,
     must lie in the division's subtree; else (no boundary there) the point must lie within the extent of
     the division's known places, widened by one degree.
     """
-    if division.boundary_wkb is not None:
-        boundary = shapely.from_wkb(division.boundary_wkb)
-        if not shapely.covers(boundary, shapely.Point(lon, lat)):
-            raise InvalidInput(
-                f"{what} position ({lon}, {lat}) lies outside its division {division.name} ({division.code})",
-                field="lon",
-            )
+    if division.boundary_wkb is not None:  # the one check every domain uses (with its tolerance)
+        division_service.check_position(session=session, division_codes=[division.code], lon=lon, lat=lat,
+                                        what=f"{what} position")
         return
     code_prefix = prefix(division.code, division.level)
     county = spatial.locate_points(session, [lon], [lat], "county")[0]

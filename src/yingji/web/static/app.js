@@ -84,17 +84,29 @@
     } catch (e) { /* audio not allowed yet: the visual cue remains */ }
   }
 
+  // Toasts stay out of the way: at most three, newest first, the same message counted rather than
+  // repeated, gone after 10 s or on a click.
+  var MAX_TOASTS = 3;
   function toast(text, href) {
     var box = document.getElementById("toasts");
     if (!box) return;
+    var same = Array.prototype.find.call(box.children, function (el) { return el.dataset.text === text; });
+    if (same) {
+      same.dataset.count = String(Number(same.dataset.count || "1") + 1);
+      box.prepend(same);
+      return;
+    }
     var el = document.createElement("div");
     el.className = "toast";
     el.setAttribute("role", "status");
+    el.dataset.text = text;
     if (Y.safePath(href)) {
       var a = document.createElement("a"); a.href = Y.safePath(href); a.textContent = text; el.appendChild(a);
     } else { el.textContent = text; }
-    box.appendChild(el);
-    setTimeout(function () { el.remove(); }, 15000);
+    el.addEventListener("click", function (e) { if (e.target === el) el.remove(); });
+    box.prepend(el);
+    while (box.children.length > MAX_TOASTS) box.lastElementChild.remove();
+    setTimeout(function () { el.remove(); }, 10000);
   }
   Y.toast = toast;
 
@@ -104,34 +116,46 @@
     return (M["event." + key] || M["event." + ev.entity] || M["event.other"] || key) + " #" + ev.id;
   }
 
-  // -- the live stream (same-origin cookie session)
-  if (window.EventSource && document.body.dataset.lang) {
-    var source = new EventSource("/api/v1/events");
-    var handle = function (msg) {
-      var ev;
-      try { ev = JSON.parse(msg.data); } catch (e) { return; }
-      var important = ["incident", "notification", "alarm", "warning", "duty_item"].indexOf(ev.entity) >= 0;
-      if (important) {
-        toast(describe(ev), ENTITY_LINKS[ev.entity] ? ENTITY_LINKS[ev.entity] + ev.id : null);
-        if (ev.action === "create" || ev.entity === "notification" || ev.entity === "alarm") beep();
-      }
-      Y.listeners.forEach(function (fn) { try { fn(ev); } catch (e) { console.error(e); } });
-    };
-    ["incident", "notification", "alarm", "warning", "duty_item", "task", "situation_report", "message"].forEach(
-      function (name) { source.addEventListener(name, handle); });
-    source.onmessage = handle;
+  // -- live events: one stream per browser, shared by all its tabs (live.js, live-worker.js)
+  Y.resyncers = [];
+  Y.onResync = function (fn) { Y.resyncers.push(fn); };
+  function handle(ev) {
+    var important = ["incident", "notification", "alarm", "warning", "duty_item"].indexOf(ev.entity) >= 0;
+    var shownHere = Y.isLiveDetail && Y.isLiveDetail(ev);  // this page updates in place instead
+    if (important && !shownHere) {
+      toast(describe(ev), ENTITY_LINKS[ev.entity] ? ENTITY_LINKS[ev.entity] + ev.id : null);
+      if (ev.action === "create" || ev.entity === "notification" || ev.entity === "alarm") beep();
+    }
+    Y.listeners.forEach(function (fn) { try { fn(ev); } catch (e) { console.error(e); } });
+  }
+  function receive(message) {
+    if (!message) return;
+    if (message.type === "resync") {
+      Y.resyncers.forEach(function (fn) { try { fn(); } catch (e) { console.error(e); } });
+      return;
+    }
+    if (message.type !== "event") return;
+    var ev;
+    try { ev = JSON.parse(message.data); } catch (e) { return; }
+    if (ev && typeof ev.entity === "string") handle(ev);
+  }
+  if (document.body.dataset.lang && window.YINGJI_LIVE) {
+    window.YINGJI_LIVE.connect(receive, document.body.dataset.user || "");
   }
 
   // -- incident list: refresh the rows in place when an incident changes
   var rows = document.getElementById("incident-rows");
   if (rows) {
     Y.onEvent(function (ev) {
-      if (ev.entity !== "incident") return;
-      var url = new URL(window.location.href);
-      url.searchParams.set("fragment", "rows");
-      Y.fetchFragment(url.toString()).then(function (html) { rows.replaceChildren(Y.fragment(html)); })
-        .catch(function () { /* signed out or offline: keep the rows shown */ });
+      if (ev.entity === "incident") refreshRows();
     });
+    Y.onResync(refreshRows);
+  }
+  function refreshRows() {
+    var url = new URL(window.location.href);
+    url.searchParams.set("fragment", "rows");
+    Y.fetchFragment(url.toString()).then(function (html) { rows.replaceChildren(Y.fragment(html)); })
+      .catch(function () { /* signed out or offline: keep the rows shown */ });
   }
 
   // -- duty desk: count down to each escalation

@@ -1,0 +1,228 @@
+"""Township disaster reports through the real HTTP server at a fixed offered rate, each accepted by its county.
+
+Builds a fresh database (SQLite file in a temporary folder by default, ``--database-url`` for PostgreSQL),
+loads the demo region, adds synthetic townships under the 18 counties of 日喀则 until there are
+``--townships`` of them, makes one duty officer per county, starts ``yingji serve`` and declares one event
+over the prefecture. The load is open-loop: township *i*'s report is sent at ``start + i / rate`` whether or
+not earlier ones have finished; its county then accepts it; latency runs from the scheduled moment to the
+acceptance (no coordinated omission). Meanwhile a checker reads the county's totals and measures how long
+after an acceptance the totals include it. At the end every township must be in the prefecture's totals
+with its own figures (no report lost).
+
+Prints the sustained rate, p50/p99 latency, the ratio of the sustained to the offered rate (goal 1.0),
+the worst roll-up staleness (goal ≤ 1 s) and the lost-report count (goal 0).
+
+    .venv/bin/python bench/disaster_stats.py [--townships 5000] [--rate 200] [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from yingji.auth import service as auth_service
+from yingji.auth.scope import system_scope
+from yingji.db import make_engine, session_factory, transaction
+from yingji.dbcli import upgrade_database
+from yingji.demo import load_demo
+from yingji.geo import service as geo_service
+from yingji.geo.importers import DivisionRecord
+
+PASSWORD = "Bench-disasters-2026!"
+PREFECTURE = "540200000000"
+
+
+def prepare(url: str, townships: int) -> dict[str, list[str]]:
+    """The database, with ``townships`` townships split over the prefecture's counties; returns county →
+    its townships."""
+    upgrade_database(url)
+    engine = make_engine(url)
+    scope = system_scope("bench")
+    with transaction(session_factory(engine)) as session:
+        load_demo(session=session, scope=scope, domain_data=False)
+        counties = [d.code for d in geo_service.children(session=session, scope=scope, code=PREFECTURE)]
+        existing = {c: [t.code for t in geo_service.children(session=session, scope=scope, code=c)] for c in counties}
+        have = sum(len(v) for v in existing.values())
+        records: list[DivisionRecord] = []
+        for i in range(max(0, townships - have)):
+            county = counties[i % len(counties)]
+            code = f"{county[:6]}{500 + i // len(counties):03d}000"
+            records.append(
+                DivisionRecord(line=i + 2, code=code, name=f"测试乡{i}", level="township", parent_code=county)
+            )
+            existing[county].append(code)
+        if records:
+            geo_service.upsert_records(session=session, scope=scope, records=records, source="bench")
+        for county in counties:
+            auth_service.create_user(
+                session=session,
+                scope=scope,
+                username=f"bench_{county[:6]}",
+                password=PASSWORD,
+                role="duty_officer",
+                division_code=county,
+            )
+    engine.dispose()
+    return existing
+
+
+async def run_load(base: str, by_county: dict[str, list[str]], rate: float, townships: int) -> dict[str, object]:
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(120, pool=None), limits=limits) as client:
+        tokens: dict[str, str] = {}
+        for county in by_county:
+            r = await client.post("/api/v1/auth/token", data={"username": f"bench_{county[:6]}", "password": PASSWORD})
+            r.raise_for_status()
+            tokens[county] = r.json()["access_token"]
+        admin = (
+            await client.post("/api/v1/auth/token", data={"username": "admin", "password": "Yingji-demo-2026!"})
+        ).json()
+        admin_h = {"Authorization": f"Bearer {admin['access_token']}"}
+        ev = await client.post(
+            "/api/v1/disasters/events",
+            headers=admin_h,
+            json={
+                "name": "基准测试",
+                "kind": "flood",
+                "division_code": PREFECTURE,
+                "started_at": "2026-07-01T00:00:00Z",
+            },
+        )
+        ev.raise_for_status()
+        event_id = ev.json()["id"]
+        plan = [(c, t) for c in by_county for t in by_county[c]][:townships]
+        plan.sort(key=lambda ct: ct[1][6:9] + ct[1])  # interleave counties
+        latencies: list[float] = []
+        failures: list[str] = []
+        accepted: dict[str, tuple[str, float, int]] = {}  # township -> (county, accepted at, affected)
+        staleness: list[float] = []
+        start = time.perf_counter() + 0.5
+
+        async def one(i: int, county: str, township: str) -> None:
+            try:
+                await submit_and_accept(i, county, township)
+            except httpx.HTTPError as exc:  # counted, never fatal: the run reports what was lost
+                failures.append(f"{township}: {type(exc).__name__}")
+
+        async def submit_and_accept(i: int, county: str, township: str) -> None:
+            at = start + i / rate
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            headers = {"Authorization": f"Bearer {tokens[county]}"}
+            body = {
+                "township_code": township,
+                "report_type": "initial",
+                "figures": {"affected": i + 1, "deaths": i % 3},
+            }
+            r = await client.post(f"/api/v1/disasters/events/{event_id}/reports", json=body, headers=headers)
+            if r.status_code != 201:
+                failures.append(f"submit {township}: {r.status_code} {r.text[:120]}")
+                return
+            a = await client.post(
+                f"/api/v1/disasters/reports/{r.json()['id']}/review", json={"action": "accept"}, headers=headers
+            )
+            if a.status_code != 200:
+                failures.append(f"accept {township}: {a.status_code} {a.text[:120]}")
+                return
+            done = time.perf_counter()
+            latencies.append(done - at)
+            accepted[township] = (county, done, i + 1)
+
+        async def checker(stop: asyncio.Event) -> None:
+            while not stop.is_set():
+                await asyncio.sleep(0.25)
+                if not accepted:
+                    continue
+                township, (county, done, affected) = max(accepted.items(), key=lambda kv: kv[1][1])
+                r = await client.get(
+                    f"/api/v1/disasters/events/{event_id}/totals", headers={"Authorization": f"Bearer {tokens[county]}"}
+                )
+                seen = r.json()["totals"].get(township, {}).get("affected")
+                staleness.append(time.perf_counter() - done if seen == affected else float("inf"))
+
+        stop = asyncio.Event()
+        check = asyncio.create_task(checker(stop))
+        await asyncio.gather(*(one(i, c, t) for i, (c, t) in enumerate(plan)))
+        elapsed = time.perf_counter() - start
+        stop.set()
+        await check
+        final = (await client.get(f"/api/v1/disasters/events/{event_id}/totals", headers=admin_h)).json()["totals"]
+        lost = [t for t, (_, _, affected) in accepted.items() if final.get(t, {}).get("affected") != affected]
+        expected_sum = sum(a for _, _, a in accepted.values())
+        prefecture_ok = final.get(PREFECTURE, {}).get("affected") == expected_sum
+        return {
+            "offered": len(plan),
+            "accepted": len(accepted),
+            "elapsed": elapsed,
+            "latencies": latencies,
+            "failures": failures,
+            "lost": lost,
+            "staleness": staleness,
+            "prefecture_ok": prefecture_ok,
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--townships", type=int, default=5000)
+    parser.add_argument("--rate", type=float, default=200.0, help="Offered reports per second.")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--port", type=int, default=8761)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        t0 = time.perf_counter()
+        by_county = prepare(url, args.townships)
+        print(f"prepared {sum(map(len, by_county.values()))} townships in {time.perf_counter() - t0:.1f} s")
+        env = {**os.environ, "YINGJI_DATABASE_URL": url, "YINGJI_LOGIN_FREE_ATTEMPTS": "1000"}
+        yingji = str(Path(sys.executable).parent / "yingji")
+        server = subprocess.Popen(
+            [yingji, "serve", "--port", str(args.port), "--workers", str(args.workers)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{args.port}"
+            for _ in range(600):
+                try:
+                    httpx.get(base + "/api/v1/health", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            result = asyncio.run(run_load(base, by_county, args.rate, args.townships))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    lat = np.array(result["latencies"]) * 1000 if result["latencies"] else np.array([float("nan")])
+    sustained = result["accepted"] / result["elapsed"]  # type: ignore[operator]
+    staleness = result["staleness"] or [float("nan")]
+    print(
+        f"offered {result['offered']} reports at {args.rate:.0f}/s; accepted {result['accepted']} in "
+        f"{result['elapsed']:.1f} s; failures {len(result['failures'])}"
+    )  # type: ignore[arg-type]
+    for f in result["failures"][:5]:  # type: ignore[index]
+        print("  ", f)
+    print(f"sustained rate {sustained:.1f} reports/s; ratio to offered {sustained / args.rate:.2f} (goal 1.00)")
+    print(f"latency submit→accepted p50 {np.percentile(lat, 50):.0f} ms, p99 {np.percentile(lat, 99):.0f} ms")
+    print(
+        f"roll-up staleness after acceptance: worst {max(staleness):.3f} s over {len(staleness)} checks "
+        f"(goal ≤ 1 s; ratio {max(staleness) / 1.0:.2f})"
+    )
+    print(
+        f"lost reports {len(result['lost'])} (goal 0); prefecture total equals the accepted sum: "
+        f"{result['prefecture_ok']}"
+    )
+
+
+if __name__ == "__main__":
+    main()

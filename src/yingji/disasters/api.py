@@ -1,0 +1,111 @@
+"""Disaster statistics routes under ``/api/v1/disasters``: events, township reports, review, roll-ups."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import PlainTextResponse
+
+from yingji.api_common import IdPath, ScopeDep, SessionDep
+from yingji.disasters import service
+from yingji.disasters.schemas import (
+    EventIn,
+    EventRead,
+    MissingRead,
+    ReportIn,
+    ReportRead,
+    ReportType,
+    ReviewIn,
+    TotalsRead,
+)
+
+router = APIRouter(prefix="/api/v1/disasters", tags=["disasters"])
+StatusQuery = Annotated[
+    str | None,
+    Query(pattern=r"^(submitted|county_accepted|prefecture_accepted|province_accepted|returned)$"),
+]
+
+
+@router.get("/events", response_model=list[EventRead], operation_id="disasters_events_list")
+def list_events(session: SessionDep, scope: ScopeDep) -> list[EventRead]:
+    """Disaster events declared in the caller's subtree or over its ancestors, newest first."""
+    return [EventRead.model_validate(e) for e in service.list_events(session=session, scope=scope)]
+
+
+@router.post(
+    "/events", response_model=EventRead, status_code=status.HTTP_201_CREATED, operation_id="disasters_events_create"
+)
+def create_event(body: EventIn, session: SessionDep, scope: ScopeDep) -> EventRead:
+    """Declare a disaster event over a division of the caller's subtree (with its GLIDE number if known)."""
+    return EventRead.model_validate(service.create_event(session=session, scope=scope, event_in=body))
+
+
+@router.get("/events/{event_id}", response_model=EventRead, operation_id="disasters_events_get")
+def get_event(event_id: IdPath, session: SessionDep, scope: ScopeDep) -> EventRead:
+    """One disaster event."""
+    return EventRead.model_validate(service.get_event(session=session, scope=scope, event_id=event_id))
+
+
+@router.post(
+    "/events/{event_id}/reports",
+    response_model=ReportRead,
+    status_code=status.HTTP_201_CREATED,
+    operation_id="disasters_reports_submit",
+)
+def submit_report(event_id: IdPath, body: ReportIn, session: SessionDep, scope: ScopeDep) -> ReportRead:
+    """A township's 初报/续报/核报 (a later one corrects the earlier; history is kept). Cross-field rule
+    failures come back as findings; a jump or drop beyond the set ratio needs an explanation (422)."""
+    report = service.submit_report(session=session, scope=scope, event_id=event_id, report_in=body)
+    return ReportRead.model_validate(report)
+
+
+@router.get("/events/{event_id}/reports", response_model=list[ReportRead], operation_id="disasters_reports_list")
+def list_reports(
+    event_id: IdPath, session: SessionDep, scope: ScopeDep, status: StatusQuery = None
+) -> list[ReportRead]:
+    """The event's reports in the caller's subtree; with ``status`` a review queue (e.g. submitted)."""
+    rows = service.list_reports(session=session, scope=scope, event_id=event_id, status=status)
+    return [ReportRead.model_validate(r) for r in rows]
+
+
+@router.get("/reports/{report_id}", response_model=ReportRead, operation_id="disasters_reports_get")
+def get_report(report_id: IdPath, session: SessionDep, scope: ScopeDep) -> ReportRead:
+    """One report with its findings and review trail."""
+    return ReportRead.model_validate(service.get_report(session=session, scope=scope, report_id=report_id))
+
+
+@router.post("/reports/{report_id}/review", response_model=ReportRead, operation_id="disasters_reports_review")
+def review_report(report_id: IdPath, body: ReviewIn, session: SessionDep, scope: ScopeDep) -> ReportRead:
+    """Accept or return (with a reason) at the level the report waits for: county, prefecture, province."""
+    report = service.review_report(session=session, scope=scope, report_id=report_id, review_in=body)
+    return ReportRead.model_validate(report)
+
+
+@router.get("/events/{event_id}/totals", response_model=TotalsRead, operation_id="disasters_totals")
+def totals(event_id: IdPath, session: SessionDep, scope: ScopeDep) -> TotalsRead:
+    """Roll-ups for every township and ancestor the caller covers (sums of the latest accepted figures) and
+    the national relief response level each covered province's totals trigger."""
+    figures, levels = service.event_totals(session=session, scope=scope, event_id=event_id)
+    return TotalsRead(event_id=event_id, totals=figures, relief_response=levels)
+
+
+@router.get("/events/{event_id}/missing", response_model=MissingRead, operation_id="disasters_missing")
+def missing(event_id: IdPath, session: SessionDep, scope: ScopeDep, report_type: ReportType = "initial") -> MissingRead:
+    """Townships of the event's area in the caller's subtree that have not sent a report of this type."""
+    codes = service.not_reported(session=session, scope=scope, event_id=event_id, report_type=report_type)
+    return MissingRead(event_id=event_id, report_type=report_type, townships=codes)
+
+
+@router.get(
+    "/events/{event_id}/export",
+    operation_id="disasters_export",
+    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+)
+def export(event_id: IdPath, session: SessionDep, scope: ScopeDep, format: Literal["hxl", "sendai"] = "hxl") -> Any:
+    """The totals the caller covers in an open format: ``hxl`` (HXL-tagged CSV of aggregate figures) or
+    ``sendai`` (Sendai Framework indicators, targets A–D, per division)."""
+    if format == "sendai":
+        return service.export_sendai(session=session, scope=scope, event_id=event_id)
+    text = service.export_hxl(session=session, scope=scope, event_id=event_id)
+    return PlainTextResponse(text, media_type="text/csv; charset=utf-8")

@@ -1,0 +1,54 @@
+"""Disaster statistics tables: events and township reports (初报 / 续报 / 核报) with their review trail.
+
+A report row is never overwritten by a later figure: a correction is a new row (``corrects_id`` names the
+report it corrects), so the history of what each township said, and what each level did with it, stays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yingji.db import Base, JSONType, UTCDateTime, utcnow
+
+
+class DisasterEvent(Base):
+    """One disaster event (一次灾害过程) declared over a division; ``glide`` is its GLIDE number if known."""
+
+    __tablename__ = "disaster_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))  # an incident type of the natural-disaster families
+    glide: Mapped[str | None] = mapped_column(String(32))
+    division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class DisasterReport(Base):
+    """A township's report for an event. ``status``: submitted → county_accepted → prefecture_accepted →
+    province_accepted, or returned (with ``return_reason``) at any review stage."""
+
+    __tablename__ = "disaster_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, ForeignKey("disaster_events.id", ondelete="RESTRICT"))
+    township_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"))
+    county_code: Mapped[str] = mapped_column(String(12), index=True)
+    report_type: Mapped[str] = mapped_column(String(16))  # initial | follow_up | verified
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    findings: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    status: Mapped[str] = mapped_column(String(24), default="submitted")
+    return_reason: Mapped[str] = mapped_column(Text, default="")
+    reviews: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    corrects_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("disaster_reports.id"))
+    submitted_by: Mapped[str] = mapped_column(String(100), default="")
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_disaster_reports_event_township", "event_id", "township_code", "id"),)

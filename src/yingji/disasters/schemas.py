@@ -1,0 +1,87 @@
+"""What the disaster statistics API accepts and returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from yingji.api_common import ApiDateTime
+
+ReportType = Literal["initial", "follow_up", "verified"]
+Kind = Literal["earthquake", "flood", "geological_hazard", "forest_grassland_fire", "drought", "typhoon", "snow_ice"]
+CODE = r"^\d{12}$"
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: Kind
+    division_code: str = Field(pattern=CODE, description="The division the event is declared over.")
+    started_at: ApiDateTime
+    glide: str | None = Field(
+        default=None, pattern=r"^[A-Z]{2}-\d{4}-\d{6}-[A-Z]{3}$", description="GLIDE number, e.g. FL-2026-000123-CHN."
+    )
+
+
+class EventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    kind: str
+    glide: str | None
+    division_code: str
+    started_at: dt.datetime
+    created_at: dt.datetime
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    township_code: str = Field(pattern=CODE)
+    report_type: ReportType
+    figures: dict[str, Any] = Field(max_length=64, description="Indicator code → non-negative integer.")
+    explanation: str = Field(default="", max_length=4000, description="Needed for a jump or drop beyond the ratio.")
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["accept", "return"]
+    reason: str = Field(default="", max_length=2000, description="Required when returning a report.")
+
+
+class ReportRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    event_id: int
+    township_code: str
+    county_code: str
+    report_type: str
+    figures: dict[str, int]
+    explanation: str
+    findings: list[dict[str, Any]]
+    status: str
+    return_reason: str
+    reviews: list[dict[str, Any]]
+    corrects_id: int | None
+    submitted_by: str
+    submitted_at: dt.datetime
+
+
+class TotalsRead(BaseModel):
+    event_id: int
+    totals: dict[str, dict[str, int]]
+    relief_response: dict[str, dict[str, Any]] = Field(
+        description="Per province covered: the national relief response level its totals trigger."
+    )
+
+
+class MissingRead(BaseModel):
+    event_id: int
+    report_type: ReportType
+    townships: list[str]

@@ -1,0 +1,331 @@
+"""Disaster statistics operations that need the division tree (the roll-up of a reports file)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yingji.auth import audit
+from yingji.auth.scope import Scope
+from yingji.db import utcnow
+from yingji.disasters import exports, regime, response, review, rollup, validation
+from yingji.disasters.models import DisasterEvent, DisasterReport
+from yingji.disasters.schemas import EventIn, ReportIn, ReviewIn
+from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
+from yingji.geo import service as geo_service
+from yingji.geo.codes import level_of, prefix
+
+READ, REPORT, REVIEW = "disasters:read", "disasters:report", "disasters:review"
+
+
+@dataclass(frozen=True)
+class RollupResult:
+    totals: dict[str, dict[str, int]]
+    errors: list[str]
+    warnings: list[str]
+
+
+def township_chains(*, session: Session, scope: Scope, codes: list[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Each code's ancestors (parent first, up to the root the tree holds), and a reason for each code that
+    is not a township the caller may read."""
+    chains: dict[str, list[str]] = {}
+    refused: dict[str, str] = {}
+    for code in codes:
+        try:
+            division = geo_service.get(session=session, scope=scope, code=code)
+        except NotFound:
+            refused[code] = f"division {code} is not a loaded division"
+            continue
+        if division.level != "township":
+            refused[code] = f"division {code} is a {division.level}, not a township"
+            continue
+        # county, prefecture and province: the statistical hierarchy (the national root is no reporting level)
+        chains[code] = [
+            a.code for a in geo_service.ancestors(session=session, scope=scope, code=code) if a.level != "country"
+        ]
+    return chains, refused
+
+
+def rollup_csv(*, session: Session, scope: Scope, text: str) -> RollupResult:
+    """Roll a reports CSV up the tree. Any error (shape, repetition, unknown township) leaves no totals;
+    the regime's cross-field rules only warn, each naming the line, the rule and the figures."""
+    rows, errors = rollup.parse_reports_csv(text)
+    chains, refused = township_chains(session=session, scope=scope, codes=[r.division for r in rows])
+    errors += [f"line {r.line}: {refused[r.division]}" for r in rows if r.division in refused]
+    if errors:
+        errors.sort(key=lambda e: int(e.split(":", 1)[0].removeprefix("line ")))
+        return RollupResult({}, errors, [])
+    rules = regime.default_regime().rules
+    warnings = [
+        f"line {r.line}: {r.division}: rule {f.rule}: {f.message}"
+        for r in rows
+        for f in validation.check_figures(r.figures, rules)
+    ]
+    totals = rollup.rollup({r.division: r.figures for r in rows}, chains, rollup.CSV_FIELDS)
+    return RollupResult(totals, [], warnings)
+
+
+# -- events ------------------------------------------------------------------------------------------
+
+
+def create_event(*, session: Session, scope: Scope, event_in: EventIn) -> DisasterEvent:
+    """Declare an event over a division of the caller's subtree."""
+    scope.require(REPORT)
+    division = geo_service.get(session=session, scope=scope, code=event_in.division_code)
+    scope.require_write(division.code, "division")
+    if event_in.glide and session.scalar(
+        select(DisasterEvent.id).where(
+            DisasterEvent.glide == event_in.glide, scope.where_readable(DisasterEvent.division_code)
+        )
+    ):
+        raise Conflict(f"an event with GLIDE number {event_in.glide} exists", field="glide")
+    event = DisasterEvent(**event_in.model_dump(), created_by=scope.actor)
+    session.add(event)
+    session.flush()
+    audit.record(
+        session=session,
+        scope=scope,
+        action="create",
+        entity="disaster_event",
+        entity_id=event.id,
+        division_code=event.division_code,
+        after=audit.snapshot(event),
+    )
+    return event
+
+
+def get_event(*, session: Session, scope: Scope, event_id: int) -> DisasterEvent:
+    """An event the caller may read: declared in its subtree, on its ancestor chain (404 otherwise)."""
+    scope.require(READ)
+    event = session.get(DisasterEvent, event_id)
+    if event is None or not scope.can_read(event.division_code):
+        raise NotFound("disaster event not found")
+    return event
+
+
+def list_events(*, session: Session, scope: Scope) -> list[DisasterEvent]:
+    scope.require(READ)
+    stmt = select(DisasterEvent).where(scope.where_readable(DisasterEvent.division_code))
+    return list(session.scalars(stmt.order_by(DisasterEvent.id.desc())))
+
+
+# -- reports -----------------------------------------------------------------------------------------
+
+
+def _check_figures(report_type: str, raw: dict[str, Any]) -> dict[str, int]:
+    """Every figure a known indicator carried by this report type, and a non-negative integer."""
+    reg = regime.default_regime()
+    figures: dict[str, int] = {}
+    for name, value in raw.items():
+        try:
+            indicator = reg.indicator(name)
+        except KeyError:
+            raise InvalidInput(f"unknown indicator {name!r}", field=f"figures.{name}") from None
+        if report_type not in indicator.reports:
+            raise InvalidInput(f"indicator {name} is not carried by a {report_type} report", field=f"figures.{name}")
+        try:
+            figures[name] = validation.parse_count(value, name)
+        except validation.CountError as exc:
+            raise InvalidInput(str(exc), field=f"figures.{name}") from None
+    return figures
+
+
+def _previous(session: Session, event_id: int, township: str) -> DisasterReport | None:
+    """The township's latest report for the event that was not returned (what a new one corrects)."""
+    stmt = (
+        select(DisasterReport)
+        .where(
+            DisasterReport.event_id == event_id,
+            DisasterReport.township_code == township,
+            DisasterReport.status != review.RETURNED,
+        )
+        .order_by(DisasterReport.id.desc())
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+def submit_report(*, session: Session, scope: Scope, event_id: int, report_in: ReportIn) -> DisasterReport:
+    """A township's report (or a correction: a new row naming the report it corrects). Cross-field rules are
+    stored as findings for the reviewer; a jump or drop beyond the ratio without explanation is refused."""
+    scope.require(REPORT)
+    event = get_event(session=session, scope=scope, event_id=event_id)
+    township = geo_service.get(session=session, scope=scope, code=report_in.township_code)
+    scope.require_write(township.code, "township")
+    if township.level != "township":
+        raise InvalidInput(f"division {township.code} is not a township", field="township_code")
+    if not township.code.startswith(
+        prefix(event.division_code, geo_service.get(session=session, scope=scope, code=event.division_code).level)
+    ):
+        raise InvalidInput(f"township {township.code} is outside the event's area", field="township_code")
+    figures = _check_figures(report_in.report_type, report_in.figures)
+    rules = regime.default_regime().rules
+    previous = _previous(session, event.id, township.code)
+    jumps = validation.check_jump(
+        previous.figures if previous else {}, figures, rules, explanation=report_in.explanation
+    )
+    if jumps:
+        raise InvalidInput("; ".join(f"rule {f.rule}: {f.message}" for f in jumps), findings=[asdict(f) for f in jumps])
+    report = DisasterReport(
+        event_id=event.id,
+        township_code=township.code,
+        county_code=review.reviewer_division(township.code, "county"),
+        report_type=report_in.report_type,
+        figures=figures,
+        explanation=report_in.explanation,
+        findings=[asdict(f) for f in validation.check_figures(figures, rules)],
+        status=review.SUBMITTED,
+        reviews=[],
+        corrects_id=previous.id if previous else None,
+        submitted_by=scope.actor,
+        submitted_at=utcnow(),
+    )
+    session.add(report)
+    session.flush()
+    audit.record(
+        session=session,
+        scope=scope,
+        action="submit",
+        entity="disaster_report",
+        entity_id=report.id,
+        division_code=township.code,
+        after=audit.snapshot(report),
+    )
+    return report
+
+
+def get_report(*, session: Session, scope: Scope, report_id: int) -> DisasterReport:
+    scope.require(READ)
+    report = session.get(DisasterReport, report_id)
+    if report is None or not scope.covers(report.township_code):
+        raise NotFound("disaster report not found")
+    return report
+
+
+def list_reports(*, session: Session, scope: Scope, event_id: int, status: str | None = None) -> list[DisasterReport]:
+    """Reports of the event in the caller's subtree (its review queue with ``status``), oldest first."""
+    event = get_event(session=session, scope=scope, event_id=event_id)
+    stmt = select(DisasterReport).where(
+        DisasterReport.event_id == event.id, scope.where_covered(DisasterReport.township_code)
+    )
+    if status:
+        stmt = stmt.where(DisasterReport.status == status)
+    return list(session.scalars(stmt.order_by(DisasterReport.id)))
+
+
+def review_report(*, session: Session, scope: Scope, report_id: int, review_in: ReviewIn) -> DisasterReport:
+    """Accept or return (with a reason) at the level the report waits for; other levels get 403."""
+    scope.require(REVIEW)
+    report = get_report(session=session, scope=scope, report_id=report_id)
+    if review_in.action == "return" and not review_in.reason.strip():
+        raise InvalidInput("a returned report needs a reason", field="reason")
+    if report.status not in review.NEXT_LEVEL:
+        raise Conflict(f"report {report.id} is {report.status} and awaits no review")
+    if not review.may_review(report.status, report.township_code, scope.division_code, national=not scope.prefix):
+        level = review.NEXT_LEVEL[report.status]
+        raise Forbidden(f"report {report.id} awaits review by the {level} level")
+    before = audit.snapshot(report)
+    level = review.NEXT_LEVEL[report.status]
+    report.status = review.next_status(report.status, review_in.action)
+    if review_in.action == "return":
+        report.return_reason = review_in.reason
+    report.reviews = [
+        *report.reviews,
+        {
+            "level": level,
+            "action": review_in.action,
+            "by": scope.actor,
+            "at": utcnow().isoformat(),
+            "reason": review_in.reason,
+        },
+    ]
+    session.flush()
+    audit.record(
+        session=session,
+        scope=scope,
+        action=review_in.action,
+        entity="disaster_report",
+        entity_id=report.id,
+        division_code=report.township_code,
+        before=before,
+        after=audit.snapshot(report),
+    )
+    return report
+
+
+# -- roll-ups ----------------------------------------------------------------------------------------
+
+
+def latest_accepted(*, session: Session, scope: Scope, event_id: int) -> dict[str, dict[str, int]]:
+    """Each township's latest report (by submission) that its county accepted, in the caller's subtree."""
+    stmt = (
+        select(DisasterReport.township_code, DisasterReport.figures)
+        .where(
+            DisasterReport.event_id == event_id,
+            DisasterReport.status.in_(review.COUNTED),
+            scope.where_covered(DisasterReport.township_code),
+        )
+        .order_by(DisasterReport.id)
+    )
+    latest: dict[str, dict[str, int]] = {}
+    for township, figures in session.execute(stmt):
+        latest[township] = dict(figures)
+    return latest
+
+
+def event_totals(*, session: Session, scope: Scope, event_id: int) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
+    """Totals for each township and each ancestor the caller covers (each the sum of its townships' latest
+    accepted figures), and the relief response level each covered province's totals trigger. Computed
+    from the accepted rows at read time, so they are current as soon as an acceptance commits."""
+    event = get_event(session=session, scope=scope, event_id=event_id)
+    latest = latest_accepted(session=session, scope=scope, event_id=event.id)
+    chains = {t: _chain(t) for t in latest}
+    fields = regime.default_regime().indicator_codes
+    totals = rollup.rollup(latest, chains, fields)
+    totals = {code: figures for code, figures in totals.items() if scope.covers(code)}
+    levels = {c: response.relief_response(f) for c, f in totals.items() if c[2:] == "0" * 10 and c != "0" * 12}
+    return totals, levels
+
+
+def _chain(township: str) -> list[str]:
+    """The township's county, prefecture and province codes (from the code's shape) and the country root."""
+    return [township[:n].ljust(12, "0") for n in (6, 4, 2)] + ["000000000000"]
+
+
+def not_reported(*, session: Session, scope: Scope, event_id: int, report_type: str) -> list[str]:
+    """Townships of the event's area (in the caller's subtree) with no report of this type that was not
+    returned."""
+    event = get_event(session=session, scope=scope, event_id=event_id)
+    area = geo_service.get(session=session, scope=scope, code=event.division_code)
+    found = geo_service.descendants(session=session, scope=scope, code=area.code, level="township")
+    townships = [d.code for d in found]
+    reported = set(
+        session.scalars(
+            select(DisasterReport.township_code).where(
+                DisasterReport.event_id == event.id,
+                DisasterReport.report_type == report_type,
+                DisasterReport.status != review.RETURNED,
+            )
+        )
+    )
+    return [t for t in townships if t not in reported]
+
+
+def export_hxl(*, session: Session, scope: Scope, event_id: int) -> str:
+    """The event's totals (what the caller covers) as HXL-tagged CSV."""
+    totals, _ = event_totals(session=session, scope=scope, event_id=event_id)
+    names = geo_service.names_of(session=session, codes=list(totals))
+    return exports.hxl_csv(totals, {c: (names.get(c, ""), level_of(c)) for c in totals})
+
+
+def export_sendai(*, session: Session, scope: Scope, event_id: int) -> dict[str, Any]:
+    """The Sendai Framework indicators (targets A–D) of each division the caller covers in the totals."""
+    totals, _ = event_totals(session=session, scope=scope, event_id=event_id)
+    out: dict[str, Any] = {}
+    for code, figures in totals.items():
+        population = geo_service.get(session=session, scope=scope, code=code).population
+        out[code] = exports.sendai(figures, population)
+    return out

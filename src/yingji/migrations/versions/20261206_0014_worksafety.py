@@ -1,0 +1,147 @@
+"""Work safety: enterprises and their users, major hazard installations with assessment history, accident
+hazards with their append-only history.
+
+Revision ID: 0014_worksafety
+Revises: sec_data_0002
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from yingji.db import JSONType, UTCDateTime
+
+revision = "0014_worksafety"
+down_revision = "sec_data_0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "enterprises",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("credit_code", sa.String(18), nullable=False, unique=True),
+        sa.Column("division_code", sa.String(12), nullable=False, index=True),
+        sa.Column("industry_code", sa.String(5), nullable=False),
+        sa.Column("supervision_category", sa.String(32), nullable=False),
+        sa.Column("sub_sector", sa.String(32), nullable=False),
+        sa.Column("address", sa.String(300), nullable=False),
+        sa.Column("lon", sa.Float),
+        sa.Column("lat", sa.Float),
+        sa.Column("legal_representative", sa.String(50), nullable=False),
+        sa.Column("legal_phone", sa.String(30), nullable=False),
+        sa.Column("safety_lead", sa.String(50), nullable=False),
+        sa.Column("safety_phone", sa.String(30), nullable=False),
+        sa.Column("headcount", sa.Integer),
+        sa.Column("risk_color", sa.String(8), nullable=False),
+        sa.Column("risk_basis", sa.String(500), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
+        "enterprise_members",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+        sa.Column("enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=False, index=True),
+        sa.UniqueConstraint("user_id", "enterprise_id"),
+    )
+    op.create_table(
+        "hazard_installations",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=False, index=True),
+        sa.Column("division_code", sa.String(12), nullable=False, index=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("unit_kind", sa.String(12), nullable=False),
+        sa.Column("exposed_people", sa.Integer, nullable=False),
+        sa.Column("lines", JSONType, nullable=False),
+        sa.Column("s", sa.String(64), nullable=False),
+        sa.Column("r", sa.String(64)),
+        sa.Column("major", sa.Boolean, nullable=False),
+        sa.Column("grade", sa.Integer),
+        sa.Column("monitoring_site", sa.String(64), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
+        "hazard_installation_assessments",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("installation_id", sa.Integer, sa.ForeignKey("hazard_installations.id"), nullable=False, index=True),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("actor", sa.String(100), nullable=False),
+        sa.Column("lines", JSONType, nullable=False),
+        sa.Column("exposed_people", sa.Integer, nullable=False),
+        sa.Column("s", sa.String(64), nullable=False),
+        sa.Column("r", sa.String(64)),
+        sa.Column("major", sa.Boolean, nullable=False),
+        sa.Column("grade", sa.Integer),
+    )
+    op.create_table(
+        "hazards",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=False, index=True),
+        sa.Column("installation_id", sa.Integer, sa.ForeignKey("hazard_installations.id")),
+        sa.Column("division_code", sa.String(12), nullable=False),
+        sa.Column("supervision_category", sa.String(32), nullable=False),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("source", sa.String(16), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("level", sa.String(8)),
+        sa.Column("items", JSONType, nullable=False),
+        sa.Column("plan", JSONType, nullable=False),
+        sa.Column("deadline", UTCDateTime),
+        sa.Column("verified", sa.Boolean, nullable=False),
+        sa.Column("listed_level", sa.String(12), nullable=False),
+        sa.Column("listed_deadline", UTCDateTime),
+        sa.Column("listed_notice", sa.Text, nullable=False),
+        sa.Column("overdue_flagged_at", UTCDateTime),
+        sa.Column("reported_at", UTCDateTime, nullable=False),
+        sa.Column("reported_by", sa.String(100), nullable=False),
+        sa.Column("closed_at", UTCDateTime),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
+    # The board and the list filter by jurisdiction (a code range) and state, and by level for major hazards.
+    op.create_index("ix_hazards_division_state", "hazards", ["division_code", "state"])
+    op.create_index("ix_hazards_level_state_division", "hazards", ["level", "state", "division_code"])
+    op.create_table(
+        "hazard_events",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("hazard_id", sa.Integer, sa.ForeignKey("hazards.id"), nullable=False, index=True),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("actor", sa.String(100), nullable=False),
+        sa.Column("action", sa.String(32), nullable=False),
+        sa.Column("from_state", sa.String(16), nullable=False),
+        sa.Column("to_state", sa.String(16), nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("data", JSONType, nullable=False),
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        # The history is append-only, as the audit log is.
+        op.execute(
+            "CREATE OR REPLACE FUNCTION hazard_events_append_only() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'hazard_events is append-only'; END; $$ LANGUAGE plpgsql"
+        )
+        op.execute(
+            "CREATE TRIGGER hazard_events_append_only BEFORE UPDATE OR DELETE ON hazard_events "
+            "FOR EACH ROW EXECUTE FUNCTION hazard_events_append_only()"
+        )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS hazard_events_append_only ON hazard_events")
+        op.execute("DROP FUNCTION IF EXISTS hazard_events_append_only()")
+    for table in (
+        "hazard_events",
+        "hazards",
+        "hazard_installation_assessments",
+        "hazard_installations",
+        "enterprise_members",
+        "enterprises",
+    ):
+        op.drop_table(table)

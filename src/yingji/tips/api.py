@@ -1,0 +1,200 @@
+"""Tips routes: public intake and status by tracking code; the staff inbox (scoped, identity audited).
+
+:class:`TipGate` counts submissions and status reads per client address before a body is read (the
+address is the peer's, or the one a trusted proxy names: ``yingji.edge.proxy_options``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
+from yingji.config import Settings
+from yingji.errors import InvalidInput
+from yingji.tips import photos, service, tracking
+from yingji.tips.models import Tip
+from yingji.tips.schemas import PhotoRead, ReporterRead, TipIn, TipRead, TipReceipt, TipStatus
+
+router = APIRouter(prefix="/api/v1/tips", tags=["tips"])
+SUBMIT_PATH = "/api/v1/tips"
+FORM_FIELDS = ("category", "text", "division", "lon", "lat", "anonymous", "name", "phone")
+_FORM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        **{name: {"type": "string", "maxLength": 5000 if name == "text" else 100} for name in FORM_FIELDS},
+        "photos": {
+            "type": "array",
+            "items": {"type": "string", "format": "binary", "maxLength": photos.MAX_PHOTO_BYTES},
+            "maxItems": photos.MAX_PHOTOS,
+        },
+    },
+    "required": ["category", "text"],
+}
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": TipIn.model_json_schema()},
+            "multipart/form-data": {"schema": _FORM_SCHEMA},
+        },
+    }
+}
+
+
+def photo_dir(settings: Settings) -> Path:
+    return settings.tips_dir if settings.tips_dir is not None else settings.state_dir / "tips"
+
+
+def _tip_in(data: dict[str, Any]) -> TipIn:
+    try:
+        return TipIn.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
+
+
+async def _read_json(request: Request) -> tuple[TipIn, list[photos.CleanPhoto]]:
+    try:
+        data = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("the body must be a JSON object")
+    return _tip_in(data), []
+
+
+async def _read_form(request: Request) -> tuple[TipIn, list[photos.CleanPhoto]]:
+    try:
+        form = await request.form(max_files=photos.MAX_PHOTOS + 1, max_fields=len(FORM_FIELDS) + 4)
+    except StarletteHTTPException as exc:  # too many parts, or a malformed body
+        raise InvalidInput(f"the form could not be read: {exc.detail}; at most {photos.MAX_PHOTOS} photos") from None
+    try:
+        files = [v for k, v in form.multi_items() if k == "photos" and isinstance(v, UploadFile)]
+        if len(files) > photos.MAX_PHOTOS:
+            raise InvalidInput(f"at most {photos.MAX_PHOTOS} photos", field="photos")
+        fields = {k: v for k, v in form.multi_items() if k in FORM_FIELDS and isinstance(v, str) and v.strip()}
+        tip_in = _tip_in(fields)
+        contents = [
+            (f.filename or f"photo {n}", await f.read(photos.MAX_PHOTO_BYTES + 1)) for n, f in enumerate(files, 1)
+        ]
+    finally:
+        await form.close()
+
+    def judge() -> list[photos.CleanPhoto]:
+        try:
+            return [photos.clean(data, name=name) for name, data in contents]
+        except photos.PhotoError as exc:
+            raise InvalidInput(str(exc), field="photos") from None
+
+    return tip_in, await run_in_threadpool(judge)
+
+
+@router.post(
+    "",
+    response_model=TipReceipt,
+    status_code=status.HTTP_201_CREATED,
+    operation_id="tips_submit",
+    openapi_extra=_BODY,
+)
+async def submit_tip(request: Request, session: SessionDep, settings: SettingsDep) -> TipReceipt:
+    """Submit a public tip (举报) without signing in, as JSON or as multipart form data with up to 5 photos
+    (JPEG or PNG, ≤ 5 MB each, re-encoded). Answers the tracking code, shown only this once."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "multipart/form-data":
+        tip_in, cleaned = await _read_form(request)
+    else:
+        tip_in, cleaned = await _read_json(request)
+    tip, code = await run_in_threadpool(
+        lambda: service.submit(
+            session=session, scope=service.PUBLIC, tip_in=tip_in, photos=cleaned, photo_dir=photo_dir(settings)
+        )
+    )
+    return TipReceipt(tracking_code=code, status=tip.status, created_at=tip.created_at)
+
+
+def _tip_out(tip: Tip) -> TipRead:
+    return TipRead.model_validate(tip).model_copy(update={"photos": [PhotoRead.model_validate(p) for p in tip.photos]})
+
+
+@router.get("", response_model=Page[TipRead], operation_id="tips_list")
+def list_tips(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    status_is: Annotated[str | None, Query(alias="status", max_length=16)] = None,
+) -> Page[TipRead]:
+    """Tips in the caller's jurisdiction, newest first (needs tips:read; no reporter identity)."""
+    rows, total = service.list_tips(session=session, scope=scope, status_is=status_is, limit=page.limit,
+                                    offset=page.offset)  # fmt: skip
+    return Page(items=[_tip_out(t) for t in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/inbox/{tip_id}", response_model=TipRead, operation_id="tips_get")
+def get_tip(tip_id: IdPath, session: SessionDep, scope: ScopeDep) -> TipRead:
+    """One tip of the caller's jurisdiction (404 outside; no reporter identity)."""
+    return _tip_out(service.get(session=session, scope=scope, tip_id=tip_id))
+
+
+@router.post("/inbox/{tip_id}/reporter", response_model=ReporterRead, operation_id="tips_reporter")
+def read_reporter(tip_id: IdPath, session: SessionDep, scope: ScopeDep) -> ReporterRead:
+    """Who reported the tip (needs tips:identity). A POST: every disclosure writes an audit entry."""
+    tip = service.reporter(session=session, scope=scope, tip_id=tip_id)
+    return ReporterRead(anonymous=tip.anonymous, name=tip.reporter_name, phone=tip.reporter_phone)
+
+
+@router.get("/{tracking_code}", response_model=TipStatus, operation_id="tips_status")
+def tip_status(tracking_code: Annotated[str, PathParam(max_length=40)], session: SessionDep) -> TipStatus:
+    """The status of a tip, by its tracking code alone (public, rate-limited per address); nothing in the
+    answer identifies the reporter."""
+    tip, division_name = service.status(session=session, tracking_code=tracking_code)
+    return TipStatus(status=tip.status, category=tip.category, division_code=tip.division_code,
+                     division_name=division_name, created_at=tip.created_at, updated_at=tip.updated_at)  # fmt: skip
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+class TipGate:
+    """Per-address limits on the public tip routes, checked before the body is read (answers 429 with
+    ``Retry-After``). Counted in this process."""
+
+    def __init__(self, app: ASGIApp, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+        self.app, self.clock = app, clock
+        self.submissions = tracking.Window(settings.tips_per_address, float(settings.tips_window_s))
+        self.reads = tracking.Window(settings.tip_status_reads_per_minute, 60.0)
+
+    def _window(self, method: str, path: str) -> tracking.Window | None:
+        if method == "POST" and path.rstrip("/") == SUBMIT_PATH:
+            return self.submissions
+        rest = path.removeprefix(SUBMIT_PATH + "/")
+        if method in ("GET", "HEAD") and rest != path and rest and "/" not in rest and not rest.isdigit():
+            return self.reads
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        window = self._window(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        wait = window.admit(_client(scope), self.clock()) if window is not None else 0
+        if not wait:
+            await self.app(scope, receive, send)
+            return
+        body = json.dumps({"type": "about:blank#too_many_requests", "title": "Too many requests", "status": 429,
+                           "detail": f"too many requests from this address; try again in {wait} s",
+                           "code": "too_many_requests"}).encode()  # fmt: skip
+        headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+                   (b"retry-after", str(wait).encode()), (b"connection", b"close")]  # fmt: skip
+        await send({"type": "http.response.start", "status": 429, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

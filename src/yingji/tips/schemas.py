@@ -1,0 +1,93 @@
+"""What the tips API accepts and returns. The public status (:class:`TipStatus`) carries no field that could
+identify the reporter; only :class:`TipDetail` with the identity permission does."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+
+from yingji.api_common import Schema
+from yingji.tips import categories
+
+DivisionCode = Annotated[str, Field(pattern=r"^\d{6}(\d{6})?$", description="6- or 12-digit division code")]
+
+
+class TipIn(Schema):
+    category: str = Field(max_length=32, description="A category of standards/tip_categories.yaml, e.g. work_safety")
+    text: str = Field(min_length=1, max_length=5000)
+    division: DivisionCode | None = None
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    anonymous: bool = True
+    name: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+\- ()]{3,32}$")
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        if value not in categories.names():
+            raise ValueError(f"unknown category; one of {', '.join(categories.names())}")
+        return value
+
+    @field_validator("name", "phone", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _place_and_identity(self) -> TipIn:
+        if self.division is None and (self.lon is None or self.lat is None):
+            raise ValueError("give a division code, or both lon and lat")
+        if not self.anonymous and not (self.name and self.phone):
+            raise ValueError("a named tip needs name and phone (or send it anonymous)")
+        return self
+
+
+class TipReceipt(Schema):
+    tracking_code: str = Field(description="Keep it: the only way to follow the tip (shown once)")
+    status: str
+    created_at: dt.datetime
+
+
+class TipStatus(Schema):
+    """The public view by tracking code: no name, phone, text, place point or photo."""
+
+    status: str
+    category: str
+    division_code: str
+    division_name: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class PhotoRead(Schema):
+    position: int
+    sha256: str
+    media_type: str
+    size: int
+    width: int
+    height: int
+
+
+class TipRead(Schema):
+    id: int
+    category: str
+    text: str
+    division_code: str
+    lon: float | None
+    lat: float | None
+    anonymous: bool
+    status: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    photos: list[PhotoRead]
+
+
+class ReporterRead(Schema):
+    """Who reported a named tip: only for the tips:identity permission, each disclosure audited."""
+
+    anonymous: bool
+    name: str | None
+    phone: str | None

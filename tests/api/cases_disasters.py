@@ -1,0 +1,125 @@
+"""Jurisdiction cases of the disaster statistics routes (see test_jurisdiction.py): a user of 定日 (540223)
+can neither see nor act on 拉孜's (540225) events, reports, totals or missing lists, nor report into them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.api.cases_foundation import FOREIGN, FOREIGN_TOWN, OWN, OWN_TOWN, Ctx
+
+BASE = "/api/v1/disasters"
+
+
+def _event(client: Any, division: str) -> dict[str, Any]:
+    body = {"name": "洪涝", "kind": "flood", "division_code": division, "started_at": "2026-07-01T02:00:00Z"}
+    r = client.post(f"{BASE}/events", json=body)
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def _report(client: Any, event_id: int, township: str) -> dict[str, Any]:
+    body = {"township_code": township, "report_type": "initial", "figures": {"affected": 7, "deaths": 1}}
+    r = client.post(f"{BASE}/events/{event_id}/reports", json=body)
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def foreign_report(c: Ctx) -> tuple[dict[str, Any], dict[str, Any]]:
+    event = _event(c.foreign_admin, FOREIGN)
+    return event, _report(c.foreign_admin, event["id"], FOREIGN_TOWN)
+
+
+def events_list(c: Ctx) -> None:
+    foreign, own = _event(c.foreign_admin, FOREIGN), _event(c.own, OWN)
+    ids = {e["id"] for e in c.own.get(f"{BASE}/events").json()}
+    assert own["id"] in ids and foreign["id"] not in ids
+
+
+def events_create(c: Ctx) -> None:
+    body = {"name": "x", "kind": "flood", "division_code": FOREIGN, "started_at": "2026-07-01T02:00:00Z"}
+    assert c.own.post(f"{BASE}/events", json=body).status_code == 404
+    glide = {"name": "x", "kind": "flood", "started_at": "2026-07-01T02:00:00Z", "glide": "FL-2026-000777-CHN"}
+    assert c.foreign_admin.post(f"{BASE}/events", json=glide | {"division_code": FOREIGN}).status_code == 201
+    # the same GLIDE number in another jurisdiction does not reveal the foreign event
+    assert c.own.post(f"{BASE}/events", json=glide | {"division_code": OWN}).status_code == 201
+
+
+def events_get(c: Ctx) -> None:
+    event = _event(c.foreign_admin, FOREIGN)
+    assert c.own.get(f"{BASE}/events/{event['id']}").status_code == 404
+    assert c.foreign_admin.get(f"{BASE}/events/{event['id']}").status_code == 200
+
+
+def reports_submit(c: Ctx) -> None:
+    event, _ = foreign_report(c)
+    body = {"township_code": OWN_TOWN, "report_type": "initial", "figures": {"affected": 1}}
+    assert c.own.post(f"{BASE}/events/{event['id']}/reports", json=body).status_code == 404
+    own = _event(c.own, OWN)
+    body["township_code"] = FOREIGN_TOWN
+    assert c.own.post(f"{BASE}/events/{own['id']}/reports", json=body).status_code == 404
+
+
+def reports_list(c: Ctx) -> None:
+    event, _ = foreign_report(c)
+    assert c.own.get(f"{BASE}/events/{event['id']}/reports").status_code == 404
+    assert len(c.foreign_admin.get(f"{BASE}/events/{event['id']}/reports").json()) == 1
+
+
+def reports_get(c: Ctx) -> None:
+    _, report = foreign_report(c)
+    assert c.own.get(f"{BASE}/reports/{report['id']}").status_code == 404
+    assert c.foreign_admin.get(f"{BASE}/reports/{report['id']}").status_code == 200
+
+
+def reports_review(c: Ctx) -> None:
+    _, report = foreign_report(c)
+    assert c.own.post(f"{BASE}/reports/{report['id']}/review", json={"action": "accept"}).status_code == 404
+    assert c.foreign_admin.get(f"{BASE}/reports/{report['id']}").json()["status"] == "submitted"
+
+
+def totals(c: Ctx) -> None:
+    event, report = foreign_report(c)
+    assert c.own.get(f"{BASE}/events/{event['id']}/totals").status_code == 404
+    c.foreign_admin.post(f"{BASE}/reports/{report['id']}/review", json={"action": "accept"})
+    parent = _event(c.live.client("xigaze_commander"), "540200000000")  # an event over both counties
+    _report(c.foreign_admin, parent["id"], FOREIGN_TOWN)
+    seen = c.own.get(f"{BASE}/events/{parent['id']}/totals").json()["totals"]
+    assert all(code.startswith("540223") for code in seen)
+
+
+def missing(c: Ctx) -> None:
+    event = _event(c.foreign_admin, FOREIGN)
+    assert c.own.get(f"{BASE}/events/{event['id']}/missing").status_code == 404
+    parent = _event(c.live.client("xigaze_commander"), "540200000000")
+    townships = c.own.get(f"{BASE}/events/{parent['id']}/missing").json()["townships"]
+    assert townships and all(t.startswith("540223") for t in townships)
+
+
+CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
+    ("GET", f"{BASE}/events"): events_list,
+    ("POST", f"{BASE}/events"): events_create,
+    ("GET", f"{BASE}/events/{{event_id}}"): events_get,
+    ("POST", f"{BASE}/events/{{event_id}}/reports"): reports_submit,
+    ("GET", f"{BASE}/events/{{event_id}}/reports"): reports_list,
+    ("GET", f"{BASE}/reports/{{report_id}}"): reports_get,
+    ("POST", f"{BASE}/reports/{{report_id}}/review"): reports_review,
+    ("GET", f"{BASE}/events/{{event_id}}/totals"): totals,
+    ("GET", f"{BASE}/events/{{event_id}}/missing"): missing,
+}
+
+
+def export(c: Ctx) -> None:
+    event, report = foreign_report(c)
+    c.foreign_admin.post(f"{BASE}/reports/{report['id']}/review", json={"action": "accept"})
+    for fmt in ("hxl", "sendai"):
+        assert c.own.get(f"{BASE}/events/{event['id']}/export", params={"format": fmt}).status_code == 404
+    parent = _event(c.live.client("xigaze_commander"), "540200000000")
+    foreign = _report(c.foreign_admin, parent["id"], FOREIGN_TOWN)
+    c.foreign_admin.post(f"{BASE}/reports/{foreign['id']}/review", json={"action": "accept"})
+    text = c.own.get(f"{BASE}/events/{parent['id']}/export", params={"format": "hxl"}).text
+    assert "540225" not in text
+    assert c.own.get(f"{BASE}/events/{parent['id']}/export", params={"format": "sendai"}).json() == {}
+
+
+CASES[("GET", f"{BASE}/events/{{event_id}}/export")] = export

@@ -1,0 +1,61 @@
+"""Jurisdiction cases of the tips routes (see test_jurisdiction.py): a tip placed in 拉孜 is invisible to 定日's
+staff — in the list, by id, and through the identity route; the public routes name no other tip."""
+
+from __future__ import annotations
+
+import httpx
+from tests.api.cases_foundation import FOREIGN, OWN, Ctx
+
+API = "/api/v1/tips"
+_made: dict[str, tuple[int, str]] = {}
+
+
+def _tip(c: Ctx, division: str) -> tuple[int, str]:
+    """(id, tracking code) of a tip in ``division``, submitted once per module."""
+    if division not in _made:
+        r = httpx.post(c.live.url + API, json={"category": "work_safety", "text": f"tip in {division}",
+                                               "division": division, "anonymous": True})  # fmt: skip
+        assert r.status_code == 201, r.text
+        admin = c.own_admin if division == OWN else c.foreign_admin
+        items = admin.get(API, params={"limit": 1000}).json()["items"]
+        tip_id = max(t["id"] for t in items if t["division_code"] == division)
+        _made[division] = (tip_id, r.json()["tracking_code"])
+    return _made[division]
+
+
+def tips_submit(c: Ctx) -> None:
+    _tip(c, FOREIGN)  # anyone may submit anywhere; what was submitted is not read back
+
+
+def tips_list(c: Ctx) -> None:
+    foreign_id, _ = _tip(c, FOREIGN)
+    ids = {t["id"] for t in c.own.get(API, params={"limit": 1000}).json()["items"]}
+    assert foreign_id not in ids
+
+
+def tips_get(c: Ctx) -> None:
+    foreign_id, _ = _tip(c, FOREIGN)
+    assert c.own.get(f"{API}/inbox/{foreign_id}").status_code == 404
+    assert c.own_admin.get(f"{API}/inbox/{foreign_id}").status_code == 404
+
+
+def tips_reporter(c: Ctx) -> None:
+    foreign_id, _ = _tip(c, FOREIGN)
+    assert c.own_admin.post(f"{API}/inbox/{foreign_id}/reporter").status_code == 404
+    own_id, _ = _tip(c, OWN)
+    assert c.own_admin.post(f"{API}/inbox/{own_id}/reporter").status_code == 200
+
+
+def tips_status(c: Ctx) -> None:
+    _, code = _tip(c, FOREIGN)
+    body = httpx.get(f"{c.live.url}{API}/{code}").json()
+    assert "text" not in body and "name" not in body and "phone" not in body
+
+
+CASES = {
+    ("POST", API): tips_submit,
+    ("GET", API): tips_list,
+    ("GET", f"{API}/inbox/{{tip_id}}"): tips_get,
+    ("POST", f"{API}/inbox/{{tip_id}}/reporter"): tips_reporter,
+    ("GET", f"{API}/{{tracking_code}}"): tips_status,
+}

@@ -1,0 +1,57 @@
+"""Tracking codes, per-address windows and photo cleaning (pure)."""
+
+from __future__ import annotations
+
+import io
+import secrets
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from yingji.tips import photos, tracking
+
+
+@given(st.binary(min_size=tracking.RANDOM_BYTES, max_size=tracking.RANDOM_BYTES))
+def test_every_code_normalises_to_itself_in_any_spelling(raw: bytes) -> None:
+    code = tracking.new_code(lambda n: raw[:n])
+    canonical = tracking.normalise(code)
+    assert canonical is not None and len(canonical) == 20
+    assert tracking.normalise(code.lower().replace("-", " ")) == canonical
+    assert tracking.digest(code) == tracking.digest(canonical.lower())
+
+
+def test_codes_carry_100_bits() -> None:
+    assert tracking.CODE_CHARS * 5 >= 100
+    codes = {tracking.new_code(secrets.token_bytes) for _ in range(2000)}
+    assert len(codes) == 2000
+    assert tracking.normalise("not-a-code") is None
+
+
+def test_window_admits_the_limit_then_says_how_long_to_wait() -> None:
+    window = tracking.Window(limit=2, seconds=60)
+    assert [window.admit("a", 10.0) for _ in range(3)] == [0, 0, 50]
+    assert window.admit("b", 10.0) == 0  # another key is not held
+    assert window.admit("a", 60.0) == 0  # a new window
+
+
+def test_a_decompression_bomb_is_refused_before_decoding() -> None:
+    out = io.BytesIO()
+    Image.new("L", (8000, 6000)).save(out, format="PNG")  # 48 Mpx of zeros: a few kB compressed
+    assert len(out.getvalue()) < photos.MAX_PHOTO_BYTES
+    with pytest.raises(photos.PhotoError, match="pixels"):
+        photos.clean(out.getvalue())
+
+
+def test_exif_orientation_is_applied_then_dropped() -> None:
+    image = Image.new("RGB", (40, 20), (255, 0, 0))
+    exif = image.getexif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif.tobytes())
+    cleaned = photos.clean(out.getvalue())
+    assert (cleaned.width, cleaned.height) == (20, 40)
+    with Image.open(io.BytesIO(cleaned.content)) as reread:
+        assert not reread.getexif()
+        assert "exif" not in reread.info
