@@ -19,7 +19,7 @@ from yingji.hazards.installations import service as installations
 from yingji.hazards.register import service as hazards
 from yingji.hazards.register.schemas import HazardIn
 from yingji.web import layers
-from yingji.web.pages import PageCtx, first_error, form_action, page_ctx, render, to_login
+from yingji.web.pages import PageCtx, ViewerDep, first_error, form_action, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
 READ = "hazards:read"
@@ -64,10 +64,9 @@ def enterprises_layer(request: Request, session: SessionDep, settings: SettingsD
 
 
 @router.get("/hazards/board", response_class=HTMLResponse)
-def board_page(request: Request, session: SessionDep, settings: SettingsDep, group_by: str = "division") -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def board_page(
+    request: Request, session: SessionDep, ctx: ViewerDep, settings: SettingsDep, group_by: str = "division"
+) -> Response:
     if READ not in ctx.scope.permissions:
         return _forbidden(ctx)
     group = group_by if group_by in ("division", "category") else "division"
@@ -85,10 +84,9 @@ def board_page(request: Request, session: SessionDep, settings: SettingsDep, gro
 
 
 @router.get("/enterprises/{enterprise_id}", response_class=HTMLResponse)
-def enterprise_page(enterprise_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def enterprise_page(
+    enterprise_id: int, request: Request, session: SessionDep, ctx: ViewerDep, settings: SettingsDep
+) -> Response:
     if READ not in ctx.scope.permissions:
         return _forbidden(ctx)
     try:
@@ -108,10 +106,7 @@ def _report_form(
 
 
 @router.get("/hazards/report", response_class=HTMLResponse)
-def report_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def report_page(request: Request, session: SessionDep, ctx: ViewerDep, settings: SettingsDep) -> Response:
     if "hazards:write" not in ctx.scope.permissions:
         return _forbidden(ctx)
     return _report_form(ctx, session)
@@ -183,11 +178,9 @@ def _check_page(
 
 
 @router.get("/installations/{installation_id}/check", response_class=HTMLResponse)
-def check_page(installation_id: int, request: Request, session: SessionDep, settings: SettingsDep,
-               tag: str = "", done: bool = False) -> Response:  # fmt: skip
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def check_page(
+    installation_id: int, session: SessionDep, ctx: ViewerDep, tag: str = "", done: bool = False
+) -> Response:
     try:
         return _check_page(ctx, session, installation_id, tag[:64], done=done)
     except DomainError:

@@ -19,7 +19,7 @@ from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.schemas import IncidentCreate
 from yingji.web import clock
-from yingji.web.pages import PageCtx, first_error, form_action, now_utc, page_ctx, render, to_login
+from yingji.web.pages import PageCtx, ViewerDep, first_error, form_action, now_utc, render
 
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form(max_length=100)]
@@ -91,10 +91,9 @@ def _show(ctx: PageCtx, session: Any, form: ReportForm, status_code: int = 200) 
 
 
 @router.get("/incidents/new", response_class=HTMLResponse)
-def report_page(request: Request, session: SessionDep, settings: SettingsDep, item: int | None = None) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def report_page(
+    request: Request, session: SessionDep, ctx: ViewerDep, settings: SettingsDep, item: int | None = None
+) -> Response:
     form = ReportForm(occurred_at=clock.for_input(now_utc(), settings.timezone))
     if item is not None:
         try:
