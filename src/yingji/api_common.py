@@ -6,7 +6,6 @@ re-exported here for the routes that import them with the dependencies."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Annotated
 

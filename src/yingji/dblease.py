@@ -83,8 +83,12 @@ def hold(database_url: str, *, wait_s: float = 300.0) -> Lease:
 
 
 def pg_connect_args(url: Any) -> dict[str, Any]:
-    args = {"host": url.host or "127.0.0.1", "port": url.port or 5432, "user": url.username or "postgres",
-            "dbname": url.database or "postgres"}
+    args = {
+        "host": url.host or "127.0.0.1",
+        "port": url.port or 5432,
+        "user": url.username or "postgres",
+        "dbname": url.database or "postgres",
+    }
     if url.password:
         args["password"] = url.password
     return args
@@ -132,5 +136,6 @@ def pg_admin_connection(database_url: str) -> Any:
     import psycopg
 
     url = make_url(normalise_url(database_url))
-    return psycopg.connect(**{**pg_connect_args(url), "dbname": "postgres"}, autocommit=True,
-                           application_name="yingji-restore")
+    return psycopg.connect(
+        **{**pg_connect_args(url), "dbname": "postgres"}, autocommit=True, application_name="yingji-restore"
+    )

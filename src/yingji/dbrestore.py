@@ -205,8 +205,7 @@ def _restore_pg(database_url: str, file: Path) -> str:
         admin.execute(f"CREATE DATABASE {_quote(scratch)}")
         try:
             args, env = pg_args(database_url, database=scratch)
-            result = run(["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", *args, str(file)],
-                         env)
+            result = run(["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", *args, str(file)], env)
             if result.returncode != 0:
                 raise BackupInvalid(f"{file} did not restore cleanly: {result.stderr.strip()[:400]}")
             _check_revisions(file, _pg_revisions(database_url, scratch))

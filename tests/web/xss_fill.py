@@ -136,8 +136,9 @@ def fill(engine: Engine) -> Filled:
             key = next(iter(table.primary_key.columns))
             try:
                 with conn.begin_nested():
-                    conn.execute(sa.update(table).values({column.name: sa.literal(value, sa.String) + sa.cast(
-                        key, sa.String)}))
+                    conn.execute(
+                        sa.update(table).values({column.name: sa.literal(value, sa.String) + sa.cast(key, sa.String)})
+                    )
             except DBAPIError as exc:
                 out.skipped[name] = f"the database refuses arbitrary text: {type(exc.orig).__name__}"
                 continue

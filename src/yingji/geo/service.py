@@ -122,8 +122,15 @@ def import_text(
 
 
 def import_shapefile(
-    *, session: Session, scope: Scope, shp: bytes, dbf: bytes, prj: str | None, encoding: str | None,
-    gcj02: bool = False, source: str = "import",
+    *,
+    session: Session,
+    scope: Scope,
+    shp: bytes,
+    dbf: bytes,
+    prj: str | None,
+    encoding: str | None,
+    gcj02: bool = False,
+    source: str = "import",
 ) -> int:
     """Import an ESRI Shapefile's divisions, all or nothing like the other forms."""
     from yingji.geo.importers import parse_shapefile
@@ -367,9 +374,7 @@ def approximate_areas(*, session: Session, scope: Scope, population_raster: str 
 def refresh_after_import(*, session: Session, scope: Scope, population_raster: str | None) -> int:
     """After an import: approximate areas rebuilt around the new boundaries (when the installation has
     any), and populations for the divisions that have a boundary but none. Returns populations set."""
-    has_approximate = session.scalar(
-        select(Division.code).where(Division.boundary_approximate.is_(True)).limit(1)
-    )
+    has_approximate = session.scalar(select(Division.code).where(Division.boundary_approximate.is_(True)).limit(1))
     if has_approximate is not None:
         return approximate_areas(session=session, scope=scope, population_raster=population_raster).get("population", 0)
     if not population_raster:
