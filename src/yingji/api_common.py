@@ -190,6 +190,7 @@ PUBLIC_ROUTE_REASONS: dict[tuple[str, str], str] = {
     "field identifies the reporter (rate-limited per address against guessing)",
     ("GET", "/api/v1/docs"): "the API reference page: the published OpenAPI document, no data",
     ("GET", "/api/v1/docs/init.js"): "the API reference page's start-up script (static)",
+    ("GET", "/api/v1/metrics"): "Prometheus metrics: its own check (a metrics token, or loopback without forwarding)",
 }
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(PUBLIC_ROUTE_REASONS)
 

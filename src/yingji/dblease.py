@@ -91,38 +91,6 @@ def pg_conninfo(database_url: str, database: str | None = None) -> str:
     return url.render_as_string(hide_password=False)
 
 
-# The URL's connection parameters kept by every connection the backup, restore and lease code opens: psycopg
-# takes them as keywords, pg_dump and pg_restore from these environment variables (libpq, "Environment
-# Variables"). Without them a backup of a server that requires TLS fails, or goes in clear.
-LIBPQ_ENVIRONMENT = {
-    "sslmode": "PGSSLMODE",
-    "sslrootcert": "PGSSLROOTCERT",
-    "sslcert": "PGSSLCERT",
-    "sslkey": "PGSSLKEY",
-    "sslcrl": "PGSSLCRL",
-    "sslcompression": "PGSSLCOMPRESSION",
-    "ssl_min_protocol_version": "PGSSLMINPROTOCOLVERSION",
-    "channel_binding": "PGCHANNELBINDING",
-    "gssencmode": "PGGSSENCMODE",
-    "connect_timeout": "PGCONNECT_TIMEOUT",
-    "target_session_attrs": "PGTARGETSESSIONATTRS",
-    "options": "PGOPTIONS",
-    "passfile": "PGPASSFILE",
-    "service": "PGSERVICE",
-}
-
-
-def pg_connect_args(url: Any) -> dict[str, Any]:
-    args = {"host": url.host or "127.0.0.1", "port": url.port or 5432, "user": url.username or "postgres",
-            "dbname": url.database or "postgres"}
-    if url.password:
-        args["password"] = url.password
-    for name, value in url.query.items():
-        if name in LIBPQ_ENVIRONMENT:
-            args[name] = value if isinstance(value, str) else value[-1]
-    return args
-
-
 class ExclusiveSqlite:
     """The exclusive lock a restore holds on an SQLite database: refused (:class:`DatabaseInUse`) while a
     server or worker holds its lease."""

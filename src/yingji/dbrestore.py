@@ -19,7 +19,6 @@ import datetime as dt
 import os
 import sqlite3
 import subprocess
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -255,13 +254,3 @@ def pg_args(database_url: str, database: str | None = None) -> tuple[list[str], 
               username=u.username or "postgres", database=database or u.database or "postgres")._replace(password=None)
     return ["--dbname", u.render_as_string(hide_password=False)], env
 
-
-def libpq_environment(query: Mapping[str, str | tuple[str, ...]]) -> dict[str, str]:
-    """Environment variables for the client tools from a database URL's query (``?sslmode=verify-full``)."""
-    env: dict[str, str] = {}
-    for name, value in query.items():
-        variable = dblease.LIBPQ_ENVIRONMENT.get(name)
-        if variable is None:
-            continue
-        env[variable] = value if isinstance(value, str) else value[-1]
-    return env

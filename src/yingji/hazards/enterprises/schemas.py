@@ -40,7 +40,7 @@ class EnterpriseFields(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     industry_code: str = Field("", pattern=r"^([A-T](\d{2}(\d{1,2})?)?)?$", description="GB/T 4754-2017 code")
-    supervision_category: str = ""
+    supervision_category: str = Field("", max_length=32)
     sub_sector: str = Field("", max_length=32)
     address: str = Field("", max_length=300)
     lon: float | None = Field(None, ge=73, le=136)
@@ -64,8 +64,8 @@ class EnterpriseFields(BaseModel):
 
 class EnterpriseIn(EnterpriseFields):
     name: str = Field(min_length=1, max_length=200)
-    credit_code: str = Field(description="统一社会信用代码 (GB 32100-2015), check digit verified")
-    division_code: str = Field(description="6- or 12-digit division code")
+    credit_code: str = Field(max_length=18, description="统一社会信用代码 (GB 32100-2015), check digit verified")
+    division_code: str = Field(max_length=12, description="6- or 12-digit division code")
 
     @field_validator("credit_code")
     @classmethod
