@@ -98,7 +98,7 @@ def test_extreme_times_in_a_body_are_422_naming_the_field(live: LiveServer) -> N
     """An offset-less time is refused for its missing offset (still naming the field); one with an offset
     for lying outside the range, which the answer names."""
     client = live.client("dingri_duty")
-    base = {"title": "时间边界", "incident_type": "flood", "divisions": ["540223000000"], "lon": 87.5, "lat": 28.9}
+    base = {"title": "时间边界", "incident_type": "flood", "divisions": ["540223000000"], "lon": 87.1, "lat": 28.6}
     for text in EXTREMES:
         for field in ("occurred_at", "unit_informed_at"):
             body = {"occurred_at": "2026-07-01T01:00:00+00:00", **base, field: text}
@@ -117,8 +117,8 @@ def test_times_at_the_edges_of_the_range_are_stored_and_read_back(live: LiveServ
             "title": "时间边界内",
             "incident_type": "flood",
             "divisions": ["540223000000"],
-            "lon": 87.5,
-            "lat": 28.9,
+            "lon": 87.1,  # inside 定日县 (tests/positions.py)
+            "lat": 28.6,
             "occurred_at": text,
             "reported_at": reported,
         }

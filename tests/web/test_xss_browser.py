@@ -41,6 +41,7 @@ from tests.web.test_browser import chromium  # noqa: E402, F401
 PATH_TABLES = {
     "warning_id": "public_warnings",
     "plan_id": "relief_plans",
+    "assessment_id": "assessments",
 }
 PATH_VALUES = {"code": "en"}  # /lang/{code}
 QUERY_VARIANTS = {"fragment": ("rows", "count")}  # live fragments fetched by the pages' scripts
@@ -48,6 +49,9 @@ IDS_PER_PAGE = 2  # from each end of the table
 POINTS_PER_LAYER = 12
 # Tables no API route or demo loader writes yet (each with the reason); any other empty table fails the test.
 EMPTY_OK: dict[str, str] = {
+    "enterprise_members": "links a user to an enterprise: two ids, no text column to poison",
+    "hazard_close_days": "a roll-up of closed hazards (codes from the divisions' and categories' lists, and "
+    "counts): filled when a hazard closes, no free text",
     "warning_deliveries": "made only when a warning goes out over a configured channel (SMTP, webhook, SMS "
     "gateway), which this test does not run; tests/web/test_monitoring_browser.py shows receipts",
     "stock_holds": "made only when a committed plan ships straight from a depot; the cases' plans ship by "
