@@ -188,6 +188,7 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
     from yingji.app import all_routes
 
     covered = {"/api/v1/docs", "/api/v1/docs/init.js", "/api/v1/openapi.json",  # schema only, no data
+               "/api/v1/metrics",  # counts only, token or loopback (tests/production/test_metrics.py)
                "/", "/login", "/logout", "/lang/{code}", "/session/refresh", "/incidents", "/incidents/{incident_id}",
                "/incidents/{incident_id}/status", "/incidents/{incident_id}/respond", "/incidents/{incident_id}/tasks",
                "/incidents/{incident_id}/reports", "/incidents/{incident_id}/reports/{report_id}/status",
