@@ -7,20 +7,21 @@ import httpx
 from tests.api.cases_foundation import FOREIGN, OWN, Ctx
 
 API = "/api/v1/tips"
-_made: dict[str, tuple[int, str]] = {}
+_made: dict[tuple[str, str], tuple[int, str]] = {}  # by server (one per backend) and division
 
 
 def _tip(c: Ctx, division: str) -> tuple[int, str]:
-    """(id, tracking code) of a tip in ``division``, submitted once per module."""
-    if division not in _made:
+    """(id, tracking code) of a tip in ``division``, submitted once per server."""
+    key = (c.live.url, division)
+    if key not in _made:
         r = httpx.post(c.live.url + API, json={"category": "work_safety", "text": f"tip in {division}",
                                                "division": division, "anonymous": True})  # fmt: skip
         assert r.status_code == 201, r.text
         admin = c.own_admin if division == OWN else c.foreign_admin
         items = admin.get(API, params={"limit": 1000}).json()["items"]
         tip_id = max(t["id"] for t in items if t["division_code"] == division)
-        _made[division] = (tip_id, r.json()["tracking_code"])
-    return _made[division]
+        _made[key] = (tip_id, r.json()["tracking_code"])
+    return _made[key]
 
 
 def tips_submit(c: Ctx) -> None:
