@@ -34,7 +34,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import uvloop
+from bench_server import launch, stop_server
 from proc_stats import cpu_seconds
 
 PASSWORD = "Yingji-demo-2026!"
@@ -93,25 +93,8 @@ def start_server(url: str, port: int, workers: int, redis_url: str | None) -> su
         "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
         "--proxy-headers", "--forwarded-allow-ips", "127.0.0.1",
     ]  # fmt: skip
-    server = subprocess.Popen(cmd, env=env, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    stop_server(server)
-    raise RuntimeError("the server did not start")
+    return launch(cmd, env, port, wait_s=90)
 
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
 
 
 def server_pids(server: subprocess.Popen[bytes]) -> list[int]:

@@ -26,7 +26,6 @@ import datetime as dt
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import uvloop
+from bench_server import launch, stop_server
 from proc_stats import cpu_seconds
 from sqlalchemy import create_engine, text
 
@@ -234,25 +234,8 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         sys.executable, "-m", "uvicorn", "yingji.app:create_app", "--factory", "--host", "127.0.0.1",
         "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
-    server = subprocess.Popen(cmd, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    stop_server(server)
-    raise RuntimeError("the server did not start")
+    return launch(cmd, env, port)
 
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
 
 
 # -- the load generator ----------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from bench_server import launch, stop_server
 
 DIVISIONS = ("540223000000", "540225000000", "540200000000")
 CONNECTIONS = 32
@@ -58,25 +59,8 @@ def start_server(url: str, port: int, folder: Path, per_address: int) -> subproc
         "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log",
         "--proxy-headers", "--forwarded-allow-ips", "127.0.0.1",
     ]  # fmt: skip
-    server = subprocess.Popen(cmd, env=env, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    stop_server(server)
-    raise RuntimeError("the server did not start")
+    return launch(cmd, env, port, wait_s=90)
 
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
 
 
 async def offer(base: str, count: int, seconds: float, addresses: int) -> tuple[dict[int, int], list[float], float]:
