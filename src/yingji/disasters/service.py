@@ -83,17 +83,7 @@ def create_event(*, session: Session, scope: Scope, event_in: EventIn) -> Disast
     ):
         raise Conflict(f"an event with GLIDE number {event_in.glide} exists", field="glide")
     event = DisasterEvent(**event_in.model_dump(), created_by=scope.actor)
-    session.add(event)
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="create",
-        entity="disaster_event",
-        entity_id=event.id,
-        division_code=event.division_code,
-        after=audit.snapshot(event),
-    )
+    audit.created(session=session, scope=scope, row=event, entity="disaster_event", division_code=event.division_code)
     return event
 
 
