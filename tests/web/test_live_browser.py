@@ -27,7 +27,9 @@ LISTEN = "window.__got = []; YINGJI.onEvent(function (e) { window.__got.push(e);
 
 
 def _got(incident_id: int) -> str:
-    return f"window.__got.some(function (e) {{ return e.entity === 'incident' && e.id === '{incident_id}'; }})"
+    # A function, not an expression: Playwright evals a string once and keeps a function, but re-evals an
+    # expression on every poll, which the pages' CSP (no 'unsafe-eval') refuses after the first try.
+    return f"() => window.__got.some(function (e) {{ return e.entity === 'incident' && e.id === '{incident_id}'; }})"
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def _listening(page: Page, web: WebData) -> None:  # noqa: F811
     for attempt in range(20):
         api.post("/api/v1/duty/log", json={"division_code": "540223000000", "text": f"连通检查 {attempt}"})
         try:
-            page.wait_for_function("window.__seen.indexOf('duty_log') >= 0", timeout=1000)
+            page.wait_for_function("() => window.__seen.indexOf('duty_log') >= 0", timeout=1000)
             return
         except PlaywrightTimeout:
             continue
