@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For is believed (IP addresses or CIDR blocks; JSON list or comma-separated);
     # empty: the peer address is the client
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The path prefix the platform is served under behind a shared reverse proxy (e.g. "/yingji"); every URL
+    # the pages and the API give carries it. Empty: served at the root of its host name
+    root_path: str = Field(default="", pattern=r"^(/[A-Za-z0-9._~-]+)*$", max_length=100)
     # Request size limits at the edge (yingji.edge): bodies of every route, and of the file-upload routes
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
