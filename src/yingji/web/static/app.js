@@ -28,6 +28,19 @@
     var block = document.getElementById(id);
     return block ? JSON.parse(block.textContent) : null;
   };
+  // Division boundaries: an approximate area (built from positions where no boundary file was imported,
+  // geo/approximate.py) is drawn dashed and named approximate wherever a boundary is shown.
+  Y.boundaryStyle = function (base) {
+    return function (feature) {
+      var style = {};
+      Object.keys(base).forEach(function (k) { style[k] = base[k]; });
+      if (feature && feature.properties && feature.properties.approximate) style.dashArray = "4 4";
+      return style;
+    };
+  };
+  Y.boundaryName = function (props) {
+    return (props.name || "") + (props.approximate ? " · " + (M["boundary.approximate"] || "approximate") : "");
+  };
   // Same-origin paths only: a link from data can never be javascript: or another site.
   Y.safePath = function (href) { return typeof href === "string" && /^\/(?![\/\\])/.test(href) ? Y.url(href) : null; };
   // A fragment of rows rendered (and escaped) by the server's own templates replaces an element's children.

@@ -45,10 +45,13 @@
     var url = "/api/v1/divisions/boundaries?level=" + level + (parent ? "&parent=" + parent : "");
     return fetch(Y.url(url), { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
       var layer = L.geoJSON(fc, {
-        style: style,
+        style: typeof style === "function" ? style : Y.boundaryStyle(style),
         onEachFeature: function (f, lyr) {
-          lyr.on("click", function () { showCard({ label: f.properties.name, code: f.properties.code, population: f.properties.population }); });
-          lyr.bindTooltip(Y.tooltip(f.properties.name), { sticky: true });
+          lyr.on("click", function () {
+            showCard({ label: f.properties.name, code: f.properties.code, population: f.properties.population,
+                       boundary: f.properties.approximate ? M["boundary.approximate"] || "approximate" : null });
+          });
+          lyr.bindTooltip(Y.tooltip(Y.boundaryName(f.properties)), { sticky: true });
         }
       });
       base.addLayer(layer);

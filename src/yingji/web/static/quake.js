@@ -14,7 +14,7 @@
   fetch(Y.url("/api/v1/divisions/boundaries?level=county"), { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
     .then(function (fc) {
-      L.geoJSON(fc, { style: { color: "#4a6785", weight: 1, fill: false } }).addTo(map).bringToBack();
+      L.geoJSON(fc, { style: Y.boundaryStyle({ color: "#4a6785", weight: 1, fill: false }) }).addTo(map).bringToBack();
     });
   fetch(Y.url(data.zones), { credentials: "same-origin" })
     .then(function (r) { return r.json(); })

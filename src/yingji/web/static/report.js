@@ -20,7 +20,7 @@
   fetch(window.YINGJI.url("/api/v1/divisions/boundaries?level=township"), { credentials: "same-origin" })
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (g) {
-      if (g) L.geoJSON(g, { interactive: false, style: { color: "#667", weight: 1, fillOpacity: 0.04 } }).addTo(map);
+      if (g) L.geoJSON(g, { interactive: false, style: window.YINGJI.boundaryStyle({ color: "#667", weight: 1, fillOpacity: 0.04 }) }).addTo(map);
     });
   var marker = null;
   function place(latlng) {
