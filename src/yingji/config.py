@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     warning_sender_name: str | None = None
     smtp_url: str | None = None
     smtp_from: str = "yingji@localhost"
+    # The bureau's HTTP SMS gateway (warnings and official calls to mobile numbers); it must be in the webhook
+    # allow-list. The token, if any, travels as a bearer token
+    sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = Field(default=None, repr=False)
     webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
     # URL prefixes a warning may be POSTed to (JSON list or comma-separated); empty: webhooks refused
     webhook_allowed_targets: Annotated[list[str], NoDecode] = Field(default_factory=list)

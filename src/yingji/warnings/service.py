@@ -350,10 +350,13 @@ def import_cap(*, session: Session, scope: Scope, xml: bytes, now: int) -> dict[
 
 
 def channel_config(settings: Settings) -> channels.ChannelConfig:
-    """The delivery channels as the settings configure them (brokers, SMTP, the webhook allow-list)."""
+    """The delivery channels as the settings configure them (brokers, SMTP, the SMS gateway, the webhook
+    allow-list)."""
     return channels.ChannelConfig(mqtt_url=settings.mqtt_url, smtp_url=settings.smtp_url,
                                   smtp_from=settings.smtp_from, timeout_s=settings.webhook_timeout_s,
-                                  webhook_allowed=tuple(settings.webhook_allowed_targets))
+                                  webhook_allowed=tuple(settings.webhook_allowed_targets),
+                                  sms_gateway_url=settings.sms_gateway_url,
+                                  sms_gateway_token=settings.sms_gateway_token)
 
 
 # Targets sent to at once: each send waits on its remote party (up to the channel timeout), so a call to
@@ -473,8 +476,9 @@ def call_officials(
     scope.require_write(warning.division_code, "warning")
     if warning.status != "active":
         raise Conflict("the warning is cancelled")
-    reached = set(session.execute(select(WarningDelivery.channel, WarningDelivery.recipient).where(
-        WarningDelivery.warning_id == warning.id, WarningDelivery.delivered.is_(True))).tuples())
+    delivered = select(WarningDelivery.channel, WarningDelivery.recipient).where(
+        WarningDelivery.warning_id == warning.id, WarningDelivery.delivered.is_(True))
+    reached = {(channel, to) for channel, to in session.execute(delivered)}
     targets: list[tuple[channels.Channel, str]] = []
     for call in calls(session=session, scope=scope, warning_id=warning.id):
         official = session.get(WarningOfficial, call.official_id)
