@@ -175,8 +175,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:
-        """In production the key that signs tokens must not be guessable from one token (issue #12: the
-        secret ``a`` was): not the default, at least 32 bytes, and not repeats, sequences or words."""
+        """In production the key that signs tokens must not be guessable from one token (a one-letter secret
+        was recovered from one token in one guess; docs/security.md): not the default, at least 32 bytes,
+        and not repeats, sequences or words."""
         if self.env != "production":
             return self
         from yingji.auth.passwords import secret_problem
