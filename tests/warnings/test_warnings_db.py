@@ -403,3 +403,42 @@ def test_a_call_texts_the_officials_mobile_numbers_through_the_sms_gateway(sessi
         assert len(_SmsGateway.got) == 1
     finally:
         server.shutdown()
+
+
+def test_a_drawn_area_warns_the_divisions_it_covers(session: Session, commander: Scope) -> None:
+    """No division named: the issuer's sub-divisions the polygon covers are warned (and called), not the
+    issuer's whole area."""
+    from yingji.warnings.models import WarningOfficial
+
+    warning = service.issue(session=session, scope=commander, now=NOW, warning_in=warning_in(
+        division_code=XIGAZE, area={"polygons": ["28.5,87.0 28.7,87.1 28.6,87.3"]}))  # inside 定日县
+    assert warning.division_codes == [DINGRI] and "approximate_divisions" not in warning.area
+    for name, division in (("定日县长", DINGRI), ("拉孜县长", LAZI)):
+        session.add(WarningOfficial(name=name, division_code=division, contact=""))
+    session.flush()
+    again = service.issue(session=session, scope=commander, now=NOW + 60_000, warning_in=warning_in(
+        division_code=XIGAZE, headline="第二次", area={"polygons": ["28.5,87.0 28.7,87.1 28.6,87.3"]}))
+    called = {c.division_code for c in service.calls(session=session, scope=commander, warning_id=again.id)}
+    assert called == {DINGRI}
+
+
+def test_where_no_boundary_exists_a_division_is_judged_by_its_position_and_marked_approximate(
+    session: Session, commander: Scope
+) -> None:
+    from sqlalchemy import select
+
+    from yingji.geo.models import Division
+
+    township = session.scalars(select(Division).where(
+        Division.parent_code == DINGRI, Division.boundary_wkb.is_not(None), Division.lon.is_not(None))
+        .order_by(Division.code)).first()  # fmt: skip
+    assert township is not None and township.lon is not None and township.lat is not None
+    lon, lat = township.lon, township.lat
+    township.boundary_wkb = None  # as on an install without township boundaries
+    session.flush()
+    ring = f"{lat - 0.01},{lon - 0.01} {lat + 0.01},{lon} {lat - 0.01},{lon + 0.01}"
+    warning = service.issue(session=session, scope=commander, now=NOW,
+                            warning_in=warning_in(division_code=DINGRI, area={"polygons": [ring]}))
+    assert township.code in warning.division_codes
+    assert all(code.startswith("540223") and code != DINGRI for code in warning.division_codes)
+    assert warning.area["approximate_divisions"] == [township.code]
