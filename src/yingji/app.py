@@ -201,6 +201,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     # Outermost: every answer gets the headers.
     app.add_middleware(SecurityHeaders, tile_url=settings.tile_url, hsts=settings.env == "production")
+    if settings.root_path:  # behind a proxy's sub-path: every middleware, route and link sees the prefix
+        app.add_middleware(_RootPath, root_path=settings.root_path)
     for route in all_routes(app):
         if isinstance(route, APIRoute) and route.operation_id is None:
             route.operation_id = route.name
@@ -337,6 +339,19 @@ def _is_unique_violation(exc: IntegrityError) -> bool:
     return sqlstate == "23505" or (sqlstate is None and "UNIQUE constraint failed" in str(exc.orig))
 
 
+class _RootPath:
+    """Serves the platform under ``YINGJI_ROOT_PATH`` (a reverse proxy's sub-path, passed on unchanged): the
+    ASGI ``root_path`` the routes are matched below and every link, redirect and API document is built on."""
+
+    def __init__(self, app: ASGIApp, root_path: str) -> None:
+        self.app, self.root_path = app, root_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope["root_path"] = self.root_path
+        await self.app(scope, receive, send)
+
+
 class _UrlGuardAndTiming:
     """Refuses URLs holding NUL characters (422) and tells the server time of each response (W3C
     Server-Timing, for operators' browser tools and bench/pages.py). A plain ASGI middleware: Starlette's
@@ -349,7 +364,7 @@ class _UrlGuardAndTiming:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = scope.get("root_path", "") + scope["path"]
+        path = scope["path"]
         if "%00" in path or "\x00" in path or b"%00" in scope.get("query_string", b""):
             response = problem(422, "Invalid input", "the URL must not contain NUL characters", "invalid_input")
             await response(scope, receive, send)

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For is believed (IP addresses or CIDR blocks; JSON list or comma-separated);
     # empty: the peer address is the client
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The path prefix the platform is served under behind a shared reverse proxy (e.g. "/yingji"); every URL
+    # the pages and the API give carries it. Empty: served at the root of its host name
+    root_path: str = Field(default="", pattern=r"^(/[A-Za-z0-9._~-]+)*$", max_length=100)
     # Request size limits at the edge (yingji.edge): bodies of every route, and of the file-upload routes
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
@@ -76,6 +79,10 @@ class Settings(BaseSettings):
     warning_sender_name: str | None = None
     smtp_url: str | None = None
     smtp_from: str = "yingji@localhost"
+    # The bureau's HTTP SMS gateway (warnings and official calls to mobile numbers); it must be in the webhook
+    # allow-list. The token, if any, travels as a bearer token
+    sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = Field(default=None, repr=False)
     webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
     # URL prefixes a warning may be POSTed to (JSON list or comma-separated); empty: webhooks refused
     webhook_allowed_targets: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -168,8 +175,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:
-        """In production the key that signs tokens must not be guessable from one token (issue #12: the
-        secret ``a`` was): not the default, at least 32 bytes, and not repeats, sequences or words."""
+        """In production the key that signs tokens must not be guessable from one token (a one-letter secret
+        was recovered from one token in one guess; docs/security.md): not the default, at least 32 bytes,
+        and not repeats, sequences or words."""
         if self.env != "production":
             return self
         from yingji.auth.passwords import secret_problem

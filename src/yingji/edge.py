@@ -34,6 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yingji.api_common import PUBLIC_ROUTES
 from yingji.config import Settings
+from yingji.web.headers import route_path
 
 KIB, MIB = 1024, 1024 * 1024
 MAX_QUERY_BYTES = 8 * KIB
@@ -148,7 +149,7 @@ class EdgeGuard:
         if not chunked and not length:  # no body: nothing to bound, the route checks who is calling
             await self.app(scope, receive, send)
             return
-        method, path = scope["method"], scope["path"]
+        method, path = scope["method"], route_path(scope)
         public = is_public(method, path)
         if not public and not await self._authenticated(scope, bearer or cookie):
             await self._unauthenticated(scope, send)
@@ -238,7 +239,7 @@ class EdgeGuard:
         return True
 
     async def _unauthenticated(self, scope: Scope, send: Send) -> None:
-        if scope["path"].startswith("/api/"):
+        if route_path(scope).startswith("/api/"):
             await self._refuse(scope, send, 401, "Not authenticated", "authentication required",
                                extra_headers=[(b"www-authenticate", b"Bearer")])  # fmt: skip
             return

@@ -1,4 +1,4 @@
-"""Metrics in the Prometheus text format, for the server and the monitoring workers (issue #19, Deliver 8).
+"""Metrics in the Prometheus text format, for the server and the monitoring workers (docs/deploy.md).
 
 Each process keeps its own registry (``prometheus_client.CollectorRegistry``, never the library's global
 one, so several apps in one test process do not mix). Counts that other objects already keep (the rule

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from yingji.warnings.channels import ChannelConfig, contact_targets, deliver, webhook_refusal
+from yingji.warnings.channels import ChannelConfig, contact_targets, deliver, mobile_number, webhook_refusal
 
 ALLOWED = ("https://hooks.example.org/cap/", "http://127.0.0.1:8080")
 
@@ -40,12 +40,31 @@ def test_sending_refuses_a_target_outside_the_allow_list_without_a_request() -> 
     assert not ok and "YINGJI_WEBHOOK_ALLOWED_TARGETS" in detail
 
 
-def test_contact_targets_keep_channels_and_leave_telephone_numbers_to_people() -> None:
+def test_contact_targets_keep_channels_text_mobiles_and_leave_landlines_to_people() -> None:
     contact = "13800000000; webhook:https://hooks.example.org/cap/a\nchief@example.org;mqtt:warnings/dingri;" \
-              " https://hooks.example.org/cap/b ; smtp:duty@example.org"
+              " https://hooks.example.org/cap/b ; smtp:duty@example.org; 0892-1234567; +86 139-0000-1111;" \
+              " sms:15900002222; 12345"
     assert contact_targets(contact) == [
-        ("webhook", "https://hooks.example.org/cap/a"), ("smtp", "chief@example.org"), ("mqtt", "warnings/dingri"),
-        ("webhook", "https://hooks.example.org/cap/b"), ("smtp", "duty@example.org")]
+        ("sms", "+8613800000000"), ("webhook", "https://hooks.example.org/cap/a"), ("smtp", "chief@example.org"),
+        ("mqtt", "warnings/dingri"), ("webhook", "https://hooks.example.org/cap/b"), ("smtp", "duty@example.org"),
+        ("sms", "+8613900001111"), ("sms", "+8615900002222")]
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("13800000000", "+8613800000000"), ("+8613800000000", "+8613800000000"), ("0086 138 0000 0000", "+8613800000000"),
+    ("8613800000000", "+8613800000000"), ("12800000000", None), ("1380000000", None), ("0892-1234567", None),
+    ("138000000001", None), ("", None),
+])  # fmt: skip
+def test_mobile_numbers_are_mainland_mobiles_only(text: str, number: str | None) -> None:
+    assert mobile_number(text) == number
+
+
+def test_sms_without_a_gateway_or_outside_the_allow_list_fails_with_the_reason() -> None:
+    ok, detail = deliver("sms", "+8613800000000", b"<alert/>", "暴雨", ChannelConfig())
+    assert not ok and "YINGJI_SMS_GATEWAY_URL" in detail
+    ok, detail = deliver("sms", "+8613800000000", b"<alert/>", "暴雨",
+                         ChannelConfig(sms_gateway_url="http://10.0.0.9/sms", webhook_allowed=("http://127.0.0.1/",)))
+    assert not ok and "YINGJI_WEBHOOK_ALLOWED_TARGETS" in detail
 
 
 @pytest.mark.parametrize("url", [

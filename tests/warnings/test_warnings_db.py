@@ -360,3 +360,85 @@ def test_officials_are_called_acknowledge_and_the_silent_are_escalated(session: 
     after = {c.official_id: c for c in service.calls(session=session, scope=commander, warning_id=warning.id)}
     assert after[deputy.id].escalated_at is not None and chief.id in after
     assert after[county.id].escalated_at is None
+
+
+class _SmsGateway(BaseHTTPRequestHandler):
+    """A local stand-in for a bureau's HTTP SMS gateway: keeps each request's JSON and authorisation."""
+
+    got: ClassVar[list[tuple[dict[str, object], str]]] = []
+
+    def do_POST(self) -> None:
+        import json
+
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        _SmsGateway.got.append((body, self.headers.get("Authorization", "")))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+def test_a_call_texts_the_officials_mobile_numbers_through_the_sms_gateway(session: Session, commander: Scope) -> None:
+    server = HTTPServer(("127.0.0.1", 0), _SmsGateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    gateway = f"http://127.0.0.1:{server.server_address[1]}/sms/send"
+    _SmsGateway.got.clear()
+    try:
+        config = ChannelConfig(timeout_s=2, webhook_allowed=(gateway,), sms_gateway_url=gateway,
+                               sms_gateway_token="gw-token")  # fmt: skip
+        service.create_official(session=session, scope=commander, webhook_allowed=[gateway], official_in=OfficialIn(
+            name="县局局长", division_code=DINGRI, contact="0892-1234567; 138 0000 0000"))  # fmt: skip
+        warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW, call_config=config)
+        sent = service.deliveries(session=session, scope=commander, warning_id=warning.id)
+        assert [(r.channel, r.recipient, r.delivered) for r in sent] == [("sms", "+8613800000000", True)]
+        (body, authorisation), = _SmsGateway.got
+        assert body == {"to": "+8613800000000", "text": warning.headline, "reference": warning.identifier}
+        assert authorisation == "Bearer gw-token"
+        # a gateway outside the allow-list is refused before anything is sent
+        outside = ChannelConfig(webhook_allowed=("http://127.0.0.1:1/",), sms_gateway_url=gateway)
+        body_in = DeliverIn.model_validate({"recipients": [{"channel": "sms", "to": "13800000000"}]})
+        with pytest.raises(InvalidInput, match="YINGJI_WEBHOOK_ALLOWED_TARGETS"):
+            service.deliver(session=session, scope=commander, warning_id=warning.id, body=body_in, config=outside)
+        assert len(_SmsGateway.got) == 1
+    finally:
+        server.shutdown()
+
+
+def test_a_drawn_area_warns_the_divisions_it_covers(session: Session, commander: Scope) -> None:
+    """No division named: the issuer's sub-divisions the polygon covers are warned (and called), not the
+    issuer's whole area."""
+    from yingji.warnings.models import WarningOfficial
+
+    warning = service.issue(session=session, scope=commander, now=NOW, warning_in=warning_in(
+        division_code=XIGAZE, area={"polygons": ["28.5,87.0 28.7,87.1 28.6,87.3"]}))  # inside 定日县
+    assert warning.division_codes == [DINGRI] and "approximate_divisions" not in warning.area
+    for name, division in (("定日县长", DINGRI), ("拉孜县长", LAZI)):
+        session.add(WarningOfficial(name=name, division_code=division, contact=""))
+    session.flush()
+    again = service.issue(session=session, scope=commander, now=NOW + 60_000, warning_in=warning_in(
+        division_code=XIGAZE, headline="第二次", area={"polygons": ["28.5,87.0 28.7,87.1 28.6,87.3"]}))
+    called = {c.division_code for c in service.calls(session=session, scope=commander, warning_id=again.id)}
+    assert called == {DINGRI}
+
+
+def test_where_no_boundary_exists_a_division_is_judged_by_its_position_and_marked_approximate(
+    session: Session, commander: Scope
+) -> None:
+    from sqlalchemy import select
+
+    from yingji.geo.models import Division
+
+    township = session.scalars(select(Division).where(
+        Division.parent_code == DINGRI, Division.boundary_wkb.is_not(None), Division.lon.is_not(None))
+        .order_by(Division.code)).first()  # fmt: skip
+    assert township is not None and township.lon is not None and township.lat is not None
+    lon, lat = township.lon, township.lat
+    township.boundary_wkb = None  # as on an install without township boundaries
+    session.flush()
+    ring = f"{lat - 0.01},{lon - 0.01} {lat + 0.01},{lon} {lat - 0.01},{lon + 0.01}"
+    warning = service.issue(session=session, scope=commander, now=NOW,
+                            warning_in=warning_in(division_code=DINGRI, area={"polygons": [ring]}))
+    assert township.code in warning.division_codes
+    assert all(code.startswith("540223") and code != DINGRI for code in warning.division_codes)
+    assert warning.area["approximate_divisions"] == [township.code]

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import shapely
 import shapely.geometry
+import shapely.prepared
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -522,3 +523,27 @@ def check_area(
     check_positions(session=session, division_codes=division_codes, lons=list(xy[:, 0]), lats=list(xy[:, 1]),
                     field=field, what="area vertex")
     return shape
+
+
+def covered_children(*, session: Session, code: str, geometry: BaseGeometry) -> tuple[list[str], list[str]]:
+    """The direct sub-divisions of ``code`` that an area (longitude/latitude) covers: those whose boundary it
+    intersects, and — where a sub-division has no boundary — those whose position lies inside it. Returns
+    (codes, the approximate ones among them: judged by position or by an approximate area)."""
+    bounds = shapely.box(*geometry.bounds)
+    prepared = shapely.prepared.prep(geometry)
+    covered: list[str] = []
+    approximate: list[str] = []
+    for child in session.scalars(select(Division).where(Division.parent_code == code).order_by(Division.code)):
+        if child.boundary_wkb is not None:
+            if child.min_lon is not None and not bounds.intersects(
+                shapely.box(child.min_lon, child.min_lat, child.max_lon, child.max_lat)
+            ):
+                continue
+            if prepared.intersects(shapely.from_wkb(child.boundary_wkb)):
+                covered.append(child.code)
+                if child.boundary_approximate:
+                    approximate.append(child.code)
+        elif child.lon is not None and child.lat is not None and prepared.covers(shapely.Point(child.lon, child.lat)):
+            covered.append(child.code)
+            approximate.append(child.code)
+    return covered, approximate

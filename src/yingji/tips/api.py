@@ -27,6 +27,7 @@ from yingji.errors import InvalidInput
 from yingji.tips import photos, service, tracking
 from yingji.tips.models import Tip
 from yingji.tips.schemas import PhotoRead, ReporterRead, TipIn, TipRead, TipReceipt, TipStatus
+from yingji.web.headers import route_path
 
 router = APIRouter(prefix="/api/v1/tips", tags=["tips"])
 SUBMIT_PATH = "/api/v1/tips"
@@ -186,7 +187,7 @@ class TipGate:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        window = self._window(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        window = self._window(scope["method"], route_path(scope)) if scope["type"] == "http" else None
         wait = window.admit(_client(scope), self.clock()) if window is not None else 0
         if not wait:
             await self.app(scope, receive, send)

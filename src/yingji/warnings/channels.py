@@ -1,5 +1,6 @@
-"""Delivery channels of public warnings: webhook (HTTP POST of the CAP XML), MQTT topic (QoS 1) and
-SMTP e-mail (the CAP XML attached). Each delivery returns (delivered, detail) for the receipt; a failure
+"""Delivery channels of public warnings: webhook (HTTP POST of the CAP XML), MQTT topic (QoS 1), SMTP
+e-mail (the CAP XML attached) and SMS through an HTTP gateway (the headline as text to a mobile number).
+Each delivery returns (delivered, detail) for the receipt; a failure
 is a receipt too, never an exception. No database here.
 
 Webhook targets are restricted to an allow-list (``YINGJI_WEBHOOK_ALLOWED_TARGETS``): the server makes
@@ -7,7 +8,11 @@ the POST, so an unrestricted URL would let any issuer reach internal services fr
 request forgery: the database admin port, a cloud metadata address, another bureau's intranet). An
 entry is a URL prefix ``scheme://host[:port][/path]``; a target is allowed when its scheme, host and
 port equal an entry's and its path lies under the entry's path. The default, an empty list, refuses
-every webhook. Redirects are never followed, so an allowed host cannot bounce the POST elsewhere."""
+every webhook. Redirects are never followed, so an allowed host cannot bounce the POST elsewhere.
+
+SMS goes through the bureau's own HTTP SMS gateway (``YINGJI_SMS_GATEWAY_URL``, held to the same
+allow-list): a JSON POST ``{"to": "+8613800000000", "text": "...", "reference": "<CAP identifier>"}``
+with an optional bearer token (``YINGJI_SMS_GATEWAY_TOKEN``); a 2xx answer is a delivered receipt."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-Channel = Literal["webhook", "mqtt", "smtp"]
+Channel = Literal["webhook", "mqtt", "smtp", "sms"]
 CAP_MIME = "application/cap+xml"
 
 
@@ -27,6 +32,8 @@ class ChannelConfig:
     smtp_from: str = "yingji@localhost"
     timeout_s: float = 5.0
     webhook_allowed: tuple[str, ...] = ()  # URL prefixes (YINGJI_WEBHOOK_ALLOWED_TARGETS)
+    sms_gateway_url: str | None = None  # YINGJI_SMS_GATEWAY_URL
+    sms_gateway_token: str | None = None  # YINGJI_SMS_GATEWAY_TOKEN
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -36,6 +43,10 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # by some servers).
 _AMBIGUOUS = re.compile(r"[\\\x00-\x20\x7f]")
 _AMBIGUOUS_IN_PATH = re.compile(r"%(?:2f|5c|00|25)", re.IGNORECASE)
+# A mainland mobile number (11 digits from 13x-19x), optionally with +86/0086 and spaces or dashes: texted
+# by the SMS channel. Landlines (0892-1234567) and anything else are for people to call.
+_MOBILE = re.compile(r"^(?:\+86|0086|86)?(1[3-9]\d{9})$")
+SMS_TEXT_LIMIT = 300  # characters; a longer headline is cut (gateways split long texts into parts)
 _UNRESERVED_ESCAPE = re.compile(r"%(2e|2d|5f|7e|[46][1-9a-f]|[57][0-9a]|3[0-9])", re.IGNORECASE)
 
 
@@ -117,13 +128,19 @@ def webhook_refusal(url: str, allowed: tuple[str, ...] | list[str]) -> str | Non
 
 def contact_targets(contact: str) -> list[tuple[Channel, str]]:
     """The delivery targets in an official's contact text: entries separated by ``;`` or new lines, each
-    ``webhook:URL``, ``mqtt:TOPIC``, ``smtp:ADDRESS``, a bare ``http(s)://`` URL (webhook) or a bare
-    e-mail address (smtp). Anything else (a telephone number) is for people to call, not a channel."""
+    ``webhook:URL``, ``mqtt:TOPIC``, ``smtp:ADDRESS``, ``sms:NUMBER``, a bare ``http(s)://`` URL (webhook),
+    a bare e-mail address (smtp) or a bare mobile number (sms, as +86…). Anything else (a landline) is for
+    people to call, not a channel."""
     found: list[tuple[Channel, str]] = []
     for raw in contact.replace("\n", ";").split(";"):
         entry = raw.strip()
         head, _, rest = entry.partition(":")
-        if head in ("webhook", "mqtt", "smtp") and rest.strip() and not rest.startswith("//"):
+        mobile = mobile_number(rest if head == "sms" else entry)
+        if head == "sms" and rest.strip():
+            found.append(("sms", mobile or rest.strip()))
+        elif mobile:
+            found.append(("sms", mobile))
+        elif head in ("webhook", "mqtt", "smtp") and rest.strip() and not rest.startswith("//"):
             found.append((head, rest.strip()))  # type: ignore[arg-type]
         elif entry.lower().startswith(("http://", "https://")):
             found.append(("webhook", entry))
@@ -132,10 +149,21 @@ def contact_targets(contact: str) -> list[tuple[Channel, str]]:
     return found
 
 
+def mobile_number(text: str) -> str | None:
+    """A mainland mobile number in the form the gateway takes (+86 and 11 digits), or None."""
+    found = _MOBILE.match(re.sub(r"[\s-]", "", text))
+    return f"+86{found.group(1)}" if found else None
+
+
 def refusal(channel: Channel, recipient: str, config: ChannelConfig) -> str | None:
-    """Why a target is refused before anything is sent (only webhooks have an allow-list)."""
+    """Why a target is refused before anything is sent (webhooks and the SMS gateway have an allow-list)."""
     if channel == "webhook":
         return webhook_refusal(recipient, config.webhook_allowed)
+    if channel == "sms":
+        if mobile_number(recipient) is None:
+            return "sms recipient must be a mainland mobile number"
+        if config.sms_gateway_url:
+            return webhook_refusal(config.sms_gateway_url, config.webhook_allowed)
     return None
 
 
@@ -145,6 +173,8 @@ def deliver(channel: Channel, recipient: str, cap_xml: bytes, subject: str, conf
             return _webhook(recipient, cap_xml, config)
         if channel == "mqtt":
             return _mqtt(recipient, cap_xml, config)
+        if channel == "sms":
+            return _sms(recipient, cap_xml, subject, config)
         return _smtp(recipient, cap_xml, subject, config)
     except Exception as exc:  # any failure of a remote party is a failed receipt
         return False, f"{type(exc).__name__}: {exc}"[:500]
@@ -159,6 +189,26 @@ def _webhook(url: str, cap_xml: bytes, config: ChannelConfig) -> tuple[bool, str
     response = httpx.post(url.strip(), content=cap_xml, headers={"Content-Type": CAP_MIME}, timeout=config.timeout_s,
                           follow_redirects=False)
     return response.is_success, f"HTTP {response.status_code}"
+
+
+def _sms(number: str, cap_xml: bytes, subject: str, config: ChannelConfig) -> tuple[bool, str]:
+    import httpx
+    from lxml import etree
+
+    if not config.sms_gateway_url:
+        return False, "no SMS gateway configured (YINGJI_SMS_GATEWAY_URL)"
+    to = mobile_number(number)
+    if to is None:
+        return False, "sms recipient must be a mainland mobile number"
+    refused = webhook_refusal(config.sms_gateway_url, config.webhook_allowed)
+    if refused:
+        return False, f"SMS gateway refused: {refused}"
+    identifier = etree.fromstring(cap_xml).findtext("{urn:oasis:names:tc:emergency:cap:1.2}identifier") or ""
+    text = " ".join(subject.split())[:SMS_TEXT_LIMIT]
+    headers = {"Authorization": f"Bearer {config.sms_gateway_token}"} if config.sms_gateway_token else {}
+    response = httpx.post(config.sms_gateway_url.strip(), json={"to": to, "text": text, "reference": identifier},
+                          headers=headers, timeout=config.timeout_s, follow_redirects=False)  # fmt: skip
+    return response.is_success, f"SMS gateway HTTP {response.status_code}"
 
 
 def _host_port(url: str, scheme: str, default_port: int) -> tuple[str, int]:

@@ -63,7 +63,7 @@ class WarningDelivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     warning_id: Mapped[int] = mapped_column(ForeignKey("public_warnings.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[str] = mapped_column(String(16))  # webhook | mqtt | smtp
+    channel: Mapped[str] = mapped_column(String(16))  # webhook | mqtt | smtp | sms
     recipient: Mapped[str] = mapped_column(String(300))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     delivered: Mapped[bool] = mapped_column(Boolean)

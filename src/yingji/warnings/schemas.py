@@ -69,7 +69,7 @@ class WarningRead(Schema):
 
 
 class Recipient(Schema):
-    channel: Literal["webhook", "mqtt", "smtp"]
+    channel: Literal["webhook", "mqtt", "smtp", "sms"]
     to: str = Field(min_length=1, max_length=300)
 
 

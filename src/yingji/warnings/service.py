@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import shapely
 from lxml import etree
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -74,21 +75,29 @@ def _area_from_json(data: dict[str, Any]) -> cap.Area:
     )
 
 
-def _warned_divisions(session: Session, scope: Scope, area: cap.Area, issuer: str) -> list[str]:
-    """The divisions a warning covers: those named (each in the caller's subtree), else the issuer's."""
+def _warned_divisions(session: Session, scope: Scope, area: cap.Area, issuer: str) -> tuple[list[str], list[str]]:
+    """The divisions a warning covers: those named (each in the caller's subtree); else, for a drawn area,
+    the issuer's sub-divisions the area covers (by boundary, or by position where none exists — those are
+    returned as approximate too); else the issuer's own. Returns (divisions, approximate ones)."""
     codes = []
     for raw in area.divisions:
         division = division_service.get(session=session, scope=scope, code=raw)
         scope.require_write(division.code, "division")
         codes.append(division.code)
     warned = sorted(set(codes)) or [issuer]
+    shapes = []
     for ring in area.polygons:  # CAP points are (lat, lon); the ring is closed by cap.parse_polygon
-        division_service.check_area(session=session, division_codes=warned, field="area",
-                                    geometry={"type": "Polygon", "coordinates": [[[lon, lat] for lat, lon in ring]]})
+        shapes.append(division_service.check_area(
+            session=session, division_codes=warned, field="area",
+            geometry={"type": "Polygon", "coordinates": [[[lon, lat] for lat, lon in ring]]}))  # fmt: skip
     for circle in area.circles:
         division_service.check_position(session=session, division_codes=warned, lon=circle.lon, lat=circle.lat,
                                         field="area", what="circle centre")
-    return warned
+    if codes or not shapes:
+        return warned, []
+    covered, approximate = division_service.covered_children(
+        session=session, code=issuer, geometry=shapely.union_all(shapes))
+    return (covered, approximate) if covered else (warned, [])
 
 
 # ------------------------------------------------------------------------------------------ issue
@@ -148,7 +157,10 @@ def issue(
         expires_at=_dt(sent + round(warning_in.expires_hours * 3_600_000)) if warning_in.expires_hours else None,
         cap_xml="", created_by=scope.actor, updated_at=utcnow(),
     )
-    warning.divisions = [WarningDivision(code=c) for c in _warned_divisions(session, scope, area, issuer.code)]
+    warned, approximate = _warned_divisions(session, scope, area, issuer.code)
+    warning.divisions = [WarningDivision(code=c) for c in warned]
+    if approximate:  # judged by position where no boundary exists: shown as approximate
+        warning.area = {**warning.area, "approximate_divisions": approximate}
     name = _sender_name(session, issuer.code, sender_name)
     warning.cap_xml = cap.build(_message(warning, sent=sent, msg_type="Alert", identifier=warning.identifier,
                                          sender_name=name)).decode("utf-8")
@@ -204,8 +216,10 @@ def update(
     if change.area is not None:
         area = _area(change.area, warning.headline)
         warning.area = _area_json(area)
-        codes = _warned_divisions(session, scope, area, warning.division_code)
+        codes, approximate = _warned_divisions(session, scope, area, warning.division_code)
         warning.divisions = [WarningDivision(code=c) for c in codes]
+        if approximate:
+            warning.area = {**warning.area, "approximate_divisions": approximate}
     if change.expires_hours is not None:
         warning.expires_at = _dt(now + round(change.expires_hours * 3_600_000))
     _reissue(session, scope, warning, now, "Update", sender_name)
@@ -350,10 +364,13 @@ def import_cap(*, session: Session, scope: Scope, xml: bytes, now: int) -> dict[
 
 
 def channel_config(settings: Settings) -> channels.ChannelConfig:
-    """The delivery channels as the settings configure them (brokers, SMTP, the webhook allow-list)."""
+    """The delivery channels as the settings configure them (brokers, SMTP, the SMS gateway, the webhook
+    allow-list)."""
     return channels.ChannelConfig(mqtt_url=settings.mqtt_url, smtp_url=settings.smtp_url,
                                   smtp_from=settings.smtp_from, timeout_s=settings.webhook_timeout_s,
-                                  webhook_allowed=tuple(settings.webhook_allowed_targets))
+                                  webhook_allowed=tuple(settings.webhook_allowed_targets),
+                                  sms_gateway_url=settings.sms_gateway_url,
+                                  sms_gateway_token=settings.sms_gateway_token)
 
 
 # Targets sent to at once: each send waits on its remote party (up to the channel timeout), so a call to
@@ -473,8 +490,9 @@ def call_officials(
     scope.require_write(warning.division_code, "warning")
     if warning.status != "active":
         raise Conflict("the warning is cancelled")
-    reached = set(session.execute(select(WarningDelivery.channel, WarningDelivery.recipient).where(
-        WarningDelivery.warning_id == warning.id, WarningDelivery.delivered.is_(True))).tuples())
+    delivered = select(WarningDelivery.channel, WarningDelivery.recipient).where(
+        WarningDelivery.warning_id == warning.id, WarningDelivery.delivered.is_(True))
+    reached = {(channel, to) for channel, to in session.execute(delivered)}
     targets: list[tuple[channels.Channel, str]] = []
     for call in calls(session=session, scope=scope, warning_id=warning.id):
         official = session.get(WarningOfficial, call.official_id)

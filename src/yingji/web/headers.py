@@ -17,6 +17,17 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+
+def route_path(scope: Scope) -> str:
+    """The request's path without the deployment's prefix (``YINGJI_ROOT_PATH``, the ASGI ``root_path``):
+    the path the routes, limits and headers are declared for."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and (path == root or path.startswith(root + "/")):
+        return path[len(root) :] or "/"
+    return path
+
+
 # Printable reports: nothing may run or load, apart from their own inline styles and the platform's images.
 REPORT_CSP = (
     "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
@@ -88,7 +99,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith(STATIC_PREFIXES)
+        static = route_path(scope).startswith(STATIC_PREFIXES)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -446,6 +446,7 @@ def _warning_detail(ctx: PageCtx, session: Any, warning_id: int, status_code: in
                "pending": sum(c.acknowledged_at is None and c.escalated_at is None for c in calls)}
     return render(ctx, "warning.html", status_code=status_code, warning=warning, board=board, summary=summary,
                   divisions=divisions, names=names, colours=list(cap.COLOUR_LEVELS),
+                  approximate=set((warning.area or {}).get("approximate_divisions", [])),
                   receipts=warnings.deliveries(session=session, scope=ctx.scope, warning_id=warning.id),
                   features=warning_features([warning]), can_change=can_change, type_name=_type_name(ctx, warning.type),
                   can_acknowledge=warning.status == "active" and "warnings:issue" in ctx.scope.permissions,

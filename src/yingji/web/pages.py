@@ -31,10 +31,25 @@ from yingji.db import utcnow
 from yingji.errors import DomainError, Unauthorized
 from yingji.geo import service as division_service
 from yingji.web import clock, layers
+from yingji.web.headers import route_path
 from yingji.web.i18n import LANGUAGES, client_messages, translator
 
 router = APIRouter(include_in_schema=False)
-TEMPLATES = Jinja2Templates(directory=str(files("yingji.web").joinpath("templates")))
+
+
+def root_of(request: Request) -> str:
+    """The deployment's path prefix (``YINGJI_ROOT_PATH``; empty at the root of the host name): every link,
+    form, script and redirect of the pages starts with it."""
+    return str(request.scope.get("root_path", ""))
+
+
+def _root_context(request: Request) -> dict[str, Any]:
+    return {"root": root_of(request)}  # templates write {{ root }}/path for every link of their own
+
+
+TEMPLATES = Jinja2Templates(
+    directory=str(files("yingji.web").joinpath("templates")), context_processors=[_root_context]
+)
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
 DEFAULT_ZONE = "Asia/Shanghai"
 
@@ -198,8 +213,14 @@ def _set_session(
     )
 
 
+def redirect(request: Request, path: str) -> RedirectResponse:
+    """303 to a path of the platform (``/incidents/5``), under the deployment's prefix."""
+    return RedirectResponse(root_of(request) + path, status_code=303)
+
+
 def to_login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    here = root_of(request) + route_path(request.scope)
+    return redirect(request, f"/login?next={quote(here)}")
 
 
 def check_csrf(request: Request, token: str | None) -> bool:
@@ -250,7 +271,7 @@ def form_action(
                 return show(ctx, session, exc.status if exc.status < 500 else 422)  # type: ignore[no-any-return]
             except DomainError:
                 return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
-    return RedirectResponse(success_url() if callable(success_url) else success_url, status_code=303)
+    return redirect(request, success_url() if callable(success_url) else success_url)
 
 
 def first_error(exc: ValidationError, fields: tuple[str, ...] | None = None) -> tuple[str, str]:
@@ -275,7 +296,7 @@ def login_page(request: Request, settings: SettingsDep, next: str = "/") -> HTML
             "t": translator(lang),
             "lang": lang,
             "csrf": _login_csrf(nonce, settings),
-            "next": _safe_next(next),
+            "next": _safe_next(request, next),
             "error": "",
             "username": "",
         },
@@ -292,8 +313,12 @@ def _csrf_failure_message(request: Request, settings: Settings) -> str:
     return "login.error.insecure" if refused else "login.error.csrf"
 
 
-def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+def _safe_next(request: Request, target: str) -> str:
+    """Where to go after signing in or switching language: a path of this server (it carries the
+    deployment's prefix already), else the map."""
+    root = root_of(request)
+    inside = not root or target == root or target.startswith(root + "/")
+    return target if target.startswith("/") and not target.startswith("//") and inside else root + "/"
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -320,7 +345,7 @@ def login_submit(
             error = t("login.error.too_many") if exc.status == 429 else t("login.error.wrong")
             status = exc.status if exc.status == 429 else status
         else:
-            response = RedirectResponse(_safe_next(next), status_code=303)
+            response = RedirectResponse(_safe_next(request, next), status_code=303)
             _set_session(response, user.username, settings, version=user.token_version or 0)
             auth_deps.set_device_cookie(response, user.username, settings)
             return response
@@ -331,7 +356,7 @@ def login_submit(
             "t": t,
             "lang": lang,
             "csrf": _login_csrf(request.cookies.get(CSRF_COOKIE, ""), settings),
-            "next": _safe_next(next),
+            "next": _safe_next(request, next),
             "error": error,
             "username": username,
         },
@@ -348,7 +373,7 @@ def logout(
     ctx = page_ctx(request, session, settings)
     if ctx is not None:  # the session ends on the server too, not only in this browser
         auth_service.revoke_sessions(session=session, scope=ctx.scope)
-    response = RedirectResponse("/login", status_code=303)
+    response = redirect(request, "/login")
     response.delete_cookie(TOKEN_COOKIE)
     return response
 
@@ -368,7 +393,7 @@ def refresh_session(request: Request, session: SessionDep, settings: SettingsDep
 def set_language(code: str, request: Request) -> Response:
     referer = request.headers.get("referer", "/")
     path = "/" + referer.split("/", 3)[3] if referer.count("/") >= 3 else "/"
-    response = RedirectResponse(_safe_next(path), status_code=303)
+    response = RedirectResponse(_safe_next(request, path), status_code=303)
     if code in LANGUAGES:
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax")
     return response

@@ -7,6 +7,13 @@
   var Y = window.YINGJI = config ? JSON.parse(config.textContent) : (window.YINGJI || {});
   var M = Y.messages || {};
   Y.maps = [];  // every Leaflet map of the page (for the live refresh and for tests)
+  // The deployment's path prefix (YINGJI_ROOT_PATH, e.g. "/yingji"; "" at the root): Y.url("/incidents/5")
+  // is where that path of the platform is for this browser. A full URL or an already prefixed path is kept.
+  Y.root = (document.body && document.body.dataset.root) || "";
+  Y.url = function (path) {
+    if (typeof path !== "string" || path.charAt(0) !== "/" || path.charAt(1) === "/") return path;
+    return Y.root && (path === Y.root || path.indexOf(Y.root + "/") === 0) ? path : Y.root + path;
+  };
 
   // A text-only element: what Leaflet tooltips, popups and icons get instead of an HTML string.
   Y.text = function (value, tag) {
@@ -21,8 +28,21 @@
     var block = document.getElementById(id);
     return block ? JSON.parse(block.textContent) : null;
   };
+  // Division boundaries: an approximate area (built from positions where no boundary file was imported,
+  // geo/approximate.py) is drawn dashed and named approximate wherever a boundary is shown.
+  Y.boundaryStyle = function (base) {
+    return function (feature) {
+      var style = {};
+      Object.keys(base).forEach(function (k) { style[k] = base[k]; });
+      if (feature && feature.properties && feature.properties.approximate) style.dashArray = "4 4";
+      return style;
+    };
+  };
+  Y.boundaryName = function (props) {
+    return (props.name || "") + (props.approximate ? " · " + (M["boundary.approximate"] || "approximate") : "");
+  };
   // Same-origin paths only: a link from data can never be javascript: or another site.
-  Y.safePath = function (href) { return typeof href === "string" && /^\/(?![\/\\])/.test(href) ? href : null; };
+  Y.safePath = function (href) { return typeof href === "string" && /^\/(?![\/\\])/.test(href) ? Y.url(href) : null; };
   // A fragment of rows rendered (and escaped) by the server's own templates replaces an element's children.
   // Parsed inert in a <template> (no script runs, nothing loads) and only from an OK same-origin answer.
   Y.fragment = function (html) {
@@ -31,7 +51,7 @@
     return t.content;
   };
   Y.fetchFragment = function (url) {
-    return fetch(url, { credentials: "same-origin", redirect: "error" }).then(function (r) {
+    return fetch(Y.url(url), { credentials: "same-origin", redirect: "error" }).then(function (r) {
       var type = r.headers.get("content-type") || "";
       if (!r.ok || type.indexOf("text/html") !== 0) throw new Error("no fragment");
       return r.text();
@@ -174,6 +194,6 @@
 
   // -- keep the session alive while a page is open
   setInterval(function () {
-    fetch("/session/refresh", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf } });
+    fetch(Y.url("/session/refresh"), { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf } });
   }, 5 * 60 * 1000);
 })();

@@ -19,10 +19,13 @@ function broadcast(message) {
   });
 }
 
+// The deployment's path prefix (YINGJI_ROOT_PATH): where this worker's own script was served from.
+var ROOT = self.location.pathname.replace(/\/static\/live-worker\.js$/, "");
+
 function relay(msg) { broadcast({ type: "event", data: msg.data }); }
 
 function openStream(user) {
-  source = new EventSource("/api/v1/events");
+  source = new EventSource(ROOT + "/api/v1/events");
   sourceUser = user;
   source.addEventListener("open", function () {
     if (everOpened) broadcast({ type: "resync" });

@@ -12,9 +12,11 @@
   var mode = "none";
 
   function visible() { return document.visibilityState === "visible"; }
+  // the deployment's path prefix (YINGJI_ROOT_PATH): this file runs before app.js defines YINGJI.url
+  function root() { return (document.body && document.body.dataset.root) || ""; }
 
   function openSource(deliver) {
-    var source = new EventSource("/api/v1/events");
+    var source = new EventSource(root() + "/api/v1/events");
     var opened = false;
     source.addEventListener("open", function () {
       if (opened) deliver({ type: "resync" });
@@ -27,7 +29,7 @@
   function viaSharedWorker(receive, user) {
     var worker;
     try {
-      worker = new SharedWorker("/static/live-worker.js", { name: "yingji-live" });
+      worker = new SharedWorker(root() + "/static/live-worker.js", { name: "yingji-live" });
     } catch (e) {
       return false;  // e.g. blocked by policy: fall back
     }

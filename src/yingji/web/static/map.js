@@ -43,12 +43,15 @@
   }
   function loadBoundaries(level, parent, style) {
     var url = "/api/v1/divisions/boundaries?level=" + level + (parent ? "&parent=" + parent : "");
-    return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
+    return fetch(Y.url(url), { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
       var layer = L.geoJSON(fc, {
-        style: style,
+        style: typeof style === "function" ? style : Y.boundaryStyle(style),
         onEachFeature: function (f, lyr) {
-          lyr.on("click", function () { showCard({ label: f.properties.name, code: f.properties.code, population: f.properties.population }); });
-          lyr.bindTooltip(Y.tooltip(f.properties.name), { sticky: true });
+          lyr.on("click", function () {
+            showCard({ label: f.properties.name, code: f.properties.code, population: f.properties.population,
+                       boundary: f.properties.approximate ? M["boundary.approximate"] || "approximate" : null });
+          });
+          lyr.bindTooltip(Y.tooltip(Y.boundaryName(f.properties)), { sticky: true });
         }
       });
       base.addLayer(layer);
@@ -95,7 +98,7 @@
   ClusterLayer.prototype.openCard = function (pt) {
     if (pt.props) { showCard(pt.props); return; }
     if (!this.card) return;
-    fetch(this.card.replace("{id}", encodeURIComponent(pt.id)), { credentials: "same-origin" })
+    fetch(Y.url(this.card.replace("{id}", encodeURIComponent(pt.id))), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (props) { if (props) showCard(props); });
   };
@@ -146,7 +149,7 @@
 
   var pointLayers = {};
   function loadLayer(spec) {
-    return fetch(spec.url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
+    return fetch(Y.url(spec.url), { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
       var existing = pointLayers[spec.id];
       var count;
       if (spec.kind === "areas") {

@@ -30,9 +30,9 @@
     if (j.bbox) map.fitBounds([[j.bbox[1], j.bbox[0]], [j.bbox[3], j.bbox[2]]]);
     else map.setView([j.lat || 30, j.lon || 100], 7);
     if (Y.tileUrl) L.tileLayer(Y.tileUrl, { maxZoom: 18 }).addTo(map);
-    fetch("/api/v1/divisions/boundaries?level=county", { credentials: "same-origin" })
+    fetch(Y.url("/api/v1/divisions/boundaries?level=county"), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (g) { if (g) L.geoJSON(g, { style: { color: "#888", weight: 1, fill: false } }).addTo(map); });
+      .then(function (g) { if (g) L.geoJSON(g, { style: Y.boundaryStyle({ color: "#888", weight: 1, fill: false }) }).addTo(map); });
     var areas = L.geoJSON(Y.data("warnings-data"), {
       style: function (f) { return { color: f.properties.colour, weight: 2, fillOpacity: 0.25 }; },
       onEachFeature: function (f, layer) { layer.bindTooltip(Y.tooltip(f.properties.label)); }

@@ -11,12 +11,12 @@
   if (Y.tileUrl) { L.tileLayer(Y.tileUrl, { maxZoom: 18 }).addTo(map); }
   var epicentre = L.latLng(data.epicentre[1], data.epicentre[0]);
   map.setView(epicentre, 8);
-  fetch("/api/v1/divisions/boundaries?level=county", { credentials: "same-origin" })
+  fetch(Y.url("/api/v1/divisions/boundaries?level=county"), { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
     .then(function (fc) {
-      L.geoJSON(fc, { style: { color: "#4a6785", weight: 1, fill: false } }).addTo(map).bringToBack();
+      L.geoJSON(fc, { style: Y.boundaryStyle({ color: "#4a6785", weight: 1, fill: false }) }).addTo(map).bringToBack();
     });
-  fetch(data.zones, { credentials: "same-origin" })
+  fetch(Y.url(data.zones), { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
     .then(function (fc) {
       var zones = L.geoJSON(fc, {

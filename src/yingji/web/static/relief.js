@@ -11,12 +11,12 @@
   if (Y.tileUrl) { L.tileLayer(Y.tileUrl, { maxZoom: 18 }).addTo(map); }
   var j = Y.jurisdiction || {};
   if (j.lat !== null && j.lat !== undefined) { map.setView([j.lat, j.lon], 8); } else { map.setView([35, 105], 4); }
-  fetch("/api/v1/divisions/boundaries?level=county", { credentials: "same-origin" })
+  fetch(Y.url("/api/v1/divisions/boundaries?level=county"), { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
     .then(function (fc) {
-      L.geoJSON(fc, { style: { color: "#4a6785", weight: 1, fill: false } }).addTo(map).bringToBack();
+      L.geoJSON(fc, { style: Y.boundaryStyle({ color: "#4a6785", weight: 1, fill: false }) }).addTo(map).bringToBack();
     });
-  fetch(data.flows, { credentials: "same-origin" })
+  fetch(Y.url(data.flows), { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
     .then(function (fc) {
       var layer = L.geoJSON(fc, {

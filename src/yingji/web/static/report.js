@@ -17,10 +17,10 @@
   }
   var tiles = (window.YINGJI || {}).tileUrl;
   if (tiles) L.tileLayer(tiles, { maxZoom: 18 }).addTo(map);
-  fetch("/api/v1/divisions/boundaries?level=township", { credentials: "same-origin" })
+  fetch(window.YINGJI.url("/api/v1/divisions/boundaries?level=township"), { credentials: "same-origin" })
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (g) {
-      if (g) L.geoJSON(g, { interactive: false, style: { color: "#667", weight: 1, fillOpacity: 0.04 } }).addTo(map);
+      if (g) L.geoJSON(g, { interactive: false, style: window.YINGJI.boundaryStyle({ color: "#667", weight: 1, fillOpacity: 0.04 }) }).addTo(map);
     });
   var marker = null;
   function place(latlng) {
