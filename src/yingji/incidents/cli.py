@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -14,6 +15,10 @@ from yingji.errors import InvalidInput
 app = typer.Typer(help="Incidents (突发事件): grading, response levels, reporting deadlines.", no_args_is_help=True)
 
 _DENSITIES = ("dense", "fairly_dense", "sparse")
+
+
+def _retired(item: dict[str, Any]) -> str:
+    return "" if item["active"] else " (retired)"
 
 
 def _option_name(parameter: str) -> str:
@@ -229,7 +234,7 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List incidents in the database."""
-    from yingji.cli_common import command_session, echo_json
+    from yingji.cli_common import command_session, echo_rows
     from yingji.incidents import service
     from yingji.incidents.incident_types import parse_incident_type
     from yingji.incidents.lifecycle import parse_status
@@ -254,16 +259,16 @@ def list_command(
             }
             for r in rows
         ]
-    if as_json:
-        echo_json({"total": total, "items": listing})
-        return
-    for item in listing:
-        flag = " [exercise]" if item["exercise"] else ""
-        typer.echo(
+    echo_rows(
+        listing,
+        as_json,
+        lambda item: (
             f"{item['id']:>7}  {str(item['reported_at'])[:16]}  {item['status']:<10} {item['type']:<20} "
-            f"{item['division']}  {item['title']}{flag}"
-        )
-    typer.echo(f"{len(listing)} of {total}")
+            f"{item['division']}  {item['title']}" + (" [exercise]" if item["exercise"] else "")
+        ),
+        whole={"total": total, "items": listing},
+        footer=f"{len(listing)} of {total}",
+    )
 
 
 @app.command("show")
@@ -378,19 +383,21 @@ def overrides_list_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """The stored overrides."""
-    from yingji.cli_common import command_session, echo_json
+    from yingji.cli_common import command_session, echo_rows
     from yingji.incidents.overrides import service as overrides
     from yingji.incidents.schemas import GradingOverrideRead
 
     with command_session(ctx) as (session, scope):
         rows, _ = overrides.list_overrides(session=session, scope=scope, limit=None, active_only=not include_retired)
         listing = [GradingOverrideRead.model_validate(r).model_dump(mode="json") for r in rows]
-    if as_json:
-        echo_json({"overrides": listing})
-        return
-    for item in listing:
-        state = "" if item["active"] else " (retired)"
-        typer.echo(f"{item['id']:>4} {item['division_code']} {item['applies_to']:<24} {item['document']}{state}")
+    echo_rows(
+        listing,
+        as_json,
+        lambda item: (
+            f"{item['id']:>4} {item['division_code']} {item['applies_to']:<24} {item['document']}" + _retired(item)
+        ),
+        whole={"overrides": listing},
+    )
 
 
 @overrides_app.command("retire")
@@ -474,7 +481,7 @@ def plans_list_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """The stored plans."""
-    from yingji.cli_common import command_session, echo_json
+    from yingji.cli_common import command_session, echo_rows
     from yingji.incidents.incident_types import parse_incident_type
     from yingji.incidents.response_plans import service as response_plans
     from yingji.incidents.schemas import ResponsePlanRead
@@ -485,13 +492,15 @@ def plans_list_command(
             session=session, scope=scope, limit=None, incident_type=kind, active_only=not include_retired
         )
         listing = [ResponsePlanRead.model_validate(r).model_dump(mode="json") for r in rows]
-    if as_json:
-        echo_json({"plans": listing})
-        return
-    for item in listing:
-        state = "" if item["active"] else " (retired)"
-        types = ",".join(item["incident_types"])
-        typer.echo(f"{item['id']:>4} {item['division_code']} {item['plan_id']:<24} {types}  {item['title']}{state}")
+    echo_rows(
+        listing,
+        as_json,
+        lambda item: (
+            f"{item['id']:>4} {item['division_code']} {item['plan_id']:<24} "
+            f"{','.join(item['incident_types'])}  {item['title']}" + _retired(item)
+        ),
+        whole={"plans": listing},
+    )
 
 
 @plans_app.command("retire")
