@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 
 from yingji.errors import InvalidInput
-from yingji.relief.travel.arcs import CandidateArcs, CutAreas, _features
+from yingji.relief.travel.arcs import CandidateArcs, CutAreas, RouteOptions, _features
 from yingji.relief.travel.geometry import (
     BoolArray,
     FallbackSpeed,
@@ -273,15 +273,7 @@ def road_hours(
 
 
 def road_arcs(
-    depots: Sites,
-    places: Sites,
-    network: RoadNetwork,
-    *,
-    speed: FallbackSpeed | None = None,
-    k: int | None = None,
-    road_cut_off: BoolArray | None = None,
-    cut_areas: CutAreas | None = None,
-    limit_hours: float = np.inf,
+    depots: Sites, places: Sites, network: RoadNetwork, *, limit_hours: float = np.inf, **options: Unpack[RouteOptions]
 ) -> CandidateArcs:
     """Road routes over ``network`` (already cut with :meth:`RoadNetwork.without`).
 
@@ -289,7 +281,8 @@ def road_arcs(
     With ``k`` only the k fastest depots per place are kept; routes longer than ``limit_hours`` and
     routes across a cut-off area's boundary are dropped.
     """
-    hours = road_hours(depots, places, network, speed=speed, limit_hours=limit_hours)
+    k, road_cut_off, cut_areas = options.get("k"), options.get("road_cut_off"), options.get("cut_areas")
+    hours = road_hours(depots, places, network, speed=options.get("speed"), limit_hours=limit_hours)
     if cut_areas is not None and cut_areas.polygons:
         same = cut_areas.labels(depots.lon, depots.lat)[:, None] == cut_areas.labels(places.lon, places.lat)[None, :]
         hours = np.where(same, hours, np.inf)
