@@ -189,8 +189,7 @@ def _division_codes(session: Session, scope: Scope, codes: Sequence[str]) -> lis
     """Normalised, existing, writable division codes (a foreign one is "not found")."""
     out: list[str] = []
     for raw in codes:
-        division = division_service.get(session=session, scope=scope, code=raw)
-        scope.require_write(division.code, "division")
+        division = division_service.get_writable(session=session, scope=scope, code=raw)
         if division.code not in out:
             out.append(division.code)
     return out

@@ -91,9 +91,7 @@ def _record(
 
 
 def _registering_division(session: Session, scope: Scope, code: str) -> str:
-    division = division_service.get(session=session, scope=scope, code=code)
-    scope.require_write(division.code, "division")
-    return division.code
+    return division_service.get_writable(session=session, scope=scope, code=code).code
 
 
 def _check_free(session: Session, site_code: str, sensor_codes: Sequence[str]) -> None:

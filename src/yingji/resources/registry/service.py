@@ -94,9 +94,7 @@ def _writable(session: Session, scope: Scope, model: type[R], row_id: int, what:
 
 def _registering_division(session: Session, scope: Scope, code: str) -> Division:
     """The division a new row is registered at: readable, and in the caller's own subtree."""
-    division = division_service.get(session=session, scope=scope, code=code)
-    scope.require_write(division.code, "division")
-    return division
+    return division_service.get_writable(session=session, scope=scope, code=code)
 
 
 def check_position(session: Session, division: Division, lon: float, lat: float, what: str) -> None:
