@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -47,6 +47,20 @@ def command_session(ctx: typer.Context) -> Iterator[tuple[Session, Scope]]:
 
 def echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def echo_rows(
+    rows: Sequence[Any], as_json: bool, line: Callable[[Any], str], *, whole: Any = None, footer: str | None = None
+) -> None:
+    """A listing's answer: with ``--json`` the JSON of ``whole`` (by default the rows), else one line per row
+    and the ``footer``, if any."""
+    if as_json:
+        echo_json(rows if whole is None else whole)
+        return
+    for row in rows:
+        typer.echo(line(row))
+    if footer is not None:
+        typer.echo(footer)
 
 
 def read_password(given: str | None, from_stdin: bool) -> str:

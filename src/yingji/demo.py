@@ -4,6 +4,8 @@ users. Deterministic: the same database every time."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import typer
 from sqlalchemy import select
@@ -12,6 +14,9 @@ from sqlalchemy.orm import Session
 from yingji.auth.scope import Scope
 from yingji.cli_common import command_session, settings_from
 from yingji.geo.importers import DivisionRecord
+
+if TYPE_CHECKING:
+    from yingji.geo.synthetic import Cell
 
 app = typer.Typer(help="The demo region and its users.", no_args_is_help=True)
 
@@ -29,9 +34,24 @@ DEMO_USERS = (
 )
 
 
+def _record(cell: Cell, name: str, level: str) -> DivisionRecord:
+    """A demo division: a cell of its parent (a county of the prefecture, a township, a village), named."""
+    return DivisionRecord(
+        line=0,
+        code=cell.code,
+        name=name,
+        level=level,
+        parent_code=cell.parent_code,
+        lon=cell.lon,
+        lat=cell.lat,
+        population=cell.population,
+        boundary=cell.boundary,
+    )
+
+
 def build_demo_records(county_rows: list[tuple[str, str, float, float]], seed: int = DEMO_SEED) -> list[DivisionRecord]:
     """County boundaries, townships and villages for the demo prefecture (pure, deterministic)."""
-    from yingji.geo.synthetic import region_hull, subdivide, voronoi_cells
+    from yingji.geo.synthetic import Cell, region_hull, subdivide, voronoi_cells
 
     rng = np.random.default_rng(seed)
     lons = [r[2] for r in county_rows]
@@ -43,51 +63,15 @@ def build_demo_records(county_rows: list[tuple[str, str, float, float]], seed: i
     for (code, name, lon, lat), cell in zip(county_rows, county_cells, strict=True):
         population = int(rng.integers(40_000, 110_000))
         prefecture_pop += population
-        records.append(
-            DivisionRecord(
-                line=0,
-                code=code,
-                name=name,
-                level="county",
-                parent_code=DEMO_PREFECTURE,
-                lon=lon,
-                lat=lat,
-                population=population,
-                boundary=cell,
-            )
-        )
+        records.append(_record(Cell(code, DEMO_PREFECTURE, lon, lat, cell, population), name, "county"))
         stem = name[:-1] if name.endswith(("县", "区")) else name
         for t_index, town in enumerate(
             subdivide(code, code[:6], cell, population, int(rng.integers(5, 11)), rng), start=1
         ):
-            records.append(
-                DivisionRecord(
-                    line=0,
-                    code=town.code,
-                    name=f"{stem}第{t_index}乡（演示）",
-                    level="township",
-                    parent_code=code,
-                    lon=town.lon,
-                    lat=town.lat,
-                    population=town.population,
-                    boundary=town.boundary,
-                )
-            )
+            records.append(_record(town, f"{stem}第{t_index}乡（演示）", "township"))
             villages = subdivide(town.code, town.code[:9], town.boundary, town.population, int(rng.integers(3, 7)), rng)
             for v_index, village in enumerate(villages, start=1):
-                records.append(
-                    DivisionRecord(
-                        line=0,
-                        code=village.code,
-                        name=f"{stem}{t_index}乡{v_index}村（演示）",
-                        level="village",
-                        parent_code=town.code,
-                        lon=village.lon,
-                        lat=village.lat,
-                        population=village.population,
-                        boundary=village.boundary,
-                    )
-                )
+                records.append(_record(village, f"{stem}{t_index}乡{v_index}村（演示）", "village"))
     from shapely import union_all
 
     records.append(

@@ -6,7 +6,8 @@ is answered exactly as a row that does not exist."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -64,3 +65,28 @@ def retire(
     if also is not None:
         also()
     audit.changed(session=session, scope=scope, row=row, before=before, entity=entity, action="retire")
+
+
+@dataclass(frozen=True)
+class RuleRows(Generic[R]):
+    """Rule rows kept per jurisdiction (grading overrides, response plans): read by id with ``read``,
+    retired (never deleted) with ``command``."""
+
+    model: type[R]
+    entity: str
+    what: str
+    read: str
+    command: str
+
+    def get(self, *, session: Session, scope: Scope, row_id: Any) -> R:
+        return get_readable(
+            session=session, scope=scope, model=self.model, row_id=row_id, what=self.what, permission=self.read
+        )
+
+    def retire(self, *, session: Session, scope: Scope, row_id: Any, also: Callable[[R], None] | None = None) -> R:
+        """Stop applying the row (see :func:`retire`); ``also(row)`` retires what hangs on it."""
+        scope.require(self.command)
+        row = self.get(session=session, scope=scope, row_id=row_id)
+        then = None if also is None else lambda: also(row)
+        retire(session=session, scope=scope, row=row, entity=self.entity, what=self.what, also=then)
+        return row

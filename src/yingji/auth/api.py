@@ -79,16 +79,7 @@ def list_users(session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[User
 
 @router.post("/users", response_model=UserRead, status_code=201, operation_id="users_create")
 def create_user(body: UserCreate, session: SessionDep, scope: ScopeDep) -> UserRead:
-    user = service.create_user(
-        session=session,
-        scope=scope,
-        username=body.username,
-        password=body.password,
-        role=body.role,
-        division_code=body.division_code,
-        display_name=body.display_name,
-    )
-    return UserRead.model_validate(user)
+    return UserRead.model_validate(service.create_user(session=session, scope=scope, **body.model_dump()))
 
 
 @router.get("/users/{user_id}", response_model=UserRead, operation_id="users_get")

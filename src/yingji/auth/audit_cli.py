@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from yingji.cli_common import command_session, echo_json
+from yingji.cli_common import command_session, echo_rows
 
 app = typer.Typer(help="The append-only audit log.", no_args_is_help=True)
 
@@ -34,8 +34,4 @@ def list_(
             }
             for r in rows
         ]
-    if as_json:
-        echo_json(data)
-        return
-    for r in data:
-        typer.echo(f"{r['at']}  {r['actor']:<16} {r['action']:<8} {r['entity']}:{r['entity_id']}")
+    echo_rows(data, as_json, lambda r: f"{r['at']}  {r['actor']:<16} {r['action']:<8} {r['entity']}:{r['entity_id']}")

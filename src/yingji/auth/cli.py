@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from yingji.cli_common import command_session, echo_json, read_password
+from yingji.cli_common import command_session, echo_rows, read_password
 
 app = typer.Typer(help="Users, roles and machine tokens.", no_args_is_help=True)
 
@@ -48,11 +48,11 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
         data = [
             {"username": u.username, "role": u.role, "division": u.division_code, "disabled": u.disabled} for u in rows
         ]
-    if as_json:
-        echo_json(data)
-        return
-    for u in data:
-        typer.echo(f"{u['username']:<20} {u['role']:<13} {u['division']}{'  (disabled)' if u['disabled'] else ''}")
+    echo_rows(
+        data,
+        as_json,
+        lambda u: f"{u['username']:<20} {u['role']:<13} {u['division']}" + ("  (disabled)" if u["disabled"] else ""),
+    )
 
 
 @app.command()

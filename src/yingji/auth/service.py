@@ -176,8 +176,7 @@ def create_user(
     if not username or len(username) > 64:
         raise InvalidInput("username must have 1 to 64 characters", field="username")
     check_password_policy(password, username)
-    division = division_service.get(session=session, scope=scope, code=division_code)
-    scope.require_write(division.code, "division")
+    division = division_service.get_writable(session=session, scope=scope, code=division_code)
     if get_by_username(session=session, username=username) is not None:
         raise Conflict(f"user {username!r} already exists")
     user = User(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from yingji.cli_common import command_session, echo_json
+from yingji.cli_common import command_session, echo_json, echo_rows
 from yingji.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -43,11 +43,7 @@ def list_(
     with command_session(ctx) as (session, scope):
         rows, _ = service.list_divisions(session=session, scope=scope, level=level, parent=parent, q=q, limit=None)
         data = [_row(d) for d in rows]
-    if as_json:
-        echo_json(data)
-        return
-    for d in data:
-        typer.echo(f"{d['code']}  {d['level']:<10} {d['name']}")
+    echo_rows(data, as_json, lambda d: f"{d['code']}  {d['level']:<10} {d['name']}")
 
 
 @app.command()

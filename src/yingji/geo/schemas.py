@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import Field
 
@@ -29,9 +29,18 @@ class DivisionFeature(Schema):
     properties: dict[str, Any]
 
 
-class DivisionFeatures(Schema):
+F = TypeVar("F", bound=DivisionFeature)
+
+
+class FeatureCollectionOf(Schema, Generic[F]):
+    """A GeoJSON FeatureCollection of ``F`` (the divisions' boundaries here, the reserves' map layers)."""
+
     type: Literal["FeatureCollection"] = "FeatureCollection"
-    features: list[DivisionFeature]
+    features: list[F]
+
+
+class DivisionFeatures(FeatureCollectionOf[DivisionFeature]):
+    pass
 
 
 class LocateIn(Schema):

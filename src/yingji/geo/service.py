@@ -49,6 +49,14 @@ def get(*, session: Session, scope: Scope, code: str) -> Division:
     return division
 
 
+def get_writable(*, session: Session, scope: Scope, code: str) -> Division:
+    """A division the caller may write to (its own subtree): one it cannot read is "not found", one it only
+    reads (an ancestor) is refused (403)."""
+    division = get(session=session, scope=scope, code=code)
+    scope.require_write(division.code, "division")
+    return division
+
+
 def ancestors_unscoped(*, session: Session, code: str) -> list[Division]:
     """From the parent up to the root."""
     chain: list[Division] = []

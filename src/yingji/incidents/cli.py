@@ -5,15 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 from yingji import timerange
 from yingji.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
+
 app = typer.Typer(help="Incidents (突发事件): grading, response levels, reporting deadlines.", no_args_is_help=True)
 
 _DENSITIES = ("dense", "fairly_dense", "sparse")
+
+
+def _retired(item: dict[str, Any]) -> str:
+    return "" if item["active"] else " (retired)"
 
 
 def _option_name(parameter: str) -> str:
@@ -229,7 +239,7 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List incidents in the database."""
-    from yingji.cli_common import command_session, echo_json
+    from yingji.cli_common import command_session, echo_rows
     from yingji.incidents import service
     from yingji.incidents.incident_types import parse_incident_type
     from yingji.incidents.lifecycle import parse_status
@@ -254,16 +264,16 @@ def list_command(
             }
             for r in rows
         ]
-    if as_json:
-        echo_json({"total": total, "items": listing})
-        return
-    for item in listing:
-        flag = " [exercise]" if item["exercise"] else ""
-        typer.echo(
+    echo_rows(
+        listing,
+        as_json,
+        lambda item: (
             f"{item['id']:>7}  {str(item['reported_at'])[:16]}  {item['status']:<10} {item['type']:<20} "
-            f"{item['division']}  {item['title']}{flag}"
-        )
-    typer.echo(f"{len(listing)} of {total}")
+            f"{item['division']}  {item['title']}" + (" [exercise]" if item["exercise"] else "")
+        ),
+        whole={"total": total, "items": listing},
+        footer=f"{len(listing)} of {total}",
+    )
 
 
 @app.command("show")
@@ -326,6 +336,28 @@ def scheduler_command(
         time.sleep(interval)
 
 
+def _yaml_file(file: Path) -> Any:
+    """The YAML document in ``file``; an unreadable or malformed file is refused."""
+    import yaml
+
+    try:
+        return yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise InvalidInput(f"{file}: cannot read: {error}") from None
+
+
+def _validated(model: type[M], data: Any, where: str) -> M:
+    """``data`` as ``model``, else its first problem, at ``where`` (the file and entry)."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(f"{where}: {loc}: {first['msg']}") from None
+
+
 overrides_app = typer.Typer(
     help="Per-jurisdiction grading overrides (local plans' thresholds) kept in the database.", no_args_is_help=True
 )
@@ -340,17 +372,11 @@ def overrides_add_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Register a local plan's thresholds for a division (all entries of the file, in one transaction)."""
-    import yaml
-    from pydantic import ValidationError
-
     from yingji.cli_common import command_session, echo_json
     from yingji.incidents.overrides import service as overrides
     from yingji.incidents.schemas import GradingOverrideIn
 
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InvalidInput(f"{file}: cannot read: {error}") from None
+    data = _yaml_file(file)
     entries = data.get("overrides") if isinstance(data, dict) else data
     if not isinstance(entries, list) or not entries:
         raise InvalidInput(f"{file}: holds no override list")
@@ -358,12 +384,7 @@ def overrides_add_command(
         added = []
         for i, entry in enumerate(entries):
             fields = {k: v for k, v in dict(entry).items() if k != "division_prefix"}
-            try:
-                body = GradingOverrideIn.model_validate({**fields, "division_code": division})
-            except ValidationError as error:
-                first = error.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                raise InvalidInput(f"{file}: override {i}: {where}: {first['msg']}") from None
+            body = _validated(GradingOverrideIn, {**fields, "division_code": division}, f"{file}: override {i}")
             added.append(overrides.add(session=session, scope=scope, body=body).id)
     if as_json:
         echo_json({"added": added})
@@ -378,19 +399,21 @@ def overrides_list_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """The stored overrides."""
-    from yingji.cli_common import command_session, echo_json
+    from yingji.cli_common import command_session, echo_rows
     from yingji.incidents.overrides import service as overrides
     from yingji.incidents.schemas import GradingOverrideRead
 
     with command_session(ctx) as (session, scope):
         rows, _ = overrides.list_overrides(session=session, scope=scope, limit=None, active_only=not include_retired)
         listing = [GradingOverrideRead.model_validate(r).model_dump(mode="json") for r in rows]
-    if as_json:
-        echo_json({"overrides": listing})
-        return
-    for item in listing:
-        state = "" if item["active"] else " (retired)"
-        typer.echo(f"{item['id']:>4} {item['division_code']} {item['applies_to']:<24} {item['document']}{state}")
+    echo_rows(
+        listing,
+        as_json,
+        lambda item: (
+            f"{item['id']:>4} {item['division_code']} {item['applies_to']:<24} {item['document']}" + _retired(item)
+        ),
+        whole={"overrides": listing},
+    )
 
 
 @overrides_app.command("retire")
@@ -422,36 +445,26 @@ def plans_import_command(
 ) -> None:
     """Store a division's plans: every plan of the file is checked first, then all are stored in one
     transaction (all or nothing)."""
-    import yaml
-    from pydantic import ValidationError
-
     from yingji.cli_common import command_session, echo_json
     from yingji.incidents import plans
     from yingji.incidents.response_plans import service as response_plans
     from yingji.incidents.schemas import ResponsePlanIn
 
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InvalidInput(f"{file}: cannot read: {error}") from None
+    data = _yaml_file(file)
     try:
         parsed = plans.parse_plans(data)
     except InvalidInput as error:
         raise InvalidInput(f"{file}: {error.detail}") from None
     if not parsed:
         raise InvalidInput(f"{file}: holds no plan")
-    bodies = []
-    for plan in parsed:
-        try:
-            bodies.append(
-                ResponsePlanIn.model_validate(
-                    {"division_code": division, "plan": plan.as_document(), "replace": replace}
-                )
-            )
-        except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise InvalidInput(f"{file}: plan {plan.id}: {where}: {first['msg']}") from None
+    bodies = [
+        _validated(
+            ResponsePlanIn,
+            {"division_code": division, "plan": plan.as_document(), "replace": replace},
+            f"{file}: plan {plan.id}",
+        )
+        for plan in parsed
+    ]
     with command_session(ctx) as (session, scope):
         added, retired = [], []
         for body in bodies:
@@ -474,7 +487,7 @@ def plans_list_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """The stored plans."""
-    from yingji.cli_common import command_session, echo_json
+    from yingji.cli_common import command_session, echo_rows
     from yingji.incidents.incident_types import parse_incident_type
     from yingji.incidents.response_plans import service as response_plans
     from yingji.incidents.schemas import ResponsePlanRead
@@ -485,13 +498,15 @@ def plans_list_command(
             session=session, scope=scope, limit=None, incident_type=kind, active_only=not include_retired
         )
         listing = [ResponsePlanRead.model_validate(r).model_dump(mode="json") for r in rows]
-    if as_json:
-        echo_json({"plans": listing})
-        return
-    for item in listing:
-        state = "" if item["active"] else " (retired)"
-        types = ",".join(item["incident_types"])
-        typer.echo(f"{item['id']:>4} {item['division_code']} {item['plan_id']:<24} {types}  {item['title']}{state}")
+    echo_rows(
+        listing,
+        as_json,
+        lambda item: (
+            f"{item['id']:>4} {item['division_code']} {item['plan_id']:<24} "
+            f"{','.join(item['incident_types'])}  {item['title']}" + _retired(item)
+        ),
+        whole={"plans": listing},
+    )
 
 
 @plans_app.command("retire")

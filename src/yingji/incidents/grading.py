@@ -15,6 +15,7 @@ Rules (docs/sources.md §D2, §S1–§S3):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -108,34 +109,12 @@ def _share(part: float | None, whole: float | None) -> float | None:
 def criterion_value(figures: Figures, criterion: Criterion) -> float | None:
     """The figure a criterion compares, or ``None`` if the incident's figures do not give it. A sum of two
     figures is known when either is (the unknown one counts as 0)."""
-    f = figures
-    match criterion:
-        case Criterion.DEATHS:
-            return None if f.deaths is None else float(f.deaths)
-        case Criterion.DEATHS_AND_MISSING:
-            return _sum_known(f.deaths, f.missing)
-        case Criterion.SERIOUS_INJURIES:
-            return None if f.serious_injuries is None else float(f.serious_injuries)
-        case Criterion.DIRECT_LOSS_CNY:
-            return f.direct_loss_cny
-        case Criterion.DIRECT_LOSS_SHARE_OF_PROVINCIAL_GDP:
-            return _share(f.direct_loss_cny, f.provincial_gdp_cny)
-        case Criterion.MAGNITUDE:
-            return f.magnitude
-        case Criterion.RELOCATED:
-            return None if f.relocated is None else float(f.relocated)
-        case Criterion.NEEDING_ASSISTANCE:
-            return None if f.needing_assistance is None else float(f.needing_assistance)
-        case Criterion.RELOCATED_AND_NEEDING_ASSISTANCE:
-            return _sum_known(f.relocated, f.needing_assistance)
-        case Criterion.COLLAPSED_ROOMS:
-            return None if f.collapsed_rooms is None else float(f.collapsed_rooms)
-        case Criterion.COLLAPSED_HOUSEHOLDS:
-            return None if f.collapsed_households is None else float(f.collapsed_households)
-        case Criterion.DROUGHT_NEEDING_ASSISTANCE:
-            return None if f.drought_needing_assistance is None else float(f.drought_needing_assistance)
-        case Criterion.DROUGHT_NEEDING_ASSISTANCE_SHARE:
-            return _share(f.drought_needing_assistance, f.agricultural_population)
+    values = [getattr(figures, name) for name in _INPUTS[criterion]]
+    combine = _COMBINED.get(criterion)
+    if combine is not None:
+        return combine(*values)
+    value = values[0]  # the criterion is a figure itself (a count is compared as a float)
+    return value if value is None or criterion in _AS_GIVEN else float(value)
 
 
 # Which figures feed each criterion (to report figures a rule set does not use).
@@ -154,6 +133,15 @@ _INPUTS: dict[Criterion, tuple[str, ...]] = {
     Criterion.DROUGHT_NEEDING_ASSISTANCE: ("drought_needing_assistance",),
     Criterion.DROUGHT_NEEDING_ASSISTANCE_SHARE: ("drought_needing_assistance", "agricultural_population"),
 }
+# Criteria derived from two figures: a sum (the unknown one counts as 0) or a share of the second.
+_COMBINED: dict[Criterion, Callable[..., float | None]] = {
+    Criterion.DEATHS_AND_MISSING: _sum_known,
+    Criterion.DIRECT_LOSS_SHARE_OF_PROVINCIAL_GDP: _share,
+    Criterion.RELOCATED_AND_NEEDING_ASSISTANCE: _sum_known,
+    Criterion.DROUGHT_NEEDING_ASSISTANCE_SHARE: _share,
+}
+# Figures compared as given (the others, counts, as floats).
+_AS_GIVEN = frozenset({Criterion.DIRECT_LOSS_CNY, Criterion.MAGNITUDE})
 
 
 @dataclass(frozen=True)

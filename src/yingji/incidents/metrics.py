@@ -20,7 +20,7 @@ import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from yingji.errors import InvalidInput
@@ -57,14 +57,7 @@ class Summary:
     max_s: float | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "count": self.count,
-            "invalid": self.invalid,
-            "mean_s": self.mean_s,
-            "median_s": self.median_s,
-            "p90_s": self.p90_s,
-            "max_s": self.max_s,
-        }
+        return asdict(self)
 
 
 def interval_seconds(record: IncidentRecord, interval: Interval) -> float | None:

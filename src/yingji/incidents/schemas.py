@@ -91,13 +91,17 @@ class StatusChange(Schema):
     at: AwareDatetime | None = None
 
 
-class IncidentRead(Schema):
+class _IncidentHead(Schema):
+    # what every answer about an incident starts with (the full record, a row of the list)
     id: int
     title: str
     incident_type: str
     status: str
     exercise: bool
     division_code: str
+
+
+class IncidentRead(_IncidentHead):
     division_codes: list[str]
     lon: float
     lat: float
@@ -124,15 +128,9 @@ class IncidentRead(Schema):
     updated_at: dt.datetime
 
 
-class IncidentSummary(Schema):
+class IncidentSummary(_IncidentHead):
     """A row of the incident list."""
 
-    id: int
-    title: str
-    incident_type: str
-    status: str
-    exercise: bool
-    division_code: str
     lon: float
     lat: float
     occurred_at: dt.datetime

@@ -120,6 +120,7 @@ def worker(
     JSON-lines sink (``--alarms``) or into the database (``--db``, idempotent)."""
     import signal
     import threading
+    from dataclasses import asdict
 
     from yingji.cli_common import settings_from
     from yingji.errors import InvalidInput
@@ -133,11 +134,7 @@ def worker(
 
         client_id = "yingji-monitor-" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:10]
     config = WorkerConfig(
-        host=endpoint.host,
-        port=endpoint.port,
-        username=endpoint.username,
-        password=endpoint.password,
-        tls=endpoint.tls,
+        **asdict(endpoint),  # host, port, username, password, tls
         ca_file=ca_file,
         topic=topic,
         client_id=client_id,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
@@ -110,15 +110,24 @@ class Registry(BaseModel):
         return sensor is not None and sensor.range is not None and not sensor.range[0] <= value <= sensor.range[1]
 
 
-def load_registry(path: Path) -> Registry:
+def read_yaml(path: Path, what: str) -> Any:
+    """The YAML document in a file; an unreadable or malformed file is refused, named as ``what``."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InvalidInput(f"registry {path}: {exc.strerror}") from exc
+        raise InvalidInput(f"{what} {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
-        raise InvalidInput(f"registry {path}: not valid YAML ({exc})") from exc
+        raise InvalidInput(f"{what} {path}: not valid YAML ({exc})") from exc
+
+
+def parse_registry(data: Any, where: str, **extra: Any) -> Registry:
+    """The registry a YAML document describes; a malformed one is refused with every problem, at ``where``."""
     try:
         return Registry.model_validate(data)
     except ValidationError as exc:
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise InvalidInput(f"registry {path}: {detail}") from exc
+        raise InvalidInput(f"{where}: {detail}", **extra) from exc
+
+
+def load_registry(path: Path) -> Registry:
+    return parse_registry(read_yaml(path, "registry"), f"registry {path}")

@@ -338,6 +338,10 @@ class _Pipeline:
         self._last_tick = 0.0
         if config.checkpoint is not None:
             self._recover(config.checkpoint)
+        self._prepare_transport()
+
+    def _prepare_transport(self) -> None:
+        """Set up what the transport keeps (after the engine is restored); nothing by default."""
 
     def stop(self) -> None:
         """Disconnect from the transport."""
@@ -475,17 +479,7 @@ class _Pipeline:
 class MqttWorker(_Pipeline):
     """Subscribes with QoS 1 on a persistent session and feeds the rule engine in batches."""
 
-    def __init__(
-        self,
-        ruleset: RuleSet,
-        config: WorkerConfig,
-        sink: AlarmSink,
-        *,
-        registry: Container[str] | None = None,
-        clock: Callable[[], float] = time.time,
-        on_batch: Callable[[int, list[AlarmEvent], float], None] | None = None,
-    ) -> None:
-        super().__init__(ruleset, config, sink, registry=registry, clock=clock, on_batch=on_batch)
+    def _prepare_transport(self) -> None:
         self._inbox: queue.Queue[_Message] = queue.Queue()
         self._connected = threading.Event()
         self._client = self._make_client()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -42,13 +42,7 @@ class ReliefNeeds:
     items: dict[str, Quantity] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "displaced": self.displaced,
-            "cold": self.cold,
-            "temperature_c": self.temperature_c,
-            "temperature_source": self.temperature_source,
-            "items": {k: {"value": q.value, "unit": q.unit, "basis": q.basis} for k, q in self.items.items()},
-        }
+        return asdict(self)
 
 
 @lru_cache(maxsize=1)

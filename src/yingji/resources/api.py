@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Query, UploadFile, status
 from fastapi.responses import HTMLResponse
@@ -47,6 +47,8 @@ from yingji.resources.schemas import (
     VehicleRead,
 )
 
+R = TypeVar("R", DepotRead, ShelterRead, TeamRead, VehicleRead)
+
 router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
 DivisionQuery = Annotated[
     str | None, Query(pattern=r"^\d{6}(\d{3}){0,2}$", description="Only rows under this division")
@@ -54,27 +56,26 @@ DivisionQuery = Annotated[
 ItemQuery = Annotated[str | None, Query(max_length=64)]
 
 
+def _registered(read: type[R], row: Depot | Shelter | RescueTeam | Vehicle, scope: Scope, **more: Any) -> R:
+    """A registered row as ``read``, ``read_only`` when it lies above the caller's own subtree."""
+    return read.model_validate(row).model_copy(update={"read_only": not scope.covers(row.division_code), **more})
+
+
 def depot_out(row: Depot, scope: Scope) -> DepotRead:
-    return DepotRead.model_validate(row).model_copy(update={"read_only": not scope.covers(row.division_code)})
+    return _registered(DepotRead, row, scope)
 
 
 def shelter_out(row: Shelter, scope: Scope) -> ShelterRead:
-    return ShelterRead.model_validate(row).model_copy(
-        update={
-            "read_only": not scope.covers(row.division_code),
-            "missing_facilities": rules.missing_facilities(row.shelter_class, row.facilities or []),
-        }
-    )
+    missing = rules.missing_facilities(row.shelter_class, row.facilities or [])
+    return _registered(ShelterRead, row, scope, missing_facilities=missing)
 
 
 def team_out(row: RescueTeam, scope: Scope) -> TeamRead:
-    return TeamRead.model_validate(row).model_copy(update={"read_only": not scope.covers(row.division_code)})
+    return _registered(TeamRead, row, scope)
 
 
 def vehicle_out(row: Vehicle, scope: Scope) -> VehicleRead:
-    return VehicleRead.model_validate(row).model_copy(
-        update={"read_only": not scope.covers(row.division_code), "is_aircraft": row.kind in rules.AIRCRAFT}
-    )
+    return _registered(VehicleRead, row, scope, is_aircraft=row.kind in rules.AIRCRAFT)
 
 
 def transfer_out(row: Transfer) -> TransferRead:

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from yingji.cli_common import command_session, echo_json
+from yingji.cli_common import command_session, echo_json, echo_rows
 from yingji.errors import InvalidInput
 
 app = typer.Typer(help="Reserves (应急资源): depots and stock, shelters, rescue teams, vehicles.", no_args_is_help=True)
@@ -50,11 +50,7 @@ def list_(
     with command_session(ctx) as (session, scope):
         rows, _ = listers[kind](session=session, scope=scope, limit=None)
         data = [_columns(r, _LIST_COLUMNS[kind]) for r in rows]
-    if as_json:
-        echo_json(data)
-        return
-    for d in data:
-        typer.echo("  ".join(str(v) for v in d.values()))
+    echo_rows(data, as_json, lambda d: "  ".join(str(v) for v in d.values()))
 
 
 @app.command()
@@ -64,12 +60,14 @@ def stock(ctx: typer.Context, depot_id: int, as_json: bool = typer.Option(False,
 
     with command_session(ctx) as (session, scope):
         lines = service.stock(session=session, scope=scope, depot_id=depot_id)
-    if as_json:
-        echo_json(lines)
-        return
-    for line in lines:
-        flag = "  BELOW MINIMUM" if line["below_minimum"] else ""
-        typer.echo(f"{line['item']:<14} {line['quantity']:>10} {line['unit']}{flag}")
+    echo_rows(
+        lines,
+        as_json,
+        lambda line: (
+            f"{line['item']:<14} {line['quantity']:>10} {line['unit']}"
+            + ("  BELOW MINIMUM" if line["below_minimum"] else "")
+        ),
+    )
 
 
 @app.command()

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
+from yingji.geo.schemas import DivisionFeature, FeatureCollectionOf
 from yingji.resources.rules import DepotLevel, Readiness, ShelterClass, TeamKind, VehicleKind
 from yingji.schemas_common import Schema
 
@@ -412,13 +413,9 @@ class TeamCoverage(Schema):
     rows: list[TeamCoverageRow]
 
 
-class Feature(Schema):
-    type: Literal["Feature"] = "Feature"
-    id: str
-    geometry: dict[str, Any] | None
-    properties: dict[str, Any]
+class Feature(DivisionFeature):
+    pass  # a map layer's point: GeoJSON, as the divisions' boundaries
 
 
-class FeatureCollection(Schema):
-    type: Literal["FeatureCollection"] = "FeatureCollection"
-    features: list[Feature]
+class FeatureCollection(FeatureCollectionOf[Feature]):
+    pass

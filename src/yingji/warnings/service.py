@@ -81,9 +81,7 @@ def _warned_divisions(session: Session, scope: Scope, area: cap.Area, issuer: st
     returned as approximate too); else the issuer's own. Returns (divisions, approximate ones)."""
     codes = []
     for raw in area.divisions:
-        division = division_service.get(session=session, scope=scope, code=raw)
-        scope.require_write(division.code, "division")
-        codes.append(division.code)
+        codes.append(division_service.get_writable(session=session, scope=scope, code=raw).code)
     warned = sorted(set(codes)) or [issuer]
     shapes = []
     for ring in area.polygons:  # CAP points are (lat, lon); the ring is closed by cap.parse_polygon
@@ -143,8 +141,9 @@ def issue(
     channel configuration, the call sent over their contact channels at once)."""
     scope.require(ISSUE)
     cap.warning_type(warning_in.type)
-    issuer = division_service.get(session=session, scope=scope, code=warning_in.division_code or scope.division_code)
-    scope.require_write(issuer.code, "division")
+    issuer = division_service.get_writable(
+        session=session, scope=scope, code=warning_in.division_code or scope.division_code
+    )
     area = _area(warning_in.area, warning_in.headline)
     sent = now - now % 1000
     sender = cap.sender_code(issuer.code[:6], organisation)
@@ -438,8 +437,7 @@ def create_official(
         refused = channels.refusal(channel, target, channels.ChannelConfig(webhook_allowed=tuple(webhook_allowed)))
         if refused:
             raise InvalidInput(f"contact: {refused}", field="contact")
-    division = division_service.get(session=session, scope=scope, code=official_in.division_code)
-    scope.require_write(division.code, "division")
+    division = division_service.get_writable(session=session, scope=scope, code=official_in.division_code)
     if official_in.superior_id is not None:
         access.get_readable(
             session=session, scope=scope, model=WarningOfficial, row_id=official_in.superior_id, what="superior"

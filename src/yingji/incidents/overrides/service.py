@@ -85,23 +85,16 @@ def add(*, session: Session, scope: Scope, body: GradingOverrideIn) -> GradingOv
     return row
 
 
+_ROWS = access.RuleRows(GradingOverride, "grading_override", "grading override", "incidents:read", "incidents:command")
+
+
 def get(*, session: Session, scope: Scope, override_id: int) -> GradingOverride:
-    return access.get_readable(
-        session=session,
-        scope=scope,
-        model=GradingOverride,
-        row_id=override_id,
-        what="grading override",
-        permission="incidents:read",
-    )
+    return _ROWS.get(session=session, scope=scope, row_id=override_id)
 
 
 def retire(*, session: Session, scope: Scope, override_id: int) -> GradingOverride:
     """Stop applying an entry (kept, with the time it was retired)."""
-    scope.require("incidents:command")
-    row = get(session=session, scope=scope, override_id=override_id)
-    access.retire(session=session, scope=scope, row=row, entity="grading_override", what="grading override")
-    return row
+    return _ROWS.retire(session=session, scope=scope, row_id=override_id)
 
 
 def list_overrides(

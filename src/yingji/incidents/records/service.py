@@ -7,9 +7,10 @@ record as it is now. Services never commit; every write is audited."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
+from pydantic import BaseModel
 from sqlalchemy import (
     bindparam,
     exists,
@@ -41,6 +42,8 @@ from yingji.incidents.schemas import (
     IncidentRead,
     IncidentUpdate,
 )
+
+C = TypeVar("C")
 
 GRADING_FIELDS = frozenset(
     (
@@ -122,32 +125,71 @@ def get_for_change(*, session: Session, scope: Scope, incident_id: int) -> Incid
     return incident
 
 
-def _claim(session: Session, incident: Incident, expected: int) -> None:
-    """Take the optimistic lock: bump the version if it is still ``expected`` (see the module docstring)."""
-    now = utcnow()
+def stale_version(row: Any, column: str, read: type[BaseModel], stale: Callable[[int], str]) -> StaleVersion:
+    """The 409 for a change based on an older ``row.<column>``: the message ``stale(current)`` and the row now."""
+    current = getattr(row, column)
+    return StaleVersion(
+        stale(current), current=read.model_validate(row).model_dump(mode="json"), current_version=current
+    )
+
+
+def claim_version(
+    session: Session,
+    row: Any,
+    column: str,
+    expected: int,
+    read: type[BaseModel],
+    stale: Callable[[int], str],
+    **also: Any,
+) -> None:
+    """Take an optimistic lock: bump ``row.<column>`` (and set ``also``) if it is still ``expected``, else
+    :class:`StaleVersion` with the row as it is now and the message ``stale(current)``."""
+    model = type(row)
     result = session.execute(
-        update(Incident)
-        .where(Incident.id == incident.id, Incident.version == expected)
-        .values(version=expected + 1, updated_at=now)
+        update(model)
+        .where(model.id == row.id, getattr(model, column) == expected)
+        .values({column: expected + 1, **also})
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(incident)
-        raise StaleVersion(
-            f"incident {incident.id} changed since you read version {expected}; it is now version {incident.version}",
-            current=IncidentRead.model_validate(incident).model_dump(mode="json"),
-            current_version=incident.version,
-        )
-    set_committed_value(incident, "version", expected + 1)
-    set_committed_value(incident, "updated_at", now)
+        session.refresh(row)
+        raise stale_version(row, column, read, stale)
+    set_committed_value(row, column, expected + 1)
+    for key, value in also.items():
+        set_committed_value(row, key, value)
+
+
+def _claim(session: Session, incident: Incident, expected: int) -> None:
+    """Take the optimistic lock: bump the version if it is still ``expected`` (see the module docstring)."""
+    claim_version(
+        session,
+        incident,
+        "version",
+        expected,
+        IncidentRead,
+        lambda now_at: f"incident {incident.id} changed since you read version {expected}; it is now version {now_at}",
+        updated_at=utcnow(),
+    )
+
+
+def get_child(*, session: Session, scope: Scope, model: type[C], row_id: int, what: str) -> C:
+    """A row that belongs to an incident (a task, a situation report), if the caller may read that incident;
+    else "<what> not found", as for a row that does not exist."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"{what} not found")
+    try:
+        get(session=session, scope=scope, incident_id=cast(Any, row).incident_id)
+    except NotFound:
+        raise NotFound(f"{what} not found") from None
+    return row
 
 
 def _division_codes(session: Session, scope: Scope, codes: Sequence[str]) -> list[str]:
     """Normalised, existing, writable division codes (a foreign one is "not found")."""
     out: list[str] = []
     for raw in codes:
-        division = division_service.get(session=session, scope=scope, code=raw)
-        scope.require_write(division.code, "division")
+        division = division_service.get_writable(session=session, scope=scope, code=raw)
         if division.code not in out:
             out.append(division.code)
     return out
@@ -197,17 +239,7 @@ def add_timeline_entry(
     if not kind or not text:
         raise InvalidInput("a timeline entry needs a kind and a text", field="text")
     entry = _timeline(session, scope, incident, kind, text, data, at)
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="append",
-        entity="incident_timeline",
-        entity_id=entry.id,
-        division_code=incident.division_code,
-        divisions=incident.division_codes,
-        after=audit.snapshot(entry),
-    )
+    audit.created(session=session, scope=scope, row=entry, entity="incident_timeline", action="append", within=incident)
     return entry
 
 
@@ -275,8 +307,9 @@ def create(*, session: Session, scope: Scope, incident_in: IncidentCreate, place
     if incident_in.occurred_at > reported_at:
         raise InvalidInput("occurred_at must not be after reported_at", field="occurred_at")
     if not place_checked:
-        division_service.check_position(session=session, division_codes=codes, lon=incident_in.lon,
-                                        lat=incident_in.lat, what="incident position")
+        division_service.check_position(
+            session=session, division_codes=codes, lon=incident_in.lon, lat=incident_in.lat, what="incident position"
+        )
     incident = Incident(
         title=incident_in.title,
         incident_type=incident_in.incident_type.value,
@@ -285,8 +318,9 @@ def create(*, session: Session, scope: Scope, incident_in: IncidentCreate, place
         division_code=codes[0],
         lon=incident_in.lon,
         lat=incident_in.lat,
-        area=_check_area(session, [] if place_checked else codes,
-                         incident_in.area.model_dump() if incident_in.area else None),
+        area=_check_area(
+            session, [] if place_checked else codes, incident_in.area.model_dump() if incident_in.area else None
+        ),
         description=incident_in.description,
         occurred_at=incident_in.occurred_at,
         reported_at=reported_at,
@@ -333,8 +367,9 @@ def update_incident(*, session: Session, scope: Scope, incident_id: int, change:
     if "area" in change.model_fields_set:
         incident.area = _check_area(session, final_codes, change.area.model_dump() if change.area else None)
     if {"lon", "lat"} & fields.keys() or codes is not None:
-        division_service.check_position(session=session, division_codes=final_codes, lon=incident.lon,
-                                        lat=incident.lat, what="incident position")
+        division_service.check_position(
+            session=session, division_codes=final_codes, lon=incident.lon, lat=incident.lat, what="incident position"
+        )
     if incident.occurred_at > incident.reported_at:
         raise InvalidInput("occurred_at must not be after reported_at", field="occurred_at")
     if codes is not None:

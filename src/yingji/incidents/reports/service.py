@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import (
     func,
     select,
-    update,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
-from yingji.errors import Conflict, NotFound
+from yingji.errors import Conflict
 from yingji.incidents.models import (
     SituationReport,
     SituationReportRevision,
 )
-from yingji.incidents.records.service import StaleVersion, _timeline, get, get_for_change
+from yingji.incidents.records.service import (
+    _timeline,
+    claim_version,
+    get,
+    get_child,
+    get_for_change,
+    stale_version,
+)
 from yingji.incidents.schemas import (
     SituationReportIn,
     SituationReportRead,
@@ -72,31 +79,15 @@ def reports_of(*, session: Session, scope: Scope, incident_id: int) -> list[Situ
 
 
 def get_report(*, session: Session, scope: Scope, report_id: int) -> SituationReport:
-    report = session.get(SituationReport, report_id)
-    if report is None:
-        raise NotFound("situation report not found")
-    try:
-        get(session=session, scope=scope, incident_id=report.incident_id)
-    except NotFound:
-        raise NotFound("situation report not found") from None
-    return report
+    return get_child(session=session, scope=scope, model=SituationReport, row_id=report_id, what="situation report")
+
+
+def _changed_since(revision: int) -> Callable[[int], str]:
+    return lambda now_at: f"situation report changed since revision {revision}; it is now revision {now_at}"
 
 
 def _claim_report(session: Session, report: SituationReport, revision: int) -> None:
-    result = session.execute(
-        update(SituationReport)
-        .where(SituationReport.id == report.id, SituationReport.revision == revision)
-        .values(revision=revision + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(report)
-        raise StaleVersion(
-            f"situation report changed since revision {revision}; it is now revision {report.revision}",
-            current=SituationReportRead.model_validate(report).model_dump(mode="json"),
-            current_version=report.revision,
-        )
-    set_committed_value(report, "revision", revision + 1)
+    claim_version(session, report, "revision", revision, SituationReportRead, _changed_since(revision))
 
 
 def edit_report(
@@ -130,11 +121,7 @@ def set_report_status(*, session: Session, scope: Scope, report_id: int, revisio
     if (report.status, status) not in allowed:
         raise Conflict(f"a {report.status} situation report cannot become {status}", current=report.status)
     if report.revision != revision:
-        raise StaleVersion(
-            f"situation report changed since revision {revision}; it is now revision {report.revision}",
-            current=SituationReportRead.model_validate(report).model_dump(mode="json"),
-            current_version=report.revision,
-        )
+        raise stale_version(report, "revision", SituationReportRead, _changed_since(revision))
     before = audit.snapshot(report)
     now = utcnow()
     report.status = status

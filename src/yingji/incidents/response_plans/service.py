@@ -96,30 +96,21 @@ def add(*, session: Session, scope: Scope, body: ResponsePlanIn) -> tuple[Respon
     return row, [r.id for r in overlapping]
 
 
+_ROWS = access.RuleRows(ResponsePlan, "response_plan", "response plan", "incidents:read", "incidents:command")
+
+
 def get(*, session: Session, scope: Scope, response_plan_id: int) -> ResponsePlan:
-    return access.get_readable(
-        session=session,
-        scope=scope,
-        model=ResponsePlan,
-        row_id=response_plan_id,
-        what="response plan",
-        permission="incidents:read",
-    )
+    return _ROWS.get(session=session, scope=scope, row_id=response_plan_id)
 
 
 def retire(*, session: Session, scope: Scope, response_plan_id: int) -> ResponsePlan:
     """Stop applying a plan (kept, with the time it was retired)."""
-    scope.require("incidents:command")
-    row = get(session=session, scope=scope, response_plan_id=response_plan_id)
 
-    def retire_types() -> None:
+    def retire_types(row: ResponsePlan) -> None:
         for covered in session.scalars(select(ResponsePlanType).where(ResponsePlanType.response_plan_id == row.id)):
             covered.active = False
 
-    access.retire(
-        session=session, scope=scope, row=row, entity="response_plan", what="response plan", also=retire_types
-    )
-    return row
+    return _ROWS.retire(session=session, scope=scope, row_id=response_plan_id, also=retire_types)
 
 
 def list_plans(

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
-from yingji.errors import Conflict, NotFound
+from yingji.errors import Conflict
 from yingji.incidents.models import (
     Organisation,
     Task,
 )
-from yingji.incidents.records.service import _timeline, get, get_for_change
+from yingji.incidents.records.service import _timeline, get, get_child, get_for_change
 from yingji.incidents.schemas import (
     TaskCreate,
     TaskUpdate,
@@ -69,14 +69,7 @@ def tasks_of(*, session: Session, scope: Scope, incident_id: int) -> list[Task]:
 
 
 def get_task(*, session: Session, scope: Scope, task_id: int) -> Task:
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound("task not found")
-    try:
-        get(session=session, scope=scope, incident_id=task.incident_id)
-    except NotFound:
-        raise NotFound("task not found") from None
-    return task
+    return get_child(session=session, scope=scope, model=Task, row_id=task_id, what="task")
 
 
 def update_task(*, session: Session, scope: Scope, task_id: int, change: TaskUpdate) -> Task:

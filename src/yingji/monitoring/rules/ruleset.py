@@ -27,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from yingji.errors import InvalidInput
+from yingji.monitoring.registry import read_yaml
 
 Priority = Literal["high", "medium", "low"]
 Colour = Literal["blue", "yellow", "orange", "red"]
@@ -258,10 +259,4 @@ def parse_ruleset(data: Any) -> RuleSet:
 
 def load_ruleset(path: Path) -> RuleSet:
     """Read and validate a rules YAML file."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InvalidInput(f"rules file {path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"rules file {path}: not valid YAML ({exc})") from exc
-    return parse_ruleset(data)
+    return parse_ruleset(read_yaml(path, "rules file"))

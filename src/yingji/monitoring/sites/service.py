@@ -23,7 +23,7 @@ from yingji.monitoring.models import (
     MonitoredSensor,
     MonitoredSite,
 )
-from yingji.monitoring.registry import Registry
+from yingji.monitoring.registry import parse_registry
 from yingji.monitoring.rules import RuleEngine
 from yingji.monitoring.rules.ruleset import RuleSet, parse_ruleset
 from yingji.monitoring.schemas import SiteIn
@@ -44,12 +44,17 @@ def _opt_dt(ms: int | None) -> dt.datetime | None:
     return None if ms is None else ms_to_dt(ms)
 
 
+def _yaml_field(text: str, field: str) -> Any:
+    """The YAML document a request field holds; malformed YAML is refused naming the field."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{field}: not valid YAML ({exc})", field=field) from exc
+
+
 def parse_rules_yaml(text: str) -> RuleSet:
     """A rules YAML text validated (templates expanded); errors are ``InvalidInput`` naming the field."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"rules_yaml: not valid YAML ({exc})", field="rules_yaml") from exc
+    data = _yaml_field(text, "rules_yaml")
     try:
         return parse_ruleset(data)
     except InvalidInput as exc:
@@ -86,9 +91,7 @@ def _record(
 
 
 def _registering_division(session: Session, scope: Scope, code: str) -> str:
-    division = division_service.get(session=session, scope=scope, code=code)
-    scope.require_write(division.code, "division")
-    return division.code
+    return division_service.get_writable(session=session, scope=scope, code=code).code
 
 
 def _check_free(session: Session, site_code: str, sensor_codes: Sequence[str]) -> None:
@@ -168,14 +171,7 @@ def import_registry(
     *, session: Session, scope: Scope, registry_yaml: str, rules_yaml: str | None = None, source: str = ""
 ) -> dict[str, int]:
     """Sites and sensors from a registry YAML (the file form of ``registry.py``), all or nothing."""
-    try:
-        data = yaml.safe_load(registry_yaml)
-        registry = Registry.model_validate(data)
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"registry_yaml: not valid YAML ({exc})", field="registry_yaml") from exc
-    except ValidationError as exc:
-        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise InvalidInput(f"registry_yaml: {detail}", field="registry_yaml") from exc
+    registry = parse_registry(_yaml_field(registry_yaml, "registry_yaml"), "registry_yaml", field="registry_yaml")
     counts = {"sites": 0, "sensors": 0}
     for site in registry.sites:
         if site.division is None:

@@ -143,28 +143,9 @@ def stored_network(*, session: Session, scope: Scope) -> tuple[RoadNetwork | Non
     ).all()  # fmt: skip
     if not rows:
         return None, None
-    lons: list[float] = []
-    lats: list[float] = []
-    vertex_line: list[int] = []
-    line_feature: list[int] = []
-    speeds: list[float] = []
-    ids: list[str | None] = []
-    cut: list[str] = []
-    for network, fid, lines, speed, is_cut in rows:
-        if is_cut:
-            cut.append(f"{network}/{fid}")
-        f = len(ids)
-        ids.append(f"{network}/{fid}")
-        speeds.append(float(speed))
-        for pts in lines:
-            line_feature.append(f)
-            for lon, lat in pts:
-                lons.append(float(lon))
-                lats.append(float(lat))
-                vertex_line.append(len(line_feature) - 1)
+    cut = [f"{network}/{fid}" for network, fid, _, _, is_cut in rows if is_cut]
     names = sorted({r[0] for r in rows})
     travel = f"road network {', '.join(names)}: {len(rows) - len(cut)} open segments, {len(cut)} cut"
-    net = RoadNetwork.from_vertices(np.array(lons), np.array(lats), np.array(vertex_line, np.int64),
-                                    np.array(line_feature, np.int64), np.array(speeds), tuple(ids))  # fmt: skip
+    net = RoadNetwork.from_lines([(f"{network}/{fid}", speed, lines) for network, fid, lines, speed, _ in rows])
     # cut segments stay as nodes (places near them snap there) but lose their edges
     return net.without(cut), travel

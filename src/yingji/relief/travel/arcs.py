@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 
@@ -109,22 +109,26 @@ class CutAreas:
         return out
 
 
-def fallback_arcs(
-    depots: Sites,
-    places: Sites,
-    *,
-    speed: FallbackSpeed | None = None,
-    k: int | None = None,
-    road_cut_off: BoolArray | None = None,
-    cut_areas: CutAreas | None = None,
-) -> CandidateArcs:
-    """Road routes by the fallback model: all pairs (``k=None``) or the ``k`` nearest depots per place.
+class RouteOptions(TypedDict, total=False):
+    """What both road models (:func:`fallback_arcs`, ``roads.road_arcs``) take besides depots and places.
 
-    ``road_cut_off[p]`` marks places no road reaches (reported from the field); with ``cut_areas``
-    a route exists only between a depot and a place on the same side of every area boundary.
-    """
-    speed = speed or FallbackSpeed()
-    areas = cut_areas or CutAreas()
+    ``speed``: the fallback model's speeds (default :class:`FallbackSpeed`); ``k``: keep the ``k`` nearest or
+    fastest depots per place (``None``: all pairs); ``road_cut_off[p]`` marks places no road reaches (reported
+    from the field); with ``cut_areas`` a route exists only between a depot and a place on the same side of
+    every area boundary."""
+
+    speed: FallbackSpeed | None
+    k: int | None
+    road_cut_off: BoolArray | None
+    cut_areas: CutAreas | None
+
+
+def fallback_arcs(depots: Sites, places: Sites, **options: Unpack[RouteOptions]) -> CandidateArcs:
+    """Road routes by the fallback model: all pairs (``k=None``) or the ``k`` nearest depots per place."""
+    speed = options.get("speed") or FallbackSpeed()
+    k = options.get("k")
+    road_cut_off = options.get("road_cut_off")
+    areas = options.get("cut_areas") or CutAreas()
     dep_label = areas.labels(depots.lon, depots.lat)
     pl_label = areas.labels(places.lon, places.lat)
     open_place = np.ones(len(places), dtype=np.bool_) if road_cut_off is None else ~road_cut_off

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 
 from yingji.errors import InvalidInput
-from yingji.relief.travel.arcs import CandidateArcs, CutAreas, _features
+from yingji.relief.travel.arcs import CandidateArcs, CutAreas, RouteOptions, _features
 from yingji.relief.travel.geometry import (
     BoolArray,
     FallbackSpeed,
@@ -80,6 +80,10 @@ def _line_positions(geom: Mapping[str, Any]) -> list[list[tuple[float, float]]]:
     return out
 
 
+# A road feature: its id, speed (km/h) and lines, each a list of [lon, lat] positions.
+RoadLines = tuple[str | None, float, Sequence[Sequence[Sequence[float]]]]
+
+
 @dataclass(frozen=True)
 class RoadNetwork:
     """An undirected road graph: nodes at line vertices, one edge per segment, tagged by feature."""
@@ -107,12 +111,7 @@ class RoadNetwork:
         speeds = dict(speeds) if speeds is not None else road_speeds()
         speeds.setdefault("", road_speeds()[""])
         feats = _features(obj, "road file")
-        lons: list[float] = []
-        lats: list[float] = []
-        vertex_line: list[int] = []
-        line_feature: list[int] = []
-        feature_speed: list[float] = []
-        ids: list[str | None] = []
+        parsed: list[RoadLines] = []
         for i, f in enumerate(feats):
             fid = feature_id(f)
             try:
@@ -127,20 +126,29 @@ class RoadNetwork:
             except (ValueError, TypeError) as exc:
                 name = f"road feature {i}" + (f" (id {fid!r})" if fid is not None else "")
                 raise InvalidInput(f"{name}: {exc}") from None
-            ids.append(fid)
-            feature_speed.append(speed)
-            for pts in lines:
-                line_no = len(line_feature)
-                line_feature.append(i)
-                for lon, lat in pts:
-                    lons.append(lon)
-                    lats.append(lat)
-                    vertex_line.append(line_no)
-        if not lons:
+            parsed.append((fid, speed, lines))
+        if not any(pts for _, _, lines in parsed for pts in lines):
             raise InvalidInput("road file: no road lines")
+        return cls.from_lines(parsed)
+
+    @classmethod
+    def from_lines(cls, features: Sequence[RoadLines]) -> RoadNetwork:
+        """Build from road features, each (id, speed km/h, its lines as [(lon, lat), …])."""
+        lons: list[float] = []
+        lats: list[float] = []
+        vertex_line: list[int] = []
+        line_feature: list[int] = []
+        for f, (_, _, lines) in enumerate(features):
+            for pts in lines:
+                line_feature.append(f)
+                for lon, lat in pts:
+                    lons.append(float(lon))
+                    lats.append(float(lat))
+                    vertex_line.append(len(line_feature) - 1)
         return cls.from_vertices(
-            np.array(lons), np.array(lats), np.array(vertex_line), np.array(line_feature),
-            np.array(feature_speed), tuple(ids),
+            np.array(lons, np.float64), np.array(lats, np.float64), np.array(vertex_line, np.int64),
+            np.array(line_feature, np.int64), np.array([float(s) for _, s, _ in features], np.float64),
+            tuple(fid for fid, _, _ in features),
         )  # fmt: skip
 
     @classmethod
@@ -273,15 +281,7 @@ def road_hours(
 
 
 def road_arcs(
-    depots: Sites,
-    places: Sites,
-    network: RoadNetwork,
-    *,
-    speed: FallbackSpeed | None = None,
-    k: int | None = None,
-    road_cut_off: BoolArray | None = None,
-    cut_areas: CutAreas | None = None,
-    limit_hours: float = np.inf,
+    depots: Sites, places: Sites, network: RoadNetwork, *, limit_hours: float = np.inf, **options: Unpack[RouteOptions]
 ) -> CandidateArcs:
     """Road routes over ``network`` (already cut with :meth:`RoadNetwork.without`).
 
@@ -289,7 +289,8 @@ def road_arcs(
     With ``k`` only the k fastest depots per place are kept; routes longer than ``limit_hours`` and
     routes across a cut-off area's boundary are dropped.
     """
-    hours = road_hours(depots, places, network, speed=speed, limit_hours=limit_hours)
+    k, road_cut_off, cut_areas = options.get("k"), options.get("road_cut_off"), options.get("cut_areas")
+    hours = road_hours(depots, places, network, speed=options.get("speed"), limit_hours=limit_hours)
     if cut_areas is not None and cut_areas.polygons:
         same = cut_areas.labels(depots.lon, depots.lat)[:, None] == cut_areas.labels(places.lon, places.lat)[None, :]
         hours = np.where(same, hours, np.inf)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,8 @@ from yingji.geo.spatial import service as spatial
 from yingji.relief.travel import FallbackSpeed
 from yingji.resources import coverage, rules
 from yingji.resources.models import (
+    Depot,
+    RescueTeam,
     Shelter,
 )
 from yingji.resources.registry.service import READ, _under
@@ -206,69 +208,58 @@ def _shelter_colour(s: Shelter) -> str:
     return "#c0392b" if s.occupancy >= s.capacity else "#1e8449"
 
 
+def _depot(d: Depot, scope: Scope) -> tuple[str, dict[str, Any]]:
+    read_only = not scope.covers(d.division_code)
+    properties = {"level": d.level, "division_code": d.division_code, "active": d.active, "read_only": read_only}
+    return LEVEL_COLOURS.get(d.level, "#7f8c8d"), properties
+
+
+def _shelter(s: Shelter, scope: Scope) -> tuple[str, dict[str, Any]]:
+    return _shelter_colour(s), {
+        "class": s.shelter_class,
+        "capacity": s.capacity,
+        "occupancy": s.occupancy,
+        "is_open": s.is_open,
+        "division_code": s.division_code,
+    }
+
+
+def _team(t: RescueTeam, scope: Scope) -> tuple[str, dict[str, Any]]:
+    return READINESS_COLOURS.get(t.readiness, "#7f8c8d"), {
+        "kind": t.kind,
+        "specialty": t.specialty,
+        "headcount": t.headcount,
+        "readiness": t.readiness,
+        "capabilities": t.capabilities,
+        "division_code": t.division_code,
+    }
+
+
+# Layer → the rows it shows (as the list routes), the feature id's prefix, and a row's colour and properties.
+_LAYERS: dict[str, tuple[Any, str, Callable[[Any, Scope], tuple[str, dict[str, Any]]]]] = {
+    "depots": (list_depots, "depot", _depot),
+    "shelters": (list_shelters, "shelter", _shelter),
+    "teams": (list_teams, "team", _team),
+}
+
+
 def layer(*, session: Session, scope: Scope, name: str, division: str | None = None) -> list[dict[str, Any]]:
     """GeoJSON features of one map layer: depots, shelters, teams or gaps (coverage problems)."""
     scope.require(READ)
-    if name == "depots":
-        rows, _ = list_depots(session=session, scope=scope, division=division, limit=None)
-        return [
-            {
-                "id": f"depot/{d.id}",
-                "geometry": _point(d.lon, d.lat),
-                "properties": {
-                    "id": d.id,
-                    "name": d.name,
-                    "level": d.level,
-                    "division_code": d.division_code,
-                    "active": d.active,
-                    "read_only": not scope.covers(d.division_code),
-                    "label": d.name,
-                    "colour": LEVEL_COLOURS.get(d.level, "#7f8c8d"),
-                },
-            }
-            for d in rows
-        ]
-    if name == "shelters":
-        shelters, _ = list_shelters(session=session, scope=scope, division=division, limit=None)
-        return [
-            {
-                "id": f"shelter/{s.id}",
-                "geometry": _point(s.lon, s.lat),
-                "properties": {
-                    "id": s.id,
-                    "name": s.name,
-                    "class": s.shelter_class,
-                    "capacity": s.capacity,
-                    "occupancy": s.occupancy,
-                    "is_open": s.is_open,
-                    "division_code": s.division_code,
-                    "label": s.name,
-                    "colour": _shelter_colour(s),
-                },
-            }
-            for s in shelters
-        ]
-    if name == "teams":
-        teams, _ = list_teams(session=session, scope=scope, division=division, limit=None)
-        return [
-            {
-                "id": f"team/{t.id}",
-                "geometry": _point(t.lon, t.lat),
-                "properties": {
-                    "id": t.id,
-                    "name": t.name,
-                    "kind": t.kind,
-                    "specialty": t.specialty,
-                    "headcount": t.headcount,
-                    "readiness": t.readiness,
-                    "capabilities": t.capabilities,
-                    "division_code": t.division_code,
-                    "label": t.name,
-                    "colour": READINESS_COLOURS.get(t.readiness, "#7f8c8d"),
-                },
-            }
-            for t in teams
-        ]
+    if name in _LAYERS:
+        lister, kind, describe = _LAYERS[name]
+        rows, _ = lister(session=session, scope=scope, division=division, limit=None)
+        features = []
+        for row in rows:
+            colour, properties = describe(row, scope)
+            features.append(
+                {
+                    "id": f"{kind}/{row.id}",
+                    "geometry": _point(row.lon, row.lat),
+                    "properties": {"id": row.id, "name": row.name, **properties, "label": row.name, "colour": colour},
+                }
+            )
+        return features
     if name == "gaps":
         return _gap_features(session, scope, division)
     raise InvalidInput(f"unknown layer {name!r}; one of depots, shelters, teams, gaps", field="layer")

@@ -64,11 +64,17 @@ def _under(column: InstrumentedAttribute[str], code: str | None, session: Sessio
     return column.between(low, high)
 
 
-def registered_rows(session: Session, scope: Scope, model: type[R], division: str | None) -> Select[Any]:
-    """The rows of ``model`` the caller may read — those registered under ``division`` when given."""
+def registered_rows(session: Session, scope: Scope, model: type[R], division: str | None, **equal: Any) -> Select[Any]:
+    """The rows of ``model`` the caller may read — those registered under ``division`` when given, and whose
+    columns hold the ``equal`` values (a flag when it is given, any other value when it is not empty)."""
     scope.require(READ)
     column = model.division_code
     stmt = select(model).where(scope.where_readable(column))
+    for name, value in equal.items():
+        if isinstance(value, bool):
+            stmt = stmt.where(getattr(model, name).is_(value))
+        elif value:
+            stmt = stmt.where(getattr(model, name) == value)
     return stmt.where(_under(column, division, session, scope)) if division else stmt
 
 
@@ -88,9 +94,7 @@ def _writable(session: Session, scope: Scope, model: type[R], row_id: int, what:
 
 def _registering_division(session: Session, scope: Scope, code: str) -> Division:
     """The division a new row is registered at: readable, and in the caller's own subtree."""
-    division = division_service.get(session=session, scope=scope, code=code)
-    scope.require_write(division.code, "division")
-    return division
+    return division_service.get_writable(session=session, scope=scope, code=code)
 
 
 def check_position(session: Session, division: Division, lon: float, lat: float, what: str) -> None:

@@ -69,11 +69,7 @@ def list_shelters(
     limit: int | None = 100,
     offset: int = 0,
 ) -> tuple[list[Shelter], int]:
-    stmt = registered_rows(session, scope, Shelter, division)
-    if shelter_class:
-        stmt = stmt.where(Shelter.shelter_class == shelter_class)
-    if is_open is not None:
-        stmt = stmt.where(Shelter.is_open.is_(is_open))
+    stmt = registered_rows(session, scope, Shelter, division, shelter_class=shelter_class, is_open=is_open)
     return _page(session, stmt, Shelter.id, limit, offset)
 
 

@@ -84,11 +84,7 @@ def list_depots(
     offset: int = 0,
 ) -> tuple[list[Depot], int]:
     """Depots the caller may read: own subtree plus those registered on the ancestor chain."""
-    stmt = registered_rows(session, scope, Depot, division)
-    if level:
-        stmt = stmt.where(Depot.level == level)
-    if active is not None:
-        stmt = stmt.where(Depot.active.is_(active))
+    stmt = registered_rows(session, scope, Depot, division, level=level, active=active)
     return _page(session, stmt, Depot.id, limit, offset)
 
 

@@ -73,11 +73,7 @@ def list_teams(
     limit: int | None = 100,
     offset: int = 0,
 ) -> tuple[list[RescueTeam], int]:
-    stmt = registered_rows(session, scope, RescueTeam, division)
-    if kind:
-        stmt = stmt.where(RescueTeam.kind == kind)
-    if readiness:
-        stmt = stmt.where(RescueTeam.readiness == readiness)
+    stmt = registered_rows(session, scope, RescueTeam, division, kind=kind, readiness=readiness)
     if capability:
         rules.check_capabilities([capability])
         rows = [t for t in session.scalars(stmt.order_by(RescueTeam.id)) if capability in (t.capabilities or [])]

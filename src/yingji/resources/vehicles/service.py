@@ -83,13 +83,9 @@ def list_vehicles(
     limit: int | None = 100,
     offset: int = 0,
 ) -> tuple[list[Vehicle], int]:
-    stmt = registered_rows(session, scope, Vehicle, division)
-    if kind:
-        stmt = stmt.where(Vehicle.kind == kind)
+    stmt = registered_rows(session, scope, Vehicle, division, kind=kind, depot_id=depot_id)
     if aircraft is not None:
         stmt = stmt.where(Vehicle.kind.in_(rules.AIRCRAFT) if aircraft else Vehicle.kind.not_in(rules.AIRCRAFT))
-    if depot_id:
-        stmt = stmt.where(Vehicle.depot_id == depot_id)
     return _page(session, stmt, Vehicle.id, limit, offset)
 
 
