@@ -7,7 +7,6 @@ import os
 import subprocess
 
 import pytest
-
 from sqlalchemy.orm import Session
 from tests.api.cases_hazards import new_credit_code
 
