@@ -55,3 +55,29 @@ def test_rebuilt_rollups_equal_the_ones_kept_change_by_change(session: Session) 
     kept = service.board(session=session, scope=scope, group_by="category")
     assert service.rebuild_rollups(session=session, scope=scope) == 3
     assert service.board(session=session, scope=scope, group_by="category") == kept
+
+
+def test_a_regulators_list_total_from_the_rollup_equals_the_rows_it_filters(session: Session) -> None:
+    """The list's total of a regulator comes from ``hazard_counts``; it must equal the rows the same filters
+    select, for every combination of state, level and division (and the count path for an enterprise)."""
+    scope = system_scope()
+    ents = [enterprises.create(session=session, scope=scope, enterprise_in=EnterpriseIn(
+        name=f"丙{i}", credit_code=new_credit_code(), division_code=code, supervision_category="工贸"))
+        for i, code in enumerate(("540221", "540222"))]  # fmt: skip
+    for i, ent in enumerate(ents):
+        for days in range(i + 1):
+            _closed_general(session, ent.id, days + 1)
+        major = service.report(session=session, scope=scope, hazard_in=HazardIn(enterprise_id=ent.id, title="m"))
+        service.act(session=session, scope=scope, hazard_id=major.id, action="determine",
+                    body=ActionIn(level="major", items=["GM2023-14"]))  # fmt: skip
+        service.report(session=session, scope=scope, hazard_in=HazardIn(enterprise_id=ent.id, title="r"))
+    prefecture = scope.__class__(actor="x", division_code="540200000000", prefix="5402",
+                                 permissions=scope.permissions)  # fmt: skip
+    for state in (None, "closed", "reported", "determined", "planned"):
+        for level in (None, "major", "general"):
+            for division in (None, "540221", "540222", "540223"):
+                rows, total = service.list_hazards(session=session, scope=prefecture, state=state, level=level,
+                                                   division=division, limit=None)  # fmt: skip
+                assert total == len(rows), (state, level, division)
+    rows, total = service.list_hazards(session=session, scope=prefecture, limit=2, offset=1)
+    assert total == 7 and len(rows) == 2 and rows[0].id > rows[1].id
