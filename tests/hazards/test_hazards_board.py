@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from tests.api.cases_hazards import new_credit_code
 
@@ -11,6 +13,7 @@ from yingji.auth.scope import system_scope
 from yingji.hazards.enterprises import service as enterprises
 from yingji.hazards.enterprises.schemas import EnterpriseIn
 from yingji.hazards.register import service
+from yingji.hazards.register.models import HazardCount
 from yingji.hazards.register.schemas import ActionIn, HazardIn, PlanIn
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -81,3 +84,18 @@ def test_a_regulators_list_total_from_the_rollup_equals_the_rows_it_filters(sess
                 assert total == len(rows), (state, level, division)
     rows, total = service.list_hazards(session=session, scope=prefecture, limit=2, offset=1)
     assert total == 7 and len(rows) == 2 and rows[0].id > rows[1].id
+
+
+def test_a_live_board_is_reused_until_a_hazard_changes(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    scope = system_scope()
+    ent = enterprises.create(session=session, scope=scope, enterprise_in=EnterpriseIn(
+        name="丁", credit_code=new_credit_code(), division_code="540226", supervision_category="工贸"))  # fmt: skip
+    service.report(session=session, scope=scope, hazard_in=HazardIn(enterprise_id=ent.id, title="a"))
+    assert [r.total for r in service.board(session=session, scope=scope)] == [1]
+    session.execute(update(HazardCount).values(count=HazardCount.count + 100))  # behind the service's back
+    assert [r.total for r in service.board(session=session, scope=scope)] == [1]  # reused: no hazard changed
+    service.report(session=session, scope=scope, hazard_in=HazardIn(enterprise_id=ent.id, title="b"))
+    assert [r.total for r in service.board(session=session, scope=scope)] == [102]  # a change: computed again
+    session.execute(update(HazardCount).values(count=HazardCount.count - 100))
+    monkeypatch.setattr(service, "BOARD_CACHE_S", 0.0)  # and never older than BOARD_CACHE_S
+    assert [r.total for r in service.board(session=session, scope=scope)] == [2]

@@ -4,6 +4,7 @@ supervision (挂牌督办), overdue escalation, the 动态清零 board. Services
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from functools import cache
 from importlib.resources import files
@@ -385,10 +386,32 @@ def board(
     A regulator's board reads the roll-ups (``hazard_counts``, ``hazard_close_days``) and counts the overdue
     hazards through a partial index of the unrectified ones; an enterprise user's reads its own hazards."""
     scope.require(READ)
-    moment = now or utcnow()
-    open_states = [s.value for s in lifecycle.OPEN_STATES]
     if enterprise_service.is_enterprise_user(scope):
-        return _board_from_hazards(session, scope, group_by, moment)
+        return _board_from_hazards(session, scope, group_by, now or utcnow())
+    if now is not None:
+        return _board_from_rollups(session, scope, group_by, now)
+    # The live board of a regulator: computed once per jurisdiction and grouping, reused while no hazard has
+    # changed (the newest history entry is the same) and for at most BOARD_CACHE_S (the overdue count moves
+    # with the clock, and a change committed out of id order shows within that bound).
+    version = session.scalar(select(func.max(HazardEvent.id)))
+    key = (str(session.get_bind().engine.url), scope.prefix, group_by)
+    clock = time.monotonic()
+    cached = _BOARD_CACHE.get(key)
+    if cached is not None and cached[0] == version and clock - cached[1] < BOARD_CACHE_S:
+        return list(cached[2])
+    rows = _board_from_rollups(session, scope, group_by, utcnow())
+    if len(_BOARD_CACHE) >= 4096:  # bounded: jurisdictions × groupings
+        _BOARD_CACHE.clear()
+    _BOARD_CACHE[key] = (version, clock, tuple(rows))
+    return rows
+
+
+BOARD_CACHE_S = 5.0
+_BOARD_CACHE: dict[tuple[str, str, str], tuple[int | None, float, tuple[BoardRow, ...]]] = {}
+
+
+def _board_from_rollups(session: Session, scope: Scope, group_by: str, moment: dt.datetime) -> list[BoardRow]:
+    open_states = [s.value for s in lifecycle.OPEN_STATES]
     key = _group_key(HazardCount.division_code, HazardCount.supervision_category, scope, group_by)
     is_open = HazardCount.state.in_(open_states)
     counts = session.execute(
