@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -118,7 +119,9 @@ def list_hazards(
     # a few thousand roll-up rows instead of a count over a province's hundreds of thousands of hazards.
     page = stmt.order_by(Hazard.id.desc()).offset(offset)
     rows = list(session.scalars(page.limit(limit) if limit is not None else page))
-    return rows, _rollup_total(session, scope, state=state, level=level, division=division)
+    total = _reused(session, ("total", scope.prefix, state, level, division),
+                    lambda: _rollup_total(session, scope, state=state, level=level, division=division))  # fmt: skip
+    return rows, int(total)
 
 
 def _rollup_total(session: Session, scope: Scope, *, state: str | None, level: str | None,
@@ -390,24 +393,31 @@ def board(
         return _board_from_hazards(session, scope, group_by, now or utcnow())
     if now is not None:
         return _board_from_rollups(session, scope, group_by, now)
-    # The live board of a regulator: computed once per jurisdiction and grouping, reused while no hazard has
-    # changed (the newest history entry is the same) and for at most BOARD_CACHE_S (the overdue count moves
-    # with the clock, and a change committed out of id order shows within that bound).
-    version = session.scalar(select(func.max(HazardEvent.id)))
-    key = (str(session.get_bind().engine.url), scope.prefix, group_by)
-    clock = time.monotonic()
-    cached = _BOARD_CACHE.get(key)
-    if cached is not None and cached[0] == version and clock - cached[1] < BOARD_CACHE_S:
-        return list(cached[2])
-    rows = _board_from_rollups(session, scope, group_by, utcnow())
-    if len(_BOARD_CACHE) >= 4096:  # bounded: jurisdictions × groupings
-        _BOARD_CACHE.clear()
-    _BOARD_CACHE[key] = (version, clock, tuple(rows))
-    return rows
+    # The live board of a regulator: computed once per jurisdiction and grouping and reused (see _reused).
+    return list(_reused(session, ("board", scope.prefix, group_by),
+                        lambda: tuple(_board_from_rollups(session, scope, group_by, utcnow()))))  # fmt: skip
 
 
 BOARD_CACHE_S = 5.0
-_BOARD_CACHE: dict[tuple[str, str, str], tuple[int | None, float, tuple[BoardRow, ...]]] = {}
+_CACHE: dict[tuple[Any, ...], tuple[int | None, float, Any]] = {}
+
+
+def _reused(session: Session, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """A regulator's figure over the roll-ups (board, list total), computed once per database and key and
+    reused while no hazard has changed — the newest history entry is the same — and for at most
+    BOARD_CACHE_S (the overdue count moves with the clock, and a change committed out of id order shows
+    within that bound)."""
+    version = session.scalar(select(func.max(HazardEvent.id)))
+    full = (str(session.get_bind().engine.url), *key)
+    clock = time.monotonic()
+    cached = _CACHE.get(full)
+    if cached is not None and cached[0] == version and clock - cached[1] < BOARD_CACHE_S:
+        return cached[2]
+    value = compute()
+    if len(_CACHE) >= 4096:  # bounded: jurisdictions × groupings and filters
+        _CACHE.clear()
+    _CACHE[full] = (version, clock, value)
+    return value
 
 
 def _board_from_rollups(session: Session, scope: Scope, group_by: str, moment: dt.datetime) -> list[BoardRow]:
