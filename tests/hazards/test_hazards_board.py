@@ -99,3 +99,23 @@ def test_a_live_board_is_reused_until_a_hazard_changes(session: Session, monkeyp
     session.execute(update(HazardCount).values(count=HazardCount.count - 100))
     monkeypatch.setattr(service, "BOARD_CACHE_S", 0.0)  # and never older than BOARD_CACHE_S
     assert [r.total for r in service.board(session=session, scope=scope)] == [2]
+
+
+def test_trend_counts_reported_and_closed_per_china_month_and_survives_a_rebuild(session: Session) -> None:
+    scope = system_scope()
+    ent = enterprises.create(session=session, scope=scope, enterprise_in=EnterpriseIn(
+        name="戊", credit_code=new_credit_code(), division_code="540227", supervision_category="工贸"))  # fmt: skip
+    # 2026-10-31 17:00 UTC is 2026-11-01 01:00 in China: a November hazard.
+    late_october_utc = dt.datetime(2026, 10, 31, 17, 0, tzinfo=dt.UTC)
+    service.report(session=session, scope=scope, hazard_in=HazardIn(enterprise_id=ent.id, title="a"),
+                   now=late_october_utc)  # fmt: skip
+    service.report(session=session, scope=scope, hazard_in=HazardIn(enterprise_id=ent.id, title="b"),
+                   now=dt.datetime(2026, 10, 31, 15, 0, tzinfo=dt.UTC))  # 23:00 in China: October  # fmt: skip
+    _closed_general(session, ent.id, 40)  # reported 2026-11-01 (T0), closed 2026-12-11
+    now = dt.datetime(2026, 12, 20, tzinfo=dt.UTC)
+    trend = service.trend(session=session, scope=scope, now=now)
+    assert [m.month for m in trend][-3:] == ["2026-10", "2026-11", "2026-12"] and len(trend) == 12
+    assert [(m.reported, m.closed) for m in trend][-3:] == [(1, 0), (2, 0), (0, 1)]
+    assert trend[0].month == "2026-01" and (trend[0].reported, trend[0].closed) == (0, 0)
+    service.rebuild_rollups(session=session, scope=scope)
+    assert service.trend(session=session, scope=scope, now=now) == trend

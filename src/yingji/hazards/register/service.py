@@ -24,8 +24,8 @@ from yingji.hazards import determination, lifecycle
 from yingji.hazards.enterprises import service as enterprise_service
 from yingji.hazards.errors import InvalidTransition, MissingRequirement
 from yingji.hazards.lifecycle import HazardState, Level
-from yingji.hazards.register.models import Hazard, HazardCloseDays, HazardCount, HazardEvent
-from yingji.hazards.register.schemas import ActionIn, BoardRow, HazardIn, ListingIn
+from yingji.hazards.register.models import Hazard, HazardCloseDays, HazardCount, HazardEvent, HazardMonth
+from yingji.hazards.register.schemas import ActionIn, BoardRow, HazardIn, ListingIn, TrendMonth
 from yingji.incidents import service as incident_service
 
 READ, WRITE = enterprise_service.READ, enterprise_service.WRITE
@@ -83,6 +83,7 @@ def report(*, session: Session, scope: Scope, hazard_in: HazardIn, now: dt.datet
     )  # fmt: skip
     audit.created(session=session, scope=scope, row=row, entity="hazard", division_code=row.division_code)
     _count(session, row, +1)
+    _count_month(session, row, row.reported_at, "reported")
     _event(session, scope, row, "report", "", now=moment)
     return row
 
@@ -199,6 +200,7 @@ def act(
     _count(session, row, +1)
     if action == "close":
         _count_closed(session, row)
+        _count_month(session, row, row.closed_at or moment, "closed")
     _event(session, scope, row, action, source.value, reason=body.reason, data=data, now=moment)
     session.flush()
     audit.record(
@@ -518,12 +520,83 @@ def _count_closed(session: Session, row: Hazard) -> None:
         session.flush()
 
 
+CHINA = dt.timezone(dt.timedelta(hours=8))
+TREND_MONTHS = 12
+
+
+def _month(moment: dt.datetime) -> str:
+    """The month of a moment in China time (UTC+8), ``YYYY-MM``."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(CHINA).strftime("%Y-%m")
+
+
+def _last_months(now: dt.datetime, n: int = TREND_MONTHS) -> list[str]:
+    year, month = (int(x) for x in _month(now).split("-"))
+    out = []
+    for _ in range(n):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def _count_month(session: Session, row: Hazard, moment: dt.datetime, column: str) -> None:
+    key = {"division_code": row.division_code, "supervision_category": row.supervision_category,
+           "month": _month(moment)}  # fmt: skip
+    target = getattr(HazardMonth, column)
+    changed = session.execute(update(HazardMonth).filter_by(**key).values({target: target + 1})).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        session.add(HazardMonth(**key, reported=int(column == "reported"), closed=int(column == "closed")))
+        session.flush()
+
+
+def trend(*, session: Session, scope: Scope, now: dt.datetime | None = None,
+          months: int = TREND_MONTHS) -> list[TrendMonth]:  # fmt: skip
+    """Hazards reported and closed per month (China time) over the caller's jurisdiction, the last
+    ``months`` months up to the current one, oldest first (months without any: zeros)."""
+    scope.require(READ)
+    wanted = _last_months(now or utcnow(), months)
+    figures: dict[str, list[int]] = {m: [0, 0] for m in wanted}
+    if enterprise_service.is_enterprise_user(scope):
+        for reported, closed in session.execute(
+            select(Hazard.reported_at, Hazard.closed_at).where(
+                _visible(session, scope),
+                or_(Hazard.reported_at >= _month_start(wanted[0]), Hazard.closed_at >= _month_start(wanted[0])),
+            )
+        ):
+            for moment, index in ((reported, 0), (closed, 1)):
+                if moment is not None and _month(moment) in figures:
+                    figures[_month(moment)][index] += 1
+    else:
+        query = (
+            select(HazardMonth.month, func.sum(HazardMonth.reported), func.sum(HazardMonth.closed))
+            .where(scope.where_covered(HazardMonth.division_code), HazardMonth.month.in_(wanted))
+            .group_by(HazardMonth.month)
+        )
+        def compute() -> tuple[tuple[Any, ...], ...]:
+            return tuple(tuple(r) for r in session.execute(query))
+
+        found: tuple[tuple[Any, ...], ...]
+        if now is None:
+            found = _reused(session, ("trend", scope.prefix, *wanted), compute)
+        else:
+            found = compute()
+        for month, reported, closed in found:
+            figures[str(month)] = [int(reported or 0), int(closed or 0)]
+    return [TrendMonth(month=m, reported=figures[m][0], closed=figures[m][1]) for m in wanted]
+
+
+def _month_start(month: str) -> dt.datetime:
+    year, mon = (int(x) for x in month.split("-"))
+    return dt.datetime(year, mon, 1, tzinfo=CHINA)
+
+
 def rebuild_rollups(*, session: Session, scope: Scope) -> int:
     """Recount the board's roll-ups from the hazards (after a bulk load); returns the hazards counted."""
     if scope.prefix:
         raise Forbidden("the roll-ups are rebuilt nationally")
     session.execute(delete(HazardCount))
     session.execute(delete(HazardCloseDays))
+    session.execute(delete(HazardMonth))
     level = func.coalesce(Hazard.level, "")
     grouped = select(Hazard.division_code, Hazard.supervision_category, level, Hazard.state, func.count()).group_by(
         Hazard.division_code, Hazard.supervision_category, level, Hazard.state
@@ -540,6 +613,16 @@ def rebuild_rollups(*, session: Session, scope: Scope) -> int:
         days[(division, category, _whole_days(reported, ended))] += 1
     session.add_all(
         HazardCloseDays(division_code=d, supervision_category=c, days=k, count=n) for (d, c, k), n in days.items()
+    )
+    per_month: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    dated = select(Hazard.division_code, Hazard.supervision_category, Hazard.reported_at, Hazard.closed_at)
+    for division, category, reported, ended in session.execute(dated.execution_options(yield_per=10_000)):
+        per_month[(division, category, _month(reported))][0] += 1
+        if ended is not None:
+            per_month[(division, category, _month(ended))][1] += 1
+    session.add_all(
+        HazardMonth(division_code=d, supervision_category=c, month=m, reported=r, closed=k)
+        for (d, c, m), (r, k) in per_month.items()
     )
     session.flush()
     return total
