@@ -8,7 +8,7 @@ from yingji.hazards import determination
 
 # Published totals (the orders themselves; /work/shared/reference/standards.md §5): what each file must account
 # for, item by item — stored, or declared missing in the file's gap with the articles not found.
-PUBLISHED = {"gongmao-2023": 64, "hazchem-2017": 20, "coal-2020": 15, "mines-2022": 64}
+PUBLISHED = {"gongmao-2023": 64, "hazchem-2017": 20, "coal-2020": 15, "mines-2022": 64, "fireworks-2017": 20}
 
 
 def by_id() -> dict[str, determination.Standard]:
@@ -28,6 +28,7 @@ def test_complete_standards_store_every_item() -> None:
     assert len(by_id()["coal-2020"].counted_items()) == 15
     assert len(by_id()["gongmao-2023"].counted_items()) == 64
     assert len(by_id()["mines-2022"].counted_items()) == 64
+    assert len(by_id()["fireworks-2017"].counted_items()) == 20
     assert all(std.missing == 0 for std in determination.standards())
 
 
@@ -77,4 +78,6 @@ def test_checklist_of_a_building_materials_enterprise_holds_its_articles_and_the
 def test_checklist_of_a_metal_mine_holds_the_mines_standard_only() -> None:
     ids = {i.id for i in determination.applicable("金属非金属矿山")}
     assert {"MM2022-D01", "MM2022-D01-1", "MM2022-L07", "MM2022-W19"} <= ids
-    assert not any(i.startswith(("GM2023", "HC2017", "CM2020")) for i in ids)
+    assert not any(i.startswith(("GM2023", "HC2017", "CM2020", "FW2017")) for i in ids)
+    fireworks = {i.id for i in determination.applicable("烟花爆竹")}
+    assert len(fireworks) == 20 and all(i.startswith("FW2017-") for i in fireworks)
