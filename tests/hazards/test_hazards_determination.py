@@ -81,3 +81,14 @@ def test_checklist_of_a_metal_mine_holds_the_mines_standard_only() -> None:
     assert not any(i.startswith(("GM2023", "HC2017", "CM2020", "FW2017")) for i in ids)
     fireworks = {i.id for i in determination.applicable("烟花爆竹")}
     assert len(fireworks) == 20 and all(i.startswith("FW2017-") for i in fireworks)
+
+
+def test_every_coal_category_carries_its_sub_items_of_articles_4_to_18() -> None:
+    coal = by_id()["coal-2020"]
+    per_parent: dict[str, int] = {}
+    for item in coal.items:
+        if item.parent:
+            per_parent[item.parent] = per_parent.get(item.parent, 0) + 1
+            assert item.article.startswith("第") and "条第（" in item.article, item.id
+    assert set(per_parent) == {i.id for i in coal.counted_items()}
+    assert sum(per_parent.values()) == 80 and per_parent["CM2020-05"] == 10 and per_parent["CM2020-15"] == 10
