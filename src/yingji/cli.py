@@ -114,7 +114,7 @@ def run(
 ) -> None:
     """Run a single-server installation from one settings file: the server, the monitoring worker (with
     YINGJI_MQTT_URL and YINGJI_MONITOR_RULES), and every YINGJI_TICK_INTERVAL_S the incident scheduler,
-    the alarm tick and the 叫应 tick; a child that dies is restarted; SIGTERM stops them all."""
+    the alarm tick, the 叫应 tick and the hazards scheduler; a child that dies is restarted; SIGTERM stops them all."""
     import hashlib
     from pathlib import Path
 
@@ -141,6 +141,7 @@ def run(
         Child("incident-scheduler", [*me, "incident", "scheduler", "--once"], every_s=every),
         Child("alarm-tick", [*me, "monitor", "tick"], every_s=every),
         Child("callack-tick", [*me, "warning", "tick"], every_s=every),
+        Child("hazards-scheduler", [*me, "hazards", "scheduler", "--once"], every_s=every),
     ]
     if settings.quake_feeds:  # quake: the catalogue feed worker reads the feeds from the same setting
         children.append(Child("quake-feeds", [*me, "quake", "feeds"]))

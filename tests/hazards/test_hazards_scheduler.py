@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
 
+import pytest
 from sqlalchemy.orm import Session
 from tests.api.cases_hazards import new_credit_code
 
@@ -34,3 +37,30 @@ def test_overdue_major_hazard_is_flagged_once_and_escalated(session: Session) ->
     assert [e.action for e in service.history(session=session, scope=scope, hazard_id=hazard.id)][-1] == "overdue"
     overdue, _ = service.list_hazards(session=session, scope=scope, overdue_at=T0 + dt.timedelta(days=11))
     assert [h.id for h in overdue] == [hazard.id]
+
+
+def test_yingji_run_supervises_the_hazards_scheduler_every_tick_and_its_step_runs(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``yingji run`` starts ``hazards scheduler --once`` every YINGJI_TICK_INTERVAL_S like the other periodic
+    steps (the supervisor's loop replaced by a recorder), and that very command line runs against the same
+    settings: one pass, exit 0."""
+    from typer.testing import CliRunner
+
+    from yingji.cli import app
+    from yingji.supervisor import Child, Supervisor
+
+    seen: list[Child] = []
+    monkeypatch.setattr(Supervisor, "run", lambda self, poll_s=0.2: seen.extend(self.children))
+    for key in [k for k in os.environ if k.startswith("YINGJI_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("YINGJI_DATABASE_URL", db_url)
+    monkeypatch.setenv("YINGJI_REDIS_URL", "")
+    monkeypatch.setenv("YINGJI_TICK_INTERVAL_S", "7")
+    result = CliRunner().invoke(app, ["run", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    step = next(c for c in seen if c.name == "hazards-scheduler")
+    assert list(step.argv[-3:]) == ["hazards", "scheduler", "--once"] and step.every_s == 7
+    done = subprocess.run(list(step.argv), env=dict(os.environ), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "overdue hazards" in done.stdout

@@ -80,7 +80,8 @@ def board_page(
                 ).name
             except DomainError:
                 names[row.key] = row.key
-    return render(ctx, "hazards_board.html", rows=rows, names=names, group_by=group, nav="hazards")
+    trend = hazards.trend(session=session, scope=ctx.scope)
+    return render(ctx, "hazards_board.html", rows=rows, names=names, group_by=group, trend=trend, nav="hazards")
 
 
 @router.get("/enterprises/{enterprise_id}", response_class=HTMLResponse)

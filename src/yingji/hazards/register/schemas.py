@@ -111,6 +111,13 @@ class BoardRow(BaseModel):
     median_days_to_close: float | None
 
 
+class TrendMonth(BaseModel):
+    month: str  # YYYY-MM, China time
+    reported: int
+    closed: int
+
+
 class Board(BaseModel):
     group_by: str
     rows: list[BoardRow]
+    trend: list[TrendMonth] = []  # the last months of the whole jurisdiction, oldest first

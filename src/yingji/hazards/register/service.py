@@ -4,7 +4,9 @@ supervision (挂牌督办), overdue escalation, the 动态清零 board. Services
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -22,8 +24,8 @@ from yingji.hazards import determination, lifecycle
 from yingji.hazards.enterprises import service as enterprise_service
 from yingji.hazards.errors import InvalidTransition, MissingRequirement
 from yingji.hazards.lifecycle import HazardState, Level
-from yingji.hazards.register.models import Hazard, HazardCloseDays, HazardCount, HazardEvent
-from yingji.hazards.register.schemas import ActionIn, BoardRow, HazardIn, ListingIn
+from yingji.hazards.register.models import Hazard, HazardCloseDays, HazardCount, HazardEvent, HazardMonth
+from yingji.hazards.register.schemas import ActionIn, BoardRow, HazardIn, ListingIn, TrendMonth
 from yingji.incidents import service as incident_service
 
 READ, WRITE = enterprise_service.READ, enterprise_service.WRITE
@@ -81,6 +83,7 @@ def report(*, session: Session, scope: Scope, hazard_in: HazardIn, now: dt.datet
     )  # fmt: skip
     audit.created(session=session, scope=scope, row=row, entity="hazard", division_code=row.division_code)
     _count(session, row, +1)
+    _count_month(session, row, row.reported_at, "reported")
     _event(session, scope, row, "report", "", now=moment)
     return row
 
@@ -111,7 +114,30 @@ def list_hazards(
         stmt = stmt.where(Hazard.enterprise_id == enterprise_id)
     if overdue_at is not None:
         stmt = stmt.where(_overdue(overdue_at))
-    return paginate(session, stmt, Hazard.id.desc(), limit=limit, offset=offset)
+    if enterprise_service.is_enterprise_user(scope) or enterprise_id or overdue_at is not None:
+        return paginate(session, stmt, Hazard.id.desc(), limit=limit, offset=offset)
+    # A regulator's list filtered by what the roll-up holds (division, state, level): the total is a sum over
+    # a few thousand roll-up rows instead of a count over a province's hundreds of thousands of hazards.
+    page = stmt.order_by(Hazard.id.desc()).offset(offset)
+    rows = list(session.scalars(page.limit(limit) if limit is not None else page))
+    total = _reused(session, ("total", scope.prefix, state, level, division),
+                    lambda: _rollup_total(session, scope, state=state, level=level, division=division))  # fmt: skip
+    return rows, int(total)
+
+
+def _rollup_total(session: Session, scope: Scope, *, state: str | None, level: str | None,
+                  division: str | None) -> int:  # fmt: skip
+    """How many hazards the list holds, from ``hazard_counts`` (kept in the same transaction as every change,
+    so exact)."""
+    stmt = select(func.coalesce(func.sum(HazardCount.count), 0)).where(scope.where_covered(HazardCount.division_code))
+    if state:
+        stmt = stmt.where(HazardCount.state == state)
+    if level:
+        stmt = stmt.where(HazardCount.level == level)
+    if division:
+        low, high = code_range(prefix(normalise_code(division), level_of(normalise_code(division))))
+        stmt = stmt.where(and_(HazardCount.division_code >= low, HazardCount.division_code <= high))
+    return int(session.scalar(stmt) or 0)
 
 
 def _overdue(now: dt.datetime) -> Any:
@@ -174,6 +200,7 @@ def act(
     _count(session, row, +1)
     if action == "close":
         _count_closed(session, row)
+        _count_month(session, row, row.closed_at or moment, "closed")
     _event(session, scope, row, action, source.value, reason=body.reason, data=data, now=moment)
     session.flush()
     audit.record(
@@ -364,10 +391,39 @@ def board(
     A regulator's board reads the roll-ups (``hazard_counts``, ``hazard_close_days``) and counts the overdue
     hazards through a partial index of the unrectified ones; an enterprise user's reads its own hazards."""
     scope.require(READ)
-    moment = now or utcnow()
-    open_states = [s.value for s in lifecycle.OPEN_STATES]
     if enterprise_service.is_enterprise_user(scope):
-        return _board_from_hazards(session, scope, group_by, moment)
+        return _board_from_hazards(session, scope, group_by, now or utcnow())
+    if now is not None:
+        return _board_from_rollups(session, scope, group_by, now)
+    # The live board of a regulator: computed once per jurisdiction and grouping and reused (see _reused).
+    return list(_reused(session, ("board", scope.prefix, group_by),
+                        lambda: tuple(_board_from_rollups(session, scope, group_by, utcnow()))))  # fmt: skip
+
+
+BOARD_CACHE_S = 5.0
+_CACHE: dict[tuple[Any, ...], tuple[int | None, float, Any]] = {}
+
+
+def _reused(session: Session, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """A regulator's figure over the roll-ups (board, list total), computed once per database and key and
+    reused while no hazard has changed — the newest history entry is the same — and for at most
+    BOARD_CACHE_S (the overdue count moves with the clock, and a change committed out of id order shows
+    within that bound)."""
+    version = session.scalar(select(func.max(HazardEvent.id)))
+    full = (str(session.get_bind().engine.url), *key)
+    clock = time.monotonic()
+    cached = _CACHE.get(full)
+    if cached is not None and cached[0] == version and clock - cached[1] < BOARD_CACHE_S:
+        return cached[2]
+    value = compute()
+    if len(_CACHE) >= 4096:  # bounded: jurisdictions × groupings and filters
+        _CACHE.clear()
+    _CACHE[full] = (version, clock, value)
+    return value
+
+
+def _board_from_rollups(session: Session, scope: Scope, group_by: str, moment: dt.datetime) -> list[BoardRow]:
+    open_states = [s.value for s in lifecycle.OPEN_STATES]
     key = _group_key(HazardCount.division_code, HazardCount.supervision_category, scope, group_by)
     is_open = HazardCount.state.in_(open_states)
     counts = session.execute(
@@ -464,12 +520,83 @@ def _count_closed(session: Session, row: Hazard) -> None:
         session.flush()
 
 
+CHINA = dt.timezone(dt.timedelta(hours=8))
+TREND_MONTHS = 12
+
+
+def _month(moment: dt.datetime) -> str:
+    """The month of a moment in China time (UTC+8), ``YYYY-MM``."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(CHINA).strftime("%Y-%m")
+
+
+def _last_months(now: dt.datetime, n: int = TREND_MONTHS) -> list[str]:
+    year, month = (int(x) for x in _month(now).split("-"))
+    out = []
+    for _ in range(n):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def _count_month(session: Session, row: Hazard, moment: dt.datetime, column: str) -> None:
+    key = {"division_code": row.division_code, "supervision_category": row.supervision_category,
+           "month": _month(moment)}  # fmt: skip
+    target = getattr(HazardMonth, column)
+    changed = session.execute(update(HazardMonth).filter_by(**key).values({target: target + 1})).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        session.add(HazardMonth(**key, reported=int(column == "reported"), closed=int(column == "closed")))
+        session.flush()
+
+
+def trend(*, session: Session, scope: Scope, now: dt.datetime | None = None,
+          months: int = TREND_MONTHS) -> list[TrendMonth]:  # fmt: skip
+    """Hazards reported and closed per month (China time) over the caller's jurisdiction, the last
+    ``months`` months up to the current one, oldest first (months without any: zeros)."""
+    scope.require(READ)
+    wanted = _last_months(now or utcnow(), months)
+    figures: dict[str, list[int]] = {m: [0, 0] for m in wanted}
+    if enterprise_service.is_enterprise_user(scope):
+        for reported, closed in session.execute(
+            select(Hazard.reported_at, Hazard.closed_at).where(
+                _visible(session, scope),
+                or_(Hazard.reported_at >= _month_start(wanted[0]), Hazard.closed_at >= _month_start(wanted[0])),
+            )
+        ):
+            for moment, index in ((reported, 0), (closed, 1)):
+                if moment is not None and _month(moment) in figures:
+                    figures[_month(moment)][index] += 1
+    else:
+        query = (
+            select(HazardMonth.month, func.sum(HazardMonth.reported), func.sum(HazardMonth.closed))
+            .where(scope.where_covered(HazardMonth.division_code), HazardMonth.month.in_(wanted))
+            .group_by(HazardMonth.month)
+        )
+        def compute() -> tuple[tuple[Any, ...], ...]:
+            return tuple(tuple(r) for r in session.execute(query))
+
+        found: tuple[tuple[Any, ...], ...]
+        if now is None:
+            found = _reused(session, ("trend", scope.prefix, *wanted), compute)
+        else:
+            found = compute()
+        for month, reported, closed in found:
+            figures[str(month)] = [int(reported or 0), int(closed or 0)]
+    return [TrendMonth(month=m, reported=figures[m][0], closed=figures[m][1]) for m in wanted]
+
+
+def _month_start(month: str) -> dt.datetime:
+    year, mon = (int(x) for x in month.split("-"))
+    return dt.datetime(year, mon, 1, tzinfo=CHINA)
+
+
 def rebuild_rollups(*, session: Session, scope: Scope) -> int:
     """Recount the board's roll-ups from the hazards (after a bulk load); returns the hazards counted."""
     if scope.prefix:
         raise Forbidden("the roll-ups are rebuilt nationally")
     session.execute(delete(HazardCount))
     session.execute(delete(HazardCloseDays))
+    session.execute(delete(HazardMonth))
     level = func.coalesce(Hazard.level, "")
     grouped = select(Hazard.division_code, Hazard.supervision_category, level, Hazard.state, func.count()).group_by(
         Hazard.division_code, Hazard.supervision_category, level, Hazard.state
@@ -486,6 +613,16 @@ def rebuild_rollups(*, session: Session, scope: Scope) -> int:
         days[(division, category, _whole_days(reported, ended))] += 1
     session.add_all(
         HazardCloseDays(division_code=d, supervision_category=c, days=k, count=n) for (d, c, k), n in days.items()
+    )
+    per_month: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    dated = select(Hazard.division_code, Hazard.supervision_category, Hazard.reported_at, Hazard.closed_at)
+    for division, category, reported, ended in session.execute(dated.execution_options(yield_per=10_000)):
+        per_month[(division, category, _month(reported))][0] += 1
+        if ended is not None:
+            per_month[(division, category, _month(ended))][1] += 1
+    session.add_all(
+        HazardMonth(division_code=d, supervision_category=c, month=m, reported=r, closed=k)
+        for (d, c, m), (r, k) in per_month.items()
     )
     session.flush()
     return total
