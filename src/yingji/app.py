@@ -55,6 +55,7 @@ ROUTERS = (
     "yingji.hazards.installations.api",
     "yingji.hazards.register.api",
     "yingji.tips.api",
+    "yingji.enforcement.api",
     "yingji.disasters.api",  # disasters (issue #17)
     "yingji.web.stream",
     "yingji.web.pages",

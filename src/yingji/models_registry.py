@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "yingji.quake.models",
     "yingji.quake.feeds.models",
     "yingji.tips.models",
+    "yingji.enforcement.models",
     "yingji.disasters.models",
 )
 
