@@ -56,6 +56,7 @@ ROUTERS = (
     "yingji.hazards.register.api",
     "yingji.tips.api",
     "yingji.enforcement.api",
+    "yingji.enforcement.cases.api",
     "yingji.disasters.api",  # disasters (issue #17)
     "yingji.web.stream",
     "yingji.web.pages",

@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "yingji.quake.feeds.models",
     "yingji.tips.models",
     "yingji.enforcement.models",
+    "yingji.enforcement.cases.models",
     "yingji.disasters.models",
 )
 

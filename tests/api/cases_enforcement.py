@@ -143,7 +143,112 @@ def public_draw(c: Ctx) -> None:
     assert httpx.get(f"{c.live.url}{API}/public/draws/{foreign['id']}").status_code == 404  # not published
 
 
+def _inspection(c: Ctx, side: str) -> dict[str, Any]:
+    key = (c.live.url, f"inspection:{side}")
+    if key not in _made:
+        client = c.own_admin if side == "own" else c.foreign_admin
+        enterprise = hazard_row(c, "enterprise", side)
+        ids = [_inspector(c, side, 0)["id"], _inspector(c, side, 1)["id"]]
+        _made[key] = _created(client.post(f"{API}/inspections", json={
+            "enterprise_id": enterprise["id"], "inspected_on": "2026-03-02", "inspector_ids": ids,
+            "rectification_deadline": "2026-03-20"}))  # fmt: skip
+    return _made[key]
+
+
+def _case(c: Ctx, side: str) -> dict[str, Any]:
+    key = (c.live.url, f"case:{side}")
+    if key not in _made:
+        client = c.own_admin if side == "own" else c.foreign_admin
+        enterprise = hazard_row(c, "enterprise", side)
+        made = _created(client.post(f"{API}/cases", json={
+            "enterprise_id": enterprise["id"], "title": f"{side} 案", "filed_on": "2026-03-02"}))
+        notice = {"facts": "f", "legal_basis": "b", "proposed_penalty": "p"}
+        for kind, extra in (("investigate", {}), ("notify", notice), ("hearing_waived", {}),
+                            ("decide", {"decision": "罚款", "fine_yuan": 1000})):
+            r = client.post(f"{API}/cases/{made['id']}/steps", json={"kind": kind, "on": "2026-03-06", **extra})
+            assert r.status_code == 200, r.text
+        _made[key] = made
+    return _made[key]
+
+
+def inspections_list(c: Ctx) -> None:
+    own, foreign = _inspection(c, "own"), _inspection(c, "foreign")
+    seen = _ids(c.own.get(f"{API}/inspections", params={"limit": 1000}))
+    assert own["id"] in seen and foreign["id"] not in seen
+
+
+def inspections_create(c: Ctx) -> None:
+    foreign_enterprise = hazard_row(c, "enterprise", "foreign")
+    own_ids = [_inspector(c, "own", 0)["id"], _inspector(c, "own", 1)["id"]]
+    body = {"enterprise_id": foreign_enterprise["id"], "inspected_on": "2026-03-02", "inspector_ids": own_ids}
+    assert c.own_admin.post(f"{API}/inspections", json=body).status_code == 404
+    own_enterprise = hazard_row(c, "enterprise", "own")
+    foreign_ids = [_inspector(c, "foreign", 0)["id"], _inspector(c, "foreign", 1)["id"]]
+    body = {"enterprise_id": own_enterprise["id"], "inspected_on": "2026-03-02", "inspector_ids": foreign_ids}
+    assert c.own_admin.post(f"{API}/inspections", json=body).status_code == 404
+    body = {"enterprise_id": own_enterprise["id"], "inspected_on": "2026-03-02", "draw_id": _draw(c, "foreign")["id"]}
+    assert c.own_admin.post(f"{API}/inspections", json=body).status_code == 404
+
+
+def inspections_get(c: Ctx) -> None:
+    assert c.own_admin.get(f"{API}/inspections/{_inspection(c, 'foreign')['id']}").status_code == 404
+
+
+def findings_create(c: Ctx) -> None:
+    foreign = _inspection(c, "foreign")
+    r = c.own_admin.post(f"{API}/inspections/{foreign['id']}/findings", json={"text": "x", "hazard_title": "x"})
+    assert r.status_code == 404
+
+
+def inspection_document(c: Ctx) -> None:
+    foreign = _inspection(c, "foreign")
+    assert c.own_admin.get(f"{API}/inspections/{foreign['id']}/documents/record").status_code == 404
+    assert c.own_admin.get(f"{API}/inspections/{_inspection(c, 'own')['id']}/documents/record").status_code == 200
+
+
+def cases_list(c: Ctx) -> None:
+    own, foreign = _case(c, "own"), _case(c, "foreign")
+    seen = _ids(c.own.get(f"{API}/cases", params={"limit": 1000}))
+    assert own["id"] in seen and foreign["id"] not in seen
+
+
+def cases_create(c: Ctx) -> None:
+    foreign_enterprise = hazard_row(c, "enterprise", "foreign")
+    body = {"enterprise_id": foreign_enterprise["id"], "title": "x", "filed_on": "2026-03-02"}
+    assert c.own_admin.post(f"{API}/cases", json=body).status_code == 404
+    own_enterprise = hazard_row(c, "enterprise", "own")
+    body = {**body, "enterprise_id": own_enterprise["id"], "inspection_id": _inspection(c, "foreign")["id"]}
+    assert c.own_admin.post(f"{API}/cases", json=body).status_code == 404
+
+
+def cases_get(c: Ctx) -> None:
+    assert c.own_admin.get(f"{API}/cases/{_case(c, 'foreign')['id']}").status_code == 404
+
+
+def cases_step(c: Ctx) -> None:
+    foreign = _case(c, "foreign")
+    r = c.own_admin.post(f"{API}/cases/{foreign['id']}/steps", json={"kind": "serve", "on": "2026-03-09"})
+    assert r.status_code == 404
+    assert c.foreign_admin.get(f"{API}/cases/{foreign['id']}").json()["state"] == "decided"
+
+
+def case_document(c: Ctx) -> None:
+    foreign = _case(c, "foreign")
+    assert c.own_admin.get(f"{API}/cases/{foreign['id']}/documents/decision").status_code == 404
+    assert c.own_admin.get(f"{API}/cases/{_case(c, 'own')['id']}/documents/decision").status_code == 200
+
+
 CASES = {
+    ("GET", f"{API}/inspections"): inspections_list,
+    ("POST", f"{API}/inspections"): inspections_create,
+    ("GET", f"{API}/inspections/{{inspection_id}}"): inspections_get,
+    ("POST", f"{API}/inspections/{{inspection_id}}/findings"): findings_create,
+    ("GET", f"{API}/inspections/{{inspection_id}}/documents/{{kind}}"): inspection_document,
+    ("GET", f"{API}/cases"): cases_list,
+    ("POST", f"{API}/cases"): cases_create,
+    ("GET", f"{API}/cases/{{case_id}}"): cases_get,
+    ("POST", f"{API}/cases/{{case_id}}/steps"): cases_step,
+    ("GET", f"{API}/cases/{{case_id}}/documents/{{kind}}"): case_document,
     ("GET", f"{API}/inspectors"): inspectors_list,
     ("POST", f"{API}/inspectors"): inspectors_create,
     ("GET", f"{API}/inspectors/{{inspector_id}}"): inspectors_get,
