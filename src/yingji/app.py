@@ -39,6 +39,7 @@ log = logging.getLogger("yingji")
 
 # Each domain's router, mounted in this order when its module exists.
 ROUTERS = (
+    "yingji.tips.api",  # first: the public intake is the highest-rate route, and matching walks routers in order
     "yingji.auth.api",
     "yingji.geo.api",
     "yingji.incidents.api",
@@ -54,7 +55,6 @@ ROUTERS = (
     "yingji.hazards.enterprises.api",
     "yingji.hazards.installations.api",
     "yingji.hazards.register.api",
-    "yingji.tips.api",
     "yingji.enforcement.api",
     "yingji.enforcement.cases.api",
     "yingji.disasters.api",  # disasters (issue #17)

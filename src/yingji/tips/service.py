@@ -22,6 +22,7 @@ from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.errors import Conflict, InvalidInput, NotFound
 from yingji.geo import service as geo_service
+from yingji.geo.codes import normalise_code
 from yingji.tips import handling, tracking
 from yingji.tips.models import Tip, TipMessage, TipPhoto
 from yingji.tips.photos import CleanPhoto
@@ -34,10 +35,15 @@ PUBLIC = Scope(actor="public", division_code="", prefix="-", role="public")  # c
 
 def _division_of(session: Session, tip_in: TipIn) -> str:
     if tip_in.division is not None:
+        # Only the code is read (names_of): loading the Division row would also load its boundary polygon,
+        # which was the largest single cost of a submission (bench/tips.py).
         try:
-            return geo_service.get_unscoped(session=session, code=tip_in.division).code
-        except (NotFound, InvalidInput):
-            raise InvalidInput(f"division {tip_in.division} does not exist", field="division") from None
+            code = normalise_code(tip_in.division)
+        except ValueError:
+            code = ""
+        if not code or not geo_service.names_of(session=session, codes=[code]):
+            raise InvalidInput(f"division {tip_in.division} does not exist", field="division")
+        return code
     assert tip_in.lon is not None and tip_in.lat is not None
     everywhere = Scope(actor="public", division_code="", prefix="")
     for level in ("township", "county"):
