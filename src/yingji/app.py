@@ -68,6 +68,7 @@ ROUTERS = (
     "yingji.web.relief_pages",
     "yingji.web.monitoring_pages",
     "yingji.hazards.pages",
+    "yingji.enforcement.pages",
 )
 PROBLEM = "application/problem+json"
 
