@@ -147,6 +147,12 @@ PUBLIC_ROUTE_REASONS: dict[tuple[str, str], str] = {
     "(per-address limit before the body is read: yingji.tips.api.TipGate)",
     ("GET", "/api/v1/tips/{tracking_code}"): "a tip's status for whoever holds its 100-bit tracking code; no "
     "field identifies the reporter (rate-limited per address against guessing)",
+    ("GET", "/api/v1/enforcement/public/draws/{draw_id}"): "a published draw (双随机一公开): the public list of "
+    "who inspects whom, with its seed and digest; unpublished draws are 404",
+    ("POST", "/api/v1/tips/{tracking_code}/messages"): "the reporter's messages to the staff, by the tracking code "
+    "alone (rate-limited per address with the status reads)",
+    ("GET", "/api/v1/tips/public/statistics"): "public counts of tips by category, status and outcome; counts "
+    "below 5 withheld",
     ("GET", "/api/v1/docs"): "the API reference page: the published OpenAPI document, no data",
     ("GET", "/api/v1/docs/init.js"): "the API reference page's start-up script (static)",
     ("GET", "/api/v1/metrics"): "Prometheus metrics: its own check (a metrics token, or loopback without forwarding)",

@@ -31,6 +31,9 @@ from yingji.auth.ratelimit import Backoff, LoginThrottle
 from yingji.config import Settings, load_settings
 from yingji.db import make_engine, read_session_factory, session_factory
 from yingji.disasters import api as disasters_api
+from yingji.enforcement import api as enforcement_api
+from yingji.enforcement import pages as enforcement_pages
+from yingji.enforcement.cases import api as enforcement_cases_api
 from yingji.edge import EdgeGuard, EdgeStats
 from yingji.errors import DomainError
 from yingji.geo import api as geo_api
@@ -66,6 +69,7 @@ log = logging.getLogger("yingji")
 
 # Each domain's router, mounted in this order. Imported by name: a missing module fails at start.
 ROUTERS = (
+    tips_api.router,  # first: the public intake is the highest-rate route, and matching walks routers in order
     auth_api.router,
     geo_api.router,
     incidents_api.router,
@@ -80,7 +84,8 @@ ROUTERS = (
     enterprises_api.router,
     installations_api.router,
     hazard_register_api.router,
-    tips_api.router,
+    enforcement_api.router,
+    enforcement_cases_api.router,
     disasters_api.router,
     stream.router,
     pages.router,
@@ -92,6 +97,7 @@ ROUTERS = (
     relief_pages.router,
     monitoring_pages.router,
     hazards_pages.router,
+    enforcement_pages.router,
 )
 PROBLEM = "application/problem+json"
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from yingji.auth import models as auth_models
 from yingji.disasters import models as disasters_models
+from yingji.enforcement import models as enforcement_models
+from yingji.enforcement.cases import models as enforcement_cases_models
 from yingji.geo import models as geo_models
 from yingji.hazards.enterprises import models as enterprises_models
 from yingji.hazards.installations import models as installations_models
@@ -33,6 +35,8 @@ MODEL_MODULES = (
     quake_models,
     quake_feeds_models,
     tips_models,
+    enforcement_models,
+    enforcement_cases_models,
     disasters_models,
 )
 

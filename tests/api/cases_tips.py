@@ -53,7 +53,58 @@ def tips_status(c: Ctx) -> None:
     assert "text" not in body and "name" not in body and "phone" not in body
 
 
+def tips_act(c: Ctx) -> None:
+    foreign_id, _ = _tip(c, FOREIGN)
+    assert c.own_admin.post(f"{API}/inbox/{foreign_id}/actions", json={"action": "accept"}).status_code == 404
+
+
+def tips_messages(c: Ctx) -> None:
+    foreign_id, _ = _tip(c, FOREIGN)
+    assert c.own_admin.get(f"{API}/inbox/{foreign_id}/messages").status_code == 404
+
+
+def tips_message_staff(c: Ctx) -> None:
+    foreign_id, code = _tip(c, FOREIGN)
+    assert c.own_admin.post(f"{API}/inbox/{foreign_id}/messages", json={"text": "x"}).status_code == 404
+    assert "x" not in [m["text"] for m in httpx.get(f"{c.live.url}{API}/{code}").json()["messages"]]
+
+
+def tips_message_reporter(c: Ctx) -> None:
+    r = httpx.post(f"{c.live.url}{API}/AAAA-AAAA-AAAA-AAAA-AAAA/messages", json={"text": "x"})
+    assert r.status_code == 404  # only a tracking code names a tip
+
+
+def tips_promote(c: Ctx) -> None:
+    from tests.api.cases_hazards import row
+
+    foreign_id, _ = _tip(c, FOREIGN)
+    own_enterprise, foreign_enterprise = row(c, "enterprise", "own"), row(c, "enterprise", "foreign")
+    body = {"to": "hazard", "enterprise_id": own_enterprise["id"], "title": "x"}
+    assert c.own_admin.post(f"{API}/inbox/{foreign_id}/promote", json=body).status_code == 404
+    own_id, _ = _tip(c, OWN)
+    body = {"to": "case", "enterprise_id": foreign_enterprise["id"], "title": "x"}
+    assert c.own_admin.post(f"{API}/inbox/{own_id}/promote", json=body).status_code == 404
+
+
+def tips_groups(c: Ctx) -> None:
+    foreign_id, _ = _tip(c, FOREIGN)
+    groups = c.own_admin.get(f"{API}/inbox/groups").json()
+    assert all(foreign_id not in g for g in groups)
+
+
+def tips_statistics(c: Ctx) -> None:
+    body = httpx.get(f"{c.live.url}{API}/public/statistics", params={"division": FOREIGN}).json()
+    assert set(body) == {"division", "total", "by_category", "by_status", "by_outcome", "suppressed_below"}
+
+
 CASES = {
+    ("POST", f"{API}/inbox/{{tip_id}}/actions"): tips_act,
+    ("GET", f"{API}/inbox/{{tip_id}}/messages"): tips_messages,
+    ("POST", f"{API}/inbox/{{tip_id}}/messages"): tips_message_staff,
+    ("POST", f"{API}/{{tracking_code}}/messages"): tips_message_reporter,
+    ("POST", f"{API}/inbox/{{tip_id}}/promote"): tips_promote,
+    ("GET", f"{API}/inbox/groups"): tips_groups,
+    ("GET", f"{API}/public/statistics"): tips_statistics,
     ("POST", API): tips_submit,
     ("GET", API): tips_list,
     ("GET", f"{API}/inbox/{{tip_id}}"): tips_get,

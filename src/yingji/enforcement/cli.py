@@ -10,7 +10,7 @@ from typing import NoReturn
 
 import typer
 
-app = typer.Typer(help="Enforcement (执法): random draws of enterprises and inspectors (双随机一公开).")
+app = typer.Typer(help="Enforcement (执法): random draws of enterprises and inspectors (双随机一公开), stored draws.")
 
 
 def _read(path: Path) -> str:
@@ -68,3 +68,55 @@ def verify_command(
     except draw.DrawError as exc:
         _fail(str(exc))
     typer.echo(f"verified: {len(result.pairs)} pairs, digest {result.digest}")
+
+
+@app.command("check-draw")
+def check_draw_command(
+    ctx: typer.Context, draw_id: int = typer.Argument(..., help="The number of a stored draw (as the API shows it).")
+) -> None:
+    """Re-run a stored draw from the inputs stored with it; exit 0 when it gives the same pairs, 2 otherwise."""
+    from yingji.cli_common import command_session
+    from yingji.enforcement import service
+    from yingji.errors import DomainError
+
+    with command_session(ctx) as (session, scope):
+        try:
+            ok, detail, current = service.verify_draw(session=session, scope=scope, draw_id=draw_id)
+        except DomainError as exc:
+            _fail(exc.detail)
+    if not ok:
+        _fail(f"draw {draw_id} does not verify: {detail}")
+    typer.echo(f"verified: {detail}" + ("" if current else " (the register has changed since the draw)"))
+
+
+@app.command("export-draw")
+def export_draw_command(
+    ctx: typer.Context,
+    draw_id: int = typer.Argument(..., help="The number of a stored draw."),
+    out: Path = typer.Option(..., "--out", help="A directory to write the files into (made if missing)."),
+) -> None:
+    """Write a stored draw as files anyone can check with `yingji enforcement verify`: for each part N,
+    partN.enterprises.csv, partN.inspectors.csv and partN.draw.json (and parts.json naming the parts)."""
+    from yingji.cli_common import command_session
+    from yingji.enforcement import plandraw, service
+    from yingji.errors import DomainError
+
+    with command_session(ctx) as (session, scope):
+        try:
+            row = service.get_draw(session=session, scope=scope, draw_id=draw_id)
+        except DomainError as exc:
+            _fail(exc.detail)
+        parts, digest = list(row.parts), row.digest
+    out.mkdir(parents=True, exist_ok=True)
+    index = []
+    for number, part in enumerate(parts, start=1):
+        enterprises, inspectors = plandraw.part_files(part)
+        (out / f"part{number}.enterprises.csv").write_text(enterprises, encoding="utf-8")
+        (out / f"part{number}.inspectors.csv").write_text(inspectors, encoding="utf-8")
+        (out / f"part{number}.draw.json").write_text(
+            json.dumps(plandraw.part_draw_json(part), ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        index.append({"part": number, "label": part["label"], "digest": part["digest"]})
+    (out / "parts.json").write_text(json.dumps({"draw": draw_id, "digest": digest, "parts": index},
+                                               ensure_ascii=False, indent=2) + "\n", encoding="utf-8")  # fmt: skip
+    typer.echo(f"wrote {len(parts)} parts to {out}")

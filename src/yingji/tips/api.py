@@ -23,10 +23,24 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
 from yingji.config import Settings
+from yingji.db import utcnow
 from yingji.errors import InvalidInput
 from yingji.tips import photos, service, tracking
 from yingji.tips.models import Tip
-from yingji.tips.schemas import PhotoRead, ReporterRead, TipIn, TipRead, TipReceipt, TipStatus
+from yingji.tips.schemas import (
+    ActionIn,
+    ClockRead,
+    MessageIn,
+    MessageRead,
+    PhotoRead,
+    PromoteIn,
+    ReporterRead,
+    TipIn,
+    TipRead,
+    TipReceipt,
+    TipStatistics,
+    TipStatus,
+)
 from yingji.web.headers import route_path
 
 router = APIRouter(prefix="/api/v1/tips", tags=["tips"])
@@ -126,7 +140,9 @@ async def submit_tip(request: Request, session: SessionDep, settings: SettingsDe
 
 
 def _tip_out(tip: Tip) -> TipRead:
-    return TipRead.model_validate(tip).model_copy(update={"photos": [PhotoRead.model_validate(p) for p in tip.photos]})
+    clocks = [ClockRead.model_validate(c) for c in service.clocks_of(tip, utcnow().date())]
+    photos = [PhotoRead.model_validate(p) for p in tip.photos]
+    return TipRead.model_validate(tip).model_copy(update={"photos": photos, "clocks": clocks})
 
 
 @router.get("", response_model=Page[TipRead], operation_id="tips_list")
@@ -142,6 +158,24 @@ def list_tips(
     return Page(items=[_tip_out(t) for t in rows], total=total, limit=page.limit, offset=page.offset)
 
 
+@router.get("/inbox/groups", response_model=list[list[int]], operation_id="tips_duplicate_groups")
+def duplicate_groups(
+    session: SessionDep, scope: ScopeDep, days: Annotated[int, Query(ge=1, le=365)] = 90
+) -> list[list[int]]:
+    """Probable duplicates among the caller's tips of the last `days` days: same category, close in place and
+    time, similar text; each group lists tip ids, oldest first."""
+    return service.duplicate_groups(session=session, scope=scope, days=days)
+
+
+@router.get("/public/statistics", response_model=TipStatistics, operation_id="tips_statistics")
+def statistics(
+    session: SessionDep, division: Annotated[str | None, Query(pattern=r"^\d{6}(\d{6})?$")] = None
+) -> TipStatistics:
+    """Public counts of tips by category, status and outcome (no sign-in); counts from 1 to 4 are withheld so
+    that no reporter can be singled out."""
+    return TipStatistics.model_validate(service.statistics(session=session, division=division))
+
+
 @router.get("/inbox/{tip_id}", response_model=TipRead, operation_id="tips_get")
 def get_tip(tip_id: IdPath, session: SessionDep, scope: ScopeDep) -> TipRead:
     """One tip of the caller's jurisdiction (404 outside; no reporter identity)."""
@@ -155,13 +189,54 @@ def read_reporter(tip_id: IdPath, session: SessionDep, scope: ScopeDep) -> Repor
     return ReporterRead(anonymous=tip.anonymous, name=tip.reporter_name, phone=tip.reporter_phone)
 
 
+@router.post("/inbox/{tip_id}/actions", response_model=TipRead, operation_id="tips_act")
+def act(tip_id: IdPath, body: ActionIn, session: SessionDep, scope: ScopeDep) -> TipRead:
+    """Handle the tip: accept, reject, assign, extend (once), verify, close (needs tips:handle); closing and
+    rejecting carry the reply the reporter reads with the tracking code."""
+    return _tip_out(service.act(session=session, scope=scope, tip_id=tip_id, action_in=body))
+
+
+@router.get("/inbox/{tip_id}/messages", response_model=list[MessageRead], operation_id="tips_messages")
+def list_messages(tip_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[MessageRead]:
+    """Messages exchanged with the reporter through the tracking code."""
+    tip = service.get(session=session, scope=scope, tip_id=tip_id)
+    return [MessageRead.model_validate(m) for m in service.messages(session=session, tip_id=tip.id)]
+
+
+@router.post("/inbox/{tip_id}/messages", response_model=MessageRead, status_code=status.HTTP_201_CREATED,
+             operation_id="tips_message_staff")  # fmt: skip
+def staff_message(tip_id: IdPath, body: MessageIn, session: SessionDep, scope: ScopeDep) -> MessageRead:
+    """Write to the reporter (a question, an answer); they read it with the tracking code."""
+    row = service.staff_message(session=session, scope=scope, tip_id=tip_id, text=body.text)
+    return MessageRead.model_validate(row)
+
+
+@router.post("/inbox/{tip_id}/promote", response_model=TipRead, operation_id="tips_promote")
+def promote(tip_id: IdPath, body: PromoteIn, session: SessionDep, scope: ScopeDep) -> TipRead:
+    """Make the tip a hazard of the work-safety register or a penalty case (立案) of an enterprise."""
+    return _tip_out(service.promote(session=session, scope=scope, tip_id=tip_id, promote_in=body))
+
+
+@router.post("/{tracking_code}/messages", response_model=MessageRead, status_code=status.HTTP_201_CREATED,
+             operation_id="tips_message_reporter")  # fmt: skip
+def reporter_message(
+    tracking_code: Annotated[str, PathParam(max_length=40)], body: MessageIn, session: SessionDep
+) -> MessageRead:
+    """The reporter writes to the staff, with the tracking code alone (public, rate-limited per address)."""
+    return MessageRead.model_validate(
+        service.reporter_message(session=session, tracking_code=tracking_code, text=body.text)
+    )
+
+
 @router.get("/{tracking_code}", response_model=TipStatus, operation_id="tips_status")
 def tip_status(tracking_code: Annotated[str, PathParam(max_length=40)], session: SessionDep) -> TipStatus:
     """The status of a tip, by its tracking code alone (public, rate-limited per address); nothing in the
     answer identifies the reporter."""
     tip, division_name = service.status(session=session, tracking_code=tracking_code)
+    exchanged = [MessageRead.model_validate(m) for m in service.messages(session=session, tip_id=tip.id)]
     return TipStatus(status=tip.status, category=tip.category, division_code=tip.division_code,
-                     division_name=division_name, created_at=tip.created_at, updated_at=tip.updated_at)  # fmt: skip
+                     division_name=division_name, created_at=tip.created_at, updated_at=tip.updated_at,
+                     outcome=tip.outcome, reply=tip.reply, messages=exchanged)  # fmt: skip
 
 
 def _client(scope: Scope) -> str:
@@ -184,6 +259,9 @@ class TipGate:
         rest = path.removeprefix(SUBMIT_PATH + "/")
         if method in ("GET", "HEAD") and rest != path and rest and "/" not in rest and not rest.isdigit():
             return self.reads
+        code, _, tail = rest.partition("/")
+        if method == "POST" and rest != path and tail == "messages" and code and code != "inbox":
+            return self.reads  # the reporter's messages: by tracking code, counted with the status reads
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yingji.db import Base, UTCDateTime, utcnow
@@ -29,6 +29,15 @@ class Tip(Base):
     status: Mapped[str] = mapped_column(String(16), default="received")  # received|accepted|verified|closed
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Handling (staff): who handles it, the clock days, the outcome and the public reply (seen by the code holder).
+    assigned_to: Mapped[str] = mapped_column(String(100), default="")
+    accepted_on: Mapped[dt.date | None] = mapped_column(Date)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(32), default="")  # substantiated | partly | unsubstantiated | rejected
+    reply: Mapped[str] = mapped_column(Text, default="")
+    hazard_id: Mapped[int | None] = mapped_column(Integer)  # promoted to a hazard (work-safety register)
+    case_id: Mapped[int | None] = mapped_column(Integer)  # promoted to a penalty case (enforcement)
 
     photos: Mapped[list[TipPhoto]] = relationship(
         back_populates="tip", order_by="TipPhoto.position", cascade="all, delete-orphan"
@@ -49,3 +58,16 @@ class TipPhoto(Base):
     height: Mapped[int] = mapped_column(Integer)
 
     tip: Mapped[Tip] = relationship(back_populates="photos")
+
+
+class TipMessage(Base):
+    """A message between staff and the reporter, exchanged through the tracking code alone (no identity)."""
+
+    __tablename__ = "tip_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(String(16))  # staff | reporter
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))  # the staff user, or "reporter"

@@ -4,7 +4,7 @@ identify the reporter; only :class:`TipDetail` with the identity permission does
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -51,8 +51,15 @@ class TipReceipt(Schema):
     created_at: dt.datetime
 
 
+class MessageRead(Schema):
+    sender: str  # staff | reporter
+    text: str
+    at: dt.datetime
+
+
 class TipStatus(Schema):
-    """The public view by tracking code: no name, phone, text, place point or photo."""
+    """The public view by tracking code: no name, phone, text, place point or photo. The messages exchanged
+    through the code and the reply on the outcome are shown to the code's holder."""
 
     status: str
     category: str
@@ -60,6 +67,47 @@ class TipStatus(Schema):
     division_name: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    outcome: str = ""
+    reply: str = ""
+    messages: list[MessageRead] = Field(default_factory=list)
+
+
+class MessageIn(Schema):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class ActionIn(Schema):
+    action: Literal["accept", "reject", "assign", "extend", "verify", "close"]
+    assignee: str | None = Field(None, max_length=100)
+    outcome: Literal["substantiated", "partly", "unsubstantiated"] | None = None
+    reply: str | None = Field(None, max_length=2000, description="the reply on the outcome, shown to the reporter")
+    reason: str = Field("", max_length=500)
+
+
+class PromoteIn(Schema):
+    to: Literal["hazard", "case"]
+    enterprise_id: int = Field(ge=1, le=2_147_483_647)
+    title: str = Field(min_length=1, max_length=200)
+
+
+class ClockRead(Schema):
+    key: str
+    due: dt.date | None
+    state: str
+    days_left: int | None
+    source: str
+    status: str
+
+
+class TipStatistics(Schema):
+    """Public counts; a count between 1 and ``suppressed_below`` − 1 is withheld (null)."""
+
+    division: str
+    total: int | None
+    by_category: dict[str, int | None]
+    by_status: dict[str, int | None]
+    by_outcome: dict[str, int | None]
+    suppressed_below: int
 
 
 class PhotoRead(Schema):
@@ -83,6 +131,15 @@ class TipRead(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     photos: list[PhotoRead]
+    assigned_to: str = ""
+    accepted_on: dt.date | None = None
+    extended: bool = False
+    closed_on: dt.date | None = None
+    outcome: str = ""
+    reply: str = ""
+    hazard_id: int | None = None
+    case_id: int | None = None
+    clocks: list[ClockRead] = Field(default_factory=list)
 
 
 class ReporterRead(Schema):

@@ -7,6 +7,7 @@ rename), so a retried or duplicate photo is one file.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import tempfile
@@ -19,12 +20,13 @@ from sqlalchemy.orm import Session, selectinload
 from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
-from yingji.errors import InvalidInput, NotFound
+from yingji.errors import Conflict, InvalidInput, NotFound
 from yingji.geo import service as geo_service
-from yingji.tips import tracking
-from yingji.tips.models import Tip, TipPhoto
+from yingji.geo.codes import normalise_code
+from yingji.tips import handling, tracking
+from yingji.tips.models import Tip, TipMessage, TipPhoto
 from yingji.tips.photos import CleanPhoto
-from yingji.tips.schemas import TipIn
+from yingji.tips.schemas import ActionIn, PromoteIn, TipIn
 
 ENTITY = "tip"
 IDENTITY_PERMISSION = "tips:identity"
@@ -33,10 +35,15 @@ PUBLIC = Scope(actor="public", division_code="", prefix="-", role="public")  # c
 
 def _division_of(session: Session, tip_in: TipIn) -> str:
     if tip_in.division is not None:
+        # Only the code is read (names_of): loading the Division row would also load its boundary polygon,
+        # which was the largest single cost of a submission (bench/tips.py).
         try:
-            return geo_service.get_unscoped(session=session, code=tip_in.division).code
-        except (NotFound, InvalidInput):
-            raise InvalidInput(f"division {tip_in.division} does not exist", field="division") from None
+            code = normalise_code(tip_in.division)
+        except ValueError:
+            code = ""
+        if not code or not geo_service.names_of(session=session, codes=[code]):
+            raise InvalidInput(f"division {tip_in.division} does not exist", field="division")
+        return code
     assert tip_in.lon is not None and tip_in.lat is not None
     everywhere = Scope(actor="public", division_code="", prefix="")
     for level in ("township", "county"):
@@ -142,3 +149,157 @@ def reporter(*, session: Session, scope: Scope, tip_id: int) -> Tip:
     audit.record(session=session, scope=scope, action="read_identity", entity=ENTITY, entity_id=tip.id,
                  division_code=tip.division_code)  # fmt: skip
     return tip
+
+
+# -- handling (staff) -------------------------------------------------------------------------------
+
+HANDLE_PERMISSION = "tips:handle"
+
+
+def _event_days(tip: Tip) -> dict[str, dt.date]:
+    days = {"received": tip.created_at.date()}
+    if tip.accepted_on is not None:
+        days["accepted"] = tip.accepted_on
+    if tip.closed_on is not None:
+        days["rejected" if tip.outcome == "rejected" else "closed"] = tip.closed_on
+    return days
+
+
+def clocks_of(tip: Tip, today: dt.date) -> list[handling.Clock]:
+    return handling.evaluate(_event_days(tip), today, extended=tip.extended)
+
+
+def act(*, session: Session, scope: Scope, tip_id: int, action_in: ActionIn, today: dt.date | None = None) -> Tip:
+    """Move a tip (accept, reject, assign, extend, verify, close); a refused move changes nothing (422)."""
+    scope.require(HANDLE_PERMISSION)
+    tip = get(session=session, scope=scope, tip_id=tip_id)
+    day = today or utcnow().date()
+    try:
+        after = handling.next_status(tip.status, action_in.action)
+        if action_in.action == "assign" and not action_in.assignee:
+            raise handling.MoveRefused("assign needs the assignee")
+        if action_in.action == "extend" and tip.extended:
+            raise handling.MoveRefused("the handling period has already been extended once")
+        if action_in.action in ("close", "reject") and not action_in.reply:
+            raise handling.MoveRefused("closing needs a reply to the reporter (shown with the tracking code)")
+        if action_in.action == "close" and action_in.outcome not in handling.OUTCOMES[:3]:
+            raise handling.MoveRefused(f"closing needs an outcome: one of {', '.join(handling.OUTCOMES[:3])}")
+    except handling.MoveRefused as exc:
+        raise InvalidInput(str(exc), field="action") from None
+    before = {"status": tip.status, "assigned_to": tip.assigned_to}
+    if action_in.action == "accept":
+        tip.accepted_on = day
+    elif action_in.action == "assign":
+        tip.assigned_to = action_in.assignee or ""
+    elif action_in.action == "extend":
+        tip.extended = True
+    elif action_in.action in ("close", "reject"):
+        tip.closed_on, tip.reply = day, action_in.reply or ""
+        tip.outcome = "rejected" if action_in.action == "reject" else action_in.outcome or ""
+    tip.status, tip.updated_at = after, utcnow()
+    audit.record(session=session, scope=scope, action=action_in.action, entity=ENTITY, entity_id=tip.id,
+                 division_code=tip.division_code, before=before,
+                 after={"status": tip.status, "assigned_to": tip.assigned_to, "outcome": tip.outcome,
+                        "reason": action_in.reason})  # fmt: skip
+    return tip
+
+
+def messages(*, session: Session, tip_id: int) -> list[TipMessage]:
+    return list(session.scalars(select(TipMessage).where(TipMessage.tip_id == tip_id).order_by(TipMessage.id)))
+
+
+def staff_message(*, session: Session, scope: Scope, tip_id: int, text: str) -> TipMessage:
+    """A question or answer to the reporter, read through the tracking code."""
+    scope.require(HANDLE_PERMISSION)
+    tip = get(session=session, scope=scope, tip_id=tip_id)
+    row = TipMessage(tip_id=tip.id, sender="staff", text=text, at=utcnow(), actor=scope.actor)
+    audit.created(session=session, scope=scope, row=row, entity="tip_message", division_code=tip.division_code)
+    return row
+
+
+def reporter_message(*, session: Session, tracking_code: str, text: str) -> TipMessage:
+    """The reporter's message, by the tracking code alone (no identity asked or stored)."""
+    tip, _ = status(session=session, tracking_code=tracking_code)
+    if tip.status == "closed":
+        raise InvalidInput("the tip is closed; submit a new tip for a new matter", field="text")
+    row = TipMessage(tip_id=tip.id, sender="reporter", text=text, at=utcnow(), actor="reporter")
+    audit.created(session=session, scope=PUBLIC, row=row, entity="tip_message", division_code=tip.division_code)
+    return row
+
+
+def promote(*, session: Session, scope: Scope, tip_id: int, promote_in: PromoteIn, today: dt.date | None = None) -> Tip:
+    """Make the tip a hazard of the work-safety register (source ``tip``) or a penalty case (立案), once each."""
+    from yingji.enforcement.cases import service as case_service
+    from yingji.enforcement.cases.schemas import CaseIn
+    from yingji.hazards.register import service as hazard_service
+    from yingji.hazards.register.schemas import HazardIn
+
+    scope.require(HANDLE_PERMISSION)
+    tip = get(session=session, scope=scope, tip_id=tip_id)
+    text = f"{tip.text}\n（举报 #{tip.id}）"[:5000]
+    if promote_in.to == "hazard":
+        if tip.hazard_id is not None:
+            raise Conflict("the tip is already a hazard")
+        hazard = hazard_service.report(session=session, scope=scope, hazard_in=HazardIn(
+            enterprise_id=promote_in.enterprise_id, title=promote_in.title, description=text, source="tip"))
+        tip.hazard_id = hazard.id
+    else:
+        if tip.case_id is not None:
+            raise Conflict("the tip is already a case")
+        case = case_service.create_case(session=session, scope=scope, case_in=CaseIn(
+            enterprise_id=promote_in.enterprise_id, title=promote_in.title, facts=text,
+            filed_on=today or utcnow().date()))  # fmt: skip
+        tip.case_id = case.id
+    tip.updated_at = utcnow()
+    audit.record(session=session, scope=scope, action=f"promote_{promote_in.to}", entity=ENTITY, entity_id=tip.id,
+                 division_code=tip.division_code,
+                 after={"hazard_id": tip.hazard_id, "case_id": tip.case_id})  # fmt: skip
+    return tip
+
+
+def duplicate_groups(
+    *, session: Session, scope: Scope, days: int = 90, now: dt.datetime | None = None
+) -> list[list[int]]:
+    """Probable duplicates among the caller's tips of the last ``days`` days (see :func:`handling.near`)."""
+    scope.require("tips:read")
+    since = (now or utcnow()) - dt.timedelta(days=days)
+    rows = session.execute(
+        select(Tip.id, Tip.division_code, Tip.category, Tip.text, Tip.created_at, Tip.lon, Tip.lat)
+        .where(scope.where_covered(Tip.division_code), Tip.created_at >= since)
+        .order_by(Tip.created_at).limit(5000)
+    ).all()  # fmt: skip
+    return handling.groups([handling.TipPoint(*r) for r in rows])
+
+
+def statistics(*, session: Session, division: str | None = None) -> dict[str, object]:
+    """Public counts of tips by category and status (and closed tips by outcome), small counts withheld."""
+    from sqlalchemy import func
+
+    stmt = select(Tip.category, Tip.status, Tip.outcome, func.count()).group_by(Tip.category, Tip.status, Tip.outcome)
+    if division:
+        code = geo_service.get_unscoped(session=session, code=division).code
+        area = Scope(actor="public", division_code=code, prefix=_prefix(code))
+        stmt = stmt.where(area.where_covered(Tip.division_code))
+    by_category: dict[str, int] = {}
+    by_status: dict[str, int] = {}
+    by_outcome: dict[str, int] = {}
+    for category, state, outcome, count in session.execute(stmt).all():
+        by_category[category] = by_category.get(category, 0) + count
+        by_status[state] = by_status.get(state, 0) + count
+        if outcome:
+            by_outcome[outcome] = by_outcome.get(outcome, 0) + count
+    total = sum(by_category.values())
+    return {
+        "division": division or "",
+        "total": handling.suppress(total),
+        "by_category": {k: handling.suppress(v) for k, v in sorted(by_category.items())},
+        "by_status": {k: handling.suppress(v) for k, v in sorted(by_status.items())},
+        "by_outcome": {k: handling.suppress(v) for k, v in sorted(by_outcome.items())},
+        "suppressed_below": handling.SMALL_COUNT,
+    }
+
+
+def _prefix(code: str) -> str:
+    from yingji.geo.codes import level_of, prefix
+
+    return prefix(code, level_of(code))

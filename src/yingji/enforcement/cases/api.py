@@ -1,0 +1,126 @@
+"""Inspection and penalty-case routes: inspections and findings, cases with their clocks and steps, documents
+as PDF."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response, status
+
+from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.enforcement.cases import service
+from yingji.enforcement.cases.models import Inspection, PenaltyCase
+from yingji.enforcement.cases.schemas import (
+    CaseEventRead,
+    CaseIn,
+    CaseRead,
+    ClockRead,
+    FindingIn,
+    FindingRead,
+    InspectionIn,
+    InspectionRead,
+    StepIn,
+)
+
+router = APIRouter(prefix="/api/v1/enforcement", tags=["enforcement"])
+PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "the document as PDF"}}
+
+
+def _inspection_out(row: Inspection, findings: list[FindingRead]) -> InspectionRead:
+    return InspectionRead.model_validate(row).model_copy(update={"findings": findings})
+
+
+@router.get("/inspections", response_model=Page[InspectionRead], operation_id="enforcement_inspections_list")
+def list_inspections(
+    session: SessionDep, scope: ScopeDep, page: PageDep,
+    enterprise_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+) -> Page[InspectionRead]:  # fmt: skip
+    """Inspections of the caller's subtree, latest first, with their findings."""
+    rows, total = service.list_inspections(session=session, scope=scope, enterprise_id=enterprise_id,
+                                           limit=page.limit, offset=page.offset)  # fmt: skip
+    found = service.findings_of(session=session, inspection_ids=[r.id for r in rows])
+    items = [_inspection_out(r, [FindingRead.model_validate(f) for f in found[r.id]]) for r in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/inspections", response_model=InspectionRead, status_code=status.HTTP_201_CREATED,
+             operation_id="enforcement_inspections_create")  # fmt: skip
+def create_inspection(body: InspectionIn, session: SessionDep, scope: ScopeDep) -> InspectionRead:
+    """Record an inspection: the pair drawn for the enterprise (draw_id) or two or more named inspectors,
+    none with a recusal tie to it."""
+    return _inspection_out(service.create_inspection(session=session, scope=scope, inspection_in=body), [])
+
+
+@router.get("/inspections/{inspection_id}", response_model=InspectionRead, operation_id="enforcement_inspections_get")
+def get_inspection(inspection_id: IdPath, session: SessionDep, scope: ScopeDep) -> InspectionRead:
+    """One inspection with its findings."""
+    row = service.get_inspection(session=session, scope=scope, inspection_id=inspection_id)
+    found = service.findings_of(session=session, inspection_ids=[row.id])[row.id]
+    return _inspection_out(row, [FindingRead.model_validate(f) for f in found])
+
+
+@router.post("/inspections/{inspection_id}/findings", response_model=FindingRead, status_code=status.HTTP_201_CREATED,
+             operation_id="enforcement_findings_create")  # fmt: skip
+def add_finding(inspection_id: IdPath, body: FindingIn, session: SessionDep, scope: ScopeDep) -> FindingRead:
+    """Record a finding; with hazard_title it is reported as a hazard (source inspection) and linked."""
+    row = service.add_finding(session=session, scope=scope, inspection_id=inspection_id, finding_in=body)
+    return FindingRead.model_validate(row)
+
+
+@router.get("/inspections/{inspection_id}/documents/{kind}", response_class=Response, responses=PDF,
+            operation_id="enforcement_inspection_document")  # fmt: skip
+def inspection_document(
+    inspection_id: IdPath, kind: Literal["record", "rectification"], session: SessionDep, scope: ScopeDep
+) -> Response:
+    """现场检查记录 (record) or 责令限期整改指令书 (rectification) as PDF."""
+    pdf = service.inspection_document(session=session, scope=scope, inspection_id=inspection_id, kind=kind)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="inspection-{inspection_id}-{kind}.pdf"'})
+
+
+def case_out(session: SessionDep, row: PenaltyCase) -> CaseRead:
+    events = service.events_of(session=session, case_ids=[row.id])[row.id]
+    clocks = [ClockRead(**vars(c)) for c in service.case_clocks(row, events, service.today())]
+    return CaseRead.model_validate(row).model_copy(
+        update={"clocks": clocks, "events": [CaseEventRead.model_validate(e) for e in events]}
+    )
+
+
+@router.get("/cases", response_model=Page[CaseRead], operation_id="enforcement_cases_list")
+def list_cases(
+    session: SessionDep, scope: ScopeDep, page: PageDep,
+    state: Annotated[str | None, Query(max_length=16)] = None,
+) -> Page[CaseRead]:  # fmt: skip
+    """Penalty cases of the caller's subtree with their clocks (today), latest filed first."""
+    rows, total = service.list_cases(session=session, scope=scope, state=state, limit=page.limit, offset=page.offset)
+    return Page(items=[case_out(session, r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/cases", response_model=CaseRead, status_code=status.HTTP_201_CREATED,
+             operation_id="enforcement_cases_create")  # fmt: skip
+def create_case(body: CaseIn, session: SessionDep, scope: ScopeDep) -> CaseRead:
+    """File a penalty case (立案); its clocks follow the rules in force on the filing day."""
+    return case_out(session, service.create_case(session=session, scope=scope, case_in=body))
+
+
+@router.get("/cases/{case_id}", response_model=CaseRead, operation_id="enforcement_cases_get")
+def get_case(case_id: IdPath, session: SessionDep, scope: ScopeDep) -> CaseRead:
+    """One case with its steps and clocks."""
+    return case_out(session, service.get_case(session=session, scope=scope, case_id=case_id))
+
+
+@router.post("/cases/{case_id}/steps", response_model=CaseRead, operation_id="enforcement_cases_step")
+def case_step(case_id: IdPath, body: StepIn, session: SessionDep, scope: ScopeDep) -> CaseRead:
+    """Move the case one step (investigate, notify, hearing_*, extend, decide, serve, execute, close)."""
+    return case_out(session, service.step(session=session, scope=scope, case_id=case_id, step_in=body))
+
+
+@router.get("/cases/{case_id}/documents/{kind}", response_class=Response, responses=PDF,
+            operation_id="enforcement_case_document")  # fmt: skip
+def case_document(
+    case_id: IdPath, kind: Literal["notice", "decision"], session: SessionDep, scope: ScopeDep
+) -> Response:
+    """行政处罚告知书 (notice) or 行政处罚决定书 (decision) as PDF."""
+    pdf = service.case_document(session=session, scope=scope, case_id=case_id, kind=kind)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="case-{case_id}-{kind}.pdf"'})

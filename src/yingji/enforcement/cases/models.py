@@ -1,0 +1,85 @@
+"""Tables of inspections (with their findings) and administrative penalty cases (with their events)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yingji.db import Base, JSONType, UTCDateTime, utcnow
+
+
+class Inspection(Base):
+    """An on-site inspection (现场检查) of an enterprise by two or more inspectors, from a drawn pair or named."""
+
+    __tablename__ = "enforcement_inspections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(12), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_plans.id"))
+    draw_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_draws.id"))
+    inspector_ids: Mapped[list[int]] = mapped_column(JSONType)
+    inspected_on: Mapped[dt.date] = mapped_column(Date)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    rectification_deadline: Mapped[dt.date | None] = mapped_column(Date)  # 责令限期整改 (when findings need it)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Finding(Base):
+    """What an inspection found; a hazard found is reported to the work-safety register and linked here."""
+
+    __tablename__ = "enforcement_findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("enforcement_inspections.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    violation: Mapped[bool] = mapped_column(Boolean, default=False)  # a violation of law (may lead to a case)
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PenaltyCase(Base):
+    """An administrative penalty case (行政处罚案件): 立案 → 调查取证 → 告知 (陈述申辩, 听证) → 决定 → 送达 → 执行
+    → 结案. Its clocks follow the regime in force on its filing day (``standards/enforcement``)."""
+
+    __tablename__ = "enforcement_cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(12), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_inspections.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    facts: Mapped[str] = mapped_column(Text, default="")  # 违法事实
+    legal_basis: Mapped[str] = mapped_column(String(500), default="")  # 违反的条款与处罚依据
+    proposed_penalty: Mapped[str] = mapped_column(String(500), default="")  # 拟作出的处罚 (告知)
+    decision: Mapped[str] = mapped_column(String(1000), default="")  # 处罚决定
+    fine_yuan: Mapped[int | None] = mapped_column(Integer)
+    regime_id: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(16), default="filed")
+    filed_on: Mapped[dt.date] = mapped_column(Date)
+    decision_days: Mapped[int | None] = mapped_column(Integer)  # an approved extension of the decision clock
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseEvent(Base):
+    """A step of a case, on the day it happened (``on``) and when it was recorded; append-only."""
+
+    __tablename__ = "enforcement_case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    on: Mapped[dt.date] = mapped_column(Date)
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(2000), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    actor: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,139 @@
+"""What the inspection and penalty-case API accepts and returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_ID = 2_147_483_647
+StepKind = Literal["investigate", "notify", "hearing_waived", "hearing_requested", "hearing_notified", "heard",
+                   "extend", "decide", "serve", "execute", "close"]  # fmt: skip
+
+
+class InspectionIn(BaseModel):
+    """From a draw (``draw_id``: the pair drawn for the enterprise) or named (``inspector_ids``, two or more)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    enterprise_id: int = Field(ge=1, le=MAX_ID)
+    inspected_on: dt.date
+    draw_id: int | None = Field(None, ge=1, le=MAX_ID)
+    plan_id: int | None = Field(None, ge=1, le=MAX_ID)
+    inspector_ids: list[int] = Field([], max_length=10)
+    summary: str = Field("", max_length=5000)
+    rectification_deadline: dt.date | None = None
+
+
+class FindingIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    text: str = Field(min_length=1, max_length=5000)
+    violation: bool = False
+    hazard_title: str | None = Field(None, min_length=1, max_length=200, description="report it as a hazard")
+
+
+class FindingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    inspection_id: int
+    text: str
+    violation: bool
+    hazard_id: int | None
+    created_by: str
+    created_at: dt.datetime
+
+
+class InspectionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    division_code: str
+    enterprise_id: int
+    plan_id: int | None
+    draw_id: int | None
+    inspector_ids: list[int]
+    inspected_on: dt.date
+    summary: str
+    rectification_deadline: dt.date | None
+    created_by: str
+    created_at: dt.datetime
+    findings: list[FindingRead] = []
+
+
+class CaseIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    enterprise_id: int = Field(ge=1, le=MAX_ID)
+    inspection_id: int | None = Field(None, ge=1, le=MAX_ID)
+    title: str = Field(min_length=1, max_length=200)
+    facts: str = Field("", max_length=5000)
+    legal_basis: str = Field("", max_length=500)
+    filed_on: dt.date
+
+
+class StepIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    kind: StepKind
+    on: dt.date
+    note: str = Field("", max_length=2000)
+    facts: str | None = Field(None, max_length=5000)
+    legal_basis: str | None = Field(None, max_length=500)
+    proposed_penalty: str | None = Field(None, max_length=500, description="with notify: the penalty proposed")
+    decision: str | None = Field(None, max_length=1000, description="with decide: the penalty decided")
+    fine_yuan: int | None = Field(None, ge=0, le=1_000_000_000)
+    hearing_at: dt.date | None = Field(None, description="with hearing_notified: the day of the hearing")
+    approval: str | None = Field(None, max_length=200, description="with extend: who approved")
+
+
+class ClockRead(BaseModel):
+    key: str
+    label: dict[str, str]
+    start: dt.date | None
+    due: dt.date | None
+    stopped: dt.date | None
+    state: str
+    days_left: int | None
+    party: bool
+    source: str
+    status: str
+
+
+class CaseEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    on: dt.date
+    from_state: str
+    to_state: str
+    note: str
+    actor: str
+    recorded_at: dt.datetime
+
+
+class CaseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    division_code: str
+    enterprise_id: int
+    inspection_id: int | None
+    title: str
+    facts: str
+    legal_basis: str
+    proposed_penalty: str
+    decision: str
+    fine_yuan: int | None
+    regime_id: str
+    state: str
+    filed_on: dt.date
+    decision_days: int | None
+    created_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    clocks: list[ClockRead] = []
+    events: list[CaseEventRead] = []

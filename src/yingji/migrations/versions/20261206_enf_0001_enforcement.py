@@ -1,0 +1,91 @@
+"""Enforcement: inspectors, recusal ties, annual plans, stored random draws.
+
+Revision ID: enf_0001
+Revises: disasters_0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from yingji.db import JSONType, UTCDateTime
+
+revision = "enf_0001"
+down_revision = "disasters_0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "enforcement_inspectors",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.String(50), nullable=False),
+        sa.Column("certificate_no", sa.String(32), nullable=False),
+        sa.Column("unit", sa.String(100), nullable=False),
+        sa.Column("division_code", sa.String(12), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint("certificate_no", name="uq_enforcement_inspectors_certificate_no"),
+    )
+    op.create_index("ix_enforcement_inspectors_division_code", "enforcement_inspectors", ["division_code"])
+    op.create_table(
+        "enforcement_recusals",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("inspector_id", sa.Integer(), sa.ForeignKey("enforcement_inspectors.id",
+                  name="fk_enforcement_recusals_inspector_id_enforcement_inspectors"), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), sa.ForeignKey("enterprises.id",
+                  name="fk_enforcement_recusals_enterprise_id_enterprises"), nullable=False),
+        sa.Column("reason", sa.String(200), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint("inspector_id", "enterprise_id", name="uq_enforcement_recusals_inspector_id"),
+    )
+    op.create_index("ix_enforcement_recusals_inspector_id", "enforcement_recusals", ["inspector_id"])
+    op.create_index("ix_enforcement_recusals_enterprise_id", "enforcement_recusals", ["enterprise_id"])
+    op.create_table(
+        "enforcement_plans",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("division_code", sa.String(12), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("category_counts", JSONType, nullable=False),
+        sa.Column("random_share_pct", sa.Integer(), nullable=False),
+        sa.Column("key_enterprise_ids", JSONType, nullable=False),
+        sa.Column("key_rule", sa.String(200), nullable=False),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint("division_code", "year", name="uq_enforcement_plans_division_code"),
+    )
+    op.create_index("ix_enforcement_plans_division_code", "enforcement_plans", ["division_code"])
+    op.create_table(
+        "enforcement_draws",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("plan_id", sa.Integer(), sa.ForeignKey("enforcement_plans.id",
+                  name="fk_enforcement_draws_plan_id_enforcement_plans"), nullable=False),
+        sa.Column("division_code", sa.String(12), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("algorithm", sa.String(32), nullable=False),
+        sa.Column("seed", sa.String(64), nullable=False),
+        sa.Column("seed_source", sa.String(32), nullable=False),
+        sa.Column("seed_recorded_at", UTCDateTime(), nullable=False),
+        sa.Column("parts", JSONType, nullable=False),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Column("reason", sa.String(500), nullable=False),
+        sa.Column("earlier_draw_ids", JSONType, nullable=False),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("published_at", UTCDateTime(), nullable=True),
+        sa.Column("published_by", sa.String(100), nullable=False),
+        sa.UniqueConstraint("plan_id", "sequence", name="uq_enforcement_draws_plan_id"),
+    )
+    op.create_index("ix_enforcement_draws_plan_id", "enforcement_draws", ["plan_id"])
+    op.create_index("ix_enforcement_draws_division_code", "enforcement_draws", ["division_code"])
+
+
+def downgrade() -> None:
+    op.drop_table("enforcement_draws")
+    op.drop_table("enforcement_plans")
+    op.drop_table("enforcement_recusals")
+    op.drop_table("enforcement_inspectors")

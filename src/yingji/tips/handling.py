@@ -1,0 +1,162 @@
+"""Tip handling (pure): the moves of a tip, its handling clocks on a given day, duplicate groups, and public
+statistics with small counts suppressed.
+
+Moves: received → accepted (受理) or rejected (不予受理, closed with a reason); accepted → verified (核查属实/不实)
+→ closed (办结, with the outcome and a reply the reporter reads through the tracking code). ``extend`` lengthens
+the handling clock once (data: ``standards/tips/handling_clocks.yaml``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+from yingji.enforcement import clocks as penalty_clocks
+
+MOVES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "accept": (("received",), "accepted"),
+    "reject": (("received",), "closed"),
+    "assign": (("received", "accepted", "verified"), None),
+    "extend": (("accepted", "verified"), None),
+    "verify": (("accepted",), "verified"),
+    "close": (("accepted", "verified"), "closed"),
+}
+OUTCOMES = ("substantiated", "partly", "unsubstantiated", "rejected")
+SMALL_COUNT = 5  # public statistics: a cell below this is shown as suppressed (no re-identification)
+
+
+class MoveRefused(ValueError):
+    pass
+
+
+def next_status(status: str, move: str) -> str:
+    allowed, after = MOVES.get(move, ((), None))
+    if not allowed:
+        raise MoveRefused(f"unknown action {move!r}")
+    if status not in allowed:
+        raise MoveRefused(f"the action {move} cannot follow the status {status}")
+    return after or status
+
+
+@cache
+def rules() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(
+        (files("yingji.standards") / "tips" / "handling_clocks.yaml").read_text(encoding="utf-8")
+    )
+    return data
+
+
+@dataclass(frozen=True)
+class Clock:
+    key: str
+    due: dt.date | None
+    state: str
+    days_left: int | None
+    source: str
+    status: str
+
+
+def evaluate(events: Mapping[str, dt.date], today: dt.date, *, extended: bool = False) -> list[Clock]:
+    """The tip's clocks (``events``: received, accepted, rejected, closed → day)."""
+    data = rules()
+    cal, warn = penalty_clocks.calendar(), int(data["warn_days"])
+    out = []
+    for clock in data["clocks"]:
+        start = events.get(clock["starts"])
+        if start is None:
+            out.append(Clock(clock["key"], None, penalty_clocks.WAITING, None, clock["source"], clock["status"]))
+            continue
+        days = int(clock["days"]) + (int(clock.get("extension_days", 0)) if extended else 0)
+        due = cal.add(start, days, clock["unit"])
+        stopped = min((events[s] for s in clock["stops"] if s in events), default=None)
+        if stopped is not None:
+            state, left = (penalty_clocks.MET if stopped <= due else penalty_clocks.LATE), None
+        else:
+            left = (due - today).days
+            state = penalty_clocks.OVERDUE if left < 0 else penalty_clocks.RUNNING
+            if 0 <= left <= warn:
+                state = penalty_clocks.DUE_SOON
+        out.append(Clock(clock["key"], due, state, left, clock["source"], clock["status"]))
+    return out
+
+
+# -- duplicates --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TipPoint:
+    id: int
+    division_code: str
+    category: str
+    text: str
+    at: dt.datetime
+    lon: float | None = None
+    lat: float | None = None
+
+
+def _bigrams(text: str) -> frozenset[str]:
+    compact = "".join(ch for ch in text.lower() if ch.isalnum())
+    return frozenset(compact[i : i + 2] for i in range(max(len(compact) - 1, 1)))
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of the character bigrams (works for Chinese without word segmentation)."""
+    x, y = _bigrams(a), _bigrams(b)
+    return len(x & y) / len(x | y) if x | y else 0.0
+
+
+def _km(a: TipPoint, b: TipPoint) -> float | None:
+    if None in (a.lon, a.lat, b.lon, b.lat):
+        return None
+    assert a.lon is not None and a.lat is not None and b.lon is not None and b.lat is not None
+    dy = (a.lat - b.lat) * 111.2
+    dx = (a.lon - b.lon) * 111.2 * math.cos(math.radians((a.lat + b.lat) / 2))
+    return math.hypot(dx, dy)
+
+
+def near(a: TipPoint, b: TipPoint, *, days: float = 7, km: float = 2.0, threshold: float = 0.35) -> bool:
+    """Two tips probably report the same matter: same category, within ``days``, in the same division (or
+    points within ``km``), and texts at least ``threshold`` similar."""
+    if a.category != b.category or abs((a.at - b.at).total_seconds()) > days * 86400:
+        return False
+    distance = _km(a, b)
+    close = distance <= km if distance is not None else a.division_code == b.division_code
+    return close and similarity(a.text, b.text) >= threshold
+
+
+def groups(tips: Sequence[TipPoint], **criteria: float) -> list[list[int]]:
+    """Groups (of two or more tip ids, oldest first) linked by :func:`near`, transitively (union–find)."""
+    parent = {t.id: t.id for t in tips}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    ordered = sorted(tips, key=lambda t: (t.category, t.at))
+    for n, a in enumerate(ordered):
+        for b in ordered[n + 1 :]:
+            if b.category != a.category or (b.at - a.at).total_seconds() > criteria.get("days", 7) * 86400:
+                break
+            if near(a, b, **criteria):
+                parent[root(b.id)] = root(a.id)
+    found: dict[int, list[int]] = {}
+    for t in sorted(tips, key=lambda t: (t.at, t.id)):
+        found.setdefault(root(t.id), []).append(t.id)
+    return [g for g in found.values() if len(g) > 1]
+
+
+# -- public statistics ------------------------------------------------------------------------------
+
+
+def suppress(count: int) -> int | None:
+    """A count as published: below :data:`SMALL_COUNT` (and not zero) it is withheld."""
+    return None if 0 < count < SMALL_COUNT else count

@@ -1,0 +1,266 @@
+"""Jurisdiction cases of the enforcement routes (see test_jurisdiction.py): 定日's staff neither read nor change
+拉孜's inspectors, plans and draws — by lists, ids in paths and ids in bodies; the public list shows only
+published draws."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import httpx
+from tests.api.cases_foundation import FOREIGN, OWN, Ctx
+from tests.api.cases_hazards import row as hazard_row
+
+API = "/api/v1/enforcement"
+_made: dict[tuple[str, str], dict[str, Any]] = {}
+_serial = itertools.count(1)
+
+
+def _created(r: httpx.Response) -> dict[str, Any]:
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _inspector(c: Ctx, side: str, n: int = 0) -> dict[str, Any]:
+    key = (c.live.url, f"inspector:{side}:{n}")
+    if key not in _made:
+        client, county = (c.own_admin, OWN) if side == "own" else (c.foreign_admin, FOREIGN)
+        _made[key] = _created(client.post(f"{API}/inspectors", json={
+            "name": f"{side}执法员{n}", "certificate_no": f"JC{next(_serial):06d}{n}", "division_code": county}))
+    return _made[key]
+
+
+def _plan(c: Ctx, side: str) -> dict[str, Any]:
+    key = (c.live.url, f"plan:{side}")
+    if key not in _made:
+        client, county = (c.own_admin, OWN) if side == "own" else (c.foreign_admin, FOREIGN)
+        hazard_row(c, "enterprise", side)
+        _inspector(c, side, 0), _inspector(c, side, 1)
+        _made[key] = _created(client.post(f"{API}/plans", json={
+            "division_code": county, "year": 2031, "title": f"{side} 计划", "category_counts": {"危险化学品": 1},
+            "random_share_pct": 100, "include_major_hazards": False}))  # fmt: skip
+    return _made[key]
+
+
+def _draw(c: Ctx, side: str) -> dict[str, Any]:
+    key = (c.live.url, f"draw:{side}")
+    if key not in _made:
+        client = c.own_admin if side == "own" else c.foreign_admin
+        _made[key] = _created(client.post(f"{API}/plans/{_plan(c, side)['id']}/draws", json={}))
+    return _made[key]
+
+
+def _ids(r: httpx.Response) -> set[int]:
+    assert r.status_code == 200, r.text
+    return {int(i["id"]) for i in r.json()["items"]}
+
+
+def inspectors_list(c: Ctx) -> None:
+    own, foreign = _inspector(c, "own"), _inspector(c, "foreign")
+    seen = _ids(c.own_admin.get(f"{API}/inspectors", params={"limit": 1000}))
+    assert own["id"] in seen and foreign["id"] not in seen
+    assert foreign["id"] not in _ids(c.own.get(f"{API}/inspectors", params={"limit": 1000}))
+
+
+def inspectors_create(c: Ctx) -> None:
+    foreign = _inspector(c, "foreign")
+    outside = {"name": "x", "certificate_no": f"JX{next(_serial):06d}", "division_code": FOREIGN}
+    assert c.own_admin.post(f"{API}/inspectors", json=outside).status_code == 404
+    taken = {"name": "x", "certificate_no": foreign["certificate_no"], "division_code": OWN}
+    r = c.own_admin.post(f"{API}/inspectors", json=taken)
+    assert r.status_code == 409 and "540225" not in r.text and "拉孜" not in r.text
+    assert c.own.post(f"{API}/inspectors", json={**outside, "division_code": OWN}).status_code == 403
+
+
+def inspectors_get(c: Ctx) -> None:
+    foreign = _inspector(c, "foreign")
+    assert c.own_admin.get(f"{API}/inspectors/{foreign['id']}").status_code == 404
+
+
+def inspectors_update(c: Ctx) -> None:
+    foreign = _inspector(c, "foreign")
+    assert c.own_admin.patch(f"{API}/inspectors/{foreign['id']}", json={"active": False}).status_code == 404
+    assert c.foreign_admin.get(f"{API}/inspectors/{foreign['id']}").json()["active"] is True
+
+
+def recusals_create(c: Ctx) -> None:
+    own, foreign = _inspector(c, "own"), _inspector(c, "foreign")
+    foreign_enterprise = hazard_row(c, "enterprise", "foreign")
+    r = c.own_admin.post(f"{API}/inspectors/{foreign['id']}/recusals", json={"enterprise_id": foreign_enterprise["id"]})
+    assert r.status_code == 404
+    r = c.own_admin.post(f"{API}/inspectors/{own['id']}/recusals", json={"enterprise_id": foreign_enterprise["id"]})
+    assert r.status_code == 404  # an enterprise of another county is not named
+
+
+def plans_list(c: Ctx) -> None:
+    own, foreign = _plan(c, "own"), _plan(c, "foreign")
+    seen = _ids(c.own.get(f"{API}/plans", params={"limit": 1000}))
+    assert own["id"] in seen and foreign["id"] not in seen
+
+
+def plans_create(c: Ctx) -> None:
+    body = {"division_code": FOREIGN, "year": 2032, "title": "x", "category_counts": {}, "random_share_pct": 0}
+    assert c.own_admin.post(f"{API}/plans", json=body).status_code == 404
+    foreign_enterprise = hazard_row(c, "enterprise", "foreign")
+    body = {**body, "division_code": OWN, "year": 2033, "key_enterprise_ids": [foreign_enterprise["id"]]}
+    assert c.own_admin.post(f"{API}/plans", json=body).status_code == 404
+
+
+def plans_get(c: Ctx) -> None:
+    assert c.own_admin.get(f"{API}/plans/{_plan(c, 'foreign')['id']}").status_code == 404
+
+
+def draws_list(c: Ctx) -> None:
+    _draw(c, "foreign")
+    assert c.own_admin.get(f"{API}/plans/{_plan(c, 'foreign')['id']}/draws").status_code == 404
+
+
+def draws_create(c: Ctx) -> None:
+    plan = _plan(c, "foreign")
+    assert c.own_admin.post(f"{API}/plans/{plan['id']}/draws", json={"reason": "x"}).status_code == 404
+    own = _draw(c, "own")
+    foreign_enterprise = hazard_row(c, "enterprise", "foreign")
+    assert all(p["enterprise_id"] != foreign_enterprise["id"] for p in own["pairs"])
+
+
+def draws_get(c: Ctx) -> None:
+    assert c.own_admin.get(f"{API}/draws/{_draw(c, 'foreign')['id']}").status_code == 404
+
+
+def draws_verify(c: Ctx) -> None:
+    assert c.own_admin.get(f"{API}/draws/{_draw(c, 'foreign')['id']}/verify").status_code == 404
+
+
+def draws_publish(c: Ctx) -> None:
+    foreign = _draw(c, "foreign")
+    assert c.own_admin.post(f"{API}/draws/{foreign['id']}/publish").status_code == 404
+    assert c.own.post(f"{API}/draws/{_draw(c, 'own')['id']}/publish").status_code == 403  # read-only role
+
+
+def public_draw(c: Ctx) -> None:
+    foreign = _draw(c, "foreign")
+    assert httpx.get(f"{c.live.url}{API}/public/draws/{foreign['id']}").status_code == 404  # not published
+
+
+def _inspection(c: Ctx, side: str) -> dict[str, Any]:
+    key = (c.live.url, f"inspection:{side}")
+    if key not in _made:
+        client = c.own_admin if side == "own" else c.foreign_admin
+        enterprise = hazard_row(c, "enterprise", side)
+        ids = [_inspector(c, side, 0)["id"], _inspector(c, side, 1)["id"]]
+        _made[key] = _created(client.post(f"{API}/inspections", json={
+            "enterprise_id": enterprise["id"], "inspected_on": "2026-03-02", "inspector_ids": ids,
+            "rectification_deadline": "2026-03-20"}))  # fmt: skip
+    return _made[key]
+
+
+def _case(c: Ctx, side: str) -> dict[str, Any]:
+    key = (c.live.url, f"case:{side}")
+    if key not in _made:
+        client = c.own_admin if side == "own" else c.foreign_admin
+        enterprise = hazard_row(c, "enterprise", side)
+        made = _created(client.post(f"{API}/cases", json={
+            "enterprise_id": enterprise["id"], "title": f"{side} 案", "filed_on": "2026-03-02"}))
+        notice = {"facts": "f", "legal_basis": "b", "proposed_penalty": "p"}
+        for kind, extra in (("investigate", {}), ("notify", notice), ("hearing_waived", {}),
+                            ("decide", {"decision": "罚款", "fine_yuan": 1000})):
+            r = client.post(f"{API}/cases/{made['id']}/steps", json={"kind": kind, "on": "2026-03-06", **extra})
+            assert r.status_code == 200, r.text
+        _made[key] = made
+    return _made[key]
+
+
+def inspections_list(c: Ctx) -> None:
+    own, foreign = _inspection(c, "own"), _inspection(c, "foreign")
+    seen = _ids(c.own.get(f"{API}/inspections", params={"limit": 1000}))
+    assert own["id"] in seen and foreign["id"] not in seen
+
+
+def inspections_create(c: Ctx) -> None:
+    foreign_enterprise = hazard_row(c, "enterprise", "foreign")
+    own_ids = [_inspector(c, "own", 0)["id"], _inspector(c, "own", 1)["id"]]
+    body = {"enterprise_id": foreign_enterprise["id"], "inspected_on": "2026-03-02", "inspector_ids": own_ids}
+    assert c.own_admin.post(f"{API}/inspections", json=body).status_code == 404
+    own_enterprise = hazard_row(c, "enterprise", "own")
+    foreign_ids = [_inspector(c, "foreign", 0)["id"], _inspector(c, "foreign", 1)["id"]]
+    body = {"enterprise_id": own_enterprise["id"], "inspected_on": "2026-03-02", "inspector_ids": foreign_ids}
+    assert c.own_admin.post(f"{API}/inspections", json=body).status_code == 404
+    body = {"enterprise_id": own_enterprise["id"], "inspected_on": "2026-03-02", "draw_id": _draw(c, "foreign")["id"]}
+    assert c.own_admin.post(f"{API}/inspections", json=body).status_code == 404
+
+
+def inspections_get(c: Ctx) -> None:
+    assert c.own_admin.get(f"{API}/inspections/{_inspection(c, 'foreign')['id']}").status_code == 404
+
+
+def findings_create(c: Ctx) -> None:
+    foreign = _inspection(c, "foreign")
+    r = c.own_admin.post(f"{API}/inspections/{foreign['id']}/findings", json={"text": "x", "hazard_title": "x"})
+    assert r.status_code == 404
+
+
+def inspection_document(c: Ctx) -> None:
+    foreign = _inspection(c, "foreign")
+    assert c.own_admin.get(f"{API}/inspections/{foreign['id']}/documents/record").status_code == 404
+    assert c.own_admin.get(f"{API}/inspections/{_inspection(c, 'own')['id']}/documents/record").status_code == 200
+
+
+def cases_list(c: Ctx) -> None:
+    own, foreign = _case(c, "own"), _case(c, "foreign")
+    seen = _ids(c.own.get(f"{API}/cases", params={"limit": 1000}))
+    assert own["id"] in seen and foreign["id"] not in seen
+
+
+def cases_create(c: Ctx) -> None:
+    foreign_enterprise = hazard_row(c, "enterprise", "foreign")
+    body = {"enterprise_id": foreign_enterprise["id"], "title": "x", "filed_on": "2026-03-02"}
+    assert c.own_admin.post(f"{API}/cases", json=body).status_code == 404
+    own_enterprise = hazard_row(c, "enterprise", "own")
+    body = {**body, "enterprise_id": own_enterprise["id"], "inspection_id": _inspection(c, "foreign")["id"]}
+    assert c.own_admin.post(f"{API}/cases", json=body).status_code == 404
+
+
+def cases_get(c: Ctx) -> None:
+    assert c.own_admin.get(f"{API}/cases/{_case(c, 'foreign')['id']}").status_code == 404
+
+
+def cases_step(c: Ctx) -> None:
+    foreign = _case(c, "foreign")
+    r = c.own_admin.post(f"{API}/cases/{foreign['id']}/steps", json={"kind": "serve", "on": "2026-03-09"})
+    assert r.status_code == 404
+    assert c.foreign_admin.get(f"{API}/cases/{foreign['id']}").json()["state"] == "decided"
+
+
+def case_document(c: Ctx) -> None:
+    foreign = _case(c, "foreign")
+    assert c.own_admin.get(f"{API}/cases/{foreign['id']}/documents/decision").status_code == 404
+    assert c.own_admin.get(f"{API}/cases/{_case(c, 'own')['id']}/documents/decision").status_code == 200
+
+
+CASES = {
+    ("GET", f"{API}/inspections"): inspections_list,
+    ("POST", f"{API}/inspections"): inspections_create,
+    ("GET", f"{API}/inspections/{{inspection_id}}"): inspections_get,
+    ("POST", f"{API}/inspections/{{inspection_id}}/findings"): findings_create,
+    ("GET", f"{API}/inspections/{{inspection_id}}/documents/{{kind}}"): inspection_document,
+    ("GET", f"{API}/cases"): cases_list,
+    ("POST", f"{API}/cases"): cases_create,
+    ("GET", f"{API}/cases/{{case_id}}"): cases_get,
+    ("POST", f"{API}/cases/{{case_id}}/steps"): cases_step,
+    ("GET", f"{API}/cases/{{case_id}}/documents/{{kind}}"): case_document,
+    ("GET", f"{API}/inspectors"): inspectors_list,
+    ("POST", f"{API}/inspectors"): inspectors_create,
+    ("GET", f"{API}/inspectors/{{inspector_id}}"): inspectors_get,
+    ("PATCH", f"{API}/inspectors/{{inspector_id}}"): inspectors_update,
+    ("POST", f"{API}/inspectors/{{inspector_id}}/recusals"): recusals_create,
+    ("GET", f"{API}/plans"): plans_list,
+    ("POST", f"{API}/plans"): plans_create,
+    ("GET", f"{API}/plans/{{plan_id}}"): plans_get,
+    ("GET", f"{API}/plans/{{plan_id}}/draws"): draws_list,
+    ("POST", f"{API}/plans/{{plan_id}}/draws"): draws_create,
+    ("GET", f"{API}/draws/{{draw_id}}"): draws_get,
+    ("GET", f"{API}/draws/{{draw_id}}/verify"): draws_verify,
+    ("POST", f"{API}/draws/{{draw_id}}/publish"): draws_publish,
+    ("GET", f"{API}/public/draws/{{draw_id}}"): public_draw,
+}

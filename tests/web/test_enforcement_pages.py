@@ -1,0 +1,56 @@
+"""The enforcement pages over real HTTP: the board lists the caller's plans, draws and cases with their clocks,
+a draw's page shows its pairs and that it verifies; another county's draw is not found; data is escaped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.api.cases_foundation import FOREIGN, OWN
+from tests.api.cases_hazards import new_credit_code
+from tests.conftest import LiveServer
+from tests.web.test_pages import browser
+
+
+def _made(r: Any) -> dict[str, Any]:
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _county(live: LiveServer, division: str, tag: str) -> dict[str, Any]:
+    admin = live.client("admin")
+    enterprise = _made(admin.post("/api/v1/enterprises", json={
+        "name": f"{tag}<script>厂", "credit_code": new_credit_code(), "division_code": division,
+        "supervision_category": "工贸"}))  # fmt: skip
+    for n in range(2):
+        _made(admin.post("/api/v1/enforcement/inspectors", json={
+            "name": f"{tag}执法{n}", "certificate_no": f"PG{tag.encode().hex()[:8]}{n}", "division_code": division}))
+    plan = _made(admin.post("/api/v1/enforcement/plans", json={
+        "division_code": division, "year": 2029, "title": f"{tag}计划<b>", "category_counts": {"工贸": 1},
+        "random_share_pct": 100, "include_major_hazards": False}))  # fmt: skip
+    draw = _made(admin.post(f"/api/v1/enforcement/plans/{plan['id']}/draws", json={}))
+    case = _made(admin.post("/api/v1/enforcement/cases", json={
+        "enterprise_id": enterprise["id"], "title": f"{tag}案件", "filed_on": "2026-03-02"}))
+    return {"enterprise": enterprise, "plan": plan, "draw": draw, "case": case}
+
+
+@pytest.fixture(scope="module")
+def counties(live: LiveServer) -> dict[str, Any]:
+    return {"own": _county(live, OWN, "定日"), "foreign": _county(live, FOREIGN, "拉孜")}
+
+
+def test_board_lists_own_plans_draws_and_cases_with_clocks(live: LiveServer, counties: dict[str, Any]) -> None:
+    page = browser(live, "dingri_duty").get("/enforcement")
+    assert page.status_code == 200
+    assert "定日计划&lt;b&gt;" in page.text and "拉孜计划" not in page.text
+    assert "定日案件" in page.text and "拉孜案件" not in page.text
+    assert "作出处罚决定" in page.text  # the decision clock of the case, labelled from the data file
+
+
+def test_draw_page_shows_pairs_and_verifies(live: LiveServer, counties: dict[str, Any]) -> None:
+    client = browser(live, "dingri_duty")
+    page = client.get(f"/enforcement/draws/{counties['own']['draw']['id']}")
+    assert page.status_code == 200 and "复核一致" in page.text
+    assert "定日&lt;script&gt;厂" in page.text and "<script>厂" not in page.text
+    assert client.get(f"/enforcement/draws/{counties['foreign']['draw']['id']}").status_code == 404
