@@ -123,3 +123,35 @@ def export(c: Ctx) -> None:
 
 
 CASES[("GET", f"{BASE}/events/{{event_id}}/export")] = export
+
+
+def _workbook(township: str) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "乡镇"
+    sheet.append(["t"])
+    sheet.append(["代码", "名称"])
+    sheet.append(["division", "name", "affected"])
+    sheet.append([township, None, 3])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def import_xlsx(c: Ctx) -> None:
+    event = _event(c.foreign_admin, FOREIGN)
+    url = f"{BASE}/events/{event['id']}/import"
+    assert c.own.post(url, content=_workbook(OWN_TOWN)).status_code == 404
+    own = _event(c.own, OWN)
+    refused = c.own.post(f"{BASE}/events/{own['id']}/import", content=_workbook(FOREIGN_TOWN))
+    assert refused.status_code == 422 and "row 4" in refused.json()["detail"]
+    assert c.foreign_admin.get(f"{BASE}/events/{event['id']}/reports").json() == []
+    assert c.own.get(f"{BASE}/events/{own['id']}/reports").json() == []
+
+
+CASES[("POST", f"{BASE}/events/{{event_id}}/import")] = import_xlsx
