@@ -155,3 +155,40 @@ def import_xlsx(c: Ctx) -> None:
 
 
 CASES[("POST", f"{BASE}/events/{{event_id}}/import")] = import_xlsx
+
+
+def _ledger_line(client: Any, event_id: int, township: str) -> dict[str, Any]:
+    body = {"township_code": township, "kind": "missing", "name": "李四", "id_number": "11010519491231002X"}
+    r = client.post(f"{BASE}/events/{event_id}/ledger", json=body)
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def ledger_add(c: Ctx) -> None:
+    event = _event(c.foreign_admin, FOREIGN)
+    body = {"township_code": OWN_TOWN, "kind": "dead", "name": "x"}
+    assert c.own.post(f"{BASE}/events/{event['id']}/ledger", json=body).status_code == 404
+    own = _event(c.own, OWN)
+    body["township_code"] = FOREIGN_TOWN
+    assert c.own.post(f"{BASE}/events/{own['id']}/ledger", json=body).status_code == 404
+
+
+def ledger_list(c: Ctx) -> None:
+    event = _event(c.foreign_admin, FOREIGN)
+    _ledger_line(c.foreign_admin, event["id"], FOREIGN_TOWN)
+    assert c.own.get(f"{BASE}/events/{event['id']}/ledger").status_code == 404
+    parent = _event(c.live.client("xigaze_commander"), "540200000000")
+    _ledger_line(c.foreign_admin, parent["id"], FOREIGN_TOWN)
+    assert c.own.get(f"{BASE}/events/{parent['id']}/ledger").json() == []
+
+
+def ledger_reveal(c: Ctx) -> None:
+    event = _event(c.foreign_admin, FOREIGN)
+    line = _ledger_line(c.foreign_admin, event["id"], FOREIGN_TOWN)
+    assert c.own.post(f"{BASE}/ledger/{line['id']}/reveal").status_code == 404
+    assert c.foreign_admin.post(f"{BASE}/ledger/{line['id']}/reveal").json()["id_number"] == "11010519491231002X"
+
+
+CASES[("POST", f"{BASE}/events/{{event_id}}/ledger")] = ledger_add
+CASES[("GET", f"{BASE}/events/{{event_id}}/ledger")] = ledger_list
+CASES[("POST", f"{BASE}/ledger/{{entry_id}}/reveal")] = ledger_reveal
