@@ -57,6 +57,7 @@ ROUTERS = (
     "yingji.tips.api",
     "yingji.disasters.api",  # disasters (issue #17)
     "yingji.disasters.ledgers.api",  # disaster ledgers (issue #17)
+    "yingji.disasters.officers.api",  # disaster information officers (issue #17)
     "yingji.web.stream",
     "yingji.web.pages",
     "yingji.web.report_pages",  # before incident_pages: /incidents/new is the report form

@@ -192,3 +192,40 @@ def ledger_reveal(c: Ctx) -> None:
 CASES[("POST", f"{BASE}/events/{{event_id}}/ledger")] = ledger_add
 CASES[("GET", f"{BASE}/events/{{event_id}}/ledger")] = ledger_list
 CASES[("POST", f"{BASE}/ledger/{{entry_id}}/reveal")] = ledger_reveal
+
+
+def _officer(client: Any, township: str) -> dict[str, Any]:
+    r = client.post(f"{BASE}/officers", json={"township_code": township, "name": "扎西", "phone": "13800000000"})
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def officers_add(c: Ctx) -> None:
+    body = {"township_code": FOREIGN_TOWN, "name": "x", "phone": "13800000000"}
+    assert c.own.post(f"{BASE}/officers", json=body).status_code == 404
+    assert c.own.post(f"{BASE}/officers", json=body | {"township_code": OWN_TOWN}).status_code == 201
+
+
+def officers_list(c: Ctx) -> None:
+    foreign = _officer(c.foreign_admin, FOREIGN_TOWN)
+    ids = {o["id"] for o in c.own.get(f"{BASE}/officers").json()}
+    assert foreign["id"] not in ids
+    assert c.own.get(f"{BASE}/officers", params={"township": FOREIGN_TOWN}).json() == []
+
+
+def officers_deactivate(c: Ctx) -> None:
+    foreign = _officer(c.foreign_admin, FOREIGN_TOWN)
+    assert c.own.post(f"{BASE}/officers/{foreign['id']}/deactivate").status_code == 404
+    assert c.foreign_admin.get(f"{BASE}/officers", params={"township": FOREIGN_TOWN}).json()[-1]["active"] is True
+
+
+def escalations(c: Ctx) -> None:
+    event = _event(c.foreign_admin, FOREIGN)
+    assert c.own.get(f"{BASE}/events/{event['id']}/escalations").status_code == 404
+    assert c.foreign_admin.get(f"{BASE}/events/{event['id']}/escalations").status_code == 200
+
+
+CASES[("POST", f"{BASE}/officers")] = officers_add
+CASES[("GET", f"{BASE}/officers")] = officers_list
+CASES[("POST", f"{BASE}/officers/{{officer_id}}/deactivate")] = officers_deactivate
+CASES[("GET", f"{BASE}/events/{{event_id}}/escalations")] = escalations

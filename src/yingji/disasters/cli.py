@@ -298,3 +298,49 @@ def import_(
         typer.echo("nothing imported", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"imported {count} township reports into event {event}")
+
+
+@app.command("tick")
+def tick(
+    ctx: typer.Context,
+    now: str | None = typer.Option(None, "--now", help="Judge at this moment (ISO 8601 with offset)."),
+) -> None:
+    """One escalation pass (run by `yingji run` every YINGJI_TICK_INTERVAL_S): townships past the local
+    deadline without an initial report are flagged once, naming their officers and the county."""
+    from yingji.auth.scope import system_scope
+    from yingji.cli_common import settings_from
+    from yingji.db import utcnow
+    from yingji.disasters.officers import service
+
+    moment = _when(now, "--now") if now else utcnow()
+    hours = settings_from(ctx).disaster_township_initial_hours
+    with command_session(ctx) as (session, _scope):
+        counts = service.escalate_overdue(
+            session=session, scope=system_scope("disaster-scheduler"), now=moment, township_hours=hours
+        )
+    typer.echo(f"escalated {counts['escalated']} overdue township reports in {counts['events']} events")
+
+
+@app.command("officer-add")
+def officer_add(
+    ctx: typer.Context,
+    township: str = typer.Option(..., "--township", help="The township's 12-digit code."),
+    name: str = typer.Option(..., "--name", help="The officer's name."),
+    phone: str = typer.Option(..., "--phone", help="A phone number."),
+    rank: int = typer.Option(1, "--rank", help="1 = the officer, 2… the backups (calling order)."),
+) -> None:
+    """Register a township's disaster information officer (灾害信息员) or a backup."""
+    from yingji.cli_common import echo_json
+    from yingji.disasters.officers import service
+    from yingji.disasters.officers.schemas import OfficerIn, OfficerRead
+
+    try:
+        officer_in = OfficerIn.model_validate({"township_code": township, "name": name, "phone": phone, "rank": rank})
+    except ValidationError as exc:
+        for err in exc.errors():
+            typer.echo(f"error: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}", err=True)
+        raise typer.Exit(2) from None
+    with command_session(ctx) as (session, scope):
+        out = OfficerRead.model_validate(service.add_officer(session=session, scope=scope, officer_in=officer_in))
+        data = out.model_dump(mode="json")
+    echo_json(data)
