@@ -229,3 +229,16 @@ CASES[("POST", f"{BASE}/officers")] = officers_add
 CASES[("GET", f"{BASE}/officers")] = officers_list
 CASES[("POST", f"{BASE}/officers/{{officer_id}}/deactivate")] = officers_deactivate
 CASES[("GET", f"{BASE}/events/{{event_id}}/escalations")] = escalations
+
+
+def evidence(c: Ctx) -> None:
+    event, report = foreign_report(c)
+    c.foreign_admin.post(f"{BASE}/reports/{report['id']}/review", json={"action": "accept"})
+    assert c.own.get(f"{BASE}/events/{event['id']}/evidence").status_code == 404
+    parent = _event(c.live.client("xigaze_commander"), "540200000000")
+    foreign = _report(c.foreign_admin, parent["id"], FOREIGN_TOWN)
+    c.foreign_admin.post(f"{BASE}/reports/{foreign['id']}/review", json={"action": "accept"})
+    assert c.own.get(f"{BASE}/events/{parent['id']}/evidence").json()["divisions"] == {}
+
+
+CASES[("GET", f"{BASE}/events/{{event_id}}/evidence")] = evidence

@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from yingji.api_common import IdPath, ScopeDep, SessionDep
 from yingji.disasters import service
+from yingji.disasters.evidence import service as evidence_service
 from yingji.errors import InvalidInput
 from yingji.disasters.schemas import (
     EventIn,
@@ -98,6 +99,13 @@ def totals(event_id: IdPath, session: SessionDep, scope: ScopeDep) -> TotalsRead
     the national relief response level each covered province's totals trigger."""
     figures, levels = service.event_totals(session=session, scope=scope, event_id=event_id)
     return TotalsRead(event_id=event_id, totals=figures, relief_response=levels)
+
+
+@router.get("/events/{event_id}/evidence", response_model=dict[str, Any], operation_id="disasters_evidence")
+def evidence(event_id: IdPath, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    """Per division the caller covers: the accepted totals beside the earthquake assessment's estimates,
+    shelter occupancy, population and ledger counts, with the plausibility flags (check, figures, reason)."""
+    return evidence_service.evidence_for(session=session, scope=scope, event_id=event_id)
 
 
 @router.get("/events/{event_id}/missing", response_model=MissingRead, operation_id="disasters_missing")

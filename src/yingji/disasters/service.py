@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from yingji.auth import audit
 from yingji.auth.scope import Scope, system_scope
 from yingji.db import utcnow
-from yingji.disasters import exports, regime, response, review, rollup, tables, validation
+from yingji.disasters import exports, plausibility, regime, response, review, rollup, tables, validation
 from yingji.disasters.models import DisasterEvent, DisasterReport
 from yingji.disasters.schemas import EventIn, ReportIn, ReportType, ReviewIn
 from yingji.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -142,6 +142,17 @@ def _previous(session: Session, event_id: int, township: str) -> DisasterReport 
     return session.scalar(stmt)
 
 
+def _plausibility(figures: dict[str, int], population: int | None) -> list[dict[str, Any]]:
+    """Flags against the township's own population and housing stock, shown to the reviewer with the
+    validation findings (the other evidence is judged on the totals: ``evidence.service``)."""
+    checks = plausibility.default_checks()
+    evidence = plausibility.division_evidence(population=population, household_size=checks.household_size)
+    return [
+        {"rule": f.check, "message": f.reason, "figures": f.figures, "kind": "plausibility"}
+        for f in plausibility.flags(figures, evidence, checks)
+    ]
+
+
 def submit_report(*, session: Session, scope: Scope, event_id: int, report_in: ReportIn) -> DisasterReport:
     """A township's report (or a correction: a new row naming the report it corrects). Cross-field rules are
     stored as findings for the reviewer; a jump or drop beyond the ratio without explanation is refused."""
@@ -170,7 +181,7 @@ def submit_report(*, session: Session, scope: Scope, event_id: int, report_in: R
         report_type=report_in.report_type,
         figures=figures,
         explanation=report_in.explanation,
-        findings=[asdict(f) for f in validation.check_figures(figures, rules)],
+        findings=[asdict(f) for f in validation.check_figures(figures, rules)] + _plausibility(figures, township.population),
         status=review.SUBMITTED,
         reviews=[],
         corrects_id=previous.id if previous else None,
@@ -278,7 +289,7 @@ def event_totals(*, session: Session, scope: Scope, event_id: int) -> tuple[dict
     from the accepted rows at read time, so they are current as soon as an acceptance commits."""
     event = get_event(session=session, scope=scope, event_id=event_id)
     latest = latest_accepted(session=session, scope=scope, event_id=event.id)
-    chains = {t: _chain(t) for t in latest}
+    chains = {t: chain_of(t) for t in latest}
     fields = regime.default_regime().indicator_codes
     totals = rollup.rollup(latest, chains, fields)
     totals = {code: figures for code, figures in totals.items() if scope.covers(code)}
@@ -341,7 +352,7 @@ def sync_incident(*, session: Session, scope: Scope, event_id: int) -> None:
     )
 
 
-def _chain(township: str) -> list[str]:
+def chain_of(township: str) -> list[str]:
     """The township's county, prefecture and province codes (from the code's shape). The national root is
     no reporting level and is left out, as in ``yingji disaster rollup``."""
     return [township[:n].ljust(12, "0") for n in (6, 4, 2)]
