@@ -58,6 +58,7 @@ ROUTERS = (
     "yingji.disasters.api",  # disasters (issue #17)
     "yingji.disasters.ledgers.api",  # disaster ledgers (issue #17)
     "yingji.disasters.officers.api",  # disaster information officers (issue #17)
+    "yingji.disasters.pages",  # disaster statistics pages (issue #17)
     "yingji.web.stream",
     "yingji.web.pages",
     "yingji.web.report_pages",  # before incident_pages: /incidents/new is the report form

@@ -91,14 +91,19 @@ def test_the_cycle_export_and_import_from_the_command_line(db_url: str, tmp_path
     imported = cli(env, "import", "--event", str(event), "--file", str(good))
     assert imported.exit_code == 0, imported.output
     listed = json.loads(cli(env, "reports", "--event", str(event)).output)
-    assert [(r["township_code"], r["figures"].get("direct_loss_cny")) for r in listed[1:]] == [(T1, 1_300_000), (T2, 5000)]
+    assert [(r["township_code"], r["figures"].get("direct_loss_cny")) for r in listed[1:]] == [
+        (T1, 1_300_000),
+        (T2, 5000),
+    ]
     assert listed[1]["corrects_id"] == report["id"] and listed[1]["report_type"] == "follow_up"
 
 
 def test_an_export_imports_back_exactly() -> None:
     regime = default_regime()
     totals = {T1: {"affected": 7, "direct_loss_cny": 123_456_789, "houses_general_rooms": 4}, "540223000000": {}}
-    data = tables.export_workbook(regime, "x", totals, {T1: ("曲当乡", "township"), "540223000000": ("定日县", "county")})
+    data = tables.export_workbook(
+        regime, "x", totals, {T1: ("曲当乡", "township"), "540223000000": ("定日县", "county")}
+    )
     rows, errors = tables.read_township_rows(data, regime, "verified")  # 核报 carries every indicator
     assert errors == [] and len(rows) == 1 and rows[0].division == T1
     assert rows[0].figures["direct_loss_cny"] == 123_456_789 and rows[0].figures["houses_general_rooms"] == 4

@@ -32,9 +32,12 @@ def test_id_numbers_are_stored_encrypted_read_masked_and_revealed_with_an_audit(
     engine = create_engine(live.settings.database_url)
     with engine.connect() as conn:
         stored = conn.execute(
-            text("SELECT id_number_enc, id_number_masked FROM disaster_ledger_entries WHERE id = :i"), {"i": entry["id"]}
+            text("SELECT id_number_enc, id_number_masked FROM disaster_ledger_entries WHERE id = :i"),
+            {"i": entry["id"]},
         ).one()
-        audit_rows = [r[0] for r in conn.execute(text("SELECT after FROM audit_log WHERE entity = 'disaster_ledger_entry'"))]
+        audit_rows = [
+            r[0] for r in conn.execute(text("SELECT after FROM audit_log WHERE entity = 'disaster_ledger_entry'"))
+        ]
     engine.dispose()
     assert ID not in stored[0] and stored[0].startswith("gAAAA")  # a Fernet token, not the number
     assert all(ID not in str(r) and stored[0] not in str(r) for r in audit_rows)

@@ -52,8 +52,15 @@ def test_the_checks_file_holds_together() -> None:
     checks = plausibility.default_checks()
     assert {c.status for c in checks.checks} == {"U"} and checks.household_size > 0
     with pytest.raises(ValueError, match="unknown kind"):
-        plausibility.parse({"version": "x", "household_size": {"value": 3},
-                            "checks": [{"code": "a", "kind": "nope", "status": "U", "reported": [], "evidence": "e", "source": "s"}]})  # fmt: skip
+        plausibility.parse(
+            {
+                "version": "x",
+                "household_size": {"value": 3},
+                "checks": [
+                    {"code": "a", "kind": "nope", "status": "U", "reported": [], "evidence": "e", "source": "s"}
+                ],
+            }
+        )
 
 
 def test_evidence_beside_the_totals_flags_what_disagrees(session: Session) -> None:
@@ -63,31 +70,92 @@ def test_evidence_beside_the_totals_flags_what_disagrees(session: Session) -> No
     from yingji.incidents.schemas import IncidentCreate
 
     lon, lat = position_in(["540223000000"])
-    incident = incidents.create(session=session, scope=SCOPE, incident_in=IncidentCreate.model_validate(
-        {"title": "定日地震", "incident_type": "earthquake", "divisions": ["540223000000"], "lon": lon, "lat": lat,
-         "occurred_at": START}))  # fmt: skip
-    event = service.create_event(session=session, scope=SCOPE, event_in=EventIn(
-        name="定日地震", kind="earthquake", division_code="540223000000", started_at=START, incident_id=incident.id))  # fmt: skip
+    incident = incidents.create(
+        session=session,
+        scope=SCOPE,
+        incident_in=IncidentCreate.model_validate(
+            {
+                "title": "定日地震",
+                "incident_type": "earthquake",
+                "divisions": ["540223000000"],
+                "lon": lon,
+                "lat": lat,
+                "occurred_at": START,
+            }
+        ),
+    )
+    event = service.create_event(
+        session=session,
+        scope=SCOPE,
+        event_in=EventIn(
+            name="定日地震", kind="earthquake", division_code="540223000000", started_at=START, incident_id=incident.id
+        ),
+    )
     town = geo_service.get(session=session, scope=SCOPE, code=T1)
     assert town.population
     too_many = town.population + 1
-    report = service.submit_report(session=session, scope=SCOPE, event_id=event.id, report_in=ReportIn(
-        township_code=T1, report_type="follow_up",
-        figures={"affected": too_many, "deaths": 300, "missing": 0, "relocated": 900, "relocated_concentrated": 400}))  # fmt: skip
+    report = service.submit_report(
+        session=session,
+        scope=SCOPE,
+        event_id=event.id,
+        report_in=ReportIn(
+            township_code=T1,
+            report_type="follow_up",
+            figures={
+                "affected": too_many,
+                "deaths": 300,
+                "missing": 0,
+                "relocated": 900,
+                "relocated_concentrated": 400,
+            },
+        ),
+    )
     assert any(f["rule"] == "population" and f["kind"] == "plausibility" for f in report.findings)
     service.review_report(session=session, scope=SCOPE, report_id=report.id, review_in=ReviewIn(action="accept"))
-    session.add(QuakeAssessment(
-        division_code="540223000000", lon=lon, lat=lat, depth_km=10, magnitude=6.8, magnitude_type="Ms",
-        origin_time=START, assessed_at=START, max_intensity=9, expected_deaths=20.0, response_level=2,
-        population_source="test", inputs={}, results={"displaced": 1000.0}, zones={},
-        exposure_by_division=[{"code": "540223000000", "people_vi_plus": 200000.0}], incident_id=incident.id,
-        created_by="test"))  # fmt: skip
-    session.add(Shelter(name="定日中学", shelter_class="II", division_code=T1, lon=lon, lat=lat,
-                        effective_area_m2=5000, capacity=2000, is_open=True, occupancy=150))  # fmt: skip
+    session.add(
+        QuakeAssessment(
+            division_code="540223000000",
+            lon=lon,
+            lat=lat,
+            depth_km=10,
+            magnitude=6.8,
+            magnitude_type="Ms",
+            origin_time=START,
+            assessed_at=START,
+            max_intensity=9,
+            expected_deaths=20.0,
+            response_level=2,
+            population_source="test",
+            inputs={},
+            results={"displaced": 1000.0},
+            zones={},
+            exposure_by_division=[{"code": "540223000000", "people_vi_plus": 200000.0}],
+            incident_id=incident.id,
+            created_by="test",
+        )
+    )
+    session.add(
+        Shelter(
+            name="定日中学",
+            shelter_class="II",
+            division_code=T1,
+            lon=lon,
+            lat=lat,
+            effective_area_m2=5000,
+            capacity=2000,
+            is_open=True,
+            occupancy=150,
+        )
+    )
     cipher = LedgerCipher.from_settings(None, "test-secret", production=False)
     for name in ("甲", "乙"):
-        ledgers.add_entry(session=session, scope=SCOPE, cipher=cipher, event_id=event.id,
-                          entry_in=LedgerEntryIn(township_code=T1, kind="dead", name=name))  # fmt: skip
+        ledgers.add_entry(
+            session=session,
+            scope=SCOPE,
+            cipher=cipher,
+            event_id=event.id,
+            entry_in=LedgerEntryIn(township_code=T1, kind="dead", name=name),
+        )
     session.flush()
     out = evidence.evidence_for(session=session, scope=SCOPE, event_id=event.id)
     county = out["divisions"]["540223000000"]

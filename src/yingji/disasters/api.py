@@ -11,7 +11,6 @@ from fastapi.responses import PlainTextResponse, Response
 from yingji.api_common import IdPath, ScopeDep, SessionDep
 from yingji.disasters import service
 from yingji.disasters.evidence import service as evidence_service
-from yingji.errors import InvalidInput
 from yingji.disasters.schemas import (
     EventIn,
     EventRead,
@@ -22,6 +21,7 @@ from yingji.disasters.schemas import (
     ReviewIn,
     TotalsRead,
 )
+from yingji.errors import InvalidInput
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_XLSX_BYTES = 4 * 1024 * 1024
@@ -164,7 +164,11 @@ async def import_xlsx(
 
     def run() -> list[ReportRead]:
         rows = service.import_xlsx(
-            session=session, scope=scope, event_id=event_id, data=data, report_type=report_type,
+            session=session,
+            scope=scope,
+            event_id=event_id,
+            data=data,
+            report_type=report_type,
             explanation=explanation,
         )
         return [ReportRead.model_validate(r) for r in rows]

@@ -142,7 +142,10 @@ def events(ctx: typer.Context) -> None:
     from yingji.disasters.schemas import EventRead
 
     with command_session(ctx) as (session, scope):
-        out = [EventRead.model_validate(e).model_dump(mode="json") for e in service.list_events(session=session, scope=scope)]
+        out = [
+            EventRead.model_validate(e).model_dump(mode="json")
+            for e in service.list_events(session=session, scope=scope)
+        ]
     echo_json(out)
 
 
@@ -187,7 +190,9 @@ def reports(
     from yingji.disasters import service
 
     with command_session(ctx) as (session, scope):
-        out = [_report_dict(r) for r in service.list_reports(session=session, scope=scope, event_id=event, status=status)]
+        out = [
+            _report_dict(r) for r in service.list_reports(session=session, scope=scope, event_id=event, status=status)
+        ]
     echo_json(out)
 
 
@@ -208,7 +213,9 @@ def review(
         raise typer.Exit(2)
     review_in = ReviewIn.model_validate({"action": action, "reason": reason})
     with command_session(ctx) as (session, scope):
-        out = _report_dict(service.review_report(session=session, scope=scope, report_id=report_id, review_in=review_in))
+        out = _report_dict(
+            service.review_report(session=session, scope=scope, report_id=report_id, review_in=review_in)
+        )
     echo_json(out)
 
 
@@ -288,7 +295,11 @@ def import_(
     try:
         with command_session(ctx) as (session, scope):
             rows = service.import_xlsx(
-                session=session, scope=scope, event_id=event, data=data, report_type=kind,  # type: ignore[arg-type]
+                session=session,
+                scope=scope,
+                event_id=event,
+                data=data,
+                report_type=kind,  # type: ignore[arg-type]
                 explanation=explanation,
             )
             count = len(rows)

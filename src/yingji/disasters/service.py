@@ -16,9 +16,9 @@ from yingji.disasters.models import DisasterEvent, DisasterReport
 from yingji.disasters.schemas import EventIn, ReportIn, ReportType, ReviewIn
 from yingji.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as geo_service
+from yingji.geo.codes import level_of, prefix
 from yingji.incidents import service as incidents_service
 from yingji.incidents.schemas import FiguresIn
-from yingji.geo.codes import level_of, prefix
 
 READ, REPORT, REVIEW = "disasters:read", "disasters:report", "disasters:review"
 
@@ -181,7 +181,8 @@ def submit_report(*, session: Session, scope: Scope, event_id: int, report_in: R
         report_type=report_in.report_type,
         figures=figures,
         explanation=report_in.explanation,
-        findings=[asdict(f) for f in validation.check_figures(figures, rules)] + _plausibility(figures, township.population),
+        findings=[asdict(f) for f in validation.check_figures(figures, rules)]
+        + _plausibility(figures, township.population),
         status=review.SUBMITTED,
         reviews=[],
         corrects_id=previous.id if previous else None,
@@ -427,5 +428,7 @@ def import_xlsx(
                 errors.append(f"sheet {row.sheet}, row {row.row}, column A ({row.division}): {exc.detail}")
     if errors:
         shown = "; ".join(errors[:50]) + (f"; … and {len(errors) - 50} more" if len(errors) > 50 else "")
-        raise InvalidInput(f"{len(errors)} problem(s), nothing imported: {shown}", field="file", problems=len(errors), lines=errors)
+        raise InvalidInput(
+            f"{len(errors)} problem(s), nothing imported: {shown}", field="file", problems=len(errors), lines=errors
+        )
     return reports

@@ -50,7 +50,11 @@ def evidence_for(*, session: Session, scope: Scope, event_id: int) -> dict[str, 
     totals, _ = disaster_service.event_totals(session=session, scope=scope, event_id=event.id)
     checks = plausibility.default_checks()
     codes = list(totals)
-    population = dict(session.execute(select(Division.code, Division.population).where(Division.code.in_(codes))).all()) if codes else {}
+    population = (
+        dict(session.execute(select(Division.code, Division.population).where(Division.code.in_(codes))).all())
+        if codes
+        else {}
+    )
     occupancy = _shelter_occupancy(session, scope, codes)
     ledger = ledgers.ledger_counts(session=session, scope=scope, event_id=event.id)
     ledger_by_code: dict[str, dict[str, int]] = {}
@@ -60,7 +64,9 @@ def evidence_for(*, session: Session, scope: Scope, event_id: int) -> dict[str, 
             for name, value in counts.items():
                 entry[name] += value
     assessment = _assessment(session, scope, event.incident_id)
-    exposure = {str(r["code"]): float(r["people_vi_plus"]) for r in (assessment.exposure_by_division if assessment else [])}
+    exposure = {
+        str(r["code"]): float(r["people_vi_plus"]) for r in (assessment.exposure_by_division if assessment else [])
+    }
     out: dict[str, Any] = {}
     for code, figures in totals.items():
         estimates: dict[str, float | None] = {"people_vi_plus": exposure.get(code)}

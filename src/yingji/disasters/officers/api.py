@@ -30,15 +30,15 @@ def list_officers(
     return [OfficerRead.model_validate(r) for r in rows]
 
 
-@router.post("/officers/{officer_id}/deactivate", response_model=OfficerRead, operation_id="disasters_officers_deactivate")
+@router.post(
+    "/officers/{officer_id}/deactivate", response_model=OfficerRead, operation_id="disasters_officers_deactivate"
+)
 def deactivate_officer(officer_id: IdPath, session: SessionDep, scope: ScopeDep) -> OfficerRead:
     """Take an officer off the register (kept for the record)."""
     return OfficerRead.model_validate(service.deactivate_officer(session=session, scope=scope, officer_id=officer_id))
 
 
-@router.get(
-    "/events/{event_id}/escalations", response_model=list[EscalationRead], operation_id="disasters_escalations"
-)
+@router.get("/events/{event_id}/escalations", response_model=list[EscalationRead], operation_id="disasters_escalations")
 def escalations(event_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[EscalationRead]:
     """Overdue township reports the scheduler flagged, with whom it called (officers, then the county)."""
     rows = service.list_escalations(session=session, scope=scope, event_id=event_id)

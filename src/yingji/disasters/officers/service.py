@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -89,7 +90,9 @@ def escalate_overdue(*, session: Session, scope: Scope, now: dt.datetime, townsh
         if not escalation.is_overdue(due, now):
             continue
         area = geo_service.get(session=session, scope=scope, code=event.division_code)
-        townships = [d.code for d in geo_service.descendants(session=session, scope=scope, code=area.code, level="township")]
+        townships = [
+            d.code for d in geo_service.descendants(session=session, scope=scope, code=area.code, level="township")
+        ]
         if area.level == "township":
             townships = [area.code]
         reported = set(
@@ -133,14 +136,13 @@ def escalate_overdue(*, session: Session, scope: Scope, now: dt.datetime, townsh
         counts["escalated"] += len(fresh)
         session.flush()
         if event.incident_id is not None:
-            text = f"灾情初报逾期 / initial disaster reports overdue: {len(fresh)} townships of event {event.id} ({event.name})"
-            try:
+            text = f"灾情初报逾期 / initial disaster reports overdue: {len(fresh)} townships of event {event.id}"
+            data = {"event_id": event.id, "townships": fresh[:50], "due_at": due.isoformat()}
+            with contextlib.suppress(DomainError):  # the incident is gone or closed to changes; the rows stand
                 incidents_service.add_timeline_entry(
                     session=session, scope=scope, incident_id=event.incident_id, kind="disaster_reports_overdue",
-                    text=text, data={"event_id": event.id, "townships": fresh[:50], "due_at": due.isoformat()}, at=now,
+                    text=text, data=data, at=now,
                 )  # fmt: skip
-            except DomainError:
-                pass  # the incident is gone or closed to changes; the escalation rows stand
     if counts["escalated"]:
         audit.record(
             session=session, scope=scope, action="escalate_overdue", entity="disaster_scheduler",
