@@ -13,7 +13,9 @@ class OfficerIn(BaseModel):
 
     township_code: str = Field(pattern=r"^\d{12}$")
     name: str = Field(min_length=1, max_length=100)
-    phone: str = Field(pattern=r"^\+?[0-9][0-9 -]{4,30}$", description="A phone number (digits, spaces, dashes).")
+    phone: str = Field(
+        max_length=32, pattern=r"^\+?[0-9][0-9 -]{4,30}$", description="A phone number (digits, spaces, dashes)."
+    )
     rank: int = Field(default=1, ge=1, le=9, description="1 = the officer, 2… the backups, in calling order.")
 
 
