@@ -31,10 +31,13 @@ from yingji.auth.ratelimit import Backoff, LoginThrottle
 from yingji.config import Settings, load_settings
 from yingji.db import make_engine, read_session_factory, session_factory
 from yingji.disasters import api as disasters_api
+from yingji.disasters import pages as disasters_pages
+from yingji.disasters.ledgers import api as disaster_ledgers_api
+from yingji.disasters.officers import api as disaster_officers_api
+from yingji.edge import EdgeGuard, EdgeStats
 from yingji.enforcement import api as enforcement_api
 from yingji.enforcement import pages as enforcement_pages
 from yingji.enforcement.cases import api as enforcement_cases_api
-from yingji.edge import EdgeGuard, EdgeStats
 from yingji.errors import DomainError
 from yingji.geo import api as geo_api
 from yingji.hazards import api as hazards_api
@@ -87,6 +90,8 @@ ROUTERS = (
     enforcement_api.router,
     enforcement_cases_api.router,
     disasters_api.router,
+    disaster_ledgers_api.router,
+    disaster_officers_api.router,
     stream.router,
     pages.router,
     report_pages.router,  # before incident_pages: /incidents/new is the report form
@@ -98,6 +103,7 @@ ROUTERS = (
     monitoring_pages.router,
     hazards_pages.router,
     enforcement_pages.router,
+    disasters_pages.router,
 )
 PROBLEM = "application/problem+json"
 

@@ -142,6 +142,7 @@ def run(
         Child("alarm-tick", [*me, "monitor", "tick"], every_s=every),
         Child("callack-tick", [*me, "warning", "tick"], every_s=every),
         Child("hazards-scheduler", [*me, "hazards", "scheduler", "--once"], every_s=every),
+        Child("disaster-tick", [*me, "disaster", "tick"], every_s=every),  # overdue township reports (#17)
     ]
     if settings.quake_feeds:  # quake: the catalogue feed worker reads the feeds from the same setting
         children.append(Child("quake-feeds", [*me, "quake", "feeds"]))

@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     tips_per_address: int = Field(default=10, ge=1)
     tips_window_s: int = Field(default=3600, ge=1, le=86_400)
     tip_status_reads_per_minute: int = Field(default=30, ge=1)
+    # Disaster statistics (yingji.disasters): the Fernet key(s) encrypting ledger ID numbers (comma-separated,
+    # the first encrypts; unset outside production: derived from secret_key), and how long after an event's
+    # start a township's initial report is due to its county (a local setting; the scheduler escalates after)
+    disaster_ledger_key: SecretStr | None = None
+    disaster_township_initial_hours: float = Field(default=1.0, gt=0, le=72)
     # Logs: "text" (one line: UTC time, level, logger, request id, message) or "json" (one object a line)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -131,6 +131,7 @@ def load_demo(*, session: Session, scope: Scope, domain_data: bool = True) -> di
 DOMAIN_DEMOS = (
     ("yingji.resources.demo", "load_demo_resources"),
     ("yingji.monitoring.demo", "load_demo_monitoring"),
+    ("yingji.disasters.demo", "load_demo_disasters"),
 )
 
 

@@ -123,3 +123,122 @@ def export(c: Ctx) -> None:
 
 
 CASES[("GET", f"{BASE}/events/{{event_id}}/export")] = export
+
+
+def _workbook(township: str) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "乡镇"
+    sheet.append(["t"])
+    sheet.append(["代码", "名称"])
+    sheet.append(["division", "name", "affected"])
+    sheet.append([township, None, 3])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def import_xlsx(c: Ctx) -> None:
+    event = _event(c.foreign_admin, FOREIGN)
+    url = f"{BASE}/events/{event['id']}/import"
+    assert c.own.post(url, content=_workbook(OWN_TOWN)).status_code == 404
+    own = _event(c.own, OWN)
+    refused = c.own.post(f"{BASE}/events/{own['id']}/import", content=_workbook(FOREIGN_TOWN))
+    assert refused.status_code == 422 and "row 4" in refused.json()["detail"]
+    assert c.foreign_admin.get(f"{BASE}/events/{event['id']}/reports").json() == []
+    assert c.own.get(f"{BASE}/events/{own['id']}/reports").json() == []
+
+
+CASES[("POST", f"{BASE}/events/{{event_id}}/import")] = import_xlsx
+
+
+def _ledger_line(client: Any, event_id: int, township: str) -> dict[str, Any]:
+    body = {"township_code": township, "kind": "missing", "name": "李四", "id_number": "11010519491231002X"}
+    r = client.post(f"{BASE}/events/{event_id}/ledger", json=body)
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def ledger_add(c: Ctx) -> None:
+    event = _event(c.foreign_admin, FOREIGN)
+    body = {"township_code": OWN_TOWN, "kind": "dead", "name": "x"}
+    assert c.own.post(f"{BASE}/events/{event['id']}/ledger", json=body).status_code == 404
+    own = _event(c.own, OWN)
+    body["township_code"] = FOREIGN_TOWN
+    assert c.own.post(f"{BASE}/events/{own['id']}/ledger", json=body).status_code == 404
+
+
+def ledger_list(c: Ctx) -> None:
+    event = _event(c.foreign_admin, FOREIGN)
+    _ledger_line(c.foreign_admin, event["id"], FOREIGN_TOWN)
+    assert c.own.get(f"{BASE}/events/{event['id']}/ledger").status_code == 404
+    parent = _event(c.live.client("xigaze_commander"), "540200000000")
+    _ledger_line(c.foreign_admin, parent["id"], FOREIGN_TOWN)
+    assert c.own.get(f"{BASE}/events/{parent['id']}/ledger").json() == []
+
+
+def ledger_reveal(c: Ctx) -> None:
+    event = _event(c.foreign_admin, FOREIGN)
+    line = _ledger_line(c.foreign_admin, event["id"], FOREIGN_TOWN)
+    assert c.own.post(f"{BASE}/ledger/{line['id']}/reveal").status_code == 404
+    assert c.foreign_admin.post(f"{BASE}/ledger/{line['id']}/reveal").json()["id_number"] == "11010519491231002X"
+
+
+CASES[("POST", f"{BASE}/events/{{event_id}}/ledger")] = ledger_add
+CASES[("GET", f"{BASE}/events/{{event_id}}/ledger")] = ledger_list
+CASES[("POST", f"{BASE}/ledger/{{entry_id}}/reveal")] = ledger_reveal
+
+
+def _officer(client: Any, township: str) -> dict[str, Any]:
+    r = client.post(f"{BASE}/officers", json={"township_code": township, "name": "扎西", "phone": "13800000000"})
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def officers_add(c: Ctx) -> None:
+    body = {"township_code": FOREIGN_TOWN, "name": "x", "phone": "13800000000"}
+    assert c.own.post(f"{BASE}/officers", json=body).status_code == 404
+    assert c.own.post(f"{BASE}/officers", json=body | {"township_code": OWN_TOWN}).status_code == 201
+
+
+def officers_list(c: Ctx) -> None:
+    foreign = _officer(c.foreign_admin, FOREIGN_TOWN)
+    ids = {o["id"] for o in c.own.get(f"{BASE}/officers").json()}
+    assert foreign["id"] not in ids
+    assert c.own.get(f"{BASE}/officers", params={"township": FOREIGN_TOWN}).json() == []
+
+
+def officers_deactivate(c: Ctx) -> None:
+    foreign = _officer(c.foreign_admin, FOREIGN_TOWN)
+    assert c.own.post(f"{BASE}/officers/{foreign['id']}/deactivate").status_code == 404
+    assert c.foreign_admin.get(f"{BASE}/officers", params={"township": FOREIGN_TOWN}).json()[-1]["active"] is True
+
+
+def escalations(c: Ctx) -> None:
+    event = _event(c.foreign_admin, FOREIGN)
+    assert c.own.get(f"{BASE}/events/{event['id']}/escalations").status_code == 404
+    assert c.foreign_admin.get(f"{BASE}/events/{event['id']}/escalations").status_code == 200
+
+
+CASES[("POST", f"{BASE}/officers")] = officers_add
+CASES[("GET", f"{BASE}/officers")] = officers_list
+CASES[("POST", f"{BASE}/officers/{{officer_id}}/deactivate")] = officers_deactivate
+CASES[("GET", f"{BASE}/events/{{event_id}}/escalations")] = escalations
+
+
+def evidence(c: Ctx) -> None:
+    event, report = foreign_report(c)
+    c.foreign_admin.post(f"{BASE}/reports/{report['id']}/review", json={"action": "accept"})
+    assert c.own.get(f"{BASE}/events/{event['id']}/evidence").status_code == 404
+    parent = _event(c.live.client("xigaze_commander"), "540200000000")
+    foreign = _report(c.foreign_admin, parent["id"], FOREIGN_TOWN)
+    c.foreign_admin.post(f"{BASE}/reports/{foreign['id']}/review", json={"action": "accept"})
+    assert c.own.get(f"{BASE}/events/{parent['id']}/evidence").json()["divisions"] == {}
+
+
+CASES[("GET", f"{BASE}/events/{{event_id}}/evidence")] = evidence

@@ -186,3 +186,71 @@ def test_exports_give_hxl_csv_and_sendai_indicators_of_the_covered_totals(live: 
     assert not any(line.startswith("540200000000") for line in lines)  # the prefecture is not the county's
     sendai = county.get(f"/api/v1/disasters/events/{ev['id']}/export", params={"format": "sendai"}).json()
     assert sendai["540223000000"]["A"]["A-2"] == 2 and sendai["540223000000"]["A"]["A-3"] == 1
+
+
+def test_xlsx_import_is_all_or_nothing_and_export_gives_the_regime_layout(live: LiveServer) -> None:
+    import io
+
+    from openpyxl import Workbook, load_workbook
+
+    def book(rows: list[list[Any]]) -> bytes:
+        wb = Workbook()
+        sheet = wb.active
+        assert sheet is not None
+        sheet.title = "乡镇"
+        sheet.append(["t"])
+        sheet.append(["代码", "名称", "受灾人口（人）", "直接经济损失（万元）"])
+        sheet.append(["division", "name", "affected", "direct_loss_cny"])
+        for row in rows:
+            sheet.append(row)
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+    county = live.client("dingri_duty")
+    ev = event(county)
+    url = f"/api/v1/disasters/events/{ev['id']}/import"
+    bad = county.post(url, params={"report_type": "initial"}, content=book([[T1, "", 5, 1], [T2, "", -5, 1]]))
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    assert "sheet 乡镇, row 5, column C (affected): must not be negative" in bad.json()["detail"]
+    assert county.get(f"/api/v1/disasters/events/{ev['id']}/reports").json() == []
+    garbage = county.post(url, content=b"PK\x03\x04 not really")
+    assert garbage.status_code == 422 and "xlsx" in garbage.json()["detail"]
+    good = county.post(url, params={"report_type": "initial"}, content=book([[T1, "", 5, 1.5], [T2, "", 6, 0]]))
+    assert good.status_code == 201, good.text
+    assert [(r["township_code"], r["figures"]["direct_loss_cny"]) for r in good.json()] == [(T1, 15000), (T2, 0)]
+    for r in good.json():
+        assert review(county, r["id"]).status_code == 200
+    exported = county.get(f"/api/v1/disasters/events/{ev['id']}/export", params={"format": "xlsx"})
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("application/vnd.openxml")
+    wb = load_workbook(io.BytesIO(exported.content))
+    codes = [c.value for c in wb["乡镇"][3]]
+    rows = {r[0].value: r for r in wb["汇总"].iter_rows(min_row=4)}
+    assert set(rows) == {"540223000000"}  # a county user sees no prefecture or province totals
+    assert rows["540223000000"][codes.index("affected")].value == 11
+    assert rows["540223000000"][codes.index("direct_loss_cny")].value == 1.5
+
+
+def test_accepted_totals_update_the_linked_incident_with_their_source(live: LiveServer) -> None:
+    county = live.client("dingri_duty")
+    from tests.positions import position_in
+
+    lon, lat = position_in(["540223000000"])
+    body = {"title": "定日县洪涝", "incident_type": "flood", "divisions": ["540223000000"], "lon": lon, "lat": lat,
+            "occurred_at": "2026-07-01T02:00:00Z"}  # fmt: skip
+    made = county.post("/api/v1/incidents", json=body)
+    assert made.status_code == 201, made.text
+    incident = made.json()
+    lazi = live.client("lazi_duty")
+    refused = lazi.post("/api/v1/disasters/events", json={
+        "name": "x", "kind": "flood", "division_code": "540225000000", "started_at": "2026-07-01T02:00:00Z",
+        "incident_id": incident["id"]})  # fmt: skip
+    assert refused.status_code == 404  # an incident the creator may not change cannot be linked
+    ev = event(county, incident_id=incident["id"])
+    first = submit(county, ev["id"], T1, affected=900, deaths=120, missing=90, relocated=300).json()
+    assert county.get(f"/api/v1/incidents/{incident['id']}").json()["figures"].get("deaths") is None
+    review(county, first["id"])
+    updated = county.get(f"/api/v1/incidents/{incident['id']}").json()
+    assert updated["figures"]["deaths"] == 120 and updated["figures"]["missing"] == 90
+    history = county.get(f"/api/v1/incidents/{incident['id']}/figures").json()
+    assert any(f"event {ev['id']}" in h["source"] for h in history)

@@ -29,7 +29,8 @@ steps = st.lists(
 
 
 def _ancestors(township: str) -> list[str]:
-    return [township[:n].ljust(12, "0") for n in (6, 4, 2)] + ["000000000000"]
+    # county, prefecture, province: the national root is no reporting level (as in `disaster rollup`)
+    return [township[:n].ljust(12, "0") for n in (6, 4, 2)]
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

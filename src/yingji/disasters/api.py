@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse, Response
 
 from yingji.api_common import IdPath, ScopeDep, SessionDep
 from yingji.disasters import service
+from yingji.disasters.evidence import service as evidence_service
 from yingji.disasters.schemas import (
     EventIn,
     EventRead,
@@ -19,7 +21,16 @@ from yingji.disasters.schemas import (
     ReviewIn,
     TotalsRead,
 )
+from yingji.errors import InvalidInput
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_XLSX_BYTES = 4 * 1024 * 1024
+_XLSX_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {XLSX: {"schema": {"type": "string", "format": "binary", "description": "The regime's layout"}}},
+    }
+}
 router = APIRouter(prefix="/api/v1/disasters", tags=["disasters"])
 StatusQuery = Annotated[
     str | None,
@@ -90,6 +101,13 @@ def totals(event_id: IdPath, session: SessionDep, scope: ScopeDep) -> TotalsRead
     return TotalsRead(event_id=event_id, totals=figures, relief_response=levels)
 
 
+@router.get("/events/{event_id}/evidence", response_model=dict[str, Any], operation_id="disasters_evidence")
+def evidence(event_id: IdPath, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    """Per division the caller covers: the accepted totals beside the earthquake assessment's estimates,
+    shelter occupancy, population and ledger counts, with the plausibility flags (check, figures, reason)."""
+    return evidence_service.evidence_for(session=session, scope=scope, event_id=event_id)
+
+
 @router.get("/events/{event_id}/missing", response_model=MissingRead, operation_id="disasters_missing")
 def missing(event_id: IdPath, session: SessionDep, scope: ScopeDep, report_type: ReportType = "initial") -> MissingRead:
     """Townships of the event's area in the caller's subtree that have not sent a report of this type."""
@@ -100,12 +118,59 @@ def missing(event_id: IdPath, session: SessionDep, scope: ScopeDep, report_type:
 @router.get(
     "/events/{event_id}/export",
     operation_id="disasters_export",
-    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+    responses={200: {"content": {"text/csv": {}, "application/json": {}, XLSX: {}}}},
 )
-def export(event_id: IdPath, session: SessionDep, scope: ScopeDep, format: Literal["hxl", "sendai"] = "hxl") -> Any:
-    """The totals the caller covers in an open format: ``hxl`` (HXL-tagged CSV of aggregate figures) or
-    ``sendai`` (Sendai Framework indicators, targets A–D, per division)."""
+def export(
+    event_id: IdPath, session: SessionDep, scope: ScopeDep, format: Literal["hxl", "sendai", "xlsx"] = "hxl"
+) -> Any:
+    """The totals the caller covers in an open format: ``hxl`` (HXL-tagged CSV of aggregate figures),
+    ``sendai`` (Sendai Framework indicators, targets A–D, per division) or ``xlsx`` (the regime's table
+    layout, money in 万元)."""
     if format == "sendai":
         return service.export_sendai(session=session, scope=scope, event_id=event_id)
+    if format == "xlsx":
+        data = service.export_xlsx(session=session, scope=scope, event_id=event_id)
+        headers = {"Content-Disposition": f'attachment; filename="disaster-{event_id}.xlsx"'}
+        return Response(data, media_type=XLSX, headers=headers)
     text = service.export_hxl(session=session, scope=scope, event_id=event_id)
     return PlainTextResponse(text, media_type="text/csv; charset=utf-8")
+
+
+@router.post(
+    "/events/{event_id}/import",
+    response_model=list[ReportRead],
+    status_code=status.HTTP_201_CREATED,
+    operation_id="disasters_import_xlsx",
+    openapi_extra=_XLSX_BODY,
+)
+async def import_xlsx(
+    event_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    report_type: ReportType = "follow_up",
+    explanation: Annotated[str, Query(max_length=4000)] = "",
+) -> list[ReportRead]:
+    """Township rows of an xlsx workbook in the regime's layout (sheet 乡镇, codes in row 3), each a report of
+    ``report_type``: all or nothing, every problem named with its sheet, row and column (422)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_XLSX_BYTES:
+            raise InvalidInput(f"body: at most {MAX_XLSX_BYTES} bytes", field="body")
+        chunks.append(chunk)
+    data = b"".join(chunks)
+
+    def run() -> list[ReportRead]:
+        rows = service.import_xlsx(
+            session=session,
+            scope=scope,
+            event_id=event_id,
+            data=data,
+            report_type=report_type,
+            explanation=explanation,
+        )
+        return [ReportRead.model_validate(r) for r in rows]
+
+    return await run_in_threadpool(run)

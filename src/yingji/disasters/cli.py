@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
+from pydantic import ValidationError
 
 from yingji.cli_common import command_session
 
@@ -64,3 +67,291 @@ def indicators(as_json: bool = typer.Option(False, "--json", help="Print JSON.")
     typer.echo(f"{regime.document} — {regime.revision_note}")
     for i in regime.indicators:
         typer.echo(f"{i.code:<30} {i.unit:<10} {i.status}  {i.zh} / {i.en}  [{', '.join(i.reports)}]")
+
+
+# -- the reporting cycle (national system scope, audited as cli:<os user>) -----------------------------
+
+REPORT_TYPES = ("initial", "follow_up", "verified")
+
+
+def _when(value: str, option: str) -> dt.datetime:
+    from yingji import timerange
+    from yingji.errors import InvalidInput
+
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{option}: {value!r} is not an ISO 8601 time") from None
+    if parsed.utcoffset() is None:
+        raise InvalidInput(f"{option}: {value!r} needs a UTC offset (e.g. +08:00 or Z)")
+    try:
+        return timerange.check(parsed)
+    except timerange.TimeOutOfRange as exc:
+        raise InvalidInput(f"{option}: {exc}") from None
+
+
+def _report_type(value: str) -> str:
+    if value not in REPORT_TYPES:
+        typer.echo(f"error: --type must be one of {', '.join(REPORT_TYPES)} (got {value!r})", err=True)
+        raise typer.Exit(2)
+    return value
+
+
+def _report_dict(report: Any) -> dict[str, Any]:
+    from yingji.disasters.schemas import ReportRead
+
+    return ReportRead.model_validate(report).model_dump(mode="json")
+
+
+@app.command("event-create")
+def event_create(
+    ctx: typer.Context,
+    name: str = typer.Option(..., "--name", help="The event's name, e.g. 定日县洪涝."),
+    kind: str = typer.Option(..., "--kind", help="flood, earthquake, drought, typhoon, … (natural-disaster types)."),
+    division: str = typer.Option(..., "--division", help="The 12-digit code of the division it is declared over."),
+    started_at: str = typer.Option(..., "--started-at", help="ISO 8601 with offset."),
+    glide: str | None = typer.Option(None, "--glide", help="GLIDE number, e.g. FL-2026-000123-CHN."),
+    incident: int | None = typer.Option(None, "--incident", help="The incident whose figures the totals update."),
+) -> None:
+    """Declare a disaster event (prints it as JSON)."""
+    from yingji.cli_common import echo_json
+    from yingji.disasters import service
+    from yingji.disasters.schemas import EventIn, EventRead
+
+    body: dict[str, Any] = {"name": name, "kind": kind, "division_code": division, "glide": glide}
+    body["started_at"] = _when(started_at, "--started-at")
+    if incident is not None:
+        body["incident_id"] = incident
+    try:
+        event_in = EventIn.model_validate(body)
+    except ValidationError as exc:
+        for err in exc.errors():
+            typer.echo(f"error: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}", err=True)
+        raise typer.Exit(2) from None
+    with command_session(ctx) as (session, scope):
+        event = service.create_event(session=session, scope=scope, event_in=event_in)
+        out = EventRead.model_validate(event).model_dump(mode="json")
+    echo_json(out)
+
+
+@app.command("events")
+def events(ctx: typer.Context) -> None:
+    """The disaster events, newest first (JSON)."""
+    from yingji.cli_common import echo_json
+    from yingji.disasters import service
+    from yingji.disasters.schemas import EventRead
+
+    with command_session(ctx) as (session, scope):
+        out = [
+            EventRead.model_validate(e).model_dump(mode="json")
+            for e in service.list_events(session=session, scope=scope)
+        ]
+    echo_json(out)
+
+
+@app.command("report")
+def report(
+    ctx: typer.Context,
+    event: int = typer.Option(..., "--event", help="The event's id."),
+    township: str = typer.Option(..., "--township", help="The township's 12-digit code."),
+    report_type: str = typer.Option("initial", "--type", help="initial (初报), follow_up (续报) or verified (核报)."),
+    figure: list[str] = typer.Option([], "--figure", help="indicator=count, repeatable (e.g. --figure deaths=2)."),
+    explanation: str = typer.Option("", "--explanation", help="Why a figure jumped or dropped beyond the ratio."),
+) -> None:
+    """Submit a township's report (a later one corrects the earlier); prints it with its findings (JSON)."""
+    from yingji.cli_common import echo_json
+    from yingji.disasters import service
+    from yingji.disasters.schemas import ReportIn
+
+    figures: dict[str, str] = {}
+    for item in figure:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            typer.echo(f"error: --figure {item!r}: expected indicator=count", err=True)
+            raise typer.Exit(2)
+        figures[name.strip()] = value.strip()
+    report_in = ReportIn.model_validate(
+        {"township_code": township, "report_type": _report_type(report_type), "figures": figures,
+         "explanation": explanation}
+    )  # fmt: skip
+    with command_session(ctx) as (session, scope):
+        out = _report_dict(service.submit_report(session=session, scope=scope, event_id=event, report_in=report_in))
+    echo_json(out)
+
+
+@app.command("reports")
+def reports(
+    ctx: typer.Context,
+    event: int = typer.Option(..., "--event", help="The event's id."),
+    status: str | None = typer.Option(None, "--status", help="Only reports in this status (e.g. submitted)."),
+) -> None:
+    """The event's reports, oldest first, with findings and review trail (JSON)."""
+    from yingji.cli_common import echo_json
+    from yingji.disasters import service
+
+    with command_session(ctx) as (session, scope):
+        out = [
+            _report_dict(r) for r in service.list_reports(session=session, scope=scope, event_id=event, status=status)
+        ]
+    echo_json(out)
+
+
+@app.command("review")
+def review(
+    ctx: typer.Context,
+    report_id: int = typer.Argument(..., help="The report's id."),
+    action: str = typer.Option("accept", "--action", help="accept or return."),
+    reason: str = typer.Option("", "--reason", help="Why the report is returned (required for return)."),
+) -> None:
+    """Accept or return a report at the level it waits for (the national CLI may act at any level)."""
+    from yingji.cli_common import echo_json
+    from yingji.disasters import service
+    from yingji.disasters.schemas import ReviewIn
+
+    if action not in ("accept", "return"):
+        typer.echo(f"error: --action must be accept or return (got {action!r})", err=True)
+        raise typer.Exit(2)
+    review_in = ReviewIn.model_validate({"action": action, "reason": reason})
+    with command_session(ctx) as (session, scope):
+        out = _report_dict(
+            service.review_report(session=session, scope=scope, report_id=report_id, review_in=review_in)
+        )
+    echo_json(out)
+
+
+@app.command("totals")
+def totals(ctx: typer.Context, event: int = typer.Option(..., "--event", help="The event's id.")) -> None:
+    """The event's roll-ups (latest accepted figures per township, summed up to the province) and the relief
+    response level each province's totals trigger (JSON)."""
+    from yingji.cli_common import echo_json
+    from yingji.disasters import service
+
+    with command_session(ctx) as (session, scope):
+        figures, levels = service.event_totals(session=session, scope=scope, event_id=event)
+    echo_json({"event_id": event, "totals": figures, "relief_response": levels})
+
+
+@app.command("missing")
+def missing(
+    ctx: typer.Context,
+    event: int = typer.Option(..., "--event", help="The event's id."),
+    report_type: str = typer.Option("initial", "--type", help="initial, follow_up or verified."),
+) -> None:
+    """Townships of the event's area without a report of this type (one code a line)."""
+    from yingji.disasters import service
+
+    with command_session(ctx) as (session, scope):
+        codes = service.not_reported(
+            session=session, scope=scope, event_id=event, report_type=_report_type(report_type)
+        )
+    for code in codes:
+        typer.echo(code)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    event: int = typer.Option(..., "--event", help="The event's id."),
+    fmt: str = typer.Option("xlsx", "--format", help="xlsx (the regime's layout, 万元), hxl (CSV) or sendai (JSON)."),
+    out: Path = typer.Option(..., "--out", help="The file to write."),
+) -> None:
+    """Write the event's totals in the regime's xlsx layout or an open format."""
+    from yingji.disasters import service
+
+    if fmt not in ("xlsx", "hxl", "sendai"):
+        typer.echo(f"error: --format must be xlsx, hxl or sendai (got {fmt!r})", err=True)
+        raise typer.Exit(2)
+    with command_session(ctx) as (session, scope):
+        if fmt == "xlsx":
+            data = service.export_xlsx(session=session, scope=scope, event_id=event)
+        elif fmt == "hxl":
+            data = service.export_hxl(session=session, scope=scope, event_id=event).encode()
+        else:
+            sendai = service.export_sendai(session=session, scope=scope, event_id=event)
+            data = json.dumps(sendai, ensure_ascii=False, indent=2).encode()
+    out.write_bytes(data)
+    typer.echo(f"wrote {out} ({len(data)} bytes)", err=True)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    event: int = typer.Option(..., "--event", help="The event's id."),
+    file: Path = typer.Option(..., "--file", help="An xlsx workbook in the regime's layout (sheet 乡镇)."),
+    report_type: str = typer.Option("follow_up", "--type", help="initial, follow_up or verified."),
+    explanation: str = typer.Option("", "--explanation", help="Explanation for jumps (applies to every row)."),
+) -> None:
+    """Import township rows as reports, all or nothing: every problem is printed with its sheet, row and
+    column, and exit 2 imports nothing."""
+    from yingji.disasters import service
+    from yingji.errors import InvalidInput
+
+    kind = _report_type(report_type)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        typer.echo(f"error: cannot read {file}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        with command_session(ctx) as (session, scope):
+            rows = service.import_xlsx(
+                session=session,
+                scope=scope,
+                event_id=event,
+                data=data,
+                report_type=kind,  # type: ignore[arg-type]
+                explanation=explanation,
+            )
+            count = len(rows)
+    except InvalidInput as exc:
+        for line in exc.extra.get("lines") or [exc.detail]:
+            typer.echo(f"error: {line}", err=True)
+        typer.echo("nothing imported", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"imported {count} township reports into event {event}")
+
+
+@app.command("tick")
+def tick(
+    ctx: typer.Context,
+    now: str | None = typer.Option(None, "--now", help="Judge at this moment (ISO 8601 with offset)."),
+) -> None:
+    """One escalation pass (run by `yingji run` every YINGJI_TICK_INTERVAL_S): townships past the local
+    deadline without an initial report are flagged once, naming their officers and the county."""
+    from yingji.auth.scope import system_scope
+    from yingji.cli_common import settings_from
+    from yingji.db import utcnow
+    from yingji.disasters.officers import service
+
+    moment = _when(now, "--now") if now else utcnow()
+    hours = settings_from(ctx).disaster_township_initial_hours
+    with command_session(ctx) as (session, _scope):
+        counts = service.escalate_overdue(
+            session=session, scope=system_scope("disaster-scheduler"), now=moment, township_hours=hours
+        )
+    typer.echo(f"escalated {counts['escalated']} overdue township reports in {counts['events']} events")
+
+
+@app.command("officer-add")
+def officer_add(
+    ctx: typer.Context,
+    township: str = typer.Option(..., "--township", help="The township's 12-digit code."),
+    name: str = typer.Option(..., "--name", help="The officer's name."),
+    phone: str = typer.Option(..., "--phone", help="A phone number."),
+    rank: int = typer.Option(1, "--rank", help="1 = the officer, 2… the backups (calling order)."),
+) -> None:
+    """Register a township's disaster information officer (灾害信息员) or a backup."""
+    from yingji.cli_common import echo_json
+    from yingji.disasters.officers import service
+    from yingji.disasters.officers.schemas import OfficerIn, OfficerRead
+
+    try:
+        officer_in = OfficerIn.model_validate({"township_code": township, "name": name, "phone": phone, "rank": rank})
+    except ValidationError as exc:
+        for err in exc.errors():
+            typer.echo(f"error: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}", err=True)
+        raise typer.Exit(2) from None
+    with command_session(ctx) as (session, scope):
+        out = OfficerRead.model_validate(service.add_officer(session=session, scope=scope, officer_in=officer_in))
+        data = out.model_dump(mode="json")
+    echo_json(data)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yingji.db import Base, JSONType, UTCDateTime, utcnow
@@ -24,6 +24,9 @@ class DisasterEvent(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))  # an incident type of the natural-disaster families
     glide: Mapped[str | None] = mapped_column(String(32))
+    # the incident whose figures the accepted totals update (an integer without a foreign key, as the quake
+    # assessments keep it, so this branch of the migrations stands alone)
+    incident_id: Mapped[int | None] = mapped_column(Integer, index=True)
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -52,3 +55,59 @@ class DisasterReport(Base):
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_disaster_reports_event_township", "event_id", "township_code", "id"),)
+
+
+class DisasterOfficer(Base):
+    """A township's disaster information officer (灾害信息员) or a backup: who reports, and who is called when
+    a report is overdue. ``rank`` orders them (1 = the officer, 2… the backups)."""
+
+    __tablename__ = "disaster_officers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(32))
+    rank: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class DisasterLedgerEntry(Base):
+    """One line of an event's ledgers (台账): a person dead or missing, or a household whose house was
+    damaged. The ID number is kept only encrypted (``id_number_enc``, key from settings) and as a mask."""
+
+    __tablename__ = "disaster_ledger_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, ForeignKey("disaster_events.id", ondelete="RESTRICT"), index=True)
+    township_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # dead | missing | house
+    name: Mapped[str] = mapped_column(String(100))
+    id_number_enc: Mapped[str] = mapped_column(Text, default="")
+    id_number_masked: Mapped[str] = mapped_column(String(32), default="")
+    age: Mapped[int | None] = mapped_column(Integer)
+    cause: Mapped[str] = mapped_column(String(200), default="")
+    place: Mapped[str] = mapped_column(String(300), default="")
+    damage: Mapped[str] = mapped_column(String(16), default="")  # house: collapsed | severe | general
+    rooms: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class DisasterEscalation(Base):
+    """An overdue township report, flagged once by the scheduler (``key`` unique): to whom it went (the
+    township's officers, then the county) and when."""
+
+    __tablename__ = "disaster_escalations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(120))
+    event_id: Mapped[int] = mapped_column(Integer, ForeignKey("disaster_events.id", ondelete="RESTRICT"), index=True)
+    township_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
+    report_type: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    flagged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    notified: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+
+    __table_args__ = (UniqueConstraint("key", name="uq_disaster_escalations_key"),)

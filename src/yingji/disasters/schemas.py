@@ -24,6 +24,9 @@ class EventIn(BaseModel):
     glide: str | None = Field(
         default=None, pattern=r"^[A-Z]{2}-\d{4}-\d{6}-[A-Z]{3}$", description="GLIDE number, e.g. FL-2026-000123-CHN."
     )
+    incident_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="The incident whose figures the accepted totals update."
+    )
 
 
 class EventRead(BaseModel):
@@ -34,6 +37,7 @@ class EventRead(BaseModel):
     kind: str
     glide: str | None
     division_code: str
+    incident_id: int | None
     started_at: dt.datetime
     created_at: dt.datetime
 

@@ -9,14 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yingji.auth import audit
-from yingji.auth.scope import Scope
+from yingji.auth.scope import Scope, system_scope
 from yingji.db import utcnow
-from yingji.disasters import exports, regime, response, review, rollup, validation
+from yingji.disasters import exports, plausibility, regime, response, review, rollup, tables, validation
 from yingji.disasters.models import DisasterEvent, DisasterReport
-from yingji.disasters.schemas import EventIn, ReportIn, ReviewIn
-from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
+from yingji.disasters.schemas import EventIn, ReportIn, ReportType, ReviewIn
+from yingji.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as geo_service
 from yingji.geo.codes import level_of, prefix
+from yingji.incidents import service as incidents_service
+from yingji.incidents.schemas import FiguresIn
 
 READ, REPORT, REVIEW = "disasters:read", "disasters:report", "disasters:review"
 
@@ -82,6 +84,8 @@ def create_event(*, session: Session, scope: Scope, event_in: EventIn) -> Disast
         )
     ):
         raise Conflict(f"an event with GLIDE number {event_in.glide} exists", field="glide")
+    if event_in.incident_id is not None:  # linking needs the right to change the incident's figures
+        incidents_service.get_for_change(session=session, scope=scope, incident_id=event_in.incident_id)
     event = DisasterEvent(**event_in.model_dump(), created_by=scope.actor)
     audit.created(session=session, scope=scope, row=event, entity="disaster_event", division_code=event.division_code)
     return event
@@ -138,6 +142,17 @@ def _previous(session: Session, event_id: int, township: str) -> DisasterReport 
     return session.scalar(stmt)
 
 
+def _plausibility(figures: dict[str, int], population: int | None) -> list[dict[str, Any]]:
+    """Flags against the township's own population and housing stock, shown to the reviewer with the
+    validation findings (the other evidence is judged on the totals: ``evidence.service``)."""
+    checks = plausibility.default_checks()
+    evidence = plausibility.division_evidence(population=population, household_size=checks.household_size)
+    return [
+        {"rule": f.check, "message": f.reason, "figures": f.figures, "kind": "plausibility"}
+        for f in plausibility.flags(figures, evidence, checks)
+    ]
+
+
 def submit_report(*, session: Session, scope: Scope, event_id: int, report_in: ReportIn) -> DisasterReport:
     """A township's report (or a correction: a new row naming the report it corrects). Cross-field rules are
     stored as findings for the reviewer; a jump or drop beyond the ratio without explanation is refused."""
@@ -166,7 +181,8 @@ def submit_report(*, session: Session, scope: Scope, event_id: int, report_in: R
         report_type=report_in.report_type,
         figures=figures,
         explanation=report_in.explanation,
-        findings=[asdict(f) for f in validation.check_figures(figures, rules)],
+        findings=[asdict(f) for f in validation.check_figures(figures, rules)]
+        + _plausibility(figures, township.population),
         status=review.SUBMITTED,
         reviews=[],
         corrects_id=previous.id if previous else None,
@@ -233,6 +249,8 @@ def review_report(*, session: Session, scope: Scope, report_id: int, review_in: 
         },
     ]
     session.flush()
+    if review_in.action == "accept" and level == "county":
+        sync_incident(session=session, scope=scope, event_id=report.event_id)
     audit.record(
         session=session,
         scope=scope,
@@ -272,17 +290,73 @@ def event_totals(*, session: Session, scope: Scope, event_id: int) -> tuple[dict
     from the accepted rows at read time, so they are current as soon as an acceptance commits."""
     event = get_event(session=session, scope=scope, event_id=event_id)
     latest = latest_accepted(session=session, scope=scope, event_id=event.id)
-    chains = {t: _chain(t) for t in latest}
+    chains = {t: chain_of(t) for t in latest}
     fields = regime.default_regime().indicator_codes
     totals = rollup.rollup(latest, chains, fields)
     totals = {code: figures for code, figures in totals.items() if scope.covers(code)}
-    levels = {c: response.relief_response(f) for c, f in totals.items() if c[2:] == "0" * 10 and c != "0" * 12}
+    levels = {c: response.relief_response(f) for c, f in totals.items() if level_of(c) == "province"}
     return totals, levels
 
 
-def _chain(township: str) -> list[str]:
-    """The township's county, prefecture and province codes (from the code's shape) and the country root."""
-    return [township[:n].ljust(12, "0") for n in (6, 4, 2)] + ["000000000000"]
+def area_totals(*, session: Session, event: DisasterEvent) -> dict[str, int]:
+    """The whole event area's totals (every township's latest accepted figures, all jurisdictions): for the
+    linked incident, which the event's creator was allowed to change."""
+    everyone = system_scope(actor="disasters")
+    totals, _ = event_totals(session=session, scope=everyone, event_id=event.id)
+    if event.division_code in totals:
+        return totals[event.division_code]
+    summed: dict[str, int] = {}
+    for code, figures in totals.items():  # an event over the country: the provinces' sum
+        if level_of(code) == "province":
+            for name, value in figures.items():
+                summed[name] = summed.get(name, 0) + value
+    return summed
+
+
+def incident_figures(totals: dict[str, int]) -> FiguresIn:
+    """The incident figures the totals give (collapsed counts add severely damaged houses)."""
+    graded = response.relief_figures(totals)
+    return FiguresIn(
+        deaths=graded.deaths,
+        missing=graded.missing,
+        injured=totals.get("injured"),
+        relocated=graded.relocated,
+        needing_assistance=graded.needing_assistance,
+        collapsed_rooms=graded.collapsed_rooms,
+        collapsed_households=graded.collapsed_households,
+        direct_loss_cny=totals.get("direct_loss_cny"),
+    )
+
+
+def sync_incident(*, session: Session, scope: Scope, event_id: int) -> None:
+    """Put the event area's accepted totals on the linked incident (its figure history names the event as the
+    source; the incident re-grades). Done when a county accepts a report; the link was checked at creation,
+    so the change is made under the event's name, with the reviewer in the actor."""
+    event = session.get(DisasterEvent, event_id)
+    if event is None or event.incident_id is None:
+        return
+    totals = area_totals(session=session, event=event)
+    if not totals:
+        return
+    actor = system_scope(actor=f"disasters:event {event.id} ({scope.actor})")
+    try:
+        incident = incidents_service.get(session=session, scope=actor, incident_id=event.incident_id)
+    except NotFound:
+        return  # the incident was removed; the event keeps its own figures
+    incidents_service.change_figures(
+        session=session,
+        scope=actor,
+        incident_id=incident.id,
+        version=incident.version,
+        figures=incident_figures(totals),
+        source=f"disaster statistics: event {event.id} ({event.name}), accepted township totals",
+    )
+
+
+def chain_of(township: str) -> list[str]:
+    """The township's county, prefecture and province codes (from the code's shape). The national root is
+    no reporting level and is left out, as in ``yingji disaster rollup``."""
+    return [township[:n].ljust(12, "0") for n in (6, 4, 2)]
 
 
 def not_reported(*, session: Session, scope: Scope, event_id: int, report_type: str) -> list[str]:
@@ -319,3 +393,42 @@ def export_sendai(*, session: Session, scope: Scope, event_id: int) -> dict[str,
         population = geo_service.get(session=session, scope=scope, code=code).population
         out[code] = exports.sendai(figures, population)
     return out
+
+
+def export_xlsx(*, session: Session, scope: Scope, event_id: int) -> bytes:
+    """The event's totals (what the caller covers) in the regime's table layout (万元 for money)."""
+    event = get_event(session=session, scope=scope, event_id=event_id)
+    totals, _ = event_totals(session=session, scope=scope, event_id=event.id)
+    names = geo_service.names_of(session=session, codes=list(totals))
+    divisions = {c: (names.get(c, ""), level_of(c)) for c in totals}
+    return tables.export_workbook(regime.default_regime(), event.name, totals, divisions)
+
+
+def import_xlsx(
+    *, session: Session, scope: Scope, event_id: int, data: bytes, report_type: ReportType, explanation: str = ""
+) -> list[DisasterReport]:
+    """Township rows of a workbook in the regime's layout as reports of ``report_type``, all or nothing:
+    every problem (sheet, row, column) is collected, and one problem raises ``InvalidInput`` naming them all
+    before anything is kept (the caller's transaction rolls back)."""
+    scope.require(REPORT)
+    event = get_event(session=session, scope=scope, event_id=event_id)
+    try:
+        rows, errors = tables.read_township_rows(data, regime.default_regime(), report_type)
+    except tables.TableError as exc:
+        raise InvalidInput(str(exc), field="file") from None
+    reports: list[DisasterReport] = []
+    if not errors:
+        for row in rows:
+            report_in = ReportIn(
+                township_code=row.division, report_type=report_type, figures=row.figures, explanation=explanation
+            )
+            try:
+                reports.append(submit_report(session=session, scope=scope, event_id=event.id, report_in=report_in))
+            except DomainError as exc:
+                errors.append(f"sheet {row.sheet}, row {row.row}, column A ({row.division}): {exc.detail}")
+    if errors:
+        shown = "; ".join(errors[:50]) + (f"; … and {len(errors) - 50} more" if len(errors) > 50 else "")
+        raise InvalidInput(
+            f"{len(errors)} problem(s), nothing imported: {shown}", field="file", problems=len(errors), lines=errors
+        )
+    return reports

@@ -1,0 +1,1 @@
+"""Evidence beside the reported figures: earthquake assessment, shelters, population, ledgers."""

@@ -1,0 +1,151 @@
+"""The information-officer register and the scheduler's escalation of overdue township reports."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yingji.auth import audit
+from yingji.auth.scope import Scope
+from yingji.disasters import escalation, review
+from yingji.disasters import service as disaster_service
+from yingji.disasters.models import DisasterEscalation, DisasterEvent, DisasterOfficer, DisasterReport
+from yingji.disasters.officers.schemas import OfficerIn
+from yingji.errors import DomainError, InvalidInput, NotFound
+from yingji.geo import service as geo_service
+from yingji.incidents import service as incidents_service
+
+
+def add_officer(*, session: Session, scope: Scope, officer_in: OfficerIn) -> DisasterOfficer:
+    """Register an officer (rank 1) or a backup (2…) of a township in the caller's subtree."""
+    scope.require(disaster_service.REPORT)
+    township = geo_service.get(session=session, scope=scope, code=officer_in.township_code)
+    scope.require_write(township.code, "township")
+    if township.level != "township":
+        raise InvalidInput(f"division {township.code} is not a township", field="township_code")
+    officer = DisasterOfficer(**officer_in.model_dump(), active=True, created_by=scope.actor)
+    audit.created(session=session, scope=scope, row=officer, entity="disaster_officer", division_code=township.code)
+    return officer
+
+
+def list_officers(*, session: Session, scope: Scope, township: str | None = None) -> list[DisasterOfficer]:
+    """Active officers of the caller's subtree (one township's with ``township``), in calling order."""
+    scope.require(disaster_service.READ)
+    stmt = select(DisasterOfficer).where(
+        DisasterOfficer.active.is_(True), scope.where_covered(DisasterOfficer.township_code)
+    )
+    if township:
+        stmt = stmt.where(DisasterOfficer.township_code == township)
+    return list(session.scalars(stmt.order_by(DisasterOfficer.township_code, DisasterOfficer.rank, DisasterOfficer.id)))
+
+
+def deactivate_officer(*, session: Session, scope: Scope, officer_id: int) -> DisasterOfficer:
+    scope.require(disaster_service.REPORT)
+    officer = session.get(DisasterOfficer, officer_id)
+    if officer is None or not scope.covers(officer.township_code):
+        raise NotFound("officer not found")
+    before = audit.snapshot(officer)
+    officer.active = False
+    session.flush()
+    audit.record(
+        session=session, scope=scope, action="deactivate", entity="disaster_officer", entity_id=officer.id,
+        division_code=officer.township_code, before=before, after=audit.snapshot(officer),
+    )  # fmt: skip
+    return officer
+
+
+def list_escalations(*, session: Session, scope: Scope, event_id: int) -> list[DisasterEscalation]:
+    event = disaster_service.get_event(session=session, scope=scope, event_id=event_id)
+    stmt = select(DisasterEscalation).where(
+        DisasterEscalation.event_id == event.id, scope.where_covered(DisasterEscalation.township_code)
+    )
+    return list(session.scalars(stmt.order_by(DisasterEscalation.id)))
+
+
+def _contacts(session: Session, townships: list[str]) -> dict[str, list[dict[str, Any]]]:
+    stmt = select(DisasterOfficer).where(DisasterOfficer.active.is_(True), DisasterOfficer.township_code.in_(townships))
+    out: dict[str, list[dict[str, Any]]] = {}
+    for officer in session.scalars(stmt.order_by(DisasterOfficer.rank, DisasterOfficer.id)):
+        out.setdefault(officer.township_code, []).append(
+            {"officer_id": officer.id, "name": officer.name, "phone": officer.phone, "rank": officer.rank}
+        )
+    return out
+
+
+def escalate_overdue(*, session: Session, scope: Scope, now: dt.datetime, township_hours: float) -> dict[str, int]:
+    """The scheduler's pass at ``now``: every township of a chased event without an initial report once its
+    local deadline has passed is flagged once (a row naming its officers in calling order and the county
+    that receives the report); a linked incident gets one timeline line per event and pass."""
+    if now.utcoffset() is None:
+        raise InvalidInput("now must be timezone-aware", field="now")
+    counts = {"events": 0, "escalated": 0}
+    for event in session.scalars(select(DisasterEvent).order_by(DisasterEvent.id)):
+        if not escalation.chased(event.started_at, now):
+            continue
+        due = escalation.initial_due(event.started_at, township_hours)
+        if not escalation.is_overdue(due, now):
+            continue
+        area = geo_service.get(session=session, scope=scope, code=event.division_code)
+        townships = [
+            d.code for d in geo_service.descendants(session=session, scope=scope, code=area.code, level="township")
+        ]
+        if area.level == "township":
+            townships = [area.code]
+        reported = set(
+            session.scalars(
+                select(DisasterReport.township_code).where(
+                    DisasterReport.event_id == event.id,
+                    DisasterReport.report_type == "initial",
+                    DisasterReport.status != review.RETURNED,
+                )
+            )
+        )
+        late = escalation.overdue(townships, reported, due, now)
+        if not late:
+            continue
+        known = set(
+            session.scalars(
+                select(DisasterEscalation.township_code).where(
+                    DisasterEscalation.event_id == event.id, DisasterEscalation.report_type == "initial"
+                )
+            )
+        )
+        fresh = [t for t in late if t not in known]
+        if not fresh:
+            continue
+        contacts = _contacts(session, fresh)
+        for township in fresh:
+            county = review.reviewer_division(township, "county")
+            notified = [*contacts.get(township, []), {"division": county, "role": "county bureau"}]
+            session.add(
+                DisasterEscalation(
+                    key=escalation.escalation_key(event.id, township, "initial"),
+                    event_id=event.id,
+                    township_code=township,
+                    report_type="initial",
+                    due_at=due,
+                    flagged_at=now,
+                    notified=notified,
+                )
+            )
+        counts["events"] += 1
+        counts["escalated"] += len(fresh)
+        session.flush()
+        if event.incident_id is not None:
+            text = f"灾情初报逾期 / initial disaster reports overdue: {len(fresh)} townships of event {event.id}"
+            data = {"event_id": event.id, "townships": fresh[:50], "due_at": due.isoformat()}
+            with contextlib.suppress(DomainError):  # the incident is gone or closed to changes; the rows stand
+                incidents_service.add_timeline_entry(
+                    session=session, scope=scope, incident_id=event.incident_id, kind="disaster_reports_overdue",
+                    text=text, data=data, at=now,
+                )  # fmt: skip
+    if counts["escalated"]:
+        audit.record(
+            session=session, scope=scope, action="escalate_overdue", entity="disaster_scheduler",
+            entity_id=now.isoformat(), after=dict(counts),
+        )  # fmt: skip
+    return counts

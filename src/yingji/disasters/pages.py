@@ -1,0 +1,284 @@
+"""Disaster statistics pages: the events, an event's board (totals with charts, who has reported, escalations),
+the township entry form (for a phone) and the review queue. Everything reads through the domain's services
+with the caller's scope; forms post with the session's CSRF token; no inline script or style."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from yingji.api_common import SessionDep, SettingsDep
+from yingji.disasters import progress, regime, review, service
+from yingji.disasters.models import DisasterEscalation, DisasterReport
+from yingji.disasters.officers import service as officers
+from yingji.disasters.schemas import ReportIn, ReviewIn
+from yingji.errors import DomainError, InvalidInput
+from yingji.geo import service as geo_service
+from yingji.geo.codes import level_of
+from yingji.web import charts, layers
+from yingji.web.pages import PageCtx, form_action, page_ctx, render, to_login
+
+router = APIRouter(include_in_schema=False)
+layers.register_nav(layers.NavItem("disasters", "/disasters", "nav.disasters", service.READ))
+Csrf = Annotated[str, Form(max_length=100)]
+REPORT_TYPES = ("initial", "follow_up", "verified")
+CHART_FIELDS = ("affected", "deaths", "missing", "relocated")
+
+
+def _forbidden(ctx: PageCtx) -> HTMLResponse:
+    return render(ctx, "error.html", status_code=403, message=ctx.t("disaster.forbidden"))
+
+
+def _not_found(ctx: PageCtx) -> HTMLResponse:
+    return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+
+
+@router.get("/disasters", response_class=HTMLResponse)
+def events_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    if service.READ not in ctx.scope.permissions:
+        return _forbidden(ctx)
+    rows = service.list_events(session=session, scope=ctx.scope)
+    names = geo_service.names_of(session=session, codes=[e.division_code for e in rows])
+    return render(ctx, "disaster_events.html", events=rows, names=names, nav="disasters")
+
+
+def _townships(session: Any, ctx: PageCtx, area_code: str) -> list[Any]:
+    area = geo_service.get(session=session, scope=ctx.scope, code=area_code)
+    if area.level == "township":
+        return [area] if ctx.scope.covers(area.code) else []
+    return [
+        d
+        for d in geo_service.descendants(session=session, scope=ctx.scope, code=area.code, level="township")
+        if ctx.scope.covers(d.code)
+    ]
+
+
+@router.get("/disasters/{disaster_event_id}", response_class=HTMLResponse)
+def event_page(disaster_event_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The event board: totals (with the relief response level), charts over time and by county, and the
+    progress of every township the caller covers."""
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    if service.READ not in ctx.scope.permissions:
+        return _forbidden(ctx)
+    try:
+        event = service.get_event(session=session, scope=ctx.scope, event_id=disaster_event_id)
+    except DomainError:
+        return _not_found(ctx)
+    totals, levels = service.event_totals(session=session, scope=ctx.scope, event_id=event.id)
+    rows = service.list_reports(session=session, scope=ctx.scope, event_id=event.id)
+    townships = _townships(session, ctx, event.division_code)
+    escalated = set(
+        session.scalars(
+            select(DisasterEscalation.township_code).where(
+                DisasterEscalation.event_id == event.id, ctx.scope.where_covered(DisasterEscalation.township_code)
+            )
+        )
+    )
+    board = progress.township_progress(
+        [d.code for d in townships], [(r.township_code, r.report_type, r.status) for r in rows], escalated
+    )
+    t = ctx.t
+    days, series = progress.totals_over_time(
+        [(r.submitted_at, r.township_code, r.figures) for r in rows if r.status in review.COUNTED], CHART_FIELDS
+    )
+    labels = {f: t(f"disaster.ind.{f}") for f in CHART_FIELDS}
+    over_time = (
+        charts.stacked_bars(
+            days,
+            {"deaths": series["deaths"], "missing": series["missing"]},
+            title=t("disaster.chart.time"),
+            labels=labels,
+        )
+        if days
+        else ""
+    )
+    codes = [c for c in totals if level_of(c) == "county"]
+    names = geo_service.names_of(session=session, codes=[*totals, *[d.code for d in townships]])
+    by_county = (
+        charts.horizontal_bars(
+            {c: float(totals[c].get("affected", 0)) for c in codes},
+            title=t("disaster.chart.county"),
+            unit=t("disaster.unit.person"),
+            labels={c: names.get(c, c) for c in codes},
+        )
+        if codes
+        else ""
+    )
+    reg = regime.default_regime()
+    return render(
+        ctx,
+        "disaster_event.html",
+        event=event,
+        totals=totals,
+        levels=levels,
+        names=names,
+        indicators=[
+            i
+            for i in reg.indicators
+            if i.code
+            in (
+                "affected",
+                "deaths",
+                "missing",
+                "injured",
+                "relocated",
+                "needing_assistance",
+                "houses_collapsed_households",
+                "direct_loss_cny",
+            )
+        ],
+        board=board,
+        reported=sum(1 for b in board if b.initial in ("submitted", "accepted")),
+        chart_time=over_time,
+        chart_county=by_county,
+        can_report=service.REPORT in ctx.scope.permissions,
+        can_review=service.REVIEW in ctx.scope.permissions,
+        nav="disasters",
+    )
+
+
+def show_entry(
+    ctx: PageCtx, session: Any, event_id: int, status_code: int = 200, report_type: str = "initial"
+) -> HTMLResponse:
+    event = service.get_event(session=session, scope=ctx.scope, event_id=event_id)
+    townships = _townships(session, ctx, event.division_code)
+    reg = regime.default_regime()
+    kind = report_type if report_type in REPORT_TYPES else "initial"
+    return render(
+        ctx,
+        "disaster_entry.html",
+        status_code=status_code,
+        event=event,
+        townships=townships,
+        report_type=kind,
+        report_types=REPORT_TYPES,
+        indicators=[i for i in reg.indicators if kind in i.reports],
+        nav="disasters",
+    )
+
+
+@router.get("/disasters/{disaster_event_id}/report", response_class=HTMLResponse)
+def entry_page(
+    disaster_event_id: int, request: Request, session: SessionDep, settings: SettingsDep, type: str = "initial"
+) -> Response:
+    """The township information officer's form: one number field per indicator the report type carries."""
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    if service.REPORT not in ctx.scope.permissions:
+        return _forbidden(ctx)
+    try:
+        return show_entry(ctx, session, disaster_event_id, report_type=type)
+    except DomainError:
+        return _not_found(ctx)
+
+
+@router.post("/disasters/{disaster_event_id}/report")
+async def entry_submit(disaster_event_id: int, request: Request, settings: SettingsDep) -> Response:
+    form = await request.form(max_fields=100, max_files=0)
+    values = {k: str(v)[:4000] for k, v in form.items() if isinstance(v, str)}
+    report_type = values.get("report_type", "initial")
+    reg = regime.default_regime()
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        if service.REPORT not in ctx.scope.permissions:
+            raise InvalidInput(ctx.t("disaster.forbidden"))
+        if report_type not in REPORT_TYPES:
+            raise InvalidInput(ctx.t("error.choose"), field="report_type")
+        figures = {
+            i.code: values[f"f_{i.code}"].strip()
+            for i in reg.indicators
+            if report_type in i.reports and values.get(f"f_{i.code}", "").strip()
+        }
+        if not figures:
+            raise InvalidInput(ctx.t("disaster.error.no_figures"), field="figures")
+        try:
+            report_in = ReportIn.model_validate(
+                {"township_code": values.get("township_code", ""), "report_type": report_type, "figures": figures,
+                 "explanation": values.get("explanation", "")}
+            )  # fmt: skip
+        except ValueError:
+            raise InvalidInput(ctx.t("error.choose"), field="township_code") from None
+        service.submit_report(session=session, scope=ctx.scope, event_id=disaster_event_id, report_in=report_in)
+
+    return form_action(
+        request, settings, values.get("csrf_token", ""), act,
+        lambda ctx, session, status: show_entry(ctx, session, disaster_event_id, status, report_type),
+        f"/disasters/{disaster_event_id}",
+    )  # fmt: skip
+
+
+def show_queue(ctx: PageCtx, session: Any, event_id: int, status_code: int = 200) -> HTMLResponse:
+    """Reports waiting for the caller's level (the national level sees every stage)."""
+    event = service.get_event(session=session, scope=ctx.scope, event_id=event_id)
+    waiting = [
+        r
+        for r in service.list_reports(session=session, scope=ctx.scope, event_id=event.id)
+        if review.may_review(r.status, r.township_code, ctx.scope.division_code, national=not ctx.scope.prefix)
+    ]
+    previous: dict[int, dict[str, int]] = {}
+    for r in waiting:
+        if r.corrects_id:
+            earlier = session.get(DisasterReport, r.corrects_id)
+            if earlier is not None:
+                previous[r.id] = earlier.figures
+    names = geo_service.names_of(session=session, codes=[r.township_code for r in waiting])
+    contacts = {o.township_code: o for o in reversed(officers.list_officers(session=session, scope=ctx.scope))}
+    return render(
+        ctx, "disaster_review.html", status_code=status_code, event=event, waiting=waiting, previous=previous,
+        names=names, contacts=contacts, reg=regime.default_regime(), nav="disasters",
+    )  # fmt: skip
+
+
+@router.get("/disasters/{disaster_event_id}/review", response_class=HTMLResponse)
+def queue_page(disaster_event_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    if service.REVIEW not in ctx.scope.permissions:
+        return _forbidden(ctx)
+    try:
+        return show_queue(ctx, session, disaster_event_id)
+    except DomainError:
+        return _not_found(ctx)
+
+
+@router.post("/disasters/{disaster_event_id}/review/{report_id}")
+def review_submit(
+    disaster_event_id: int,
+    report_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    action: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        if action not in ("accept", "return"):
+            raise InvalidInput(ctx.t("error.choose"), field=f"review-{report_id}")
+        report = service.get_report(session=session, scope=ctx.scope, report_id=report_id)
+        if report.event_id != disaster_event_id:
+            raise InvalidInput(ctx.t("error.not_found"), field=f"review-{report_id}")
+        if action == "return" and not reason.strip():
+            raise InvalidInput(ctx.t("disaster.error.reason"), field=f"review-{report_id}")
+        try:
+            service.review_report(
+                session=session, scope=ctx.scope, report_id=report_id,
+                review_in=ReviewIn(action=action, reason=reason.strip()),  # type: ignore[arg-type]
+            )  # fmt: skip
+        except DomainError as exc:
+            raise InvalidInput(exc.detail, field=f"review-{report_id}") from None
+
+    return form_action(
+        request, settings, csrf_token, act,
+        lambda ctx, session, status: show_queue(ctx, session, disaster_event_id, status),
+        f"/disasters/{disaster_event_id}/review",
+    )  # fmt: skip

@@ -1,0 +1,79 @@
+"""Disasters: the event's linked incident, information officers, ledgers of the dead, missing and damaged
+houses (ID numbers encrypted), and escalations of overdue township reports (issue #17).
+
+Revision ID: dis_0001
+Revises: disasters_0001
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from yingji.db import JSONType, UTCDateTime
+
+revision = "dis_0001"
+down_revision = "disasters_0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("disaster_events") as batch:
+        batch.add_column(sa.Column("incident_id", sa.Integer))
+        batch.create_index("ix_disaster_events_incident_id", ["incident_id"])
+    op.create_table(
+        "disaster_officers",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("township_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("phone", sa.String(32), nullable=False),
+        sa.Column("rank", sa.Integer, nullable=False),
+        sa.Column("active", sa.Boolean, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_by", sa.String(100), nullable=False),
+    )
+    op.create_index("ix_disaster_officers_township_code", "disaster_officers", ["township_code"])
+    op.create_table(
+        "disaster_ledger_entries",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("event_id", sa.Integer, sa.ForeignKey("disaster_events.id", ondelete="RESTRICT"), nullable=False),
+        sa.Column("township_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("id_number_enc", sa.Text, nullable=False),
+        sa.Column("id_number_masked", sa.String(32), nullable=False),
+        sa.Column("age", sa.Integer),
+        sa.Column("cause", sa.String(200), nullable=False),
+        sa.Column("place", sa.String(300), nullable=False),
+        sa.Column("damage", sa.String(16), nullable=False),
+        sa.Column("rooms", sa.Integer),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_by", sa.String(100), nullable=False),
+    )
+    op.create_index("ix_disaster_ledger_entries_event_id", "disaster_ledger_entries", ["event_id"])
+    op.create_index("ix_disaster_ledger_entries_township_code", "disaster_ledger_entries", ["township_code"])
+    op.create_table(
+        "disaster_escalations",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("key", sa.String(120), nullable=False),
+        sa.Column("event_id", sa.Integer, sa.ForeignKey("disaster_events.id", ondelete="RESTRICT"), nullable=False),
+        sa.Column("township_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        sa.Column("report_type", sa.String(16), nullable=False),
+        sa.Column("due_at", UTCDateTime, nullable=False),
+        sa.Column("flagged_at", UTCDateTime, nullable=False),
+        sa.Column("notified", JSONType, nullable=False),
+        sa.UniqueConstraint("key", name="uq_disaster_escalations_key"),
+    )
+    op.create_index("ix_disaster_escalations_event_id", "disaster_escalations", ["event_id"])
+    op.create_index("ix_disaster_escalations_township_code", "disaster_escalations", ["township_code"])
+
+
+def downgrade() -> None:
+    op.drop_table("disaster_escalations")
+    op.drop_table("disaster_ledger_entries")
+    op.drop_table("disaster_officers")
+    with op.batch_alter_table("disaster_events") as batch:
+        batch.drop_index("ix_disaster_events_incident_id")
+        batch.drop_column("incident_id")

@@ -1,0 +1,71 @@
+"""The disaster statistics pages through real HTTP (both backends): a township report entered on the phone
+form, reviewed from the county's queue (a return needs a reason), the board showing totals, charts and who
+has reported; another county's user gets 404; the pages carry no inline script or style."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from tests.conftest import LiveServer
+from tests.disasters.test_disasters_api import T1, T2, event
+
+
+def page_client(live: LiveServer, username: str) -> tuple[httpx.Client, str]:
+    client = httpx.Client(base_url=live.url, timeout=30, follow_redirects=False)
+    form = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    data = {"username": username, "password": "Yingji-demo-2026!", "csrf_token": token.group(1) if token else ""}
+    assert client.post("/login", data=data).status_code == 303
+    page = client.get("/disasters").text
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    assert csrf
+    return client, csrf.group(1)
+
+
+def test_entry_review_and_board_in_the_browser_pages(live: LiveServer) -> None:
+    api = live.client("dingri_duty")
+    ev = event(api, name="定日洪涝<script>x</script>")
+    web, csrf = page_client(live, "dingri_duty")
+    listed = web.get("/disasters")
+    assert listed.status_code == 200 and "定日洪涝&lt;script&gt;" in listed.text
+    form = web.get(f"/disasters/{ev['id']}/report")
+    assert form.status_code == 200 and 'inputmode="numeric"' in form.text and "受灾人口" in form.text
+    assert "<script>" not in form.text.split("</header>")[1].split('<script type="application/json"')[0]
+    sent = web.post(
+        f"/disasters/{ev['id']}/report",
+        data={"csrf_token": csrf, "report_type": "initial", "township_code": T1, "f_affected": "120", "f_deaths": "2"},
+    )
+    assert sent.status_code == 303, sent.text
+    bad = web.post(
+        f"/disasters/{ev['id']}/report",
+        data={"csrf_token": csrf, "report_type": "initial", "township_code": T2, "f_affected": "-3"},
+    )
+    assert bad.status_code == 422 and 'data-field="figures.affected"' in bad.text
+    empty = web.post(
+        f"/disasters/{ev['id']}/report", data={"csrf_token": csrf, "report_type": "initial", "township_code": T2}
+    )
+    assert empty.status_code == 422 and "零报告" in empty.text
+    assert (
+        web.post(
+            f"/disasters/{ev['id']}/report", data={"report_type": "initial", "township_code": T2, "f_affected": "1"}
+        ).status_code
+        == 403
+    )
+    queue = web.get(f"/disasters/{ev['id']}/review")
+    report_id = int(re.search(r'id="report-(\d+)"', queue.text).group(1))  # type: ignore[union-attr]
+    refused = web.post(f"/disasters/{ev['id']}/review/{report_id}", data={"csrf_token": csrf, "action": "return"})
+    assert refused.status_code == 422 and "退回须写明原因" in refused.text
+    accepted = web.post(f"/disasters/{ev['id']}/review/{report_id}", data={"csrf_token": csrf, "action": "accept"})
+    assert accepted.status_code == 303
+    assert "没有等待您审核的报告" in web.get(f"/disasters/{ev['id']}/review").text
+    board = web.get(f"/disasters/{ev['id']}").text
+    assert 'data-code="540223000000"' in board and "<svg" in board
+    assert re.search(rf'<tr data-code="{T1}" class="progress-accepted', board)
+    assert re.search(rf'<tr data-code="{T2}" class="progress-none', board)
+    assert " style=" not in board and "onclick" not in board
+    lazi, _ = page_client(live, "lazi_duty")
+    assert lazi.get(f"/disasters/{ev['id']}").status_code == 404
+    assert lazi.get(f"/disasters/{ev['id']}/report").status_code == 404
+    analyst_forbidden = live.client().get(f"/disasters/{ev['id']}", follow_redirects=False)
+    assert analyst_forbidden.status_code in (302, 303, 307)  # not signed in: to the login page

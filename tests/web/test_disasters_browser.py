@@ -1,0 +1,54 @@
+"""Disaster statistics pages in real headless Chromium: a township officer enters an initial report on a
+phone, the county accepts it from the review queue, and the board shows it as reported with its totals;
+no CSP violation on the way. Screenshots go to test-artifacts/disaster-entry.png and disaster-board.png."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.web.conftest import WebData
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.browser
+
+if not CHROMIUM.exists():
+    pytest.skip("Chromium is not installed (make test installs Debian's chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, expect  # noqa: E402
+from tests.web.test_browser import chromium, shot, sign_in  # noqa: E402, F401
+
+T1 = "540223001000"
+
+
+def test_a_township_report_from_a_phone_is_reviewed_and_counted(chromium: Browser, web: WebData) -> None:  # noqa: F811
+    api = web.live.client("dingri_duty")
+    body = {"name": "定日县暴雨洪涝", "kind": "flood", "division_code": "540223000000"}
+    body["started_at"] = "2026-07-01T02:00:00Z"
+    event = api.post("/api/v1/disasters/events", json=body).json()
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    phone = context.new_page()
+    violations: list[str] = []
+    phone.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    try:
+        sign_in(phone, web)
+        phone.goto(f"{web.live.url}/disasters/{event['id']}/report")
+        phone.select_option("select[name=township_code]", T1)
+        phone.fill("input[name=f_affected]", "350")
+        phone.fill("input[name=f_deaths]", "1")
+        shot(phone, "disaster-entry")
+        phone.click("#disaster-entry button[type=submit]")
+        phone.wait_for_url(f"{web.live.url}/disasters/{event['id']}")
+        expect(phone.locator(f'#disaster-progress tr[data-code="{T1}"]')).to_contain_text("已报待审")
+        phone.click("#to-review")
+        report_id = api.get(f"/api/v1/disasters/events/{event['id']}/reports").json()[0]["id"]
+        phone.click(f"#report-{report_id} button[value=accept]")
+        expect(phone.locator("#queue-empty")).to_be_visible()
+        phone.goto(f"{web.live.url}/disasters/{event['id']}")
+        expect(phone.locator(f'#disaster-progress tr[data-code="{T1}"]')).to_contain_text("已审核")
+        expect(phone.locator('#disaster-totals tr[data-code="540223000000"]')).to_contain_text("350")
+        expect(phone.locator("body")).not_to_contain_text("拉孜")
+        shot(phone, "disaster-board")
+        assert violations == []
+    finally:
+        context.close()
