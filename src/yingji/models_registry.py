@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "yingji.geo.models",
     "yingji.auth.models",
     "yingji.incidents.models",
+    "yingji.incidents.handover.models",
     "yingji.monitoring.models",
     "yingji.warnings.models",
     "yingji.resources.models",
