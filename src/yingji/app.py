@@ -60,6 +60,7 @@ ROUTERS = (
     "yingji.web.stream",
     "yingji.web.pages",
     "yingji.web.report_pages",  # before incident_pages: /incidents/new is the report form
+    "yingji.web.stats_pages",
     "yingji.web.incident_pages",
     "yingji.web.figures_pages",
     "yingji.web.task_pages",

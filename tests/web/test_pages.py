@@ -200,7 +200,8 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
                # tests/web/test_report_pages.py
                "/incidents/new", "/duty/items/{item_id}/incident", "/incidents/{incident_id}/figures",
                "/incidents/{incident_id}/tasks/{task_id}/status", "/incidents/{incident_id}/deadlines",
-               "/stats", "/quake", "/quake/{assessment_id}", "/map/layers/intensity",
+               "/stats", "/stats/export.xlsx",  # tests/web/test_stats_pages.py
+               "/quake", "/quake/{assessment_id}", "/map/layers/intensity",
                # tests/web/test_relief_pages.py
                "/map/layers/depots", "/map/layers/shelters", "/map/layers/teams", "/map/layers/gaps", "/reserves",
                "/reserves/transfers", "/reserves/transfers/{transfer_id}/confirm",
