@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import cache
+from importlib.resources import files
+
+import yaml
 
 Translate = Callable[..., str]
 
@@ -32,3 +36,18 @@ def travel(t: Translate, text: str) -> str:
     if found := _ROADS.match(text):
         return t("relief.travel.roads", names=found.group(1), open=found.group(2), cut=found.group(3))
     return text
+
+
+@cache
+def usd_cny() -> float:
+    """Yuan per US dollar for display (``standards/currency.yaml``, with its source and status)."""
+    doc = yaml.safe_load(files("yingji.standards").joinpath("currency.yaml").read_text(encoding="utf-8"))
+    return float(doc["usd_cny"]["value"])
+
+
+def yuan(t: Translate, usd: float, rate: float | None = None) -> str:
+    """An amount a model gives in US dollars, in yuan: 万元 below one 亿元 (10⁸ yuan), 亿元 from there."""
+    cny = usd * (usd_cny() if rate is None else rate)
+    if abs(cny) >= 1e8:
+        return t("money.yi", value=f"{cny / 1e8:,.1f}")
+    return t("money.wan", value=f"{cny / 1e4:,.0f}")
