@@ -12,11 +12,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from yingji.api_common import SessionDep, SettingsDep
-from yingji.auth import service as auth_service
 from yingji.errors import InvalidInput
 from yingji.incidents.handover import service as handover_service
 from yingji.incidents.schemas import ShiftIn
-from yingji.web import clock
+from yingji.web import clock, people
 from yingji.web.pages import PageCtx, form_action, now_utc, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
@@ -43,11 +42,6 @@ def _officers(text: str) -> list[str]:
     for sep in OFFICER_SEPARATORS:
         names = [part for name in names for part in name.split(sep)]
     return [n.strip() for n in names if n.strip()]
-
-
-def _display_name(session: Any, username: str) -> str:
-    user = auth_service.get_by_username(session=session, username=username)
-    return user.display_name if user is not None and user.display_name else username
 
 
 def show_roster(ctx: PageCtx, session: Any, week: str | None = None, status_code: int = 200) -> HTMLResponse:
@@ -80,8 +74,9 @@ def show_roster(ctx: PageCtx, session: Any, week: str | None = None, status_code
                 and ctx.scope.covers(s.division_code),
             }
         )
-    actors = {s.handed_over_by for s in shifts} | {h.acknowledged_by for h in handovers.values()}
-    names = {a: _display_name(session, a) for a in actors if a}
+    names = people.display_names(
+        session, [s.handed_over_by for s in shifts] + [h.acknowledged_by for h in handovers.values()]
+    )
     matters = handover_service.open_matters(session=session, scope=ctx.scope, division_code=ctx.scope.division_code)
     default_start = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
     return render(

@@ -18,13 +18,11 @@ from yingji.errors import DomainError
 from yingji.geo import service as division_service
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
-from yingji.web import charts, clock, weeks
+from yingji.web import charts, clock, pickers, weeks
 from yingji.web.pages import PageCtx, now_utc, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PICKER_LEVELS = ("country", "province", "prefecture", "county", "township")
-MAX_PICKER = 600
 
 
 @dataclass
@@ -64,19 +62,6 @@ def _figures(ctx: PageCtx, session: Any, params: Any) -> Figures:
     )
     kinds = sorted({k for week in stats.weeks for k in week})
     return Figures(span, kind, code, name, stats.weeks, kinds, stats.by_status, stats.median_response_minutes)
-
-
-def _divisions(ctx: PageCtx, session: Any) -> list[dict[str, Any]]:
-    own = division_service.get(session=session, scope=ctx.scope, code=ctx.scope.division_code)
-    below = division_service.descendants(session=session, scope=ctx.scope, code=own.code)
-    if len(below) > MAX_PICKER:
-        below = [d for d in below if d.level in ("province", "prefecture", "county")]
-    rows = [own, *sorted(below, key=lambda d: d.code)]
-    return [{"code": d.code, "name": d.name, "depth": _depth(d.level) - _depth(own.level)} for d in rows]
-
-
-def _depth(level: str) -> int:
-    return PICKER_LEVELS.index(level) if level in PICKER_LEVELS else 0
 
 
 def _week_label(monday: dt.date) -> str:
@@ -121,7 +106,7 @@ def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
         response_svg=response_svg,
         total=sum(fig.by_status.values()),
         types=[it.value for it in IncidentType],
-        divisions=_divisions(ctx, session),
+        divisions=pickers.divisions(ctx, session),
         export_url="/stats/export.xlsx?" + urlencode(query),
         nav="stats",
     )
