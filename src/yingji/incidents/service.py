@@ -354,7 +354,14 @@ def create(*, session: Session, scope: Scope, incident_in: IncidentCreate, place
     session.add(incident)
     session.flush()
     label = "exercise " if incident.exercise else ""
-    _timeline(session, scope, incident, "created", f"{label}incident reported: {incident.title}", {"divisions": codes})
+    _timeline(
+        session,
+        scope,
+        incident,
+        "created",
+        f"{label}incident reported: {incident.title}",
+        {"divisions": codes, "title": incident.title, "exercise": bool(incident.exercise)},
+    )
     if incident.figures:
         session.add(
             FigureChange(
@@ -719,7 +726,8 @@ def change_figures(
     if changes:
         session.add(FigureChange(incident_id=incident.id, at=when, actor=scope.actor, source=source, changes=changes))
         described = ", ".join(f"{k} {c['old']}→{c['new']}" for k, c in changes.items())
-        _timeline(session, scope, incident, "figures", f"figures changed ({source}): {described}", changes, when)
+        data = {**changes, "source": source}
+        _timeline(session, scope, incident, "figures", f"figures changed ({source}): {described}", data, when)
     _regrade(session, scope, incident)
     session.flush()
     audit.record(
@@ -902,6 +910,7 @@ def _create_plan_tasks(
             "plan": plan.id,
             "response_plan_id": applied.response_plan_id,
             "plan_division_code": applied.division_code,
+            "tasks": created,
         }
         _timeline(session, scope, incident, "plan", f"plan {applied.describe()}: {created} tasks created", data)
     return applied, created
@@ -1019,7 +1028,8 @@ def create_task(*, session: Session, scope: Scope, incident_id: int, task_in: Ta
     )
     session.add(task)
     session.flush()
-    _timeline(session, scope, incident, "task", f"task assigned: {task.title}", {"task_id": task.id})
+    data = {"task_id": task.id, "title": task.title}
+    _timeline(session, scope, incident, "task", f"task assigned: {task.title}", data)
     audit.record(
         session=session,
         scope=scope,
@@ -1067,12 +1077,19 @@ def update_task(*, session: Session, scope: Scope, task_id: int, change: TaskUpd
             incident,
             "task",
             f"task {task.title}: {task.status} → {change.status}",
-            {"task_id": task.id},
+            {"task_id": task.id, "title": task.title, "from": task.status, "to": change.status},
         )
         task.status = change.status
     if change.feedback is not None:
         task.feedback = change.feedback
-        _timeline(session, scope, incident, "task.feedback", f"feedback on {task.title}: {change.feedback}")
+        _timeline(
+            session,
+            scope,
+            incident,
+            "task.feedback",
+            f"feedback on {task.title}: {change.feedback}",
+            {"task_id": task.id, "title": task.title, "feedback": change.feedback},
+        )
     if "due_at" in change.model_fields_set:
         task.due_at = change.due_at
     task.updated_at = now
@@ -1115,7 +1132,14 @@ def create_report(*, session: Session, scope: Scope, incident_id: int, report_in
     session.add(report)
     session.flush()
     _save_revision(session, scope, report)
-    _timeline(session, scope, incident, "sitrep", f"situation report no. {number} drafted", {"report_id": report.id})
+    _timeline(
+        session,
+        scope,
+        incident,
+        "sitrep",
+        f"situation report no. {number} drafted",
+        {"report_id": report.id, "number": number, "state": "drafted"},
+    )
     audit.record(
         session=session,
         scope=scope,
@@ -1232,7 +1256,12 @@ def set_report_status(*, session: Session, scope: Scope, report_id: int, revisio
     else:
         report.published_by, report.published_at = scope.actor, now
     _timeline(
-        session, scope, incident, "sitrep", f"situation report no. {report.number} {status}", {"report_id": report.id}
+        session,
+        scope,
+        incident,
+        "sitrep",
+        f"situation report no. {report.number} {status}",
+        {"report_id": report.id, "number": report.number, "state": status},
     )
     session.flush()
     audit.record(
@@ -1695,7 +1724,12 @@ def item_to_incident(*, session: Session, scope: Scope, item_id: int, incident_i
         incident,
         "duty",
         f"from the duty desk: {item.channel} information received {item.received_at.isoformat()}: {item.summary}",
-        {"duty_item_id": item.id},
+        {
+            "duty_item_id": item.id,
+            "channel": item.channel,
+            "received_at": item.received_at.isoformat(),
+            "summary": item.summary,
+        },
         item.received_at,
     )
     session.flush()
