@@ -34,7 +34,8 @@ layers.register(layers.MapLayer("warnings", "layer.warnings", "/map/layers/warni
 layers.register_nav(layers.NavItem("alarms", "/alarms", "nav.alarms", "monitoring:read"))
 layers.register_nav(layers.NavItem("warnings", "/warnings", "nav.warnings", "warnings:read"))
 Csrf = Annotated[str, Form(max_length=100)]
-PRIORITY_COLOURS = {"high": "#d00000", "medium": "#ff8c00", "low": "#1f6feb"}
+# Alarm sites in hues no incident grade uses (web/legends.py): a red alarm would read as a 特别重大 incident.
+PRIORITY_COLOURS = {"high": "#8e24aa", "medium": "#d81b60", "low": "#00897b"}
 WARNING_COLOURS = {"blue": "#1f6feb", "yellow": "#e6c200", "orange": "#ff8c00", "red": "#d00000"}
 
 
