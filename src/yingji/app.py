@@ -46,6 +46,7 @@ from yingji.hazards.enterprises import api as enterprises_api
 from yingji.hazards.installations import api as installations_api
 from yingji.hazards.register import api as hazard_register_api
 from yingji.incidents import api as incidents_api
+from yingji.incidents.handover import api as handover_api
 from yingji.incidents.overrides import api as overrides_api
 from yingji.incidents.response_plans import api as response_plans_api
 from yingji.monitoring import api as monitoring_api
@@ -63,6 +64,8 @@ from yingji.web import (
     pages,
     relief_pages,
     report_pages,
+    roster_pages,
+    stats_pages,
     stream,
     task_pages,
 )
@@ -78,6 +81,7 @@ ROUTERS = (
     incidents_api.router,
     overrides_api.router,
     response_plans_api.router,
+    handover_api.router,
     monitoring_api.router,
     warnings_api.router,
     resources_api.router,
@@ -95,10 +99,12 @@ ROUTERS = (
     stream.router,
     pages.router,
     report_pages.router,  # before incident_pages: /incidents/new is the report form
+    stats_pages.router,
     incident_pages.router,
     figures_pages.router,
     task_pages.router,
     duty_pages.router,
+    roster_pages.router,
     relief_pages.router,
     monitoring_pages.router,
     hazards_pages.router,

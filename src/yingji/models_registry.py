@@ -13,6 +13,7 @@ from yingji.hazards.enterprises import models as enterprises_models
 from yingji.hazards.installations import models as installations_models
 from yingji.hazards.register import models as hazard_register_models
 from yingji.incidents import models as incidents_models
+from yingji.incidents.handover import models as handover_models
 from yingji.monitoring import models as monitoring_models
 from yingji.quake import models as quake_models
 from yingji.quake.feeds import models as quake_feeds_models
@@ -25,6 +26,7 @@ MODEL_MODULES = (
     geo_models,
     auth_models,
     incidents_models,
+    handover_models,
     monitoring_models,
     warnings_models,
     resources_models,

@@ -360,6 +360,23 @@ def duty_shifts_handover(c: Ctx) -> None:
     assert c.own.post(f"/api/v1/duty/shifts/{shift['id']}/handover", json={"note": "x"}).status_code == 404
 
 
+def duty_shifts_handover_get(c: Ctx) -> None:
+    body = {"division_code": FOREIGN, "starts_at": T0, "ends_at": "2026-07-02T01:00:00+00:00", "leader": "x"}
+    shift = created(c.foreign_admin.post("/api/v1/duty/shifts", json=body))
+    handed = c.foreign_admin.post(f"/api/v1/duty/shifts/{shift['id']}/handover", json={"note": "拉孜交班"})
+    assert handed.status_code == 200
+    r = c.own.get(f"/api/v1/duty/shifts/{shift['id']}/handover")
+    assert r.status_code == 404 and "拉孜交班" not in r.text
+
+
+def duty_shifts_acknowledge(c: Ctx) -> None:
+    body = {"division_code": FOREIGN, "starts_at": T0, "ends_at": "2026-07-02T01:00:00+00:00", "leader": "x"}
+    shift = created(c.foreign_admin.post("/api/v1/duty/shifts", json=body))
+    assert c.foreign_admin.post(f"/api/v1/duty/shifts/{shift['id']}/handover", json={"note": "x"}).status_code == 200
+    assert c.own.post(f"/api/v1/duty/shifts/{shift['id']}/acknowledge").status_code == 404
+    assert c.foreign_admin.get(f"/api/v1/duty/shifts/{shift['id']}/handover").json()["acknowledged_at"] is None
+
+
 def duty_log_list(c: Ctx) -> None:
     created(c.foreign_admin.post("/api/v1/duty/log", json={"division_code": FOREIGN, "text": "拉孜日志"}))
     items = c.own.get("/api/v1/duty/log", params={"limit": 1000}).json()["items"]
@@ -448,6 +465,8 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {  # (method, OpenAPI path
     ("GET", "/api/v1/duty/shifts"): duty_shifts_list,
     ("POST", "/api/v1/duty/shifts"): duty_shifts_create,
     ("POST", "/api/v1/duty/shifts/{shift_id}/handover"): duty_shifts_handover,
+    ("GET", "/api/v1/duty/shifts/{shift_id}/handover"): duty_shifts_handover_get,
+    ("POST", "/api/v1/duty/shifts/{shift_id}/acknowledge"): duty_shifts_acknowledge,
     ("GET", "/api/v1/duty/log"): duty_log_list,
     ("POST", "/api/v1/duty/log"): duty_log_add,
     ("GET", "/api/v1/duty/items"): duty_items_list,

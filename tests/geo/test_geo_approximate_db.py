@@ -11,8 +11,8 @@ from tests.conftest import SHARED_DATA
 
 from yingji.auth.scope import system_scope
 from yingji.geo import service
-from yingji.geo.spatial import service as spatial
 from yingji.geo.models import Division
+from yingji.geo.spatial import service as spatial
 
 RASTER = SHARED_DATA / "population" / "worldpop-2020-5arcmin-china.tif"
 

@@ -194,10 +194,14 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
                "/incidents/{incident_id}/reports", "/incidents/{incident_id}/reports/{report_id}/status",
                "/map/layers/incidents", "/map/layers/incidents/{incident_id}", "/duty", "/duty/log", "/duty/items",
                "/duty/items/{item_id}/action",
+               # tests/web/test_roster_pages.py
+               "/duty/roster", "/duty/roster/shifts", "/duty/roster/shifts/{shift_id}/handover",
+               "/duty/roster/shifts/{shift_id}/acknowledge",
                # tests/web/test_report_pages.py
                "/incidents/new", "/duty/items/{item_id}/incident", "/incidents/{incident_id}/figures",
                "/incidents/{incident_id}/tasks/{task_id}/status", "/incidents/{incident_id}/deadlines",
-               "/stats", "/quake", "/quake/{assessment_id}", "/map/layers/intensity",
+               "/stats", "/stats/export.xlsx",  # tests/web/test_stats_pages.py
+               "/quake", "/quake/{assessment_id}", "/map/layers/intensity",
                # tests/web/test_relief_pages.py
                "/map/layers/depots", "/map/layers/shelters", "/map/layers/teams", "/map/layers/gaps", "/reserves",
                "/reserves/transfers", "/reserves/transfers/{transfer_id}/confirm",

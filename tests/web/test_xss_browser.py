@@ -44,7 +44,10 @@ PATH_TABLES = {
     "assessment_id": "assessments",
 }
 PATH_VALUES = {"code": "en"}  # /lang/{code}
-QUERY_VARIANTS = {"fragment": ("rows", "count")}  # live fragments fetched by the pages' scripts
+QUERY_VARIANTS = {
+    "fragment": ("rows", "count"),  # live fragments fetched by the pages' scripts
+    "week": ("2026-06-29",),  # the roster's week of the jurisdiction cases' shifts (T0 = 2026-07-01)
+}
 IDS_PER_PAGE = 2  # from each end of the table
 POINTS_PER_LAYER = 12
 # Tables no API route or demo loader writes yet (each with the reason); any other empty table fails the test.

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from yingji.api_common import ApiDateTime, IdPath, Page, PageDep, ScopeDep, SessionDep
 from yingji.db import utcnow
 from yingji.incidents import plans, service
+from yingji.incidents.handover import service as handover_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
 from yingji.incidents.models import DutyItem, Incident
@@ -479,7 +480,8 @@ def create_shift(body: ShiftIn, session: SessionDep, scope: ScopeDep) -> ShiftRe
 
 @router.post("/duty/shifts/{shift_id}/handover", response_model=ShiftRead, operation_id="duty_shifts_handover")
 def hand_over(shift_id: IdPath, body: HandoverIn, session: SessionDep, scope: ScopeDep) -> ShiftRead:
-    return ShiftRead.model_validate(service.hand_over(session=session, scope=scope, shift_id=shift_id, note=body.note))
+    handover_service.hand_over(session=session, scope=scope, shift_id=shift_id, note=body.note)
+    return ShiftRead.model_validate(handover_service.get_shift(session=session, scope=scope, shift_id=shift_id))
 
 
 @router.get("/duty/log", response_model=Page[DutyLogRead], operation_id="duty_log_list")

@@ -356,6 +356,7 @@ def _timeline_data(row: QuakeAssessment) -> dict[str, Any]:
         "max_intensity": row.max_intensity,
         "expected_deaths": round(row.expected_deaths, 1),
         "response_level": row.response_level,
+        "magnitude": round(float(row.magnitude), 1),
     }
 
 

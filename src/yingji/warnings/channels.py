@@ -126,15 +126,21 @@ def webhook_refusal(url: str, allowed: tuple[str, ...] | list[str]) -> str | Non
     return f"webhook target {target[0]}://{target[1]}:{target[2]}{target[3]} is not in YINGJI_WEBHOOK_ALLOWED_TARGETS"
 
 
+CHINESE_CHANNELS: dict[str, Channel] = {"推送": "webhook", "消息": "mqtt", "邮件": "smtp", "短信": "sms"}
+
+
 def contact_targets(contact: str) -> list[tuple[Channel, str]]:
     """The delivery targets in an official's contact text: entries separated by ``;`` or new lines, each
     ``webhook:URL``, ``mqtt:TOPIC``, ``smtp:ADDRESS``, ``sms:NUMBER``, a bare ``http(s)://`` URL (webhook),
     a bare e-mail address (smtp) or a bare mobile number (sms, as +86…). Anything else (a landline) is for
-    people to call, not a channel."""
+    people to call, not a channel. The Chinese names 推送 / 消息 / 邮件 / 短信 stand for webhook / mqtt / smtp /
+    sms, and full-width separators (；：) are read as their ASCII forms, so a contact can be typed on a
+    Chinese keyboard."""
     found: list[tuple[Channel, str]] = []
-    for raw in contact.replace("\n", ";").split(";"):
+    for raw in contact.replace("\n", ";").replace("；", ";").split(";"):
         entry = raw.strip()
-        head, _, rest = entry.partition(":")
+        head, _, rest = entry.replace("：", ":", 1).partition(":")
+        head = CHINESE_CHANNELS.get(head.strip(), head)
         mobile = mobile_number(rest if head == "sms" else entry)
         if head == "sms" and rest.strip():
             found.append(("sms", mobile or rest.strip()))

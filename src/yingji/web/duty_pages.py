@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from yingji.api_common import SessionDep, SettingsDep
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
+from yingji.web import people
 from yingji.web.pages import PageCtx, ViewerDep, form_action, now_utc, render
 
 router = APIRouter(include_in_schema=False)
@@ -31,6 +32,7 @@ def show_desk(ctx: PageCtx, session: Any, status_code: int = 200) -> HTMLRespons
         items=items,
         timers=timers,
         log=log,
+        names=people.display_names(session, [entry.actor for entry in log]),
         can_write="incidents:write" in scope.permissions,
         types=[it.value for it in IncidentType],
         nav="duty",

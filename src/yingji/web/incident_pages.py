@@ -17,7 +17,7 @@ from yingji.geo import service as division_service
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
-from yingji.web import charts, clock, figures_pages, layers, task_pages
+from yingji.web import clock, figures_pages, layers, task_pages
 from yingji.web import timeline as timeline_text
 from yingji.web.pages import PageCtx, ViewerDep, form_action, now_utc, page_ctx, render
 
@@ -378,32 +378,4 @@ def incident_card(incident_id: int, request: Request, session: SessionDep, setti
     )
 
 
-# -- statistics --------------------------------------------------------------------------------------
-
-
-@router.get("/stats", response_class=HTMLResponse)
-def stats_page(session: SessionDep, ctx: ViewerDep) -> Response:
-    t = ctx.t
-    since = now_utc() - dt.timedelta(weeks=12)
-    stats = incident_service.statistics(session=session, scope=ctx.scope, since=since, weeks=13)
-    labels = [(since + dt.timedelta(weeks=i)).strftime("%m-%d") for i in range(len(stats.weeks))]
-    kinds = sorted({kind for week in stats.weeks for kind in week})
-    per_type = {kind: [float(week.get(kind, 0)) for week in stats.weeks] for kind in kinds}
-    counts_svg = charts.stacked_bars(
-        labels, per_type, title=t("stats.by_type"), labels={k: t(f"type.{k}") for k in kinds}
-    )
-    medians = stats.median_response_minutes
-    response_svg = charts.horizontal_bars(
-        medians, title=t("stats.response_minutes"), unit=t("unit.minutes"), labels={k: t(f"type.{k}") for k in medians}
-    )
-    by_status = stats.by_status
-    total = sum(by_status.values())
-    return render(
-        ctx,
-        "stats.html",
-        counts_svg=counts_svg,
-        response_svg=response_svg,
-        by_status=by_status,
-        total=total,
-        nav="stats",
-    )
+# -- statistics: web/stats_pages.py (calendar weeks, filters, xlsx export) ------------------------

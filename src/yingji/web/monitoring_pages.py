@@ -25,7 +25,7 @@ from yingji.monitoring.models import MonitoredSite
 from yingji.monitoring.schemas import PromoteIn
 from yingji.warnings import cap
 from yingji.warnings import service as warnings
-from yingji.web import layers
+from yingji.web import layers, people, pickers
 from yingji.web.pages import PageCtx, ViewerDep, first_error, form_action, now_utc, page_ctx, render
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +34,8 @@ layers.register(layers.MapLayer("warnings", "layer.warnings", "/map/layers/warni
 layers.register_nav(layers.NavItem("alarms", "/alarms", "nav.alarms", "monitoring:read"))
 layers.register_nav(layers.NavItem("warnings", "/warnings", "nav.warnings", "warnings:read"))
 Csrf = Annotated[str, Form(max_length=100)]
-PRIORITY_COLOURS = {"high": "#d00000", "medium": "#ff8c00", "low": "#1f6feb"}
+# Alarm sites in hues no incident grade uses (web/legends.py): a red alarm would read as a 特别重大 incident.
+PRIORITY_COLOURS = {"high": "#8e24aa", "medium": "#d81b60", "low": "#00897b"}
 WARNING_COLOURS = {"blue": "#1f6feb", "yellow": "#e6c200", "orange": "#ff8c00", "red": "#d00000"}
 
 
@@ -107,6 +108,7 @@ def _detail(ctx: PageCtx, session: Any, alarm_id: int, status_code: int = 200, f
     can_write = "monitoring:write" in ctx.scope.permissions and ctx.scope.covers(alarm.division_code)
     return render(ctx, "alarm.html", status_code=status_code, alarm=monitoring.alarm_view(alarm),
                   events=alarm.events, site=site, trend=trend_svg(points, to_epoch_ms(raised)),
+                  names=people.display_names(session, [e.actor for e in alarm.events]),
                   can_write=can_write, nav="alarms", form=form or {},
                   can_promote=can_write and "incidents:write" in ctx.scope.permissions,
                   incident_types=[it.value for it in IncidentType],
@@ -382,6 +384,7 @@ def _officials_page(ctx: PageCtx, session: Any, status_code: int = 200, form: di
                                                                      | {ctx.scope.division_code}))
     return render(ctx, "warning_officials.html", status_code=status_code, officials=rows, names=names,
                   by_id={o.id: o for o in rows}, form=form or {"division_code": ctx.scope.division_code},
+                  divisions=pickers.divisions(ctx, session),
                   can_issue="warnings:issue" in ctx.scope.permissions, nav="warnings")
 
 

@@ -30,7 +30,7 @@ from yingji.config import Settings
 from yingji.db import utcnow
 from yingji.errors import DomainError, Unauthorized
 from yingji.geo import service as division_service
-from yingji.web import clock, layers
+from yingji.web import clock, layers, legends
 from yingji.web.headers import route_path
 from yingji.web.i18n import LANGUAGES, client_messages, translator
 
@@ -62,6 +62,7 @@ def _local(context: Any, value: dt.datetime | None) -> str:
 
 
 TEMPLATES.env.filters["local"] = _local
+TEMPLATES.env.globals["layer_legend"] = legends.entries
 TOKEN_COOKIE, CSRF_COOKIE, LANG_COOKIE = "yingji_token", "yingji_csrf", "yingji_lang"
 
 

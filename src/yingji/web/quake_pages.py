@@ -16,7 +16,7 @@ from yingji.api_common import SessionDep, SettingsDep
 from yingji.errors import DomainError, InvalidInput
 from yingji.quake import service as quake_service
 from yingji.quake.report import DEGREE_COLOURS, RANGE_ALERT, ROMAN
-from yingji.web import layers
+from yingji.web import layers, wording
 from yingji.web.pages import (
     CHINA_TIME,
     PageCtx,
@@ -227,6 +227,8 @@ def quake_page(assessment_id: int, session: SessionDep, ctx: ViewerDep) -> Respo
         exposure=quake_service.exposure_for(ctx.scope, row),
         fatality_bars=_bars(results["fatalities"]["ranges"]),
         economic_bars=_bars(results["economic_loss_usd"].get("ranges_musd", {})),
+        loss_cny=wording.yuan(ctx.t, float(results["economic_loss_usd"]["expected"])),
+        usd_cny=wording.usd_cny(),
         alert_colours=ALERT_COLOURS,
         days=days,
         aftershocks=aftershocks,

@@ -16,7 +16,7 @@ from yingji.geo.models import Division
 from yingji.resources import rules
 from yingji.resources import service as resources
 from yingji.resources.models import Depot
-from yingji.web import layers
+from yingji.web import layers, wording
 from yingji.web.pages import PageCtx, ViewerDep, first_error, form_action, page_ctx, render
 
 router = APIRouter(include_in_schema=False)
@@ -262,7 +262,10 @@ def _plan_page(ctx: PageCtx, session: Any, plan_id: int, status_code: int = 200)
                   groups=sorted(relief.shipment_groups(plan), key=lambda g: -g["quantity"]),
                   can_commit=PLAN in ctx.scope.permissions and plan.status == "planned",
                   can_settle=PLAN in ctx.scope.permissions and plan.status in ("planned", "committed"),
-                  map_data={"flows": f"/api/v1/relief/plans/{plan.id}/flows"}, nav="relief")  # fmt: skip
+                  map_data={"flows": f"/api/v1/relief/plans/{plan.id}/flows"}, nav="relief",
+                  capability_names=rules.CAPABILITIES,
+                  item_names=wording.item_names({k: i.name_zh for k, i in resources.catalogue().items()}, ctx.lang),
+                  travel=wording.travel(ctx.t, str(plan.parameters.get("travel") or "")))  # fmt: skip
 
 
 @router.get("/relief/plans/{plan_id}", response_class=HTMLResponse)

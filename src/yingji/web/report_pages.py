@@ -18,7 +18,7 @@ from yingji.geo import service as division_service
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.schemas import IncidentCreate
-from yingji.web import clock
+from yingji.web import clock, pickers
 from yingji.web.pages import PageCtx, ViewerDep, first_error, form_action, now_utc, render
 
 router = APIRouter(include_in_schema=False)
@@ -27,9 +27,6 @@ Text = Annotated[str, Form(max_length=200)]
 # The figures a first report usually has (people as whole numbers; the loss typed in 万元).
 PEOPLE_FIGURES = ("deaths", "missing", "injured", "relocated", "collapsed_rooms")
 LOSS_FIELD = "direct_loss_wan"
-# Levels offered in the division picker: below the township a report names its place in the description.
-PICKED_LEVELS = ("province", "prefecture", "county", "township")
-MAX_PICKER = 600  # past this many divisions (a province user) the picker offers counties and above
 
 
 @dataclass
@@ -54,21 +51,7 @@ def _zone(ctx: PageCtx) -> str:
 
 
 def _divisions(ctx: PageCtx, session: Any) -> list[dict[str, Any]]:
-    """The caller's own division and those below it down to townships, by name, indented by level."""
-    own = division_service.get(session=session, scope=ctx.scope, code=ctx.scope.division_code)
-    below = [
-        d
-        for d in division_service.descendants(session=session, scope=ctx.scope, code=own.code)
-        if d.level in PICKED_LEVELS
-    ]
-    if len(below) > MAX_PICKER:
-        below = [d for d in below if d.level != "township"]
-    top = PICKED_LEVELS.index(own.level) if own.level in PICKED_LEVELS else -1  # a national user: country
-
-    def depth(level: str) -> int:
-        return max(0, PICKED_LEVELS.index(level) - top) if level in PICKED_LEVELS else 0
-
-    return [{"code": d.code, "name": d.name, "depth": depth(d.level)} for d in [own, *below]]
+    return pickers.divisions(ctx, session)
 
 
 def _show(ctx: PageCtx, session: Any, form: ReportForm, status_code: int = 200) -> HTMLResponse:

@@ -189,7 +189,12 @@ def item_to_incident(*, session: Session, scope: Scope, item_id: int, incident_i
         incident,
         "duty",
         f"from the duty desk: {item.channel} information received {item.received_at.isoformat()}: {item.summary}",
-        {"duty_item_id": item.id},
+        {
+            "duty_item_id": item.id,
+            "channel": item.channel,
+            "received_at": item.received_at.isoformat(),
+            "summary": item.summary,
+        },
         item.received_at,
     )
     audit.changed(session=session, scope=scope, row=item, before=before, entity="duty_item", action="to_incident")

@@ -247,13 +247,33 @@ class IncidentStatistics:
     median_response_minutes: dict[str, float]  # by incident type, of those that responded
 
 
-def statistics(*, session: Session, scope: Scope, since: dt.datetime, weeks: int) -> IncidentStatistics:
+def statistics(
+    *,
+    session: Session,
+    scope: Scope,
+    since: dt.datetime,
+    weeks: int,
+    incident_type: str | None = None,
+    division: str | None = None,
+    until: dt.datetime | None = None,
+) -> IncidentStatistics:
     """The statistics page's figures for ``weeks`` weeks from ``since``, counted by the database in two
     queries whatever the number of incidents or weeks: the counts grouped by week × type × status, and the
-    median delay per type picked by rank."""
+    median delay per type picked by rank. ``until`` (the end of the period), ``incident_type`` and
+    ``division`` (a readable division: incidents covering it or a division below it) narrow the incidents
+    counted."""
     scope.require("incidents:read")
     readable, params = _readable_bound(scope)
-    real = (readable, Incident.exercise.is_(False), Incident.reported_at >= since)
+    real: tuple[Any, ...] = (readable, Incident.exercise.is_(False), Incident.reported_at >= since)
+    if until is not None:
+        real += (Incident.reported_at < until,)
+    if incident_type:
+        real += (Incident.incident_type == incident_type,)
+    if division:
+        found = division_service.get(session=session, scope=scope, code=division)
+        low, high = code_range(prefix(found.code, found.level))
+        code = IncidentDivision.code
+        real += (exists().where(IncidentDivision.incident_id == Incident.id, code >= low, code <= high),)
     week = case(
         *((Incident.reported_at < since + dt.timedelta(weeks=w + 1), w) for w in range(weeks)), else_=None
     ).label("week")

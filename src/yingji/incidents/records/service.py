@@ -337,7 +337,14 @@ def create(*, session: Session, scope: Scope, incident_in: IncidentCreate, place
     session.add(incident)
     session.flush()
     label = "exercise " if incident.exercise else ""
-    _timeline(session, scope, incident, "created", f"{label}incident reported: {incident.title}", {"divisions": codes})
+    _timeline(
+        session,
+        scope,
+        incident,
+        "created",
+        f"{label}incident reported: {incident.title}",
+        {"divisions": codes, "title": incident.title, "exercise": bool(incident.exercise)},
+    )
     if incident.figures:
         session.add(
             FigureChange(
@@ -411,7 +418,8 @@ def change_figures(
     if changes:
         session.add(FigureChange(incident_id=incident.id, at=when, actor=scope.actor, source=source, changes=changes))
         described = ", ".join(f"{k} {c['old']}→{c['new']}" for k, c in changes.items())
-        _timeline(session, scope, incident, "figures", f"figures changed ({source}): {described}", changes, when)
+        data = {**changes, "source": source}
+        _timeline(session, scope, incident, "figures", f"figures changed ({source}): {described}", data, when)
     _regrade(session, scope, incident)
     audit.changed(session=session, scope=scope, row=incident, before=before, entity="incident", action="figures")
     return incident

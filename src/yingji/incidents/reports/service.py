@@ -53,7 +53,14 @@ def create_report(*, session: Session, scope: Scope, incident_id: int, report_in
     session.add(report)
     session.flush()
     _save_revision(session, scope, report)
-    _timeline(session, scope, incident, "sitrep", f"situation report no. {number} drafted", {"report_id": report.id})
+    _timeline(
+        session,
+        scope,
+        incident,
+        "sitrep",
+        f"situation report no. {number} drafted",
+        {"report_id": report.id, "number": number, "state": "drafted"},
+    )
     audit.created(session=session, scope=scope, row=report, entity="situation_report", within=incident)
     return report
 
@@ -130,7 +137,12 @@ def set_report_status(*, session: Session, scope: Scope, report_id: int, revisio
     else:
         report.published_by, report.published_at = scope.actor, now
     _timeline(
-        session, scope, incident, "sitrep", f"situation report no. {report.number} {status}", {"report_id": report.id}
+        session,
+        scope,
+        incident,
+        "sitrep",
+        f"situation report no. {report.number} {status}",
+        {"report_id": report.id, "number": report.number, "state": status},
     )
     audit.changed(
         session=session,

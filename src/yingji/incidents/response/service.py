@@ -172,6 +172,7 @@ def _create_plan_tasks(
             "plan": plan.id,
             "response_plan_id": applied.response_plan_id,
             "plan_division_code": applied.division_code,
+            "tasks": created,
         }
         _timeline(session, scope, incident, "plan", f"plan {applied.describe()}: {created} tasks created", data)
     return applied, created

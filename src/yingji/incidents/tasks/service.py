@@ -58,7 +58,8 @@ def create_task(*, session: Session, scope: Scope, incident_id: int, task_in: Ta
     )
     session.add(task)
     session.flush()
-    _timeline(session, scope, incident, "task", f"task assigned: {task.title}", {"task_id": task.id})
+    data = {"task_id": task.id, "title": task.title}
+    _timeline(session, scope, incident, "task", f"task assigned: {task.title}", data)
     audit.created(session=session, scope=scope, row=task, entity="incident_task", within=incident)
     return task
 
@@ -90,12 +91,19 @@ def update_task(*, session: Session, scope: Scope, task_id: int, change: TaskUpd
             incident,
             "task",
             f"task {task.title}: {task.status} → {change.status}",
-            {"task_id": task.id},
+            {"task_id": task.id, "title": task.title, "from": task.status, "to": change.status},
         )
         task.status = change.status
     if change.feedback is not None:
         task.feedback = change.feedback
-        _timeline(session, scope, incident, "task.feedback", f"feedback on {task.title}: {change.feedback}")
+        _timeline(
+            session,
+            scope,
+            incident,
+            "task.feedback",
+            f"feedback on {task.title}: {change.feedback}",
+            {"task_id": task.id, "title": task.title, "feedback": change.feedback},
+        )
     if "due_at" in change.model_fields_set:
         task.due_at = change.due_at
     task.updated_at = now

@@ -1,0 +1,53 @@
+"""Machine text stored by the engines, put into the reader's language for the pages: relief-item codes as
+their catalogue names, the travel model a plan used, solver statuses. Pure (no database, no web framework):
+the texts come in, the translator ``t`` of the page puts them out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from functools import cache
+from importlib.resources import files
+
+import yaml
+
+Translate = Callable[..., str]
+
+_FALLBACK = re.compile(r"^fallback: great-circle × ([\d.]+) at ([\d.]+) km/h$")
+_ROADS = re.compile(r"^road network (.*): (\d+) open segments, (\d+) cut$")
+
+
+def item_name(code: str, names_zh: Mapping[str, str], lang: str) -> str:
+    """A relief item by its catalogue name in Chinese, by its code with spaces in English."""
+    if lang == "zh":
+        return names_zh.get(code, code)
+    return code.replace("_", " ")
+
+
+def item_names(names_zh: Mapping[str, str], lang: str) -> dict[str, str]:
+    """Every catalogue item's name in the page's language, by code."""
+    return {code: item_name(code, names_zh, lang) for code in names_zh}
+
+
+def travel(t: Translate, text: str) -> str:
+    """The travel model a relief plan used (``relief.service`` stores it as English text of two shapes)."""
+    if found := _FALLBACK.match(text):
+        return t("relief.travel.fallback", detour=found.group(1), speed=found.group(2))
+    if found := _ROADS.match(text):
+        return t("relief.travel.roads", names=found.group(1), open=found.group(2), cut=found.group(3))
+    return text
+
+
+@cache
+def usd_cny() -> float:
+    """Yuan per US dollar for display (``standards/currency.yaml``, with its source and status)."""
+    doc = yaml.safe_load(files("yingji.standards").joinpath("currency.yaml").read_text(encoding="utf-8"))
+    return float(doc["usd_cny"]["value"])
+
+
+def yuan(t: Translate, usd: float, rate: float | None = None) -> str:
+    """An amount a model gives in US dollars, in yuan: 万元 below one 亿元 (10⁸ yuan), 亿元 from there."""
+    cny = usd * (usd_cny() if rate is None else rate)
+    if abs(cny) >= 1e8:
+        return t("money.yi", value=f"{cny / 1e8:,.1f}")
+    return t("money.wan", value=f"{cny / 1e4:,.0f}")
