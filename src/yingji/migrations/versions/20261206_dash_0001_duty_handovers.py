@@ -1,7 +1,7 @@
 """Duty handovers: the matters a shift handed over and the next shift's acknowledgement (issue #13).
 
 Revision ID: dash_0001
-Revises: disasters_0001
+Revises: dis_0001
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from yingji.db import JSONType, UTCDateTime
 
 revision = "dash_0001"
-down_revision = "disasters_0001"
+down_revision = "dis_0001"
 branch_labels = None
 depends_on = None
 

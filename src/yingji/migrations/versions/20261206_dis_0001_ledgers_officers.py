@@ -2,7 +2,7 @@
 houses (ID numbers encrypted), and escalations of overdue township reports (issue #17).
 
 Revision ID: dis_0001
-Revises: disasters_0001
+Revises: enf_0003
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from yingji.db import JSONType, UTCDateTime
 
 revision = "dis_0001"
-down_revision = "disasters_0001"
+down_revision = "enf_0003"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Enforcement: inspectors, recusal ties, annual plans, stored random draws.
 
 Revision ID: enf_0001
-Revises: disasters_0001
+Revises: ws_0001
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from yingji.db import JSONType, UTCDateTime
 
 revision = "enf_0001"
-down_revision = "disasters_0001"
+down_revision = "ws_0001"
 branch_labels = None
 depends_on = None
 
