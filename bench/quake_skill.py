@@ -1,10 +1,10 @@
 """Skill of the earthquake deaths assessment on past Chinese events: the fitting set (1973–2007,
 leave-one-out cross-validated) and the validation set (2008 on, never used to fit or choose), each for
-the default model and the old default (pager-mmi: Allen 2012 MMI from a point source, PAGER's China
-curve) in the same run.
+the default model, the calibrated default before it (cn-csis-circular-2) and the old default (pager-mmi:
+Allen 2012 MMI from a point source, PAGER's China curve) in the same run.
 
-Fitting set: exposures on the calibration grid (0.02°), the default model re-fitted without each event
-in turn. Validation set: the whole assessment as a user runs it (``yingji.quake.assess``, default grid
+Fitting set: exposures on the calibration grid (0.02°), each model re-fitted without each event in turn;
+each event's 80 % range takes σ from the other events' cross-validated residuals. Validation set: the whole assessment as a user runs it (``yingji.quake.assess``, default grid
 0.01°, the packaged WorldPop raster scaled to the event year by census totals, packaged fault traces).
 
 Figures per set: deaths within 10× (|log10((predicted + 1)/(toll + 1))| ≤ 1; toll = deaths + missing),
