@@ -4,8 +4,9 @@ the default model, the calibrated default before it (cn-csis-circular-2) and the
 Allen 2012 MMI from a point source, PAGER's China curve) in the same run.
 
 Fitting set: exposures on the calibration grid (0.02°), each model re-fitted without each event in turn;
-each event's 80 % range takes σ from the other events' cross-validated residuals. Validation set: the whole assessment as a user runs it (``yingji.quake.assess``, default grid
-0.01°, the packaged WorldPop raster scaled to the event year by census totals, packaged fault traces).
+each event's 80 % range takes σ from the other events' cross-validated residuals. Validation set: the
+whole assessment as a user runs it (``yingji.quake.assess``, default grid 0.01°, the packaged WorldPop
+raster scaled to the event year by census totals, packaged fault traces).
 
 Figures per set: deaths within 10× (|log10((predicted + 1)/(toll + 1))| ≤ 1; toll = deaths + missing),
 same PAGER alert band (< 1, 1–99, 100–999, ≥ 1,000 on ``fatalities.expected``), real toll inside the 80 %
