@@ -77,7 +77,7 @@ def main() -> int:
     results: list[tuple[float, float]] = []
     with LiveServer(settings) as live:
         factory = session_factory(engine)
-        events.attach(factory, events.make_bus(bus_url) if bus_url else live.app.state.events)
+        events.attach(factory, events.bus_for(settings) if bus_url else live.app.state.events)  # the server's channel
         stop = threading.Event()
 
         def worker() -> None:

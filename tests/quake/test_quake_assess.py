@@ -271,3 +271,18 @@ def test_a_named_model_is_used_when_asked_for() -> None:
     assert old["fatalities"]["model"] == "pager-mmi" and old["model"]["loss_intensity"] == "mmi"
     with pytest.raises(InvalidInput, match="model"):
         assess(_input(model="no-such-model"))
+
+
+def test_a_regional_deaths_model_takes_the_theta_of_the_epicentres_region() -> None:
+    from yingji.quake import fatality
+
+    regional = next(m for m in fatality.models().values() if m.region_offsets)
+    result = assess(_input(model=regional.name))
+    data = result.to_dict()
+    assert data["model"]["region"] == "qinghai_tibet"
+    # the circular source of the model's calibration (strike given: the long axis is kept)
+    exposure = {int(k): v for k, v in data["exposure"]["chinese"].items()}
+    expected = regional.expected(exposure, 2025, "qinghai_tibet")
+    assert data["fatalities"]["expected"] == pytest.approx(expected, rel=1e-3)
+    if regional.region_offsets and regional.region_offsets["qinghai_tibet"] != 0:
+        assert expected != pytest.approx(regional.expected(exposure, 2025, None), rel=1e-6)

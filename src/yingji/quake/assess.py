@@ -320,7 +320,7 @@ def assess(inp: EarthquakeInput, prepared: Setup | None = None) -> Assessment:
     exposure_mmi = exposure_by_intensity(mmi.values, population)
     year = inp.year if inp.year is not None else inp.origin_time.year
     if inp.country.strip().upper() == "CN":
-        fatalities = deaths_model.estimate(exposure_by_intensity(loss_field.values, population), year)
+        fatalities = deaths_model.estimate(exposure_by_intensity(loss_field.values, population), year, region)
     else:  # PAGER's curve of that country on the model's scale
         fatalities = losses.fatality_estimate(exposure_by_intensity(loss_field.values, population), inp.country)
     economic_exposure = exposure_chinese if inp.loss_intensity == "chinese" else exposure_mmi

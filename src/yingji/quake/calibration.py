@@ -123,6 +123,7 @@ def load_events(text: str | None = None) -> list[CalibrationEvent]:
 class EventExposure:
     exposure: dict[int, float]  # people per integer degree (≥ 5) on the path's scale, at the event year
     vi_area_km2: float  # area at degree VI and above of the Chinese-scale field (the isoseismal figure)
+    region: str = ""  # the GB 18306 attenuation region of the epicentre
 
 
 def event_input(event: CalibrationEvent, *, use_packaged_faults: bool, step: float, **extra: Any) -> Any:
@@ -166,7 +167,7 @@ def event_exposure(
         values = allen_field(s.grid, s.epicentre, s.mw, s.orientation, offsets=offsets).values
     areas = np.broadcast_to(s.grid.cell_areas_km2()[:, None], chinese.values.shape)
     vi_area = float(areas[chinese.values >= 5.5].sum())
-    return EventExposure(exposure_by_intensity(values, people, min_degree=5), vi_area)
+    return EventExposure(exposure_by_intensity(values, people, min_degree=5), vi_area, s.region)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -184,6 +185,7 @@ class Candidate:
     rupture: fatality.Rupture
     free: int  # 0 = PAGER's published parameters
     description: str
+    regional: bool = False  # one ln θ offset per GB 18306 region (β shared): 2 free parameters per region
 
     @property
     def path(self) -> tuple[fatality.FieldName, fatality.Rupture]:
@@ -202,18 +204,57 @@ CANDIDATES: tuple[Candidate, ...] = (
     Candidate("cn-csis-circular-2", "gb18306", "point", 2, "GB 18306 regional relation, circular, θ β fitted"),
     Candidate("cn-csis-fault-2", "gb18306", "fault", 2, "GB 18306 regional ellipses on the nearest fault, θ β fitted"),
     Candidate("cn-csis-fault-3", "gb18306", "fault", 3, "GB 18306 ellipses on the nearest fault, θ β trend fitted"),
+    Candidate(
+        "cn-csis-circular-region",
+        "gb18306",
+        "point",
+        2,
+        "GB 18306 regional relation, circular, θ per GB 18306 region and a shared β fitted",
+        regional=True,
+    ),
+    Candidate(
+        "cn-csis-fault-region",
+        "gb18306",
+        "fault",
+        2,
+        "GB 18306 ellipses on the nearest fault, θ per GB 18306 region and a shared β fitted",
+        regional=True,
+    ),
 )
+
+# The regions of the per-region candidates, fixed in advance: the four of GB 18306-2015.
+REGIONS: tuple[str, ...] = ("qinghai_tibet", "xinjiang", "east", "central")
+# A region gets its own θ only with at least this many fitting events (in each fold); a region with fewer
+# keeps the pooled θ (offset 0), so that no parameter rests on one or two events. Fixed, not tuned.
+MIN_REGION_EVENTS = 5
+# Ridge weight on the fitted regional offsets of ln θ (in the loss, against the sum of squared residuals in
+# ln): it keeps the optimiser off the direction the data cannot see (pooled ln θ against the offsets); after
+# the fit the offsets are centred (events-weighted mean 0).
+REGION_RIDGE = 1.0
 
 _STARTS = ((9.0, 0.15), (10.5, 0.1), (12.0, 0.2), (14.0, 0.3), (9.5, 0.4))
 
 
-def _predict(params: Sequence[float], exposures: Sequence[Mapping[int, float]], years: Sequence[int]) -> np.ndarray:
-    curve = curve_from(params)
-    return np.asarray([curve.expected(e, y) for e, y in zip(exposures, years, strict=True)])
+def _predict(
+    params: Sequence[float],
+    exposures: Sequence[Mapping[int, float]],
+    years: Sequence[int],
+    regions: Sequence[str] | None = None,
+) -> np.ndarray:
+    curve = curve_from(params, regional=regions is not None)
+    where = regions if regions is not None else [None] * len(years)
+    return np.asarray([curve.expected(e, y, r) for e, y, r in zip(exposures, years, where, strict=True)])
 
 
-def curve_from(params: Sequence[float], name: str = "fit") -> fatality.FatalityModel:
+def curve_from(params: Sequence[float], name: str = "fit", *, regional: bool = False) -> fatality.FatalityModel:
+    """The curve of fitted parameters: (ln θ, ln β[, trend per decade]) or, ``regional``,
+    (ln θ, ln β, ln θ offset of each of :data:`REGIONS`)."""
     ln_theta, ln_beta = params[0], params[1]
+    if regional:
+        offsets = dict(zip(REGIONS, (float(v) for v in params[2:]), strict=True))
+        return fatality.FatalityModel(
+            name, "gb18306", "fault", math.exp(ln_theta), math.exp(ln_beta), region_offsets=offsets
+        )
     trend = params[2] if len(params) > 2 else 0.0
     return fatality.FatalityModel(name, "gb18306", "fault", math.exp(ln_theta), math.exp(ln_beta), trend)
 
@@ -227,45 +268,101 @@ def residuals(predicted: Iterable[float], tolls: Iterable[float]) -> np.ndarray:
 
 
 def fit_curve(
-    exposures: Sequence[Mapping[int, float]], years: Sequence[int], tolls: Sequence[int], free: int
+    exposures: Sequence[Mapping[int, float]],
+    years: Sequence[int],
+    tolls: Sequence[int],
+    free: int,
+    regions: Sequence[str] | None = None,
 ) -> list[float]:
-    """Least squares on ln(deaths + 1): (ln θ, ln β[, trend per decade]), from several starts."""
+    """Least squares on ln(deaths + 1): (ln θ, ln β[, trend per decade]), from several starts; with
+    ``regions`` (the region of each event) also an offset of ln θ for each of :data:`REGIONS` that has at
+    least :data:`MIN_REGION_EVENTS` events (the others 0), ridge-weighted."""
     from scipy.optimize import minimize
 
     target = np.log1p(np.asarray(tolls, dtype=float))
+    if regions is not None:  # the offsets that are fitted; the others stay 0
+        own = [k for k, r in enumerate(REGIONS) if list(regions).count(r) >= MIN_REGION_EVENTS]
+        extra = len(own)
+    else:
+        own = []
+        extra = 1 if free > 2 else 0
+
+    def full(x: np.ndarray) -> list[float]:
+        if regions is None:
+            return [float(v) for v in x]
+        offsets = [0.0] * len(REGIONS)
+        for k, value in zip(own, x[2:], strict=True):
+            offsets[k] = float(value)
+        return [float(x[0]), float(x[1]), *offsets]
 
     def loss(x: np.ndarray) -> float:
-        if not (-3.5 <= x[1] <= 0.5) or not (1.0 <= x[0] <= 3.6) or (free > 2 and abs(x[2]) > 2.0):
+        if not (-3.5 <= x[1] <= 0.5) or not (1.0 <= x[0] <= 3.6) or (extra and np.max(np.abs(x[2:])) > 2.0):
             return 1e9
-        pred = _predict(list(x), exposures, years)
-        return float(np.sum((np.log1p(pred) - target) ** 2))
+        pred = _predict(full(x), exposures, years, regions)
+        penalty = REGION_RIDGE * float(np.sum(x[2:] ** 2)) if regions is not None else 0.0
+        return float(np.sum((np.log1p(pred) - target) ** 2)) + penalty
 
     best: Any = None
     for theta, beta in _STARTS:
-        x0 = [math.log(theta), math.log(beta)] + ([0.0] if free > 2 else [])
+        x0 = [math.log(theta), math.log(beta)] + [0.0] * extra
         result = minimize(
-            loss, np.asarray(x0), method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6, "maxiter": 4000}
+            loss,
+            np.asarray(x0),
+            method="Nelder-Mead",
+            options={"xatol": 1e-4, "fatol": 1e-6, "maxiter": 4000}
+            if regions is None
+            else {"xatol": 1e-4, "fatol": 1e-6, "maxiter": 20000, "maxfev": 20000},
         )
         if best is None or result.fun < best.fun:
             best = result
-    return [float(v) for v in best.x]
+    params = full(best.x)
+    if regions is not None and own:
+        # The pooled ln θ is the events-weighted mean of the fitted regions' ln θ (the offsets' weighted mean
+        # is 0): the θ a region without its own gets. The fitted regions' θ do not change.
+        counts = [list(regions).count(REGIONS[k]) for k in own]
+        shift = sum(params[2 + k] * n for k, n in zip(own, counts, strict=True)) / sum(counts)
+        params[0] += shift
+        for k in own:
+            params[2 + k] -= shift
+    return params
 
 
 def loo_predictions(
-    candidate: Candidate, exposures: Sequence[Mapping[int, float]], years: Sequence[int], tolls: Sequence[int]
+    candidate: Candidate,
+    exposures: Sequence[Mapping[int, float]],
+    years: Sequence[int],
+    tolls: Sequence[int],
+    regions: Sequence[str] | None = None,
 ) -> np.ndarray:
-    """Leave-one-out predictions for the fitting events (fixed candidates predict directly)."""
+    """Leave-one-out predictions for the fitting events (fixed candidates predict directly); ``regions``
+    (each event's GB 18306 region) is needed by the regional candidates."""
     if candidate.free == 0:
         model = fatality.models()[fatality.PAGER_MMI]
         return np.asarray([model.expected(e, y) for e, y in zip(exposures, years, strict=True)])
+    if candidate.regional and regions is None:
+        raise ValueError(f"candidate {candidate.name} needs the region of every event")
+    where = regions if candidate.regional else None
     out = []
     for i in range(len(tolls)):
         keep = [j for j in range(len(tolls)) if j != i]
         params = fit_curve(
-            [exposures[j] for j in keep], [years[j] for j in keep], [tolls[j] for j in keep], candidate.free
+            [exposures[j] for j in keep],
+            [years[j] for j in keep],
+            [tolls[j] for j in keep],
+            candidate.free,
+            [where[j] for j in keep] if where is not None else None,
         )
-        out.append(curve_from(params).expected(exposures[i], years[i]))
+        curve = curve_from(params, regional=candidate.regional)
+        out.append(curve.expected(exposures[i], years[i], where[i] if where is not None else None))
     return np.asarray(out)
+
+
+def spread_80(residuals_ln: Sequence[float] | np.ndarray) -> float:
+    """σ such that the central 80 % interval of the lognormal, median ± Φ⁻¹(0.9)·σ in ln(deaths + 1),
+    holds 80 % of ``residuals_ln`` (cross-validated): the 80th percentile of |residual| / Φ⁻¹(0.9). The
+    residuals of ln(deaths + 1) are heavier-tailed than a normal's, so their RMS gives too narrow a range."""
+    values = np.abs(np.asarray(residuals_ln, dtype=float))
+    return float(np.quantile(values, 0.8)) / fatality.Z80
 
 
 # --------------------------------------------------------------------------------------------------
@@ -352,4 +449,15 @@ def exposures_for(
         if progress:
             progress(f"exposures {path[0]}/{path[1]} for {len(events)} events")
         out[path] = [event_exposure(e, path, step) for e in events]
+    return out
+
+
+def cv_ranges(predicted: Sequence[float], tolls: Sequence[int]) -> list[tuple[float, float]]:
+    """The 80 % range of each cross-validated prediction with σ from the *other* events' residuals
+    (:func:`spread_80`), so that the coverage reported on the fitting set is itself out of sample."""
+    res = residuals(predicted, tolls)
+    out = []
+    for i, p in enumerate(predicted):
+        sigma = spread_80(np.delete(res, i))
+        out.append(fatality.interval(float(p), sigma, shifted=True))
     return out
