@@ -1,6 +1,6 @@
 """Roll township figures up the division tree (pure), and read the roll-up CSV.
 
-The CSV (issue #17, "checked from outside") has the header
+The CSV (docs/disasters.md, the command's contract) has the header
 ``division,affected,deaths,missing,relocated,houses_collapsed_households,direct_loss_cny`` and one row per
 township; counts are non-negative integers, ``direct_loss_cny`` whole yuan. Reading collects every problem
 with its line number so one run names them all.

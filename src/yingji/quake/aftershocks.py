@@ -2,7 +2,7 @@
 
 λ(t, M) = 10^(a + b(Mm − M)) · (t + c)^(−p) aftershocks ≥ M per day at t days after a mainshock of
 magnitude Mm. The expected number in [t1, t2] is N = 10^(a + b(Mm − M)) · ∫(t + c)^(−p) dt and the
-probability of at least one is 1 − e^(−N) (Reasenberg & Jones 1989, 1994; earthquake.md §4).
+probability of at least one is 1 − e^(−N) (Reasenberg & Jones 1989, 1994; docs/sources.md §E4).
 
 Times are given, never read: the caller passes the origin time and the assessment time.
 """

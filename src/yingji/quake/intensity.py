@@ -43,7 +43,7 @@ MAGNITUDE_RANGE = (4.0, 9.0)
 # Magnitude conversion
 # --------------------------------------------------------------------------------------------------
 
-# Cheng et al. (2017), as used by OpenQuake's YuEtAl2013Mw (earthquake.md §2.3, status V):
+# Cheng et al. (2017), as used by OpenQuake's YuEtAl2013Mw (docs/sources.md §E2.3, status V):
 #   Ms = (Mw − 0.59) / 0.86  for Mw < 6.58
 #   Ms = (Mw + 2.42) / 1.28  for Mw ≥ 6.58
 MW_MS_BREAK = 6.58
@@ -108,11 +108,11 @@ class EllipticalCoefficients:
 
 
 _XIAO_YU_2011 = (
-    "GB 18306-2015 background relations, Xiao Liang & Yu Yanxiang (2011); earthquake.md §2.1 — three "
+    "GB 18306-2015 background relations, Xiao Liang & Yu Yanxiang (2011); docs/sources.md §E2.1 — three "
     "independent copies agree (Wangshuai022/GB18306-CEA2019-GB17742 GB18306_class.py citing 高孟潭 "
     "宣贯教材 p.172; semicloud/cas IntensityParams.xml; an EEW app citing 肖亮 & 俞言祥 2011)"
 )
-_CAS = "semicloud/cas IntensityParams.xml, oval/M01.java, M03.java; earthquake.md §2.2"
+_CAS = "semicloud/cas IntensityParams.xml, oval/M01.java, M03.java; docs/sources.md §E2.2"
 
 # The literal coefficient table. Keys are the names used on the command line and in the API.
 ELLIPTICAL_COEFFICIENTS: dict[str, EllipticalCoefficients] = {
@@ -384,7 +384,7 @@ class EllipticalAttenuation:
 
 ALLEN_2012_SOURCE = (
     "Allen T.I., Wald D.J., Worden C.B. (2012) Intensity attenuation for active crustal regions, "
-    "J. Seismology 16:409–433, Table 4 (rupture-distance model); earthquake.md §3 (status V)"
+    "J. Seismology 16:409–433, Table 4 (rupture-distance model); docs/sources.md §E3 (status V)"
 )
 
 # Literal coefficient table (Allen et al. 2012, rupture-distance model).
@@ -465,7 +465,7 @@ class AllenEtAl2012:
 # --------------------------------------------------------------------------------------------------
 
 GB17742_SOURCE = (
-    "GB/T 17742-2020 中国地震烈度表, Annex (instrumental intensity); earthquake.md §2.3 — status P "
+    "GB/T 17742-2020 中国地震烈度表, Annex (instrumental intensity); docs/sources.md §E2.3 — status P "
     "(Wangshuai022 GB17742_class.py, not checked against the printed standard)"
 )
 # I_A = 3.17·lg PGA + 6.59 (PGA in m/s²); I_V = 3.00·lg PGV + 9.77 (PGV in m/s)

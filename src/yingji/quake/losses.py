@@ -22,9 +22,9 @@ from yingji.errors import InvalidInput
 Alert = Literal["green", "yellow", "orange", "red"]
 
 # PAGER bins exposure into whole degrees 5–9; exposure above IX counts as IX (losspager emploss.py,
-# earthquake.md §1.1, status V).
+# docs/sources.md §E1.1, status V).
 PAGER_DEGREES = (5, 6, 7, 8, 9)
-# Loss ranges of PAGER's histograms (earthquake.md §1.1, status V); the economic ones are in millions US$.
+# Loss ranges of PAGER's histograms (docs/sources.md §E1.1, status V); the economic ones are in millions US$.
 RANGE_EDGES = (0.0, 1.0, 10.0, 100.0, 1_000.0, 10_000.0, 100_000.0, math.inf)
 RANGE_LABELS = ("0-1", "1-10", "10-100", "100-1000", "1000-10000", "10000-100000", "100000+")
 MAX_SPREAD = 2.5  # PAGER caps the combined g at 2.5
@@ -134,7 +134,7 @@ def expected_economic_loss(exposure: Mapping[int, float], model: EconomicModel, 
 
 def range_probabilities(expected: float, g: float, *, scale: float = 1.0) -> dict[str, float]:
     """Probability of each PAGER range: P([a, b)) = Φ(ln(b/e)/G) − Φ(ln(a/e)/G) (probs.py,
-    earthquake.md §1.1). ``scale`` converts the range edges to the loss's unit (1e6 for US$)."""
+    docs/sources.md §E1.1). ``scale`` converts the range edges to the loss's unit (1e6 for US$)."""
     spread = min(g, MAX_SPREAD)
     if expected < 1.0 * scale and spread > 1.7:
         spread = SMALL_LOSS_SPREAD

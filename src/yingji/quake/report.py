@@ -28,7 +28,7 @@ DEGREE_COLOURS = {
     12: "#6a040f",
 }
 ROMAN = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ", 5: "Ⅴ", 6: "Ⅵ", 7: "Ⅶ", 8: "Ⅷ", 9: "Ⅸ", 10: "Ⅹ", 11: "Ⅺ", 12: "Ⅻ"}
-# PAGER colours the bars of the loss histograms by the alert each range would raise (earthquake.md §1.3).
+# PAGER colours the bars of the loss histograms by the alert each range would raise (docs/sources.md §E1.3).
 RANGE_ALERT = {
     "0-1": "green",
     "1-10": "yellow",

@@ -30,7 +30,7 @@ DENSITY_CLASSES: tuple[DensityClass, ...] = ("dense", "fairly_dense", "sparse")
 EARTHQUAKE = IncidentType("earthquake")
 
 # Population density classes. Some local plans define 人口密集 as a county density > 200 people/km²
-# (standards.md §2, status P, not national). The 较密集 bound of 20 people/km² is a project assumption
+# (docs/sources.md §S2, status P, not national). The 较密集 bound of 20 people/km² is a project assumption
 # (status U).
 DENSE_PER_KM2 = 200.0
 FAIRLY_DENSE_PER_KM2 = 20.0
