@@ -400,7 +400,7 @@ def board(
                         lambda: tuple(_board_from_rollups(session, scope, group_by, utcnow()))))  # fmt: skip
 
 
-BOARD_CACHE_S = 5.0
+BOARD_CACHE_S = 30.0
 _CACHE: dict[tuple[Any, ...], tuple[int | None, float, Any]] = {}
 
 
