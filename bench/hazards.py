@@ -240,7 +240,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{args.port}"
         tokens = [httpx.post(f"{base}/api/v1/auth/token", data={"username": u, "password": PASSWORD}).json()[
             "access_token"] for u in users]  # fmt: skip
-        asyncio.run(drive(base, tokens, 20, 2))  # warm-up
+        asyncio.run(drive(base, tokens, 20, 5))  # warm-up: every worker computes each province's board once
         latencies, errors = asyncio.run(drive(base, tokens, args.rate, args.seconds))
     finally:
         stop_server(server)

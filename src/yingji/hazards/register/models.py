@@ -87,6 +87,7 @@ class HazardMonth(Base):
     time, ``YYYY-MM``)."""
 
     __tablename__ = "hazard_months"
+    __table_args__ = (Index("ix_hazard_months_month_division", "month", "division_code"),)
 
     division_code: Mapped[str] = mapped_column(String(12), primary_key=True)
     supervision_category: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -400,7 +400,7 @@ def board(
                         lambda: tuple(_board_from_rollups(session, scope, group_by, utcnow()))))  # fmt: skip
 
 
-BOARD_CACHE_S = 5.0
+BOARD_CACHE_S = 30.0
 _CACHE: dict[tuple[Any, ...], tuple[int | None, float, Any]] = {}
 
 
@@ -572,14 +572,13 @@ def trend(*, session: Session, scope: Scope, now: dt.datetime | None = None,
             .where(scope.where_covered(HazardMonth.division_code), HazardMonth.month.in_(wanted))
             .group_by(HazardMonth.month)
         )
+
         def compute() -> tuple[tuple[Any, ...], ...]:
             return tuple(tuple(r) for r in session.execute(query))
 
-        found: tuple[tuple[Any, ...], ...]
-        if now is None:
-            found = _reused(session, ("trend", scope.prefix, *wanted), compute)
-        else:
-            found = compute()
+        found: tuple[tuple[Any, ...], ...] = (
+            _reused(session, ("trend", scope.prefix, *wanted), compute) if now is None else compute()
+        )
         for month, reported, closed in found:
             figures[str(month)] = [int(reported or 0), int(closed or 0)]
     return [TrendMonth(month=m, reported=figures[m][0], closed=figures[m][1]) for m in wanted]

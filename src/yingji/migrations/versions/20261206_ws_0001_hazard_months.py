@@ -38,6 +38,8 @@ def upgrade() -> None:
         sa.Column("reported", sa.Integer, nullable=False),
         sa.Column("closed", sa.Integer, nullable=False),
     )
+    # The trend reads 12 months of a jurisdiction: by month first, then the division range.
+    op.create_index("ix_hazard_months_month_division", "hazard_months", ["month", "division_code"])
     figures: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     rows = op.get_bind().execute(
         sa.text("SELECT division_code, supervision_category, reported_at, closed_at FROM hazards")
@@ -57,4 +59,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_hazard_months_month_division", table_name="hazard_months")
     op.drop_table("hazard_months")
