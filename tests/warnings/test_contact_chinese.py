@@ -7,7 +7,10 @@ from yingji.warnings.channels import contact_targets
 
 
 def test_chinese_channel_names_and_full_width_separators() -> None:
-    contact = "推送：http://127.0.0.1:9/hook；消息:yingji/calls/dingri；邮件：duty@example.cn；13800000000；短信：139 0000 1111"
+    contact = (
+        "推送：http://127.0.0.1:9/hook；消息:yingji/calls/dingri；邮件：duty@example.cn；"
+        "13800000000；短信：139 0000 1111"
+    )
     assert contact_targets(contact) == [
         ("webhook", "http://127.0.0.1:9/hook"),
         ("mqtt", "yingji/calls/dingri"),
