@@ -91,6 +91,10 @@ def recusals_create(c: Ctx) -> None:
     assert r.status_code == 404
     r = c.own_admin.post(f"{API}/inspectors/{own['id']}/recusals", json={"enterprise_id": foreign_enterprise["id"]})
     assert r.status_code == 404  # an enterprise of another county is not named
+    tie = _inspector(c, "own", 2)  # a third inspector, so the own plan's pairs can still be staffed
+    r = c.own_admin.post(f"{API}/inspectors/{tie['id']}/recusals",
+                         json={"enterprise_id": hazard_row(c, "enterprise", "own")["id"], "reason": "亲属"})
+    assert r.status_code in (201, 409), r.text
 
 
 def plans_list(c: Ctx) -> None:
@@ -198,6 +202,9 @@ def findings_create(c: Ctx) -> None:
     foreign = _inspection(c, "foreign")
     r = c.own_admin.post(f"{API}/inspections/{foreign['id']}/findings", json={"text": "x", "hazard_title": "x"})
     assert r.status_code == 404
+    own = _inspection(c, "own")
+    r = c.own_admin.post(f"{API}/inspections/{own['id']}/findings", json={"text": "本县检查发现", "violation": True})
+    assert r.status_code == 201, r.text
 
 
 def inspection_document(c: Ctx) -> None:

@@ -67,6 +67,9 @@ def tips_message_staff(c: Ctx) -> None:
     foreign_id, code = _tip(c, FOREIGN)
     assert c.own_admin.post(f"{API}/inbox/{foreign_id}/messages", json={"text": "x"}).status_code == 404
     assert "x" not in [m["text"] for m in httpx.get(f"{c.live.url}{API}/{code}").json()["messages"]]
+    own_id, own_code = _tip(c, OWN)
+    assert c.own_admin.post(f"{API}/inbox/{own_id}/messages", json={"text": "请补充地址"}).status_code == 201
+    assert httpx.post(f"{c.live.url}{API}/{own_code}/messages", json={"text": "在镇东"}).status_code == 201
 
 
 def tips_message_reporter(c: Ctx) -> None:

@@ -189,9 +189,21 @@ def event_days(case: PenaltyCase, events: list[CaseEvent]) -> dict[str, dt.date]
     return days
 
 
+def regime_of(case: PenaltyCase) -> dict[str, Any]:
+    """The case's regime; a stored id this program does not know (an edited row, a retired file) falls back to
+    the regime of the filing day, which is how the id was chosen."""
+    try:
+        return clocks.regime_by_id(case.regime_id)
+    except clocks.ClockError:
+        return clocks.regime_for(case.filed_on)
+
+
 def case_clocks(case: PenaltyCase, events: list[CaseEvent], on: dt.date) -> list[clocks.ClockState]:
-    return clocks.evaluate(clocks.regime_by_id(case.regime_id), event_days(case, events), on,
-                           extension_days=case.decision_days)  # fmt: skip
+    try:
+        regime = regime_of(case)
+    except clocks.ClockError:
+        return []
+    return clocks.evaluate(regime, event_days(case, events), on, extension_days=case.decision_days)
 
 
 def step(*, session: Session, scope: Scope, case_id: int, step_in: StepIn) -> PenaltyCase:
@@ -200,7 +212,10 @@ def step(*, session: Session, scope: Scope, case_id: int, step_in: StepIn) -> Pe
     case = get_case(session=session, scope=scope, case_id=case_id)
     scope.require_write(case.division_code, "case")
     events = events_of(session=session, case_ids=[case.id])[case.id]
-    regime = clocks.regime_by_id(case.regime_id)
+    try:
+        regime = regime_of(case)
+    except clocks.ClockError as exc:
+        raise InvalidInput(str(exc), field="kind") from None
     facts = step_in.facts if step_in.facts is not None else case.facts
     basis = step_in.legal_basis if step_in.legal_basis is not None else case.legal_basis
     proposal = step_in.proposed_penalty if step_in.proposed_penalty is not None else case.proposed_penalty
