@@ -114,7 +114,8 @@ def run(
 ) -> None:
     """Run a single-server installation from one settings file: the server, the monitoring worker (with
     YINGJI_MQTT_URL and YINGJI_MONITOR_RULES), and every YINGJI_TICK_INTERVAL_S the incident scheduler,
-    the alarm tick, the 叫应 tick and the hazards scheduler; a child that dies is restarted; SIGTERM stops them all."""
+    the alarm tick, the 叫应 tick, the hazards scheduler and the disaster-report escalation; a child that dies
+    is restarted; SIGTERM stops them all."""
     import hashlib
     from pathlib import Path
 
