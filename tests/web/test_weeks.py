@@ -39,3 +39,23 @@ def test_a_period_longer_than_a_year_keeps_the_latest_weeks() -> None:
 def test_a_date_that_is_not_one_is_ignored() -> None:
     assert weeks.local_date("2026-13-40") is None and weeks.local_date("") is None
     assert weeks.local_date("2026-12-06") == SUNDAY
+
+
+def test_names_in_the_workbook_are_text_never_formulas() -> None:
+    """A division named like a formula stays a name in the exported sheet (no formula injection)."""
+    import io
+    from types import SimpleNamespace
+
+    from openpyxl import load_workbook
+
+    from yingji.web.i18n import translator
+    from yingji.web.stats_pages import Figures, workbook
+
+    span = weeks.period(dt.date(2026, 11, 30), dt.date(2026, 12, 6), SUNDAY)
+    fig = Figures(span, "", "540223000000", '=HYPERLINK("http://x","点我")', [{"flood": 2}], ["flood"],
+                  {"reported": 2}, {"flood": 30.0})
+    ctx = SimpleNamespace(t=translator("zh"), jurisdiction={"name": "定日县"})
+    book = load_workbook(io.BytesIO(workbook(ctx, fig)))  # type: ignore[arg-type]
+    cell = book["按周统计"].cell(row=1, column=3)
+    assert cell.data_type == "s" and "=HYPERLINK" in str(cell.value)
+    assert book["按周统计"].cell(row=4, column=4).value == 2
