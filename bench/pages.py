@@ -123,7 +123,8 @@ def measure_map(base: str, username: str) -> dict[str, float] | None:
         page.fill("input[name=password]", api_read.PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(base + "/")
-        page.wait_for_function("document.getElementById('map').dataset.count_incidents !== undefined", timeout=120_000)
+        drawn = "() => document.getElementById('map').dataset.count_incidents !== undefined"
+        page.wait_for_function(drawn, timeout=120_000)
         result: dict[str, float] = page.evaluate(MAP_PROBE)
         browser.close()
     return result
