@@ -23,6 +23,7 @@ demo: venv
 
 lint: venv
 	$(VENV)/bin/ruff check src tests bench tools
+	$(VENV)/bin/ruff format --check src tests bench tools
 
 typecheck: venv
 	$(VENV)/bin/mypy

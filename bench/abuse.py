@@ -96,7 +96,6 @@ def start_server(url: str, port: int, workers: int, redis_url: str | None) -> su
     return launch(cmd, env, port, wait_s=90)
 
 
-
 def server_pids(server: subprocess.Popen[bytes]) -> list[int]:
     pids = [server.pid]
     for entry in Path("/proc").iterdir():

@@ -237,7 +237,6 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     return launch(cmd, env, port)
 
 
-
 # -- the load generator ----------------------------------------------------------------------------------
 
 

@@ -77,8 +77,12 @@ def fresh_schema(base_url: str, schema: str = "bench_locate") -> str:
     with engine.connect() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         conn.execute(text(f"CREATE SCHEMA {schema}"))
-        conn.execute(text(f"CREATE TABLE {schema}.alembic_version (version_num VARCHAR(32) NOT NULL, "
-                          "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
+        conn.execute(
+            text(
+                f"CREATE TABLE {schema}.alembic_version (version_num VARCHAR(32) NOT NULL, "
+                "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+            )
+        )
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
     engine.dispose()
     sep = "&" if "?" in base_url else "?"
@@ -100,8 +104,9 @@ def load(url: str, rows: list[dict[str, object]]) -> None:
     engine.dispose()
 
 
-def measure(url: str, lons: np.ndarray, lats: np.ndarray, repeats: int, locate: Any = locate_points
-            ) -> tuple[float, list[str | None]]:
+def measure(
+    url: str, lons: np.ndarray, lats: np.ndarray, repeats: int, locate: Any = locate_points
+) -> tuple[float, list[str | None]]:
     engine = make_engine(url)
     factory = session_factory(engine)
     best = float("inf")
@@ -120,8 +125,11 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=100_000)
     parser.add_argument("--polygons", type=int, default=40_000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/yingji_bench",
-                        help="database; the bench works in a schema of its own (bench_locate), rebuilt each run")
+    parser.add_argument(
+        "--pg",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/yingji_bench",
+        help="database; the bench works in a schema of its own (bench_locate), rebuilt each run",
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(42)
     rows = make_layer(args.polygons, rng)

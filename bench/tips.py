@@ -62,7 +62,6 @@ def start_server(url: str, port: int, folder: Path, per_address: int) -> subproc
     return launch(cmd, env, port, wait_s=90)
 
 
-
 async def offer(base: str, count: int, seconds: float, addresses: int) -> tuple[dict[int, int], list[float], float]:
     """Offer ``count`` tips evenly over ``seconds`` from :data:`CONNECTIONS` connections, each sending the next
     tip due (open loop: a tip is sent at its moment or, when the server is behind, as soon as a connection is

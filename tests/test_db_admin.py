@@ -43,8 +43,9 @@ def kept_databases(db_url: str) -> object:
         name = db_url.rsplit("/", 1)[1]
         engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
-            for (db,) in conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
-                                      {"p": name + "\\_%"}):
+            for (db,) in conn.execute(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": name + "\\_%"}
+            ):
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
         engine.dispose()
 
@@ -133,8 +134,15 @@ def test_restore_is_refused_while_a_server_uses_the_database(db_url: str, tmp_pa
         result = yingji(db_url, "db", "restore", str(backup))
         assert result.returncode != 0 and "in use" in result.stderr, result.stderr
         # the server still writes to the database it has open, and that write stays
-        created = client.post("/api/v1/users", json={"username": "after_refusal", "password": "Long-enough-1!",
-                                                     "role": "analyst", "division_code": "540223000000"})
+        created = client.post(
+            "/api/v1/users",
+            json={
+                "username": "after_refusal",
+                "password": "Long-enough-1!",
+                "role": "analyst",
+                "division_code": "540223000000",
+            },
+        )
         assert created.status_code == 201, created.text
         client.close()
     assert scalar(db_url, "SELECT count(*) FROM users") == users + 1

@@ -29,8 +29,9 @@ def test_namespaces_differ_by_database_and_redis_database_and_ignore_the_passwor
     assert a == namespace_for(database_url="postgresql+psycopg://u:two@db:5432/county_a", redis_url=REDIS)
     assert a != namespace_for(database_url="postgresql+psycopg://u:one@db:5432/county_b", redis_url=REDIS)
     assert a != namespace_for(database_url="postgresql+psycopg://u:one@db2:5432/county_a", redis_url=REDIS)
-    assert a != namespace_for(database_url="postgresql+psycopg://u:one@db:5432/county_a",
-                              redis_url="redis://127.0.0.1:6379/3")
+    assert a != namespace_for(
+        database_url="postgresql+psycopg://u:one@db:5432/county_a", redis_url="redis://127.0.0.1:6379/3"
+    )
     assert namespace_for(database_url="sqlite:///a.db", redis_url=REDIS, explicit="bureau-7") == "bureau-7"
 
 
@@ -39,14 +40,17 @@ def test_two_deployments_on_one_redis_never_see_each_others_events(sqlite_templa
     paths = [tmp_path / "a.db", tmp_path / "b.db"]
     for path in paths:
         shutil.copyfile(sqlite_template, path)
-    with LiveServer(test_settings(f"sqlite:///{paths[0]}", redis_url=REDIS)) as a, \
-            LiveServer(test_settings(f"sqlite:///{paths[1]}", redis_url=REDIS)) as b:
+    with (
+        LiveServer(test_settings(f"sqlite:///{paths[0]}", redis_url=REDIS)) as a,
+        LiveServer(test_settings(f"sqlite:///{paths[1]}", redis_url=REDIS)) as b,
+    ):
         client_a, client_b = a.client("admin"), b.client("admin")
         reader = SseReader(a.url + "/api/v1/events", dict(client_a.headers))
         assert reader.opened.wait(30) and reader.status == 200
         # writes in A until the stream shows one: it is subscribed before B writes
-        reader.subscribed(lambda: str(client_a.post("/api/v1/tokens", json={"name": "primer"}).json()["id"]),
-                          "api_token")
+        reader.subscribed(
+            lambda: str(client_a.post("/api/v1/tokens", json={"name": "primer"}).json()["id"]), "api_token"
+        )
         other = client_b.post("/api/v1/tokens", json={"name": "from-b"}).json()["id"]
         mine = str(client_a.post("/api/v1/tokens", json={"name": "from-a"}).json()["id"])
         seen = reader.wait_for("api_token", mine)

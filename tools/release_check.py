@@ -68,8 +68,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def http(method: str, url: str, *, token: str | None = None, form: dict[str, str] | None = None,
-         body: dict[str, Any] | None = None) -> tuple[int, Any]:
+def http(
+    method: str,
+    url: str,
+    *,
+    token: str | None = None,
+    form: dict[str, str] | None = None,
+    body: dict[str, Any] | None = None,
+) -> tuple[int, Any]:
     data, headers = None, {}
     if form is not None:
         data = urllib.parse.urlencode(form).encode()
@@ -125,15 +131,33 @@ def previous_release_database(yingji: Path, env: dict[str, str], database: str) 
 def seed_and_user(yingji: Path, env: dict[str, str]) -> None:
     step(f"national seed with approximate areas, and a county user of {COUNTY}")
     ok(run([str(yingji), "division", "seed"], env=env, timeout=3600).strip().replace("\n", "; "))
-    run([str(yingji), "user", "add", "--username", "wenchuan", "--password-stdin", "--role", "duty_officer",
-         "--division", COUNTY], env=env, stdin=PASSWORD + "\n")
+    run(
+        [
+            str(yingji),
+            "user",
+            "add",
+            "--username",
+            "wenchuan",
+            "--password-stdin",
+            "--role",
+            "duty_officer",
+            "--division",
+            COUNTY,
+        ],
+        env=env,
+        stdin=PASSWORD + "\n",
+    )
     ok("user wenchuan added")
 
 
 def start(yingji: Path, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     step("yingji run (server, monitoring worker, periodic steps)")
-    process = subprocess.Popen([str(yingji), "run", "--port", str(port), "--workers", "1"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(yingji), "run", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -159,8 +183,12 @@ def assess_as_county_user(base: str) -> None:
         raise Failed(f"sign-in: {status} {answer}")
     token = answer["access_token"]
     lon, lat = EPICENTRE
-    status, answer = http("POST", f"{base}/api/v1/quake/assessments", token=token,
-                          body={"lon": lon, "lat": lat, "depth_km": 12, "magnitude": 6.2})
+    status, answer = http(
+        "POST",
+        f"{base}/api/v1/quake/assessments",
+        token=token,
+        body={"lon": lon, "lat": lat, "depth_km": 12, "magnitude": 6.2},
+    )
     if status != 201:
         raise Failed(f"assessment: {status} {answer}")
     ok(f"assessment {answer.get('id')} created; keys: {', '.join(sorted(answer)[:8])} …")
@@ -180,8 +208,10 @@ def assess_as_county_user(base: str) -> None:
     stored = county["properties"]["population"]
     if stored is None or abs(stored - expected) > max(1, expected * 1e-6):
         raise Failed(f"population of {COUNTY}: stored {stored}, raster zonal sum {expected}")
-    ok(f"{county['properties']['name']}: population {stored} = the raster's zonal sum "
-       f"(approximate area: {county['properties']['approximate']})")
+    ok(
+        f"{county['properties']['name']}: population {stored} = the raster's zonal sum "
+        f"(approximate area: {county['properties']['approximate']})"
+    )
 
 
 def row_counts(database: str) -> dict[str, int]:
@@ -214,16 +244,18 @@ def main() -> int:
     rules = work / "rules.yaml"
     rules.write_text("rules:\n  - {id: high, kind: limit, high: 8.0, deadband: 1.0}\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("YINGJI_")}
-    env.update({
-        "YINGJI_ENV": "production",
-        "YINGJI_SECRET_KEY": secrets.token_hex(32),
-        "YINGJI_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}",
-        "YINGJI_REDIS_URL": "redis://127.0.0.1:6379/0",
-        "YINGJI_MQTT_URL": "mqtt://127.0.0.1:1883",
-        "YINGJI_MONITOR_RULES": str(rules),
-        "YINGJI_STATE_DIR": str(work / "state"),
-        "YINGJI_EVENTS_NAMESPACE": database,
-    })
+    env.update(
+        {
+            "YINGJI_ENV": "production",
+            "YINGJI_SECRET_KEY": secrets.token_hex(32),
+            "YINGJI_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}",
+            "YINGJI_REDIS_URL": "redis://127.0.0.1:6379/0",
+            "YINGJI_MQTT_URL": "mqtt://127.0.0.1:1883",
+            "YINGJI_MONITOR_RULES": str(rules),
+            "YINGJI_STATE_DIR": str(work / "state"),
+            "YINGJI_EVENTS_NAMESPACE": database,
+        }
+    )
     server: subprocess.Popen[bytes] | None = None
     started = time.monotonic()
     try:

@@ -86,8 +86,13 @@ def pg_conninfo(database_url: str, database: str | None = None) -> str:
     """A libpq connection URI for the URL (or another database on its server), its parameters (``sslmode``
     and the like) kept."""
     url = make_url(normalise_url(database_url))
-    url = url.set(drivername="postgresql", host=url.host or "127.0.0.1", port=url.port or 5432,
-                  username=url.username or "postgres", database=database or url.database or "postgres")
+    url = url.set(
+        drivername="postgresql",
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        username=url.username or "postgres",
+        database=database or url.database or "postgres",
+    )
     return url.render_as_string(hide_password=False)
 
 

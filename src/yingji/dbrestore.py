@@ -205,8 +205,7 @@ def _restore_pg(database_url: str, file: Path) -> str:
         admin.execute(f"CREATE DATABASE {_quote(scratch)}")
         try:
             args, env = pg_args(database_url, database=scratch)
-            result = run(["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", *args, str(file)],
-                         env)
+            result = run(["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", *args, str(file)], env)
             if result.returncode != 0:
                 raise BackupInvalid(f"{file} did not restore cleanly: {result.stderr.strip()[:400]}")
             _check_revisions(file, _pg_revisions(database_url, scratch))
@@ -250,7 +249,11 @@ def pg_args(database_url: str, database: str | None = None) -> tuple[list[str], 
     the environment, never on the command line."""
     u = make_url(normalise_url(database_url))
     env = {"PGPASSWORD": u.password} if u.password else {}
-    u = u.set(drivername="postgresql", host=u.host or "127.0.0.1", port=u.port or 5432,
-              username=u.username or "postgres", database=database or u.database or "postgres")._replace(password=None)
+    u = u.set(
+        drivername="postgresql",
+        host=u.host or "127.0.0.1",
+        port=u.port or 5432,
+        username=u.username or "postgres",
+        database=database or u.database or "postgres",
+    )._replace(password=None)
     return ["--dbname", u.render_as_string(hide_password=False)], env
-

@@ -63,7 +63,12 @@ def config_dict(log_format: str = "text", level: str = "INFO") -> dict[str, Any]
     """A ``logging.config.dictConfig`` for the platform and uvicorn (also passed as uvicorn's
     ``log_config``, so its access and error lines have the same shape)."""
     formatter = "yingji.logs.JsonFormatter" if log_format == "json" else "yingji.logs.TextFormatter"
-    handler = {"class": "logging.StreamHandler", "formatter": "main", "filters": ["context"], "stream": "ext://sys.stderr"}
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "main",
+        "filters": ["context"],
+        "stream": "ext://sys.stderr",
+    }
     return {
         "version": 1,
         "disable_existing_loggers": False,

@@ -26,8 +26,16 @@ def _inspector(c: Ctx, side: str, n: int = 0) -> dict[str, Any]:
     key = (c.live.url, f"inspector:{side}:{n}")
     if key not in _made:
         client, county = (c.own_admin, OWN) if side == "own" else (c.foreign_admin, FOREIGN)
-        _made[key] = _created(client.post(f"{API}/inspectors", json={
-            "name": f"{side}执法员{n}", "certificate_no": f"JC{next(_serial):06d}{n}", "division_code": county}))
+        _made[key] = _created(
+            client.post(
+                f"{API}/inspectors",
+                json={
+                    "name": f"{side}执法员{n}",
+                    "certificate_no": f"JC{next(_serial):06d}{n}",
+                    "division_code": county,
+                },
+            )
+        )
     return _made[key]
 
 
@@ -92,8 +100,10 @@ def recusals_create(c: Ctx) -> None:
     r = c.own_admin.post(f"{API}/inspectors/{own['id']}/recusals", json={"enterprise_id": foreign_enterprise["id"]})
     assert r.status_code == 404  # an enterprise of another county is not named
     tie = _inspector(c, "own", 2)  # a third inspector, so the own plan's pairs can still be staffed
-    r = c.own_admin.post(f"{API}/inspectors/{tie['id']}/recusals",
-                         json={"enterprise_id": hazard_row(c, "enterprise", "own")["id"], "reason": "亲属"})
+    r = c.own_admin.post(
+        f"{API}/inspectors/{tie['id']}/recusals",
+        json={"enterprise_id": hazard_row(c, "enterprise", "own")["id"], "reason": "亲属"},
+    )
     assert r.status_code in (201, 409), r.text
 
 
@@ -164,11 +174,19 @@ def _case(c: Ctx, side: str) -> dict[str, Any]:
     if key not in _made:
         client = c.own_admin if side == "own" else c.foreign_admin
         enterprise = hazard_row(c, "enterprise", side)
-        made = _created(client.post(f"{API}/cases", json={
-            "enterprise_id": enterprise["id"], "title": f"{side} 案", "filed_on": "2026-03-02"}))
+        made = _created(
+            client.post(
+                f"{API}/cases",
+                json={"enterprise_id": enterprise["id"], "title": f"{side} 案", "filed_on": "2026-03-02"},
+            )
+        )
         notice = {"facts": "f", "legal_basis": "b", "proposed_penalty": "p"}
-        for kind, extra in (("investigate", {}), ("notify", notice), ("hearing_waived", {}),
-                            ("decide", {"decision": "罚款", "fine_yuan": 1000})):
+        for kind, extra in (
+            ("investigate", {}),
+            ("notify", notice),
+            ("hearing_waived", {}),
+            ("decide", {"decision": "罚款", "fine_yuan": 1000}),
+        ):
             r = client.post(f"{API}/cases/{made['id']}/steps", json={"kind": kind, "on": "2026-03-06", **extra})
             assert r.status_code == 200, r.text
         _made[key] = made

@@ -221,8 +221,12 @@ def events_stream(c: Ctx) -> None:
                     ready.set()
                 if line.startswith("data: "):
                     received.append(json.loads(line[6:]))
-                    if any(r.get("entity") == "api_token" and r.get("action") == "create" and
-                           str(r.get("divisions")) == str(["540223000000"]) for r in received):
+                    if any(
+                        r.get("entity") == "api_token"
+                        and r.get("action") == "create"
+                        and str(r.get("divisions")) == str(["540223000000"])
+                        for r in received
+                    ):
                         return
 
     thread = threading.Thread(target=listen, daemon=True)
@@ -233,8 +237,12 @@ def events_stream(c: Ctx) -> None:
     thread.join(timeout=30)
     assert not thread.is_alive(), "our own event never arrived"
     assert all("540225000000" not in str(r.get("divisions")) for r in received)
-    assert all(any(str(d).startswith("540223") or d in ("540200000000", "540000000000", "000000000000")
-                   for d in r["divisions"]) for r in received)  # type: ignore[attr-defined]
+    assert all(
+        any(
+            str(d).startswith("540223") or d in ("540200000000", "540000000000", "000000000000") for d in r["divisions"]
+        )
+        for r in received
+    )  # type: ignore[attr-defined]
 
 
 CASES[("GET", "/api/v1/events")] = events_stream

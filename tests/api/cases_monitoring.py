@@ -27,10 +27,21 @@ def _created(response: httpx.Response) -> dict[str, Any]:
 def _site(client: httpx.Client, division: str) -> dict[str, Any]:
     n = next(_numbers)
     code = f"JUR-{division[:6]}-{n}"
-    return _created(client.post(SITES, json={
-        "code": code, "name": "测试点", "kind": "landslide", "division_code": division,
-        "lon": position_in(division)[0], "lat": position_in(division)[1],
-        "sensors": [{"code": f"{code}-S1", "quantity": "displacement", "unit": "mm"}], "rules_yaml": RULES}))
+    return _created(
+        client.post(
+            SITES,
+            json={
+                "code": code,
+                "name": "测试点",
+                "kind": "landslide",
+                "division_code": division,
+                "lon": position_in(division)[0],
+                "lat": position_in(division)[1],
+                "sensors": [{"code": f"{code}-S1", "quantity": "displacement", "unit": "mm"}],
+                "rules_yaml": RULES,
+            },
+        )
+    )
 
 
 def _machine(c: Ctx, client: httpx.Client) -> httpx.Client:
@@ -64,8 +75,11 @@ def sites_list(c: Ctx) -> None:
     foreign = _site(c.foreign_admin, FOREIGN)
     items = c.own.get(SITES, params={"limit": 1000}).json()["items"]
     assert foreign["id"] not in {i["id"] for i in items}
-    assert all(i["division_code"].startswith("540223") or i["division_code"] in {"540200000000", "540000000000",
-                                                                                 "000000000000"} for i in items)
+    assert all(
+        i["division_code"].startswith("540223")
+        or i["division_code"] in {"540200000000", "540000000000", "000000000000"}
+        for i in items
+    )
 
 
 def site_get(c: Ctx) -> None:
@@ -138,8 +152,10 @@ def dead_letters(c: Ctx) -> None:
     _post(_machine(c, c.foreign_admin), "JUR-NO-SUCH-SENSOR", 1.0)
     items = c.own.get("/api/v1/monitoring/dead-letters", params={"limit": 1000}).json()["items"]
     assert all(i["division_code"].startswith("540223") for i in items)
-    assert any("JUR-NO-SUCH" in i["raw"] for i in
-               c.foreign_admin.get("/api/v1/monitoring/dead-letters", params={"limit": 1000}).json()["items"])
+    assert any(
+        "JUR-NO-SUCH" in i["raw"]
+        for i in c.foreign_admin.get("/api/v1/monitoring/dead-letters", params={"limit": 1000}).json()["items"]
+    )
 
 
 def alarms_list(c: Ctx) -> None:
@@ -179,9 +195,17 @@ def alarm_promote(c: Ctx) -> None:
     own_site = _site(c.own_admin, OWN)
     _post(_machine(c, c.own_admin), own_site["sensors"][0]["code"], 20.0)
     own_alarm = c.own.get("/api/v1/alarms", params={"site_id": own_site["id"]}).json()["items"][0]
-    foreign_incident = c.foreign_admin.post("/api/v1/incidents", json={
-        "title": "拉孜滑坡", "incident_type": "geological_hazard", "divisions": [FOREIGN], "lon": 87.6, "lat": 29.1,
-        "occurred_at": "2026-07-01T00:00:00+00:00"}).json()
+    foreign_incident = c.foreign_admin.post(
+        "/api/v1/incidents",
+        json={
+            "title": "拉孜滑坡",
+            "incident_type": "geological_hazard",
+            "divisions": [FOREIGN],
+            "lon": 87.6,
+            "lat": 29.1,
+            "occurred_at": "2026-07-01T00:00:00+00:00",
+        },
+    ).json()
     r = c.own.post(f"/api/v1/alarms/{own_alarm['id']}/promote", json={"incident_id": foreign_incident["id"]})
     assert r.status_code == 404
     timeline = c.foreign_admin.get(f"/api/v1/incidents/{foreign_incident['id']}/timeline").json()["items"]

@@ -9,10 +9,22 @@ from typing import Any
 from tests.api.cases_foundation import Ctx
 
 # An earthquake near 定日 shaking several counties, and a small one inside 拉孜 that does not reach 定日.
-NEAR_OWN = {"lon": 87.45, "lat": 28.5, "depth_km": 10, "magnitude": 6.0, "step_deg": 0.05,
-            "origin_time": "2025-01-07T01:05:16+00:00"}
-FOREIGN_ONLY = {"lon": 87.75, "lat": 29.3, "depth_km": 10, "magnitude": 4.5, "step_deg": 0.02,
-                "origin_time": "2025-01-08T01:00:00+00:00"}
+NEAR_OWN = {
+    "lon": 87.45,
+    "lat": 28.5,
+    "depth_km": 10,
+    "magnitude": 6.0,
+    "step_deg": 0.05,
+    "origin_time": "2025-01-07T01:05:16+00:00",
+}
+FOREIGN_ONLY = {
+    "lon": 87.75,
+    "lat": 29.3,
+    "depth_km": 10,
+    "magnitude": 4.5,
+    "step_deg": 0.02,
+    "origin_time": "2025-01-08T01:00:00+00:00",
+}
 PATH = "/api/v1/quake/assessments"
 
 
@@ -28,9 +40,17 @@ def foreign_assessment(c: Ctx) -> dict[str, Any]:
 
 def assess(c: Ctx) -> None:
     assert c.own.post(PATH, json=FOREIGN_ONLY).status_code == 404
-    foreign_incident = c.foreign_admin.post("/api/v1/incidents", json={
-        "title": "拉孜地震", "incident_type": "earthquake", "divisions": ["540225000000"], "lon": 87.75, "lat": 29.3,
-        "occurred_at": "2025-01-08T01:00:00+00:00"}).json()
+    foreign_incident = c.foreign_admin.post(
+        "/api/v1/incidents",
+        json={
+            "title": "拉孜地震",
+            "incident_type": "earthquake",
+            "divisions": ["540225000000"],
+            "lon": 87.75,
+            "lat": 29.3,
+            "occurred_at": "2025-01-08T01:00:00+00:00",
+        },
+    ).json()
     r = c.own.post(PATH, json={**NEAR_OWN, "incident_id": foreign_incident["id"]})
     assert r.status_code == 404
     timeline = c.foreign_admin.get(f"/api/v1/incidents/{foreign_incident['id']}/timeline").json()

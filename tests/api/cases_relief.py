@@ -22,8 +22,13 @@ def plan(c: Ctx, side: str) -> dict[str, Any]:
         county = OWN if side == "own" else FOREIGN
         row(c, "depot", side)
         lon, lat = _position(c, county)
-        r = client.post(f"{API}/plans", json={"division_code": county, "demands": [
-            {"place": f"{side}-place", "lon": lon + 0.01, "lat": lat, "item": "quilt", "quantity": 5}]})
+        r = client.post(
+            f"{API}/plans",
+            json={
+                "division_code": county,
+                "demands": [{"place": f"{side}-place", "lon": lon + 0.01, "lat": lat, "item": "quilt", "quantity": 5}],
+            },
+        )
         assert r.status_code == 201, r.text
         _plans[key] = r.json()
     return _plans[key]
@@ -31,9 +36,18 @@ def plan(c: Ctx, side: str) -> dict[str, Any]:
 
 def _foreign_incident(c: Ctx) -> int:
     lon, lat = _position(c, FOREIGN)
-    r = c.foreign_admin.post("/api/v1/incidents", json={
-        "title": "拉孜救灾测试", "incident_type": "earthquake", "lon": lon, "lat": lat, "divisions": [FOREIGN],
-        "occurred_at": "2026-11-28T08:00:00+08:00", "figures": {"relocated": 100}})
+    r = c.foreign_admin.post(
+        "/api/v1/incidents",
+        json={
+            "title": "拉孜救灾测试",
+            "incident_type": "earthquake",
+            "lon": lon,
+            "lat": lat,
+            "divisions": [FOREIGN],
+            "occurred_at": "2026-11-28T08:00:00+08:00",
+            "figures": {"relocated": 100},
+        },
+    )
     assert r.status_code == 201, r.text
     return int(r.json()["id"])
 
@@ -96,9 +110,17 @@ def road(c: Ctx, side: str) -> dict[str, Any]:
         client = c.own_admin if side == "own" else c.foreign_admin
         county = OWN if side == "own" else FOREIGN
         lon, lat = _position(c, county)
-        geojson = {"type": "FeatureCollection", "features": [{"type": "Feature", "id": f"{side}-road",
-                   "properties": {"highway": "primary"},
-                   "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.05, lat]]}}]}
+        geojson = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": f"{side}-road",
+                    "properties": {"highway": "primary"},
+                    "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.05, lat]]},
+                }
+            ],
+        }
         r = client.post(f"{API}/roads", json={"network": f"{side}-net-{id(c.live)}", "geojson": geojson})
         assert r.status_code == 201, r.text
         items = client.get(f"{API}/roads", params={"network": f"{side}-net-{id(c.live)}"}).json()["items"]
@@ -109,8 +131,17 @@ def road(c: Ctx, side: str) -> dict[str, Any]:
 def roads_import(c: Ctx) -> None:
     road(c, "own")
     lon, lat = _position(c, FOREIGN)
-    geojson = {"type": "FeatureCollection", "features": [{"type": "Feature", "id": "x", "properties": {},
-               "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.05, lat]]}}]}
+    geojson = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": "x",
+                "properties": {},
+                "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.05, lat]]},
+            }
+        ],
+    }
     body = {"network": "intruder", "division_code": FOREIGN, "geojson": geojson}
     assert c.own_admin.post(f"{API}/roads", json=body).status_code == 404
     assert c.own.post(f"{API}/roads", json={**body, "division_code": OWN}).status_code == 403  # no resources:write

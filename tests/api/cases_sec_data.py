@@ -11,8 +11,10 @@ from tests.conftest import login
 
 def auth_logout(c: Ctx) -> None:
     """Logging out ends the caller's own sessions only: another user's token in the same county works on."""
-    r = c.own_admin.post("/api/v1/users", json={"username": "leaving_duty", "password": PASSWORD,
-                                                "role": "duty_officer", "division_code": OWN})
+    r = c.own_admin.post(
+        "/api/v1/users",
+        json={"username": "leaving_duty", "password": PASSWORD, "role": "duty_officer", "division_code": OWN},
+    )
     assert r.status_code in (201, 409), r.text
     leaving = httpx.Client(base_url=c.live.url, timeout=30)
     leaving.headers["Authorization"] = f"Bearer {login(leaving, 'leaving_duty', PASSWORD)}"

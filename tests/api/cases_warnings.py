@@ -24,8 +24,13 @@ def _created(response: httpx.Response) -> dict[str, Any]:
 
 
 def _body(division: str, **changes: object) -> dict[str, Any]:
-    body: dict[str, Any] = {"colour": "yellow", "type": "rainstorm", "headline": f"暴雨黄色预警 {next(_numbers)}",
-                            "area": {"divisions": [division]}, "instruction": "注意防范"}
+    body: dict[str, Any] = {
+        "colour": "yellow",
+        "type": "rainstorm",
+        "headline": f"暴雨黄色预警 {next(_numbers)}",
+        "area": {"divisions": [division]},
+        "instruction": "注意防范",
+    }
     body.update(changes)
     return body
 
@@ -77,8 +82,9 @@ def cancel(c: Ctx) -> None:
 
 def deliver(c: Ctx) -> None:
     foreign = foreign_warning(c)
-    r = c.own_admin.post(f"{W}/{foreign['id']}/deliver",
-                         json={"recipients": [{"channel": "smtp", "to": "x@example.org"}]})
+    r = c.own_admin.post(
+        f"{W}/{foreign['id']}/deliver", json={"recipients": [{"channel": "smtp", "to": "x@example.org"}]}
+    )
     assert r.status_code == 404
     assert c.foreign_admin.get(f"{W}/{foreign['id']}/deliveries").json() == []
 
@@ -94,13 +100,24 @@ def feed(c: Ctx) -> None:
 def import_alerts(c: Ctx) -> None:
     sender = cap.sender_code("540100", "001")
     sent = 1_782_000_000_000 + next(_numbers) * 1000
-    alert = cap.build(cap.WarningMessage(sender=sender, identifier=cap.make_identifier(sender, sent), sent=sent,
-                                         colour="blue", type="rainstorm", headline="外部预警",
-                                         area=cap.Area("拉孜", divisions=(FOREIGN,))))
+    alert = cap.build(
+        cap.WarningMessage(
+            sender=sender,
+            identifier=cap.make_identifier(sender, sent),
+            sent=sent,
+            colour="blue",
+            type="rainstorm",
+            headline="外部预警",
+            area=cap.Area("拉孜", divisions=(FOREIGN,)),
+        )
+    )
     r = c.own_admin.post(f"{W}/import", json={"xml": alert.decode("utf-8")})
     assert r.status_code == 200 and r.json()["imported"] == 1
-    mine = [i for i in c.own_admin.get(W, params={"source": "imported", "limit": 1000}).json()["items"]
-            if i["headline"] == "外部预警"]
+    mine = [
+        i
+        for i in c.own_admin.get(W, params={"source": "imported", "limit": 1000}).json()["items"]
+        if i["headline"] == "外部预警"
+    ]
     assert mine and all(code.startswith("540223") for i in mine for code in i["divisions"])
     foreign_ids = {i["id"] for i in c.foreign_admin.get(W, params={"limit": 1000}).json()["items"]}
     assert not foreign_ids & {i["id"] for i in mine}
@@ -109,8 +126,11 @@ def import_alerts(c: Ctx) -> None:
 def officials_list(c: Ctx) -> None:
     foreign_warning(c)
     items = c.own.get(f"{W}/officials").json()
-    assert all(o["division_code"] in {OWN, "540200000000", "540000000000", "000000000000"}
-               or o["division_code"].startswith("540223") for o in items)
+    assert all(
+        o["division_code"] in {OWN, "540200000000", "540000000000", "000000000000"}
+        or o["division_code"].startswith("540223")
+        for o in items
+    )
 
 
 def officials_create(c: Ctx) -> None:

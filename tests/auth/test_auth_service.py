@@ -1,4 +1,3 @@
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session

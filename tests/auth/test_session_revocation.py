@@ -24,8 +24,10 @@ PASSWORD = "Long-enough-1!"
 def _new_user(live: LiveServer, role: str = "duty_officer") -> tuple[str, int, httpx.Client]:
     name = f"rev_{uuid.uuid4().hex[:8]}"
     with closing(live.client("admin")) as admin:
-        r = admin.post("/api/v1/users", json={"username": name, "password": PASSWORD, "role": role,
-                                              "division_code": "540223000000"})
+        r = admin.post(
+            "/api/v1/users",
+            json={"username": name, "password": PASSWORD, "role": role, "division_code": "540223000000"},
+        )
         assert r.status_code == 201, r.text
     client = httpx.Client(base_url=live.url, timeout=30)
     client.headers["Authorization"] = f"Bearer {login(client, name, PASSWORD)}"
@@ -78,8 +80,7 @@ def test_an_open_event_stream_of_a_disabled_user_is_closed(live: LiveServer) -> 
     with closing(client), closing(live.client("admin")) as admin:
         reader = SseReader(live.url + "/api/v1/events", dict(client.headers))
         assert reader.opened.wait(30) and reader.status == 200
-        reader.subscribed(lambda: str(client.post("/api/v1/tokens", json={"name": "primer"}).json()["id"]),
-                          "api_token")
+        reader.subscribed(lambda: str(client.post("/api/v1/tokens", json={"name": "primer"}).json()["id"]), "api_token")
         assert admin.post(f"/api/v1/users/{user_id}/disable").status_code == 200
         ended = False
         while (event := reader.next_event(timeout=60)) != SseReader.CLOSED:
@@ -99,8 +100,10 @@ def test_a_logout_reaches_another_server_process_through_redis(sqlite_template: 
     shutil.copyfile(sqlite_template, path)
     url = f"sqlite:///{path}"
     # B remembers scopes for a minute: only the announcement can make it refuse the token sooner
-    with LiveServer(test_settings(url, redis_url="redis://127.0.0.1:6379/0")) as a, \
-            LiveServer(test_settings(url, redis_url="redis://127.0.0.1:6379/0", scope_cache_seconds=60)) as b:
+    with (
+        LiveServer(test_settings(url, redis_url="redis://127.0.0.1:6379/0")) as a,
+        LiveServer(test_settings(url, redis_url="redis://127.0.0.1:6379/0", scope_cache_seconds=60)) as b,
+    ):
         _, _, client = _new_user(a)
         headers = dict(client.headers)
         with closing(client), closing(httpx.Client(base_url=b.url, headers=headers, timeout=30)) as at_b:

@@ -63,8 +63,10 @@ def test_an_inspection_needs_two_inspectors_without_a_tie(admin: httpx.Client, w
     same_twice = [world["inspectors"][0]["id"]] * 2
     one = admin.post("/api/v1/enforcement/inspections", json={**body, "inspector_ids": same_twice})
     assert one.status_code == 422 and "two" in one.json()["detail"]
-    tied = admin.post("/api/v1/enforcement/inspections",
-                      json={**body, "inspector_ids": [world["inspectors"][0]["id"], world["inspectors"][2]["id"]]})
+    tied = admin.post(
+        "/api/v1/enforcement/inspections",
+        json={**body, "inspector_ids": [world["inspectors"][0]["id"], world["inspectors"][2]["id"]]},
+    )
     assert tied.status_code == 422 and "回避" in tied.json()["detail"]
 
 
@@ -110,8 +112,15 @@ def test_a_case_goes_from_filing_to_closing_with_its_clocks_and_documents(
     refused = _step(admin, cid, "notify", "2026-03-05")
     assert refused.status_code == 422 and "proposed penalty" in refused.json()["detail"]
     assert admin.get(f"/api/v1/enforcement/cases/{cid}").json()["state"] == "investigating"  # nothing half-written
-    r = _step(admin, cid, "notify", "2026-03-06", facts="除尘器未设置泄爆装置。",
-              legal_basis="《中华人民共和国安全生产法》第三十六条", proposed_penalty="罚款人民币三万元")
+    r = _step(
+        admin,
+        cid,
+        "notify",
+        "2026-03-06",
+        facts="除尘器未设置泄爆装置。",
+        legal_basis="《中华人民共和国安全生产法》第三十六条",
+        proposed_penalty="罚款人民币三万元",
+    )
     assert r.status_code == 200, r.text
     hearing = next(c for c in r.json()["clocks"] if c["key"] == "hearing_request")
     assert hearing["due"] == "2026-03-13" and hearing["party"] is True
@@ -130,13 +139,23 @@ def test_a_case_goes_from_filing_to_closing_with_its_clocks_and_documents(
         assert _step(admin, cid, kind, on).status_code == 200
     final = admin.get(f"/api/v1/enforcement/cases/{cid}").json()
     assert final["state"] == "closed" and [e["kind"] for e in final["events"]] == [
-        "investigate", "notify", "decide", "serve", "execute", "close"]
+        "investigate",
+        "notify",
+        "decide",
+        "serve",
+        "execute",
+        "close",
+    ]
     assert {c["key"]: c["state"] for c in final["clocks"]}["payment"] == "met"
 
 
 def test_a_step_dated_before_the_last_one_is_refused(admin: httpx.Client, world: dict[str, Any]) -> None:
-    case = created(admin.post("/api/v1/enforcement/cases", json={
-        "enterprise_id": world["enterprise"]["id"], "title": "倒签测试", "filed_on": "2026-03-02"}))
+    case = created(
+        admin.post(
+            "/api/v1/enforcement/cases",
+            json={"enterprise_id": world["enterprise"]["id"], "title": "倒签测试", "filed_on": "2026-03-02"},
+        )
+    )
     assert _step(admin, case["id"], "investigate", "2026-03-10").status_code == 200
     assert _step(admin, case["id"], "close", "2026-03-09").status_code == 422
 
@@ -149,7 +168,11 @@ def test_a_case_filed_before_the_rules_apply_is_refused(admin: httpx.Client, wor
 
 def test_today_drives_the_listed_clocks(admin: httpx.Client, world: dict[str, Any]) -> None:
     today = dt.date.today()
-    case = created(admin.post("/api/v1/enforcement/cases", json={
-        "enterprise_id": world["enterprise"]["id"], "title": "今日立案", "filed_on": today.isoformat()}))
+    case = created(
+        admin.post(
+            "/api/v1/enforcement/cases",
+            json={"enterprise_id": world["enterprise"]["id"], "title": "今日立案", "filed_on": today.isoformat()},
+        )
+    )
     decision = next(c for c in case["clocks"] if c["key"] == "decision")
     assert decision["state"] == "running" and decision["days_left"] == 90

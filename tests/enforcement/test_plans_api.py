@@ -47,8 +47,17 @@ def world(live: LiveServer, admin: httpx.Client) -> dict[str, Any]:
     trade = [created(admin.post("/api/v1/enterprises", json={
         "name": f"工贸{n}厂", "credit_code": credit_code(), "division_code": TOWN, "supervision_category": "工贸"}))
         for n in range(6)]  # fmt: skip
-    chem = created(admin.post("/api/v1/enterprises", json={
-        "name": "化工厂", "credit_code": credit_code(), "division_code": TOWN, "supervision_category": "危险化学品"}))
+    chem = created(
+        admin.post(
+            "/api/v1/enterprises",
+            json={
+                "name": "化工厂",
+                "credit_code": credit_code(),
+                "division_code": TOWN,
+                "supervision_category": "危险化学品",
+            },
+        )
+    )
     inst = created(admin.post("/api/v1/installations", json={
         "enterprise_id": chem["id"], "name": "液氨罐区", "exposed_people": 10,
         "lines": [{"substance": "液氨", "quantity_t": "50"}]}))  # fmt: skip

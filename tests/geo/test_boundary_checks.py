@@ -55,10 +55,13 @@ def test_distance_east_of_a_meridian_edge_is_the_arc_along_the_parallel(degrees:
     assert distance_outside_m(square, 88.0 + degrees, 28.5) == pytest.approx(expected, rel=1e-9)
 
 
-@pytest.mark.parametrize(("ring", "problem"), [
-    ([[87.0, 28.0], [87.1, 28.0], [87.1, 28.1]], "at least four"),
-    ([[87.0, 28.0], [87.1, 28.0], [87.1, 28.1], [87.0, 28.1]], "not closed"),
-])
+@pytest.mark.parametrize(
+    ("ring", "problem"),
+    [
+        ([[87.0, 28.0], [87.1, 28.0], [87.1, 28.1]], "at least four"),
+        ([[87.0, 28.0], [87.1, 28.0], [87.1, 28.1], [87.0, 28.1]], "not closed"),
+    ],
+)
 def test_rings_must_be_closed_with_four_positions(ring: list[list[float]], problem: str) -> None:
     assert problem in (ring_problem(ring) or "")
 
@@ -108,8 +111,9 @@ def test_an_unclosed_self_crossing_or_outside_area_is_refused(session: Session) 
     }
     for reason, rings in bad.items():
         with pytest.raises(InvalidInput) as err:
-            service.check_area(session=session, division_codes=[DINGRI],
-                               geometry={"type": "Polygon", "coordinates": rings})
+            service.check_area(
+                session=session, division_codes=[DINGRI], geometry={"type": "Polygon", "coordinates": rings}
+            )
         assert reason in err.value.detail and err.value.extra["field"] == "area"
 
 
@@ -124,28 +128,66 @@ def _refused(response: Any, field: str) -> None:
 def test_writes_of_every_domain_refuse_a_county_record_at_beijing(live: LiveServer) -> None:
     lon, lat = BEIJING
     with closing(live.client("dingri_duty")) as duty, closing(live.client("admin")) as admin:
-        incident = {"title": "位置测试", "incident_type": "flood", "divisions": [DINGRI], "lon": lon, "lat": lat,
-                    "occurred_at": "2026-12-01T08:00:00+08:00"}
+        incident = {
+            "title": "位置测试",
+            "incident_type": "flood",
+            "divisions": [DINGRI],
+            "lon": lon,
+            "lat": lat,
+            "occurred_at": "2026-12-01T08:00:00+08:00",
+        }
         _refused(duty.post("/api/v1/incidents", json=incident), "lon")
         ok = duty.post("/api/v1/incidents", json={**incident, "lon": DINGRI_CENTRE[0], "lat": DINGRI_CENTRE[1]})
         assert ok.status_code == 201, ok.text
-        moved = duty.patch(f"/api/v1/incidents/{ok.json()['id']}", json={"version": ok.json()["version"],
-                                                                          "lon": lon, "lat": lat})
+        moved = duty.patch(
+            f"/api/v1/incidents/{ok.json()['id']}", json={"version": ok.json()["version"], "lon": lon, "lat": lat}
+        )
         _refused(moved, "lon")
         unclosed = [[87.1, 28.6], [87.2, 28.6], [87.2, 28.7], [87.1, 28.7]]
-        _refused(duty.post("/api/v1/incidents", json={**incident, "lon": DINGRI_CENTRE[0], "lat": DINGRI_CENTRE[1],
-                                                      "area": {"type": "Polygon", "coordinates": [unclosed]}}),
-                 "not closed")
-        site = {"code": "pos-test-1", "name": "位置测试点", "kind": "landslide", "division_code": DINGRI,
-                "lon": lon, "lat": lat, "sensors": []}
+        _refused(
+            duty.post(
+                "/api/v1/incidents",
+                json={
+                    **incident,
+                    "lon": DINGRI_CENTRE[0],
+                    "lat": DINGRI_CENTRE[1],
+                    "area": {"type": "Polygon", "coordinates": [unclosed]},
+                },
+            ),
+            "not closed",
+        )
+        site = {
+            "code": "pos-test-1",
+            "name": "位置测试点",
+            "kind": "landslide",
+            "division_code": DINGRI,
+            "lon": lon,
+            "lat": lat,
+            "sensors": [],
+        }
         _refused(admin.post("/api/v1/monitoring/sites", json=site), "lon")
         depot = {"name": "位置测试库", "level": "county", "division_code": DINGRI, "lon": lon, "lat": lat}
         _refused(admin.post("/api/v1/resources/depots", json=depot), "lon")
-        roads = {"network": "pos-test", "division_code": DINGRI, "geojson": {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {"highway": "primary"},
-             "geometry": {"type": "LineString", "coordinates": [list(DINGRI_CENTRE), [lon, lat]]}}]}}
+        roads = {
+            "network": "pos-test",
+            "division_code": DINGRI,
+            "geojson": {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"highway": "primary"},
+                        "geometry": {"type": "LineString", "coordinates": [list(DINGRI_CENTRE), [lon, lat]]},
+                    }
+                ],
+            },
+        }
         _refused(admin.post("/api/v1/relief/roads", json=roads), "geojson")
-        warning = {"colour": "yellow", "type": "rainstorm", "headline": "位置测试预警", "instruction": "注意",
-                   "area": {"polygons": [f"{lat},{lon} {lat + 0.1},{lon} {lat + 0.1},{lon + 0.1}"],
-                            "divisions": [DINGRI]}}
+        warning = {
+            "colour": "yellow",
+            "type": "rainstorm",
+            "headline": "位置测试预警",
+            "instruction": "注意",
+            "area": {"polygons": [f"{lat},{lon} {lat + 0.1},{lon} {lat + 0.1},{lon + 0.1}"], "divisions": [DINGRI]},
+        }
         _refused(admin.post("/api/v1/warnings", json=warning), "area")

@@ -18,8 +18,13 @@ def now() -> dt.datetime:
 
 def shift(client: httpx.Client, start: dt.datetime, hours: int = 12, code: str = "540223000000") -> dict:
     end = start + dt.timedelta(hours=hours)
-    body = {"division_code": code, "starts_at": start.isoformat(), "ends_at": end.isoformat(),
-            "leader": "带班领导甲", "officers": ["值班员乙"]}
+    body = {
+        "division_code": code,
+        "starts_at": start.isoformat(),
+        "ends_at": end.isoformat(),
+        "leader": "带班领导甲",
+        "officers": ["值班员乙"],
+    }
     r = client.post("/api/v1/duty/shifts", json=body)
     assert r.status_code == 201, r.text
     return dict(r.json())
@@ -27,23 +32,42 @@ def shift(client: httpx.Client, start: dt.datetime, hours: int = 12, code: str =
 
 @pytest.fixture(scope="module")
 def next_shift(live: LiveServer) -> httpx.Client:
-    r = live.client("admin").post("/api/v1/users", json={
-        "username": NEXT, "password": DEMO_PASSWORD, "role": "duty_officer", "division_code": "540223000000",
-        "display_name": "定日县接班员"})
+    r = live.client("admin").post(
+        "/api/v1/users",
+        json={
+            "username": NEXT,
+            "password": DEMO_PASSWORD,
+            "role": "duty_officer",
+            "division_code": "540223000000",
+            "display_name": "定日县接班员",
+        },
+    )
     assert r.status_code in (201, 409), r.text
     return live.client(NEXT)
 
 
 def test_a_handover_carries_the_open_matters_and_not_the_closed_ones(live: LiveServer) -> None:
     api = live.client("dingri_duty")
-    item = api.post("/api/v1/duty/items", json={"division_code": "540223000000", "channel": "phone",
-                                                "summary": "交接测试来电-未处理"}).json()
-    closed = api.post("/api/v1/duty/items", json={"division_code": "540223000000", "channel": "phone",
-                                                  "summary": "交接测试来电-已办结"}).json()
+    item = api.post(
+        "/api/v1/duty/items",
+        json={"division_code": "540223000000", "channel": "phone", "summary": "交接测试来电-未处理"},
+    ).json()
+    closed = api.post(
+        "/api/v1/duty/items",
+        json={"division_code": "540223000000", "channel": "phone", "summary": "交接测试来电-已办结"},
+    ).json()
     assert api.post(f"/api/v1/duty/items/{closed['id']}/close", json={"reason": "误报"}).status_code == 200
-    incident = api.post("/api/v1/incidents", json={
-        "title": "交接测试事件", "incident_type": "geological_hazard", "lon": 87.1, "lat": 28.6,
-        "divisions": ["540223"], "occurred_at": "2026-11-28T08:00:00+08:00"}).json()
+    incident = api.post(
+        "/api/v1/incidents",
+        json={
+            "title": "交接测试事件",
+            "incident_type": "geological_hazard",
+            "lon": 87.1,
+            "lat": 28.6,
+            "divisions": ["540223"],
+            "occurred_at": "2026-11-28T08:00:00+08:00",
+        },
+    ).json()
     s = shift(api, now() - dt.timedelta(hours=1))
     r = api.post(f"/api/v1/duty/shifts/{s['id']}/handover", json={"note": "注意夜间降雨"})
     assert r.status_code == 200, r.text

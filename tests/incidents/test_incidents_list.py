@@ -18,7 +18,10 @@ MARK = "列表合并测试"
 
 def listed(session: Session, username: str, **filters: object) -> tuple[list[int], int]:
     rows, total = service.list_incidents(
-        session=session, scope=scope_of(session, username), q=MARK, **filters  # type: ignore[arg-type]
+        session=session,
+        scope=scope_of(session, username),
+        q=MARK,
+        **filters,  # type: ignore[arg-type]
     )
     return [r.id for r in rows], total
 

@@ -192,7 +192,10 @@ def test_the_deepest_plan_applies_at_activation_else_the_packaged_one(session: S
         select(TimelineEntry).where(TimelineEntry.incident_id == dingri, TimelineEntry.kind == "plan")
     ).one()
     assert entry.data == {
-        "plan": "dingri-geohazard", "response_plan_id": county.id, "plan_division_code": DINGRI, "tasks": 1
+        "plan": "dingri-geohazard",
+        "response_plan_id": county.id,
+        "plan_division_code": DINGRI,
+        "tasks": 1,
     }  # the number of tasks made: the timeline shows it in the reader's language
     assert f"stored plan {county.id} of {DINGRI}" in entry.text
     actions = service.response_actions(session=session, scope=commander, incident_id=dingri)

@@ -116,8 +116,15 @@ def test_an_incident_led_by_another_county_counts_where_it_also_lies(session: Se
         session=session,
         scope=prefecture,
         incident_in=IncidentCreate.model_validate(
-            {"title": "跨县洪水", "incident_type": "flood", "divisions": [LAZI, DINGRI], "lon": 87.6, "lat": 29.1,
-             "occurred_at": SINCE, "reported_at": SINCE + dt.timedelta(hours=1)}
+            {
+                "title": "跨县洪水",
+                "incident_type": "flood",
+                "divisions": [LAZI, DINGRI],
+                "lon": 87.6,
+                "lat": 29.1,
+                "occurred_at": SINCE,
+                "reported_at": SINCE + dt.timedelta(hours=1),
+            }
         ),
     )
     dingri = scope_of(session, "dingri_duty")

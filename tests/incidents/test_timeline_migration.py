@@ -21,8 +21,11 @@ OLD_ROWS = [
     ("task", "task 疏散群众: open → acknowledged", {"task_id": 7}),
     ("task.feedback", "feedback on 疏散群众: 已疏散 120 人", None),
     ("sitrep", "situation report no. 2 published", {"report_id": 3}),
-    ("duty", "from the duty desk: phone information received 2026-12-06T15:43:19.439601+00:00: 岗嘎镇民房起火",
-     {"duty_item_id": 4}),
+    (
+        "duty",
+        "from the duty desk: phone information received 2026-12-06T15:43:19.439601+00:00: 岗嘎镇民房起火",
+        {"duty_item_id": 4},
+    ),
     ("figures", "figures changed (续报 · 县消防救援大队): deaths 1→12", {"deaths": {"old": 1, "new": 12}}),
     ("status", "status reported → verified", {"from": "reported", "to": "verified"}),  # nothing to add
 ]
@@ -36,15 +39,24 @@ def test_old_rows_gain_their_parameters_and_the_timeline_stays_append_only(db_ur
     command.downgrade(alembic_config(db_url), "dash_0001")
     with engine.begin() as conn:
         for kind, body, data in OLD_ROWS:
-            conn.execute(text(
-                "INSERT INTO incident_timeline (incident_id, at, kind, text, data, actor) "
-                "VALUES (:i, :at, :k, :t, :d, 'dingri_duty')"),
-                {"i": incident_id, "at": "2026-07-01 00:00:00", "k": kind, "t": body,
-                 "d": None if data is None else json.dumps(data)})
+            conn.execute(
+                text(
+                    "INSERT INTO incident_timeline (incident_id, at, kind, text, data, actor) "
+                    "VALUES (:i, :at, :k, :t, :d, 'dingri_duty')"
+                ),
+                {
+                    "i": incident_id,
+                    "at": "2026-07-01 00:00:00",
+                    "k": kind,
+                    "t": body,
+                    "d": None if data is None else json.dumps(data),
+                },
+            )
     command.upgrade(alembic_config(db_url), "head")
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT kind, text, data FROM incident_timeline WHERE incident_id = :i ORDER BY id"), {"i": incident_id}
+        rows = conn.execute(
+            text("SELECT kind, text, data FROM incident_timeline WHERE incident_id = :i ORDER BY id"),
+            {"i": incident_id},
         ).all()
     stored = {(kind, body): (json.loads(data) if isinstance(data, str) else data) for kind, body, data in rows}
     for kind, body, data in OLD_ROWS:

@@ -44,8 +44,11 @@ def test_registry_readings_alarms_and_tick(
 ) -> None:
     (database / "registry.yaml").write_text(REGISTRY, encoding="utf-8")
     (database / "rules.yaml").write_text(RULES, encoding="utf-8")
-    code, out = run(["monitor", "import", str(database / "registry.yaml"), "--rules", str(database / "rules.yaml")],
-                    monkeypatch, capsys)
+    code, out = run(
+        ["monitor", "import", str(database / "registry.yaml"), "--rules", str(database / "rules.yaml")],
+        monkeypatch,
+        capsys,
+    )
     assert code == 0 and json.loads(out) == {"sites": 1, "sensors": 1}
     code, out = run(["monitor", "sites"], monkeypatch, capsys)
     assert [s["code"] for s in json.loads(out)] == ["CLI-1"]
@@ -56,8 +59,9 @@ def test_registry_readings_alarms_and_tick(
     assert code == 0 and result["alarms_raised"] == 1 and result["dead_letters"] == 1
     code, out = run(["monitor", "alarms", "--state", "unacknowledged"], monkeypatch, capsys)
     assert json.loads(out)["total"] == 1
-    code, out = run(["monitor", "tick", "--now", "2026-07-01T08:31:00", "--escalate-after-s", "1800"],
-                    monkeypatch, capsys)
+    code, out = run(
+        ["monitor", "tick", "--now", "2026-07-01T08:31:00", "--escalate-after-s", "1800"], monkeypatch, capsys
+    )
     assert code == 0 and json.loads(out).get("reannunciate", 0) >= 1
     (database / "bad.yaml").write_text("rules: [{id: x, kind: limit}]", encoding="utf-8")
     code, out = run(["monitor", "set-rules", "CLI-1", str(database / "bad.yaml")], monkeypatch, capsys)
@@ -69,9 +73,17 @@ def test_warning_import_list_and_tick(
 ) -> None:
     sender = cap.sender_code("540100", "001")
     sent = parse_timestamp("2026-07-01T08:00:00")
-    xml = cap.build(cap.WarningMessage(sender=sender, identifier=cap.make_identifier(sender, sent), sent=sent,
-                                       colour="orange", type="rainstorm", headline="外部暴雨橙色预警",
-                                       area=cap.Area("日喀则", divisions=("540200000000",))))
+    xml = cap.build(
+        cap.WarningMessage(
+            sender=sender,
+            identifier=cap.make_identifier(sender, sent),
+            sent=sent,
+            colour="orange",
+            type="rainstorm",
+            headline="外部暴雨橙色预警",
+            area=cap.Area("日喀则", divisions=("540200000000",)),
+        )
+    )
     (database / "alert.xml").write_bytes(xml)
     code, out = run(["warning", "import", str(database / "alert.xml")], monkeypatch, capsys)
     assert code == 0 and json.loads(out)["imported"] == 1

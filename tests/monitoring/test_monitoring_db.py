@@ -33,10 +33,24 @@ def scope_of(session: Session, username: str) -> Scope:
 
 
 def new_site(session: Session, scope: Scope, code: str = "T1", division: str = DINGRI) -> service.MonitoredSite:
-    body = SiteIn(code=code, name="测试矿", kind="mine", division_code=division,  # type: ignore[arg-type]
-                  lon=position_in(division)[0], lat=position_in(division)[1],
-                  sensors=[{"code": f"{code.replace('T1', 'T')}-CH4-01", "quantity": "CH4", "unit": "%",  # type: ignore[list-item]
-                            "range_low": 0, "range_high": 4}], rules_yaml=RULES)
+    body = SiteIn(
+        code=code,
+        name="测试矿",
+        kind="mine",
+        division_code=division,  # type: ignore[arg-type]
+        lon=position_in(division)[0],
+        lat=position_in(division)[1],
+        sensors=[
+            {
+                "code": f"{code.replace('T1', 'T')}-CH4-01",
+                "quantity": "CH4",
+                "unit": "%",  # type: ignore[list-item]
+                "range_low": 0,
+                "range_high": 4,
+            }
+        ],
+        rules_yaml=RULES,
+    )
     return service.create_site(session=session, scope=scope, site_in=body)
 
 
@@ -93,21 +107,26 @@ def test_ingest_raises_one_alarm_even_when_delivered_twice(session: Session) -> 
 def test_bad_rows_become_stored_dead_letters(session: Session) -> None:
     scope = scope_of(session, "dingri_duty")
     new_site(session, scope)
-    body = json.dumps([{"sensor_id": "T-CH4-01", "ts": "nope", "value": 1}, {"sensor_id": "UNKNOWN", "ts":
-                       "2026-07-01T08:00:00", "value": 1}, {"sensor_id": "T-CH4-01", "ts": "2026-07-01T08:00:00",
-                       "value": 9.0}, "garbage"])
+    body = json.dumps(
+        [
+            {"sensor_id": "T-CH4-01", "ts": "nope", "value": 1},
+            {"sensor_id": "UNKNOWN", "ts": "2026-07-01T08:00:00", "value": 1},
+            {"sensor_id": "T-CH4-01", "ts": "2026-07-01T08:00:00", "value": 9.0},
+            "garbage",
+        ]
+    )
     result = service.ingest(session=session, scope=scope, payload=body)
     assert result["dead_letters"] == 4 and result["readings"] == 0
-    assert result["dead_letter_reasons"] == {"bad_timestamp": 1, "unknown_sensor": 1, "out_of_range": 1,
-                                             "malformed": 1}
+    assert result["dead_letter_reasons"] == {"bad_timestamp": 1, "unknown_sensor": 1, "out_of_range": 1, "malformed": 1}
     _, total, by_reason = service.list_dead_letters(session=session, scope=scope)
     assert total == 4 and by_reason["out_of_range"] == 1
 
 
 def test_sensors_of_a_foreign_county_are_unknown_to_the_caller(session: Session) -> None:
     new_site(session, system_scope("t"), code="T1", division=LAZI)
-    result = service.ingest(session=session, scope=scope_of(session, "dingri_duty"),
-                            payload=readings(("2026-07-01T08:00:00", 3.0)))
+    result = service.ingest(
+        session=session, scope=scope_of(session, "dingri_duty"), payload=readings(("2026-07-01T08:00:00", 3.0))
+    )
     assert result["dead_letter_reasons"] == {"unknown_sensor": 1}
     assert session.scalar(select(func.count()).select_from(Alarm)) == 0
 

@@ -120,6 +120,10 @@ def test_serve_warns_at_start_when_its_pools_exceed_max_connections(db_url: str)
         port = taken.getsockname()[1]
         result = subprocess.run(
             [YINGJI, "serve", "--port", str(port), "--workers", "1000"],
-            env=env, capture_output=True, text=True, timeout=120, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
     assert "max_connections" in result.stderr, result.stderr

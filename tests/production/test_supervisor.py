@@ -129,6 +129,7 @@ def test_yingji_run_restarts_a_killed_server_and_stops_everything_on_sigterm(tmp
         ticks = _wait_for(lambda: [c for c in _children(runner) if "tick" in " ".join(_cmd(c))], runner)
         assert ticks  # the periodic steps run too
         server.kill()
+
         def new_server() -> list[psutil.Process]:
             return [c for c in _children(runner) if "serve" in _cmd(c) and c.pid != server.pid]
 

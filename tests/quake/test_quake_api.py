@@ -5,8 +5,16 @@ from __future__ import annotations
 from tests.conftest import LiveServer
 
 PATH = "/api/v1/quake/assessments"
-DINGRI = {"lon": 87.45, "lat": 28.5, "depth_km": 10, "magnitude": 6.8, "magnitude_type": "Ms", "step_deg": 0.05,
-          "origin_time": "2025-01-07T01:05:16Z", "at": "2025-01-07T03:00:00Z"}
+DINGRI = {
+    "lon": 87.45,
+    "lat": 28.5,
+    "depth_km": 10,
+    "magnitude": 6.8,
+    "magnitude_type": "Ms",
+    "step_deg": 0.05,
+    "origin_time": "2025-01-07T01:05:16Z",
+    "at": "2025-01-07T03:00:00Z",
+}
 
 
 def test_an_assessment_runs_and_reads_back(live: LiveServer) -> None:

@@ -79,8 +79,15 @@ def test_credits_name_worldpop_and_gem_only_when_used(tmp_path: Path) -> None:
     data, _ = _result()
     assert data["credits"] == ["population: test grid"]
     inp = EarthquakeInput(
-        lon=87.45, lat=28.5, depth_km=10.0, magnitude=6.0, magnitude_type="Ms", origin_time=ORIGIN, at=ORIGIN,
-        population_raster="worldpop-2020.tif", faults="gem-active-faults-china.geojson",
+        lon=87.45,
+        lat=28.5,
+        depth_km=10.0,
+        magnitude=6.0,
+        magnitude_type="Ms",
+        origin_time=ORIGIN,
+        at=ORIGIN,
+        population_raster="worldpop-2020.tif",
+        faults="gem-active-faults-china.geojson",
     )
     from yingji.quake.assess import credits_for
 
@@ -95,9 +102,28 @@ def test_cli_assess_writes_the_report(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
         [
-            "quake", "assess", "--lon", "87.45", "--lat", "28.5", "--depth", "10", "--magnitude", "6.8",
-            "--magnitude-type", "Ms", "--settlements", str(places), "--step", "0.05", "--no-db",
-            "--origin-time", ORIGIN.isoformat(), "--report", str(report), "--json",
+            "quake",
+            "assess",
+            "--lon",
+            "87.45",
+            "--lat",
+            "28.5",
+            "--depth",
+            "10",
+            "--magnitude",
+            "6.8",
+            "--magnitude-type",
+            "Ms",
+            "--settlements",
+            str(places),
+            "--step",
+            "0.05",
+            "--no-db",
+            "--origin-time",
+            ORIGIN.isoformat(),
+            "--report",
+            str(report),
+            "--json",
         ],
     )
     assert result.exit_code == 0, result.output

@@ -52,7 +52,8 @@ def test_levels_come_from_the_command_rule_set_with_its_clauses() -> None:
 
     result = response_level(6.5, "fairly_dense", 0.0)
     command = grading.grade_incident(
-        IncidentType("earthquake"), grading.Figures(magnitude=6.5, population_density="fairly_dense")  # type: ignore[arg-type]
+        IncidentType("earthquake"),
+        grading.Figures(magnitude=6.5, population_density="fairly_dense"),  # type: ignore[arg-type]
     )
     assert result.level == command.response_level == 2
     assert result.grade_key == command.grade and result.rules_version == command.rules_version

@@ -28,8 +28,9 @@ LAZI_SMALL = dict(lon=87.75, lat=29.3, depth_km=10.0, magnitude=4.5, step_deg=0.
 
 
 def county(prefix: str) -> Scope:
-    return Scope(actor=f"user-{prefix}", division_code=prefix.ljust(12, "0"), prefix=prefix,
-                 permissions=all_permissions())
+    return Scope(
+        actor=f"user-{prefix}", division_code=prefix.ljust(12, "0"), prefix=prefix, permissions=all_permissions()
+    )
 
 
 def run(session: Session, scope: Scope, **values: object) -> QuakeAssessment:
@@ -95,8 +96,13 @@ def test_exposure_and_sites_are_limited_to_the_readers_divisions(session: Sessio
 
 def test_a_grid_beyond_the_cell_limit_is_refused(session: Session) -> None:
     with pytest.raises(InvalidInput, match="step_deg"):
-        service.run(session=session, scope=system_scope(), assessment_in=AssessmentIn(**DINGRI),  # type: ignore[arg-type]
-                    now=NOW, max_cells=100)
+        service.run(
+            session=session,
+            scope=system_scope(),
+            assessment_in=AssessmentIn(**DINGRI),  # type: ignore[arg-type]
+            now=NOW,
+            max_cells=100,
+        )
 
 
 def _counts(engine: Engine) -> tuple[int, int, int]:
@@ -112,8 +118,17 @@ def _wrong_crs_raster(path: Path) -> Path:
     import rasterio
     from rasterio.transform import from_origin
 
-    with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=1, dtype="float32", crs="EPSG:3857",
-                       transform=from_origin(9_700_000, 3_300_000, 1000, 1000)) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=1,
+        dtype="float32",
+        crs="EPSG:3857",
+        transform=from_origin(9_700_000, 3_300_000, 1000, 1000),
+    ) as dst:
         dst.write(np.ones((1, 4, 4), dtype="float32"))
     return path
 
@@ -151,9 +166,27 @@ def test_cli_with_the_database_stores_the_assessment_from_the_demo_population(db
     from yingji.cli import app
 
     report = tmp_path / "report.html"
-    args = ["quake", "assess", "--lon", "87.45", "--lat", "28.5", "--depth", "10", "--magnitude", "6.8",
-            "--magnitude-type", "Ms", "--step", "0.05", "--origin-time", "2025-01-07T01:05:16Z",
-            "--report", str(report), "--json"]
+    args = [
+        "quake",
+        "assess",
+        "--lon",
+        "87.45",
+        "--lat",
+        "28.5",
+        "--depth",
+        "10",
+        "--magnitude",
+        "6.8",
+        "--magnitude-type",
+        "Ms",
+        "--step",
+        "0.05",
+        "--origin-time",
+        "2025-01-07T01:05:16Z",
+        "--report",
+        str(report),
+        "--json",
+    ]
     env = {"YINGJI_DATABASE_URL": db_url, "YINGJI_POPULATION_RASTER": "", "YINGJI_REDIS_URL": ""}
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 0, result.output
@@ -170,9 +203,21 @@ def _incident(session: Session, scope: Scope, incident_type: str = "earthquake",
     from yingji.incidents import service as incident_service
     from yingji.incidents.schemas import IncidentCreate
 
-    created = incident_service.create(session=session, scope=scope, incident_in=IncidentCreate.model_validate({
-        "title": "定日地震", "incident_type": incident_type, "divisions": ["540223000000"], "lon": 87.45,
-        "lat": 28.5, "occurred_at": "2025-01-07T01:05:16+00:00", "figures": figures}))
+    created = incident_service.create(
+        session=session,
+        scope=scope,
+        incident_in=IncidentCreate.model_validate(
+            {
+                "title": "定日地震",
+                "incident_type": incident_type,
+                "divisions": ["540223000000"],
+                "lon": 87.45,
+                "lat": 28.5,
+                "occurred_at": "2025-01-07T01:05:16+00:00",
+                "figures": figures,
+            }
+        ),
+    )
     return int(created.id)
 
 
@@ -186,8 +231,9 @@ def _timeline_kinds(session: Session, incident_id: int) -> list[tuple[str, objec
 def test_an_assessment_can_create_its_earthquake_incident(session: Session) -> None:
     from yingji.incidents import service as incident_service
 
-    row = service.run(session=session, scope=county("540223"),
-                      assessment_in=AssessmentIn(**DINGRI, create_incident=True), now=NOW)  # type: ignore[arg-type]
+    row = service.run(
+        session=session, scope=county("540223"), assessment_in=AssessmentIn(**DINGRI, create_incident=True), now=NOW
+    )  # type: ignore[arg-type]
     assert row.incident_id is not None
     incident = incident_service.get(session=session, scope=county("540223"), incident_id=row.incident_id)
     assert incident.incident_type == "earthquake" and incident.division_code == "540223000000"
@@ -201,8 +247,9 @@ def test_attaching_updates_the_incident_but_keeps_its_reported_deaths(session: S
     from yingji.incidents import service as incident_service
 
     incident_id = _incident(session, system_scope(), deaths=126)
-    row = service.run(session=session, scope=county("540223"),
-                      assessment_in=AssessmentIn(**DINGRI, incident_id=incident_id), now=NOW)  # type: ignore[arg-type]
+    row = service.run(
+        session=session, scope=county("540223"), assessment_in=AssessmentIn(**DINGRI, incident_id=incident_id), now=NOW
+    )  # type: ignore[arg-type]
     incident = incident_service.get(session=session, scope=system_scope(), incident_id=incident_id)
     assert row.incident_id == incident_id
     assert incident.figures["deaths"] == 126 and incident.figures["magnitude"] == 6.8
@@ -217,11 +264,11 @@ def test_attaching_to_a_foreign_or_non_earthquake_incident_writes_nothing(engine
         foreign = _incident(s, system_scope())
     before = _counts(engine)
     with pytest.raises(NotFound), transaction(factory) as s:
-        service.run(session=s, scope=county("540225"),
-                    assessment_in=AssessmentIn(**LAZI_SMALL, incident_id=foreign), now=NOW)  # type: ignore[arg-type]
+        service.run(
+            session=s, scope=county("540225"), assessment_in=AssessmentIn(**LAZI_SMALL, incident_id=foreign), now=NOW
+        )  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="incident_id"), transaction(factory) as s:
-        service.run(session=s, scope=system_scope(),
-                    assessment_in=AssessmentIn(**DINGRI, incident_id=flood), now=NOW)  # type: ignore[arg-type]
+        service.run(session=s, scope=system_scope(), assessment_in=AssessmentIn(**DINGRI, incident_id=flood), now=NOW)  # type: ignore[arg-type]
     assert _counts(engine) == before
 
 
@@ -231,10 +278,29 @@ def test_cli_without_a_database_assesses_without_it_and_says_so(tmp_path: Path) 
     places = tmp_path / "places.csv"
     places.write_text("lon,lat,population\n87.40,28.55,5000\n")
     missing = tmp_path / "none.db"
-    result = CliRunner().invoke(app, [
-        "quake", "assess", "--lon", "87.45", "--lat", "28.5", "--depth", "10", "--magnitude", "6.0",
-        "--magnitude-type", "Ms", "--step", "0.05", "--settlements", str(places), "--json"],
-        env={"YINGJI_DATABASE_URL": f"sqlite:///{missing}", "YINGJI_REDIS_URL": ""})
+    result = CliRunner().invoke(
+        app,
+        [
+            "quake",
+            "assess",
+            "--lon",
+            "87.45",
+            "--lat",
+            "28.5",
+            "--depth",
+            "10",
+            "--magnitude",
+            "6.0",
+            "--magnitude-type",
+            "Ms",
+            "--step",
+            "0.05",
+            "--settlements",
+            str(places),
+            "--json",
+        ],
+        env={"YINGJI_DATABASE_URL": f"sqlite:///{missing}", "YINGJI_REDIS_URL": ""},
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["recorded"] is False and "yingji db upgrade" in data["database"]

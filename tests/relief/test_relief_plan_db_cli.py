@@ -20,9 +20,29 @@ def test_plan_db_for_an_assessment_with_commit(db_url: str, engine: Engine) -> N
     with transaction(session_factory(engine)) as session:
         load_demo_resources(session=session, scope=system_scope("test"))
     env = {"YINGJI_DATABASE_URL": db_url, "YINGJI_POPULATION_RASTER": "", "YINGJI_REDIS_URL": ""}
-    quake = CliRunner().invoke(app, ["quake", "assess", "--lon", "87.45", "--lat", "28.5", "--depth", "10",
-                                     "--magnitude", "6.8", "--magnitude-type", "Ms", "--step", "0.05",
-                                     "--origin-time", "2025-01-07T01:05:16Z", "--json"], env=env)
+    quake = CliRunner().invoke(
+        app,
+        [
+            "quake",
+            "assess",
+            "--lon",
+            "87.45",
+            "--lat",
+            "28.5",
+            "--depth",
+            "10",
+            "--magnitude",
+            "6.8",
+            "--magnitude-type",
+            "Ms",
+            "--step",
+            "0.05",
+            "--origin-time",
+            "2025-01-07T01:05:16Z",
+            "--json",
+        ],
+        env=env,
+    )
     assert quake.exit_code == 0, quake.output
     assessment = json.loads(quake.output)["assessment_id"]
     result = CliRunner().invoke(app, ["relief", "plan-db", "--assessment", str(assessment), "--commit"], env=env)

@@ -31,16 +31,32 @@ def planner(session: Session) -> Scope:
 
 def _team(session: Session, scope: Scope, name: str, dlon: float, caps: list[str], readiness: str = "ready") -> int:
     lon, lat = inside(session, DINGRI)
-    body = TeamIn.model_validate({"name": name, "kind": "fire_rescue", "division_code": DINGRI, "lon": lon + dlon,
-                                  "lat": lat, "headcount": 20, "capabilities": caps, "readiness": readiness})
+    body = TeamIn.model_validate(
+        {
+            "name": name,
+            "kind": "fire_rescue",
+            "division_code": DINGRI,
+            "lon": lon + dlon,
+            "lat": lat,
+            "headcount": 20,
+            "capabilities": caps,
+            "readiness": readiness,
+        }
+    )
     return resources.create_team(session=session, scope=scope, team_in=body).id
 
 
 def _needs(session: Session, **extra: Any) -> dict[str, Any]:
     lon, lat = inside(session, DINGRI)
-    return {"division_code": DINGRI, "demands": [{"place": "村", "lon": lon, "lat": lat, "item": ITEM, "quantity": 1}],
-            "team_needs": [{"place": "倒塌点", "lon": lon, "lat": lat, "capability": "collapse_rescue"},
-                           {"place": "水域", "lon": lon, "lat": lat, "capability": "water_rescue"}], **extra}
+    return {
+        "division_code": DINGRI,
+        "demands": [{"place": "村", "lon": lon, "lat": lat, "item": ITEM, "quantity": 1}],
+        "team_needs": [
+            {"place": "倒塌点", "lon": lon, "lat": lat, "capability": "collapse_rescue"},
+            {"place": "水域", "lon": lon, "lat": lat, "capability": "water_rescue"},
+        ],
+        **extra,
+    }
 
 
 def _assigned(plan: relief.ReliefPlan, ours: set[int]) -> list[int]:
@@ -113,8 +129,11 @@ def test_committing_gives_each_assigned_team_a_command_task(session: Session, pl
 
 def _depot(session: Session, scope: Scope, name: str, dlon: float, stock: int) -> Depot:
     lon, lat = inside(session, DINGRI)
-    d = resources.create_depot(session=session, scope=scope, depot_in=DepotIn(
-        name=name, level="county", division_code=DINGRI, lon=lon + dlon, lat=lat))  # type: ignore[arg-type]
+    d = resources.create_depot(
+        session=session,
+        scope=scope,
+        depot_in=DepotIn(name=name, level="county", division_code=DINGRI, lon=lon + dlon, lat=lat),
+    )  # type: ignore[arg-type]
     resources.move_stock(session=session, scope=scope, depot_id=d.id,
                          movement_in=MovementIn(kind="receive", item=ITEM, quantity=stock))  # fmt: skip
     return d
@@ -124,14 +143,20 @@ def test_a_plan_with_vehicles_ships_only_from_depots_with_trucks(session: Sessio
     lon, lat = inside(session, DINGRI)
     near = _depot(session, planner, "近库无车", 0.01, 50)
     far = _depot(session, planner, "远库有车", 0.1, 50)
-    resources.create_vehicle(session=session, scope=planner, vehicle_in=VehicleIn.model_validate(
-        {"name": "卡车", "kind": "truck", "division_code": DINGRI, "depot_id": far.id, "payload_kg": 5000}))
+    resources.create_vehicle(
+        session=session,
+        scope=planner,
+        vehicle_in=VehicleIn.model_validate(
+            {"name": "卡车", "kind": "truck", "division_code": DINGRI, "depot_id": far.id, "payload_kg": 5000}
+        ),
+    )
     body = {"division_code": DINGRI, "demands": [{"place": "村", "lon": lon, "lat": lat, "item": ITEM,
                                                   "quantity": 30}]}  # fmt: skip
     free = relief.create_plan(session=session, scope=planner, plan_in=PlanIn.model_validate(body))
     assert sum(s["quantity"] for s in free.shipments if s["depot_id"] == near.id) == 30  # nearest, no trucks needed
-    trucked = relief.create_plan(session=session, scope=planner, plan_in=PlanIn.model_validate({**body,
-                                                                                                "vehicles": True}))
+    trucked = relief.create_plan(
+        session=session, scope=planner, plan_in=PlanIn.model_validate({**body, "vehicles": True})
+    )
     assert trucked.method == "milp_highs" and trucked.parameters["vehicles"]["trucks"] >= 1
     assert sum(s["quantity"] for s in trucked.shipments if s["depot_id"] == near.id) == 0
     assert sum(s["quantity"] for s in trucked.shipments if s["depot_id"] == far.id) == 30

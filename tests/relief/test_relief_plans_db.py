@@ -22,9 +22,18 @@ def ready(live: LiveServer) -> dict[str, Any]:
     user = commander(live, "dingri_planner", OWN)
     client = live.client(user)
     d = client.get(f"/api/v1/divisions/{OWN}").json()
-    r = client.post("/api/v1/incidents", json={
-        "title": "定日地震测试", "incident_type": "earthquake", "lon": d["lon"], "lat": d["lat"], "divisions": [OWN],
-        "occurred_at": "2026-01-07T09:05:00+08:00", "figures": {"relocated": 3000}})
+    r = client.post(
+        "/api/v1/incidents",
+        json={
+            "title": "定日地震测试",
+            "incident_type": "earthquake",
+            "lon": d["lon"],
+            "lat": d["lat"],
+            "divisions": [OWN],
+            "occurred_at": "2026-01-07T09:05:00+08:00",
+            "figures": {"relocated": 3000},
+        },
+    )
     assert r.status_code == 201, r.text
     return {"client": client, "incident": r.json()["id"], "lon": d["lon"], "lat": d["lat"]}
 
@@ -43,9 +52,13 @@ def _balanced(plan: dict[str, Any]) -> None:
 
 
 def test_explicit_plan_ships_what_stock_allows_and_reports_the_rest(ready: dict[str, Any]) -> None:
-    body = {"division_code": OWN, "demands": [
-        {"place": "村A", "lon": ready["lon"] + 0.05, "lat": ready["lat"], "item": "quilt", "quantity": 50},
-        {"place": "村A", "lon": ready["lon"] + 0.05, "lat": ready["lat"], "item": "family_kit", "quantity": 7}]}
+    body = {
+        "division_code": OWN,
+        "demands": [
+            {"place": "村A", "lon": ready["lon"] + 0.05, "lat": ready["lat"], "item": "quilt", "quantity": 50},
+            {"place": "村A", "lon": ready["lon"] + 0.05, "lat": ready["lat"], "item": "family_kit", "quantity": 7},
+        ],
+    }
     r = ready["client"].post(f"{API}/plans", json=body)
     assert r.status_code == 201, r.text
     plan = r.json()
@@ -96,14 +109,16 @@ def test_commit_makes_transfer_orders_and_tasks_once(ready: dict[str, Any]) -> N
     assert again["commit_result"] == result
     made = [t for t in client.get(f"/api/v1/incidents/{ready['incident']}/tasks").json() if t["id"] in result["tasks"]]
     assert len(made) == len(groups) and len(client.get(f"/api/v1/incidents/{ready['incident']}/tasks").json()) == (
-        tasks_before + len(groups))
+        tasks_before + len(groups)
+    )
     # each depot → destination task is due when the plan says its goods arrive, counted from the commit
     committed = dt.datetime.fromisoformat(first.json()["committed_at"])
     hours = {}
     for s in plan["shipments"]:
         hours[(s["depot_id"], s["place"])] = max(hours.get((s["depot_id"], s["place"]), 0.0), s["hours"])
     assert sorted(dt.datetime.fromisoformat(t["due_at"]) - committed for t in made) == sorted(
-        dt.timedelta(hours=h) for h in hours.values())
+        dt.timedelta(hours=h) for h in hours.values()
+    )
     assert client.get("/api/v1/resources/depots", params={"limit": 1000}).json()["total"] == stock_before
     timeline = client.get(f"/api/v1/incidents/{ready['incident']}/timeline").json()
     entries = timeline["items"] if isinstance(timeline, dict) else timeline
@@ -111,9 +126,17 @@ def test_commit_makes_transfer_orders_and_tasks_once(ready: dict[str, Any]) -> N
 
 
 def test_plan_from_an_assessment_uses_its_townships(live: LiveServer, ready: dict[str, Any]) -> None:
-    quake = live.client("dingri_duty").post("/api/v1/quake/assessments", json={
-        "lon": 87.45, "lat": 28.5, "depth_km": 10, "magnitude": 6.8, "step_deg": 0.05,
-        "origin_time": "2025-01-07T01:05:16+00:00"})
+    quake = live.client("dingri_duty").post(
+        "/api/v1/quake/assessments",
+        json={
+            "lon": 87.45,
+            "lat": 28.5,
+            "depth_km": 10,
+            "magnitude": 6.8,
+            "step_deg": 0.05,
+            "origin_time": "2025-01-07T01:05:16+00:00",
+        },
+    )
     assert quake.status_code == 201, quake.text
     r = ready["client"].post(f"{API}/plans", json={"assessment_id": quake.json()["id"]})
     assert r.status_code == 201, r.text
@@ -123,8 +146,17 @@ def test_plan_from_an_assessment_uses_its_townships(live: LiveServer, ready: dic
     assert all(p["code"].startswith("540223") for p in plan["places"])
 
 
-@pytest.mark.parametrize("body", [{}, {"incident_id": 1, "assessment_id": 1}, {"demands": [
-    {"place": "x", "lon": 87, "lat": 28, "item": "no-such-item", "quantity": 1}], "division_code": OWN}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"incident_id": 1, "assessment_id": 1},
+        {
+            "demands": [{"place": "x", "lon": 87, "lat": 28, "item": "no-such-item", "quantity": 1}],
+            "division_code": OWN,
+        },
+    ],
+)
 def test_bad_requests_are_refused_with_a_reason(ready: dict[str, Any], body: dict[str, Any]) -> None:
     r = ready["client"].post(f"{API}/plans", json=body)
     assert r.status_code == 422 and r.json()["detail"]

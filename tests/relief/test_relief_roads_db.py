@@ -91,8 +91,11 @@ def test_another_county_neither_sees_nor_cuts_the_roads(session: Session, planne
 
 def test_plans_route_over_the_stored_network_and_its_cuts(session: Session, planner: Scope) -> None:
     lon, lat = inside(session, DINGRI)
-    depot = resources.create_depot(session=session, scope=planner, depot_in=DepotIn(
-        name="路网测试库", level="county", division_code=DINGRI, lon=lon, lat=lat))  # type: ignore[arg-type]
+    depot = resources.create_depot(
+        session=session,
+        scope=planner,
+        depot_in=DepotIn(name="路网测试库", level="county", division_code=DINGRI, lon=lon, lat=lat),
+    )  # type: ignore[arg-type]
     resources.move_stock(session=session, scope=planner, depot_id=depot.id,
                          movement_in=MovementIn(kind="receive", item=ITEM, quantity=5))  # fmt: skip
     body = PlanIn.model_validate({"division_code": DINGRI, "demands": [

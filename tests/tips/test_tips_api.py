@@ -103,8 +103,17 @@ def test_status_by_tracking_code_has_no_field_identifying_the_reporter(server: L
     body = status.json()
     assert body["status"] == "received" and body["category"] == "work_safety"
     assert body["division_code"] == OWN and body["division_name"]
-    assert set(body) == {"status", "category", "division_code", "division_name", "created_at", "updated_at",
-                         "outcome", "reply", "messages"}
+    assert set(body) == {
+        "status",
+        "category",
+        "division_code",
+        "division_name",
+        "created_at",
+        "updated_at",
+        "outcome",
+        "reply",
+        "messages",
+    }
     assert "张三丰" not in status.text and "13800138000" not in status.text
     assert public(server).get("/api/v1/tips/AAAA-AAAA-AAAA-AAAA-AAAA").status_code == 404
 

@@ -31,8 +31,12 @@ def clock(key: str, events: dict[str, dt.date], on: dt.date, extended: bool = Fa
 
 @pytest.mark.parametrize(
     ("on", "state"),
-    [(D(2026, 3, 6), "running"), (D(2026, 3, 10), "due_soon"), (D(2026, 3, 13), "due_soon"),
-     (D(2026, 3, 14), "overdue")],
+    [
+        (D(2026, 3, 6), "running"),
+        (D(2026, 3, 10), "due_soon"),
+        (D(2026, 3, 13), "due_soon"),
+        (D(2026, 3, 14), "overdue"),
+    ],
 )
 def test_acceptance_clock_is_five_working_days(on: dt.date, state: str) -> None:
     found = clock("acceptance", {"received": D(2026, 3, 6)}, on)  # a Friday

@@ -37,9 +37,11 @@ def scope_of(session: Session, username: str) -> Scope:
 
 def warning_in(**changes: object) -> WarningIn:
     data: dict[str, object] = {
-        "colour": "orange", "type": "rainstorm", "headline": "定日县发布暴雨橙色预警",
-        "instruction": "转移低洼地带人员。", "area": {"polygons": ["28.5,87.0 28.7,87.1 28.6,87.3"],
-                                               "divisions": [DINGRI]},
+        "colour": "orange",
+        "type": "rainstorm",
+        "headline": "定日县发布暴雨橙色预警",
+        "instruction": "转移低洼地带人员。",
+        "area": {"polygons": ["28.5,87.0 28.7,87.1 28.6,87.3"], "divisions": [DINGRI]},
     }
     data.update(changes)
     return WarningIn.model_validate(data)
@@ -63,8 +65,9 @@ def test_issued_warning_is_valid_cap_parsed_back_independently(session: Session,
 def test_update_and_cancel_reference_the_previous_message(session: Session, commander: Scope) -> None:
     warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
     first = warning.identifier
-    service.update(session=session, scope=commander, warning_id=warning.id, change=WarningUpdate(colour="red"),
-                   now=NOW + 60_000)
+    service.update(
+        session=session, scope=commander, warning_id=warning.id, change=WarningUpdate(colour="red"), now=NOW + 60_000
+    )
     assert warning.msg_type == "Update" and warning.version == 2 and first in warning.references[0]
     assert capvalidator.check_schema(warning.cap_xml.encode()).passed
     service.cancel(session=session, scope=commander, warning_id=warning.id, now=NOW + 120_000, reason="雨停")
@@ -99,18 +102,31 @@ def test_feed_lists_active_issued_warnings_only(session: Session, commander: Sco
 
 def test_import_takes_in_foreign_alerts_once_and_applies_cancels(session: Session, commander: Scope) -> None:
     sender = cap.sender_code("540100", "001")
-    alert = cap.WarningMessage(sender=sender, identifier=cap.make_identifier(sender, NOW), sent=NOW,
-                               colour="yellow", type="rainstorm", headline="拉萨市暴雨黄色预警",
-                               area=cap.Area("拉萨", divisions=(XIGAZE,)))
+    alert = cap.WarningMessage(
+        sender=sender,
+        identifier=cap.make_identifier(sender, NOW),
+        sent=NOW,
+        colour="yellow",
+        type="rainstorm",
+        headline="拉萨市暴雨黄色预警",
+        area=cap.Area("拉萨", divisions=(XIGAZE,)),
+    )
     xml = cap.build(alert)
     assert service.import_cap(session=session, scope=commander, xml=xml, now=NOW)["imported"] == 1
     assert service.import_cap(session=session, scope=commander, xml=xml, now=NOW)["skipped"] == 1
     rows, _ = service.list_warnings(session=session, scope=commander, source="imported")
     assert rows[0].colour == "yellow" and rows[0].division_codes == [XIGAZE]
-    cancel = cap.WarningMessage(sender=sender, identifier=cap.make_identifier(sender, NOW + 60_000, 1),
-                                sent=NOW + 60_000, colour="yellow", type="rainstorm", headline="解除",
-                                area=cap.Area("拉萨", divisions=(XIGAZE,)), msg_type="Cancel",
-                                references=(f"{sender},{alert.identifier},{cap.cap_time(NOW)}",))
+    cancel = cap.WarningMessage(
+        sender=sender,
+        identifier=cap.make_identifier(sender, NOW + 60_000, 1),
+        sent=NOW + 60_000,
+        colour="yellow",
+        type="rainstorm",
+        headline="解除",
+        area=cap.Area("拉萨", divisions=(XIGAZE,)),
+        msg_type="Cancel",
+        references=(f"{sender},{alert.identifier},{cap.cap_time(NOW)}",),
+    )
     assert service.import_cap(session=session, scope=commander, xml=cap.build(cancel), now=NOW)["cancelled"] == 1
     assert rows[0].status == "cancelled"
     with pytest.raises(InvalidInput):
@@ -187,12 +203,23 @@ def test_webhook_and_smtp_deliveries_leave_a_receipt_each(
     session: Session, commander: Scope, webhook: str, smtp_url: str
 ) -> None:
     warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
-    body = DeliverIn.model_validate({"recipients": [{"channel": "webhook", "to": webhook},
-                                                    {"channel": "smtp", "to": "duty@example.org"},
-                                                    {"channel": "webhook", "to": "http://127.0.0.1:9/none"}]})
+    body = DeliverIn.model_validate(
+        {
+            "recipients": [
+                {"channel": "webhook", "to": webhook},
+                {"channel": "smtp", "to": "duty@example.org"},
+                {"channel": "webhook", "to": "http://127.0.0.1:9/none"},
+            ]
+        }
+    )
     allowed = (webhook, "http://127.0.0.1:9/")
-    receipts = service.deliver(session=session, scope=commander, warning_id=warning.id, body=body,
-                               config=ChannelConfig(smtp_url=smtp_url, timeout_s=2, webhook_allowed=allowed))
+    receipts = service.deliver(
+        session=session,
+        scope=commander,
+        warning_id=warning.id,
+        body=body,
+        config=ChannelConfig(smtp_url=smtp_url, timeout_s=2, webhook_allowed=allowed),
+    )
     assert [r.delivered for r in receipts] == [True, True, False]
     assert _Hook.bodies[-1] == warning.cap_xml.encode("utf-8")
     assert b"duty@example.org" in _Smtp.messages[-1]
@@ -240,8 +267,13 @@ def test_a_webhook_outside_the_allow_list_refuses_the_request_before_anything_is
     body = DeliverIn.model_validate({"recipients": [{"channel": "webhook", "to": webhook}]})
     for allowed in ((), ("http://127.0.0.1:1/hook",), (webhook + "-other",)):
         with pytest.raises(InvalidInput, match="recipients") as refused:
-            service.deliver(session=session, scope=commander, warning_id=warning.id, body=body,
-                            config=ChannelConfig(timeout_s=2, webhook_allowed=allowed))
+            service.deliver(
+                session=session,
+                scope=commander,
+                warning_id=warning.id,
+                body=body,
+                config=ChannelConfig(timeout_s=2, webhook_allowed=allowed),
+            )
         assert refused.value.extra["field"] == "recipients"
     assert len(_Hook.bodies) == sent_before
     assert service.deliveries(session=session, scope=commander, warning_id=warning.id) == []
@@ -252,11 +284,18 @@ def test_an_official_contact_is_checked_against_the_allow_list_when_registered(
 ) -> None:
     contact = "13800000000; webhook:https://hooks.example.org/cap/dingri"
     with pytest.raises(InvalidInput, match="YINGJI_WEBHOOK_ALLOWED_TARGETS") as refused:
-        service.create_official(session=session, scope=commander,
-                                official_in=OfficialIn(name="县局局长", division_code=DINGRI, contact=contact))
+        service.create_official(
+            session=session,
+            scope=commander,
+            official_in=OfficialIn(name="县局局长", division_code=DINGRI, contact=contact),
+        )
     assert refused.value.extra["field"] == "contact"
-    official = service.create_official(session=session, scope=commander, webhook_allowed=["https://hooks.example.org/cap/"],
-                                       official_in=OfficialIn(name="县局局长", division_code=DINGRI, contact=contact))
+    official = service.create_official(
+        session=session,
+        scope=commander,
+        webhook_allowed=["https://hooks.example.org/cap/"],
+        official_in=OfficialIn(name="县局局长", division_code=DINGRI, contact=contact),
+    )
     assert official.contact == contact
 
 
@@ -264,10 +303,17 @@ def test_calling_officials_sends_to_their_channels_and_retries_only_the_unreache
     session: Session, commander: Scope, webhook: str
 ) -> None:
     config = ChannelConfig(timeout_s=2, webhook_allowed=(webhook,))
-    reached = service.create_official(session=session, scope=commander, webhook_allowed=[webhook],
-                                      official_in=OfficialIn(name="县局局长", division_code=DINGRI, contact=webhook))
-    failing = service.create_official(session=session, scope=commander, official_in=OfficialIn(
-        name="乡镇负责人", division_code=DINGRI, contact="0892-1234567; smtp:town@example.org"))
+    reached = service.create_official(
+        session=session,
+        scope=commander,
+        webhook_allowed=[webhook],
+        official_in=OfficialIn(name="县局局长", division_code=DINGRI, contact=webhook),
+    )
+    failing = service.create_official(
+        session=session,
+        scope=commander,
+        official_in=OfficialIn(name="乡镇负责人", division_code=DINGRI, contact="0892-1234567; smtp:town@example.org"),
+    )
     warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
     first = service.call_officials(session=session, scope=commander, warning_id=warning.id, config=config)
     assert sorted((r.channel, r.delivered) for r in first) == [("smtp", False), ("webhook", True)]
@@ -283,9 +329,11 @@ def test_issuing_sends_the_call_and_escalation_calls_the_superior_over_their_cha
     session: Session, commander: Scope, webhook: str
 ) -> None:
     config = ChannelConfig(timeout_s=2, webhook_allowed=(webhook,))
+
     def official(**fields: object) -> int:
-        row = service.create_official(session=session, scope=commander, webhook_allowed=[webhook],
-                                      official_in=OfficialIn.model_validate(fields))
+        row = service.create_official(
+            session=session, scope=commander, webhook_allowed=[webhook], official_in=OfficialIn.model_validate(fields)
+        )
         return row.id
 
     chief = official(name="市局局长", division_code=XIGAZE, contact=f"webhook:{webhook}?chief")
@@ -293,8 +341,9 @@ def test_issuing_sends_the_call_and_escalation_calls_the_superior_over_their_cha
     warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW, call_config=config)
     sent = service.deliveries(session=session, scope=commander, warning_id=warning.id)
     assert [(r.recipient, r.delivered) for r in sent] == [(f"{webhook}?county", True)]
-    counts = service.escalate_calls(session=session, scope=commander, now=NOW + 901_000, escalate_after_s=900,
-                                    call_config=config)
+    counts = service.escalate_calls(
+        session=session, scope=commander, now=NOW + 901_000, escalate_after_s=900, call_config=config
+    )
     assert counts == {"escalated": 1, "called": 1, "sent": 1}
     sent = service.deliveries(session=session, scope=commander, warning_id=warning.id)
     assert [r.recipient for r in sent] == [f"{webhook}?county", f"{webhook}?chief"]
@@ -326,8 +375,13 @@ def test_mqtt_delivery_reaches_a_subscriber(session: Session, commander: Scope) 
         assert subscribed.wait(5)
         warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
         body = DeliverIn.model_validate({"recipients": [{"channel": "mqtt", "to": topic}]})
-        receipts = service.deliver(session=session, scope=commander, warning_id=warning.id, body=body,
-                                   config=ChannelConfig(mqtt_url="mqtt://127.0.0.1:1883"))
+        receipts = service.deliver(
+            session=session,
+            scope=commander,
+            warning_id=warning.id,
+            body=body,
+            config=ChannelConfig(mqtt_url="mqtt://127.0.0.1:1883"),
+        )
         assert receipts[0].delivered
         assert received.wait(5) and got[0] == warning.cap_xml.encode("utf-8")
     finally:
@@ -339,22 +393,33 @@ def test_mqtt_delivery_reaches_a_subscriber(session: Session, commander: Scope) 
 
 
 def test_officials_are_called_acknowledge_and_the_silent_are_escalated(session: Session, commander: Scope) -> None:
-    chief = service.create_official(session=session, scope=commander,
-                                    official_in=OfficialIn(name="市局局长", division_code=XIGAZE))
-    county = service.create_official(session=session, scope=commander, official_in=OfficialIn(
-        name="县局局长", division_code=DINGRI, superior_id=chief.id))
-    deputy = service.create_official(session=session, scope=commander, official_in=OfficialIn(
-        name="县局副局长", division_code=DINGRI, superior_id=chief.id))
+    chief = service.create_official(
+        session=session, scope=commander, official_in=OfficialIn(name="市局局长", division_code=XIGAZE)
+    )
+    county = service.create_official(
+        session=session,
+        scope=commander,
+        official_in=OfficialIn(name="县局局长", division_code=DINGRI, superior_id=chief.id),
+    )
+    deputy = service.create_official(
+        session=session,
+        scope=commander,
+        official_in=OfficialIn(name="县局副局长", division_code=DINGRI, superior_id=chief.id),
+    )
     warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
     called = service.calls(session=session, scope=commander, warning_id=warning.id)
     assert sorted(c.official_id for c in called) == sorted([county.id, deputy.id])
-    service.acknowledge_call(session=session, scope=commander, warning_id=warning.id, official_id=county.id,
-                             now=NOW + 60_000)
+    service.acknowledge_call(
+        session=session, scope=commander, warning_id=warning.id, official_id=county.id, now=NOW + 60_000
+    )
     with pytest.raises(Conflict):
-        service.acknowledge_call(session=session, scope=commander, warning_id=warning.id, official_id=county.id,
-                                 now=NOW + 61_000)
-    assert service.escalate_calls(session=session, scope=commander, now=NOW + 60_000,
-                                  escalate_after_s=900) == {"escalated": 0, "called": 0}
+        service.acknowledge_call(
+            session=session, scope=commander, warning_id=warning.id, official_id=county.id, now=NOW + 61_000
+        )
+    assert service.escalate_calls(session=session, scope=commander, now=NOW + 60_000, escalate_after_s=900) == {
+        "escalated": 0,
+        "called": 0,
+    }
     counts = service.escalate_calls(session=session, scope=commander, now=NOW + 901_000, escalate_after_s=900)
     assert counts == {"escalated": 1, "called": 1}
     after = {c.official_id: c for c in service.calls(session=session, scope=commander, warning_id=warning.id)}
@@ -392,7 +457,7 @@ def test_a_call_texts_the_officials_mobile_numbers_through_the_sms_gateway(sessi
         warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW, call_config=config)
         sent = service.deliveries(session=session, scope=commander, warning_id=warning.id)
         assert [(r.channel, r.recipient, r.delivered) for r in sent] == [("sms", "+8613800000000", True)]
-        (body, authorisation), = _SmsGateway.got
+        ((body, authorisation),) = _SmsGateway.got
         assert body == {"to": "+8613800000000", "text": warning.headline, "reference": warning.identifier}
         assert authorisation == "Bearer gw-token"
         # a gateway outside the allow-list is refused before anything is sent
@@ -410,14 +475,24 @@ def test_a_drawn_area_warns_the_divisions_it_covers(session: Session, commander:
     issuer's whole area."""
     from yingji.warnings.models import WarningOfficial
 
-    warning = service.issue(session=session, scope=commander, now=NOW, warning_in=warning_in(
-        division_code=XIGAZE, area={"polygons": ["28.5,87.0 28.7,87.1 28.6,87.3"]}))  # inside 定日县
+    warning = service.issue(
+        session=session,
+        scope=commander,
+        now=NOW,
+        warning_in=warning_in(division_code=XIGAZE, area={"polygons": ["28.5,87.0 28.7,87.1 28.6,87.3"]}),
+    )  # inside 定日县
     assert warning.division_codes == [DINGRI] and "approximate_divisions" not in warning.area
     for name, division in (("定日县长", DINGRI), ("拉孜县长", LAZI)):
         session.add(WarningOfficial(name=name, division_code=division, contact=""))
     session.flush()
-    again = service.issue(session=session, scope=commander, now=NOW + 60_000, warning_in=warning_in(
-        division_code=XIGAZE, headline="第二次", area={"polygons": ["28.5,87.0 28.7,87.1 28.6,87.3"]}))
+    again = service.issue(
+        session=session,
+        scope=commander,
+        now=NOW + 60_000,
+        warning_in=warning_in(
+            division_code=XIGAZE, headline="第二次", area={"polygons": ["28.5,87.0 28.7,87.1 28.6,87.3"]}
+        ),
+    )
     called = {c.division_code for c in service.calls(session=session, scope=commander, warning_id=again.id)}
     assert called == {DINGRI}
 
@@ -437,8 +512,12 @@ def test_where_no_boundary_exists_a_division_is_judged_by_its_position_and_marke
     township.boundary_wkb = None  # as on an install without township boundaries
     session.flush()
     ring = f"{lat - 0.01},{lon - 0.01} {lat + 0.01},{lon} {lat - 0.01},{lon + 0.01}"
-    warning = service.issue(session=session, scope=commander, now=NOW,
-                            warning_in=warning_in(division_code=DINGRI, area={"polygons": [ring]}))
+    warning = service.issue(
+        session=session,
+        scope=commander,
+        now=NOW,
+        warning_in=warning_in(division_code=DINGRI, area={"polygons": [ring]}),
+    )
     assert township.code in warning.division_codes
     assert all(code.startswith("540223") and code != DINGRI for code in warning.division_codes)
     assert warning.area["approximate_divisions"] == [township.code]

@@ -27,7 +27,8 @@ def test_an_approximate_township_is_drawn_dashed_and_named_approximate(page: Pag
         session.execute(update(Division).where(Division.code == township.code).values(boundary_approximate=True))
     try:
         api = web.live.client("dingri_duty").get(
-            "/api/v1/divisions/boundaries", params={"level": "township", "parent": "540223000000"})
+            "/api/v1/divisions/boundaries", params={"level": "township", "parent": "540223000000"}
+        )
         flags = {f["properties"]["code"]: f["properties"]["approximate"] for f in api.json()["features"]}
         assert flags[township.code] is True and not any(v for k, v in flags.items() if k != township.code)
         sign_in(page, web)

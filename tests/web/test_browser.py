@@ -24,9 +24,18 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -63,8 +72,10 @@ def test_sign_in_and_the_map_shows_only_the_own_jurisdiction(page: Page, web: We
     layer = page.evaluate("fetch('/map/layers/incidents').then(r => r.json())")
     ids = {point[0] for point in layer["points"]}
     assert web.own_incident in ids and web.foreign_incident not in ids
-    codes = page.evaluate("fetch('/api/v1/divisions/boundaries?level=township').then(r => r.json())"
-                          ".then(fc => fc.features.map(f => f.id))")
+    codes = page.evaluate(
+        "fetch('/api/v1/divisions/boundaries?level=township').then(r => r.json())"
+        ".then(fc => fc.features.map(f => f.id))"
+    )
     assert codes and all(c.startswith("540223") for c in codes)
     page.locator(".leaflet-overlay-pane canvas").first.wait_for()
 
@@ -85,8 +96,11 @@ def test_a_click_on_an_incident_opens_its_card_read_from_the_server(page: Page, 
 
 def test_a_cluster_takes_the_colour_of_its_most_serious_incident(page: Page, web: WebData) -> None:
     styles = ["#c0392b", "#e67e22", "#f1c40f", "#2980b9", "#7f8c8d"]  # most serious first
-    layer = {"points": [[1, 87.1, 28.6, 3], [2, 87.1001, 28.6001, 1], [3, 87.1002, 28.6, 4]], "styles": styles,
-             "card": "/map/layers/incidents/{id}"}
+    layer = {
+        "points": [[1, 87.1, 28.6, 3], [2, 87.1001, 28.6001, 1], [3, 87.1002, 28.6, 4]],
+        "styles": styles,
+        "card": "/map/layers/incidents/{id}",
+    }
     page.route("**/map/layers/incidents", lambda route: route.fulfill(json=layer))
     sign_in(page, web)
     page.wait_for_function("() => document.getElementById('map').dataset.count_incidents === '3'")

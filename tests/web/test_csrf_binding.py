@@ -50,8 +50,7 @@ def test_a_reissued_session_cookie_keeps_its_token_and_a_new_sign_in_does_not() 
     now = dt.datetime.now(dt.UTC)
     first = issue_access_token(username="u", secret=SECRET, minutes=30, now=now - dt.timedelta(minutes=5))
     sid = read_access_token(first, secret=SECRET)["sid"]
-    reissued = issue_access_token(username="u", secret=SECRET, minutes=30, now=now,
-                                  sid=sid)
+    reissued = issue_access_token(username="u", secret=SECRET, minutes=30, now=now, sid=sid)
     again = issue_access_token(username="u", secret=SECRET, minutes=30, now=now)
     token = session_csrf_token(first, secret=SECRET)
     assert token and token == session_csrf_token(reissued, secret=SECRET)

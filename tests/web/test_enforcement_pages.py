@@ -24,14 +24,26 @@ def _county(live: LiveServer, division: str, tag: str) -> dict[str, Any]:
         "name": f"{tag}<script>厂", "credit_code": new_credit_code(), "division_code": division,
         "supervision_category": "工贸"}))  # fmt: skip
     for n in range(2):
-        _made(admin.post("/api/v1/enforcement/inspectors", json={
-            "name": f"{tag}执法{n}", "certificate_no": f"PG{tag.encode().hex()[:8]}{n}", "division_code": division}))
+        _made(
+            admin.post(
+                "/api/v1/enforcement/inspectors",
+                json={
+                    "name": f"{tag}执法{n}",
+                    "certificate_no": f"PG{tag.encode().hex()[:8]}{n}",
+                    "division_code": division,
+                },
+            )
+        )
     plan = _made(admin.post("/api/v1/enforcement/plans", json={
         "division_code": division, "year": 2029, "title": f"{tag}计划<b>", "category_counts": {"工贸": 1},
         "random_share_pct": 100, "include_major_hazards": False}))  # fmt: skip
     draw = _made(admin.post(f"/api/v1/enforcement/plans/{plan['id']}/draws", json={}))
-    case = _made(admin.post("/api/v1/enforcement/cases", json={
-        "enterprise_id": enterprise["id"], "title": f"{tag}案件", "filed_on": "2026-03-02"}))
+    case = _made(
+        admin.post(
+            "/api/v1/enforcement/cases",
+            json={"enterprise_id": enterprise["id"], "title": f"{tag}案件", "filed_on": "2026-03-02"},
+        )
+    )
     return {"enterprise": enterprise, "plan": plan, "draw": draw, "case": case}
 
 

@@ -22,7 +22,6 @@ def fire(web: WebData, title: str) -> int:
     return make_incident(web.live, "dingri_duty", title, "540223", 87.1, 28.6, incident_type="fire")
 
 
-
 def test_corrected_figures_regrade_the_incident_and_keep_their_source(page: Page, web: WebData) -> None:  # noqa: F811
     incident = fire(web, "协格尔镇民房火灾")
     sign_in(page, web)

@@ -24,7 +24,9 @@ def test_a_tile_url_gives_its_origin_or_nothing(url: str | None, origin: str | N
 
 
 def test_the_tile_origin_is_allowed_for_images_only() -> None:
-    policy = dict(d.strip().split(" ", 1) for d in page_policy("https://{s}.tile.example.org/{z}/{x}/{y}.png").split(";"))
+    policy = dict(
+        d.strip().split(" ", 1) for d in page_policy("https://{s}.tile.example.org/{z}/{x}/{y}.png").split(";")
+    )
     assert policy["img-src"] == "'self' https://*.tile.example.org"
     assert all("example.org" not in v for k, v in policy.items() if k != "img-src")
     assert policy["script-src"] == "'self'" and policy["frame-ancestors"] == "'none'"

@@ -30,8 +30,11 @@ def test_every_literal_key_used_in_a_template_exists_in_both_languages() -> None
 
 def test_every_entry_is_one_text_per_language() -> None:
     """An unquoted ', ' in a YAML flow mapping splits a text into a stray key: the text is cut short."""
-    broken = {key: entry for key, entry in catalogue().items()
-              if set(entry) != set(LANGUAGES) or not all(isinstance(v, str) and v for v in entry.values())}
+    broken = {
+        key: entry
+        for key, entry in catalogue().items()
+        if set(entry) != set(LANGUAGES) or not all(isinstance(v, str) and v for v in entry.values())
+    }
     assert not broken, broken
 
 

@@ -24,12 +24,13 @@ from tests.web.test_monitoring_browser import gauge  # noqa: E402
 NOT_RELOADED = "window.__sameDocument === true"
 
 
-
 def _listening(page: Page, web: WebData) -> None:  # noqa: F811
     """Mark the document (a reload would lose the mark) and wait until live events reach it: a duty-log
     entry (no toast, no refresh) is written until the page has seen one."""
-    page.evaluate("window.__sameDocument = true; window.__seen = [];"
-                  "YINGJI.onEvent(function (e) { window.__seen.push(e.entity); });")
+    page.evaluate(
+        "window.__sameDocument = true; window.__seen = [];"
+        "YINGJI.onEvent(function (e) { window.__seen.push(e.entity); });"
+    )
     api = web.live.client("dingri_duty")
     for attempt in range(20):
         api.post("/api/v1/duty/log", json={"division_code": "540223000000", "text": f"连通检查 {attempt}"})
@@ -48,8 +49,10 @@ def test_the_incident_page_follows_changes_made_elsewhere(page: Page, web: WebDa
     page.goto(f"{web.live.url}/incidents/{incident['id']}")
     _listening(page, web)
     page.fill("#task-form input[name=title]", "正在输入的任务")  # typing while the page changes
-    r = other.post(f"/api/v1/incidents/{incident['id']}/figures", json={
-        "version": incident["version"], "source": "续报", "figures": {"deaths": 12}})
+    r = other.post(
+        f"/api/v1/incidents/{incident['id']}/figures",
+        json={"version": incident["version"], "source": "续报", "figures": {"deaths": 12}},
+    )
     assert r.status_code == 200, r.text
     expect(page.locator("#incident-grade")).to_have_text("重大", timeout=15_000)
     expect(page.locator("#incident-recommended")).to_have_text("Ⅱ级")
@@ -70,8 +73,10 @@ def test_the_incident_page_follows_changes_made_elsewhere(page: Page, web: WebDa
 
 def test_the_alarm_page_follows_an_acknowledgement_made_elsewhere(page: Page, web: WebData) -> None:  # noqa: F811
     machine = gauge(web.live)
-    readings = [{"sensor_id": "BR-1-LEL", "ts": f"2026-07-03T08:0{i}:00+08:00", "value": v}
-                for i, v in enumerate([5.0, 12.0, 31.0])]
+    readings = [
+        {"sensor_id": "BR-1-LEL", "ts": f"2026-07-03T08:0{i}:00+08:00", "value": v}
+        for i, v in enumerate([5.0, 12.0, 31.0])
+    ]
     assert machine.post("/api/v1/readings", content=json.dumps(readings)).json()["alarms_raised"] == 1
     other = web.live.client("dingri_duty")
     alarm = other.get("/api/v1/alarms", params={"limit": 1}).json()["items"][0]
@@ -93,8 +98,9 @@ def test_toasts_stay_few_and_count_repeats(page: Page, web: WebData) -> None:  #
     other = web.live.client("dingri_duty")
     for i in range(6):
         fire(web, f"提示测试事件{i}")
-    item = other.post("/api/v1/duty/items", json={
-        "division_code": "540223000000", "channel": "phone", "summary": "提示测试接报"})
+    item = other.post(
+        "/api/v1/duty/items", json={"division_code": "540223000000", "channel": "phone", "summary": "提示测试接报"}
+    )
     assert item.status_code == 201
     expect(page.locator("#toasts .toast", has_text="新接报信息")).to_have_count(1, timeout=15_000)
     expect(page.locator("#incident-rows")).to_contain_text("提示测试事件5")

@@ -43,10 +43,19 @@ def page(chromium: Browser, live: LiveServer) -> Iterator[Page]:  # noqa: F811 (
 def gauge(live: LiveServer) -> httpx.Client:
     """A 定日 site with one sensor and a machine token to post its readings."""
     admin = live.client("admin")
-    r = admin.post("/api/v1/monitoring/sites", json={
-        "code": "BR-1", "name": SITE, "kind": "enterprise_installation", "division_code": "540223",
-        "lon": 87.2, "lat": 28.6, "sensors": [{"code": "BR-1-LEL", "quantity": "LEL", "unit": "%LEL"}],
-        "rules_yaml": "rules:\n  - {use: gas-combustible-lel, sensors: 'BR-1-*', prefix: 'br1-'}\n"})
+    r = admin.post(
+        "/api/v1/monitoring/sites",
+        json={
+            "code": "BR-1",
+            "name": SITE,
+            "kind": "enterprise_installation",
+            "division_code": "540223",
+            "lon": 87.2,
+            "lat": 28.6,
+            "sensors": [{"code": "BR-1-LEL", "quantity": "LEL", "unit": "%LEL"}],
+            "rules_yaml": "rules:\n  - {use: gas-combustible-lel, sensors: 'BR-1-*', prefix: 'br1-'}\n",
+        },
+    )
     assert r.status_code in (201, 409), r.text
     duty = live.client("dingri_duty")
     token = duty.post("/api/v1/tokens", json={"name": "browser-gauge"}).json()["token"]
@@ -63,8 +72,10 @@ def test_an_alarm_appears_live_and_is_acknowledged(page: Page, live: LiveServer)
     page.goto(live.url + "/alarms")
     expect(page.locator("#alarm-rows")).not_to_contain_text(SITE)
     page.wait_for_timeout(1500)  # the event stream connects
-    readings = [{"sensor_id": "BR-1-LEL", "ts": f"2026-07-01T08:0{i}:00+08:00", "value": v}
-                for i, v in enumerate([5.0, 12.0, 31.0])]
+    readings = [
+        {"sensor_id": "BR-1-LEL", "ts": f"2026-07-01T08:0{i}:00+08:00", "value": v}
+        for i, v in enumerate([5.0, 12.0, 31.0])
+    ]
     result = machine.post("/api/v1/readings", content=json.dumps(readings)).json()
     assert result["alarms_raised"] == 1, result
     row = page.locator("#alarm-rows tr", has_text=SITE)
@@ -88,10 +99,19 @@ def login(page: Page, live: LiveServer, user: str) -> None:
 
 def test_the_unacknowledged_count_rises_live_and_the_alarm_is_promoted(page: Page, live: LiveServer) -> None:
     admin = live.client("admin")
-    r = admin.post("/api/v1/monitoring/sites", json={
-        "code": "BR-2", "name": "定日县浏览器测试尾矿库", "kind": "tailings_dam", "division_code": "540223",
-        "lon": 87.3, "lat": 28.7, "sensors": [{"code": "BR-2-LVL", "quantity": "water_level", "unit": "m"}],
-        "rules_yaml": "rules:\n  - {id: br2-level, kind: limit, high: 5.0, priority: high}\n"})
+    r = admin.post(
+        "/api/v1/monitoring/sites",
+        json={
+            "code": "BR-2",
+            "name": "定日县浏览器测试尾矿库",
+            "kind": "tailings_dam",
+            "division_code": "540223",
+            "lon": 87.3,
+            "lat": 28.7,
+            "sensors": [{"code": "BR-2-LVL", "quantity": "water_level", "unit": "m"}],
+            "rules_yaml": "rules:\n  - {id: br2-level, kind: limit, high: 5.0, priority: high}\n",
+        },
+    )
     assert r.status_code == 201, r.text
     token = live.client("dingri_duty").post("/api/v1/tokens", json={"name": "browser-dam"}).json()["token"]
     machine = httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
@@ -100,8 +120,9 @@ def test_the_unacknowledged_count_rises_live_and_the_alarm_is_promoted(page: Pag
     count = page.locator("#unack-count")
     before = int(count.get_attribute("data-count") or "0")
     page.wait_for_timeout(1500)  # the event stream connects
-    readings = [{"sensor_id": "BR-2-LVL", "ts": f"2026-07-02T08:0{i}:00+08:00", "value": v}
-                for i, v in enumerate([3.0, 6.5])]
+    readings = [
+        {"sensor_id": "BR-2-LVL", "ts": f"2026-07-02T08:0{i}:00+08:00", "value": v} for i, v in enumerate([3.0, 6.5])
+    ]
     assert machine.post("/api/v1/readings", content=json.dumps(readings)).json()["alarms_raised"] == 1
     expect(page.locator("#unack-count")).to_have_attribute("data-count", str(before + 1), timeout=15_000)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -118,8 +139,14 @@ def test_the_unacknowledged_count_rises_live_and_the_alarm_is_promoted(page: Pag
 
 def test_a_warning_shows_its_call_status_and_is_cancelled(page: Page, live: LiveServer) -> None:
     commander = live.client("xigaze_commander")
-    r = commander.post("/api/v1/warnings/officials", json={
-        "name": "定日县浏览器测试责任人", "division_code": "540223", "contact": "0892-1234567; smtp:duty@example.org"})
+    r = commander.post(
+        "/api/v1/warnings/officials",
+        json={
+            "name": "定日县浏览器测试责任人",
+            "division_code": "540223",
+            "contact": "0892-1234567; smtp:duty@example.org",
+        },
+    )
     assert r.status_code == 201, r.text
     official = r.json()["id"]
     login(page, live, "xigaze_commander")

@@ -30,15 +30,25 @@ class Alarms:
 
 def _alarm(live: LiveServer, admin: str, password: str | None, county: str, code: str, name: str) -> int:
     client = live.client(admin) if password is None else live.client(admin, password)
-    r = client.post("/api/v1/monitoring/sites", json={
-        "code": code, "name": name, "kind": "landslide", "division_code": county,
-        "lon": position_in(county)[0], "lat": position_in(county)[1],
-        "sensors": [{"code": f"{code}-S1", "quantity": "displacement", "unit": "mm"}],
-        "rules_yaml": "rules:\n  - {id: d-high, kind: limit, high: 10.0, priority: high}\n"})
+    r = client.post(
+        "/api/v1/monitoring/sites",
+        json={
+            "code": code,
+            "name": name,
+            "kind": "landslide",
+            "division_code": county,
+            "lon": position_in(county)[0],
+            "lat": position_in(county)[1],
+            "sensors": [{"code": f"{code}-S1", "quantity": "displacement", "unit": "mm"}],
+            "rules_yaml": "rules:\n  - {id: d-high, kind: limit, high: 10.0, priority: high}\n",
+        },
+    )
     assert r.status_code == 201, r.text
     token = client.post("/api/v1/tokens", json={"name": code}).json()["token"]
-    body = [{"sensor_id": f"{code}-S1", "ts": f"2026-07-01T08:0{i}:00+08:00", "value": v}
-            for i, v in enumerate([1.0, 2.0, 12.0, 13.0])]
+    body = [
+        {"sensor_id": f"{code}-S1", "ts": f"2026-07-01T08:0{i}:00+08:00", "value": v}
+        for i, v in enumerate([1.0, 2.0, 12.0, 13.0])
+    ]
     machine = httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {token}"})
     assert machine.post("/api/v1/readings", content=json.dumps(body)).json()["alarms_raised"] == 1
     items = client.get("/api/v1/alarms", params={"site_id": r.json()["id"]}).json()["items"]
@@ -49,17 +59,27 @@ def _alarm(live: LiveServer, admin: str, password: str | None, county: str, code
 def alarms(live: LiveServer) -> Alarms:
     national = live.client("admin")
     for name, division in (("dingri_mon", "540223"), ("lazi_mon", "540225")):
-        national.post("/api/v1/users", json={"username": name, "password": "Correct-horse-9!", "role": "admin",
-                                             "division_code": division})
+        national.post(
+            "/api/v1/users",
+            json={"username": name, "password": "Correct-horse-9!", "role": "admin", "division_code": division},
+        )
     own = _alarm(live, "dingri_mon", "Correct-horse-9!", "540223", "PG-OWN", OWN_SITE)
     foreign = _alarm(live, "lazi_mon", "Correct-horse-9!", "540225", "PG-FOREIGN", FOREIGN_SITE)
     lazi = live.client("lazi_mon", "Correct-horse-9!")
-    r = lazi.post("/api/v1/warnings/officials", json={"name": FOREIGN_OFFICIAL, "division_code": "540225",
-                                                      "contact": "smtp:lazi@example.org"})
+    r = lazi.post(
+        "/api/v1/warnings/officials",
+        json={"name": FOREIGN_OFFICIAL, "division_code": "540225", "contact": "smtp:lazi@example.org"},
+    )
     assert r.status_code == 201, r.text
-    r = lazi.post("/api/v1/warnings", json={"colour": "red", "type": "rainstorm", "headline": FOREIGN_WARNING,
-                                             "area": {"polygons": ["29.0,87.5 29.2,87.6 29.1,87.8"],
-                                                      "divisions": ["540225"]}})
+    r = lazi.post(
+        "/api/v1/warnings",
+        json={
+            "colour": "red",
+            "type": "rainstorm",
+            "headline": FOREIGN_WARNING,
+            "area": {"polygons": ["29.0,87.5 29.2,87.6 29.1,87.8"], "divisions": ["540225"]},
+        },
+    )
     assert r.status_code == 201, r.text
     return Alarms(live, own, foreign, int(r.json()["id"]))
 
@@ -75,7 +95,7 @@ def test_console_lists_own_alarms_only(alarms: Alarms) -> None:
 def test_alarm_page_shows_the_trend_and_hides_foreign_alarms(alarms: Alarms) -> None:
     client = browser(alarms.live, "dingri_duty")
     page = client.get(f"/alarms/{alarms.own_alarm}")
-    assert page.status_code == 200 and "<svg class=\"trend\"" in page.text and "<polyline" in page.text
+    assert page.status_code == 200 and '<svg class="trend"' in page.text and "<polyline" in page.text
     foreign = client.get(f"/alarms/{alarms.foreign_alarm}")
     assert foreign.status_code == 404 and FOREIGN_SITE not in foreign.text
     assert client.get("/alarms/99999999999").status_code in (404, 422)
@@ -84,8 +104,9 @@ def test_alarm_page_shows_the_trend_and_hides_foreign_alarms(alarms: Alarms) -> 
 @pytest.mark.parametrize("action", ["acknowledge", "shelve"])
 def test_actions_on_a_foreign_alarm_are_not_found(alarms: Alarms, action: str) -> None:
     client = browser(alarms.live, "dingri_duty")
-    r = client.post(f"/alarms/{alarms.foreign_alarm}/{action}",
-                    data={"csrf_token": csrf_of(client), "minutes": "10", "reason": "x"})
+    r = client.post(
+        f"/alarms/{alarms.foreign_alarm}/{action}", data={"csrf_token": csrf_of(client), "minutes": "10", "reason": "x"}
+    )
     assert r.status_code == 404 and FOREIGN_SITE not in r.text
     lazi = alarms.live.client("lazi_mon", "Correct-horse-9!")
     assert lazi.get(f"/api/v1/alarms/{alarms.foreign_alarm}").json()["state"] == "unacknowledged"
@@ -93,8 +114,10 @@ def test_actions_on_a_foreign_alarm_are_not_found(alarms: Alarms, action: str) -
 
 def test_shelve_form_shows_errors_beside_the_fields(alarms: Alarms) -> None:
     client = browser(alarms.live, "dingri_duty")
-    r = client.post(f"/alarms/{alarms.own_alarm}/shelve", data={"csrf_token": csrf_of(client), "minutes": "x",
-                                                                 "reason": "calibration"})
+    r = client.post(
+        f"/alarms/{alarms.own_alarm}/shelve",
+        data={"csrf_token": csrf_of(client), "minutes": "x", "reason": "calibration"},
+    )
     assert r.status_code == 422 and 'data-field="minutes"' in r.text
 
 
@@ -111,13 +134,22 @@ def test_warnings_page_issues_and_hides_foreign_warnings(alarms: Alarms) -> None
     client = browser(alarms.live, "xigaze_commander")
     dingri = browser(alarms.live, "dingri_duty")
     assert FOREIGN_WARNING not in dingri.get("/warnings").text
-    r = client.post("/warnings", data={"csrf_token": csrf_of(client), "colour": "orange", "type": "rainstorm",
-                                        "headline": "日喀则市暴雨橙色预警", "polygon": "28.5,87.0 28.7,87.1 28.6,87.3"})
+    r = client.post(
+        "/warnings",
+        data={
+            "csrf_token": csrf_of(client),
+            "colour": "orange",
+            "type": "rainstorm",
+            "headline": "日喀则市暴雨橙色预警",
+            "polygon": "28.5,87.0 28.7,87.1 28.6,87.3",
+        },
+    )
     assert r.status_code == 303, r.text
     page = client.get("/warnings")
     assert "日喀则市暴雨橙色预警" in page.text and "warning-map" in page.text
-    bad = client.post("/warnings", data={"csrf_token": csrf_of(client), "colour": "orange", "type": "rainstorm",
-                                          "headline": ""})
+    bad = client.post(
+        "/warnings", data={"csrf_token": csrf_of(client), "colour": "orange", "type": "rainstorm", "headline": ""}
+    )
     assert bad.status_code == 422 and 'data-field="headline"' in bad.text
     assert client.post("/warnings", data={"csrf_token": "wrong", "headline": "x"}).status_code == 403
 
@@ -127,10 +159,20 @@ def test_imported_warning_areas_are_drawn(alarms: Alarms) -> None:
 
     sender = cap.sender_code("540100", "001")
     sent = 1_782_900_000_000
-    area = cap.Area("定日", polygons=(cap.parse_polygon("28.5,87.0 28.7,87.1 28.6,87.3"),),
-                    circles=(cap.Circle(28.6, 87.2, 5.0),))
-    xml = cap.build(cap.WarningMessage(sender=sender, identifier=cap.make_identifier(sender, sent), sent=sent,
-                                       colour="blue", type="rainstorm", headline="外部接入预警-定日", area=area))
+    area = cap.Area(
+        "定日", polygons=(cap.parse_polygon("28.5,87.0 28.7,87.1 28.6,87.3"),), circles=(cap.Circle(28.6, 87.2, 5.0),)
+    )
+    xml = cap.build(
+        cap.WarningMessage(
+            sender=sender,
+            identifier=cap.make_identifier(sender, sent),
+            sent=sent,
+            colour="blue",
+            type="rainstorm",
+            headline="外部接入预警-定日",
+            area=area,
+        )
+    )
     dingri = alarms.live.client("dingri_mon", "Correct-horse-9!")
     assert dingri.post("/api/v1/warnings/import", json={"xml": xml.decode()}).json()["imported"] == 1
     client = browser(alarms.live, "dingri_duty")
@@ -156,27 +198,38 @@ def test_count_fragment_counts_own_unacknowledged_alarms_only(alarms: Alarms) ->
     assert FOREIGN_SITE not in body and 'id="unack-count"' in client.get("/alarms").text
     lazi = browser(alarms.live, "lazi_duty").get("/alarms?fragment=count").text
     assert re.search(r'data-count="(\d+)"', lazi).group(1) == str(  # type: ignore[union-attr]
-        _unacknowledged(alarms.live, "lazi_mon", "Correct-horse-9!"))
+        _unacknowledged(alarms.live, "lazi_mon", "Correct-horse-9!")
+    )
 
 
 @pytest.mark.parametrize("action", ["note", "promote", "unshelve", "suppress", "out-of-service"])
 def test_note_promote_and_unshelve_on_a_foreign_alarm_are_not_found(alarms: Alarms, action: str) -> None:
     client = browser(alarms.live, "dingri_duty")
-    r = client.post(f"/alarms/{alarms.foreign_alarm}/{action}",
-                    data={"csrf_token": csrf_of(client), "text": "x", "incident_type": "geological_hazard",
-                          "on": "1", "reason": "x"})
+    r = client.post(
+        f"/alarms/{alarms.foreign_alarm}/{action}",
+        data={
+            "csrf_token": csrf_of(client),
+            "text": "x",
+            "incident_type": "geological_hazard",
+            "on": "1",
+            "reason": "x",
+        },
+    )
     assert r.status_code == 404 and FOREIGN_SITE not in r.text
     lazi = alarms.live.client("lazi_mon", "Correct-horse-9!")
     assert lazi.get(f"/api/v1/alarms/{alarms.foreign_alarm}").json()["incident_id"] is None
-    assert client.post("/alarms/99999999999/note", data={"csrf_token": csrf_of(client), "text": "x"}
-                       ).status_code in (404, 422)
+    assert client.post("/alarms/99999999999/note", data={"csrf_token": csrf_of(client), "text": "x"}).status_code in (
+        404,
+        422,
+    )
 
 
 def test_a_shelved_alarm_is_unshelved_from_its_page(alarms: Alarms) -> None:
     client = browser(alarms.live, "dingri_duty")
     api = alarms.live.client("dingri_mon", "Correct-horse-9!")
-    r = client.post(f"/alarms/{alarms.own_alarm}/shelve", data={"csrf_token": csrf_of(client), "minutes": "30",
-                                                                 "reason": "标定"})
+    r = client.post(
+        f"/alarms/{alarms.own_alarm}/shelve", data={"csrf_token": csrf_of(client), "minutes": "30", "reason": "标定"}
+    )
     assert r.status_code == 303 and api.get(f"/api/v1/alarms/{alarms.own_alarm}").json()["shelved"] is True
     assert 'id="unshelve-form"' in client.get(f"/alarms/{alarms.own_alarm}").text
     r = client.post(f"/alarms/{alarms.own_alarm}/unshelve", data={"csrf_token": csrf_of(client)})
@@ -185,8 +238,10 @@ def test_a_shelved_alarm_is_unshelved_from_its_page(alarms: Alarms) -> None:
     assert again.status_code == 409 and 'data-field="form"' in again.text
 
 
-@pytest.mark.parametrize(("path", "field", "flag"), [("suppress", "suppress", "suppressed"),
-                                                     ("out-of-service", "out_of_service", "out_of_service")])
+@pytest.mark.parametrize(
+    ("path", "field", "flag"),
+    [("suppress", "suppress", "suppressed"), ("out-of-service", "out_of_service", "out_of_service")],
+)
 def test_an_alarm_is_suppressed_or_put_out_of_service_and_back_from_its_page(
     alarms: Alarms, path: str, field: str, flag: str
 ) -> None:
@@ -216,21 +271,25 @@ def test_a_note_is_added_and_an_empty_one_is_shown_beside_the_field(alarms: Alar
 
 def test_promote_form_makes_an_incident_and_opens_it(alarms: Alarms) -> None:
     client = browser(alarms.live, "dingri_duty")
-    bad = client.post(f"/alarms/{alarms.own_alarm}/promote", data={"csrf_token": csrf_of(client),
-                                                                    "incident_type": "nope"})
+    bad = client.post(
+        f"/alarms/{alarms.own_alarm}/promote", data={"csrf_token": csrf_of(client), "incident_type": "nope"}
+    )
     assert bad.status_code == 422 and 'data-field="incident_type"' in bad.text
     page = client.get(f"/alarms/{alarms.own_alarm}").text
     assert 'id="promote-form"' in page and 'value="geological_hazard" selected' in page  # landslide site
-    r = client.post(f"/alarms/{alarms.own_alarm}/promote", data={"csrf_token": csrf_of(client),
-                                                                  "incident_type": "geological_hazard",
-                                                                  "title": "定日县滑坡监测报警"})
+    r = client.post(
+        f"/alarms/{alarms.own_alarm}/promote",
+        data={"csrf_token": csrf_of(client), "incident_type": "geological_hazard", "title": "定日县滑坡监测报警"},
+    )
     assert r.status_code == 303 and r.headers["location"].startswith("/incidents/")
     incident = client.get(r.headers["location"])
     assert incident.status_code == 200 and "定日县滑坡监测报警" in incident.text
     after = client.get(f"/alarms/{alarms.own_alarm}").text
     assert r.headers["location"] in after and 'id="promote-form"' not in after
-    again = client.post(f"/alarms/{alarms.own_alarm}/promote", data={"csrf_token": csrf_of(client),
-                                                                      "incident_type": "geological_hazard"})
+    again = client.post(
+        f"/alarms/{alarms.own_alarm}/promote",
+        data={"csrf_token": csrf_of(client), "incident_type": "geological_hazard"},
+    )
     assert again.status_code == 409
 
 
@@ -239,8 +298,10 @@ def test_promote_form_makes_an_incident_and_opens_it(alarms: Alarms) -> None:
 
 def _own_warning(alarms: Alarms, headline: str) -> int:
     commander = alarms.live.client("xigaze_commander")
-    r = commander.post("/api/v1/warnings", json={"colour": "yellow", "type": "rainstorm", "headline": headline,
-                                                  "area": {"divisions": ["540223"]}})
+    r = commander.post(
+        "/api/v1/warnings",
+        json={"colour": "yellow", "type": "rainstorm", "headline": headline, "area": {"divisions": ["540223"]}},
+    )
     assert r.status_code == 201, r.text
     return int(r.json()["id"])
 
@@ -256,8 +317,10 @@ def test_foreign_warning_page_and_its_actions_are_not_found(alarms: Alarms) -> N
     own_admin = alarms.live.client("dingri_mon", "Correct-horse-9!")
     token_user = browser_as(alarms.live, "dingri_mon", "Correct-horse-9!")
     for action in ("update", "cancel", "calls/send", "calls/1/acknowledge"):
-        r = token_user.post(f"/warnings/{alarms.foreign_warning}/{action}",
-                            data={"csrf_token": csrf_of(token_user), "colour": "red", "headline": "x", "reason": "x"})
+        r = token_user.post(
+            f"/warnings/{alarms.foreign_warning}/{action}",
+            data={"csrf_token": csrf_of(token_user), "colour": "red", "headline": "x", "reason": "x"},
+        )
         assert r.status_code == 404 and FOREIGN_WARNING not in r.text, action
     assert own_admin.get(f"/api/v1/warnings/{alarms.foreign_warning}").status_code == 404
     after = lazi.get(f"/api/v1/warnings/{alarms.foreign_warning}").json()
@@ -270,8 +333,7 @@ def browser_as(live: LiveServer, user: str, password: str) -> httpx.Client:
     client = httpx.Client(base_url=live.url, follow_redirects=False, timeout=30)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
     assert csrf
-    r = client.post("/login", data={"username": user, "password": password, "csrf_token": csrf.group(1),
-                                    "next": "/"})
+    r = client.post("/login", data={"username": user, "password": password, "csrf_token": csrf.group(1), "next": "/"})
     assert r.status_code == 303, r.text
     return client
 
@@ -281,14 +343,19 @@ def test_warning_page_updates_and_cancels_with_errors_beside_the_fields(alarms: 
     client = browser(alarms.live, "xigaze_commander")
     page = client.get(f"/warnings/{warning}")
     assert page.status_code == 200 and 'id="cancel-form"' in page.text and 'id="update-form"' in page.text
-    bad = client.post(f"/warnings/{warning}/update", data={"csrf_token": csrf_of(client), "colour": "red",
-                                                           "headline": " "})
+    bad = client.post(
+        f"/warnings/{warning}/update", data={"csrf_token": csrf_of(client), "colour": "red", "headline": " "}
+    )
     assert bad.status_code == 422 and 'data-field="headline"' in bad.text
-    bad = client.post(f"/warnings/{warning}/update", data={"csrf_token": csrf_of(client), "colour": "red",
-                                                           "headline": "x", "expires_hours": "many"})
+    bad = client.post(
+        f"/warnings/{warning}/update",
+        data={"csrf_token": csrf_of(client), "colour": "red", "headline": "x", "expires_hours": "many"},
+    )
     assert bad.status_code == 422 and 'data-field="expires_hours"' in bad.text
-    r = client.post(f"/warnings/{warning}/update", data={"csrf_token": csrf_of(client), "colour": "orange",
-                                                         "headline": "定日县暴雨橙色预警-页面变更"})
+    r = client.post(
+        f"/warnings/{warning}/update",
+        data={"csrf_token": csrf_of(client), "colour": "orange", "headline": "定日县暴雨橙色预警-页面变更"},
+    )
     assert r.status_code == 303
     api = alarms.live.client("xigaze_commander")
     first = api.get(f"/api/v1/warnings/{warning}").json()
@@ -307,8 +374,14 @@ def test_warning_page_updates_and_cancels_with_errors_beside_the_fields(alarms: 
 
 def test_call_status_shows_receipts_and_the_answer(alarms: Alarms) -> None:
     commander = alarms.live.client("xigaze_commander")
-    r = commander.post("/api/v1/warnings/officials", json={"name": "定日县页面测试责任人", "division_code": "540223",
-                                                            "contact": "0892-8800000; smtp:dingri@example.org"})
+    r = commander.post(
+        "/api/v1/warnings/officials",
+        json={
+            "name": "定日县页面测试责任人",
+            "division_code": "540223",
+            "contact": "0892-8800000; smtp:dingri@example.org",
+        },
+    )
     assert r.status_code == 201, r.text
     official = r.json()["id"]
     warning = _own_warning(alarms, "定日县暴雨黄色预警-叫应")
@@ -336,16 +409,31 @@ def test_officials_page_lists_own_officials_and_checks_the_form(alarms: Alarms) 
     client = browser_as(alarms.live, "dingri_mon", "Correct-horse-9!")
     page = client.get("/warnings/officials")
     assert page.status_code == 200 and FOREIGN_OFFICIAL not in page.text
-    bad = client.post("/warnings/officials", data={"csrf_token": csrf_of(client), "name": "",
-                                                   "division_code": "540223"})
+    bad = client.post(
+        "/warnings/officials", data={"csrf_token": csrf_of(client), "name": "", "division_code": "540223"}
+    )
     assert bad.status_code == 422 and 'data-field="name"' in bad.text
-    bad = client.post("/warnings/officials", data={"csrf_token": csrf_of(client), "name": "甲",
-                                                   "division_code": "540223",
-                                                   "contact": "webhook:http://169.254.169.254/latest"})
+    bad = client.post(
+        "/warnings/officials",
+        data={
+            "csrf_token": csrf_of(client),
+            "name": "甲",
+            "division_code": "540223",
+            "contact": "webhook:http://169.254.169.254/latest",
+        },
+    )
     assert bad.status_code == 422 and 'data-field="contact"' in bad.text
-    foreign = client.post("/warnings/officials", data={"csrf_token": csrf_of(client), "name": "乙",
-                                                       "division_code": "540225"})
+    foreign = client.post(
+        "/warnings/officials", data={"csrf_token": csrf_of(client), "name": "乙", "division_code": "540225"}
+    )
     assert foreign.status_code == 404 and FOREIGN_OFFICIAL not in foreign.text
-    r = client.post("/warnings/officials", data={"csrf_token": csrf_of(client), "name": "定日县应急局值班长",
-                                                 "division_code": "540223", "contact": "13900000000"})
+    r = client.post(
+        "/warnings/officials",
+        data={
+            "csrf_token": csrf_of(client),
+            "name": "定日县应急局值班长",
+            "division_code": "540223",
+            "contact": "13900000000",
+        },
+    )
     assert r.status_code == 303 and "定日县应急局值班长" in client.get("/warnings/officials").text

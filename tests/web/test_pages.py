@@ -33,8 +33,9 @@ def browser(live: LiveServer, user: str | None = None) -> httpx.Client:
         page = client.get("/login")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
         assert csrf
-        r = client.post("/login", data={"username": user, "password": DEMO_PASSWORD, "csrf_token": csrf.group(1),
-                                        "next": "/"})
+        r = client.post(
+            "/login", data={"username": user, "password": DEMO_PASSWORD, "csrf_token": csrf.group(1), "next": "/"}
+        )
         assert r.status_code == 303, r.text
     return client
 
@@ -75,8 +76,9 @@ def test_wrong_password_shows_the_error_on_the_form(live: LiveServer) -> None:
     page = client.get("/login")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert csrf
-    r = client.post("/login", data={"username": "dingri_duty", "password": "wrong-Password-1", "csrf_token":
-                                    csrf.group(1)})
+    r = client.post(
+        "/login", data={"username": "dingri_duty", "password": "wrong-Password-1", "csrf_token": csrf.group(1)}
+    )
     assert r.status_code == 401 and "用户名或密码错误" in r.text
 
 
@@ -110,8 +112,10 @@ def test_empty_task_title_is_shown_next_to_the_field(web: WebData) -> None:
 
 def test_adding_a_task_through_the_form_shows_it(web: WebData) -> None:
     client = browser(web.live, "dingri_duty")
-    r = client.post(f"/incidents/{web.own_incident}/tasks",
-                    data={"title": "排查隐患点", "team": "县消防救援大队", "csrf_token": csrf_of(client)})
+    r = client.post(
+        f"/incidents/{web.own_incident}/tasks",
+        data={"title": "排查隐患点", "team": "县消防救援大队", "csrf_token": csrf_of(client)},
+    )
     assert r.status_code == 303
     assert "排查隐患点" in client.get(f"/incidents/{web.own_incident}").text
 
@@ -122,15 +126,26 @@ def test_a_task_past_its_due_time_is_marked_overdue_until_done(web: WebData) -> 
                  json={"title": "超时任务测试", "due_at": "2020-01-01T00:00:00+08:00"})  # fmt: skip
     assert r.status_code == 201, r.text
     client = browser(web.live, "dingri_duty")
-    row = re.search(r'<tr([^>]*)><td>超时任务测试</td>', client.get(f"/incidents/{web.own_incident}").text)
+    row = re.search(r"<tr([^>]*)><td>超时任务测试</td>", client.get(f"/incidents/{web.own_incident}").text)
     assert row and 'data-overdue="1"' in row.group(1)
     assert api.patch(f"/api/v1/tasks/{r.json()['id']}", json={"status": "done"}).status_code == 200
-    row = re.search(r'<tr([^>]*)><td>超时任务测试</td>', client.get(f"/incidents/{web.own_incident}").text)
+    row = re.search(r"<tr([^>]*)><td>超时任务测试</td>", client.get(f"/incidents/{web.own_incident}").text)
     assert row and "data-overdue" not in row.group(1)
 
 
-@pytest.mark.parametrize("path", ["/", "/incidents", "/incidents?fragment=rows", "/map/layers/incidents", "/duty",
-                                  "/stats", "/incidents?status=reported", "/incidents?division=540225"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/incidents",
+        "/incidents?fragment=rows",
+        "/map/layers/incidents",
+        "/duty",
+        "/stats",
+        "/incidents?status=reported",
+        "/incidents?division=540225",
+    ],
+)
 def test_no_page_or_fragment_shows_another_countys_incident(web: WebData, path: str) -> None:
     client = browser(web.live, "dingri_duty")
     body = client.get(path).text
@@ -187,37 +202,86 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
     """Every HTML/fragment route is covered by a leak test above (add one when adding a page)."""
     from yingji.app import all_routes
 
-    covered = {"/api/v1/docs", "/api/v1/docs/init.js", "/api/v1/openapi.json",  # schema only, no data
-               "/api/v1/metrics",  # counts only, token or loopback (tests/production/test_metrics.py)
-               "/", "/login", "/logout", "/lang/{code}", "/session/refresh", "/incidents", "/incidents/{incident_id}",
-               "/incidents/{incident_id}/status", "/incidents/{incident_id}/respond", "/incidents/{incident_id}/tasks",
-               "/incidents/{incident_id}/reports", "/incidents/{incident_id}/reports/{report_id}/status",
-               "/map/layers/incidents", "/map/layers/incidents/{incident_id}", "/duty", "/duty/log", "/duty/items",
-               "/duty/items/{item_id}/action",
-               # tests/web/test_roster_pages.py
-               "/duty/roster", "/duty/roster/shifts", "/duty/roster/shifts/{shift_id}/handover",
-               "/duty/roster/shifts/{shift_id}/acknowledge",
-               # tests/web/test_report_pages.py
-               "/incidents/new", "/duty/items/{item_id}/incident", "/incidents/{incident_id}/figures",
-               "/incidents/{incident_id}/tasks/{task_id}/status", "/incidents/{incident_id}/deadlines",
-               "/stats", "/stats/export.xlsx",  # tests/web/test_stats_pages.py
-               "/quake", "/quake/{assessment_id}", "/map/layers/intensity",
-               # tests/web/test_relief_pages.py
-               "/map/layers/depots", "/map/layers/shelters", "/map/layers/teams", "/map/layers/gaps", "/reserves",
-               "/reserves/transfers", "/reserves/transfers/{transfer_id}/confirm",
-               "/reserves/transfers/{transfer_id}/cancel", "/relief/plans", "/relief/plans/{plan_id}",
-               "/relief/plans/{plan_id}/commit", "/relief/plans/{plan_id}/confirm", "/relief/plans/{plan_id}/cancel",
-               # tests/web/test_monitoring_pages.py
-               "/alarms", "/alarms/{alarm_id}", "/alarms/{alarm_id}/acknowledge", "/alarms/{alarm_id}/shelve",
-               "/map/layers/alarms", "/map/layers/warnings", "/warnings",
-               "/alarms/{alarm_id}/note", "/alarms/{alarm_id}/promote", "/alarms/{alarm_id}/unshelve",
-               "/alarms/{alarm_id}/suppress", "/alarms/{alarm_id}/out-of-service",
-               "/warnings/officials",
-               "/warnings/{warning_id}", "/warnings/{warning_id}/update", "/warnings/{warning_id}/cancel",
-               "/warnings/{warning_id}/calls/send", "/warnings/{warning_id}/calls/{official_id}/acknowledge",
-               # tests/web/test_hazards_pages.py
-               "/hazards/board", "/enterprises/{enterprise_id}", "/hazards/report", "/map/layers/enterprises",
-               "/installations/{installation_id}/qr.svg", "/installations/{installation_id}/check"}
+    covered = {
+        "/api/v1/docs",
+        "/api/v1/docs/init.js",
+        "/api/v1/openapi.json",  # schema only, no data
+        "/api/v1/metrics",  # counts only, token or loopback (tests/production/test_metrics.py)
+        "/",
+        "/login",
+        "/logout",
+        "/lang/{code}",
+        "/session/refresh",
+        "/incidents",
+        "/incidents/{incident_id}",
+        "/incidents/{incident_id}/status",
+        "/incidents/{incident_id}/respond",
+        "/incidents/{incident_id}/tasks",
+        "/incidents/{incident_id}/reports",
+        "/incidents/{incident_id}/reports/{report_id}/status",
+        "/map/layers/incidents",
+        "/map/layers/incidents/{incident_id}",
+        "/duty",
+        "/duty/log",
+        "/duty/items",
+        "/duty/items/{item_id}/action",
+        # tests/web/test_roster_pages.py
+        "/duty/roster",
+        "/duty/roster/shifts",
+        "/duty/roster/shifts/{shift_id}/handover",
+        "/duty/roster/shifts/{shift_id}/acknowledge",
+        # tests/web/test_report_pages.py
+        "/incidents/new",
+        "/duty/items/{item_id}/incident",
+        "/incidents/{incident_id}/figures",
+        "/incidents/{incident_id}/tasks/{task_id}/status",
+        "/incidents/{incident_id}/deadlines",
+        "/stats",
+        "/stats/export.xlsx",  # tests/web/test_stats_pages.py
+        "/quake",
+        "/quake/{assessment_id}",
+        "/map/layers/intensity",
+        # tests/web/test_relief_pages.py
+        "/map/layers/depots",
+        "/map/layers/shelters",
+        "/map/layers/teams",
+        "/map/layers/gaps",
+        "/reserves",
+        "/reserves/transfers",
+        "/reserves/transfers/{transfer_id}/confirm",
+        "/reserves/transfers/{transfer_id}/cancel",
+        "/relief/plans",
+        "/relief/plans/{plan_id}",
+        "/relief/plans/{plan_id}/commit",
+        "/relief/plans/{plan_id}/confirm",
+        "/relief/plans/{plan_id}/cancel",
+        # tests/web/test_monitoring_pages.py
+        "/alarms",
+        "/alarms/{alarm_id}",
+        "/alarms/{alarm_id}/acknowledge",
+        "/alarms/{alarm_id}/shelve",
+        "/map/layers/alarms",
+        "/map/layers/warnings",
+        "/warnings",
+        "/alarms/{alarm_id}/note",
+        "/alarms/{alarm_id}/promote",
+        "/alarms/{alarm_id}/unshelve",
+        "/alarms/{alarm_id}/suppress",
+        "/alarms/{alarm_id}/out-of-service",
+        "/warnings/officials",
+        "/warnings/{warning_id}",
+        "/warnings/{warning_id}/update",
+        "/warnings/{warning_id}/cancel",
+        "/warnings/{warning_id}/calls/send",
+        "/warnings/{warning_id}/calls/{official_id}/acknowledge",
+        # tests/web/test_hazards_pages.py
+        "/hazards/board",
+        "/enterprises/{enterprise_id}",
+        "/hazards/report",
+        "/map/layers/enterprises",
+        "/installations/{installation_id}/qr.svg",
+        "/installations/{installation_id}/check",
+    }
     pages = {r.path for r in all_routes(live.app) if not getattr(r, "include_in_schema", True)}
     assert "/incidents/{incident_id}" in pages  # the enumeration itself works
     assert pages <= covered, f"page routes without a leak case: {sorted(pages - covered)}"
@@ -226,16 +290,25 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
 @pytest.mark.parametrize("action", ["status", "respond", "tasks", "reports", "reports/1/status"])
 def test_actions_on_a_foreign_incident_are_not_found(web: WebData, action: str) -> None:
     client = browser(web.live, "dingri_duty")
-    data = {"csrf_token": csrf_of(client), "version": "1", "status": "verified", "action": "activate", "level": "4",
-            "title": "x", "conditions": "x", "revision": "1"}
+    data = {
+        "csrf_token": csrf_of(client),
+        "version": "1",
+        "status": "verified",
+        "action": "activate",
+        "level": "4",
+        "title": "x",
+        "conditions": "x",
+        "revision": "1",
+    }
     r = client.post(f"/incidents/{web.foreign_incident}/{action}", data=data)
     assert r.status_code == 404 and FOREIGN_SECRET not in r.text
 
 
 def test_duty_action_on_a_foreign_item_is_not_found(web: WebData) -> None:
     lazi = web.live.client("lazi_duty")
-    item = lazi.post("/api/v1/duty/items", json={"division_code": "540225", "channel": "phone",
-                                                 "summary": FOREIGN_SECRET}).json()
+    item = lazi.post(
+        "/api/v1/duty/items", json={"division_code": "540225", "channel": "phone", "summary": FOREIGN_SECRET}
+    ).json()
     client = browser(web.live, "dingri_duty")
     r = client.post(f"/duty/items/{item['id']}/action", data={"csrf_token": csrf_of(client), "action": "leader_told"})
     assert r.status_code == 404 and FOREIGN_SECRET not in r.text

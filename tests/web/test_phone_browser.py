@@ -40,8 +40,9 @@ MEASURE = """() => {
 
 @pytest.fixture
 def phone(chromium: Browser, web: WebData) -> Any:  # noqa: F811
-    context = chromium.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True,
-                                   device_scale_factor=2)
+    context = chromium.new_context(
+        viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     yield context.new_page()
     context.close()
 
@@ -74,19 +75,27 @@ def check(page: Page, web: WebData, path: str) -> dict[str, Any]:
 def test_the_field_users_pages_fit_a_phone(phone: Page, web: WebData) -> None:
     api = web.live.client("dingri_duty")
     api.post(f"/api/v1/incidents/{web.own_incident}/tasks", json={"title": "现场核查塌方点并回传照片"})
-    api.post("/api/v1/duty/items", json={"division_code": "540223000000", "channel": "phone",
-                                         "summary": "协格尔镇来电：村道有落石，需派人查看"})
+    api.post(
+        "/api/v1/duty/items",
+        json={"division_code": "540223000000", "channel": "phone", "summary": "协格尔镇来电：村道有落石，需派人查看"},
+    )
     sign_in_on(phone, web, "dingri_duty")
     found = {}
-    for path in ("/incidents", "/incidents/new", f"/incidents/{web.own_incident}", "/duty", "/duty/roster",
-                 "/stats"):
+    for path in ("/incidents", "/incidents/new", f"/incidents/{web.own_incident}", "/duty", "/duty/roster", "/stats"):
         if problems := check(phone, web, path):
             found[path] = problems
     shot(phone, "phone-duty")
     boss = web.live.client("xigaze_commander")
-    warning = boss.post("/api/v1/warnings", json={
-        "colour": "blue", "type": "rainstorm", "headline": "暴雨蓝色预警（手机版式测试）", "instruction": "注意防范",
-        "area": {"description": "定日县", "divisions": ["540223000000"]}})
+    warning = boss.post(
+        "/api/v1/warnings",
+        json={
+            "colour": "blue",
+            "type": "rainstorm",
+            "headline": "暴雨蓝色预警（手机版式测试）",
+            "instruction": "注意防范",
+            "area": {"description": "定日县", "divisions": ["540223000000"]},
+        },
+    )
     assert warning.status_code == 201, warning.text
     sign_in_on(phone, web, "xigaze_commander")
     for path in ("/warnings", f"/warnings/{warning.json()['id']}"):

@@ -18,8 +18,16 @@ if not CHROMIUM.exists():
 from playwright.sync_api import Page, expect  # noqa: E402
 from tests.web.test_browser import chromium, page, shot, sign_in  # noqa: E402, F401
 
-DINGRI = {"lon": 87.45, "lat": 28.5, "depth_km": 10, "magnitude": 6.8, "step_deg": 0.02,
-          "origin_time": "2025-01-07T01:05:16+00:00", "at": "2025-01-07T03:00:00+00:00", "strike_deg": 7}
+DINGRI = {
+    "lon": 87.45,
+    "lat": 28.5,
+    "depth_km": 10,
+    "magnitude": 6.8,
+    "step_deg": 0.02,
+    "origin_time": "2025-01-07T01:05:16+00:00",
+    "at": "2025-01-07T03:00:00+00:00",
+    "strike_deg": 7,
+}
 
 
 def test_an_assessment_page_draws_its_zones_and_tables(page: Page, web: WebData) -> None:  # noqa: F811

@@ -10,10 +10,22 @@ import pytest
 from tests.conftest import LiveServer
 from tests.web.test_pages import browser, csrf_of
 
-OWN_QUAKE = {"lon": 87.45, "lat": 28.5, "depth_km": 10, "magnitude": 6.4, "step_deg": 0.05,
-             "origin_time": "2025-01-07T01:05:16+00:00"}
-FOREIGN_QUAKE = {"lon": 87.75, "lat": 29.3, "depth_km": 10, "magnitude": 4.5, "step_deg": 0.02,
-                 "origin_time": "2025-01-09T01:00:00+00:00"}
+OWN_QUAKE = {
+    "lon": 87.45,
+    "lat": 28.5,
+    "depth_km": 10,
+    "magnitude": 6.4,
+    "step_deg": 0.05,
+    "origin_time": "2025-01-07T01:05:16+00:00",
+}
+FOREIGN_QUAKE = {
+    "lon": 87.75,
+    "lat": 29.3,
+    "depth_km": 10,
+    "magnitude": 4.5,
+    "step_deg": 0.02,
+    "origin_time": "2025-01-09T01:00:00+00:00",
+}
 FORM = {"lon": "87.45", "lat": "28.5", "depth_km": "10", "magnitude": "5.5", "magnitude_type": "Ms"}
 
 
@@ -39,9 +51,16 @@ def test_the_list_shows_the_own_assessment_and_not_the_foreign_one(live: LiveSer
 def test_the_assessment_page_shows_map_tables_and_bars(live: LiveServer, quakes: dict[str, Any]) -> None:
     page = browser(live, "dingri_duty").get(f"/quake/{quakes['own']['id']}")
     assert page.status_code == 200
-    for marker in ('id="quake-map"', 'id="quake-exposure"', 'id="quake-fatality-bars"', 'id="quake-aftershocks"',
-                   'id="quake-deaths-range"',
-                   'id="quake-needs"', 'id="quake-divisions"', "/static/quake.js"):
+    for marker in (
+        'id="quake-map"',
+        'id="quake-exposure"',
+        'id="quake-fatality-bars"',
+        'id="quake-aftershocks"',
+        'id="quake-deaths-range"',
+        'id="quake-needs"',
+        'id="quake-divisions"',
+        "/static/quake.js",
+    ):
         assert marker in page.text, marker
     assert re.search(r"https?://", page.text) is None
     divisions = page.text.split('id="quake-divisions"')[1].split("</table>")[0]
@@ -87,16 +106,19 @@ def test_form_errors_are_shown_next_to_the_fields(live: LiveServer) -> None:
 def test_an_earthquake_not_reaching_the_county_is_refused_on_the_form(live: LiveServer) -> None:
     before = _count(live)
     client = browser(live, "dingri_duty")
-    r = client.post("/quake", data={**FORM, "lon": "87.75", "lat": "29.3", "magnitude": "4.5",
-                                    "csrf_token": csrf_of(client)})
+    r = client.post(
+        "/quake", data={**FORM, "lon": "87.75", "lat": "29.3", "magnitude": "4.5", "csrf_token": csrf_of(client)}
+    )
     assert r.status_code == 404 and 'data-field="form"' in r.text
     assert _count(live) == before
 
 
 def test_running_from_the_form_opens_the_new_assessment(live: LiveServer) -> None:
     client = browser(live, "dingri_duty")
-    r = client.post("/quake", data={**FORM, "origin_time": "2025-01-07T09:05", "create_incident": "on",
-                                    "csrf_token": csrf_of(client)})
+    r = client.post(
+        "/quake",
+        data={**FORM, "origin_time": "2025-01-07T09:05", "create_incident": "on", "csrf_token": csrf_of(client)},
+    )
     assert r.status_code == 303, r.text
     target = r.headers["location"]
     assert re.fullmatch(r"/quake/\d+", target)

@@ -40,9 +40,17 @@ def test_a_plan_page_draws_its_flows(page: Page, web: WebData) -> None:  # noqa:
     user = commander(web.live, "dingri_browser_cmd", OWN)
     client = web.live.client(user)
     d = client.get(f"/api/v1/divisions/{OWN}").json()
-    created = client.post("/api/v1/relief/plans", json={"division_code": OWN, "month": 1, "displaced": [
-        {"place": "定日安置点甲", "lon": d["lon"] + 0.1, "lat": d["lat"], "displaced": 800},
-        {"place": "定日安置点乙", "lon": d["lon"] - 0.1, "lat": d["lat"] + 0.1, "displaced": 400}]})
+    created = client.post(
+        "/api/v1/relief/plans",
+        json={
+            "division_code": OWN,
+            "month": 1,
+            "displaced": [
+                {"place": "定日安置点甲", "lon": d["lon"] + 0.1, "lat": d["lat"], "displaced": 800},
+                {"place": "定日安置点乙", "lon": d["lon"] - 0.1, "lat": d["lat"] + 0.1, "displaced": 400},
+            ],
+        },
+    )
     assert created.status_code == 201, created.text
     plan = created.json()
     groups = {(s["depot_id"], s["place"]) for s in plan["shipments"]}

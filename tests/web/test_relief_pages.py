@@ -24,8 +24,10 @@ def load_reserves(live: LiveServer) -> None:
 
 
 def commander(live: LiveServer, name: str, division: str) -> str:
-    r = live.client("admin").post("/api/v1/users", json={"username": name, "password": DEMO_PASSWORD,
-                                                         "role": "commander", "division_code": division})
+    r = live.client("admin").post(
+        "/api/v1/users",
+        json={"username": name, "password": DEMO_PASSWORD, "role": "commander", "division_code": division},
+    )
     assert r.status_code in (201, 409), r.text
     return name
 
@@ -33,12 +35,19 @@ def commander(live: LiveServer, name: str, division: str) -> str:
 def _depot(live: LiveServer, user: str, name: str, division: str, quilts: int) -> int:
     client = live.client(user)
     d = client.get(f"/api/v1/divisions/{division}").json()
-    r = client.post(f"{API}/depots", json={"name": name, "level": "township", "division_code": division,
-                                          "lon": d["lon"], "lat": d["lat"]})
+    r = client.post(
+        f"{API}/depots",
+        json={"name": name, "level": "township", "division_code": division, "lon": d["lon"], "lat": d["lat"]},
+    )
     assert r.status_code == 201, r.text
     if quilts:
-        assert client.post(f"{API}/depots/{r.json()['id']}/movements",
-                           json={"kind": "receive", "item": "quilt", "quantity": quilts}).status_code == 201
+        assert (
+            client.post(
+                f"{API}/depots/{r.json()['id']}/movements",
+                json={"kind": "receive", "item": "quilt", "quantity": quilts},
+            ).status_code
+            == 201
+        )
     return int(r.json()["id"])
 
 
@@ -52,21 +61,28 @@ def reserves(live: LiveServer) -> dict[str, Any]:
     foreign_b = _depot(live, foreign_user, "拉孜测试库乙-他县不可见", "540225002000", 0)
 
     def transfer(user: str, a: int, b: int, quantity: int) -> int:
-        r = live.client(user).post(f"{API}/transfers", json={"from_depot_id": a, "to_depot_id": b,
-                                                             "lines": [{"item": "quilt", "quantity": quantity}]})
+        r = live.client(user).post(
+            f"{API}/transfers",
+            json={"from_depot_id": a, "to_depot_id": b, "lines": [{"item": "quilt", "quantity": quantity}]},
+        )
         assert r.status_code == 201, r.text
         return int(r.json()["id"])
 
-    return {"own_user": own_user, "own_a": own_a, "own_b": own_b,
-            "own_transfer": transfer(own_user, own_a, own_b, 10),
-            "too_big": transfer(own_user, own_a, own_b, 100_000),
-            "to_cancel": transfer(own_user, own_a, own_b, 1),
-            "foreign_transfer": transfer(foreign_user, foreign_a, foreign_b, 5)}
+    return {
+        "own_user": own_user,
+        "own_a": own_a,
+        "own_b": own_b,
+        "own_transfer": transfer(own_user, own_a, own_b, 10),
+        "too_big": transfer(own_user, own_a, own_b, 100_000),
+        "to_cancel": transfer(own_user, own_a, own_b, 1),
+        "foreign_transfer": transfer(foreign_user, foreign_a, foreign_b, 5),
+    }
 
 
 @pytest.mark.parametrize("layer", ["depots", "shelters", "teams", "gaps"])
-def test_each_layer_is_offered_and_keeps_to_the_jurisdiction(live: LiveServer, reserves: dict[str, Any],
-                                                             layer: str) -> None:
+def test_each_layer_is_offered_and_keeps_to_the_jurisdiction(
+    live: LiveServer, reserves: dict[str, Any], layer: str
+) -> None:
     client = browser(live, "dingri_duty")
     assert f"/map/layers/{layer}" in client.get("/").text
     body = client.get(f"/map/layers/{layer}").json()
@@ -84,8 +100,15 @@ def test_each_layer_is_offered_and_keeps_to_the_jurisdiction(live: LiveServer, r
 def test_reserves_page_shows_stock_shelters_teams_and_gaps(live: LiveServer, reserves: dict[str, Any]) -> None:
     page = browser(live, "dingri_duty").get("/reserves")
     assert page.status_code == 200
-    for marker in ('id="reserves-depots"', 'id="reserves-shelters"', 'id="reserves-teams"', 'id="reserves-gaps"',
-                   'href="/api/v1/resources/coverage/report"', "定日测试库甲", "西藏自治区救灾物资储备库"):
+    for marker in (
+        'id="reserves-depots"',
+        'id="reserves-shelters"',
+        'id="reserves-teams"',
+        'id="reserves-gaps"',
+        'href="/api/v1/resources/coverage/report"',
+        "定日测试库甲",
+        "西藏自治区救灾物资储备库",
+    ):
         assert marker in page.text, marker
     assert "他县不可见" not in page.text and "拉孜县救灾物资储备库" not in page.text
     assert 'href="/reserves"' in page.text  # the nav item
@@ -133,8 +156,9 @@ def test_short_stock_is_shown_next_to_the_transfer(live: LiveServer, reserves: d
 def test_actions_on_a_foreign_transfer_are_not_found(live: LiveServer, reserves: dict[str, Any]) -> None:
     client = browser(live, reserves["own_user"])
     for action in ("confirm", "cancel"):
-        r = client.post(f"/reserves/transfers/{reserves['foreign_transfer']}/{action}",
-                        data={"csrf_token": csrf_of(client)})
+        r = client.post(
+            f"/reserves/transfers/{reserves['foreign_transfer']}/{action}", data={"csrf_token": csrf_of(client)}
+        )
         assert r.status_code == 404 and "他县不可见" not in r.text
     assert live.client("lazi_cmd").get(f"{API}/transfers/{reserves['foreign_transfer']}").json()["status"] == "created"
 
@@ -147,13 +171,20 @@ def plans(live: LiveServer, reserves: dict[str, Any]) -> dict[str, Any]:
     def explicit(user: str, division: str, place: str) -> dict[str, Any]:
         client = live.client(user)
         d = client.get(f"/api/v1/divisions/{division}").json()
-        r = client.post("/api/v1/relief/plans", json={"division_code": division, "displaced": [
-            {"place": place, "lon": d["lon"], "lat": d["lat"], "displaced": 200}]})
+        r = client.post(
+            "/api/v1/relief/plans",
+            json={
+                "division_code": division,
+                "displaced": [{"place": place, "lon": d["lon"], "lat": d["lat"], "displaced": 200}],
+            },
+        )
         assert r.status_code == 201, r.text
         return dict(r.json())
 
-    return {"own": explicit(reserves["own_user"], OWN, "定日测试安置点"),
-            "foreign": explicit("lazi_cmd", FOREIGN, "拉孜安置点-他县不可见")}
+    return {
+        "own": explicit(reserves["own_user"], OWN, "定日测试安置点"),
+        "foreign": explicit("lazi_cmd", FOREIGN, "拉孜安置点-他县不可见"),
+    }
 
 
 def test_plan_list_shows_own_plans_and_the_form(live: LiveServer, plans: dict[str, Any]) -> None:
@@ -167,8 +198,15 @@ def test_plan_list_shows_own_plans_and_the_form(live: LiveServer, plans: dict[st
 def test_plan_page_draws_flows_and_lists_shipments_unmet_and_shelters(live: LiveServer, plans: dict[str, Any]) -> None:
     page = browser(live, "dingri_cmd").get(f"/relief/plans/{plans['own']['id']}")
     assert page.status_code == 200
-    for marker in ('id="plan-map"', 'id="plan-shipments"', 'id="plan-unmet"', 'id="plan-shelters"',
-                   'id="commit-form"', "/static/relief.js", f"/api/v1/relief/plans/{plans['own']['id']}/flows"):
+    for marker in (
+        'id="plan-map"',
+        'id="plan-shipments"',
+        'id="plan-unmet"',
+        'id="plan-shelters"',
+        'id="commit-form"',
+        "/static/relief.js",
+        f"/api/v1/relief/plans/{plans['own']['id']}/flows",
+    ):
         assert marker in page.text, marker
     assert re.search(r"https?://", page.text) is None
 
@@ -210,8 +248,13 @@ def test_committing_from_the_page_makes_transfers_once(live: LiveServer, plans: 
 def test_cancelling_from_the_page_releases_the_plan(live: LiveServer, reserves: dict[str, Any]) -> None:
     api = live.client("dingri_cmd")
     d = api.get(f"/api/v1/divisions/{OWN}").json()
-    plan = api.post("/api/v1/relief/plans", json={"division_code": OWN, "demands": [
-        {"place": "取消测试点", "lon": d["lon"], "lat": d["lat"], "item": "quilt", "quantity": 3}]}).json()
+    plan = api.post(
+        "/api/v1/relief/plans",
+        json={
+            "division_code": OWN,
+            "demands": [{"place": "取消测试点", "lon": d["lon"], "lat": d["lat"], "item": "quilt", "quantity": 3}],
+        },
+    ).json()
     client = browser(live, "dingri_cmd")
     url = f"/relief/plans/{plan['id']}"
     assert 'id="cancel-form"' in client.get(url).text and 'id="confirm-form"' not in client.get(url).text

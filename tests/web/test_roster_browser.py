@@ -28,9 +28,16 @@ def local_input(when: dt.datetime) -> str:
 
 
 def next_officer(web: WebData) -> str:
-    r = web.live.client("admin").post("/api/v1/users", json={
-        "username": NEXT, "password": DEMO_PASSWORD, "role": "duty_officer", "division_code": "540223000000",
-        "display_name": "定日县接班值班员"})
+    r = web.live.client("admin").post(
+        "/api/v1/users",
+        json={
+            "username": NEXT,
+            "password": DEMO_PASSWORD,
+            "role": "duty_officer",
+            "division_code": "540223000000",
+            "display_name": "定日县接班值班员",
+        },
+    )
     assert r.status_code in (201, 409), r.text
     return NEXT
 
@@ -45,8 +52,10 @@ def plan(page: Page, leader: str, start: dt.datetime, end: dt.datetime, officers
 
 def test_a_shift_is_planned_handed_over_with_its_open_matters_and_taken_over(page: Page, web: WebData) -> None:  # noqa: F811
     api = web.live.client("dingri_duty")
-    r = api.post("/api/v1/duty/items", json={"division_code": "540223000000", "channel": "phone",
-                                             "summary": "长所乡来电：道路塌方待核实"})
+    r = api.post(
+        "/api/v1/duty/items",
+        json={"division_code": "540223000000", "channel": "phone", "summary": "长所乡来电：道路塌方待核实"},
+    )
     assert r.status_code == 201, r.text
     now = dt.datetime.now(dt.UTC)
     sign_in(page, web)

@@ -14,9 +14,15 @@ FOREIGN_LEADER = "拉孜县带班领导-他县不可见"
 def foreign_shift(web: WebData, handed: bool) -> int:
     lazi = web.live.client("lazi_duty")
     start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    r = lazi.post("/api/v1/duty/shifts", json={
-        "division_code": "540225000000", "starts_at": start.isoformat(),
-        "ends_at": (start + dt.timedelta(hours=8)).isoformat(), "leader": FOREIGN_LEADER})
+    r = lazi.post(
+        "/api/v1/duty/shifts",
+        json={
+            "division_code": "540225000000",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + dt.timedelta(hours=8)).isoformat(),
+            "leader": FOREIGN_LEADER,
+        },
+    )
     assert r.status_code == 201, r.text
     if handed:
         assert lazi.post(f"/api/v1/duty/shifts/{r.json()['id']}/handover", json={"note": "拉孜交班"}).status_code == 200
@@ -48,9 +54,16 @@ def test_another_countys_shift_cannot_be_handed_over_or_acknowledged(web: WebDat
 def test_a_shift_is_planned_only_at_the_own_desk(web: WebData) -> None:
     client = browser(web.live, "dingri_duty")
     start = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
-    r = client.post("/duty/roster/shifts", data={
-        "csrf_token": csrf_of(client), "leader": "本县排班", "officers": "甲、乙",
-        "starts_at": start.isoformat(), "ends_at": (start + dt.timedelta(hours=8)).isoformat()})
+    r = client.post(
+        "/duty/roster/shifts",
+        data={
+            "csrf_token": csrf_of(client),
+            "leader": "本县排班",
+            "officers": "甲、乙",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + dt.timedelta(hours=8)).isoformat(),
+        },
+    )
     assert r.status_code == 303, r.text
     shifts = web.live.client("dingri_duty").get("/api/v1/duty/shifts", params={"limit": 1000}).json()["items"]
     mine = next(s for s in shifts if s["leader"] == "本县排班")
@@ -59,6 +72,8 @@ def test_a_shift_is_planned_only_at_the_own_desk(web: WebData) -> None:
 
 def test_the_roster_forms_need_the_csrf_token(web: WebData) -> None:
     client = browser(web.live, "dingri_duty")
-    r = client.post("/duty/roster/shifts", data={"csrf_token": "x", "leader": "无令牌", "starts_at": "2026-12-07 08:00",
-                                                 "ends_at": "2026-12-07 20:00"})
+    r = client.post(
+        "/duty/roster/shifts",
+        data={"csrf_token": "x", "leader": "无令牌", "starts_at": "2026-12-07 08:00", "ends_at": "2026-12-07 20:00"},
+    )
     assert r.status_code == 403

@@ -19,9 +19,18 @@ from tests.web.test_browser import chromium, page, shot, sign_in  # noqa: E402, 
 
 
 def test_the_statistics_are_filtered_by_week_and_type_and_exported(page: Page, web: WebData) -> None:  # noqa: F811
-    r = web.live.client("dingri_duty").post("/api/v1/incidents", json={
-        "title": "统计页暴雪", "incident_type": "snow_ice", "lon": 87.1, "lat": 28.6, "divisions": ["540223"],
-        "occurred_at": "2026-11-08T21:00:00+08:00", "reported_at": "2026-11-08T21:10:00+08:00"})  # a Sunday
+    r = web.live.client("dingri_duty").post(
+        "/api/v1/incidents",
+        json={
+            "title": "统计页暴雪",
+            "incident_type": "snow_ice",
+            "lon": 87.1,
+            "lat": 28.6,
+            "divisions": ["540223"],
+            "occurred_at": "2026-11-08T21:00:00+08:00",
+            "reported_at": "2026-11-08T21:10:00+08:00",
+        },
+    )  # a Sunday
     assert r.status_code == 201, r.text
     sign_in(page, web)
     page.goto(web.live.url + "/stats")

@@ -12,21 +12,33 @@ from tests.web.test_pages import browser
 
 def report(web: WebData, user: str, county: str, kind: str, reported_at: str, title: str) -> None:
     lon, lat = (87.1, 28.6) if county == "540223" else (87.6, 29.1)
-    r = web.live.client(user).post("/api/v1/incidents", json={
-        "title": title, "incident_type": kind, "lon": lon, "lat": lat, "divisions": [county],
-        "occurred_at": reported_at, "reported_at": reported_at})
+    r = web.live.client(user).post(
+        "/api/v1/incidents",
+        json={
+            "title": title,
+            "incident_type": kind,
+            "lon": lon,
+            "lat": lat,
+            "divisions": [county],
+            "occurred_at": reported_at,
+            "reported_at": reported_at,
+        },
+    )
     assert r.status_code == 201, r.text
 
 
 def week_rows(body: str) -> list[str]:
     start = body.index('id="stats-weeks"')
-    return body[start:body.index("</table>", start)].split("<tr>")[2:]
+    return body[start : body.index("</table>", start)].split("<tr>")[2:]
 
 
 def test_a_sunday_evening_incident_counts_in_its_own_calendar_week(web: WebData) -> None:
     report(web, "dingri_duty", "540223", "drought", "2026-11-29T22:30:00+08:00", "周日晚旱情")  # Sunday, local
-    body = browser(web.live, "dingri_duty").get("/stats", params={
-        "from": "2026-11-23", "to": "2026-12-06", "type": "drought"}).text
+    body = (
+        browser(web.live, "dingri_duty")
+        .get("/stats", params={"from": "2026-11-23", "to": "2026-12-06", "type": "drought"})
+        .text
+    )
     rows = week_rows(body)
     assert len(rows) == 2
     assert rows[0].startswith("<td>11-23～11-29</td>") and '<td class="total">1</td>' in rows[0]

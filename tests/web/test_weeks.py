@@ -52,8 +52,16 @@ def test_names_in_the_workbook_are_text_never_formulas() -> None:
     from yingji.web.stats_pages import Figures, workbook
 
     span = weeks.period(dt.date(2026, 11, 30), dt.date(2026, 12, 6), SUNDAY)
-    fig = Figures(span, "", "540223000000", '=HYPERLINK("http://x","点我")', [{"flood": 2}], ["flood"],
-                  {"reported": 2}, {"flood": 30.0})
+    fig = Figures(
+        span,
+        "",
+        "540223000000",
+        '=HYPERLINK("http://x","点我")',
+        [{"flood": 2}],
+        ["flood"],
+        {"reported": 2},
+        {"flood": 30.0},
+    )
     ctx = SimpleNamespace(t=translator("zh"), jurisdiction={"name": "定日县"})
     book = load_workbook(io.BytesIO(workbook(ctx, fig)))  # type: ignore[arg-type]
     cell = book["按周统计"].cell(row=1, column=3)

@@ -16,7 +16,8 @@ def test_relief_items_by_their_catalogue_names_in_chinese_and_spaced_codes_in_en
 
 def test_the_travel_models_read_in_chinese() -> None:
     assert wording.travel(ZH, "fallback: great-circle × 1.4 at 40 km/h") == (
-        "路程估算：直线距离 × 1.4，车速 40 公里/小时（未导入路网）")
+        "路程估算：直线距离 × 1.4，车速 40 公里/小时（未导入路网）"
+    )
     roads = wording.travel(ZH, "road network 定日路网: 120 open segments, 3 cut")
     assert roads == "路网：定日路网，通行路段 120 条，中断 3 条"
     assert wording.travel(ZH, "其他说明") == "其他说明"

@@ -130,11 +130,16 @@ def _jurisdiction_cases(live: LiveServer) -> list[str]:
 
     national = live.client("admin")
     for name, division in (("dingri_admin", OWN), ("lazi_admin", FOREIGN)):
-        r = national.post("/api/v1/users", json={"username": name, "password": PASSWORD, "role": "admin",
-                                                  "division_code": division})
+        r = national.post(
+            "/api/v1/users", json={"username": name, "password": PASSWORD, "role": "admin", "division_code": division}
+        )
         assert r.status_code in (201, 409), r.text
-    ctx = Ctx(live=live, own=live.client("dingri_duty"), own_admin=live.client("dingri_admin", PASSWORD),
-              foreign_admin=live.client("lazi_admin", PASSWORD))
+    ctx = Ctx(
+        live=live,
+        own=live.client("dingri_duty"),
+        own_admin=live.client("dingri_admin", PASSWORD),
+        foreign_admin=live.client("lazi_admin", PASSWORD),
+    )
     failed = []
     for route, case in sorted(CASES.items()):
         if route[1] == "/api/v1/events":
@@ -174,31 +179,59 @@ def _more_rows(live: LiveServer) -> None:
         "occurred_at": "2026-11-28T08:00:00+08:00", "figures": {"deaths": 12}})  # fmt: skip
     assert r.status_code == 201, r.text
     incident = r.json()
-    admin.post(f"/api/v1/incidents/{incident['id']}/response",
-               json={"version": incident["version"], "action": "recommend", "level": 2, "reason": "x"})
+    admin.post(
+        f"/api/v1/incidents/{incident['id']}/response",
+        json={"version": incident["version"], "action": "recommend", "level": 2, "reason": "x"},
+    )
     due = admin.get(f"/api/v1/incidents/{incident['id']}/deadlines").json()
     if due:
         admin.post(f"/api/v1/incidents/{incident['id']}/deadlines", json={"key": due[0]["key"]})
     org = admin.post("/api/v1/organisations", json={"name": "xss", "division_code": OWN}).json()
     admin.post(f"/api/v1/organisations/{org['id']}/contacts", json={"name": "xss", "email": "x@example.org"})
-    ctx = Ctx(live=live, own=live.client("dingri_duty"), own_admin=live.client("dingri_admin", PASSWORD),
-              foreign_admin=live.client("lazi_admin", PASSWORD))
+    ctx = Ctx(
+        live=live,
+        own=live.client("dingri_duty"),
+        own_admin=live.client("dingri_admin", PASSWORD),
+        foreign_admin=live.client("lazi_admin", PASSWORD),
+    )
     ctx.own_admin.post(f"/api/v1/relief/plans/{plan(ctx, 'own')['id']}/commit")
     # Strings inside JSON columns are not filled by xss_fill; a place name of a plan's demands is one a user
     # types, shown on the plan page and its map: store a payload there through the API.
-    r = ctx.own_admin.post("/api/v1/relief/plans", json={"division_code": OWN, "demands": [
-        {"place": JSON_PAYLOAD, "lon": d["lon"] + 0.01, "lat": d["lat"], "item": "quilt", "quantity": 5}]})
+    r = ctx.own_admin.post(
+        "/api/v1/relief/plans",
+        json={
+            "division_code": OWN,
+            "demands": [
+                {"place": JSON_PAYLOAD, "lon": d["lon"] + 0.01, "lat": d["lat"], "item": "quilt", "quantity": 5}
+            ],
+        },
+    )
     assert r.status_code == 201, r.text
     with transaction(live.app.state.session_factory) as session:
-        incident_service.flag_overdue(session=session, scope=system_scope("xss-test"),
-                                      now=utcnow() + dt.timedelta(days=30))
+        incident_service.flag_overdue(
+            session=session, scope=system_scope("xss-test"), now=utcnow() + dt.timedelta(days=30)
+        )
         # The earthquake feeds poll outside services (none reachable here): one feed row, as a poll stores it.
         from yingji.quake.feeds.models import FeedEarthquake
 
         now = utcnow()
-        session.add(FeedEarthquake(origin_time=now, lon=d["lon"], lat=d["lat"], depth_km=10.0, magnitude=6.8,
-                                   magnitude_type="Mw", place="xss", reports={}, versions=[], status="assessed",
-                                   note="xss", first_seen_at=now, updated_at=now))
+        session.add(
+            FeedEarthquake(
+                origin_time=now,
+                lon=d["lon"],
+                lat=d["lat"],
+                depth_km=10.0,
+                magnitude=6.8,
+                magnitude_type="Mw",
+                place="xss",
+                reports={},
+                versions=[],
+                status="assessed",
+                note="xss",
+                first_seen_at=now,
+                updated_at=now,
+            )
+        )
 
 
 @pytest.fixture(scope="module")
@@ -232,8 +265,11 @@ def schema_pages(server: LiveServer) -> list[str]:
 
     from yingji.app import all_routes
 
-    return [r.path for r in all_routes(server.app) if not isinstance(getattr(r, "route", r), APIRoute | Mount)
-            and "GET" in (getattr(r, "methods", None) or ())]
+    return [
+        r.path
+        for r in all_routes(server.app)
+        if not isinstance(getattr(r, "route", r), APIRoute | Mount) and "GET" in (getattr(r, "methods", None) or ())
+    ]
 
 
 def page_urls(server: LiveServer) -> list[str]:
@@ -265,8 +301,10 @@ def page_urls(server: LiveServer) -> list[str]:
                     values = [PATH_VALUES[p]]
                 else:
                     table = sa.table(str(tables[p]), sa.column("id"))
-                    ends = [conn.execute(sa.select(table.c.id).order_by(order).limit(IDS_PER_PAGE)).scalars().all()
-                            for order in (table.c.id, table.c.id.desc())]
+                    ends = [
+                        conn.execute(sa.select(table.c.id).order_by(order).limit(IDS_PER_PAGE)).scalars().all()
+                        for order in (table.c.id, table.c.id.desc())
+                    ]
                     values = sorted({str(i) for end in ends for i in end})  # the oldest rows and the newest
                     assert values, f"{r.path}: no row in {tables[p]} to show"
                 variants = [v.replace("{" + p + "}", value) for v in variants for value in values]
@@ -312,7 +350,8 @@ def _open_everything(page: Page, url: str, visit: Visit) -> None:
 
 
 def test_no_stored_script_runs_on_any_page_or_map_layer(
-    chromium: Browser, poisoned: tuple[LiveServer, Filled]  # noqa: F811 (the imported fixture)
+    chromium: Browser,  # noqa: F811 (the imported fixture)
+    poisoned: tuple[LiveServer, Filled],
 ) -> None:
     server, filled = poisoned
     empty = sorted(set(filled.empty_tables) - set(EMPTY_OK))
@@ -324,8 +363,14 @@ def test_no_stored_script_runs_on_any_page_or_map_layer(
     visit = Visit()
     page.on("request", lambda r: visit.hits.append(f"canary request {r.url}") if CANARY in r.url else None)
     page.on("pageerror", lambda e: visit.hits.append(f"{page.url}: script error {e}"))
-    page.on("console", lambda m: visit.hits.append(f"{page.url}: {m.text}")
-            if m.type == "error" and "Content Security Policy" in m.text else None)
+    page.on(
+        "console",
+        lambda m: (
+            visit.hits.append(f"{page.url}: {m.text}")
+            if m.type == "error" and "Content Security Policy" in m.text
+            else None
+        ),
+    )
     try:
         _sign_in(page, server)
         for path in page_urls(server):
@@ -339,8 +384,10 @@ def test_no_stored_script_runs_on_any_page_or_map_layer(
     finally:
         context.close()
     shown = {filled.columns[n] for n in visit.shown if n in filled.columns}
-    print(f"{len(visit.pages)} pages visited; payloads of {len(shown)} of {len(filled.columns)} columns shown as "
-          f"text; skipped: {filled.skipped}; not shown: {sorted(set(filled.columns.values()) - shown)}")
+    print(
+        f"{len(visit.pages)} pages visited; payloads of {len(shown)} of {len(filled.columns)} columns shown as "
+        f"text; skipped: {filled.skipped}; not shown: {sorted(set(filled.columns.values()) - shown)}"
+    )
     assert len(visit.pages) >= 10, visit.pages
     assert not visit.hits, "\n".join(visit.hits[:40])
     assert shown >= MUST_SHOW, f"payloads never shown (the test would prove nothing): {MUST_SHOW - shown}"
@@ -352,8 +399,12 @@ def test_every_page_and_report_carries_the_csp_and_security_headers(poisoned: tu
     login = client.get("/login")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
     assert csrf
-    assert client.post("/login", data={"username": "admin", "password": DEMO_PASSWORD,
-                                       "csrf_token": csrf.group(1)}).status_code == 303
+    assert (
+        client.post(
+            "/login", data={"username": "admin", "password": DEMO_PASSWORD, "csrf_token": csrf.group(1)}
+        ).status_code
+        == 303
+    )
     checked, failed = 0, []
     for path in ["/login", "/no-such-page", "/api/v1/auth/me", *schema_pages(server), *page_urls(server)]:
         r = client.get(path)
@@ -365,7 +416,8 @@ def test_every_page_and_report_carries_the_csp_and_security_headers(poisoned: tu
     assert checked >= 10
     static = client.get("/static/app.js")
     assert static.headers["x-content-type-options"] == "nosniff" and "no-store" not in static.headers.get(
-        "cache-control", "")
+        "cache-control", ""
+    )
 
 
 def _headers_ok(path: str, headers: Any) -> None:

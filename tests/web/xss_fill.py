@@ -138,8 +138,9 @@ def fill(engine: Engine) -> Filled:
             assert value is not None
             try:
                 with conn.begin_nested():
-                    conn.execute(sa.update(table).values({column.name: sa.literal(value, sa.String) + sa.cast(
-                        key, sa.String)}))
+                    conn.execute(
+                        sa.update(table).values({column.name: sa.literal(value, sa.String) + sa.cast(key, sa.String)})
+                    )
             except DBAPIError as exc:
                 why = str(exc.orig).splitlines()[0][:120]
                 out.skipped[name] = f"the database refuses the change (a CHECK, an append-only trigger): {why}"

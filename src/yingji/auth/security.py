@@ -126,7 +126,9 @@ def _decode_with_ring(token: str, keys: tuple[str, ...]) -> dict[str, Any]:
     for number, signing_key in enumerate(keys):
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, signing_key, algorithms=["HS256"],
+                token,
+                signing_key,
+                algorithms=["HS256"],
                 options={"require": ["exp", "sub"], "verify_exp": False},
             )
             return claims
@@ -138,9 +140,7 @@ def _decode_with_ring(token: str, keys: tuple[str, ...]) -> dict[str, Any]:
     raise Unauthorized("invalid or expired token")
 
 
-def read_access_token(
-    token: str, *, secret: KeyRing, clock: Callable[[], float] = time.time
-) -> dict[str, Any]:
+def read_access_token(token: str, *, secret: KeyRing, clock: Callable[[], float] = time.time) -> dict[str, Any]:
     """The claims of a valid access token signed with any key of the ring (see :func:`key_ring`);
     ``clock`` (epoch seconds) decides whether it has expired."""
     keys = key_ring(secret)

@@ -119,9 +119,17 @@ def _revoke_on_access_change(_mapper: object, _connection: object, user: User) -
         _access_changed()
         session = object_session(user)
         if session is not None:
-            events.queue(session, events.Event(
-                kind=f"{SESSIONS_ENTITY}.revoke", entity=SESSIONS_ENTITY, entity_id=user.username,
-                action="revoke", division_codes=(user.division_code,), at=utcnow().isoformat()))
+            events.queue(
+                session,
+                events.Event(
+                    kind=f"{SESSIONS_ENTITY}.revoke",
+                    entity=SESSIONS_ENTITY,
+                    entity_id=user.username,
+                    action="revoke",
+                    division_codes=(user.division_code,),
+                    at=utcnow().isoformat(),
+                ),
+            )
 
 
 def revoke_sessions(*, session: Session, scope: Scope) -> None:
@@ -130,8 +138,16 @@ def revoke_sessions(*, session: Session, scope: Scope) -> None:
     if user is None:
         return
     user.token_version = (user.token_version or 0) + 1
-    audit.record(session=session, scope=scope, action="logout", entity="user", entity_id=user.id,
-                 division_code=user.division_code, before=None, after=None)
+    audit.record(
+        session=session,
+        scope=scope,
+        action="logout",
+        entity="user",
+        entity_id=user.id,
+        division_code=user.division_code,
+        before=None,
+        after=None,
+    )
 
 
 def get_by_username(*, session: Session, username: str) -> User | None:

@@ -143,8 +143,9 @@ def create_plan(*, session: Session, scope: Scope, plan_in: PlanIn) -> Plan:
     for enterprise_id in plan_in.key_enterprise_ids:
         enterprise = enterprise_service.get(session=session, scope=scope, enterprise_id=enterprise_id)
         if not enterprise.division_code.startswith(_prefix(plan_in.division_code)):
-            raise InvalidInput(f"enterprise {enterprise_id} lies outside the plan's division",
-                               field="key_enterprise_ids")
+            raise InvalidInput(
+                f"enterprise {enterprise_id} lies outside the plan's division", field="key_enterprise_ids"
+            )
         keys.add(enterprise.id)
     rule = ["listed by the plan"] if keys else []
     if plan_in.include_major_hazards:

@@ -124,8 +124,9 @@ def seed(
 def approximate_command(
     ctx: typer.Context,
     population: Path | None = typer.Option(
-        None, help="Population raster (GeoTIFF, WGS 84, people per cell); default: YINGJI_POPULATION_RASTER, "
-        "else the packaged WorldPop 2020 raster."
+        None,
+        help="Population raster (GeoTIFF, WGS 84, people per cell); default: YINGJI_POPULATION_RASTER, "
+        "else the packaged WorldPop 2020 raster.",
     ),
 ) -> None:
     """Approximate areas for divisions with a position and no boundary — counties as Voronoi cells of the

@@ -165,7 +165,7 @@ def parse_shapefile(
     import shapefile
 
     features = []
-    for attempt in ([encoding] if encoding else ["utf-8", "gb18030"]):
+    for attempt in [encoding] if encoding else ["utf-8", "gb18030"]:
         try:
             reader = shapefile.Reader(shp=io.BytesIO(shp), dbf=io.BytesIO(dbf), encoding=attempt)
             features = [

@@ -136,8 +136,15 @@ def import_text(
 
 
 def import_shapefile(
-    *, session: Session, scope: Scope, shp: bytes, dbf: bytes, prj: str | None, encoding: str | None,
-    gcj02: bool = False, source: str = "import",
+    *,
+    session: Session,
+    scope: Scope,
+    shp: bytes,
+    dbf: bytes,
+    prj: str | None,
+    encoding: str | None,
+    gcj02: bool = False,
+    source: str = "import",
 ) -> int:
     """Import an ESRI Shapefile's divisions, all or nothing like the other forms."""
     from yingji.geo.importers import parse_shapefile
@@ -381,9 +388,7 @@ def approximate_areas(*, session: Session, scope: Scope, population_raster: str 
 def refresh_after_import(*, session: Session, scope: Scope, population_raster: str | None) -> int:
     """After an import: approximate areas rebuilt around the new boundaries (when the installation has
     any), and populations for the divisions that have a boundary but none. Returns populations set."""
-    has_approximate = session.scalar(
-        select(Division.code).where(Division.boundary_approximate.is_(True)).limit(1)
-    )
+    has_approximate = session.scalar(select(Division.code).where(Division.boundary_approximate.is_(True)).limit(1))
     if has_approximate is not None:
         return approximate_areas(session=session, scope=scope, population_raster=population_raster).get("population", 0)
     if not population_raster:
@@ -461,8 +466,13 @@ def _outside_m(session: Session, codes: Sequence[str], lons: Sequence[float], la
 
 
 def check_positions(
-    *, session: Session, division_codes: Sequence[str], lons: Sequence[float], lats: Sequence[float],
-    field: str = "lon", what: str = "position",
+    *,
+    session: Session,
+    division_codes: Sequence[str],
+    lons: Sequence[float],
+    lats: Sequence[float],
+    field: str = "lon",
+    what: str = "position",
 ) -> None:
     """Refuse (422 naming ``field``) positions farther than the tolerance outside the boundary of every one
     of ``division_codes``; a division without a boundary accepts a point unless a known county outside its
@@ -493,15 +503,19 @@ def _check_county_of_unbounded(
     for i, county in enumerate(spatial.locate_points(session, list(lons), list(lats), "county")):
         if county is not None and county not in approximate and not any(county.startswith(p) for p in prefixes):
             raise InvalidInput(
-                f"{field}: {what} ({lons[i]:.5f}, {lats[i]:.5f}) lies in division {county}, outside "
-                f"{', '.join(codes)}",
+                f"{field}: {what} ({lons[i]:.5f}, {lats[i]:.5f}) lies in division {county}, outside {', '.join(codes)}",
                 field=field,
             )
 
 
 def check_position(
-    *, session: Session, division_codes: Sequence[str], lon: float | None, lat: float | None,
-    field: str = "lon", what: str = "position",
+    *,
+    session: Session,
+    division_codes: Sequence[str],
+    lon: float | None,
+    lat: float | None,
+    field: str = "lon",
+    what: str = "position",
 ) -> None:
     """One position (nothing to check when it is not given)."""
     if lon is None or lat is None:
@@ -528,8 +542,14 @@ def check_area(
     if lon0 < -180 or lon1 > 180 or lat0 < -90 or lat1 > 90:
         raise InvalidInput(f"{field}: coordinates must be longitude/latitude", field=field)
     xy = shapely.get_coordinates(shape)
-    check_positions(session=session, division_codes=division_codes, lons=list(xy[:, 0]), lats=list(xy[:, 1]),
-                    field=field, what="area vertex")
+    check_positions(
+        session=session,
+        division_codes=division_codes,
+        lons=list(xy[:, 0]),
+        lats=list(xy[:, 1]),
+        field=field,
+        what="area vertex",
+    )
     return shape
 
 

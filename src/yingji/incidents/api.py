@@ -161,21 +161,15 @@ def get_incident(incident_id: IdPath, session: SessionDep, scope: ScopeDep) -> R
 
 
 @router.patch("/incidents/{incident_id}", response_model=IncidentRead, responses=STALE, operation_id="incidents_update")
-def update_incident(
-    incident_id: IdPath, body: IncidentUpdate, session: SessionDep, scope: ScopeDep
-) -> IncidentRead:
+def update_incident(incident_id: IdPath, body: IncidentUpdate, session: SessionDep, scope: ScopeDep) -> IncidentRead:
     """Change details; carries the version read (a stale one answers 409 with the current state)."""
-    return incident_read(
-        service.update_incident(session=session, scope=scope, incident_id=incident_id, change=body)
-    )
+    return incident_read(service.update_incident(session=session, scope=scope, incident_id=incident_id, change=body))
 
 
 @router.post(
     "/incidents/{incident_id}/figures", response_model=IncidentRead, responses=STALE, operation_id="incidents_figures"
 )
-def change_figures(
-    incident_id: IdPath, body: FiguresUpdate, session: SessionDep, scope: ScopeDep
-) -> IncidentRead:
+def change_figures(incident_id: IdPath, body: FiguresUpdate, session: SessionDep, scope: ScopeDep) -> IncidentRead:
     """Change figures (kept with time and source) and re-grade."""
     incident = service.change_figures(
         session=session,
@@ -202,9 +196,7 @@ def figure_history(incident_id: IdPath, session: SessionDep, scope: ScopeDep) ->
 @router.post(
     "/incidents/{incident_id}/status", response_model=IncidentRead, responses=STALE, operation_id="incidents_status"
 )
-def change_status(
-    incident_id: IdPath, body: StatusChange, session: SessionDep, scope: ScopeDep
-) -> IncidentRead:
+def change_status(incident_id: IdPath, body: StatusChange, session: SessionDep, scope: ScopeDep) -> IncidentRead:
     """Move the status (reported → verified → responding → recovering → closed; dismissals need a reason)."""
     incident = service.change_status(
         session=session,
@@ -237,9 +229,7 @@ def response_history(incident_id: IdPath, session: SessionDep, scope: ScopeDep) 
     responses=STALE,
     operation_id="incidents_respond",
 )
-def respond(
-    incident_id: IdPath, body: ResponseActionIn, session: SessionDep, scope: ScopeDep
-) -> IncidentRead:
+def respond(incident_id: IdPath, body: ResponseActionIn, session: SessionDep, scope: ScopeDep) -> IncidentRead:
     """Recommend, activate (creates the plan's tasks), escalate, de-escalate (with reasons) or end a response."""
     incident = service.respond(
         session=session,

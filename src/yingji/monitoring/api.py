@@ -49,9 +49,17 @@ def _now() -> int:
 
 def site_read(site: MonitoredSite) -> SiteRead:
     return SiteRead(
-        id=site.id, code=site.code, name=site.name, kind=site.kind, division_code=site.division_code,
-        lon=site.lon, lat=site.lat, sensors=[SensorRead.model_validate(s) for s in site.sensors],
-        rules_yaml=site.rules_yaml, rule_ids=[str(r.get("id")) for r in site.rules or []], created_at=site.created_at,
+        id=site.id,
+        code=site.code,
+        name=site.name,
+        kind=site.kind,
+        division_code=site.division_code,
+        lon=site.lon,
+        lat=site.lat,
+        sensors=[SensorRead.model_validate(s) for s in site.sensors],
+        rules_yaml=site.rules_yaml,
+        rule_ids=[str(r.get("id")) for r in site.rules or []],
+        created_at=site.created_at,
     )
 
 
@@ -74,7 +82,9 @@ def create_site(site_in: SiteIn, session: SessionDep, scope: ScopeDep) -> SiteRe
 
 @router.get("/monitoring/sites", response_model=Page[SiteRead], operation_id="monitoring_sites_list")
 def list_sites(
-    session: SessionDep, scope: ScopeDep, page: PageDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
     kind: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Page[SiteRead]:
     """Monitored sites the caller may read."""
@@ -94,24 +104,34 @@ def set_rules(site_id: IdPath, body: RulesIn, session: SessionDep, scope: ScopeD
     return site_read(service.set_rules(session=session, scope=scope, site_id=site_id, rules_yaml=body.rules_yaml))
 
 
-@router.post("/monitoring/sites/import", response_model=ImportResult, status_code=201,
-             operation_id="monitoring_sites_import")
+@router.post(
+    "/monitoring/sites/import", response_model=ImportResult, status_code=201, operation_id="monitoring_sites_import"
+)
 def import_sites(body: RegistryImport, session: SessionDep, scope: ScopeDep) -> ImportResult:
     """Import a registry YAML (sites and sensors), all or nothing; the rules YAML, if given, goes to each site."""
-    counts = service.import_registry(session=session, scope=scope, registry_yaml=body.registry_yaml,
-                                     rules_yaml=body.rules_yaml, source="api import")
+    counts = service.import_registry(
+        session=session, scope=scope, registry_yaml=body.registry_yaml, rules_yaml=body.rules_yaml, source="api import"
+    )
     return ImportResult(**counts)
 
 
-@router.get("/monitoring/sensors/{sensor_code}/readings", response_model=list[ReadingPoint],
-            operation_id="monitoring_sensor_readings")
+@router.get(
+    "/monitoring/sensors/{sensor_code}/readings",
+    response_model=list[ReadingPoint],
+    operation_id="monitoring_sensor_readings",
+)
 def sensor_readings(
-    sensor_code: Annotated[str, Path(min_length=1, max_length=128)], session: SessionDep, scope: ScopeDep,
-    since: Since = None, until: Since = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    sensor_code: Annotated[str, Path(min_length=1, max_length=128)],
+    session: SessionDep,
+    scope: ScopeDep,
+    since: Since = None,
+    until: Since = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[ReadingPoint]:
     """A sensor's stored readings in a period (the trend around an alarm)."""
-    points = service.sensor_readings(session=session, scope=scope, sensor_code=sensor_code, since=since,
-                                     until=until, limit=limit)
+    points = service.sensor_readings(
+        session=session, scope=scope, sensor_code=sensor_code, since=since, until=until, limit=limit
+    )
     return [ReadingPoint(ts=service.ms_to_dt(t), value=v) for t, v in points]
 
 
@@ -121,8 +141,11 @@ def sensor_readings(
 _READINGS_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": {"description": "One reading, a batch or compact series "
-                                                                  "(docs/monitoring.md)"}}},
+        "content": {
+            "application/json": {
+                "schema": {"description": "One reading, a batch or compact series (docs/monitoring.md)"}
+            }
+        },
     }
 }
 
@@ -151,8 +174,9 @@ def dead_letters(
     session: SessionDep, scope: ScopeDep, page: PageDep, reason: Annotated[str | None, Query(max_length=32)] = None
 ) -> Page[DeadLetterRead]:
     """Rejected readings submitted in the caller's jurisdiction, newest first."""
-    rows, total, _ = service.list_dead_letters(session=session, scope=scope, reason=reason, limit=page.limit,
-                                               offset=page.offset)
+    rows, total, _ = service.list_dead_letters(
+        session=session, scope=scope, reason=reason, limit=page.limit, offset=page.offset
+    )
     return Page.of([DeadLetterRead.model_validate(r) for r in rows], total, page)
 
 
@@ -161,13 +185,27 @@ def dead_letters(
 
 @router.get("/alarms", response_model=Page[AlarmRead], operation_id="alarms_list")
 def list_alarms(
-    session: SessionDep, scope: ScopeDep, page: PageDep, state: AlarmState | None = None,
-    active: bool | None = None, priority: Priority = None, site_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)]
-    = None, since: Since = None,
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    state: AlarmState | None = None,
+    active: bool | None = None,
+    priority: Priority = None,
+    site_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    since: Since = None,
 ) -> Page[AlarmRead]:
     """Alarms the caller may read, newest first (filters: state, active, priority, site, raised since)."""
-    rows, total = service.list_alarms(session=session, scope=scope, state=state, active=active, priority=priority,
-                                      site_id=site_id, since=since, limit=page.limit, offset=page.offset)
+    rows, total = service.list_alarms(
+        session=session,
+        scope=scope,
+        state=state,
+        active=active,
+        priority=priority,
+        site_id=site_id,
+        since=since,
+        limit=page.limit,
+        offset=page.offset,
+    )
     return Page.of([alarm_read(r) for r in rows], total, page)
 
 
@@ -188,15 +226,25 @@ def get_alarm(alarm_id: IdPath, session: SessionDep, scope: ScopeDep) -> AlarmDe
 @router.post("/alarms/{alarm_id}/acknowledge", response_model=AlarmDetail, operation_id="alarms_acknowledge")
 def acknowledge(alarm_id: IdPath, body: AckIn, session: SessionDep, scope: ScopeDep) -> AlarmDetail:
     """Acknowledge an unacknowledged alarm (409 when there is nothing to acknowledge)."""
-    return alarm_detail(service.acknowledge(session=session, scope=scope, alarm_id=alarm_id, now=_now(),
-                                            note=body.note))
+    return alarm_detail(
+        service.acknowledge(session=session, scope=scope, alarm_id=alarm_id, now=_now(), note=body.note)
+    )
 
 
 @router.post("/alarms/{alarm_id}/shelve", response_model=AlarmDetail, operation_id="alarms_shelve")
 def shelve(alarm_id: IdPath, body: ShelveIn, session: SessionDep, scope: ScopeDep) -> AlarmDetail:
     """Shelve for ``minutes`` (≤ 24 h) or one-shot until the alarm next clears."""
-    return alarm_detail(service.shelve(session=session, scope=scope, alarm_id=alarm_id, now=_now(),
-                                       reason=body.reason, minutes=body.minutes, one_shot=body.one_shot))
+    return alarm_detail(
+        service.shelve(
+            session=session,
+            scope=scope,
+            alarm_id=alarm_id,
+            now=_now(),
+            reason=body.reason,
+            minutes=body.minutes,
+            one_shot=body.one_shot,
+        )
+    )
 
 
 @router.post("/alarms/{alarm_id}/unshelve", response_model=AlarmDetail, operation_id="alarms_unshelve")
@@ -208,15 +256,19 @@ def unshelve(alarm_id: IdPath, session: SessionDep, scope: ScopeDep) -> AlarmDet
 @router.post("/alarms/{alarm_id}/suppress", response_model=AlarmDetail, operation_id="alarms_suppress")
 def suppress(alarm_id: IdPath, body: FlagIn, session: SessionDep, scope: ScopeDep) -> AlarmDetail:
     """Suppress by design (``on``) or lift the suppression."""
-    return alarm_detail(service.suppress(session=session, scope=scope, alarm_id=alarm_id, now=_now(), on=body.on,
-                                         reason=body.reason))
+    return alarm_detail(
+        service.suppress(session=session, scope=scope, alarm_id=alarm_id, now=_now(), on=body.on, reason=body.reason)
+    )
 
 
 @router.post("/alarms/{alarm_id}/out-of-service", response_model=AlarmDetail, operation_id="alarms_out_of_service")
 def out_of_service(alarm_id: IdPath, body: FlagIn, session: SessionDep, scope: ScopeDep) -> AlarmDetail:
     """Take the alarm out of service (maintenance) or put it back."""
-    return alarm_detail(service.out_of_service(session=session, scope=scope, alarm_id=alarm_id, now=_now(),
-                                               on=body.on, reason=body.reason))
+    return alarm_detail(
+        service.out_of_service(
+            session=session, scope=scope, alarm_id=alarm_id, now=_now(), on=body.on, reason=body.reason
+        )
+    )
 
 
 @router.post("/alarms/{alarm_id}/notes", response_model=AlarmDetail, status_code=201, operation_id="alarms_note")

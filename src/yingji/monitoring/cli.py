@@ -269,8 +269,13 @@ def import_registry(
 
     rules_text = _read(rules) if rules is not None else None
     with command_session(ctx) as (session, scope):
-        counts = service.import_registry(session=session, scope=scope, registry_yaml=_read(registry),
-                                         rules_yaml=rules_text, source=f"import {registry.name}")
+        counts = service.import_registry(
+            session=session,
+            scope=scope,
+            registry_yaml=_read(registry),
+            rules_yaml=rules_text,
+            source=f"import {registry.name}",
+        )
     echo_json(counts)
 
 
@@ -291,9 +296,20 @@ def sites(ctx: typer.Context, kind: str | None = typer.Option(None, "--kind", he
 
     with command_session(ctx) as (session, scope):
         rows, _ = service.list_sites(session=session, scope=scope, kind=kind, limit=10_000)
-        echo_json([{"id": s.id, "code": s.code, "name": s.name, "kind": s.kind, "division_code": s.division_code,
-                    "sensors": [x.code for x in s.sensors], "rules": [r.get("id") for r in s.rules or []]}
-                   for s in rows])
+        echo_json(
+            [
+                {
+                    "id": s.id,
+                    "code": s.code,
+                    "name": s.name,
+                    "kind": s.kind,
+                    "division_code": s.division_code,
+                    "sensors": [x.code for x in s.sensors],
+                    "rules": [r.get("id") for r in s.rules or []],
+                }
+                for s in rows
+            ]
+        )
 
 
 @app.command("set-rules")
@@ -397,7 +413,13 @@ def _run_nats(
         loop.add_signal_handler(signal.SIGTERM, stop.set)
         loop.add_signal_handler(signal.SIGINT, stop.set)
         running = NatsWorker(
-            ruleset, config, sink, url=url, partitions=owned, durable=durable, registry=known  # type: ignore[arg-type]
+            ruleset,  # type: ignore[arg-type]
+            config,  # type: ignore[arg-type]
+            sink,  # type: ignore[arg-type]
+            url=url,
+            partitions=owned,
+            durable=durable,
+            registry=known,  # type: ignore[arg-type]
         )
         typer.echo(f"consuming partitions {owned} from {url}", err=True)
         stop_metrics = _serve_metrics(running, metrics_port)

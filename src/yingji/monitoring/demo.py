@@ -17,33 +17,57 @@ SYNTHETIC = "synthetic demo data (yingji demo)"
 # (county, site code, name, kind, offset from the county centre (deg), sensors, rules YAML)
 _SITES: tuple[tuple[str, str, str, str, tuple[float, float], list[dict[str, object]], str], ...] = (
     (
-        "540223000000", "DEMO-HC1", "定日县某化工储罐区（演示）", "enterprise_installation", (0.02, 0.01),
-        [{"code": "DEMO-HC1-LEL-01", "quantity": "LEL", "unit": "%LEL", "range_low": 0, "range_high": 100},
-         {"code": "DEMO-HC1-LEL-02", "quantity": "LEL", "unit": "%LEL", "range_low": 0, "range_high": 100},
-         {"code": "DEMO-HC1-H2S-01", "quantity": "H2S", "unit": "%OEL", "range_low": 0, "range_high": 500}],
+        "540223000000",
+        "DEMO-HC1",
+        "定日县某化工储罐区（演示）",
+        "enterprise_installation",
+        (0.02, 0.01),
+        [
+            {"code": "DEMO-HC1-LEL-01", "quantity": "LEL", "unit": "%LEL", "range_low": 0, "range_high": 100},
+            {"code": "DEMO-HC1-LEL-02", "quantity": "LEL", "unit": "%LEL", "range_low": 0, "range_high": 100},
+            {"code": "DEMO-HC1-H2S-01", "quantity": "H2S", "unit": "%OEL", "range_low": 0, "range_high": 500},
+        ],
         "rules:\n  - {use: gas-combustible-lel, sensors: 'DEMO-HC1-LEL-*', prefix: 'hc1-'}\n"
         "  - {use: gas-toxic-oel, sensors: 'DEMO-HC1-H2S-*', prefix: 'hc1-'}\n",
     ),
     (
-        "540223000000", "DEMO-RG1", "定日县雨量站（演示）", "rain_gauge", (-0.03, 0.02),
+        "540223000000",
+        "DEMO-RG1",
+        "定日县雨量站（演示）",
+        "rain_gauge",
+        (-0.03, 0.02),
         [{"code": "DEMO-RG1-RAIN", "quantity": "rainfall", "unit": "mm", "range_low": 0, "range_high": 300}],
         "rules:\n  - {use: rainstorm-signal, sensors: 'DEMO-RG1-*', prefix: 'rg1-'}\n"
         "  - {use: rain-gauge-health, sensors: 'DEMO-RG1-*', prefix: 'rg1-'}\n",
     ),
     (
-        "540225000000", "DEMO-TD1", "拉孜县某尾矿库（演示）", "tailings_dam", (0.02, -0.02),
-        [{"code": f"DEMO-TD1-P{i}", "quantity": "phreatic_depth", "unit": "m", "range_low": 0, "range_high": 50}
-         for i in range(1, 5)],
+        "540225000000",
+        "DEMO-TD1",
+        "拉孜县某尾矿库（演示）",
+        "tailings_dam",
+        (0.02, -0.02),
+        [
+            {"code": f"DEMO-TD1-P{i}", "quantity": "phreatic_depth", "unit": "m", "range_low": 0, "range_high": 50}
+            for i in range(1, 5)
+        ],
         "rules:\n  - {id: td1-phreatic-blue, sensors: 'DEMO-TD1-P*', kind: limit, low: 8.0, deadband: 0.2,"
         " colour: blue}\n  - {use: tailings-dam-rollup, prefix: 'td1-', site: DEMO-TD1}\n",
     ),
     (
-        "540225000000", "DEMO-RG2", "拉孜县雨量站（演示）", "rain_gauge", (0.01, 0.03),
+        "540225000000",
+        "DEMO-RG2",
+        "拉孜县雨量站（演示）",
+        "rain_gauge",
+        (0.01, 0.03),
         [{"code": "DEMO-RG2-RAIN", "quantity": "rainfall", "unit": "mm", "range_low": 0, "range_high": 300}],
         "rules:\n  - {use: rainstorm-signal, sensors: 'DEMO-RG2-*', prefix: 'rg2-'}\n",
     ),
     (
-        "540202000000", "DEMO-LS1", "桑珠孜区滑坡监测点（演示）", "landslide", (0.03, 0.0),
+        "540202000000",
+        "DEMO-LS1",
+        "桑珠孜区滑坡监测点（演示）",
+        "landslide",
+        (0.03, 0.0),
         [{"code": "DEMO-LS1-ANGLE", "quantity": "tangent_angle", "unit": "degree", "range_low": 0, "range_high": 90}],
         "rules:\n  - {use: landslide-tangent-angle, sensors: 'DEMO-LS1-*', prefix: 'ls1-'}\n",
     ),
@@ -60,9 +84,14 @@ def load_demo_monitoring(*, session: Session, scope: Scope) -> dict[str, int]:
         if division is None or division.lon is None or division.lat is None:
             continue
         site_in = SiteIn(
-            code=code, name=name, kind=kind, division_code=county,  # type: ignore[arg-type]
-            lon=round(division.lon + dlon, 5), lat=round(division.lat + dlat, 5),
-            sensors=[SensorIn.model_validate(s) for s in sensors], rules_yaml=rules,
+            code=code,
+            name=name,
+            kind=kind,
+            division_code=county,  # type: ignore[arg-type]
+            lon=round(division.lon + dlon, 5),
+            lat=round(division.lat + dlat, 5),
+            sensors=[SensorIn.model_validate(s) for s in sensors],
+            rules_yaml=rules,
         )
         service.create_site(session=session, scope=scope, site_in=site_in, source=SYNTHETIC)
         counts["sites"] += 1

@@ -282,7 +282,13 @@ def assess(inp: EarthquakeInput, prepared: Setup | None = None) -> Assessment:
     """Run the whole rapid assessment (``prepared``: the result of :func:`setup` for ``inp``, if at hand)."""
     s = prepared or setup(inp)
     ms, mw, epicentre, region, model, orientation, grid = (
-        s.ms, s.mw, s.epicentre, s.region, s.model, s.orientation, s.grid
+        s.ms,
+        s.mw,
+        s.epicentre,
+        s.region,
+        s.model,
+        s.orientation,
+        s.grid,
     )
     notes = [orientation.note]
     if inp.magnitude_type == "Mw":

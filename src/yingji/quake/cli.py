@@ -156,9 +156,7 @@ def assess(
     completeness: float | None = typer.Option(
         None, help="Completeness magnitude of --aftershocks (default: smallest)."
     ),
-    no_db: bool = typer.Option(
-        False, "--no-db", help="Do not use the database: nothing is recorded."
-    ),
+    no_db: bool = typer.Option(False, "--no-db", help="Do not use the database: nothing is recorded."),
     geojson: Path | None = typer.Option(None, help="Write the intensity zones to this GeoJSON file."),
     report: Path | None = typer.Option(None, help="Write the one-page printable HTML report to this file."),
     incident: int | None = typer.Option(

@@ -237,8 +237,7 @@ def _aftershock_rows(rows: Sequence[dict[str, float]]) -> tuple[list[float], lis
     for r in rows:
         by_magnitude.setdefault(float(r["min_magnitude"]), {})[float(r["days"])] = float(r["probability"])
     table = [
-        {"magnitude": m, "cells": [_percent(by_magnitude[m].get(d, 0.0)) for d in days]}
-        for m in sorted(by_magnitude)
+        {"magnitude": m, "cells": [_percent(by_magnitude[m].get(d, 0.0)) for d in days]} for m in sorted(by_magnitude)
     ]
     return days, table
 

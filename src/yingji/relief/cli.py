@@ -114,8 +114,9 @@ def plan_db(
     try:
         plan_in = PlanIn(incident_id=incident, assessment_id=assessment, days=days)
     except ValidationError as exc:
-        raise InvalidInput(f"give exactly one of --incident or --assessment, days 1–30 ({exc.errors()[0]['msg']})") \
-            from None
+        raise InvalidInput(
+            f"give exactly one of --incident or --assessment, days 1–30 ({exc.errors()[0]['msg']})"
+        ) from None
     with command_session(ctx) as (session, scope):
         plan = service.create_plan(session=session, scope=scope, plan_in=plan_in)
         if commit:

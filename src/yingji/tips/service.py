@@ -240,8 +240,13 @@ def promote(*, session: Session, scope: Scope, tip_id: int, promote_in: PromoteI
     if promote_in.to == "hazard":
         if tip.hazard_id is not None:
             raise Conflict("the tip is already a hazard")
-        hazard = hazard_service.report(session=session, scope=scope, hazard_in=HazardIn(
-            enterprise_id=promote_in.enterprise_id, title=promote_in.title, description=text, source="tip"))
+        hazard = hazard_service.report(
+            session=session,
+            scope=scope,
+            hazard_in=HazardIn(
+                enterprise_id=promote_in.enterprise_id, title=promote_in.title, description=text, source="tip"
+            ),
+        )
         tip.hazard_id = hazard.id
     else:
         if tip.case_id is not None:

@@ -41,10 +41,23 @@ def _now() -> int:
 
 def warning_read(scope: Scope, row: PublicWarning) -> WarningRead:
     return WarningRead(
-        id=row.id, identifier=row.identifier, sender=row.sender, division_code=row.division_code, source=row.source,
-        colour=row.colour, type=row.type, headline=row.headline, description=row.description,
-        instruction=row.instruction, area=row.area, status=row.status, msg_type=row.msg_type, version=row.version,
-        references=row.references, sent_at=row.sent_at, expires_at=row.expires_at,
+        id=row.id,
+        identifier=row.identifier,
+        sender=row.sender,
+        division_code=row.division_code,
+        source=row.source,
+        colour=row.colour,
+        type=row.type,
+        headline=row.headline,
+        description=row.description,
+        instruction=row.instruction,
+        area=row.area,
+        status=row.status,
+        msg_type=row.msg_type,
+        version=row.version,
+        references=row.references,
+        sent_at=row.sent_at,
+        expires_at=row.expires_at,
         divisions=service.visible_divisions(scope, row),
     )
 
@@ -53,8 +66,12 @@ def _config(settings: Settings) -> ChannelConfig:
     return service.channel_config(settings)
 
 
-@router.get("/warnings/feed", operation_id="warnings_feed", response_class=Response,
-            responses={200: {"content": {"application/atom+xml": {}}}})
+@router.get(
+    "/warnings/feed",
+    operation_id="warnings_feed",
+    response_class=Response,
+    responses={200: {"content": {"application/atom+xml": {}}}},
+)
 def feed(request: Request, session: SessionDep) -> Response:
     """The public Atom feed of active warnings issued here, each entry carrying its CAP 1.2 alert (public)."""
     xml = service.public_feed(session=session, now=_now(), link=str(request.url.replace(query="")))
@@ -67,14 +84,16 @@ def list_officials(session: SessionDep, scope: ScopeDep) -> list[OfficialRead]:
     return [OfficialRead.model_validate(o) for o in service.list_officials(session=session, scope=scope)]
 
 
-@router.post("/warnings/officials", response_model=OfficialRead, status_code=201,
-             operation_id="warnings_officials_create")
+@router.post(
+    "/warnings/officials", response_model=OfficialRead, status_code=201, operation_id="warnings_officials_create"
+)
 def create_official(body: OfficialIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> OfficialRead:
     """Register a responsible official of a division (called when a warning covers it).
 
     Webhook targets in the contact must be in YINGJI_WEBHOOK_ALLOWED_TARGETS."""
-    row = service.create_official(session=session, scope=scope, official_in=body,
-                                  webhook_allowed=settings.webhook_allowed_targets)
+    row = service.create_official(
+        session=session, scope=scope, official_in=body, webhook_allowed=settings.webhook_allowed_targets
+    )
     return OfficialRead.model_validate(row)
 
 
@@ -88,21 +107,30 @@ def import_warnings(body: ImportIn, session: SessionDep, scope: ScopeDep) -> Imp
 def issue(body: WarningIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> WarningRead:
     """Issue a public warning (colour, type, area, instructions); its CAP 1.2 is built and validated and the
     responsible officials of the warned divisions are called (over their contact channels)."""
-    row = service.issue(session=session, scope=scope, warning_in=body, now=_now(),
-                        organisation=settings.warning_organisation, sender_name=settings.warning_sender_name,
-                        call_config=_config(settings))
+    row = service.issue(
+        session=session,
+        scope=scope,
+        warning_in=body,
+        now=_now(),
+        organisation=settings.warning_organisation,
+        sender_name=settings.warning_sender_name,
+        call_config=_config(settings),
+    )
     return warning_read(scope, row)
 
 
 @router.get("/warnings", response_model=Page[WarningRead], operation_id="warnings_list")
 def list_warnings(
-    session: SessionDep, scope: ScopeDep, page: PageDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
     status: Annotated[str | None, Query(pattern="^(active|cancelled)$")] = None,
     source: Annotated[str | None, Query(pattern="^(issued|imported)$")] = None,
 ) -> Page[WarningRead]:
     """Warnings issued in, or covering, the caller's jurisdiction (and those imported there), newest first."""
-    rows, total = service.list_warnings(session=session, scope=scope, status=status, source=source,
-                                        limit=page.limit, offset=page.offset)
+    rows, total = service.list_warnings(
+        session=session, scope=scope, status=status, source=source, limit=page.limit, offset=page.offset
+    )
     return Page.of([warning_read(scope, r) for r in rows], total, page)
 
 
@@ -117,8 +145,14 @@ def update(
     warning_id: IdPath, body: WarningUpdate, session: SessionDep, scope: ScopeDep, settings: SettingsDep
 ) -> WarningRead:
     """Update a warning: a CAP Update message referencing the previous one."""
-    row = service.update(session=session, scope=scope, warning_id=warning_id, change=body, now=_now(),
-                         sender_name=settings.warning_sender_name)
+    row = service.update(
+        session=session,
+        scope=scope,
+        warning_id=warning_id,
+        change=body,
+        now=_now(),
+        sender_name=settings.warning_sender_name,
+    )
     return warning_read(scope, row)
 
 
@@ -127,13 +161,23 @@ def cancel(
     warning_id: IdPath, body: CancelIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep
 ) -> WarningRead:
     """Cancel a warning: a CAP Cancel message referencing the previous one."""
-    row = service.cancel(session=session, scope=scope, warning_id=warning_id, now=_now(), reason=body.reason,
-                         sender_name=settings.warning_sender_name)
+    row = service.cancel(
+        session=session,
+        scope=scope,
+        warning_id=warning_id,
+        now=_now(),
+        reason=body.reason,
+        sender_name=settings.warning_sender_name,
+    )
     return warning_read(scope, row)
 
 
-@router.get("/warnings/{warning_id}/cap", operation_id="warnings_cap", response_class=Response,
-            responses={200: {"content": {CAP_MIME: {}}}})
+@router.get(
+    "/warnings/{warning_id}/cap",
+    operation_id="warnings_cap",
+    response_class=Response,
+    responses={200: {"content": {CAP_MIME: {}}}},
+)
 def cap_xml(warning_id: IdPath, session: SessionDep, scope: ScopeDep) -> Response:
     """The warning's current CAP 1.2 message (valid against the OASIS schema)."""
     row = service.get(session=session, scope=scope, warning_id=warning_id)
@@ -149,21 +193,27 @@ def deliver(
     return [DeliveryRead.model_validate(r) for r in rows]
 
 
-@router.get("/warnings/{warning_id}/deliveries", response_model=list[DeliveryRead],
-            operation_id="warnings_deliveries")
+@router.get("/warnings/{warning_id}/deliveries", response_model=list[DeliveryRead], operation_id="warnings_deliveries")
 def deliveries(warning_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[DeliveryRead]:
     """The delivery receipts of a warning."""
-    return [DeliveryRead.model_validate(r) for r in
-            service.deliveries(session=session, scope=scope, warning_id=warning_id)]
+    return [
+        DeliveryRead.model_validate(r) for r in service.deliveries(session=session, scope=scope, warning_id=warning_id)
+    ]
 
 
 def _call_read(session: SessionDep, row: WarningCall) -> CallRead:
     from yingji.warnings.models import WarningOfficial
 
     official = session.get(WarningOfficial, row.official_id)
-    return CallRead(official_id=row.official_id, official_name=official.name if official else "",
-                    division_code=row.division_code, called_at=row.called_at, acknowledged_at=row.acknowledged_at,
-                    acknowledged_by=row.acknowledged_by, escalated_at=row.escalated_at)
+    return CallRead(
+        official_id=row.official_id,
+        official_name=official.name if official else "",
+        division_code=row.division_code,
+        called_at=row.called_at,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
+        escalated_at=row.escalated_at,
+    )
 
 
 @router.get("/warnings/{warning_id}/calls", response_model=CallsRead, operation_id="warnings_calls")
@@ -187,8 +237,7 @@ def calls(warning_id: IdPath, session: SessionDep, scope: ScopeDep) -> CallsRead
     return CallsRead(called=len(rows), acknowledged=acknowledged, pending=pending, escalated=escalated, calls=calls)
 
 
-@router.post("/warnings/{warning_id}/calls/send", response_model=list[DeliveryRead],
-             operation_id="warnings_calls_send")
+@router.post("/warnings/{warning_id}/calls/send", response_model=list[DeliveryRead], operation_id="warnings_calls_send")
 def send_calls(warning_id: IdPath, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> list[DeliveryRead]:
     """Send the call over the contact channels of the called officials who have not acknowledged.
 
@@ -197,10 +246,14 @@ def send_calls(warning_id: IdPath, session: SessionDep, scope: ScopeDep, setting
     return [DeliveryRead.model_validate(r) for r in rows]
 
 
-@router.post("/warnings/{warning_id}/calls/{official_id}/acknowledge", response_model=CallRead,
-             operation_id="warnings_call_acknowledge")
+@router.post(
+    "/warnings/{warning_id}/calls/{official_id}/acknowledge",
+    response_model=CallRead,
+    operation_id="warnings_call_acknowledge",
+)
 def acknowledge_call(warning_id: IdPath, official_id: IdPath, session: SessionDep, scope: ScopeDep) -> CallRead:
     """An official acknowledges the warning (应) — themselves, or recorded by an issuer of their division."""
-    row = service.acknowledge_call(session=session, scope=scope, warning_id=warning_id, official_id=official_id,
-                                   now=_now())
+    row = service.acknowledge_call(
+        session=session, scope=scope, warning_id=warning_id, official_id=official_id, now=_now()
+    )
     return _call_read(session, row)

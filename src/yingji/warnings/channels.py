@@ -192,8 +192,13 @@ def _webhook(url: str, cap_xml: bytes, config: ChannelConfig) -> tuple[bool, str
     refused = webhook_refusal(url, config.webhook_allowed)
     if refused:
         return False, refused
-    response = httpx.post(url.strip(), content=cap_xml, headers={"Content-Type": CAP_MIME}, timeout=config.timeout_s,
-                          follow_redirects=False)
+    response = httpx.post(
+        url.strip(),
+        content=cap_xml,
+        headers={"Content-Type": CAP_MIME},
+        timeout=config.timeout_s,
+        follow_redirects=False,
+    )
     return response.is_success, f"HTTP {response.status_code}"
 
 

@@ -160,10 +160,25 @@ def list_warnings(
 
     with command_session(ctx) as (session, scope):
         rows, total = service.list_warnings(session=session, scope=scope, status=status, limit=limit)
-        echo_json({"total": total, "items": [
-            {"id": w.id, "identifier": w.identifier, "source": w.source, "colour": w.colour, "type": w.type,
-             "headline": w.headline, "status": w.status, "sent_at": w.sent_at.isoformat(),
-             "divisions": w.division_codes} for w in rows]})
+        echo_json(
+            {
+                "total": total,
+                "items": [
+                    {
+                        "id": w.id,
+                        "identifier": w.identifier,
+                        "source": w.source,
+                        "colour": w.colour,
+                        "type": w.type,
+                        "headline": w.headline,
+                        "status": w.status,
+                        "sent_at": w.sent_at.isoformat(),
+                        "divisions": w.division_codes,
+                    }
+                    for w in rows
+                ],
+            }
+        )
 
 
 @app.command()
@@ -186,5 +201,12 @@ def tick(
     settings = settings_from(ctx)
     wait = escalate_after_s or settings.callack_escalate_after_s
     with command_session(ctx) as (session, scope):
-        echo_json(service.escalate_calls(session=session, scope=scope, now=clock, escalate_after_s=wait,
-                                         call_config=service.channel_config(settings)))
+        echo_json(
+            service.escalate_calls(
+                session=session,
+                scope=scope,
+                now=clock,
+                escalate_after_s=wait,
+                call_config=service.channel_config(settings),
+            )
+        )

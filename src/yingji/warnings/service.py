@@ -38,9 +38,16 @@ def _dt(ms: int) -> dt.datetime:
 
 
 def _record(session: Session, scope: Scope, action: str, warning: PublicWarning, after: dict[str, Any]) -> None:
-    audit.record(session=session, scope=scope, action=action, entity="warning", entity_id=warning.id,
-                 division_code=warning.division_code, after=after,
-                 divisions=sorted({warning.division_code, *warning.division_codes}))
+    audit.record(
+        session=session,
+        scope=scope,
+        action=action,
+        entity="warning",
+        entity_id=warning.id,
+        division_code=warning.division_code,
+        after=after,
+        divisions=sorted({warning.division_code, *warning.division_codes}),
+    )
 
 
 # ------------------------------------------------------------------------------------------ areas
@@ -89,12 +96,14 @@ def _warned_divisions(session: Session, scope: Scope, area: cap.Area, issuer: st
             session=session, division_codes=warned, field="area",
             geometry={"type": "Polygon", "coordinates": [[[lon, lat] for lat, lon in ring]]}))  # fmt: skip
     for circle in area.circles:
-        division_service.check_position(session=session, division_codes=warned, lon=circle.lon, lat=circle.lat,
-                                        field="area", what="circle centre")
+        division_service.check_position(
+            session=session, division_codes=warned, lon=circle.lon, lat=circle.lat, field="area", what="circle centre"
+        )
     if codes or not shapes:
         return warned, []
     covered, approximate = division_service.covered_children(
-        session=session, code=issuer, geometry=shapely.union_all(shapes))
+        session=session, code=issuer, geometry=shapely.union_all(shapes)
+    )
     return (covered, approximate) if covered else (warned, [])
 
 
@@ -124,18 +133,31 @@ def _message(
     warning: PublicWarning, *, sent: int, msg_type: str, identifier: str, sender_name: str
 ) -> cap.WarningMessage:
     return cap.WarningMessage(
-        sender=warning.sender, identifier=identifier, sent=sent, colour=warning.colour,  # type: ignore[arg-type]
-        type=warning.type or "", headline=warning.headline, area=_area_from_json(warning.area),
-        description=warning.description or None, instruction=warning.instruction or None,
+        sender=warning.sender,
+        identifier=identifier,
+        sent=sent,
+        colour=warning.colour,  # type: ignore[arg-type]
+        type=warning.type or "",
+        headline=warning.headline,
+        area=_area_from_json(warning.area),
+        description=warning.description or None,
+        instruction=warning.instruction or None,
         msg_type=msg_type,  # type: ignore[arg-type]
-        references=tuple(warning.references), sender_name=sender_name,
+        references=tuple(warning.references),
+        sender_name=sender_name,
         expires=_ms(warning.expires_at) if warning.expires_at else None,
     )
 
 
 def issue(
-    *, session: Session, scope: Scope, warning_in: WarningIn, now: int, organisation: str = "000",
-    sender_name: str | None = None, call_config: channels.ChannelConfig | None = None,
+    *,
+    session: Session,
+    scope: Scope,
+    warning_in: WarningIn,
+    now: int,
+    organisation: str = "000",
+    sender_name: str | None = None,
+    call_config: channels.ChannelConfig | None = None,
 ) -> PublicWarning:
     """Issue a warning: CAP 1.2 built and validated, the warned divisions' officials called (and, given the
     channel configuration, the call sent over their contact channels at once)."""
@@ -149,25 +171,44 @@ def issue(
     sender = cap.sender_code(issuer.code[:6], organisation)
     identifier, sent = _identifier(session, sender, sent)
     warning = PublicWarning(
-        identifier=identifier, sender=sender, division_code=issuer.code, source="issued",
-        colour=warning_in.colour, type=warning_in.type, headline=warning_in.headline,
-        description=warning_in.description, instruction=warning_in.instruction, area=_area_json(area),
-        status="active", msg_type="Alert", version=1, references=[], sent_at=_dt(sent),
+        identifier=identifier,
+        sender=sender,
+        division_code=issuer.code,
+        source="issued",
+        colour=warning_in.colour,
+        type=warning_in.type,
+        headline=warning_in.headline,
+        description=warning_in.description,
+        instruction=warning_in.instruction,
+        area=_area_json(area),
+        status="active",
+        msg_type="Alert",
+        version=1,
+        references=[],
+        sent_at=_dt(sent),
         expires_at=_dt(sent + round(warning_in.expires_hours * 3_600_000)) if warning_in.expires_hours else None,
-        cap_xml="", created_by=scope.actor, updated_at=utcnow(),
+        cap_xml="",
+        created_by=scope.actor,
+        updated_at=utcnow(),
     )
     warned, approximate = _warned_divisions(session, scope, area, issuer.code)
     warning.divisions = [WarningDivision(code=c) for c in warned]
     if approximate:  # judged by position where no boundary exists: shown as approximate
         warning.area = {**warning.area, "approximate_divisions": approximate}
     name = _sender_name(session, issuer.code, sender_name)
-    warning.cap_xml = cap.build(_message(warning, sent=sent, msg_type="Alert", identifier=warning.identifier,
-                                         sender_name=name)).decode("utf-8")
+    warning.cap_xml = cap.build(
+        _message(warning, sent=sent, msg_type="Alert", identifier=warning.identifier, sender_name=name)
+    ).decode("utf-8")
     session.add(warning)
     session.flush()
     _start_calls(session, warning, sent)
-    _record(session, scope, "issue", warning, {"identifier": warning.identifier, "colour": warning.colour,
-                                               "type": warning.type})
+    _record(
+        session,
+        scope,
+        "issue",
+        warning,
+        {"identifier": warning.identifier, "colour": warning.colour, "type": warning.type},
+    )
     if call_config is not None:
         call_officials(session=session, scope=scope, warning_id=warning.id, config=call_config)
     return warning
@@ -177,8 +218,9 @@ def _reference(warning: PublicWarning) -> str:
     return f"{warning.sender},{warning.identifier},{cap.cap_time(_ms(warning.sent_at))}"
 
 
-def _reissue(session: Session, scope: Scope, warning: PublicWarning, now: int, msg_type: str,
-             sender_name: str | None) -> None:
+def _reissue(
+    session: Session, scope: Scope, warning: PublicWarning, now: int, msg_type: str, sender_name: str | None
+) -> None:
     """A new CAP message (Update or Cancel) for the warning, referencing the one it replaces."""
     sent = max(now - now % 1000, _ms(warning.sent_at) + 1000)
     warning.references = [*warning.references, _reference(warning)]
@@ -188,8 +230,9 @@ def _reissue(session: Session, scope: Scope, warning: PublicWarning, now: int, m
     warning.version += 1
     warning.updated_at = utcnow()
     name = _sender_name(session, warning.division_code, sender_name)
-    warning.cap_xml = cap.build(_message(warning, sent=sent, msg_type=msg_type, identifier=warning.identifier,
-                                         sender_name=name)).decode("utf-8")
+    warning.cap_xml = cap.build(
+        _message(warning, sent=sent, msg_type=msg_type, identifier=warning.identifier, sender_name=name)
+    ).decode("utf-8")
 
 
 def _for_change(session: Session, scope: Scope, warning_id: int) -> PublicWarning:
@@ -204,7 +247,12 @@ def _for_change(session: Session, scope: Scope, warning_id: int) -> PublicWarnin
 
 
 def update(
-    *, session: Session, scope: Scope, warning_id: int, change: WarningUpdate, now: int,
+    *,
+    session: Session,
+    scope: Scope,
+    warning_id: int,
+    change: WarningUpdate,
+    now: int,
     sender_name: str | None = None,
 ) -> PublicWarning:
     warning = _for_change(session, scope, warning_id)
@@ -256,8 +304,13 @@ def get(*, session: Session, scope: Scope, warning_id: int) -> PublicWarning:
 
 
 def list_warnings(
-    *, session: Session, scope: Scope, status: str | None = None, source: str | None = None,
-    limit: int = 100, offset: int = 0,
+    *,
+    session: Session,
+    scope: Scope,
+    status: str | None = None,
+    source: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> tuple[list[PublicWarning], int]:
     scope.require(READ)
     stmt = select(PublicWarning).where(scope.where_readable(PublicWarning.division_code) | _readable(scope))
@@ -277,13 +330,21 @@ def public_feed(*, session: Session, now: int, link: str | None = None) -> bytes
     moment = _dt(now)
     rows = session.scalars(
         select(PublicWarning)
-        .where(PublicWarning.status == "active", PublicWarning.source == "issued",
-               (PublicWarning.expires_at.is_(None)) | (PublicWarning.expires_at > moment))
+        .where(
+            PublicWarning.status == "active",
+            PublicWarning.source == "issued",
+            (PublicWarning.expires_at.is_(None)) | (PublicWarning.expires_at > moment),
+        )
         .order_by(PublicWarning.sent_at.desc())
         .limit(500)
     ).all()
-    return cap.atom_feed([r.cap_xml.encode("utf-8") for r in rows], feed_id="urn:yingji:warnings",
-                         title="yingji 预警信息", updated=now, link=link)
+    return cap.atom_feed(
+        [r.cap_xml.encode("utf-8") for r in rows],
+        feed_id="urn:yingji:warnings",
+        title="yingji 预警信息",
+        updated=now,
+        link=link,
+    )
 
 
 # ------------------------------------------------------------------------------------------ import
@@ -320,8 +381,11 @@ def import_cap(*, session: Session, scope: Scope, xml: bytes, now: int) -> dict[
             continue
         referenced = [r.split(",")[1] for r in parsed.references if r.count(",") == 2]
         if parsed.msg_type == "Cancel" and referenced:
-            known = session.scalars(select(PublicWarning).where(PublicWarning.identifier.in_(referenced),
-                                                                PublicWarning.source == "imported")).all()
+            known = session.scalars(
+                select(PublicWarning).where(
+                    PublicWarning.identifier.in_(referenced), PublicWarning.source == "imported"
+                )
+            ).all()
             for warning in known:
                 if scope.covers(warning.division_code) and warning.status == "active":
                     warning.status = "cancelled"
@@ -339,16 +403,31 @@ def import_cap(*, session: Session, scope: Scope, xml: bytes, now: int) -> dict[
             if scope.covers(division.code):
                 codes.append(division.code)
         warning = PublicWarning(
-            identifier=parsed.identifier[:200], sender=parsed.sender[:200], division_code=scope.division_code,
-            source="imported", colour=parsed.colour if parsed.colour in cap.COLOUR_LEVELS else None,
-            type=(parsed.type or None) and parsed.type[:40], headline=(parsed.headline or parsed.event or "")[:300],
-            description="", instruction="", area={"description": "; ".join(parsed.area_descriptions),
-                                                 "polygons": [], "circles": [], "divisions": codes,
-                                                 "cap_polygons": list(parsed.polygons),
-                                                 "cap_circles": list(parsed.circles)},
-            status="active" if parsed.msg_type != "Cancel" else "cancelled", msg_type=parsed.msg_type[:8],
-            version=1, references=list(parsed.references), sent_at=_dt(parsed.sent or now),
-            expires_at=_dt(parsed.expires) if parsed.expires else None, cap_xml=text, created_by=scope.actor,
+            identifier=parsed.identifier[:200],
+            sender=parsed.sender[:200],
+            division_code=scope.division_code,
+            source="imported",
+            colour=parsed.colour if parsed.colour in cap.COLOUR_LEVELS else None,
+            type=(parsed.type or None) and parsed.type[:40],
+            headline=(parsed.headline or parsed.event or "")[:300],
+            description="",
+            instruction="",
+            area={
+                "description": "; ".join(parsed.area_descriptions),
+                "polygons": [],
+                "circles": [],
+                "divisions": codes,
+                "cap_polygons": list(parsed.polygons),
+                "cap_circles": list(parsed.circles),
+            },
+            status="active" if parsed.msg_type != "Cancel" else "cancelled",
+            msg_type=parsed.msg_type[:8],
+            version=1,
+            references=list(parsed.references),
+            sent_at=_dt(parsed.sent or now),
+            expires_at=_dt(parsed.expires) if parsed.expires else None,
+            cap_xml=text,
+            created_by=scope.actor,
             updated_at=utcnow(),
         )
         warning.divisions = [WarningDivision(code=c) for c in sorted(set(codes) or {scope.division_code})]
@@ -365,11 +444,15 @@ def import_cap(*, session: Session, scope: Scope, xml: bytes, now: int) -> dict[
 def channel_config(settings: Settings) -> channels.ChannelConfig:
     """The delivery channels as the settings configure them (brokers, SMTP, the SMS gateway, the webhook
     allow-list)."""
-    return channels.ChannelConfig(mqtt_url=settings.mqtt_url, smtp_url=settings.smtp_url,
-                                  smtp_from=settings.smtp_from, timeout_s=settings.webhook_timeout_s,
-                                  webhook_allowed=tuple(settings.webhook_allowed_targets),
-                                  sms_gateway_url=settings.sms_gateway_url,
-                                  sms_gateway_token=settings.sms_gateway_token)
+    return channels.ChannelConfig(
+        mqtt_url=settings.mqtt_url,
+        smtp_url=settings.smtp_url,
+        smtp_from=settings.smtp_from,
+        timeout_s=settings.webhook_timeout_s,
+        webhook_allowed=tuple(settings.webhook_allowed_targets),
+        sms_gateway_url=settings.sms_gateway_url,
+        sms_gateway_token=settings.sms_gateway_token,
+    )
 
 
 # Targets sent to at once: each send waits on its remote party (up to the channel timeout), so a call to
@@ -377,8 +460,12 @@ def channel_config(settings: Settings) -> channels.ChannelConfig:
 MAX_PARALLEL_SENDS = 16
 
 
-def _send_all(session: Session, warning: PublicWarning, targets: Sequence[tuple[channels.Channel, str]],
-              config: channels.ChannelConfig) -> list[WarningDelivery]:
+def _send_all(
+    session: Session,
+    warning: PublicWarning,
+    targets: Sequence[tuple[channels.Channel, str]],
+    config: channels.ChannelConfig,
+) -> list[WarningDelivery]:
     """Send the warning's CAP to every (channel, target) at once; one receipt each, in the targets' order,
     stamped when its send ended. Only this thread touches the session."""
     payload = warning.cap_xml.encode("utf-8")
@@ -413,15 +500,23 @@ def deliver(
             raise InvalidInput(f"recipients[{number}]: {refused}", field="recipients")
     receipts = _send_all(session, warning, [(r.channel, r.to) for r in body.recipients], config)
     session.flush()
-    _record(session, scope, "deliver", warning, {"delivered": sum(r.delivered for r in receipts),
-                                                 "failed": sum(not r.delivered for r in receipts)})
+    _record(
+        session,
+        scope,
+        "deliver",
+        warning,
+        {"delivered": sum(r.delivered for r in receipts), "failed": sum(not r.delivered for r in receipts)},
+    )
     return receipts
 
 
 def deliveries(*, session: Session, scope: Scope, warning_id: int) -> list[WarningDelivery]:
     warning = get(session=session, scope=scope, warning_id=warning_id)
-    return list(session.scalars(select(WarningDelivery).where(WarningDelivery.warning_id == warning.id)
-                                .order_by(WarningDelivery.id)))
+    return list(
+        session.scalars(
+            select(WarningDelivery).where(WarningDelivery.warning_id == warning.id).order_by(WarningDelivery.id)
+        )
+    )
 
 
 # ------------------------------------------------------------------------------------------ officials and 叫应
@@ -442,39 +537,68 @@ def create_official(
         access.get_readable(
             session=session, scope=scope, model=WarningOfficial, row_id=official_in.superior_id, what="superior"
         )
-    official = WarningOfficial(name=official_in.name, division_code=division.code, superior_id=official_in.superior_id,
-                               contact=official_in.contact, username=official_in.username)
-    audit.created(session=session, scope=scope, row=official, entity="warning_official", division_code=division.code,
-                  divisions=[division.code])
+    official = WarningOfficial(
+        name=official_in.name,
+        division_code=division.code,
+        superior_id=official_in.superior_id,
+        contact=official_in.contact,
+        username=official_in.username,
+    )
+    audit.created(
+        session=session,
+        scope=scope,
+        row=official,
+        entity="warning_official",
+        division_code=division.code,
+        divisions=[division.code],
+    )
     return official
 
 
 def list_officials(*, session: Session, scope: Scope) -> list[WarningOfficial]:
     scope.require(READ)
-    return list(session.scalars(select(WarningOfficial).where(scope.where_readable(WarningOfficial.division_code))
-                                .order_by(WarningOfficial.division_code, WarningOfficial.id).limit(10_000)))
+    return list(
+        session.scalars(
+            select(WarningOfficial)
+            .where(scope.where_readable(WarningOfficial.division_code))
+            .order_by(WarningOfficial.division_code, WarningOfficial.id)
+            .limit(10_000)
+        )
+    )
 
 
 def _directory(session: Session) -> dict[str, callack.Official]:
     rows = session.scalars(select(WarningOfficial)).all()
-    return {str(o.id): callack.Official(str(o.id), o.name, o.division_code,
-                                        str(o.superior_id) if o.superior_id else None) for o in rows}
+    return {
+        str(o.id): callack.Official(str(o.id), o.name, o.division_code, str(o.superior_id) if o.superior_id else None)
+        for o in rows
+    }
 
 
 def _start_calls(session: Session, warning: PublicWarning, at: int) -> None:
     directory = _directory(session)
     wanted = callack.officials_for(warning.division_codes, directory)
     for official in wanted:
-        session.add(WarningCall(warning_id=warning.id, official_id=int(official),
-                                division_code=directory[official].division, called_at=_dt(at)))
+        session.add(
+            WarningCall(
+                warning_id=warning.id,
+                official_id=int(official),
+                division_code=directory[official].division,
+                called_at=_dt(at),
+            )
+        )
     session.flush()
 
 
 def calls(*, session: Session, scope: Scope, warning_id: int) -> list[WarningCall]:
     warning = get(session=session, scope=scope, warning_id=warning_id)
-    return list(session.scalars(select(WarningCall).where(WarningCall.warning_id == warning.id,
-                                                          scope.where_readable(WarningCall.division_code))
-                                .order_by(WarningCall.called_at, WarningCall.id)))
+    return list(
+        session.scalars(
+            select(WarningCall)
+            .where(WarningCall.warning_id == warning.id, scope.where_readable(WarningCall.division_code))
+            .order_by(WarningCall.called_at, WarningCall.id)
+        )
+    )
 
 
 def call_officials(
@@ -489,7 +613,8 @@ def call_officials(
     if warning.status != "active":
         raise Conflict("the warning is cancelled")
     delivered = select(WarningDelivery.channel, WarningDelivery.recipient).where(
-        WarningDelivery.warning_id == warning.id, WarningDelivery.delivered.is_(True))
+        WarningDelivery.warning_id == warning.id, WarningDelivery.delivered.is_(True)
+    )
     reached = {(channel, to) for channel, to in session.execute(delivered)}
     targets: list[tuple[channels.Channel, str]] = []
     for call in calls(session=session, scope=scope, warning_id=warning.id):
@@ -502,8 +627,13 @@ def call_officials(
                 reached.add((channel, target))
     receipts = _send_all(session, warning, targets, config)
     session.flush()
-    _record(session, scope, "call", warning, {"delivered": sum(r.delivered for r in receipts),
-                                              "failed": sum(not r.delivered for r in receipts)})
+    _record(
+        session,
+        scope,
+        "call",
+        warning,
+        {"delivered": sum(r.delivered for r in receipts), "failed": sum(not r.delivered for r in receipts)},
+    )
     return receipts
 
 
@@ -511,18 +641,32 @@ def call_board(*, session: Session, scope: Scope, warning_id: int) -> list[dict[
     """Each call of a warning with its official and the receipts of the official's contact channels
     (newest receipt per target): who was called, when, over which channel, answered or escalated."""
     rows = calls(session=session, scope=scope, warning_id=warning_id)
-    officials = {o.id: o for o in session.scalars(select(WarningOfficial).where(
-        WarningOfficial.id.in_({r.official_id for r in rows})))} if rows else {}
+    officials = (
+        {
+            o.id: o
+            for o in session.scalars(
+                select(WarningOfficial).where(WarningOfficial.id.in_({r.official_id for r in rows}))
+            )
+        }
+        if rows
+        else {}
+    )
     latest: dict[tuple[str, str], WarningDelivery] = {}
-    for receipt in session.scalars(select(WarningDelivery).where(WarningDelivery.warning_id == warning_id)
-                                   .order_by(WarningDelivery.id)):
+    for receipt in session.scalars(
+        select(WarningDelivery).where(WarningDelivery.warning_id == warning_id).order_by(WarningDelivery.id)
+    ):
         latest[(receipt.channel, receipt.recipient)] = receipt
     board = []
     for row in rows:
         official = officials.get(row.official_id)
         targets = channels.contact_targets(official.contact) if official else []
-        board.append({"call": row, "official": official,
-                      "receipts": [(channel, target, latest.get((channel, target))) for channel, target in targets]})
+        board.append(
+            {
+                "call": row,
+                "official": official,
+                "receipts": [(channel, target, latest.get((channel, target))) for channel, target in targets],
+            }
+        )
     return board
 
 
@@ -530,8 +674,9 @@ def acknowledge_call(*, session: Session, scope: Scope, warning_id: int, officia
     """The official answers (应): themselves (their user name) or recorded by a warnings issuer of their
     division (e.g. after a phone call)."""
     warning = get(session=session, scope=scope, warning_id=warning_id)
-    call = session.scalars(select(WarningCall).where(WarningCall.warning_id == warning.id,
-                                                     WarningCall.official_id == official_id)).first()
+    call = session.scalars(
+        select(WarningCall).where(WarningCall.warning_id == warning.id, WarningCall.official_id == official_id)
+    ).first()
     if call is None or not scope.can_read(call.division_code):
         raise NotFound("call not found")
     official = session.get(WarningOfficial, official_id)
@@ -545,15 +690,23 @@ def acknowledge_call(*, session: Session, scope: Scope, warning_id: int, officia
     call.acknowledged_at = _dt(now)
     call.acknowledged_by = scope.actor
     session.flush()
-    audit.record(session=session, scope=scope, action="acknowledge", entity="warning_call", entity_id=call.id,
-                 division_code=call.division_code, after={"warning": warning.id, "official": official_id},
-                 divisions=[call.division_code])
+    audit.record(
+        session=session,
+        scope=scope,
+        action="acknowledge",
+        entity="warning_call",
+        entity_id=call.id,
+        division_code=call.division_code,
+        after={"warning": warning.id, "official": official_id},
+        divisions=[call.division_code],
+    )
     return call
 
 
 def _call_state(warning: PublicWarning, rows: Sequence[WarningCall]) -> callack.CallState:
-    escalations = tuple(callack.Escalation(str(r.official_id), None, _ms(r.escalated_at))
-                        for r in rows if r.escalated_at is not None)
+    escalations = tuple(
+        callack.Escalation(str(r.official_id), None, _ms(r.escalated_at)) for r in rows if r.escalated_at is not None
+    )
     return callack.CallState(
         warning=warning.identifier,
         called_at={str(r.official_id): _ms(r.called_at) for r in rows},
@@ -563,7 +716,11 @@ def _call_state(warning: PublicWarning, rows: Sequence[WarningCall]) -> callack.
 
 
 def escalate_calls(
-    *, session: Session, scope: Scope, now: int, escalate_after_s: float,
+    *,
+    session: Session,
+    scope: Scope,
+    now: int,
+    escalate_after_s: float,
     call_config: channels.ChannelConfig | None = None,
 ) -> dict[str, int]:
     """The scheduler's step: officials who have not acknowledged in time are escalated to their superior
@@ -573,8 +730,9 @@ def escalate_calls(
     directory = _directory(session)
     counts = {"escalated": 0, "called": 0}
     recalled: set[int] = set()
-    active = session.scalars(select(PublicWarning).where(PublicWarning.status == "active",
-                                                         scope.where_covered(PublicWarning.division_code))).all()
+    active = session.scalars(
+        select(PublicWarning).where(PublicWarning.status == "active", scope.where_covered(PublicWarning.division_code))
+    ).all()
     for warning in active:
         rows = list(session.scalars(select(WarningCall).where(WarningCall.warning_id == warning.id)))
         if not rows:
@@ -588,16 +746,23 @@ def escalate_calls(
             counts["escalated"] += 1
             if escalation.to_official is not None and escalation.to_official not in by_official:
                 superior = directory[escalation.to_official]
-                call = WarningCall(warning_id=warning.id, official_id=int(superior.id),
-                                   division_code=superior.division, called_at=_dt(state.called_at[superior.id]))
+                call = WarningCall(
+                    warning_id=warning.id,
+                    official_id=int(superior.id),
+                    division_code=superior.division,
+                    called_at=_dt(state.called_at[superior.id]),
+                )
                 session.add(call)
                 by_official[superior.id] = call
                 counts["called"] += 1
                 recalled.add(warning.id)
             session.flush()
-            _record(session, scope, "escalate", warning, {"from": escalation.from_official,
-                                                          "to": escalation.to_official})
+            _record(
+                session, scope, "escalate", warning, {"from": escalation.from_official, "to": escalation.to_official}
+            )
     if call_config is not None:
-        counts["sent"] = sum(len(call_officials(session=session, scope=scope, warning_id=w, config=call_config))
-                             for w in sorted(recalled))
+        counts["sent"] = sum(
+            len(call_officials(session=session, scope=scope, warning_id=w, config=call_config))
+            for w in sorted(recalled)
+        )
     return counts

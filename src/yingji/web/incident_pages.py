@@ -186,7 +186,6 @@ def act_on_incident(
     )
 
 
-
 Csrf = Annotated[str, Form(max_length=100)]
 
 

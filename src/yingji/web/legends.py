@@ -29,8 +29,11 @@ def entries(layer_id: str) -> Legend:
 
         return [(c, f"reserves.level.{k}", {}) for k, c in LEVEL_COLOURS.items()]
     if layer_id == "shelters":
-        return [("#1e8449", "legend.shelter.open", {}), ("#c0392b", "legend.shelter.full", {}),
-                ("#7f8c8d", "legend.shelter.closed", {})]  # fmt: skip  (resources.service._shelter_colour)
+        return [
+            ("#1e8449", "legend.shelter.open", {}),
+            ("#c0392b", "legend.shelter.full", {}),
+            ("#7f8c8d", "legend.shelter.closed", {}),
+        ]  # fmt: skip  (resources.service._shelter_colour)
     if layer_id == "teams":
         from yingji.resources.service import READINESS_COLOURS
 

@@ -52,11 +52,19 @@ def _console(ctx: PageCtx, session: Any, status_code: int = 200, fragment: str =
         _, total = monitoring.list_alarms(session=session, scope=ctx.scope, limit=0)
         return render(ctx, "alarm_count.html", status_code=status_code, unacknowledged=unacknowledged, total=total)
     rows, total = monitoring.list_alarms(session=session, scope=ctx.scope, limit=200)
-    sites = {s.id: s for s in session.scalars(select(MonitoredSite).where(
-        MonitoredSite.id.in_({a.site_id for a in rows})))} if rows else {}
-    values = {"alarms": [monitoring.alarm_view(a) for a in rows], "total": total, "sites": sites,
-              "can_write": "monitoring:write" in ctx.scope.permissions, "nav": "alarms",
-              "unacknowledged": unacknowledged}
+    sites = (
+        {s.id: s for s in session.scalars(select(MonitoredSite).where(MonitoredSite.id.in_({a.site_id for a in rows})))}
+        if rows
+        else {}
+    )
+    values = {
+        "alarms": [monitoring.alarm_view(a) for a in rows],
+        "total": total,
+        "sites": sites,
+        "can_write": "monitoring:write" in ctx.scope.permissions,
+        "nav": "alarms",
+        "unacknowledged": unacknowledged,
+    }
     if fragment == "rows":
         return render(ctx, "alarm_rows.html", status_code=status_code, **values)
     return render(ctx, "alarms.html", status_code=status_code, **values)
@@ -93,26 +101,41 @@ def trend_svg(points: list[tuple[int, float]], mark: int, width: int = 640, heig
     )
 
 
-def _detail(ctx: PageCtx, session: Any, alarm_id: int, status_code: int = 200, form: dict[str, str] | None = None
-            ) -> HTMLResponse:
+def _detail(
+    ctx: PageCtx, session: Any, alarm_id: int, status_code: int = 200, form: dict[str, str] | None = None
+) -> HTMLResponse:
     _check_id(alarm_id)
     alarm = monitoring.get_alarm(session=session, scope=ctx.scope, alarm_id=alarm_id)
     raised = alarm.raised_at
     points: list[tuple[int, float]] = []
     try:
-        points = monitoring.sensor_readings(session=session, scope=ctx.scope, sensor_code=alarm.sensor_code,
-                                            since=raised - dt.timedelta(hours=6), until=raised + dt.timedelta(hours=6))
+        points = monitoring.sensor_readings(
+            session=session,
+            scope=ctx.scope,
+            sensor_code=alarm.sensor_code,
+            since=raised - dt.timedelta(hours=6),
+            until=raised + dt.timedelta(hours=6),
+        )
     except DomainError:  # a site-level alarm (compound, roll-up) has no sensor of its own
         points = []
     site = session.get(MonitoredSite, alarm.site_id)
     can_write = "monitoring:write" in ctx.scope.permissions and ctx.scope.covers(alarm.division_code)
-    return render(ctx, "alarm.html", status_code=status_code, alarm=monitoring.alarm_view(alarm),
-                  events=alarm.events, site=site, trend=trend_svg(points, to_epoch_ms(raised)),
-                  names=people.display_names(session, [e.actor for e in alarm.events]),
-                  can_write=can_write, nav="alarms", form=form or {},
-                  can_promote=can_write and "incidents:write" in ctx.scope.permissions,
-                  incident_types=[it.value for it in IncidentType],
-                  default_type=monitoring.incident_type_of_site(site.kind if site else "other"))
+    return render(
+        ctx,
+        "alarm.html",
+        status_code=status_code,
+        alarm=monitoring.alarm_view(alarm),
+        events=alarm.events,
+        site=site,
+        trend=trend_svg(points, to_epoch_ms(raised)),
+        names=people.display_names(session, [e.actor for e in alarm.events]),
+        can_write=can_write,
+        nav="alarms",
+        form=form or {},
+        can_promote=can_write and "incidents:write" in ctx.scope.permissions,
+        incident_types=[it.value for it in IncidentType],
+        default_type=monitoring.incident_type_of_site(site.kind if site else "other"),
+    )
 
 
 @router.get("/alarms/{alarm_id}", response_class=HTMLResponse)
@@ -126,8 +149,14 @@ def alarm_page(alarm_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
 
 
 def _alarm_act(
-    request: Request, settings: Any, csrf_token: str, alarm_id: int, action: Any, back: str = "",
-    form: dict[str, str] | None = None, success: Any = None,
+    request: Request,
+    settings: Any,
+    csrf_token: str,
+    alarm_id: int,
+    action: Any,
+    back: str = "",
+    form: dict[str, str] | None = None,
+    success: Any = None,
 ) -> Response:
     """Run a form action; success returns to the console when the form was on it, else to the alarm."""
 
@@ -135,27 +164,41 @@ def _alarm_act(
         _check_id(alarm_id)
         action(ctx, session)
 
-    return form_action(request, settings, csrf_token, checked,
-                       lambda ctx, session, status: _detail(ctx, session, alarm_id, status_code=status, form=form),
-                       success or ("/alarms" if back == "console" else f"/alarms/{alarm_id}"))
+    return form_action(
+        request,
+        settings,
+        csrf_token,
+        checked,
+        lambda ctx, session, status: _detail(ctx, session, alarm_id, status_code=status, form=form),
+        success or ("/alarms" if back == "console" else f"/alarms/{alarm_id}"),
+    )
 
 
 @router.post("/alarms/{alarm_id}/acknowledge")
 def alarm_acknowledge(
-    alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
-    note: Annotated[str, Form(max_length=2000)] = "", back: Annotated[str, Form(max_length=20)] = "",
+    alarm_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    note: Annotated[str, Form(max_length=2000)] = "",
+    back: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
-        monitoring.acknowledge(session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(),
-                               note=note.strip() or None)
+        monitoring.acknowledge(
+            session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(), note=note.strip() or None
+        )
 
     return _alarm_act(request, settings, csrf_token, alarm_id, act, back)
 
 
 @router.post("/alarms/{alarm_id}/shelve")
 def alarm_shelve(
-    alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
-    minutes: Annotated[str, Form(max_length=10)] = "", reason: Annotated[str, Form(max_length=500)] = "",
+    alarm_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    minutes: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         if not reason.strip():
@@ -166,8 +209,9 @@ def alarm_shelve(
             raise InvalidInput(ctx.t("error.number"), field="minutes") from None
         if not 1 <= count <= 24 * 60:
             raise InvalidInput(ctx.t("alarm.shelve_range"), field="minutes")
-        monitoring.shelve(session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(), reason=reason.strip(),
-                          minutes=count)
+        monitoring.shelve(
+            session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(), reason=reason.strip(), minutes=count
+        )
 
     return _alarm_act(request, settings, csrf_token, alarm_id, act)
 
@@ -189,16 +233,19 @@ def _flag_action(kind: str, alarm_id: int, on: str, reason: str) -> Any:
         if on == "1" and not reason.strip():
             raise InvalidInput(ctx.t("error.required"), field=f"{kind}_reason")
         change = monitoring.suppress if kind == "suppress" else monitoring.out_of_service
-        change(session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(), on=on == "1",
-               reason=reason.strip())
+        change(session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(), on=on == "1", reason=reason.strip())
 
     return act
 
 
 @router.post("/alarms/{alarm_id}/suppress")
 def alarm_suppress(
-    alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
-    on: Annotated[str, Form(max_length=1)] = "1", reason: Annotated[str, Form(max_length=500)] = "",
+    alarm_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    on: Annotated[str, Form(max_length=1)] = "1",
+    reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Suppressed by design (the equipment is stopped, say): the alarm stays but does not annunciate."""
     return _alarm_act(request, settings, csrf_token, alarm_id, _flag_action("suppress", alarm_id, on, reason))
@@ -206,8 +253,12 @@ def alarm_suppress(
 
 @router.post("/alarms/{alarm_id}/out-of-service")
 def alarm_out_of_service(
-    alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
-    on: Annotated[str, Form(max_length=1)] = "1", reason: Annotated[str, Form(max_length=500)] = "",
+    alarm_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    on: Annotated[str, Form(max_length=1)] = "1",
+    reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Out of service (the sensor is under maintenance), with the reason; back in service with on=0."""
     return _alarm_act(request, settings, csrf_token, alarm_id, _flag_action("out_of_service", alarm_id, on, reason))
@@ -215,7 +266,10 @@ def alarm_out_of_service(
 
 @router.post("/alarms/{alarm_id}/note")
 def alarm_note(
-    alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
+    alarm_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
     text: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
@@ -228,8 +282,12 @@ def alarm_note(
 
 @router.post("/alarms/{alarm_id}/promote")
 def alarm_promote(
-    alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
-    incident_type: Annotated[str, Form(max_length=40)] = "", title: Annotated[str, Form(max_length=200)] = "",
+    alarm_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    incident_type: Annotated[str, Form(max_length=40)] = "",
+    title: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Promote the alarm to a new incident in one action (Command's service); success opens the incident."""
     made: list[int] = []
@@ -238,13 +296,20 @@ def alarm_promote(
         if incident_type not in {it.value for it in IncidentType}:
             raise InvalidInput(ctx.t("error.choose"), field="incident_type")
         body = PromoteIn(incident_type=incident_type, title=title.strip() or None)
-        _, incident_id = monitoring.promote(session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(),
-                                            body=body)
+        _, incident_id = monitoring.promote(
+            session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(), body=body
+        )
         made.append(incident_id)
 
-    return _alarm_act(request, settings, csrf_token, alarm_id, act,
-                      form={"incident_type": incident_type, "title": title},
-                      success=lambda: f"/incidents/{made[0]}")
+    return _alarm_act(
+        request,
+        settings,
+        csrf_token,
+        alarm_id,
+        act,
+        form={"incident_type": incident_type, "title": title},
+        success=lambda: f"/incidents/{made[0]}",
+    )
 
 
 @router.get("/map/layers/alarms")
@@ -265,10 +330,18 @@ def alarms_layer(request: Request, session: SessionDep, settings: SettingsDep) -
     for site in session.scalars(select(MonitoredSite).where(MonitoredSite.id.in_(set(worst)))) if worst else []:
         if site.lon is None or site.lat is None:
             continue
-        features.append({"type": "Feature", "id": site.id,
-                         "geometry": {"type": "Point", "coordinates": [site.lon, site.lat]},
-                         "properties": {"label": f"{site.name or site.code} ({count[site.id]})",
-                                        "colour": PRIORITY_COLOURS[worst[site.id]], "href": "/alarms"}})
+        features.append(
+            {
+                "type": "Feature",
+                "id": site.id,
+                "geometry": {"type": "Point", "coordinates": [site.lon, site.lat]},
+                "properties": {
+                    "label": f"{site.name or site.code} ({count[site.id]})",
+                    "colour": PRIORITY_COLOURS[worst[site.id]],
+                    "href": "/alarms",
+                },
+            }
+        )
     return JSONResponse({"type": "FeatureCollection", "features": features})
 
 
@@ -311,10 +384,18 @@ def warning_features(rows: list[Any]) -> list[dict[str, Any]]:
         rings += _imported_rings(w.area)
         if not rings:
             continue
-        features.append({"type": "Feature", "id": w.id,
-                         "geometry": {"type": "MultiPolygon", "coordinates": [[ring] for ring in rings]},
-                         "properties": {"label": w.headline, "colour": WARNING_COLOURS.get(w.colour or "", "#777"),
-                                        "href": f"/warnings/{w.id}"}})
+        features.append(
+            {
+                "type": "Feature",
+                "id": w.id,
+                "geometry": {"type": "MultiPolygon", "coordinates": [[ring] for ring in rings]},
+                "properties": {
+                    "label": w.headline,
+                    "colour": WARNING_COLOURS.get(w.colour or "", "#777"),
+                    "href": f"/warnings/{w.id}",
+                },
+            }
+        )
     return features
 
 
@@ -327,14 +408,23 @@ def warnings_layer(request: Request, session: SessionDep, settings: SettingsDep)
     return JSONResponse({"type": "FeatureCollection", "features": warning_features(rows)})
 
 
-def _warnings_page(ctx: PageCtx, session: Any, status_code: int = 200, form: dict[str, str] | None = None
-                   ) -> HTMLResponse:
+def _warnings_page(
+    ctx: PageCtx, session: Any, status_code: int = 200, form: dict[str, str] | None = None
+) -> HTMLResponse:
     rows, total = warnings.list_warnings(session=session, scope=ctx.scope, limit=200)
-    return render(ctx, "warnings.html", status_code=status_code, warnings=rows, total=total,
-                  types=list(cap.warning_types().values()), colours=list(cap.COLOUR_LEVELS),
-                  features=warning_features([w for w in rows if w.status == "active"]),
-                  form=form or {"colour": "blue", "expires_hours": "24"},
-                  can_issue="warnings:issue" in ctx.scope.permissions, nav="warnings")
+    return render(
+        ctx,
+        "warnings.html",
+        status_code=status_code,
+        warnings=rows,
+        total=total,
+        types=list(cap.warning_types().values()),
+        colours=list(cap.COLOUR_LEVELS),
+        features=warning_features([w for w in rows if w.status == "active"]),
+        form=form or {"colour": "blue", "expires_hours": "24"},
+        can_issue="warnings:issue" in ctx.scope.permissions,
+        nav="warnings",
+    )
 
 
 @router.get("/warnings", response_class=HTMLResponse)
@@ -344,13 +434,24 @@ def warnings_page(session: SessionDep, ctx: ViewerDep) -> Response:
 
 @router.post("/warnings")
 def warnings_issue(
-    request: Request, settings: SettingsDep, csrf_token: Csrf,
-    colour: Annotated[str, Form(max_length=10)] = "", type: Annotated[str, Form(max_length=40)] = "",
-    headline: Annotated[str, Form(max_length=300)] = "", instruction: Annotated[str, Form(max_length=5000)] = "",
-    polygon: Annotated[str, Form(max_length=20_000)] = "", expires_hours: Annotated[str, Form(max_length=10)] = "24",
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    colour: Annotated[str, Form(max_length=10)] = "",
+    type: Annotated[str, Form(max_length=40)] = "",
+    headline: Annotated[str, Form(max_length=300)] = "",
+    instruction: Annotated[str, Form(max_length=5000)] = "",
+    polygon: Annotated[str, Form(max_length=20_000)] = "",
+    expires_hours: Annotated[str, Form(max_length=10)] = "24",
 ) -> Response:
-    form = {"colour": colour, "type": type, "headline": headline, "instruction": instruction, "polygon": polygon,
-            "expires_hours": expires_hours}
+    form = {
+        "colour": colour,
+        "type": type,
+        "headline": headline,
+        "instruction": instruction,
+        "polygon": polygon,
+        "expires_hours": expires_hours,
+    }
 
     def act(ctx: PageCtx, session: Any) -> None:
         from yingji.warnings.schemas import WarningIn
@@ -359,33 +460,61 @@ def warnings_issue(
             raise InvalidInput(ctx.t("error.required"), field="headline")
         area: dict[str, Any] = {"polygons": [polygon]} if polygon.strip() else {"divisions": [ctx.scope.division_code]}
         try:
-            body = WarningIn.model_validate({"colour": colour, "type": type, "headline": headline.strip(),
-                                             "instruction": instruction.strip(), "area": area,
-                                             "expires_hours": float(expires_hours or 24)})
+            body = WarningIn.model_validate(
+                {
+                    "colour": colour,
+                    "type": type,
+                    "headline": headline.strip(),
+                    "instruction": instruction.strip(),
+                    "area": area,
+                    "expires_hours": float(expires_hours or 24),
+                }
+            )
         except (ValidationError, ValueError) as exc:
             where = first_error(exc)[0] if isinstance(exc, ValidationError) else "form"
             raise InvalidInput(ctx.t("warning.invalid"), field=where) from None
-        warnings.issue(session=session, scope=ctx.scope, warning_in=body, now=_now_ms(),
-                       organisation=settings.warning_organisation, sender_name=settings.warning_sender_name,
-                       call_config=warnings.channel_config(settings))
+        warnings.issue(
+            session=session,
+            scope=ctx.scope,
+            warning_in=body,
+            now=_now_ms(),
+            organisation=settings.warning_organisation,
+            sender_name=settings.warning_sender_name,
+            call_config=warnings.channel_config(settings),
+        )
 
-    return form_action(request, settings, csrf_token, act,
-                       lambda ctx, session, status: _warnings_page(ctx, session, status_code=status, form=form),
-                       "/warnings")
+    return form_action(
+        request,
+        settings,
+        csrf_token,
+        act,
+        lambda ctx, session, status: _warnings_page(ctx, session, status_code=status, form=form),
+        "/warnings",
+    )
 
 
 # -- responsible officials --------------------------------------------------------------------------------
 
 
-def _officials_page(ctx: PageCtx, session: Any, status_code: int = 200, form: dict[str, str] | None = None
-                    ) -> HTMLResponse:
+def _officials_page(
+    ctx: PageCtx, session: Any, status_code: int = 200, form: dict[str, str] | None = None
+) -> HTMLResponse:
     rows = warnings.list_officials(session=session, scope=ctx.scope)
-    names = division_service.names_of(session=session, codes=sorted({o.division_code for o in rows}
-                                                                     | {ctx.scope.division_code}))
-    return render(ctx, "warning_officials.html", status_code=status_code, officials=rows, names=names,
-                  by_id={o.id: o for o in rows}, form=form or {"division_code": ctx.scope.division_code},
-                  divisions=pickers.divisions(ctx, session),
-                  can_issue="warnings:issue" in ctx.scope.permissions, nav="warnings")
+    names = division_service.names_of(
+        session=session, codes=sorted({o.division_code for o in rows} | {ctx.scope.division_code})
+    )
+    return render(
+        ctx,
+        "warning_officials.html",
+        status_code=status_code,
+        officials=rows,
+        names=names,
+        by_id={o.id: o for o in rows},
+        form=form or {"division_code": ctx.scope.division_code},
+        divisions=pickers.divisions(ctx, session),
+        can_issue="warnings:issue" in ctx.scope.permissions,
+        nav="warnings",
+    )
 
 
 @router.get("/warnings/officials", response_class=HTMLResponse)
@@ -395,13 +524,22 @@ def officials_page(session: SessionDep, ctx: ViewerDep) -> Response:
 
 @router.post("/warnings/officials")
 def officials_create(
-    request: Request, settings: SettingsDep, csrf_token: Csrf,
-    name: Annotated[str, Form(max_length=100)] = "", division_code: Annotated[str, Form(max_length=12)] = "",
-    superior_id: Annotated[str, Form(max_length=12)] = "", contact: Annotated[str, Form(max_length=300)] = "",
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    name: Annotated[str, Form(max_length=100)] = "",
+    division_code: Annotated[str, Form(max_length=12)] = "",
+    superior_id: Annotated[str, Form(max_length=12)] = "",
+    contact: Annotated[str, Form(max_length=300)] = "",
     username: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    form = {"name": name, "division_code": division_code, "superior_id": superior_id, "contact": contact,
-            "username": username}
+    form = {
+        "name": name,
+        "division_code": division_code,
+        "superior_id": superior_id,
+        "contact": contact,
+        "username": username,
+    }
 
     def act(ctx: PageCtx, session: Any) -> None:
         from yingji.warnings.schemas import OfficialIn
@@ -411,17 +549,29 @@ def officials_create(
         if superior_id and not superior_id.isdigit():
             raise InvalidInput(ctx.t("error.choose"), field="superior_id")
         try:
-            body = OfficialIn.model_validate({"name": name.strip(), "division_code": division_code.strip(),
-                                              "superior_id": int(superior_id) if superior_id else None,
-                                              "contact": contact.strip(), "username": username.strip() or None})
+            body = OfficialIn.model_validate(
+                {
+                    "name": name.strip(),
+                    "division_code": division_code.strip(),
+                    "superior_id": int(superior_id) if superior_id else None,
+                    "contact": contact.strip(),
+                    "username": username.strip() or None,
+                }
+            )
         except ValidationError as exc:
             raise InvalidInput(ctx.t("warning.invalid"), field=first_error(exc)[0]) from None
-        warnings.create_official(session=session, scope=ctx.scope, official_in=body,
-                                 webhook_allowed=settings.webhook_allowed_targets)
+        warnings.create_official(
+            session=session, scope=ctx.scope, official_in=body, webhook_allowed=settings.webhook_allowed_targets
+        )
 
-    return form_action(request, settings, csrf_token, act,
-                       lambda ctx, session, status: _officials_page(ctx, session, status_code=status, form=form),
-                       "/warnings/officials")
+    return form_action(
+        request,
+        settings,
+        csrf_token,
+        act,
+        lambda ctx, session, status: _officials_page(ctx, session, status_code=status, form=form),
+        "/warnings/officials",
+    )
 
 
 # -- one warning: update, cancel, call-and-acknowledge ----------------------------------------------------
@@ -434,28 +584,47 @@ def _type_name(ctx: PageCtx, type_id: str | None) -> str:
     return str(known.zh) if ctx.lang == "zh" else str(known.id)
 
 
-def _warning_detail(ctx: PageCtx, session: Any, warning_id: int, status_code: int = 200,
-                    form: dict[str, str] | None = None) -> HTMLResponse:
+def _warning_detail(
+    ctx: PageCtx, session: Any, warning_id: int, status_code: int = 200, form: dict[str, str] | None = None
+) -> HTMLResponse:
     _check_id(warning_id)
     warning = warnings.get(session=session, scope=ctx.scope, warning_id=warning_id)
     board = warnings.call_board(session=session, scope=ctx.scope, warning_id=warning.id)
     calls = [b["call"] for b in board]
     divisions = warnings.visible_divisions(ctx.scope, warning)
     names = division_service.names_of(session=session, codes=sorted({*divisions, *(c.division_code for c in calls)}))
-    can_change = ("warnings:issue" in ctx.scope.permissions and ctx.scope.covers(warning.division_code)
-                  and warning.source == "issued" and warning.status == "active")
-    summary = {"called": len(calls), "acknowledged": sum(c.acknowledged_at is not None for c in calls),
-               "escalated": sum(c.escalated_at is not None for c in calls),
-               "pending": sum(c.acknowledged_at is None and c.escalated_at is None for c in calls)}
-    return render(ctx, "warning.html", status_code=status_code, warning=warning, board=board, summary=summary,
-                  divisions=divisions, names=names, colours=list(cap.COLOUR_LEVELS),
-                  approximate=set((warning.area or {}).get("approximate_divisions", [])),
-                  receipts=warnings.deliveries(session=session, scope=ctx.scope, warning_id=warning.id),
-                  features=warning_features([warning]), can_change=can_change, type_name=_type_name(ctx, warning.type),
-                  can_acknowledge=warning.status == "active" and "warnings:issue" in ctx.scope.permissions,
-                  actor=ctx.scope.actor,
-                  form=form or {"colour": warning.colour or "", "headline": warning.headline,
-                                "instruction": warning.instruction}, nav="warnings")
+    can_change = (
+        "warnings:issue" in ctx.scope.permissions
+        and ctx.scope.covers(warning.division_code)
+        and warning.source == "issued"
+        and warning.status == "active"
+    )
+    summary = {
+        "called": len(calls),
+        "acknowledged": sum(c.acknowledged_at is not None for c in calls),
+        "escalated": sum(c.escalated_at is not None for c in calls),
+        "pending": sum(c.acknowledged_at is None and c.escalated_at is None for c in calls),
+    }
+    return render(
+        ctx,
+        "warning.html",
+        status_code=status_code,
+        warning=warning,
+        board=board,
+        summary=summary,
+        divisions=divisions,
+        names=names,
+        colours=list(cap.COLOUR_LEVELS),
+        approximate=set((warning.area or {}).get("approximate_divisions", [])),
+        receipts=warnings.deliveries(session=session, scope=ctx.scope, warning_id=warning.id),
+        features=warning_features([warning]),
+        can_change=can_change,
+        type_name=_type_name(ctx, warning.type),
+        can_acknowledge=warning.status == "active" and "warnings:issue" in ctx.scope.permissions,
+        actor=ctx.scope.actor,
+        form=form or {"colour": warning.colour or "", "headline": warning.headline, "instruction": warning.instruction},
+        nav="warnings",
+    )
 
 
 @router.get("/warnings/{warning_id}", response_class=HTMLResponse)
@@ -474,28 +643,43 @@ def _check_id(number: int) -> None:
         raise NotFound("not found")
 
 
-def _warning_act(request: Request, settings: Any, csrf_token: str, warning_id: int, action: Any,
-                 form: dict[str, str] | None = None) -> Response:
+def _warning_act(
+    request: Request, settings: Any, csrf_token: str, warning_id: int, action: Any, form: dict[str, str] | None = None
+) -> Response:
     def checked(ctx: PageCtx, session: Any) -> None:
         _check_id(warning_id)
         action(ctx, session)
 
-    return form_action(request, settings, csrf_token, checked,
-                       lambda ctx, session, status: _warning_detail(ctx, session, warning_id, status_code=status,
-                                                                    form=form),
-                       f"/warnings/{warning_id}")
+    return form_action(
+        request,
+        settings,
+        csrf_token,
+        checked,
+        lambda ctx, session, status: _warning_detail(ctx, session, warning_id, status_code=status, form=form),
+        f"/warnings/{warning_id}",
+    )
 
 
 @router.post("/warnings/{warning_id}/update")
 def warning_update(
-    warning_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
-    colour: Annotated[str, Form(max_length=10)] = "", headline: Annotated[str, Form(max_length=300)] = "",
-    instruction: Annotated[str, Form(max_length=5000)] = "", polygon: Annotated[str, Form(max_length=20_000)] = "",
+    warning_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    colour: Annotated[str, Form(max_length=10)] = "",
+    headline: Annotated[str, Form(max_length=300)] = "",
+    instruction: Annotated[str, Form(max_length=5000)] = "",
+    polygon: Annotated[str, Form(max_length=20_000)] = "",
     expires_hours: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """A CAP Update referencing the message it replaces (the service builds it, as the API does)."""
-    form = {"colour": colour, "headline": headline, "instruction": instruction, "polygon": polygon,
-            "expires_hours": expires_hours}
+    form = {
+        "colour": colour,
+        "headline": headline,
+        "instruction": instruction,
+        "polygon": polygon,
+        "expires_hours": expires_hours,
+    }
 
     def act(ctx: PageCtx, session: Any) -> None:
         from yingji.warnings.schemas import WarningUpdate
@@ -516,15 +700,24 @@ def warning_update(
             body = WarningUpdate.model_validate(change)
         except ValidationError as exc:
             raise InvalidInput(ctx.t("warning.invalid"), field=first_error(exc)[0]) from None
-        warnings.update(session=session, scope=ctx.scope, warning_id=warning_id, change=body, now=_now_ms(),
-                        sender_name=settings.warning_sender_name)
+        warnings.update(
+            session=session,
+            scope=ctx.scope,
+            warning_id=warning_id,
+            change=body,
+            now=_now_ms(),
+            sender_name=settings.warning_sender_name,
+        )
 
     return _warning_act(request, settings, csrf_token, warning_id, act, form)
 
 
 @router.post("/warnings/{warning_id}/cancel")
 def warning_cancel(
-    warning_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf,
+    warning_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """A CAP Cancel referencing the message it replaces; the reason is required on the page."""
@@ -532,8 +725,14 @@ def warning_cancel(
     def act(ctx: PageCtx, session: Any) -> None:
         if not reason.strip():
             raise InvalidInput(ctx.t("error.required"), field="reason")
-        warnings.cancel(session=session, scope=ctx.scope, warning_id=warning_id, now=_now_ms(),
-                        reason=reason.strip(), sender_name=settings.warning_sender_name)
+        warnings.cancel(
+            session=session,
+            scope=ctx.scope,
+            warning_id=warning_id,
+            now=_now_ms(),
+            reason=reason.strip(),
+            sender_name=settings.warning_sender_name,
+        )
 
     return _warning_act(request, settings, csrf_token, warning_id, act)
 
@@ -541,8 +740,9 @@ def warning_cancel(
 @router.post("/warnings/{warning_id}/calls/send")
 def warning_calls_send(warning_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
-        warnings.call_officials(session=session, scope=ctx.scope, warning_id=warning_id,
-                                config=warnings.channel_config(settings))
+        warnings.call_officials(
+            session=session, scope=ctx.scope, warning_id=warning_id, config=warnings.channel_config(settings)
+        )
 
     return _warning_act(request, settings, csrf_token, warning_id, act)
 
@@ -553,7 +753,8 @@ def warning_call_acknowledge(
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         _check_id(official_id)
-        warnings.acknowledge_call(session=session, scope=ctx.scope, warning_id=warning_id, official_id=official_id,
-                                  now=_now_ms())
+        warnings.acknowledge_call(
+            session=session, scope=ctx.scope, warning_id=warning_id, official_id=official_id, now=_now_ms()
+        )
 
     return _warning_act(request, settings, csrf_token, warning_id, act)

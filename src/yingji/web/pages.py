@@ -112,8 +112,7 @@ def page_ctx(request: Request, session: Session, settings: Settings) -> PageCtx 
         request=request,
         scope=scope,
         lang=language(request, settings),
-        csrf=session_csrf_token(request.cookies.get(TOKEN_COOKIE), secret=settings.secret_keys)
-        or "",
+        csrf=session_csrf_token(request.cookies.get(TOKEN_COOKIE), secret=settings.secret_keys) or "",
         user_label=(user.display_name if user and user.display_name else scope.actor),
         jurisdiction={
             "code": division.code,

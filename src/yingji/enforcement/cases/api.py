@@ -74,8 +74,11 @@ def inspection_document(
 ) -> Response:
     """现场检查记录 (record) or 责令限期整改指令书 (rectification) as PDF."""
     pdf = service.inspection_document(session=session, scope=scope, inspection_id=inspection_id, kind=kind)
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="inspection-{inspection_id}-{kind}.pdf"'})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="inspection-{inspection_id}-{kind}.pdf"'},
+    )
 
 
 def case_out(session: SessionDep, row: PenaltyCase) -> CaseRead:
@@ -122,5 +125,8 @@ def case_document(
 ) -> Response:
     """行政处罚告知书 (notice) or 行政处罚决定书 (decision) as PDF."""
     pdf = service.case_document(session=session, scope=scope, case_id=case_id, kind=kind)
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="case-{case_id}-{kind}.pdf"'})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="case-{case_id}-{kind}.pdf"'},
+    )

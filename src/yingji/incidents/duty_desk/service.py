@@ -111,8 +111,9 @@ def receive(*, session: Session, scope: Scope, item_in: DutyItemIn, place_checke
     if (item_in.lon is None) != (item_in.lat is None):
         raise InvalidInput("give both lon and lat, or neither", field="lon")
     if not place_checked:
-        division_service.check_position(session=session, division_codes=[code], lon=item_in.lon, lat=item_in.lat,
-                                        what="duty item position")
+        division_service.check_position(
+            session=session, division_codes=[code], lon=item_in.lon, lat=item_in.lat, what="duty item position"
+        )
     item = DutyItem(
         division_code=code,
         received_at=item_in.received_at or utcnow(),

@@ -48,9 +48,7 @@ def upgrade() -> None:
     op.create_index("ix_assessments_created_at", "assessments", ["created_at"])
     op.create_table(
         "assessment_divisions",
-        sa.Column(
-            "assessment_id", sa.Integer, sa.ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True
-        ),
+        sa.Column("assessment_id", sa.Integer, sa.ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("code", sa.String(12), sa.ForeignKey("divisions.code"), primary_key=True),
     )
     op.create_index("ix_assessment_divisions_code", "assessment_divisions", ["code"])

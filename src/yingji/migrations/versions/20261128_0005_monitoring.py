@@ -42,8 +42,9 @@ def upgrade() -> None:
         "monitored_sensors",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("code", sa.String(128), nullable=False, unique=True),
-        sa.Column("site_id", sa.Integer, sa.ForeignKey("monitored_sites.id", ondelete="CASCADE"), nullable=False,
-                  index=True),
+        sa.Column(
+            "site_id", sa.Integer, sa.ForeignKey("monitored_sites.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         sa.Column("quantity", sa.String(64), nullable=False),
         sa.Column("unit", sa.String(32), nullable=False),
         sa.Column("range_low", sa.Float),
@@ -57,16 +58,16 @@ def upgrade() -> None:
     )
     op.create_table(
         "sensor_readings",
-        sa.Column("sensor_id", sa.Integer, sa.ForeignKey("monitored_sensors.id", ondelete="CASCADE"),
-                  primary_key=True),
+        sa.Column("sensor_id", sa.Integer, sa.ForeignKey("monitored_sensors.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("ts", sa.BigInteger, primary_key=True),
         sa.Column("value", sa.Float, nullable=False),
     )
     op.create_table(
         "alarms",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("site_id", sa.Integer, sa.ForeignKey("monitored_sites.id", ondelete="CASCADE"), nullable=False,
-                  index=True),
+        sa.Column(
+            "site_id", sa.Integer, sa.ForeignKey("monitored_sites.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         _division(),
         sa.Column("sensor_code", sa.String(128), nullable=False),
         sa.Column("rule", sa.String(120), nullable=False),
@@ -129,15 +130,19 @@ def _warnings() -> None:
     )
     op.create_table(
         "warning_divisions",
-        sa.Column("warning_id", sa.Integer, sa.ForeignKey("public_warnings.id", ondelete="CASCADE"),
-                  primary_key=True),
+        sa.Column("warning_id", sa.Integer, sa.ForeignKey("public_warnings.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("code", sa.String(12), sa.ForeignKey("divisions.code"), primary_key=True, index=True),
     )
     op.create_table(
         "warning_deliveries",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("warning_id", sa.Integer, sa.ForeignKey("public_warnings.id", ondelete="CASCADE"), nullable=False,
-                  index=True),
+        sa.Column(
+            "warning_id",
+            sa.Integer,
+            sa.ForeignKey("public_warnings.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("recipient", sa.String(300), nullable=False),
         sa.Column("at", UTCDateTime, nullable=False),
@@ -156,8 +161,13 @@ def _warnings() -> None:
     op.create_table(
         "warning_calls",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("warning_id", sa.Integer, sa.ForeignKey("public_warnings.id", ondelete="CASCADE"), nullable=False,
-                  index=True),
+        sa.Column(
+            "warning_id",
+            sa.Integer,
+            sa.ForeignKey("public_warnings.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("official_id", sa.Integer, sa.ForeignKey("warning_officials.id"), nullable=False),
         _division(),
         sa.Column("called_at", UTCDateTime, nullable=False),
@@ -171,6 +181,13 @@ def _warnings() -> None:
 def downgrade() -> None:
     for table in ("warning_calls", "warning_officials", "warning_deliveries", "warning_divisions", "public_warnings"):
         op.drop_table(table)
-    for table in ("monitoring_dead_letters", "alarm_events", "alarms", "sensor_readings", "monitoring_engine_states",
-                  "monitored_sensors", "monitored_sites"):
+    for table in (
+        "monitoring_dead_letters",
+        "alarm_events",
+        "alarms",
+        "sensor_readings",
+        "monitoring_engine_states",
+        "monitored_sensors",
+        "monitored_sites",
+    ):
         op.drop_table(table)

@@ -33,10 +33,20 @@ def upgrade() -> None:
     op.create_table(
         "enforcement_recusals",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("inspector_id", sa.Integer(), sa.ForeignKey("enforcement_inspectors.id",
-                  name="fk_enforcement_recusals_inspector_id_enforcement_inspectors"), nullable=False),
-        sa.Column("enterprise_id", sa.Integer(), sa.ForeignKey("enterprises.id",
-                  name="fk_enforcement_recusals_enterprise_id_enterprises"), nullable=False),
+        sa.Column(
+            "inspector_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "enforcement_inspectors.id", name="fk_enforcement_recusals_inspector_id_enforcement_inspectors"
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "enterprise_id",
+            sa.Integer(),
+            sa.ForeignKey("enterprises.id", name="fk_enforcement_recusals_enterprise_id_enterprises"),
+            nullable=False,
+        ),
         sa.Column("reason", sa.String(200), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("inspector_id", "enterprise_id", name="uq_enforcement_recusals_inspector_id"),
@@ -61,8 +71,12 @@ def upgrade() -> None:
     op.create_table(
         "enforcement_draws",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("plan_id", sa.Integer(), sa.ForeignKey("enforcement_plans.id",
-                  name="fk_enforcement_draws_plan_id_enforcement_plans"), nullable=False),
+        sa.Column(
+            "plan_id",
+            sa.Integer(),
+            sa.ForeignKey("enforcement_plans.id", name="fk_enforcement_draws_plan_id_enforcement_plans"),
+            nullable=False,
+        ),
         sa.Column("division_code", sa.String(12), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),

@@ -30,8 +30,12 @@ def upgrade() -> None:
     op.create_table(
         "tip_messages",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("tip_id", sa.Integer(), sa.ForeignKey("tips.id", ondelete="CASCADE",
-                  name="fk_tip_messages_tip_id_tips"), nullable=False),
+        sa.Column(
+            "tip_id",
+            sa.Integer(),
+            sa.ForeignKey("tips.id", ondelete="CASCADE", name="fk_tip_messages_tip_id_tips"),
+            nullable=False,
+        ),
         sa.Column("sender", sa.String(16), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("at", UTCDateTime(), nullable=False),

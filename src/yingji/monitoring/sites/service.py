@@ -112,8 +112,9 @@ def create_site(*, session: Session, scope: Scope, site_in: SiteIn, source: str 
     scope.require(WRITE)
     division = _registering_division(session, scope, site_in.division_code)
     _check_free(session, site_in.code, [s.code for s in site_in.sensors])
-    division_service.check_position(session=session, division_codes=[division], lon=site_in.lon, lat=site_in.lat,
-                                    what="site position")
+    division_service.check_position(
+        session=session, division_codes=[division], lon=site_in.lon, lat=site_in.lat, what="site position"
+    )
     ruleset = parse_rules_yaml(site_in.rules_yaml) if site_in.rules_yaml is not None else None
     site = MonitoredSite(
         code=site_in.code,

@@ -24,4 +24,3 @@ def population_raster() -> Path:
 def fault_traces() -> Path:
     """The packaged GEM GAF-DB fault traces (CC BY-SA 4.0)."""
     return _path(FAULTS_FILE)
-

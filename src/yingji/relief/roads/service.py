@@ -37,8 +37,11 @@ def import_roads(*, session: Session, scope: Scope, road_in: RoadImport) -> dict
         raise NotFound(f"division {division} not found")
     RoadNetwork.from_geojson(road_in.geojson)  # the whole file checked; InvalidInput names the feature
     # the name must be free among the networks the caller can read (never confirms another county's names)
-    taken = select(func.count()).select_from(RoadSegment).where(
-        RoadSegment.network == road_in.network, scope.where_readable(RoadSegment.division_code))
+    taken = (
+        select(func.count())
+        .select_from(RoadSegment)
+        .where(RoadSegment.network == road_in.network, scope.where_readable(RoadSegment.division_code))
+    )
     if session.scalar(taken):
         raise Conflict(f"road network {road_in.network!r} exists; import under another name", field="network")
     speeds = road_speeds()
@@ -63,8 +66,14 @@ def import_roads(*, session: Session, scope: Scope, road_in: RoadImport) -> dict
                                 lines=[[list(p) for p in pts] for pts in lines], length_km=km, is_cut=False,
                                 cut_reason="", created_at=utcnow()))  # fmt: skip
     vertices = np.array([p for row in rows for line in row.lines for p in line], dtype=float).reshape(-1, 2)
-    division_service.check_positions(session=session, division_codes=[division], lons=list(vertices[:, 0]),
-                                     lats=list(vertices[:, 1]), field="geojson", what="road vertex")
+    division_service.check_positions(
+        session=session,
+        division_codes=[division],
+        lons=list(vertices[:, 0]),
+        lats=list(vertices[:, 1]),
+        field="geojson",
+        what="road vertex",
+    )
     session.add_all(rows)
     session.flush()
     summary = {"network": road_in.network, "division_code": division, "segments": len(rows),

@@ -106,8 +106,9 @@ def check_position(session: Session, division: Division, lon: float, lat: float,
     the division's known places, widened by one degree.
     """
     if division.boundary_wkb is not None:  # the one check every domain uses (with its tolerance)
-        division_service.check_position(session=session, division_codes=[division.code], lon=lon, lat=lat,
-                                        what=f"{what} position")
+        division_service.check_position(
+            session=session, division_codes=[division.code], lon=lon, lat=lat, what=f"{what} position"
+        )
         return
     code_prefix = prefix(division.code, division.level)
     county = spatial.locate_points(session, [lon], [lat], "county")[0]
