@@ -74,6 +74,19 @@ def _failure_kinds(exc: BaseException) -> list[tuple[str, str]]:
     return [(str(title), " ".join(message[:3])[:300])]
 
 
+# Upload bodies declared as raw files (e.g. a disaster event's xlsx tables): generated values are sent as
+# their bytes, so the server's own checks (it must refuse a broken workbook with a problem document) are fuzzed.
+BINARY_MEDIA_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",)
+
+
+def _register_binary_serializers(schemathesis: Any) -> None:
+    for media_type in BINARY_MEDIA_TYPES:
+
+        @schemathesis.serializer(media_type)
+        def _raw(_ctx: Any, value: Any) -> bytes:
+            return value if isinstance(value, bytes) else str(value).encode("utf-8")
+
+
 def fuzz(
     base_url: str,
     tokens: dict[str, str],
@@ -87,6 +100,7 @@ def fuzz(
     import schemathesis
 
     summary = summary or Summary()
+    _register_binary_serializers(schemathesis)
     httpx.get(base_url + "/api/v1/openapi.json", timeout=120)  # built once (slow under load), cached after
     schema = schemathesis.openapi.from_url(base_url + "/api/v1/openapi.json")
     operations = [r.ok() for r in schema.get_all_operations()]
