@@ -87,6 +87,10 @@ KNOWN_GAPS: dict[str, set[str]] = {
     # quake: magnitude type symbols, model names and notes, units of needs (tents, kcal, l/day)
     "/quake": {"Ms", "Mw"},
     "/quake/{id}": {
+        # the regional deaths model's note: "θ per GB 18306 region and a shared β fitted"
+        "and",
+        "per",
+        "shared",
         "ANSR",
         "Allen",
         "Cheng",
