@@ -64,8 +64,12 @@ def test_entry_review_and_board_in_the_browser_pages(live: LiveServer) -> None:
     assert re.search(rf'<tr data-code="{T1}" class="progress-accepted', board)
     assert re.search(rf'<tr data-code="{T2}" class="progress-none', board)
     assert " style=" not in board and "onclick" not in board
-    lazi, _ = page_client(live, "lazi_duty")
+    lazi, lazi_csrf = page_client(live, "lazi_duty")
     assert lazi.get(f"/disasters/{ev['id']}").status_code == 404
     assert lazi.get(f"/disasters/{ev['id']}/report").status_code == 404
+    assert lazi.get(f"/disasters/{ev['id']}/review").status_code == 404
+    leak = lazi.post(f"/disasters/{ev['id']}/review/{report_id}", data={"csrf_token": lazi_csrf, "action": "accept"})
+    assert leak.status_code == 404 and "定日洪涝" not in leak.text
+    assert "定日洪涝" not in lazi.get("/disasters").text
     analyst_forbidden = live.client().get(f"/disasters/{ev['id']}", follow_redirects=False)
     assert analyst_forbidden.status_code in (302, 303, 307)  # not signed in: to the login page

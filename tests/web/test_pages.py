@@ -274,6 +274,15 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
         "/warnings/{warning_id}/cancel",
         "/warnings/{warning_id}/calls/send",
         "/warnings/{warning_id}/calls/{official_id}/acknowledge",
+        # tests/disasters/test_disasters_pages.py: another county gets 404 on each, and no name in the list
+        "/disasters",
+        "/disasters/{disaster_event_id}",
+        "/disasters/{disaster_event_id}/report",
+        "/disasters/{disaster_event_id}/review",
+        "/disasters/{disaster_event_id}/review/{report_id}",
+        # tests/web/test_enforcement_pages.py: own plans, draws and cases only; another county's draw 404
+        "/enforcement",
+        "/enforcement/draws/{draw_id}",
         # tests/web/test_hazards_pages.py
         "/hazards/board",
         "/enterprises/{enterprise_id}",
