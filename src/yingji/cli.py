@@ -70,13 +70,22 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="TCP port."),
     workers: int = typer.Option(1, help="Worker processes (live updates fan out through Redis)."),
+    root_path: str | None = typer.Option(
+        None,
+        "--root-path",
+        help="Path prefix behind a reverse proxy's sub-path, e.g. /yingji (sets YINGJI_ROOT_PATH for the server).",
+    ),
 ) -> None:
     """Serve the API and the web pages with uvicorn."""
+    import os
+
     import uvicorn
 
     from yingji.dbcli import require_schema_at_head
     from yingji.edge import proxy_options
 
+    if root_path is not None:  # the workers build their settings from the environment: pass it on there
+        os.environ["YINGJI_ROOT_PATH"] = root_path
     settings = settings_from(ctx)  # fail early on bad settings (e.g. a weak secret in production)
     require_schema_at_head(settings.database_url)
     _warn_connection_budget(settings.database_url, workers)
