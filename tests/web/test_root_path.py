@@ -14,11 +14,12 @@ import httpx
 import pytest
 from tests.conftest import DEMO_PASSWORD, LiveServer, _fresh_database, test_settings
 
+import yingji.app  # noqa: F401  (the app imports every page module, and each registers its nav item)
 from yingji.web.layers import NAV
 
 ROOT = "/yingji"
 STATIC = Path(__file__).resolve().parents[2] / "src" / "yingji" / "web" / "static"
-PAGES = ["/", *{item.path for item in NAV}, "/incidents/new", "/login"]
+PAGES = ["/", *sorted({item.path for item in NAV}), "/incidents/new", "/login"]
 
 
 @pytest.fixture(scope="module")
