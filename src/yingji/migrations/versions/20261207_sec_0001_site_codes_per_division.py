@@ -1,0 +1,34 @@
+"""Monitoring: a site code is unique within its division, not across the country.
+
+A site code taken by another county answered 409 and so confirmed the site exists there (issue 12,
+finding 11); the code now only has to be free in the site's own division. Sensor codes stay unique in
+the deployment (readings are addressed by them); new ones are kept to their division's namespace by the
+service, so their refusal reveals nothing either (docs/security.md, "Uniqueness that reveals nothing").
+
+Revision ID: sec_0001
+Revises: dash_0002
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "sec_0001"
+down_revision = "dash_0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("monitored_sites") as batch:
+        batch.drop_constraint("uq_monitored_sites_code", type_="unique")
+        batch.create_unique_constraint("uq_monitored_sites_division_code", ["division_code", "code"])
+        batch.create_index("ix_monitored_sites_code", ["code"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("monitored_sites") as batch:
+        batch.drop_index("ix_monitored_sites_code")
+        batch.drop_constraint("uq_monitored_sites_division_code", type_="unique")
+        batch.create_unique_constraint("uq_monitored_sites_code", ["code"])
