@@ -4,6 +4,7 @@ and the fatigue report."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -103,7 +104,7 @@ def test_a_site_code_is_unique_per_division_and_found_by_division(session: Sessi
     assert service.site_id_by_code(session=session, scope=scope_of(session, "dingri_duty"), code="T1") == dingri.id
     with pytest.raises(NotFound):
         service.site_id_by_code(session=session, scope=national, code="T1", division_code="540224000000")
-    now = parse_timestamp("2026-07-01T08:00:00")
+    now = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
     for division, site in ((DINGRI, dingri), (LAZI, lazi)):
         health = service.site_health(session=session, scope=national, site_code="T1", now=now, division_code=division)
         assert health is not None and health["sensors"] == 1
