@@ -1,11 +1,11 @@
 """What abuse costs a real server: unauthenticated floods against a signed-in user's service (issue #12).
 
 Starts ``uvicorn`` on loopback (``yingji.app:create_app``, 2 workers sharing the login throttle through
-Redis when it is reachable) on an SQLite copy of the demo region, with ``YINGJI_TRUSTED_PROXIES=127.0.0.1``
-so that the load generator can speak for many client addresses through ``X-Forwarded-For`` (the attacker
-rotates them, as a botnet would: only the per-account back-off holds it). Then, while a signed-in duty
-officer reads the incident list (20 requests/s, open loop, latency from each scheduled moment), a second
-process attacks for ``--seconds``:
+Redis when it is reachable, else through the database; ``--no-redis`` forces the latter) on an SQLite
+copy of the demo region, with ``YINGJI_TRUSTED_PROXIES=127.0.0.1`` so that the load generator can speak
+for many client addresses through ``X-Forwarded-For`` (the attacker rotates them, as a botnet would: only
+the per-account back-off holds it). Then, while a signed-in duty officer reads the incident list (20
+requests/s, open loop, latency from each scheduled moment), a second process attacks for ``--seconds``:
 
 - 200 connections at once, each sending ``POST /api/v1/incidents`` without a token with a 50 MB body
   (sending it as fast as the server takes it, and again on a new connection when answered);
@@ -21,7 +21,7 @@ Prints the server's memory (RSS of all its processes) idle and at its peak durin
 100 MB of idle), the reader's p50/p99 (goal p99 <= 100 ms), each sign-in's time (goal <= 2 s), each with
 its ratio to the goal, and what the attack's requests were answered.
 
-    .venv/bin/python bench/abuse.py [--seconds 20] [--workers 2]
+    .venv/bin/python bench/abuse.py [--seconds 20] [--workers 2] [--no-redis]
 """
 
 from __future__ import annotations
@@ -281,6 +281,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the attack")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--no-redis", action="store_true", help="share the login throttle through the database")
     parser.add_argument("--attack", action="store_true", help=argparse.SUPPRESS)  # the attacking process
     parser.add_argument("--routes", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -289,8 +290,8 @@ def main() -> None:
         return
 
     folder = Path(tempfile.mkdtemp(prefix="yingji-abuse-"))
-    redis_url = REDIS if redis_reachable() else None
-    workers = args.workers if redis_url else 1
+    redis_url = REDIS if not args.no_redis and redis_reachable() else None
+    workers = args.workers
     try:
         url = prepare(folder)
         server = start_server(url, args.port, workers, redis_url)
@@ -313,7 +314,7 @@ def run(server: subprocess.Popen[bytes], args: argparse.Namespace, workers: int,
     warm = uvloop.run(read_incidents(args.port, token["access_token"], args.seconds))  # the same reads, no attack
     time.sleep(1.0)
     idle = rss_mb(server)
-    throttle = "in Redis" if redis_url else "in process"
+    throttle = "in Redis" if redis_url else "in the database"
     print(f"server: uvicorn, {workers} worker(s), SQLite demo data, login throttle {throttle}")
     idle_p99 = float(np.percentile([x for x in warm if x >= 0], 99))
     print(f"reads without attack: p99 {idle_p99:.1f} ms; public upload route(s) flooded: {', '.join(routes)}")
