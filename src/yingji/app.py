@@ -545,7 +545,8 @@ def _mount_health(app: FastAPI) -> None:
             if ok is not None:
                 checks[name] = {"ok": ok}
         # 503 only when the database is unreachable (nothing works without it); a failed service
-        # (Redis: live events, shared throttling) degrades the platform without stopping it.
+        # (Redis: live events across processes; the login throttle then counts in the database) degrades the
+        # platform without stopping it.
         failed = [name for name, check in checks.items() if not check["ok"]]
         return JSONResponse(
             {
