@@ -9,6 +9,9 @@ service, so their refusal reveals nothing either (docs/security.md, "Uniqueness 
 ``login_throttle`` holds the failed sign-ins per account, client address and device when no Redis is
 configured or reachable, so every server process shares one back-off (auth.ratelimit, ASVS 2.2.1).
 
+Downgrading refuses (the unique constraint cannot be made) while two divisions use one site code: rename
+one of them first.
+
 Revision ID: sec_0001
 Revises: dash_0002
 Create Date: 2026-12-07
