@@ -113,6 +113,7 @@ class LoginThrottle:
             self._redis = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
             self._admit_script = self._redis.register_script(_ADMIT)
         self._store = store
+        self._store_used = False
         # Keys the store found in back-off, with when they are free again: until then this process refuses
         # them without asking (a key in back-off admits no one before that time, in any process), so a
         # flood against a locked account costs no database work.
@@ -153,7 +154,7 @@ class LoginThrottle:
                 self._redis.delete(*attempt.keys)
             except Exception as exc:
                 log.warning("login throttle: Redis unreachable, clearing in-process only: %s", exc)
-        if self._store is not None:
+        if self._store is not None and (self._redis is None or self._store_used):
             try:
                 self._store.clear(attempt.keys)
             except Exception as exc:
@@ -177,6 +178,7 @@ class LoginThrottle:
                 until = max((self._blocked.get(key, 0.0) for key, _ in keyed), default=0.0)
             if until > now:
                 return until - now
+            self._store_used = True  # (with Redis: since it was unreachable once; successes clear both)
             try:
                 blocked = self._store.admit(keyed, now)
             except Exception as exc:  # the database too: keep throttling in this process rather than not at all
