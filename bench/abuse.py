@@ -1,11 +1,11 @@
 """What abuse costs a real server: unauthenticated floods against a signed-in user's service (issue #12).
 
 Starts ``uvicorn`` on loopback (``yingji.app:create_app``, 2 workers sharing the login throttle through
-Redis when it is reachable) on an SQLite copy of the demo region, with ``YINGJI_TRUSTED_PROXIES=127.0.0.1``
-so that the load generator can speak for many client addresses through ``X-Forwarded-For`` (the attacker
-rotates them, as a botnet would: only the per-account back-off holds it). Then, while a signed-in duty
-officer reads the incident list (20 requests/s, open loop, latency from each scheduled moment), a second
-process attacks for ``--seconds``:
+Redis when it is reachable, else through the database; ``--no-redis`` forces the latter) on an SQLite
+copy of the demo region, with ``YINGJI_TRUSTED_PROXIES=127.0.0.1`` so that the load generator can speak
+for many client addresses through ``X-Forwarded-For`` (the attacker rotates them, as a botnet would: only
+the per-account back-off holds it). Then, while a signed-in duty officer reads the incident list (20
+requests/s, open loop, latency from each scheduled moment), a second process attacks for ``--seconds``:
 
 - 200 connections at once, each sending ``POST /api/v1/incidents`` without a token with a 50 MB body
   (sending it as fast as the server takes it, and again on a new connection when answered);
@@ -21,7 +21,7 @@ Prints the server's memory (RSS of all its processes) idle and at its peak durin
 100 MB of idle), the reader's p50/p99 (goal p99 <= 100 ms), each sign-in's time (goal <= 2 s), each with
 its ratio to the goal, and what the attack's requests were answered.
 
-    .venv/bin/python bench/abuse.py [--seconds 20] [--workers 2]
+    .venv/bin/python bench/abuse.py [--seconds 20] [--workers 2] [--no-redis]
 """
 
 from __future__ import annotations
@@ -108,9 +108,9 @@ def server_pids(server: subprocess.Popen[bytes]) -> list[int]:
     return pids
 
 
-def rss_mb(server: subprocess.Popen[bytes]) -> float:
+def rss_mb(server: subprocess.Popen[bytes], pids: list[int] | None = None) -> float:
     total = 0
-    for pid in server_pids(server):
+    for pid in pids if pids is not None else server_pids(server):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -121,15 +121,20 @@ def rss_mb(server: subprocess.Popen[bytes]) -> float:
 
 
 class RssWatch:
-    """Samples the server's RSS every 50 ms in a thread; keeps the peak."""
+    """Samples the server's RSS every 50 ms in a thread; keeps the peak. The server's processes are listed
+    once a second, not at every sample: walking all of /proc holds this process's GIL long enough to delay
+    the reader's measurements, which run in this process."""
 
     def __init__(self, server: subprocess.Popen[bytes]) -> None:
         self.server, self.peak, self.stop = server, 0.0, threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
+        pids, listed = server_pids(self.server), time.monotonic()
         while not self.stop.is_set():
-            self.peak = max(self.peak, rss_mb(self.server))
+            if time.monotonic() - listed > 1.0:
+                pids, listed = server_pids(self.server), time.monotonic()
+            self.peak = max(self.peak, rss_mb(self.server, pids))
             self.stop.wait(0.05)
 
     def __enter__(self) -> RssWatch:
@@ -209,7 +214,7 @@ async def attack(port: int, seconds: float, public_routes: list[str]) -> dict[st
         ]  # fmt: skip
     tasks += [_login_flood(port, floods[f"wrong passwords for {VICTIM}"], until) for _ in range(20)]
     await asyncio.gather(*tasks)
-    return {name: dict(c) for name, c in floods.items()}
+    return {name: dict(c) for name, c in floods.items()} | {"cpu": {"seconds": int(time.process_time())}}
 
 
 # -- the real users --------------------------------------------------------------------------------------
@@ -281,6 +286,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the attack")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--no-redis", action="store_true", help="share the login throttle through the database")
     parser.add_argument("--attack", action="store_true", help=argparse.SUPPRESS)  # the attacking process
     parser.add_argument("--routes", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -289,8 +295,8 @@ def main() -> None:
         return
 
     folder = Path(tempfile.mkdtemp(prefix="yingji-abuse-"))
-    redis_url = REDIS if redis_reachable() else None
-    workers = args.workers if redis_url else 1
+    redis_url = REDIS if not args.no_redis and redis_reachable() else None
+    workers = args.workers
     try:
         url = prepare(folder)
         server = start_server(url, args.port, workers, redis_url)
@@ -313,7 +319,7 @@ def run(server: subprocess.Popen[bytes], args: argparse.Namespace, workers: int,
     warm = uvloop.run(read_incidents(args.port, token["access_token"], args.seconds))  # the same reads, no attack
     time.sleep(1.0)
     idle = rss_mb(server)
-    throttle = "in Redis" if redis_url else "in process"
+    throttle = "in Redis" if redis_url else "in the database"
     print(f"server: uvicorn, {workers} worker(s), SQLite demo data, login throttle {throttle}")
     idle_p99 = float(np.percentile([x for x in warm if x >= 0], 99))
     print(f"reads without attack: p99 {idle_p99:.1f} ms; public upload route(s) flooded: {', '.join(routes)}")
@@ -328,6 +334,7 @@ def run(server: subprocess.Popen[bytes], args: argparse.Namespace, workers: int,
         out, _ = attacker.communicate(timeout=args.seconds + 120)
     cpu_used = sum(cpu_seconds(pid) for pid in server_pids(server)) - cpu_before
     floods = json.loads(out.decode().strip().splitlines()[-1])
+    attacker_cpu = floods.pop("cpu")["seconds"]
     latencies = [x for x in outcome["latencies"] if x >= 0]  # type: ignore[union-attr]
     failed = len(outcome["latencies"]) - len(latencies)  # type: ignore[arg-type]
     grown = watch.peak - idle
@@ -344,6 +351,7 @@ def run(server: subprocess.Popen[bytes], args: argparse.Namespace, workers: int,
     row("reader p99 without attack, same run (ms)", idle_p99)
     row("reader p99 during the attack / without", p99 / idle_p99)
     row("server CPU during the attack (s, all processes)", cpu_used)
+    row("attacker CPU (s; on the same cores as the server and the reader)", attacker_cpu)
     for who, tries in outcome["signs"].items():  # type: ignore[union-attr]
         codes = ",".join(str(c) for _, c in tries)
         row(f"sign-in {who}, slowest of 3 (s; HTTP {codes})", max(t for t, _ in tries), GOAL_SIGN_IN_S)

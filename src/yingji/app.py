@@ -28,6 +28,7 @@ from yingji import __version__, events, logs, problems
 from yingji.auth import api as auth_api
 from yingji.auth.deps import ScopeCache
 from yingji.auth.ratelimit import Backoff, LoginThrottle
+from yingji.auth.service import DatabaseThrottleStore
 from yingji.config import Settings, load_settings
 from yingji.db import make_engine, read_session_factory, session_factory
 from yingji.disasters import api as disasters_api
@@ -204,7 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.scope_cache = ScopeCache(settings.scope_cache_seconds)
     app.state.events = events.bus_for(settings)
     events.attach(app.state.session_factory, app.state.events)
-    app.state.login_throttle = login_throttle(settings)
+    app.state.login_throttle = login_throttle(settings, app.state.session_factory)
     _mount_metrics(app)  # prodhelp: Prometheus metrics (loopback or token)
     _install_error_handlers(app)
     app.state.edge_stats = EdgeStats()
@@ -228,13 +229,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def login_throttle(settings: Settings) -> LoginThrottle:
+def login_throttle(settings: Settings, factory: Any = None) -> LoginThrottle:
+    """The sign-in throttle: counts in Redis when configured, else (and when Redis is unreachable) in the
+    database through ``factory`` — shared by every server process either way."""
     backoff = {"base_s": settings.login_backoff_base_s, "max_s": settings.login_backoff_max_s}
     return LoginThrottle(
         settings.redis_url,
         account=Backoff(free=settings.login_free_attempts, **backoff),
         client=Backoff(free=settings.login_client_free_attempts, **backoff),
         namespace=LoginThrottle.for_database(settings.database_url),
+        store=DatabaseThrottleStore(factory) if factory is not None else None,
     )
 
 
@@ -541,7 +545,8 @@ def _mount_health(app: FastAPI) -> None:
             if ok is not None:
                 checks[name] = {"ok": ok}
         # 503 only when the database is unreachable (nothing works without it); a failed service
-        # (Redis: live events, shared throttling) degrades the platform without stopping it.
+        # (Redis: live events across processes; the login throttle then counts in the database) degrades the
+        # platform without stopping it.
         failed = [name for name, check in checks.items() if not check["ok"]]
         return JSONResponse(
             {

@@ -139,6 +139,14 @@ def users_create(c: Ctx) -> None:
         ).status_code
         == 403
     )
+    # Usernames are sign-in identities, unique in the deployment: a taken name is refused (documented
+    # residual), with one answer whether it is taken in one's own county or elsewhere.
+    answers = []
+    for taken in ("dingri_duty", "lazi_admin"):
+        body = {"username": taken, "password": PASSWORD, "role": "analyst", "division_code": OWN}
+        r = c.own_admin.post("/api/v1/users", json=body)
+        answers.append((r.status_code, r.text.replace(taken, "<name>")))
+    assert answers[0][0] == 409 and answers[0] == answers[1], answers
 
 
 def _foreign_user_id(c: Ctx) -> int:

@@ -24,24 +24,31 @@ def _created(response: httpx.Response) -> dict[str, Any]:
     return data
 
 
-def _site(client: httpx.Client, division: str) -> dict[str, Any]:
-    n = next(_numbers)
-    code = f"JUR-{division[:6]}-{n}"
-    return _created(
-        client.post(
-            SITES,
-            json={
-                "code": code,
-                "name": "测试点",
-                "kind": "landslide",
-                "division_code": division,
-                "lon": position_in(division)[0],
-                "lat": position_in(division)[1],
-                "sensors": [{"code": f"{code}-S1", "quantity": "displacement", "unit": "mm"}],
-                "rules_yaml": RULES,
-            },
-        )
-    )
+def _site_body(division: str, code: str, sensor: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": "测试点",
+        "kind": "landslide",
+        "division_code": division,
+        "lon": position_in(division)[0],
+        "lat": position_in(division)[1],
+        "sensors": [{"code": sensor, "quantity": "displacement", "unit": "mm"}],
+        "rules_yaml": RULES,
+    }
+
+
+def _site(client: httpx.Client, division: str, code: str | None = None) -> dict[str, Any]:
+    """A site with one sensor; the sensor's code lies in the county's namespace (its 6-digit code first)."""
+    code = code or f"JUR-{division[:6]}-{next(_numbers)}"
+    return _created(client.post(SITES, json=_site_body(division, code, f"{division[:6]}-{code}-S1")))
+
+
+def _answer(response: httpx.Response, *codes: str) -> tuple[int, str]:
+    """Status and body with the codes the request named blanked out (so two requests compare)."""
+    text = response.text
+    for code in codes:
+        text = text.replace(code, "<code>")
+    return response.status_code, text
 
 
 def _machine(c: Ctx, client: httpx.Client) -> httpx.Client:
@@ -69,6 +76,58 @@ def site_create(c: Ctx) -> None:
     r = c.own_admin.post(SITES, json={"code": f"JUR-X-{next(_numbers)}", "kind": "mine", "division_code": FOREIGN})
     assert r.status_code == 404
     assert _site(c.own_admin, OWN)["division_code"] == OWN
+    _codes_reveal_nothing(c)
+
+
+def _codes_reveal_nothing(c: Ctx) -> None:
+    """No answer to 定日 depends on which site or sensor codes 拉孜 uses (docs/security.md, "Uniqueness that
+    reveals nothing"): a site code 拉孜 uses is free in 定日; a sensor code 拉孜 holds is refused exactly as a
+    free code of 拉孜's namespace is, and a national-namespace code exactly as a free one."""
+    foreign = _site(c.foreign_admin, FOREIGN)
+    taken_sensor = foreign["sensors"][0]["code"]
+    assert taken_sensor.startswith("540225-")
+    # the same site code in another county is free
+    same_code = _site(c.own_admin, OWN, code=foreign["code"])
+    assert same_code["code"] == foreign["code"] and same_code["id"] != foreign["id"]
+    # and in one's own division, taken: 409 (one's own data)
+    again = c.own_admin.post(SITES, json=_site_body(OWN, foreign["code"], f"540223-FREE-{next(_numbers)}"))
+    assert again.status_code == 409 and again.json()["field"] == "code"
+    # a sensor code 拉孜 holds, and a free one of 拉孜's namespace: the same refusal
+    free_sensor = f"540225-FREE-{next(_numbers)}"
+    site_code = f"JUR-Y-{next(_numbers)}"
+    taken = c.own_admin.post(SITES, json=_site_body(OWN, site_code, taken_sensor))
+    free = c.own_admin.post(SITES, json=_site_body(OWN, site_code, free_sensor))
+    assert taken.status_code == 422 and taken.json()["field"] == "sensors"
+    assert _answer(taken, taken_sensor) == _answer(free, free_sensor)
+    # codes outside any county's namespace are the national users': taken (the demo's) or free, one answer
+    national_taken, national_free = "DEMO-HC1-LEL-01", f"FREE-{next(_numbers)}"
+    taken = c.own_admin.post(SITES, json=_site_body(OWN, site_code, national_taken))
+    free = c.own_admin.post(SITES, json=_site_body(OWN, site_code, national_free))
+    assert taken.status_code == 422
+    assert _answer(taken, national_taken) == _answer(free, national_free)
+    # the registry import answers alike
+    imported = [
+        c.own_admin.post(f"{SITES}/import", json={"registry_yaml": _registry(site_code, sensor)})
+        for sensor in (taken_sensor, free_sensor)
+    ]
+    assert imported[0].status_code == 422 and imported[0].json()["field"] == "sensors", imported[0].text
+    assert _answer(imported[0], taken_sensor) == _answer(imported[1], free_sensor)
+    # a sensor code of one's own namespace that one's own county holds: 409 (one's own data)
+    mine = _site(c.own_admin, OWN)["sensors"][0]["code"]
+    r = c.own_admin.post(SITES, json=_site_body(OWN, f"JUR-Z-{next(_numbers)}", mine))
+    assert r.status_code == 409 and r.json()["field"] == "sensors"
+    # an import of a site code 拉孜 uses, with a free sensor code of one's own namespace, is accepted
+    other = _site(c.foreign_admin, FOREIGN)["code"]
+    r = c.own_admin.post(f"{SITES}/import", json={"registry_yaml": _registry(other, f"540223-IMP-{next(_numbers)}")})
+    assert r.status_code == 201, r.text
+
+
+def _registry(site_code: str, sensor: str) -> str:
+    lon, lat = position_in(OWN)
+    return (
+        f"sites:\n  - {{id: {site_code}, kind: rain_gauge, division: '540223', lon: {lon}, lat: {lat},"
+        f" sensors: [{{id: {sensor}, quantity: q, unit: u}}]}}\n"
+    )
 
 
 def sites_list(c: Ctx) -> None:

@@ -5,16 +5,21 @@ matters (the live server runs in this process, so its clock and hash function ca
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.engine import Engine
 from tests.conftest import DEMO_PASSWORD, LiveServer, _fresh_database, test_settings
 
 from yingji.auth.ratelimit import Backoff, LoginThrottle
 from yingji.auth.security import device_cookie_name, device_of, new_device_cookie
+from yingji.db import session_factory
 from yingji.errors import TooManyRequests
 
 
@@ -113,6 +118,64 @@ def test_the_count_is_shared_by_throttles_on_one_redis() -> None:
     clock.now += 1
     second.succeeded(second.admit(username="alice", client="d", device=None))
     first.admit(username="alice", client="e", device=None)
+
+
+def _db_throttle(clock: Clock, engine: Engine, redis_url: str | None = None) -> LoginThrottle:
+    from yingji.auth.service import DatabaseThrottleStore
+
+    throttle = _throttle(clock, redis_url)
+    throttle._store = DatabaseThrottleStore(session_factory(engine))
+    return throttle
+
+
+def test_without_redis_the_count_is_shared_by_throttles_on_one_database(engine: Engine) -> None:
+    """Two server processes without Redis = two throttles on one database: the back-off is shared, with
+    the same sequence as in one process, and a success clears it for both."""
+    clock = Clock()
+    first, second = _db_throttle(clock, engine), _db_throttle(clock, engine)
+    first.admit(username="alice", client="a", device=None)
+    second.admit(username="alice", client="b", device=None)
+    first.admit(username="alice", client="c", device=None)
+    with pytest.raises(TooManyRequests) as refused:
+        second.admit(username="alice", client="d", device=None)
+    assert refused.value.extra["retry_after"] == 1
+    with pytest.raises(TooManyRequests):
+        first.admit(username="ALICE", client="e", device=None)  # the other process, the other case
+    clock.now += 1
+    second.succeeded(second.admit(username="alice", client="d", device=None))
+    first.admit(username="alice", client="e", device=None)
+    clock.now += 86_401  # a day later every key counts from zero: the same sequence as in one process
+    assert _wait_after_each_failure(_db_throttle(clock, engine), clock, 9) == [0, 0, 0, 1, 2, 4, 8, 8, 8]
+
+
+def test_a_flood_at_a_locked_account_costs_the_database_nothing_and_redis_down_falls_back_to_it(
+    engine: Engine,
+) -> None:
+    clock = Clock()
+    throttle = _db_throttle(clock, engine, redis_url="redis://127.0.0.1:1/0")  # nothing listens there
+    other = _db_throttle(clock, engine)
+    for client in "abc":
+        throttle.admit(username="bob", client=client, device=None)
+    with pytest.raises(TooManyRequests):
+        other.admit(username="bob", client="d", device=None)  # counted in the database, not in-process
+    calls: list[object] = []
+    store = other._store
+    assert store is not None
+    admit = store.admit
+
+    def counted(*args: Any) -> dict[str, float]:
+        calls.append(args)
+        found: dict[str, float] = admit(*args)
+        return found
+
+    store.admit = counted  # type: ignore[method-assign]
+    for n in range(50):
+        with pytest.raises(TooManyRequests):
+            other.admit(username="bob", client=f"flood-{n}", device=None)
+    assert calls == []  # refused from the process's note of the back-off
+    clock.now += 1
+    other.admit(username="bob", client="e", device=None)
+    assert len(calls) == 1
 
 
 def test_a_device_cookie_is_bound_to_its_user_and_the_secret() -> None:
@@ -233,3 +296,20 @@ def test_without_a_reachable_redis_the_process_still_throttles() -> None:
         throttle.admit(username="alice", client="c", device=None)
     with pytest.raises(TooManyRequests):
         throttle.admit(username="alice", client="c", device=None)
+
+
+def test_two_server_processes_without_redis_share_the_back_off(sqlite_template: Path, tmp_path: Path) -> None:
+    """Failures counted by one server process lock the account in another one, through the database they
+    share (no Redis configured): the right password at the other server is refused too."""
+    path = tmp_path / "shared.db"
+    shutil.copyfile(sqlite_template, path)
+    settings = {"login_free_attempts": 3, "login_client_free_attempts": 100, "redis_url": None}
+    with (
+        LiveServer(test_settings(f"sqlite:///{path}", **settings)) as a,
+        LiveServer(test_settings(f"sqlite:///{path}", **settings)) as b,
+    ):
+        assert a.app.state.login_throttle is not b.app.state.login_throttle
+        with closing(httpx.Client(base_url=a.url)) as at_a, closing(httpx.Client(base_url=b.url)) as at_b:
+            assert [_login(at_a, "lazi_duty", "wrong-guess-1!").status_code for _ in range(3)] == [401] * 3
+            refused = _login(at_b, "lazi_duty", DEMO_PASSWORD)
+            assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1

@@ -4,6 +4,7 @@ and the fatigue report."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -23,7 +24,7 @@ from yingji.monitoring.rules import AlarmEvent
 from yingji.monitoring.schemas import PromoteIn, SiteIn
 
 DINGRI, LAZI = "540223000000", "540225000000"
-RULES = "rules:\n  - {id: ch4-high, sensors: 'T-CH4-*', kind: limit, high: 1.0, deadband: 0.1, priority: low}\n"
+RULES = "rules:\n  - {id: ch4-high, sensors: '*T-CH4-*', kind: limit, high: 1.0, deadband: 0.1, priority: low}\n"
 
 
 def scope_of(session: Session, username: str) -> Scope:
@@ -42,7 +43,7 @@ def new_site(session: Session, scope: Scope, code: str = "T1", division: str = D
         lat=position_in(division)[1],
         sensors=[
             {
-                "code": f"{code.replace('T1', 'T')}-CH4-01",
+                "code": f"{division[:6]}-{code.replace('T1', 'T')}-CH4-01",  # in the division's namespace
                 "quantity": "CH4",
                 "unit": "%",  # type: ignore[list-item]
                 "range_low": 0,
@@ -54,8 +55,11 @@ def new_site(session: Session, scope: Scope, code: str = "T1", division: str = D
     return service.create_site(session=session, scope=scope, site_in=body)
 
 
-def readings(*rows: tuple[str, float]) -> bytes:
-    return json.dumps([{"sensor_id": "T-CH4-01", "ts": ts, "value": v} for ts, v in rows]).encode()
+SENSOR = "540223-T-CH4-01"  # new_site's sensor in 定日
+
+
+def readings(*rows: tuple[str, float], sensor: str = SENSOR) -> bytes:
+    return json.dumps([{"sensor_id": sensor, "ts": ts, "value": v} for ts, v in rows]).encode()
 
 
 def test_demo_monitoring_loads_sites_once(session: Session) -> None:
@@ -88,6 +92,52 @@ def test_duplicate_site_code_conflicts(session: Session) -> None:
         new_site(session, scope)
 
 
+def test_a_site_code_is_unique_per_division_and_found_by_division(session: Session) -> None:
+    """Site codes are unique within their division only: the same code in 拉孜 is another site; a lookup
+    by code (CLI, hazards' installations) picks the asker's division and refuses to guess."""
+    dingri, lazi = new_site(session, system_scope("t")), new_site(session, system_scope("t"), division=LAZI)
+    assert dingri.code == lazi.code and dingri.id != lazi.id
+    national = system_scope("t")
+    with pytest.raises(InvalidInput, match="several divisions"):
+        service.site_id_by_code(session=session, scope=national, code="T1")
+    assert service.site_id_by_code(session=session, scope=national, code="T1", division_code=LAZI) == lazi.id
+    assert service.site_id_by_code(session=session, scope=scope_of(session, "dingri_duty"), code="T1") == dingri.id
+    with pytest.raises(NotFound):
+        service.site_id_by_code(session=session, scope=national, code="T1", division_code="540224000000")
+    now = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
+    for division, site in ((DINGRI, dingri), (LAZI, lazi)):
+        health = service.site_health(session=session, scope=national, site_code="T1", now=now, division_code=division)
+        assert health is not None and health["sensors"] == 1
+        assert service.site_id_by_code(session=session, scope=national, code="T1", division_code=division) == site.id
+
+
+def test_sensor_codes_lie_in_the_namespace_of_the_registering_jurisdiction(session: Session) -> None:
+    """A county user gives out codes that begin with its site's division code or an ancestor's it covers;
+    codes without leading digits are the national users'. The refusal names the rule, never a holder."""
+    from yingji.monitoring.registry import sensor_namespace_problem as problem
+
+    assert problem("540223-CH4-01", site_prefix="540223", caller_prefix="540223") is None
+    assert problem("540223-CH4-01", site_prefix="540223101", caller_prefix="540223") is None  # an ancestor's
+    assert problem("540223101-X", site_prefix="540223101", caller_prefix="540223") is None
+    assert problem("540223101-X", site_prefix="540223", caller_prefix="540223") is not None  # not the site's
+    assert problem("5402-X", site_prefix="540223", caller_prefix="540223") is not None  # above the caller
+    assert problem("5402-X", site_prefix="540223", caller_prefix="5402") is None
+    assert problem("540225-X", site_prefix="540223", caller_prefix="540223") is not None
+    assert problem("5402230-X", site_prefix="540223", caller_prefix="540223") is not None  # no such level
+    assert problem("T-CH4-01", site_prefix="540223", caller_prefix="540223") is not None
+    assert problem("T-CH4-01", site_prefix="540223", caller_prefix="") is None  # national users
+    assert problem("540223-X", site_prefix="", caller_prefix="") is not None  # a national site's codes
+    dingri = scope_of(session, "dingri_duty")
+    body = SiteIn(
+        code="N1",
+        kind="mine",
+        division_code=DINGRI,  # type: ignore[arg-type]
+        sensors=[{"code": "T9-CH4-01", "quantity": "CH4"}],  # type: ignore[list-item]
+    )
+    with pytest.raises(InvalidInput, match="must begin with the code of its site's division"):
+        service.create_site(session=session, scope=dingri, site_in=body)
+
+
 def test_ingest_raises_one_alarm_even_when_delivered_twice(session: Session) -> None:
     scope = scope_of(session, "dingri_duty")
     new_site(session, scope)
@@ -109,9 +159,9 @@ def test_bad_rows_become_stored_dead_letters(session: Session) -> None:
     new_site(session, scope)
     body = json.dumps(
         [
-            {"sensor_id": "T-CH4-01", "ts": "nope", "value": 1},
+            {"sensor_id": SENSOR, "ts": "nope", "value": 1},
             {"sensor_id": "UNKNOWN", "ts": "2026-07-01T08:00:00", "value": 1},
-            {"sensor_id": "T-CH4-01", "ts": "2026-07-01T08:00:00", "value": 9.0},
+            {"sensor_id": SENSOR, "ts": "2026-07-01T08:00:00", "value": 9.0},
             "garbage",
         ]
     )
@@ -125,7 +175,9 @@ def test_bad_rows_become_stored_dead_letters(session: Session) -> None:
 def test_sensors_of_a_foreign_county_are_unknown_to_the_caller(session: Session) -> None:
     new_site(session, system_scope("t"), code="T1", division=LAZI)
     result = service.ingest(
-        session=session, scope=scope_of(session, "dingri_duty"), payload=readings(("2026-07-01T08:00:00", 3.0))
+        session=session,
+        scope=scope_of(session, "dingri_duty"),
+        payload=readings(("2026-07-01T08:00:00", 3.0), sensor="540225-T-CH4-01"),
     )
     assert result["dead_letter_reasons"] == {"unknown_sensor": 1}
     assert session.scalar(select(func.count()).select_from(Alarm)) == 0
@@ -193,7 +245,7 @@ def test_database_sink_is_idempotent(engine: object, session: Session) -> None:
     session.commit()
     factory = session_factory(engine)  # type: ignore[arg-type]
     sink = service.DatabaseSink(factory, system_scope("worker"))
-    event = AlarmEvent(parse_timestamp("2026-07-01T08:00:00"), True, "ch4-high", "T-CH4-01", "low")
+    event = AlarmEvent(parse_timestamp("2026-07-01T08:00:00"), True, "ch4-high", SENSOR, "low")
     for _ in range(2):
         sink.write_events([event])
         sink.flush()
@@ -233,11 +285,28 @@ def test_database_sink_keeps_alarms_of_unregistered_sensors_as_dead_letters_and_
     factory = session_factory(engine)  # type: ignore[arg-type]
     events.attach(factory, Collect())  # type: ignore[arg-type]
     sink = service.DatabaseSink(factory, system_scope("worker"))
-    assert "T-CH4-01" in sink.sensor_codes()
+    assert SENSOR in sink.sensor_codes()
     at = parse_timestamp("2026-07-01T08:00:00")
-    sink.write_events([AlarmEvent(at, True, "ch4-high", sensor, "low") for sensor in ("T-CH4-01", "NOPE-9")])
+    sink.write_events([AlarmEvent(at, True, "ch4-high", sensor, "low") for sensor in (SENSOR, "NOPE-9")])
     sink.flush()
     assert [e.kind for e in published] == ["alarm.raise"]
     with factory() as check:
         letters = check.scalars(select(DeadLetterRow)).all()
         assert [(d.reason, "NOPE-9" in d.detail) for d in letters] == [("unknown_sensor", True)]
+
+
+def test_a_roll_up_naming_a_site_code_of_several_divisions_is_a_dead_letter(engine: object, session: Session) -> None:
+    from yingji.db import session_factory
+
+    new_site(session, system_scope("t"), code="R1")
+    new_site(session, system_scope("t"), code="R1", division=LAZI)
+    new_site(session, system_scope("t"), code="R2")
+    session.commit()
+    factory = session_factory(engine)  # type: ignore[arg-type]
+    sink = service.DatabaseSink(factory, system_scope("worker"))
+    at = parse_timestamp("2026-07-01T08:00:00")
+    sink.write_events([AlarmEvent(at, True, "site-roll-up", site, "high") for site in ("R1", "R2")])
+    sink.flush()
+    with factory() as check:
+        assert [a.sensor_code for a in check.scalars(select(Alarm))] == ["R2"]
+        assert [d.reason for d in check.scalars(select(DeadLetterRow))] == ["unknown_sensor"]

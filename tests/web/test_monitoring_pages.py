@@ -39,14 +39,14 @@ def _alarm(live: LiveServer, admin: str, password: str | None, county: str, code
             "division_code": county,
             "lon": position_in(county)[0],
             "lat": position_in(county)[1],
-            "sensors": [{"code": f"{code}-S1", "quantity": "displacement", "unit": "mm"}],
+            "sensors": [{"code": f"{county}-{code}-S1", "quantity": "displacement", "unit": "mm"}],
             "rules_yaml": "rules:\n  - {id: d-high, kind: limit, high: 10.0, priority: high}\n",
         },
     )
     assert r.status_code == 201, r.text
     token = client.post("/api/v1/tokens", json={"name": code}).json()["token"]
     body = [
-        {"sensor_id": f"{code}-S1", "ts": f"2026-07-01T08:0{i}:00+08:00", "value": v}
+        {"sensor_id": f"{county}-{code}-S1", "ts": f"2026-07-01T08:0{i}:00+08:00", "value": v}
         for i, v in enumerate([1.0, 2.0, 12.0, 13.0])
     ]
     machine = httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {token}"})

@@ -59,6 +59,8 @@ EMPTY_OK: dict[str, str] = {
     "counts): filled when a hazard closes, no free text",
     "warning_deliveries": "made only when a warning goes out over a configured channel (SMTP, webhook, SMS "
     "gateway), which this test does not run; tests/web/test_monitoring_browser.py shows receipts",
+    "login_throttle": "failed sign-in counts (auth.service.DatabaseThrottleStore): keys made of a username, an "
+    "address or a device id and numbers; a success deletes its keys, and no page shows them",
     "stock_holds": "made only when a committed plan ships straight from a depot; the cases' plans ship by "
     "transfer orders (their text — holder, note — is not shown on any page today)",
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yingji.db import Base, JSONType, UTCDateTime, utcnow
@@ -55,3 +55,15 @@ class AuditEntry(Base):
     division_code: Mapped[str | None] = mapped_column(String(12), index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class LoginThrottleKey(Base):
+    """Failed sign-ins counted on one throttle key (an account, a client address or a device), shared by
+    every server process when no Redis is configured or reachable (``auth.service.DatabaseThrottleStore``).
+    ``last`` is the time of the last counted attempt (epoch seconds); a key idle for a day counts from zero."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last: Mapped[float] = mapped_column(Float, default=0.0, index=True)

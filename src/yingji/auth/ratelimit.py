@@ -1,5 +1,8 @@
 """Login throttling per ASVS 4.0.3 V2.2.1: exponential back-off per account, per client address and per
-device, shared by every server process through Redis (with an in-process fallback).
+device, shared by every server process: through Redis when ``YINGJI_REDIS_URL`` is set and reachable,
+otherwise through the database every process already shares (a :class:`SharedStore`, see
+``auth.service.DatabaseThrottleStore``); in-process counting is the last resort (no store given, or the
+database unreachable too).
 
 An attempt is *admitted* before the password hash is computed, and admitting it counts it as a failure at
 once (one atomic step: a burst of simultaneous guesses cannot all slip through before the first failure is
@@ -24,9 +27,9 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from yingji.errors import TooManyRequests
 
@@ -53,6 +56,15 @@ class Attempt:
 
     keys: tuple[str, ...]
     by_device: bool
+
+
+class SharedStore(Protocol):
+    """Counts shared by every process (the database): ``admit`` counts the attempt on every key in one
+    atomic step and returns {} — or, counting nothing, each key in back-off with the time it is free again."""
+
+    def admit(self, keyed: Sequence[tuple[str, Backoff]], now: float) -> dict[str, float]: ...
+
+    def clear(self, keys: Sequence[str]) -> None: ...
 
 
 # One round trip: refuse if any key is in back-off, else count the attempt on every key.
@@ -88,6 +100,7 @@ class LoginThrottle:
         client: Backoff,
         namespace: str = "yingji",
         clock: Callable[[], float] = time.time,
+        store: SharedStore | None = None,
     ) -> None:
         self.account, self.client, self.device = account, client, account
         self.namespace = namespace
@@ -99,6 +112,12 @@ class LoginThrottle:
 
             self._redis = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
             self._admit_script = self._redis.register_script(_ADMIT)
+        self._store = store
+        self._store_used = False
+        # Keys the store found in back-off, with when they are free again: until then this process refuses
+        # them without asking (a key in back-off admits no one before that time, in any process), so a
+        # flood against a locked account costs no database work.
+        self._blocked: dict[str, float] = {}
         self._local: dict[str, tuple[int, float]] = {}
         self._lock = threading.Lock()
         self.refused = 0  # attempts refused so far (the server's metrics read it)
@@ -135,9 +154,15 @@ class LoginThrottle:
                 self._redis.delete(*attempt.keys)
             except Exception as exc:
                 log.warning("login throttle: Redis unreachable, clearing in-process only: %s", exc)
+        if self._store is not None and (self._redis is None or self._store_used):
+            try:
+                self._store.clear(attempt.keys)
+            except Exception as exc:
+                log.warning("login throttle: database unreachable, clearing in-process only: %s", exc)
         with self._lock:
             for key in attempt.keys:
                 self._local.pop(key, None)
+                self._blocked.pop(key, None)
 
     def _admit(self, keyed: list[tuple[str, Backoff]], now: float) -> float:
         if self._redis is not None:
@@ -146,8 +171,26 @@ class LoginThrottle:
                 args += [backoff.free, backoff.base_s, backoff.max_s]
             try:
                 return float(self._admit_script(keys=[key for key, _ in keyed], args=args))
-            except Exception as exc:  # Redis down: keep throttling in this process rather than not at all
+            except Exception as exc:  # Redis down: keep throttling (shared through the database if we can)
+                log.warning("login throttle: Redis unreachable, counting in the database: %s", exc)
+        if self._store is not None:
+            with self._lock:
+                until = max((self._blocked.get(key, 0.0) for key, _ in keyed), default=0.0)
+            if until > now:
+                return until - now
+            self._store_used = True  # (with Redis: since it was unreachable once; successes clear both)
+            try:
+                blocked = self._store.admit(keyed, now)
+            except Exception as exc:  # the database too: keep throttling in this process rather than not at all
                 log.warning("login throttle falling back to in-process counting: %s", exc)
+            else:
+                if not blocked:
+                    return 0.0
+                with self._lock:
+                    if len(self._blocked) > 100_000:
+                        self._blocked = {k: t for k, t in self._blocked.items() if t > now}
+                    self._blocked.update(blocked)
+                return max(blocked.values()) - now
         with self._lock:
             if len(self._local) > 100_000:  # forget what is older than a day, and past that the oldest half
                 kept = sorted((v[1], k) for k, v in self._local.items() if v[1] > now - FORGET_AFTER_S)

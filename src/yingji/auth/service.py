@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, object_session
 
 from yingji import events
 from yingji.auth import access, audit
-from yingji.auth.models import ApiToken, User
+from yingji.auth.models import ApiToken, LoginThrottleKey, User
+from yingji.auth.ratelimit import FORGET_AFTER_S, Backoff
 from yingji.auth.roles import permissions_of, role_names
 from yingji.auth.scope import Scope
 from yingji.auth.security import (
@@ -310,3 +316,61 @@ def revoke_machine_token(*, session: Session, scope: Scope, token_id: int) -> Ap
 
 def token_expiry(now: dt.datetime, minutes: int) -> dt.datetime:
     return now + dt.timedelta(minutes=minutes)
+
+
+# ------------------------------------------------------------------------------ login throttle store
+
+
+class DatabaseThrottleStore:
+    """The login throttle's counts in the database (``auth.ratelimit.SharedStore``): what every server
+    process shares when no Redis is configured or reachable, so the back-off of an account holds whatever
+    process a guess reaches. Each call is its own short transaction (a failed sign-in's request rolls back;
+    its count must stay). Atomic: the keys' rows are created if missing, then locked in key order
+    (PostgreSQL ``FOR UPDATE``; SQLite's first write takes the database's write lock), read, and counted
+    only when none is in back-off — so simultaneous guesses in several processes cannot all slip through."""
+
+    PRUNE_EVERY = 1000  # admits between deletions of keys idle for a day
+
+    def __init__(self, factory: Any) -> None:
+        self._factory = factory
+        self._admits = 0
+
+    @staticmethod
+    def _stored(key: str) -> str:
+        return key if len(key) <= 255 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+    def admit(self, keyed: Sequence[tuple[str, Backoff]], now: float) -> dict[str, float]:
+        by_key = {self._stored(key): (key, backoff) for key, backoff in keyed}
+        keys = sorted(by_key)
+        with self._factory() as session, session.begin():
+            dialect = session.get_bind().dialect.name
+            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+            session.execute(
+                insert(LoginThrottleKey)
+                .values([{"key": k, "failures": 0, "last": 0.0} for k in keys])
+                .on_conflict_do_nothing()
+            )
+            stmt = select(LoginThrottleKey).where(LoginThrottleKey.key.in_(keys)).order_by(LoginThrottleKey.key)
+            rows = {row.key: row for row in session.scalars(stmt.with_for_update())}
+            blocked: dict[str, float] = {}
+            counts: dict[str, int] = {}
+            for stored in keys:
+                key, backoff = by_key[stored]
+                row = rows[stored]
+                failures = 0 if row.last < now - FORGET_AFTER_S else row.failures
+                counts[stored] = failures
+                if failures >= backoff.free and row.last + backoff.delay(failures) > now:
+                    blocked[key] = row.last + backoff.delay(failures)
+            if not blocked:
+                for stored in keys:
+                    rows[stored].failures = counts[stored] + 1
+                    rows[stored].last = now
+            self._admits += 1
+            if self._admits % self.PRUNE_EVERY == 0:
+                session.execute(delete(LoginThrottleKey).where(LoginThrottleKey.last < now - FORGET_AFTER_S))
+        return blocked
+
+    def clear(self, keys: Sequence[str]) -> None:
+        stored = [self._stored(key) for key in keys]
+        with self._factory() as session, session.begin():
+            session.execute(delete(LoginThrottleKey).where(LoginThrottleKey.key.in_(stored)))

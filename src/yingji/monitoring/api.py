@@ -76,7 +76,10 @@ def alarm_detail(alarm: Alarm) -> AlarmDetail:
 
 @router.post("/monitoring/sites", response_model=SiteRead, status_code=201, operation_id="monitoring_sites_create")
 def create_site(site_in: SiteIn, session: SessionDep, scope: ScopeDep) -> SiteRead:
-    """Register a monitored site in the caller's jurisdiction with its sensors and (optionally) its rules YAML."""
+    """Register a monitored site in the caller's jurisdiction with its sensors and (optionally) its rules YAML.
+    The site code must be free in its division; each sensor code free in the deployment and in the caller's
+    namespace: beginning with the code prefix of the site's division or of a division above it that the caller
+    covers (``540223-CH4-01``); codes not beginning with a digit are for national users."""
     return site_read(service.create_site(session=session, scope=scope, site_in=site_in))
 
 

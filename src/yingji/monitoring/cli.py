@@ -317,19 +317,18 @@ def set_rules(
     ctx: typer.Context,
     site: str = typer.Argument(..., help="Site code."),
     rules: Path = typer.Argument(..., help="Rules YAML."),
+    division: str | None = typer.Option(
+        None, "--division", help="The site's division code, when several divisions use the site code."
+    ),
 ) -> None:
     """Replace a site's rules (validated; the site's engine state restarts)."""
-    from sqlalchemy import select
-
     from yingji.cli_common import command_session, echo_json
-    from yingji.errors import NotFound
+    from yingji.geo.codes import normalise_code
     from yingji.monitoring import service
-    from yingji.monitoring.models import MonitoredSite
 
     with command_session(ctx) as (session, scope):
-        site_id = session.scalar(select(MonitoredSite.id).where(MonitoredSite.code == site))
-        if site_id is None:
-            raise NotFound(f"site {site} not found")
+        division_code = normalise_code(division) if division else None
+        site_id = service.site_id_by_code(session=session, scope=scope, code=site, division_code=division_code)
         row = service.set_rules(session=session, scope=scope, site_id=site_id, rules_yaml=_read(rules))
         echo_json({"site": row.code, "rules": [r.get("id") for r in row.rules]})
 

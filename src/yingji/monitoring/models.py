@@ -20,9 +20,13 @@ class MonitoredSite(Base):
     """A monitored site (enterprise installation, mine, tailings dam, gauge …) and its rule set."""
 
     __tablename__ = "monitored_sites"
+    # A site code is unique within its division only: a code another county uses is free here, so a
+    # refusal never tells a county what exists outside it (docs/security.md, "Uniqueness that reveals
+    # nothing"). Sensor codes stay national: they are device identities (see ``MonitoredSensor``).
+    __table_args__ = (UniqueConstraint("division_code", "code", name="uq_monitored_sites_division_code"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[str] = mapped_column(String(32))
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
@@ -39,6 +43,9 @@ class MonitoredSite(Base):
 
 
 class MonitoredSensor(Base):
+    """A sensor; its code is the device identity readings arrive under (MQTT, NATS, HTTP), unique in the
+    deployment. A new code lies in the namespace of its site's division (``sites.service.sensor_code_problem``)."""
+
     __tablename__ = "monitored_sensors"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -131,3 +131,41 @@ def parse_registry(data: Any, where: str, **extra: Any) -> Registry:
 
 def load_registry(path: Path) -> Registry:
     return parse_registry(read_yaml(path, "registry"), f"registry {path}")
+
+
+# -- the namespace of sensor codes -------------------------------------------------------------------
+#
+# A sensor code is a device identity: readings arrive under it alone (MQTT, NATS, HTTP), so it is unique in
+# the whole deployment. So that a refusal of a taken code never tells a county what exists in another one,
+# a new code lies in the namespace of a division the registering user covers — the way Chinese monitoring
+# point codes begin with the administrative division code (GB/T 2260): a code that begins with digits
+# belongs to the division whose prefix those digits are (``540223-CH4-01`` to 定日, ``5402-…`` to 日喀则), and
+# must sit on a site of that division's subtree; a code that begins with anything else is the national
+# namespace, given out by national users only. Any holder of a code is then inside the registering user's
+# own jurisdiction. (docs/security.md, "Uniqueness that reveals nothing".)
+
+_PREFIX_LENGTHS = (2, 4, 6, 9, 12)
+
+
+def sensor_namespace_problem(code: str, *, site_prefix: str, caller_prefix: str) -> str | None:
+    """Why ``code`` may not be registered on a site whose division's prefix is ``site_prefix`` by a caller
+    whose jurisdiction's prefix is ``caller_prefix`` (empty: national) — or None. Depends on nothing but its
+    arguments: never on which codes exist."""
+    digits = len(code) - len(code.lstrip("0123456789"))
+    lead = code[:digits]
+    example = f"{site_prefix or caller_prefix}-CH4-01"
+    if not lead:
+        if not caller_prefix:
+            return None
+        return (
+            f"sensor code {code!r} must begin with the code of its site's division or of a division above it "
+            f"in your jurisdiction, e.g. {example!r}"
+        )
+    if digits in _PREFIX_LENGTHS and site_prefix.startswith(lead) and lead.startswith(caller_prefix):
+        return None
+    if not site_prefix:
+        return f"sensor code {code!r}: a site of the national level takes codes that do not begin with a digit"
+    return (
+        f"sensor code {code!r} must begin with the code of its site's division ({site_prefix}) or of a division "
+        f"above it in your jurisdiction, followed by a non-digit, e.g. {example!r}"
+    )

@@ -41,6 +41,7 @@ from yingji.monitoring.sites.service import (
     ms_to_dt,
     parse_rules_yaml,
     set_rules,
+    site_id_by_code,
     site_ruleset,
 )
 
@@ -74,6 +75,7 @@ __all__ = [
     "set_rules",
     "shelve",
     "site_health",
+    "site_id_by_code",
     "site_ruleset",
     "suppress",
     "tick",

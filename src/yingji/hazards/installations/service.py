@@ -141,7 +141,11 @@ def monitoring(*, session: Session, scope: Scope, installation: Installation, no
     if not installation.monitoring_site:
         return {"connected": False, "alive": False}
     health = monitoring_service.site_health(
-        session=session, scope=scope, site_code=installation.monitoring_site, now=now
+        session=session,
+        scope=scope,
+        site_code=installation.monitoring_site,
+        now=now,
+        division_code=installation.division_code,
     )
     if health is None:
         return {"connected": False, "alive": False, "site": installation.monitoring_site}

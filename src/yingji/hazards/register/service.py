@@ -272,7 +272,9 @@ def propose_from_monitoring(*, session: Session, scope: Scope, now: dt.datetime)
     after = dt.timedelta(minutes=int(policy["propose_after_minutes"]))
     made = 0
     for unit in installation_service.monitored(session=session, scope=scope):
-        health = monitoring_service.site_health(session=session, scope=scope, site_code=unit.monitoring_site, now=now)
+        health = monitoring_service.site_health(
+            session=session, scope=scope, site_code=unit.monitoring_site, now=now, division_code=unit.division_code
+        )
         due = [a for a in (health or {}).get("device_alarms", []) if a["since"] <= now - after]
         if not due:
             continue
@@ -319,7 +321,9 @@ def _require_back_to_normal(session: Session, scope: Scope, row: Hazard, now: dt
     if not unit.monitoring_site:
         return
     hold = dt.timedelta(minutes=int(monitoring_policy()["normal_hold_minutes"]))
-    health = monitoring_service.site_health(session=session, scope=scope, site_code=unit.monitoring_site, now=now)
+    health = monitoring_service.site_health(
+        session=session, scope=scope, site_code=unit.monitoring_site, now=now, division_code=unit.division_code
+    )
     if health is None:
         return
     cleared = health["last_device_clear"]

@@ -17,6 +17,7 @@ from yingji.auth import access
 from yingji.auth.scope import Scope
 from yingji.db import paginate
 from yingji.errors import Conflict, InvalidInput
+from yingji.geo.codes import level_of, prefix
 from yingji.monitoring import fatigue, lifecycle
 from yingji.monitoring.clock import format_timestamp, to_epoch_ms
 from yingji.monitoring.models import (
@@ -424,16 +425,29 @@ def alarm_view(alarm: Alarm) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------ for other domains (hazards)
 
+
+def _site_by_code(session: Session, scope: Scope, code: str, division_code: str | None) -> MonitoredSite | None:
+    stmt = select(MonitoredSite).where(MonitoredSite.code == code, scope.where_readable(MonitoredSite.division_code))
+    sites = list(session.scalars(stmt.order_by(MonitoredSite.id)))
+    if division_code is None or len(sites) < 2:
+        return sites[0] if sites else None
+    subtree = prefix(division_code, level_of(division_code))
+    return min(sites, key=lambda s: (s.division_code != division_code, not s.division_code.startswith(subtree)))
+
+
 DEVICE_RULE_KINDS = ("stale", "flatline")  # a device dead, silent or frozen — not the process itself
 
 
-def site_health(*, session: Session, scope: Scope, site_code: str, now: dt.datetime) -> dict[str, Any] | None:
+def site_health(
+    *, session: Session, scope: Scope, site_code: str, now: dt.datetime, division_code: str | None = None
+) -> dict[str, Any] | None:
     """Whether a site's monitoring is alive, for other domains (a major hazard installation's online
     monitoring): its sensors, newest reading, and its device-health alarms — stale or flat-lined sensors
     and alarms put out of service — active now (with since when), and when the last such alarm cleared.
-    None when the site is not there or not readable."""
-    site = session.scalars(select(MonitoredSite).where(MonitoredSite.code == site_code)).first()
-    if site is None or not scope.can_read(site.division_code):
+    None when no readable site has the code. Site codes are unique per division: among readable sites of
+    that code, the one in ``division_code`` (the asking record's) comes first, then one in its subtree."""
+    site = _site_by_code(session, scope, site_code, division_code)
+    if site is None:
         return None
     kinds = {str(r.get("name")): str(r.get("kind")) for r in site.rules or []}
     sensors = session.scalar(select(func.count()).where(MonitoredSensor.site_id == site.id)) or 0

@@ -170,6 +170,14 @@ def sensor_readings(
     return [(int(t), float(v)) for t, v in session.execute(stmt.order_by(SensorReading.ts).limit(limit))]
 
 
+def _rollup_site(session: Session, code: str) -> MonitoredSite | None:
+    """The site a roll-up alarm names (its ``sensor_id`` is a site code). Site codes are unique per
+    division, so a code several divisions use names no one site: None (a dead letter) — give the roll-up
+    rule a site code used once, or a sensor code."""
+    sites = list(session.scalars(select(MonitoredSite).where(MonitoredSite.code == code).limit(2)))
+    return sites[0] if len(sites) == 1 else None
+
+
 class DatabaseSink:
     """The workers' alarm sink (``worker.AlarmSink``): alarm events and dead letters into the database.
 
@@ -200,17 +208,14 @@ class DatabaseSink:
             sensors = _sensors_by_code(session, codes)
             for event in self._events:
                 sensor = sensors.get(event.sensor_id)
-                site = (
-                    sensor.site
-                    if sensor is not None
-                    else session.scalars(select(MonitoredSite).where(MonitoredSite.code == event.sensor_id)).first()
-                )
+                site = sensor.site if sensor is not None else _rollup_site(session, event.sensor_id)
                 if site is None:  # not in the registry: kept as a dead letter, never dropped in silence
                     self._letters.append(
                         DeadLetter(
                             "unknown_sensor",
                             f"alarm {'raised' if event.raised else 'cleared'} by rule {event.rule} for sensor "
-                            f"{event.sensor_id}, which is not in the registry (yingji monitor import)",
+                            f"{event.sensor_id}, which is not in the registry (yingji monitor import) "
+                            "or is a site code several divisions use",
                             event.sensor_id,
                         )
                     )

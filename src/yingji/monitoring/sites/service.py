@@ -16,14 +16,16 @@ from sqlalchemy.orm import Session
 from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import is_postgres, paginate, utcnow
-from yingji.errors import Conflict, InvalidInput
+from yingji.errors import Conflict, InvalidInput, NotFound
 from yingji.geo import service as division_service
+from yingji.geo.codes import prefix
+from yingji.geo.models import Division
 from yingji.monitoring.models import (
     EngineState,
     MonitoredSensor,
     MonitoredSite,
 )
-from yingji.monitoring.registry import parse_registry
+from yingji.monitoring.registry import parse_registry, sensor_namespace_problem
 from yingji.monitoring.rules import RuleEngine
 from yingji.monitoring.rules.ruleset import RuleSet, parse_ruleset
 from yingji.monitoring.schemas import SiteIn
@@ -90,15 +92,29 @@ def _record(
     )
 
 
-def _registering_division(session: Session, scope: Scope, code: str) -> str:
-    return division_service.get_writable(session=session, scope=scope, code=code).code
+def _registering_division(session: Session, scope: Scope, code: str) -> Division:
+    return division_service.get_writable(session=session, scope=scope, code=code)
 
 
-def _check_free(session: Session, site_code: str, sensor_codes: Sequence[str]) -> None:
+def _check_free(
+    session: Session, scope: Scope, division: Division, site_code: str, sensor_codes: Sequence[str]
+) -> None:
+    """Refuse a site code taken in the same division, a sensor code outside the namespace the caller may
+    give out, and a sensor code already registered. Every refusal depends only on the request and on rows
+    the caller can read: a site code is unique per division, and a sensor code in the caller's namespace
+    can only be held by a site of the caller's own jurisdiction (``registry.sensor_namespace_problem``)."""
     if len(set(sensor_codes)) != len(sensor_codes):
         raise InvalidInput("sensors: each sensor code may appear once", field="sensors")
-    if session.scalar(select(MonitoredSite.id).where(MonitoredSite.code == site_code)) is not None:
-        raise Conflict(f"site code {site_code!r} is already registered", field="code")
+    site_prefix = prefix(division.code, division.level)
+    for code in sensor_codes:
+        problem = sensor_namespace_problem(code, site_prefix=site_prefix, caller_prefix=scope.prefix)
+        if problem is not None:
+            raise InvalidInput(f"sensors: {problem}", field="sensors")
+    taken_site = select(MonitoredSite.id).where(
+        MonitoredSite.division_code == division.code, MonitoredSite.code == site_code
+    )
+    if session.scalar(taken_site) is not None:
+        raise Conflict(f"site code {site_code!r} is already registered in this division", field="code")
     for start in range(0, len(sensor_codes), _IN_CHUNK):
         taken = session.scalars(
             select(MonitoredSensor.code).where(MonitoredSensor.code.in_(sensor_codes[start : start + _IN_CHUNK]))
@@ -110,8 +126,9 @@ def _check_free(session: Session, site_code: str, sensor_codes: Sequence[str]) -
 def create_site(*, session: Session, scope: Scope, site_in: SiteIn, source: str = "") -> MonitoredSite:
     """Register a site with its sensors and (optionally) its rules YAML."""
     scope.require(WRITE)
-    division = _registering_division(session, scope, site_in.division_code)
-    _check_free(session, site_in.code, [s.code for s in site_in.sensors])
+    row = _registering_division(session, scope, site_in.division_code)
+    division = row.code
+    _check_free(session, scope, row, site_in.code, [s.code for s in site_in.sensors])
     division_service.check_position(
         session=session, division_codes=[division], lon=site_in.lon, lat=site_in.lat, what="site position"
     )
@@ -149,6 +166,21 @@ def get_site(*, session: Session, scope: Scope, site_id: int) -> MonitoredSite:
     scope.require(READ)
     site = access.get_readable(session=session, scope=scope, model=MonitoredSite, row_id=site_id, what="site")
     return site
+
+
+def site_id_by_code(*, session: Session, scope: Scope, code: str, division_code: str | None = None) -> int:
+    """The id of the readable site with this code (site codes are unique per division: when several
+    divisions use it, ``division_code`` chooses; without it the answer is a refusal naming the option)."""
+    scope.require(READ)
+    stmt = select(MonitoredSite.id).where(MonitoredSite.code == code, scope.where_readable(MonitoredSite.division_code))
+    if division_code is not None:
+        stmt = stmt.where(MonitoredSite.division_code == division_code)
+    ids = list(session.scalars(stmt.order_by(MonitoredSite.id).limit(2)))
+    if not ids:
+        raise NotFound(f"site {code} not found")
+    if len(ids) > 1:
+        raise InvalidInput(f"site code {code} is used in several divisions: name the division", field="division")
+    return ids[0]
 
 
 def set_rules(*, session: Session, scope: Scope, site_id: int, rules_yaml: str) -> MonitoredSite:
