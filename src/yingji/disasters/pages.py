@@ -19,11 +19,10 @@ from yingji.errors import DomainError, InvalidInput
 from yingji.geo import service as geo_service
 from yingji.geo.codes import level_of
 from yingji.web import charts, layers
-from yingji.web.pages import PageCtx, form_action, page_ctx, render, to_login
+from yingji.web.pages import Csrf, PageCtx, form_action, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
 layers.register_nav(layers.NavItem("disasters", "/disasters", "nav.disasters", service.READ))
-Csrf = Annotated[str, Form(max_length=100)]
 REPORT_TYPES = ("initial", "follow_up", "verified")
 CHART_FIELDS = ("affected", "deaths", "missing", "relocated")
 

@@ -19,14 +19,13 @@ from yingji.hazards.installations import service as installations
 from yingji.hazards.register import service as hazards
 from yingji.hazards.register.schemas import HazardIn
 from yingji.web import layers
-from yingji.web.pages import PageCtx, ViewerDep, first_error, form_action, page_ctx, render, to_login
+from yingji.web.pages import Csrf, PageCtx, ViewerDep, first_error, form_action, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
 READ = "hazards:read"
 RISK_COLOURS = {"red": "#d7301f", "orange": "#fc8d59", "yellow": "#fdcc8a", "blue": "#2b8cbe", "": "#888888"}
 layers.register(layers.MapLayer("enterprises", "layer.enterprises", "/map/layers/enterprises", READ, visible=False))
 layers.register_nav(layers.NavItem("hazards", "/hazards/board", "nav.hazards", READ))
-Csrf = Annotated[str, Form(max_length=100)]
 Text = Annotated[str, Form(max_length=5000)]
 
 

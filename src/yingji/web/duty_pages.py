@@ -11,10 +11,9 @@ from yingji.api_common import SessionDep, SettingsDep
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.web import people
-from yingji.web.pages import PageCtx, ViewerDep, form_action, now_utc, render
+from yingji.web.pages import Csrf, PageCtx, ViewerDep, form_action, now_utc, render
 
 router = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form(max_length=100)]
 
 
 def show_desk(ctx: PageCtx, session: Any, status_code: int = 200) -> HTMLResponse:

@@ -19,7 +19,7 @@ from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
 from yingji.web import clock, figures_pages, layers, task_pages
 from yingji.web import timeline as timeline_text
-from yingji.web.pages import PageCtx, ViewerDep, form_action, now_utc, page_ctx, render
+from yingji.web.pages import Csrf, PageCtx, ViewerDep, form_action, now_utc, page_ctx, render
 
 router = APIRouter(include_in_schema=False)
 GRADE_COLOURS = {
@@ -184,9 +184,6 @@ def act_on_incident(
         lambda ctx, session, status: _detail(ctx, session, incident_id, status_code=status, typed=typed),
         f"/incidents/{incident_id}",
     )
-
-
-Csrf = Annotated[str, Form(max_length=100)]
 
 
 @router.post("/incidents/{incident_id}/status")

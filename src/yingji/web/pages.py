@@ -28,7 +28,7 @@ from yingji.auth.security import csrf_token as make_csrf_token
 from yingji.auth.security import issue_access_token, read_access_token, session_csrf_token, session_csrf_tokens
 from yingji.config import Settings
 from yingji.db import utcnow
-from yingji.errors import DomainError, Unauthorized
+from yingji.errors import DomainError, NotFound, Unauthorized
 from yingji.geo import service as division_service
 from yingji.web import clock, layers, legends
 from yingji.web.headers import route_path
@@ -138,6 +138,7 @@ def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> P
 
 
 ViewerDep = Annotated[PageCtx, Depends(signed_in)]
+Csrf = Annotated[str, Form(max_length=100)]  # a form's CSRF token field
 
 
 async def sign_in_redirect(request: Request, _exc: Exception) -> Response:
@@ -272,6 +273,12 @@ def form_action(
             except DomainError:
                 return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
     return redirect(request, success_url() if callable(success_url) else success_url)
+
+
+def check_id(number: int) -> None:
+    """An id outside the database's integer range names nothing (and must never reach a query)."""
+    if not 1 <= number <= 2_147_483_647:
+        raise NotFound("not found")
 
 
 def first_error(exc: ValidationError, fields: tuple[str, ...] | None = None) -> tuple[str, str]:

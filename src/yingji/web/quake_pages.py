@@ -19,6 +19,7 @@ from yingji.quake.report import DEGREE_COLOURS, RANGE_ALERT, ROMAN
 from yingji.web import layers, wording
 from yingji.web.pages import (
     CHINA_TIME,
+    Csrf,
     PageCtx,
     ViewerDep,
     first_error,
@@ -34,7 +35,6 @@ layers.register(INTENSITY_LAYER)
 layers.register_nav(layers.NavItem("quake", "/quake", "nav.quake", "quake:assess"))
 ALERT_COLOURS = {"green": "#00b050", "yellow": "#ffd700", "orange": "#ff8c00", "red": "#d00000"}
 FORM_FIELDS = ("lon", "lat", "depth_km", "magnitude", "magnitude_type", "strike_deg", "origin_time")
-Csrf = Annotated[str, Form(max_length=100)]
 Text = Annotated[str, Form(max_length=40)]
 
 

@@ -17,7 +17,7 @@ from yingji.resources import rules
 from yingji.resources import service as resources
 from yingji.resources.models import Depot
 from yingji.web import layers, wording
-from yingji.web.pages import PageCtx, ViewerDep, first_error, form_action, page_ctx, render
+from yingji.web.pages import Csrf, PageCtx, ViewerDep, first_error, form_action, page_ctx, render
 
 router = APIRouter(include_in_schema=False)
 READ = "resources:read"
@@ -25,7 +25,6 @@ for _id, _kind in (("depots", "points"), ("shelters", "points"), ("teams", "poin
     layers.register(layers.MapLayer(_id, f"layer.{_id}", f"/map/layers/{_id}", READ, kind=_kind, visible=False))
 layers.register_nav(layers.NavItem("reserves", "/reserves", "nav.reserves", READ))
 layers.register_nav(layers.NavItem("relief", "/relief/plans", "nav.relief", READ))
-Csrf = Annotated[str, Form(max_length=100)]
 PAGE_ROWS = 500  # rows per table on the overview (the API pages through the rest)
 
 

@@ -19,10 +19,9 @@ from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.schemas import IncidentCreate
 from yingji.web import clock, pickers
-from yingji.web.pages import PageCtx, ViewerDep, first_error, form_action, now_utc, render
+from yingji.web.pages import Csrf, PageCtx, ViewerDep, first_error, form_action, now_utc, render
 
 router = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form(max_length=100)]
 Text = Annotated[str, Form(max_length=200)]
 # The figures a first report usually has (people as whole numbers; the loss typed in 万元).
 PEOPLE_FIGURES = ("deaths", "missing", "injured", "relocated", "collapsed_rooms")

@@ -16,10 +16,9 @@ from yingji.errors import InvalidInput
 from yingji.incidents.handover import service as handover_service
 from yingji.incidents.schemas import ShiftIn
 from yingji.web import clock, people
-from yingji.web.pages import PageCtx, form_action, now_utc, page_ctx, render, to_login
+from yingji.web.pages import Csrf, PageCtx, form_action, now_utc, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form(max_length=100)]
 OFFICER_SEPARATORS = ("、", "，", ",", ";", "；", "\n")
 
 

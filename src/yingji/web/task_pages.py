@@ -14,10 +14,9 @@ from yingji.errors import InvalidInput
 from yingji.incidents import service as incident_service
 from yingji.incidents.schemas import TaskUpdate
 from yingji.web import clock
-from yingji.web.pages import PageCtx, now_utc
+from yingji.web.pages import Csrf, PageCtx, now_utc
 
 router = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form(max_length=100)]
 TASK_ACTIONS = ("acknowledged", "in_progress", "done")  # 签收 / 处置中 / 完成
 # The moves a page button offers from each status (the service's own rules decide).
 NEXT_ACTIONS = {
