@@ -39,13 +39,12 @@ def from_ms(ms: int) -> dt.datetime:
 
 
 def audit_warning(session: Session, scope: Scope, action: str, warning: PublicWarning, after: dict[str, Any]) -> None:
-    audit.record(
-        session=session,
-        scope=scope,
-        action=action,
+    audit.acted(
+        session,
+        scope,
+        warning,
         entity="warning",
-        entity_id=warning.id,
-        division_code=warning.division_code,
+        action=action,
         after=after,
         divisions=sorted({warning.division_code, *warning.division_codes}),
     )

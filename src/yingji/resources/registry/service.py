@@ -146,7 +146,7 @@ def register(
     """Add a new registered row at ``division`` (stamped, with its source) and audit its creation."""
     now = utcnow()
     row = model(**values, division_code=division.code, source=source, created_at=now, updated_at=now)
-    audit.created(session=session, scope=scope, row=row, entity=entity, division_code=division.code)
+    audit.created(session, scope, row, entity=entity, division_code=division.code)
     return row
 
 
@@ -168,4 +168,4 @@ def save_patch(
     """Apply checked patch values to a registered row, stamp it and audit the change."""
     _apply(row, values)
     row.updated_at = utcnow()
-    audit.changed(session=session, scope=scope, row=row, before=before, entity=entity)
+    audit.changed(session, scope, row, before, entity=entity)

@@ -129,7 +129,7 @@ def record_occupancy(*, session: Session, scope: Scope, shelter_id: int, occupan
         )
     )
     shelter.updated_at = utcnow()
-    audit.changed(session=session, scope=scope, row=shelter, before=before, entity="shelter", action=occupancy_in.kind)
+    audit.changed(session, scope, shelter, before, entity="shelter", action=occupancy_in.kind)
     return shelter
 
 

@@ -190,9 +190,7 @@ def _movement(
         actor=scope.actor,
     )
     session.add(row)
-    audit.created(
-        session=session, scope=scope, row=row, entity="stock_movement", division_code=row.division_code, action=kind
-    )
+    audit.created(session, scope, row, entity="stock_movement", division_code=row.division_code, action=kind)
     return row
 
 

@@ -44,12 +44,7 @@ def create_official(
         username=official_in.username,
     )
     audit.created(
-        session=session,
-        scope=scope,
-        row=official,
-        entity="warning_official",
-        division_code=division.code,
-        divisions=[division.code],
+        session, scope, official, entity="warning_official", division_code=division.code, divisions=[division.code]
     )
     return official
 
@@ -119,13 +114,12 @@ def acknowledge_call(*, session: Session, scope: Scope, warning_id: int, officia
     call.acknowledged_at = from_ms(now)
     call.acknowledged_by = scope.actor
     session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="acknowledge",
+    audit.acted(
+        session,
+        scope,
+        call,
         entity="warning_call",
-        entity_id=call.id,
-        division_code=call.division_code,
+        action="acknowledge",
         after={"warning": warning.id, "official": official_id},
         divisions=[call.division_code],
     )
