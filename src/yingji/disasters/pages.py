@@ -19,7 +19,7 @@ from yingji.errors import DomainError, InvalidInput
 from yingji.geo import service as geo_service
 from yingji.geo.codes import level_of
 from yingji.web import charts, layers
-from yingji.web.pages import Csrf, PageCtx, form_action, page_ctx, render, to_login
+from yingji.web.pages import FormPost, PageCtx, PostDep, form_action, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
 layers.register_nav(layers.NavItem("disasters", "/disasters", "nav.disasters", service.READ))
@@ -209,7 +209,7 @@ async def entry_submit(disaster_event_id: int, request: Request, settings: Setti
         service.submit_report(session=session, scope=ctx.scope, event_id=disaster_event_id, report_in=report_in)
 
     return form_action(
-        request, settings, values.get("csrf_token", ""), act,
+        FormPost(request, settings, values.get("csrf_token", "")), act,
         lambda ctx, session, status: show_entry(ctx, session, disaster_event_id, status, report_type),
         f"/disasters/{disaster_event_id}",
     )  # fmt: skip
@@ -254,9 +254,7 @@ def queue_page(disaster_event_id: int, request: Request, session: SessionDep, se
 def review_submit(
     disaster_event_id: int,
     report_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     action: Annotated[str, Form(max_length=10)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -277,7 +275,7 @@ def review_submit(
             raise InvalidInput(exc.detail, field=f"review-{report_id}") from None
 
     return form_action(
-        request, settings, csrf_token, act,
+        post, act,
         lambda ctx, session, status: show_queue(ctx, session, disaster_event_id, status),
         f"/disasters/{disaster_event_id}/review",
     )  # fmt: skip

@@ -19,7 +19,16 @@ from yingji.hazards.installations import service as installations
 from yingji.hazards.register import service as hazards
 from yingji.hazards.register.schemas import HazardIn
 from yingji.web import layers
-from yingji.web.pages import Csrf, PageCtx, ViewerDep, first_error, form_action, page_ctx, render, to_login
+from yingji.web.pages import (
+    LenientPostDep,
+    PageCtx,
+    ViewerDep,
+    first_error,
+    form_action,
+    page_ctx,
+    render,
+    to_login,
+)
 
 router = APIRouter(include_in_schema=False)
 READ = "hazards:read"
@@ -114,9 +123,7 @@ def report_page(request: Request, session: SessionDep, ctx: ViewerDep, settings:
 
 @router.post("/hazards/report")
 def report_submit(
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf = "",
+    post: LenientPostDep,
     enterprise_id: Annotated[str, Form(max_length=12)] = "",
     title: Annotated[str, Form(max_length=200)] = "",
     description: Text = "",
@@ -140,7 +147,7 @@ def report_submit(
     def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
         return _report_form(ctx, session, status, form)
 
-    return form_action(request, settings, csrf_token, act, show, lambda: f"/enterprises/{made['enterprise']}")
+    return form_action(post, act, show, lambda: f"/enterprises/{made['enterprise']}")
 
 
 def _tag_secret(settings: Any) -> str:
@@ -188,12 +195,12 @@ def check_page(
 
 
 @router.post("/installations/{installation_id}/check")
-def check_submit(installation_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf = "",
+def check_submit(installation_id: int, post: LenientPostDep,
                  tag: Annotated[str, Form(max_length=64)] = "", note: Text = "") -> Response:  # fmt: skip
     from yingji.hazards import presence
 
     def act(ctx: PageCtx, session: Any) -> None:
-        present = presence.verify(_tag_secret(settings), installation_id, tag)
+        present = presence.verify(_tag_secret(post.settings), installation_id, tag)
         if not present:
             installations.get(session=session, scope=ctx.scope, installation_id=installation_id)  # 404 first
             raise InvalidInput(ctx.t("installation.check.bad_tag"), field="tag")
@@ -203,4 +210,4 @@ def check_submit(installation_id: int, request: Request, settings: SettingsDep, 
     def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
         return _check_page(ctx, session, installation_id, tag, status)
 
-    return form_action(request, settings, csrf_token, act, show, f"/installations/{installation_id}/check?done=1")
+    return form_action(post, act, show, f"/installations/{installation_id}/check?done=1")

@@ -21,7 +21,17 @@ from yingji.monitoring.clock import to_epoch_ms
 from yingji.monitoring.models import MonitoredSite
 from yingji.monitoring.schemas import PromoteIn
 from yingji.web import layers, people
-from yingji.web.pages import Csrf, PageCtx, ViewerDep, check_id, form_action, now_utc, page_ctx, render
+from yingji.web.pages import (
+    FormPost,
+    PageCtx,
+    PostDep,
+    ViewerDep,
+    check_id,
+    form_action,
+    now_utc,
+    page_ctx,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 layers.register(layers.MapLayer("alarms", "layer.alarms", "/map/layers/alarms", "monitoring:read"))
@@ -142,9 +152,7 @@ def alarm_page(alarm_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
 
 
 def _alarm_act(
-    request: Request,
-    settings: Any,
-    csrf_token: str,
+    post: FormPost,
     alarm_id: int,
     action: Any,
     back: str = "",
@@ -158,9 +166,7 @@ def _alarm_act(
         action(ctx, session)
 
     return form_action(
-        request,
-        settings,
-        csrf_token,
+        post,
         checked,
         lambda ctx, session, status: _detail(ctx, session, alarm_id, status_code=status, form=form),
         success or ("/alarms" if back == "console" else f"/alarms/{alarm_id}"),
@@ -170,9 +176,7 @@ def _alarm_act(
 @router.post("/alarms/{alarm_id}/acknowledge")
 def alarm_acknowledge(
     alarm_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     note: Annotated[str, Form(max_length=2000)] = "",
     back: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
@@ -181,15 +185,13 @@ def alarm_acknowledge(
             session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(), note=note.strip() or None
         )
 
-    return _alarm_act(request, settings, csrf_token, alarm_id, act, back)
+    return _alarm_act(post, alarm_id, act, back)
 
 
 @router.post("/alarms/{alarm_id}/shelve")
 def alarm_shelve(
     alarm_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     minutes: Annotated[str, Form(max_length=10)] = "",
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
@@ -206,15 +208,15 @@ def alarm_shelve(
             session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(), reason=reason.strip(), minutes=count
         )
 
-    return _alarm_act(request, settings, csrf_token, alarm_id, act)
+    return _alarm_act(post, alarm_id, act)
 
 
 @router.post("/alarms/{alarm_id}/unshelve")
-def alarm_unshelve(alarm_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf) -> Response:
+def alarm_unshelve(alarm_id: int, post: PostDep) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         monitoring.unshelve(session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms())
 
-    return _alarm_act(request, settings, csrf_token, alarm_id, act)
+    return _alarm_act(post, alarm_id, act)
 
 
 def _flag_action(kind: str, alarm_id: int, on: str, reason: str) -> Any:
@@ -234,35 +236,29 @@ def _flag_action(kind: str, alarm_id: int, on: str, reason: str) -> Any:
 @router.post("/alarms/{alarm_id}/suppress")
 def alarm_suppress(
     alarm_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     on: Annotated[str, Form(max_length=1)] = "1",
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Suppressed by design (the equipment is stopped, say): the alarm stays but does not annunciate."""
-    return _alarm_act(request, settings, csrf_token, alarm_id, _flag_action("suppress", alarm_id, on, reason))
+    return _alarm_act(post, alarm_id, _flag_action("suppress", alarm_id, on, reason))
 
 
 @router.post("/alarms/{alarm_id}/out-of-service")
 def alarm_out_of_service(
     alarm_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     on: Annotated[str, Form(max_length=1)] = "1",
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Out of service (the sensor is under maintenance), with the reason; back in service with on=0."""
-    return _alarm_act(request, settings, csrf_token, alarm_id, _flag_action("out_of_service", alarm_id, on, reason))
+    return _alarm_act(post, alarm_id, _flag_action("out_of_service", alarm_id, on, reason))
 
 
 @router.post("/alarms/{alarm_id}/note")
 def alarm_note(
     alarm_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     text: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
@@ -270,15 +266,13 @@ def alarm_note(
             raise InvalidInput(ctx.t("error.required"), field="text")
         monitoring.add_note(session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(), text=text)
 
-    return _alarm_act(request, settings, csrf_token, alarm_id, act, form={"text": text})
+    return _alarm_act(post, alarm_id, act, form={"text": text})
 
 
 @router.post("/alarms/{alarm_id}/promote")
 def alarm_promote(
     alarm_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     incident_type: Annotated[str, Form(max_length=40)] = "",
     title: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
@@ -295,9 +289,7 @@ def alarm_promote(
         made.append(incident_id)
 
     return _alarm_act(
-        request,
-        settings,
-        csrf_token,
+        post,
         alarm_id,
         act,
         form={"incident_type": incident_type, "title": title},

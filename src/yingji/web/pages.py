@@ -244,15 +244,35 @@ def _check_login_csrf(request: Request, settings: Settings, token: str | None) -
     return any(secrets.compare_digest(expected, token) for expected in accepted)
 
 
-def form_action(
-    request: Request, settings: Settings, csrf_token: str, action: Any, show: Any, success_url: str | Callable[[], str]
-) -> Response:
+@dataclass(frozen=True)
+class FormPost:
+    """A page form's post: the request, the settings and the form's CSRF token (checked by ``form_action``)."""
+
+    request: Request
+    settings: Settings
+    csrf_token: str
+
+
+def _form_post(request: Request, settings: SettingsDep, csrf_token: Csrf) -> FormPost:
+    return FormPost(request, settings, csrf_token)
+
+
+def _lenient_form_post(request: Request, settings: SettingsDep, csrf_token: Csrf = "") -> FormPost:
+    return FormPost(request, settings, csrf_token)
+
+
+PostDep = Annotated[FormPost, Depends(_form_post)]  # a form post; a missing CSRF field is a 422
+LenientPostDep = Annotated[FormPost, Depends(_lenient_form_post)]  # … or refused as a bad token (403)
+
+
+def form_action(post: FormPost, action: Any, show: Any, success_url: str | Callable[[], str]) -> Response:
     """Run a page form's action in its own transaction. On a domain error the transaction is rolled back
     whole and ``show(ctx, session, status)`` renders the page again, in a fresh transaction, with the
     error next to its field. ``success_url`` may be a function called after the action (to go to what the
     action made)."""
     from yingji.db import transaction
 
+    request, settings, csrf_token = post.request, post.settings, post.csrf_token
     factory = request.app.state.session_factory
     try:
         with transaction(factory) as session:

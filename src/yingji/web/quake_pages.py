@@ -19,8 +19,8 @@ from yingji.quake.report import DEGREE_COLOURS, RANGE_ALERT, ROMAN
 from yingji.web import layers, wording
 from yingji.web.pages import (
     CHINA_TIME,
-    Csrf,
     PageCtx,
+    PostDep,
     ViewerDep,
     first_error,
     form_action,
@@ -123,9 +123,7 @@ def _assessment_in(ctx: PageCtx, form: dict[str, str], create_incident: bool) ->
 
 @router.post("/quake")
 def quake_run(
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     lon: Text = "",
     lat: Text = "",
     depth_km: Text = "",
@@ -155,7 +153,7 @@ def quake_run(
                 scope=ctx.scope,
                 assessment_in=assessment_in,
                 now=now_utc(),
-                population_raster=settings.population_raster,
+                population_raster=post.settings.population_raster,
             )
         except InvalidInput as exc:
             if exc.extra.get("field"):
@@ -163,9 +161,7 @@ def quake_run(
             raise InvalidInput(exc.detail, field=_field_of(exc.detail)) from None
         created["id"] = row.id
 
-    response = form_action(
-        request, settings, csrf_token, act, lambda ctx, session, status: _list(ctx, session, status, form), "/quake"
-    )
+    response = form_action(post, act, lambda ctx, session, status: _list(ctx, session, status, form), "/quake")
     if created and response.status_code == 303:
         response.headers["location"] = f"/quake/{created['id']}"
     return response

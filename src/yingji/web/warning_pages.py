@@ -20,7 +20,18 @@ from yingji.warnings import cap
 from yingji.warnings import service as warnings
 from yingji.warnings.calls import service as warning_calls
 from yingji.web import pickers
-from yingji.web.pages import Csrf, PageCtx, ViewerDep, check_id, first_error, form_action, now_utc, page_ctx, render
+from yingji.web.pages import (
+    FormPost,
+    PageCtx,
+    PostDep,
+    ViewerDep,
+    check_id,
+    first_error,
+    form_action,
+    now_utc,
+    page_ctx,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 WARNING_COLOURS = {"blue": "#1f6feb", "yellow": "#e6c200", "orange": "#ff8c00", "red": "#d00000"}
@@ -119,9 +130,7 @@ def warnings_page(session: SessionDep, ctx: ViewerDep) -> Response:
 
 @router.post("/warnings")
 def warnings_issue(
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     colour: Annotated[str, Form(max_length=10)] = "",
     type: Annotated[str, Form(max_length=40)] = "",
     headline: Annotated[str, Form(max_length=300)] = "",
@@ -163,15 +172,13 @@ def warnings_issue(
             scope=ctx.scope,
             warning_in=body,
             now=_now_ms(),
-            organisation=settings.warning_organisation,
-            sender_name=settings.warning_sender_name,
-            call_config=warnings.channel_config(settings),
+            organisation=post.settings.warning_organisation,
+            sender_name=post.settings.warning_sender_name,
+            call_config=warnings.channel_config(post.settings),
         )
 
     return form_action(
-        request,
-        settings,
-        csrf_token,
+        post,
         act,
         lambda ctx, session, status: _warnings_page(ctx, session, status_code=status, form=form),
         "/warnings",
@@ -209,9 +216,7 @@ def officials_page(session: SessionDep, ctx: ViewerDep) -> Response:
 
 @router.post("/warnings/officials")
 def officials_create(
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     name: Annotated[str, Form(max_length=100)] = "",
     division_code: Annotated[str, Form(max_length=12)] = "",
     superior_id: Annotated[str, Form(max_length=12)] = "",
@@ -246,13 +251,11 @@ def officials_create(
         except ValidationError as exc:
             raise InvalidInput(ctx.t("warning.invalid"), field=first_error(exc)[0]) from None
         warning_calls.create_official(
-            session=session, scope=ctx.scope, official_in=body, webhook_allowed=settings.webhook_allowed_targets
+            session=session, scope=ctx.scope, official_in=body, webhook_allowed=post.settings.webhook_allowed_targets
         )
 
     return form_action(
-        request,
-        settings,
-        csrf_token,
+        post,
         act,
         lambda ctx, session, status: _officials_page(ctx, session, status_code=status, form=form),
         "/warnings/officials",
@@ -322,17 +325,13 @@ def warning_page(warning_id: int, session: SessionDep, ctx: ViewerDep) -> Respon
         return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
 
 
-def _warning_act(
-    request: Request, settings: Any, csrf_token: str, warning_id: int, action: Any, form: dict[str, str] | None = None
-) -> Response:
+def _warning_act(post: FormPost, warning_id: int, action: Any, form: dict[str, str] | None = None) -> Response:
     def checked(ctx: PageCtx, session: Any) -> None:
         check_id(warning_id)
         action(ctx, session)
 
     return form_action(
-        request,
-        settings,
-        csrf_token,
+        post,
         checked,
         lambda ctx, session, status: _warning_detail(ctx, session, warning_id, status_code=status, form=form),
         f"/warnings/{warning_id}",
@@ -342,9 +341,7 @@ def _warning_act(
 @router.post("/warnings/{warning_id}/update")
 def warning_update(
     warning_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     colour: Annotated[str, Form(max_length=10)] = "",
     headline: Annotated[str, Form(max_length=300)] = "",
     instruction: Annotated[str, Form(max_length=5000)] = "",
@@ -385,18 +382,16 @@ def warning_update(
             warning_id=warning_id,
             change=body,
             now=_now_ms(),
-            sender_name=settings.warning_sender_name,
+            sender_name=post.settings.warning_sender_name,
         )
 
-    return _warning_act(request, settings, csrf_token, warning_id, act, form)
+    return _warning_act(post, warning_id, act, form)
 
 
 @router.post("/warnings/{warning_id}/cancel")
 def warning_cancel(
     warning_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """A CAP Cancel referencing the message it replaces; the reason is required on the page."""
@@ -410,30 +405,28 @@ def warning_cancel(
             warning_id=warning_id,
             now=_now_ms(),
             reason=reason.strip(),
-            sender_name=settings.warning_sender_name,
+            sender_name=post.settings.warning_sender_name,
         )
 
-    return _warning_act(request, settings, csrf_token, warning_id, act)
+    return _warning_act(post, warning_id, act)
 
 
 @router.post("/warnings/{warning_id}/calls/send")
-def warning_calls_send(warning_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf) -> Response:
+def warning_calls_send(warning_id: int, post: PostDep) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         warnings.call_officials(
-            session=session, scope=ctx.scope, warning_id=warning_id, config=warnings.channel_config(settings)
+            session=session, scope=ctx.scope, warning_id=warning_id, config=warnings.channel_config(post.settings)
         )
 
-    return _warning_act(request, settings, csrf_token, warning_id, act)
+    return _warning_act(post, warning_id, act)
 
 
 @router.post("/warnings/{warning_id}/calls/{official_id}/acknowledge")
-def warning_call_acknowledge(
-    warning_id: int, official_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf
-) -> Response:
+def warning_call_acknowledge(warning_id: int, official_id: int, post: PostDep) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         check_id(official_id)
         warning_calls.acknowledge_call(
             session=session, scope=ctx.scope, warning_id=warning_id, official_id=official_id, now=_now_ms()
         )
 
-    return _warning_act(request, settings, csrf_token, warning_id, act)
+    return _warning_act(post, warning_id, act)
