@@ -141,7 +141,7 @@ def _apply(row: Any, values: dict[str, Any]) -> None:
 
 
 def register(
-    *, session: Session, scope: Scope, model: type[R], entity: str, division: Division, source: str, **values: Any
+    session: Session, scope: Scope, model: type[R], division: Division, *, entity: str, source: str, **values: Any
 ) -> R:
     """Add a new registered row at ``division`` (stamped, with its source) and audit its creation."""
     now = utcnow()
@@ -163,7 +163,7 @@ def patch_values(
 
 
 def save_patch(
-    *, session: Session, scope: Scope, row: Any, before: dict[str, Any], values: dict[str, Any], entity: str
+    session: Session, scope: Scope, row: Any, before: dict[str, Any], values: dict[str, Any], *, entity: str
 ) -> None:
     """Apply checked patch values to a registered row, stamp it and audit the change."""
     _apply(row, values)
