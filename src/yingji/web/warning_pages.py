@@ -41,6 +41,18 @@ def _now_ms() -> int:
     return to_epoch_ms(now_utc())
 
 
+def _show(ctx: PageCtx, template: str, status_code: int, **values: Any) -> HTMLResponse:
+    """A warnings page: the top bar's warnings entry marked, and whether the caller may issue."""
+    return render(
+        ctx,
+        template,
+        status_code=status_code,
+        nav="warnings",
+        can_issue="warnings:issue" in ctx.scope.permissions,
+        **values,
+    )
+
+
 # -- warnings -----------------------------------------------------------------------------------------------
 
 
@@ -108,18 +120,16 @@ def _warnings_page(
     ctx: PageCtx, session: Any, status_code: int = 200, form: dict[str, str] | None = None
 ) -> HTMLResponse:
     rows, total = warnings.list_warnings(session=session, scope=ctx.scope, limit=200)
-    return render(
+    return _show(
         ctx,
         "warnings.html",
-        status_code=status_code,
+        status_code,
         warnings=rows,
         total=total,
         types=list(cap.warning_types().values()),
         colours=list(cap.COLOUR_LEVELS),
         features=warning_features([w for w in rows if w.status == "active"]),
         form=form or {"colour": "blue", "expires_hours": "24"},
-        can_issue="warnings:issue" in ctx.scope.permissions,
-        nav="warnings",
     )
 
 
@@ -195,17 +205,15 @@ def _officials_page(
     names = division_service.names_of(
         session=session, codes=sorted({o.division_code for o in rows} | {ctx.scope.division_code})
     )
-    return render(
+    return _show(
         ctx,
         "warning_officials.html",
-        status_code=status_code,
+        status_code,
         officials=rows,
         names=names,
         by_id={o.id: o for o in rows},
         form=form or {"division_code": ctx.scope.division_code},
         divisions=pickers.divisions(ctx, session),
-        can_issue="warnings:issue" in ctx.scope.permissions,
-        nav="warnings",
     )
 
 
@@ -293,10 +301,10 @@ def _warning_detail(
         "escalated": sum(c.escalated_at is not None for c in calls),
         "pending": sum(c.acknowledged_at is None and c.escalated_at is None for c in calls),
     }
-    return render(
+    return _show(
         ctx,
         "warning.html",
-        status_code=status_code,
+        status_code,
         warning=warning,
         board=board,
         summary=summary,
@@ -311,7 +319,6 @@ def _warning_detail(
         can_acknowledge=warning.status == "active" and "warnings:issue" in ctx.scope.permissions,
         actor=ctx.scope.actor,
         form=form or {"colour": warning.colour or "", "headline": warning.headline, "instruction": warning.instruction},
-        nav="warnings",
     )
 
 
