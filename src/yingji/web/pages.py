@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
+from markupsafe import Markup
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -61,7 +62,17 @@ def _local(context: Any, value: dt.datetime | None) -> str:
     return clock.show(value, str(context.get("time_zone") or DEFAULT_ZONE))
 
 
+@pass_context
+def _field_error(context: Any, name: str) -> Markup:
+    """A form field's error beside it (``{{ err('field') }}`` in a template): empty when it has none."""
+    message = context["ctx"].errors.get(name)
+    if not message:
+        return Markup("")
+    return Markup('<span class="field-error" role="alert" data-field="{}">{}</span>').format(name, message)
+
+
 TEMPLATES.env.filters["local"] = _local
+TEMPLATES.env.globals["err"] = _field_error
 TEMPLATES.env.globals["layer_legend"] = legends.entries
 TOKEN_COOKIE, CSRF_COOKIE, LANG_COOKIE = "yingji_token", "yingji_csrf", "yingji_lang"
 
