@@ -71,7 +71,18 @@ def _field_error(context: Any, name: str) -> Markup:
     return Markup('<span class="field-error" role="alert" data-field="{}">{}</span>').format(name, message)
 
 
+@pass_context
+def _post_form(context: Any, action: str, **attrs: str) -> Markup:
+    """A page form's opening (``{{ post_form('/path', cls=…, id=…) }}`` … ``</form>``): a POST to the
+    deployment's ``root`` + ``action``, its attributes in the order given, and the session's CSRF field."""
+    html = Markup('<form method="post" action="{}{}"').format(context.get("root", ""), action)
+    for name, value in attrs.items():
+        html += Markup(' {}="{}"').format("class" if name == "cls" else name, value)
+    return html + Markup('><input type="hidden" name="csrf_token" value="{}">').format(context["ctx"].csrf)
+
+
 TEMPLATES.env.filters["local"] = _local
+TEMPLATES.env.globals["post_form"] = _post_form
 TEMPLATES.env.globals["err"] = _field_error
 TEMPLATES.env.globals["layer_legend"] = legends.entries
 TOKEN_COOKIE, CSRF_COOKIE, LANG_COOKIE = "yingji_token", "yingji_csrf", "yingji_lang"
