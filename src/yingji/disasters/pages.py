@@ -19,7 +19,7 @@ from yingji.errors import DomainError, InvalidInput
 from yingji.geo import service as geo_service
 from yingji.geo.codes import level_of
 from yingji.web import charts, layers
-from yingji.web.pages import FormPost, PageCtx, PostDep, form_action, page_ctx, render, to_login
+from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, render
 
 router = APIRouter(include_in_schema=False)
 layers.register_nav(layers.NavItem("disasters", "/disasters", "nav.disasters", service.READ))
@@ -36,10 +36,7 @@ def _not_found(ctx: PageCtx) -> HTMLResponse:
 
 
 @router.get("/disasters", response_class=HTMLResponse)
-def events_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def events_page(session: SessionDep, ctx: ViewerDep) -> Response:
     if service.READ not in ctx.scope.permissions:
         return _forbidden(ctx)
     rows = service.list_events(session=session, scope=ctx.scope)
@@ -59,12 +56,9 @@ def _townships(session: Any, ctx: PageCtx, area_code: str) -> list[Any]:
 
 
 @router.get("/disasters/{disaster_event_id}", response_class=HTMLResponse)
-def event_page(disaster_event_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def event_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     """The event board: totals (with the relief response level), charts over time and by county, and the
     progress of every township the caller covers."""
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
     if service.READ not in ctx.scope.permissions:
         return _forbidden(ctx)
     try:
@@ -165,13 +159,8 @@ def show_entry(
 
 
 @router.get("/disasters/{disaster_event_id}/report", response_class=HTMLResponse)
-def entry_page(
-    disaster_event_id: int, request: Request, session: SessionDep, settings: SettingsDep, type: str = "initial"
-) -> Response:
+def entry_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep, type: str = "initial") -> Response:
     """The township information officer's form: one number field per indicator the report type carries."""
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
     if service.REPORT not in ctx.scope.permissions:
         return _forbidden(ctx)
     try:
@@ -238,10 +227,7 @@ def show_queue(ctx: PageCtx, session: Any, event_id: int, status_code: int = 200
 
 
 @router.get("/disasters/{disaster_event_id}/review", response_class=HTMLResponse)
-def queue_page(disaster_event_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def queue_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     if service.REVIEW not in ctx.scope.permissions:
         return _forbidden(ctx)
     try:

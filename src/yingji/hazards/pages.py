@@ -27,7 +27,6 @@ from yingji.web.pages import (
     form_action,
     page_ctx,
     render,
-    to_login,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -155,7 +154,7 @@ def _tag_secret(settings: Any) -> str:
 
 
 @router.get("/installations/{installation_id}/qr.svg")
-def installation_qr(installation_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def installation_qr(installation_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     """The QR code of an installation's label: it opens the check page with the presence tag."""
     import io
 
@@ -163,15 +162,12 @@ def installation_qr(installation_id: int, request: Request, session: SessionDep,
 
     from yingji.hazards import presence
 
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
     try:
         unit = installations.get(session=session, scope=ctx.scope, installation_id=installation_id)
     except DomainError:
         return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
-    label = presence.tag(_tag_secret(settings), unit.id)
-    url = f"{str(request.base_url).rstrip('/')}/installations/{unit.id}/check?tag={label}"
+    label = presence.tag(_tag_secret(ctx.request.app.state.settings), unit.id)
+    url = f"{str(ctx.request.base_url).rstrip('/')}/installations/{unit.id}/check?tag={label}"
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=4)
     return Response(out.getvalue(), media_type="image/svg+xml")

@@ -7,16 +7,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from yingji.api_common import SessionDep, SettingsDep
+from yingji.api_common import SessionDep
 from yingji.errors import InvalidInput
 from yingji.incidents.handover import service as handover_service
 from yingji.incidents.schemas import ShiftIn
 from yingji.web import clock, people
-from yingji.web.pages import FormPost, PageCtx, PostDep, form_action, now_utc, page_ctx, render, to_login
+from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, now_utc, render
 
 router = APIRouter(include_in_schema=False)
 OFFICER_SEPARATORS = ("、", "，", ",", ";", "；", "\n")
@@ -97,10 +97,7 @@ def show_roster(ctx: PageCtx, session: Any, week: str | None = None, status_code
 
 
 @router.get("/duty/roster", response_class=HTMLResponse)
-def roster_page(request: Request, session: SessionDep, settings: SettingsDep, week: str | None = None) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def roster_page(session: SessionDep, ctx: ViewerDep, week: str | None = None) -> Response:
     return show_roster(ctx, session, week=week[:10] if week else None)
 
 
