@@ -161,6 +161,7 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(PUBLIC_ROUTE_REASONS)
 
 # Row identifiers in paths: positive and within a 32-bit integer on every backend.
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]  # an optional filter by a row's id
 
 
 def printable_html(html: str) -> HTMLResponse:

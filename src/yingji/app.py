@@ -69,6 +69,7 @@ from yingji.web import (
     stats_pages,
     stream,
     task_pages,
+    warning_pages,
 )
 from yingji.web.headers import SecurityHeaders, error_headers
 
@@ -108,6 +109,7 @@ ROUTERS = (
     roster_pages.router,
     relief_pages.router,
     monitoring_pages.router,
+    warning_pages.router,
     hazards_pages.router,
     enforcement_pages.router,
     disasters_pages.router,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 import sys
@@ -93,3 +94,21 @@ def read_password(given: str | None, from_stdin: bool) -> str:
         typer.echo("error: the two passwords differ", err=True)
         raise typer.Exit(2)
     return first
+
+
+def option_time(value: str, option: str) -> dt.datetime:
+    """A command-line time: ISO 8601 with a UTC offset, inside the accepted range (``InvalidInput`` naming
+    the option otherwise)."""
+    from yingji import timerange
+    from yingji.errors import InvalidInput
+
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{option}: {value!r} is not an ISO 8601 time") from None
+    if parsed.utcoffset() is None:
+        raise InvalidInput(f"{option}: {value!r} needs a UTC offset (e.g. +08:00 or Z)")
+    try:
+        return timerange.check(parsed)
+    except timerange.TimeOutOfRange as exc:
+        raise InvalidInput(f"{option}: {exc}") from None

@@ -22,6 +22,7 @@ from yingji.auth.scope import Scope
 from yingji.errors import Conflict, InvalidInput, NotFound
 from yingji.monitoring.clock import parse_timestamp
 from yingji.warnings import cap, service
+from yingji.warnings.calls import service as calls
 from yingji.warnings.channels import ChannelConfig
 from yingji.warnings.schemas import DeliverIn, OfficialIn, WarningIn, WarningUpdate
 
@@ -284,13 +285,13 @@ def test_an_official_contact_is_checked_against_the_allow_list_when_registered(
 ) -> None:
     contact = "13800000000; webhook:https://hooks.example.org/cap/dingri"
     with pytest.raises(InvalidInput, match="YINGJI_WEBHOOK_ALLOWED_TARGETS") as refused:
-        service.create_official(
+        calls.create_official(
             session=session,
             scope=commander,
             official_in=OfficialIn(name="县局局长", division_code=DINGRI, contact=contact),
         )
     assert refused.value.extra["field"] == "contact"
-    official = service.create_official(
+    official = calls.create_official(
         session=session,
         scope=commander,
         webhook_allowed=["https://hooks.example.org/cap/"],
@@ -303,13 +304,13 @@ def test_calling_officials_sends_to_their_channels_and_retries_only_the_unreache
     session: Session, commander: Scope, webhook: str
 ) -> None:
     config = ChannelConfig(timeout_s=2, webhook_allowed=(webhook,))
-    reached = service.create_official(
+    reached = calls.create_official(
         session=session,
         scope=commander,
         webhook_allowed=[webhook],
         official_in=OfficialIn(name="县局局长", division_code=DINGRI, contact=webhook),
     )
-    failing = service.create_official(
+    failing = calls.create_official(
         session=session,
         scope=commander,
         official_in=OfficialIn(name="乡镇负责人", division_code=DINGRI, contact="0892-1234567; smtp:town@example.org"),
@@ -320,7 +321,7 @@ def test_calling_officials_sends_to_their_channels_and_retries_only_the_unreache
     assert _Hook.bodies[-1] == warning.cap_xml.encode("utf-8")
     again = service.call_officials(session=session, scope=commander, warning_id=warning.id, config=config)
     assert [(r.channel, r.recipient) for r in again] == [("smtp", "town@example.org")]
-    board = {b["official"].id: b for b in service.call_board(session=session, scope=commander, warning_id=warning.id)}
+    board = {b["official"].id: b for b in calls.call_board(session=session, scope=commander, warning_id=warning.id)}
     assert [(c, r.delivered) for c, _, r in board[reached.id]["receipts"]] == [("webhook", True)]
     assert [(c, r.delivered) for c, _, r in board[failing.id]["receipts"]] == [("smtp", False)]
 
@@ -331,7 +332,7 @@ def test_issuing_sends_the_call_and_escalation_calls_the_superior_over_their_cha
     config = ChannelConfig(timeout_s=2, webhook_allowed=(webhook,))
 
     def official(**fields: object) -> int:
-        row = service.create_official(
+        row = calls.create_official(
             session=session, scope=commander, webhook_allowed=[webhook], official_in=OfficialIn.model_validate(fields)
         )
         return row.id
@@ -341,7 +342,7 @@ def test_issuing_sends_the_call_and_escalation_calls_the_superior_over_their_cha
     warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW, call_config=config)
     sent = service.deliveries(session=session, scope=commander, warning_id=warning.id)
     assert [(r.recipient, r.delivered) for r in sent] == [(f"{webhook}?county", True)]
-    counts = service.escalate_calls(
+    counts = calls.escalate_calls(
         session=session, scope=commander, now=NOW + 901_000, escalate_after_s=900, call_config=config
     )
     assert counts == {"escalated": 1, "called": 1, "sent": 1}
@@ -393,15 +394,15 @@ def test_mqtt_delivery_reaches_a_subscriber(session: Session, commander: Scope) 
 
 
 def test_officials_are_called_acknowledge_and_the_silent_are_escalated(session: Session, commander: Scope) -> None:
-    chief = service.create_official(
+    chief = calls.create_official(
         session=session, scope=commander, official_in=OfficialIn(name="市局局长", division_code=XIGAZE)
     )
-    county = service.create_official(
+    county = calls.create_official(
         session=session,
         scope=commander,
         official_in=OfficialIn(name="县局局长", division_code=DINGRI, superior_id=chief.id),
     )
-    deputy = service.create_official(
+    deputy = calls.create_official(
         session=session,
         scope=commander,
         official_in=OfficialIn(name="县局副局长", division_code=DINGRI, superior_id=chief.id),
@@ -409,18 +410,18 @@ def test_officials_are_called_acknowledge_and_the_silent_are_escalated(session: 
     warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW)
     called = service.calls(session=session, scope=commander, warning_id=warning.id)
     assert sorted(c.official_id for c in called) == sorted([county.id, deputy.id])
-    service.acknowledge_call(
+    calls.acknowledge_call(
         session=session, scope=commander, warning_id=warning.id, official_id=county.id, now=NOW + 60_000
     )
     with pytest.raises(Conflict):
-        service.acknowledge_call(
+        calls.acknowledge_call(
             session=session, scope=commander, warning_id=warning.id, official_id=county.id, now=NOW + 61_000
         )
-    assert service.escalate_calls(session=session, scope=commander, now=NOW + 60_000, escalate_after_s=900) == {
+    assert calls.escalate_calls(session=session, scope=commander, now=NOW + 60_000, escalate_after_s=900) == {
         "escalated": 0,
         "called": 0,
     }
-    counts = service.escalate_calls(session=session, scope=commander, now=NOW + 901_000, escalate_after_s=900)
+    counts = calls.escalate_calls(session=session, scope=commander, now=NOW + 901_000, escalate_after_s=900)
     assert counts == {"escalated": 1, "called": 1}
     after = {c.official_id: c for c in service.calls(session=session, scope=commander, warning_id=warning.id)}
     assert after[deputy.id].escalated_at is not None and chief.id in after
@@ -452,7 +453,7 @@ def test_a_call_texts_the_officials_mobile_numbers_through_the_sms_gateway(sessi
     try:
         config = ChannelConfig(timeout_s=2, webhook_allowed=(gateway,), sms_gateway_url=gateway,
                                sms_gateway_token="gw-token")  # fmt: skip
-        service.create_official(session=session, scope=commander, webhook_allowed=[gateway], official_in=OfficialIn(
+        calls.create_official(session=session, scope=commander, webhook_allowed=[gateway], official_in=OfficialIn(
             name="县局局长", division_code=DINGRI, contact="0892-1234567; 138 0000 0000"))  # fmt: skip
         warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW, call_config=config)
         sent = service.deliveries(session=session, scope=commander, warning_id=warning.id)

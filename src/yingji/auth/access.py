@@ -19,10 +19,6 @@ from yingji.errors import NotFound
 R = TypeVar("R")
 
 
-def _get(session: Session, model: type[R], row_id: Any, lock: bool) -> R | None:
-    return session.get(model, row_id, with_for_update=lock) if lock else session.get(model, row_id)
-
-
 def get_readable(
     *,
     session: Session,
@@ -32,21 +28,47 @@ def get_readable(
     what: str,
     lock: bool = False,
     permission: str | None = None,
+    place: str = "division_code",
 ) -> R:
-    """The row if its division is readable by the caller (own subtree or an ancestor); ``permission``, when
+    """The row if its division (the column ``place``) is readable by the caller (own subtree or an ancestor);
+    ``permission``, when given, is required first."""
+    return _scoped(
+        session, scope, model, row_id, what, lock, permission, lambda row: scope.can_read(getattr(row, place, None))
+    )
+
+
+def get_covered(
+    *,
+    session: Session,
+    scope: Scope,
+    model: type[R],
+    row_id: Any,
+    what: str,
+    lock: bool = False,
+    permission: str | None = None,
+    place: str = "division_code",
+) -> R:
+    """The row if its division (the column ``place``) lies in the caller's own subtree; ``permission``, when
     given, is required first."""
+    return _scoped(
+        session, scope, model, row_id, what, lock, permission, lambda row: scope.covers(getattr(row, place, None))
+    )
+
+
+def _scoped(
+    session: Session,
+    scope: Scope,
+    model: type[R],
+    row_id: Any,
+    what: str,
+    lock: bool,
+    permission: str | None,
+    reaches: Callable[[Any], bool],
+) -> R:
     if permission is not None:
         scope.require(permission)
-    row = _get(session, model, row_id, lock)
-    if row is None or not scope.can_read(getattr(row, "division_code", None)):
-        raise NotFound(f"{what} not found")
-    return row
-
-
-def get_covered(*, session: Session, scope: Scope, model: type[R], row_id: Any, what: str, lock: bool = False) -> R:
-    """The row if its division lies in the caller's own subtree."""
-    row = _get(session, model, row_id, lock)
-    if row is None or not scope.covers(getattr(row, "division_code", None)):
+    row = session.get(model, row_id, with_for_update=lock) if lock else session.get(model, row_id)
+    if row is None or not reaches(row):
         raise NotFound(f"{what} not found")
     return row
 
@@ -64,7 +86,7 @@ def retire(
     row.retired_at = utcnow()
     if also is not None:
         also()
-    audit.changed(session=session, scope=scope, row=row, before=before, entity=entity, action="retire")
+    audit.changed(session, scope, row, before, entity=entity, action="retire")
 
 
 @dataclass(frozen=True)

@@ -104,10 +104,10 @@ def query(
 
 
 def created(
-    *,
     session: Session,
     scope: Scope,
     row: Any,
+    *,
     entity: str,
     division_code: str | None = None,
     divisions: Sequence[str] | None = None,
@@ -118,10 +118,10 @@ def created(
     divisions are found as for :func:`changed`."""
     session.add(row)
     changed(
-        session=session,
-        scope=scope,
-        row=row,
-        before=None,
+        session,
+        scope,
+        row,
+        None,
         entity=entity,
         action=action,
         division_code=division_code,
@@ -131,11 +131,11 @@ def created(
 
 
 def changed(
-    *,
     session: Session,
     scope: Scope,
     row: Any,
     before: dict[str, Any] | None,
+    *,
     entity: str,
     action: str = "update",
     division_code: str | None = None,
@@ -148,8 +148,38 @@ def changed(
     (the record the row belongs to, e.g. a task's incident), else under the row's own ``division_code``
     (and ``division_codes`` when it spans several) — read now, so a change of divisions is filed where the
     row lies after it."""
-    place = row if within is None else within
     session.flush()
+    acted(
+        session,
+        scope,
+        row,
+        entity=entity,
+        action=action,
+        before=before,
+        after=snapshot(row),
+        division_code=division_code,
+        divisions=divisions,
+        within=within,
+    )
+
+
+def acted(
+    session: Session,
+    scope: Scope,
+    row: Any,
+    *,
+    entity: str,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    division_code: str | None = None,
+    divisions: Sequence[str] | None = None,
+    within: Any = None,
+) -> None:
+    """Audit an action on ``row`` told by what it did (``after``, ``before``) rather than by snapshots — a
+    logout, a call answered, a plan committed. Filed under the row's id and divisions as :func:`changed`
+    files them; nothing is flushed."""
+    place = row if within is None else within
     record(
         session=session,
         scope=scope,
@@ -158,6 +188,6 @@ def changed(
         entity_id=row.id,
         division_code=division_code if division_code is not None else getattr(place, "division_code", None),
         before=before,
-        after=snapshot(row),
+        after=after,
         divisions=divisions if divisions is not None else getattr(place, "division_codes", ()),
     )

@@ -144,16 +144,7 @@ def revoke_sessions(*, session: Session, scope: Scope) -> None:
     if user is None:
         return
     user.token_version = (user.token_version or 0) + 1
-    audit.record(
-        session=session,
-        scope=scope,
-        action="logout",
-        entity="user",
-        entity_id=user.id,
-        division_code=user.division_code,
-        before=None,
-        after=None,
-    )
+    audit.acted(session, scope, user, entity="user", action="logout")
 
 
 def get_by_username(*, session: Session, username: str) -> User | None:
@@ -210,7 +201,7 @@ def create_user(
         disabled=False,
         created_at=utcnow(),
     )
-    audit.created(session=session, scope=scope, row=user, entity="user", division_code=user.division_code)
+    audit.created(session, scope, user, entity="user", division_code=user.division_code)
     return user
 
 
@@ -242,9 +233,7 @@ def set_disabled(*, session: Session, scope: Scope, username: str, disabled: boo
             select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         ):
             token.revoked_at = utcnow()
-    audit.changed(
-        session=session, scope=scope, row=user, before=before, entity="user", action="disable" if disabled else "enable"
-    )
+    audit.changed(session, scope, user, before, entity="user", action="disable" if disabled else "enable")
     return user
 
 
@@ -260,16 +249,7 @@ def set_password(*, session: Session, scope: Scope, username: str, password: str
     check_password_policy(password)
     _access_changed()
     user.password_hash = hash_password(password)
-    audit.record(
-        session=session,
-        scope=scope,
-        action="set_password",
-        entity="user",
-        entity_id=user.id,
-        division_code=user.division_code,
-        before=None,
-        after={"password": "changed"},
-    )
+    audit.acted(session, scope, user, entity="user", action="set_password", after={"password": "changed"})
     return user
 
 
@@ -282,7 +262,7 @@ def issue_machine_token(*, session: Session, scope: Scope, username: str, name: 
         scope.require("users:manage")
     token, digest = new_machine_token()
     row = ApiToken(user_id=user.id, name=name, digest=digest, created_at=utcnow())
-    audit.created(session=session, scope=scope, row=row, entity="api_token", division_code=user.division_code)
+    audit.created(session, scope, row, entity="api_token", division_code=user.division_code)
     return row, token
 
 
@@ -302,15 +282,7 @@ def revoke_machine_token(*, session: Session, scope: Scope, token_id: int) -> Ap
     before = audit.snapshot(row)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-    audit.changed(
-        session=session,
-        scope=scope,
-        row=row,
-        before=before,
-        entity="api_token",
-        action="revoke",
-        division_code=owner.division_code,
-    )
+    audit.changed(session, scope, row, before, entity="api_token", action="revoke", division_code=owner.division_code)
     return row
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from yingji.cli_common import command_session
+from yingji.cli_common import command_session, option_time
 
 app = typer.Typer(
     help="Disaster statistics (灾情统计): township reports, roll-ups, the 2020 regime.", no_args_is_help=True
@@ -74,22 +73,6 @@ def indicators(as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 REPORT_TYPES = ("initial", "follow_up", "verified")
 
 
-def _when(value: str, option: str) -> dt.datetime:
-    from yingji import timerange
-    from yingji.errors import InvalidInput
-
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{option}: {value!r} is not an ISO 8601 time") from None
-    if parsed.utcoffset() is None:
-        raise InvalidInput(f"{option}: {value!r} needs a UTC offset (e.g. +08:00 or Z)")
-    try:
-        return timerange.check(parsed)
-    except timerange.TimeOutOfRange as exc:
-        raise InvalidInput(f"{option}: {exc}") from None
-
-
 def _report_type(value: str) -> str:
     if value not in REPORT_TYPES:
         typer.echo(f"error: --type must be one of {', '.join(REPORT_TYPES)} (got {value!r})", err=True)
@@ -119,7 +102,7 @@ def event_create(
     from yingji.disasters.schemas import EventIn, EventRead
 
     body: dict[str, Any] = {"name": name, "kind": kind, "division_code": division, "glide": glide}
-    body["started_at"] = _when(started_at, "--started-at")
+    body["started_at"] = option_time(started_at, "--started-at")
     if incident is not None:
         body["incident_id"] = incident
     try:
@@ -323,7 +306,7 @@ def tick(
     from yingji.db import utcnow
     from yingji.disasters.officers import service
 
-    moment = _when(now, "--now") if now else utcnow()
+    moment = option_time(now, "--now") if now else utcnow()
     hours = settings_from(ctx).disaster_township_initial_hours
     with command_session(ctx) as (session, _scope):
         counts = service.escalate_overdue(

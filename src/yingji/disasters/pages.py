@@ -19,11 +19,10 @@ from yingji.errors import DomainError, InvalidInput
 from yingji.geo import service as geo_service
 from yingji.geo.codes import level_of
 from yingji.web import charts, layers
-from yingji.web.pages import PageCtx, form_action, page_ctx, render, to_login
+from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, render
 
 router = APIRouter(include_in_schema=False)
 layers.register_nav(layers.NavItem("disasters", "/disasters", "nav.disasters", service.READ))
-Csrf = Annotated[str, Form(max_length=100)]
 REPORT_TYPES = ("initial", "follow_up", "verified")
 CHART_FIELDS = ("affected", "deaths", "missing", "relocated")
 
@@ -37,10 +36,7 @@ def _not_found(ctx: PageCtx) -> HTMLResponse:
 
 
 @router.get("/disasters", response_class=HTMLResponse)
-def events_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def events_page(session: SessionDep, ctx: ViewerDep) -> Response:
     if service.READ not in ctx.scope.permissions:
         return _forbidden(ctx)
     rows = service.list_events(session=session, scope=ctx.scope)
@@ -60,12 +56,9 @@ def _townships(session: Any, ctx: PageCtx, area_code: str) -> list[Any]:
 
 
 @router.get("/disasters/{disaster_event_id}", response_class=HTMLResponse)
-def event_page(disaster_event_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def event_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     """The event board: totals (with the relief response level), charts over time and by county, and the
     progress of every township the caller covers."""
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
     if service.READ not in ctx.scope.permissions:
         return _forbidden(ctx)
     try:
@@ -166,13 +159,8 @@ def show_entry(
 
 
 @router.get("/disasters/{disaster_event_id}/report", response_class=HTMLResponse)
-def entry_page(
-    disaster_event_id: int, request: Request, session: SessionDep, settings: SettingsDep, type: str = "initial"
-) -> Response:
+def entry_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep, type: str = "initial") -> Response:
     """The township information officer's form: one number field per indicator the report type carries."""
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
     if service.REPORT not in ctx.scope.permissions:
         return _forbidden(ctx)
     try:
@@ -210,7 +198,7 @@ async def entry_submit(disaster_event_id: int, request: Request, settings: Setti
         service.submit_report(session=session, scope=ctx.scope, event_id=disaster_event_id, report_in=report_in)
 
     return form_action(
-        request, settings, values.get("csrf_token", ""), act,
+        FormPost(request, settings, values.get("csrf_token", "")), act,
         lambda ctx, session, status: show_entry(ctx, session, disaster_event_id, status, report_type),
         f"/disasters/{disaster_event_id}",
     )  # fmt: skip
@@ -239,10 +227,7 @@ def show_queue(ctx: PageCtx, session: Any, event_id: int, status_code: int = 200
 
 
 @router.get("/disasters/{disaster_event_id}/review", response_class=HTMLResponse)
-def queue_page(disaster_event_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def queue_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     if service.REVIEW not in ctx.scope.permissions:
         return _forbidden(ctx)
     try:
@@ -255,9 +240,7 @@ def queue_page(disaster_event_id: int, request: Request, session: SessionDep, se
 def review_submit(
     disaster_event_id: int,
     report_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     action: Annotated[str, Form(max_length=10)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -278,7 +261,7 @@ def review_submit(
             raise InvalidInput(exc.detail, field=f"review-{report_id}") from None
 
     return form_action(
-        request, settings, csrf_token, act,
+        post, act,
         lambda ctx, session, status: show_queue(ctx, session, disaster_event_id, status),
         f"/disasters/{disaster_event_id}/review",
     )  # fmt: skip

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope, system_scope
 from yingji.db import utcnow
 from yingji.disasters import exports, plausibility, regime, response, review, rollup, tables, validation
@@ -87,17 +87,15 @@ def create_event(*, session: Session, scope: Scope, event_in: EventIn) -> Disast
     if event_in.incident_id is not None:  # linking needs the right to change the incident's figures
         incidents_service.get_for_change(session=session, scope=scope, incident_id=event_in.incident_id)
     event = DisasterEvent(**event_in.model_dump(), created_by=scope.actor)
-    audit.created(session=session, scope=scope, row=event, entity="disaster_event", division_code=event.division_code)
+    audit.created(session, scope, event, entity="disaster_event", division_code=event.division_code)
     return event
 
 
 def get_event(*, session: Session, scope: Scope, event_id: int) -> DisasterEvent:
     """An event the caller may read: declared in its subtree, on its ancestor chain (404 otherwise)."""
-    scope.require(READ)
-    event = session.get(DisasterEvent, event_id)
-    if event is None or not scope.can_read(event.division_code):
-        raise NotFound("disaster event not found")
-    return event
+    return access.get_readable(
+        session=session, scope=scope, model=DisasterEvent, row_id=event_id, what="disaster event", permission=READ
+    )
 
 
 def list_events(*, session: Session, scope: Scope) -> list[DisasterEvent]:
@@ -189,26 +187,20 @@ def submit_report(*, session: Session, scope: Scope, event_id: int, report_in: R
         submitted_by=scope.actor,
         submitted_at=utcnow(),
     )
-    session.add(report)
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="submit",
-        entity="disaster_report",
-        entity_id=report.id,
-        division_code=township.code,
-        after=audit.snapshot(report),
-    )
+    audit.created(session, scope, report, entity="disaster_report", action="submit", division_code=township.code)
     return report
 
 
 def get_report(*, session: Session, scope: Scope, report_id: int) -> DisasterReport:
-    scope.require(READ)
-    report = session.get(DisasterReport, report_id)
-    if report is None or not scope.covers(report.township_code):
-        raise NotFound("disaster report not found")
-    return report
+    return access.get_covered(
+        session=session,
+        scope=scope,
+        model=DisasterReport,
+        row_id=report_id,
+        what="disaster report",
+        permission=READ,
+        place="township_code",
+    )
 
 
 def list_reports(*, session: Session, scope: Scope, event_id: int, status: str | None = None) -> list[DisasterReport]:
@@ -251,15 +243,15 @@ def review_report(*, session: Session, scope: Scope, report_id: int, review_in: 
     session.flush()
     if review_in.action == "accept" and level == "county":
         sync_incident(session=session, scope=scope, event_id=report.event_id)
-    audit.record(
-        session=session,
-        scope=scope,
-        action=review_in.action,
+    audit.acted(
+        session,
+        scope,
+        report,
         entity="disaster_report",
-        entity_id=report.id,
-        division_code=report.township_code,
+        action=review_in.action,
         before=before,
         after=audit.snapshot(report),
+        division_code=report.township_code,
     )
     return report
 

@@ -42,7 +42,7 @@ def list_inspectors(
                                           offset=page.offset)  # fmt: skip
     ties = service.recusals_of(session=session, inspector_ids=[r.id for r in rows])
     items = [_inspector_out(r, [RecusalRead.model_validate(t) for t in ties[r.id]]) for r in rows]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return Page.of(items, total, page)
 
 
 @router.post("/inspectors", response_model=InspectorRead, status_code=status.HTTP_201_CREATED,
@@ -82,7 +82,7 @@ def list_plans(
 ) -> Page[PlanRead]:
     """Annual enforcement plans of the caller's subtree, newest year first."""
     rows, total = service.list_plans(session=session, scope=scope, year=year, limit=page.limit, offset=page.offset)
-    return Page(items=[PlanRead.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page.of([PlanRead.model_validate(r) for r in rows], total, page)
 
 
 @router.post("/plans", response_model=PlanRead, status_code=status.HTTP_201_CREATED,

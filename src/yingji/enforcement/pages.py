@@ -4,15 +4,15 @@ the domain's services with the caller's scope."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from yingji.api_common import SessionDep, SettingsDep
+from yingji.api_common import SessionDep
 from yingji.enforcement import service
 from yingji.enforcement.cases import service as cases
 from yingji.errors import DomainError
 from yingji.web import layers
-from yingji.web.pages import PageCtx, page_ctx, render, to_login
+from yingji.web.pages import PageCtx, ViewerDep, render
 
 router = APIRouter(include_in_schema=False)
 READ = service.READ
@@ -24,10 +24,7 @@ def _forbidden(ctx: PageCtx) -> HTMLResponse:
 
 
 @router.get("/enforcement", response_class=HTMLResponse)
-def board_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def board_page(session: SessionDep, ctx: ViewerDep) -> Response:
     if READ not in ctx.scope.permissions:
         return _forbidden(ctx)
     plans, _ = service.list_plans(session=session, scope=ctx.scope, limit=200)
@@ -41,10 +38,7 @@ def board_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
 
 
 @router.get("/enforcement/draws/{draw_id}", response_class=HTMLResponse)
-def draw_page(draw_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def draw_page(draw_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     if READ not in ctx.scope.permissions:
         return _forbidden(ctx)
     try:

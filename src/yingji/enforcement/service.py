@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.enforcement import draw as pure_draw
@@ -44,11 +44,9 @@ def _new_seed() -> str:
 
 
 def get_inspector(*, session: Session, scope: Scope, inspector_id: int) -> Inspector:
-    scope.require(READ)
-    row = session.get(Inspector, inspector_id)
-    if row is None or not scope.covers(row.division_code):
-        raise NotFound("inspector not found")
-    return row
+    return access.get_covered(
+        session=session, scope=scope, model=Inspector, row_id=inspector_id, what="inspector", permission=READ
+    )
 
 
 def create_inspector(*, session: Session, scope: Scope, inspector_in: InspectorIn) -> Inspector:
@@ -58,7 +56,7 @@ def create_inspector(*, session: Session, scope: Scope, inspector_in: InspectorI
     if session.scalar(select(Inspector.id).where(Inspector.certificate_no == inspector_in.certificate_no)):
         raise Conflict("this certificate number is already registered")  # says nothing of where
     row = Inspector(**inspector_in.model_dump(), active=True, created_at=utcnow())
-    audit.created(session=session, scope=scope, row=row, entity="inspector", division_code=row.division_code)
+    audit.created(session, scope, row, entity="inspector", division_code=row.division_code)
     return row
 
 
@@ -69,8 +67,7 @@ def update_inspector(*, session: Session, scope: Scope, inspector_id: int, patch
     for field, value in patch.model_dump(exclude_none=True).items():
         setattr(row, field, value)
     after = {"unit": row.unit, "active": row.active}
-    audit.record(session=session, scope=scope, action="update", entity="inspector", entity_id=row.id,
-                 division_code=row.division_code, before=before, after=after)  # fmt: skip
+    audit.acted(session, scope, row, entity="inspector", action="update", before=before, after=after)
     return row
 
 
@@ -104,7 +101,7 @@ def add_recusal(*, session: Session, scope: Scope, inspector_id: int, recusal_in
     if exists is not None:
         raise Conflict("this inspector is already tied to this enterprise")
     row = Recusal(inspector_id=inspector.id, enterprise_id=enterprise.id, reason=recusal_in.reason, created_at=utcnow())
-    audit.created(session=session, scope=scope, row=row, entity="recusal", division_code=inspector.division_code)
+    audit.created(session, scope, row, entity="recusal", division_code=inspector.division_code)
     return row
 
 
@@ -112,11 +109,7 @@ def add_recusal(*, session: Session, scope: Scope, inspector_id: int, recusal_in
 
 
 def get_plan(*, session: Session, scope: Scope, plan_id: int) -> Plan:
-    scope.require(READ)
-    row = session.get(Plan, plan_id)
-    if row is None or not scope.covers(row.division_code):
-        raise NotFound("plan not found")
-    return row
+    return access.get_covered(session=session, scope=scope, model=Plan, row_id=plan_id, what="plan", permission=READ)
 
 
 def _major_hazard_enterprises(session: Session, scope: Scope, division: str) -> list[int]:
@@ -157,7 +150,7 @@ def create_plan(*, session: Session, scope: Scope, plan_in: PlanIn) -> Plan:
         random_share_pct=plan_in.random_share_pct, key_enterprise_ids=sorted(keys), key_rule="; ".join(rule),
         created_by=scope.actor, created_at=utcnow(),
     )  # fmt: skip
-    audit.created(session=session, scope=scope, row=row, entity="enforcement_plan", division_code=row.division_code)
+    audit.created(session, scope, row, entity="enforcement_plan", division_code=row.division_code)
     return row
 
 
@@ -238,19 +231,26 @@ def make_draw(
     if not parts:
         raise DrawRefused("the plan cannot be drawn: no enterprise is in any of its pools")
     row.parts, row.digest, row.state = parts, plandraw.digest(parts), "drawn"
-    audit.record(session=session, scope=scope, action="draw", entity="enforcement_draw", entity_id=row.id,
-                 division_code=row.division_code,
-                 after={"plan": plan.id, "sequence": row.sequence, "seed": row.seed, "digest": row.digest,
-                        "reason": row.reason, "earlier": row.earlier_draw_ids})  # fmt: skip
+    audit.acted(
+        session,
+        scope,
+        row,
+        entity="enforcement_draw",
+        action="draw",
+        after={
+            "plan": plan.id,
+            "sequence": row.sequence,
+            "seed": row.seed,
+            "digest": row.digest,
+            "reason": row.reason,
+            "earlier": row.earlier_draw_ids,
+        },
+    )
     return row
 
 
 def get_draw(*, session: Session, scope: Scope, draw_id: int) -> Draw:
-    scope.require(READ)
-    row = session.get(Draw, draw_id)
-    if row is None or not scope.covers(row.division_code):
-        raise NotFound("draw not found")
-    return row
+    return access.get_covered(session=session, scope=scope, model=Draw, row_id=draw_id, what="draw", permission=READ)
 
 
 def list_draws(*, session: Session, scope: Scope, plan_id: int) -> list[Draw]:
@@ -289,8 +289,7 @@ def publish_draw(*, session: Session, scope: Scope, draw_id: int, now: dt.dateti
     if row.sequence != latest:
         raise Conflict("only the plan's latest draw can be published")
     row.state, row.published_at, row.published_by = "published", now or utcnow(), scope.actor
-    audit.record(session=session, scope=scope, action="publish", entity="enforcement_draw", entity_id=row.id,
-                 division_code=row.division_code, after={"digest": row.digest})  # fmt: skip
+    audit.acted(session, scope, row, entity="enforcement_draw", action="publish", after={"digest": row.digest})
     return row
 
 

@@ -19,14 +19,21 @@ from yingji.hazards.installations import service as installations
 from yingji.hazards.register import service as hazards
 from yingji.hazards.register.schemas import HazardIn
 from yingji.web import layers
-from yingji.web.pages import PageCtx, ViewerDep, first_error, form_action, page_ctx, render, to_login
+from yingji.web.pages import (
+    LenientPostDep,
+    PageCtx,
+    ViewerDep,
+    first_error,
+    form_action,
+    page_ctx,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 READ = "hazards:read"
 RISK_COLOURS = {"red": "#d7301f", "orange": "#fc8d59", "yellow": "#fdcc8a", "blue": "#2b8cbe", "": "#888888"}
 layers.register(layers.MapLayer("enterprises", "layer.enterprises", "/map/layers/enterprises", READ, visible=False))
 layers.register_nav(layers.NavItem("hazards", "/hazards/board", "nav.hazards", READ))
-Csrf = Annotated[str, Form(max_length=100)]
 Text = Annotated[str, Form(max_length=5000)]
 
 
@@ -115,9 +122,7 @@ def report_page(request: Request, session: SessionDep, ctx: ViewerDep, settings:
 
 @router.post("/hazards/report")
 def report_submit(
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf = "",
+    post: LenientPostDep,
     enterprise_id: Annotated[str, Form(max_length=12)] = "",
     title: Annotated[str, Form(max_length=200)] = "",
     description: Text = "",
@@ -141,7 +146,7 @@ def report_submit(
     def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
         return _report_form(ctx, session, status, form)
 
-    return form_action(request, settings, csrf_token, act, show, lambda: f"/enterprises/{made['enterprise']}")
+    return form_action(post, act, show, lambda: f"/enterprises/{made['enterprise']}")
 
 
 def _tag_secret(settings: Any) -> str:
@@ -149,7 +154,7 @@ def _tag_secret(settings: Any) -> str:
 
 
 @router.get("/installations/{installation_id}/qr.svg")
-def installation_qr(installation_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def installation_qr(installation_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     """The QR code of an installation's label: it opens the check page with the presence tag."""
     import io
 
@@ -157,15 +162,12 @@ def installation_qr(installation_id: int, request: Request, session: SessionDep,
 
     from yingji.hazards import presence
 
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
     try:
         unit = installations.get(session=session, scope=ctx.scope, installation_id=installation_id)
     except DomainError:
         return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
-    label = presence.tag(_tag_secret(settings), unit.id)
-    url = f"{str(request.base_url).rstrip('/')}/installations/{unit.id}/check?tag={label}"
+    label = presence.tag(_tag_secret(ctx.request.app.state.settings), unit.id)
+    url = f"{str(ctx.request.base_url).rstrip('/')}/installations/{unit.id}/check?tag={label}"
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=4)
     return Response(out.getvalue(), media_type="image/svg+xml")
@@ -189,12 +191,12 @@ def check_page(
 
 
 @router.post("/installations/{installation_id}/check")
-def check_submit(installation_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf = "",
+def check_submit(installation_id: int, post: LenientPostDep,
                  tag: Annotated[str, Form(max_length=64)] = "", note: Text = "") -> Response:  # fmt: skip
     from yingji.hazards import presence
 
     def act(ctx: PageCtx, session: Any) -> None:
-        present = presence.verify(_tag_secret(settings), installation_id, tag)
+        present = presence.verify(_tag_secret(post.settings), installation_id, tag)
         if not present:
             installations.get(session=session, scope=ctx.scope, installation_id=installation_id)  # 404 first
             raise InvalidInput(ctx.t("installation.check.bad_tag"), field="tag")
@@ -204,4 +206,4 @@ def check_submit(installation_id: int, request: Request, settings: SettingsDep, 
     def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
         return _check_page(ctx, session, installation_id, tag, status)
 
-    return form_action(request, settings, csrf_token, act, show, f"/installations/{installation_id}/check?done=1")
+    return form_action(post, act, show, f"/installations/{installation_id}/check?done=1")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from yingji import timerange
+from yingji.cli_common import option_time
 from yingji.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -160,18 +160,7 @@ def rules_command(as_json: bool = typer.Option(False, "--json", help="Print one 
 
 
 def _time(value: str | None, option: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{option}: {value!r} is not an ISO 8601 time") from None
-    if parsed.utcoffset() is None:
-        raise InvalidInput(f"{option}: {value!r} needs a UTC offset (e.g. +08:00 or Z)")
-    try:
-        return timerange.check(parsed)
-    except timerange.TimeOutOfRange as exc:
-        raise InvalidInput(f"{option}: {exc}") from None
+    return None if value is None else option_time(value, option)
 
 
 @app.command("deadlines")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep, printable_html
+from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep, SettingsDep, printable_html
 from yingji.db import utcnow
 from yingji.quake import service
 from yingji.quake.models import QuakeAssessment
@@ -52,13 +52,13 @@ def list_assessments(
     session: SessionDep,
     scope: ScopeDep,
     page: PageDep,
-    incident_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    incident_id: IdQuery = None,
 ) -> Page[AssessmentSummary]:
     """Assessments affecting the caller's jurisdiction, newest origin time first."""
     rows, total = service.list_assessments(
         session=session, scope=scope, limit=page.limit, offset=page.offset, incident_id=incident_id
     )
-    return Page(items=[summary(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page.of([summary(r) for r in rows], total, page)
 
 
 @api_router.get("/quake/assessments/{assessment_id}", response_model=AssessmentOut, operation_id="quake_assessment_get")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep
 from yingji.relief import service
 from yingji.relief.schemas import (
     FlowCollection,
@@ -37,7 +37,7 @@ def list_plans(
     session: SessionDep,
     scope: ScopeDep,
     page: PageDep,
-    incident_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    incident_id: IdQuery = None,
 ) -> Page[PlanSummary]:
     """Plans of the caller's subtree, newest first."""
     rows, total = service.list_plans(

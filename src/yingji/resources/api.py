@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Form, Query, UploadFile, status
 from fastapi.responses import HTMLResponse
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, printable_html
+from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep, printable_html
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.errors import InvalidInput
@@ -212,7 +212,7 @@ def list_transfers(
     scope: ScopeDep,
     page: PageDep,
     status: Annotated[str | None, Query(pattern="^(created|confirmed|cancelled)$")] = None,
-    depot_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    depot_id: IdQuery = None,
 ) -> Page[TransferRead]:
     """Transfer orders whose sending or receiving depot the caller may read, newest first."""
     rows, total = service.list_transfers(
@@ -364,7 +364,7 @@ def list_vehicles(
     page: PageDep,
     kind: rules.VehicleKind | None = None,
     aircraft: bool | None = None,
-    depot_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    depot_id: IdQuery = None,
     division: DivisionQuery = None,
 ) -> Page[VehicleRead]:
     """Vehicles and aircraft of the caller's subtree and those registered above it (read-only)."""

@@ -155,7 +155,7 @@ def list_tips(
     """Tips in the caller's jurisdiction, newest first (needs tips:read; no reporter identity)."""
     rows, total = service.list_tips(session=session, scope=scope, status_is=status_is, limit=page.limit,
                                     offset=page.offset)  # fmt: skip
-    return Page(items=[_tip_out(t) for t in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page.of([_tip_out(t) for t in rows], total, page)
 
 
 @router.get("/inbox/groups", response_model=list[list[int]], operation_id="tips_duplicate_groups")

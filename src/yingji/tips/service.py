@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.errors import Conflict, InvalidInput, NotFound
@@ -106,9 +106,15 @@ def submit(
         )
     session.add(tip)
     session.flush()
-    audit.record(session=session, scope=scope, action="submit", entity=ENTITY, entity_id=tip.id,
-                 division_code=division,
-                 after={"category": tip.category, "anonymous": tip.anonymous, "photos": len(photos)})  # fmt: skip
+    audit.acted(
+        session,
+        scope,
+        tip,
+        entity=ENTITY,
+        action="submit",
+        after={"category": tip.category, "anonymous": tip.anonymous, "photos": len(photos)},
+        division_code=division,
+    )
     return tip, code
 
 
@@ -134,11 +140,9 @@ def list_tips(
 
 
 def get(*, session: Session, scope: Scope, tip_id: int) -> Tip:
-    scope.require("tips:read")
-    tip = session.get(Tip, tip_id)
-    if tip is None or not scope.covers(tip.division_code):
-        raise NotFound("tip not found")
-    return tip
+    return access.get_covered(
+        session=session, scope=scope, model=Tip, row_id=tip_id, what="tip", permission="tips:read"
+    )
 
 
 def reporter(*, session: Session, scope: Scope, tip_id: int) -> Tip:
@@ -146,8 +150,7 @@ def reporter(*, session: Session, scope: Scope, tip_id: int) -> Tip:
     every disclosure is audited (a write: callers use a writing transaction)."""
     tip = get(session=session, scope=scope, tip_id=tip_id)
     scope.require(IDENTITY_PERMISSION)
-    audit.record(session=session, scope=scope, action="read_identity", entity=ENTITY, entity_id=tip.id,
-                 division_code=tip.division_code)  # fmt: skip
+    audit.acted(session, scope, tip, entity=ENTITY, action="read_identity")
     return tip
 
 
@@ -197,10 +200,20 @@ def act(*, session: Session, scope: Scope, tip_id: int, action_in: ActionIn, tod
         tip.closed_on, tip.reply = day, action_in.reply or ""
         tip.outcome = "rejected" if action_in.action == "reject" else action_in.outcome or ""
     tip.status, tip.updated_at = after, utcnow()
-    audit.record(session=session, scope=scope, action=action_in.action, entity=ENTITY, entity_id=tip.id,
-                 division_code=tip.division_code, before=before,
-                 after={"status": tip.status, "assigned_to": tip.assigned_to, "outcome": tip.outcome,
-                        "reason": action_in.reason})  # fmt: skip
+    audit.acted(
+        session,
+        scope,
+        tip,
+        entity=ENTITY,
+        action=action_in.action,
+        before=before,
+        after={
+            "status": tip.status,
+            "assigned_to": tip.assigned_to,
+            "outcome": tip.outcome,
+            "reason": action_in.reason,
+        },
+    )
     return tip
 
 
@@ -213,7 +226,7 @@ def staff_message(*, session: Session, scope: Scope, tip_id: int, text: str) -> 
     scope.require(HANDLE_PERMISSION)
     tip = get(session=session, scope=scope, tip_id=tip_id)
     row = TipMessage(tip_id=tip.id, sender="staff", text=text, at=utcnow(), actor=scope.actor)
-    audit.created(session=session, scope=scope, row=row, entity="tip_message", division_code=tip.division_code)
+    audit.created(session, scope, row, entity="tip_message", division_code=tip.division_code)
     return row
 
 
@@ -223,7 +236,7 @@ def reporter_message(*, session: Session, tracking_code: str, text: str) -> TipM
     if tip.status == "closed":
         raise InvalidInput("the tip is closed; submit a new tip for a new matter", field="text")
     row = TipMessage(tip_id=tip.id, sender="reporter", text=text, at=utcnow(), actor="reporter")
-    audit.created(session=session, scope=PUBLIC, row=row, entity="tip_message", division_code=tip.division_code)
+    audit.created(session, PUBLIC, row, entity="tip_message", division_code=tip.division_code)
     return row
 
 
@@ -256,9 +269,14 @@ def promote(*, session: Session, scope: Scope, tip_id: int, promote_in: PromoteI
             filed_on=today or utcnow().date()))  # fmt: skip
         tip.case_id = case.id
     tip.updated_at = utcnow()
-    audit.record(session=session, scope=scope, action=f"promote_{promote_in.to}", entity=ENTITY, entity_id=tip.id,
-                 division_code=tip.division_code,
-                 after={"hazard_id": tip.hazard_id, "case_id": tip.case_id})  # fmt: skip
+    audit.acted(
+        session,
+        scope,
+        tip,
+        entity=ENTITY,
+        action=f"promote_{promote_in.to}",
+        after={"hazard_id": tip.hazard_id, "case_id": tip.case_id},
+    )
     return tip
 
 

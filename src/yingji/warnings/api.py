@@ -13,6 +13,7 @@ from yingji.auth.scope import Scope
 from yingji.config import Settings
 from yingji.monitoring.clock import to_epoch_ms
 from yingji.warnings import cap, service
+from yingji.warnings.calls import service as calls_service
 from yingji.warnings.channels import ChannelConfig
 from yingji.warnings.models import PublicWarning, WarningCall
 from yingji.warnings.schemas import (
@@ -81,7 +82,7 @@ def feed(request: Request, session: SessionDep) -> Response:
 @router.get("/warnings/officials", response_model=list[OfficialRead], operation_id="warnings_officials_list")
 def list_officials(session: SessionDep, scope: ScopeDep) -> list[OfficialRead]:
     """Responsible officials (责任人) the caller may read."""
-    return [OfficialRead.model_validate(o) for o in service.list_officials(session=session, scope=scope)]
+    return [OfficialRead.model_validate(o) for o in calls_service.list_officials(session=session, scope=scope)]
 
 
 @router.post(
@@ -91,7 +92,7 @@ def create_official(body: OfficialIn, session: SessionDep, scope: ScopeDep, sett
     """Register a responsible official of a division (called when a warning covers it).
 
     Webhook targets in the contact must be in YINGJI_WEBHOOK_ALLOWED_TARGETS."""
-    row = service.create_official(
+    row = calls_service.create_official(
         session=session, scope=scope, official_in=body, webhook_allowed=settings.webhook_allowed_targets
     )
     return OfficialRead.model_validate(row)
@@ -220,7 +221,7 @@ def _call_read(session: SessionDep, row: WarningCall) -> CallRead:
 def calls(warning_id: IdPath, session: SessionDep, scope: ScopeDep) -> CallsRead:
     """Call-and-acknowledge (叫应) status: who was called, who acknowledged, who was escalated, and per
     official each contact channel with the newest receipt over it."""
-    board = service.call_board(session=session, scope=scope, warning_id=warning_id)
+    board = calls_service.call_board(session=session, scope=scope, warning_id=warning_id)
     rows = [b["call"] for b in board]
     acknowledged = sum(r.acknowledged_at is not None for r in rows)
     escalated = sum(r.escalated_at is not None for r in rows)
@@ -253,7 +254,7 @@ def send_calls(warning_id: IdPath, session: SessionDep, scope: ScopeDep, setting
 )
 def acknowledge_call(warning_id: IdPath, official_id: IdPath, session: SessionDep, scope: ScopeDep) -> CallRead:
     """An official acknowledges the warning (应) — themselves, or recorded by an issuer of their division."""
-    row = service.acknowledge_call(
+    row = calls_service.acknowledge_call(
         session=session, scope=scope, warning_id=warning_id, official_id=official_id, now=_now()
     )
     return _call_read(session, row)

@@ -196,13 +196,14 @@ def tick(
     from yingji.cli_common import command_session, echo_json, settings_from
     from yingji.monitoring.clock import parse_timestamp
     from yingji.warnings import service
+    from yingji.warnings.calls import service as calls_service
 
     clock = parse_timestamp(now) if now is not None else int(time.time() * 1000)
     settings = settings_from(ctx)
     wait = escalate_after_s or settings.callack_escalate_after_s
     with command_session(ctx) as (session, scope):
         echo_json(
-            service.escalate_calls(
+            calls_service.escalate_calls(
                 session=session,
                 scope=scope,
                 now=clock,

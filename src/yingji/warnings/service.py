@@ -1,7 +1,8 @@
 """Public warnings in the database: issue, update and cancel (CAP 1.2 from ``cap.py``), the public Atom
-feed, import from other issuers, delivery with a receipt per recipient (``channels.py``), and
-call-and-acknowledge (叫应, ``callack.py``) with escalation by the scheduler. Services never commit;
-every write is audited."""
+feed, import from other issuers, delivery with a receipt per recipient (``channels.py``), and the calls of
+call-and-acknowledge (叫应, ``callack.py``): started when a warning is issued and sent over the officials'
+channels. The officials, the call board, answers and escalation are in ``warnings.calls.service``.
+Services never commit; every write is audited."""
 
 from __future__ import annotations
 
@@ -15,16 +16,16 @@ from lxml import etree
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from yingji.auth import access, audit
+from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.config import Settings
 from yingji.db import paginate, utcnow
-from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
+from yingji.errors import Conflict, InvalidInput, NotFound
 from yingji.geo import service as division_service
 from yingji.monitoring.clock import to_epoch_ms
 from yingji.warnings import callack, cap, channels
 from yingji.warnings.models import PublicWarning, WarningCall, WarningDelivery, WarningDivision, WarningOfficial
-from yingji.warnings.schemas import AreaIn, DeliverIn, OfficialIn, WarningIn, WarningUpdate
+from yingji.warnings.schemas import AreaIn, DeliverIn, WarningIn, WarningUpdate
 
 READ, ISSUE = "warnings:read", "warnings:issue"
 
@@ -33,18 +34,17 @@ def _ms(moment: dt.datetime) -> int:
     return to_epoch_ms(moment)
 
 
-def _dt(ms: int) -> dt.datetime:
+def from_ms(ms: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
 
 
-def _record(session: Session, scope: Scope, action: str, warning: PublicWarning, after: dict[str, Any]) -> None:
-    audit.record(
-        session=session,
-        scope=scope,
-        action=action,
+def audit_warning(session: Session, scope: Scope, action: str, warning: PublicWarning, after: dict[str, Any]) -> None:
+    audit.acted(
+        session,
+        scope,
+        warning,
         entity="warning",
-        entity_id=warning.id,
-        division_code=warning.division_code,
+        action=action,
         after=after,
         divisions=sorted({warning.division_code, *warning.division_codes}),
     )
@@ -185,8 +185,8 @@ def issue(
         msg_type="Alert",
         version=1,
         references=[],
-        sent_at=_dt(sent),
-        expires_at=_dt(sent + round(warning_in.expires_hours * 3_600_000)) if warning_in.expires_hours else None,
+        sent_at=from_ms(sent),
+        expires_at=from_ms(sent + round(warning_in.expires_hours * 3_600_000)) if warning_in.expires_hours else None,
         cap_xml="",
         created_by=scope.actor,
         updated_at=utcnow(),
@@ -202,7 +202,7 @@ def issue(
     session.add(warning)
     session.flush()
     _start_calls(session, warning, sent)
-    _record(
+    audit_warning(
         session,
         scope,
         "issue",
@@ -225,7 +225,7 @@ def _reissue(
     sent = max(now - now % 1000, _ms(warning.sent_at) + 1000)
     warning.references = [*warning.references, _reference(warning)]
     warning.identifier, sent = _identifier(session, warning.sender, sent)
-    warning.sent_at = _dt(sent)
+    warning.sent_at = from_ms(sent)
     warning.msg_type = msg_type
     warning.version += 1
     warning.updated_at = utcnow()
@@ -268,10 +268,10 @@ def update(
         if approximate:
             warning.area = {**warning.area, "approximate_divisions": approximate}
     if change.expires_hours is not None:
-        warning.expires_at = _dt(now + round(change.expires_hours * 3_600_000))
+        warning.expires_at = from_ms(now + round(change.expires_hours * 3_600_000))
     _reissue(session, scope, warning, now, "Update", sender_name)
     session.flush()
-    _record(session, scope, "update", warning, {"identifier": warning.identifier, "version": warning.version})
+    audit_warning(session, scope, "update", warning, {"identifier": warning.identifier, "version": warning.version})
     return warning
 
 
@@ -284,7 +284,7 @@ def cancel(
     _reissue(session, scope, warning, now, "Cancel", sender_name)
     warning.status = "cancelled"
     session.flush()
-    _record(session, scope, "cancel", warning, {"identifier": warning.identifier})
+    audit_warning(session, scope, "cancel", warning, {"identifier": warning.identifier})
     return warning
 
 
@@ -327,7 +327,7 @@ def visible_divisions(scope: Scope, warning: PublicWarning) -> list[str]:
 
 def public_feed(*, session: Session, now: int, link: str | None = None) -> bytes:
     """The Atom feed of active warnings issued here (public: nothing but the warnings' own CAP)."""
-    moment = _dt(now)
+    moment = from_ms(now)
     rows = session.scalars(
         select(PublicWarning)
         .where(
@@ -390,7 +390,7 @@ def import_cap(*, session: Session, scope: Scope, xml: bytes, now: int) -> dict[
                 if scope.covers(warning.division_code) and warning.status == "active":
                     warning.status = "cancelled"
                     session.flush()
-                    _record(session, scope, "cancel", warning, {"identifier": parsed.identifier})
+                    audit_warning(session, scope, "cancel", warning, {"identifier": parsed.identifier})
                     counts["cancelled"] += 1
             if known:
                 continue
@@ -424,8 +424,8 @@ def import_cap(*, session: Session, scope: Scope, xml: bytes, now: int) -> dict[
             msg_type=parsed.msg_type[:8],
             version=1,
             references=list(parsed.references),
-            sent_at=_dt(parsed.sent or now),
-            expires_at=_dt(parsed.expires) if parsed.expires else None,
+            sent_at=from_ms(parsed.sent or now),
+            expires_at=from_ms(parsed.expires) if parsed.expires else None,
             cap_xml=text,
             created_by=scope.actor,
             updated_at=utcnow(),
@@ -433,7 +433,7 @@ def import_cap(*, session: Session, scope: Scope, xml: bytes, now: int) -> dict[
         warning.divisions = [WarningDivision(code=c) for c in sorted(set(codes) or {scope.division_code})]
         session.add(warning)
         session.flush()
-        _record(session, scope, "import", warning, {"identifier": warning.identifier, "sender": warning.sender})
+        audit_warning(session, scope, "import", warning, {"identifier": warning.identifier, "sender": warning.sender})
         counts["imported"] += 1
     return counts
 
@@ -460,7 +460,7 @@ def channel_config(settings: Settings) -> channels.ChannelConfig:
 MAX_PARALLEL_SENDS = 16
 
 
-def _send_all(
+def send_all(
     session: Session,
     warning: PublicWarning,
     targets: Sequence[tuple[channels.Channel, str]],
@@ -498,9 +498,9 @@ def deliver(
         refused = channels.refusal(recipient.channel, recipient.to, config)
         if refused:
             raise InvalidInput(f"recipients[{number}]: {refused}", field="recipients")
-    receipts = _send_all(session, warning, [(r.channel, r.to) for r in body.recipients], config)
+    receipts = send_all(session, warning, [(r.channel, r.to) for r in body.recipients], config)
     session.flush()
-    _record(
+    audit_warning(
         session,
         scope,
         "deliver",
@@ -519,55 +519,10 @@ def deliveries(*, session: Session, scope: Scope, warning_id: int) -> list[Warni
     )
 
 
-# ------------------------------------------------------------------------------------------ officials and 叫应
+# ------------------------------------------------------------------------------------------ the call list
 
 
-def create_official(
-    *, session: Session, scope: Scope, official_in: OfficialIn, webhook_allowed: Sequence[str] = ()
-) -> WarningOfficial:
-    """Register a responsible official. Webhook targets in the contact must be in the allow-list (the
-    channel is checked when it is created, and again whenever a call is sent)."""
-    scope.require(ISSUE)
-    for channel, target in channels.contact_targets(official_in.contact):
-        refused = channels.refusal(channel, target, channels.ChannelConfig(webhook_allowed=tuple(webhook_allowed)))
-        if refused:
-            raise InvalidInput(f"contact: {refused}", field="contact")
-    division = division_service.get_writable(session=session, scope=scope, code=official_in.division_code)
-    if official_in.superior_id is not None:
-        access.get_readable(
-            session=session, scope=scope, model=WarningOfficial, row_id=official_in.superior_id, what="superior"
-        )
-    official = WarningOfficial(
-        name=official_in.name,
-        division_code=division.code,
-        superior_id=official_in.superior_id,
-        contact=official_in.contact,
-        username=official_in.username,
-    )
-    audit.created(
-        session=session,
-        scope=scope,
-        row=official,
-        entity="warning_official",
-        division_code=division.code,
-        divisions=[division.code],
-    )
-    return official
-
-
-def list_officials(*, session: Session, scope: Scope) -> list[WarningOfficial]:
-    scope.require(READ)
-    return list(
-        session.scalars(
-            select(WarningOfficial)
-            .where(scope.where_readable(WarningOfficial.division_code))
-            .order_by(WarningOfficial.division_code, WarningOfficial.id)
-            .limit(10_000)
-        )
-    )
-
-
-def _directory(session: Session) -> dict[str, callack.Official]:
+def official_directory(session: Session) -> dict[str, callack.Official]:
     rows = session.scalars(select(WarningOfficial)).all()
     return {
         str(o.id): callack.Official(str(o.id), o.name, o.division_code, str(o.superior_id) if o.superior_id else None)
@@ -576,7 +531,7 @@ def _directory(session: Session) -> dict[str, callack.Official]:
 
 
 def _start_calls(session: Session, warning: PublicWarning, at: int) -> None:
-    directory = _directory(session)
+    directory = official_directory(session)
     wanted = callack.officials_for(warning.division_codes, directory)
     for official in wanted:
         session.add(
@@ -584,7 +539,7 @@ def _start_calls(session: Session, warning: PublicWarning, at: int) -> None:
                 warning_id=warning.id,
                 official_id=int(official),
                 division_code=directory[official].division,
-                called_at=_dt(at),
+                called_at=from_ms(at),
             )
         )
     session.flush()
@@ -625,9 +580,9 @@ def call_officials(
             if (channel, target) not in reached:
                 targets.append((channel, target))
                 reached.add((channel, target))
-    receipts = _send_all(session, warning, targets, config)
+    receipts = send_all(session, warning, targets, config)
     session.flush()
-    _record(
+    audit_warning(
         session,
         scope,
         "call",
@@ -635,134 +590,3 @@ def call_officials(
         {"delivered": sum(r.delivered for r in receipts), "failed": sum(not r.delivered for r in receipts)},
     )
     return receipts
-
-
-def call_board(*, session: Session, scope: Scope, warning_id: int) -> list[dict[str, Any]]:
-    """Each call of a warning with its official and the receipts of the official's contact channels
-    (newest receipt per target): who was called, when, over which channel, answered or escalated."""
-    rows = calls(session=session, scope=scope, warning_id=warning_id)
-    officials = (
-        {
-            o.id: o
-            for o in session.scalars(
-                select(WarningOfficial).where(WarningOfficial.id.in_({r.official_id for r in rows}))
-            )
-        }
-        if rows
-        else {}
-    )
-    latest: dict[tuple[str, str], WarningDelivery] = {}
-    for receipt in session.scalars(
-        select(WarningDelivery).where(WarningDelivery.warning_id == warning_id).order_by(WarningDelivery.id)
-    ):
-        latest[(receipt.channel, receipt.recipient)] = receipt
-    board = []
-    for row in rows:
-        official = officials.get(row.official_id)
-        targets = channels.contact_targets(official.contact) if official else []
-        board.append(
-            {
-                "call": row,
-                "official": official,
-                "receipts": [(channel, target, latest.get((channel, target))) for channel, target in targets],
-            }
-        )
-    return board
-
-
-def acknowledge_call(*, session: Session, scope: Scope, warning_id: int, official_id: int, now: int) -> WarningCall:
-    """The official answers (应): themselves (their user name) or recorded by a warnings issuer of their
-    division (e.g. after a phone call)."""
-    warning = get(session=session, scope=scope, warning_id=warning_id)
-    call = session.scalars(
-        select(WarningCall).where(WarningCall.warning_id == warning.id, WarningCall.official_id == official_id)
-    ).first()
-    if call is None or not scope.can_read(call.division_code):
-        raise NotFound("call not found")
-    official = session.get(WarningOfficial, official_id)
-    assert official is not None
-    if official.username != scope.actor:
-        scope.require(ISSUE)
-        if not scope.covers(call.division_code):
-            raise Forbidden("only the official or an issuer of their division records the acknowledgement")
-    if call.acknowledged_at is not None:
-        raise Conflict("already acknowledged")
-    call.acknowledged_at = _dt(now)
-    call.acknowledged_by = scope.actor
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="acknowledge",
-        entity="warning_call",
-        entity_id=call.id,
-        division_code=call.division_code,
-        after={"warning": warning.id, "official": official_id},
-        divisions=[call.division_code],
-    )
-    return call
-
-
-def _call_state(warning: PublicWarning, rows: Sequence[WarningCall]) -> callack.CallState:
-    escalations = tuple(
-        callack.Escalation(str(r.official_id), None, _ms(r.escalated_at)) for r in rows if r.escalated_at is not None
-    )
-    return callack.CallState(
-        warning=warning.identifier,
-        called_at={str(r.official_id): _ms(r.called_at) for r in rows},
-        acknowledged_at={str(r.official_id): _ms(r.acknowledged_at) for r in rows if r.acknowledged_at},
-        escalations=escalations,
-    )
-
-
-def escalate_calls(
-    *,
-    session: Session,
-    scope: Scope,
-    now: int,
-    escalate_after_s: float,
-    call_config: channels.ChannelConfig | None = None,
-) -> dict[str, int]:
-    """The scheduler's step: officials who have not acknowledged in time are escalated to their superior
-    (who is called in turn — given the channel configuration, over their contact channels, counted in
-    ``sent``); the end of a chain is reported to the duty desk through the audit/live event."""
-    scope.require(ISSUE)
-    directory = _directory(session)
-    counts = {"escalated": 0, "called": 0}
-    recalled: set[int] = set()
-    active = session.scalars(
-        select(PublicWarning).where(PublicWarning.status == "active", scope.where_covered(PublicWarning.division_code))
-    ).all()
-    for warning in active:
-        rows = list(session.scalars(select(WarningCall).where(WarningCall.warning_id == warning.id)))
-        if not rows:
-            continue
-        state, new = callack.escalate_due(_call_state(warning, rows), now, directory, escalate_after_s)
-        by_official = {str(r.official_id): r for r in rows}
-        for escalation in new:
-            row = by_official.get(escalation.from_official)
-            if row is not None:
-                row.escalated_at = _dt(escalation.at)
-            counts["escalated"] += 1
-            if escalation.to_official is not None and escalation.to_official not in by_official:
-                superior = directory[escalation.to_official]
-                call = WarningCall(
-                    warning_id=warning.id,
-                    official_id=int(superior.id),
-                    division_code=superior.division,
-                    called_at=_dt(state.called_at[superior.id]),
-                )
-                session.add(call)
-                by_official[superior.id] = call
-                counts["called"] += 1
-                recalled.add(warning.id)
-            session.flush()
-            _record(
-                session, scope, "escalate", warning, {"from": escalation.from_official, "to": escalation.to_official}
-            )
-    if call_config is not None:
-        counts["sent"] = sum(
-            len(call_officials(session=session, scope=scope, warning_id=w, config=call_config))
-            for w in sorted(recalled)
-        )
-    return counts

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
-from yingji.api_common import SessionDep, SettingsDep
+from yingji.api_common import SessionDep
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.web import people
-from yingji.web.pages import PageCtx, ViewerDep, form_action, now_utc, render
+from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, now_utc, render
 
 router = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form(max_length=100)]
 
 
 def show_desk(ctx: PageCtx, session: Any, status_code: int = 200) -> HTMLResponse:
@@ -44,11 +43,9 @@ def duty_page(session: SessionDep, ctx: ViewerDep) -> Response:
     return show_desk(ctx, session)
 
 
-def _act(request: Request, settings: Any, csrf_token: str, action: Any) -> Response:
+def _act(post: FormPost, action: Any) -> Response:
     return form_action(
-        request,
-        settings,
-        csrf_token,
+        post,
         action,
         lambda ctx, session, status: show_desk(ctx, session, status_code=status),
         "/duty",
@@ -57,9 +54,7 @@ def _act(request: Request, settings: Any, csrf_token: str, action: Any) -> Respo
 
 @router.post("/duty/log")
 def duty_log_add(
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     text: Annotated[str, Form(max_length=10_000)] = "",
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
@@ -74,14 +69,12 @@ def duty_log_add(
             entry_in=DutyLogIn(division_code=ctx.scope.division_code, text=text.strip()),
         )
 
-    return _act(request, settings, csrf_token, act)
+    return _act(post, act)
 
 
 @router.post("/duty/items")
 def duty_item_receive(
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     channel: Annotated[str, Form(max_length=16)] = "phone",
     caller: Annotated[str, Form(max_length=200)] = "",
     summary: Annotated[str, Form(max_length=10_000)] = "",
@@ -102,18 +95,16 @@ def duty_item_receive(
             ),
         )
 
-    return _act(request, settings, csrf_token, act)
+    return _act(post, act)
 
 
 @router.post("/duty/items/{item_id}/action")
 def duty_item_action(
     item_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     action: Annotated[str, Form(max_length=32, pattern=r"^[a-z_]+$")],
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         incident_service.record_duty_action(session=session, scope=ctx.scope, item_id=item_id, action=action)
 
-    return _act(request, settings, csrf_token, act)
+    return _act(post, act)

@@ -15,7 +15,7 @@ from yingji.api_common import SettingsDep
 from yingji.errors import InvalidInput
 from yingji.incidents import service as incident_service
 from yingji.incidents.schemas import FiguresIn
-from yingji.web.pages import PageCtx, first_error
+from yingji.web.pages import FormPost, PageCtx, first_error
 
 router = APIRouter(include_in_schema=False)
 SOURCE_KINDS = ("initial", "follow_up", "verified", "correction")
@@ -149,4 +149,6 @@ async def incident_figures(
             source=source_text(ctx, kind, note),
         )
 
-    return act_on_incident(request, settings, incident_id, str(form.get("csrf_token") or "")[:100], act, typed=typed)
+    return act_on_incident(
+        FormPost(request, settings, str(form.get("csrf_token") or "")[:100]), incident_id, act, typed=typed
+    )

@@ -19,7 +19,7 @@ from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
 from yingji.web import clock, figures_pages, layers, task_pages
 from yingji.web import timeline as timeline_text
-from yingji.web.pages import PageCtx, ViewerDep, form_action, now_utc, page_ctx, render
+from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, now_utc, page_ctx, render
 
 router = APIRouter(include_in_schema=False)
 GRADE_COLOURS = {
@@ -167,34 +167,25 @@ def incident_page(incident_id: int, session: SessionDep, ctx: ViewerDep) -> Resp
 
 
 def act_on_incident(
-    request: Request,
-    settings: Any,
+    post: FormPost,
     incident_id: int,
-    csrf_token: str,
     action: Any,
     typed: dict[str, str] | None = None,
 ) -> Response:
     """Run a form of the incident page; on an error the page again, with the error (and, for the figures
     form, what was typed)."""
     return form_action(
-        request,
-        settings,
-        csrf_token,
+        post,
         action,
         lambda ctx, session, status: _detail(ctx, session, incident_id, status_code=status, typed=typed),
         f"/incidents/{incident_id}",
     )
 
 
-Csrf = Annotated[str, Form(max_length=100)]
-
-
 @router.post("/incidents/{incident_id}/status")
 def incident_status(
     incident_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     version: Annotated[int, Form(ge=1)],
     status: Annotated[str, Form(max_length=20)],
     reason: Annotated[str, Form(max_length=500)] = "",
@@ -211,15 +202,13 @@ def incident_status(
             reason=reason,
         )
 
-    return act_on_incident(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(post, incident_id, act)
 
 
 @router.post("/incidents/{incident_id}/respond")
 def incident_respond(
     incident_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     version: Annotated[int, Form(ge=1)],
     action: Annotated[str, Form(max_length=20)],
     level: Annotated[str, Form(max_length=2)] = "",
@@ -238,15 +227,13 @@ def incident_respond(
             reason=reason,
         )
 
-    return act_on_incident(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(post, incident_id, act)
 
 
 @router.post("/incidents/{incident_id}/tasks")
 def incident_add_task(
     incident_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     title: Annotated[str, Form(max_length=300)] = "",
     team: Annotated[str, Form(max_length=100)] = "",
     due_at: Annotated[str, Form(max_length=40)] = "",
@@ -266,15 +253,13 @@ def incident_add_task(
             task_in=TaskCreate(title=title.strip(), team=team, due_at=due),
         )
 
-    return act_on_incident(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(post, incident_id, act)
 
 
 @router.post("/incidents/{incident_id}/reports")
 def incident_add_report(
     incident_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     conditions: Annotated[str, Form(max_length=5000)] = "",
     actions: Annotated[str, Form(max_length=5000)] = "",
     needs: Annotated[str, Form(max_length=5000)] = "",
@@ -291,16 +276,14 @@ def incident_add_report(
             report_in=SituationReportIn(conditions=conditions, actions=actions, needs=needs),
         )
 
-    return act_on_incident(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(post, incident_id, act)
 
 
 @router.post("/incidents/{incident_id}/reports/{report_id}/status")
 def incident_report_status(
     incident_id: int,
     report_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     revision: Annotated[int, Form(ge=1)],
     status: Annotated[str, Form(max_length=20)],
 ) -> Response:
@@ -314,7 +297,7 @@ def incident_report_status(
             session=session, scope=ctx.scope, report_id=report_id, revision=revision, status=status
         )
 
-    return act_on_incident(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(post, incident_id, act)
 
 
 def _field_error(field: str, message: str) -> DomainError:

@@ -21,7 +21,7 @@ def entries(layer_id: str) -> Legend:
 
         return [(c, f"legend.alarm.{p}", {}) for p, c in PRIORITY_COLOURS.items()]
     if layer_id == "warnings":
-        from yingji.web.monitoring_pages import WARNING_COLOURS
+        from yingji.web.warning_pages import WARNING_COLOURS
 
         return [(c, f"warning.colour.{k}", {}) for k, c in reversed(list(WARNING_COLOURS.items()))]
     if layer_id == "depots":

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
+from markupsafe import Markup
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,7 @@ from yingji.auth.security import csrf_token as make_csrf_token
 from yingji.auth.security import issue_access_token, read_access_token, session_csrf_token, session_csrf_tokens
 from yingji.config import Settings
 from yingji.db import utcnow
-from yingji.errors import DomainError, Unauthorized
+from yingji.errors import DomainError, NotFound, Unauthorized
 from yingji.geo import service as division_service
 from yingji.web import clock, layers, legends
 from yingji.web.headers import route_path
@@ -61,7 +62,28 @@ def _local(context: Any, value: dt.datetime | None) -> str:
     return clock.show(value, str(context.get("time_zone") or DEFAULT_ZONE))
 
 
+@pass_context
+def _field_error(context: Any, name: str) -> Markup:
+    """A form field's error beside it (``{{ err('field') }}`` in a template): empty when it has none."""
+    message = context["ctx"].errors.get(name)
+    if not message:
+        return Markup("")
+    return Markup('<span class="field-error" role="alert" data-field="{}">{}</span>').format(name, message)
+
+
+@pass_context
+def _post_form(context: Any, action: str, **attrs: str) -> Markup:
+    """A page form's opening (``{{ post_form('/path', cls=…, id=…) }}`` … ``</form>``): a POST to the
+    deployment's ``root`` + ``action``, its attributes in the order given, and the session's CSRF field."""
+    html = Markup('<form method="post" action="{}{}"').format(context.get("root", ""), action)
+    for name, value in attrs.items():
+        html += Markup(' {}="{}"').format("class" if name == "cls" else name, value)
+    return html + Markup('><input type="hidden" name="csrf_token" value="{}">').format(context["ctx"].csrf)
+
+
 TEMPLATES.env.filters["local"] = _local
+TEMPLATES.env.globals["post_form"] = _post_form
+TEMPLATES.env.globals["err"] = _field_error
 TEMPLATES.env.globals["layer_legend"] = legends.entries
 TOKEN_COOKIE, CSRF_COOKIE, LANG_COOKIE = "yingji_token", "yingji_csrf", "yingji_lang"
 
@@ -138,6 +160,7 @@ def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> P
 
 
 ViewerDep = Annotated[PageCtx, Depends(signed_in)]
+Csrf = Annotated[str, Form(max_length=100)]  # a form's CSRF token field
 
 
 async def sign_in_redirect(request: Request, _exc: Exception) -> Response:
@@ -243,15 +266,35 @@ def _check_login_csrf(request: Request, settings: Settings, token: str | None) -
     return any(secrets.compare_digest(expected, token) for expected in accepted)
 
 
-def form_action(
-    request: Request, settings: Settings, csrf_token: str, action: Any, show: Any, success_url: str | Callable[[], str]
-) -> Response:
+@dataclass(frozen=True)
+class FormPost:
+    """A page form's post: the request, the settings and the form's CSRF token (checked by ``form_action``)."""
+
+    request: Request
+    settings: Settings
+    csrf_token: str
+
+
+def _form_post(request: Request, settings: SettingsDep, csrf_token: Csrf) -> FormPost:
+    return FormPost(request, settings, csrf_token)
+
+
+def _lenient_form_post(request: Request, settings: SettingsDep, csrf_token: Csrf = "") -> FormPost:
+    return FormPost(request, settings, csrf_token)
+
+
+PostDep = Annotated[FormPost, Depends(_form_post)]  # a form post; a missing CSRF field is a 422
+LenientPostDep = Annotated[FormPost, Depends(_lenient_form_post)]  # … or refused as a bad token (403)
+
+
+def form_action(post: FormPost, action: Any, show: Any, success_url: str | Callable[[], str]) -> Response:
     """Run a page form's action in its own transaction. On a domain error the transaction is rolled back
     whole and ``show(ctx, session, status)`` renders the page again, in a fresh transaction, with the
     error next to its field. ``success_url`` may be a function called after the action (to go to what the
     action made)."""
     from yingji.db import transaction
 
+    request, settings, csrf_token = post.request, post.settings, post.csrf_token
     factory = request.app.state.session_factory
     try:
         with transaction(factory) as session:
@@ -272,6 +315,12 @@ def form_action(
             except DomainError:
                 return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
     return redirect(request, success_url() if callable(success_url) else success_url)
+
+
+def check_id(number: int) -> None:
+    """An id outside the database's integer range names nothing (and must never reach a query)."""
+    if not 1 <= number <= 2_147_483_647:
+        raise NotFound("not found")
 
 
 def first_error(exc: ValidationError, fields: tuple[str, ...] | None = None) -> tuple[str, str]:

@@ -20,6 +20,7 @@ from yingji.web import layers, wording
 from yingji.web.pages import (
     CHINA_TIME,
     PageCtx,
+    PostDep,
     ViewerDep,
     first_error,
     form_action,
@@ -34,7 +35,6 @@ layers.register(INTENSITY_LAYER)
 layers.register_nav(layers.NavItem("quake", "/quake", "nav.quake", "quake:assess"))
 ALERT_COLOURS = {"green": "#00b050", "yellow": "#ffd700", "orange": "#ff8c00", "red": "#d00000"}
 FORM_FIELDS = ("lon", "lat", "depth_km", "magnitude", "magnitude_type", "strike_deg", "origin_time")
-Csrf = Annotated[str, Form(max_length=100)]
 Text = Annotated[str, Form(max_length=40)]
 
 
@@ -123,9 +123,7 @@ def _assessment_in(ctx: PageCtx, form: dict[str, str], create_incident: bool) ->
 
 @router.post("/quake")
 def quake_run(
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     lon: Text = "",
     lat: Text = "",
     depth_km: Text = "",
@@ -155,7 +153,7 @@ def quake_run(
                 scope=ctx.scope,
                 assessment_in=assessment_in,
                 now=now_utc(),
-                population_raster=settings.population_raster,
+                population_raster=post.settings.population_raster,
             )
         except InvalidInput as exc:
             if exc.extra.get("field"):
@@ -163,9 +161,7 @@ def quake_run(
             raise InvalidInput(exc.detail, field=_field_of(exc.detail)) from None
         created["id"] = row.id
 
-    response = form_action(
-        request, settings, csrf_token, act, lambda ctx, session, status: _list(ctx, session, status, form), "/quake"
-    )
+    response = form_action(post, act, lambda ctx, session, status: _list(ctx, session, status, form), "/quake")
     if created and response.status_code == 303:
         response.headers["location"] = f"/quake/{created['id']}"
     return response

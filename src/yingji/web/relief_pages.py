@@ -17,7 +17,16 @@ from yingji.resources import rules
 from yingji.resources import service as resources
 from yingji.resources.models import Depot
 from yingji.web import layers, wording
-from yingji.web.pages import PageCtx, ViewerDep, first_error, form_action, page_ctx, render
+from yingji.web.pages import (
+    FormPost,
+    LenientPostDep,
+    PageCtx,
+    ViewerDep,
+    first_error,
+    form_action,
+    page_ctx,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 READ = "resources:read"
@@ -25,7 +34,6 @@ for _id, _kind in (("depots", "points"), ("shelters", "points"), ("teams", "poin
     layers.register(layers.MapLayer(_id, f"layer.{_id}", f"/map/layers/{_id}", READ, kind=_kind, visible=False))
 layers.register_nav(layers.NavItem("reserves", "/reserves", "nav.reserves", READ))
 layers.register_nav(layers.NavItem("relief", "/relief/plans", "nav.relief", READ))
-Csrf = Annotated[str, Form(max_length=100)]
 PAGE_ROWS = 500  # rows per table on the overview (the API pages through the rest)
 
 
@@ -149,7 +157,7 @@ def transfers_page(session: SessionDep, ctx: ViewerDep) -> Response:
     return _transfers(ctx, session)
 
 
-def _transfer_action(request: Request, settings: Any, csrf_token: str, transfer_id: int, action: str) -> Response:
+def _transfer_action(post: FormPost, transfer_id: int, action: str) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         if action == "confirm":
             resources.confirm_transfer(session=session, scope=ctx.scope, transfer_id=transfer_id)
@@ -163,17 +171,17 @@ def _transfer_action(request: Request, settings: Any, csrf_token: str, transfer_
             return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
         return _transfers(ctx, session, status, acted=transfer_id)
 
-    return form_action(request, settings, csrf_token, act, show, "/reserves/transfers")
+    return form_action(post, act, show, "/reserves/transfers")
 
 
 @router.post("/reserves/transfers/{transfer_id}/confirm")
-def transfer_confirm(transfer_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf = "") -> Response:
-    return _transfer_action(request, settings, csrf_token, transfer_id, "confirm")
+def transfer_confirm(transfer_id: int, post: LenientPostDep) -> Response:
+    return _transfer_action(post, transfer_id, "confirm")
 
 
 @router.post("/reserves/transfers/{transfer_id}/cancel")
-def transfer_cancel(transfer_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf = "") -> Response:
-    return _transfer_action(request, settings, csrf_token, transfer_id, "cancel")
+def transfer_cancel(transfer_id: int, post: LenientPostDep) -> Response:
+    return _transfer_action(post, transfer_id, "cancel")
 
 
 # -- dispatch plans --------------------------------------------------------------------------------------
@@ -230,9 +238,7 @@ def _plan_in(ctx: PageCtx, form: dict[str, str]) -> Any:
 
 @router.post("/relief/plans")
 def plan_create(
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf = "",
+    post: LenientPostDep,
     incident_id: Annotated[str, Form(max_length=12)] = "",
     assessment_id: Annotated[str, Form(max_length=12)] = "",
     days: Annotated[str, Form(max_length=4)] = "3",
@@ -246,7 +252,7 @@ def plan_create(
         plan = relief.create_plan(session=session, scope=ctx.scope, plan_in=_plan_in(ctx, form))
         created["id"] = plan.id
 
-    response = form_action(request, settings, csrf_token, act, lambda ctx, session, status: _plans(
+    response = form_action(post, act, lambda ctx, session, status: _plans(
         ctx, session, status, form), "/relief/plans")  # fmt: skip
     if created and response.status_code == 303:
         response.headers["location"] = f"/relief/plans/{created['id']}"
@@ -277,7 +283,7 @@ def plan_page(plan_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
 
 
 @router.post("/relief/plans/{plan_id}/commit")
-def plan_commit(plan_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf = "") -> Response:
+def plan_commit(plan_id: int, post: LenientPostDep) -> Response:
     from yingji.relief import service as relief
 
     def act(ctx: PageCtx, session: Any) -> None:
@@ -286,10 +292,10 @@ def plan_commit(plan_id: int, request: Request, settings: SettingsDep, csrf_toke
     def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
         return _plan_page(ctx, session, plan_id, status)
 
-    return form_action(request, settings, csrf_token, act, show, f"/relief/plans/{plan_id}")
+    return form_action(post, act, show, f"/relief/plans/{plan_id}")
 
 
-def _plan_action(plan_id: int, request: Request, settings: Any, csrf_token: str, action: str) -> Response:
+def _plan_action(plan_id: int, post: FormPost, action: str) -> Response:
     from yingji.relief import service as relief
 
     def act(ctx: PageCtx, session: Any) -> None:
@@ -299,14 +305,14 @@ def _plan_action(plan_id: int, request: Request, settings: Any, csrf_token: str,
     def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
         return _plan_page(ctx, session, plan_id, status)
 
-    return form_action(request, settings, csrf_token, act, show, f"/relief/plans/{plan_id}")
+    return form_action(post, act, show, f"/relief/plans/{plan_id}")
 
 
 @router.post("/relief/plans/{plan_id}/confirm")
-def plan_confirm(plan_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf = "") -> Response:
-    return _plan_action(plan_id, request, settings, csrf_token, "confirm")
+def plan_confirm(plan_id: int, post: LenientPostDep) -> Response:
+    return _plan_action(plan_id, post, "confirm")
 
 
 @router.post("/relief/plans/{plan_id}/cancel")
-def plan_cancel(plan_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf = "") -> Response:
-    return _plan_action(plan_id, request, settings, csrf_token, "cancel")
+def plan_cancel(plan_id: int, post: LenientPostDep) -> Response:
+    return _plan_action(plan_id, post, "cancel")

@@ -19,10 +19,9 @@ from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.schemas import IncidentCreate
 from yingji.web import clock, pickers
-from yingji.web.pages import PageCtx, ViewerDep, first_error, form_action, now_utc, render
+from yingji.web.pages import PageCtx, PostDep, ViewerDep, first_error, form_action, now_utc, render
 
 router = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form(max_length=100)]
 Text = Annotated[str, Form(max_length=200)]
 # The figures a first report usually has (people as whole numbers; the loss typed in 万元).
 PEOPLE_FIGURES = ("deaths", "missing", "injured", "relocated", "collapsed_rooms")
@@ -183,9 +182,7 @@ def _incident_in(ctx: PageCtx, session: Any, form: ReportForm) -> IncidentCreate
 
 @router.post("/incidents/new")
 def report_submit(
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     title: Text = "",
     incident_type: Annotated[str, Form(max_length=40)] = "",
     division: Annotated[str, Form(max_length=12)] = "",
@@ -229,9 +226,7 @@ def report_submit(
         made.append(_report(ctx, session, form))
 
     return form_action(
-        request,
-        settings,
-        csrf_token,
+        post,
         act,
         lambda ctx, session, status: _show(ctx, session, form, status_code=status),
         lambda: f"/incidents/{made[0]}",
@@ -263,9 +258,7 @@ def _report(ctx: PageCtx, session: Any, form: ReportForm) -> int:
 @router.post("/duty/items/{item_id}/incident")
 def duty_item_report(
     item_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     incident_type: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """One action on the duty desk: the received information becomes an incident of the chosen type, at its
@@ -282,4 +275,4 @@ def duty_item_report(
             form.title = ctx.t("new_incident.untitled")
         made.append(_report(ctx, session, form))
 
-    return form_action(request, settings, csrf_token, act, show_desk, lambda: f"/incidents/{made[0]}")
+    return form_action(post, act, show_desk, lambda: f"/incidents/{made[0]}")

@@ -7,19 +7,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from yingji.api_common import SessionDep, SettingsDep
+from yingji.api_common import SessionDep
 from yingji.errors import InvalidInput
 from yingji.incidents.handover import service as handover_service
 from yingji.incidents.schemas import ShiftIn
 from yingji.web import clock, people
-from yingji.web.pages import PageCtx, form_action, now_utc, page_ctx, render, to_login
+from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, now_utc, render
 
 router = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form(max_length=100)]
 OFFICER_SEPARATORS = ("、", "，", ",", ";", "；", "\n")
 
 
@@ -98,19 +97,14 @@ def show_roster(ctx: PageCtx, session: Any, week: str | None = None, status_code
 
 
 @router.get("/duty/roster", response_class=HTMLResponse)
-def roster_page(request: Request, session: SessionDep, settings: SettingsDep, week: str | None = None) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def roster_page(session: SessionDep, ctx: ViewerDep, week: str | None = None) -> Response:
     return show_roster(ctx, session, week=week[:10] if week else None)
 
 
-def _act(request: Request, settings: Any, csrf_token: str, action: Any, week: str = "") -> Response:
+def _act(post: FormPost, action: Any, week: str = "") -> Response:
     target = f"/duty/roster?week={week}" if week else "/duty/roster"
     return form_action(
-        request,
-        settings,
-        csrf_token,
+        post,
         action,
         lambda ctx, session, status: show_roster(ctx, session, week=week or None, status_code=status),
         target,
@@ -119,17 +113,15 @@ def _act(request: Request, settings: Any, csrf_token: str, action: Any, week: st
 
 @router.post("/duty/roster/shifts")
 def plan_shift(
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     leader: Annotated[str, Form(max_length=100)] = "",
     officers: Annotated[str, Form(max_length=2000)] = "",
     starts_at: Annotated[str, Form(max_length=40)] = "",
     ends_at: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    start = clock.read(starts_at, settings.timezone)
-    end = clock.read(ends_at, settings.timezone)
-    week = week_start(start.astimezone(clock.zone(settings.timezone)).date()).isoformat() if start else ""
+    start = clock.read(starts_at, post.settings.timezone)
+    end = clock.read(ends_at, post.settings.timezone)
+    week = week_start(start.astimezone(clock.zone(post.settings.timezone)).date()).isoformat() if start else ""
 
     def act(ctx: PageCtx, session: Any) -> None:
         if not leader.strip():
@@ -155,15 +147,13 @@ def plan_shift(
             raise InvalidInput(ctx.t("roster.error.officers"), field="officers") from exc
         handover_service.plan_shift(session=session, scope=ctx.scope, shift_in=shift_in)
 
-    return _act(request, settings, csrf_token, act, week)
+    return _act(post, act, week)
 
 
 @router.post("/duty/roster/shifts/{shift_id}/handover")
 def hand_over(
     shift_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     note: Annotated[str, Form(max_length=10_000)] = "",
     week: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
@@ -177,15 +167,13 @@ def hand_over(
             raise InvalidInput(ctx.t("roster.error.not_begun"), field=f"note-{shift_id}")
         handover_service.hand_over(session=session, scope=ctx.scope, shift_id=shift_id, note=note.strip())
 
-    return _act(request, settings, csrf_token, act, _week_param(week))
+    return _act(post, act, _week_param(week))
 
 
 @router.post("/duty/roster/shifts/{shift_id}/acknowledge")
 def acknowledge(
     shift_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     week: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
@@ -198,7 +186,7 @@ def acknowledge(
             raise InvalidInput(ctx.t("roster.error.acknowledged"), field=f"ack-{shift_id}")
         handover_service.acknowledge(session=session, scope=ctx.scope, shift_id=shift_id)
 
-    return _act(request, settings, csrf_token, act, _week_param(week))
+    return _act(post, act, _week_param(week))
 
 
 def _week_param(text: str) -> str:

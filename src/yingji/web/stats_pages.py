@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from yingji.api_common import SessionDep, SettingsDep
+from yingji.api_common import SessionDep
 from yingji.errors import DomainError
 from yingji.geo import service as division_service
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.web import charts, clock, pickers, weeks
-from yingji.web.pages import PageCtx, now_utc, page_ctx, render, to_login
+from yingji.web.pages import PageCtx, ViewerDep, now_utc, render
 
 router = APIRouter(include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -69,13 +69,10 @@ def _week_label(monday: dt.date) -> str:
 
 
 @router.get("/stats", response_class=HTMLResponse)
-def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def stats_page(session: SessionDep, ctx: ViewerDep) -> Response:
     t = ctx.t
     try:
-        fig = _figures(ctx, session, request.query_params)
+        fig = _figures(ctx, session, ctx.request.query_params)
     except DomainError:
         return render(ctx, "error.html", status_code=404, message=t("error.not_found"))
     labels = [_week_label(m) for m in fig.period.mondays()]
@@ -167,12 +164,9 @@ def workbook(ctx: PageCtx, fig: Figures) -> bytes:
 
 
 @router.get("/stats/export.xlsx")
-def stats_export(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = page_ctx(request, session, settings)
-    if ctx is None:
-        return to_login(request)
+def stats_export(session: SessionDep, ctx: ViewerDep) -> Response:
     try:
-        fig = _figures(ctx, session, request.query_params)
+        fig = _figures(ctx, session, ctx.request.query_params)
     except DomainError:
         return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
     name = ctx.t("stats.file", start=fig.period.first.isoformat(), end=fig.period.last.isoformat())

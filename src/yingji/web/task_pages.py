@@ -6,18 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
-from yingji.api_common import SettingsDep
 from yingji.errors import InvalidInput
 from yingji.incidents import service as incident_service
 from yingji.incidents.schemas import TaskUpdate
 from yingji.web import clock
-from yingji.web.pages import PageCtx, now_utc
+from yingji.web.pages import PageCtx, PostDep, now_utc
 
 router = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form(max_length=100)]
 TASK_ACTIONS = ("acknowledged", "in_progress", "done")  # 签收 / 处置中 / 完成
 # The moves a page button offers from each status (the service's own rules decide).
 NEXT_ACTIONS = {
@@ -31,9 +29,7 @@ NEXT_ACTIONS = {
 def task_status(
     incident_id: int,
     task_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     status: Annotated[str, Form(max_length=20)] = "",
     feedback: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -54,22 +50,20 @@ def task_status(
             change=TaskUpdate.model_validate({"status": status, "feedback": feedback.strip() or None}),
         )
 
-    return act_on_incident(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(post, incident_id, act)
 
 
 @router.post("/incidents/{incident_id}/deadlines")
 def deadline_reported(
     incident_id: int,
-    request: Request,
-    settings: SettingsDep,
-    csrf_token: Csrf,
+    post: PostDep,
     key: Annotated[str, Form(max_length=100)] = "",
     made_at: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     from yingji.web.incident_pages import act_on_incident
 
     def act(ctx: PageCtx, session: Any) -> None:
-        when = clock.read(made_at, settings.timezone) if made_at.strip() else None
+        when = clock.read(made_at, post.settings.timezone) if made_at.strip() else None
         if made_at.strip() and when is None:
             raise InvalidInput(ctx.t("error.datetime"), field="deadline")
         if when is not None and when > now_utc():
@@ -84,4 +78,4 @@ def deadline_reported(
             session=session, scope=ctx.scope, incident_id=incident_id, key=key, made_at=when
         )
 
-    return act_on_incident(request, settings, incident_id, csrf_token, act)
+    return act_on_incident(post, incident_id, act)

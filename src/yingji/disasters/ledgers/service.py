@@ -67,10 +67,15 @@ def add_entry(
     )
     session.add(entry)
     session.flush()
-    audit.record(
-        session=session, scope=scope, action="create", entity="disaster_ledger_entry", entity_id=entry.id,
-        division_code=township.code, after=_public(entry),
-    )  # fmt: skip
+    audit.acted(
+        session,
+        scope,
+        entry,
+        entity="disaster_ledger_entry",
+        action="create",
+        after=_public(entry),
+        division_code=township.code,
+    )
     return entry
 
 
@@ -125,8 +130,13 @@ def reveal(
         number = cipher.decrypt(entry.id_number_enc)
     except LedgerKeyError as exc:
         raise ServiceUnavailable(str(exc)) from None
-    audit.record(
-        session=session, scope=scope, action="reveal_id_number", entity="disaster_ledger_entry", entity_id=entry.id,
-        division_code=entry.township_code, after=_public(entry),
-    )  # fmt: skip
+    audit.acted(
+        session,
+        scope,
+        entry,
+        entity="disaster_ledger_entry",
+        action="reveal_id_number",
+        after=_public(entry),
+        division_code=entry.township_code,
+    )
     return entry, number

@@ -28,7 +28,7 @@ def add_officer(*, session: Session, scope: Scope, officer_in: OfficerIn) -> Dis
     if township.level != "township":
         raise InvalidInput(f"division {township.code} is not a township", field="township_code")
     officer = DisasterOfficer(**officer_in.model_dump(), active=True, created_by=scope.actor)
-    audit.created(session=session, scope=scope, row=officer, entity="disaster_officer", division_code=township.code)
+    audit.created(session, scope, officer, entity="disaster_officer", division_code=township.code)
     return officer
 
 
@@ -50,11 +50,15 @@ def deactivate_officer(*, session: Session, scope: Scope, officer_id: int) -> Di
         raise NotFound("officer not found")
     before = audit.snapshot(officer)
     officer.active = False
-    session.flush()
-    audit.record(
-        session=session, scope=scope, action="deactivate", entity="disaster_officer", entity_id=officer.id,
-        division_code=officer.township_code, before=before, after=audit.snapshot(officer),
-    )  # fmt: skip
+    audit.changed(
+        session,
+        scope,
+        officer,
+        before,
+        entity="disaster_officer",
+        action="deactivate",
+        division_code=officer.township_code,
+    )
     return officer
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep
 from yingji.enforcement.cases import service
 from yingji.enforcement.cases.models import Inspection, PenaltyCase
 from yingji.enforcement.cases.schemas import (
@@ -33,14 +33,14 @@ def _inspection_out(row: Inspection, findings: list[FindingRead]) -> InspectionR
 @router.get("/inspections", response_model=Page[InspectionRead], operation_id="enforcement_inspections_list")
 def list_inspections(
     session: SessionDep, scope: ScopeDep, page: PageDep,
-    enterprise_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    enterprise_id: IdQuery = None,
 ) -> Page[InspectionRead]:  # fmt: skip
     """Inspections of the caller's subtree, latest first, with their findings."""
     rows, total = service.list_inspections(session=session, scope=scope, enterprise_id=enterprise_id,
                                            limit=page.limit, offset=page.offset)  # fmt: skip
     found = service.findings_of(session=session, inspection_ids=[r.id for r in rows])
     items = [_inspection_out(r, [FindingRead.model_validate(f) for f in found[r.id]]) for r in rows]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return Page.of(items, total, page)
 
 
 @router.post("/inspections", response_model=InspectionRead, status_code=status.HTTP_201_CREATED,
@@ -96,7 +96,7 @@ def list_cases(
 ) -> Page[CaseRead]:  # fmt: skip
     """Penalty cases of the caller's subtree with their clocks (today), latest filed first."""
     rows, total = service.list_cases(session=session, scope=scope, state=state, limit=page.limit, offset=page.offset)
-    return Page(items=[case_out(session, r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page.of([case_out(session, r) for r in rows], total, page)
 
 
 @router.post("/cases", response_model=CaseRead, status_code=status.HTTP_201_CREATED,

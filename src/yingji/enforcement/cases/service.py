@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.enforcement import clocks, documents, penalty
@@ -73,16 +73,14 @@ def create_inspection(*, session: Session, scope: Scope, inspection_in: Inspecti
         summary=inspection_in.summary, rectification_deadline=inspection_in.rectification_deadline,
         created_by=scope.actor, created_at=utcnow(),
     )  # fmt: skip
-    audit.created(session=session, scope=scope, row=row, entity="inspection", division_code=row.division_code)
+    audit.created(session, scope, row, entity="inspection", division_code=row.division_code)
     return row
 
 
 def get_inspection(*, session: Session, scope: Scope, inspection_id: int) -> Inspection:
-    scope.require(READ)
-    row = session.get(Inspection, inspection_id)
-    if row is None or not scope.covers(row.division_code):
-        raise NotFound("inspection not found")
-    return row
+    return access.get_covered(
+        session=session, scope=scope, model=Inspection, row_id=inspection_id, what="inspection", permission=READ
+    )
 
 
 def list_inspections(
@@ -121,8 +119,7 @@ def add_finding(*, session: Session, scope: Scope, inspection_id: int, finding_i
         hazard_id = hazard.id
     row = Finding(inspection_id=inspection.id, text=finding_in.text, violation=finding_in.violation,
                   hazard_id=hazard_id, created_by=scope.actor, created_at=utcnow())  # fmt: skip
-    audit.created(session=session, scope=scope, row=row, entity="inspection_finding",
-                  division_code=inspection.division_code)  # fmt: skip
+    audit.created(session, scope, row, entity="inspection_finding", division_code=inspection.division_code)  # fmt: skip
     return row
 
 
@@ -149,16 +146,14 @@ def create_case(*, session: Session, scope: Scope, case_in: CaseIn) -> PenaltyCa
         fine_yuan=None, regime_id=regime["id"], state="filed", filed_on=case_in.filed_on, decision_days=None,
         created_by=scope.actor, created_at=moment, updated_at=moment,
     )  # fmt: skip
-    audit.created(session=session, scope=scope, row=row, entity="penalty_case", division_code=row.division_code)
+    audit.created(session, scope, row, entity="penalty_case", division_code=row.division_code)
     return row
 
 
 def get_case(*, session: Session, scope: Scope, case_id: int) -> PenaltyCase:
-    scope.require(READ)
-    row = session.get(PenaltyCase, case_id)
-    if row is None or not scope.covers(row.division_code):
-        raise NotFound("case not found")
-    return row
+    return access.get_covered(
+        session=session, scope=scope, model=PenaltyCase, row_id=case_id, what="case", permission=READ
+    )
 
 
 def list_cases(
@@ -247,9 +242,15 @@ def step(*, session: Session, scope: Scope, case_id: int, step_in: StepIn) -> Pe
     case.state, case.updated_at = after, utcnow()
     session.add(CaseEvent(case_id=case.id, kind=step_in.kind, on=step_in.on, from_state=before, to_state=after,
                           note=step_in.note, data=data, actor=scope.actor, recorded_at=case.updated_at))  # fmt: skip
-    audit.record(session=session, scope=scope, action=step_in.kind, entity="penalty_case", entity_id=case.id,
-                 division_code=case.division_code, before={"state": before},
-                 after={"state": after, **data})  # fmt: skip
+    audit.acted(
+        session,
+        scope,
+        case,
+        entity="penalty_case",
+        action=step_in.kind,
+        before={"state": before},
+        after={"state": after, **data},
+    )
     return case
 
 

@@ -28,7 +28,7 @@ def list_enterprises(
         limit=page.limit, offset=page.offset,
     )  # fmt: skip
     items = [EnterpriseRead.model_validate(r) for r in rows]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return Page.of(items, total, page)
 
 
 @router.post("", response_model=EnterpriseRead, status_code=status.HTTP_201_CREATED, operation_id="enterprises_create")

@@ -122,7 +122,7 @@ def create(*, session: Session, scope: Scope, enterprise_in: EnterpriseIn) -> En
     if _taken_by(session, enterprise_in.credit_code) is not None:
         raise Conflict(_TAKEN)  # the same words whether or not the caller can see the holder
     row = Enterprise(**enterprise_in.model_dump())
-    audit.created(session=session, scope=scope, row=row, entity="enterprise", division_code=row.division_code)
+    audit.created(session, scope, row, entity="enterprise", division_code=row.division_code)
     return row
 
 
@@ -138,11 +138,7 @@ def update(*, session: Session, scope: Scope, enterprise_id: int, patch: Enterpr
     for key, value in values.items():
         if value is not None or key in ("lon", "lat", "headcount"):
             setattr(row, key, value)
-    session.flush()
-    audit.record(
-        session=session, scope=scope, action="update", entity="enterprise", entity_id=row.id,
-        division_code=row.division_code, before=before, after=audit.snapshot(row),
-    )  # fmt: skip
+    audit.changed(session, scope, row, before, entity="enterprise", action="update")
     return row
 
 
@@ -161,7 +157,7 @@ def add_member(*, session: Session, scope: Scope, enterprise_id: int, username: 
     if existing is not None:
         return existing
     member = EnterpriseMember(user_id=user.id, enterprise_id=row.id)
-    audit.created(session=session, scope=scope, row=member, entity="enterprise_member", division_code=row.division_code)
+    audit.created(session, scope, member, entity="enterprise_member", division_code=row.division_code)
     return member
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, status
 
-from fastapi import APIRouter, Query, status
-
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep
 from yingji.db import utcnow
 from yingji.hazards.installations import service
 from yingji.hazards.installations.schemas import AssessmentRead, InstallationIn, InstallationRead, InventoryIn
@@ -19,7 +17,7 @@ def list_installations(
     session: SessionDep,
     scope: ScopeDep,
     page: PageDep,
-    enterprise_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    enterprise_id: IdQuery = None,
     major: bool | None = None,
 ) -> Page[InstallationRead]:
     """Installations of the enterprises the caller may see."""
@@ -27,7 +25,7 @@ def list_installations(
         session=session, scope=scope, enterprise_id=enterprise_id, major=major, limit=page.limit, offset=page.offset
     )
     items = [InstallationRead.model_validate(r) for r in rows]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return Page.of(items, total, page)
 
 
 @router.post(

@@ -79,7 +79,7 @@ def create(*, session: Session, scope: Scope, installation_in: InstallationIn) -
         unit_kind=installation_in.unit_kind, exposed_people=installation_in.exposed_people, lines=[], s="0",
         major=False, monitoring_site=installation_in.monitoring_site,
     )  # fmt: skip
-    audit.created(session=session, scope=scope, row=row, entity="installation", division_code=row.division_code)
+    audit.created(session, scope, row, entity="installation", division_code=row.division_code)
     _apply(session, scope, row, installation_in.lines, installation_in.exposed_people)
     return row
 
@@ -91,10 +91,9 @@ def set_inventory(*, session: Session, scope: Scope, installation_id: int, inven
     scope.require(WRITE)
     before = audit.snapshot(row)
     _apply(session, scope, row, inventory.lines, inventory.exposed_people)
-    audit.record(
-        session=session, scope=scope, action="inventory", entity="installation", entity_id=row.id,
-        division_code=row.division_code, before=before, after=audit.snapshot(row),
-    )  # fmt: skip
+    audit.acted(
+        session, scope, row, entity="installation", action="inventory", before=before, after=audit.snapshot(row)
+    )
     return row
 
 
@@ -157,8 +156,12 @@ def record_check(*, session: Session, scope: Scope, installation_id: int, presen
     proved presence."""
     row = get(session=session, scope=scope, installation_id=installation_id)
     scope.require(WRITE)
-    audit.record(
-        session=session, scope=scope, action="site_check", entity="installation", entity_id=row.id,
-        division_code=row.division_code, after={"present": present, "note": note, "at": utcnow().isoformat()},
-    )  # fmt: skip
+    audit.acted(
+        session,
+        scope,
+        row,
+        entity="installation",
+        action="site_check",
+        after={"present": present, "note": note, "at": utcnow().isoformat()},
+    )
     return row

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, status
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep
 from yingji.db import utcnow
 from yingji.hazards import lifecycle
 from yingji.hazards.register import service
@@ -47,7 +47,7 @@ def list_hazards(
     state: Annotated[str | None, Query(pattern=r"^[a-z]{1,16}$")] = None,
     level: Literal["general", "major"] | None = None,
     division: Annotated[str | None, Query(pattern=r"^\d{6}(\d{3}){0,2}$")] = None,
-    enterprise_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    enterprise_id: IdQuery = None,
     overdue: bool = False,
 ) -> Page[HazardRead]:
     """Hazards the caller may see, newest first."""
@@ -55,7 +55,7 @@ def list_hazards(
         session=session, scope=scope, state=state, level=level, division=division, enterprise_id=enterprise_id,
         overdue_at=utcnow() if overdue else None, limit=page.limit, offset=page.offset,
     )  # fmt: skip
-    return Page(items=[hazard_out(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page.of([hazard_out(r) for r in rows], total, page)
 
 
 @router.post("", response_model=HazardRead, status_code=status.HTTP_201_CREATED, operation_id="hazards_report")

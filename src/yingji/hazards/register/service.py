@@ -81,7 +81,7 @@ def report(*, session: Session, scope: Scope, hazard_in: HazardIn, now: dt.datet
         level=None, items=[], plan={}, verified=False, listed_level="", listed_notice="",
         reported_at=moment, reported_by=scope.actor, updated_at=moment,
     )  # fmt: skip
-    audit.created(session=session, scope=scope, row=row, entity="hazard", division_code=row.division_code)
+    audit.created(session, scope, row, entity="hazard", division_code=row.division_code)
     _count(session, row, +1)
     _count_month(session, row, row.reported_at, "reported")
     _event(session, scope, row, "report", "", now=moment)
@@ -202,11 +202,7 @@ def act(
         _count_closed(session, row)
         _count_month(session, row, row.closed_at or moment, "closed")
     _event(session, scope, row, action, source.value, reason=body.reason, data=data, now=moment)
-    session.flush()
-    audit.record(
-        session=session, scope=scope, action=action, entity="hazard", entity_id=row.id,
-        division_code=row.division_code, before=before, after=audit.snapshot(row),
-    )  # fmt: skip
+    audit.changed(session, scope, row, before, entity="hazard", action=action)
     return row
 
 
@@ -236,11 +232,7 @@ def list_for_supervision(*, session: Session, scope: Scope, hazard_id: int, list
     before = audit.snapshot(row)
     row.listed_level, row.listed_deadline, row.listed_notice = listing.level, listing.deadline, listing.notice
     _event(session, scope, row, "list", row.state, data=listing.model_dump(mode="json"), now=now)
-    session.flush()
-    audit.record(
-        session=session, scope=scope, action="list", entity="hazard", entity_id=row.id,
-        division_code=row.division_code, before=before, after=audit.snapshot(row),
-    )  # fmt: skip
+    audit.changed(session, scope, row, before, entity="hazard", action="list")
     return row
 
 

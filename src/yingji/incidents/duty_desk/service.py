@@ -44,7 +44,7 @@ def create_shift(*, session: Session, scope: Scope, shift_in: ShiftIn) -> DutySh
         handover_note="",
         created_by=scope.actor,
     )
-    audit.created(session=session, scope=scope, row=shift, entity="duty_shift", division_code=code)
+    audit.created(session, scope, shift, entity="duty_shift", division_code=code)
     return shift
 
 
@@ -79,7 +79,7 @@ def hand_over(*, session: Session, scope: Scope, shift_id: int, note: str) -> Du
             text=f"handover: {note}",
         )
     )
-    audit.changed(session=session, scope=scope, row=shift, before=before, entity="duty_shift", action="handover")
+    audit.changed(session, scope, shift, before, entity="duty_shift", action="handover")
     return shift
 
 
@@ -93,7 +93,7 @@ def add_log_entry(*, session: Session, scope: Scope, entry_in: DutyLogIn) -> Dut
     entry = DutyLogEntry(
         division_code=code, shift_id=entry_in.shift_id, at=utcnow(), actor=scope.actor, text=entry_in.text
     )
-    audit.created(session=session, scope=scope, row=entry, entity="duty_log", division_code=code)
+    audit.created(session, scope, entry, entity="duty_log", division_code=code)
     return entry
 
 
@@ -127,7 +127,7 @@ def receive(*, session: Session, scope: Scope, item_in: DutyItemIn, place_checke
         close_reason="",
         received_by=scope.actor,
     )
-    audit.created(session=session, scope=scope, row=item, entity="duty_item", division_code=code)
+    audit.created(session, scope, item, entity="duty_item", division_code=code)
     return item
 
 
@@ -173,7 +173,7 @@ def record_duty_action(
     session.add(
         DutyLogEntry(division_code=item.division_code, at=when, actor=scope.actor, text=f"item {item.id}: {action}")
     )
-    audit.changed(session=session, scope=scope, row=item, before=before, entity="duty_item", action=action)
+    audit.changed(session, scope, item, before, entity="duty_item", action=action)
     return item
 
 
@@ -198,7 +198,7 @@ def item_to_incident(*, session: Session, scope: Scope, item_id: int, incident_i
         },
         item.received_at,
     )
-    audit.changed(session=session, scope=scope, row=item, before=before, entity="duty_item", action="to_incident")
+    audit.changed(session, scope, item, before, entity="duty_item", action="to_incident")
     return incident
 
 
@@ -208,5 +208,5 @@ def close_item(*, session: Session, scope: Scope, item_id: int, reason: str) -> 
         raise InvalidInput("reason: closing received information needs a reason", field="reason")
     before = audit.snapshot(item)
     item.status, item.close_reason, item.closed_at = "closed", reason, utcnow()
-    audit.changed(session=session, scope=scope, row=item, before=before, entity="duty_item", action="close")
+    audit.changed(session, scope, item, before, entity="duty_item", action="close")
     return item

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.errors import Conflict, InvalidInput, NotFound
@@ -79,11 +79,9 @@ def open_matters(*, session: Session, scope: Scope, division_code: str) -> list[
 
 
 def get_shift(*, session: Session, scope: Scope, shift_id: int) -> DutyShift:
-    scope.require("incidents:read")
-    shift = session.get(DutyShift, shift_id)
-    if shift is None or not scope.covers(shift.division_code):
-        raise NotFound("duty shift not found")
-    return shift
+    return access.get_covered(
+        session=session, scope=scope, model=DutyShift, row_id=shift_id, what="duty shift", permission="incidents:read"
+    )
 
 
 def get_handover(*, session: Session, scope: Scope, shift_id: int) -> DutyHandover:
@@ -104,7 +102,7 @@ def hand_over(*, session: Session, scope: Scope, shift_id: int, note: str) -> Du
     matters = open_matters(session=session, scope=scope, division_code=shift.division_code)
     incident_service.hand_over(session=session, scope=scope, shift_id=shift.id, note=note)
     record = DutyHandover(shift_id=shift.id, division_code=shift.division_code, items=matters)
-    audit.created(session=session, scope=scope, row=record, entity="duty_handover", division_code=shift.division_code)
+    audit.created(session, scope, record, entity="duty_handover", division_code=shift.division_code)
     return record
 
 
@@ -122,15 +120,5 @@ def acknowledge(*, session: Session, scope: Scope, shift_id: int) -> DutyHandove
         )
     before = audit.snapshot(record)
     record.acknowledged_at, record.acknowledged_by = utcnow(), scope.actor
-    session.flush()
-    audit.record(
-        session=session,
-        scope=scope,
-        action="acknowledge",
-        entity="duty_handover",
-        entity_id=record.id,
-        division_code=record.division_code,
-        before=before,
-        after=audit.snapshot(record),
-    )
+    audit.changed(session, scope, record, before, entity="duty_handover", action="acknowledge")
     return record

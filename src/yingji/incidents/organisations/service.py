@@ -34,7 +34,7 @@ def create_organisation(*, session: Session, scope: Scope, organisation_in: Orga
         phone=organisation_in.phone,
         created_at=utcnow(),
     )
-    audit.created(session=session, scope=scope, row=organisation, entity="organisation", division_code=code)
+    audit.created(session, scope, organisation, entity="organisation", division_code=code)
     return organisation
 
 
@@ -61,5 +61,5 @@ def add_contact(*, session: Session, scope: Scope, organisation_id: int, contact
     session.add(contact)
     session.flush()
     session.refresh(organisation, ["contacts"])
-    audit.created(session=session, scope=scope, row=contact, entity="contact", division_code=organisation.division_code)
+    audit.created(session, scope, contact, entity="contact", division_code=organisation.division_code)
     return contact

@@ -81,7 +81,7 @@ def add(*, session: Session, scope: Scope, body: GradingOverrideIn) -> GradingOv
         active=True,
         created_by=scope.actor,
     )
-    audit.created(session=session, scope=scope, row=row, entity="grading_override", division_code=body.division_code)
+    audit.created(session, scope, row, entity="grading_override", division_code=body.division_code)
     return row
 
 

@@ -239,7 +239,7 @@ def add_timeline_entry(
     if not kind or not text:
         raise InvalidInput("a timeline entry needs a kind and a text", field="text")
     entry = _timeline(session, scope, incident, kind, text, data, at)
-    audit.created(session=session, scope=scope, row=entry, entity="incident_timeline", action="append", within=incident)
+    audit.created(session, scope, entry, entity="incident_timeline", action="append", within=incident)
     return entry
 
 
@@ -356,7 +356,7 @@ def create(*, session: Session, scope: Scope, incident_in: IncidentCreate, place
             )
         )
     _regrade(session, scope, incident)
-    audit.created(session=session, scope=scope, row=incident, entity="incident", division_code=incident.division_code)
+    audit.created(session, scope, incident, entity="incident", division_code=incident.division_code)
     return incident
 
 
@@ -390,7 +390,7 @@ def update_incident(*, session: Session, scope: Scope, incident_id: int, change:
             covered.is_primary = covered.code == codes[0]
     changed = sorted(set(fields) | ({"divisions"} if codes is not None else set()))
     _timeline(session, scope, incident, "updated", f"details changed: {', '.join(changed) or 'nothing'}")
-    audit.changed(session=session, scope=scope, row=incident, before=before, entity="incident")
+    audit.changed(session, scope, incident, before, entity="incident")
     return incident
 
 
@@ -421,7 +421,7 @@ def change_figures(
         data = {**changes, "source": source}
         _timeline(session, scope, incident, "figures", f"figures changed ({source}): {described}", data, when)
     _regrade(session, scope, incident)
-    audit.changed(session=session, scope=scope, row=incident, before=before, entity="incident", action="figures")
+    audit.changed(session, scope, incident, before, entity="incident", action="figures")
     return incident
 
 

@@ -67,7 +67,7 @@ def record_report_made(
     session.add(row)
     session.flush()
     _timeline(session, scope, incident, "report_made", f"report {key} made", {"key": key}, when)
-    audit.created(session=session, scope=scope, row=row, entity="incident_report_made", within=incident)
+    audit.created(session, scope, row, entity="incident_report_made", within=incident)
     return row
 
 

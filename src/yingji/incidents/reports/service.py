@@ -61,7 +61,7 @@ def create_report(*, session: Session, scope: Scope, incident_id: int, report_in
         f"situation report no. {number} drafted",
         {"report_id": report.id, "number": number, "state": "drafted"},
     )
-    audit.created(session=session, scope=scope, row=report, entity="situation_report", within=incident)
+    audit.created(session, scope, report, entity="situation_report", within=incident)
     return report
 
 
@@ -109,7 +109,7 @@ def edit_report(
     report.conditions, report.actions, report.needs = report_in.conditions, report_in.actions, report_in.needs
     report.updated_at = utcnow()
     _save_revision(session, scope, report)
-    audit.changed(session=session, scope=scope, row=report, before=before, entity="situation_report", within=incident)
+    audit.changed(session, scope, report, before, entity="situation_report", within=incident)
     return report
 
 
@@ -144,13 +144,5 @@ def set_report_status(*, session: Session, scope: Scope, report_id: int, revisio
         f"situation report no. {report.number} {status}",
         {"report_id": report.id, "number": report.number, "state": status},
     )
-    audit.changed(
-        session=session,
-        scope=scope,
-        row=report,
-        before=before,
-        entity="situation_report",
-        action=status,
-        within=incident,
-    )
+    audit.changed(session, scope, report, before, entity="situation_report", action=status, within=incident)
     return report

@@ -72,7 +72,7 @@ def change_status(
         _record_response(session, scope, incident, "end", None, reason or "response ended", None)
         incident.response_level = None
     _move(session, scope, incident, target, reason, when)
-    audit.changed(session=session, scope=scope, row=incident, before=before, entity="incident", action="status")
+    audit.changed(session, scope, incident, before, entity="incident", action="status")
     return incident
 
 
@@ -230,9 +230,7 @@ def respond(
     if action == "end":
         incident.response_level = None
         _move(session, scope, incident, IncidentStatus.RECOVERING, reason, utcnow())
-    audit.changed(
-        session=session, scope=scope, row=incident, before=before, entity="incident", action=f"response.{action}"
-    )
+    audit.changed(session, scope, incident, before, entity="incident", action=f"response.{action}")
     return incident
 
 

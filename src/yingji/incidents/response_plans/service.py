@@ -87,7 +87,7 @@ def add(*, session: Session, scope: Scope, body: ResponsePlanIn) -> tuple[Respon
         active=True,
         created_by=scope.actor,
     )
-    audit.created(session=session, scope=scope, row=row, entity="response_plan", division_code=body.division_code)
+    audit.created(session, scope, row, entity="response_plan", division_code=body.division_code)
     session.add_all(
         ResponsePlanType(response_plan_id=row.id, incident_type=t, division_code=row.division_code, active=True)
         for t in plan.incident_types

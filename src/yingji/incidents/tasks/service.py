@@ -60,7 +60,7 @@ def create_task(*, session: Session, scope: Scope, incident_id: int, task_in: Ta
     session.flush()
     data = {"task_id": task.id, "title": task.title}
     _timeline(session, scope, incident, "task", f"task assigned: {task.title}", data)
-    audit.created(session=session, scope=scope, row=task, entity="incident_task", within=incident)
+    audit.created(session, scope, task, entity="incident_task", within=incident)
     return task
 
 
@@ -107,7 +107,7 @@ def update_task(*, session: Session, scope: Scope, task_id: int, change: TaskUpd
     if "due_at" in change.model_fields_set:
         task.due_at = change.due_at
     task.updated_at = now
-    audit.changed(session=session, scope=scope, row=task, before=before, entity="incident_task", within=incident)
+    audit.changed(session, scope, task, before, entity="incident_task", within=incident)
     return task
 
 

@@ -146,9 +146,7 @@ def create_site(*, session: Session, scope: Scope, site_in: SiteIn, source: str 
         created_at=utcnow(),
     )
     site.sensors = [MonitoredSensor(**s.model_dump()) for s in site_in.sensors]
-    audit.created(
-        session=session, scope=scope, row=site, entity="monitored_site", division_code=division, divisions=[division]
-    )
+    audit.created(session, scope, site, entity="monitored_site", division_code=division, divisions=[division])
     return site
 
 

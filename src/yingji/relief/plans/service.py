@@ -366,8 +366,7 @@ def create_plan(*, session: Session, scope: Scope, plan_in: PlanIn) -> ReliefPla
     )  # fmt: skip
     session.add(plan)
     session.flush()
-    audit.record(session=session, scope=scope, action="create", entity="relief_plan", entity_id=plan.id,
-                 division_code=plan.division_code, after=_audit_view(plan))  # fmt: skip
+    audit.acted(session, scope, plan, entity="relief_plan", action="create", after=_audit_view(plan))
     return plan
 
 
@@ -514,8 +513,7 @@ def commit_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
     plan.commit_result = {"transfers": transfers, "tasks": tasks, "requests": requests, "held": held,
                           "team_tasks": team_tasks}  # fmt: skip
     session.flush()
-    audit.record(session=session, scope=scope, action="commit", entity="relief_plan", entity_id=plan.id,
-                 division_code=plan.division_code, after=_audit_view(plan))  # fmt: skip
+    audit.acted(session, scope, plan, entity="relief_plan", action="commit", after=_audit_view(plan))
     return plan
 
 
@@ -584,8 +582,7 @@ def confirm_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
     result.update({"confirmed_transfers": confirmed, "skipped_transfers": skipped, "issued_movements": issued})
     plan.commit_result = result
     session.flush()
-    audit.record(session=session, scope=scope, action="confirm", entity="relief_plan", entity_id=plan.id,
-                 division_code=plan.division_code, after=_audit_view(plan))  # fmt: skip
+    audit.acted(session, scope, plan, entity="relief_plan", action="confirm", after=_audit_view(plan))
     return plan
 
 
@@ -608,6 +605,5 @@ def cancel_plan(*, session: Session, scope: Scope, plan_id: int) -> ReliefPlan:
     resources.release_holds(session=session, holder=_holder(plan.id))
     plan.status = "cancelled"
     session.flush()
-    audit.record(session=session, scope=scope, action="cancel", entity="relief_plan", entity_id=plan.id,
-                 division_code=plan.division_code, after=_audit_view(plan))  # fmt: skip
+    audit.acted(session, scope, plan, entity="relief_plan", action="cancel", after=_audit_view(plan))
     return plan

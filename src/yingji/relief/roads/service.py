@@ -124,8 +124,7 @@ def cut_road(*, session: Session, scope: Scope, segment_id: int, reason: str) ->
     before = _road_view(row)
     row.is_cut, row.cut_reason, row.cut_at, row.cut_by = True, reason, utcnow(), scope.actor
     session.flush()
-    audit.record(session=session, scope=scope, action="cut", entity="road_segment", entity_id=row.id,
-                 division_code=row.division_code, before=before, after=_road_view(row))  # fmt: skip
+    audit.acted(session, scope, row, entity="road_segment", action="cut", before=before, after=_road_view(row))
     return row
 
 
@@ -137,8 +136,7 @@ def reopen_road(*, session: Session, scope: Scope, segment_id: int) -> RoadSegme
     before = _road_view(row)
     row.is_cut, row.cut_reason, row.cut_at, row.cut_by = False, "", None, None
     session.flush()
-    audit.record(session=session, scope=scope, action="reopen", entity="road_segment", entity_id=row.id,
-                 division_code=row.division_code, before=before, after=_road_view(row))  # fmt: skip
+    audit.acted(session, scope, row, entity="road_segment", action="reopen", before=before, after=_road_view(row))
     return row
 
 

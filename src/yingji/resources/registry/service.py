@@ -141,12 +141,12 @@ def _apply(row: Any, values: dict[str, Any]) -> None:
 
 
 def register(
-    *, session: Session, scope: Scope, model: type[R], entity: str, division: Division, source: str, **values: Any
+    session: Session, scope: Scope, model: type[R], division: Division, *, entity: str, source: str, **values: Any
 ) -> R:
     """Add a new registered row at ``division`` (stamped, with its source) and audit its creation."""
     now = utcnow()
     row = model(**values, division_code=division.code, source=source, created_at=now, updated_at=now)
-    audit.created(session=session, scope=scope, row=row, entity=entity, division_code=division.code)
+    audit.created(session, scope, row, entity=entity, division_code=division.code)
     return row
 
 
@@ -163,9 +163,9 @@ def patch_values(
 
 
 def save_patch(
-    *, session: Session, scope: Scope, row: Any, before: dict[str, Any], values: dict[str, Any], entity: str
+    session: Session, scope: Scope, row: Any, before: dict[str, Any], values: dict[str, Any], *, entity: str
 ) -> None:
     """Apply checked patch values to a registered row, stamp it and audit the change."""
     _apply(row, values)
     row.updated_at = utcnow()
-    audit.changed(session=session, scope=scope, row=row, before=before, entity=entity)
+    audit.changed(session, scope, row, before, entity=entity)

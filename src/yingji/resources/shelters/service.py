@@ -40,11 +40,11 @@ def create_shelter(*, session: Session, scope: Scope, shelter_in: ShelterIn, sou
     division = _registering_division(session, scope, shelter_in.division_code)
     check_position(session, division, shelter_in.lon, shelter_in.lat, "shelter")
     return register(
-        session=session,
-        scope=scope,
-        model=Shelter,
+        session,
+        scope,
+        Shelter,
+        division,
         entity="shelter",
-        division=division,
         source=source,
         **shelter_in.model_dump(exclude={"division_code", "capacity", "facilities"}),
         capacity=rules.check_capacity(shelter_in.effective_area_m2, shelter_in.capacity),
@@ -89,7 +89,7 @@ def update_shelter(*, session: Session, scope: Scope, shelter_id: int, patch: Sh
             )
     if values.get("is_open") is False and shelter.occupancy > 0:
         raise InvalidInput(f"{shelter.occupancy} people are still checked in; check them out first", field="is_open")
-    save_patch(session=session, scope=scope, row=shelter, before=before, values=values, entity="shelter")
+    save_patch(session, scope, shelter, before, values, entity="shelter")
     return shelter
 
 
@@ -129,7 +129,7 @@ def record_occupancy(*, session: Session, scope: Scope, shelter_id: int, occupan
         )
     )
     shelter.updated_at = utcnow()
-    audit.changed(session=session, scope=scope, row=shelter, before=before, entity="shelter", action=occupancy_in.kind)
+    audit.changed(session, scope, shelter, before, entity="shelter", action=occupancy_in.kind)
     return shelter
 
 

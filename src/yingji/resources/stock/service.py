@@ -58,11 +58,11 @@ def create_depot(*, session: Session, scope: Scope, depot_in: DepotIn, source: s
         )
     check_position(session, division, depot_in.lon, depot_in.lat, "depot")
     return register(
-        session=session,
-        scope=scope,
-        model=Depot,
+        session,
+        scope,
+        Depot,
+        division,
         entity="depot",
-        division=division,
         source=source,
         **depot_in.model_dump(exclude={"division_code"}),
         active=True,
@@ -92,7 +92,7 @@ def update_depot(*, session: Session, scope: Scope, depot_id: int, patch: DepotP
     depot = _writable(session, scope, Depot, depot_id, "depot")
     before = audit.snapshot(depot)
     values = patch_values(session, depot, patch, "depot", nullable=("capacity_m3", "floor_area_m2"))
-    save_patch(session=session, scope=scope, row=depot, before=before, values=values, entity="depot")
+    save_patch(session, scope, depot, before, values, entity="depot")
     return depot
 
 
@@ -190,9 +190,7 @@ def _movement(
         actor=scope.actor,
     )
     session.add(row)
-    audit.created(
-        session=session, scope=scope, row=row, entity="stock_movement", division_code=row.division_code, action=kind
-    )
+    audit.created(session, scope, row, entity="stock_movement", division_code=row.division_code, action=kind)
     return row
 
 

@@ -46,11 +46,11 @@ def create_team(*, session: Session, scope: Scope, team_in: TeamIn, source: str 
             "a professional team names its specialty (mine, hazmat, water, aviation …)", field="specialty"
         )
     return register(
-        session=session,
-        scope=scope,
-        model=RescueTeam,
+        session,
+        scope,
+        RescueTeam,
+        division,
         entity="rescue_team",
-        division=division,
         source=source,
         **team_in.model_dump(exclude={"division_code", "capabilities", "specialty"}),
         specialty=_specialty(team_in.specialty),
@@ -90,5 +90,5 @@ def update_team(*, session: Session, scope: Scope, team_id: int, patch: TeamPatc
         values["capabilities"] = rules.check_capabilities(values["capabilities"])
     if "specialty" in values:
         _specialty(values["specialty"])
-    save_patch(session=session, scope=scope, row=team, before=before, values=values, entity="rescue_team")
+    save_patch(session, scope, team, before, values, entity="rescue_team")
     return team

@@ -57,7 +57,7 @@ def create_transfer(*, session: Session, scope: Scope, transfer_in: TransferIn) 
         ],
     )
     session.add(transfer)
-    audit.created(session=session, scope=scope, row=transfer, entity="transfer", division_code=transfer.division_code)
+    audit.created(session, scope, transfer, entity="transfer", division_code=transfer.division_code)
     return transfer
 
 
@@ -148,7 +148,7 @@ def confirm_transfer(*, session: Session, scope: Scope, transfer_id: int) -> Tra
     transfer.status = "confirmed"
     transfer.closed_at = utcnow()
     transfer.closed_by = scope.actor
-    audit.changed(session=session, scope=scope, row=transfer, before=before, entity="transfer", action="confirm")
+    audit.changed(session, scope, transfer, before, entity="transfer", action="confirm")
     return transfer
 
 
@@ -158,5 +158,5 @@ def cancel_transfer(*, session: Session, scope: Scope, transfer_id: int) -> Tran
     transfer.status = "cancelled"
     transfer.closed_at = utcnow()
     transfer.closed_by = scope.actor
-    audit.changed(session=session, scope=scope, row=transfer, before=before, entity="transfer", action="cancel")
+    audit.changed(session, scope, transfer, before, entity="transfer", action="cancel")
     return transfer

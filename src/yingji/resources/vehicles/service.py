@@ -56,11 +56,11 @@ def create_vehicle(*, session: Session, scope: Scope, vehicle_in: VehicleIn, sou
         raise InvalidInput("an aircraft needs its range (range_km)", field="range_km")
     check_position(session, division, lon, lat, "vehicle base")
     return register(
-        session=session,
-        scope=scope,
-        model=Vehicle,
+        session,
+        scope,
+        Vehicle,
+        division,
         entity="vehicle",
-        division=division,
         source=source,
         **vehicle_in.model_dump(exclude={"division_code", "lon", "lat"}),
         lon=lon,
@@ -93,5 +93,5 @@ def update_vehicle(*, session: Session, scope: Scope, vehicle_id: int, patch: Ve
     vehicle = _writable(session, scope, Vehicle, vehicle_id, "vehicle")
     before = audit.snapshot(vehicle)
     values = patch_values(session, vehicle, patch, "vehicle base")
-    save_patch(session=session, scope=scope, row=vehicle, before=before, values=values, entity="vehicle")
+    save_patch(session, scope, vehicle, before, values, entity="vehicle")
     return vehicle

@@ -1,0 +1,439 @@
+"""Warning pages: the warnings page (the warning map and the issue form), a warning's page (update, cancel,
+call-and-acknowledge with the receipts of each official's channels), the responsible officials, and the
+map's ``warnings`` layer (registered with the alarm entries in ``monitoring_pages``, so the top bar keeps
+its order). Everything reads and writes through the scoped services."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import ValidationError
+
+from yingji.api_common import SessionDep, SettingsDep
+from yingji.errors import DomainError, InvalidInput
+from yingji.geo import service as division_service
+from yingji.monitoring.clock import to_epoch_ms
+from yingji.warnings import cap
+from yingji.warnings import service as warnings
+from yingji.warnings.calls import service as warning_calls
+from yingji.web import pickers
+from yingji.web.pages import (
+    FormPost,
+    PageCtx,
+    PostDep,
+    ViewerDep,
+    check_id,
+    first_error,
+    form_action,
+    now_utc,
+    page_ctx,
+    render,
+)
+
+router = APIRouter(include_in_schema=False)
+WARNING_COLOURS = {"blue": "#1f6feb", "yellow": "#e6c200", "orange": "#ff8c00", "red": "#d00000"}
+
+
+def _now_ms() -> int:
+    return to_epoch_ms(now_utc())
+
+
+def _show(ctx: PageCtx, template: str, status_code: int, **values: Any) -> HTMLResponse:
+    """A warnings page: the top bar's warnings entry marked, and whether the caller may issue."""
+    return render(
+        ctx,
+        template,
+        status_code=status_code,
+        nav="warnings",
+        can_issue="warnings:issue" in ctx.scope.permissions,
+        **values,
+    )
+
+
+# -- warnings -----------------------------------------------------------------------------------------------
+
+
+def _circle_ring(lat: float, lon: float, radius_km: float, steps: int = 36) -> list[list[float]]:
+    ring = []
+    for k in range(steps + 1):
+        angle = 2 * math.pi * k / steps
+        dlat = radius_km / 111.32 * math.cos(angle)
+        dlon = radius_km / (111.32 * max(math.cos(math.radians(lat)), 0.01)) * math.sin(angle)
+        ring.append([round(lon + dlon, 6), round(lat + dlat, 6)])
+    return ring
+
+
+def _imported_rings(area: dict[str, Any]) -> list[list[list[float]]]:
+    """Polygons and circles of an imported warning, kept as the issuer's CAP text (unreadable ones skipped)."""
+    rings = []
+    for text in area.get("cap_polygons", []):
+        try:
+            rings.append([[p[1], p[0]] for p in cap.parse_polygon(text)])
+        except InvalidInput:
+            continue
+    for text in area.get("cap_circles", []):
+        try:
+            circle = cap.parse_circle(text)
+        except InvalidInput:
+            continue
+        rings.append(_circle_ring(circle.lat, circle.lon, circle.radius_km))
+    return rings
+
+
+def warning_features(rows: list[Any]) -> list[dict[str, Any]]:
+    """GeoJSON polygons of the warnings' areas (CAP polygons are lat,lon; GeoJSON lon,lat)."""
+    features = []
+    for w in rows:
+        rings = [[[p[1], p[0]] for p in ring] for ring in w.area.get("polygons", [])]
+        rings += [_circle_ring(c["lat"], c["lon"], c["radius_km"]) for c in w.area.get("circles", [])]
+        rings += _imported_rings(w.area)
+        if not rings:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "id": w.id,
+                "geometry": {"type": "MultiPolygon", "coordinates": [[ring] for ring in rings]},
+                "properties": {
+                    "label": w.headline,
+                    "colour": WARNING_COLOURS.get(w.colour or "", "#777"),
+                    "href": f"/warnings/{w.id}",
+                },
+            }
+        )
+    return features
+
+
+@router.get("/map/layers/warnings")
+def warnings_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return JSONResponse({"type": "FeatureCollection", "features": []}, status_code=401)
+    rows, _ = warnings.list_warnings(session=session, scope=ctx.scope, status="active", limit=500)
+    return JSONResponse({"type": "FeatureCollection", "features": warning_features(rows)})
+
+
+def _warnings_page(
+    ctx: PageCtx, session: Any, status_code: int = 200, form: dict[str, str] | None = None
+) -> HTMLResponse:
+    rows, total = warnings.list_warnings(session=session, scope=ctx.scope, limit=200)
+    return _show(
+        ctx,
+        "warnings.html",
+        status_code,
+        warnings=rows,
+        total=total,
+        types=list(cap.warning_types().values()),
+        colours=list(cap.COLOUR_LEVELS),
+        features=warning_features([w for w in rows if w.status == "active"]),
+        form=form or {"colour": "blue", "expires_hours": "24"},
+    )
+
+
+@router.get("/warnings", response_class=HTMLResponse)
+def warnings_page(session: SessionDep, ctx: ViewerDep) -> Response:
+    return _warnings_page(ctx, session)
+
+
+@router.post("/warnings")
+def warnings_issue(
+    post: PostDep,
+    colour: Annotated[str, Form(max_length=10)] = "",
+    type: Annotated[str, Form(max_length=40)] = "",
+    headline: Annotated[str, Form(max_length=300)] = "",
+    instruction: Annotated[str, Form(max_length=5000)] = "",
+    polygon: Annotated[str, Form(max_length=20_000)] = "",
+    expires_hours: Annotated[str, Form(max_length=10)] = "24",
+) -> Response:
+    form = {
+        "colour": colour,
+        "type": type,
+        "headline": headline,
+        "instruction": instruction,
+        "polygon": polygon,
+        "expires_hours": expires_hours,
+    }
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        from yingji.warnings.schemas import WarningIn
+
+        if not headline.strip():
+            raise InvalidInput(ctx.t("error.required"), field="headline")
+        area: dict[str, Any] = {"polygons": [polygon]} if polygon.strip() else {"divisions": [ctx.scope.division_code]}
+        try:
+            body = WarningIn.model_validate(
+                {
+                    "colour": colour,
+                    "type": type,
+                    "headline": headline.strip(),
+                    "instruction": instruction.strip(),
+                    "area": area,
+                    "expires_hours": float(expires_hours or 24),
+                }
+            )
+        except (ValidationError, ValueError) as exc:
+            where = first_error(exc)[0] if isinstance(exc, ValidationError) else "form"
+            raise InvalidInput(ctx.t("warning.invalid"), field=where) from None
+        warnings.issue(
+            session=session,
+            scope=ctx.scope,
+            warning_in=body,
+            now=_now_ms(),
+            organisation=post.settings.warning_organisation,
+            sender_name=post.settings.warning_sender_name,
+            call_config=warnings.channel_config(post.settings),
+        )
+
+    return form_action(
+        post,
+        act,
+        lambda ctx, session, status: _warnings_page(ctx, session, status_code=status, form=form),
+        "/warnings",
+    )
+
+
+# -- responsible officials --------------------------------------------------------------------------------
+
+
+def _officials_page(
+    ctx: PageCtx, session: Any, status_code: int = 200, form: dict[str, str] | None = None
+) -> HTMLResponse:
+    rows = warning_calls.list_officials(session=session, scope=ctx.scope)
+    names = division_service.names_of(
+        session=session, codes=sorted({o.division_code for o in rows} | {ctx.scope.division_code})
+    )
+    return _show(
+        ctx,
+        "warning_officials.html",
+        status_code,
+        officials=rows,
+        names=names,
+        by_id={o.id: o for o in rows},
+        form=form or {"division_code": ctx.scope.division_code},
+        divisions=pickers.divisions(ctx, session),
+    )
+
+
+@router.get("/warnings/officials", response_class=HTMLResponse)
+def officials_page(session: SessionDep, ctx: ViewerDep) -> Response:
+    return _officials_page(ctx, session)
+
+
+@router.post("/warnings/officials")
+def officials_create(
+    post: PostDep,
+    name: Annotated[str, Form(max_length=100)] = "",
+    division_code: Annotated[str, Form(max_length=12)] = "",
+    superior_id: Annotated[str, Form(max_length=12)] = "",
+    contact: Annotated[str, Form(max_length=300)] = "",
+    username: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    form = {
+        "name": name,
+        "division_code": division_code,
+        "superior_id": superior_id,
+        "contact": contact,
+        "username": username,
+    }
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        from yingji.warnings.schemas import OfficialIn
+
+        if not name.strip():
+            raise InvalidInput(ctx.t("error.required"), field="name")
+        if superior_id and not superior_id.isdigit():
+            raise InvalidInput(ctx.t("error.choose"), field="superior_id")
+        try:
+            body = OfficialIn.model_validate(
+                {
+                    "name": name.strip(),
+                    "division_code": division_code.strip(),
+                    "superior_id": int(superior_id) if superior_id else None,
+                    "contact": contact.strip(),
+                    "username": username.strip() or None,
+                }
+            )
+        except ValidationError as exc:
+            raise InvalidInput(ctx.t("warning.invalid"), field=first_error(exc)[0]) from None
+        warning_calls.create_official(
+            session=session, scope=ctx.scope, official_in=body, webhook_allowed=post.settings.webhook_allowed_targets
+        )
+
+    return form_action(
+        post,
+        act,
+        lambda ctx, session, status: _officials_page(ctx, session, status_code=status, form=form),
+        "/warnings/officials",
+    )
+
+
+# -- one warning: update, cancel, call-and-acknowledge ----------------------------------------------------
+
+
+def _type_name(ctx: PageCtx, type_id: str | None) -> str:
+    known = cap.warning_types().get(type_id or "")
+    if known is None:
+        return type_id or "—"
+    return str(known.zh) if ctx.lang == "zh" else str(known.id)
+
+
+def _warning_detail(
+    ctx: PageCtx, session: Any, warning_id: int, status_code: int = 200, form: dict[str, str] | None = None
+) -> HTMLResponse:
+    check_id(warning_id)
+    warning = warnings.get(session=session, scope=ctx.scope, warning_id=warning_id)
+    board = warning_calls.call_board(session=session, scope=ctx.scope, warning_id=warning.id)
+    calls = [b["call"] for b in board]
+    divisions = warnings.visible_divisions(ctx.scope, warning)
+    names = division_service.names_of(session=session, codes=sorted({*divisions, *(c.division_code for c in calls)}))
+    can_change = (
+        "warnings:issue" in ctx.scope.permissions
+        and ctx.scope.covers(warning.division_code)
+        and warning.source == "issued"
+        and warning.status == "active"
+    )
+    summary = {
+        "called": len(calls),
+        "acknowledged": sum(c.acknowledged_at is not None for c in calls),
+        "escalated": sum(c.escalated_at is not None for c in calls),
+        "pending": sum(c.acknowledged_at is None and c.escalated_at is None for c in calls),
+    }
+    return _show(
+        ctx,
+        "warning.html",
+        status_code,
+        warning=warning,
+        board=board,
+        summary=summary,
+        divisions=divisions,
+        names=names,
+        colours=list(cap.COLOUR_LEVELS),
+        approximate=set((warning.area or {}).get("approximate_divisions", [])),
+        receipts=warnings.deliveries(session=session, scope=ctx.scope, warning_id=warning.id),
+        features=warning_features([warning]),
+        can_change=can_change,
+        type_name=_type_name(ctx, warning.type),
+        can_acknowledge=warning.status == "active" and "warnings:issue" in ctx.scope.permissions,
+        actor=ctx.scope.actor,
+        form=form or {"colour": warning.colour or "", "headline": warning.headline, "instruction": warning.instruction},
+    )
+
+
+@router.get("/warnings/{warning_id}", response_class=HTMLResponse)
+def warning_page(warning_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
+    if not 1 <= warning_id <= 2_147_483_647:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    try:
+        return _warning_detail(ctx, session, warning_id)
+    except DomainError:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+
+
+def _warning_act(post: FormPost, warning_id: int, action: Any, form: dict[str, str] | None = None) -> Response:
+    def checked(ctx: PageCtx, session: Any) -> None:
+        check_id(warning_id)
+        action(ctx, session)
+
+    return form_action(
+        post,
+        checked,
+        lambda ctx, session, status: _warning_detail(ctx, session, warning_id, status_code=status, form=form),
+        f"/warnings/{warning_id}",
+    )
+
+
+@router.post("/warnings/{warning_id}/update")
+def warning_update(
+    warning_id: int,
+    post: PostDep,
+    colour: Annotated[str, Form(max_length=10)] = "",
+    headline: Annotated[str, Form(max_length=300)] = "",
+    instruction: Annotated[str, Form(max_length=5000)] = "",
+    polygon: Annotated[str, Form(max_length=20_000)] = "",
+    expires_hours: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """A CAP Update referencing the message it replaces (the service builds it, as the API does)."""
+    form = {
+        "colour": colour,
+        "headline": headline,
+        "instruction": instruction,
+        "polygon": polygon,
+        "expires_hours": expires_hours,
+    }
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        from yingji.warnings.schemas import WarningUpdate
+
+        if not headline.strip():
+            raise InvalidInput(ctx.t("error.required"), field="headline")
+        if colour not in cap.COLOUR_LEVELS:
+            raise InvalidInput(ctx.t("error.choose"), field="colour")
+        change: dict[str, Any] = {"colour": colour, "headline": headline.strip(), "instruction": instruction.strip()}
+        if polygon.strip():
+            change["area"] = {"polygons": [polygon.strip()]}
+        if expires_hours.strip():
+            try:
+                change["expires_hours"] = float(expires_hours)
+            except ValueError:
+                raise InvalidInput(ctx.t("error.number"), field="expires_hours") from None
+        try:
+            body = WarningUpdate.model_validate(change)
+        except ValidationError as exc:
+            raise InvalidInput(ctx.t("warning.invalid"), field=first_error(exc)[0]) from None
+        warnings.update(
+            session=session,
+            scope=ctx.scope,
+            warning_id=warning_id,
+            change=body,
+            now=_now_ms(),
+            sender_name=post.settings.warning_sender_name,
+        )
+
+    return _warning_act(post, warning_id, act, form)
+
+
+@router.post("/warnings/{warning_id}/cancel")
+def warning_cancel(
+    warning_id: int,
+    post: PostDep,
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """A CAP Cancel referencing the message it replaces; the reason is required on the page."""
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        if not reason.strip():
+            raise InvalidInput(ctx.t("error.required"), field="reason")
+        warnings.cancel(
+            session=session,
+            scope=ctx.scope,
+            warning_id=warning_id,
+            now=_now_ms(),
+            reason=reason.strip(),
+            sender_name=post.settings.warning_sender_name,
+        )
+
+    return _warning_act(post, warning_id, act)
+
+
+@router.post("/warnings/{warning_id}/calls/send")
+def warning_calls_send(warning_id: int, post: PostDep) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        warnings.call_officials(
+            session=session, scope=ctx.scope, warning_id=warning_id, config=warnings.channel_config(post.settings)
+        )
+
+    return _warning_act(post, warning_id, act)
+
+
+@router.post("/warnings/{warning_id}/calls/{official_id}/acknowledge")
+def warning_call_acknowledge(warning_id: int, official_id: int, post: PostDep) -> Response:
+    def act(ctx: PageCtx, session: Any) -> None:
+        check_id(official_id)
+        warning_calls.acknowledge_call(
+            session=session, scope=ctx.scope, warning_id=warning_id, official_id=official_id, now=_now_ms()
+        )
+
+    return _warning_act(post, warning_id, act)
