@@ -32,7 +32,7 @@ from yingji.errors import DomainError, Unauthorized
 from yingji.geo import service as division_service
 from yingji.web import clock, layers, legends
 from yingji.web.headers import route_path
-from yingji.web.i18n import LANGUAGES, client_messages, translator
+from yingji.web.i18n import LANGUAGES, client_messages, page_message, translator
 
 router = APIRouter(include_in_schema=False)
 
@@ -88,6 +88,10 @@ class PageCtx:
     @property
     def t(self) -> Any:
         return translator(self.lang)
+
+    def error_text(self, error: DomainError) -> str:
+        """A domain error in the reader's language (``i18n.page_message``)."""
+        return page_message(self.t, self.lang, error)
 
 
 def language(request: Request, settings: Settings) -> str:
@@ -266,7 +270,7 @@ def form_action(
             ctx = page_ctx(request, session, settings)
             if ctx is None:
                 return to_login(request)
-            ctx.errors[str(exc.extra.get("field") or "form")] = exc.detail
+            ctx.errors[str(exc.extra.get("field") or "form")] = ctx.error_text(exc)
             try:
                 return show(ctx, session, exc.status if exc.status < 500 else 422)  # type: ignore[no-any-return]
             except DomainError:

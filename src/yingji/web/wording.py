@@ -5,7 +5,7 @@ the texts come in, the translator ``t`` of the page puts them out."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from functools import cache
 from importlib.resources import files
 
@@ -36,6 +36,20 @@ def travel(t: Translate, text: str) -> str:
     if found := _ROADS.match(text):
         return t("relief.travel.roads", names=found.group(1), open=found.group(2), cut=found.group(3))
     return text
+
+
+def rule_name(t: Translate, rule: str, *, template_rule: str | None, title: str | None, known: Container[str]) -> str:
+    """A monitoring rule by name: the catalogue name of the shipped template rule it instantiates
+    (``rule.<template rule id>``), else the title the bureau gave it, else its id."""
+    if template_rule and f"rule.{template_rule}" in known:
+        return t(f"rule.{template_rule}")
+    return title or rule
+
+
+def quantity_name(t: Translate, quantity: str, known: Container[str]) -> str:
+    """A sensor's measured quantity by its catalogue name (``quantity.<lower-case quantity>``), else as given."""
+    key = f"quantity.{quantity.strip().lower()}"
+    return t(key) if key in known else quantity
 
 
 @cache
