@@ -271,6 +271,7 @@ def update(
         warning.expires_at = _dt(now + round(change.expires_hours * 3_600_000))
     _reissue(session, scope, warning, now, "Update", sender_name)
     session.flush()
+    _start_calls(session, warning, now)
     _record(session, scope, "update", warning, {"identifier": warning.identifier, "version": warning.version})
     return warning
 
@@ -528,15 +529,7 @@ def create_official(
     """Register a responsible official. Webhook targets in the contact must be in the allow-list (the
     channel is checked when it is created, and again whenever a call is sent)."""
     scope.require(ISSUE)
-    for channel, target in channels.contact_targets(official_in.contact):
-        refused = channels.refusal(channel, target, channels.ChannelConfig(webhook_allowed=tuple(webhook_allowed)))
-        if refused:
-            raise InvalidInput(f"contact: {refused}", field="contact")
-    division = division_service.get_writable(session=session, scope=scope, code=official_in.division_code)
-    if official_in.superior_id is not None:
-        access.get_readable(
-            session=session, scope=scope, model=WarningOfficial, row_id=official_in.superior_id, what="superior"
-        )
+    division = _checked_official(session, scope, official_in, webhook_allowed, None)
     official = WarningOfficial(
         name=official_in.name,
         division_code=division.code,
@@ -555,12 +548,98 @@ def create_official(
     return official
 
 
+def _checked_official(
+    session: Session, scope: Scope, official_in: OfficialIn, webhook_allowed: Sequence[str], official_id: int | None
+) -> Any:
+    """The division of an official being registered or changed, after checking the contact's webhook targets
+    against the allow-list and the superior (readable, in office, not the official or one below them)."""
+    for channel, target in channels.contact_targets(official_in.contact):
+        refused = channels.refusal(channel, target, channels.ChannelConfig(webhook_allowed=tuple(webhook_allowed)))
+        if refused:
+            raise InvalidInput(f"contact: {refused}", field="contact")
+    division = division_service.get_writable(session=session, scope=scope, code=official_in.division_code)
+    if official_in.superior_id is not None:
+        superior = access.get_readable(
+            session=session, scope=scope, model=WarningOfficial, row_id=official_in.superior_id, what="superior"
+        )
+        if superior.removed_at is not None:
+            raise NotFound("superior not found", field="superior_id")
+        chain: WarningOfficial | None = superior
+        seen: set[int] = set()
+        while chain is not None and chain.id not in seen:  # the superior must not answer to this official
+            if official_id is not None and chain.id == official_id:
+                raise InvalidInput(
+                    "superior: the chain of superiors would return to this official",
+                    field="superior_id",
+                    key="official.error.loop",
+                )
+            seen.add(chain.id)
+            chain = session.get(WarningOfficial, chain.superior_id) if chain.superior_id else None
+    return division
+
+
+def _official_for_change(session: Session, scope: Scope, official_id: int) -> WarningOfficial:
+    scope.require(ISSUE)
+    official = access.get_covered(
+        session=session, scope=scope, model=WarningOfficial, row_id=official_id, what="official"
+    )
+    if official.removed_at is not None:
+        raise NotFound("official not found")
+    return official
+
+
+def update_official(
+    *,
+    session: Session,
+    scope: Scope,
+    official_id: int,
+    official_in: OfficialIn,
+    webhook_allowed: Sequence[str] = (),
+) -> WarningOfficial:
+    """Change an official (name, division, superior, contact, user). Active warnings call them from their
+    next call round on if their new division is warned."""
+    official = _official_for_change(session, scope, official_id)
+    division = _checked_official(session, scope, official_in, webhook_allowed, official.id)
+    before = audit.snapshot(official)
+    official.name = official_in.name
+    official.division_code = division.code
+    official.superior_id = official_in.superior_id
+    official.contact = official_in.contact
+    official.username = official_in.username
+    audit.changed(
+        session=session,
+        scope=scope,
+        row=official,
+        before=before,
+        entity="warning_official",
+        divisions=sorted({before["division_code"], division.code}),
+    )
+    return official
+
+
+def remove_official(*, session: Session, scope: Scope, official_id: int, now: dt.datetime) -> WarningOfficial:
+    """The official is no longer responsible: never called again (calls of past rounds keep their name).
+    Whoever answered to them now answers to their superior, so no chain of escalation breaks."""
+    official = _official_for_change(session, scope, official_id)
+    for below in session.scalars(
+        select(WarningOfficial).where(WarningOfficial.superior_id == official.id, WarningOfficial.removed_at.is_(None))
+    ):
+        before = audit.snapshot(below)
+        below.superior_id = official.superior_id
+        audit.changed(session=session, scope=scope, row=below, before=before, entity="warning_official")
+    before = audit.snapshot(official)
+    official.removed_at = now
+    audit.changed(session=session, scope=scope, row=official, before=before, entity="warning_official", action="remove")
+    return official
+
+
 def list_officials(*, session: Session, scope: Scope) -> list[WarningOfficial]:
+    """The officials in office the caller may read."""
     scope.require(READ)
     return list(
         session.scalars(
             select(WarningOfficial)
-            .where(scope.where_readable(WarningOfficial.division_code))
+            .where(scope.where_readable(WarningOfficial.division_code), WarningOfficial.removed_at.is_(None))
             .order_by(WarningOfficial.division_code, WarningOfficial.id)
             .limit(10_000)
         )
@@ -568,17 +647,25 @@ def list_officials(*, session: Session, scope: Scope) -> list[WarningOfficial]:
 
 
 def _directory(session: Session) -> dict[str, callack.Official]:
-    rows = session.scalars(select(WarningOfficial)).all()
+    """The officials in office: whom a call round may reach."""
+    rows = session.scalars(select(WarningOfficial).where(WarningOfficial.removed_at.is_(None))).all()
     return {
         str(o.id): callack.Official(str(o.id), o.name, o.division_code, str(o.superior_id) if o.superior_id else None)
         for o in rows
     }
 
 
-def _start_calls(session: Session, warning: PublicWarning, at: int) -> None:
+def _start_calls(session: Session, warning: PublicWarning, at: int) -> int:
+    """Call every official responsible for the warned divisions *now* who has no call of this warning yet
+    (each call round runs it: an official registered, moved or put in charge after the warning was issued
+    is reached by its next round). Returns how many were added."""
     directory = _directory(session)
     wanted = callack.officials_for(warning.division_codes, directory)
+    called = set(session.scalars(select(WarningCall.official_id).where(WarningCall.warning_id == warning.id)))
+    added = 0
     for official in wanted:
+        if int(official) in called:
+            continue
         session.add(
             WarningCall(
                 warning_id=warning.id,
@@ -587,7 +674,9 @@ def _start_calls(session: Session, warning: PublicWarning, at: int) -> None:
                 called_at=_dt(at),
             )
         )
+        added += 1
     session.flush()
+    return added
 
 
 def calls(*, session: Session, scope: Scope, warning_id: int) -> list[WarningCall]:
@@ -612,6 +701,8 @@ def call_officials(
     scope.require_write(warning.division_code, "warning")
     if warning.status != "active":
         raise Conflict("the warning is cancelled")
+    _start_calls(session, warning, to_epoch_ms(utcnow()))
+    responsible = _responsible(session, warning)
     delivered = select(WarningDelivery.channel, WarningDelivery.recipient).where(
         WarningDelivery.warning_id == warning.id, WarningDelivery.delivered.is_(True)
     )
@@ -620,6 +711,8 @@ def call_officials(
     for call in calls(session=session, scope=scope, warning_id=warning.id):
         official = session.get(WarningOfficial, call.official_id)
         if official is None or call.acknowledged_at is not None or not scope.covers(call.division_code):
+            continue
+        if official.id not in responsible:  # removed, or their division is no longer warned
             continue
         for channel, target in channels.contact_targets(official.contact):
             if (channel, target) not in reached:
@@ -635,6 +728,20 @@ def call_officials(
         {"delivered": sum(r.delivered for r in receipts), "failed": sum(not r.delivered for r in receipts)},
     )
     return receipts
+
+
+def _responsible(session: Session, warning: PublicWarning) -> set[int]:
+    """The officials a call round of the warning reaches now: those in office answering for a warned
+    division, and the superiors escalation reached (up their chain)."""
+    directory = _directory(session)
+    out = {int(o) for o in callack.officials_for(warning.division_codes, directory)}
+    rows = session.scalars(select(WarningCall).where(WarningCall.warning_id == warning.id)).all()
+    escalated = {str(r.official_id) for r in rows if r.escalated_at is not None}
+    for official in escalated:
+        superior = directory[official].superior if official in directory else None
+        if superior is not None and superior in directory:
+            out.add(int(superior))
+    return out
 
 
 def call_board(*, session: Session, scope: Scope, warning_id: int) -> list[dict[str, Any]]:
@@ -734,7 +841,16 @@ def escalate_calls(
         select(PublicWarning).where(PublicWarning.status == "active", scope.where_covered(PublicWarning.division_code))
     ).all()
     for warning in active:
-        rows = list(session.scalars(select(WarningCall).where(WarningCall.warning_id == warning.id)))
+        added = _start_calls(session, warning, now)  # officials responsible now who were never called
+        if added:
+            recalled.add(warning.id)
+            counts["called"] += added
+        responsible = _responsible(session, warning)
+        rows = [
+            r
+            for r in session.scalars(select(WarningCall).where(WarningCall.warning_id == warning.id))
+            if r.official_id in responsible
+        ]
         if not rows:
             continue
         state, new = callack.escalate_due(_call_state(warning, rows), now, directory, escalate_after_s)

@@ -531,7 +531,11 @@ def warnings_issue(
 
 
 def _officials_page(
-    ctx: PageCtx, session: Any, status_code: int = 200, form: dict[str, str] | None = None
+    ctx: PageCtx,
+    session: Any,
+    status_code: int = 200,
+    form: dict[str, str] | None = None,
+    edits: dict[int, dict[str, str]] | None = None,
 ) -> HTMLResponse:
     rows = warnings.list_officials(session=session, scope=ctx.scope)
     names = division_service.names_of(
@@ -545,6 +549,8 @@ def _officials_page(
         names=names,
         by_id={o.id: o for o in rows},
         form=form or {"division_code": ctx.scope.division_code},
+        edits=edits or {},
+        covers=ctx.scope.covers,
         divisions=pickers.divisions(ctx, session),
         can_issue="warnings:issue" in ctx.scope.permissions,
         nav="warnings",
@@ -576,26 +582,11 @@ def officials_create(
     }
 
     def act(ctx: PageCtx, session: Any) -> None:
-        from yingji.warnings.schemas import OfficialIn
-
-        if not name.strip():
-            raise InvalidInput(ctx.t("error.required"), field="name")
-        if superior_id and not superior_id.isdigit():
-            raise InvalidInput(ctx.t("error.choose"), field="superior_id")
-        try:
-            body = OfficialIn.model_validate(
-                {
-                    "name": name.strip(),
-                    "division_code": division_code.strip(),
-                    "superior_id": int(superior_id) if superior_id else None,
-                    "contact": contact.strip(),
-                    "username": username.strip() or None,
-                }
-            )
-        except ValidationError as exc:
-            raise InvalidInput(ctx.t("warning.invalid"), field=first_error(exc)[0]) from None
         warnings.create_official(
-            session=session, scope=ctx.scope, official_in=body, webhook_allowed=settings.webhook_allowed_targets
+            session=session,
+            scope=ctx.scope,
+            official_in=_official_in(ctx, form),
+            webhook_allowed=settings.webhook_allowed_targets,
         )
 
     return form_action(
@@ -604,6 +595,93 @@ def officials_create(
         csrf_token,
         act,
         lambda ctx, session, status: _officials_page(ctx, session, status_code=status, form=form),
+        "/warnings/officials",
+    )
+
+
+def _official_in(ctx: PageCtx, form: dict[str, str], prefix: str = "") -> Any:
+    """The official a form describes; a refusal names the form's field (``prefix`` + name)."""
+    from yingji.warnings.schemas import OfficialIn
+
+    if not form["name"].strip():
+        raise InvalidInput(ctx.t("error.required"), field=prefix + "name")
+    if form["superior_id"] and not form["superior_id"].isdigit():
+        raise InvalidInput(ctx.t("error.choose"), field=prefix + "superior_id")
+    try:
+        return OfficialIn.model_validate(
+            {
+                "name": form["name"].strip(),
+                "division_code": form["division_code"].strip(),
+                "superior_id": int(form["superior_id"]) if form["superior_id"] else None,
+                "contact": form["contact"].strip(),
+                "username": form["username"].strip() or None,
+            }
+        )
+    except ValidationError as exc:
+        raise InvalidInput(ctx.t("warning.invalid"), field=prefix + first_error(exc)[0]) from None
+
+
+@router.post("/warnings/officials/{official_id}")
+def officials_edit(
+    official_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Csrf,
+    name: Annotated[str, Form(max_length=100)] = "",
+    division_code: Annotated[str, Form(max_length=12)] = "",
+    superior_id: Annotated[str, Form(max_length=12)] = "",
+    contact: Annotated[str, Form(max_length=300)] = "",
+    username: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Change an official from their row: the next call round of an active warning follows the change."""
+    form = {
+        "name": name,
+        "division_code": division_code,
+        "superior_id": superior_id,
+        "contact": contact,
+        "username": username,
+    }
+    prefix = f"edit-{official_id}-"
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        _check_id(official_id)
+        try:
+            warnings.update_official(
+                session=session,
+                scope=ctx.scope,
+                official_id=official_id,
+                official_in=_official_in(ctx, form, prefix),
+                webhook_allowed=settings.webhook_allowed_targets,
+            )
+        except DomainError as exc:
+            field = str(exc.extra.get("field") or "")
+            exc.extra["field"] = field if field.startswith(prefix) else prefix + (field or "form")
+            raise
+
+    return form_action(
+        request,
+        settings,
+        csrf_token,
+        act,
+        lambda ctx, session, status: _officials_page(ctx, session, status_code=status, edits={official_id: form}),
+        "/warnings/officials",
+    )
+
+
+@router.post("/warnings/officials/{official_id}/remove")
+def officials_remove(official_id: int, request: Request, settings: SettingsDep, csrf_token: Csrf) -> Response:
+    """The official is no longer responsible: no call round reaches them again."""
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        _check_id(official_id)
+        warnings.remove_official(session=session, scope=ctx.scope, official_id=official_id, now=now_utc())
+
+    return form_action(
+        request,
+        settings,
+        csrf_token,
+        act,
+        lambda ctx, session, status: _officials_page(ctx, session, status_code=status),
         "/warnings/officials",
     )
 
