@@ -455,7 +455,8 @@ def _warnings_page(
         types=list(cap.warning_types().values()),
         colours=list(cap.COLOUR_LEVELS),
         features=warning_features([w for w in rows if w.status == "active"]),
-        form=form or {"colour": "blue", "expires_hours": "24"},
+        form=form or {"colour": "blue", "expires_hours": "24", "area_division": ctx.scope.division_code},
+        divisions=pickers.divisions(ctx, session) if "warnings:issue" in ctx.scope.permissions else [],
         can_issue="warnings:issue" in ctx.scope.permissions,
         nav="warnings",
     )
@@ -476,14 +477,18 @@ def warnings_issue(
     headline: Annotated[str, Form(max_length=300)] = "",
     instruction: Annotated[str, Form(max_length=5000)] = "",
     polygon: Annotated[str, Form(max_length=20_000)] = "",
+    area_division: Annotated[str, Form(max_length=12)] = "",
     expires_hours: Annotated[str, Form(max_length=10)] = "24",
 ) -> Response:
+    """Issue a warning from the page: over the area drawn on the map (the CAP polygon; its divisions are those
+    it covers), else over the division picked by name (else the user's own)."""
     form = {
         "colour": colour,
         "type": type,
         "headline": headline,
         "instruction": instruction,
         "polygon": polygon,
+        "area_division": area_division,
         "expires_hours": expires_hours,
     }
 
@@ -492,7 +497,10 @@ def warnings_issue(
 
         if not headline.strip():
             raise InvalidInput(ctx.t("error.required"), field="headline")
-        area: dict[str, Any] = {"polygons": [polygon]} if polygon.strip() else {"divisions": [ctx.scope.division_code]}
+        if area_division and not area_division.isdigit():
+            raise InvalidInput(ctx.t("error.choose"), field="area_division")
+        picked = area_division or ctx.scope.division_code
+        area: dict[str, Any] = {"polygons": [polygon.strip()]} if polygon.strip() else {"divisions": [picked]}
         try:
             body = WarningIn.model_validate(
                 {
