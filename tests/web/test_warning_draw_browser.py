@@ -46,7 +46,7 @@ def test_the_warning_area_is_drawn_on_the_map_and_covers_what_it_encloses(page: 
     polygon = page.locator("#issue-form input[name=polygon]").input_value()
     pairs = [tuple(map(float, p.split(","))) for p in polygon.split()]
     assert len(pairs) == 4 and all(
-        abs(a - la) < 0.01 and abs(b - lo) < 0.01 for (a, b), (la, lo) in zip(pairs, corners)
+        abs(a - la) < 0.01 and abs(b - lo) < 0.01 for (a, b), (la, lo) in zip(pairs, corners, strict=True)
     )
     page.fill("#issue-form input[name=headline]", "定日县暴雨蓝色预警-地图绘制")
     page.click("#issue-form button[type=submit]")
