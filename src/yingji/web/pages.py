@@ -148,6 +148,21 @@ async def sign_in_redirect(request: Request, _exc: Exception) -> Response:
     return to_login(request)
 
 
+def tile_config(settings: Settings) -> dict[str, Any]:
+    """The base map's tile settings for the page scripts (``YINGJI.tiles``; ``app.js`` builds every map)."""
+    if not settings.tile_url:
+        return {}
+    return {
+        "url": settings.tile_url,
+        "crs": settings.tile_crs,
+        "subdomains": settings.tile_subdomains,
+        "key": settings.tile_key or "",
+        "attribution": settings.tile_attribution,
+        "maxZoom": settings.tile_max_zoom,
+        "zoomOffset": settings.tile_zoom_offset,
+    }
+
+
 def render(ctx: PageCtx, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     settings: Settings = ctx.request.app.state.settings
     response = TEMPLATES.TemplateResponse(
@@ -159,6 +174,7 @@ def render(ctx: PageCtx, template: str, status_code: int = 200, **values: Any) -
             "lang": ctx.lang,
             "js_messages": client_messages(ctx.lang),
             "tile_url": settings.tile_url or "",
+            "tiles": tile_config(settings),
             "time_zone": settings.timezone,
             "nav_items": [i for i in layers.NAV if i.permission in ctx.scope.permissions],
             **values,

@@ -24,12 +24,10 @@
   }
   var box = document.getElementById("warning-map");
   if (box && window.L) {
-    var map = L.map(box);
-    Y.maps.push(map);
+    var map = Y.newMap(box);
     var j = Y.jurisdiction || {};
     if (j.bbox) map.fitBounds([[j.bbox[1], j.bbox[0]], [j.bbox[3], j.bbox[2]]]);
     else map.setView([j.lat || 30, j.lon || 100], 7);
-    if (Y.tileUrl) L.tileLayer(Y.tileUrl, { maxZoom: 18 }).addTo(map);
     fetch(Y.url("/api/v1/divisions/boundaries?level=county"), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (g) { if (g) L.geoJSON(g, { style: Y.boundaryStyle({ color: "#888", weight: 1, fill: false }) }).addTo(map); });
