@@ -121,3 +121,15 @@ def test_a_domain_error_on_a_page_speaks_the_readers_language() -> None:
 
     known = catalogue()
     assert not {c.__name__ for c in subclasses(DomainError) if f"error.code.{c.code}" not in known}
+
+
+def test_a_delivery_receipt_reads_in_chinese() -> None:
+    assert wording.receipt_detail(ZH, "zh", "HTTP 502") == "对方应答状态码 502"
+    assert wording.receipt_detail(ZH, "zh", "no SMTP server configured (YINGJI_SMTP_URL)") == "未配置邮件服务器"
+    assert wording.receipt_detail(ZH, "zh", "SMS gateway HTTP 500") == "对方应答状态码 500"
+    refused = "webhook target http://x:80/ is not in YINGJI_WEBHOOK_ALLOWED_TARGETS"
+    assert wording.receipt_detail(ZH, "zh", refused) == "推送地址不在允许范围内"
+    assert wording.receipt_detail(ZH, "zh", "ConnectError: [Errno 111] Connection refused") == (
+        "发送失败（网络或对方服务器错误）"
+    )
+    assert wording.receipt_detail(EN, "en", "HTTP 502") == "HTTP 502"

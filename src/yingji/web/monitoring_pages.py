@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Annotated, Any
 
 import yaml
@@ -538,6 +539,23 @@ def warnings_issue(
 # -- responsible officials --------------------------------------------------------------------------------
 
 
+def _contact_parts(contact: str) -> list[tuple[str, str, str]]:
+    """An official's contact as shown: each entry a channel by name with its target (marked as an identifier),
+    or the entry as typed (a landline for people to dial)."""
+    from yingji.warnings import channels
+
+    parts: list[tuple[str, str, str]] = []
+    for entry in re.split(r"[;；\n]", contact or ""):
+        if not entry.strip():
+            continue
+        targets = channels.contact_targets(entry)
+        if targets:
+            parts.extend(("channel", channel, target) for channel, target in targets)
+        else:
+            parts.append(("text", "", entry.strip()))
+    return parts
+
+
 def _officials_page(
     ctx: PageCtx,
     session: Any,
@@ -559,6 +577,7 @@ def _officials_page(
         form=form or {"division_code": ctx.scope.division_code},
         edits=edits or {},
         covers=ctx.scope.covers,
+        contact_parts=_contact_parts,
         divisions=pickers.divisions(ctx, session),
         can_issue="warnings:issue" in ctx.scope.permissions,
         nav="warnings",
@@ -740,6 +759,7 @@ def _warning_detail(
         features=warning_features([warning]),
         can_change=can_change,
         type_name=_type_name(ctx, warning.type),
+        receipt_detail=lambda detail: wording.receipt_detail(ctx.t, ctx.lang, detail or ""),
         can_acknowledge=warning.status == "active" and "warnings:issue" in ctx.scope.permissions,
         actor=ctx.scope.actor,
         form=form or {"colour": warning.colour or "", "headline": warning.headline, "instruction": warning.instruction},

@@ -52,6 +52,33 @@ def quantity_name(t: Translate, quantity: str, known: Container[str]) -> str:
     return t(key) if key in known else quantity
 
 
+# A delivery receipt's detail (yingji.warnings.channels writes it in English): its known shapes → catalogue key.
+_RECEIPTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(?:SMS gateway )?HTTP (?P<status>\d{3})$"), "receipt.http"),
+    (re.compile(r"^no SMS gateway configured"), "receipt.no_sms_gateway"),
+    (re.compile(r"^sms recipient must be"), "receipt.sms_number"),
+    (re.compile(r"^SMS gateway refused"), "receipt.sms_refused"),
+    (re.compile(r"^no MQTT broker configured"), "receipt.no_mqtt"),
+    (re.compile(r"^mqtt recipient must be"), "receipt.mqtt_topic"),
+    (re.compile(r"^published to "), "receipt.published"),
+    (re.compile(r"^no SMTP server configured"), "receipt.no_smtp"),
+    (re.compile(r"^smtp recipient must be"), "receipt.smtp_address"),
+    (re.compile(r"^accepted$"), "receipt.accepted"),
+    (re.compile(r"^refused: "), "receipt.smtp_refused"),
+    (re.compile(r"^(?:webhook|target|URL|url)\b.*(?:allow|refused|not)"), "receipt.not_allowed"),
+)
+
+
+def receipt_detail(t: Translate, lang: str, detail: str) -> str:
+    """A delivery receipt's detail in the reader's language (the stored English as it is in English)."""
+    if lang == "en" or not detail:
+        return detail
+    for pattern, key in _RECEIPTS:
+        if found := pattern.match(detail):
+            return t(key, **found.groupdict())
+    return t("receipt.failed_other")
+
+
 @cache
 def usd_cny() -> float:
     """Yuan per US dollar for display (``standards/currency.yaml``, with its source and status)."""
