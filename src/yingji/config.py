@@ -71,7 +71,18 @@ class Settings(BaseSettings):
     mqtt_url: str | None = None
     nats_url: str | None = None
     population_raster: Path | None = None
+    # A base map's tiles (YINGJI_TILE_URL: a Leaflet URL template, e.g. "https://t{s}.example.cn/{z}/{x}/{y}.png?tk={key}")
+    # and how to read them: the tiles' grid (web Mercator; CGCS2000 longitude-latitude, the 天地图 "c" matrix;
+    # GCJ-02, web Mercator on the shifted datum of Chinese map apps, the platform's WGS 84 data converted to
+    # it), the {s} subdomains, the {key} the provider issued, the credit the provider asks for, the deepest
+    # zoom, and the offset of the provider's zoom numbers (天地图's longitude-latitude tiles start at 1)
     tile_url: str | None = None
+    tile_crs: Literal["EPSG:3857", "CGCS2000", "GCJ-02"] = "EPSG:3857"
+    tile_subdomains: str = Field(default="", pattern=r"^[A-Za-z0-9]{0,16}$")
+    tile_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,128}$", repr=False)
+    tile_attribution: str = Field(default="", max_length=300)
+    tile_max_zoom: int = Field(default=18, ge=1, le=22)
+    tile_zoom_offset: int = Field(default=0, ge=-2, le=2)
     language: Literal["zh", "en"] = "zh"
     # The zone the pages show and read times in (IANA name), as YYYY-MM-DD HH:MM
     timezone: str = "Asia/Shanghai"

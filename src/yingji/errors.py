@@ -3,22 +3,40 @@ RFC 9457 problem details in one place, and the CLI prints them as one clear line
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Message:
+    """A catalogue message as a parameter of an error's message (a status by its name, say)."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 class DomainError(Exception):
     """Base of every error the platform reports to a user.
 
     ``extra`` holds JSON-ready values (str, numbers, lists, dicts, None) that the API adds to the problem
-    details body beside ``code`` (e.g. ``field``, ``current_version``); the CLI shows only ``detail``."""
+    details body beside ``code`` (e.g. ``field``, ``current_version``); the CLI shows only ``detail``.
+
+    ``detail`` is English (the API's and the CLI's language). A page shows the error in its reader's
+    language through the message catalogue (``yingji.web.i18n.page_message``): ``key`` names the catalogue
+    message (formatted with ``params``) where a raise site gives one; otherwise the page shows the message
+    of the error's ``code`` (``error.code.<code>``, else that of the nearest base class)."""
 
     code = "error"
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, **extra: Any) -> None:
+    def __init__(
+        self, detail: str, *, key: str | None = None, params: dict[str, Any] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.key = key
+        self.params = dict(params or {})
         self.extra = extra
 
 

@@ -522,3 +522,64 @@ def test_where_no_boundary_exists_a_division_is_judged_by_its_position_and_marke
     assert township.code in warning.division_codes
     assert all(code.startswith("540223") and code != DINGRI for code in warning.division_codes)
     assert warning.area["approximate_divisions"] == [township.code]
+
+
+def test_every_call_round_reaches_the_officials_responsible_at_that_moment(
+    session: Session, commander: Scope, webhook: str
+) -> None:
+    """Issue, update (an upgrade), 再次叫应 and escalation each reach whoever answers for the warned divisions
+    then: an official registered or moved in after the issue is called by the next round, a removed one never
+    again (and no chain breaks: who answered to them answers to their superior)."""
+    import datetime as dt
+
+    config = ChannelConfig(timeout_s=2, webhook_allowed=(webhook,))
+
+    def official(name: str, division: str, superior: int | None = None) -> int:
+        body = OfficialIn(name=name, division_code=division, superior_id=superior, contact=f"webhook:{webhook}?{name}")
+        return service.create_official(session=session, scope=commander, webhook_allowed=[webhook], official_in=body).id
+
+    def reached() -> list[str]:
+        rows = service.deliveries(session=session, scope=commander, warning_id=warning.id)
+        return [r.recipient.rsplit("?", 1)[1] for r in rows if r.delivered]
+
+    def called() -> set[int]:
+        return {c.official_id for c in service.calls(session=session, scope=commander, warning_id=warning.id)}
+
+    chief = official("chief", XIGAZE)
+    first = official("first", DINGRI, chief)
+    warning = service.issue(session=session, scope=commander, warning_in=warning_in(), now=NOW, call_config=config)
+    assert reached() == ["first"]
+    # registered after the issue: the upgrade calls them, the next 再次叫应 sends to them (and to no one twice)
+    late = official("late", DINGRI, first)
+    service.update(
+        session=session, scope=commander, warning_id=warning.id, change=WarningUpdate(colour="red"), now=NOW + 60_000
+    )
+    assert late in called()
+    service.call_officials(session=session, scope=commander, warning_id=warning.id, config=config)
+    assert reached() == ["first", "late"]
+    # registered, then called by 再次叫应 alone
+    official("again", DINGRI)
+    service.call_officials(session=session, scope=commander, warning_id=warning.id, config=config)
+    assert reached() == ["first", "late", "again"]
+    # moved into the warned county from the neighbour: reached by the escalation round
+    moved = official("moved", LAZI)
+    service.update_official(
+        session=session,
+        scope=commander,
+        official_id=moved,
+        webhook_allowed=[webhook],
+        official_in=OfficialIn(name="moved", division_code=DINGRI, contact=f"webhook:{webhook}?moved"),
+    )
+    # removed: never called again; "late" now answers to the chief
+    service.remove_official(session=session, scope=commander, official_id=first, now=dt.datetime.now(dt.UTC))
+    assert first not in {o.id for o in service.list_officials(session=session, scope=commander)}
+    counts = service.escalate_calls(
+        session=session, scope=commander, now=NOW + 1_000_000, escalate_after_s=900, call_config=config
+    )
+    assert moved in called()
+    assert sorted(reached()[3:]) == ["chief", "moved"]
+    escalated = {c.official_id for c in service.calls(session=session, scope=commander, warning_id=warning.id)
+                 if c.escalated_at is not None}  # fmt: skip
+    assert first not in escalated and late in escalated and counts["called"] == 2  # moved, and the chief
+    service.call_officials(session=session, scope=commander, warning_id=warning.id, config=config)
+    assert reached().count("first") == 1

@@ -11,6 +11,7 @@ from yingji.web.headers import page_policy, tile_origin
 
 @pytest.mark.parametrize(("url", "origin"), [
     ("https://{s}.tile.example.org/{z}/{x}/{y}.png", "https://*.tile.example.org"),
+    ("https://t{s}.tianditu.gov.cn/vec_w/wmts?tk={key}&x={x}", "https://*.tianditu.gov.cn"),
     ("http://tiles.local:8080/{z}/{x}/{y}.png", "http://tiles.local:8080"),
     ("https://user:pw@tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org"),
     ("javascript:alert(1)//{z}", None),

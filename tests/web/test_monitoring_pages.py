@@ -437,3 +437,29 @@ def test_officials_page_lists_own_officials_and_checks_the_form(alarms: Alarms) 
         },
     )
     assert r.status_code == 303 and "定日县应急局值班长" in client.get("/warnings/officials").text
+
+
+def test_an_official_is_edited_and_removed_from_the_page_and_another_countys_is_not_found(alarms: Alarms) -> None:
+    lazi = alarms.live.client("lazi_mon", "Correct-horse-9!")
+    foreign = next(o["id"] for o in lazi.get("/api/v1/warnings/officials").json() if o["name"] == FOREIGN_OFFICIAL)
+    client = browser_as(alarms.live, "dingri_mon", "Correct-horse-9!")
+    form = {"csrf_token": csrf_of(client), "name": "改名", "division_code": "540223", "contact": ""}
+    for url in (f"/warnings/officials/{foreign}", f"/warnings/officials/{foreign}/remove", "/warnings/officials/0"):
+        r = client.post(url, data=form)
+        assert r.status_code == 404 and FOREIGN_OFFICIAL not in r.text, url
+    assert any(o["name"] == FOREIGN_OFFICIAL for o in lazi.get("/api/v1/warnings/officials").json())
+    made = client.post(
+        "/warnings/officials",
+        data={"csrf_token": csrf_of(client), "name": "定日县待改责任人", "division_code": "540223", "contact": ""},
+    )
+    assert made.status_code == 303
+    api = alarms.live.client("dingri_mon", "Correct-horse-9!")
+    mine = next(o["id"] for o in api.get("/api/v1/warnings/officials").json() if o["name"] == "定日县待改责任人")
+    bad = client.post(f"/warnings/officials/{mine}", data={**form, "name": ""})
+    assert bad.status_code == 422 and f'data-field="edit-{mine}-name"' in bad.text
+    loop = client.post(f"/warnings/officials/{mine}", data={**form, "superior_id": str(mine)})
+    assert loop.status_code == 422 and f'data-field="edit-{mine}-superior_id"' in loop.text
+    assert client.post(f"/warnings/officials/{mine}", data=form).status_code == 303
+    assert "改名" in client.get("/warnings/officials").text
+    assert client.post(f"/warnings/officials/{mine}/remove", data={"csrf_token": csrf_of(client)}).status_code == 303
+    assert mine not in {o["id"] for o in api.get("/api/v1/warnings/officials").json()}

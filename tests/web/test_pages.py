@@ -269,6 +269,8 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
         "/alarms/{alarm_id}/suppress",
         "/alarms/{alarm_id}/out-of-service",
         "/warnings/officials",
+        "/warnings/officials/{official_id}",
+        "/warnings/officials/{official_id}/remove",
         "/warnings/{warning_id}",
         "/warnings/{warning_id}/update",
         "/warnings/{warning_id}/cancel",

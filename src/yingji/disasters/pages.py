@@ -258,7 +258,8 @@ def review_submit(
                 review_in=ReviewIn(action=action, reason=reason.strip()),  # type: ignore[arg-type]
             )  # fmt: skip
         except DomainError as exc:
-            raise InvalidInput(exc.detail, field=f"review-{report_id}") from None
+            exc.extra["field"] = f"review-{report_id}"
+            raise
 
     return form_action(
         post, act,

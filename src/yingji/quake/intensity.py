@@ -75,7 +75,11 @@ def ms_to_mw(ms: float) -> float:
 def check_magnitude(magnitude: float, *, valid: tuple[float, float] = MAGNITUDE_RANGE) -> None:
     """Refuse a magnitude outside ``valid`` (inclusive), naming the parameter."""
     if not (math.isfinite(magnitude) and valid[0] <= magnitude <= valid[1]):
-        raise InvalidInput(f"magnitude {magnitude} is outside the valid range {valid[0]}–{valid[1]}")
+        raise InvalidInput(
+            f"magnitude {magnitude} is outside the valid range {valid[0]}–{valid[1]}",
+            key="quake.error.magnitude",
+            params={"low": f"{valid[0]:g}", "high": f"{valid[1]:g}"},
+        )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -170,7 +170,10 @@ def _check_may_run(scope: Scope, epicentre_county: str | None, candidates: Seque
         return
     if scope.covers(epicentre_county) or scope.covers_any(candidates):
         return
-    raise NotFound("no division of your jurisdiction holds the epicentre or lies within reach of the shaking")
+    raise NotFound(
+        "no division of your jurisdiction holds the epicentre or lies within reach of the shaking",
+        key="quake.error.outside",
+    )
 
 
 def _division_rows(session: Session, codes: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -268,7 +271,10 @@ def run_input(
     affected = {r["code"] for r in by_division if r["max_degree"] >= MIN_AFFECTING_DEGREE}
     affected |= {c for c in (epicentre_county, epicentre_township) if c is not None}
     if scope.prefix and not scope.covers_any(affected):
-        raise NotFound("no division of your jurisdiction holds the epicentre or is shaken at degree VI or more")
+        raise NotFound(
+            "no division of your jurisdiction holds the epicentre or is shaken at degree VI or more",
+            key="quake.error.outside",
+        )
     data = result.to_dict()
     if demo_sites:
         data["notes"].append("geohazard sites: the demo region's synthetic inventory (clearly labelled, not real)")

@@ -98,6 +98,30 @@ def create_official(body: OfficialIn, session: SessionDep, scope: ScopeDep, sett
     return OfficialRead.model_validate(row)
 
 
+@router.put("/warnings/officials/{official_id}", response_model=OfficialRead, operation_id="warnings_officials_update")
+def update_official(
+    official_id: IdPath, body: OfficialIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep
+) -> OfficialRead:
+    """Change a responsible official (name, division, superior, contact, user): active warnings of their
+    new division reach them from their next call round."""
+    row = calls_service.update_official(
+        session=session,
+        scope=scope,
+        official_id=official_id,
+        official_in=body,
+        webhook_allowed=settings.webhook_allowed_targets,
+    )
+    return OfficialRead.model_validate(row)
+
+
+@router.delete("/warnings/officials/{official_id}", status_code=204, operation_id="warnings_officials_remove")
+def remove_official(official_id: IdPath, session: SessionDep, scope: ScopeDep) -> Response:
+    """Remove a responsible official: no call round reaches them again; those who answered to them answer
+    to their superior. Past calls keep their name."""
+    calls_service.remove_official(session=session, scope=scope, official_id=official_id, now=dt.datetime.now(dt.UTC))
+    return Response(status_code=204)
+
+
 @router.post("/warnings/import", response_model=ImportResult, operation_id="warnings_import")
 def import_warnings(body: ImportIn, session: SessionDep, scope: ScopeDep) -> ImportResult:
     """Take in warnings of other issuers: a CAP 1.2 alert or an Atom feed of CAP alerts."""

@@ -81,6 +81,8 @@ class WarningOfficial(Base):
     superior_id: Mapped[int | None] = mapped_column(ForeignKey("warning_officials.id"))
     contact: Mapped[str] = mapped_column(String(300), default="")
     username: Mapped[str | None] = mapped_column(String(64))
+    # No longer responsible: never called again; past calls keep naming them (dash_0003).
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class WarningCall(Base):

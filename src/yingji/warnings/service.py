@@ -201,7 +201,7 @@ def issue(
     ).decode("utf-8")
     session.add(warning)
     session.flush()
-    _start_calls(session, warning, sent)
+    start_calls(session, warning, sent)
     audit_warning(
         session,
         scope,
@@ -271,6 +271,7 @@ def update(
         warning.expires_at = from_ms(now + round(change.expires_hours * 3_600_000))
     _reissue(session, scope, warning, now, "Update", sender_name)
     session.flush()
+    start_calls(session, warning, now)
     audit_warning(session, scope, "update", warning, {"identifier": warning.identifier, "version": warning.version})
     return warning
 
@@ -523,17 +524,25 @@ def deliveries(*, session: Session, scope: Scope, warning_id: int) -> list[Warni
 
 
 def official_directory(session: Session) -> dict[str, callack.Official]:
-    rows = session.scalars(select(WarningOfficial)).all()
+    """The officials in office: whom a call round may reach."""
+    rows = session.scalars(select(WarningOfficial).where(WarningOfficial.removed_at.is_(None))).all()
     return {
         str(o.id): callack.Official(str(o.id), o.name, o.division_code, str(o.superior_id) if o.superior_id else None)
         for o in rows
     }
 
 
-def _start_calls(session: Session, warning: PublicWarning, at: int) -> None:
+def start_calls(session: Session, warning: PublicWarning, at: int) -> int:
+    """Call every official responsible for the warned divisions *now* who has no call of this warning yet
+    (each call round runs it: an official registered, moved or put in charge after the warning was issued
+    is reached by its next round). Returns how many were added."""
     directory = official_directory(session)
     wanted = callack.officials_for(warning.division_codes, directory)
+    called = set(session.scalars(select(WarningCall.official_id).where(WarningCall.warning_id == warning.id)))
+    added = 0
     for official in wanted:
+        if int(official) in called:
+            continue
         session.add(
             WarningCall(
                 warning_id=warning.id,
@@ -542,7 +551,9 @@ def _start_calls(session: Session, warning: PublicWarning, at: int) -> None:
                 called_at=from_ms(at),
             )
         )
+        added += 1
     session.flush()
+    return added
 
 
 def calls(*, session: Session, scope: Scope, warning_id: int) -> list[WarningCall]:
@@ -567,6 +578,8 @@ def call_officials(
     scope.require_write(warning.division_code, "warning")
     if warning.status != "active":
         raise Conflict("the warning is cancelled")
+    start_calls(session, warning, to_epoch_ms(utcnow()))
+    reachable = responsible(session, warning)
     delivered = select(WarningDelivery.channel, WarningDelivery.recipient).where(
         WarningDelivery.warning_id == warning.id, WarningDelivery.delivered.is_(True)
     )
@@ -575,6 +588,8 @@ def call_officials(
     for call in calls(session=session, scope=scope, warning_id=warning.id):
         official = session.get(WarningOfficial, call.official_id)
         if official is None or call.acknowledged_at is not None or not scope.covers(call.division_code):
+            continue
+        if official.id not in reachable:  # removed, or their division is no longer warned
             continue
         for channel, target in channels.contact_targets(official.contact):
             if (channel, target) not in reached:
@@ -590,3 +605,17 @@ def call_officials(
         {"delivered": sum(r.delivered for r in receipts), "failed": sum(not r.delivered for r in receipts)},
     )
     return receipts
+
+
+def responsible(session: Session, warning: PublicWarning) -> set[int]:
+    """The officials a call round of the warning reaches now: those in office answering for a warned
+    division, and the superiors escalation reached (up their chain)."""
+    directory = official_directory(session)
+    out = {int(o) for o in callack.officials_for(warning.division_codes, directory)}
+    rows = session.scalars(select(WarningCall).where(WarningCall.warning_id == warning.id)).all()
+    escalated = {str(r.official_id) for r in rows if r.escalated_at is not None}
+    for official in escalated:
+        superior = directory[official].superior if official in directory else None
+        if superior is not None and superior in directory:
+            out.add(int(superior))
+    return out

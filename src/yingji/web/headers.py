@@ -45,9 +45,10 @@ def tile_origin(tile_url: str | None) -> str | None:
     if parts.scheme not in ("http", "https"):
         return None
     host = parts.netloc.rsplit("@", 1)[-1]
-    wildcard = host.startswith("{s}.")
+    first, _, rest = host.partition(".")
+    wildcard = "{s}" in first and bool(rest)  # {s}.tiles.example.org, t{s}.tianditu.gov.cn
     if wildcard:
-        host = host[4:]
+        host = rest
     if not _HOST.match(host):
         return None
     return f"{parts.scheme}://{'*.' if wildcard else ''}{host}"

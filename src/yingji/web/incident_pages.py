@@ -64,7 +64,7 @@ def incidents_page(request: Request, session: SessionDep, ctx: ViewerDep) -> Res
     try:
         rows, total = incident_service.list_incidents(session=session, scope=ctx.scope, limit=500, **filters)
     except DomainError as exc:
-        rows, total, error = [], 0, exc.detail
+        rows, total, error = [], 0, ctx.error_text(exc)
     if grade:
         rows = [r for r in rows if r.grade == grade]
     names = division_service.names_of(session=session, codes=[r.division_code for r in rows])

@@ -39,9 +39,9 @@ def entries(layer_id: str) -> Legend:
 
         return [(c, f"legend.readiness.{k}", {}) for k, c in READINESS_COLOURS.items()]
     if layer_id == "gaps":
-        from yingji.resources.service import GAP_COLOUR
+        from yingji.web.relief_pages import GAP_KIND_COLOURS
 
-        return [(GAP_COLOUR, "legend.gap", {})]
+        return [(c, f"legend.gap.{k}", {}) for k, c in GAP_KIND_COLOURS.items()]
     if layer_id == "enterprises":
         from yingji.hazards.pages import RISK_COLOURS
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
@@ -19,8 +20,10 @@ from yingji.incidents.incident_types import IncidentType
 from yingji.monitoring import service as monitoring
 from yingji.monitoring.clock import to_epoch_ms
 from yingji.monitoring.models import MonitoredSite
+from yingji.monitoring.rules.ruleset import template_rules
 from yingji.monitoring.schemas import PromoteIn
-from yingji.web import layers, people
+from yingji.web import layers, people, wording
+from yingji.web.i18n import catalogue
 from yingji.web.pages import (
     FormPost,
     PageCtx,
@@ -46,6 +49,31 @@ def _now_ms() -> int:
     return to_epoch_ms(now_utc())
 
 
+def _named(ctx: PageCtx, view: dict[str, Any], site: MonitoredSite | None) -> dict[str, Any]:
+    """An alarm's view with its rule and sensor by name in the reader's language (``rule_name``,
+    ``quantity``); the sensor's code stays beside it, marked as an identifier."""
+    known = catalogue()
+    origins: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    quantities: dict[str, str] = {}
+    if site is not None:
+        try:
+            origins = template_rules(yaml.safe_load(site.rules_yaml or "") or {})
+        except yaml.YAMLError:
+            origins = {}
+        titles = {str(r.get("id")): str(r["title"]) for r in site.rules or [] if isinstance(r, dict) and r.get("title")}
+        quantities = {s.code: s.quantity for s in site.sensors}
+    rule = str(view["rule"])
+    quantity = quantities.get(str(view["sensor_code"]))
+    return {
+        **view,
+        "rule_name": wording.rule_name(
+            ctx.t, rule, template_rule=origins.get(rule), title=titles.get(rule), known=known
+        ),
+        "quantity": wording.quantity_name(ctx.t, quantity, known) if quantity else "",
+    }
+
+
 # -- the alarm console ------------------------------------------------------------------------------------
 
 
@@ -61,7 +89,7 @@ def _console(ctx: PageCtx, session: Any, status_code: int = 200, fragment: str =
         else {}
     )
     values = {
-        "alarms": [monitoring.alarm_view(a) for a in rows],
+        "alarms": [_named(ctx, monitoring.alarm_view(a), sites.get(a.site_id)) for a in rows],
         "total": total,
         "sites": sites,
         "can_write": "monitoring:write" in ctx.scope.permissions,
@@ -127,7 +155,7 @@ def _detail(
         ctx,
         "alarm.html",
         status_code=status_code,
-        alarm=monitoring.alarm_view(alarm),
+        alarm=_named(ctx, monitoring.alarm_view(alarm), site),
         events=alarm.events,
         site=site,
         trend=trend_svg(points, to_epoch_ms(raised)),
@@ -282,7 +310,13 @@ def alarm_promote(
     def act(ctx: PageCtx, session: Any) -> None:
         if incident_type not in {it.value for it in IncidentType}:
             raise InvalidInput(ctx.t("error.choose"), field="incident_type")
-        body = PromoteIn(incident_type=incident_type, title=title.strip() or None)
+        named = title.strip()
+        if not named:  # the service's default names the rule by its id: name it in the reader's language
+            alarm = monitoring.get_alarm(session=session, scope=ctx.scope, alarm_id=alarm_id)
+            site = session.get(MonitoredSite, alarm.site_id)
+            view = _named(ctx, monitoring.alarm_view(alarm), site)
+            named = ctx.t("alarm.promote_title", site=site.name if site else "", rule=view["rule_name"])[:200]
+        body = PromoteIn(incident_type=incident_type, title=named)
         _, incident_id = monitoring.promote(
             session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(), body=body
         )

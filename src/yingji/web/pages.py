@@ -33,7 +33,7 @@ from yingji.errors import DomainError, NotFound, Unauthorized
 from yingji.geo import service as division_service
 from yingji.web import clock, layers, legends
 from yingji.web.headers import route_path
-from yingji.web.i18n import LANGUAGES, client_messages, translator
+from yingji.web.i18n import LANGUAGES, client_messages, page_message, translator
 
 router = APIRouter(include_in_schema=False)
 
@@ -111,6 +111,10 @@ class PageCtx:
     def t(self) -> Any:
         return translator(self.lang)
 
+    def error_text(self, error: DomainError) -> str:
+        """A domain error in the reader's language (``i18n.page_message``)."""
+        return page_message(self.t, self.lang, error)
+
 
 def language(request: Request, settings: Settings) -> str:
     lang = request.cookies.get(LANG_COOKIE) or settings.language
@@ -167,6 +171,21 @@ async def sign_in_redirect(request: Request, _exc: Exception) -> Response:
     return to_login(request)
 
 
+def tile_config(settings: Settings) -> dict[str, Any]:
+    """The base map's tile settings for the page scripts (``YINGJI.tiles``; ``app.js`` builds every map)."""
+    if not settings.tile_url:
+        return {}
+    return {
+        "url": settings.tile_url,
+        "crs": settings.tile_crs,
+        "subdomains": settings.tile_subdomains,
+        "key": settings.tile_key or "",
+        "attribution": settings.tile_attribution,
+        "maxZoom": settings.tile_max_zoom,
+        "zoomOffset": settings.tile_zoom_offset,
+    }
+
+
 def render(ctx: PageCtx, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     settings: Settings = ctx.request.app.state.settings
     response = TEMPLATES.TemplateResponse(
@@ -178,6 +197,7 @@ def render(ctx: PageCtx, template: str, status_code: int = 200, **values: Any) -
             "lang": ctx.lang,
             "js_messages": client_messages(ctx.lang),
             "tile_url": settings.tile_url or "",
+            "tiles": tile_config(settings),
             "time_zone": settings.timezone,
             "nav_items": [i for i in layers.NAV if i.permission in ctx.scope.permissions],
             **values,
@@ -309,7 +329,7 @@ def form_action(post: FormPost, action: Any, show: Any, success_url: str | Calla
             ctx = page_ctx(request, session, settings)
             if ctx is None:
                 return to_login(request)
-            ctx.errors[str(exc.extra.get("field") or "form")] = exc.detail
+            ctx.errors[str(exc.extra.get("field") or "form")] = ctx.error_text(exc)
             try:
                 return show(ctx, session, exc.status if exc.status < 500 else 422)  # type: ignore[no-any-return]
             except DomainError:

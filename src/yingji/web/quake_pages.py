@@ -16,7 +16,8 @@ from yingji.api_common import SessionDep, SettingsDep
 from yingji.errors import DomainError, InvalidInput
 from yingji.quake import service as quake_service
 from yingji.quake.report import DEGREE_COLOURS, RANGE_ALERT, ROMAN
-from yingji.web import layers, wording
+from yingji.web import layers, quake_wording, wording
+from yingji.web.i18n import catalogue
 from yingji.web.pages import (
     CHINA_TIME,
     PageCtx,
@@ -117,8 +118,7 @@ def _assessment_in(ctx: PageCtx, form: dict[str, str], create_incident: bool) ->
     try:
         return AssessmentIn(**values)
     except ValidationError as exc:
-        name, message = first_error(exc)
-        raise InvalidInput(ctx.t("error.range") + f" ({message})", field=name) from None
+        raise InvalidInput(ctx.t("error.range"), field=first_error(exc)[0]) from None
 
 
 @router.post("/quake")
@@ -156,9 +156,9 @@ def quake_run(
                 population_raster=post.settings.population_raster,
             )
         except InvalidInput as exc:
-            if exc.extra.get("field"):
-                raise
-            raise InvalidInput(exc.detail, field=_field_of(exc.detail)) from None
+            if not exc.extra.get("field"):
+                exc.extra["field"] = _field_of(exc.detail)
+            raise
         created["id"] = row.id
 
     response = form_action(post, act, lambda ctx, session, status: _list(ctx, session, status, form), "/quake")
@@ -192,6 +192,14 @@ def quake_page(assessment_id: int, session: SessionDep, ctx: ViewerDep) -> Respo
     except DomainError:
         return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
     results = quake_service.results_for(ctx.scope, row)
+    known = catalogue()
+    words = {
+        "notes": [quake_wording.note(ctx.t, str(n), known) for n in results.get("notes", [])],
+        "credits": [quake_wording.credit(ctx.t, str(c)) for c in results.get("credits", [])],
+        "population_source": quake_wording.population_source(ctx.t, row.population_source),
+        "aftershocks": quake_wording.aftershock_note(ctx.t, str(results.get("aftershock_parameters", ""))),
+        "model": quake_wording.model_name(ctx.t, str(results["fatalities"].get("model", "")), known),
+    }
     days, aftershocks = _aftershock_table(results.get("aftershocks", []))
     sites = [
         {
@@ -212,6 +220,7 @@ def quake_page(assessment_id: int, session: SessionDep, ctx: ViewerDep) -> Respo
         "quake.html",
         row=row,
         results=results,
+        words=words,
         zones=[
             {
                 **z,

@@ -30,7 +30,7 @@ from yingji.web.pages import (
 
 router = APIRouter(include_in_schema=False)
 READ = "resources:read"
-for _id, _kind in (("depots", "points"), ("shelters", "points"), ("teams", "points"), ("gaps", "areas")):
+for _id, _kind in (("depots", "points"), ("shelters", "points"), ("teams", "points"), ("gaps", "points")):
     layers.register(layers.MapLayer(_id, f"layer.{_id}", f"/map/layers/{_id}", READ, kind=_kind, visible=False))
 layers.register_nav(layers.NavItem("reserves", "/reserves", "nav.reserves", READ))
 layers.register_nav(layers.NavItem("relief", "/relief/plans", "nav.relief", READ))
@@ -40,6 +40,35 @@ PAGE_ROWS = 500  # rows per table on the overview (the API pages through the res
 # -- map layers ------------------------------------------------------------------------------------------
 
 
+# The gaps layer marks each place with a gap, coloured by its most serious kind (hues no grade, alarm or
+# reserve level uses), instead of painting the places' areas: a county's area would cover its townships.
+GAP_KIND_COLOURS = {"no_county_depot": "#4e342e", "depot_beyond_target": "#546e7a", "shelter_area_short": "#9e9d24"}
+
+
+def _gap_markers(ctx: PageCtx, features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    import shapely
+    from shapely.geometry import shape
+
+    out = []
+    for f in features:
+        props = f["properties"]
+        kinds = {g["code"] for g in props.get("gaps", [])}
+        kind = next((k for k in GAP_KIND_COLOURS if k in kinds), "depot_beyond_target")
+        where = shapely.point_on_surface(shape(f["geometry"]))
+        out.append(
+            {
+                "id": f["id"],
+                "geometry": {"type": "Point", "coordinates": [round(where.x, 5), round(where.y, 5)]},
+                "properties": {
+                    "label": props["name"],
+                    "gap": "；".join(_gap_text(ctx, g) for g in props.get("gaps", [])),
+                    "colour": GAP_KIND_COLOURS[kind],
+                },
+            }
+        )
+    return out
+
+
 def _layer(request: Request, session: Any, settings: Any, name: str) -> Response:
     ctx = page_ctx(request, session, settings)
     if ctx is None:
@@ -47,6 +76,8 @@ def _layer(request: Request, session: Any, settings: Any, name: str) -> Response
     if READ not in ctx.scope.permissions:
         return JSONResponse({"type": "FeatureCollection", "features": []}, status_code=403)
     features = resources.layer(session=session, scope=ctx.scope, name=name)
+    if name == "gaps":
+        features = _gap_markers(ctx, features)
     return JSONResponse({"type": "FeatureCollection", "features": [{"type": "Feature", **f} for f in features]})
 
 

@@ -6,6 +6,7 @@ its order). Everything reads and writes through the scoped services."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -19,7 +20,7 @@ from yingji.monitoring.clock import to_epoch_ms
 from yingji.warnings import cap
 from yingji.warnings import service as warnings
 from yingji.warnings.calls import service as warning_calls
-from yingji.web import pickers
+from yingji.web import pickers, wording
 from yingji.web.pages import (
     FormPost,
     PageCtx,
@@ -129,7 +130,8 @@ def _warnings_page(
         types=list(cap.warning_types().values()),
         colours=list(cap.COLOUR_LEVELS),
         features=warning_features([w for w in rows if w.status == "active"]),
-        form=form or {"colour": "blue", "expires_hours": "24"},
+        form=form or {"colour": "blue", "expires_hours": "24", "area_division": ctx.scope.division_code},
+        divisions=pickers.divisions(ctx, session) if "warnings:issue" in ctx.scope.permissions else [],
     )
 
 
@@ -146,14 +148,18 @@ def warnings_issue(
     headline: Annotated[str, Form(max_length=300)] = "",
     instruction: Annotated[str, Form(max_length=5000)] = "",
     polygon: Annotated[str, Form(max_length=20_000)] = "",
+    area_division: Annotated[str, Form(max_length=12)] = "",
     expires_hours: Annotated[str, Form(max_length=10)] = "24",
 ) -> Response:
+    """Issue a warning from the page: over the area drawn on the map (the CAP polygon; its divisions are those
+    it covers), else over the division picked by name (else the user's own)."""
     form = {
         "colour": colour,
         "type": type,
         "headline": headline,
         "instruction": instruction,
         "polygon": polygon,
+        "area_division": area_division,
         "expires_hours": expires_hours,
     }
 
@@ -162,7 +168,10 @@ def warnings_issue(
 
         if not headline.strip():
             raise InvalidInput(ctx.t("error.required"), field="headline")
-        area: dict[str, Any] = {"polygons": [polygon]} if polygon.strip() else {"divisions": [ctx.scope.division_code]}
+        if area_division and not area_division.isdigit():
+            raise InvalidInput(ctx.t("error.choose"), field="area_division")
+        picked = area_division or ctx.scope.division_code
+        area: dict[str, Any] = {"polygons": [polygon.strip()]} if polygon.strip() else {"divisions": [picked]}
         try:
             body = WarningIn.model_validate(
                 {
@@ -198,8 +207,29 @@ def warnings_issue(
 # -- responsible officials --------------------------------------------------------------------------------
 
 
+def _contact_parts(contact: str) -> list[tuple[str, str, str]]:
+    """An official's contact as shown: each entry a channel by name with its target (marked as an identifier),
+    or the entry as typed (a landline for people to dial)."""
+    from yingji.warnings import channels
+
+    parts: list[tuple[str, str, str]] = []
+    for entry in re.split(r"[;；\n]", contact or ""):
+        if not entry.strip():
+            continue
+        targets = channels.contact_targets(entry)
+        if targets:
+            parts.extend(("channel", channel, target) for channel, target in targets)
+        else:
+            parts.append(("text", "", entry.strip()))
+    return parts
+
+
 def _officials_page(
-    ctx: PageCtx, session: Any, status_code: int = 200, form: dict[str, str] | None = None
+    ctx: PageCtx,
+    session: Any,
+    status_code: int = 200,
+    form: dict[str, str] | None = None,
+    edits: dict[int, dict[str, str]] | None = None,
 ) -> HTMLResponse:
     rows = warning_calls.list_officials(session=session, scope=ctx.scope)
     names = division_service.names_of(
@@ -213,6 +243,9 @@ def _officials_page(
         names=names,
         by_id={o.id: o for o in rows},
         form=form or {"division_code": ctx.scope.division_code},
+        edits=edits or {},
+        covers=ctx.scope.covers,
+        contact_parts=_contact_parts,
         divisions=pickers.divisions(ctx, session),
     )
 
@@ -240,32 +273,98 @@ def officials_create(
     }
 
     def act(ctx: PageCtx, session: Any) -> None:
-        from yingji.warnings.schemas import OfficialIn
-
-        if not name.strip():
-            raise InvalidInput(ctx.t("error.required"), field="name")
-        if superior_id and not superior_id.isdigit():
-            raise InvalidInput(ctx.t("error.choose"), field="superior_id")
-        try:
-            body = OfficialIn.model_validate(
-                {
-                    "name": name.strip(),
-                    "division_code": division_code.strip(),
-                    "superior_id": int(superior_id) if superior_id else None,
-                    "contact": contact.strip(),
-                    "username": username.strip() or None,
-                }
-            )
-        except ValidationError as exc:
-            raise InvalidInput(ctx.t("warning.invalid"), field=first_error(exc)[0]) from None
         warning_calls.create_official(
-            session=session, scope=ctx.scope, official_in=body, webhook_allowed=post.settings.webhook_allowed_targets
+            session=session,
+            scope=ctx.scope,
+            official_in=_official_in(ctx, form),
+            webhook_allowed=post.settings.webhook_allowed_targets,
         )
 
     return form_action(
         post,
         act,
         lambda ctx, session, status: _officials_page(ctx, session, status_code=status, form=form),
+        "/warnings/officials",
+    )
+
+
+def _official_in(ctx: PageCtx, form: dict[str, str], prefix: str = "") -> Any:
+    """The official a form describes; a refusal names the form's field (``prefix`` + name)."""
+    from yingji.warnings.schemas import OfficialIn
+
+    if not form["name"].strip():
+        raise InvalidInput(ctx.t("error.required"), field=prefix + "name")
+    if form["superior_id"] and not form["superior_id"].isdigit():
+        raise InvalidInput(ctx.t("error.choose"), field=prefix + "superior_id")
+    try:
+        return OfficialIn.model_validate(
+            {
+                "name": form["name"].strip(),
+                "division_code": form["division_code"].strip(),
+                "superior_id": int(form["superior_id"]) if form["superior_id"] else None,
+                "contact": form["contact"].strip(),
+                "username": form["username"].strip() or None,
+            }
+        )
+    except ValidationError as exc:
+        raise InvalidInput(ctx.t("warning.invalid"), field=prefix + first_error(exc)[0]) from None
+
+
+@router.post("/warnings/officials/{official_id}")
+def officials_edit(
+    official_id: int,
+    post: PostDep,
+    name: Annotated[str, Form(max_length=100)] = "",
+    division_code: Annotated[str, Form(max_length=12)] = "",
+    superior_id: Annotated[str, Form(max_length=12)] = "",
+    contact: Annotated[str, Form(max_length=300)] = "",
+    username: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Change an official from their row: the next call round of an active warning follows the change."""
+    form = {
+        "name": name,
+        "division_code": division_code,
+        "superior_id": superior_id,
+        "contact": contact,
+        "username": username,
+    }
+    prefix = f"edit-{official_id}-"
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        check_id(official_id)
+        try:
+            warning_calls.update_official(
+                session=session,
+                scope=ctx.scope,
+                official_id=official_id,
+                official_in=_official_in(ctx, form, prefix),
+                webhook_allowed=post.settings.webhook_allowed_targets,
+            )
+        except DomainError as exc:
+            field = str(exc.extra.get("field") or "")
+            exc.extra["field"] = field if field.startswith(prefix) else prefix + (field or "form")
+            raise
+
+    return form_action(
+        post,
+        act,
+        lambda ctx, session, status: _officials_page(ctx, session, status_code=status, edits={official_id: form}),
+        "/warnings/officials",
+    )
+
+
+@router.post("/warnings/officials/{official_id}/remove")
+def officials_remove(official_id: int, post: PostDep) -> Response:
+    """The official is no longer responsible: no call round reaches them again."""
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        check_id(official_id)
+        warning_calls.remove_official(session=session, scope=ctx.scope, official_id=official_id, now=now_utc())
+
+    return form_action(
+        post,
+        act,
+        lambda ctx, session, status: _officials_page(ctx, session, status_code=status),
         "/warnings/officials",
     )
 
@@ -316,6 +415,7 @@ def _warning_detail(
         features=warning_features([warning]),
         can_change=can_change,
         type_name=_type_name(ctx, warning.type),
+        receipt_detail=lambda detail: wording.receipt_detail(ctx.t, ctx.lang, detail or ""),
         can_acknowledge=warning.status == "active" and "warnings:issue" in ctx.scope.permissions,
         actor=ctx.scope.actor,
         form=form or {"colour": warning.colour or "", "headline": warning.headline, "instruction": warning.instruction},

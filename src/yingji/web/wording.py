@@ -5,7 +5,7 @@ the texts come in, the translator ``t`` of the page puts them out."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from functools import cache
 from importlib.resources import files
 
@@ -36,6 +36,47 @@ def travel(t: Translate, text: str) -> str:
     if found := _ROADS.match(text):
         return t("relief.travel.roads", names=found.group(1), open=found.group(2), cut=found.group(3))
     return text
+
+
+def rule_name(t: Translate, rule: str, *, template_rule: str | None, title: str | None, known: Container[str]) -> str:
+    """A monitoring rule by name: the catalogue name of the shipped template rule it instantiates
+    (``rule.<template rule id>``), else the title the bureau gave it, else its id."""
+    if template_rule and f"rule.{template_rule}" in known:
+        return t(f"rule.{template_rule}")
+    return title or rule
+
+
+def quantity_name(t: Translate, quantity: str, known: Container[str]) -> str:
+    """A sensor's measured quantity by its catalogue name (``quantity.<lower-case quantity>``), else as given."""
+    key = f"quantity.{quantity.strip().lower()}"
+    return t(key) if key in known else quantity
+
+
+# A delivery receipt's detail (yingji.warnings.channels writes it in English): its known shapes → catalogue key.
+_RECEIPTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(?:SMS gateway )?HTTP (?P<status>\d{3})$"), "receipt.http"),
+    (re.compile(r"^no SMS gateway configured"), "receipt.no_sms_gateway"),
+    (re.compile(r"^sms recipient must be"), "receipt.sms_number"),
+    (re.compile(r"^SMS gateway refused"), "receipt.sms_refused"),
+    (re.compile(r"^no MQTT broker configured"), "receipt.no_mqtt"),
+    (re.compile(r"^mqtt recipient must be"), "receipt.mqtt_topic"),
+    (re.compile(r"^published to "), "receipt.published"),
+    (re.compile(r"^no SMTP server configured"), "receipt.no_smtp"),
+    (re.compile(r"^smtp recipient must be"), "receipt.smtp_address"),
+    (re.compile(r"^accepted$"), "receipt.accepted"),
+    (re.compile(r"^refused: "), "receipt.smtp_refused"),
+    (re.compile(r"^(?:webhook|target|URL|url)\b.*(?:allow|refused|not)"), "receipt.not_allowed"),
+)
+
+
+def receipt_detail(t: Translate, lang: str, detail: str) -> str:
+    """A delivery receipt's detail in the reader's language (the stored English as it is in English)."""
+    if lang == "en" or not detail:
+        return detail
+    for pattern, key in _RECEIPTS:
+        if found := pattern.match(detail):
+            return t(key, **found.groupdict())
+    return t("receipt.failed_other")
 
 
 @cache

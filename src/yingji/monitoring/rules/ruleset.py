@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.resources
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -217,6 +218,28 @@ def _expand(entry: Mapping[str, Any], templates: Mapping[str, Mapping[str, Any]]
             spec["site"] = use.site
         rules.append(spec)
     return rules
+
+
+@cache
+def _shipped_templates() -> dict[str, dict[str, Any]]:
+    return load_templates()
+
+
+def template_rules(data: Any, templates: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, str]:
+    """Which shipped template rule each rule of a rules document instantiates: ``{rule id: template rule
+    id}`` (``br1-lel-level1`` → ``lel-level1``), so a page can name the rule from the message catalogue.
+    Rules written out in full, and anything it cannot read, are left out."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("rules"), Sequence):
+        return {}
+    known = templates if templates is not None else _shipped_templates()
+    out: dict[str, str] = {}
+    for entry in data["rules"]:
+        if not isinstance(entry, Mapping) or entry.get("use") not in known:
+            continue
+        prefix = str(entry.get("prefix") or "")
+        for rule in known[entry["use"]].get("rules", []):
+            out[prefix + str(rule["id"])] = str(rule["id"])
+    return out
 
 
 def _describe(error: ValidationError) -> str:

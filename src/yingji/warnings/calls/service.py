@@ -4,6 +4,7 @@ The calls themselves are started when a warning is issued (``warnings.service``)
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,18 @@ from yingji.monitoring.clock import to_epoch_ms
 from yingji.warnings import callack, channels
 from yingji.warnings.models import PublicWarning, WarningCall, WarningDelivery, WarningOfficial
 from yingji.warnings.schemas import OfficialIn
-from yingji.warnings.service import ISSUE, READ, audit_warning, call_officials, calls, from_ms, get, official_directory
+from yingji.warnings.service import (
+    ISSUE,
+    READ,
+    audit_warning,
+    call_officials,
+    calls,
+    from_ms,
+    get,
+    official_directory,
+    responsible,
+    start_calls,
+)
 
 
 def create_official(
@@ -27,15 +39,7 @@ def create_official(
     """Register a responsible official. Webhook targets in the contact must be in the allow-list (the
     channel is checked when it is created, and again whenever a call is sent)."""
     scope.require(ISSUE)
-    for channel, target in channels.contact_targets(official_in.contact):
-        refused = channels.refusal(channel, target, channels.ChannelConfig(webhook_allowed=tuple(webhook_allowed)))
-        if refused:
-            raise InvalidInput(f"contact: {refused}", field="contact")
-    division = division_service.get_writable(session=session, scope=scope, code=official_in.division_code)
-    if official_in.superior_id is not None:
-        access.get_readable(
-            session=session, scope=scope, model=WarningOfficial, row_id=official_in.superior_id, what="superior"
-        )
+    division = _checked_official(session, scope, official_in, webhook_allowed, None)
     official = WarningOfficial(
         name=official_in.name,
         division_code=division.code,
@@ -44,17 +48,108 @@ def create_official(
         username=official_in.username,
     )
     audit.created(
-        session, scope, official, entity="warning_official", division_code=division.code, divisions=[division.code]
+        session=session,
+        scope=scope,
+        row=official,
+        entity="warning_official",
+        division_code=division.code,
+        divisions=[division.code],
     )
     return official
 
 
+def _checked_official(
+    session: Session, scope: Scope, official_in: OfficialIn, webhook_allowed: Sequence[str], official_id: int | None
+) -> Any:
+    """The division of an official being registered or changed, after checking the contact's webhook targets
+    against the allow-list and the superior (readable, in office, not the official or one below them)."""
+    for channel, target in channels.contact_targets(official_in.contact):
+        refused = channels.refusal(channel, target, channels.ChannelConfig(webhook_allowed=tuple(webhook_allowed)))
+        if refused:
+            raise InvalidInput(f"contact: {refused}", field="contact")
+    division = division_service.get_writable(session=session, scope=scope, code=official_in.division_code)
+    if official_in.superior_id is not None:
+        superior = access.get_readable(
+            session=session, scope=scope, model=WarningOfficial, row_id=official_in.superior_id, what="superior"
+        )
+        if superior.removed_at is not None:
+            raise NotFound("superior not found", field="superior_id")
+        chain: WarningOfficial | None = superior
+        seen: set[int] = set()
+        while chain is not None and chain.id not in seen:  # the superior must not answer to this official
+            if official_id is not None and chain.id == official_id:
+                raise InvalidInput(
+                    "superior: the chain of superiors would return to this official",
+                    field="superior_id",
+                    key="official.error.loop",
+                )
+            seen.add(chain.id)
+            chain = session.get(WarningOfficial, chain.superior_id) if chain.superior_id else None
+    return division
+
+
+def _official_for_change(session: Session, scope: Scope, official_id: int) -> WarningOfficial:
+    scope.require(ISSUE)
+    official = access.get_covered(
+        session=session, scope=scope, model=WarningOfficial, row_id=official_id, what="official"
+    )
+    if official.removed_at is not None:
+        raise NotFound("official not found")
+    return official
+
+
+def update_official(
+    *,
+    session: Session,
+    scope: Scope,
+    official_id: int,
+    official_in: OfficialIn,
+    webhook_allowed: Sequence[str] = (),
+) -> WarningOfficial:
+    """Change an official (name, division, superior, contact, user). Active warnings call them from their
+    next call round on if their new division is warned."""
+    official = _official_for_change(session, scope, official_id)
+    division = _checked_official(session, scope, official_in, webhook_allowed, official.id)
+    before = audit.snapshot(official)
+    official.name = official_in.name
+    official.division_code = division.code
+    official.superior_id = official_in.superior_id
+    official.contact = official_in.contact
+    official.username = official_in.username
+    audit.changed(
+        session=session,
+        scope=scope,
+        row=official,
+        before=before,
+        entity="warning_official",
+        divisions=sorted({before["division_code"], division.code}),
+    )
+    return official
+
+
+def remove_official(*, session: Session, scope: Scope, official_id: int, now: dt.datetime) -> WarningOfficial:
+    """The official is no longer responsible: never called again (calls of past rounds keep their name).
+    Whoever answered to them now answers to their superior, so no chain of escalation breaks."""
+    official = _official_for_change(session, scope, official_id)
+    for below in session.scalars(
+        select(WarningOfficial).where(WarningOfficial.superior_id == official.id, WarningOfficial.removed_at.is_(None))
+    ):
+        before = audit.snapshot(below)
+        below.superior_id = official.superior_id
+        audit.changed(session=session, scope=scope, row=below, before=before, entity="warning_official")
+    before = audit.snapshot(official)
+    official.removed_at = now
+    audit.changed(session=session, scope=scope, row=official, before=before, entity="warning_official", action="remove")
+    return official
+
+
 def list_officials(*, session: Session, scope: Scope) -> list[WarningOfficial]:
+    """The officials in office the caller may read."""
     scope.require(READ)
     return list(
         session.scalars(
             select(WarningOfficial)
-            .where(scope.where_readable(WarningOfficial.division_code))
+            .where(scope.where_readable(WarningOfficial.division_code), WarningOfficial.removed_at.is_(None))
             .order_by(WarningOfficial.division_code, WarningOfficial.id)
             .limit(10_000)
         )
@@ -159,7 +254,16 @@ def escalate_calls(
         select(PublicWarning).where(PublicWarning.status == "active", scope.where_covered(PublicWarning.division_code))
     ).all()
     for warning in active:
-        rows = list(session.scalars(select(WarningCall).where(WarningCall.warning_id == warning.id)))
+        added = start_calls(session, warning, now)  # officials responsible now who were never called
+        if added:
+            recalled.add(warning.id)
+            counts["called"] += added
+        reachable = responsible(session, warning)
+        rows = [
+            r
+            for r in session.scalars(select(WarningCall).where(WarningCall.warning_id == warning.id))
+            if r.official_id in reachable
+        ]
         if not rows:
             continue
         state, new = callack.escalate_due(_call_state(warning, rows), now, directory, escalate_after_s)

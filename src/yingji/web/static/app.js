@@ -41,6 +41,76 @@
   Y.boundaryName = function (props) {
     return (props.name || "") + (props.approximate ? " · " + (M["boundary.approximate"] || "approximate") : "");
   };
+  // -- the base map. Every map of the pages is made here: on the configured tiles (YINGJI_TILE_URL and its
+  // settings, Y.tiles) in their grid — web Mercator; CGCS2000 longitude-latitude (Leaflet's EPSG:4326: the
+  // two datums differ by centimetres); GCJ-02, web Mercator on the shifted datum of Chinese map apps, the
+  // platform's WGS 84 data moved onto it by the offset geo/coords.py uses — with the provider's subdomains,
+  // key and credit. Without tiles the pages draw their own division boundaries (offline).
+  var GCJ_A = 6378245.0, GCJ_EE = 0.00669342162296594323;
+  function gcjOffset(lng, lat) {
+    var x = lng - 105.0, y = lat - 35.0, PI = Math.PI;
+    var dLat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    dLat += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    dLat += (20.0 * Math.sin(y * PI) + 40.0 * Math.sin(y / 3.0 * PI)) * 2.0 / 3.0;
+    dLat += (160.0 * Math.sin(y / 12.0 * PI) + 320 * Math.sin(y * PI / 30.0)) * 2.0 / 3.0;
+    var dLng = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    dLng += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    dLng += (20.0 * Math.sin(x * PI) + 40.0 * Math.sin(x / 3.0 * PI)) * 2.0 / 3.0;
+    dLng += (150.0 * Math.sin(x / 12.0 * PI) + 300.0 * Math.sin(x / 30.0 * PI)) * 2.0 / 3.0;
+    var rad = lat / 180.0 * PI, magic = 1 - GCJ_EE * Math.sin(rad) * Math.sin(rad), sqrtMagic = Math.sqrt(magic);
+    dLat = (dLat * 180.0) / ((GCJ_A * (1 - GCJ_EE)) / (magic * sqrtMagic) * PI);
+    dLng = (dLng * 180.0) / (GCJ_A / sqrtMagic * Math.cos(rad) * PI);
+    return [dLng, dLat];
+  }
+  function outsideChina(lng, lat) { return lng < 72.004 || lng > 137.8347 || lat < 0.8293 || lat > 55.8271; }
+  Y.toGcj = function (lng, lat) {
+    if (outsideChina(lng, lat)) return [lng, lat];
+    var d = gcjOffset(lng, lat);
+    return [lng + d[0], lat + d[1]];
+  };
+  Y.fromGcj = function (lng, lat) {  // the inverse by fixed-point iteration, as geo/coords.py does
+    var w = [lng, lat];
+    for (var i = 0; i < 30; i++) {
+      var f = Y.toGcj(w[0], w[1]), e0 = f[0] - lng, e1 = f[1] - lat;
+      w = [w[0] - e0, w[1] - e1];
+      if (Math.max(Math.abs(e0), Math.abs(e1)) < 1e-10) break;
+    }
+    return w;
+  };
+  function gcjCrs() {
+    var merc = L.Projection.SphericalMercator;
+    var projection = {
+      R: merc.R,
+      MAX_LATITUDE: merc.MAX_LATITUDE,
+      bounds: merc.bounds,
+      project: function (ll) { var g = Y.toGcj(ll.lng, ll.lat); return merc.project(L.latLng(g[1], g[0])); },
+      unproject: function (p) { var g = merc.unproject(p), w = Y.fromGcj(g.lng, g.lat); return L.latLng(w[1], w[0]); }
+    };
+    return L.extend({}, L.CRS.EPSG3857, { code: "GCJ-02", projection: projection });
+  }
+  function escapeText(text) {  // the credit is shown as HTML by Leaflet: the configured text, escaped
+    return String(text || "").replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  Y.escapeText = escapeText;
+  Y.newMap = function (el, options) {
+    var t = Y.tiles || {}, opts = {};
+    Object.keys(options || {}).forEach(function (k) { opts[k] = options[k]; });
+    if (t.url && t.crs === "CGCS2000") opts.crs = L.CRS.EPSG4326;
+    if (t.url && t.crs === "GCJ-02") opts.crs = gcjCrs();
+    var map = L.map(el, opts);
+    if (t.url) {
+      var tileOptions = { maxZoom: t.maxZoom || 18, attribution: escapeText(t.attribution) };
+      if (t.subdomains) tileOptions.subdomains = t.subdomains;
+      if (t.zoomOffset) tileOptions.zoomOffset = t.zoomOffset;
+      if (t.key) tileOptions.key = t.key;
+      map.tileLayer = L.tileLayer(t.url, tileOptions).addTo(map);
+    }
+    Y.maps.push(map);
+    return map;
+  };
+
   // Same-origin paths only: a link from data can never be javascript: or another site.
   Y.safePath = function (href) { return typeof href === "string" && /^\/(?![\/\\])/.test(href) ? Y.url(href) : null; };
   // A fragment of rows rendered (and escaped) by the server's own templates replaces an element's children.

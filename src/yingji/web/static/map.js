@@ -4,10 +4,8 @@
   "use strict";
   var Y = window.YINGJI, M = Y.messages;
   var el = document.getElementById("map");
-  var map = L.map(el, { preferCanvas: true, zoomControl: true });
+  var map = Y.newMap(el, { preferCanvas: true, zoomControl: true });
   Y.map = map;
-  Y.maps.push(map);
-  if (Y.tileUrl) { L.tileLayer(Y.tileUrl, { maxZoom: 18 }).addTo(map); }
   var j = Y.jurisdiction;
   if (j.bbox) { map.fitBounds([[j.bbox[1], j.bbox[0]], [j.bbox[3], j.bbox[2]]]); }
   else if (j.lat !== null && j.lon !== null) { map.setView([j.lat, j.lon], j.level === "country" ? 4 : 8); }
@@ -41,7 +39,7 @@
   function childLevel(level) {
     return { country: "province", province: "prefecture", prefecture: "county", county: "township", township: "village" }[level] || "village";
   }
-  function loadBoundaries(level, parent, style) {
+  function loadBoundaries(level, parent, style, labelZooms) {
     var url = "/api/v1/divisions/boundaries?level=" + level + (parent ? "&parent=" + parent : "");
     return fetch(Y.url(url), { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
       var layer = L.geoJSON(fc, {
@@ -55,18 +53,56 @@
         }
       });
       base.addLayer(layer);
+      if (labelZooms) labelDivisions(fc, labelZooms[0], labelZooms[1]);
       // Markers share the boundaries' canvas, which draws (and hit-tests) the last added on top: put them
       // back above the boundaries that arrived after them, or a click on a marker opens the township.
       Object.keys(pointLayers).forEach(function (id) { pointLayers[id].draw(); });
       return layer;
     });
   }
+  // Division names as labels, by zoom: each level's names show from the zoom its boundaries were first
+  // seen at (the jurisdiction's own name from its overview, its sub-divisions' once they have room) and
+  // hide when zoomed out past it, so names never pile up.
+  var labelGroups = [];
+  function labelDivisions(fc, minZoom, maxZoom) {
+    var group = L.layerGroup();
+    (fc.features || []).forEach(function (f) {
+      var p = f.properties || {};
+      if (!p.name || !f.geometry) return;
+      var at = p.label_point || null;
+      if (!at) {
+        var bounds = L.geoJSON(f).getBounds();
+        if (!bounds.isValid()) return;
+        at = bounds.getCenter();
+      } else {
+        at = L.latLng(at[1], at[0]);
+      }
+      var icon = L.divIcon({ className: "division-label", html: Y.text(p.name), iconSize: null });
+      group.addLayer(L.marker(at, { icon: icon, interactive: false, keyboard: false }));
+    });
+    labelGroups.push({ group: group, minZoom: minZoom, maxZoom: maxZoom, count: group.getLayers().length });
+    showLabels();
+  }
+  function showLabels() {
+    var zoom = map.getZoom(), shown = 0;
+    labelGroups.forEach(function (l) {
+      var on = zoom >= l.minZoom && zoom <= l.maxZoom && l.count <= 400;
+      if (on && !map.hasLayer(l.group)) l.group.addTo(map);
+      if (!on && map.hasLayer(l.group)) map.removeLayer(l.group);
+      if (on) shown += l.count;
+    });
+    el.dataset.labels = String(shown);
+  }
+  map.on("zoomend", showLabels);
+  // The jurisdiction's own name shows when zoomed out beyond its overview; its sub-divisions' names from
+  // the overview inwards.
+  var overview = map.getZoom();
   if (j.level !== "country") {
-    loadBoundaries(j.level, null, { color: "#13273f", weight: 2, fill: false }).then(function () {
-      return loadBoundaries(childLevel(j.level), j.code, boundaryStyle);
+    loadBoundaries(j.level, null, { color: "#13273f", weight: 2, fill: false }, [0, overview - 1]).then(function () {
+      return loadBoundaries(childLevel(j.level), j.code, boundaryStyle, [overview, 30]);
     });
   } else {
-    loadBoundaries("province", null, boundaryStyle);
+    loadBoundaries("province", null, boundaryStyle, [overview, 30]);
   }
 
   // -- clustered point layers. A layer answers GeoJSON, or (dense layers) the compact form of layers.py:
@@ -154,6 +190,8 @@
       var count;
       if (spec.kind === "areas") {
         var areas = L.geoJSON(fc, {
+          // the data shown keeps its credit (the intensity zones' people and faults)
+          attribution: spec.id === "intensity" && (fc.features || []).length ? Y.escapeText(M["credit.quake"]) : undefined,
           style: function (f) { return { color: f.properties.colour || "#c0392b", weight: 1, fillOpacity: 0.25 }; },
           onEachFeature: function (f, lyr) { lyr.on("click", function () { showCard(f.properties); }); }
         });

@@ -5,10 +5,8 @@
   var el = document.getElementById("quake-map");
   if (!el) return;
   var data = JSON.parse(el.dataset.map);
-  var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25 });
   var Y = window.YINGJI || {};
-  Y.maps.push(map);
-  if (Y.tileUrl) { L.tileLayer(Y.tileUrl, { maxZoom: 18 }).addTo(map); }
+  var map = Y.newMap(el, { preferCanvas: true, zoomSnap: 0.25 });
   var epicentre = L.latLng(data.epicentre[1], data.epicentre[0]);
   map.setView(epicentre, 8);
   fetch(Y.url("/api/v1/divisions/boundaries?level=county"), { credentials: "same-origin" })
@@ -20,6 +18,7 @@
     .then(function (r) { return r.json(); })
     .then(function (fc) {
       var zones = L.geoJSON(fc, {
+        attribution: Y.escapeText((Y.messages || {})["credit.quake"]),
         style: function (f) {
           return { color: "#7a5c00", weight: 0.8, fillColor: data.colours[String(f.properties.intensity)] || "#6a040f", fillOpacity: 0.55 };
         },

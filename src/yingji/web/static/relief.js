@@ -6,9 +6,7 @@
   if (!el) return;
   var data = JSON.parse(el.dataset.map);
   var Y = window.YINGJI || {};
-  var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25 });
-  Y.maps.push(map);
-  if (Y.tileUrl) { L.tileLayer(Y.tileUrl, { maxZoom: 18 }).addTo(map); }
+  var map = Y.newMap(el, { preferCanvas: true, zoomSnap: 0.25 });
   var j = Y.jurisdiction || {};
   if (j.lat !== null && j.lat !== undefined) { map.setView([j.lat, j.lon], 8); } else { map.setView([35, 105], 4); }
   fetch(Y.url("/api/v1/divisions/boundaries?level=county"), { credentials: "same-origin" })

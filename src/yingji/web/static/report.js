@@ -8,15 +8,13 @@
   var lat = document.getElementById("report-lat");
   var note = document.getElementById("report-point");
   var picker = document.getElementById("report-division");
-  var map = L.map(box);
+  var map = window.YINGJI.newMap(box);
   var bbox = (box.dataset.bbox || "").split(",").map(Number);
   if (bbox.length === 4 && bbox.every(isFinite)) {
     map.fitBounds([[bbox[1], bbox[0]], [bbox[3], bbox[2]]]);
   } else {
     map.setView([Number(box.dataset.lat) || 30, Number(box.dataset.lon) || 100], 9);
   }
-  var tiles = (window.YINGJI || {}).tileUrl;
-  if (tiles) L.tileLayer(tiles, { maxZoom: 18 }).addTo(map);
   fetch(window.YINGJI.url("/api/v1/divisions/boundaries?level=township"), { credentials: "same-origin" })
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (g) {
