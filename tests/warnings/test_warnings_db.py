@@ -536,7 +536,7 @@ def test_every_call_round_reaches_the_officials_responsible_at_that_moment(
 
     def official(name: str, division: str, superior: int | None = None) -> int:
         body = OfficialIn(name=name, division_code=division, superior_id=superior, contact=f"webhook:{webhook}?{name}")
-        return service.create_official(session=session, scope=commander, webhook_allowed=[webhook], official_in=body).id
+        return calls.create_official(session=session, scope=commander, webhook_allowed=[webhook], official_in=body).id
 
     def reached() -> list[str]:
         rows = service.deliveries(session=session, scope=commander, warning_id=warning.id)
@@ -563,7 +563,7 @@ def test_every_call_round_reaches_the_officials_responsible_at_that_moment(
     assert reached() == ["first", "late", "again"]
     # moved into the warned county from the neighbour: reached by the escalation round
     moved = official("moved", LAZI)
-    service.update_official(
+    calls.update_official(
         session=session,
         scope=commander,
         official_id=moved,
@@ -571,9 +571,9 @@ def test_every_call_round_reaches_the_officials_responsible_at_that_moment(
         official_in=OfficialIn(name="moved", division_code=DINGRI, contact=f"webhook:{webhook}?moved"),
     )
     # removed: never called again; "late" now answers to the chief
-    service.remove_official(session=session, scope=commander, official_id=first, now=dt.datetime.now(dt.UTC))
-    assert first not in {o.id for o in service.list_officials(session=session, scope=commander)}
-    counts = service.escalate_calls(
+    calls.remove_official(session=session, scope=commander, official_id=first, now=dt.datetime.now(dt.UTC))
+    assert first not in {o.id for o in calls.list_officials(session=session, scope=commander)}
+    counts = calls.escalate_calls(
         session=session, scope=commander, now=NOW + 1_000_000, escalate_after_s=900, call_config=config
     )
     assert moved in called()

@@ -2,7 +2,7 @@
 calls of past warnings keep naming them.
 
 Revision ID: dash_0003
-Revises: dash_0002
+Revises: sec_0001
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from yingji.db import UTCDateTime
 
 revision = "dash_0003"
-down_revision = "dash_0002"
+down_revision = "sec_0001"
 branch_labels = None
 depends_on = None
 
