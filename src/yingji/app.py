@@ -54,6 +54,7 @@ from yingji.quake import api as quake_api
 from yingji.relief import api as relief_api
 from yingji.resources import api as resources_api
 from yingji.tips import api as tips_api
+from yingji.tips import pages as tips_pages
 from yingji.tips.api import TipGate
 from yingji.warnings import api as warnings_api
 from yingji.web import (
@@ -110,6 +111,7 @@ ROUTERS = (
     hazards_pages.router,
     enforcement_pages.router,
     disasters_pages.router,
+    tips_pages.router,
 )
 PROBLEM = "application/problem+json"
 

@@ -9,16 +9,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi import Path as PathParam
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
@@ -26,6 +21,7 @@ from yingji.config import Settings
 from yingji.db import utcnow
 from yingji.errors import InvalidInput
 from yingji.tips import photos, service, tracking
+from yingji.tips.deps import FORM_FIELDS, photo_dir, read_form, tip_in_of
 from yingji.tips.models import Tip
 from yingji.tips.schemas import (
     ActionIn,
@@ -45,7 +41,7 @@ from yingji.web.headers import route_path
 
 router = APIRouter(prefix="/api/v1/tips", tags=["tips"])
 SUBMIT_PATH = "/api/v1/tips"
-FORM_FIELDS = ("category", "text", "division", "lon", "lat", "anonymous", "name", "phone")
+PAGE_SUBMIT_PATH, PAGE_READ_PATHS = "/tip", ("/tip/status", "/tip/message")  # the public pages (tips.pages)
 _FORM_SCHEMA = {
     "type": "object",
     "properties": {
@@ -69,17 +65,6 @@ _BODY = {
 }
 
 
-def photo_dir(settings: Settings) -> Path:
-    return settings.tips_dir if settings.tips_dir is not None else settings.state_dir / "tips"
-
-
-def _tip_in(data: dict[str, Any]) -> TipIn:
-    try:
-        return TipIn.model_validate(data)
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
-
-
 async def _read_json(request: Request) -> tuple[TipIn, list[photos.CleanPhoto]]:
     try:
         data = json.loads(await request.body())
@@ -87,33 +72,7 @@ async def _read_json(request: Request) -> tuple[TipIn, list[photos.CleanPhoto]]:
         raise InvalidInput("the body is not JSON") from None
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
-    return _tip_in(data), []
-
-
-async def _read_form(request: Request) -> tuple[TipIn, list[photos.CleanPhoto]]:
-    try:
-        form = await request.form(max_files=photos.MAX_PHOTOS + 1, max_fields=len(FORM_FIELDS) + 4)
-    except StarletteHTTPException as exc:  # too many parts, or a malformed body
-        raise InvalidInput(f"the form could not be read: {exc.detail}; at most {photos.MAX_PHOTOS} photos") from None
-    try:
-        files = [v for k, v in form.multi_items() if k == "photos" and isinstance(v, UploadFile)]
-        if len(files) > photos.MAX_PHOTOS:
-            raise InvalidInput(f"at most {photos.MAX_PHOTOS} photos", field="photos")
-        fields = {k: v for k, v in form.multi_items() if k in FORM_FIELDS and isinstance(v, str) and v.strip()}
-        tip_in = _tip_in(fields)
-        contents = [
-            (f.filename or f"photo {n}", await f.read(photos.MAX_PHOTO_BYTES + 1)) for n, f in enumerate(files, 1)
-        ]
-    finally:
-        await form.close()
-
-    def judge() -> list[photos.CleanPhoto]:
-        try:
-            return [photos.clean(data, name=name) for name, data in contents]
-        except photos.PhotoError as exc:
-            raise InvalidInput(str(exc), field="photos") from None
-
-    return tip_in, await run_in_threadpool(judge)
+    return tip_in_of(data), []
 
 
 @router.post(
@@ -128,7 +87,7 @@ async def submit_tip(request: Request, session: SessionDep, settings: SettingsDe
     (JPEG or PNG, ≤ 5 MB each, re-encoded). Answers the tracking code, shown only this once."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media == "multipart/form-data":
-        tip_in, cleaned = await _read_form(request)
+        tip_in, cleaned = await read_form(request)
     else:
         tip_in, cleaned = await _read_json(request)
     tip, code = await run_in_threadpool(
@@ -254,8 +213,10 @@ class TipGate:
         self.reads = tracking.Window(settings.tip_status_reads_per_minute, 60.0)
 
     def _window(self, method: str, path: str) -> tracking.Window | None:
-        if method == "POST" and path.rstrip("/") == SUBMIT_PATH:
+        if method == "POST" and path.rstrip("/") in (SUBMIT_PATH, PAGE_SUBMIT_PATH):
             return self.submissions
+        if method == "POST" and path.rstrip("/") in PAGE_READ_PATHS:
+            return self.reads  # the public pages' status look-up and messages, counted with the API's reads
         rest = path.removeprefix(SUBMIT_PATH + "/")
         if method in ("GET", "HEAD") and rest != path and rest and "/" not in rest and not rest.isdigit():
             return self.reads

@@ -23,6 +23,7 @@ from yingji.db import paginate, utcnow
 from yingji.errors import Conflict, InvalidInput, NotFound
 from yingji.geo import service as geo_service
 from yingji.geo.codes import normalise_code
+from yingji.geo.models import Division
 from yingji.tips import handling, tracking
 from yingji.tips.models import Tip, TipMessage, TipPhoto
 from yingji.tips.photos import CleanPhoto
@@ -308,3 +309,24 @@ def _prefix(code: str) -> str:
     from yingji.geo.codes import level_of, prefix
 
     return prefix(code, level_of(code))
+
+
+PLACES_LIMIT = 5000
+
+
+def public_places(*, session: Session) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The public tip form's place choices: each prefecture (or province-level municipality) with its
+    counties, as ``(prefecture name, prefecture code, [(county code, county name)])``, codes ordered. Names
+    of administrative divisions are public; only code and name columns are read (no boundary)."""
+    rows = session.execute(
+        select(Division.code, Division.name, Division.level, Division.parent_code)
+        .where(Division.level.in_(("prefecture", "county")))
+        .order_by(Division.code)
+        .limit(PLACES_LIMIT)
+    ).all()
+    prefectures = {code: name for code, name, level, _ in rows if level == "prefecture"}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code, name, level, parent in rows:
+        if level == "county":
+            groups.setdefault(parent if parent in prefectures else "", []).append((code, name))
+    return [(prefectures.get(parent, ""), parent, counties) for parent, counties in groups.items()]
