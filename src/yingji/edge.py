@@ -50,6 +50,7 @@ BODY_LIMITS: dict[tuple[str, str], int | str] = {
     ("POST", "/login"): 16 * KIB,
     ("POST", "/api/v1/divisions/import"): UPLOAD,
     ("POST", "/api/v1/resources/import"): UPLOAD,
+    ("POST", "/api/v1/disasters/events/{event_id}/import"): UPLOAD,  # a province's workbook; spooled to disk
     ("POST", "/api/v1/readings"): 4 * MIB,  # monitoring.api.MAX_BODY: a batch of readings
     ("POST", "/api/v1/tips"): 5 * 5 * MIB + 256 * KIB,  # tips.photos: 5 photos of 5 MB, and the form's fields
     ("POST", "/tip"): 5 * 5 * MIB + 256 * KIB,  # the public tip page's form (tips.pages): the same as the API's

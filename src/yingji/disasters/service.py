@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -407,7 +407,13 @@ def export_xlsx(*, session: Session, scope: Scope, event_id: int) -> bytes:
 
 
 def import_xlsx(
-    *, session: Session, scope: Scope, event_id: int, data: bytes, report_type: ReportType, explanation: str = ""
+    *,
+    session: Session,
+    scope: Scope,
+    event_id: int,
+    data: bytes | IO[bytes],
+    report_type: ReportType,
+    explanation: str = "",
 ) -> list[DisasterReport]:
     """Township rows of a workbook in the regime's layout as reports of ``report_type``, all or nothing:
     every problem (sheet, row, column) is collected, and one problem raises ``InvalidInput`` naming them all
