@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi import Path as PathParam
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -31,6 +32,12 @@ from yingji.tips.schemas import (
     PhotoRead,
     PromoteIn,
     ReporterRead,
+    RewardClaimIn,
+    RewardIn,
+    RewardPaid,
+    RewardPayIn,
+    RewardPublic,
+    RewardRead,
     TipIn,
     TipRead,
     TipReceipt,
@@ -187,6 +194,45 @@ def reporter_message(
     )
 
 
+@router.post("/inbox/{tip_id}/reward", response_model=RewardRead, status_code=status.HTTP_201_CREATED,
+             operation_id="tips_reward_propose")  # fmt: skip
+def propose_reward(tip_id: IdPath, body: RewardIn, session: SessionDep, scope: ScopeDep) -> RewardRead:
+    """Propose the reward (举报奖励) of a tip closed as substantiated; the amount follows the rules
+    (standards/tips/rewards.yaml) with its basis (needs tips:handle)."""
+    return RewardRead.model_validate(service.propose_reward(session=session, scope=scope, tip_id=tip_id,
+                                                            reward_in=body))  # fmt: skip
+
+
+@router.get("/inbox/{tip_id}/reward", response_model=RewardRead, operation_id="tips_reward_get")
+def get_reward(tip_id: IdPath, session: SessionDep, scope: ScopeDep) -> RewardRead:
+    """The tip's reward (no claimant)."""
+    return RewardRead.model_validate(service.reward_view(session=session, scope=scope, tip_id=tip_id))
+
+
+@router.post("/inbox/{tip_id}/reward/approve", response_model=RewardRead, operation_id="tips_reward_approve")
+def approve_reward(tip_id: IdPath, session: SessionDep, scope: ScopeDep) -> RewardRead:
+    """Approve a proposed reward (needs tips:reward; not by its proposer)."""
+    return RewardRead.model_validate(service.approve_reward(session=session, scope=scope, tip_id=tip_id))
+
+
+@router.post("/inbox/{tip_id}/reward/pay", response_model=RewardPaid, operation_id="tips_reward_pay")
+def pay_reward(tip_id: IdPath, body: RewardPayIn, session: SessionDep, scope: ScopeDep) -> RewardPaid:
+    """Record the payment of a claimed reward (needs tips:reward; not by its proposer). The answer names the
+    claimant to be paid: the only place it is shown, and the disclosure is audited."""
+    row = service.pay_reward(session=session, scope=scope, tip_id=tip_id, payment_ref=body.payment_ref)
+    return RewardPaid.model_validate(row)
+
+
+@router.post("/{tracking_code}/reward/claim", response_model=RewardPublic, operation_id="tips_reward_claim")
+def claim_reward(
+    tracking_code: Annotated[str, PathParam(max_length=40)], body: RewardClaimIn, session: SessionDep
+) -> RewardPublic:
+    """The tracking code's holder claims an approved reward, naming who is to be paid (public, rate-limited
+    per address with the status reads)."""
+    row = service.claim_reward(session=session, tracking_code=tracking_code, name=body.name, phone=body.phone)
+    return RewardPublic.model_validate(row)
+
+
 @router.get("/{tracking_code}", response_model=TipStatus, operation_id="tips_status")
 def tip_status(tracking_code: Annotated[str, PathParam(max_length=40)], session: SessionDep) -> TipStatus:
     """The status of a tip, by its tracking code alone (public, rate-limited per address); nothing in the
@@ -195,7 +241,16 @@ def tip_status(tracking_code: Annotated[str, PathParam(max_length=40)], session:
     exchanged = [MessageRead.model_validate(m) for m in service.messages(session=session, tip_id=tip.id)]
     return TipStatus(status=tip.status, category=tip.category, division_code=tip.division_code,
                      division_name=division_name, created_at=tip.created_at, updated_at=tip.updated_at,
-                     outcome=tip.outcome, reply=tip.reply, messages=exchanged)  # fmt: skip
+                     outcome=tip.outcome, reply=tip.reply, messages=exchanged,
+                     reward=_public_reward(session, tip.id))  # fmt: skip
+
+
+def _public_reward(session: Session, tip_id: int) -> RewardPublic | None:
+    """The reward as the code's holder sees it, once approved (a proposal is not yet the bureau's word)."""
+    row = service.reward_of(session=session, tip_id=tip_id)
+    if row is None or row.status == "proposed":
+        return None
+    return RewardPublic.model_validate(row)
 
 
 def _client(scope: Scope) -> str:
@@ -221,7 +276,7 @@ class TipGate:
         if method in ("GET", "HEAD") and rest != path and rest and "/" not in rest and not rest.isdigit():
             return self.reads
         code, _, tail = rest.partition("/")
-        if method == "POST" and rest != path and tail == "messages" and code and code != "inbox":
+        if method == "POST" and rest != path and tail in ("messages", "reward/claim") and code and code != "inbox":
             return self.reads  # the reporter's messages: by tracking code, counted with the status reads
         return None
 

@@ -57,6 +57,13 @@ class MessageRead(Schema):
     at: dt.datetime
 
 
+class RewardPublic(Schema):
+    """A reward as the tracking code's holder sees it: the amount and where it stands."""
+
+    amount_yuan: int
+    status: str  # proposed | approved | claimed | paid
+
+
 class TipStatus(Schema):
     """The public view by tracking code: no name, phone, text, place point or photo. The messages exchanged
     through the code and the reply on the outcome are shown to the code's holder."""
@@ -70,6 +77,7 @@ class TipStatus(Schema):
     outcome: str = ""
     reply: str = ""
     messages: list[MessageRead] = Field(default_factory=list)
+    reward: RewardPublic | None = Field(default=None, description="The reward once approved (举报奖励)")
 
 
 class MessageIn(Schema):
@@ -148,3 +156,44 @@ class ReporterRead(Schema):
     anonymous: bool
     name: str | None
     phone: str | None
+
+
+class RewardIn(Schema):
+    kind: Literal["violation", "concealed_accident"] = Field(
+        description="violation: 15 % of the fine (the promoted case's, unless fine_yuan is given); "
+        "concealed_accident: per concealed death by the accident's grade"
+    )
+    fine_yuan: int | None = Field(default=None, ge=0, le=10_000_000_000)
+    deaths: int | None = Field(default=None, ge=1, le=100_000)
+    grade: Literal["general", "larger", "major", "especially_major"] | None = None
+
+
+class RewardRead(Schema):
+    kind: str
+    amount_yuan: int
+    basis: str
+    status: str
+    proposed_by: str
+    proposed_at: dt.datetime
+    approved_by: str
+    approved_at: dt.datetime | None
+    claimed_at: dt.datetime | None
+    paid_by: str
+    paid_at: dt.datetime | None
+    payment_ref: str
+
+
+class RewardClaimIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    phone: str = Field(max_length=32, pattern=r"^[0-9+\- ()]{3,32}$")
+
+
+class RewardPayIn(Schema):
+    payment_ref: str = Field(min_length=1, max_length=100, description="The payment's reference (voucher number)")
+
+
+class RewardPaid(RewardRead):
+    """The payment record with the claimant, shown to the paying officer only (the view is audited)."""
+
+    claimant_name: str | None
+    claimant_phone: str | None

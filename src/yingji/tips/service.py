@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session, selectinload
 from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
-from yingji.errors import Conflict, InvalidInput, NotFound
+from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as geo_service
 from yingji.geo.codes import normalise_code
 from yingji.geo.models import Division
-from yingji.tips import handling, tracking
-from yingji.tips.models import Tip, TipMessage, TipPhoto
+from yingji.tips import handling, rewards, tracking
+from yingji.tips.models import Tip, TipMessage, TipPhoto, TipReward
 from yingji.tips.photos import CleanPhoto
-from yingji.tips.schemas import ActionIn, PromoteIn, TipIn
+from yingji.tips.schemas import ActionIn, PromoteIn, RewardIn, TipIn
 
 ENTITY = "tip"
 IDENTITY_PERMISSION = "tips:identity"
@@ -330,3 +330,110 @@ def public_places(*, session: Session) -> list[tuple[str, str, list[tuple[str, s
         if level == "county":
             groups.setdefault(parent if parent in prefectures else "", []).append((code, name))
     return [(prefectures.get(parent, ""), parent, counties) for parent, counties in groups.items()]
+
+
+# -- rewards (举报奖励) --------------------------------------------------------------------------------
+
+REWARD_PERMISSION = "tips:reward"
+REWARD_ENTITY = "tip_reward"
+REWARDABLE_OUTCOMES = ("substantiated", "partly")
+
+
+def _public_reward(row: TipReward) -> dict[str, object]:
+    """What the audit log keeps of a reward: never the claimant's name or phone."""
+    return {"tip_id": row.tip_id, "kind": row.kind, "amount_yuan": row.amount_yuan, "status": row.status,
+            "payment_ref": row.payment_ref}  # fmt: skip
+
+
+def reward_of(*, session: Session, tip_id: int) -> TipReward | None:
+    return session.scalar(select(TipReward).where(TipReward.tip_id == tip_id))
+
+
+def _reward_for(session: Session, scope: Scope, tip_id: int) -> tuple[Tip, TipReward]:
+    tip = get(session=session, scope=scope, tip_id=tip_id)
+    row = reward_of(session=session, tip_id=tip.id)
+    if row is None:
+        raise NotFound("the tip has no reward")
+    return tip, row
+
+
+def propose_reward(*, session: Session, scope: Scope, tip_id: int, reward_in: RewardIn) -> TipReward:
+    """Propose the reward of a tip closed as substantiated (or partly): the amount is computed from the rules
+    (``standards/tips/rewards.yaml``) — for a violation from the fine of the penalty case the tip became,
+    unless a fine is given."""
+    scope.require(HANDLE_PERMISSION)
+    tip = get(session=session, scope=scope, tip_id=tip_id)
+    if tip.status != "closed" or tip.outcome not in REWARDABLE_OUTCOMES:
+        raise Conflict("only a tip closed as substantiated (or partly) earns a reward")
+    if reward_of(session=session, tip_id=tip.id) is not None:
+        raise Conflict("the tip has a reward already")
+    fine = reward_in.fine_yuan
+    if reward_in.kind == "violation" and fine is None and tip.case_id is not None:
+        from yingji.enforcement.cases.models import PenaltyCase
+
+        fine = session.scalar(select(PenaltyCase.fine_yuan).where(PenaltyCase.id == tip.case_id))
+    try:
+        amount = rewards.compute(reward_in.kind, fine_yuan=fine, deaths=reward_in.deaths, grade=reward_in.grade)
+    except rewards.RewardError as exc:
+        raise InvalidInput(str(exc), field="kind") from None
+    row = TipReward(tip_id=tip.id, kind=reward_in.kind, amount_yuan=amount.yuan, basis=amount.basis,
+                    status="proposed", proposed_by=scope.actor, proposed_at=utcnow(), approved_by="", paid_by="",
+                    payment_ref="")  # fmt: skip
+    session.add(row)
+    session.flush()
+    audit.record(session=session, scope=scope, action="propose", entity=REWARD_ENTITY, entity_id=row.id,
+                 division_code=tip.division_code, after=_public_reward(row))  # fmt: skip
+    return row
+
+
+def _step(session: Session, scope: Scope, tip: Tip, row: TipReward, action: str) -> None:
+    before = _public_reward(row)
+    try:
+        row.status = rewards.next_status(row.status, action)
+    except rewards.RewardError as exc:
+        raise Conflict(str(exc)) from None
+    session.flush()
+    audit.record(session=session, scope=scope, action=action, entity=REWARD_ENTITY, entity_id=row.id,
+                 division_code=tip.division_code, before=before, after=_public_reward(row))  # fmt: skip
+
+
+def approve_reward(*, session: Session, scope: Scope, tip_id: int) -> TipReward:
+    """Approve a proposed reward: a second person with the reward permission (the proposer may not)."""
+    scope.require(REWARD_PERMISSION)
+    tip, row = _reward_for(session, scope, tip_id)
+    if row.proposed_by == scope.actor:
+        raise Forbidden("a reward is approved by someone other than its proposer")
+    row.approved_by, row.approved_at = scope.actor, utcnow()
+    _step(session, scope, tip, row, "approve")
+    return row
+
+
+def claim_reward(*, session: Session, tracking_code: str, name: str, phone: str) -> TipReward:
+    """The tracking code's holder claims an approved reward, naming who is to be paid (seen only by the
+    paying officer). Unknown codes and tips without an approved reward are alike to the caller."""
+    tip, _ = status(session=session, tracking_code=tracking_code)
+    row = reward_of(session=session, tip_id=tip.id)
+    if row is None:
+        raise NotFound("no reward to claim for this tracking code")
+    row.claimant_name, row.claimant_phone, row.claimed_at = name, phone, utcnow()
+    _step(session, PUBLIC, tip, row, "claim")
+    return row
+
+
+def pay_reward(*, session: Session, scope: Scope, tip_id: int, payment_ref: str) -> TipReward:
+    """Record the payment of a claimed reward; the paying officer is shown the claimant (audited as a
+    disclosure). The proposer may not pay."""
+    scope.require(REWARD_PERMISSION)
+    tip, row = _reward_for(session, scope, tip_id)
+    if row.proposed_by == scope.actor:
+        raise Forbidden("a reward is paid by someone other than its proposer")
+    row.paid_by, row.paid_at, row.payment_ref = scope.actor, utcnow(), payment_ref
+    _step(session, scope, tip, row, "pay")
+    audit.record(session=session, scope=scope, action="read_claimant", entity=REWARD_ENTITY, entity_id=row.id,
+                 division_code=tip.division_code)  # fmt: skip
+    return row
+
+
+def reward_view(*, session: Session, scope: Scope, tip_id: int) -> TipReward:
+    """A tip's reward for its handlers (tips:read; the claimant is not part of this view)."""
+    return _reward_for(session, scope, tip_id)[1]
