@@ -35,6 +35,7 @@ PUBLIC_PAGES: dict[tuple[str, str], str] = {
     ("GET", "/tip/status"): "the form asking for a tracking code",
     ("POST", "/tip/status"): "a tip's status for the holder of its tracking code, as GET /api/v1/tips/{code}",
     ("POST", "/tip/message"): "the reporter's message by the tracking code, as POST /api/v1/tips/{code}/messages",
+    ("POST", "/tip/reward"): "the reward's claim by the tracking code, as POST /api/v1/tips/{code}/reward/claim",
 }
 # Inputs whose size the request size limit bounds, not the schema, with the reason.
 UNBOUNDED_BY_SCHEMA: dict[str, str] = {

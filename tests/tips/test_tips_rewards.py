@@ -167,3 +167,35 @@ def test_a_foreign_county_cannot_see_or_propose_a_reward(server: LiveServer) -> 
         lazi.post(f"/api/v1/tips/inbox/{tip_id}/reward", json={"kind": "violation", "fine_yuan": 1}).status_code == 404
     )
     assert lazi.get(f"/api/v1/tips/inbox/{tip_id}/reward").status_code == 404
+
+
+def test_the_public_status_page_shows_an_approved_reward_and_takes_the_claim(server: LiveServer) -> None:
+    import re
+
+    import httpx
+
+    code, tip_id = closed_tip(server)
+    url = f"/api/v1/tips/inbox/{tip_id}/reward"
+    assert server.client("dingri_duty").post(url, json={"kind": "violation", "fine_yuan": 40_000}).status_code == 201
+    browser = httpx.Client(base_url=server.url, headers={"X-Forwarded-For": next(_addresses)})
+
+    def look() -> str:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/tip/status").text)
+        assert token
+        page = browser.post("/tip/status", data={"code": code, "csrf_token": token.group(1)})
+        assert page.status_code == 200
+        return page.text
+
+    assert 'id="tip-reward"' not in look()  # proposed only: not shown
+    assert server.client("admin").post(url + "/approve").status_code == 200
+    page = look()
+    assert "¥6,000" in page and 'id="claim-form"' in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    bad = browser.post("/tip/reward", data={"code": code, "name": "钱七", "phone": "x", "csrf_token": token.group(1)})
+    assert bad.status_code == 200 and 'id="claim-form"' in bad.text and 'role="alert"' in bad.text
+    claimed = browser.post(
+        "/tip/reward", data={"code": code, "name": "钱七", "phone": "13500000000", "csrf_token": token.group(1)}
+    )
+    assert claimed.status_code == 200 and 'id="claim-form"' not in claimed.text and "钱七" not in claimed.text
+    assert server.client("admin").get(url).json()["status"] == "claimed"

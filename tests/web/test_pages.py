@@ -294,6 +294,7 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
         "/tip",
         "/tip/status",
         "/tip/message",
+        "/tip/reward",
     }
     pages = {r.path for r in all_routes(live.app) if not getattr(r, "include_in_schema", True)}
     assert "/incidents/{incident_id}" in pages  # the enumeration itself works

@@ -48,7 +48,10 @@ from yingji.web.headers import route_path
 
 router = APIRouter(prefix="/api/v1/tips", tags=["tips"])
 SUBMIT_PATH = "/api/v1/tips"
-PAGE_SUBMIT_PATH, PAGE_READ_PATHS = "/tip", ("/tip/status", "/tip/message")  # the public pages (tips.pages)
+PAGE_SUBMIT_PATH, PAGE_READ_PATHS = (
+    "/tip",
+    ("/tip/status", "/tip/message", "/tip/reward"),
+)  # the public pages (tips.pages)
 _FORM_SCHEMA = {
     "type": "object",
     "properties": {

@@ -20,19 +20,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yingji.api_common import SessionDep, SettingsDep
 from yingji.auth.security import csrf_token as make_csrf_token
 from yingji.config import Settings
-from yingji.errors import DomainError, NotFound
+from yingji.errors import Conflict, DomainError, NotFound
 from yingji.tips import categories, deps, photos, service
+from yingji.tips.schemas import RewardClaimIn
 from yingji.web.i18n import translator
 from yingji.web.pages import CSRF_COOKIE, TEMPLATES, language
 
 router = APIRouter(include_in_schema=False)
-FORM_PATH, STATUS_PATH, MESSAGE_PATH = "/tip", "/tip/status", "/tip/message"
+FORM_PATH, STATUS_PATH, MESSAGE_PATH, CLAIM_PATH = "/tip", "/tip/status", "/tip/message", "/tip/reward"
 
 
 def _csrf(nonce: str, settings: Settings, key: str | None = None) -> str:
@@ -127,8 +129,10 @@ def _status_page(request: Request, session: Any, settings: Settings, code: str, 
     except NotFound:
         return _page(request, settings, "tip_status.html", 404, error=t("tip.error.unknown_code"))
     exchanged = service.messages(session=session, tip_id=tip.id)
+    reward = service.reward_of(session=session, tip_id=tip.id)
+    shown = reward if reward is not None and reward.status != "proposed" else None  # a proposal is not shown
     return _page(request, settings, "tip_status.html", tip=tip, division_name=division_name, messages=exchanged,
-                 code=code, **values)  # fmt: skip
+                 code=code, reward=shown, **values)  # fmt: skip
 
 
 @router.post(STATUS_PATH, response_class=HTMLResponse)
@@ -166,3 +170,31 @@ def message_submit(
     except NotFound:
         return _page(request, settings, "tip_status.html", 404, error=t("tip.error.unknown_code"))
     return _status_page(request, session, settings, code, sent=True)
+
+
+@router.post(CLAIM_PATH, response_class=HTMLResponse)
+def claim_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    code: Annotated[str, Form(max_length=40)] = "",
+    name: Annotated[str, Form(max_length=100)] = "",
+    phone: Annotated[str, Form(max_length=32)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """The code's holder claims an approved reward, naming who is to be paid (seen by the paying officer only)."""
+    t = translator(language(request, settings))
+    if not _csrf_ok(request, settings, csrf_token):
+        return _page(request, settings, "tip_status.html", 403, error=t("error.csrf"))
+    code = code.strip()
+    try:
+        claim = RewardClaimIn(name=name.strip(), phone=phone.strip())
+    except ValidationError:
+        return _status_page(request, session, settings, code, claim_error=t("tip.reward.claim_invalid"))
+    try:
+        service.claim_reward(session=session, tracking_code=code, name=claim.name, phone=claim.phone)
+    except NotFound:
+        return _page(request, settings, "tip_status.html", 404, error=t("tip.error.unknown_code"))
+    except Conflict:
+        return _status_page(request, session, settings, code, claim_error=t("tip.reward.not_claimable"))
+    return _status_page(request, session, settings, code, claimed=True)
