@@ -283,6 +283,8 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
         # tests/web/test_enforcement_pages.py: own plans, draws and cases only; another county's draw 404
         "/enforcement",
         "/enforcement/draws/{draw_id}",
+        "/enforcement/plans/{plan_id}/draw",  # write forms: a reader is refused (403), CSRF checked
+        "/enforcement/draws/{draw_id}/publish",
         # tests/web/test_hazards_pages.py
         "/hazards/board",
         "/enterprises/{enterprise_id}",
