@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     nats_url: str | None = None
     population_raster: Path | None = None
     tile_url: str | None = None
+    # A public randomness beacon (drand-style JSON: round and randomness) for the seeds of random draws (双随机);
+    # unset: the system's CSPRNG (yingji.enforcement.beacon).
+    draw_beacon_url: str | None = None
     language: Literal["zh", "en"] = "zh"
     # The zone the pages show and read times in (IANA name), as YYYY-MM-DD HH:MM
     timezone: str = "Asia/Shanghai"

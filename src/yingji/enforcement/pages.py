@@ -62,7 +62,8 @@ def draw_action(
     made: dict[str, int] = {}
 
     def act(ctx: PageCtx, session: Any) -> None:
-        row = service.make_draw(session=session, scope=ctx.scope, plan_id=plan_id, draw_in=DrawIn(reason=reason))
+        row = service.make_draw(session=session, scope=ctx.scope, plan_id=plan_id, draw_in=DrawIn(reason=reason),
+                                seed_source=service.seed_source_for(settings))  # fmt: skip
         made["draw"] = row.id
 
     def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
