@@ -188,3 +188,29 @@ def test_a_body_over_the_limit_is_refused(server: LiveServer) -> None:
     else:
         assert r.status_code == 413
     assert counts(server) == before
+
+
+def test_the_staff_inbox_lists_own_tips_with_duplicate_groups_and_hides_foreign_ones(server: LiveServer) -> None:
+    from tests.web.test_pages import browser
+
+    for text in ("化工厂夜间偷排废气 <b>x</b>", "化工厂夜间偷排废气 <b>x</b> 又来了"):
+        r = visitor(server).post("/api/v1/tips", json={**fields(text=text), "anonymous": True})
+        assert r.status_code == 201, r.text
+    foreign = visitor(server).post("/api/v1/tips", json={**fields(text="拉孜县某厂违规", division="540225000000"),
+                                                         "anonymous": True})  # fmt: skip
+    assert foreign.status_code == 201
+    staff = browser(server, "dingri_duty")
+    page = staff.get("/tips")
+    assert page.status_code == 200
+    assert "化工厂夜间偷排废气 &lt;b&gt;x&lt;/b&gt;" in page.text and "<b>x</b>" not in page.text
+    assert "拉孜县某厂违规" not in page.text
+    assert 'class="dup-group"' in page.text  # the two similar tips are grouped
+    own = max(t["id"] for t in server.client("admin").get("/api/v1/tips", params={"limit": 1000}).json()["items"]
+              if t["division_code"] == OWN)  # fmt: skip
+    detail = staff.get(f"/tips/{own}")
+    assert detail.status_code == 200 and 'id="tip-text"' in detail.text
+    foreign_id = max(
+        t["id"] for t in server.client("admin").get("/api/v1/tips", params={"limit": 1000}).json()["items"]
+    )
+    assert staff.get(f"/tips/{foreign_id}").status_code == 404  # another county's tip is not found
+    assert browser(server).get("/tips").status_code == 303  # a visitor goes to the login page

@@ -27,13 +27,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from yingji.api_common import SessionDep, SettingsDep
 from yingji.auth.security import csrf_token as make_csrf_token
 from yingji.config import Settings
+from yingji.db import utcnow
 from yingji.errors import Conflict, DomainError, NotFound
 from yingji.tips import categories, deps, photos, service
 from yingji.tips.schemas import RewardClaimIn
+from yingji.web import layers
 from yingji.web.i18n import translator
-from yingji.web.pages import CSRF_COOKIE, TEMPLATES, language
+from yingji.web.pages import CSRF_COOKIE, TEMPLATES, PageCtx, language, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
+layers.register_nav(layers.NavItem("tips", "/tips", "nav.tips", "tips:read"))
 FORM_PATH, STATUS_PATH, MESSAGE_PATH, CLAIM_PATH = "/tip", "/tip/status", "/tip/message", "/tip/reward"
 
 
@@ -198,3 +201,47 @@ def claim_submit(
     except Conflict:
         return _status_page(request, session, settings, code, claim_error=t("tip.reward.not_claimable"))
     return _status_page(request, session, settings, code, claimed=True)
+
+
+# -- the staff inbox (signed in, tips:read, the caller's jurisdiction) ----------------------------------------
+
+
+def _inbox_ctx(request: Request, session: Any, settings: Settings) -> PageCtx | Response:
+    ctx = page_ctx(request, session, settings)
+    if ctx is None:
+        return to_login(request)
+    if "tips:read" not in ctx.scope.permissions:
+        return render(ctx, "error.html", status_code=403, message=ctx.t("tips.forbidden"))
+    return ctx
+
+
+@router.get("/tips", response_class=HTMLResponse)
+def inbox_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The tips of the caller's jurisdiction, newest first, with their clocks and duplicate groups (no
+    reporter identity: that is read through the API with its own permission, audited)."""
+    ctx = _inbox_ctx(request, session, settings)
+    if not isinstance(ctx, PageCtx):
+        return ctx
+    rows, total = service.list_tips(session=session, scope=ctx.scope, status_is=None, limit=200, offset=0)
+    today = utcnow().date()
+    clocks = {t.id: service.clocks_of(t, today) for t in rows}
+    groups = service.duplicate_groups(session=session, scope=ctx.scope, days=90)
+    group_of = {tip_id: n for n, group in enumerate(groups, 1) for tip_id in group}
+    cats = {name: entry.get(ctx.lang) or entry["zh"] for name, entry in categories.catalogue().items()}
+    return render(ctx, "tips_inbox.html", tips=rows, total=total, clocks=clocks, group_of=group_of,
+                  groups=groups, categories=cats, nav="tips")  # fmt: skip
+
+
+@router.get("/tips/{tip_id}", response_class=HTMLResponse)
+def tip_page(tip_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = _inbox_ctx(request, session, settings)
+    if not isinstance(ctx, PageCtx):
+        return ctx
+    try:
+        tip = service.get(session=session, scope=ctx.scope, tip_id=tip_id)
+    except DomainError:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    cats = {name: entry.get(ctx.lang) or entry["zh"] for name, entry in categories.catalogue().items()}
+    return render(ctx, "tips_detail.html", tip=tip, clocks=service.clocks_of(tip, utcnow().date()),
+                  messages=service.messages(session=session, tip_id=tip.id),
+                  reward=service.reward_of(session=session, tip_id=tip.id), categories=cats, nav="tips")  # fmt: skip
