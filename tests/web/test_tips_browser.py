@@ -88,3 +88,17 @@ def test_an_officer_draws_a_plan_and_publishes_the_draw_in_chromium(page: Any, w
     page.click("#publish-form button[type=submit]")
     page.wait_for_function("() => !document.querySelector('#publish-form')")
     assert "已公开" in page.locator("h1").first.inner_text()
+
+
+def test_a_duty_officer_opens_a_tip_from_the_inbox_in_chromium(page: Any, web: WebData) -> None:  # noqa: F811
+    from tests.web.test_browser import sign_in
+
+    public = web.live.client()
+    r = public.post("/api/v1/tips", json={"category": "fire_hazard", "text": "商场消防通道堵塞 <img src=x>",
+                                          "division": "540223000000", "anonymous": True})  # fmt: skip
+    assert r.status_code == 201, r.text
+    sign_in(page, web, "dingri_duty")
+    page.goto(web.live.url + "/tips")
+    page.click("#tips-inbox a >> text=商场消防通道堵塞")
+    page.wait_for_url("**/tips/*")
+    assert page.locator("#tip-text").inner_text() == "商场消防通道堵塞 <img src=x>"
