@@ -213,4 +213,35 @@ def test_the_staff_inbox_lists_own_tips_with_duplicate_groups_and_hides_foreign_
         t["id"] for t in server.client("admin").get("/api/v1/tips", params={"limit": 1000}).json()["items"]
     )
     assert staff.get(f"/tips/{foreign_id}").status_code == 404  # another county's tip is not found
+    from tests.web.test_pages import csrf_of
+
+    token = csrf_of(staff)
+    assert staff.post(f"/tips/{foreign_id}/act", data={"action": "accept", "csrf_token": token}).status_code == 404
+    assert staff.post(f"/tips/{foreign_id}/message", data={"text": "x", "csrf_token": token}).status_code == 404
     assert browser(server).get("/tips").status_code == 303  # a visitor goes to the login page
+
+
+def test_a_handler_accepts_closes_and_writes_to_the_reporter_from_the_tip_page(server: LiveServer) -> None:
+    from tests.web.test_pages import browser, csrf_of
+
+    r = visitor(server).post("/api/v1/tips", json={**fields(text="仓库违规存放烟花爆竹"), "anonymous": True})
+    code = r.json()["tracking_code"]
+    tip_id = max(t["id"] for t in server.client("admin").get("/api/v1/tips", params={"limit": 1000}).json()["items"])
+    staff = browser(server, "dingri_duty")
+    token = csrf_of(staff)
+    page = staff.get(f"/tips/{tip_id}").text
+    assert 'id="act-form"' in page and 'id="staff-message-form"' in page
+    assert staff.post(f"/tips/{tip_id}/act", data={"action": "accept"}).status_code == 403  # no CSRF
+    assert staff.post(f"/tips/{tip_id}/act", data={"action": "accept", "csrf_token": token}).status_code == 303
+    refused = staff.post(f"/tips/{tip_id}/act", data={"action": "close", "csrf_token": token})
+    assert refused.status_code == 422 and 'role="alert"' in refused.text  # closing needs an outcome and a reply
+    closed = staff.post(f"/tips/{tip_id}/act", data={"action": "close", "outcome": "substantiated",
+                                                      "reply": "已责令整改", "csrf_token": token})  # fmt: skip
+    assert closed.status_code == 303
+    sent = staff.post(f"/tips/{tip_id}/message", data={"text": "请补充具体位置", "csrf_token": token})
+    assert sent.status_code == 303
+    status = visitor(server).get(f"/api/v1/tips/{code}").json()
+    assert status["status"] == "closed" and status["reply"] == "已责令整改"
+    assert [m["text"] for m in status["messages"]] == ["请补充具体位置"]
+    page = staff.get(f"/tips/{tip_id}").text
+    assert 'id="act-form"' not in page  # a closed tip has no further action

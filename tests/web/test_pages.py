@@ -299,6 +299,8 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
         "/tip/reward",
         "/tips",  # the staff inbox: own county only, another county's tip 404 (tests/tips/test_tips_pages.py)
         "/tips/{tip_id}",
+        "/tips/{tip_id}/act",  # tips:handle, CSRF; another county's tip 404 through the service
+        "/tips/{tip_id}/message",
     }
     pages = {r.path for r in all_routes(live.app) if not getattr(r, "include_in_schema", True)}
     assert "/incidents/{incident_id}" in pages  # the enumeration itself works

@@ -28,12 +28,12 @@ from yingji.api_common import SessionDep, SettingsDep
 from yingji.auth.security import csrf_token as make_csrf_token
 from yingji.config import Settings
 from yingji.db import utcnow
-from yingji.errors import Conflict, DomainError, NotFound
-from yingji.tips import categories, deps, photos, service
-from yingji.tips.schemas import RewardClaimIn
+from yingji.errors import Conflict, DomainError, InvalidInput, NotFound
+from yingji.tips import categories, deps, handling, photos, service
+from yingji.tips.schemas import ActionIn, RewardClaimIn
 from yingji.web import layers
 from yingji.web.i18n import translator
-from yingji.web.pages import CSRF_COOKIE, TEMPLATES, PageCtx, language, page_ctx, render, to_login
+from yingji.web.pages import CSRF_COOKIE, TEMPLATES, PageCtx, form_action, language, page_ctx, render, to_login
 
 router = APIRouter(include_in_schema=False)
 layers.register_nav(layers.NavItem("tips", "/tips", "nav.tips", "tips:read"))
@@ -232,16 +232,70 @@ def inbox_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
                   groups=groups, categories=cats, nav="tips")  # fmt: skip
 
 
-@router.get("/tips/{tip_id}", response_class=HTMLResponse)
-def tip_page(tip_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ctx = _inbox_ctx(request, session, settings)
-    if not isinstance(ctx, PageCtx):
-        return ctx
+def _tip_view(ctx: PageCtx, session: Any, tip_id: int, status: int = 200) -> HTMLResponse:
     try:
         tip = service.get(session=session, scope=ctx.scope, tip_id=tip_id)
     except DomainError:
         return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
     cats = {name: entry.get(ctx.lang) or entry["zh"] for name, entry in categories.catalogue().items()}
-    return render(ctx, "tips_detail.html", tip=tip, clocks=service.clocks_of(tip, utcnow().date()),
+    return render(ctx, "tips_detail.html", status_code=status, tip=tip,
+                  clocks=service.clocks_of(tip, utcnow().date()),
                   messages=service.messages(session=session, tip_id=tip.id),
-                  reward=service.reward_of(session=session, tip_id=tip.id), categories=cats, nav="tips")  # fmt: skip
+                  reward=service.reward_of(session=session, tip_id=tip.id), categories=cats,
+                  may_handle=service.HANDLE_PERMISSION in ctx.scope.permissions, moves=handling.MOVES,
+                  outcomes=handling.OUTCOMES[:3], nav="tips")  # fmt: skip
+
+
+@router.get("/tips/{tip_id}", response_class=HTMLResponse)
+def tip_page(tip_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ctx = _inbox_ctx(request, session, settings)
+    if not isinstance(ctx, PageCtx):
+        return ctx
+    return _tip_view(ctx, session, tip_id)
+
+
+@router.post("/tips/{tip_id}/act", response_class=HTMLResponse)
+def act_action(
+    tip_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    action: Annotated[str, Form(max_length=16)] = "",
+    outcome: Annotated[str, Form(max_length=32)] = "",
+    reply: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Handle the tip as ``POST /api/v1/tips/inbox/{id}/actions`` (tips:handle): accept, reject, verify,
+    extend, close (closing and rejecting carry the reply the reporter reads)."""
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        try:
+            body = ActionIn.model_validate({"action": action, "outcome": outcome or None, "reply": reply or None})
+        except ValidationError as exc:
+            raise InvalidInput(str(exc.errors()[0].get("msg", "")), field="action") from None
+        service.act(session=session, scope=ctx.scope, tip_id=tip_id, action_in=body)
+
+    def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
+        return _tip_view(ctx, session, tip_id, status)
+
+    return form_action(request, settings, csrf_token, act, show, f"/tips/{tip_id}")
+
+
+@router.post("/tips/{tip_id}/message", response_class=HTMLResponse)
+def staff_message_action(
+    tip_id: int,
+    request: Request,
+    settings: SettingsDep,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    text: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Write to the reporter (read with the tracking code), as ``POST /api/v1/tips/inbox/{id}/messages``."""
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        if not text.strip():
+            raise InvalidInput(ctx.t("error.required"), field="text")
+        service.staff_message(session=session, scope=ctx.scope, tip_id=tip_id, text=text.strip())
+
+    def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
+        return _tip_view(ctx, session, tip_id, status)
+
+    return form_action(request, settings, csrf_token, act, show, f"/tips/{tip_id}")
