@@ -38,6 +38,7 @@ class Tip(Base):
     reply: Mapped[str] = mapped_column(Text, default="")
     hazard_id: Mapped[int | None] = mapped_column(Integer)  # promoted to a hazard (work-safety register)
     case_id: Mapped[int | None] = mapped_column(Integer)  # promoted to a penalty case (enforcement)
+    incident_id: Mapped[int | None] = mapped_column(Integer)  # promoted to an incident (Command)
 
     photos: Mapped[list[TipPhoto]] = relationship(
         back_populates="tip", order_by="TipPhoto.position", cascade="all, delete-orphan"

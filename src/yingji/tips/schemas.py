@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from yingji.api_common import Schema
+from yingji.incidents.incident_types import IncidentType
 from yingji.tips import categories
 
 DivisionCode = Annotated[str, Field(pattern=r"^\d{6}(\d{6})?$", description="6- or 12-digit division code")]
@@ -93,9 +94,24 @@ class ActionIn(Schema):
 
 
 class PromoteIn(Schema):
-    to: Literal["hazard", "case"]
-    enterprise_id: int = Field(ge=1, le=2_147_483_647)
+    to: Literal["hazard", "case", "incident"]
+    enterprise_id: int | None = Field(
+        default=None, ge=1, le=2_147_483_647, description="hazard and case: the enterprise"
+    )
     title: str = Field(min_length=1, max_length=200)
+    incident_type: IncidentType | None = Field(default=None, description="incident: its type (Command)")
+    lon: float | None = Field(default=None, ge=-180, le=180, description="incident: where, if the tip has no point")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+
+    @model_validator(mode="after")
+    def _what_each_needs(self) -> PromoteIn:
+        if self.to in ("hazard", "case") and self.enterprise_id is None:
+            raise ValueError(f"a {self.to} needs enterprise_id")
+        if self.to == "incident" and self.incident_type is None:
+            raise ValueError("an incident needs incident_type")
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError("give both lon and lat, or neither")
+        return self
 
 
 class ClockRead(Schema):
@@ -147,6 +163,7 @@ class TipRead(Schema):
     reply: str = ""
     hazard_id: int | None = None
     case_id: int | None = None
+    incident_id: int | None = None
     clocks: list[ClockRead] = Field(default_factory=list)
 
 

@@ -245,22 +245,49 @@ def promote(*, session: Session, scope: Scope, tip_id: int, promote_in: PromoteI
             session=session,
             scope=scope,
             hazard_in=HazardIn(
-                enterprise_id=promote_in.enterprise_id, title=promote_in.title, description=text, source="tip"
+                enterprise_id=promote_in.enterprise_id or 0, title=promote_in.title, description=text, source="tip"
             ),
         )
         tip.hazard_id = hazard.id
-    else:
+    elif promote_in.to == "case":
         if tip.case_id is not None:
             raise Conflict("the tip is already a case")
+        assert promote_in.enterprise_id is not None  # PromoteIn checks it
         case = case_service.create_case(session=session, scope=scope, case_in=CaseIn(
             enterprise_id=promote_in.enterprise_id, title=promote_in.title, facts=text,
             filed_on=today or utcnow().date()))  # fmt: skip
         tip.case_id = case.id
+    else:
+        tip.incident_id = _promote_to_incident(session, scope, tip, promote_in, text)
     tip.updated_at = utcnow()
     audit.record(session=session, scope=scope, action=f"promote_{promote_in.to}", entity=ENTITY, entity_id=tip.id,
                  division_code=tip.division_code,
-                 after={"hazard_id": tip.hazard_id, "case_id": tip.case_id})  # fmt: skip
+                 after={"hazard_id": tip.hazard_id, "case_id": tip.case_id,
+                        "incident_id": tip.incident_id})  # fmt: skip
     return tip
+
+
+def _promote_to_incident(session: Session, scope: Scope, tip: Tip, promote_in: PromoteIn, text: str) -> int:
+    """An incident (Command) from the tip: its division, its point (or the one given, or the division's own),
+    the time it was received, the tip's text as the description (needs incidents:write as well)."""
+    from yingji.incidents import service as incidents_service
+    from yingji.incidents.schemas import IncidentCreate
+
+    if tip.incident_id is not None:
+        raise Conflict("the tip is already an incident")
+    lon, lat = promote_in.lon, promote_in.lat
+    if lon is None or lat is None:
+        lon, lat = tip.lon, tip.lat
+    if lon is None or lat is None:
+        point = session.execute(select(Division.lon, Division.lat).where(Division.code == tip.division_code)).first()
+        lon, lat = (point[0], point[1]) if point is not None else (None, None)
+    if lon is None or lat is None:
+        raise InvalidInput("the tip and its division have no point: give lon and lat", field="lon")
+    incident = incidents_service.create(session=session, scope=scope, incident_in=IncidentCreate(
+        title=promote_in.title, incident_type=promote_in.incident_type, divisions=[tip.division_code], lon=lon,
+        lat=lat, description=text[:4000], occurred_at=tip.created_at, reported_at=tip.created_at,
+        figures_source=f"public tip #{tip.id}"))  # fmt: skip
+    return incident.id
 
 
 def duplicate_groups(
