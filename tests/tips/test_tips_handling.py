@@ -204,5 +204,6 @@ def test_public_statistics_withhold_small_counts(server: LiveServer) -> None:
     body: dict[str, Any] = anonymous.get("/api/v1/tips/public/statistics", params={"division": OWN}).json()
     assert body["suppressed_below"] == 5
     assert body["by_status"].get("closed") is None  # one closed tip: withheld, not 1
+    assert body["median_days_to_close"] is None  # a median over fewer than 5 closed tips is withheld too
     assert all(v is None or v == 0 or v >= 5 for v in body["by_category"].values())
     assert anonymous.get("/api/v1/tips/public/statistics", params={"division": "999999"}).status_code in (404, 422)

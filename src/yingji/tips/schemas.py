@@ -131,6 +131,10 @@ class TipStatistics(Schema):
     by_category: dict[str, int | None]
     by_status: dict[str, int | None]
     by_outcome: dict[str, int | None]
+    median_days_to_close: float | None = Field(
+        default=None, description="Median days from receipt to closing (withheld over fewer than suppressed_below)"
+    )
+    median_days_to_close_by_category: dict[str, float | None] = Field(default_factory=dict)
     suppressed_below: int
 
 

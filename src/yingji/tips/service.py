@@ -322,12 +322,22 @@ def statistics(*, session: Session, division: str | None = None) -> dict[str, ob
         if outcome:
             by_outcome[outcome] = by_outcome.get(outcome, 0) + count
     total = sum(by_category.values())
+    closed = select(Tip.category, Tip.created_at, Tip.closed_on).where(Tip.closed_on.is_not(None))
+    if division:
+        closed = closed.where(area.where_covered(Tip.division_code))
+    days: dict[str, list[int]] = {}
+    for category, created, closed_on in session.execute(closed).all():
+        if closed_on is not None:
+            days.setdefault(category, []).append(max(0, (closed_on - created.date()).days))
+    every = [d for values in days.values() for d in values]
     return {
         "division": division or "",
         "total": handling.suppress(total),
         "by_category": {k: handling.suppress(v) for k, v in sorted(by_category.items())},
         "by_status": {k: handling.suppress(v) for k, v in sorted(by_status.items())},
         "by_outcome": {k: handling.suppress(v) for k, v in sorted(by_outcome.items())},
+        "median_days_to_close": handling.median_days(every),
+        "median_days_to_close_by_category": {k: handling.median_days(v) for k, v in sorted(days.items())},
         "suppressed_below": handling.SMALL_COUNT,
     }
 
