@@ -151,6 +151,8 @@ PUBLIC_ROUTE_REASONS: dict[tuple[str, str], str] = {
     "who inspects whom, with its seed and digest; unpublished draws are 404",
     ("POST", "/api/v1/tips/{tracking_code}/messages"): "the reporter's messages to the staff, by the tracking code "
     "alone (rate-limited per address with the status reads)",
+    ("POST", "/api/v1/tips/{tracking_code}/reward/claim"): "the reporter claims an approved reward by the tracking "
+    "code alone, naming who is to be paid (rate-limited per address with the status reads)",
     ("GET", "/api/v1/tips/public/statistics"): "public counts of tips by category, status and outcome; counts "
     "below 5 withheld",
     ("GET", "/api/v1/docs"): "the API reference page: the published OpenAPI document, no data",

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     tile_attribution: str = Field(default="", max_length=300)
     tile_max_zoom: int = Field(default=18, ge=1, le=22)
     tile_zoom_offset: int = Field(default=0, ge=-2, le=2)
+    # A public randomness beacon (drand-style JSON: round and randomness) for the seeds of random draws (双随机);
+    # unset: the system's CSPRNG (yingji.enforcement.beacon).
+    draw_beacon_url: str | None = None
     language: Literal["zh", "en"] = "zh"
     # The zone the pages show and read times in (IANA name), as YYYY-MM-DD HH:MM
     timezone: str = "Asia/Shanghai"

@@ -7,7 +7,9 @@ One transaction per request or command: services never commit; :func:`transactio
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -124,6 +126,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        WRITER_QUEUES[engine] = SqliteWriterQueue(engine)
         return engine
     # As many pooled connections as the server has worker threads (anyio's default 40): a thread never
     # waits for a connection held by a request that waits for a thread, and the connections a burst opens
@@ -177,6 +180,78 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+WRITER_QUEUES: weakref.WeakKeyDictionary[Engine, SqliteWriterQueue] = weakref.WeakKeyDictionary()
+SQLITE_WRITER_WAIT_S = 30.0  # as long as the connections' busy_timeout
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class SqliteWriterQueue:
+    """Writers of one SQLite engine take turns on an in-process lock, held from a transaction's first
+    INSERT/UPDATE/DELETE until its commit or rollback has been done — exactly while SQLite itself holds the
+    file's write lock (the driver begins the transaction just before the first such statement).
+
+    Without it, concurrent writers meet SQLite's lock and its busy handler, which *sleeps* (1, 2, 5 … up to
+    100 ms a try) instead of waking when the lock is free: under a burst most of the server's time went to
+    those sleeps (bench/disaster_stats.py). Here a waiting writer wakes the moment the holder has committed.
+    A writer that waits longer than the busy timeout, or that would wait for a transaction begun in its own
+    thread (one request nesting two write sessions), goes on without the lock and SQLite decides as before,
+    so nothing can deadlock that did not before. Other processes on the same file still meet SQLite's lock."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.lock = threading.Lock()
+        self.holder: int | None = None  # the thread that took the lock
+        self.holding: dict[int, bool] = {}  # id(DBAPI connection) → took the lock (False: went on without)
+        self.waits = 0  # writers that found the lock taken (a counting hook for tests)
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine.pool, "checkin", self._checkin)
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_connection: Any) -> None:
+            try:
+                commit(dbapi_connection)
+            finally:
+                self._release(dbapi_connection)
+
+        def do_rollback(dbapi_connection: Any) -> None:
+            try:
+                rollback(dbapi_connection)
+            finally:
+                self._release(dbapi_connection)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+    def _before(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        key = id(conn.connection.dbapi_connection)
+        if key in self.holding or not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return  # this transaction has its turn (or went on without one), or the statement only reads
+        me = threading.get_ident()
+        if self.holder == me and self.lock.locked():
+            # Maybe a second write session of this thread: SQLite's own lock decides. Marked, so the rest of
+            # this transaction does not wait for the lock either (it may hold SQLite's lock by then, and the
+            # lock's holder may be waiting for that: waiting here would close the circle).
+            self.holding[key] = False
+            return
+        if not self.lock.acquire(blocking=False):
+            self.waits += 1
+            if not self.lock.acquire(timeout=SQLITE_WRITER_WAIT_S):
+                self.holding[key] = False
+                return
+        self.holder = me
+        self.holding[key] = True
+
+    def _release(self, connection: Any) -> None:
+        # the dialect is handed the pool's proxy (commit, rollback) or the DBAPI connection itself (checkin)
+        dbapi_connection = getattr(connection, "dbapi_connection", connection)
+        if self.holding.pop(id(dbapi_connection), False):
+            self.holder = None
+            self.lock.release()
+
+    def _checkin(self, dbapi_connection: Any, _record: Any) -> None:
+        self._release(dbapi_connection)  # returned without commit or rollback: never keep the lock
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

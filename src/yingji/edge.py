@@ -50,12 +50,28 @@ BODY_LIMITS: dict[tuple[str, str], int | str] = {
     ("POST", "/login"): 16 * KIB,
     ("POST", "/api/v1/divisions/import"): UPLOAD,
     ("POST", "/api/v1/resources/import"): UPLOAD,
+    ("POST", "/api/v1/disasters/events/{event_id}/import"): UPLOAD,  # a province's workbook; spooled to disk
     ("POST", "/api/v1/readings"): 4 * MIB,  # monitoring.api.MAX_BODY: a batch of readings
     ("POST", "/api/v1/tips"): 5 * 5 * MIB + 256 * KIB,  # tips.photos: 5 photos of 5 MB, and the form's fields
+    ("POST", "/tip"): 5 * 5 * MIB + 256 * KIB,  # the public tip page's form (tips.pages): the same as the API's
+    ("POST", "/tip/status"): 16 * KIB,  # a tracking code
+    ("POST", "/tip/message"): 16 * KIB,  # a tracking code and a message of 2,000 characters
+    ("POST", "/tip/reward"): 16 * KIB,  # a tracking code, a name and a phone
 }
 
-# Routes that take a body from anyone: the API's public routes, and the sign-in and sign-out forms.
-PUBLIC_BODY_ROUTES = frozenset(PUBLIC_ROUTES | {("POST", "/login"), ("POST", "/logout")})
+# Routes that take a body from anyone: the API's public routes, the sign-in and sign-out forms, and
+# The public tip pages (tips.pages) take forms from anyone, limited per address by tips.api.TipGate.
+PUBLIC_BODY_ROUTES = frozenset(
+    PUBLIC_ROUTES
+    | {
+        ("POST", "/login"),
+        ("POST", "/logout"),
+        ("POST", "/tip"),
+        ("POST", "/tip/status"),
+        ("POST", "/tip/message"),
+        ("POST", "/tip/reward"),
+    }
+)
 
 
 class BodyTooLarge(HTTPException):

@@ -97,7 +97,8 @@ def tips_groups(c: Ctx) -> None:
 
 def tips_statistics(c: Ctx) -> None:
     body = httpx.get(f"{c.live.url}{API}/public/statistics", params={"division": FOREIGN}).json()
-    assert set(body) == {"division", "total", "by_category", "by_status", "by_outcome", "suppressed_below"}
+    assert set(body) == {"division", "total", "by_category", "by_status", "by_outcome", "suppressed_below",
+                         "median_days_to_close", "median_days_to_close_by_category"}  # fmt: skip
 
 
 CASES = {
@@ -114,3 +115,40 @@ CASES = {
     ("POST", f"{API}/inbox/{{tip_id}}/reporter"): tips_reporter,
     ("GET", f"{API}/{{tracking_code}}"): tips_status,
 }
+
+
+def tips_reward_propose(c: Ctx) -> None:
+    foreign_id, _ = _tip(c, FOREIGN)
+    body = {"kind": "violation", "fine_yuan": 100_000}
+    assert c.own_admin.post(f"{API}/inbox/{foreign_id}/reward", json=body).status_code == 404
+
+
+def tips_reward_get(c: Ctx) -> None:
+    foreign_id, _ = _tip(c, FOREIGN)
+    assert c.own_admin.get(f"{API}/inbox/{foreign_id}/reward").status_code == 404
+
+
+def tips_reward_approve(c: Ctx) -> None:
+    foreign_id, _ = _tip(c, FOREIGN)
+    assert c.own_admin.post(f"{API}/inbox/{foreign_id}/reward/approve").status_code == 404
+
+
+def tips_reward_pay(c: Ctx) -> None:
+    foreign_id, _ = _tip(c, FOREIGN)
+    assert c.own_admin.post(f"{API}/inbox/{foreign_id}/reward/pay", json={"payment_ref": "V"}).status_code == 404
+
+
+def tips_reward_claim(c: Ctx) -> None:
+    r = httpx.post(f"{c.live.url}{API}/AAAA-AAAA-AAAA-AAAA-AAAA/reward/claim", json={"name": "x", "phone": "123"})
+    assert r.status_code == 404  # only a tracking code names a tip (and its reward)
+
+
+CASES.update(
+    {
+        ("POST", f"{API}/inbox/{{tip_id}}/reward"): tips_reward_propose,
+        ("GET", f"{API}/inbox/{{tip_id}}/reward"): tips_reward_get,
+        ("POST", f"{API}/inbox/{{tip_id}}/reward/approve"): tips_reward_approve,
+        ("POST", f"{API}/inbox/{{tip_id}}/reward/pay"): tips_reward_pay,
+        ("POST", f"{API}/{{tracking_code}}/reward/claim"): tips_reward_claim,
+    }
+)

@@ -28,6 +28,14 @@ PUBLIC_PAGES: dict[tuple[str, str], str] = {
     ("POST", "/login"): "the login itself (throttled like the API's)",
     ("POST", "/logout"): "ends the caller's own session, if any",
     ("GET", "/lang/{code}"): "sets the caller's language cookie; reads no record",
+    # The public tip pages (tips.pages; tests/tips/test_tips_pages.py): a citizen's report needs no account;
+    # a tip is read back only by its tracking code, sent in a POST body, rate-limited per address.
+    ("GET", "/tip"): "the public tip form (lists only division names)",
+    ("POST", "/tip"): "a citizen's tip, as POST /api/v1/tips (per-address limit before the body is read)",
+    ("GET", "/tip/status"): "the form asking for a tracking code",
+    ("POST", "/tip/status"): "a tip's status for the holder of its tracking code, as GET /api/v1/tips/{code}",
+    ("POST", "/tip/message"): "the reporter's message by the tracking code, as POST /api/v1/tips/{code}/messages",
+    ("POST", "/tip/reward"): "the reward's claim by the tracking code, as POST /api/v1/tips/{code}/reward/claim",
 }
 # Inputs whose size the request size limit bounds, not the schema, with the reason.
 UNBOUNDED_BY_SCHEMA: dict[str, str] = {

@@ -113,6 +113,7 @@ def test_status_by_tracking_code_has_no_field_identifying_the_reporter(server: L
         "outcome",
         "reply",
         "messages",
+        "reward",
     }
     assert "张三丰" not in status.text and "13800138000" not in status.text
     assert public(server).get("/api/v1/tips/AAAA-AAAA-AAAA-AAAA-AAAA").status_code == 404

@@ -171,6 +171,25 @@ def test_a_tip_promoted_to_a_hazard_and_a_case(server: LiveServer) -> None:
     assert case["state"] == "filed" and f"#{tid}" in case["facts"]
 
 
+def test_a_tip_promoted_to_an_incident_in_its_division(server: LiveServer) -> None:
+    admin = server.client("admin")
+    submit(server, "山体裂缝扩大，村民担心滑坡")
+    tid = tip_id(admin, "山体裂缝扩大，村民担心滑坡")
+    bad = admin.post(f"/api/v1/tips/inbox/{tid}/promote", json={"to": "incident", "title": "滑坡隐患"})
+    assert bad.status_code == 422  # an incident needs its type
+    r = admin.post(f"/api/v1/tips/inbox/{tid}/promote",
+                   json={"to": "incident", "title": "滑坡隐患", "incident_type": "geological_hazard"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    incident = admin.get(f"/api/v1/incidents/{r.json()['incident_id']}").json()
+    assert incident["division_code"].startswith(OWN[:6]) and f"#{tid}" in incident["description"]
+    assert incident["incident_type"] == "geological_hazard"
+    again = admin.post(f"/api/v1/tips/inbox/{tid}/promote",
+                       json={"to": "incident", "title": "x", "incident_type": "geological_hazard"})  # fmt: skip
+    assert again.status_code == 409
+    other = admin.post(f"/api/v1/tips/inbox/{tid}/promote", json={"to": "case", "title": "x"})
+    assert other.status_code == 422  # a case needs its enterprise
+
+
 def test_duplicates_are_grouped_for_staff(server: LiveServer) -> None:
     admin = server.client("admin")
     submit(server, "镇东头小煤窑私自开采冒黑烟")
@@ -185,5 +204,6 @@ def test_public_statistics_withhold_small_counts(server: LiveServer) -> None:
     body: dict[str, Any] = anonymous.get("/api/v1/tips/public/statistics", params={"division": OWN}).json()
     assert body["suppressed_below"] == 5
     assert body["by_status"].get("closed") is None  # one closed tip: withheld, not 1
+    assert body["median_days_to_close"] is None  # a median over fewer than 5 closed tips is withheld too
     assert all(v is None or v == 0 or v >= 5 for v in body["by_category"].values())
     assert anonymous.get("/api/v1/tips/public/statistics", params={"division": "999999"}).status_code in (404, 422)

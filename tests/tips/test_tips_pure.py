@@ -55,3 +55,11 @@ def test_exif_orientation_is_applied_then_dropped() -> None:
     with Image.open(io.BytesIO(cleaned.content)) as reread:
         assert not reread.getexif()
         assert "exif" not in reread.info
+
+
+def test_the_median_days_to_close_is_published_only_over_enough_tips() -> None:
+    from yingji.tips import handling
+
+    assert handling.median_days([1, 2, 3, 4]) is None
+    assert handling.median_days([5, 1, 3, 2, 4]) == 3.0
+    assert handling.median_days([1, 2, 3, 4, 5, 60]) == 3.5

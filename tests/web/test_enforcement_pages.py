@@ -66,3 +66,46 @@ def test_draw_page_shows_pairs_and_verifies(live: LiveServer, counties: dict[str
     assert page.status_code == 200 and "复核一致" in page.text
     assert "定日&lt;script&gt;厂" in page.text and "<script>厂" not in page.text
     assert client.get(f"/enforcement/draws/{counties['foreign']['draw']['id']}").status_code == 404
+
+
+def _csrf(page: str) -> str:
+    import re
+
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+def test_a_plan_is_drawn_again_with_a_reason_and_the_draw_published_from_the_pages(
+    live: LiveServer, counties: dict[str, Any]
+) -> None:
+    plan_id = counties["own"]["plan"]["id"]
+    reader = browser(live, "dingri_duty")  # enforcement:read only: no forms, and a post is refused
+    board = reader.get("/enforcement").text
+    assert 'class="inline draw-form"' not in board
+    refused = reader.post(f"/enforcement/plans/{plan_id}/draw", data={"csrf_token": _csrf(board), "reason": "x"})
+    assert refused.status_code == 403
+
+    admin = browser(live, "admin")
+    board = admin.get("/enforcement").text
+    assert f'data-plan="{plan_id}"' in board
+    token = _csrf(board)
+    assert admin.post(f"/enforcement/plans/{plan_id}/draw", data={"reason": "x"}).status_code == 403  # no CSRF
+    before = len(live.client("admin").get(f"/api/v1/enforcement/plans/{plan_id}/draws").json())
+    no_reason = admin.post(f"/enforcement/plans/{plan_id}/draw", data={"csrf_token": token, "reason": ""})
+    assert no_reason.status_code == 422 and 'role="alert"' in no_reason.text  # a re-draw needs its reason
+    drawn = admin.post(f"/enforcement/plans/{plan_id}/draw", data={"csrf_token": token, "reason": "名录更新<i>"})
+    assert drawn.status_code == 303, drawn.text
+    draws = live.client("admin").get(f"/api/v1/enforcement/plans/{plan_id}/draws").json()
+    assert len(draws) == before + 1 and draws[-1]["reason"] == "名录更新<i>"
+    assert drawn.headers["location"].endswith(f"/enforcement/draws/{draws[-1]['id']}")
+
+    page = admin.get(f"/enforcement/draws/{draws[-1]['id']}").text
+    assert 'id="publish-form"' in page and "名录更新&lt;i&gt;" in page
+    published = admin.post(f"/enforcement/draws/{draws[-1]['id']}/publish", data={"csrf_token": token})
+    assert published.status_code == 303
+    page = admin.get(f"/enforcement/draws/{draws[-1]['id']}").text
+    assert 'id="publish-form"' not in page and "已公开" in page
+    assert live.client().get(f"/api/v1/enforcement/public/draws/{draws[-1]['id']}").status_code == 200
+    earlier = admin.post(f"/enforcement/draws/{draws[0]['id']}/publish", data={"csrf_token": token})
+    assert earlier.status_code == 409 and 'role="alert"' in earlier.text  # only the latest draw is published

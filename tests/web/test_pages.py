@@ -285,6 +285,8 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
         # tests/web/test_enforcement_pages.py: own plans, draws and cases only; another county's draw 404
         "/enforcement",
         "/enforcement/draws/{draw_id}",
+        "/enforcement/plans/{plan_id}/draw",  # write forms: a reader is refused (403), CSRF checked
+        "/enforcement/draws/{draw_id}/publish",
         # tests/web/test_hazards_pages.py
         "/hazards/board",
         "/enterprises/{enterprise_id}",
@@ -292,6 +294,15 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
         "/map/layers/enterprises",
         "/installations/{installation_id}/qr.svg",
         "/installations/{installation_id}/check",
+        # tests/tips/test_tips_pages.py: public, no record but by the tracking code in a POST body
+        "/tip",
+        "/tip/status",
+        "/tip/message",
+        "/tip/reward",
+        "/tips",  # the staff inbox: own county only, another county's tip 404 (tests/tips/test_tips_pages.py)
+        "/tips/{tip_id}",
+        "/tips/{tip_id}/act",  # tips:handle, CSRF; another county's tip 404 through the service
+        "/tips/{tip_id}/message",
     }
     pages = {r.path for r in all_routes(live.app) if not getattr(r, "include_in_schema", True)}
     assert "/incidents/{incident_id}" in pages  # the enumeration itself works

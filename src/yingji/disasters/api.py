@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from yingji.api_common import IdPath, ScopeDep, SessionDep
+from yingji.api_common import IdPath, ScopeDep, SessionDep, SettingsDep
 from yingji.disasters import service
 from yingji.disasters.evidence import service as evidence_service
 from yingji.disasters.schemas import (
@@ -24,7 +25,7 @@ from yingji.disasters.schemas import (
 from yingji.errors import InvalidInput
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_XLSX_BYTES = 4 * 1024 * 1024
+SPOOL_BYTES = 1024 * 1024  # an uploaded workbook past this size waits on disk, not in memory
 _XLSX_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -148,19 +149,26 @@ async def import_xlsx(
     request: Request,
     session: SessionDep,
     scope: ScopeDep,
+    settings: SettingsDep,
     report_type: ReportType = "follow_up",
     explanation: Annotated[str, Query(max_length=4000)] = "",
 ) -> list[ReportRead]:
     """Township rows of an xlsx workbook in the regime's layout (sheet 乡镇, codes in row 3), each a report of
     ``report_type``: all or nothing, every problem named with its sheet, row and column (422)."""
-    chunks: list[bytes] = []
+    # The body streams to a temporary file (in memory up to 1 MiB, on disk past it): the route's body limit is
+    # the upload limit (YINGJI_MAX_UPLOAD_BYTES, yingji.edge.BODY_LIMITS), far above what memory should hold.
+    data = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 — closed below
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_XLSX_BYTES:
-            raise InvalidInput(f"body: at most {MAX_XLSX_BYTES} bytes", field="body")
-        chunks.append(chunk)
-    data = b"".join(chunks)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > settings.max_upload_bytes:
+                raise InvalidInput(f"body: at most {settings.max_upload_bytes} bytes", field="body")
+            data.write(chunk)  # to the page cache: no wait worth a thread
+        data.seek(0)
+    except BaseException:
+        data.close()
+        raise
 
     def run() -> list[ReportRead]:
         rows = service.import_xlsx(
@@ -173,4 +181,7 @@ async def import_xlsx(
         )
         return [ReportRead.model_validate(r) for r in rows]
 
-    return await run_in_threadpool(run)
+    try:
+        return await run_in_threadpool(run)
+    finally:
+        data.close()

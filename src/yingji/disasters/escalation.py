@@ -1,5 +1,12 @@
 """When a township's report is overdue (pure; the clock is passed in).
 
+Follow-up reports (续报, zero reports included) are chased on the regime's schedule
+(``standards/disasters/regime-2020.yaml``): daily by the local time (09:00 CST, from the day after the event
+started), or every n days for the kinds that say so (drought: 10). At each pass the latest follow-up due
+instant strictly before the clock is taken; a township that made an initial report is late for it when no
+follow-up or verified report (not returned) was submitted after the previous due instant (or the event's
+start) and at or before this one.
+
 The national regime sets the county's deadline (initial report to the prefecture within 2 hours); how long a
 township has to report to its county is local (``YINGJI_DISASTER_TOWNSHIP_INITIAL_HOURS``, status U). A
 township with no initial report that was not returned is overdue one instant after ``start + hours``; at
@@ -10,6 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+
+from yingji.disasters.regime import Deadline
+
+CST = dt.timezone(dt.timedelta(hours=8))  # 北京时间
 
 WINDOW = dt.timedelta(days=30)
 
@@ -37,3 +48,36 @@ def overdue(townships: Iterable[str], reported: set[str], due: dt.datetime, now:
 
 def escalation_key(event_id: int, township: str, report_type: str) -> str:
     return f"{report_type}:{event_id}:{township}"
+
+
+def follow_up_window(
+    deadline: Deadline, started_at: dt.datetime, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """``(after, due)``: the latest follow-up due instant strictly before ``now`` and the instant after which a
+    report counts for it; None before the first follow-up is overdue (or when the deadline is no schedule)."""
+    if deadline.daily_local_time is not None:
+        hours, minutes = (int(p) for p in deadline.daily_local_time.split(":"))
+        at = dt.time(hours, minutes)
+        due = dt.datetime.combine(now.astimezone(CST).date(), at, CST)
+        if not is_overdue(due, now):
+            due -= dt.timedelta(days=1)
+        first = dt.datetime.combine(started_at.astimezone(CST).date() + dt.timedelta(days=1), at, CST)
+        if due < first:
+            return None
+        return max(due - dt.timedelta(days=1), started_at).astimezone(dt.UTC), due.astimezone(dt.UTC)
+    if deadline.every_days is not None:
+        period = dt.timedelta(days=deadline.every_days)
+        n = (now - started_at) // period
+        if not is_overdue(started_at + n * period, now):
+            n -= 1
+        if n < 1:
+            return None
+        return started_at + (n - 1) * period, started_at + n * period
+    return None
+
+
+def missed_follow_up(
+    initial: Iterable[str], reported_at: dict[str, list[dt.datetime]], after: dt.datetime, due: dt.datetime
+) -> list[str]:
+    """The townships (of those that made an initial report) with no follow-up submitted in ``(after, due]``."""
+    return [t for t in initial if not any(after < at <= due for at in reported_at.get(t, ()))]

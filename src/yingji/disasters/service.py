@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -156,17 +156,20 @@ def submit_report(*, session: Session, scope: Scope, event_id: int, report_in: R
     stored as findings for the reviewer; a jump or drop beyond the ratio without explanation is refused."""
     scope.require(REPORT)
     event = get_event(session=session, scope=scope, event_id=event_id)
-    township = geo_service.get(session=session, scope=scope, code=report_in.township_code)
-    scope.require_write(township.code, "township")
-    if township.level != "township":
-        raise InvalidInput(f"division {township.code} is not a township", field="township_code")
-    if not township.code.startswith(
-        prefix(event.division_code, geo_service.get(session=session, scope=scope, code=event.division_code).level)
-    ):
-        raise InvalidInput(f"township {township.code} is outside the event's area", field="township_code")
+    # Code, level and population only: loading the Division rows (with their boundaries) was a fifth of a
+    # report's cost (bench/disaster_stats.py).
+    township_code, township_level, population = geo_service.facts(
+        session=session, scope=scope, code=report_in.township_code
+    )
+    scope.require_write(township_code, "township")
+    if township_level != "township":
+        raise InvalidInput(f"division {township_code} is not a township", field="township_code")
+    _, event_level, _ = geo_service.facts(session=session, scope=scope, code=event.division_code)
+    if not township_code.startswith(prefix(event.division_code, event_level)):
+        raise InvalidInput(f"township {township_code} is outside the event's area", field="township_code")
     figures = _check_figures(report_in.report_type, report_in.figures)
     rules = regime.default_regime().rules
-    previous = _previous(session, event.id, township.code)
+    previous = _previous(session, event.id, township_code)
     jumps = validation.check_jump(
         previous.figures if previous else {}, figures, rules, explanation=report_in.explanation
     )
@@ -174,20 +177,19 @@ def submit_report(*, session: Session, scope: Scope, event_id: int, report_in: R
         raise InvalidInput("; ".join(f"rule {f.rule}: {f.message}" for f in jumps), findings=[asdict(f) for f in jumps])
     report = DisasterReport(
         event_id=event.id,
-        township_code=township.code,
-        county_code=review.reviewer_division(township.code, "county"),
+        township_code=township_code,
+        county_code=review.reviewer_division(township_code, "county"),
         report_type=report_in.report_type,
         figures=figures,
         explanation=report_in.explanation,
-        findings=[asdict(f) for f in validation.check_figures(figures, rules)]
-        + _plausibility(figures, township.population),
+        findings=[asdict(f) for f in validation.check_figures(figures, rules)] + _plausibility(figures, population),
         status=review.SUBMITTED,
         reviews=[],
         corrects_id=previous.id if previous else None,
         submitted_by=scope.actor,
         submitted_at=utcnow(),
     )
-    audit.created(session, scope, report, entity="disaster_report", action="submit", division_code=township.code)
+    audit.created(session, scope, report, entity="disaster_report", action="submit", division_code=township_code)
     return report
 
 
@@ -397,7 +399,13 @@ def export_xlsx(*, session: Session, scope: Scope, event_id: int) -> bytes:
 
 
 def import_xlsx(
-    *, session: Session, scope: Scope, event_id: int, data: bytes, report_type: ReportType, explanation: str = ""
+    *,
+    session: Session,
+    scope: Scope,
+    event_id: int,
+    data: bytes | IO[bytes],
+    report_type: ReportType,
+    explanation: str = "",
 ) -> list[DisasterReport]:
     """Township rows of a workbook in the regime's layout as reports of ``report_type``, all or nothing:
     every problem (sheet, row, column) is collected, and one problem raises ``InvalidInput`` naming them all

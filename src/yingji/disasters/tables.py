@@ -18,7 +18,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any
 
 from yingji.disasters.regime import Indicator, Regime
 
@@ -116,13 +116,13 @@ def _count(indicator: Indicator, raw: Any) -> int:
     return int(number)
 
 
-def read_township_rows(data: bytes, regime: Regime, report_type: str) -> tuple[list[TableRow], list[str]]:
+def read_township_rows(data: bytes | IO[bytes], regime: Regime, report_type: str) -> tuple[list[TableRow], list[str]]:
     """The township rows of a workbook and every problem found (``sheet 乡镇, row 5, column D (deaths): …``).
     A figure must be an indicator the report type carries; a division code appears once."""
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(data) if isinstance(data, bytes) else data, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise TableError(f"not a readable xlsx workbook ({type(exc).__name__})") from None
     try:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
 from yingji.enforcement import service
 from yingji.enforcement.models import Draw, Inspector
 from yingji.enforcement.schemas import (
@@ -121,9 +121,12 @@ def list_draws(plan_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[Dr
 
 @router.post("/plans/{plan_id}/draws", response_model=DrawRead, status_code=status.HTTP_201_CREATED,
              operation_id="enforcement_draws_create")  # fmt: skip
-def make_draw(plan_id: IdPath, body: DrawIn, session: SessionDep, scope: ScopeDep) -> DrawRead:
-    """Draw the plan: seed from the CSPRNG, recorded before the result; a re-draw needs a reason."""
-    return draw_out(session, service.make_draw(session=session, scope=scope, plan_id=plan_id, draw_in=body))
+def make_draw(plan_id: IdPath, body: DrawIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> DrawRead:
+    """Draw the plan: seed from the CSPRNG (or the configured public beacon, its round recorded), written before
+    the result; a re-draw needs a reason."""
+    seeds = service.seed_source_for(settings)
+    return draw_out(session, service.make_draw(session=session, scope=scope, plan_id=plan_id, draw_in=body,
+                                               seed_source=seeds))  # fmt: skip
 
 
 @router.get("/draws/{draw_id}", response_model=DrawRead, operation_id="enforcement_draws_get")

@@ -1,21 +1,25 @@
 """Enforcement pages (server-rendered, no script): the board of plans with their draws and of penalty cases
-with their clocks, and a draw's page with its pairs and the result of re-running it. Everything is read through
-the domain's services with the caller's scope."""
+with their clocks, and a draw's page with its pairs and the result of re-running it; forms to draw a plan (a
+re-draw with its reason) and to publish the latest draw (公开), for users with enforcement:write. Everything is
+read and written through the domain's services with the caller's scope."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
 from yingji.api_common import SessionDep
 from yingji.enforcement import service
 from yingji.enforcement.cases import service as cases
+from yingji.enforcement.schemas import DrawIn
 from yingji.errors import DomainError
 from yingji.web import layers
-from yingji.web.pages import PageCtx, ViewerDep, render
+from yingji.web.pages import LenientPostDep, PageCtx, ViewerDep, form_action, render
 
 router = APIRouter(include_in_schema=False)
-READ = service.READ
+READ, WRITE = service.READ, service.WRITE
 layers.register_nav(layers.NavItem("enforcement", "/enforcement", "nav.enforcement", READ))
 
 
@@ -23,24 +27,60 @@ def _forbidden(ctx: PageCtx) -> HTMLResponse:
     return render(ctx, "error.html", status_code=403, message=ctx.t("enforcement.forbidden"))
 
 
-@router.get("/enforcement", response_class=HTMLResponse)
-def board_page(session: SessionDep, ctx: ViewerDep) -> Response:
-    if READ not in ctx.scope.permissions:
-        return _forbidden(ctx)
+def _board(ctx: PageCtx, session: Any, status: int = 200) -> HTMLResponse:
     plans, _ = service.list_plans(session=session, scope=ctx.scope, limit=200)
     draws = {p.id: service.list_draws(session=session, scope=ctx.scope, plan_id=p.id) for p in plans}
     rows, _ = cases.list_cases(session=session, scope=ctx.scope, limit=200)
     events = cases.events_of(session=session, case_ids=[r.id for r in rows])
     today = cases.today()
     clocks = {r.id: cases.case_clocks(r, events[r.id], today) for r in rows}
-    return render(ctx, "enforcement_board.html", plans=plans, draws=draws, cases=rows, clocks=clocks,
-                  nav="enforcement")  # fmt: skip
+    return render(ctx, "enforcement_board.html", status_code=status, plans=plans, draws=draws, cases=rows,
+                  clocks=clocks, may_write=WRITE in ctx.scope.permissions, nav="enforcement")  # fmt: skip
 
 
-@router.get("/enforcement/draws/{draw_id}", response_class=HTMLResponse)
-def draw_page(draw_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
+@router.get("/enforcement", response_class=HTMLResponse)
+def board_page(session: SessionDep, ctx: ViewerDep) -> Response:
     if READ not in ctx.scope.permissions:
         return _forbidden(ctx)
+    return _board(ctx, session)
+
+
+@router.post("/enforcement/plans/{plan_id}/draw", response_class=HTMLResponse)
+def draw_action(
+    plan_id: int,
+    post: LenientPostDep,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Draw the plan (the seed from the CSPRNG, recorded before the result), as ``POST /api/v1/enforcement/
+    plans/{id}/draws``; a re-draw needs a reason. Goes to the new draw's page."""
+    made: dict[str, int] = {}
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        row = service.make_draw(session=session, scope=ctx.scope, plan_id=plan_id, draw_in=DrawIn(reason=reason),
+                                seed_source=service.seed_source_for(post.settings))  # fmt: skip
+        made["draw"] = row.id
+
+    def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
+        ctx.errors.setdefault(f"plan-{plan_id}", ctx.errors.pop("reason", "") or ctx.errors.pop("form", ""))
+        return _board(ctx, session, status)
+
+    return form_action(post, act, show, lambda: f"/enforcement/draws/{made['draw']}")
+
+
+@router.post("/enforcement/draws/{draw_id}/publish", response_class=HTMLResponse)
+def publish_action(draw_id: int, post: LenientPostDep) -> Response:
+    """Publish the plan's latest draw (公开), as ``POST /api/v1/enforcement/draws/{id}/publish``."""
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        service.publish_draw(session=session, scope=ctx.scope, draw_id=draw_id)
+
+    def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
+        return _draw(ctx, session, draw_id, status)
+
+    return form_action(post, act, show, f"/enforcement/draws/{draw_id}")
+
+
+def _draw(ctx: PageCtx, session: Any, draw_id: int, status: int = 200) -> HTMLResponse:
     try:
         row = service.get_draw(session=session, scope=ctx.scope, draw_id=draw_id)
         verified, detail, current = service.verify_draw(session=session, scope=ctx.scope, draw_id=draw_id)
@@ -51,5 +91,13 @@ def draw_page(draw_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
         (part, enterprises.get(e, str(e)), [inspectors[i].name if i in inspectors else str(i) for i in ids])
         for part, e, ids in service.pairs_of(row)
     ]  # fmt: skip
-    return render(ctx, "enforcement_draw.html", draw=row, pairs=pairs, verified=verified, detail=detail,
-                  current=current, nav="enforcement")  # fmt: skip
+    return render(ctx, "enforcement_draw.html", status_code=status, draw=row, pairs=pairs, verified=verified,
+                  detail=detail, current=current, may_write=WRITE in ctx.scope.permissions,
+                  nav="enforcement")  # fmt: skip
+
+
+@router.get("/enforcement/draws/{draw_id}", response_class=HTMLResponse)
+def draw_page(draw_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
+    if READ not in ctx.scope.permissions:
+        return _forbidden(ctx)
+    return _draw(ctx, session, draw_id)

@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 
 from yingji.auth import access, audit
 from yingji.auth.scope import Scope
+from yingji.config import Settings
 from yingji.db import paginate, utcnow
+from yingji.enforcement import beacon, plandraw
 from yingji.enforcement import draw as pure_draw
-from yingji.enforcement import plandraw
 from yingji.enforcement.models import Draw, Inspector, Plan, Recusal
 from yingji.enforcement.schemas import DrawIn, InspectorIn, InspectorPatch, PlanIn, RecusalIn
-from yingji.errors import Conflict, InvalidInput, NotFound
+from yingji.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from yingji.geo import service as geo_service
 from yingji.hazards.enterprises import service as enterprise_service
 from yingji.hazards.installations import service as installation_service
@@ -38,6 +39,29 @@ class DrawRefused(InvalidInput):
 
 def _new_seed() -> str:
     return secrets.token_hex(16)  # 128 bits from the system's CSPRNG
+
+
+def beacon_seed(url: str, *, timeout_s: float = 5.0) -> Callable[[], tuple[str, str]]:
+    """A seed source reading the public beacon at ``url`` when the draw is made: ``(randomness, "beacon:<round>")``.
+    A beacon that cannot be read refuses the draw (503); nothing falls back to another source."""
+
+    def read() -> tuple[str, str]:
+        import httpx
+
+        try:
+            answer = httpx.get(url, timeout=timeout_s, follow_redirects=False)
+            answer.raise_for_status()
+            number, value = beacon.parse(answer.json())
+        except (httpx.HTTPError, ValueError) as exc:
+            raise ServiceUnavailable(f"the randomness beacon could not be read: {exc}") from None
+        return value, beacon.origin(number)
+
+    return read
+
+
+def seed_source_for(settings: Settings) -> Callable[[], str | tuple[str, str]]:
+    """The draws' seed source: the configured beacon, else the CSPRNG."""
+    return beacon_seed(settings.draw_beacon_url) if settings.draw_beacon_url else _new_seed
 
 
 # -- inspectors --------------------------------------------------------------------------------------
@@ -201,7 +225,7 @@ def _plan_draws(session: Session, plan_id: int) -> list[Draw]:
 
 def make_draw(
     *, session: Session, scope: Scope, plan_id: int, draw_in: DrawIn,
-    seed_source: Callable[[], str] = _new_seed, now: dt.datetime | None = None,
+    seed_source: Callable[[], str | tuple[str, str]] = _new_seed, now: dt.datetime | None = None,
 ) -> Draw:  # fmt: skip
     """Draw a plan (双随机). The seed is taken from the CSPRNG and written (flushed, with its time) before the
     result is computed; a re-draw needs a reason and names every earlier draw, which stay as they were."""
@@ -212,9 +236,11 @@ def make_draw(
     if earlier and not draw_in.reason:
         raise InvalidInput("a re-draw needs a reason (the earlier draws stay listed)", field="reason")
     moment = now or utcnow()
+    seed = seed_source()
+    seed, origin = seed if isinstance(seed, tuple) else (seed, SEED_SOURCE)
     row = Draw(
         plan_id=plan.id, division_code=plan.division_code, sequence=len(earlier) + 1, state="drawing",
-        algorithm=pure_draw.ALGORITHM, seed=seed_source(), seed_source=SEED_SOURCE, seed_recorded_at=moment,
+        algorithm=pure_draw.ALGORITHM, seed=seed, seed_source=origin, seed_recorded_at=moment,
         parts=[], digest="", reason=draw_in.reason, earlier_draw_ids=[d.id for d in earlier],
         created_by=scope.actor, created_at=moment,
     )  # fmt: skip
@@ -241,6 +267,7 @@ def make_draw(
             "plan": plan.id,
             "sequence": row.sequence,
             "seed": row.seed,
+            "seed_source": row.seed_source,
             "digest": row.digest,
             "reason": row.reason,
             "earlier": row.earlier_draw_ids,

@@ -49,6 +49,17 @@ def get(*, session: Session, scope: Scope, code: str) -> Division:
     return division
 
 
+def facts(*, session: Session, scope: Scope, code: str) -> tuple[str, str, int | None]:
+    """``(code, level, population)`` of a division the caller may read (else NotFound, as :func:`get`),
+    without loading the row: its boundary polygon can be megabytes, and a hot path (a township's report)
+    needs none of it."""
+    normal = _code(code)
+    row = session.execute(select(Division.level, Division.population).where(Division.code == normal)).first()
+    if row is None or not scope.can_read(normal):
+        raise NotFound(f"division {code} not found")
+    return normal, row[0], row[1]
+
+
 def get_writable(*, session: Session, scope: Scope, code: str) -> Division:
     """A division the caller may write to (its own subtree): one it cannot read is "not found", one it only
     reads (an ancestor) is refused (403)."""

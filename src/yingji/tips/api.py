@@ -9,16 +9,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi import Path as PathParam
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
@@ -26,6 +22,7 @@ from yingji.config import Settings
 from yingji.db import utcnow
 from yingji.errors import InvalidInput
 from yingji.tips import photos, service, tracking
+from yingji.tips.deps import FORM_FIELDS, photo_dir, read_form, tip_in_of
 from yingji.tips.models import Tip
 from yingji.tips.schemas import (
     ActionIn,
@@ -35,6 +32,12 @@ from yingji.tips.schemas import (
     PhotoRead,
     PromoteIn,
     ReporterRead,
+    RewardClaimIn,
+    RewardIn,
+    RewardPaid,
+    RewardPayIn,
+    RewardPublic,
+    RewardRead,
     TipIn,
     TipRead,
     TipReceipt,
@@ -45,7 +48,10 @@ from yingji.web.headers import route_path
 
 router = APIRouter(prefix="/api/v1/tips", tags=["tips"])
 SUBMIT_PATH = "/api/v1/tips"
-FORM_FIELDS = ("category", "text", "division", "lon", "lat", "anonymous", "name", "phone")
+PAGE_SUBMIT_PATH, PAGE_READ_PATHS = (
+    "/tip",
+    ("/tip/status", "/tip/message", "/tip/reward"),
+)  # the public pages (tips.pages)
 _FORM_SCHEMA = {
     "type": "object",
     "properties": {
@@ -69,17 +75,6 @@ _BODY = {
 }
 
 
-def photo_dir(settings: Settings) -> Path:
-    return settings.tips_dir if settings.tips_dir is not None else settings.state_dir / "tips"
-
-
-def _tip_in(data: dict[str, Any]) -> TipIn:
-    try:
-        return TipIn.model_validate(data)
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
-
-
 async def _read_json(request: Request) -> tuple[TipIn, list[photos.CleanPhoto]]:
     try:
         data = json.loads(await request.body())
@@ -87,33 +82,7 @@ async def _read_json(request: Request) -> tuple[TipIn, list[photos.CleanPhoto]]:
         raise InvalidInput("the body is not JSON") from None
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
-    return _tip_in(data), []
-
-
-async def _read_form(request: Request) -> tuple[TipIn, list[photos.CleanPhoto]]:
-    try:
-        form = await request.form(max_files=photos.MAX_PHOTOS + 1, max_fields=len(FORM_FIELDS) + 4)
-    except StarletteHTTPException as exc:  # too many parts, or a malformed body
-        raise InvalidInput(f"the form could not be read: {exc.detail}; at most {photos.MAX_PHOTOS} photos") from None
-    try:
-        files = [v for k, v in form.multi_items() if k == "photos" and isinstance(v, UploadFile)]
-        if len(files) > photos.MAX_PHOTOS:
-            raise InvalidInput(f"at most {photos.MAX_PHOTOS} photos", field="photos")
-        fields = {k: v for k, v in form.multi_items() if k in FORM_FIELDS and isinstance(v, str) and v.strip()}
-        tip_in = _tip_in(fields)
-        contents = [
-            (f.filename or f"photo {n}", await f.read(photos.MAX_PHOTO_BYTES + 1)) for n, f in enumerate(files, 1)
-        ]
-    finally:
-        await form.close()
-
-    def judge() -> list[photos.CleanPhoto]:
-        try:
-            return [photos.clean(data, name=name) for name, data in contents]
-        except photos.PhotoError as exc:
-            raise InvalidInput(str(exc), field="photos") from None
-
-    return tip_in, await run_in_threadpool(judge)
+    return tip_in_of(data), []
 
 
 @router.post(
@@ -128,7 +97,7 @@ async def submit_tip(request: Request, session: SessionDep, settings: SettingsDe
     (JPEG or PNG, ≤ 5 MB each, re-encoded). Answers the tracking code, shown only this once."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media == "multipart/form-data":
-        tip_in, cleaned = await _read_form(request)
+        tip_in, cleaned = await read_form(request)
     else:
         tip_in, cleaned = await _read_json(request)
     tip, code = await run_in_threadpool(
@@ -228,6 +197,45 @@ def reporter_message(
     )
 
 
+@router.post("/inbox/{tip_id}/reward", response_model=RewardRead, status_code=status.HTTP_201_CREATED,
+             operation_id="tips_reward_propose")  # fmt: skip
+def propose_reward(tip_id: IdPath, body: RewardIn, session: SessionDep, scope: ScopeDep) -> RewardRead:
+    """Propose the reward (举报奖励) of a tip closed as substantiated; the amount follows the rules
+    (standards/tips/rewards.yaml) with its basis (needs tips:handle)."""
+    return RewardRead.model_validate(service.propose_reward(session=session, scope=scope, tip_id=tip_id,
+                                                            reward_in=body))  # fmt: skip
+
+
+@router.get("/inbox/{tip_id}/reward", response_model=RewardRead, operation_id="tips_reward_get")
+def get_reward(tip_id: IdPath, session: SessionDep, scope: ScopeDep) -> RewardRead:
+    """The tip's reward (no claimant)."""
+    return RewardRead.model_validate(service.reward_view(session=session, scope=scope, tip_id=tip_id))
+
+
+@router.post("/inbox/{tip_id}/reward/approve", response_model=RewardRead, operation_id="tips_reward_approve")
+def approve_reward(tip_id: IdPath, session: SessionDep, scope: ScopeDep) -> RewardRead:
+    """Approve a proposed reward (needs tips:reward; not by its proposer)."""
+    return RewardRead.model_validate(service.approve_reward(session=session, scope=scope, tip_id=tip_id))
+
+
+@router.post("/inbox/{tip_id}/reward/pay", response_model=RewardPaid, operation_id="tips_reward_pay")
+def pay_reward(tip_id: IdPath, body: RewardPayIn, session: SessionDep, scope: ScopeDep) -> RewardPaid:
+    """Record the payment of a claimed reward (needs tips:reward; not by its proposer). The answer names the
+    claimant to be paid: the only place it is shown, and the disclosure is audited."""
+    row = service.pay_reward(session=session, scope=scope, tip_id=tip_id, payment_ref=body.payment_ref)
+    return RewardPaid.model_validate(row)
+
+
+@router.post("/{tracking_code}/reward/claim", response_model=RewardPublic, operation_id="tips_reward_claim")
+def claim_reward(
+    tracking_code: Annotated[str, PathParam(max_length=40)], body: RewardClaimIn, session: SessionDep
+) -> RewardPublic:
+    """The tracking code's holder claims an approved reward, naming who is to be paid (public, rate-limited
+    per address with the status reads)."""
+    row = service.claim_reward(session=session, tracking_code=tracking_code, name=body.name, phone=body.phone)
+    return RewardPublic.model_validate(row)
+
+
 @router.get("/{tracking_code}", response_model=TipStatus, operation_id="tips_status")
 def tip_status(tracking_code: Annotated[str, PathParam(max_length=40)], session: SessionDep) -> TipStatus:
     """The status of a tip, by its tracking code alone (public, rate-limited per address); nothing in the
@@ -236,7 +244,16 @@ def tip_status(tracking_code: Annotated[str, PathParam(max_length=40)], session:
     exchanged = [MessageRead.model_validate(m) for m in service.messages(session=session, tip_id=tip.id)]
     return TipStatus(status=tip.status, category=tip.category, division_code=tip.division_code,
                      division_name=division_name, created_at=tip.created_at, updated_at=tip.updated_at,
-                     outcome=tip.outcome, reply=tip.reply, messages=exchanged)  # fmt: skip
+                     outcome=tip.outcome, reply=tip.reply, messages=exchanged,
+                     reward=_public_reward(session, tip.id))  # fmt: skip
+
+
+def _public_reward(session: Session, tip_id: int) -> RewardPublic | None:
+    """The reward as the code's holder sees it, once approved (a proposal is not yet the bureau's word)."""
+    row = service.reward_of(session=session, tip_id=tip_id)
+    if row is None or row.status == "proposed":
+        return None
+    return RewardPublic.model_validate(row)
 
 
 def _client(scope: Scope) -> str:
@@ -254,13 +271,15 @@ class TipGate:
         self.reads = tracking.Window(settings.tip_status_reads_per_minute, 60.0)
 
     def _window(self, method: str, path: str) -> tracking.Window | None:
-        if method == "POST" and path.rstrip("/") == SUBMIT_PATH:
+        if method == "POST" and path.rstrip("/") in (SUBMIT_PATH, PAGE_SUBMIT_PATH):
             return self.submissions
+        if method == "POST" and path.rstrip("/") in PAGE_READ_PATHS:
+            return self.reads  # the public pages' status look-up and messages, counted with the API's reads
         rest = path.removeprefix(SUBMIT_PATH + "/")
         if method in ("GET", "HEAD") and rest != path and rest and "/" not in rest and not rest.isdigit():
             return self.reads
         code, _, tail = rest.partition("/")
-        if method == "POST" and rest != path and tail == "messages" and code and code != "inbox":
+        if method == "POST" and rest != path and tail in ("messages", "reward/claim") and code and code != "inbox":
             return self.reads  # the reporter's messages: by tracking code, counted with the status reads
         return None
 

@@ -160,3 +160,13 @@ def groups(tips: Sequence[TipPoint], **criteria: float) -> list[list[int]]:
 def suppress(count: int) -> int | None:
     """A count as published: below :data:`SMALL_COUNT` (and not zero) it is withheld."""
     return None if 0 < count < SMALL_COUNT else count
+
+
+def median_days(days: list[int]) -> float | None:
+    """The median of days to close, published only over at least :data:`SMALL_COUNT` tips (a median of a few
+    tips would describe those few)."""
+    if len(days) < SMALL_COUNT:
+        return None
+    ordered = sorted(days)
+    middle = len(ordered) // 2
+    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2

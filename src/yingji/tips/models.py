@@ -38,6 +38,7 @@ class Tip(Base):
     reply: Mapped[str] = mapped_column(Text, default="")
     hazard_id: Mapped[int | None] = mapped_column(Integer)  # promoted to a hazard (work-safety register)
     case_id: Mapped[int | None] = mapped_column(Integer)  # promoted to a penalty case (enforcement)
+    incident_id: Mapped[int | None] = mapped_column(Integer)  # promoted to an incident (Command)
 
     photos: Mapped[list[TipPhoto]] = relationship(
         back_populates="tip", order_by="TipPhoto.position", cascade="all, delete-orphan"
@@ -71,3 +72,28 @@ class TipMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))  # the staff user, or "reporter"
+
+
+class TipReward(Base):
+    """The reward of a tip (举报奖励), one per tip: proposed (amount and basis) → approved (a second person) →
+    claimed (by the tracking code's holder, with the name and phone to pay) → paid (the payment record).
+    The claimant's name and phone are read only by the paying officer, at payout, audited."""
+
+    __tablename__ = "tip_rewards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))  # violation | concealed_accident (standards/tips/rewards.yaml)
+    amount_yuan: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="proposed")  # proposed|approved|claimed|paid
+    proposed_by: Mapped[str] = mapped_column(String(100))
+    proposed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_by: Mapped[str] = mapped_column(String(100), default="")
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    claimant_name: Mapped[str | None] = mapped_column(String(100))
+    claimant_phone: Mapped[str | None] = mapped_column(String(32))
+    paid_by: Mapped[str] = mapped_column(String(100), default="")
+    paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    payment_ref: Mapped[str] = mapped_column(String(100), default="")

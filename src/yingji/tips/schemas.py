@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from yingji.api_common import Schema
+from yingji.incidents.incident_types import IncidentType
 from yingji.tips import categories
 
 DivisionCode = Annotated[str, Field(pattern=r"^\d{6}(\d{6})?$", description="6- or 12-digit division code")]
@@ -57,6 +58,13 @@ class MessageRead(Schema):
     at: dt.datetime
 
 
+class RewardPublic(Schema):
+    """A reward as the tracking code's holder sees it: the amount and where it stands."""
+
+    amount_yuan: int
+    status: str  # proposed | approved | claimed | paid
+
+
 class TipStatus(Schema):
     """The public view by tracking code: no name, phone, text, place point or photo. The messages exchanged
     through the code and the reply on the outcome are shown to the code's holder."""
@@ -70,6 +78,7 @@ class TipStatus(Schema):
     outcome: str = ""
     reply: str = ""
     messages: list[MessageRead] = Field(default_factory=list)
+    reward: RewardPublic | None = Field(default=None, description="The reward once approved (举报奖励)")
 
 
 class MessageIn(Schema):
@@ -85,9 +94,24 @@ class ActionIn(Schema):
 
 
 class PromoteIn(Schema):
-    to: Literal["hazard", "case"]
-    enterprise_id: int = Field(ge=1, le=2_147_483_647)
+    to: Literal["hazard", "case", "incident"]
+    enterprise_id: int | None = Field(
+        default=None, ge=1, le=2_147_483_647, description="hazard and case: the enterprise"
+    )
     title: str = Field(min_length=1, max_length=200)
+    incident_type: IncidentType | None = Field(default=None, description="incident: its type (Command)")
+    lon: float | None = Field(default=None, ge=-180, le=180, description="incident: where, if the tip has no point")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+
+    @model_validator(mode="after")
+    def _what_each_needs(self) -> PromoteIn:
+        if self.to in ("hazard", "case") and self.enterprise_id is None:
+            raise ValueError(f"a {self.to} needs enterprise_id")
+        if self.to == "incident" and self.incident_type is None:
+            raise ValueError("an incident needs incident_type")
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError("give both lon and lat, or neither")
+        return self
 
 
 class ClockRead(Schema):
@@ -107,6 +131,10 @@ class TipStatistics(Schema):
     by_category: dict[str, int | None]
     by_status: dict[str, int | None]
     by_outcome: dict[str, int | None]
+    median_days_to_close: float | None = Field(
+        default=None, description="Median days from receipt to closing (withheld over fewer than suppressed_below)"
+    )
+    median_days_to_close_by_category: dict[str, float | None] = Field(default_factory=dict)
     suppressed_below: int
 
 
@@ -139,6 +167,7 @@ class TipRead(Schema):
     reply: str = ""
     hazard_id: int | None = None
     case_id: int | None = None
+    incident_id: int | None = None
     clocks: list[ClockRead] = Field(default_factory=list)
 
 
@@ -148,3 +177,44 @@ class ReporterRead(Schema):
     anonymous: bool
     name: str | None
     phone: str | None
+
+
+class RewardIn(Schema):
+    kind: Literal["violation", "concealed_accident"] = Field(
+        description="violation: 15 % of the fine (the promoted case's, unless fine_yuan is given); "
+        "concealed_accident: per concealed death by the accident's grade"
+    )
+    fine_yuan: int | None = Field(default=None, ge=0, le=10_000_000_000)
+    deaths: int | None = Field(default=None, ge=1, le=100_000)
+    grade: Literal["general", "larger", "major", "especially_major"] | None = None
+
+
+class RewardRead(Schema):
+    kind: str
+    amount_yuan: int
+    basis: str
+    status: str
+    proposed_by: str
+    proposed_at: dt.datetime
+    approved_by: str
+    approved_at: dt.datetime | None
+    claimed_at: dt.datetime | None
+    paid_by: str
+    paid_at: dt.datetime | None
+    payment_ref: str
+
+
+class RewardClaimIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    phone: str = Field(max_length=32, pattern=r"^[0-9+\- ()]{3,32}$")
+
+
+class RewardPayIn(Schema):
+    payment_ref: str = Field(min_length=1, max_length=100, description="The payment's reference (voucher number)")
+
+
+class RewardPaid(RewardRead):
+    """The payment record with the claimant, shown to the paying officer only (the view is audited)."""
+
+    claimant_name: str | None
+    claimant_phone: str | None

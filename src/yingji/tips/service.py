@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session, selectinload
 from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
-from yingji.errors import Conflict, InvalidInput, NotFound
+from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as geo_service
 from yingji.geo.codes import normalise_code
-from yingji.tips import handling, tracking
-from yingji.tips.models import Tip, TipMessage, TipPhoto
+from yingji.geo.models import Division
+from yingji.tips import handling, rewards, tracking
+from yingji.tips.models import Tip, TipMessage, TipPhoto, TipReward
 from yingji.tips.photos import CleanPhoto
-from yingji.tips.schemas import ActionIn, PromoteIn, TipIn
+from yingji.tips.schemas import ActionIn, PromoteIn, RewardIn, TipIn
 
 ENTITY = "tip"
 IDENTITY_PERMISSION = "tips:identity"
@@ -257,17 +258,20 @@ def promote(*, session: Session, scope: Scope, tip_id: int, promote_in: PromoteI
             session=session,
             scope=scope,
             hazard_in=HazardIn(
-                enterprise_id=promote_in.enterprise_id, title=promote_in.title, description=text, source="tip"
+                enterprise_id=promote_in.enterprise_id or 0, title=promote_in.title, description=text, source="tip"
             ),
         )
         tip.hazard_id = hazard.id
-    else:
+    elif promote_in.to == "case":
         if tip.case_id is not None:
             raise Conflict("the tip is already a case")
+        assert promote_in.enterprise_id is not None  # PromoteIn checks it
         case = case_service.create_case(session=session, scope=scope, case_in=CaseIn(
             enterprise_id=promote_in.enterprise_id, title=promote_in.title, facts=text,
             filed_on=today or utcnow().date()))  # fmt: skip
         tip.case_id = case.id
+    else:
+        tip.incident_id = _promote_to_incident(session, scope, tip, promote_in, text)
     tip.updated_at = utcnow()
     audit.acted(
         session,
@@ -275,9 +279,32 @@ def promote(*, session: Session, scope: Scope, tip_id: int, promote_in: PromoteI
         tip,
         entity=ENTITY,
         action=f"promote_{promote_in.to}",
-        after={"hazard_id": tip.hazard_id, "case_id": tip.case_id},
+        after={"hazard_id": tip.hazard_id, "case_id": tip.case_id, "incident_id": tip.incident_id},
     )
     return tip
+
+
+def _promote_to_incident(session: Session, scope: Scope, tip: Tip, promote_in: PromoteIn, text: str) -> int:
+    """An incident (Command) from the tip: its division, its point (or the one given, or the division's own),
+    the time it was received, the tip's text as the description (needs incidents:write as well)."""
+    from yingji.incidents import service as incidents_service
+    from yingji.incidents.schemas import IncidentCreate
+
+    if tip.incident_id is not None:
+        raise Conflict("the tip is already an incident")
+    lon, lat = promote_in.lon, promote_in.lat
+    if lon is None or lat is None:
+        lon, lat = tip.lon, tip.lat
+    if lon is None or lat is None:
+        point = session.execute(select(Division.lon, Division.lat).where(Division.code == tip.division_code)).first()
+        lon, lat = (point[0], point[1]) if point is not None else (None, None)
+    if lon is None or lat is None:
+        raise InvalidInput("the tip and its division have no point: give lon and lat", field="lon")
+    incident = incidents_service.create(session=session, scope=scope, incident_in=IncidentCreate(
+        title=promote_in.title, incident_type=promote_in.incident_type, divisions=[tip.division_code], lon=lon,
+        lat=lat, description=text[:4000], occurred_at=tip.created_at, reported_at=tip.created_at,
+        figures_source=f"public tip #{tip.id}"))  # fmt: skip
+    return incident.id
 
 
 def duplicate_groups(
@@ -312,12 +339,22 @@ def statistics(*, session: Session, division: str | None = None) -> dict[str, ob
         if outcome:
             by_outcome[outcome] = by_outcome.get(outcome, 0) + count
     total = sum(by_category.values())
+    closed = select(Tip.category, Tip.created_at, Tip.closed_on).where(Tip.closed_on.is_not(None))
+    if division:
+        closed = closed.where(area.where_covered(Tip.division_code))
+    days: dict[str, list[int]] = {}
+    for category, created, closed_on in session.execute(closed).all():
+        if closed_on is not None:
+            days.setdefault(category, []).append(max(0, (closed_on - created.date()).days))
+    every = [d for values in days.values() for d in values]
     return {
         "division": division or "",
         "total": handling.suppress(total),
         "by_category": {k: handling.suppress(v) for k, v in sorted(by_category.items())},
         "by_status": {k: handling.suppress(v) for k, v in sorted(by_status.items())},
         "by_outcome": {k: handling.suppress(v) for k, v in sorted(by_outcome.items())},
+        "median_days_to_close": handling.median_days(every),
+        "median_days_to_close_by_category": {k: handling.median_days(v) for k, v in sorted(days.items())},
         "suppressed_below": handling.SMALL_COUNT,
     }
 
@@ -326,3 +363,131 @@ def _prefix(code: str) -> str:
     from yingji.geo.codes import level_of, prefix
 
     return prefix(code, level_of(code))
+
+
+PLACES_LIMIT = 5000
+
+
+def public_places(*, session: Session) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The public tip form's place choices: each prefecture (or province-level municipality) with its
+    counties, as ``(prefecture name, prefecture code, [(county code, county name)])``, codes ordered. Names
+    of administrative divisions are public; only code and name columns are read (no boundary)."""
+    rows = session.execute(
+        select(Division.code, Division.name, Division.level, Division.parent_code)
+        .where(Division.level.in_(("prefecture", "county")))
+        .order_by(Division.code)
+        .limit(PLACES_LIMIT)
+    ).all()
+    prefectures = {code: name for code, name, level, _ in rows if level == "prefecture"}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code, name, level, parent in rows:
+        if level == "county":
+            groups.setdefault(parent if parent in prefectures else "", []).append((code, name))
+    return [(prefectures.get(parent, ""), parent, counties) for parent, counties in groups.items()]
+
+
+# -- rewards (举报奖励) --------------------------------------------------------------------------------
+
+REWARD_PERMISSION = "tips:reward"
+REWARD_ENTITY = "tip_reward"
+REWARDABLE_OUTCOMES = ("substantiated", "partly")
+
+
+def _public_reward(row: TipReward) -> dict[str, object]:
+    """What the audit log keeps of a reward: never the claimant's name or phone."""
+    return {"tip_id": row.tip_id, "kind": row.kind, "amount_yuan": row.amount_yuan, "status": row.status,
+            "payment_ref": row.payment_ref}  # fmt: skip
+
+
+def reward_of(*, session: Session, tip_id: int) -> TipReward | None:
+    return session.scalar(select(TipReward).where(TipReward.tip_id == tip_id))
+
+
+def _reward_for(session: Session, scope: Scope, tip_id: int) -> tuple[Tip, TipReward]:
+    tip = get(session=session, scope=scope, tip_id=tip_id)
+    row = reward_of(session=session, tip_id=tip.id)
+    if row is None:
+        raise NotFound("the tip has no reward")
+    return tip, row
+
+
+def propose_reward(*, session: Session, scope: Scope, tip_id: int, reward_in: RewardIn) -> TipReward:
+    """Propose the reward of a tip closed as substantiated (or partly): the amount is computed from the rules
+    (``standards/tips/rewards.yaml``) — for a violation from the fine of the penalty case the tip became,
+    unless a fine is given."""
+    scope.require(HANDLE_PERMISSION)
+    tip = get(session=session, scope=scope, tip_id=tip_id)
+    if tip.status != "closed" or tip.outcome not in REWARDABLE_OUTCOMES:
+        raise Conflict("only a tip closed as substantiated (or partly) earns a reward")
+    if reward_of(session=session, tip_id=tip.id) is not None:
+        raise Conflict("the tip has a reward already")
+    fine = reward_in.fine_yuan
+    if reward_in.kind == "violation" and fine is None and tip.case_id is not None:
+        from yingji.enforcement.cases.models import PenaltyCase
+
+        fine = session.scalar(select(PenaltyCase.fine_yuan).where(PenaltyCase.id == tip.case_id))
+    try:
+        amount = rewards.compute(reward_in.kind, fine_yuan=fine, deaths=reward_in.deaths, grade=reward_in.grade)
+    except rewards.RewardError as exc:
+        raise InvalidInput(str(exc), field="kind") from None
+    row = TipReward(tip_id=tip.id, kind=reward_in.kind, amount_yuan=amount.yuan, basis=amount.basis,
+                    status="proposed", proposed_by=scope.actor, proposed_at=utcnow(), approved_by="", paid_by="",
+                    payment_ref="")  # fmt: skip
+    session.add(row)
+    session.flush()
+    audit.record(session=session, scope=scope, action="propose", entity=REWARD_ENTITY, entity_id=row.id,
+                 division_code=tip.division_code, after=_public_reward(row))  # fmt: skip
+    return row
+
+
+def _step(session: Session, scope: Scope, tip: Tip, row: TipReward, action: str) -> None:
+    before = _public_reward(row)
+    try:
+        row.status = rewards.next_status(row.status, action)
+    except rewards.RewardError as exc:
+        raise Conflict(str(exc)) from None
+    session.flush()
+    audit.record(session=session, scope=scope, action=action, entity=REWARD_ENTITY, entity_id=row.id,
+                 division_code=tip.division_code, before=before, after=_public_reward(row))  # fmt: skip
+
+
+def approve_reward(*, session: Session, scope: Scope, tip_id: int) -> TipReward:
+    """Approve a proposed reward: a second person with the reward permission (the proposer may not)."""
+    scope.require(REWARD_PERMISSION)
+    tip, row = _reward_for(session, scope, tip_id)
+    if row.proposed_by == scope.actor:
+        raise Forbidden("a reward is approved by someone other than its proposer")
+    row.approved_by, row.approved_at = scope.actor, utcnow()
+    _step(session, scope, tip, row, "approve")
+    return row
+
+
+def claim_reward(*, session: Session, tracking_code: str, name: str, phone: str) -> TipReward:
+    """The tracking code's holder claims an approved reward, naming who is to be paid (seen only by the
+    paying officer). Unknown codes and tips without an approved reward are alike to the caller."""
+    tip, _ = status(session=session, tracking_code=tracking_code)
+    row = reward_of(session=session, tip_id=tip.id)
+    if row is None:
+        raise NotFound("no reward to claim for this tracking code")
+    row.claimant_name, row.claimant_phone, row.claimed_at = name, phone, utcnow()
+    _step(session, PUBLIC, tip, row, "claim")
+    return row
+
+
+def pay_reward(*, session: Session, scope: Scope, tip_id: int, payment_ref: str) -> TipReward:
+    """Record the payment of a claimed reward; the paying officer is shown the claimant (audited as a
+    disclosure). The proposer may not pay."""
+    scope.require(REWARD_PERMISSION)
+    tip, row = _reward_for(session, scope, tip_id)
+    if row.proposed_by == scope.actor:
+        raise Forbidden("a reward is paid by someone other than its proposer")
+    row.paid_by, row.paid_at, row.payment_ref = scope.actor, utcnow(), payment_ref
+    _step(session, scope, tip, row, "pay")
+    audit.record(session=session, scope=scope, action="read_claimant", entity=REWARD_ENTITY, entity_id=row.id,
+                 division_code=tip.division_code)  # fmt: skip
+    return row
+
+
+def reward_view(*, session: Session, scope: Scope, tip_id: int) -> TipReward:
+    """A tip's reward for its handlers (tips:read; the claimant is not part of this view)."""
+    return _reward_for(session, scope, tip_id)[1]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from yingji.auth import audit
 from yingji.auth.scope import Scope
-from yingji.disasters import escalation, review
+from yingji.disasters import escalation, regime, review
 from yingji.disasters import service as disaster_service
 from yingji.disasters.models import DisasterEscalation, DisasterEvent, DisasterOfficer, DisasterReport
 from yingji.disasters.officers.schemas import OfficerIn
@@ -80,9 +80,53 @@ def _contacts(session: Session, townships: list[str]) -> dict[str, list[dict[str
     return out
 
 
+def _escalate_follow_ups(*, session: Session, scope: Scope, event: DisasterEvent, now: dt.datetime) -> int:
+    """Flag, once per due instant, each township that made an initial report and has no follow-up (or
+    verified) report for the latest follow-up deadline that has passed (the regime's schedule for the
+    event's kind: daily 09:00, or every n days). Returns how many were flagged."""
+    schedule = [
+        d
+        for d in regime.default_regime().deadlines_for("follow_up", event.kind)
+        if d.from_level == "county" and (d.daily_local_time or d.every_days)
+    ]
+    if not schedule:
+        return 0
+    window = escalation.follow_up_window(schedule[0], event.started_at, now)
+    if window is None:
+        return 0
+    after, due = window
+    rows = session.execute(
+        select(DisasterReport.township_code, DisasterReport.report_type, DisasterReport.submitted_at).where(
+            DisasterReport.event_id == event.id, DisasterReport.status != review.RETURNED
+        )
+    ).all()
+    initial = sorted({t for t, kind, _ in rows if kind == "initial"})
+    reported: dict[str, list[dt.datetime]] = {}
+    for township, kind, at in rows:
+        if kind in ("follow_up", "verified"):
+            reported.setdefault(township, []).append(at if at.tzinfo else at.replace(tzinfo=dt.UTC))
+    late = escalation.missed_follow_up(initial, reported, after, due)
+    if not late:
+        return 0
+    keys = {t: escalation.escalation_key(event.id, t, f"follow_up@{due:%Y%m%dT%H%MZ}") for t in late}
+    known = set(session.scalars(select(DisasterEscalation.key).where(DisasterEscalation.key.in_(keys.values()))))
+    fresh = [t for t in late if keys[t] not in known]
+    contacts = _contacts(session, fresh)
+    for township in fresh:
+        county = review.reviewer_division(township, "county")
+        notified = [*contacts.get(township, []), {"division": county, "role": "county bureau"}]
+        row = DisasterEscalation(key=keys[township], event_id=event.id, township_code=township,
+                                 report_type="follow_up", due_at=due, flagged_at=now, notified=notified)  # fmt: skip
+        session.add(row)
+    if fresh:
+        session.flush()
+    return len(fresh)
+
+
 def escalate_overdue(*, session: Session, scope: Scope, now: dt.datetime, township_hours: float) -> dict[str, int]:
     """The scheduler's pass at ``now``: every township of a chased event without an initial report once its
-    local deadline has passed is flagged once (a row naming its officers in calling order and the county
+    local deadline has passed is flagged once, and so is each township that reported but missed the latest
+    follow-up deadline (:func:`_escalate_follow_ups`) (a row naming its officers in calling order and the county
     that receives the report); a linked incident gets one timeline line per event and pass."""
     if now.utcoffset() is None:
         raise InvalidInput("now must be timezone-aware", field="now")
@@ -90,6 +134,10 @@ def escalate_overdue(*, session: Session, scope: Scope, now: dt.datetime, townsh
     for event in session.scalars(select(DisasterEvent).order_by(DisasterEvent.id)):
         if not escalation.chased(event.started_at, now):
             continue
+        late_follow_ups = _escalate_follow_ups(session=session, scope=scope, event=event, now=now)
+        if late_follow_ups:
+            counts["events"] += 1
+            counts["escalated"] += late_follow_ups
         due = escalation.initial_due(event.started_at, township_hours)
         if not escalation.is_overdue(due, now):
             continue
@@ -136,7 +184,7 @@ def escalate_overdue(*, session: Session, scope: Scope, now: dt.datetime, townsh
                     notified=notified,
                 )
             )
-        counts["events"] += 1
+        counts["events"] += 0 if late_follow_ups else 1  # an event counts once per pass
         counts["escalated"] += len(fresh)
         session.flush()
         if event.incident_id is not None:

@@ -1,0 +1,49 @@
+"""Tip rewards (举报奖励): one per tip, proposed → approved → claimed → paid.
+
+Revision ID: dom_0001
+Revises: dash_0003
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from yingji.db import UTCDateTime
+
+revision = "dom_0001"
+down_revision = "dash_0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "tip_rewards",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "tip_id",
+            sa.Integer(),
+            sa.ForeignKey("tips.id", ondelete="CASCADE", name="fk_tip_rewards_tip_id_tips"),
+            nullable=False,
+        ),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("amount_yuan", sa.Integer(), nullable=False),
+        sa.Column("basis", sa.String(300), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("proposed_by", sa.String(100), nullable=False),
+        sa.Column("proposed_at", UTCDateTime(), nullable=False),
+        sa.Column("approved_by", sa.String(100), nullable=False),
+        sa.Column("approved_at", UTCDateTime(), nullable=True),
+        sa.Column("claimed_at", UTCDateTime(), nullable=True),
+        sa.Column("claimant_name", sa.String(100), nullable=True),
+        sa.Column("claimant_phone", sa.String(32), nullable=True),
+        sa.Column("paid_by", sa.String(100), nullable=False),
+        sa.Column("paid_at", UTCDateTime(), nullable=True),
+        sa.Column("payment_ref", sa.String(100), nullable=False),
+        sa.UniqueConstraint("tip_id", name="uq_tip_rewards_tip_id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("tip_rewards")
