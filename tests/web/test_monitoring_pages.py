@@ -311,6 +311,8 @@ def test_foreign_warning_page_and_its_actions_are_not_found(alarms: Alarms) -> N
     dingri = browser(alarms.live, "dingri_duty")
     page = dingri.get(f"/warnings/{alarms.foreign_warning}")
     assert page.status_code == 404 and FOREIGN_WARNING not in page.text
+    readable = dingri.get(f"/warnings/{alarms.foreign_warning}/cap")
+    assert readable.status_code == 404 and FOREIGN_WARNING not in readable.text
     assert dingri.get("/warnings/99999999999").status_code in (404, 422)
     lazi = alarms.live.client("lazi_mon", "Correct-horse-9!")
     receipts = lazi.get(f"/api/v1/warnings/{alarms.foreign_warning}/deliveries").json()  # the call sent at issue
@@ -327,6 +329,26 @@ def test_foreign_warning_page_and_its_actions_are_not_found(alarms: Alarms) -> N
     assert after["status"] == "active" and after["version"] == 1
     assert lazi.get(f"/api/v1/warnings/{alarms.foreign_warning}/deliveries").json() == receipts
     assert client.get(f"/warnings/{alarms.foreign_warning}").status_code == 200  # the prefecture reads it
+
+
+def test_the_cap_message_reads_as_a_page_beside_its_xml(alarms: Alarms) -> None:
+    """The CAP link of a warning opens the message in words (coded values by meaning, times on the reader's
+    clock, the warned division by name); the XML is one link further and parses as CAP 1.2."""
+    warning = _own_warning(alarms, "定日县暴雨黄色预警-可读报文")
+    client = browser(alarms.live, "xigaze_commander")
+    detail = client.get(f"/warnings/{warning}")
+    assert f'href="/warnings/{warning}/cap"' in detail.text
+    page = client.get(f"/warnings/{warning}/cap")
+    assert page.status_code == 200, page.text
+    text = re.sub(r"<[^>]+>", " ", page.text)
+    for shown in ("报文标识", "发送时间", "正式", "首发", "公众", "严重程度", "预警颜色", "黄色", "定日县", "暴雨"):
+        assert shown in text, shown
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text)  # times as the pages show them, no ISO
+    assert f'href="/api/v1/warnings/{warning}/cap"' in page.text
+    xml = client.get(f"/api/v1/warnings/{warning}/cap")
+    assert xml.headers["content-type"].startswith("application/cap+xml")
+    english = client.get(f"/warnings/{warning}/cap", cookies={"yingji_lang": "en"})
+    assert "Severity" in english.text and "Actual" in english.text
 
 
 def browser_as(live: LiveServer, user: str, password: str) -> httpx.Client:

@@ -272,6 +272,7 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
         "/warnings/officials/{official_id}",
         "/warnings/officials/{official_id}/remove",
         "/warnings/{warning_id}",
+        "/warnings/{warning_id}/cap",
         "/warnings/{warning_id}/update",
         "/warnings/{warning_id}/cancel",
         "/warnings/{warning_id}/calls/send",

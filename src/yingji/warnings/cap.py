@@ -397,6 +397,37 @@ def parse(xml: bytes) -> ParsedWarning:
     return parse_element(root)
 
 
+# ---------------------------------------------------------------------------------- readable outline
+
+
+@dataclass(frozen=True)
+class Element:
+    """One element of a CAP message as a reader sees it: its CAP 1.2 name (no namespace), its text, and the
+    elements inside it, in document order."""
+
+    tag: str
+    text: str | None
+    children: tuple[Element, ...] = ()
+
+
+def outline(xml: bytes) -> Element:
+    """The alert's elements as a tree (``InvalidInput`` if the bytes are not a CAP 1.2 alert) — what the
+    readable page of a warning's CAP message walks; nothing is interpreted here."""
+
+    def walk(node: etree._Element) -> Element:
+        kids = tuple(walk(k) for k in node if isinstance(k.tag, str))
+        text = node.text.strip() if node.text and node.text.strip() else None
+        return Element(etree.QName(node).localname, text, kids)
+
+    try:
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        raise InvalidInput(f"CAP: not well-formed XML ({exc})") from exc
+    if root.tag != f"{{{CAP_NS}}}alert":
+        raise InvalidInput(f"CAP: root element is {root.tag}, not a CAP 1.2 alert")
+    return walk(root)
+
+
 # ------------------------------------------------------------------------------------ Atom feed
 
 

@@ -5,6 +5,7 @@ its order). Everything reads and writes through the scoped services."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from typing import Annotated, Any
@@ -20,7 +21,8 @@ from yingji.monitoring.clock import to_epoch_ms
 from yingji.warnings import cap
 from yingji.warnings import service as warnings
 from yingji.warnings.calls import service as warning_calls
-from yingji.web import pickers, wording
+from yingji.web import cap_reading, clock, pickers, wording
+from yingji.web.i18n import catalogue
 from yingji.web.pages import (
     FormPost,
     PageCtx,
@@ -430,6 +432,30 @@ def warning_page(warning_id: int, session: SessionDep, ctx: ViewerDep) -> Respon
         return _warning_detail(ctx, session, warning_id)
     except DomainError:
         return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+
+
+@router.get("/warnings/{warning_id}/cap", response_class=HTMLResponse)
+def warning_cap_page(warning_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
+    """The warning's CAP 1.2 message as a page: every element by name, coded values by meaning, times on the
+    reader's clock; the XML itself is one link away (``/api/v1/warnings/{id}/cap``)."""
+    try:
+        check_id(warning_id)
+        warning = warnings.get(session=session, scope=ctx.scope, warning_id=warning_id)
+    except DomainError:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    alert = cap.outline(warning.cap_xml.encode("utf-8"))
+    geocodes = [g for g in cap.parse(warning.cap_xml.encode("utf-8")).geocodes if g]
+    names = division_service.names_of(session=session, codes=[g.ljust(12, "0") for g in geocodes])
+    known = catalogue()
+    zone = ctx.request.app.state.settings.timezone
+    words = cap_reading.Words(
+        t=ctx.t,
+        known=lambda key: key in known,
+        time=lambda ms: clock.show(dt.datetime.fromtimestamp(ms / 1000, dt.UTC), zone),
+        warning_type=lambda type_id: _type_name(ctx, type_id),
+        division=lambda code: f"{names[code.ljust(12, '0')]}（{code}）" if code.ljust(12, "0") in names else code,
+    )
+    return _show(ctx, "warning_cap.html", 200, warning=warning, message=cap_reading.read(alert, words))
 
 
 def _warning_act(post: FormPost, warning_id: int, action: Any, form: dict[str, str] | None = None) -> Response:
