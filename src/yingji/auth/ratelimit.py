@@ -18,6 +18,9 @@ cookies"):
 
 After ``free`` failures on a key, the next attempt must wait ``base_s`` seconds, then twice as long after
 each further failure, up to ``max_s``. A key is forgotten a day after its last attempt.
+
+Also here: :class:`WindowLimits`, the public routes' per-address limits in fixed windows (the tip routes,
+``tips.api.TipGate``), shared the same way — Redis, else the same database table under keys of their own.
 """
 
 from __future__ import annotations
