@@ -6,14 +6,23 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 from fastapi.routing import APIRoute
 
 from tests.conftest import LiveServer, _fresh_database, login, test_settings
-from yingji.edge import BODY_LIMITS, MAX_HEADER_BYTES, MAX_QUERY_BYTES, PUBLIC_BODY_ROUTES, EdgeStats
+from yingji.edge import (
+    BODY_LIMITS,
+    MAX_HEADER_BYTES,
+    MAX_QUERY_BYTES,
+    PUBLIC_BODY_ROUTES,
+    PUBLIC_UPLOADS_AT_ONCE,
+    EdgeStats,
+)
 
 MB = 1024 * 1024
 
@@ -197,3 +206,41 @@ def test_every_declared_limit_and_public_route_names_a_route(edge: LiveServer) -
     assert BODY_LIMITS[("POST", "/api/v1/readings")] == MAX_BODY
     public_missing = [key for key in PUBLIC_BODY_ROUTES if key not in routes]
     assert not public_missing
+
+
+def _wait_for(condition: Any, what: str) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting: {what}"
+        time.sleep(0.02)
+
+
+def test_public_uploads_beyond_the_slots_get_503_until_one_ends(edge: LiveServer) -> None:
+    """PUBLIC_UPLOADS_AT_ONCE bodies over the default limit stream in at once on a public route (per process);
+    the next is answered 503 with Retry-After, unread; once the uploads end their slots come back."""
+    part = 70 * 1024  # over the fixture's default limit of 64 KiB only together: the declared length is 140 KiB
+    head = _head("POST", "/api/v1/tips", "Content-Type: application/json", f"Content-Length: {2 * part}")
+    before = _stats(edge).body_bytes
+    held: list[socket.socket] = []
+    try:
+        for _ in range(PUBLIC_UPLOADS_AT_ONCE):
+            sock = socket.create_connection(("127.0.0.1", edge.port), timeout=30)
+            sock.sendall(head.encode("latin-1") + b"\r\n" + b" " * part)
+            held.append(sock)
+        # every one holds its slot once the route has read its first part
+        _wait_for(lambda: _stats(edge).body_bytes >= before + PUBLIC_UPLOADS_AT_ONCE * part, "uploads reading")
+        reached = _stats(edge).body_bytes
+        status, body = _exchange(edge, head, b" " * part)
+        assert status == 503 and json.loads(body)["code"] == "service_unavailable"
+        assert _stats(edge).body_bytes == reached  # not a byte of it reached the app
+    finally:
+        for sock in held:
+            sock.close()
+    answers: list[int] = []
+
+    def admitted() -> bool:
+        answers.append(_exchange(edge, head, b" " * (2 * part))[0])
+        return answers[-1] != 503
+
+    _wait_for(admitted, "a slot")
+    assert answers[-1] == 422  # read to the end by the route: spaces are not a JSON object

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from yingji import __version__, events, logs, problems
 from yingji.auth import api as auth_api
 from yingji.auth.deps import ScopeCache
-from yingji.auth.ratelimit import Backoff, LoginThrottle
+from yingji.auth.ratelimit import Backoff, LoginThrottle, WindowLimits
 from yingji.auth.service import DatabaseThrottleStore
 from yingji.config import Settings, load_settings
 from yingji.db import make_engine, read_session_factory, session_factory
@@ -252,7 +252,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
     app.state.edge_stats = EdgeStats()
     app.add_middleware(EdgeGuard, settings=settings, stats=app.state.edge_stats)  # outermost: limits first
-    app.add_middleware(TipGate, settings=settings)  # public tips: per-address limits before the edge reads a body
+    app.state.address_limits = address_limits(settings, app.state.session_factory)
+    # public tips: per-address limits (shared by every process) before the edge reads a body
+    app.add_middleware(TipGate, settings=settings, limits=app.state.address_limits)
     _mount_health(app)
     _mount_docs(app)
     for router in ROUTERS:
@@ -280,6 +282,17 @@ def login_throttle(settings: Settings, factory: Any = None) -> LoginThrottle:
         settings.redis_url,
         account=Backoff(free=settings.login_free_attempts, **backoff),
         client=Backoff(free=settings.login_client_free_attempts, **backoff),
+        namespace=LoginThrottle.for_database(settings.database_url),
+        store=DatabaseThrottleStore(factory) if factory is not None else None,
+    )
+
+
+def address_limits(settings: Settings, factory: Any = None) -> WindowLimits:
+    """The public routes' per-address windows (tips.api.TipGate): in Redis when configured, else (and when
+    Redis is unreachable) in the database through ``factory``, in the login throttle's table under keys of
+    their own — shared by every server process either way."""
+    return WindowLimits(
+        settings.redis_url,
         namespace=LoginThrottle.for_database(settings.database_url),
         store=DatabaseThrottleStore(factory) if factory is not None else None,
     )

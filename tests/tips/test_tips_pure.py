@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
+from yingji.auth.ratelimit import FixedWindow, WindowLimits
 from yingji.tips import photos, tracking
 
 
@@ -30,10 +31,14 @@ def test_codes_carry_100_bits() -> None:
 
 
 def test_window_admits_the_limit_then_says_how_long_to_wait() -> None:
-    window = tracking.Window(limit=2, seconds=60)
-    assert [window.admit("a", 10.0) for _ in range(3)] == [0, 0, 50]
-    assert window.admit("b", 10.0) == 0  # another key is not held
-    assert window.admit("a", 60.0) == 0  # a new window
+    """In-process (no Redis, no database: the last resort); the shared stores: tests/auth/test_address_limits.py."""
+    now = [10.0]
+    limits, window = WindowLimits(None, clock=lambda: now[0]), FixedWindow(limit=2, seconds=60)
+    assert [limits.admit("w", "a", window) for _ in range(3)] == [0, 0, 50]
+    assert limits.noted("w", "a") == 50  # known full in this process: refused without counting
+    assert limits.admit("w", "b", window) == 0  # another key is not held
+    now[0] = 60.0
+    assert limits.noted("w", "a") == 0 and limits.admit("w", "a", window) == 0  # a new window
 
 
 def test_a_decompression_bomb_is_refused_before_decoding() -> None:

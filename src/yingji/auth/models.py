@@ -60,7 +60,9 @@ class AuditEntry(Base):
 class LoginThrottleKey(Base):
     """Failed sign-ins counted on one throttle key (an account, a client address or a device), shared by
     every server process when no Redis is configured or reachable (``auth.service.DatabaseThrottleStore``).
-    ``last`` is the time of the last counted attempt (epoch seconds); a key idle for a day counts from zero."""
+    ``last`` is the time of the last counted attempt (epoch seconds); a key idle for a day counts from zero.
+    Keys ``<namespace>:window:<name>:<address>`` hold the public routes' per-address windows instead
+    (``auth.ratelimit.WindowLimits``): ``failures`` counts the events of the window that began at ``last``."""
 
     __tablename__ = "login_throttle"
 

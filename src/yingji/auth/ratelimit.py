@@ -18,6 +18,9 @@ cookies"):
 
 After ``free`` failures on a key, the next attempt must wait ``base_s`` seconds, then twice as long after
 each further failure, up to ``max_s``. A key is forgotten a day after its last attempt.
+
+Also here: :class:`WindowLimits`, the public routes' per-address limits in fixed windows (the tip routes,
+``tips.api.TipGate``), shared the same way — Redis, else the same database table under keys of their own.
 """
 
 from __future__ import annotations
@@ -207,3 +210,142 @@ class LoginThrottle:
                 failures, last = self._local.get(key, (0, 0.0))
                 self._local[key] = ((0 if last < now - FORGET_AFTER_S else failures) + 1, now)
             return 0.0
+
+
+# ------------------------------------------------------------------------------ fixed windows per address
+
+
+@dataclass(frozen=True)
+class FixedWindow:
+    """At most ``limit`` events per key in each window of ``seconds``. Windows are aligned to the epoch
+    (window ``now // seconds``), so every process on one clock agrees where a window starts and ends."""
+
+    limit: int
+    seconds: float
+
+    def __post_init__(self) -> None:
+        if not 0 < self.seconds <= FORGET_AFTER_S:  # the stores forget a key a day after its window started
+            raise ValueError(f"a window lasts more than 0 and at most {FORGET_AFTER_S} s")
+
+    def start(self, now: float) -> float:
+        return (now // self.seconds) * self.seconds
+
+    def end(self, now: float) -> float:
+        return self.start(now) + self.seconds
+
+
+class SharedWindowStore(Protocol):
+    """Windows shared by every process (the database): ``count`` counts one event on ``key`` in ``now``'s
+    window and answers True, or — the window being full — counts nothing and answers False; atomic."""
+
+    def count(self, key: str, window: FixedWindow, now: float) -> bool: ...
+
+
+# One round trip: a key is a hash {w: window number, n: events counted in it}; a later window starts at 0.
+_COUNT = """
+local w, limit, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'w', 'n')
+local n = 0
+if tonumber(state[1]) ~= nil and tonumber(state[1]) >= w then n = tonumber(state[2]) or 0; w = tonumber(state[1]) end
+if n >= limit then return 0 end
+redis.call('HSET', KEYS[1], 'w', w, 'n', n + 1)
+redis.call('EXPIRE', KEYS[1], ttl)
+return 1
+"""
+
+
+class WindowLimits:
+    """Per-address limits in fixed windows on public routes (the tip routes: ``tips.api.TipGate``), shared by
+    every server process as the login throttle's counts are: a Redis script when ``YINGJI_REDIS_URL`` is set
+    and reachable, else the database every process uses (a :class:`SharedWindowStore`:
+    ``auth.service.DatabaseThrottleStore``, table ``login_throttle``, keys ``<namespace>:window:…``); only
+    when both are unreachable (or no store is given) does a process count on its own.
+
+    A process that learns a key's window is full refuses it until the window ends without asking again (a
+    window's count only grows), so a flood from one address costs no Redis or database work."""
+
+    def __init__(
+        self,
+        redis_url: str | None,
+        *,
+        namespace: str = "yingji",
+        store: SharedWindowStore | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.namespace, self.clock = namespace, clock
+        self._redis: Any = None
+        self._count_script: Any = None
+        if redis_url:
+            import redis
+
+            self._redis = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
+            self._count_script = self._redis.register_script(_COUNT)
+        self._store = store
+        self._full: dict[str, float] = {}  # keys whose window is full, with when it ends
+        self._local: dict[str, tuple[float, int]] = {}  # the last resort: window start and count per key
+        self._lock = threading.Lock()
+        self.refused = 0  # events refused so far
+
+    def _key(self, name: str, client: str) -> str:
+        return f"{self.namespace}:window:{name}:{client}"
+
+    def noted(self, name: str, client: str) -> int:
+        """Seconds until the window of ``client`` ends when this process already knows it is full, else 0
+        (no I/O: callers on an event loop ask this before running :meth:`admit` in a thread)."""
+        now = self.clock()
+        until = self._full.get(self._key(name, client), 0.0)
+        if until <= now:
+            return 0
+        self.refused += 1
+        return max(1, math.ceil(until - now))
+
+    def admit(self, name: str, client: str, window: FixedWindow) -> int:
+        """Count one event of ``client`` in window ``name`` and answer 0, or answer the seconds until the
+        window ends (counting nothing) when it already holds ``window.limit`` events."""
+        now = self.clock()
+        key = self._key(name, client)
+        end = window.end(now)
+        with self._lock:
+            if self._full.get(key, 0.0) > now:
+                self.refused += 1
+                return max(1, math.ceil(self._full[key] - now))
+        admitted = self._shared(key, window, now)
+        if admitted is None:
+            admitted = self._count_locally(key, window, now)
+        if admitted:
+            return 0
+        with self._lock:
+            if len(self._full) > 100_000:
+                self._full = {k: t for k, t in self._full.items() if t > now}
+            self._full[key] = end
+            self.refused += 1
+        return max(1, math.ceil(end - now))
+
+    def _shared(self, key: str, window: FixedWindow, now: float) -> bool | None:
+        if self._redis is not None:
+            args = [int(now // window.seconds), window.limit, math.ceil(window.end(now) - now) + 1]
+            try:
+                return bool(int(self._count_script(keys=[key], args=args)))
+            except Exception as exc:  # Redis down: keep counting (shared through the database if we can)
+                log.warning("address limits: Redis unreachable, counting in the database: %s", exc)
+        if self._store is not None:
+            try:
+                return self._store.count(key, window, now)
+            except Exception as exc:  # the database too: count in this process rather than not at all
+                log.warning("address limits falling back to in-process counting: %s", exc)
+        return None
+
+    def _count_locally(self, key: str, window: FixedWindow, now: float) -> bool:
+        start = window.start(now)
+        with self._lock:
+            if len(self._local) > 100_000:  # forget windows that have ended, and past that everything
+                self._local = {k: v for k, v in self._local.items() if v[0] > now - FORGET_AFTER_S}
+                if len(self._local) > 100_000:
+                    self._local = {}
+            began, count = self._local.get(key, (start, 0))
+            if began < start:
+                began, count = start, 0
+            if count >= window.limit:
+                return False
+            self._local[key] = (began, count + 1)
+            return True

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, object_session
 from yingji import events
 from yingji.auth import access, audit
 from yingji.auth.models import ApiToken, LoginThrottleKey, User
-from yingji.auth.ratelimit import FORGET_AFTER_S, Backoff
+from yingji.auth.ratelimit import FORGET_AFTER_S, Backoff, FixedWindow
 from yingji.auth.roles import permissions_of, role_names
 from yingji.auth.scope import Scope
 from yingji.auth.security import (
@@ -294,7 +294,8 @@ def token_expiry(now: dt.datetime, minutes: int) -> dt.datetime:
 
 
 class DatabaseThrottleStore:
-    """The login throttle's counts in the database (``auth.ratelimit.SharedStore``): what every server
+    """The login throttle's counts in the database (``auth.ratelimit.SharedStore``), and the public routes'
+    per-address windows (``auth.ratelimit.SharedWindowStore``, keys ``<namespace>:window:…``): what every server
     process shares when no Redis is configured or reachable, so the back-off of an account holds whatever
     process a guess reaches. Each call is its own short transaction (a failed sign-in's request rolls back;
     its count must stay). Atomic: the keys' rows are created if missing, then locked in key order
@@ -337,10 +338,38 @@ class DatabaseThrottleStore:
                 for stored in keys:
                     rows[stored].failures = counts[stored] + 1
                     rows[stored].last = now
-            self._admits += 1
-            if self._admits % self.PRUNE_EVERY == 0:
-                session.execute(delete(LoginThrottleKey).where(LoginThrottleKey.last < now - FORGET_AFTER_S))
+            self._pruned(session, now)
         return blocked
+
+    def count(self, key: str, window: FixedWindow, now: float) -> bool:
+        """A fixed window per key (``auth.ratelimit.SharedWindowStore``, for ``WindowLimits``) in the same
+        table: ``last`` is the start of the window counted, ``failures`` the events counted in it. The row is
+        created if missing and locked as in :meth:`admit`; a later window counts from zero, and a row a
+        process with a clock ahead has moved to a later window keeps that window."""
+        stored, start = self._stored(key), window.start(now)
+        with self._factory() as session, session.begin():
+            dialect = session.get_bind().dialect.name
+            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+            session.execute(
+                insert(LoginThrottleKey).values(key=stored, failures=0, last=start).on_conflict_do_nothing()
+            )
+            row = session.scalars(
+                select(LoginThrottleKey).where(LoginThrottleKey.key == stored).with_for_update()
+            ).one()
+            if row.last < start:
+                row.failures, row.last = 0, start
+            admitted: bool = row.failures < window.limit
+            if admitted:
+                row.failures += 1
+            self._pruned(session, now)
+        return admitted
+
+    def _pruned(self, session: Session, now: float) -> None:
+        """Every ``PRUNE_EVERY`` calls, delete the keys idle for a day (a window's row a day after it began:
+        windows last a day at most)."""
+        self._admits += 1
+        if self._admits % self.PRUNE_EVERY == 0:
+            session.execute(delete(LoginThrottleKey).where(LoginThrottleKey.last < now - FORGET_AFTER_S))
 
     def clear(self, keys: Sequence[str]) -> None:
         stored = [self._stored(key) for key in keys]

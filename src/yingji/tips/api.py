@@ -7,8 +7,6 @@ address is the peer's, or the one a trusted proxy names: ``yingji.edge.proxy_opt
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
@@ -18,10 +16,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
+from yingji.auth.ratelimit import FixedWindow, WindowLimits
 from yingji.config import Settings
 from yingji.db import utcnow
 from yingji.errors import InvalidInput
-from yingji.tips import photos, service, tracking
+from yingji.tips import photos, service
 from yingji.tips.deps import FORM_FIELDS, photo_dir, read_form, tip_in_of
 from yingji.tips.models import Tip
 from yingji.tips.schemas import (
@@ -263,29 +262,42 @@ def _client(scope: Scope) -> str:
 
 class TipGate:
     """Per-address limits on the public tip routes, checked before the body is read (answers 429 with
-    ``Retry-After``). Counted in this process."""
+    ``Retry-After``): submissions per ``YINGJI_TIPS_WINDOW_S``, status reads, messages and reward claims per
+    minute. Counted by ``limits`` (``auth.ratelimit.WindowLimits``), shared by every server process through
+    Redis or the database; without ``limits`` (a bare app), in this process."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
-        self.app, self.clock = app, clock
-        self.submissions = tracking.Window(settings.tips_per_address, float(settings.tips_window_s))
-        self.reads = tracking.Window(settings.tip_status_reads_per_minute, 60.0)
+    SUBMISSIONS, READS = "tips-submit", "tips-read"
 
-    def _window(self, method: str, path: str) -> tracking.Window | None:
+    def __init__(self, app: ASGIApp, settings: Settings, limits: WindowLimits | None = None) -> None:
+        self.app = app
+        self.limits = limits if limits is not None else WindowLimits(None)
+        self.windows = {
+            self.SUBMISSIONS: FixedWindow(settings.tips_per_address, float(settings.tips_window_s)),
+            self.READS: FixedWindow(settings.tip_status_reads_per_minute, 60.0),
+        }
+
+    def _window(self, method: str, path: str) -> str | None:
         if method == "POST" and path.rstrip("/") in (SUBMIT_PATH, PAGE_SUBMIT_PATH):
-            return self.submissions
+            return self.SUBMISSIONS
         if method == "POST" and path.rstrip("/") in PAGE_READ_PATHS:
-            return self.reads  # the public pages' status look-up and messages, counted with the API's reads
+            return self.READS  # the public pages' status look-up and messages, counted with the API's reads
         rest = path.removeprefix(SUBMIT_PATH + "/")
         if method in ("GET", "HEAD") and rest != path and rest and "/" not in rest and not rest.isdigit():
-            return self.reads
+            return self.READS
         code, _, tail = rest.partition("/")
         if method == "POST" and rest != path and tail in ("messages", "reward/claim") and code and code != "inbox":
-            return self.reads  # the reporter's messages: by tracking code, counted with the status reads
+            return self.READS  # the reporter's messages: by tracking code, counted with the status reads
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        window = self._window(scope["method"], route_path(scope)) if scope["type"] == "http" else None
-        wait = window.admit(_client(scope), self.clock()) if window is not None else 0
+        name = self._window(scope["method"], route_path(scope)) if scope["type"] == "http" else None
+        wait = 0
+        if name is not None:
+            client = _client(scope)
+            # a window this process knows is full is refused here; else one short Redis or database step
+            wait = self.limits.noted(name, client) or await run_in_threadpool(
+                self.limits.admit, name, client, self.windows[name]
+            )
         if not wait:
             await self.app(scope, receive, send)
             return

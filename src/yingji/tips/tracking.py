@@ -1,4 +1,5 @@
-"""Tracking codes and per-address windows (pure: the random source and the clock are passed in).
+"""Tracking codes (pure: the random source is passed in). The per-address windows of the public routes are
+``auth.ratelimit.WindowLimits``, shared by every server process.
 
 A tracking code is 100 random bits from the caller's CSPRNG (``secrets.token_bytes``) written as 20 Crockford
 base-32 characters in five groups of four (``7K3Q-…``): readable aloud, no I, L, O or U. Only its SHA-256 is
@@ -9,10 +10,8 @@ missing hyphens, and the look-alikes Crockford maps (O→0, I/L→1).
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_CHARS = 20  # × 5 bits = 100 random bits
@@ -39,25 +38,3 @@ def digest(code: str) -> str:
     if canonical is None:
         raise ValueError("not a tracking code")
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
-
-
-@dataclass
-class Window:
-    """At most ``limit`` events per key in each fixed window of ``seconds``; ``admit`` answers 0 when the
-    event is admitted (and counts it), else the seconds until the key's window ends."""
-
-    limit: int
-    seconds: float
-    max_keys: int = 100_000
-    _window: int = -1
-    _counts: dict[str, int] = field(default_factory=dict)
-
-    def admit(self, key: str, now: float) -> int:
-        window = int(now // self.seconds)
-        if window != self._window or len(self._counts) >= self.max_keys:
-            self._window, self._counts = window, {}
-        count = self._counts.get(key, 0)
-        if count >= self.limit:
-            return max(1, math.ceil((window + 1) * self.seconds - now))
-        self._counts[key] = count + 1
-        return 0
