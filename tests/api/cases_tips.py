@@ -121,6 +121,14 @@ def tips_reward_propose(c: Ctx) -> None:
     foreign_id, _ = _tip(c, FOREIGN)
     body = {"kind": "violation", "fine_yuan": 100_000}
     assert c.own_admin.post(f"{API}/inbox/{foreign_id}/reward", json=body).status_code == 404
+    # an own tip closed as substantiated earns one (so the reward table has a row for the XSS crawl, too)
+    r = httpx.post(c.live.url + API, json={"category": "work_safety", "text": "无证储存危化品", "division": OWN,
+                                           "anonymous": True})  # fmt: skip
+    assert r.status_code == 201, r.text
+    own_id = max(t["id"] for t in c.own_admin.get(API, params={"limit": 1000}).json()["items"])
+    for action in ({"action": "accept"}, {"action": "close", "outcome": "substantiated", "reply": "已查处"}):
+        assert c.own_admin.post(f"{API}/inbox/{own_id}/actions", json=action).status_code == 200
+    assert c.own_admin.post(f"{API}/inbox/{own_id}/reward", json=body).status_code == 201
 
 
 def tips_reward_get(c: Ctx) -> None:

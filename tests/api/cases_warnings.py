@@ -140,6 +140,25 @@ def officials_create(c: Ctx) -> None:
     assert r.status_code == 404
 
 
+def official_update(c: Ctx) -> None:
+    boss = _created(c.foreign_admin.post(f"{W}/officials", json={"name": "拉孜局长乙", "division_code": FOREIGN}))
+    r = c.own_admin.put(f"{W}/officials/{boss['id']}", json={"name": "改名", "division_code": OWN})
+    assert r.status_code == 404 and "拉孜局长乙" not in r.text
+    mine = _created(c.own_admin.post(f"{W}/officials", json={"name": "定日局长乙", "division_code": OWN}))
+    moved = c.own_admin.put(f"{W}/officials/{mine['id']}", json={"name": "定日局长乙", "division_code": FOREIGN})
+    assert moved.status_code == 404  # not into another county
+    under = {"name": "定日局长乙", "division_code": OWN, "superior_id": boss["id"]}
+    assert c.own_admin.put(f"{W}/officials/{mine['id']}", json=under).status_code == 404
+    names = {o["name"] for o in c.foreign_admin.get(f"{W}/officials").json()}
+    assert "拉孜局长乙" in names and "改名" not in names
+
+
+def official_remove(c: Ctx) -> None:
+    boss = _created(c.foreign_admin.post(f"{W}/officials", json={"name": "拉孜局长丙", "division_code": FOREIGN}))
+    assert c.own_admin.delete(f"{W}/officials/{boss['id']}").status_code == 404
+    assert "拉孜局长丙" in {o["name"] for o in c.foreign_admin.get(f"{W}/officials").json()}
+
+
 def call_acknowledge(c: Ctx) -> None:
     foreign = foreign_warning(c)
     calls = c.foreign_admin.get(f"{W}/{foreign['id']}/calls").json()
@@ -161,6 +180,8 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("POST", W + "/import"): import_alerts,
     ("GET", W + "/officials"): officials_list,
     ("POST", W + "/officials"): officials_create,
+    ("PUT", W + "/officials/{official_id}"): official_update,
+    ("DELETE", W + "/officials/{official_id}"): official_remove,
     ("GET", W + "/{warning_id}"): _hidden(""),
     ("PUT", W + "/{warning_id}"): update,
     ("POST", W + "/{warning_id}/cancel"): cancel,
