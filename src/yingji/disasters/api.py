@@ -20,6 +20,7 @@ from yingji.disasters.schemas import (
     ReportRead,
     ReportType,
     ReviewIn,
+    StabilisedIn,
     TotalsRead,
 )
 from yingji.errors import InvalidInput
@@ -57,6 +58,15 @@ def create_event(body: EventIn, session: SessionDep, scope: ScopeDep) -> EventRe
 def get_event(event_id: IdPath, session: SessionDep, scope: ScopeDep) -> EventRead:
     """One disaster event."""
     return EventRead.model_validate(service.get_event(session=session, scope=scope, event_id=event_id))
+
+
+@router.post("/events/{event_id}/stabilised", response_model=EventRead, operation_id="disasters_events_stabilised")
+def set_stabilised(event_id: IdPath, body: StabilisedIn, session: SessionDep, scope: ScopeDep) -> EventRead:
+    """Record the day (北京时间) the disaster stabilised (灾情稳定), set by the bureau of the event's division:
+    the verified reports (核报) are due by the end of the regime's working days after it, and townships
+    that made an initial report without one are then escalated."""
+    event = service.set_stabilised(session=session, scope=scope, event_id=event_id, on=body.on)
+    return EventRead.model_validate(event)
 
 
 @router.post(

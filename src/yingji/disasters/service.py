@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import IO, Any
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from yingji.auth import access, audit
 from yingji.auth.scope import Scope, system_scope
 from yingji.db import utcnow
-from yingji.disasters import exports, plausibility, regime, response, review, rollup, tables, validation
+from yingji.disasters import deadlines, exports, plausibility, regime, response, review, rollup, tables, validation
 from yingji.disasters.models import DisasterEvent, DisasterReport
 from yingji.disasters.schemas import EventIn, ReportIn, ReportType, ReviewIn
 from yingji.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -96,6 +97,27 @@ def get_event(*, session: Session, scope: Scope, event_id: int) -> DisasterEvent
     return access.get_readable(
         session=session, scope=scope, model=DisasterEvent, row_id=event_id, what="disaster event", permission=READ
     )
+
+
+def set_stabilised(
+    *, session: Session, scope: Scope, event_id: int, on: dt.date, now: dt.datetime | None = None
+) -> DisasterEvent:
+    """Record the day (北京时间) the disaster stabilised, from which the verified reports (核报) are due: set by
+    the bureau of the event's division or one above it (a county for its own event; a correction sets it
+    again). Not before the event's start day, not after today (``now``, the clock, injected in tests)."""
+    scope.require(REPORT)
+    event = get_event(session=session, scope=scope, event_id=event_id)
+    scope.require_write(event.division_code, "division")
+    today = deadlines.local_day(now or utcnow())
+    if on < deadlines.local_day(event.started_at):
+        raise InvalidInput(f"the event started on {deadlines.local_day(event.started_at)}, after {on}", field="on")
+    if on > today:
+        raise InvalidInput(f"{on} is after today ({today})", field="on")
+    before = audit.snapshot(event)
+    event.stabilised_on = on
+    audit.changed(session, scope, event, before, entity="disaster_event", action="stabilised",
+                  division_code=event.division_code)  # fmt: skip
+    return event
 
 
 def list_events(*, session: Session, scope: Scope) -> list[DisasterEvent]:
