@@ -151,9 +151,10 @@ async def run_load(base: str, by_county: dict[str, list[str]], rate: float, town
             accepted[township] = (county, done, i + 1)
 
         async def checker(stop: asyncio.Event) -> None:
-            """Staleness: from an acceptance (its response) to the end of the first read of the totals over the
-            whole area whose township entry has its figures and whose prefecture total includes every report
-            accepted by then (figures are positive, so it is at least their sum)."""
+            """Staleness: from an acceptance (its response) to the end of the first read of the totals (the
+            township's and the prefecture's, summed in the database: ``?codes=``) whose township entry has its
+            figures and whose prefecture total includes every report accepted by then (figures are positive, so
+            it is at least their sum)."""
             while not stop.is_set():
                 await asyncio.sleep(0.25)
                 if not accepted:
@@ -161,7 +162,11 @@ async def run_load(base: str, by_county: dict[str, list[str]], rate: float, town
                 township, (_, done, affected) = max(accepted.items(), key=lambda kv: kv[1][1])
                 floor = sum(a for _, at, a in accepted.values() if at <= done)
                 while True:
-                    r = await client.get(f"/api/v1/disasters/events/{event_id}/totals", headers=admin_h)
+                    r = await client.get(
+                        f"/api/v1/disasters/events/{event_id}/totals",
+                        params={"codes": f"{township},{PREFECTURE}"},
+                        headers=admin_h,
+                    )
                     totals = r.json()["totals"] if r.status_code == 200 else {}
                     if (
                         totals.get(township, {}).get("affected") == affected

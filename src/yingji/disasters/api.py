@@ -33,6 +33,10 @@ _XLSX_BODY: dict[str, Any] = {
         "content": {XLSX: {"schema": {"type": "string", "format": "binary", "description": "The regime's layout"}}},
     }
 }
+CodesQuery = Annotated[
+    str | None,
+    Query(pattern=r"^\d{12}(,\d{12}){0,49}$", description="Only these divisions (12-digit codes, comma-separated)."),
+]
 router = APIRouter(prefix="/api/v1/disasters", tags=["disasters"])
 StatusQuery = Annotated[
     str | None,
@@ -105,10 +109,15 @@ def review_report(report_id: IdPath, body: ReviewIn, session: SessionDep, scope:
 
 
 @router.get("/events/{event_id}/totals", response_model=TotalsRead, operation_id="disasters_totals")
-def totals(event_id: IdPath, session: SessionDep, scope: ScopeDep) -> TotalsRead:
+def totals(event_id: IdPath, session: SessionDep, scope: ScopeDep, codes: CodesQuery = None) -> TotalsRead:
     """Roll-ups for every township and ancestor the caller covers (sums of the latest accepted figures) and
-    the national relief response level each covered province's totals trigger."""
-    figures, levels = service.event_totals(session=session, scope=scope, event_id=event_id)
+    the national relief response level each covered province's totals trigger. With ``codes`` (up to 50
+    division codes, comma-separated) only those divisions, summed in the database (cheap for a large event)."""
+    if codes:
+        wanted = codes.split(",")
+        figures, levels = service.division_totals(session=session, scope=scope, event_id=event_id, codes=wanted)
+    else:
+        figures, levels = service.event_totals(session=session, scope=scope, event_id=event_id)
     return TotalsRead(event_id=event_id, totals=figures, relief_response=levels)
 
 

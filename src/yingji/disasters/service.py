@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yingji.auth import access, audit
@@ -17,7 +17,7 @@ from yingji.disasters.models import DisasterEvent, DisasterReport
 from yingji.disasters.schemas import EventIn, ReportIn, ReportType, ReviewIn
 from yingji.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as geo_service
-from yingji.geo.codes import level_of, prefix
+from yingji.geo.codes import code_range, level_of, prefix
 from yingji.incidents import service as incidents_service
 from yingji.incidents.schemas import FiguresIn
 
@@ -310,6 +310,42 @@ def event_totals(*, session: Session, scope: Scope, event_id: int) -> tuple[dict
     fields = regime.default_regime().indicator_codes
     totals = rollup.rollup(latest, chains, fields)
     totals = {code: figures for code, figures in totals.items() if scope.covers(code)}
+    levels = {c: response.relief_response(f) for c, f in totals.items() if level_of(c) == "province"}
+    return totals, levels
+
+
+def division_totals(
+    *, session: Session, scope: Scope, event_id: int, codes: list[str]
+) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
+    """``event_totals`` for the given divisions only (those the caller covers that have an accepted report under
+    them), summed in the database over each township's latest accepted report: one aggregate per division on
+    the (event, township, id) index, whatever the number of townships, for a reader that needs a few totals
+    (a prefecture's board, a staleness check) and not every township's."""
+    event = get_event(session=session, scope=scope, event_id=event_id)
+    fields = regime.default_regime().indicator_codes
+    latest = (
+        select(func.max(DisasterReport.id))
+        .where(
+            DisasterReport.event_id == event.id,
+            DisasterReport.status.in_(review.COUNTED),
+            scope.where_covered(DisasterReport.township_code),
+        )
+        .group_by(DisasterReport.township_code)
+    )
+    sums = [func.sum(DisasterReport.figures[name].as_integer()) for name in fields]
+    totals: dict[str, dict[str, int]] = {}
+    for code in dict.fromkeys(codes):
+        if not scope.covers(code) or level_of(code) == "country":  # the root is no reporting level
+            continue
+        lo, hi = code_range(prefix(code, level_of(code)))
+        row = session.execute(
+            select(func.count(), *sums).where(
+                DisasterReport.id.in_(latest), DisasterReport.township_code.between(lo, hi)
+            )
+        ).one()
+        if row[0]:
+            totals[code] = {name: int(value or 0) for name, value in zip(fields, row[1:], strict=True)}
+    totals = {code: totals[code] for code in sorted(totals)}
     levels = {c: response.relief_response(f) for c, f in totals.items() if level_of(c) == "province"}
     return totals, levels
 
