@@ -1,6 +1,8 @@
 """Township disaster reports through the real HTTP server at a fixed offered rate, each accepted by its county.
 
-Builds a fresh database (SQLite file in a temporary folder by default, ``--database-url`` for PostgreSQL),
+Builds a fresh database: a SQLite file in a temporary folder by default; with ``--pg`` a private PostgreSQL
+database (``yingji_bench_dis`` on the local server, created before and dropped after the run, the server
+from ``YINGJI_BENCH_PG_ADMIN_URL``); or ``--database-url`` as given (kept). It
 loads the demo region, adds synthetic townships under the 18 counties of 日喀则 until there are
 ``--townships`` of them, makes one duty officer per county, starts ``yingji serve`` and declares one event
 over the prefecture. The load is open-loop: township *i*'s report is sent at ``start + i / rate`` whether or
@@ -12,22 +14,26 @@ with its own figures (no report lost).
 Prints the sustained rate, p50/p99 latency, the ratio of the sustained to the offered rate (goal 1.0),
 the worst roll-up staleness (goal ≤ 1 s) and the lost-report count (goal 0).
 
-    .venv/bin/python bench/disaster_stats.py [--townships 5000] [--rate 200] [--workers 1]
+    .venv/bin/python bench/disaster_stats.py [--townships 5000] [--rate 200] [--workers 1] [--pg]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
+from api_read import database_cpu_seconds, server_cpu_seconds
+from bench_server import launch, stop_server
+from sqlalchemy import create_engine, text
 
 from yingji.auth import service as auth_service
 from yingji.auth.scope import system_scope
@@ -38,7 +44,16 @@ from yingji.geo import service as geo_service
 from yingji.geo.importers import DivisionRecord
 
 PASSWORD = "Bench-disasters-2026!"
+PG_ADMIN = os.environ.get("YINGJI_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_DATABASE = "yingji_bench_dis"
 PREFECTURE = "540200000000"
+
+
+def pg_admin(sql: str) -> None:
+    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
 
 
 def prepare(url: str, townships: int) -> dict[str, list[str]]:
@@ -75,7 +90,55 @@ def prepare(url: str, townships: int) -> dict[str, list[str]]:
     return existing
 
 
-async def run_load(base: str, by_county: dict[str, list[str]], rate: float, townships: int) -> dict[str, object]:
+class Lean:
+    """A small HTTP/1.1 JSON client over asyncio streams with at most ``size`` persistent connections: the
+    load generator's CPU per request is a fraction of httpx's, and it shares the server's cores."""
+
+    def __init__(self, port: int, size: int = 64) -> None:
+        self.port, self.host = port, f"127.0.0.1:{port}"
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.slots = asyncio.Semaphore(size)
+
+    async def call(self, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else b""
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+        ).encode()
+        async with self.slots:
+            reused = bool(self.idle)
+            conn = self.idle.pop() if reused else await asyncio.open_connection("127.0.0.1", self.port)
+            try:
+                answer = await self._exchange(conn, head + data)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                conn[1].close()
+                if not reused:
+                    raise
+                # a keep-alive connection the server closed as it idled: once more on a new one
+                conn = await asyncio.open_connection("127.0.0.1", self.port)
+                answer = await self._exchange(conn, head + data)
+            self.idle.append(conn)
+            return answer
+
+    @staticmethod
+    async def _exchange(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], request: bytes) -> tuple[int, Any]:
+        reader, writer = conn
+        writer.write(request)
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status, length = int(head[0].split(" ", 2)[1]), 0
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            if name.lower() == "content-length":
+                length = int(value.strip())
+        payload = await reader.readexactly(length) if length else b""
+        return status, json.loads(payload) if payload else None
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+
+
+async def run_load(base: str, by_county: dict[str, list[str]], rate: float, townships: int) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(120, pool=None), limits=limits) as client:
         tokens: dict[str, str] = {}
@@ -99,6 +162,10 @@ async def run_load(base: str, by_county: dict[str, list[str]], rate: float, town
         )
         ev.raise_for_status()
         event_id = ev.json()["id"]
+        lean = Lean(int(base.rsplit(":", 1)[1]))
+        # the checker is another reader (the prefecture's board): its own connection, not a turn in the
+        # reporters' queue of connections
+        reader = Lean(int(base.rsplit(":", 1)[1]), size=1)
         plan = [(c, t) for c in by_county for t in by_county[c]][:townships]
         plan.sort(key=lambda ct: ct[1][6:9] + ct[1])  # interleave counties
         latencies: list[float] = []
@@ -110,43 +177,57 @@ async def run_load(base: str, by_county: dict[str, list[str]], rate: float, town
         async def one(i: int, county: str, township: str) -> None:
             try:
                 await submit_and_accept(i, county, township)
-            except httpx.HTTPError as exc:  # counted, never fatal: the run reports what was lost
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:  # counted, never fatal: reported
                 failures.append(f"{township}: {type(exc).__name__}")
 
         async def submit_and_accept(i: int, county: str, township: str) -> None:
             at = start + i / rate
             await asyncio.sleep(max(0.0, at - time.perf_counter()))
-            headers = {"Authorization": f"Bearer {tokens[county]}"}
             body = {
                 "township_code": township,
                 "report_type": "initial",
                 "figures": {"affected": i + 1, "deaths": i % 3},
             }
-            r = await client.post(f"/api/v1/disasters/events/{event_id}/reports", json=body, headers=headers)
-            if r.status_code != 201:
-                failures.append(f"submit {township}: {r.status_code} {r.text[:120]}")
+            status, made = await lean.call("POST", f"/api/v1/disasters/events/{event_id}/reports", tokens[county], body)
+            if status != 201:
+                failures.append(f"submit {township}: {status} {str(made)[:120]}")
                 return
-            a = await client.post(
-                f"/api/v1/disasters/reports/{r.json()['id']}/review", json={"action": "accept"}, headers=headers
-            )
-            if a.status_code != 200:
-                failures.append(f"accept {township}: {a.status_code} {a.text[:120]}")
+            path = f"/api/v1/disasters/reports/{made['id']}/review"
+            status, reviewed = await lean.call("POST", path, tokens[county], {"action": "accept"})
+            if status != 200:
+                failures.append(f"accept {township}: {status} {str(reviewed)[:120]}")
                 return
             done = time.perf_counter()
             latencies.append(done - at)
             accepted[township] = (county, done, i + 1)
 
         async def checker(stop: asyncio.Event) -> None:
+            """Staleness: from an acceptance (its response) to the end of the first read of the totals (the
+            township's and the prefecture's, summed in the database: ``?codes=``) whose township entry has its
+            figures and whose prefecture total includes every report accepted by then (figures are positive, so
+            it is at least their sum)."""
             while not stop.is_set():
                 await asyncio.sleep(0.25)
                 if not accepted:
                     continue
-                township, (county, done, affected) = max(accepted.items(), key=lambda kv: kv[1][1])
-                r = await client.get(
-                    f"/api/v1/disasters/events/{event_id}/totals", headers={"Authorization": f"Bearer {tokens[county]}"}
-                )
-                seen = r.json()["totals"].get(township, {}).get("affected")
-                staleness.append(time.perf_counter() - done if seen == affected else float("inf"))
+                township, (_, done, affected) = max(accepted.items(), key=lambda kv: kv[1][1])
+                floor = sum(a for _, at, a in accepted.values() if at <= done)
+                while True:
+                    path = f"/api/v1/disasters/events/{event_id}/totals?codes={township},{PREFECTURE}"
+                    try:
+                        status, read = await reader.call("GET", path, admin["access_token"])
+                    except (OSError, asyncio.IncompleteReadError, ValueError):
+                        status, read = 0, None
+                    totals = read["totals"] if status == 200 else {}
+                    if (
+                        totals.get(township, {}).get("affected") == affected
+                        and totals.get(PREFECTURE, {}).get("affected", 0) >= floor
+                    ):
+                        staleness.append(time.perf_counter() - done)
+                        break
+                    if stop.is_set():
+                        staleness.append(float("inf"))
+                        break
 
         stop = asyncio.Event()
         check = asyncio.create_task(checker(stop))
@@ -154,6 +235,8 @@ async def run_load(base: str, by_county: dict[str, list[str]], rate: float, town
         elapsed = time.perf_counter() - start
         stop.set()
         await check
+        lean.close()
+        reader.close()
         final = (await client.get(f"/api/v1/disasters/events/{event_id}/totals", headers=admin_h)).json()["totals"]
         lost = [t for t, (_, _, affected) in accepted.items() if final.get(t, {}).get("affected") != affected]
         expected_sum = sum(a for _, _, a in accepted.values())
@@ -175,53 +258,77 @@ def main() -> None:
     parser.add_argument("--townships", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=200.0, help="Offered reports per second.")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--pg", action="store_true", help=f"A private PostgreSQL database ({PG_DATABASE}).")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--port", type=int, default=8761)
     args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        t0 = time.perf_counter()
-        by_county = prepare(url, args.townships)
-        print(f"prepared {sum(map(len, by_county.values()))} townships in {time.perf_counter() - t0:.1f} s")
-        env = {**os.environ, "YINGJI_DATABASE_URL": url, "YINGJI_LOGIN_FREE_ATTEMPTS": "1000"}
-        yingji = str(Path(sys.executable).parent / "yingji")
-        server = subprocess.Popen(
-            [yingji, "serve", "--port", str(args.port), "--workers", str(args.workers)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        if args.pg:
+            url = PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DATABASE
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+            pg_admin(f"CREATE DATABASE {PG_DATABASE}")
         try:
-            base = f"http://127.0.0.1:{args.port}"
-            for _ in range(600):
-                try:
-                    httpx.get(base + "/api/v1/health", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            result = asyncio.run(run_load(base, by_county, args.rate, args.townships))
+            result = prepare_and_run(url, args)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            if args.pg:
+                pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     lat = np.array(result["latencies"]) * 1000 if result["latencies"] else np.array([float("nan")])
-    sustained = result["accepted"] / result["elapsed"]  # type: ignore[operator]
+    sustained = result["accepted"] / result["elapsed"]
     staleness = result["staleness"] or [float("nan")]
     print(
-        f"offered {result['offered']} reports at {args.rate:.0f}/s; accepted {result['accepted']} in "
+        f"{'PostgreSQL' if not url.startswith('sqlite') else 'SQLite'}, {args.workers} worker(s): offered "
+        f"{result['offered']} reports at {args.rate:.0f}/s; accepted {result['accepted']} in "
         f"{result['elapsed']:.1f} s; failures {len(result['failures'])}"
-    )  # type: ignore[arg-type]
-    for f in result["failures"][:5]:  # type: ignore[index]
+    )
+    for f in result["failures"][:5]:
         print("  ", f)
     print(f"sustained rate {sustained:.1f} reports/s; ratio to offered {sustained / args.rate:.2f} (goal 1.00)")
     print(f"latency submit→accepted p50 {np.percentile(lat, 50):.0f} ms, p99 {np.percentile(lat, 99):.0f} ms")
     print(
-        f"roll-up staleness after acceptance: worst {max(staleness):.3f} s over {len(staleness)} checks "
+        f"roll-up staleness (acceptance → a prefecture read including it): worst {max(staleness):.3f} s, "
+        f"p50 {float(np.percentile(staleness, 50)):.3f} s over {len(staleness)} checks "
         f"(goal ≤ 1 s; ratio {max(staleness) / 1.0:.2f})"
+    )
+    cpu_per_report = sum(result[k] for k in ("server_cpu_ms", "database_cpu_ms", "client_cpu_ms"))
+    print(
+        f"CPU per accepted report (submit + acceptance + the checker's share of reads): server "
+        f"{result['server_cpu_ms']:.1f} ms, database {result['database_cpu_ms']:.1f} ms, load generator "
+        f"{result['client_cpu_ms']:.1f} ms; on {os.cpu_count()} cores that caps the rate near "
+        f"{(os.cpu_count() or 1) * 1000 / max(cpu_per_report, 1e-9):.0f}"
+        "/s with the machine to itself"
     )
     print(
         f"lost reports {len(result['lost'])} (goal 0); prefecture total equals the accepted sum: "
         f"{result['prefecture_ok']}"
     )
+
+
+def db_cpu(url: str) -> float:
+    return 0.0 if url.startswith("sqlite") else database_cpu_seconds(url)
+
+
+def prepare_and_run(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    by_county = prepare(url, args.townships)
+    print(f"prepared {sum(map(len, by_county.values()))} townships in {time.perf_counter() - t0:.1f} s")
+    env = {**os.environ, "YINGJI_DATABASE_URL": url, "YINGJI_LOGIN_FREE_ATTEMPTS": "100000"}
+    env.setdefault("YINGJI_LOG_LEVEL", "WARNING")  # no access line per request
+    yingji = str(Path(sys.executable).parent / "yingji")
+    cmd = [yingji, "serve", "--port", str(args.port), "--workers", str(args.workers)]
+    server = launch(cmd, env, args.port, wait_s=120)
+    try:
+        before = server_cpu_seconds(server), db_cpu(url), time.process_time()
+        result = asyncio.run(run_load(f"http://127.0.0.1:{args.port}", by_county, args.rate, args.townships))
+        pairs = max(result["accepted"], 1)
+        result["server_cpu_ms"] = (server_cpu_seconds(server) - before[0]) * 1000 / pairs
+        result["database_cpu_ms"] = (db_cpu(url) - before[1]) * 1000 / pairs
+        result["client_cpu_ms"] = (time.process_time() - before[2]) * 1000 / pairs
+        return result
+    finally:
+        stop_server(server)
 
 
 if __name__ == "__main__":

@@ -42,16 +42,23 @@ async def get_settings(request: Request) -> Settings:
 # fill every thread with requests waiting for connections held by requests waiting for a thread (a
 # deadlock until the pool's 30-s timeout). Requests beyond it wait on the event loop, which costs nothing.
 DB_REQUESTS = 16
+# Of those, at most this many writes: a read (a board, a roll-up) finds a slot while writes queue behind a
+# burst, instead of waiting for every write queued before it (bench/disaster_stats.py: the staleness of the
+# totals under a backlog of reports).
+WRITE_REQUESTS = 12
 
 
-def _db_slots(request: Request) -> asyncio.Semaphore:
-    """The process's request slots (one semaphore per event loop: a test may serve one app from several)."""
+def _db_slots(request: Request) -> tuple[asyncio.Semaphore, asyncio.Semaphore]:
+    """The process's request slots and its write slots (one pair per event loop: a test may serve one app from
+    several)."""
     loop = asyncio.get_running_loop()
-    slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = getattr(request.app.state, "db_slots", None)
+    slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore, asyncio.Semaphore] | None = getattr(
+        request.app.state, "db_slots", None
+    )
     if slots is None or slots[0] is not loop:
-        slots = (loop, asyncio.Semaphore(DB_REQUESTS))
+        slots = (loop, asyncio.Semaphore(DB_REQUESTS), asyncio.Semaphore(WRITE_REQUESTS))
         request.app.state.db_slots = slots
-    return slots[1]
+    return slots[1], slots[2]
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -61,9 +68,11 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     event loop; the commit or rollback and the return of the connection take one worker thread.
 
     A safe request (GET, HEAD, OPTIONS) gets a read-only session instead (:func:`yingji.db.read_session_factory`):
-    no transaction to end, so after a handler that returned, closing it does no I/O and stays on the loop."""
-    async with _db_slots(request):
-        if request.method in SAFE_METHODS:
+    no transaction to end, so after a handler that returned, closing it does no I/O and stays on the loop.
+    A write first waits for one of the ``WRITE_REQUESTS`` write slots, so reads always have slots left."""
+    slots, write_slots = _db_slots(request)
+    if request.method in SAFE_METHODS:
+        async with slots:
             reader: Session = request.app.state.read_session_factory()
             try:
                 yield reader
@@ -73,6 +82,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
                 raise
             reader.close()
             return
+    async with write_slots, slots:
         session: Session = request.app.state.session_factory()
         try:
             yield session

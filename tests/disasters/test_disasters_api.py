@@ -282,3 +282,16 @@ def test_a_workbook_over_the_default_body_limit_imports_streamed_to_disk(live: L
     r = county.post(f"/api/v1/disasters/events/{ev['id']}/import", params={"report_type": "initial"}, content=body)
     assert r.status_code == 201, r.text[:300]
     assert [(x["township_code"], x["figures"]["affected"]) for x in r.json()] == [(T1, 7)]
+
+
+def test_totals_of_chosen_divisions_only_those_covered(live: LiveServer) -> None:
+    county = live.client("dingri_duty")
+    ev = event(county)
+    report = submit(county, ev["id"], T1, affected=7, deaths=1).json()
+    assert review(county, report["id"]).status_code == 200
+    url = f"/api/v1/disasters/events/{ev['id']}/totals"
+    full = county.get(url).json()["totals"]
+    chosen = county.get(url, params={"codes": f"{T1},540223000000,540200000000,540225000000,{T2}"}).json()
+    # the prefecture is not covered by the county (nor 拉孜), and T2 has no accepted report
+    assert chosen["totals"] == {T1: full[T1], "540223000000": full["540223000000"]}
+    assert county.get(url, params={"codes": "5402"}).status_code == 422

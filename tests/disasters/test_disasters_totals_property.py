@@ -68,3 +68,9 @@ def test_totals_equal_the_sum_of_latest_accepted(session: Session, sequence: lis
     for code, figures in expected.items():
         assert {k: totals[code][k] for k in figures} == figures, code
         assert all(v == 0 for k, v in totals[code].items() if k not in figures)
+    # the same totals summed in the database for the divisions asked (no entry for one without reports)
+    asked = [*expected, "540000000000", "540223000000", "540225000000", "000000000000"]
+    summed, levels = service.division_totals(session=session, scope=SCOPE, event_id=event.id, codes=asked)
+    assert summed == {code: totals[code] for code in sorted(set(asked) & set(totals))}
+    if "540000000000" in totals:
+        assert levels == {"540000000000": service.response.relief_response(totals["540000000000"])}

@@ -20,6 +20,7 @@ from yingji.disasters.schemas import (
     ReportRead,
     ReportType,
     ReviewIn,
+    StabilisedIn,
     TotalsRead,
 )
 from yingji.errors import InvalidInput
@@ -32,6 +33,10 @@ _XLSX_BODY: dict[str, Any] = {
         "content": {XLSX: {"schema": {"type": "string", "format": "binary", "description": "The regime's layout"}}},
     }
 }
+CodesQuery = Annotated[
+    str | None,
+    Query(pattern=r"^\d{12}(,\d{12}){0,49}$", description="Only these divisions (12-digit codes, comma-separated)."),
+]
 router = APIRouter(prefix="/api/v1/disasters", tags=["disasters"])
 StatusQuery = Annotated[
     str | None,
@@ -57,6 +62,15 @@ def create_event(body: EventIn, session: SessionDep, scope: ScopeDep) -> EventRe
 def get_event(event_id: IdPath, session: SessionDep, scope: ScopeDep) -> EventRead:
     """One disaster event."""
     return EventRead.model_validate(service.get_event(session=session, scope=scope, event_id=event_id))
+
+
+@router.post("/events/{event_id}/stabilised", response_model=EventRead, operation_id="disasters_events_stabilised")
+def set_stabilised(event_id: IdPath, body: StabilisedIn, session: SessionDep, scope: ScopeDep) -> EventRead:
+    """Record the day (北京时间) the disaster stabilised (灾情稳定), set by the bureau of the event's division:
+    the verified reports (核报) are due by the end of the regime's working days after it, and townships
+    that made an initial report without one are then escalated."""
+    event = service.set_stabilised(session=session, scope=scope, event_id=event_id, on=body.on)
+    return EventRead.model_validate(event)
 
 
 @router.post(
@@ -95,10 +109,15 @@ def review_report(report_id: IdPath, body: ReviewIn, session: SessionDep, scope:
 
 
 @router.get("/events/{event_id}/totals", response_model=TotalsRead, operation_id="disasters_totals")
-def totals(event_id: IdPath, session: SessionDep, scope: ScopeDep) -> TotalsRead:
+def totals(event_id: IdPath, session: SessionDep, scope: ScopeDep, codes: CodesQuery = None) -> TotalsRead:
     """Roll-ups for every township and ancestor the caller covers (sums of the latest accepted figures) and
-    the national relief response level each covered province's totals trigger."""
-    figures, levels = service.event_totals(session=session, scope=scope, event_id=event_id)
+    the national relief response level each covered province's totals trigger. With ``codes`` (up to 50
+    division codes, comma-separated) only those divisions, summed in the database (cheap for a large event)."""
+    if codes:
+        wanted = codes.split(",")
+        figures, levels = service.division_totals(session=session, scope=scope, event_id=event_id, codes=wanted)
+    else:
+        figures, levels = service.event_totals(session=session, scope=scope, event_id=event_id)
     return TotalsRead(event_id=event_id, totals=figures, relief_response=levels)
 
 

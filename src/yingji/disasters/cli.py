@@ -294,13 +294,39 @@ def import_(
     typer.echo(f"imported {count} township reports into event {event}")
 
 
+@app.command("stabilised")
+def stabilised(
+    ctx: typer.Context,
+    event: int = typer.Option(..., "--event", help="The event's id."),
+    on: str = typer.Option(..., "--on", help="The day (北京时间) the disaster stabilised, YYYY-MM-DD."),
+) -> None:
+    """Record the day the disaster stabilised (灾情稳定): the verified reports (核报) are due after it."""
+    import datetime as dt
+
+    from yingji.cli_common import echo_json
+    from yingji.disasters import service
+    from yingji.disasters.schemas import EventRead
+
+    try:
+        day = dt.date.fromisoformat(on)
+    except ValueError:
+        typer.echo(f"error: --on: {on!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None
+    with command_session(ctx) as (session, scope):
+        row = service.set_stabilised(session=session, scope=scope, event_id=event, on=day)
+        data = EventRead.model_validate(row).model_dump(mode="json")
+    echo_json(data)
+
+
 @app.command("tick")
 def tick(
     ctx: typer.Context,
     now: str | None = typer.Option(None, "--now", help="Judge at this moment (ISO 8601 with offset)."),
 ) -> None:
     """One escalation pass (run by `yingji run` every YINGJI_TICK_INTERVAL_S): townships past the local
-    deadline without an initial report are flagged once, naming their officers and the county."""
+    deadline without an initial report, past the latest follow-up deadline without a follow-up, or past the
+    verified-report deadline after the day the disaster stabilised without a 核报, are flagged once, naming
+    their officers and the county."""
     from yingji.auth.scope import system_scope
     from yingji.cli_common import settings_from
     from yingji.db import utcnow

@@ -18,6 +18,11 @@ from yingji.disasters.regime import Deadline
 CST = dt.timezone(dt.timedelta(hours=8))  # 北京时间, no daylight saving
 
 
+def local_day(moment: dt.datetime) -> dt.date:
+    """The calendar day (北京时间) of an instant (a naive one is taken as UTC, as the database returns it)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(CST).date()
+
+
 def _aware(value: dt.datetime, name: str) -> dt.datetime:
     if value.tzinfo is None:
         raise ValueError(f"{name} must carry a time zone")

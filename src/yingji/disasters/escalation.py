@@ -11,6 +11,12 @@ The national regime sets the county's deadline (initial report to the prefecture
 township has to report to its county is local (``YINGJI_DISASTER_TOWNSHIP_INITIAL_HOURS``, status U). A
 township with no initial report that was not returned is overdue one instant after ``start + hours``; at
 the due instant itself it is still on time. Events older than ``WINDOW`` are no longer chased (U).
+
+Verified reports (核报) are chased once the event records the day the disaster stabilised
+(``DisasterEvent.stabilised_on``): due at the end (24:00 北京时间) of the regime's n-th working day after it
+(county → prefecture: 2, ``deadlines.due_at``); a township that made an initial report is late one instant
+after that with no verified report that was not returned. They are chased for ``WINDOW`` after the due
+instant (the event's own window does not apply: a drought may stabilise months after it started).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from yingji.disasters import deadlines
 from yingji.disasters.regime import Deadline
 
 CST = dt.timezone(dt.timedelta(hours=8))  # 北京时间
@@ -81,3 +88,20 @@ def missed_follow_up(
 ) -> list[str]:
     """The townships (of those that made an initial report) with no follow-up submitted in ``(after, due]``."""
     return [t for t in initial if not any(after < at <= due for at in reported_at.get(t, ()))]
+
+
+def verified_due(deadline: Deadline, started_at: dt.datetime, stabilised_on: dt.date | None) -> dt.datetime | None:
+    """When the verified reports are due (None while the event records no day the disaster stabilised)."""
+    if stabilised_on is None or deadline.within_working_days is None:
+        return None
+    return deadlines.due_at(deadline, event_start=started_at, stabilised_on=stabilised_on)
+
+
+def verified_chased(due: dt.datetime, now: dt.datetime) -> bool:
+    """Whether missing verified reports are chased at ``now``: strictly after the due instant, within WINDOW."""
+    return is_overdue(due, now) and now <= due + WINDOW
+
+
+def missed_verified(initial: Iterable[str], verified: set[str]) -> list[str]:
+    """The townships (of those that made an initial report) with no verified report, in order."""
+    return [t for t in initial if t not in verified]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yingji.db import Base, JSONType, UTCDateTime, utcnow
@@ -29,6 +29,9 @@ class DisasterEvent(Base):
     incident_id: Mapped[int | None] = mapped_column(Integer, index=True)
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # the day (北京时间) the disaster stabilised (灾情稳定), set by the bureau of the event's division: the
+    # verified reports (核报) are due within the regime's working days after it
+    stabilised_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100), default="")
 

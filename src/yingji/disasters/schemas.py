@@ -39,7 +39,18 @@ class EventRead(BaseModel):
     division_code: str
     incident_id: int | None
     started_at: dt.datetime
+    stabilised_on: dt.date | None = Field(
+        description="The day (北京时间) the disaster stabilised: 核报 are due after it."
+    )
     created_at: dt.datetime
+
+
+class StabilisedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: dt.date = Field(
+        description="The day (北京时间) the disaster stabilised (灾情稳定): from the event's start day to today."
+    )
 
 
 class ReportIn(BaseModel):

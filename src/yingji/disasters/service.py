@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yingji.auth import access, audit
 from yingji.auth.scope import Scope, system_scope
 from yingji.db import utcnow
-from yingji.disasters import exports, plausibility, regime, response, review, rollup, tables, validation
+from yingji.disasters import deadlines, exports, plausibility, regime, response, review, rollup, tables, validation
 from yingji.disasters.models import DisasterEvent, DisasterReport
 from yingji.disasters.schemas import EventIn, ReportIn, ReportType, ReviewIn
 from yingji.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as geo_service
-from yingji.geo.codes import level_of, prefix
+from yingji.geo.codes import code_range, level_of, prefix
 from yingji.incidents import service as incidents_service
 from yingji.incidents.schemas import FiguresIn
 
@@ -98,6 +99,27 @@ def get_event(*, session: Session, scope: Scope, event_id: int) -> DisasterEvent
     )
 
 
+def set_stabilised(
+    *, session: Session, scope: Scope, event_id: int, on: dt.date, now: dt.datetime | None = None
+) -> DisasterEvent:
+    """Record the day (北京时间) the disaster stabilised, from which the verified reports (核报) are due: set by
+    the bureau of the event's division or one above it (a county for its own event; a correction sets it
+    again). Not before the event's start day, not after today (``now``, the clock, injected in tests)."""
+    scope.require(REPORT)
+    event = get_event(session=session, scope=scope, event_id=event_id)
+    scope.require_write(event.division_code, "division")
+    today = deadlines.local_day(now or utcnow())
+    if on < deadlines.local_day(event.started_at):
+        raise InvalidInput(f"the event started on {deadlines.local_day(event.started_at)}, after {on}", field="on")
+    if on > today:
+        raise InvalidInput(f"{on} is after today ({today})", field="on")
+    before = audit.snapshot(event)
+    event.stabilised_on = on
+    audit.changed(session, scope, event, before, entity="disaster_event", action="stabilised",
+                  division_code=event.division_code)  # fmt: skip
+    return event
+
+
 def list_events(*, session: Session, scope: Scope) -> list[DisasterEvent]:
     scope.require(READ)
     stmt = select(DisasterEvent).where(scope.where_readable(DisasterEvent.division_code))
@@ -125,10 +147,11 @@ def _check_figures(report_type: str, raw: dict[str, Any]) -> dict[str, int]:
     return figures
 
 
-def _previous(session: Session, event_id: int, township: str) -> DisasterReport | None:
-    """The township's latest report for the event that was not returned (what a new one corrects)."""
+def _previous(session: Session, event_id: int, township: str) -> tuple[int, dict[str, Any]] | None:
+    """The id and figures of the township's latest report for the event that was not returned (what a new one
+    corrects); two columns, not the row (its findings and review trail are not needed)."""
     stmt = (
-        select(DisasterReport)
+        select(DisasterReport.id, DisasterReport.figures)
         .where(
             DisasterReport.event_id == event_id,
             DisasterReport.township_code == township,
@@ -137,7 +160,8 @@ def _previous(session: Session, event_id: int, township: str) -> DisasterReport 
         .order_by(DisasterReport.id.desc())
         .limit(1)
     )
-    return session.scalar(stmt)
+    row = session.execute(stmt).first()
+    return (row[0], dict(row[1])) if row else None
 
 
 def _plausibility(figures: dict[str, int], population: int | None) -> list[dict[str, Any]]:
@@ -164,15 +188,13 @@ def submit_report(*, session: Session, scope: Scope, event_id: int, report_in: R
     scope.require_write(township_code, "township")
     if township_level != "township":
         raise InvalidInput(f"division {township_code} is not a township", field="township_code")
-    _, event_level, _ = geo_service.facts(session=session, scope=scope, code=event.division_code)
-    if not township_code.startswith(prefix(event.division_code, event_level)):
+    # the event's area by its code's shape (a readable event's division exists): one statement fewer per report
+    if not township_code.startswith(prefix(event.division_code, level_of(event.division_code))):
         raise InvalidInput(f"township {township_code} is outside the event's area", field="township_code")
     figures = _check_figures(report_in.report_type, report_in.figures)
     rules = regime.default_regime().rules
     previous = _previous(session, event.id, township_code)
-    jumps = validation.check_jump(
-        previous.figures if previous else {}, figures, rules, explanation=report_in.explanation
-    )
+    jumps = validation.check_jump(previous[1] if previous else {}, figures, rules, explanation=report_in.explanation)
     if jumps:
         raise InvalidInput("; ".join(f"rule {f.rule}: {f.message}" for f in jumps), findings=[asdict(f) for f in jumps])
     report = DisasterReport(
@@ -185,7 +207,7 @@ def submit_report(*, session: Session, scope: Scope, event_id: int, report_in: R
         findings=[asdict(f) for f in validation.check_figures(figures, rules)] + _plausibility(figures, population),
         status=review.SUBMITTED,
         reviews=[],
-        corrects_id=previous.id if previous else None,
+        corrects_id=previous[0] if previous else None,
         submitted_by=scope.actor,
         submitted_at=utcnow(),
     )
@@ -288,6 +310,42 @@ def event_totals(*, session: Session, scope: Scope, event_id: int) -> tuple[dict
     fields = regime.default_regime().indicator_codes
     totals = rollup.rollup(latest, chains, fields)
     totals = {code: figures for code, figures in totals.items() if scope.covers(code)}
+    levels = {c: response.relief_response(f) for c, f in totals.items() if level_of(c) == "province"}
+    return totals, levels
+
+
+def division_totals(
+    *, session: Session, scope: Scope, event_id: int, codes: list[str]
+) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
+    """``event_totals`` for the given divisions only (those the caller covers that have an accepted report under
+    them), summed in the database over each township's latest accepted report: one aggregate per division on
+    the (event, township, id) index, whatever the number of townships, for a reader that needs a few totals
+    (a prefecture's board, a staleness check) and not every township's."""
+    event = get_event(session=session, scope=scope, event_id=event_id)
+    fields = regime.default_regime().indicator_codes
+    latest = (
+        select(func.max(DisasterReport.id))
+        .where(
+            DisasterReport.event_id == event.id,
+            DisasterReport.status.in_(review.COUNTED),
+            scope.where_covered(DisasterReport.township_code),
+        )
+        .group_by(DisasterReport.township_code)
+    )
+    sums = [func.sum(DisasterReport.figures[name].as_integer()) for name in fields]
+    totals: dict[str, dict[str, int]] = {}
+    for code in dict.fromkeys(codes):
+        if not scope.covers(code) or level_of(code) == "country":  # the root is no reporting level
+            continue
+        lo, hi = code_range(prefix(code, level_of(code)))
+        row = session.execute(
+            select(func.count(), *sums).where(
+                DisasterReport.id.in_(latest), DisasterReport.township_code.between(lo, hi)
+            )
+        ).one()
+        if row[0]:
+            totals[code] = {name: int(value or 0) for name, value in zip(fields, row[1:], strict=True)}
+    totals = {code: totals[code] for code in sorted(totals)}
     levels = {c: response.relief_response(f) for c, f in totals.items() if level_of(c) == "province"}
     return totals, levels
 

@@ -123,6 +123,42 @@ def _escalate_follow_ups(*, session: Session, scope: Scope, event: DisasterEvent
     return len(fresh)
 
 
+def _escalate_verified(*, session: Session, event: DisasterEvent, now: dt.datetime) -> int:
+    """Flag, once, each township that made an initial report and has no verified report (核报) once the regime's
+    working days after the day the disaster stabilised have passed (nothing while the event records no such
+    day). Returns how many were flagged."""
+    deadline = next(
+        (d for d in regime.default_regime().deadlines_for("verified", event.kind) if d.from_level == "county"), None
+    )
+    started = event.started_at if event.started_at.tzinfo else event.started_at.replace(tzinfo=dt.UTC)
+    due = escalation.verified_due(deadline, started, event.stabilised_on) if deadline else None
+    if due is None or not escalation.verified_chased(due, now):
+        return 0
+    rows = session.execute(
+        select(DisasterReport.township_code, DisasterReport.report_type).where(
+            DisasterReport.event_id == event.id, DisasterReport.status != review.RETURNED
+        )
+    ).all()
+    initial = sorted({t for t, kind in rows if kind == "initial"})
+    verified = {t for t, kind in rows if kind == "verified"}
+    late = escalation.missed_verified(initial, verified)
+    if not late:
+        return 0
+    keys = {t: escalation.escalation_key(event.id, t, "verified") for t in late}
+    known = set(session.scalars(select(DisasterEscalation.key).where(DisasterEscalation.key.in_(keys.values()))))
+    fresh = [t for t in late if keys[t] not in known]
+    contacts = _contacts(session, fresh)
+    for township in fresh:
+        county = review.reviewer_division(township, "county")
+        notified = [*contacts.get(township, []), {"division": county, "role": "county bureau"}]
+        row = DisasterEscalation(key=keys[township], event_id=event.id, township_code=township,
+                                 report_type="verified", due_at=due, flagged_at=now, notified=notified)  # fmt: skip
+        session.add(row)
+    if fresh:
+        session.flush()
+    return len(fresh)
+
+
 def escalate_overdue(*, session: Session, scope: Scope, now: dt.datetime, township_hours: float) -> dict[str, int]:
     """The scheduler's pass at ``now``: every township of a chased event without an initial report once its
     local deadline has passed is flagged once, and so is each township that reported but missed the latest
@@ -132,11 +168,15 @@ def escalate_overdue(*, session: Session, scope: Scope, now: dt.datetime, townsh
         raise InvalidInput("now must be timezone-aware", field="now")
     counts = {"events": 0, "escalated": 0}
     for event in session.scalars(select(DisasterEvent).order_by(DisasterEvent.id)):
+        late_verified = _escalate_verified(session=session, event=event, now=now)
+        if late_verified:
+            counts["events"] += 1
+            counts["escalated"] += late_verified
         if not escalation.chased(event.started_at, now):
             continue
         late_follow_ups = _escalate_follow_ups(session=session, scope=scope, event=event, now=now)
         if late_follow_ups:
-            counts["events"] += 1
+            counts["events"] += 0 if late_verified else 1  # an event counts once per pass
             counts["escalated"] += late_follow_ups
         due = escalation.initial_due(event.started_at, township_hours)
         if not escalation.is_overdue(due, now):
@@ -184,7 +224,7 @@ def escalate_overdue(*, session: Session, scope: Scope, now: dt.datetime, townsh
                     notified=notified,
                 )
             )
-        counts["events"] += 0 if late_follow_ups else 1  # an event counts once per pass
+        counts["events"] += 0 if late_follow_ups or late_verified else 1  # an event counts once per pass
         counts["escalated"] += len(fresh)
         session.flush()
         if event.incident_id is not None:
