@@ -51,6 +51,15 @@ def events_get(c: Ctx) -> None:
     assert c.foreign_admin.get(f"{BASE}/events/{event['id']}").status_code == 200
 
 
+def events_stabilised(c: Ctx) -> None:
+    event = _event(c.foreign_admin, FOREIGN)
+    assert c.own_admin.post(f"{BASE}/events/{event['id']}/stabilised", json={"on": "2026-07-03"}).status_code == 404
+    assert c.foreign_admin.get(f"{BASE}/events/{event['id']}").json()["stabilised_on"] is None
+    own = _event(c.own_admin, OWN)
+    done = c.own_admin.post(f"{BASE}/events/{own['id']}/stabilised", json={"on": "2026-07-03"})
+    assert done.status_code == 200 and done.json()["stabilised_on"] == "2026-07-03"
+
+
 def reports_submit(c: Ctx) -> None:
     event, _ = foreign_report(c)
     body = {"township_code": OWN_TOWN, "report_type": "initial", "figures": {"affected": 1}}
@@ -100,6 +109,7 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", f"{BASE}/events"): events_list,
     ("POST", f"{BASE}/events"): events_create,
     ("GET", f"{BASE}/events/{{event_id}}"): events_get,
+    ("POST", f"{BASE}/events/{{event_id}}/stabilised"): events_stabilised,
     ("POST", f"{BASE}/events/{{event_id}}/reports"): reports_submit,
     ("GET", f"{BASE}/events/{{event_id}}/reports"): reports_list,
     ("GET", f"{BASE}/reports/{{report_id}}"): reports_get,
