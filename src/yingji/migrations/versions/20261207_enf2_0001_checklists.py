@@ -60,9 +60,7 @@ def upgrade() -> None:
         sa.Column("finding_id", sa.Integer(), _fk(t, "finding_id", "enforcement_findings"), nullable=True),
         sa.Column("received_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("client_id", "inspection_id", name="uq_checklist_entries_client_id"),
-        sa.UniqueConstraint(
-            "device_id", "inspection_id", "position", name="uq_checklist_entries_device_id"
-        ),
+        sa.UniqueConstraint("device_id", "inspection_id", "position", name="uq_checklist_entries_device_id"),
     )
     op.create_index("ix_checklist_entries_inspection_id", t, ["inspection_id"])
     op.create_index("ix_checklist_entries_sync_id", t, ["sync_id"])
