@@ -324,7 +324,19 @@ def checklist_photo(c: Ctx) -> None:
     assert c.own_admin.get(f"{API}/inspections/{own['id']}/checklist/photos/{own_photo}").status_code == 200
 
 
+def public_statistics(c: Ctx) -> None:
+    _case(c, "foreign"), _inspection(c, "foreign")
+    r = httpx.get(f"{c.live.url}{API}/public/statistics", params={"division": FOREIGN})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == {"division", "year", "suppressed_below", "inspections", "cases", "by_division"}
+    assert all(d["code"].startswith(FOREIGN) for d in body["by_division"])
+    assert "foreign 案" not in r.text  # figures only, no case text
+    assert body["cases"]["total"] is None  # one case: withheld
+
+
 CASES = {
+    ("GET", f"{API}/public/statistics"): public_statistics,
     ("POST", f"{API}/inspections/{{inspection_id}}/checklist/sync"): checklist_sync,
     ("GET", f"{API}/inspections/{{inspection_id}}/checklist"): checklist_get,
     ("GET", f"{API}/inspections/{{inspection_id}}/checklist/verify"): checklist_verify,

@@ -21,7 +21,7 @@ class EntryIn(BaseModel):
     client_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     kind: Literal["check", "note", "finding", "photo"]
     key: str = Field(min_length=1, max_length=80)
-    body: dict[str, Any]
+    body: dict[str, Any] = Field(max_length=8, description="by kind: see docs/enforcement.md")
     recorded_at: str = Field(max_length=40, description="the device's time (ISO 8601 with offset), hashed as sent")
     base: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="the key's version the edit was made on")
     prev: str = Field(pattern=r"^[0-9a-f]{64}$", description="the hash of the device's previous entry (or genesis)")
