@@ -10,9 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
-from yingji.api_common import SessionDep
+from yingji.api_common import SessionDep, SettingsDep
 from yingji.enforcement import service
 from yingji.enforcement.cases import service as cases
+from yingji.enforcement.checklists import service as checklists
 from yingji.enforcement.schemas import DrawIn
 from yingji.errors import DomainError
 from yingji.web import layers
@@ -101,3 +102,19 @@ def draw_page(draw_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     if READ not in ctx.scope.permissions:
         return _forbidden(ctx)
     return _draw(ctx, session, draw_id)
+
+
+@router.get("/enforcement/inspections/{inspection_id}/checklist", response_class=HTMLResponse)
+def checklist_page(inspection_id: int, session: SessionDep, ctx: ViewerDep, settings: SettingsDep) -> Response:
+    """An inspection's checklist as synced from the inspectors' devices: each item's current result, notes,
+    findings, photos, the sealed syncs and whether the chains and seals verify (read only)."""
+    if READ not in ctx.scope.permissions:
+        return _forbidden(ctx)
+    try:
+        state = checklists.checklist(session=session, scope=ctx.scope, inspection_id=inspection_id)
+        verified = checklists.verify(session=session, scope=ctx.scope, inspection_id=inspection_id,
+                                     secrets=settings.secret_keys)  # fmt: skip
+    except DomainError:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    return render(ctx, "enforcement_checklist.html", state=state, verified=verified,
+                  enterprise=state["enterprise_name"], nav="enforcement")  # fmt: skip

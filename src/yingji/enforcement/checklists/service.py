@@ -210,7 +210,7 @@ def checklist(*, session: Session, scope: Scope, inspection_id: int) -> dict[str
     for row in stored:
         devices[row.device_id] = {"device_id": row.device_id, "entries": row.position, "head": row.hash}
     return {
-        "inspection_id": inspection.id, "enterprise_id": enterprise.id,
+        "inspection_id": inspection.id, "enterprise_id": enterprise.id, "enterprise_name": enterprise.name,
         "supervision_category": enterprise.supervision_category, "sub_sector": enterprise.sub_sector,
         "algorithm": rules.ALGORITHM, "items": out_items,
         "notes": {k: r for k, r in latest.items() if r.kind == "note"},
