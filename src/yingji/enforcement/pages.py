@@ -5,6 +5,7 @@ read and written through the domain's services with the caller's scope."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
@@ -116,5 +117,14 @@ def checklist_page(inspection_id: int, session: SessionDep, ctx: ViewerDep, sett
                                      secrets=settings.secret_keys)  # fmt: skip
     except DomainError:
         return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
-    return render(ctx, "enforcement_checklist.html", state=state, verified=verified,
-                  enterprise=state["enterprise_name"], nav="enforcement")  # fmt: skip
+    devices = {d["device_id"]: d["head"] for d in state["devices"]}
+    return render(ctx, "enforcement_checklist.html", state=state, verified=verified, devices=devices,
+                  enterprise=state["enterprise_name"], may_write=WRITE in ctx.scope.permissions,
+                  nav="enforcement")  # fmt: skip
+
+
+@router.get("/enforcement/checklist-sw.js")
+def checklist_worker() -> Response:
+    """The offline checklist's service worker (static; served here so that its scope covers /enforcement/)."""
+    script = files("yingji.web").joinpath("static", "checklist-sw.js").read_bytes()
+    return Response(script, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
