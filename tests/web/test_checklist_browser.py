@@ -60,8 +60,12 @@ def test_results_recorded_offline_are_synced_later_and_conflicts_are_chosen(page
     page.fill('input.checklist-note[data-key="GM2023-3-2"]', "由本机检查")
     page.select_option('select.checklist-result[data-key="GM2023-3-2"]', "ok")
     _queued(page, 2)
+    page.fill("#checklist-finding-text", "休息室设在吊运跨")
+    page.check("#checklist-finding-violation")
+    page.click("#checklist-finding-add")
+    _queued(page, 3)
     page.reload()  # offline: the page from the service worker's copy, the queue from IndexedDB
-    _queued(page, 2)
+    _queued(page, 3)
 
     phone = Device(inspection["id"], "phone")  # another inspector's device syncs the same item first
     phone.add("check", "GM2023-3-2", {"result": "violation", "note": "手机先同步"})
@@ -82,4 +86,5 @@ def test_results_recorded_offline_are_synced_later_and_conflicts_are_chosen(page
     assert items["GM2023-3-1"]["result"] == "violation"
     assert items["GM2023-3-2"]["result"] == "ok" and items["GM2023-3-2"]["note"] == "由本机检查"  # the choice
     assert len(state["devices"]) == 2
+    assert [f["body"]["text"] for f in state["findings"]] == ["休息室设在吊运跨"] and state["findings"][0]["finding_id"]
     assert admin.get(f"{api}/verify").json()["verified"] is True

@@ -230,6 +230,15 @@
   });
   var summary = document.getElementById("checklist-summary");
   if (summary) summary.addEventListener("change", function () { add("note", "summary", { text: summary.value }); });
+  var findingAdd = document.getElementById("checklist-finding-add");
+  if (findingAdd) findingAdd.addEventListener("click", function () {
+    var text = document.getElementById("checklist-finding-text"), hazard = document.getElementById("checklist-finding-hazard");
+    if (!text.value.trim()) { text.focus(); return; }
+    var body = { text: text.value.trim(), violation: document.getElementById("checklist-finding-violation").checked };
+    if (hazard.value.trim()) body.hazard_title = hazard.value.trim();
+    add("finding", null, body);
+    text.value = ""; hazard.value = "";
+  });
   var photo = document.getElementById("checklist-photo");
   if (photo) photo.addEventListener("change", function () {
     Array.prototype.forEach.call(photo.files, function (file) {
