@@ -129,6 +129,8 @@ def test_checklist_page_shows_synced_entries_and_verifies(live: LiveServer, coun
     assert admin.post(f"/api/v1/enforcement/inspections/{inspection['id']}/checklist/sync",
                       json=tablet.batch()).status_code == 200  # fmt: skip
     client = browser(live, "dingri_duty")
+    board = client.get("/enforcement")
+    assert f"/enforcement/inspections/{inspection['id']}/checklist" in board.text  # linked from the board
     page = client.get(f"/enforcement/inspections/{inspection['id']}/checklist")
     assert page.status_code == 200, page.text
     assert "校验一致" in page.text and "不符合" in page.text and tablet.id in page.text
@@ -139,3 +141,4 @@ def test_checklist_page_shows_synced_entries_and_verifies(live: LiveServer, coun
         "enterprise_id": counties["foreign"]["enterprise"]["id"], "inspected_on": "2026-03-02",
         "inspector_ids": pair("拉孜")}))  # fmt: skip
     assert client.get(f"/enforcement/inspections/{foreign['id']}/checklist").status_code == 404
+    assert f"/enforcement/inspections/{foreign['id']}/checklist" not in client.get("/enforcement").text

@@ -36,8 +36,22 @@ def _board(ctx: PageCtx, session: Any, status: int = 200) -> HTMLResponse:
     events = cases.events_of(session=session, case_ids=[r.id for r in rows])
     today = cases.today()
     clocks = {r.id: cases.case_clocks(r, events[r.id], today) for r in rows}
+    inspections, _ = cases.list_inspections(session=session, scope=ctx.scope, limit=50)
+    names = _enterprise_names(session, {i.enterprise_id for i in inspections})
     return render(ctx, "enforcement_board.html", status_code=status, plans=plans, draws=draws, cases=rows,
-                  clocks=clocks, may_write=WRITE in ctx.scope.permissions, nav="enforcement")  # fmt: skip
+                  clocks=clocks, inspections=inspections, enterprise_names=names,
+                  may_write=WRITE in ctx.scope.permissions, nav="enforcement")  # fmt: skip
+
+
+def _enterprise_names(session: Any, ids: set[int]) -> dict[int, str]:
+    """Names of the enterprises of inspections the caller already reads (same division)."""
+    from sqlalchemy import select
+
+    from yingji.hazards.enterprises.models import Enterprise
+
+    if not ids:
+        return {}
+    return {i: n for i, n in session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(ids)))}
 
 
 @router.get("/enforcement", response_class=HTMLResponse)
