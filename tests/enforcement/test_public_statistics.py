@@ -82,3 +82,13 @@ def test_tip_figures_by_division(live: LiveServer) -> None:
     body = anonymous.get("/api/v1/tips/public/statistics").json()
     assert isinstance(body["by_division"], list)
     assert all(len(d["code"]) == 12 and d["code"].endswith("0000000000") for d in body["by_division"])  # provinces
+
+
+def test_the_public_statistics_page_shows_both_without_sign_in(live: LiveServer, figures: None) -> None:
+    anonymous = httpx.Client(base_url=live.url, timeout=30)
+    page = anonymous.get("/tip/statistics", params={"division": COUNTY})
+    assert page.status_code == 200, page.text
+    assert "举报与执法公开统计" in page.text and "现场检查次数" in page.text and "<script" not in page.text
+    assert 'value="540223000000" selected' in page.text
+    assert anonymous.get("/tip/statistics", params={"division": "999999"}).status_code == 404
+    assert anonymous.get("/tip/statistics", params={"division": "x"}).status_code in (400, 422)

@@ -299,6 +299,7 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
         # tests/tips/test_tips_pages.py: public, no record but by the tracking code in a POST body
         "/tip",
         "/tip/status",
+        "/tip/statistics",  # public figures only, small counts withheld (tests/enforcement/test_public_statistics.py)
         "/tip/message",
         "/tip/reward",
         "/tips",  # the staff inbox: own county only, another county's tip 404 (tests/tips/test_tips_pages.py)
