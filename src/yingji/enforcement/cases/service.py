@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import Integer, cast, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from yingji.auth import access, audit
@@ -352,7 +353,8 @@ def public_statistics(*, session: Session, division: str | None = None, year: in
     """Public figures of enforcement (no sign-in): inspections and penalty cases by supervision category, by the
     divisions one level below ``division`` (provinces by default) and by state; findings; fines; median days to
     decision and to close. Small counts are withheld as the tips' statistics withhold them
-    (``tips.handling.publish``: counts 1–4, and enough others that none can be had back from the total)."""
+    (``tips.handling.publish``: counts 1–4, and enough others that none can be had back from the total). Counts
+    are grouped in SQL (a public route: rows per division and category, not per record)."""
     from sqlalchemy import func
 
     from yingji.enforcement.cases.models import CaseEvent
@@ -363,65 +365,79 @@ def public_statistics(*, session: Session, division: str | None = None, year: in
     code = geo_service.get_unscoped(session=session, code=division).code if division else COUNTRY_CODE
     area = Scope(actor="public", division_code=code, prefix=prefix(code, level_of(code)))
     inspections = (
-        select(Inspection.id, Inspection.division_code, Enterprise.supervision_category)
+        select(Inspection.id)
         .join(Enterprise, Enterprise.id == Inspection.enterprise_id)
         .where(area.where_covered(Inspection.division_code))
     )
-    cases = select(PenaltyCase.id, PenaltyCase.division_code, Enterprise.supervision_category, PenaltyCase.state,
-                   PenaltyCase.fine_yuan, PenaltyCase.filed_on).join(
-        Enterprise, Enterprise.id == PenaltyCase.enterprise_id
-    ).where(area.where_covered(PenaltyCase.division_code))  # fmt: skip
+    cases = (
+        select(PenaltyCase.id)
+        .join(Enterprise, Enterprise.id == PenaltyCase.enterprise_id)
+        .where(area.where_covered(PenaltyCase.division_code))
+    )
     if year is not None:
         first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
         inspections = inspections.where(Inspection.inspected_on.between(first, last))
         cases = cases.where(PenaltyCase.filed_on.between(first, last))
-    done = session.execute(inspections).all()
-    filed = session.execute(cases).all()
+    category = func.coalesce(Enterprise.supervision_category, "")
+    done = session.execute(
+        inspections.with_only_columns(Inspection.division_code, category, func.count())
+        .group_by(Inspection.division_code, category)
+    ).all()  # fmt: skip
+    filed = session.execute(
+        cases.with_only_columns(PenaltyCase.division_code, category, PenaltyCase.state, func.count(),
+                                func.sum(sql_case((PenaltyCase.fine_yuan > 0, 1), else_=0)),
+                                func.sum(PenaltyCase.fine_yuan))
+        .group_by(PenaltyCase.division_code, category, PenaltyCase.state)
+    ).all()  # fmt: skip
 
-    def count(keys: list[str]) -> dict[str, int]:
+    def tally(rows: Any, key: Any) -> dict[str, int]:
         out: dict[str, int] = {}
-        for key in keys:
-            out[key] = out.get(key, 0) + 1
+        for row in rows:
+            out[key(row)] = out.get(key(row), 0) + int(row[3] if len(row) > 3 else row[2])
         return dict(sorted(out.items()))
 
     findings = session.execute(
         select(func.count(), func.sum(cast(Finding.violation, Integer)), func.count(Finding.hazard_id))
-        .where(Finding.inspection_id.in_(inspections.with_only_columns(Inspection.id).scalar_subquery()))
+        .where(Finding.inspection_id.in_(inspections.scalar_subquery()))
     ).one()  # fmt: skip
-    steps: dict[int, dict[str, dt.date]] = {}
-    if filed:
-        stmt = select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.on).where(
-            CaseEvent.kind.in_(("decide", "close")),
-            CaseEvent.case_id.in_(cases.with_only_columns(PenaltyCase.id).scalar_subquery()),
-        )
-        for case_id, kind, on in session.execute(stmt).all():
-            steps.setdefault(case_id, {}).setdefault(kind, on)
-    to_decision = [(steps[c.id]["decide"] - c.filed_on).days for c in filed if "decide" in steps.get(c.id, {})]
-    to_close = [(steps[c.id]["close"] - c.filed_on).days for c in filed if "close" in steps.get(c.id, {})]
-    fines = [c.fine_yuan for c in filed if c.fine_yuan]
-    places = sorted({child_of(r.division_code, code) for r in [*done, *filed]})
+    firsts = (
+        select(CaseEvent.case_id, CaseEvent.kind, func.min(CaseEvent.on))
+        .where(CaseEvent.kind.in_(("decide", "close")), CaseEvent.case_id.in_(cases.scalar_subquery()))
+        .group_by(CaseEvent.case_id, CaseEvent.kind)
+    )
+    decided = cases.with_only_columns(PenaltyCase.id, PenaltyCase.filed_on).where(
+        PenaltyCase.state.in_(("decided", "served", "executed", "closed"))
+    )
+    filed_on: dict[int, dt.date] = {case_id: on for case_id, on in session.execute(decided).all()}
+    days: dict[str, list[int]] = {"decide": [], "close": []}
+    for case_id, kind, on in session.execute(firsts).all():
+        if case_id in filed_on:
+            days[kind].append((on - filed_on[case_id]).days)
+    fined = sum(int(r[4] or 0) for r in filed)
+    fines_total = sum(int(r[5] or 0) for r in filed)
+    places = sorted({child_of(str(r[0]), code) for r in [*done, *filed]})
     names = geo_service.names_of(session=session, codes=places)
-    by_place_i = handling.publish(count([child_of(r.division_code, code) for r in done]))
-    by_place_c = handling.publish(count([child_of(r.division_code, code) for r in filed]))
+    by_place_i = handling.publish(tally(done, lambda r: child_of(str(r[0]), code)))
+    by_place_c = handling.publish(tally(filed, lambda r: child_of(str(r[0]), code)))
     return {
         "division": code if division else "",
         "year": year,
         "suppressed_below": handling.SMALL_COUNT,
         "inspections": {
-            "total": handling.suppress(len(done)),
-            "by_category": handling.publish(count([r.supervision_category or "" for r in done])),
+            "total": handling.suppress(sum(int(r[2]) for r in done)),
+            "by_category": handling.publish(tally(done, lambda r: r[1] or "")),
             "findings": handling.suppress(int(findings[0] or 0)),
             "violations": handling.suppress(int(findings[1] or 0)),
             "hazards_reported": handling.suppress(int(findings[2] or 0)),
         },
         "cases": {
-            "total": handling.suppress(len(filed)),
-            "by_category": handling.publish(count([r.supervision_category or "" for r in filed])),
-            "by_state": handling.publish(count([r.state for r in filed])),
-            "fined": handling.suppress(len(fines)),
-            "fines_total_yuan": sum(fines) if len(fines) >= handling.SMALL_COUNT else None,
-            "median_days_to_decision": handling.median_days(to_decision),
-            "median_days_to_close": handling.median_days(to_close),
+            "total": handling.suppress(sum(int(r[3]) for r in filed)),
+            "by_category": handling.publish(tally(filed, lambda r: r[1] or "")),
+            "by_state": handling.publish(tally(filed, lambda r: r[2])),
+            "fined": handling.suppress(fined),
+            "fines_total_yuan": fines_total if fined >= handling.SMALL_COUNT else None,
+            "median_days_to_decision": handling.median_days(days["decide"]),
+            "median_days_to_close": handling.median_days(days["close"]),
         },
         "by_division": [
             {"code": p, "name": names.get(p, ""), "inspections": by_place_i.get(p, 0), "cases": by_place_c.get(p, 0)}
