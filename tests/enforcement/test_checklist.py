@@ -65,6 +65,9 @@ def test_sending_the_queue_again_is_idempotent() -> None:
     assert out.duplicates == ["entry-0001", "entry-0002"] and [e.client_id for e in out.accepted] == ["entry-0003"]
     again = run(first, stored=first, device_head=first[-1].hash)
     assert again.accepted == [] and again.head == first[-1].hash
+    changed = cl.merge(first, device_id=DEVICE, device_head=first[-1].hash, heads={}, item_ids=frozenset(),
+                       stored={e.client_id: e.hash for e in first})  # fmt: skip
+    assert changed.duplicates == ["entry-0001", "entry-0002"]  # the checklist changed since: still a replay
 
 
 def test_an_edit_on_an_old_version_is_a_conflict_not_an_overwrite() -> None:

@@ -223,10 +223,13 @@ def merge(
     for entry in batch:
         if entry.device_id != device_id:
             raise InvalidEntry("every entry of a batch is of the batch's device", entry.client_id)
+        known = seen.get(entry.client_id)
+        if known is not None and known == entry.hash and entry.client_id in stored and entry_hash(entry) == known:
+            out.duplicates.append(entry.client_id)  # stored as it is (even if the checklist has changed since)
+            continue
         check(entry, item_ids)
         if entry_hash(entry) != entry.hash:
             raise Tampered("the entry's hash is not the SHA-256 of its fields", entry.client_id)
-        known = seen.get(entry.client_id)
         if known is not None:
             if known != entry.hash:
                 raise ClientIdReused("this client id is stored with another content", entry.client_id)
