@@ -165,6 +165,8 @@ PUBLIC_ROUTE_REASONS: dict[tuple[str, str], str] = {
     "code alone, naming who is to be paid (rate-limited per address with the status reads)",
     ("GET", "/api/v1/tips/public/statistics"): "public counts of tips by category, status and outcome; counts "
     "below 5 withheld",
+    ("GET", "/api/v1/enforcement/public/statistics"): "public figures of inspections and penalty cases by "
+    "category, division and state; counts below 5 withheld (and enough others that none can be derived)",
     ("GET", "/api/v1/docs"): "the API reference page: the published OpenAPI document, no data",
     ("GET", "/api/v1/docs/init.js"): "the API reference page's start-up script (static)",
     ("GET", "/api/v1/metrics"): "Prometheus metrics: its own check (a metrics token, or loopback without forwarding)",

@@ -40,6 +40,7 @@ from yingji.edge import EdgeGuard, EdgeStats
 from yingji.enforcement import api as enforcement_api
 from yingji.enforcement import pages as enforcement_pages
 from yingji.enforcement.cases import api as enforcement_cases_api
+from yingji.enforcement.checklists import api as enforcement_checklists_api
 from yingji.errors import DomainError
 from yingji.geo import api as geo_api
 from yingji.hazards import api as hazards_api
@@ -97,6 +98,7 @@ ROUTERS = (
     hazard_register_api.router,
     enforcement_api.router,
     enforcement_cases_api.router,
+    enforcement_checklists_api.router,
     disasters_api.router,
     disaster_ledgers_api.router,
     disaster_officers_api.router,

@@ -57,6 +57,8 @@ BODY_LIMITS: dict[tuple[str, str], int | str] = {
     ("POST", "/tip/status"): 16 * KIB,  # a tracking code
     ("POST", "/tip/message"): 16 * KIB,  # a tracking code and a message of 2,000 characters
     ("POST", "/tip/reward"): 16 * KIB,  # a tracking code, a name and a phone
+    # an offline checklist batch (enforcement.checklists): 5 photos of 5 MB in base64, and 500 entries
+    ("POST", "/api/v1/enforcement/inspections/{inspection_id}/checklist/sync"): 36 * MIB,
 }
 
 # Routes that take a body from anyone: the API's public routes, the sign-in and sign-out forms, and

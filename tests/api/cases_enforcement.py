@@ -263,7 +263,84 @@ def case_document(c: Ctx) -> None:
     assert c.own_admin.get(f"{API}/cases/{_case(c, 'own')['id']}/documents/decision").status_code == 200
 
 
+def _synced(c: Ctx, side: str) -> tuple[dict[str, Any], str]:
+    """An inspection with a synced checklist photo entry: (inspection, the photo's client id)."""
+    import base64
+    import dataclasses
+    import hashlib
+    import io
+
+    from PIL import Image
+
+    from yingji.enforcement import checklist as cl
+
+    key = (c.live.url, f"checklist:{side}")
+    if key not in _made:
+        inspection = _inspection(c, side)
+        client = c.own_admin if side == "own" else c.foreign_admin
+        out = io.BytesIO()
+        Image.new("RGB", (4, 4)).save(out, format="PNG")
+        data = out.getvalue()
+        device, cid = f"device-{side}-{next(_serial):04d}", f"photo-{side}-{next(_serial):06d}"
+        body = {"sha256": hashlib.sha256(data).hexdigest(), "media_type": "image/png", "size": len(data)}
+        draft = cl.Entry(cid, device, "photo", f"photo:{cid}", body, "2026-03-02T10:00:00+08:00", None,
+                         cl.genesis(inspection["id"], device), "")  # fmt: skip
+        entry = dataclasses.replace(draft, hash=cl.entry_hash(draft))
+        sent = {"client_id": cid, "kind": "photo", "key": entry.key, "body": body, "recorded_at": entry.recorded_at,
+                "base": None, "prev": entry.prev, "hash": entry.hash,
+                "photo_base64": base64.b64encode(data).decode()}  # fmt: skip
+        r = client.post(f"{API}/inspections/{inspection['id']}/checklist/sync", json={"device_id": device,
+                                                                                     "entries": [sent]})  # fmt: skip
+        assert r.status_code == 200, r.text
+        _made[key] = {"inspection": inspection, "client_id": cid}
+    return _made[key]["inspection"], _made[key]["client_id"]
+
+
+def checklist_sync(c: Ctx) -> None:
+    foreign, _ = _synced(c, "foreign")
+    body = {"device_id": "device-intruder-1", "entries": []}
+    assert c.own_admin.post(f"{API}/inspections/{foreign['id']}/checklist/sync", json=body).status_code == 404
+    own, _ = _synced(c, "own")
+    assert c.own.post(f"{API}/inspections/{own['id']}/checklist/sync", json=body).status_code == 403  # read-only
+
+
+def checklist_get(c: Ctx) -> None:
+    foreign, _ = _synced(c, "foreign")
+    assert c.own_admin.get(f"{API}/inspections/{foreign['id']}/checklist").status_code == 404
+    own, _ = _synced(c, "own")
+    assert c.own.get(f"{API}/inspections/{own['id']}/checklist").status_code == 200
+
+
+def checklist_verify(c: Ctx) -> None:
+    foreign, _ = _synced(c, "foreign")
+    assert c.own_admin.get(f"{API}/inspections/{foreign['id']}/checklist/verify").status_code == 404
+
+
+def checklist_photo(c: Ctx) -> None:
+    foreign, foreign_photo = _synced(c, "foreign")
+    own, own_photo = _synced(c, "own")
+    assert c.own_admin.get(f"{API}/inspections/{foreign['id']}/checklist/photos/{foreign_photo}").status_code == 404
+    assert c.own_admin.get(f"{API}/inspections/{own['id']}/checklist/photos/{foreign_photo}").status_code == 404
+    assert c.own_admin.get(f"{API}/inspections/{own['id']}/checklist/photos/{own_photo}").status_code == 200
+
+
+def public_statistics(c: Ctx) -> None:
+    _case(c, "foreign"), _inspection(c, "foreign")
+    r = httpx.get(f"{c.live.url}{API}/public/statistics", params={"division": FOREIGN})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == {"division", "year", "suppressed_below", "inspections", "cases", "by_division"}
+    assert all(d["code"].startswith(FOREIGN) for d in body["by_division"])
+    assert "foreign 案" not in r.text  # figures only, no case text
+    assert body["cases"]["total"] is None  # one case: withheld
+
+
 CASES = {
+    ("GET", f"{API}/public/statistics"): public_statistics,
+    ("POST", f"{API}/inspections/{{inspection_id}}/checklist/sync"): checklist_sync,
+    ("GET", f"{API}/inspections/{{inspection_id}}/checklist"): checklist_get,
+    ("GET", f"{API}/inspections/{{inspection_id}}/checklist/verify"): checklist_verify,
+    ("GET", f"{API}/inspections/{{inspection_id}}/checklist/photos/{{client_id}}"): checklist_photo,
     ("GET", f"{API}/inspections"): inspections_list,
     ("POST", f"{API}/inspections"): inspections_create,
     ("GET", f"{API}/inspections/{{inspection_id}}"): inspections_get,

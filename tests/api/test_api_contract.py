@@ -36,6 +36,8 @@ PUBLIC_PAGES: dict[tuple[str, str], str] = {
     ("POST", "/tip/status"): "a tip's status for the holder of its tracking code, as GET /api/v1/tips/{code}",
     ("POST", "/tip/message"): "the reporter's message by the tracking code, as POST /api/v1/tips/{code}/messages",
     ("POST", "/tip/reward"): "the reward's claim by the tracking code, as POST /api/v1/tips/{code}/reward/claim",
+    ("GET", "/tip/statistics"): "public figures of tips and enforcement, as the two public statistics routes",
+    ("GET", "/enforcement/checklist-sw.js"): "a static script (the offline checklist's service worker), as /static/",
 }
 # Inputs whose size the request size limit bounds, not the schema, with the reason.
 UNBOUNDED_BY_SCHEMA: dict[str, str] = {

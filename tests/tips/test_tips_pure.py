@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from yingji.auth.ratelimit import FixedWindow, WindowLimits
-from yingji.tips import photos, tracking
+from yingji.tips import handling, photos, tracking
 
 
 @given(st.binary(min_size=tracking.RANDOM_BYTES, max_size=tracking.RANDOM_BYTES))
@@ -68,3 +68,21 @@ def test_the_median_days_to_close_is_published_only_over_enough_tips() -> None:
     assert handling.median_days([1, 2, 3, 4]) is None
     assert handling.median_days([5, 1, 3, 2, 4]) == 3.0
     assert handling.median_days([1, 2, 3, 4, 5, 60]) == 3.5
+
+
+@pytest.mark.parametrize(
+    ("counts", "published"),
+    [
+        ({"a": 12, "b": 7}, {"a": 12, "b": 7}),  # nothing small: as counted
+        ({"a": 12, "b": 0}, {"a": 12, "b": 0}),  # zero is not small
+        ({"a": 12, "b": 7, "c": 3}, {"a": 12, "b": None, "c": None}),  # one withheld: the smallest other too
+        ({"a": 12, "b": 6, "c": 2, "d": 1}, {"a": 12, "b": None, "c": None, "d": None}),  # 2 + 1 < 5: more
+        ({"a": 9, "b": 4, "c": 3}, {"a": 9, "b": None, "c": None}),  # 4 + 3 ≥ 5: enough
+        ({"a": 3}, {"a": None}),  # all small
+        ({"a": 3, "b": 0}, {"a": None, "b": 0}),  # nothing else to withhold
+    ],
+)
+def test_small_counts_cannot_be_had_back_from_the_total(
+    counts: dict[str, int], published: dict[str, int | None]
+) -> None:
+    assert handling.publish(counts) == published

@@ -109,3 +109,36 @@ def test_a_plan_is_drawn_again_with_a_reason_and_the_draw_published_from_the_pag
     assert live.client().get(f"/api/v1/enforcement/public/draws/{draws[-1]['id']}").status_code == 200
     earlier = admin.post(f"/enforcement/draws/{draws[0]['id']}/publish", data={"csrf_token": token})
     assert earlier.status_code == 409 and 'role="alert"' in earlier.text  # only the latest draw is published
+
+
+def test_checklist_page_shows_synced_entries_and_verifies(live: LiveServer, counties: dict[str, Any]) -> None:
+    from tests.enforcement.test_checklist_api import Device
+
+    admin = live.client("admin")
+    listed = admin.get("/api/v1/enforcement/inspectors", params={"limit": 1000}).json()["items"]
+
+    def pair(tag: str) -> list[int]:
+        return [i["id"] for i in listed if i["name"] in (f"{tag}执法0", f"{tag}执法1")][:2]
+
+    inspection = _made(admin.post("/api/v1/enforcement/inspections", json={
+        "enterprise_id": counties["own"]["enterprise"]["id"], "inspected_on": "2026-03-02",
+        "inspector_ids": pair("定日")}))  # fmt: skip
+    tablet = Device(inspection["id"], "tablet")
+    tablet.add("check", "GM2023-3-1", {"result": "violation", "note": "未统一协调<b>"})
+    tablet.add("note", "summary", {"text": "现场<script>检查"})
+    assert admin.post(f"/api/v1/enforcement/inspections/{inspection['id']}/checklist/sync",
+                      json=tablet.batch()).status_code == 200  # fmt: skip
+    client = browser(live, "dingri_duty")
+    board = client.get("/enforcement")
+    assert f"/enforcement/inspections/{inspection['id']}/checklist" in board.text  # linked from the board
+    page = client.get(f"/enforcement/inspections/{inspection['id']}/checklist")
+    assert page.status_code == 200, page.text
+    assert "校验一致" in page.text and "不符合" in page.text and tablet.id in page.text
+    assert (
+        "未统一协调&lt;b&gt;" in page.text and "现场&lt;script&gt;检查" in page.text and "<script>检查" not in page.text
+    )
+    foreign = _made(admin.post("/api/v1/enforcement/inspections", json={
+        "enterprise_id": counties["foreign"]["enterprise"]["id"], "inspected_on": "2026-03-02",
+        "inspector_ids": pair("拉孜")}))  # fmt: skip
+    assert client.get(f"/enforcement/inspections/{foreign['id']}/checklist").status_code == 404
+    assert f"/enforcement/inspections/{foreign['id']}/checklist" not in client.get("/enforcement").text

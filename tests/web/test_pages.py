@@ -288,6 +288,8 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
         "/enforcement/draws/{draw_id}",
         "/enforcement/plans/{plan_id}/draw",  # write forms: a reader is refused (403), CSRF checked
         "/enforcement/draws/{draw_id}/publish",
+        "/enforcement/inspections/{inspection_id}/checklist",  # another county's inspection 404
+        "/enforcement/checklist-sw.js",  # a static script (the offline checklist's service worker), no data
         # tests/web/test_hazards_pages.py
         "/hazards/board",
         "/enterprises/{enterprise_id}",
@@ -298,6 +300,7 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
         # tests/tips/test_tips_pages.py: public, no record but by the tracking code in a POST body
         "/tip",
         "/tip/status",
+        "/tip/statistics",  # public figures only, small counts withheld (tests/enforcement/test_public_statistics.py)
         "/tip/message",
         "/tip/reward",
         "/tips",  # the staff inbox: own county only, another county's tip 404 (tests/tips/test_tips_pages.py)

@@ -5,14 +5,16 @@ read and written through the domain's services with the caller's scope."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
-from yingji.api_common import SessionDep
+from yingji.api_common import SessionDep, SettingsDep
 from yingji.enforcement import service
 from yingji.enforcement.cases import service as cases
+from yingji.enforcement.checklists import service as checklists
 from yingji.enforcement.schemas import DrawIn
 from yingji.errors import DomainError
 from yingji.web import layers
@@ -34,8 +36,22 @@ def _board(ctx: PageCtx, session: Any, status: int = 200) -> HTMLResponse:
     events = cases.events_of(session=session, case_ids=[r.id for r in rows])
     today = cases.today()
     clocks = {r.id: cases.case_clocks(r, events[r.id], today) for r in rows}
+    inspections, _ = cases.list_inspections(session=session, scope=ctx.scope, limit=50)
+    names = _enterprise_names(session, {i.enterprise_id for i in inspections})
     return render(ctx, "enforcement_board.html", status_code=status, plans=plans, draws=draws, cases=rows,
-                  clocks=clocks, may_write=WRITE in ctx.scope.permissions, nav="enforcement")  # fmt: skip
+                  clocks=clocks, inspections=inspections, enterprise_names=names,
+                  may_write=WRITE in ctx.scope.permissions, nav="enforcement")  # fmt: skip
+
+
+def _enterprise_names(session: Any, ids: set[int]) -> dict[int, str]:
+    """Names of the enterprises of inspections the caller already reads (same division)."""
+    from sqlalchemy import select
+
+    from yingji.hazards.enterprises.models import Enterprise
+
+    if not ids:
+        return {}
+    return {i: n for i, n in session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(ids)))}
 
 
 @router.get("/enforcement", response_class=HTMLResponse)
@@ -101,3 +117,28 @@ def draw_page(draw_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     if READ not in ctx.scope.permissions:
         return _forbidden(ctx)
     return _draw(ctx, session, draw_id)
+
+
+@router.get("/enforcement/inspections/{inspection_id}/checklist", response_class=HTMLResponse)
+def checklist_page(inspection_id: int, session: SessionDep, ctx: ViewerDep, settings: SettingsDep) -> Response:
+    """An inspection's checklist as synced from the inspectors' devices: each item's current result, notes,
+    findings, photos, the sealed syncs and whether the chains and seals verify (read only)."""
+    if READ not in ctx.scope.permissions:
+        return _forbidden(ctx)
+    try:
+        state = checklists.checklist(session=session, scope=ctx.scope, inspection_id=inspection_id)
+        verified = checklists.verify(session=session, scope=ctx.scope, inspection_id=inspection_id,
+                                     secrets=settings.secret_keys)  # fmt: skip
+    except DomainError:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    devices = {d["device_id"]: d["head"] for d in state["devices"]}
+    return render(ctx, "enforcement_checklist.html", state=state, verified=verified, devices=devices,
+                  enterprise=state["enterprise_name"], may_write=WRITE in ctx.scope.permissions,
+                  nav="enforcement")  # fmt: skip
+
+
+@router.get("/enforcement/checklist-sw.js")
+def checklist_worker() -> Response:
+    """The offline checklist's service worker (static; served here so that its scope covers /enforcement/)."""
+    script = files("yingji.web").joinpath("static", "checklist-sw.js").read_bytes()
+    return Response(script, media_type="text/javascript", headers={"Cache-Control": "no-cache"})

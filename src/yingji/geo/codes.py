@@ -63,3 +63,11 @@ def code_range(prefix_digits: str) -> tuple[str, str]:
 
 def depth(level: str) -> int:
     return LEVELS.index(level)  # type: ignore[arg-type]
+
+
+def child_of(code: str, parent: str) -> str:
+    """The code of the division one level below ``parent`` whose subtree holds ``code`` (a code in the parent's
+    subtree; a village parent is its own child). Public statistics group by it."""
+    at = depth(level_of(parent))
+    below = LEVELS[min(at + 1, len(LEVELS) - 1)]
+    return code[: PREFIX_LENGTH[below]].ljust(12, "0")

@@ -162,6 +162,24 @@ def suppress(count: int) -> int | None:
     return None if 0 < count < SMALL_COUNT else count
 
 
+def publish(counts: Mapping[str, int]) -> dict[str, int | None]:
+    """A breakdown whose total is published, as published: each count from 1 to :data:`SMALL_COUNT` − 1 is
+    withheld (primary), and when the withheld cells are one alone, or add up to less than :data:`SMALL_COUNT`,
+    the smallest published non-zero cells are withheld too (secondary), until the withheld cells add up to at
+    least :data:`SMALL_COUNT` or every non-zero cell is withheld — so that no withheld count can be had back by
+    subtracting the published ones from the total."""
+    out: dict[str, int | None] = {k: suppress(v) for k, v in counts.items()}
+    hidden = [k for k, v in out.items() if v is None]
+    if not hidden:
+        return out
+    shown = sorted((v, k) for k, v in counts.items() if out[k] is not None and v > 0)
+    while shown and (len(hidden) < 2 or sum(counts[k] for k in hidden) < SMALL_COUNT):
+        _, key = shown.pop(0)
+        out[key] = None
+        hidden.append(key)
+    return out
+
+
 def median_days(days: list[int]) -> float | None:
     """The median of days to close, published only over at least :data:`SMALL_COUNT` tips (a median of a few
     tips would describe those few)."""

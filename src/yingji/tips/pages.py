@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
@@ -48,6 +48,7 @@ from yingji.web.pages import (
 router = APIRouter(include_in_schema=False)
 layers.register_nav(layers.NavItem("tips", "/tips", "nav.tips", "tips:read"))
 FORM_PATH, STATUS_PATH, MESSAGE_PATH, CLAIM_PATH = "/tip", "/tip/status", "/tip/message", "/tip/reward"
+STATISTICS_PATH = "/tip/statistics"
 
 
 def _csrf(nonce: str, settings: Settings, key: str | None = None) -> str:
@@ -128,6 +129,29 @@ async def tip_submit(request: Request, session: SessionDep, settings: SettingsDe
     except (RequestValidationError, DomainError) as exc:
         return _form_page(request, session, settings, 422, error=_error_text(exc, t), form=keep)
     return _page(request, settings, "tip_receipt.html", 201, code=code, tip=tip)
+
+
+@router.get(STATISTICS_PATH, response_class=HTMLResponse)
+def statistics_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    division: Annotated[str | None, Query(pattern=r"^\d{6}(\d{6})?$")] = None,
+) -> Response:
+    """Public figures of tips and of enforcement (no sign-in, no script): the same numbers as
+    ``GET /api/v1/tips/public/statistics`` and ``GET /api/v1/enforcement/public/statistics``, small counts
+    withheld."""
+    from yingji.enforcement.cases import service as enforcement_cases
+
+    try:
+        tips = service.statistics(session=session, division=division)
+        enforcement = enforcement_cases.public_statistics(session=session, division=division)
+    except NotFound:
+        t = translator(language(request, settings))
+        return _page(request, settings, "tip_statistics.html", 404, error=t("error.not_found"), tips=None,
+                     enforcement=None, places=service.public_places(session=session), division=division)  # fmt: skip
+    return _page(request, settings, "tip_statistics.html", tips=tips, enforcement=enforcement, division=division,
+                 places=service.public_places(session=session))  # fmt: skip
 
 
 @router.get(STATUS_PATH, response_class=HTMLResponse)

@@ -123,14 +123,24 @@ class ClockRead(Schema):
     status: str
 
 
+class DivisionCount(Schema):
+    code: str
+    name: str
+    count: int | None
+
+
 class TipStatistics(Schema):
-    """Public counts; a count between 1 and ``suppressed_below`` − 1 is withheld (null)."""
+    """Public counts; a count between 1 and ``suppressed_below`` − 1 is withheld (null), and so are enough other
+    cells of a breakdown that no withheld one can be had back from the total."""
 
     division: str
     total: int | None
     by_category: dict[str, int | None]
     by_status: dict[str, int | None]
     by_outcome: dict[str, int | None]
+    by_division: list[DivisionCount] = Field(
+        default_factory=list, description="by the divisions one level below (provinces by default)"
+    )
     median_days_to_close: float | None = Field(
         default=None, description="Median days from receipt to closing (withheld over fewer than suppressed_below)"
     )

@@ -322,37 +322,48 @@ def duplicate_groups(
 
 
 def statistics(*, session: Session, division: str | None = None) -> dict[str, object]:
-    """Public counts of tips by category and status (and closed tips by outcome), small counts withheld."""
+    """Public counts of tips by category, status, outcome and the divisions one level below ``division``
+    (provinces by default), with the median days to close; small counts withheld (:func:`handling.publish`)."""
     from sqlalchemy import func
 
-    stmt = select(Tip.category, Tip.status, Tip.outcome, func.count()).group_by(Tip.category, Tip.status, Tip.outcome)
-    if division:
-        code = geo_service.get_unscoped(session=session, code=division).code
-        area = Scope(actor="public", division_code=code, prefix=_prefix(code))
-        stmt = stmt.where(area.where_covered(Tip.division_code))
+    from yingji.geo.codes import COUNTRY_CODE, child_of
+
+    code = geo_service.get_unscoped(session=session, code=division).code if division else COUNTRY_CODE
+    area = Scope(actor="public", division_code=code, prefix=_prefix(code))
+    stmt = (
+        select(Tip.category, Tip.status, Tip.outcome, Tip.division_code, func.count())
+        .where(area.where_covered(Tip.division_code))
+        .group_by(Tip.category, Tip.status, Tip.outcome, Tip.division_code)
+    )
     by_category: dict[str, int] = {}
     by_status: dict[str, int] = {}
     by_outcome: dict[str, int] = {}
-    for category, state, outcome, count in session.execute(stmt).all():
+    by_place: dict[str, int] = {}
+    for category, state, outcome, place, count in session.execute(stmt).all():
         by_category[category] = by_category.get(category, 0) + count
         by_status[state] = by_status.get(state, 0) + count
         if outcome:
             by_outcome[outcome] = by_outcome.get(outcome, 0) + count
+        child = child_of(place, code)
+        by_place[child] = by_place.get(child, 0) + count
     total = sum(by_category.values())
-    closed = select(Tip.category, Tip.created_at, Tip.closed_on).where(Tip.closed_on.is_not(None))
-    if division:
-        closed = closed.where(area.where_covered(Tip.division_code))
+    closed = select(Tip.category, Tip.created_at, Tip.closed_on).where(
+        Tip.closed_on.is_not(None), area.where_covered(Tip.division_code)
+    )
     days: dict[str, list[int]] = {}
     for category, created, closed_on in session.execute(closed).all():
         if closed_on is not None:
             days.setdefault(category, []).append(max(0, (closed_on - created.date()).days))
     every = [d for values in days.values() for d in values]
+    names = geo_service.names_of(session=session, codes=list(by_place))
+    places = handling.publish(by_place)
     return {
         "division": division or "",
         "total": handling.suppress(total),
-        "by_category": {k: handling.suppress(v) for k, v in sorted(by_category.items())},
-        "by_status": {k: handling.suppress(v) for k, v in sorted(by_status.items())},
-        "by_outcome": {k: handling.suppress(v) for k, v in sorted(by_outcome.items())},
+        "by_category": handling.publish(dict(sorted(by_category.items()))),
+        "by_status": handling.publish(dict(sorted(by_status.items()))),
+        "by_outcome": handling.publish(dict(sorted(by_outcome.items()))),
+        "by_division": [{"code": p, "name": names.get(p, ""), "count": places[p]} for p in sorted(places)],
         "median_days_to_close": handling.median_days(every),
         "median_days_to_close_by_category": {k: handling.median_days(v) for k, v in sorted(days.items())},
         "suppressed_below": handling.SMALL_COUNT,

@@ -15,6 +15,7 @@ from yingji.enforcement.cases.schemas import (
     CaseIn,
     CaseRead,
     ClockRead,
+    EnforcementStatistics,
     FindingIn,
     FindingRead,
     InspectionIn,
@@ -129,4 +130,18 @@ def case_document(
         pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="case-{case_id}-{kind}.pdf"'},
+    )
+
+
+@router.get("/public/statistics", response_model=EnforcementStatistics, operation_id="enforcement_statistics")
+def public_statistics(
+    session: SessionDep,
+    division: Annotated[str | None, Query(pattern=r"^\d{6}(\d{6})?$")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> EnforcementStatistics:
+    """Public figures of enforcement (no sign-in): inspections (findings, hazards reported) and penalty cases
+    (state, fines, median days to decision and to close) by supervision category and by the divisions one level
+    below; inspections by their day and cases by their filing day in `year`. Small counts are withheld."""
+    return EnforcementStatistics.model_validate(
+        service.public_statistics(session=session, division=division, year=year)
     )

@@ -137,3 +137,40 @@ class CaseRead(BaseModel):
     updated_at: dt.datetime
     clocks: list[ClockRead] = []
     events: list[CaseEventRead] = []
+
+
+class InspectionFigures(BaseModel):
+    total: int | None
+    by_category: dict[str, int | None] = Field(description="by the enterprise's supervision category")
+    findings: int | None
+    violations: int | None
+    hazards_reported: int | None
+
+
+class CaseFigures(BaseModel):
+    total: int | None
+    by_category: dict[str, int | None]
+    by_state: dict[str, int | None]
+    fined: int | None
+    fines_total_yuan: int | None = Field(description="withheld over fewer than suppressed_below fined cases")
+    median_days_to_decision: float | None
+    median_days_to_close: float | None
+
+
+class DivisionFigures(BaseModel):
+    code: str
+    name: str
+    inspections: int | None
+    cases: int | None
+
+
+class EnforcementStatistics(BaseModel):
+    """Public figures; a count from 1 to ``suppressed_below`` − 1 is withheld (null), and so are enough other
+    cells of a breakdown that no withheld one can be had back from the total."""
+
+    division: str
+    year: int | None
+    suppressed_below: int
+    inspections: InspectionFigures
+    cases: CaseFigures
+    by_division: list[DivisionFigures] = Field(description="the divisions one level below (provinces by default)")

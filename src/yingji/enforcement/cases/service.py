@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, cast, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from yingji.auth import access, audit
@@ -343,3 +344,103 @@ def case_document(*, session: Session, scope: Scope, case_id: int, kind: str) ->
     else:
         raise NotFound("no such document")
     return documents.render(doc)
+
+
+# -- public statistics ------------------------------------------------------------------------------
+
+
+def public_statistics(*, session: Session, division: str | None = None, year: int | None = None) -> dict[str, Any]:
+    """Public figures of enforcement (no sign-in): inspections and penalty cases by supervision category, by the
+    divisions one level below ``division`` (provinces by default) and by state; findings; fines; median days to
+    decision and to close. Small counts are withheld as the tips' statistics withhold them
+    (``tips.handling.publish``: counts 1–4, and enough others that none can be had back from the total). Counts
+    are grouped in SQL (a public route: rows per division and category, not per record)."""
+    from sqlalchemy import func
+
+    from yingji.enforcement.cases.models import CaseEvent
+    from yingji.geo.codes import COUNTRY_CODE, child_of, level_of, prefix
+    from yingji.hazards.enterprises.models import Enterprise
+    from yingji.tips import handling
+
+    code = geo_service.get_unscoped(session=session, code=division).code if division else COUNTRY_CODE
+    area = Scope(actor="public", division_code=code, prefix=prefix(code, level_of(code)))
+    inspections = (
+        select(Inspection.id)
+        .join(Enterprise, Enterprise.id == Inspection.enterprise_id)
+        .where(area.where_covered(Inspection.division_code))
+    )
+    cases = (
+        select(PenaltyCase.id)
+        .join(Enterprise, Enterprise.id == PenaltyCase.enterprise_id)
+        .where(area.where_covered(PenaltyCase.division_code))
+    )
+    if year is not None:
+        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        inspections = inspections.where(Inspection.inspected_on.between(first, last))
+        cases = cases.where(PenaltyCase.filed_on.between(first, last))
+    category = func.coalesce(Enterprise.supervision_category, "")
+    done = session.execute(
+        inspections.with_only_columns(Inspection.division_code, category, func.count())
+        .group_by(Inspection.division_code, category)
+    ).all()  # fmt: skip
+    filed = session.execute(
+        cases.with_only_columns(PenaltyCase.division_code, category, PenaltyCase.state, func.count(),
+                                func.sum(sql_case((PenaltyCase.fine_yuan > 0, 1), else_=0)),
+                                func.sum(PenaltyCase.fine_yuan))
+        .group_by(PenaltyCase.division_code, category, PenaltyCase.state)
+    ).all()  # fmt: skip
+
+    def tally(rows: Any, key: Any) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for row in rows:
+            out[key(row)] = out.get(key(row), 0) + int(row[3] if len(row) > 3 else row[2])
+        return dict(sorted(out.items()))
+
+    findings = session.execute(
+        select(func.count(), func.sum(cast(Finding.violation, Integer)), func.count(Finding.hazard_id))
+        .where(Finding.inspection_id.in_(inspections.scalar_subquery()))
+    ).one()  # fmt: skip
+    firsts = (
+        select(CaseEvent.case_id, CaseEvent.kind, func.min(CaseEvent.on))
+        .where(CaseEvent.kind.in_(("decide", "close")), CaseEvent.case_id.in_(cases.scalar_subquery()))
+        .group_by(CaseEvent.case_id, CaseEvent.kind)
+    )
+    decided = cases.with_only_columns(PenaltyCase.id, PenaltyCase.filed_on).where(
+        PenaltyCase.state.in_(("decided", "served", "executed", "closed"))
+    )
+    filed_on: dict[int, dt.date] = {case_id: on for case_id, on in session.execute(decided).all()}
+    days: dict[str, list[int]] = {"decide": [], "close": []}
+    for case_id, kind, on in session.execute(firsts).all():
+        if case_id in filed_on:
+            days[kind].append((on - filed_on[case_id]).days)
+    fined = sum(int(r[4] or 0) for r in filed)
+    fines_total = sum(int(r[5] or 0) for r in filed)
+    places = sorted({child_of(str(r[0]), code) for r in [*done, *filed]})
+    names = geo_service.names_of(session=session, codes=places)
+    by_place_i = handling.publish(tally(done, lambda r: child_of(str(r[0]), code)))
+    by_place_c = handling.publish(tally(filed, lambda r: child_of(str(r[0]), code)))
+    return {
+        "division": code if division else "",
+        "year": year,
+        "suppressed_below": handling.SMALL_COUNT,
+        "inspections": {
+            "total": handling.suppress(sum(int(r[2]) for r in done)),
+            "by_category": handling.publish(tally(done, lambda r: r[1] or "")),
+            "findings": handling.suppress(int(findings[0] or 0)),
+            "violations": handling.suppress(int(findings[1] or 0)),
+            "hazards_reported": handling.suppress(int(findings[2] or 0)),
+        },
+        "cases": {
+            "total": handling.suppress(sum(int(r[3]) for r in filed)),
+            "by_category": handling.publish(tally(filed, lambda r: r[1] or "")),
+            "by_state": handling.publish(tally(filed, lambda r: r[2])),
+            "fined": handling.suppress(fined),
+            "fines_total_yuan": fines_total if fined >= handling.SMALL_COUNT else None,
+            "median_days_to_decision": handling.median_days(days["decide"]),
+            "median_days_to_close": handling.median_days(days["close"]),
+        },
+        "by_division": [
+            {"code": p, "name": names.get(p, ""), "inspections": by_place_i.get(p, 0), "cases": by_place_c.get(p, 0)}
+            for p in places
+        ],
+    }

@@ -1,0 +1,1 @@
+"""Offline inspection checklists: sync of device entries, hash chain, seals, evidence photos."""
