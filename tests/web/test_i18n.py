@@ -69,3 +69,15 @@ def test_english_and_chinese_differ_and_unknown_keys_show_themselves() -> None:
     assert translator("zh")("nav.map") == "一张图" and translator("en")("nav.map") == "Map"
     assert translator("fr")("nav.map") == "一张图"
     assert translator("en")("no.such.key") == "no.such.key"
+
+
+def test_no_message_key_is_written_twice() -> None:
+    """YAML keeps the last of two equal keys without a word: a second ``stats.total`` once renamed the
+    statistics page's 合计 to the public figures' 总数."""
+    from importlib.resources import files
+
+    import yaml
+
+    top = yaml.compose(files("yingji.web").joinpath("messages.yaml").read_text("utf-8"), Loader=yaml.SafeLoader)
+    keys = [key.value for key, _ in top.value]
+    assert not sorted({k for k in keys if keys.count(k) > 1})
