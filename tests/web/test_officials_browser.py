@@ -77,3 +77,26 @@ def test_an_official_is_edited_and_removed_and_the_next_call_round_follows(page:
     expect(page.locator(f'#official-rows tr[data-official="{official}"]')).to_have_count(0)
     page.goto(f"{web.live.url}/warnings/{warning_id}")
     expect(page.locator(f'tr[data-official="{official}"]')).to_contain_text("拉孜县值班长")
+
+
+def test_the_cap_message_is_read_from_the_warning_page(page: Page, web: WebData) -> None:  # noqa: F811
+    """The warning's identifier opens its CAP message in words (not a file download); the XML is a link on it."""
+    boss = web.live.client("xigaze_commander")
+    made = boss.post(
+        "/api/v1/warnings",
+        json={
+            "colour": "orange",
+            "type": "rainstorm",
+            "headline": "定日县暴雨橙色预警-报文",
+            "area": {"divisions": ["540223"]},
+        },
+    )
+    assert made.status_code == 201, made.text
+    sign_in(page, web, "xigaze_commander")
+    page.goto(f"{web.live.url}/warnings/{made.json()['id']}")
+    page.click("#cap-page")
+    page.wait_for_url(f"{web.live.url}/warnings/{made.json()['id']}/cap")
+    message = page.locator("#cap-message")
+    for shown in ("严重程度", "严重", "橙色", "定日县", "首发"):
+        expect(message).to_contain_text(shown)
+    expect(page.locator("#cap-xml")).to_have_attribute("href", f"/api/v1/warnings/{made.json()['id']}/cap")
