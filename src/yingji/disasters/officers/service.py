@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -108,19 +109,7 @@ def _escalate_follow_ups(*, session: Session, scope: Scope, event: DisasterEvent
     late = escalation.missed_follow_up(initial, reported, after, due)
     if not late:
         return 0
-    keys = {t: escalation.escalation_key(event.id, t, f"follow_up@{due:%Y%m%dT%H%MZ}") for t in late}
-    known = set(session.scalars(select(DisasterEscalation.key).where(DisasterEscalation.key.in_(keys.values()))))
-    fresh = [t for t in late if keys[t] not in known]
-    contacts = _contacts(session, fresh)
-    for township in fresh:
-        county = review.reviewer_division(township, "county")
-        notified = [*contacts.get(township, []), {"division": county, "role": "county bureau"}]
-        row = DisasterEscalation(key=keys[township], event_id=event.id, township_code=township,
-                                 report_type="follow_up", due_at=due, flagged_at=now, notified=notified)  # fmt: skip
-        session.add(row)
-    if fresh:
-        session.flush()
-    return len(fresh)
+    return _flag_once(session, event, late, "follow_up", f"follow_up@{due:%Y%m%dT%H%MZ}", due, now)
 
 
 def _escalate_verified(*, session: Session, event: DisasterEvent, now: dt.datetime) -> int:
@@ -144,7 +133,21 @@ def _escalate_verified(*, session: Session, event: DisasterEvent, now: dt.dateti
     late = escalation.missed_verified(initial, verified)
     if not late:
         return 0
-    keys = {t: escalation.escalation_key(event.id, t, "verified") for t in late}
+    return _flag_once(session, event, late, "verified", "verified", due, now)
+
+
+def _flag_once(
+    session: Session,
+    event: DisasterEvent,
+    late: Sequence[str],
+    report_type: str,
+    chase: str,
+    due: dt.datetime,
+    now: dt.datetime,
+) -> int:
+    """Flag each late township of one chase (named by ``chase`` in its escalation key) that is not flagged yet,
+    naming its officers in calling order and the county bureau. Returns how many were flagged."""
+    keys = {t: escalation.escalation_key(event.id, t, chase) for t in late}
     known = set(session.scalars(select(DisasterEscalation.key).where(DisasterEscalation.key.in_(keys.values()))))
     fresh = [t for t in late if keys[t] not in known]
     contacts = _contacts(session, fresh)
@@ -152,7 +155,7 @@ def _escalate_verified(*, session: Session, event: DisasterEvent, now: dt.dateti
         county = review.reviewer_division(township, "county")
         notified = [*contacts.get(township, []), {"division": county, "role": "county bureau"}]
         row = DisasterEscalation(key=keys[township], event_id=event.id, township_code=township,
-                                 report_type="verified", due_at=due, flagged_at=now, notified=notified)  # fmt: skip
+                                 report_type=report_type, due_at=due, flagged_at=now, notified=notified)  # fmt: skip
         session.add(row)
     if fresh:
         session.flush()
