@@ -386,15 +386,20 @@ def parse_element(alert: etree._Element) -> ParsedWarning:
     )
 
 
-def parse(xml: bytes) -> ParsedWarning:
-    """A CAP 1.2 alert (from yingji or another issuer); ``InvalidInput`` if it is not one."""
+def _alert_root(xml: bytes) -> etree._Element:
+    """The ``alert`` element of a CAP 1.2 message; ``InvalidInput`` if the bytes are not one."""
     try:
         root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
         raise InvalidInput(f"CAP: not well-formed XML ({exc})") from exc
     if root.tag != f"{{{CAP_NS}}}alert":
         raise InvalidInput(f"CAP: root element is {root.tag}, not a CAP 1.2 alert")
-    return parse_element(root)
+    return root
+
+
+def parse(xml: bytes) -> ParsedWarning:
+    """A CAP 1.2 alert (from yingji or another issuer); ``InvalidInput`` if it is not one."""
+    return parse_element(_alert_root(xml))
 
 
 # ---------------------------------------------------------------------------------- readable outline
@@ -419,13 +424,7 @@ def outline(xml: bytes) -> Element:
         text = node.text.strip() if node.text and node.text.strip() else None
         return Element(etree.QName(node).localname, text, kids)
 
-    try:
-        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError as exc:
-        raise InvalidInput(f"CAP: not well-formed XML ({exc})") from exc
-    if root.tag != f"{{{CAP_NS}}}alert":
-        raise InvalidInput(f"CAP: root element is {root.tag}, not a CAP 1.2 alert")
-    return walk(root)
+    return walk(_alert_root(xml))
 
 
 # ------------------------------------------------------------------------------------ Atom feed

@@ -45,6 +45,22 @@ def read(alert: Element, words: Words) -> Section:
     return _section(alert, "alert", words)
 
 
+def division_codes(alert: Element) -> list[str]:
+    """The GB/T 2260 codes the message's areas name (to look their names up before reading it)."""
+    found: list[str] = []
+
+    def walk(element: Element) -> None:
+        if element.tag == "geocode":
+            pairs = {c.tag: c.text or "" for c in element.children}
+            if pairs.get("valueName") == "GB/T 2260" and pairs.get("value"):
+                found.append(pairs["value"])
+        for child in element.children:
+            walk(child)
+
+    walk(alert)
+    return found
+
+
 def _section(element: Element, kind: str, words: Words) -> Section:
     out = Section(kind)
     for child in element.children:

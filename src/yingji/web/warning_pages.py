@@ -444,7 +444,7 @@ def warning_cap_page(warning_id: int, session: SessionDep, ctx: ViewerDep) -> Re
     except DomainError:
         return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
     alert = cap.outline(warning.cap_xml.encode("utf-8"))
-    geocodes = [g for g in cap.parse(warning.cap_xml.encode("utf-8")).geocodes if g]
+    geocodes = cap_reading.division_codes(alert)
     names = division_service.names_of(session=session, codes=[g.ljust(12, "0") for g in geocodes])
     known = catalogue()
     zone = ctx.request.app.state.settings.timezone
