@@ -39,7 +39,7 @@ def world(live: LiveServer) -> dict[str, Any]:
     assert r.status_code == 204, r.text
     other = admin.post("/api/v1/hazards", json={"enterprise_id": ents[1]["id"], "title": "乙的隐患"}).json()
     return {"admin": admin, "ent": live.client("jia_safety", PASSWORD), "own": ents[0], "other": ents[1],
-            "other_hazard": other}  # fmt: skip
+            "other_hazard": other, "lazi": live.client("lazi_duty")}  # fmt: skip
 
 
 def act(client: httpx.Client, hazard_id: int, action: str, **body: Any) -> httpx.Response:
@@ -140,3 +140,22 @@ def test_installation_inventory_change_is_recomputed_and_kept_in_history(world: 
     bad = admin.put(f"/api/v1/installations/{made['id']}/inventory",
                     json={"exposed_people": 0, "lines": [{"substance": "水", "quantity_t": "1"}]})  # fmt: skip
     assert bad.status_code == 422 and "line 1" in bad.json()["detail"]
+
+
+def test_a_regulators_shared_list_and_board_show_each_change_in_the_next_answer(world: dict[str, Any]) -> None:
+    """The list and board answers a jurisdiction's regulators share (hazards/register/api.py) are computed
+    again after any change: a hazard just reported or moved shows in the very next answer, and a county never
+    gets the answer of another jurisdiction."""
+    admin, live_lazi = world["admin"], world["lazi"]
+    before = admin.get("/api/v1/hazards", params={"limit": 5}).json()
+    board = admin.get("/api/v1/hazards/board").json()
+    assert live_lazi.get("/api/v1/hazards", params={"limit": 5}).json()["total"] == 0
+    new = admin.post("/api/v1/hazards", json={"enterprise_id": world["own"]["id"], "title": "新报隐患"}).json()
+    after = admin.get("/api/v1/hazards", params={"limit": 5}).json()
+    assert after["total"] == before["total"] + 1 and after["items"][0]["id"] == new["id"]
+    again = admin.get("/api/v1/hazards/board").json()
+    assert sum(r["total"] for r in again["rows"]) == sum(r["total"] for r in board["rows"]) + 1
+    assert act(admin, new["id"], "determine", level="general").status_code == 200
+    assert admin.get("/api/v1/hazards", params={"limit": 5}).json()["items"][0]["state"] == "determined"
+    assert live_lazi.get("/api/v1/hazards", params={"limit": 5}).json() == {
+        "items": [], "total": 0, "limit": 5, "offset": 0}  # fmt: skip

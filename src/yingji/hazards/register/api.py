@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import TypeAdapter
 
 from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep
 from yingji.db import utcnow
 from yingji.hazards import lifecycle
+from yingji.hazards.enterprises import service as enterprise_service
 from yingji.hazards.register import service
 from yingji.hazards.register.models import Hazard
 from yingji.hazards.register.schemas import (
@@ -21,6 +23,8 @@ from yingji.hazards.register.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/hazards", tags=["work safety"])
+HAZARD_PAGE, BOARD, JSON = TypeAdapter(Page[HazardRead]), TypeAdapter(Board), "application/json"
+LIST_CACHE_S = 2.0
 ActionPath = Annotated[str, Path(pattern=r"^[a-z_]{1,32}$")]
 
 
@@ -31,12 +35,19 @@ def hazard_out(row: Hazard) -> HazardRead:
 
 
 @router.get("/board", response_model=Board, operation_id="hazards_board")
-def board(session: SessionDep, scope: ScopeDep, group_by: Literal["division", "category"] = "division") -> Board:
+def board(session: SessionDep, scope: ScopeDep, group_by: Literal["division", "category"] = "division") -> Response:
     """动态清零 board: open major/general hazards, overdue, closure rate, median days to close, per child
     division (or supervision category) of the caller's jurisdiction; and the trend of the last 12 months
     (hazards reported and closed per month) over the whole jurisdiction."""
-    rows = service.board(session=session, scope=scope, group_by=group_by)
-    return Board(group_by=group_by, rows=rows, trend=service.trend(session=session, scope=scope))
+
+    def compute() -> bytes:
+        rows = service.board(session=session, scope=scope, group_by=group_by)
+        return BOARD.dump_json(Board(group_by=group_by, rows=rows, trend=service.trend(session=session, scope=scope)))
+
+    if enterprise_service.is_enterprise_user(scope):
+        return Response(compute(), media_type=JSON)
+    scope.require(service.READ)  # a regulator's board: shared as the figures it is made of (service.reused)
+    return Response(service.reused(session, ("board-answer", scope.prefix, group_by), compute), media_type=JSON)
 
 
 @router.get("", response_model=Page[HazardRead], operation_id="hazards_list")
@@ -49,13 +60,26 @@ def list_hazards(
     division: Annotated[str | None, Query(pattern=r"^\d{6}(\d{3}){0,2}$")] = None,
     enterprise_id: IdQuery = None,
     overdue: bool = False,
-) -> Page[HazardRead]:
+) -> Response:
     """Hazards the caller may see, newest first."""
-    rows, total = service.list_hazards(
-        session=session, scope=scope, state=state, level=level, division=division, enterprise_id=enterprise_id,
-        overdue_at=utcnow() if overdue else None, limit=page.limit, offset=page.offset,
-    )  # fmt: skip
-    return Page.of([hazard_out(r) for r in rows], total, page)
+
+    def compute() -> bytes:
+        rows, total = service.list_hazards(
+            session=session, scope=scope, state=state, level=level, division=division, enterprise_id=enterprise_id,
+            overdue_at=utcnow() if overdue else None, limit=page.limit, offset=page.offset,
+        )  # fmt: skip
+        return HAZARD_PAGE.dump_json(Page.of([hazard_out(r) for r in rows], total, page))
+
+    if overdue or enterprise_id or enterprise_service.is_enterprise_user(scope):
+        body = compute()
+    else:
+        # A regulator's page depends only on the jurisdiction and the filters: many duty officers of one
+        # province polling the same view share one computation while no hazard changes (for LIST_CACHE_S
+        # at most, see service.reused).
+        scope.require(service.READ)
+        key = ("page", scope.prefix, state, level, division, page.limit, page.offset)
+        body = service.reused(session, key, compute, max_age=LIST_CACHE_S)
+    return Response(body, media_type=JSON)
 
 
 @router.post("", response_model=HazardRead, status_code=status.HTTP_201_CREATED, operation_id="hazards_report")

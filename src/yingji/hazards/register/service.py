@@ -120,7 +120,7 @@ def list_hazards(
     # a few thousand roll-up rows instead of a count over a province's hundreds of thousands of hazards.
     page = stmt.order_by(Hazard.id.desc()).offset(offset)
     rows = list(session.scalars(page.limit(limit) if limit is not None else page))
-    total = _reused(session, ("total", scope.prefix, state, level, division),
+    total = reused(session, ("total", scope.prefix, state, level, division),
                     lambda: _rollup_total(session, scope, state=state, level=level, division=division))  # fmt: skip
     return rows, int(total)
 
@@ -391,8 +391,8 @@ def board(
         return _board_from_hazards(session, scope, group_by, now or utcnow())
     if now is not None:
         return _board_from_rollups(session, scope, group_by, now)
-    # The live board of a regulator: computed once per jurisdiction and grouping and reused (see _reused).
-    return list(_reused(session, ("board", scope.prefix, group_by),
+    # The live board of a regulator: computed once per jurisdiction and grouping and reused (see reused).
+    return list(reused(session, ("board", scope.prefix, group_by),
                         lambda: tuple(_board_from_rollups(session, scope, group_by, utcnow()))))  # fmt: skip
 
 
@@ -400,16 +400,20 @@ BOARD_CACHE_S = 30.0
 _CACHE: dict[tuple[Any, ...], tuple[int | None, float, Any]] = {}
 
 
-def _reused(session: Session, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    """A regulator's figure over the roll-ups (board, list total), computed once per database and key and
-    reused while no hazard has changed — the newest history entry is the same — and for at most
-    BOARD_CACHE_S (the overdue count moves with the clock, and a change committed out of id order shows
-    within that bound)."""
+def reused(session: Session, key: tuple[Any, ...], compute: Callable[[], Any], max_age: float | None = None) -> Any:
+    """A regulator's view (board, list total, a page of the list), computed once per process, database and key
+    and reused while no hazard has changed — the newest history entry is the same, so a change answered to
+    one request shows in the next — and for at most ``max_age`` seconds (BOARD_CACHE_S by default: the
+    overdue count moves with the clock, and a change committed out of id order shows within that bound).
+
+    Every change to a hazard writes a history entry (``_event``). The key must hold everything the value
+    depends on besides the data: the caller's jurisdiction and the filters."""
     version = session.scalar(select(func.max(HazardEvent.id)))
     full = (str(session.get_bind().engine.url), *key)
     clock = time.monotonic()
     cached = _CACHE.get(full)
-    if cached is not None and cached[0] == version and clock - cached[1] < BOARD_CACHE_S:
+    age_limit = BOARD_CACHE_S if max_age is None else max_age
+    if cached is not None and cached[0] == version and clock - cached[1] < age_limit:
         return cached[2]
     value = compute()
     if len(_CACHE) >= 4096:  # bounded: jurisdictions × groupings and filters
@@ -573,7 +577,7 @@ def trend(*, session: Session, scope: Scope, now: dt.datetime | None = None,
             return tuple(tuple(r) for r in session.execute(query))
 
         found: tuple[tuple[Any, ...], ...] = (
-            _reused(session, ("trend", scope.prefix, *wanted), compute) if now is None else compute()
+            reused(session, ("trend", scope.prefix, *wanted), compute) if now is None else compute()
         )
         for month, reported, closed in found:
             figures[str(month)] = [int(reported or 0), int(closed or 0)]
