@@ -21,7 +21,9 @@ from yingji.edge import (
     MAX_QUERY_BYTES,
     PUBLIC_BODY_ROUTES,
     PUBLIC_UPLOADS_AT_ONCE,
+    REFUSALS_AT_ONCE_PER_S,
     EdgeStats,
+    RefusalPacer,
 )
 
 MB = 1024 * 1024
@@ -30,7 +32,7 @@ MB = 1024 * 1024
 @pytest.fixture(scope="module")
 def edge(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     for url in _fresh_database("sqlite", request, tmp_path_factory.mktemp("edge")):
-        with LiveServer(test_settings(url, max_body_bytes=64 * 1024)) as live:
+        with LiveServer(test_settings(url, max_body_bytes=64 * 1024, refusal_delay_s=0.05)) as live:
             yield live
 
 
@@ -244,3 +246,48 @@ def test_public_uploads_beyond_the_slots_get_503_until_one_ends(edge: LiveServer
 
     _wait_for(admitted, "a slot")
     assert answers[-1] == 422  # read to the end by the route: spaces are not a JSON object
+
+
+def test_an_address_refused_often_gets_its_further_refusals_that_second_held_back() -> None:
+    pacer = RefusalPacer(1.0)
+    assert not any(pacer.over("10.0.0.1", 100.2) for _ in range(REFUSALS_AT_ONCE_PER_S))
+    assert pacer.over("10.0.0.1", 100.9)  # one more in the same second
+    assert not pacer.over("10.0.0.2", 100.9)  # another address is not held back for it
+    assert not pacer.over("10.0.0.1", 101.0)  # a new second starts a new count
+
+
+def test_pacing_waits_on_the_event_loop_and_holds_back_a_bounded_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from yingji import edge as edge_module
+
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(edge_module.asyncio, "sleep", sleep)
+    scope: dict[str, Any] = {"client": ("10.0.0.3", 5000)}
+    pacer = RefusalPacer(0.5)
+    asyncio.run(pacer.pace(scope))
+    assert waits == []  # the first refusal of a second is answered at once
+    asyncio.run(pacer.pace(scope, always=True))  # a throttled sign-in always waits
+    assert waits == [0.5] and pacer.paced == 1 and pacer.held == 0
+    pacer.held = edge_module.HELD_AT_MOST  # as many held back as a process keeps: answered at once
+    asyncio.run(pacer.pace(scope, always=True))
+    assert waits == [0.5]
+    asyncio.run(RefusalPacer(0.0).pace(scope, always=True))  # YINGJI_REFUSAL_DELAY_S=0: never
+    assert waits == [0.5]
+
+
+def test_a_flood_of_unauthenticated_bodies_is_still_answered_401_each_and_paced(edge: LiveServer) -> None:
+    """Past the free refusals of a second, the edge holds the 401s back (RefusalPacer): each request is still
+    answered, unread, and the pacer counts the ones it held."""
+    pacer: RefusalPacer = edge.app.state.refusal_pacer
+    before, statuses = pacer.paced, set()
+    head = _head("POST", "/api/v1/incidents", "Content-Type: application/json", f"Content-Length: {80 * MB}")
+    for _ in range(10 * REFUSALS_AT_ONCE_PER_S):
+        statuses.add(_exchange(edge, head)[0])
+        if pacer.paced > before:
+            break
+    assert statuses == {401} and pacer.paced > before

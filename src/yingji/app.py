@@ -36,7 +36,7 @@ from yingji.disasters import api as disasters_api
 from yingji.disasters import pages as disasters_pages
 from yingji.disasters.ledgers import api as disaster_ledgers_api
 from yingji.disasters.officers import api as disaster_officers_api
-from yingji.edge import EdgeGuard, EdgeStats
+from yingji.edge import EdgeGuard, EdgeStats, RefusalPacer
 from yingji.enforcement import api as enforcement_api
 from yingji.enforcement import pages as enforcement_pages
 from yingji.enforcement.cases import api as enforcement_cases_api
@@ -253,7 +253,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _mount_metrics(app)  # prodhelp: Prometheus metrics (loopback or token)
     _install_error_handlers(app)
     app.state.edge_stats = EdgeStats()
-    app.add_middleware(EdgeGuard, settings=settings, stats=app.state.edge_stats)  # outermost: limits first
+    app.state.refusal_pacer = RefusalPacer(settings.refusal_delay_s)
+    app.add_middleware(
+        EdgeGuard, settings=settings, stats=app.state.edge_stats, pacer=app.state.refusal_pacer
+    )  # outermost: limits first
     app.state.address_limits = address_limits(settings, app.state.session_factory)
     # public tips: per-address limits (shared by every process) before the edge reads a body
     app.add_middleware(TipGate, settings=settings, limits=app.state.address_limits)
@@ -330,10 +333,11 @@ class _Prefixed:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         if exc.status == 429 and "retry_after" in exc.extra:
             headers = {"Retry-After": str(exc.extra["retry_after"])}
+            await app.state.refusal_pacer.pace(request.scope, always=True)  # a throttled sign-in waits
         response = problem(
             exc.status,
             exc.title,

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     # Request size limits at the edge (yingji.edge): bodies of every route, and of the file-upload routes
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    # How late a refusal is answered once its address is refused often (yingji.edge.RefusalPacer), and a
+    # throttled sign-in (429) always: a flood that retries at once is slowed to one try per connection per
+    # delay. 0 answers every refusal at once
+    refusal_delay_s: float = Field(default=1.0, ge=0, le=10)
     # The Redis channel namespace of this deployment's live events and session revocations (default: a
     # digest of the database's identity and the Redis database number)
     events_namespace: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")

@@ -14,7 +14,11 @@ One plain ASGI middleware (:class:`EdgeGuard`), outermost in the app, that
   in at once on routes open to everyone (answering 503 with ``Retry-After`` beyond that).
 
 Refused requests are answered with ``Connection: close``, so the server does not go on reading a body it
-will never use. File uploads are spooled to disk past 1 MiB by Starlette's multipart parser.
+will never use. An address refused more than :data:`REFUSALS_AT_ONCE_PER_S` times in a second gets its further
+refusals that second answered ``YINGJI_REFUSAL_DELAY_S`` late (:class:`RefusalPacer`): a flood that reconnects
+the moment it is refused then costs the server one refusal per connection per delay, not as many as it can
+make, and the signed-in users it shares the cores with keep their answer times (bench/abuse.py). File
+uploads are spooled to disk past 1 MiB by Starlette's multipart parser.
 
 Also here: the uvicorn options that make ``X-Forwarded-For`` believed only from ``YINGJI_TRUSTED_PROXIES``
 (:func:`proxy_options`), used by ``yingji serve`` and the test server.
@@ -42,6 +46,8 @@ MAX_HEADER_BYTES = 32 * KIB
 PUBLIC_UPLOADS_AT_ONCE = 8
 MACHINE_TOKEN_MEMORY_S = 30.0
 UPLOAD = "upload"
+REFUSALS_AT_ONCE_PER_S = 20  # an address's refusals in one second answered at once
+HELD_AT_MOST = 512  # refusals held back at once per process (each holds a connection); beyond, answered at once
 
 # Every route whose body limit is not YINGJI_MAX_BODY_BYTES, in one place (a test checks each names a
 # route). ``upload``: YINGJI_MAX_UPLOAD_BYTES. Sign-in forms are small: a flood of large ones costs nothing.
@@ -144,9 +150,48 @@ def _headers(scope: Scope) -> tuple[int, int | None, bool, str | None, str | Non
     return size, length, chunked, bearer, cookie
 
 
+class RefusalPacer:
+    """Counts refusals per client address and second; past :data:`REFUSALS_AT_ONCE_PER_S`, :meth:`pace` waits
+    ``delay_s`` before the refusal is sent (on the event loop: a held refusal costs a connection, no CPU).
+    Also used for throttled sign-ins (429), which are paced whatever the address: a login flood rotates its
+    addresses."""
+
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+        self.held = 0  # refusals being held back now
+        self.paced = 0  # refusals held back so far (a counting hook for tests and operators)
+        self._second = 0
+        self._counts: dict[str, int] = {}
+
+    def over(self, address: str, now: float) -> bool:
+        second = int(now)
+        if second != self._second:
+            self._second, self._counts = second, {}
+        if len(self._counts) >= 100_000:  # bounded whatever addresses a flood sends from
+            self._counts.clear()
+        self._counts[address] = count = self._counts.get(address, 0) + 1
+        return count > REFUSALS_AT_ONCE_PER_S
+
+    async def pace(self, scope: Scope, *, always: bool = False) -> None:
+        if self.delay_s <= 0 or self.held >= HELD_AT_MOST:
+            return
+        client = scope.get("client")
+        if not always and not self.over(client[0] if client else "", time.monotonic()):
+            return
+        self.held += 1
+        self.paced += 1
+        try:
+            await asyncio.sleep(self.delay_s)
+        finally:
+            self.held -= 1
+
+
 class EdgeGuard:
-    def __init__(self, app: ASGIApp, settings: Settings, stats: EdgeStats | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, settings: Settings, stats: EdgeStats | None = None, pacer: RefusalPacer | None = None
+    ) -> None:
         self.app, self.settings = app, settings
+        self.pacer = pacer if pacer is not None else RefusalPacer(settings.refusal_delay_s)
         self.stats = stats if stats is not None else EdgeStats()
         self._uploads: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         self._machine_tokens: dict[str, float] = {}
@@ -264,6 +309,7 @@ class EdgeGuard:
         from urllib.parse import quote
 
         self.stats.refused += 1
+        await self.pacer.pace(scope)
         location = f"/login?next={quote(scope['path'])}".encode()
         headers = [(b"location", location), (b"content-length", b"0"), (b"connection", b"close")]
         await send({"type": "http.response.start", "status": 303, "headers": headers})
@@ -291,6 +337,7 @@ class EdgeGuard:
 
         if count:
             self.stats.refused += 1
+        await self.pacer.pace(scope)
         code = {401: "unauthorized", 413: "content_too_large", 414: "uri_too_long", 431: "headers_too_large",
                 503: "service_unavailable"}.get(status, "error")  # fmt: skip
         body = json.dumps(

@@ -197,8 +197,9 @@ def throttled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     trusted = getattr(request, "param", [])
     for url in _fresh_database("sqlite", request, tmp_path_factory.mktemp("throttle")):
         settings = test_settings(
-            url, login_free_attempts=3, login_client_free_attempts=4, login_backoff_max_s=60, trusted_proxies=trusted
-        )
+            url, login_free_attempts=3, login_client_free_attempts=4, login_backoff_max_s=60, trusted_proxies=trusted,
+            refusal_delay_s=0.05,
+        )  # fmt: skip
         with LiveServer(settings) as live:
             live.app.state.login_throttle.clock = Clock()
             yield live
@@ -220,10 +221,12 @@ def test_back_off_through_http_refuses_even_the_right_password_before_hashing_it
     with closing(httpx.Client(base_url=throttled.url)) as client:
         assert [_login(client, "dingri_duty", "wrong-guess-1!").status_code for _ in range(3)] == [401] * 3
         assert len(hashed) == 3
+        paced = throttled.app.state.refusal_pacer.paced
         refused = _login(client, "dingri_duty", DEMO_PASSWORD)
         assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
         assert refused.json()["code"] == "too_many_requests"
         assert len(hashed) == 3  # refused before the password hash was computed
+        assert throttled.app.state.refusal_pacer.paced == paced + 1  # and answered late (edge.RefusalPacer)
         clock.now += 1
         assert _login(client, "dingri_duty", "wrong-guess-2!").status_code == 401
         assert _login(client, "dingri_duty", DEMO_PASSWORD).headers["retry-after"] == "2"
