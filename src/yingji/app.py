@@ -259,7 +259,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )  # outermost: limits first
     app.state.address_limits = address_limits(settings, app.state.session_factory)
     # public tips: per-address limits (shared by every process) before the edge reads a body
-    app.add_middleware(TipGate, settings=settings, limits=app.state.address_limits)
+    app.add_middleware(TipGate, settings=settings, limits=app.state.address_limits, pacer=app.state.refusal_pacer)
     _mount_health(app)
     _mount_docs(app)
     for router in ROUTERS:

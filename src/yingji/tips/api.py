@@ -19,6 +19,7 @@ from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, Setti
 from yingji.auth.ratelimit import FixedWindow, WindowLimits
 from yingji.config import Settings
 from yingji.db import utcnow
+from yingji.edge import RefusalPacer
 from yingji.errors import InvalidInput
 from yingji.tips import photos, service
 from yingji.tips.deps import FORM_FIELDS, photo_dir, read_form, tip_in_of
@@ -268,9 +269,12 @@ class TipGate:
 
     SUBMISSIONS, READS = "tips-submit", "tips-read"
 
-    def __init__(self, app: ASGIApp, settings: Settings, limits: WindowLimits | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, settings: Settings, limits: WindowLimits | None = None, pacer: RefusalPacer | None = None
+    ) -> None:
         self.app = app
         self.limits = limits if limits is not None else WindowLimits(None)
+        self.pacer = pacer  # refusals past an address's free ones answered late (edge.RefusalPacer)
         self.windows = {
             self.SUBMISSIONS: FixedWindow(settings.tips_per_address, float(settings.tips_window_s)),
             self.READS: FixedWindow(settings.tip_status_reads_per_minute, 60.0),
@@ -301,6 +305,8 @@ class TipGate:
         if not wait:
             await self.app(scope, receive, send)
             return
+        if self.pacer is not None:
+            await self.pacer.pace(scope)
         body = json.dumps({"type": "about:blank#too_many_requests", "title": "Too many requests", "status": 429,
                            "detail": f"too many requests from this address; try again in {wait} s",
                            "code": "too_many_requests"}).encode()  # fmt: skip
