@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import division_column, drop_tables, id_column, index_each
 
 revision = "0001"
 down_revision = None
@@ -40,9 +41,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(200), nullable=False),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
-    op.create_index("ix_divisions_parent_code", "divisions", ["parent_code"])
-    op.create_index("ix_divisions_level", "divisions", ["level"])
-    op.create_index("ix_divisions_name", "divisions", ["name"])
+    index_each("divisions", "parent_code", "level", "name")
     op.create_index("ix_divisions_level_bbox", "divisions", ["level", "min_lon", "max_lon"])
     if postgres:
         op.execute(
@@ -59,29 +58,29 @@ def upgrade() -> None:
 
     op.create_table(
         "users",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("username", sa.String(64), nullable=False, unique=True),
         sa.Column("display_name", sa.String(100), nullable=False),
         sa.Column("password_hash", sa.String(200), nullable=False),
         sa.Column("role", sa.String(32), nullable=False),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        division_column(index=False),
         sa.Column("disabled", sa.Boolean, nullable=False),
         sa.Column("created_at", UTCDateTime, nullable=False),
     )
-    op.create_index("ix_users_division_code", "users", ["division_code"])
+    index_each("users", "division_code")
     op.create_table(
         "api_tokens",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("digest", sa.String(64), nullable=False, unique=True),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("revoked_at", UTCDateTime),
     )
-    op.create_index("ix_api_tokens_user_id", "api_tokens", ["user_id"])
+    index_each("api_tokens", "user_id")
     op.create_table(
         "audit_log",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("action", sa.String(32), nullable=False),
@@ -124,7 +123,6 @@ def downgrade() -> None:
     op.drop_table("audit_log")
     if postgres:
         op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
-    op.drop_table("api_tokens")
-    op.drop_table("users")
+    drop_tables("api_tokens", "users")
     op.execute("UPDATE divisions SET parent_code = NULL")  # self-references would block the drop on SQLite
     op.drop_table("divisions")

@@ -12,15 +12,12 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import created_columns, division_column, drop_tables, id_column
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
-
-
-def _id() -> sa.Column[int]:
-    return sa.Column("id", sa.Integer, primary_key=True)
 
 
 def _incident_fk(index: bool = True) -> sa.Column[int]:
@@ -37,12 +34,12 @@ def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     op.create_table(
         "incidents",
-        _id(),
+        id_column(),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("incident_type", sa.String(32), nullable=False, index=True),
         sa.Column("status", sa.String(16), nullable=False, index=True),
         sa.Column("exercise", sa.Boolean, nullable=False),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        division_column(),
         sa.Column("lon", sa.Float, nullable=False),
         sa.Column("lat", sa.Float, nullable=False),
         sa.Column("area", JSONType),
@@ -63,8 +60,7 @@ def upgrade() -> None:
         sa.Column("rules_version", sa.String(64)),
         sa.Column("response_level", sa.Integer),
         sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        *created_columns(),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
     op.create_index("ix_incidents_reported_at_id", "incidents", ["reported_at", "id"])
@@ -82,7 +78,7 @@ def upgrade() -> None:
     op.create_index("ix_incident_divisions_code_incident", "incident_divisions", ["code", "incident_id"])
     op.create_table(
         "incident_figure_changes",
-        _id(),
+        id_column(),
         _incident_fk(),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
@@ -91,7 +87,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "incident_response_actions",
-        _id(),
+        id_column(),
         _incident_fk(),
         sa.Column("action", sa.String(16), nullable=False),
         sa.Column("level", sa.Integer),
@@ -103,17 +99,17 @@ def upgrade() -> None:
     )
     op.create_table(
         "organisations",
-        _id(),
+        id_column(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        division_column(),
         sa.Column("parent_id", sa.Integer, sa.ForeignKey("organisations.id")),
         sa.Column("phone", sa.String(50), nullable=False),
         sa.Column("created_at", UTCDateTime, nullable=False),
     )
     op.create_table(
         "contacts",
-        _id(),
+        id_column(),
         sa.Column(
             "organisation_id",
             sa.Integer,
@@ -130,7 +126,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "incident_tasks",
-        _id(),
+        id_column(),
         _incident_fk(),
         sa.Column("title", sa.String(200), nullable=False),
         _text("description"),
@@ -146,13 +142,12 @@ def upgrade() -> None:
         sa.Column("acknowledged_by", sa.String(100)),
         sa.Column("completed_at", UTCDateTime),
         _text("feedback"),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        *created_columns(),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
     op.create_table(
         "incident_timeline",
-        _id(),
+        id_column(),
         _incident_fk(index=False),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("kind", sa.String(48), nullable=False),
@@ -164,7 +159,7 @@ def upgrade() -> None:
     _append_only("incident_timeline", postgres)
     op.create_table(
         "situation_reports",
-        _id(),
+        id_column(),
         _incident_fk(),
         sa.Column("number", sa.Integer, nullable=False),
         sa.Column("revision", sa.Integer, nullable=False),
@@ -172,8 +167,7 @@ def upgrade() -> None:
         _text("conditions"),
         _text("actions"),
         _text("needs"),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        *created_columns(),
         sa.Column("updated_at", UTCDateTime, nullable=False),
         sa.Column("approved_by", sa.String(100)),
         sa.Column("approved_at", UTCDateTime),
@@ -183,7 +177,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "situation_report_revisions",
-        _id(),
+        id_column(),
         sa.Column(
             "report_id",
             sa.Integer,
@@ -200,7 +194,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "incident_reports_made",
-        _id(),
+        id_column(),
         _incident_fk(),
         sa.Column("key", sa.String(100), nullable=False),
         sa.Column("made_at", UTCDateTime, nullable=False),
@@ -209,8 +203,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "duty_shifts",
-        _id(),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        id_column(),
+        division_column(),
         sa.Column("starts_at", UTCDateTime, nullable=False),
         sa.Column("ends_at", UTCDateTime, nullable=False),
         sa.Column("leader", sa.String(100), nullable=False),
@@ -222,8 +216,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "duty_log",
-        _id(),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        id_column(),
+        division_column(),
         sa.Column("shift_id", sa.Integer, sa.ForeignKey("duty_shifts.id")),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
@@ -231,8 +225,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "duty_items",
-        _id(),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        id_column(),
+        division_column(),
         sa.Column("received_at", UTCDateTime, nullable=False),
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("caller", sa.String(200), nullable=False),
@@ -248,7 +242,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "notifications",
-        _id(),
+        id_column(),
         sa.Column("key", sa.String(200), nullable=False, unique=True),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("division_code", sa.String(12), nullable=False, index=True),
@@ -282,7 +276,7 @@ def _append_only(table: str, postgres: bool) -> None:
 
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
-    for table in (
+    drop_tables(
         "notifications",
         "duty_items",
         "duty_log",
@@ -298,7 +292,6 @@ def downgrade() -> None:
         "incident_figure_changes",
         "incident_divisions",
         "incidents",
-    ):
-        op.drop_table(table)
+    )
     if postgres:
         op.execute("DROP FUNCTION IF EXISTS incident_timeline_append_only()")
