@@ -23,6 +23,11 @@ def division_column(*, index: bool = True) -> sa.Column[str]:
     return sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=index)
 
 
+def parent_column(name: str, target: str, *, ondelete: str | None = None, index: bool = True) -> sa.Column[int]:
+    """A required integer column on ``target.id`` (an unnamed foreign key), indexed by default."""
+    return sa.Column(name, sa.Integer, sa.ForeignKey(f"{target}.id", ondelete=ondelete), nullable=False, index=index)
+
+
 def fk(table: str, column: str, target: str, *, key: str = "id", ondelete: str | None = None) -> sa.ForeignKey:
     """A foreign key from ``table.column`` on ``target.key``, named ``fk_<table>_<column>_<target>``."""
     return sa.ForeignKey(f"{target}.{key}", ondelete=ondelete, name=f"fk_{table}_{column}_{target}")

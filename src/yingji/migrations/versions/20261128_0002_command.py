@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import created_columns, division_column, drop_tables, id_column
+from yingji.migrations.helpers import created_columns, division_column, drop_tables, id_column, parent_column
 
 revision = "0002"
 down_revision = "0001"
@@ -20,10 +20,8 @@ branch_labels = None
 depends_on = None
 
 
-def _incident_fk(index: bool = True) -> sa.Column[int]:
-    return sa.Column(
-        "incident_id", sa.Integer, sa.ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False, index=index
-    )
+def _incident() -> sa.Column[int]:
+    return parent_column("incident_id", "incidents", ondelete="CASCADE")
 
 
 def _text(name: str) -> sa.Column[str]:
@@ -79,7 +77,7 @@ def upgrade() -> None:
     op.create_table(
         "incident_figure_changes",
         id_column(),
-        _incident_fk(),
+        _incident(),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("source", sa.String(200), nullable=False),
@@ -88,7 +86,7 @@ def upgrade() -> None:
     op.create_table(
         "incident_response_actions",
         id_column(),
-        _incident_fk(),
+        _incident(),
         sa.Column("action", sa.String(16), nullable=False),
         sa.Column("level", sa.Integer),
         sa.Column("previous_level", sa.Integer),
@@ -110,13 +108,7 @@ def upgrade() -> None:
     op.create_table(
         "contacts",
         id_column(),
-        sa.Column(
-            "organisation_id",
-            sa.Integer,
-            sa.ForeignKey("organisations.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        parent_column("organisation_id", "organisations", ondelete="CASCADE"),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("position", sa.String(100), nullable=False),
         sa.Column("phone", sa.String(50), nullable=False),
@@ -127,7 +119,7 @@ def upgrade() -> None:
     op.create_table(
         "incident_tasks",
         id_column(),
-        _incident_fk(),
+        _incident(),
         sa.Column("title", sa.String(200), nullable=False),
         _text("description"),
         sa.Column("organisation_id", sa.Integer, sa.ForeignKey("organisations.id")),
@@ -148,7 +140,7 @@ def upgrade() -> None:
     op.create_table(
         "incident_timeline",
         id_column(),
-        _incident_fk(index=False),
+        parent_column("incident_id", "incidents", ondelete="CASCADE", index=False),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("kind", sa.String(48), nullable=False),
         _text("text"),
@@ -160,7 +152,7 @@ def upgrade() -> None:
     op.create_table(
         "situation_reports",
         id_column(),
-        _incident_fk(),
+        _incident(),
         sa.Column("number", sa.Integer, nullable=False),
         sa.Column("revision", sa.Integer, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
@@ -178,13 +170,7 @@ def upgrade() -> None:
     op.create_table(
         "situation_report_revisions",
         id_column(),
-        sa.Column(
-            "report_id",
-            sa.Integer,
-            sa.ForeignKey("situation_reports.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        parent_column("report_id", "situation_reports", ondelete="CASCADE"),
         sa.Column("revision", sa.Integer, nullable=False),
         _text("conditions"),
         _text("actions"),
@@ -195,7 +181,7 @@ def upgrade() -> None:
     op.create_table(
         "incident_reports_made",
         id_column(),
-        _incident_fk(),
+        _incident(),
         sa.Column("key", sa.String(100), nullable=False),
         sa.Column("made_at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),

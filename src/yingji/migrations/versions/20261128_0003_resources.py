@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import division_column, drop_tables, id_column
+from yingji.migrations.helpers import division_column, drop_tables, id_column, parent_column
 
 revision = "0003"
 down_revision = "0002"
@@ -54,8 +54,8 @@ def upgrade() -> None:
     op.create_table(
         "transfers",
         id_column(),
-        sa.Column("from_depot_id", sa.Integer, sa.ForeignKey("depots.id"), nullable=False, index=True),
-        sa.Column("to_depot_id", sa.Integer, sa.ForeignKey("depots.id"), nullable=False, index=True),
+        parent_column("from_depot_id", "depots"),
+        parent_column("to_depot_id", "depots"),
         division_column(),
         sa.Column("to_division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
         sa.Column("status", sa.String(16), nullable=False),
@@ -69,9 +69,7 @@ def upgrade() -> None:
     op.create_table(
         "transfer_lines",
         id_column(),
-        sa.Column(
-            "transfer_id", sa.Integer, sa.ForeignKey("transfers.id", ondelete="CASCADE"), nullable=False, index=True
-        ),
+        parent_column("transfer_id", "transfers", ondelete="CASCADE"),
         sa.Column("item", sa.String(64), nullable=False),
         sa.Column("batch", sa.String(64)),
         sa.Column("quantity", sa.Integer, nullable=False),
@@ -79,7 +77,7 @@ def upgrade() -> None:
     op.create_table(
         "stock_movements",
         id_column(),
-        sa.Column("depot_id", sa.Integer, sa.ForeignKey("depots.id", ondelete="RESTRICT"), nullable=False, index=True),
+        parent_column("depot_id", "depots", ondelete="RESTRICT"),
         division_column(),
         sa.Column("item", sa.String(64), nullable=False),
         sa.Column("batch", sa.String(64), nullable=False),
@@ -120,9 +118,7 @@ def upgrade() -> None:
     op.create_table(
         "shelter_events",
         id_column(),
-        sa.Column(
-            "shelter_id", sa.Integer, sa.ForeignKey("shelters.id", ondelete="CASCADE"), nullable=False, index=True
-        ),
+        parent_column("shelter_id", "shelters", ondelete="CASCADE"),
         division_column(),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("people", sa.Integer, nullable=False),

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import division_column, drop_tables, id_column
+from yingji.migrations.helpers import division_column, drop_tables, id_column, parent_column
 
 revision = "0005"
 down_revision = "0004"
@@ -39,9 +39,7 @@ def upgrade() -> None:
         "monitored_sensors",
         id_column(),
         sa.Column("code", sa.String(128), nullable=False, unique=True),
-        sa.Column(
-            "site_id", sa.Integer, sa.ForeignKey("monitored_sites.id", ondelete="CASCADE"), nullable=False, index=True
-        ),
+        parent_column("site_id", "monitored_sites", ondelete="CASCADE"),
         sa.Column("quantity", sa.String(64), nullable=False),
         sa.Column("unit", sa.String(32), nullable=False),
         sa.Column("range_low", sa.Float),
@@ -62,9 +60,7 @@ def upgrade() -> None:
     op.create_table(
         "alarms",
         id_column(),
-        sa.Column(
-            "site_id", sa.Integer, sa.ForeignKey("monitored_sites.id", ondelete="CASCADE"), nullable=False, index=True
-        ),
+        parent_column("site_id", "monitored_sites", ondelete="CASCADE"),
         division_column(),
         sa.Column("sensor_code", sa.String(128), nullable=False),
         sa.Column("rule", sa.String(120), nullable=False),
@@ -82,7 +78,7 @@ def upgrade() -> None:
     op.create_table(
         "alarm_events",
         id_column(),
-        sa.Column("alarm_id", sa.Integer, sa.ForeignKey("alarms.id", ondelete="CASCADE"), nullable=False, index=True),
+        parent_column("alarm_id", "alarms", ondelete="CASCADE"),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
@@ -133,13 +129,7 @@ def _warnings() -> None:
     op.create_table(
         "warning_deliveries",
         id_column(),
-        sa.Column(
-            "warning_id",
-            sa.Integer,
-            sa.ForeignKey("public_warnings.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        parent_column("warning_id", "public_warnings", ondelete="CASCADE"),
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("recipient", sa.String(300), nullable=False),
         sa.Column("at", UTCDateTime, nullable=False),
@@ -158,13 +148,7 @@ def _warnings() -> None:
     op.create_table(
         "warning_calls",
         id_column(),
-        sa.Column(
-            "warning_id",
-            sa.Integer,
-            sa.ForeignKey("public_warnings.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        parent_column("warning_id", "public_warnings", ondelete="CASCADE"),
         sa.Column("official_id", sa.Integer, sa.ForeignKey("warning_officials.id"), nullable=False),
         division_column(),
         sa.Column("called_at", UTCDateTime, nullable=False),

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import drop_tables, id_column
+from yingji.migrations.helpers import drop_tables, id_column, parent_column
 
 revision = "0014_worksafety"
 down_revision = "sec_data_0002"
@@ -47,14 +47,14 @@ def upgrade() -> None:
     op.create_table(
         "enterprise_members",
         id_column(),
-        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
-        sa.Column("enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=False, index=True),
+        parent_column("user_id", "users"),
+        parent_column("enterprise_id", "enterprises"),
         sa.UniqueConstraint("user_id", "enterprise_id"),
     )
     op.create_table(
         "hazard_installations",
         id_column(),
-        sa.Column("enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=False, index=True),
+        parent_column("enterprise_id", "enterprises"),
         sa.Column("division_code", sa.String(12), nullable=False, index=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("unit_kind", sa.String(12), nullable=False),
@@ -71,7 +71,7 @@ def upgrade() -> None:
     op.create_table(
         "hazard_installation_assessments",
         id_column(),
-        sa.Column("installation_id", sa.Integer, sa.ForeignKey("hazard_installations.id"), nullable=False, index=True),
+        parent_column("installation_id", "hazard_installations"),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("lines", JSONType, nullable=False),
@@ -84,7 +84,7 @@ def upgrade() -> None:
     op.create_table(
         "hazards",
         id_column(),
-        sa.Column("enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=False, index=True),
+        parent_column("enterprise_id", "enterprises"),
         sa.Column("installation_id", sa.Integer, sa.ForeignKey("hazard_installations.id")),
         sa.Column("division_code", sa.String(12), nullable=False),
         sa.Column("supervision_category", sa.String(32), nullable=False),
@@ -112,7 +112,7 @@ def upgrade() -> None:
     op.create_table(
         "hazard_events",
         id_column(),
-        sa.Column("hazard_id", sa.Integer, sa.ForeignKey("hazards.id"), nullable=False, index=True),
+        parent_column("hazard_id", "hazards"),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("action", sa.String(32), nullable=False),
