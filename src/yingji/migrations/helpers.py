@@ -1,5 +1,5 @@
 """Pieces the migrations share: the id column, the division column, named foreign keys, one-column
-indexes, the created-by columns, dropping tables in order.
+indexes, the created-by columns, dropping tables in order, append-only triggers.
 
 A revision is history: what these build must never change, or every past revision that uses them would
 build another schema. A new shape is a new helper.
@@ -56,3 +56,28 @@ def drop_tables(*tables: str) -> None:
     """Drop the tables in the order given (dependents first)."""
     for table in tables:
         op.drop_table(table)
+
+
+def sqlite_refusal(table: str, verb: str) -> str:
+    """The SQLite trigger refusing ``verb`` (UPDATE or DELETE) on an append-only table."""
+    return (
+        f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {verb} rejected'); END"
+    )
+
+
+def append_only(table: str, postgres: bool) -> None:
+    """Refuse UPDATE and DELETE on ``table``: on PostgreSQL one trigger function ``<table>_append_only`` and
+    the row trigger ``<table>_no_change``; on SQLite a trigger for each verb."""
+    if postgres:
+        op.execute(
+            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN RAISE EXCEPTION '{table} is append-only: % rejected', TG_OP; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
+        )
+    else:
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(sqlite_refusal(table, verb))

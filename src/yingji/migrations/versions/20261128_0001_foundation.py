@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import division_column, drop_tables, id_column, index_each
+from yingji.migrations.helpers import append_only, division_column, drop_tables, id_column, index_each
 
 revision = "0001"
 down_revision = None
@@ -92,29 +92,13 @@ def upgrade() -> None:
     )
     for column in ("at", "actor", "entity", "division_code"):
         op.create_index(f"ix_audit_log_{column}", "audit_log", [column])
+    # Append-only, even for the table's owner: triggers fire for every role (only a superuser
+    # changing session_replication_role could bypass them, and that is itself visible).
+    append_only("audit_log", postgres)
     if postgres:
-        # Append-only, even for the table's owner: triggers fire for every role (only a superuser
-        # changing session_replication_role could bypass them, and that is itself visible).
-        op.execute(
-            "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION 'audit_log is append-only: % rejected', TG_OP; END $$"
-        )
-        op.execute(
-            "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
-            "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
-        )
         op.execute(
             "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
             "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
-        )
-    else:
-        op.execute(
-            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE rejected'); END"
-        )
-        op.execute(
-            "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE rejected'); END"
         )
 
 

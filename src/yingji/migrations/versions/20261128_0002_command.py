@@ -12,7 +12,14 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import created_columns, division_column, drop_tables, id_column, parent_column
+from yingji.migrations.helpers import (
+    append_only,
+    created_columns,
+    division_column,
+    drop_tables,
+    id_column,
+    parent_column,
+)
 
 revision = "0002"
 down_revision = "0001"
@@ -148,7 +155,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(100), nullable=False),
     )
     op.create_index("ix_incident_timeline_incident_at", "incident_timeline", ["incident_id", "at", "id"])
-    _append_only("incident_timeline", postgres)
+    append_only("incident_timeline", postgres)  # incidents are never deleted, so their timeline never is
     op.create_table(
         "situation_reports",
         id_column(),
@@ -238,26 +245,6 @@ def upgrade() -> None:
         sa.Column("duty_item_id", sa.Integer, sa.ForeignKey("duty_items.id", ondelete="CASCADE")),
         sa.Column("data", JSONType),
     )
-
-
-def _append_only(table: str, postgres: bool) -> None:
-    """Refuse UPDATE and DELETE on ``table``, as the audit log does (incidents are never deleted by the
-    services, so their timeline never is either)."""
-    if postgres:
-        op.execute(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN RAISE EXCEPTION '{table} is append-only: % rejected', TG_OP; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
-    else:
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {verb} rejected'); END"
-            )
 
 
 def downgrade() -> None:
