@@ -22,7 +22,8 @@ from proc_stats import cpu_seconds
 
 from yingji.monitoring.rules import AlarmEvent
 from yingji.monitoring.rules.ruleset import parse_ruleset
-from yingji.monitoring.worker import JsonLinesSink, MqttWorker, WorkerConfig, parse_mqtt_url
+from yingji.monitoring.sinks import JsonLinesSink
+from yingji.monitoring.worker import MqttWorker, WorkerConfig, parse_mqtt_url
 
 RULES = {
     "rules": [

@@ -20,7 +20,8 @@ from yingji.monitoring.clock import format_timestamp, parse_timestamp
 from yingji.monitoring.ingest import replay
 from yingji.monitoring.readings import Reading
 from yingji.monitoring.rules import AlarmEvent
-from yingji.monitoring.worker import MemorySink, MqttWorker, WorkerConfig
+from yingji.monitoring.sinks import MemorySink
+from yingji.monitoring.worker import MqttWorker, WorkerConfig
 
 pytestmark = pytest.mark.skipif(shutil.which("mosquitto") is None, reason="mosquitto binary not installed")
 
@@ -176,7 +177,7 @@ def test_sigkilled_worker_and_restarted_broker_lose_and_double_nothing(broker: B
 
 
 def test_write_ahead_log_drops_a_torn_last_batch(tmp_path: Path) -> None:
-    from yingji.monitoring.worker import WriteAheadLog
+    from yingji.monitoring.checkpoint import WriteAheadLog
 
     log = WriteAheadLog(tmp_path / "wal")
     log.append([(0, False, b'{"a": 1}'), (0, True, b"x")])

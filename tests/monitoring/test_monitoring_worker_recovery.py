@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 
 from yingji.monitoring import worker as worker_module
+from yingji.monitoring.checkpoint import read_snapshot
 from yingji.monitoring.clock import format_timestamp, parse_timestamp
 from yingji.monitoring.rules.ruleset import parse_ruleset
-from yingji.monitoring.worker import _MESSAGE, MemorySink, WorkerConfig, _Pipeline, read_snapshot
+from yingji.monitoring.sinks import MemorySink
+from yingji.monitoring.worker import _MESSAGE, WorkerConfig, _Pipeline
 
 RULES = parse_ruleset(
     {

@@ -31,7 +31,6 @@ from yingji.monitoring.schemas import (
     ReadingPoint,
     RegistryImport,
     RulesIn,
-    SensorRead,
     ShelveIn,
     SiteIn,
     SiteRead,
@@ -48,19 +47,7 @@ def _now() -> int:
 
 
 def site_read(site: MonitoredSite) -> SiteRead:
-    return SiteRead(
-        id=site.id,
-        code=site.code,
-        name=site.name,
-        kind=site.kind,
-        division_code=site.division_code,
-        lon=site.lon,
-        lat=site.lat,
-        sensors=[SensorRead.model_validate(s) for s in site.sensors],
-        rules_yaml=site.rules_yaml,
-        rule_ids=[str(r.get("id")) for r in site.rules or []],
-        created_at=site.created_at,
-    )
+    return SiteRead.model_validate(site)  # the sensors and the rule ids come from the row's attributes
 
 
 def alarm_read(alarm: Alarm) -> AlarmRead:

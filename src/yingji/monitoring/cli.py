@@ -125,7 +125,8 @@ def worker(
     from yingji.cli_common import settings_from
     from yingji.errors import InvalidInput
     from yingji.monitoring.rules.ruleset import load_ruleset
-    from yingji.monitoring.worker import JsonLinesSink, MqttWorker, WorkerConfig, parse_broker_url
+    from yingji.monitoring.sinks import JsonLinesSink
+    from yingji.monitoring.worker import MqttWorker, WorkerConfig, parse_broker_url
 
     settings = settings_from(ctx)  # a long-running process: refuse bad settings (a weak secret in production) at once
     endpoint = parse_broker_url(mqtt)

@@ -41,6 +41,11 @@ class MonitoredSite(Base):
         back_populates="site", cascade="all, delete-orphan", lazy="selectin", order_by="MonitoredSensor.code"
     )
 
+    @property
+    def rule_ids(self) -> list[str]:
+        """The ids of the site's rules, in order."""
+        return [str(r.get("id")) for r in self.rules or []]
+
 
 class MonitoredSensor(Base):
     """A sensor; its code is the device identity readings arrive under (MQTT, NATS, HTTP), unique in the

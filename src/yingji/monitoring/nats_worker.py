@@ -30,7 +30,8 @@ from typing import Any
 from yingji.errors import ServiceUnavailable
 from yingji.monitoring.rules import AlarmEvent
 from yingji.monitoring.rules.ruleset import RuleSet
-from yingji.monitoring.worker import _MESSAGE, AlarmSink, WorkerConfig, _Pipeline, settle_heap
+from yingji.monitoring.sinks import AlarmSink
+from yingji.monitoring.worker import _MESSAGE, WorkerConfig, _Pipeline, settle_heap
 
 log = logging.getLogger("yingji.monitoring.nats")
 

@@ -7,130 +7,30 @@ resumes from its checkpoint; the broker redelivers what was not acknowledged, an
 checkpoint already holds are recognised as duplicates (never a second alarm, never counted twice).
 
 Topic: ``yingji/readings/<site>`` (any topic filter may be configured); payload forms are those of
-:mod:`yingji.monitoring.readings`.
+:mod:`yingji.monitoring.readings`. The sinks are in :mod:`yingji.monitoring.sinks`; the snapshot files and
+the write-ahead log in :mod:`yingji.monitoring.checkpoint`.
 """
 
 from __future__ import annotations
 
 import gc
-import json
-import os
 import queue
 import struct
 import threading
 import time
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
-
-import numpy as np
-import numpy.typing as npt
+from typing import Any
 
 from yingji.errors import InvalidInput, ServiceUnavailable
-from yingji.monitoring.clock import format_timestamp
+from yingji.monitoring.checkpoint import WriteAheadLog, load_checkpoint, write_snapshot
 from yingji.monitoring.ingest import Counters, Monitor
-from yingji.monitoring.readings import DeadLetter, parse_columns
+from yingji.monitoring.readings import parse_columns
 from yingji.monitoring.rules import AlarmEvent, RuleEngine
 from yingji.monitoring.rules.ruleset import RuleSet
-
-
-class AlarmSink(Protocol):
-    """Where alarm events and dead letters go (a database sink plugs in here)."""
-
-    def write_events(self, events: Sequence[AlarmEvent]) -> None: ...
-
-    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None: ...
-
-    def flush(self, *, durable: bool = True) -> None:
-        """Make everything written so far visible to readers and, with ``durable``, safe from a crash.
-        With a write-ahead log the worker asks for durability only before each snapshot: between
-        snapshots the fsynced log of the inputs already guarantees the events (a restart rolls the
-        sink back to the snapshot's position and replays the log)."""
-
-    def position(self) -> Any:
-        """A JSON-safe mark of what has been written, stored in the checkpoint."""
-
-    def rollback(self, position: Any) -> None:
-        """Forget what was written after ``position`` (a restart re-emits it from the checkpoint).
-        A transactional sink (a database) can instead write events and checkpoint in one transaction."""
-
-
-@dataclass
-class MemorySink:
-    events: list[AlarmEvent] = field(default_factory=list)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
-
-    def write_events(self, events: Sequence[AlarmEvent]) -> None:
-        self.events.extend(events)
-
-    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
-        self.dead_letters.extend(letters)
-
-    def flush(self, *, durable: bool = True) -> None:
-        return None
-
-    def position(self) -> Any:
-        return [len(self.events), len(self.dead_letters)]
-
-    def rollback(self, position: Any) -> None:
-        del self.events[position[0] :]
-        del self.dead_letters[position[1] :]
-
-
-class JsonLinesSink:
-    """Alarm events and dead letters appended as JSON lines (fsynced on flush)."""
-
-    def __init__(self, alarms: Path, dead_letters: Path | None = None) -> None:
-        self._alarms = alarms.open("ab")
-        self._dead = dead_letters.open("ab") if dead_letters is not None else None
-
-    def write_events(self, events: Sequence[AlarmEvent]) -> None:
-        lines = []
-        for event in events:
-            row = {
-                "at": format_timestamp(event.at),
-                "raised": event.raised,
-                "rule": event.rule,
-                "sensor_id": event.sensor_id,
-                "priority": event.priority,
-                "colour": event.colour,
-            }
-            lines.append(json.dumps(row, ensure_ascii=False))
-        if lines:
-            self._alarms.write(("\n".join(lines) + "\n").encode("utf-8"))
-
-    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
-        if self._dead is None:
-            return
-        for letter in letters:
-            self._dead.write((json.dumps(asdict(letter), ensure_ascii=False) + "\n").encode("utf-8"))
-
-    def flush(self, *, durable: bool = True) -> None:
-        for handle in (self._alarms, self._dead):
-            if handle is not None:
-                handle.flush()
-                if durable:
-                    os.fsync(handle.fileno())
-
-    def position(self) -> Any:
-        return [self._alarms.tell(), self._dead.tell() if self._dead is not None else 0]
-
-    def rollback(self, position: Any) -> None:
-        self._alarms.flush()
-        self._alarms.truncate(position[0])
-        self._alarms.seek(position[0])
-        if self._dead is not None:
-            self._dead.flush()
-            self._dead.truncate(position[1])
-            self._dead.seek(position[1])
-
-    def close(self) -> None:
-        self.flush()
-        self._alarms.close()
-        if self._dead is not None:
-            self._dead.close()
+from yingji.monitoring.sinks import AlarmSink
 
 
 @dataclass(frozen=True)
@@ -167,132 +67,7 @@ class _Message:
     received: float
 
 
-def write_snapshot(path: Path, data: dict[str, Any], generation: int) -> None:
-    """``data`` (numpy arrays anywhere inside) as a JSON file whose arrays live in a binary file beside
-    it (``<name>.arrays.<generation>``, raw bytes: no base64 to encode, no JSON string to scan).
-    Arrays first (fsynced), then the JSON atomically (write, fsync, rename), then older array files go."""
-    arrays: list[npt.NDArray[Any]] = []
-    offset = 0
-
-    def strip(value: Any) -> Any:
-        nonlocal offset
-        if isinstance(value, np.ndarray):
-            array = np.ascontiguousarray(value)
-            arrays.append(array)
-            spec = {"$array": offset, "dtype": array.dtype.str, "length": len(array)}
-            offset += array.nbytes
-            return spec
-        if isinstance(value, dict):
-            return {key: strip(item) for key, item in value.items()}
-        if isinstance(value, list) and any(isinstance(item, dict | list | np.ndarray) for item in value):
-            return [strip(item) for item in value]
-        return value  # including lists of plain values (the sensor ids)
-
-    header = strip(data)
-    binary = path.with_name(f"{path.name}.arrays.{generation}")
-    with binary.open("wb") as handle:
-        for array in arrays:
-            handle.write(array.view(np.uint8).data if array.nbytes else b"")
-        handle.flush()
-        os.fsync(handle.fileno())
-    header["arrays"] = binary.name
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    with temporary.open("w", encoding="utf-8") as text:
-        json.dump(header, text)
-        text.flush()
-        os.fsync(text.fileno())
-    os.replace(temporary, path)
-    for old in path.parent.glob(f"{path.name}.arrays.*"):
-        if old.suffix[1:].isdigit() and int(old.suffix[1:]) < generation:
-            old.unlink()
-
-
-def read_snapshot(path: Path) -> dict[str, Any]:
-    """A file :func:`write_snapshot` wrote (or an older all-JSON one), arrays back as numpy arrays."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if "arrays" not in data:
-        return dict(data)
-    blob = (path.parent / data.pop("arrays")).read_bytes()
-
-    def fill(value: Any) -> Any:
-        if isinstance(value, dict):
-            if "$array" in value:
-                dtype = np.dtype(value["dtype"])
-                return np.frombuffer(blob, dtype, value["length"], value["$array"]).copy()
-            return {key: fill(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [fill(item) for item in value]
-        return value
-
-    out: dict[str, Any] = fill(data)
-    return out
-
-
-def load_checkpoint(path: Path, ruleset: RuleSet) -> tuple[RuleEngine, Counters, Any, int] | None:
-    if not path.exists():
-        return None
-    try:
-        data = read_snapshot(path)
-        engine = RuleEngine.restore(ruleset, data["engine"])
-        return engine, Counters(**data["counters"]), data.get("sink"), int(data.get("wal", 0))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InvalidInput(f"checkpoint {path}: unreadable ({exc})") from exc
-
-
-_RECORD = struct.Struct(">BBI")  # kind, redelivered, payload length
-_MESSAGE, _TICK, _END = 0, 1, 2
-
-
-class WriteAheadLog:
-    """Append-only log of what the engine was fed since the last snapshot (messages, clock ticks,
-    batch ends), fsynced before messages are acknowledged. A restart restores the snapshot and
-    replays the log, batch by batch, to the same state and the same alarm events."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._handle = path.open("ab")
-
-    def append(self, records: Sequence[tuple[int, bool, bytes]], *, sync: bool = True) -> None:
-        """Append one batch; durable on return with ``sync``, else once :meth:`sync` returns."""
-        chunks = []
-        for kind, redelivered, payload in records:
-            chunks.append(_RECORD.pack(kind, int(redelivered), len(payload)))
-            chunks.append(payload)
-        chunks.append(_RECORD.pack(_END, 0, 0))
-        self._handle.write(b"".join(chunks))
-        self._handle.flush()
-        if sync:
-            self.sync()
-
-    def sync(self) -> None:
-        os.fsync(self._handle.fileno())
-
-    def close(self) -> None:
-        self._handle.close()
-
-    @staticmethod
-    def batches(path: Path) -> list[list[tuple[int, bool, bytes]]]:
-        """Complete batches in the log (a torn last batch, cut by a crash, is dropped: it was never
-        acknowledged, so the broker delivers it again)."""
-        if not path.exists():
-            return []
-        data = path.read_bytes()
-        out: list[list[tuple[int, bool, bytes]]] = []
-        current: list[tuple[int, bool, bytes]] = []
-        offset = 0
-        while offset + _RECORD.size <= len(data):
-            kind, redelivered, length = _RECORD.unpack_from(data, offset)
-            offset += _RECORD.size
-            if offset + length > len(data):
-                break
-            payload = data[offset : offset + length]
-            offset += length
-            if kind == _END:
-                out.append(current)
-                current = []
-            else:
-                current.append((kind, bool(redelivered), payload))
-        return out
+_MESSAGE, _TICK = 0, 1  # record kinds: a reading message, a clock tick (payload: epoch ms, ">q")
 
 
 def settle_heap() -> None:

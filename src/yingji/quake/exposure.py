@@ -202,18 +202,24 @@ def exposure_by_division(
 
     A grid cell belongs to the division containing its centre; cells in no division are left out.
     """
-    import shapely
-
     lon_centres, lat_centres = np.meshgrid(grid.lons(), grid.lats())
     result: dict[str, dict[int, float]] = {}
     for key, polygon in divisions.items():
-        west, south, east, north = polygon.bounds
-        box = (lon_centres >= west) & (lon_centres <= east) & (lat_centres >= south) & (lat_centres <= north)
-        inside = np.zeros_like(box)
-        if box.any():
-            inside[box] = shapely.contains_xy(polygon, lon_centres[box], lat_centres[box])
+        inside = _centres_inside(polygon, lon_centres, lat_centres)
         result[key] = exposure_by_intensity(intensity[inside], population[inside], min_degree) if inside.any() else {}
     return result
+
+
+def _centres_inside(polygon: Any, lon_centres: FloatArray, lat_centres: FloatArray) -> NDArray[np.bool_]:
+    """Which cell centres the (shapely, lon/lat) polygon contains; only those in its bounds are tested."""
+    import shapely
+
+    west, south, east, north = polygon.bounds
+    box = (lon_centres >= west) & (lon_centres <= east) & (lat_centres >= south) & (lat_centres <= north)
+    inside: NDArray[np.bool_] = np.zeros_like(box)
+    if box.any():
+        inside[box] = shapely.contains_xy(polygon, lon_centres[box], lat_centres[box])
+    return inside
 
 
 @dataclass(frozen=True)
@@ -234,17 +240,11 @@ def division_shaking(
     """For each division (key → shapely polygon, lon/lat) that overlaps the grid: the highest degree of
     the cells whose centres it contains and the people at each degree. A division too small to contain a
     cell centre takes the cell under its representative point. Divisions outside the grid are left out."""
-    import shapely
-
     lon_centres, lat_centres = np.meshgrid(grid.lons(), grid.lats())
     degrees = degree_of(intensity)
     result: dict[str, DivisionShaking] = {}
     for key, polygon in divisions.items():
-        west, south, east, north = polygon.bounds
-        box = (lon_centres >= west) & (lon_centres <= east) & (lat_centres >= south) & (lat_centres <= north)
-        inside = np.zeros_like(box)
-        if box.any():
-            inside[box] = shapely.contains_xy(polygon, lon_centres[box], lat_centres[box])
+        inside = _centres_inside(polygon, lon_centres, lat_centres)
         if not inside.any():
             point = polygon.representative_point()
             col = math.floor((point.x - grid.west) / grid.step)

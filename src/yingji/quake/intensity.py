@@ -117,102 +117,43 @@ _XIAO_YU_2011 = (
     "宣贯教材 p.172; semicloud/cas IntensityParams.xml; an EEW app citing 肖亮 & 俞言祥 2011)"
 )
 _CAS = "semicloud/cas IntensityParams.xml, oval/M01.java, M03.java; docs/sources.md §E2.2"
+_CAS_WANG_2000 = _CAS + "; attribution to 中国地震 16(2):99–106 is P"
+_CAS_SICHUAN = _CAS + "; attribution (汪素云 / Lei et al. 2007) is U"
+_CAS_UNATTRIBUTED = _CAS + "; unattributed"
 
-# The literal coefficient table. Keys are the names used on the command line and in the API.
+_Axis = tuple[float, float, float, float]
+
+# The literal coefficient table: A, B, C, R0 along the long axis, then along the short axis; the logarithm's
+# base; σ (None where the source gives none). Keys are the names used on the command line and in the API.
+_RELATIONS: dict[str, tuple[_Axis, _Axis, Literal["10", "e"], float | None]] = {
+    "qinghai_tibet": ((6.4580, 1.2746, -4.4709, 25.0), (3.3682, 1.2746, -3.3119, 9.0), "10", 0.6636),
+    "xinjiang": ((5.6018, 1.4347, -4.4899, 25.0), (3.6113, 1.4347, -3.8477, 13.0), "10", 0.5924),
+    "east": ((5.7123, 1.3626, -4.2903, 25.0), (3.6588, 1.3626, -3.5406, 13.0), "10", 0.5826),
+    "central": ((5.8410, 1.0710, -3.6570, 15.0), (3.9440, 1.0710, -2.8450, 7.0), "10", 0.5200),
+    "china_west_2000": ((5.643, 1.538, -2.109, 25.0), (2.941, 1.363, -1.494, 7.0), "e", None),
+    "china_east_2000": ((6.046, 1.480, -2.081, 25.0), (2.617, 1.435, -1.441, 7.0), "e", None),
+    "sichuan_chongqing": ((4.0293, 1.3003, -3.6404, 10.0), (2.3816, 1.3003, -2.8573, 5.0), "10", None),
+    "yunnan": ((5.4154, 1.2792, -3.8738, 21.0), (3.3421, 1.1719, -2.8268, 7.0), "10", None),
+    "ningxia_gansu": ((4.864, 1.464, -1.783, 22.0), (3.032, 1.321, -1.343, 9.0), "e", None),
+}
+# Each relation's name, source and status.
+_ABOUT: dict[str, tuple[str, str, Literal["V", "P", "U"]]] = {
+    "qinghai_tibet": ("青藏区 Qinghai–Tibet (GB 18306-2015)", _XIAO_YU_2011, "P"),
+    "xinjiang": ("新疆区 Xinjiang (GB 18306-2015)", _XIAO_YU_2011, "P"),
+    "east": ("东部区 East (GB 18306-2015)", _XIAO_YU_2011, "P"),
+    "central": ("中部区 Central (GB 18306-2015)", _XIAO_YU_2011, "P"),
+    "china_west_2000": ("华西 China West (commonly Wang Suyun et al. 2000)", _CAS_WANG_2000, "P"),
+    "china_east_2000": ("华东 China East (commonly Wang Suyun et al. 2000)", _CAS_WANG_2000, "P"),
+    "sichuan_chongqing": ("四川盆地 Sichuan/Chongqing", _CAS_SICHUAN, "U"),
+    "yunnan": ("云南 Yunnan", _CAS_UNATTRIBUTED, "U"),
+    "ningxia_gansu": ("宁夏–甘肃 Ningxia–Gansu", _CAS_UNATTRIBUTED, "U"),
+}
 ELLIPTICAL_COEFFICIENTS: dict[str, EllipticalCoefficients] = {
-    c.key: c
-    for c in (
-        EllipticalCoefficients(
-            "qinghai_tibet",
-            "青藏区 Qinghai–Tibet (GB 18306-2015)",
-            AxisCoefficients(6.4580, 1.2746, -4.4709, 25.0),
-            AxisCoefficients(3.3682, 1.2746, -3.3119, 9.0),
-            "10",
-            0.6636,
-            _XIAO_YU_2011,
-            "P",
-        ),
-        EllipticalCoefficients(
-            "xinjiang",
-            "新疆区 Xinjiang (GB 18306-2015)",
-            AxisCoefficients(5.6018, 1.4347, -4.4899, 25.0),
-            AxisCoefficients(3.6113, 1.4347, -3.8477, 13.0),
-            "10",
-            0.5924,
-            _XIAO_YU_2011,
-            "P",
-        ),
-        EllipticalCoefficients(
-            "east",
-            "东部区 East (GB 18306-2015)",
-            AxisCoefficients(5.7123, 1.3626, -4.2903, 25.0),
-            AxisCoefficients(3.6588, 1.3626, -3.5406, 13.0),
-            "10",
-            0.5826,
-            _XIAO_YU_2011,
-            "P",
-        ),
-        EllipticalCoefficients(
-            "central",
-            "中部区 Central (GB 18306-2015)",
-            AxisCoefficients(5.8410, 1.0710, -3.6570, 15.0),
-            AxisCoefficients(3.9440, 1.0710, -2.8450, 7.0),
-            "10",
-            0.5200,
-            _XIAO_YU_2011,
-            "P",
-        ),
-        EllipticalCoefficients(
-            "china_west_2000",
-            "华西 China West (commonly Wang Suyun et al. 2000)",
-            AxisCoefficients(5.643, 1.538, -2.109, 25.0),
-            AxisCoefficients(2.941, 1.363, -1.494, 7.0),
-            "e",
-            None,
-            _CAS + "; attribution to 中国地震 16(2):99–106 is P",
-            "P",
-        ),
-        EllipticalCoefficients(
-            "china_east_2000",
-            "华东 China East (commonly Wang Suyun et al. 2000)",
-            AxisCoefficients(6.046, 1.480, -2.081, 25.0),
-            AxisCoefficients(2.617, 1.435, -1.441, 7.0),
-            "e",
-            None,
-            _CAS + "; attribution to 中国地震 16(2):99–106 is P",
-            "P",
-        ),
-        EllipticalCoefficients(
-            "sichuan_chongqing",
-            "四川盆地 Sichuan/Chongqing",
-            AxisCoefficients(4.0293, 1.3003, -3.6404, 10.0),
-            AxisCoefficients(2.3816, 1.3003, -2.8573, 5.0),
-            "10",
-            None,
-            _CAS + "; attribution (汪素云 / Lei et al. 2007) is U",
-            "U",
-        ),
-        EllipticalCoefficients(
-            "yunnan",
-            "云南 Yunnan",
-            AxisCoefficients(5.4154, 1.2792, -3.8738, 21.0),
-            AxisCoefficients(3.3421, 1.1719, -2.8268, 7.0),
-            "10",
-            None,
-            _CAS + "; unattributed",
-            "U",
-        ),
-        EllipticalCoefficients(
-            "ningxia_gansu",
-            "宁夏–甘肃 Ningxia–Gansu",
-            AxisCoefficients(4.864, 1.464, -1.783, 22.0),
-            AxisCoefficients(3.032, 1.321, -1.343, 9.0),
-            "e",
-            None,
-            _CAS + "; unattributed",
-            "U",
-        ),
+    key: EllipticalCoefficients(
+        key, name, AxisCoefficients(*long), AxisCoefficients(*short), base, sigma, source, status
     )
+    for key, (long, short, base, sigma) in _RELATIONS.items()
+    for name, source, status in [_ABOUT[key]]
 }
 
 # The four regions of GB 18306-2015; the rest are the older regional sets.

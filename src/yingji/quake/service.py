@@ -42,6 +42,11 @@ MIN_AFFECTING_DEGREE = 6
 
 # -- inputs ------------------------------------------------------------------------------------------
 
+# The event as a request, the engine's input and the stored assessment all name it: epicentre, depth, magnitude.
+_EVENT = ("lon", "lat", "depth_km", "magnitude", "magnitude_type")
+# The request's options the engine takes as they are.
+_OPTIONS = ("strike_deg", "region", "step_deg", "loss_intensity", "model", "aftershock_set", "temperature_c")
+
 
 def engine_input(assessment_in: AssessmentIn, *, now: dt.datetime, population_raster: Path | None) -> Any:
     """The pure engine's input for a request (population filled in later when there is no raster)."""
@@ -49,23 +54,8 @@ def engine_input(assessment_in: AssessmentIn, *, now: dt.datetime, population_ra
 
     origin = assessment_in.origin_time or now
     at = assessment_in.at or (now if origin <= now else origin)
-    return EarthquakeInput(
-        lon=assessment_in.lon,
-        lat=assessment_in.lat,
-        depth_km=assessment_in.depth_km,
-        magnitude=assessment_in.magnitude,
-        magnitude_type=assessment_in.magnitude_type,
-        origin_time=origin,
-        at=at,
-        strike_deg=assessment_in.strike_deg,
-        population_raster=population_raster,
-        region=assessment_in.region,
-        step_deg=assessment_in.step_deg,
-        loss_intensity=assessment_in.loss_intensity,
-        model=assessment_in.model,
-        aftershock_set=assessment_in.aftershock_set,
-        temperature_c=assessment_in.temperature_c,
-    )
+    given = {name: getattr(assessment_in, name) for name in (*_EVENT, *_OPTIONS)}
+    return EarthquakeInput(**given, origin_time=origin, at=at, population_raster=population_raster)
 
 
 def settlements_in(
@@ -281,11 +271,7 @@ def run_input(
     source = inp.population_source or (Path(str(inp.population_raster)).name if inp.population_raster else "given")
     row = QuakeAssessment(
         division_code=epicentre_county or COUNTRY_CODE,
-        lon=inp.lon,
-        lat=inp.lat,
-        depth_km=inp.depth_km,
-        magnitude=inp.magnitude,
-        magnitude_type=inp.magnitude_type,
+        **{name: getattr(inp, name) for name in _EVENT},
         origin_time=inp.origin_time,
         assessed_at=inp.at,
         max_intensity=float(data["max_intensity"]),

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import append_only, division_column, drop_tables, id_column, index_each
 
 revision = "0001"
 down_revision = None
@@ -40,9 +41,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(200), nullable=False),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
-    op.create_index("ix_divisions_parent_code", "divisions", ["parent_code"])
-    op.create_index("ix_divisions_level", "divisions", ["level"])
-    op.create_index("ix_divisions_name", "divisions", ["name"])
+    index_each("divisions", "parent_code", "level", "name")
     op.create_index("ix_divisions_level_bbox", "divisions", ["level", "min_lon", "max_lon"])
     if postgres:
         op.execute(
@@ -59,29 +58,29 @@ def upgrade() -> None:
 
     op.create_table(
         "users",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("username", sa.String(64), nullable=False, unique=True),
         sa.Column("display_name", sa.String(100), nullable=False),
         sa.Column("password_hash", sa.String(200), nullable=False),
         sa.Column("role", sa.String(32), nullable=False),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        division_column(index=False),
         sa.Column("disabled", sa.Boolean, nullable=False),
         sa.Column("created_at", UTCDateTime, nullable=False),
     )
-    op.create_index("ix_users_division_code", "users", ["division_code"])
+    index_each("users", "division_code")
     op.create_table(
         "api_tokens",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("digest", sa.String(64), nullable=False, unique=True),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("revoked_at", UTCDateTime),
     )
-    op.create_index("ix_api_tokens_user_id", "api_tokens", ["user_id"])
+    index_each("api_tokens", "user_id")
     op.create_table(
         "audit_log",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("action", sa.String(32), nullable=False),
@@ -93,29 +92,13 @@ def upgrade() -> None:
     )
     for column in ("at", "actor", "entity", "division_code"):
         op.create_index(f"ix_audit_log_{column}", "audit_log", [column])
+    # Append-only, even for the table's owner: triggers fire for every role (only a superuser
+    # changing session_replication_role could bypass them, and that is itself visible).
+    append_only("audit_log", postgres)
     if postgres:
-        # Append-only, even for the table's owner: triggers fire for every role (only a superuser
-        # changing session_replication_role could bypass them, and that is itself visible).
-        op.execute(
-            "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION 'audit_log is append-only: % rejected', TG_OP; END $$"
-        )
-        op.execute(
-            "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
-            "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
-        )
         op.execute(
             "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
             "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
-        )
-    else:
-        op.execute(
-            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE rejected'); END"
-        )
-        op.execute(
-            "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE rejected'); END"
         )
 
 
@@ -124,7 +107,6 @@ def downgrade() -> None:
     op.drop_table("audit_log")
     if postgres:
         op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
-    op.drop_table("api_tokens")
-    op.drop_table("users")
+    drop_tables("api_tokens", "users")
     op.execute("UPDATE divisions SET parent_code = NULL")  # self-references would block the drop on SQLite
     op.drop_table("divisions")

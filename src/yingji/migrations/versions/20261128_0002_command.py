@@ -12,6 +12,14 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import (
+    append_only,
+    created_columns,
+    division_column,
+    drop_tables,
+    id_column,
+    parent_column,
+)
 
 revision = "0002"
 down_revision = "0001"
@@ -19,14 +27,8 @@ branch_labels = None
 depends_on = None
 
 
-def _id() -> sa.Column[int]:
-    return sa.Column("id", sa.Integer, primary_key=True)
-
-
-def _incident_fk(index: bool = True) -> sa.Column[int]:
-    return sa.Column(
-        "incident_id", sa.Integer, sa.ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False, index=index
-    )
+def _incident() -> sa.Column[int]:
+    return parent_column("incident_id", "incidents", ondelete="CASCADE")
 
 
 def _text(name: str) -> sa.Column[str]:
@@ -37,12 +39,12 @@ def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     op.create_table(
         "incidents",
-        _id(),
+        id_column(),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("incident_type", sa.String(32), nullable=False, index=True),
         sa.Column("status", sa.String(16), nullable=False, index=True),
         sa.Column("exercise", sa.Boolean, nullable=False),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        division_column(),
         sa.Column("lon", sa.Float, nullable=False),
         sa.Column("lat", sa.Float, nullable=False),
         sa.Column("area", JSONType),
@@ -63,8 +65,7 @@ def upgrade() -> None:
         sa.Column("rules_version", sa.String(64)),
         sa.Column("response_level", sa.Integer),
         sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        *created_columns(),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
     op.create_index("ix_incidents_reported_at_id", "incidents", ["reported_at", "id"])
@@ -82,8 +83,8 @@ def upgrade() -> None:
     op.create_index("ix_incident_divisions_code_incident", "incident_divisions", ["code", "incident_id"])
     op.create_table(
         "incident_figure_changes",
-        _id(),
-        _incident_fk(),
+        id_column(),
+        _incident(),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("source", sa.String(200), nullable=False),
@@ -91,8 +92,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "incident_response_actions",
-        _id(),
-        _incident_fk(),
+        id_column(),
+        _incident(),
         sa.Column("action", sa.String(16), nullable=False),
         sa.Column("level", sa.Integer),
         sa.Column("previous_level", sa.Integer),
@@ -103,24 +104,18 @@ def upgrade() -> None:
     )
     op.create_table(
         "organisations",
-        _id(),
+        id_column(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        division_column(),
         sa.Column("parent_id", sa.Integer, sa.ForeignKey("organisations.id")),
         sa.Column("phone", sa.String(50), nullable=False),
         sa.Column("created_at", UTCDateTime, nullable=False),
     )
     op.create_table(
         "contacts",
-        _id(),
-        sa.Column(
-            "organisation_id",
-            sa.Integer,
-            sa.ForeignKey("organisations.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        id_column(),
+        parent_column("organisation_id", "organisations", ondelete="CASCADE"),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("position", sa.String(100), nullable=False),
         sa.Column("phone", sa.String(50), nullable=False),
@@ -130,8 +125,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "incident_tasks",
-        _id(),
-        _incident_fk(),
+        id_column(),
+        _incident(),
         sa.Column("title", sa.String(200), nullable=False),
         _text("description"),
         sa.Column("organisation_id", sa.Integer, sa.ForeignKey("organisations.id")),
@@ -146,14 +141,13 @@ def upgrade() -> None:
         sa.Column("acknowledged_by", sa.String(100)),
         sa.Column("completed_at", UTCDateTime),
         _text("feedback"),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        *created_columns(),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
     op.create_table(
         "incident_timeline",
-        _id(),
-        _incident_fk(index=False),
+        id_column(),
+        parent_column("incident_id", "incidents", ondelete="CASCADE", index=False),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("kind", sa.String(48), nullable=False),
         _text("text"),
@@ -161,19 +155,18 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(100), nullable=False),
     )
     op.create_index("ix_incident_timeline_incident_at", "incident_timeline", ["incident_id", "at", "id"])
-    _append_only("incident_timeline", postgres)
+    append_only("incident_timeline", postgres)  # incidents are never deleted, so their timeline never is
     op.create_table(
         "situation_reports",
-        _id(),
-        _incident_fk(),
+        id_column(),
+        _incident(),
         sa.Column("number", sa.Integer, nullable=False),
         sa.Column("revision", sa.Integer, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         _text("conditions"),
         _text("actions"),
         _text("needs"),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        *created_columns(),
         sa.Column("updated_at", UTCDateTime, nullable=False),
         sa.Column("approved_by", sa.String(100)),
         sa.Column("approved_at", UTCDateTime),
@@ -183,14 +176,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "situation_report_revisions",
-        _id(),
-        sa.Column(
-            "report_id",
-            sa.Integer,
-            sa.ForeignKey("situation_reports.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        id_column(),
+        parent_column("report_id", "situation_reports", ondelete="CASCADE"),
         sa.Column("revision", sa.Integer, nullable=False),
         _text("conditions"),
         _text("actions"),
@@ -200,8 +187,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "incident_reports_made",
-        _id(),
-        _incident_fk(),
+        id_column(),
+        _incident(),
         sa.Column("key", sa.String(100), nullable=False),
         sa.Column("made_at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
@@ -209,8 +196,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "duty_shifts",
-        _id(),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        id_column(),
+        division_column(),
         sa.Column("starts_at", UTCDateTime, nullable=False),
         sa.Column("ends_at", UTCDateTime, nullable=False),
         sa.Column("leader", sa.String(100), nullable=False),
@@ -222,8 +209,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "duty_log",
-        _id(),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        id_column(),
+        division_column(),
         sa.Column("shift_id", sa.Integer, sa.ForeignKey("duty_shifts.id")),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
@@ -231,8 +218,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "duty_items",
-        _id(),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        id_column(),
+        division_column(),
         sa.Column("received_at", UTCDateTime, nullable=False),
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("caller", sa.String(200), nullable=False),
@@ -248,7 +235,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "notifications",
-        _id(),
+        id_column(),
         sa.Column("key", sa.String(200), nullable=False, unique=True),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("division_code", sa.String(12), nullable=False, index=True),
@@ -260,29 +247,9 @@ def upgrade() -> None:
     )
 
 
-def _append_only(table: str, postgres: bool) -> None:
-    """Refuse UPDATE and DELETE on ``table``, as the audit log does (incidents are never deleted by the
-    services, so their timeline never is either)."""
-    if postgres:
-        op.execute(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN RAISE EXCEPTION '{table} is append-only: % rejected', TG_OP; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
-    else:
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {verb} rejected'); END"
-            )
-
-
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
-    for table in (
+    drop_tables(
         "notifications",
         "duty_items",
         "duty_log",
@@ -298,7 +265,6 @@ def downgrade() -> None:
         "incident_figure_changes",
         "incident_divisions",
         "incidents",
-    ):
-        op.drop_table(table)
+    )
     if postgres:
         op.execute("DROP FUNCTION IF EXISTS incident_timeline_append_only()")

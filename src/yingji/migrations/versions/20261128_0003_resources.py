@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import division_column, drop_tables, id_column, parent_column
 
 revision = "0003"
 down_revision = "0002"
@@ -20,14 +21,6 @@ depends_on = None
 
 # Tables with a position: on PostgreSQL each gets a generated PostGIS point and a GiST index.
 _POSITIONED = ("depots", "shelters", "rescue_teams", "vehicles")
-
-
-def _id() -> sa.Column[int]:
-    return sa.Column("id", sa.Integer, primary_key=True)
-
-
-def _division() -> sa.Column[str]:
-    return sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True)
 
 
 def _position() -> list[sa.Column[float]]:
@@ -46,10 +39,10 @@ def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     op.create_table(
         "depots",
-        _id(),
+        id_column(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("level", sa.String(16), nullable=False, index=True),
-        _division(),
+        division_column(),
         *_position(),
         sa.Column("capacity_m3", sa.Float),
         sa.Column("floor_area_m2", sa.Float),
@@ -60,10 +53,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "transfers",
-        _id(),
-        sa.Column("from_depot_id", sa.Integer, sa.ForeignKey("depots.id"), nullable=False, index=True),
-        sa.Column("to_depot_id", sa.Integer, sa.ForeignKey("depots.id"), nullable=False, index=True),
-        _division(),
+        id_column(),
+        parent_column("from_depot_id", "depots"),
+        parent_column("to_depot_id", "depots"),
+        division_column(),
         sa.Column("to_division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("reference", sa.String(200), nullable=False),
@@ -75,19 +68,17 @@ def upgrade() -> None:
     )
     op.create_table(
         "transfer_lines",
-        _id(),
-        sa.Column(
-            "transfer_id", sa.Integer, sa.ForeignKey("transfers.id", ondelete="CASCADE"), nullable=False, index=True
-        ),
+        id_column(),
+        parent_column("transfer_id", "transfers", ondelete="CASCADE"),
         sa.Column("item", sa.String(64), nullable=False),
         sa.Column("batch", sa.String(64)),
         sa.Column("quantity", sa.Integer, nullable=False),
     )
     op.create_table(
         "stock_movements",
-        _id(),
-        sa.Column("depot_id", sa.Integer, sa.ForeignKey("depots.id", ondelete="RESTRICT"), nullable=False, index=True),
-        _division(),
+        id_column(),
+        parent_column("depot_id", "depots", ondelete="RESTRICT"),
+        division_column(),
         sa.Column("item", sa.String(64), nullable=False),
         sa.Column("batch", sa.String(64), nullable=False),
         sa.Column("expiry", sa.Date),
@@ -105,14 +96,14 @@ def upgrade() -> None:
         sa.Column("depot_id", sa.Integer, sa.ForeignKey("depots.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("item", sa.String(64), primary_key=True),
         sa.Column("minimum", sa.Integer, nullable=False),
-        _division(),
+        division_column(),
     )
     op.create_table(
         "shelters",
-        _id(),
+        id_column(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("shelter_class", sa.String(4), nullable=False),
-        _division(),
+        division_column(),
         *_position(),
         sa.Column("effective_area_m2", sa.Float, nullable=False),
         sa.Column("capacity", sa.Integer, nullable=False),
@@ -126,11 +117,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "shelter_events",
-        _id(),
-        sa.Column(
-            "shelter_id", sa.Integer, sa.ForeignKey("shelters.id", ondelete="CASCADE"), nullable=False, index=True
-        ),
-        _division(),
+        id_column(),
+        parent_column("shelter_id", "shelters", ondelete="CASCADE"),
+        division_column(),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("people", sa.Integer, nullable=False),
         sa.Column("occupancy_after", sa.Integer, nullable=False),
@@ -139,11 +128,11 @@ def upgrade() -> None:
     )
     op.create_table(
         "rescue_teams",
-        _id(),
+        id_column(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False, index=True),
         sa.Column("specialty", sa.String(32), nullable=False),
-        _division(),
+        division_column(),
         *_position(),
         sa.Column("base", sa.String(200), nullable=False),
         sa.Column("headcount", sa.Integer, nullable=False),
@@ -155,10 +144,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "vehicles",
-        _id(),
+        id_column(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
-        _division(),
+        division_column(),
         sa.Column("depot_id", sa.Integer, sa.ForeignKey("depots.id"), index=True),
         sa.Column("team_id", sa.Integer, sa.ForeignKey("rescue_teams.id"), index=True),
         *_position(),
@@ -180,7 +169,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in (
+    drop_tables(
         "vehicles",
         "rescue_teams",
         "shelter_events",
@@ -190,5 +179,4 @@ def downgrade() -> None:
         "transfer_lines",
         "transfers",
         "depots",
-    ):
-        op.drop_table(table)
+    )

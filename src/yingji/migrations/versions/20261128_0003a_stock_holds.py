@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import UTCDateTime
+from yingji.migrations.helpers import id_column, index_each
 
 revision = "0003a"
 down_revision = "0003"
@@ -28,7 +29,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "stock_holds",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("depot_id", sa.Integer, sa.ForeignKey("depots.id"), nullable=False),
         sa.Column("item", sa.String(64), nullable=False),
         sa.Column("quantity", sa.Integer, nullable=False),
@@ -37,8 +38,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("created_by", sa.String(100), nullable=False),
     )
-    op.create_index("ix_stock_holds_depot_id", "stock_holds", ["depot_id"])
-    op.create_index("ix_stock_holds_holder", "stock_holds", ["holder"])
+    index_each("stock_holds", "depot_id", "holder")
     bind = op.get_bind()
     if not sa.inspect(bind).has_table("relief_plans"):
         return

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import created_columns, division_column, drop_tables, id_column, index_each
 
 revision = "0004"
 down_revision = "0003a"
@@ -21,8 +22,8 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "assessments",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        id_column(),
+        division_column(index=False),
         sa.Column("lon", sa.Float, nullable=False),
         sa.Column("lat", sa.Float, nullable=False),
         sa.Column("depth_km", sa.Float, nullable=False),
@@ -39,21 +40,16 @@ def upgrade() -> None:
         sa.Column("zones", JSONType, nullable=False),
         sa.Column("exposure_by_division", JSONType, nullable=False),
         sa.Column("incident_id", sa.Integer),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        *created_columns(),
     )
-    op.create_index("ix_assessments_division_code", "assessments", ["division_code"])
-    op.create_index("ix_assessments_origin_time", "assessments", ["origin_time"])
-    op.create_index("ix_assessments_incident_id", "assessments", ["incident_id"])
-    op.create_index("ix_assessments_created_at", "assessments", ["created_at"])
+    index_each("assessments", "division_code", "origin_time", "incident_id", "created_at")
     op.create_table(
         "assessment_divisions",
         sa.Column("assessment_id", sa.Integer, sa.ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("code", sa.String(12), sa.ForeignKey("divisions.code"), primary_key=True),
     )
-    op.create_index("ix_assessment_divisions_code", "assessment_divisions", ["code"])
+    index_each("assessment_divisions", "code")
 
 
 def downgrade() -> None:
-    op.drop_table("assessment_divisions")
-    op.drop_table("assessments")
+    drop_tables("assessment_divisions", "assessments")

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import division_column, drop_tables, id_column, parent_column
 
 revision = "0005"
 down_revision = "0004"
@@ -19,18 +20,14 @@ branch_labels = None
 depends_on = None
 
 
-def _division() -> sa.Column[str]:
-    return sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True)
-
-
 def upgrade() -> None:
     op.create_table(
         "monitored_sites",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("code", sa.String(64), nullable=False, unique=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
-        _division(),
+        division_column(),
         sa.Column("lon", sa.Float),
         sa.Column("lat", sa.Float),
         sa.Column("rules_yaml", sa.Text),
@@ -40,11 +37,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "monitored_sensors",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("code", sa.String(128), nullable=False, unique=True),
-        sa.Column(
-            "site_id", sa.Integer, sa.ForeignKey("monitored_sites.id", ondelete="CASCADE"), nullable=False, index=True
-        ),
+        parent_column("site_id", "monitored_sites", ondelete="CASCADE"),
         sa.Column("quantity", sa.String(64), nullable=False),
         sa.Column("unit", sa.String(32), nullable=False),
         sa.Column("range_low", sa.Float),
@@ -64,11 +59,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "alarms",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column(
-            "site_id", sa.Integer, sa.ForeignKey("monitored_sites.id", ondelete="CASCADE"), nullable=False, index=True
-        ),
-        _division(),
+        id_column(),
+        parent_column("site_id", "monitored_sites", ondelete="CASCADE"),
+        division_column(),
         sa.Column("sensor_code", sa.String(128), nullable=False),
         sa.Column("rule", sa.String(120), nullable=False),
         sa.Column("priority", sa.String(8), nullable=False),
@@ -84,8 +77,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "alarm_events",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("alarm_id", sa.Integer, sa.ForeignKey("alarms.id", ondelete="CASCADE"), nullable=False, index=True),
+        id_column(),
+        parent_column("alarm_id", "alarms", ondelete="CASCADE"),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
@@ -93,8 +86,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "monitoring_dead_letters",
-        sa.Column("id", sa.Integer, primary_key=True),
-        _division(),
+        id_column(),
+        division_column(),
         sa.Column("received_at", UTCDateTime, nullable=False, index=True),
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("reason", sa.String(32), nullable=False, index=True),
@@ -107,10 +100,10 @@ def upgrade() -> None:
 def _warnings() -> None:
     op.create_table(
         "public_warnings",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("identifier", sa.String(200), nullable=False, unique=True),
         sa.Column("sender", sa.String(200), nullable=False),
-        _division(),
+        division_column(),
         sa.Column("source", sa.String(16), nullable=False),
         sa.Column("colour", sa.String(8)),
         sa.Column("type", sa.String(40)),
@@ -135,14 +128,8 @@ def _warnings() -> None:
     )
     op.create_table(
         "warning_deliveries",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column(
-            "warning_id",
-            sa.Integer,
-            sa.ForeignKey("public_warnings.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        id_column(),
+        parent_column("warning_id", "public_warnings", ondelete="CASCADE"),
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("recipient", sa.String(300), nullable=False),
         sa.Column("at", UTCDateTime, nullable=False),
@@ -151,25 +138,19 @@ def _warnings() -> None:
     )
     op.create_table(
         "warning_officials",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("name", sa.String(100), nullable=False),
-        _division(),
+        division_column(),
         sa.Column("superior_id", sa.Integer, sa.ForeignKey("warning_officials.id")),
         sa.Column("contact", sa.String(300), nullable=False),
         sa.Column("username", sa.String(64)),
     )
     op.create_table(
         "warning_calls",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column(
-            "warning_id",
-            sa.Integer,
-            sa.ForeignKey("public_warnings.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        id_column(),
+        parent_column("warning_id", "public_warnings", ondelete="CASCADE"),
         sa.Column("official_id", sa.Integer, sa.ForeignKey("warning_officials.id"), nullable=False),
-        _division(),
+        division_column(),
         sa.Column("called_at", UTCDateTime, nullable=False),
         sa.Column("acknowledged_at", UTCDateTime),
         sa.Column("acknowledged_by", sa.String(100)),
@@ -179,9 +160,8 @@ def _warnings() -> None:
 
 
 def downgrade() -> None:
-    for table in ("warning_calls", "warning_officials", "warning_deliveries", "warning_divisions", "public_warnings"):
-        op.drop_table(table)
-    for table in (
+    drop_tables("warning_calls", "warning_officials", "warning_deliveries", "warning_divisions", "public_warnings")
+    drop_tables(
         "monitoring_dead_letters",
         "alarm_events",
         "alarms",
@@ -189,5 +169,4 @@ def downgrade() -> None:
         "monitoring_engine_states",
         "monitored_sensors",
         "monitored_sites",
-    ):
-        op.drop_table(table)
+    )

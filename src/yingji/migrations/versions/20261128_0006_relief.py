@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import created_columns, division_column, id_column, index_each
 
 revision = "0006"
 down_revision = "0005"
@@ -25,8 +26,8 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "relief_plans",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        id_column(),
+        division_column(index=False),
         sa.Column("source", sa.String(16), nullable=False),
         sa.Column("incident_id", sa.Integer),
         sa.Column("assessment_id", sa.Integer),
@@ -45,15 +46,11 @@ def upgrade() -> None:
         sa.Column("baseline", JSONType, nullable=False),
         sa.Column("shelters", JSONType, nullable=False),
         sa.Column("commit_result", JSONType),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        *created_columns(),
         sa.Column("committed_by", sa.String(100)),
         sa.Column("committed_at", UTCDateTime),
     )
-    op.create_index("ix_relief_plans_division_code", "relief_plans", ["division_code"])
-    op.create_index("ix_relief_plans_incident_id", "relief_plans", ["incident_id"])
-    op.create_index("ix_relief_plans_assessment_id", "relief_plans", ["assessment_id"])
-    op.create_index("ix_relief_plans_created_at", "relief_plans", ["created_at"])
+    index_each("relief_plans", "division_code", "incident_id", "assessment_id", "created_at")
 
 
 def downgrade() -> None:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import division_column, id_column, index_each
 
 revision = "0006a"
 down_revision = "0006"
@@ -21,10 +22,10 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "road_segments",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("network", sa.String(100), nullable=False),
         sa.Column("feature_id", sa.String(100), nullable=False),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        division_column(index=False),
         sa.Column("road_class", sa.String(32), nullable=False),
         sa.Column("speed_kmh", sa.Float, nullable=False),
         sa.Column("lines", JSONType, nullable=False),
@@ -36,9 +37,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.UniqueConstraint("network", "feature_id", name="uq_road_segments_network_feature"),
     )
-    op.create_index("ix_road_segments_network", "road_segments", ["network"])
-    op.create_index("ix_road_segments_division_code", "road_segments", ["division_code"])
-    op.create_index("ix_road_segments_is_cut", "road_segments", ["is_cut"])
+    index_each("road_segments", "network", "division_code", "is_cut")
 
 
 def downgrade() -> None:

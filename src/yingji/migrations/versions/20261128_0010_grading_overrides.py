@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import division_column, id_column
 
 revision = "0010"
 down_revision = "0006b"
@@ -21,8 +22,8 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "grading_overrides",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        id_column(),
+        division_column(),
         sa.Column("applies_to", sa.String(64), nullable=False),
         sa.Column("document", sa.Text, nullable=False),
         sa.Column("status", sa.String(1), nullable=False),

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import division_column, drop_tables, id_column
 
 revision = "0013"
 down_revision = "0012"
@@ -22,8 +23,8 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "response_plans",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False, index=True),
+        id_column(),
+        division_column(),
         sa.Column("plan_id", sa.String(64), nullable=False),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("incident_types", JSONType, nullable=False),
@@ -63,5 +64,4 @@ def downgrade() -> None:
             batch.drop_column("plan_division_code")
             batch.drop_column("response_plan_id")
     op.drop_index("uq_response_plan_types_active", table_name="response_plan_types")
-    op.drop_table("response_plan_types")
-    op.drop_table("response_plans")
+    drop_tables("response_plan_types", "response_plans")

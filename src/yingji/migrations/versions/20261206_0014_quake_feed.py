@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import id_column, index_each
 
 revision = "0014"
 down_revision = "sec_data_0001"
@@ -21,7 +22,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "quake_feed_earthquakes",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("origin_time", UTCDateTime, nullable=False),
         sa.Column("lon", sa.Float, nullable=False),
         sa.Column("lat", sa.Float, nullable=False),
@@ -38,7 +39,7 @@ def upgrade() -> None:
         sa.Column("first_seen_at", UTCDateTime, nullable=False),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
-    op.create_index("ix_quake_feed_earthquakes_origin_time", "quake_feed_earthquakes", ["origin_time"])
+    index_each("quake_feed_earthquakes", "origin_time")
 
 
 def downgrade() -> None:

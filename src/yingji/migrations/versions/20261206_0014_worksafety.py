@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import drop_tables, id_column, parent_column
 
 revision = "0014_worksafety"
 down_revision = "sec_data_0002"
@@ -22,7 +23,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "enterprises",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("credit_code", sa.String(18), nullable=False, unique=True),
         sa.Column("division_code", sa.String(12), nullable=False, index=True),
@@ -45,15 +46,15 @@ def upgrade() -> None:
     )
     op.create_table(
         "enterprise_members",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
-        sa.Column("enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=False, index=True),
+        id_column(),
+        parent_column("user_id", "users"),
+        parent_column("enterprise_id", "enterprises"),
         sa.UniqueConstraint("user_id", "enterprise_id"),
     )
     op.create_table(
         "hazard_installations",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=False, index=True),
+        id_column(),
+        parent_column("enterprise_id", "enterprises"),
         sa.Column("division_code", sa.String(12), nullable=False, index=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("unit_kind", sa.String(12), nullable=False),
@@ -69,8 +70,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "hazard_installation_assessments",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("installation_id", sa.Integer, sa.ForeignKey("hazard_installations.id"), nullable=False, index=True),
+        id_column(),
+        parent_column("installation_id", "hazard_installations"),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("lines", JSONType, nullable=False),
@@ -82,8 +83,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "hazards",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=False, index=True),
+        id_column(),
+        parent_column("enterprise_id", "enterprises"),
         sa.Column("installation_id", sa.Integer, sa.ForeignKey("hazard_installations.id")),
         sa.Column("division_code", sa.String(12), nullable=False),
         sa.Column("supervision_category", sa.String(32), nullable=False),
@@ -110,8 +111,8 @@ def upgrade() -> None:
     op.create_index("ix_hazards_level_state_division", "hazards", ["level", "state", "division_code"])
     op.create_table(
         "hazard_events",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("hazard_id", sa.Integer, sa.ForeignKey("hazards.id"), nullable=False, index=True),
+        id_column(),
+        parent_column("hazard_id", "hazards"),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("action", sa.String(32), nullable=False),
@@ -136,12 +137,11 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS hazard_events_append_only ON hazard_events")
         op.execute("DROP FUNCTION IF EXISTS hazard_events_append_only()")
-    for table in (
+    drop_tables(
         "hazard_events",
         "hazards",
         "hazard_installation_assessments",
         "hazard_installations",
         "enterprise_members",
         "enterprises",
-    ):
-        op.drop_table(table)
+    )

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from yingji.migrations.helpers import drop_tables
+
 revision = "0015_worksafety"
 down_revision = "0014_worksafety"
 branch_labels = None
@@ -53,5 +55,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_hazards_unrectified_deadlines", table_name="hazards")
-    op.drop_table("hazard_close_days")
-    op.drop_table("hazard_counts")
+    drop_tables("hazard_close_days", "hazard_counts")

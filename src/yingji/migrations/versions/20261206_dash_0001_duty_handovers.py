@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import division_column, id_column, index_each
 
 revision = "dash_0001"
 down_revision = "dis_0001"
@@ -21,16 +22,16 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "duty_handovers",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column(
             "shift_id", sa.Integer, sa.ForeignKey("duty_shifts.id", ondelete="CASCADE"), nullable=False, unique=True
         ),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        division_column(index=False),
         sa.Column("items", JSONType, nullable=False),
         sa.Column("acknowledged_at", UTCDateTime),
         sa.Column("acknowledged_by", sa.String(100)),
     )
-    op.create_index("ix_duty_handovers_division_code", "duty_handovers", ["division_code"])
+    index_each("duty_handovers", "division_code")
 
 
 def downgrade() -> None:

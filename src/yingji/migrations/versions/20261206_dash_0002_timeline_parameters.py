@@ -18,6 +18,7 @@ from alembic import op
 
 from yingji.db import JSONType
 from yingji.incidents.timeline_params import KINDS, needs_migration, parameters
+from yingji.migrations.helpers import sqlite_refusal
 
 revision = "dash_0002"
 down_revision = "dash_0001"
@@ -32,10 +33,6 @@ TIMELINE = sa.table(
     sa.column("data", JSONType),
 )
 BATCH = 2000
-SQLITE_GUARD = (
-    "CREATE TRIGGER incident_timeline_no_update BEFORE UPDATE ON incident_timeline "
-    "BEGIN SELECT RAISE(ABORT, 'incident_timeline is append-only: UPDATE rejected'); END"
-)
 
 
 def upgrade() -> None:
@@ -64,7 +61,7 @@ def upgrade() -> None:
     if postgres:
         op.execute("ALTER TABLE incident_timeline ENABLE TRIGGER incident_timeline_no_change")
     else:
-        op.execute(SQLITE_GUARD)
+        op.execute(sqlite_refusal("incident_timeline", "UPDATE"))
 
 
 def downgrade() -> None:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import drop_tables, id_column, index_each
 
 revision = "dis_0001"
 down_revision = "enf_0003"
@@ -25,7 +26,7 @@ def upgrade() -> None:
         batch.create_index("ix_disaster_events_incident_id", ["incident_id"])
     op.create_table(
         "disaster_officers",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("township_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("phone", sa.String(32), nullable=False),
@@ -34,10 +35,10 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("created_by", sa.String(100), nullable=False),
     )
-    op.create_index("ix_disaster_officers_township_code", "disaster_officers", ["township_code"])
+    index_each("disaster_officers", "township_code")
     op.create_table(
         "disaster_ledger_entries",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("event_id", sa.Integer, sa.ForeignKey("disaster_events.id", ondelete="RESTRICT"), nullable=False),
         sa.Column("township_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
@@ -52,11 +53,10 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("created_by", sa.String(100), nullable=False),
     )
-    op.create_index("ix_disaster_ledger_entries_event_id", "disaster_ledger_entries", ["event_id"])
-    op.create_index("ix_disaster_ledger_entries_township_code", "disaster_ledger_entries", ["township_code"])
+    index_each("disaster_ledger_entries", "event_id", "township_code")
     op.create_table(
         "disaster_escalations",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("key", sa.String(120), nullable=False),
         sa.Column("event_id", sa.Integer, sa.ForeignKey("disaster_events.id", ondelete="RESTRICT"), nullable=False),
         sa.Column("township_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
@@ -66,14 +66,11 @@ def upgrade() -> None:
         sa.Column("notified", JSONType, nullable=False),
         sa.UniqueConstraint("key", name="uq_disaster_escalations_key"),
     )
-    op.create_index("ix_disaster_escalations_event_id", "disaster_escalations", ["event_id"])
-    op.create_index("ix_disaster_escalations_township_code", "disaster_escalations", ["township_code"])
+    index_each("disaster_escalations", "event_id", "township_code")
 
 
 def downgrade() -> None:
-    op.drop_table("disaster_escalations")
-    op.drop_table("disaster_ledger_entries")
-    op.drop_table("disaster_officers")
+    drop_tables("disaster_escalations", "disaster_ledger_entries", "disaster_officers")
     with op.batch_alter_table("disaster_events") as batch:
         batch.drop_index("ix_disaster_events_incident_id")
         batch.drop_column("incident_id")

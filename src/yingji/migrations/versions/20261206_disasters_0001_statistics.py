@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import division_column, drop_tables, id_column, index_each
 
 revision = "disasters_0001"
 down_revision = "tips_0001"
@@ -21,19 +22,19 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "disaster_events",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("glide", sa.String(32)),
-        sa.Column("division_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        division_column(index=False),
         sa.Column("started_at", UTCDateTime, nullable=False),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("created_by", sa.String(100), nullable=False),
     )
-    op.create_index("ix_disaster_events_division_code", "disaster_events", ["division_code"])
+    index_each("disaster_events", "division_code")
     op.create_table(
         "disaster_reports",
-        sa.Column("id", sa.Integer, primary_key=True),
+        id_column(),
         sa.Column("event_id", sa.Integer, sa.ForeignKey("disaster_events.id", ondelete="RESTRICT"), nullable=False),
         sa.Column("township_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
         sa.Column("county_code", sa.String(12), nullable=False),
@@ -48,10 +49,9 @@ def upgrade() -> None:
         sa.Column("submitted_by", sa.String(100), nullable=False),
         sa.Column("submitted_at", UTCDateTime, nullable=False),
     )
-    op.create_index("ix_disaster_reports_county_code", "disaster_reports", ["county_code"])
+    index_each("disaster_reports", "county_code")
     op.create_index("ix_disaster_reports_event_township", "disaster_reports", ["event_id", "township_code", "id"])
 
 
 def downgrade() -> None:
-    op.drop_table("disaster_reports")
-    op.drop_table("disaster_events")
+    drop_tables("disaster_reports", "disaster_events")

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import created_columns, drop_tables, fk_column, id_column, index_each
 
 revision = "enf_0001"
 down_revision = "ws_0001"
@@ -20,7 +21,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "enforcement_inspectors",
-        sa.Column("id", sa.Integer(), primary_key=True),
+        id_column(),
         sa.Column("name", sa.String(50), nullable=False),
         sa.Column("certificate_no", sa.String(32), nullable=False),
         sa.Column("unit", sa.String(100), nullable=False),
@@ -29,33 +30,20 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("certificate_no", name="uq_enforcement_inspectors_certificate_no"),
     )
-    op.create_index("ix_enforcement_inspectors_division_code", "enforcement_inspectors", ["division_code"])
+    index_each("enforcement_inspectors", "division_code")
     op.create_table(
         "enforcement_recusals",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column(
-            "inspector_id",
-            sa.Integer(),
-            sa.ForeignKey(
-                "enforcement_inspectors.id", name="fk_enforcement_recusals_inspector_id_enforcement_inspectors"
-            ),
-            nullable=False,
-        ),
-        sa.Column(
-            "enterprise_id",
-            sa.Integer(),
-            sa.ForeignKey("enterprises.id", name="fk_enforcement_recusals_enterprise_id_enterprises"),
-            nullable=False,
-        ),
+        id_column(),
+        fk_column("enforcement_recusals", "inspector_id", "enforcement_inspectors", nullable=False),
+        fk_column("enforcement_recusals", "enterprise_id", "enterprises", nullable=False),
         sa.Column("reason", sa.String(200), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("inspector_id", "enterprise_id", name="uq_enforcement_recusals_inspector_id"),
     )
-    op.create_index("ix_enforcement_recusals_inspector_id", "enforcement_recusals", ["inspector_id"])
-    op.create_index("ix_enforcement_recusals_enterprise_id", "enforcement_recusals", ["enterprise_id"])
+    index_each("enforcement_recusals", "inspector_id", "enterprise_id")
     op.create_table(
         "enforcement_plans",
-        sa.Column("id", sa.Integer(), primary_key=True),
+        id_column(),
         sa.Column("division_code", sa.String(12), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(200), nullable=False),
@@ -63,20 +51,14 @@ def upgrade() -> None:
         sa.Column("random_share_pct", sa.Integer(), nullable=False),
         sa.Column("key_enterprise_ids", JSONType, nullable=False),
         sa.Column("key_rule", sa.String(200), nullable=False),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        *created_columns(),
         sa.UniqueConstraint("division_code", "year", name="uq_enforcement_plans_division_code"),
     )
-    op.create_index("ix_enforcement_plans_division_code", "enforcement_plans", ["division_code"])
+    index_each("enforcement_plans", "division_code")
     op.create_table(
         "enforcement_draws",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column(
-            "plan_id",
-            sa.Integer(),
-            sa.ForeignKey("enforcement_plans.id", name="fk_enforcement_draws_plan_id_enforcement_plans"),
-            nullable=False,
-        ),
+        id_column(),
+        fk_column("enforcement_draws", "plan_id", "enforcement_plans", nullable=False),
         sa.Column("division_code", sa.String(12), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
@@ -88,18 +70,13 @@ def upgrade() -> None:
         sa.Column("digest", sa.String(64), nullable=False),
         sa.Column("reason", sa.String(500), nullable=False),
         sa.Column("earlier_draw_ids", JSONType, nullable=False),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        *created_columns(),
         sa.Column("published_at", UTCDateTime(), nullable=True),
         sa.Column("published_by", sa.String(100), nullable=False),
         sa.UniqueConstraint("plan_id", "sequence", name="uq_enforcement_draws_plan_id"),
     )
-    op.create_index("ix_enforcement_draws_plan_id", "enforcement_draws", ["plan_id"])
-    op.create_index("ix_enforcement_draws_division_code", "enforcement_draws", ["division_code"])
+    index_each("enforcement_draws", "plan_id", "division_code")
 
 
 def downgrade() -> None:
-    op.drop_table("enforcement_draws")
-    op.drop_table("enforcement_plans")
-    op.drop_table("enforcement_recusals")
-    op.drop_table("enforcement_inspectors")
+    drop_tables("enforcement_draws", "enforcement_plans", "enforcement_recusals", "enforcement_inspectors")

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import created_columns, drop_tables, fk_column, id_column, index_each
 
 revision = "enf_0002"
 down_revision = "enf_0001"
@@ -17,48 +18,40 @@ branch_labels = None
 depends_on = None
 
 
-def _fk(table: str, column: str, target: str) -> sa.ForeignKey:
-    return sa.ForeignKey(f"{target}.id", name=f"fk_{table}_{column}_{target}")
-
-
 def upgrade() -> None:
     t = "enforcement_inspections"
     op.create_table(
         t,
-        sa.Column("id", sa.Integer(), primary_key=True),
+        id_column(),
         sa.Column("division_code", sa.String(12), nullable=False),
-        sa.Column("enterprise_id", sa.Integer(), _fk(t, "enterprise_id", "enterprises"), nullable=False),
-        sa.Column("plan_id", sa.Integer(), _fk(t, "plan_id", "enforcement_plans"), nullable=True),
-        sa.Column("draw_id", sa.Integer(), _fk(t, "draw_id", "enforcement_draws"), nullable=True),
+        fk_column(t, "enterprise_id", "enterprises", nullable=False),
+        fk_column(t, "plan_id", "enforcement_plans", nullable=True),
+        fk_column(t, "draw_id", "enforcement_draws", nullable=True),
         sa.Column("inspector_ids", JSONType, nullable=False),
         sa.Column("inspected_on", sa.Date(), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("rectification_deadline", sa.Date(), nullable=True),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        *created_columns(),
     )
-    op.create_index("ix_enforcement_inspections_division_code", t, ["division_code"])
-    op.create_index("ix_enforcement_inspections_enterprise_id", t, ["enterprise_id"])
+    index_each(t, "division_code", "enterprise_id")
     t = "enforcement_findings"
     op.create_table(
         t,
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("inspection_id", sa.Integer(), _fk(t, "inspection_id", "enforcement_inspections"), nullable=False),
+        id_column(),
+        fk_column(t, "inspection_id", "enforcement_inspections", nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("violation", sa.Boolean(), nullable=False),
-        sa.Column("hazard_id", sa.Integer(), _fk(t, "hazard_id", "hazards"), nullable=True),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        fk_column(t, "hazard_id", "hazards", nullable=True),
+        *created_columns(),
     )
-    op.create_index("ix_enforcement_findings_inspection_id", t, ["inspection_id"])
-    op.create_index("ix_enforcement_findings_hazard_id", t, ["hazard_id"])
+    index_each(t, "inspection_id", "hazard_id")
     t = "enforcement_cases"
     op.create_table(
         t,
-        sa.Column("id", sa.Integer(), primary_key=True),
+        id_column(),
         sa.Column("division_code", sa.String(12), nullable=False),
-        sa.Column("enterprise_id", sa.Integer(), _fk(t, "enterprise_id", "enterprises"), nullable=False),
-        sa.Column("inspection_id", sa.Integer(), _fk(t, "inspection_id", "enforcement_inspections"), nullable=True),
+        fk_column(t, "enterprise_id", "enterprises", nullable=False),
+        fk_column(t, "inspection_id", "enforcement_inspections", nullable=True),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("facts", sa.Text(), nullable=False),
         sa.Column("legal_basis", sa.String(500), nullable=False),
@@ -69,17 +62,15 @@ def upgrade() -> None:
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("filed_on", sa.Date(), nullable=False),
         sa.Column("decision_days", sa.Integer(), nullable=True),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        *created_columns(),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_enforcement_cases_division_code", t, ["division_code"])
-    op.create_index("ix_enforcement_cases_enterprise_id", t, ["enterprise_id"])
+    index_each(t, "division_code", "enterprise_id")
     t = "enforcement_case_events"
     op.create_table(
         t,
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("case_id", sa.Integer(), _fk(t, "case_id", "enforcement_cases"), nullable=False),
+        id_column(),
+        fk_column(t, "case_id", "enforcement_cases", nullable=False),
         sa.Column("kind", sa.String(24), nullable=False),
         sa.Column("on", sa.Date(), nullable=False),
         sa.Column("from_state", sa.String(16), nullable=False),
@@ -89,11 +80,8 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("recorded_at", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_enforcement_case_events_case_id", t, ["case_id"])
+    index_each(t, "case_id")
 
 
 def downgrade() -> None:
-    op.drop_table("enforcement_case_events")
-    op.drop_table("enforcement_cases")
-    op.drop_table("enforcement_findings")
-    op.drop_table("enforcement_inspections")
+    drop_tables("enforcement_case_events", "enforcement_cases", "enforcement_findings", "enforcement_inspections")

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import UTCDateTime
+from yingji.migrations.helpers import fk_column, id_column, index_each
 
 revision = "enf_0003"
 down_revision = "enf_0002"
@@ -29,19 +30,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("case_id", sa.Integer(), nullable=True))
     op.create_table(
         "tip_messages",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column(
-            "tip_id",
-            sa.Integer(),
-            sa.ForeignKey("tips.id", ondelete="CASCADE", name="fk_tip_messages_tip_id_tips"),
-            nullable=False,
-        ),
+        id_column(),
+        fk_column("tip_messages", "tip_id", "tips", nullable=False, ondelete="CASCADE"),
         sa.Column("sender", sa.String(16), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("at", UTCDateTime(), nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
     )
-    op.create_index("ix_tip_messages_tip_id", "tip_messages", ["tip_id"])
+    index_each("tip_messages", "tip_id")
 
 
 def downgrade() -> None:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import UTCDateTime
+from yingji.migrations.helpers import drop_tables, fk, fk_column, id_column, index_each
 
 revision = "tips_0001"
 down_revision = "0015_worksafety"
@@ -20,16 +21,11 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "tips",
-        sa.Column("id", sa.Integer(), primary_key=True),
+        id_column(),
         sa.Column("code_digest", sa.String(64), nullable=False),
         sa.Column("category", sa.String(32), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column(
-            "division_code",
-            sa.String(12),
-            sa.ForeignKey("divisions.code", name="fk_tips_division_code_divisions"),
-            nullable=False,
-        ),
+        sa.Column("division_code", sa.String(12), fk("tips", "division_code", "divisions", key="code"), nullable=False),
         sa.Column("lon", sa.Float(), nullable=True),
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("anonymous", sa.Boolean(), nullable=False),
@@ -40,18 +36,11 @@ def upgrade() -> None:
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("code_digest", name="uq_tips_code_digest"),
     )
-    op.create_index("ix_tips_category", "tips", ["category"])
-    op.create_index("ix_tips_division_code", "tips", ["division_code"])
-    op.create_index("ix_tips_created_at", "tips", ["created_at"])
+    index_each("tips", "category", "division_code", "created_at")
     op.create_table(
         "tip_photos",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column(
-            "tip_id",
-            sa.Integer(),
-            sa.ForeignKey("tips.id", ondelete="CASCADE", name="fk_tip_photos_tip_id_tips"),
-            nullable=False,
-        ),
+        id_column(),
+        fk_column("tip_photos", "tip_id", "tips", nullable=False, ondelete="CASCADE"),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("path", sa.String(200), nullable=False),
@@ -60,9 +49,8 @@ def upgrade() -> None:
         sa.Column("width", sa.Integer(), nullable=False),
         sa.Column("height", sa.Integer(), nullable=False),
     )
-    op.create_index("ix_tip_photos_tip_id", "tip_photos", ["tip_id"])
+    index_each("tip_photos", "tip_id")
 
 
 def downgrade() -> None:
-    op.drop_table("tip_photos")
-    op.drop_table("tips")
+    drop_tables("tip_photos", "tips")

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import UTCDateTime
+from yingji.migrations.helpers import fk_column, id_column
 
 revision = "dom_0001"
 down_revision = "dash_0003"
@@ -20,13 +21,8 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "tip_rewards",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column(
-            "tip_id",
-            sa.Integer(),
-            sa.ForeignKey("tips.id", ondelete="CASCADE", name="fk_tip_rewards_tip_id_tips"),
-            nullable=False,
-        ),
+        id_column(),
+        fk_column("tip_rewards", "tip_id", "tips", nullable=False, ondelete="CASCADE"),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("amount_yuan", sa.Integer(), nullable=False),
         sa.Column("basis", sa.String(300), nullable=False),

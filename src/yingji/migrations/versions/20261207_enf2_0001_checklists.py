@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
+from yingji.migrations.helpers import drop_tables, fk_column, id_column, index_each
 
 revision = "enf2_0001"
 down_revision = "dis2_0001"
@@ -17,16 +18,12 @@ branch_labels = None
 depends_on = None
 
 
-def _fk(table: str, column: str, target: str) -> sa.ForeignKey:
-    return sa.ForeignKey(f"{target}.id", name=f"fk_{table}_{column}_{target}")
-
-
 def upgrade() -> None:
     t = "checklist_syncs"
     op.create_table(
         t,
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("inspection_id", sa.Integer(), _fk(t, "inspection_id", "enforcement_inspections"), nullable=False),
+        id_column(),
+        fk_column(t, "inspection_id", "enforcement_inspections", nullable=False),
         sa.Column("division_code", sa.String(12), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("device_id", sa.String(64), nullable=False),
@@ -39,14 +36,13 @@ def upgrade() -> None:
         sa.Column("synced_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("inspection_id", "sequence", name="uq_checklist_syncs_inspection_id"),
     )
-    op.create_index("ix_checklist_syncs_inspection_id", t, ["inspection_id"])
-    op.create_index("ix_checklist_syncs_division_code", t, ["division_code"])
+    index_each(t, "inspection_id", "division_code")
     t = "checklist_entries"
     op.create_table(
         t,
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("inspection_id", sa.Integer(), _fk(t, "inspection_id", "enforcement_inspections"), nullable=False),
-        sa.Column("sync_id", sa.Integer(), _fk(t, "sync_id", "checklist_syncs"), nullable=False),
+        id_column(),
+        fk_column(t, "inspection_id", "enforcement_inspections", nullable=False),
+        fk_column(t, "sync_id", "checklist_syncs", nullable=False),
         sa.Column("device_id", sa.String(64), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("client_id", sa.String(64), nullable=False),
@@ -57,18 +53,17 @@ def upgrade() -> None:
         sa.Column("base", sa.String(64), nullable=True),
         sa.Column("prev", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
-        sa.Column("finding_id", sa.Integer(), _fk(t, "finding_id", "enforcement_findings"), nullable=True),
+        fk_column(t, "finding_id", "enforcement_findings", nullable=True),
         sa.Column("received_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("client_id", "inspection_id", name="uq_checklist_entries_client_id"),
         sa.UniqueConstraint("device_id", "inspection_id", "position", name="uq_checklist_entries_device_id"),
     )
-    op.create_index("ix_checklist_entries_inspection_id", t, ["inspection_id"])
-    op.create_index("ix_checklist_entries_sync_id", t, ["sync_id"])
+    index_each(t, "inspection_id", "sync_id")
     t = "checklist_photos"
     op.create_table(
         t,
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("entry_id", sa.Integer(), _fk(t, "entry_id", "checklist_entries"), nullable=False),
+        id_column(),
+        fk_column(t, "entry_id", "checklist_entries", nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("media_type", sa.String(32), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
@@ -78,6 +73,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("checklist_photos")
-    op.drop_table("checklist_entries")
-    op.drop_table("checklist_syncs")
+    drop_tables("checklist_photos", "checklist_entries", "checklist_syncs")

@@ -179,7 +179,7 @@ def _rollup_site(session: Session, code: str) -> MonitoredSite | None:
 
 
 class DatabaseSink:
-    """The workers' alarm sink (``worker.AlarmSink``): alarm events and dead letters into the database.
+    """The workers' alarm sink (``sinks.AlarmSink``): alarm events and dead letters into the database.
 
     Writing is idempotent (alarms are identified by rule, sensor and raise time), so a restart that
     re-emits events since the last checkpoint changes nothing; ``rollback`` has nothing to undo."""
