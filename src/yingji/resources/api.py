@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from inspect import Parameter, Signature
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Query, UploadFile, status
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep, printable_html
 from yingji.auth.scope import Scope
@@ -82,6 +86,55 @@ def transfer_out(row: Transfer) -> TransferRead:
     return TransferRead.model_validate(row)
 
 
+def _route(endpoint: Callable[..., Any], method: str, path: str, name: str, doc: str, read: type[R], operation: str,
+           params: dict[str, Any], status_code: int | None = None) -> None:  # fmt: skip
+    """Add ``endpoint`` as the route ``name`` (its docstring ``doc``), taking the request's ``params`` (name →
+    annotation, as a route function's signature would declare them)."""
+    endpoint.__name__, endpoint.__doc__ = name, doc
+    endpoint.__signature__ = Signature(  # type: ignore[attr-defined]
+        [Parameter(key, Parameter.POSITIONAL_OR_KEYWORD, annotation=value) for key, value in params.items()]
+    )
+    router.add_api_route(
+        path, endpoint, methods=[method], response_model=read, status_code=status_code, operation_id=operation
+    )
+
+
+def _registry_routes(
+    kind: str,
+    name: str,
+    read: type[R],
+    row_in: type[BaseModel],
+    patch: type[BaseModel],
+    out: Callable[[Any, Scope], R],
+    *,
+    create: tuple[Callable[..., Any], str],
+    get: tuple[Callable[..., Any], str],
+    update: tuple[Callable[..., Any], str],
+) -> None:
+    """The three routes every registry has — register a row, read one, change one — for one kind of registered
+    row: ``POST /{kind}``, ``GET`` and ``PATCH /{kind}/{{name}_id}``, each with its own name, operation id and
+    docstring, calling the registry's service (``create`` with ``{name}_in``, ``get`` and ``update`` with
+    ``{name}_id``) and answering the row as ``out`` reads it for the caller."""
+    key, ids = f"{name}_id", {f"{name}_id": IdPath}
+    deps = {"session": SessionDep, "scope": ScopeDep}
+
+    def create_row(body: BaseModel, session: Session, scope: Scope) -> R:
+        return out(create[0](session=session, scope=scope, **{f"{name}_in": body}), scope)
+
+    def get_row(session: Session, scope: Scope, **row_id: int) -> R:
+        return out(get[0](session=session, scope=scope, **row_id), scope)
+
+    def update_row(body: BaseModel, session: Session, scope: Scope, **row_id: int) -> R:
+        return out(update[0](session=session, scope=scope, patch=body, **row_id), scope)
+
+    post, one = f"/{kind}", f"/{kind}/{{{key}}}"
+    _route(create_row, "POST", post, f"create_{name}", create[1], read, f"{kind}_create", {"body": row_in, **deps}, 201)
+    _route(get_row, "GET", one, f"get_{name}", get[1], read, f"{kind}_get", {**ids, **deps})
+    _route(
+        update_row, "PATCH", one, f"update_{name}", update[1], read, f"{kind}_update", {**ids, "body": patch, **deps}
+    )
+
+
 # -- catalogue ----------------------------------------------------------------------------------------
 
 
@@ -117,22 +170,23 @@ def list_depots(
     return Page.of([depot_out(r, scope) for r in rows], total, page)
 
 
-@router.post("/depots", response_model=DepotRead, status_code=status.HTTP_201_CREATED, operation_id="depots_create")
-def create_depot(body: DepotIn, session: SessionDep, scope: ScopeDep) -> DepotRead:
-    """Register a depot at a division of the caller's subtree; its position must lie inside it."""
-    return depot_out(service.create_depot(session=session, scope=scope, depot_in=body), scope)
-
-
-@router.get("/depots/{depot_id}", response_model=DepotRead, operation_id="depots_get")
-def get_depot(depot_id: IdPath, session: SessionDep, scope: ScopeDep) -> DepotRead:
-    """One depot."""
-    return depot_out(service.get_depot(session=session, scope=scope, depot_id=depot_id), scope)
-
-
-@router.patch("/depots/{depot_id}", response_model=DepotRead, operation_id="depots_update")
-def update_depot(depot_id: IdPath, body: DepotPatch, session: SessionDep, scope: ScopeDep) -> DepotRead:
-    """Change a depot's name, position, capacities, contact or active flag (never its stock)."""
-    return depot_out(service.update_depot(session=session, scope=scope, depot_id=depot_id, patch=body), scope)
+_registry_routes(
+    "depots",
+    "depot",
+    DepotRead,
+    DepotIn,
+    DepotPatch,
+    depot_out,
+    create=(
+        service.create_depot,
+        "Register a depot at a division of the caller's subtree; its position must lie inside it.",
+    ),
+    get=(service.get_depot, "One depot."),
+    update=(
+        service.update_depot,
+        "Change a depot's name, position, capacities, contact or active flag (never its stock).",
+    ),
+)
 
 
 @router.get("/depots/{depot_id}/stock", response_model=DepotStock, operation_id="depots_stock")
@@ -273,24 +327,20 @@ def list_shelters(
     return Page.of([shelter_out(r, scope) for r in rows], total, page)
 
 
-@router.post(
-    "/shelters", response_model=ShelterRead, status_code=status.HTTP_201_CREATED, operation_id="shelters_create"
+_registry_routes(
+    "shelters",
+    "shelter",
+    ShelterRead,
+    ShelterIn,
+    ShelterPatch,
+    shelter_out,
+    create=(
+        service.create_shelter,
+        "Register a shelter (class I/II/III, GB 21734-2008); capacity at most effective area / 1.5 m².",
+    ),
+    get=(service.get_shelter, "One shelter with its occupancy and the facilities its class expects but it lacks."),
+    update=(service.update_shelter, "Change a shelter: class, area, capacity, facilities, open or closed."),
 )
-def create_shelter(body: ShelterIn, session: SessionDep, scope: ScopeDep) -> ShelterRead:
-    """Register a shelter (class I/II/III, GB 21734-2008); capacity at most effective area / 1.5 m²."""
-    return shelter_out(service.create_shelter(session=session, scope=scope, shelter_in=body), scope)
-
-
-@router.get("/shelters/{shelter_id}", response_model=ShelterRead, operation_id="shelters_get")
-def get_shelter(shelter_id: IdPath, session: SessionDep, scope: ScopeDep) -> ShelterRead:
-    """One shelter with its occupancy and the facilities its class expects but it lacks."""
-    return shelter_out(service.get_shelter(session=session, scope=scope, shelter_id=shelter_id), scope)
-
-
-@router.patch("/shelters/{shelter_id}", response_model=ShelterRead, operation_id="shelters_update")
-def update_shelter(shelter_id: IdPath, body: ShelterPatch, session: SessionDep, scope: ScopeDep) -> ShelterRead:
-    """Change a shelter: class, area, capacity, facilities, open or closed."""
-    return shelter_out(service.update_shelter(session=session, scope=scope, shelter_id=shelter_id, patch=body), scope)
 
 
 @router.post("/shelters/{shelter_id}/occupancy", response_model=ShelterRead, operation_id="shelters_occupancy")
@@ -336,22 +386,20 @@ def list_teams(
     return Page.of([team_out(r, scope) for r in rows], total, page)
 
 
-@router.post("/teams", response_model=TeamRead, status_code=status.HTTP_201_CREATED, operation_id="teams_create")
-def create_team(body: TeamIn, session: SessionDep, scope: ScopeDep) -> TeamRead:
-    """Register a rescue team: kind, specialty, headcount, capabilities, equipment, base, readiness."""
-    return team_out(service.create_team(session=session, scope=scope, team_in=body), scope)
-
-
-@router.get("/teams/{team_id}", response_model=TeamRead, operation_id="teams_get")
-def get_team(team_id: IdPath, session: SessionDep, scope: ScopeDep) -> TeamRead:
-    """One rescue team."""
-    return team_out(service.get_team(session=session, scope=scope, team_id=team_id), scope)
-
-
-@router.patch("/teams/{team_id}", response_model=TeamRead, operation_id="teams_update")
-def update_team(team_id: IdPath, body: TeamPatch, session: SessionDep, scope: ScopeDep) -> TeamRead:
-    """Change a team: headcount, capabilities, equipment, base, readiness."""
-    return team_out(service.update_team(session=session, scope=scope, team_id=team_id, patch=body), scope)
+_registry_routes(
+    "teams",
+    "team",
+    TeamRead,
+    TeamIn,
+    TeamPatch,
+    team_out,
+    create=(
+        service.create_team,
+        "Register a rescue team: kind, specialty, headcount, capabilities, equipment, base, readiness.",
+    ),
+    get=(service.get_team, "One rescue team."),
+    update=(service.update_team, "Change a team: headcount, capabilities, equipment, base, readiness."),
+)
 
 
 # -- vehicles and aircraft ----------------------------------------------------------------------------
@@ -381,24 +429,20 @@ def list_vehicles(
     return Page.of([vehicle_out(r, scope) for r in rows], total, page)
 
 
-@router.post(
-    "/vehicles", response_model=VehicleRead, status_code=status.HTTP_201_CREATED, operation_id="vehicles_create"
+_registry_routes(
+    "vehicles",
+    "vehicle",
+    VehicleRead,
+    VehicleIn,
+    VehiclePatch,
+    vehicle_out,
+    create=(
+        service.create_vehicle,
+        "Register a vehicle or aircraft with its payload, volume, passengers, speed and range.",
+    ),
+    get=(service.get_vehicle, "One vehicle or aircraft."),
+    update=(service.update_vehicle, "Change a vehicle's position, capacities or status."),
 )
-def create_vehicle(body: VehicleIn, session: SessionDep, scope: ScopeDep) -> VehicleRead:
-    """Register a vehicle or aircraft with its payload, volume, passengers, speed and range."""
-    return vehicle_out(service.create_vehicle(session=session, scope=scope, vehicle_in=body), scope)
-
-
-@router.get("/vehicles/{vehicle_id}", response_model=VehicleRead, operation_id="vehicles_get")
-def get_vehicle(vehicle_id: IdPath, session: SessionDep, scope: ScopeDep) -> VehicleRead:
-    """One vehicle or aircraft."""
-    return vehicle_out(service.get_vehicle(session=session, scope=scope, vehicle_id=vehicle_id), scope)
-
-
-@router.patch("/vehicles/{vehicle_id}", response_model=VehicleRead, operation_id="vehicles_update")
-def update_vehicle(vehicle_id: IdPath, body: VehiclePatch, session: SessionDep, scope: ScopeDep) -> VehicleRead:
-    """Change a vehicle's position, capacities or status."""
-    return vehicle_out(service.update_vehicle(session=session, scope=scope, vehicle_id=vehicle_id, patch=body), scope)
 
 
 # -- bulk import --------------------------------------------------------------------------------------
