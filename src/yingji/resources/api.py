@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import asdict
 from inspect import Parameter, Signature
 from typing import Annotated, Any, TypeVar
 
@@ -142,7 +143,7 @@ def _registry_routes(
 def items(scope: ScopeDep) -> list[CatalogueItemRead]:
     """The relief-item catalogue (units, weight, volume) that stock and transfers are counted in."""
     scope.require(service.READ)
-    return [CatalogueItemRead.model_validate(item, from_attributes=True) for item in service.catalogue().values()]
+    return [CatalogueItemRead(**asdict(item)) for item in service.catalogue().values()]
 
 
 # -- depots and stock ---------------------------------------------------------------------------------
