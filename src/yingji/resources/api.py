@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict
 from inspect import Parameter, Signature
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_type_hints
 
 from fastapi import APIRouter, Form, Query, UploadFile, status
 from fastapi.responses import HTMLResponse
@@ -22,8 +22,6 @@ from yingji.resources.models import Depot, RescueTeam, Shelter, Transfer, Vehicl
 from yingji.resources.schemas import (
     CatalogueItemRead,
     DepotCoverage,
-    DepotIn,
-    DepotPatch,
     DepotRead,
     DepotStock,
     Feature,
@@ -37,18 +35,12 @@ from yingji.resources.schemas import (
     OccupancyIn,
     ShelterCoverage,
     ShelterEventRead,
-    ShelterIn,
-    ShelterPatch,
     ShelterRead,
     StockLine,
     TeamCoverage,
-    TeamIn,
-    TeamPatch,
     TeamRead,
     TransferIn,
     TransferRead,
-    VehicleIn,
-    VehiclePatch,
     VehicleRead,
 )
 
@@ -87,8 +79,8 @@ def transfer_out(row: Transfer) -> TransferRead:
     return TransferRead.model_validate(row)
 
 
-def _route(endpoint: Callable[..., Any], method: str, path: str, name: str, doc: str, read: type[R], operation: str,
-           params: dict[str, Any], status_code: int | None = None) -> None:  # fmt: skip
+def _route(endpoint: Callable[..., Any], method: str, path: str, name: str, doc: str | None, read: type[R],
+           operation: str, params: dict[str, Any], status_code: int | None = None) -> None:  # fmt: skip
     """Add ``endpoint`` as the route ``name`` (its docstring ``doc``), taking the request's ``params`` (name →
     annotation, as a route function's signature would declare them)."""
     endpoint.__name__, endpoint.__doc__ = name, doc
@@ -102,38 +94,34 @@ def _route(endpoint: Callable[..., Any], method: str, path: str, name: str, doc:
 
 def _registry_routes(
     kind: str,
-    name: str,
-    read: type[R],
-    row_in: type[BaseModel],
-    patch: type[BaseModel],
     out: Callable[[Any, Scope], R],
-    *,
-    create: tuple[Callable[..., Any], str],
-    get: tuple[Callable[..., Any], str],
-    update: tuple[Callable[..., Any], str],
+    create: Callable[..., Any],
+    get: Callable[..., Any],
+    update: Callable[..., Any],
 ) -> None:
     """The three routes every registry has — register a row, read one, change one — for one kind of registered
-    row: ``POST /{kind}``, ``GET`` and ``PATCH /{kind}/{{name}_id}``, each with its own name, operation id and
-    docstring, calling the registry's service (``create`` with ``{name}_in``, ``get`` and ``update`` with
-    ``{name}_id``) and answering the row as ``out`` reads it for the caller."""
-    key, ids = f"{name}_id", {f"{name}_id": IdPath}
-    deps = {"session": SessionDep, "scope": ScopeDep}
+    row: ``POST /{kind}``, ``GET`` and ``PATCH /{kind}/{{name}_id}`` (``name``: what ``get_{name}`` reads), named
+    and documented as the service operations they call, taking the bodies those operations take (``{name}_in``,
+    ``patch``) and answering the row as ``out`` reads it for the caller."""
+    name = get.__name__.removeprefix("get_")
+    key, read, deps = f"{name}_id", get_type_hints(out)["return"], {"session": SessionDep, "scope": ScopeDep}
+    row_in, patch = get_type_hints(create)[f"{name}_in"], get_type_hints(update)["patch"]
 
     def create_row(body: BaseModel, session: Session, scope: Scope) -> R:
-        return out(create[0](session=session, scope=scope, **{f"{name}_in": body}), scope)
+        return out(create(session=session, scope=scope, **{f"{name}_in": body}), scope)
 
     def get_row(session: Session, scope: Scope, **row_id: int) -> R:
-        return out(get[0](session=session, scope=scope, **row_id), scope)
+        return out(get(session=session, scope=scope, **row_id), scope)
 
     def update_row(body: BaseModel, session: Session, scope: Scope, **row_id: int) -> R:
-        return out(update[0](session=session, scope=scope, patch=body, **row_id), scope)
+        return out(update(session=session, scope=scope, patch=body, **row_id), scope)
 
-    post, one = f"/{kind}", f"/{kind}/{{{key}}}"
-    _route(create_row, "POST", post, f"create_{name}", create[1], read, f"{kind}_create", {"body": row_in, **deps}, 201)
-    _route(get_row, "GET", one, f"get_{name}", get[1], read, f"{kind}_get", {**ids, **deps})
-    _route(
-        update_row, "PATCH", one, f"update_{name}", update[1], read, f"{kind}_update", {**ids, "body": patch, **deps}
-    )
+    one, ids = f"/{kind}/{{{key}}}", {key: IdPath}
+    _route(create_row, "POST", f"/{kind}", create.__name__, create.__doc__, read, f"{kind}_create",
+           {"body": row_in, **deps}, 201)  # fmt: skip
+    _route(get_row, "GET", one, get.__name__, get.__doc__, read, f"{kind}_get", {**ids, **deps})
+    _route(update_row, "PATCH", one, update.__name__, update.__doc__, read, f"{kind}_update",
+           {**ids, "body": patch, **deps})  # fmt: skip
 
 
 # -- catalogue ----------------------------------------------------------------------------------------
@@ -171,23 +159,7 @@ def list_depots(
     return Page.of([depot_out(r, scope) for r in rows], total, page)
 
 
-_registry_routes(
-    "depots",
-    "depot",
-    DepotRead,
-    DepotIn,
-    DepotPatch,
-    depot_out,
-    create=(
-        service.create_depot,
-        "Register a depot at a division of the caller's subtree; its position must lie inside it.",
-    ),
-    get=(service.get_depot, "One depot."),
-    update=(
-        service.update_depot,
-        "Change a depot's name, position, capacities, contact or active flag (never its stock).",
-    ),
-)
+_registry_routes("depots", depot_out, service.create_depot, service.get_depot, service.update_depot)
 
 
 @router.get("/depots/{depot_id}/stock", response_model=DepotStock, operation_id="depots_stock")
@@ -328,20 +300,7 @@ def list_shelters(
     return Page.of([shelter_out(r, scope) for r in rows], total, page)
 
 
-_registry_routes(
-    "shelters",
-    "shelter",
-    ShelterRead,
-    ShelterIn,
-    ShelterPatch,
-    shelter_out,
-    create=(
-        service.create_shelter,
-        "Register a shelter (class I/II/III, GB 21734-2008); capacity at most effective area / 1.5 m².",
-    ),
-    get=(service.get_shelter, "One shelter with its occupancy and the facilities its class expects but it lacks."),
-    update=(service.update_shelter, "Change a shelter: class, area, capacity, facilities, open or closed."),
-)
+_registry_routes("shelters", shelter_out, service.create_shelter, service.get_shelter, service.update_shelter)
 
 
 @router.post("/shelters/{shelter_id}/occupancy", response_model=ShelterRead, operation_id="shelters_occupancy")
@@ -387,20 +346,7 @@ def list_teams(
     return Page.of([team_out(r, scope) for r in rows], total, page)
 
 
-_registry_routes(
-    "teams",
-    "team",
-    TeamRead,
-    TeamIn,
-    TeamPatch,
-    team_out,
-    create=(
-        service.create_team,
-        "Register a rescue team: kind, specialty, headcount, capabilities, equipment, base, readiness.",
-    ),
-    get=(service.get_team, "One rescue team."),
-    update=(service.update_team, "Change a team: headcount, capabilities, equipment, base, readiness."),
-)
+_registry_routes("teams", team_out, service.create_team, service.get_team, service.update_team)
 
 
 # -- vehicles and aircraft ----------------------------------------------------------------------------
@@ -430,20 +376,7 @@ def list_vehicles(
     return Page.of([vehicle_out(r, scope) for r in rows], total, page)
 
 
-_registry_routes(
-    "vehicles",
-    "vehicle",
-    VehicleRead,
-    VehicleIn,
-    VehiclePatch,
-    vehicle_out,
-    create=(
-        service.create_vehicle,
-        "Register a vehicle or aircraft with its payload, volume, passengers, speed and range.",
-    ),
-    get=(service.get_vehicle, "One vehicle or aircraft."),
-    update=(service.update_vehicle, "Change a vehicle's position, capacities or status."),
-)
+_registry_routes("vehicles", vehicle_out, service.create_vehicle, service.get_vehicle, service.update_vehicle)
 
 
 # -- bulk import --------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from yingji.resources.schemas import (
 
 
 def create_depot(*, session: Session, scope: Scope, depot_in: DepotIn, source: str = "") -> Depot:
+    """Register a depot at a division of the caller's subtree; its position must lie inside it."""
     scope.require(WRITE)
     division = _registering_division(session, scope, depot_in.division_code)
     allowed = rules.DEPOT_DIVISION_LEVELS[depot_in.level]
@@ -71,6 +72,7 @@ def create_depot(*, session: Session, scope: Scope, depot_in: DepotIn, source: s
 
 
 def get_depot(*, session: Session, scope: Scope, depot_id: int) -> Depot:
+    """One depot."""
     return _readable(session, scope, Depot, depot_id, "depot")
 
 
@@ -90,6 +92,7 @@ def list_depots(
 
 
 def update_depot(*, session: Session, scope: Scope, depot_id: int, patch: DepotPatch) -> Depot:
+    """Change a depot's name, position, capacities, contact or active flag (never its stock)."""
     depot = _writable(session, scope, Depot, depot_id, "depot")
     before = audit.snapshot(depot)
     values = patch_values(session, depot, patch, "depot", nullable=("capacity_m3", "floor_area_m2"))
