@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (
-    select,
-)
 from sqlalchemy.orm import Session
 
 from yingji.auth import access, audit
@@ -51,8 +48,7 @@ def create_shift(*, session: Session, scope: Scope, shift_in: ShiftIn) -> DutySh
 def list_shifts(
     *, session: Session, scope: Scope, at: dt.datetime | None = None, limit: int = 100, offset: int = 0
 ) -> tuple[list[DutyShift], int]:
-    scope.require("incidents:read")
-    stmt = select(DutyShift).where(scope.where_covered(DutyShift.division_code))
+    stmt = access.covered_rows(scope, DutyShift, "incidents:read")
     if at is not None:
         stmt = stmt.where(DutyShift.starts_at <= at, DutyShift.ends_at > at)
     return paginate(session, stmt, DutyShift.starts_at.desc(), DutyShift.id.desc(), limit=limit, offset=offset)
@@ -98,8 +94,7 @@ def add_log_entry(*, session: Session, scope: Scope, entry_in: DutyLogIn) -> Dut
 
 
 def list_log(*, session: Session, scope: Scope, limit: int = 100, offset: int = 0) -> tuple[list[DutyLogEntry], int]:
-    scope.require("incidents:read")
-    stmt = select(DutyLogEntry).where(scope.where_covered(DutyLogEntry.division_code))
+    stmt = access.covered_rows(scope, DutyLogEntry, "incidents:read")
     return paginate(session, stmt, DutyLogEntry.at.desc(), DutyLogEntry.id.desc(), limit=limit, offset=offset)
 
 
@@ -140,8 +135,7 @@ def get_item(*, session: Session, scope: Scope, item_id: int) -> DutyItem:
 def list_items(
     *, session: Session, scope: Scope, status: str | None = None, limit: int = 100, offset: int = 0
 ) -> tuple[list[DutyItem], int]:
-    scope.require("incidents:read")
-    stmt = select(DutyItem).where(scope.where_covered(DutyItem.division_code))
+    stmt = access.covered_rows(scope, DutyItem, "incidents:read")
     if status:
         stmt = stmt.where(DutyItem.status == status)
     return paginate(session, stmt, DutyItem.received_at.desc(), DutyItem.id.desc(), limit=limit, offset=offset)

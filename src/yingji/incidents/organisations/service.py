@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    select,
-)
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.incidents.models import (
@@ -41,8 +38,7 @@ def create_organisation(*, session: Session, scope: Scope, organisation_in: Orga
 def list_organisations(
     *, session: Session, scope: Scope, q: str | None = None, limit: int = 100, offset: int = 0
 ) -> tuple[list[Organisation], int]:
-    scope.require("incidents:read")
-    stmt = select(Organisation).where(scope.where_readable(Organisation.division_code))
+    stmt = access.readable_rows(scope, Organisation, "incidents:read")
     if q:
         stmt = stmt.where(Organisation.name.like(f"%{q.strip()}%"))
     return paginate(session, stmt, Organisation.division_code, Organisation.name, limit=limit, offset=offset)

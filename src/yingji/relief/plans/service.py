@@ -380,8 +380,7 @@ def get_plan(*, session: Session, scope: Scope, plan_id: int, lock: bool = False
 def list_plans(
     *, session: Session, scope: Scope, incident_id: int | None = None, limit: int | None = 100, offset: int = 0
 ) -> tuple[list[ReliefPlan], int]:
-    scope.require(READ)
-    stmt = select(ReliefPlan).where(scope.where_covered(ReliefPlan.division_code))
+    stmt = access.covered_rows(scope, ReliefPlan, READ)
     if incident_id is not None:
         stmt = stmt.where(ReliefPlan.incident_id == incident_id)
     return paginate(session, stmt, ReliefPlan.id.desc(), limit=limit, offset=offset)
