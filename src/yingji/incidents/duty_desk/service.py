@@ -18,7 +18,7 @@ from yingji.incidents.models import (
     DutyShift,
     Incident,
 )
-from yingji.incidents.records.service import _division_codes, _timeline, create
+from yingji.incidents.records.service import _timeline, _written_at, create
 from yingji.incidents.schemas import (
     DutyItemIn,
     DutyLogIn,
@@ -28,8 +28,7 @@ from yingji.incidents.schemas import (
 
 
 def create_shift(*, session: Session, scope: Scope, shift_in: ShiftIn) -> DutyShift:
-    scope.require("incidents:write")
-    (code,) = _division_codes(session, scope, [shift_in.division_code])
+    code = _written_at(session, scope, shift_in.division_code)
     if shift_in.ends_at <= shift_in.starts_at:
         raise InvalidInput("ends_at must be after starts_at", field="ends_at")
     shift = DutyShift(
@@ -80,8 +79,7 @@ def hand_over(*, session: Session, scope: Scope, shift_id: int, note: str) -> Du
 
 
 def add_log_entry(*, session: Session, scope: Scope, entry_in: DutyLogIn) -> DutyLogEntry:
-    scope.require("incidents:write")
-    (code,) = _division_codes(session, scope, [entry_in.division_code])
+    code = _written_at(session, scope, entry_in.division_code)
     if entry_in.shift_id is not None:
         shift = _shift(session, scope, entry_in.shift_id)
         if shift.division_code != code:
@@ -101,8 +99,7 @@ def list_log(*, session: Session, scope: Scope, limit: int = 100, offset: int = 
 def receive(*, session: Session, scope: Scope, item_in: DutyItemIn, place_checked: bool = False) -> DutyItem:
     """Information received by the duty desk (phone, fax, system). Its position must lie in its division
     unless the caller placed it by its own rule (``place_checked``: a feed's epicentre)."""
-    scope.require("incidents:write")
-    (code,) = _division_codes(session, scope, [item_in.division_code])
+    code = _written_at(session, scope, item_in.division_code)
     if (item_in.lon is None) != (item_in.lat is None):
         raise InvalidInput("give both lon and lat, or neither", field="lon")
     if not place_checked:

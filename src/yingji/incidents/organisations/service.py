@@ -11,7 +11,7 @@ from yingji.incidents.models import (
     Contact,
     Organisation,
 )
-from yingji.incidents.records.service import _division_codes
+from yingji.incidents.records.service import _written_at
 from yingji.incidents.schemas import (
     ContactIn,
     OrganisationIn,
@@ -20,8 +20,7 @@ from yingji.incidents.tasks.service import _organisation_readable
 
 
 def create_organisation(*, session: Session, scope: Scope, organisation_in: OrganisationIn) -> Organisation:
-    scope.require("incidents:write")
-    (code,) = _division_codes(session, scope, [organisation_in.division_code])
+    code = _written_at(session, scope, organisation_in.division_code)
     parent = _organisation_readable(session, scope, organisation_in.parent_id) if organisation_in.parent_id else None
     organisation = Organisation(
         name=organisation_in.name,
