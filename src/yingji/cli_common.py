@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy.orm import Session
@@ -112,3 +112,34 @@ def option_time(value: str, option: str) -> dt.datetime:
         return timerange.check(parsed)
     except timerange.TimeOutOfRange as exc:
         raise InvalidInput(f"{option}: {exc}") from None
+
+
+# -- schedulers: one pass now, or a pass every so often ------------------------------------------------------
+
+PassOnce = Annotated[bool, typer.Option("--once", help="Run one pass and exit.")]
+PassInterval = Annotated[float, typer.Option(min=1.0, help="Seconds between passes.")]
+PassAt = Annotated[str | None, typer.Option(help="Judge at this moment (ISO 8601 with offset; implies --once).")]
+
+
+def run_passes(
+    ctx: typer.Context,
+    one_pass: Callable[[Session, Scope, dt.datetime], str],
+    *,
+    once: bool,
+    interval: float,
+    moment: dt.datetime | None,
+) -> None:
+    """A scheduler command's loop: ``one_pass`` in a transaction of its own, as the system scope ``scheduler``,
+    judging at ``moment`` (default: now), its summary echoed; again after ``interval`` seconds unless ``once``
+    or a fixed ``moment`` was asked."""
+    import time
+
+    from yingji.db import utcnow
+
+    while True:
+        with command_session(ctx) as (session, _scope):
+            summary = one_pass(session, system_scope("scheduler"), moment or utcnow())
+        typer.echo(summary)
+        if once or moment is not None:
+            return
+        time.sleep(interval)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from yingji.auth import audit
@@ -112,3 +113,17 @@ class RuleRows(Generic[R]):
         then = None if also is None else lambda: also(row)
         retire(session=session, scope=scope, row=row, entity=self.entity, what=self.what, also=then)
         return row
+
+
+def readable_rows(scope: Scope, model: type[R], permission: str, place: str = "division_code") -> Select[R]:
+    """The rows of ``model`` whose division (the column ``place``) is readable by the caller (own subtree or an
+    ancestor), to filter and page further; ``permission`` is required first."""
+    scope.require(permission)
+    return select(model).where(scope.where_readable(getattr(model, place)))
+
+
+def covered_rows(scope: Scope, model: type[R], permission: str, place: str = "division_code") -> Select[R]:
+    """The rows of ``model`` whose division (the column ``place``) lies in the caller's own subtree, to filter
+    and page further; ``permission`` is required first."""
+    scope.require(permission)
+    return select(model).where(scope.where_covered(getattr(model, place)))

@@ -35,7 +35,6 @@ from yingji.incidents.schemas import (
     IncidentRead,
     IncidentSummary,
     IncidentUpdate,
-    IntervalSummary,
     MetricsGroup,
     MetricsRead,
     NotificationRead,
@@ -147,7 +146,7 @@ def incident_metrics(
             MetricsGroup(
                 incident_type=named.get("incident_type"),
                 division=named.get("division"),
-                intervals={k: IntervalSummary(**v.as_dict()) for k, v in summaries.items()},
+                intervals=dict(summaries),
             )
         )
     return MetricsRead(groups=groups)

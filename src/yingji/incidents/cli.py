@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from yingji.cli_common import option_time
+from yingji.cli_common import PassAt, PassInterval, PassOnce, option_time, run_passes
 from yingji.errors import InvalidInput
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+    from sqlalchemy.orm import Session
+
+    from yingji.auth.scope import Scope
 
 M = TypeVar("M", bound="BaseModel")
 
@@ -296,33 +299,22 @@ def show_command(
 
 @app.command("scheduler")
 def scheduler_command(
-    ctx: typer.Context,
-    once: bool = typer.Option(False, "--once", help="Run one pass and exit."),
-    interval: float = typer.Option(60.0, min=1.0, help="Seconds between passes."),
-    now: str | None = typer.Option(None, help="Judge at this moment (ISO 8601 with offset; implies --once)."),
+    ctx: typer.Context, once: PassOnce = False, interval: PassInterval = 60.0, now: PassAt = None
 ) -> None:
     """Flag overdue information reports, duty-desk actions and tasks, and escalate them (timeline + notification)."""
-    import time
-
-    from yingji.cli_common import command_session, settings_from
-    from yingji.db import utcnow
+    from yingji.cli_common import settings_from
     from yingji.dbcli import require_schema_at_head
     from yingji.incidents import service
 
-    require_schema_at_head(settings_from(ctx).database_url)
-    moment = _time(now, "--now")
-    while True:
-        with command_session(ctx) as (session, _scope):
-            from yingji.auth.scope import system_scope
-
-            counts = service.flag_overdue(session=session, scope=system_scope("scheduler"), now=moment or utcnow())
-        typer.echo(
+    def one_pass(session: Session, scope: Scope, at: dt.datetime) -> str:
+        counts = service.flag_overdue(session=session, scope=scope, now=at)
+        return (
             f"flagged {counts['reports']} overdue reports, {counts['duty']} overdue duty actions, "
             f"{counts['tasks']} overdue tasks"
         )
-        if once or moment is not None:
-            return
-        time.sleep(interval)
+
+    require_schema_at_head(settings_from(ctx).database_url)
+    run_passes(ctx, one_pass, once=once, interval=interval, moment=_time(now, "--now"))
 
 
 def _yaml_file(file: Path) -> Any:

@@ -20,8 +20,8 @@ import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 from yingji.errors import InvalidInput
 
@@ -48,16 +48,13 @@ class IncidentRecord:
 
 
 @dataclass(frozen=True)
-class Summary:
+class IntervalSummary:
     count: int
     invalid: int
     mean_s: float | None
     median_s: float | None
     p90_s: float | None
     max_s: float | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def interval_seconds(record: IncidentRecord, interval: Interval) -> float | None:
@@ -75,13 +72,13 @@ def _nearest_rank(sorted_values: Sequence[float], fraction: float) -> float:
     return sorted_values[rank - 1]
 
 
-def summarise(values: Iterable[float | None]) -> Summary:
+def summarise(values: Iterable[float | None]) -> IntervalSummary:
     known = [v for v in values if v is not None]
     valid = sorted(v for v in known if v >= 0)
     invalid = len(known) - len(valid)
     if not valid:
-        return Summary(0, invalid, None, None, None, None)
-    return Summary(
+        return IntervalSummary(0, invalid, None, None, None, None)
+    return IntervalSummary(
         count=len(valid),
         invalid=invalid,
         mean_s=statistics.fmean(valid),
@@ -107,7 +104,7 @@ def response_times(
     *,
     by: Sequence[GroupField] = ("incident_type", "division"),
     division_digits: int | None = None,
-) -> dict[tuple[str, ...], dict[Interval, Summary]]:
+) -> dict[tuple[str, ...], dict[Interval, IntervalSummary]]:
     """Summaries of every interval per group (key: the values of ``by`` in order; ``()`` = everything).
     Exercises are left out."""
     for name in by:

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, Field
 
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
+from yingji.incidents.metrics import IntervalSummary  # the API answers the computed summary as it is
 from yingji.schemas_common import Schema
 
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
@@ -422,15 +423,6 @@ class DutyItemRead(Schema):
     closed_at: dt.datetime | None
     received_by: str
     escalations: list[EscalationRead] = Field(default_factory=list)
-
-
-class IntervalSummary(Schema):
-    count: int
-    invalid: int
-    mean_s: float | None
-    median_s: float | None
-    p90_s: float | None
-    max_s: float | None
 
 
 class MetricsGroup(Schema):

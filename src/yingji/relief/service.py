@@ -1,8 +1,10 @@
-"""Relief planning: dispatch plans (``relief/plans/service.py``) and the stored road networks they route on
-(``relief/roads/service.py``), gathered under one name for the API, the CLI and other domains."""
+"""Relief planning: dispatch plans (``relief/plans/service.py``; committed, confirmed and cancelled by
+``relief/execution/service.py``) and the stored road networks they route on (``relief/roads/service.py``), gathered
+under one name for the API, the CLI and other domains."""
 
 from __future__ import annotations
 
+from yingji.relief.execution.service import cancel_plan, commit_plan, confirm_plan
 from yingji.relief.plans.service import (
     MAX_PAIRS,
     MAX_PLACES,
@@ -12,9 +14,6 @@ from yingji.relief.plans.service import (
     READ,
     ROAD_VEHICLES,
     VEHICLE_TIME_LIMIT_S,
-    cancel_plan,
-    commit_plan,
-    confirm_plan,
     create_plan,
     flows,
     get_plan,

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable
+from dataclasses import asdict
+from inspect import Parameter, Signature
+from typing import Annotated, Any, TypeVar, get_type_hints
 
 from fastapi import APIRouter, Form, Query, UploadFile, status
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep, printable_html
 from yingji.auth.scope import Scope
@@ -17,8 +22,6 @@ from yingji.resources.models import Depot, RescueTeam, Shelter, Transfer, Vehicl
 from yingji.resources.schemas import (
     CatalogueItemRead,
     DepotCoverage,
-    DepotIn,
-    DepotPatch,
     DepotRead,
     DepotStock,
     Feature,
@@ -32,18 +35,12 @@ from yingji.resources.schemas import (
     OccupancyIn,
     ShelterCoverage,
     ShelterEventRead,
-    ShelterIn,
-    ShelterPatch,
     ShelterRead,
     StockLine,
     TeamCoverage,
-    TeamIn,
-    TeamPatch,
     TeamRead,
     TransferIn,
     TransferRead,
-    VehicleIn,
-    VehiclePatch,
     VehicleRead,
 )
 
@@ -82,6 +79,51 @@ def transfer_out(row: Transfer) -> TransferRead:
     return TransferRead.model_validate(row)
 
 
+def _route(endpoint: Callable[..., Any], method: str, path: str, name: str, doc: str | None, read: type[R],
+           operation: str, params: dict[str, Any], status_code: int | None = None) -> None:  # fmt: skip
+    """Add ``endpoint`` as the route ``name`` (its docstring ``doc``), taking the request's ``params`` (name →
+    annotation, as a route function's signature would declare them)."""
+    endpoint.__name__, endpoint.__doc__ = name, doc
+    endpoint.__signature__ = Signature(  # type: ignore[attr-defined]
+        [Parameter(key, Parameter.POSITIONAL_OR_KEYWORD, annotation=value) for key, value in params.items()]
+    )
+    router.add_api_route(
+        path, endpoint, methods=[method], response_model=read, status_code=status_code, operation_id=operation
+    )
+
+
+def _registry_routes(
+    kind: str,
+    out: Callable[[Any, Scope], R],
+    create: Callable[..., Any],
+    get: Callable[..., Any],
+    update: Callable[..., Any],
+) -> None:
+    """The three routes every registry has — register a row, read one, change one — for one kind of registered
+    row: ``POST /{kind}``, ``GET`` and ``PATCH /{kind}/{{name}_id}`` (``name``: what ``get_{name}`` reads), named
+    and documented as the service operations they call, taking the bodies those operations take (``{name}_in``,
+    ``patch``) and answering the row as ``out`` reads it for the caller."""
+    name = get.__name__.removeprefix("get_")
+    key, read, deps = f"{name}_id", get_type_hints(out)["return"], {"session": SessionDep, "scope": ScopeDep}
+    row_in, patch = get_type_hints(create)[f"{name}_in"], get_type_hints(update)["patch"]
+
+    def create_row(body: BaseModel, session: Session, scope: Scope) -> R:
+        return out(create(session=session, scope=scope, **{f"{name}_in": body}), scope)
+
+    def get_row(session: Session, scope: Scope, **row_id: int) -> R:
+        return out(get(session=session, scope=scope, **row_id), scope)
+
+    def update_row(body: BaseModel, session: Session, scope: Scope, **row_id: int) -> R:
+        return out(update(session=session, scope=scope, patch=body, **row_id), scope)
+
+    one, ids = f"/{kind}/{{{key}}}", {key: IdPath}
+    _route(create_row, "POST", f"/{kind}", create.__name__, create.__doc__, read, f"{kind}_create",
+           {"body": row_in, **deps}, 201)  # fmt: skip
+    _route(get_row, "GET", one, get.__name__, get.__doc__, read, f"{kind}_get", {**ids, **deps})
+    _route(update_row, "PATCH", one, update.__name__, update.__doc__, read, f"{kind}_update",
+           {**ids, "body": patch, **deps})  # fmt: skip
+
+
 # -- catalogue ----------------------------------------------------------------------------------------
 
 
@@ -89,7 +131,7 @@ def transfer_out(row: Transfer) -> TransferRead:
 def items(scope: ScopeDep) -> list[CatalogueItemRead]:
     """The relief-item catalogue (units, weight, volume) that stock and transfers are counted in."""
     scope.require(service.READ)
-    return [CatalogueItemRead.model_validate(item, from_attributes=True) for item in service.catalogue().values()]
+    return [CatalogueItemRead(**asdict(item)) for item in service.catalogue().values()]
 
 
 # -- depots and stock ---------------------------------------------------------------------------------
@@ -117,22 +159,7 @@ def list_depots(
     return Page.of([depot_out(r, scope) for r in rows], total, page)
 
 
-@router.post("/depots", response_model=DepotRead, status_code=status.HTTP_201_CREATED, operation_id="depots_create")
-def create_depot(body: DepotIn, session: SessionDep, scope: ScopeDep) -> DepotRead:
-    """Register a depot at a division of the caller's subtree; its position must lie inside it."""
-    return depot_out(service.create_depot(session=session, scope=scope, depot_in=body), scope)
-
-
-@router.get("/depots/{depot_id}", response_model=DepotRead, operation_id="depots_get")
-def get_depot(depot_id: IdPath, session: SessionDep, scope: ScopeDep) -> DepotRead:
-    """One depot."""
-    return depot_out(service.get_depot(session=session, scope=scope, depot_id=depot_id), scope)
-
-
-@router.patch("/depots/{depot_id}", response_model=DepotRead, operation_id="depots_update")
-def update_depot(depot_id: IdPath, body: DepotPatch, session: SessionDep, scope: ScopeDep) -> DepotRead:
-    """Change a depot's name, position, capacities, contact or active flag (never its stock)."""
-    return depot_out(service.update_depot(session=session, scope=scope, depot_id=depot_id, patch=body), scope)
+_registry_routes("depots", depot_out, service.create_depot, service.get_depot, service.update_depot)
 
 
 @router.get("/depots/{depot_id}/stock", response_model=DepotStock, operation_id="depots_stock")
@@ -273,24 +300,7 @@ def list_shelters(
     return Page.of([shelter_out(r, scope) for r in rows], total, page)
 
 
-@router.post(
-    "/shelters", response_model=ShelterRead, status_code=status.HTTP_201_CREATED, operation_id="shelters_create"
-)
-def create_shelter(body: ShelterIn, session: SessionDep, scope: ScopeDep) -> ShelterRead:
-    """Register a shelter (class I/II/III, GB 21734-2008); capacity at most effective area / 1.5 m²."""
-    return shelter_out(service.create_shelter(session=session, scope=scope, shelter_in=body), scope)
-
-
-@router.get("/shelters/{shelter_id}", response_model=ShelterRead, operation_id="shelters_get")
-def get_shelter(shelter_id: IdPath, session: SessionDep, scope: ScopeDep) -> ShelterRead:
-    """One shelter with its occupancy and the facilities its class expects but it lacks."""
-    return shelter_out(service.get_shelter(session=session, scope=scope, shelter_id=shelter_id), scope)
-
-
-@router.patch("/shelters/{shelter_id}", response_model=ShelterRead, operation_id="shelters_update")
-def update_shelter(shelter_id: IdPath, body: ShelterPatch, session: SessionDep, scope: ScopeDep) -> ShelterRead:
-    """Change a shelter: class, area, capacity, facilities, open or closed."""
-    return shelter_out(service.update_shelter(session=session, scope=scope, shelter_id=shelter_id, patch=body), scope)
+_registry_routes("shelters", shelter_out, service.create_shelter, service.get_shelter, service.update_shelter)
 
 
 @router.post("/shelters/{shelter_id}/occupancy", response_model=ShelterRead, operation_id="shelters_occupancy")
@@ -336,22 +346,7 @@ def list_teams(
     return Page.of([team_out(r, scope) for r in rows], total, page)
 
 
-@router.post("/teams", response_model=TeamRead, status_code=status.HTTP_201_CREATED, operation_id="teams_create")
-def create_team(body: TeamIn, session: SessionDep, scope: ScopeDep) -> TeamRead:
-    """Register a rescue team: kind, specialty, headcount, capabilities, equipment, base, readiness."""
-    return team_out(service.create_team(session=session, scope=scope, team_in=body), scope)
-
-
-@router.get("/teams/{team_id}", response_model=TeamRead, operation_id="teams_get")
-def get_team(team_id: IdPath, session: SessionDep, scope: ScopeDep) -> TeamRead:
-    """One rescue team."""
-    return team_out(service.get_team(session=session, scope=scope, team_id=team_id), scope)
-
-
-@router.patch("/teams/{team_id}", response_model=TeamRead, operation_id="teams_update")
-def update_team(team_id: IdPath, body: TeamPatch, session: SessionDep, scope: ScopeDep) -> TeamRead:
-    """Change a team: headcount, capabilities, equipment, base, readiness."""
-    return team_out(service.update_team(session=session, scope=scope, team_id=team_id, patch=body), scope)
+_registry_routes("teams", team_out, service.create_team, service.get_team, service.update_team)
 
 
 # -- vehicles and aircraft ----------------------------------------------------------------------------
@@ -381,24 +376,7 @@ def list_vehicles(
     return Page.of([vehicle_out(r, scope) for r in rows], total, page)
 
 
-@router.post(
-    "/vehicles", response_model=VehicleRead, status_code=status.HTTP_201_CREATED, operation_id="vehicles_create"
-)
-def create_vehicle(body: VehicleIn, session: SessionDep, scope: ScopeDep) -> VehicleRead:
-    """Register a vehicle or aircraft with its payload, volume, passengers, speed and range."""
-    return vehicle_out(service.create_vehicle(session=session, scope=scope, vehicle_in=body), scope)
-
-
-@router.get("/vehicles/{vehicle_id}", response_model=VehicleRead, operation_id="vehicles_get")
-def get_vehicle(vehicle_id: IdPath, session: SessionDep, scope: ScopeDep) -> VehicleRead:
-    """One vehicle or aircraft."""
-    return vehicle_out(service.get_vehicle(session=session, scope=scope, vehicle_id=vehicle_id), scope)
-
-
-@router.patch("/vehicles/{vehicle_id}", response_model=VehicleRead, operation_id="vehicles_update")
-def update_vehicle(vehicle_id: IdPath, body: VehiclePatch, session: SessionDep, scope: ScopeDep) -> VehicleRead:
-    """Change a vehicle's position, capacities or status."""
-    return vehicle_out(service.update_vehicle(session=session, scope=scope, vehicle_id=vehicle_id, patch=body), scope)
+_registry_routes("vehicles", vehicle_out, service.create_vehicle, service.get_vehicle, service.update_vehicle)
 
 
 # -- bulk import --------------------------------------------------------------------------------------

@@ -20,7 +20,16 @@ def _division() -> Mapped[str]:
     return mapped_column(String(12), ForeignKey("divisions.code"), index=True)
 
 
-class Depot(Base):
+class Registered:
+    """What every registry row (depot, shelter, team, vehicle) ends with: where it came from (an import's
+    file, empty when entered by hand) and when it was registered and last changed."""
+
+    source: Mapped[str] = mapped_column(String(200), default="", sort_order=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, sort_order=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, sort_order=1)
+
+
+class Depot(Registered, Base):
     """A relief-supply depot (救灾物资储备库/点) of one reserve level (中央/省/市/县/乡)."""
 
     __tablename__ = "depots"
@@ -36,9 +45,6 @@ class Depot(Base):
     address: Mapped[str] = mapped_column(String(300), default="")
     contact: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    source: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class StockMovement(Base):
@@ -127,7 +133,7 @@ class StockHold(Base):
     created_by: Mapped[str] = mapped_column(String(100), default="")
 
 
-class Shelter(Base):
+class Shelter(Registered, Base):
     """An emergency shelter (应急避难场所), class Ⅰ/Ⅱ/Ⅲ per GB 21734-2008."""
 
     __tablename__ = "shelters"
@@ -146,12 +152,9 @@ class Shelter(Base):
     checked_in: Mapped[int] = mapped_column(Integer, default=0)
     checked_out: Mapped[int] = mapped_column(Integer, default=0)
     address: Mapped[str] = mapped_column(String(300), default="")
-    source: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class RescueTeam(Base):
+class RescueTeam(Registered, Base):
     """A rescue team (救援队伍): national, fire and rescue, professional (mine, hazmat, water, aviation …)
     or social."""
 
@@ -170,12 +173,9 @@ class RescueTeam(Base):
     equipment: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     readiness: Mapped[str] = mapped_column(String(16), default="ready")  # ready|standby|deployed|unavailable
     contact: Mapped[str] = mapped_column(String(200), default="")
-    source: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class Vehicle(Base):
+class Vehicle(Registered, Base):
     """A vehicle or aircraft with its capacities, based at a depot, a team or a position."""
 
     __tablename__ = "vehicles"
@@ -194,9 +194,6 @@ class Vehicle(Base):
     speed_kmh: Mapped[float | None] = mapped_column(Float)
     range_km: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16), default="available")  # available|in_use|maintenance
-    source: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class ShelterEvent(Base):

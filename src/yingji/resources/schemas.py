@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
 from yingji.geo.schemas import DivisionFeature, FeatureCollectionOf
+from yingji.relief.inputs import CatalogueItem
 from yingji.resources.rules import DepotLevel, Readiness, ShelterClass, TeamKind, VehicleKind
 from yingji.schemas_common import Schema
 
@@ -166,13 +168,10 @@ class TransferRead(Schema):
     lines: list[TransferLineRead]
 
 
-class CatalogueItemRead(Schema):
-    id: str
-    name_zh: str
-    unit: str
-    weight_kg: float
-    volume_m3: float
-    countable: bool
+@dataclass(frozen=True)
+class CatalogueItemRead(CatalogueItem):
+    # An item of the relief-item catalogue as the API answers it: the catalogue's own item, by this schema's name.
+    pass
 
 
 # -- shelters ----------------------------------------------------------------------------------------

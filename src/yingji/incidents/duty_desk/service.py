@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (
-    select,
-)
 from sqlalchemy.orm import Session
 
 from yingji.auth import access, audit
@@ -21,7 +18,7 @@ from yingji.incidents.models import (
     DutyShift,
     Incident,
 )
-from yingji.incidents.records.service import _division_codes, _timeline, create
+from yingji.incidents.records.service import _timeline, _written_at, create
 from yingji.incidents.schemas import (
     DutyItemIn,
     DutyLogIn,
@@ -31,8 +28,7 @@ from yingji.incidents.schemas import (
 
 
 def create_shift(*, session: Session, scope: Scope, shift_in: ShiftIn) -> DutyShift:
-    scope.require("incidents:write")
-    (code,) = _division_codes(session, scope, [shift_in.division_code])
+    code = _written_at(session, scope, shift_in.division_code)
     if shift_in.ends_at <= shift_in.starts_at:
         raise InvalidInput("ends_at must be after starts_at", field="ends_at")
     shift = DutyShift(
@@ -51,8 +47,7 @@ def create_shift(*, session: Session, scope: Scope, shift_in: ShiftIn) -> DutySh
 def list_shifts(
     *, session: Session, scope: Scope, at: dt.datetime | None = None, limit: int = 100, offset: int = 0
 ) -> tuple[list[DutyShift], int]:
-    scope.require("incidents:read")
-    stmt = select(DutyShift).where(scope.where_covered(DutyShift.division_code))
+    stmt = access.covered_rows(scope, DutyShift, "incidents:read")
     if at is not None:
         stmt = stmt.where(DutyShift.starts_at <= at, DutyShift.ends_at > at)
     return paginate(session, stmt, DutyShift.starts_at.desc(), DutyShift.id.desc(), limit=limit, offset=offset)
@@ -84,8 +79,7 @@ def hand_over(*, session: Session, scope: Scope, shift_id: int, note: str) -> Du
 
 
 def add_log_entry(*, session: Session, scope: Scope, entry_in: DutyLogIn) -> DutyLogEntry:
-    scope.require("incidents:write")
-    (code,) = _division_codes(session, scope, [entry_in.division_code])
+    code = _written_at(session, scope, entry_in.division_code)
     if entry_in.shift_id is not None:
         shift = _shift(session, scope, entry_in.shift_id)
         if shift.division_code != code:
@@ -98,16 +92,14 @@ def add_log_entry(*, session: Session, scope: Scope, entry_in: DutyLogIn) -> Dut
 
 
 def list_log(*, session: Session, scope: Scope, limit: int = 100, offset: int = 0) -> tuple[list[DutyLogEntry], int]:
-    scope.require("incidents:read")
-    stmt = select(DutyLogEntry).where(scope.where_covered(DutyLogEntry.division_code))
+    stmt = access.covered_rows(scope, DutyLogEntry, "incidents:read")
     return paginate(session, stmt, DutyLogEntry.at.desc(), DutyLogEntry.id.desc(), limit=limit, offset=offset)
 
 
 def receive(*, session: Session, scope: Scope, item_in: DutyItemIn, place_checked: bool = False) -> DutyItem:
     """Information received by the duty desk (phone, fax, system). Its position must lie in its division
     unless the caller placed it by its own rule (``place_checked``: a feed's epicentre)."""
-    scope.require("incidents:write")
-    (code,) = _division_codes(session, scope, [item_in.division_code])
+    code = _written_at(session, scope, item_in.division_code)
     if (item_in.lon is None) != (item_in.lat is None):
         raise InvalidInput("give both lon and lat, or neither", field="lon")
     if not place_checked:
@@ -140,8 +132,7 @@ def get_item(*, session: Session, scope: Scope, item_id: int) -> DutyItem:
 def list_items(
     *, session: Session, scope: Scope, status: str | None = None, limit: int = 100, offset: int = 0
 ) -> tuple[list[DutyItem], int]:
-    scope.require("incidents:read")
-    stmt = select(DutyItem).where(scope.where_covered(DutyItem.division_code))
+    stmt = access.covered_rows(scope, DutyItem, "incidents:read")
     if status:
         stmt = stmt.where(DutyItem.status == status)
     return paginate(session, stmt, DutyItem.received_at.desc(), DutyItem.id.desc(), limit=limit, offset=offset)

@@ -317,7 +317,7 @@ def response_metrics(
     by: Sequence[metrics.GroupField] = ("incident_type", "division"),
     division_digits: int | None = None,
     since: dt.datetime | None = None,
-) -> dict[tuple[str, ...], dict[metrics.Interval, metrics.Summary]]:
+) -> dict[tuple[str, ...], dict[metrics.Interval, metrics.IntervalSummary]]:
     """Response-time metrics over readable incidents (exercises left out, by ``metrics.py``)."""
     scope.require("incidents:read")
     stmt = select(

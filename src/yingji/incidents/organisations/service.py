@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    select,
-)
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.incidents.models import (
     Contact,
     Organisation,
 )
-from yingji.incidents.records.service import _division_codes
+from yingji.incidents.records.service import _written_at
 from yingji.incidents.schemas import (
     ContactIn,
     OrganisationIn,
@@ -23,8 +20,7 @@ from yingji.incidents.tasks.service import _organisation_readable
 
 
 def create_organisation(*, session: Session, scope: Scope, organisation_in: OrganisationIn) -> Organisation:
-    scope.require("incidents:write")
-    (code,) = _division_codes(session, scope, [organisation_in.division_code])
+    code = _written_at(session, scope, organisation_in.division_code)
     parent = _organisation_readable(session, scope, organisation_in.parent_id) if organisation_in.parent_id else None
     organisation = Organisation(
         name=organisation_in.name,
@@ -41,8 +37,7 @@ def create_organisation(*, session: Session, scope: Scope, organisation_in: Orga
 def list_organisations(
     *, session: Session, scope: Scope, q: str | None = None, limit: int = 100, offset: int = 0
 ) -> tuple[list[Organisation], int]:
-    scope.require("incidents:read")
-    stmt = select(Organisation).where(scope.where_readable(Organisation.division_code))
+    stmt = access.readable_rows(scope, Organisation, "incidents:read")
     if q:
         stmt = stmt.where(Organisation.name.like(f"%{q.strip()}%"))
     return paginate(session, stmt, Organisation.division_code, Organisation.name, limit=limit, offset=offset)

@@ -101,8 +101,7 @@ def list_overrides(
     *, session: Session, scope: Scope, limit: int | None, offset: int = 0, active_only: bool = True
 ) -> tuple[list[GradingOverride], int]:
     """The entries the caller may read: their subtree's and their ancestors' (which apply to them too)."""
-    scope.require("incidents:read")
-    stmt = select(GradingOverride).where(scope.where_readable(GradingOverride.division_code))
+    stmt = access.readable_rows(scope, GradingOverride, "incidents:read")
     if active_only:
         stmt = stmt.where(GradingOverride.active.is_(True))
     return paginate(session, stmt, GradingOverride.division_code, GradingOverride.id, limit=limit, offset=offset)

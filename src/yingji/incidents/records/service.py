@@ -195,6 +195,14 @@ def _division_codes(session: Session, scope: Scope, codes: Sequence[str]) -> lis
     return out
 
 
+def _written_at(session: Session, scope: Scope, code: str) -> str:
+    """The division a new record of the duty desk or the directory is written at: ``incidents:write`` is
+    required, and the division must exist in the caller's subtree (a foreign one is "not found")."""
+    scope.require("incidents:write")
+    (written,) = _division_codes(session, scope, [code])
+    return written
+
+
 def _check_area(session: Session, codes: Sequence[str], area: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """Rings closed, polygon valid, within the incident's divisions (``geo.service.check_area``)."""
     if area is None:

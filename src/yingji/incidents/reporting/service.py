@@ -12,7 +12,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.errors import Conflict, InvalidInput
@@ -82,8 +82,7 @@ def division_at_level(code: str, level: str) -> str:
 def list_notifications(
     *, session: Session, scope: Scope, limit: int = 100, offset: int = 0
 ) -> tuple[list[Notification], int]:
-    scope.require("incidents:read")
-    stmt = select(Notification).where(scope.where_covered(Notification.division_code))
+    stmt = access.covered_rows(scope, Notification, "incidents:read")
     return paginate(session, stmt, Notification.id.desc(), limit=limit, offset=offset)
 
 

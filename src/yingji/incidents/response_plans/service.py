@@ -123,8 +123,7 @@ def list_plans(
     active_only: bool = True,
 ) -> tuple[list[ResponsePlan], int]:
     """The plans the caller may read: their subtree's and their ancestors' (which apply to them too)."""
-    scope.require("incidents:read")
-    stmt = select(ResponsePlan).where(scope.where_readable(ResponsePlan.division_code))
+    stmt = access.readable_rows(scope, ResponsePlan, "incidents:read")
     if active_only:
         stmt = stmt.where(ResponsePlan.active.is_(True))
     if incident_type is not None:

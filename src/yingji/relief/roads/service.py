@@ -93,8 +93,7 @@ def list_roads(
     offset: int = 0,
 ) -> tuple[list[RoadSegment], int]:
     """Road segments the caller may read (their subtree and the levels above), cut ones first."""
-    scope.require(READ)
-    stmt = select(RoadSegment).where(scope.where_readable(RoadSegment.division_code))
+    stmt = access.readable_rows(scope, RoadSegment, READ)
     if network is not None:
         stmt = stmt.where(RoadSegment.network == network)
     if cut is not None:

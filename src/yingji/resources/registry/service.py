@@ -67,15 +67,13 @@ def _under(column: InstrumentedAttribute[str], code: str | None, session: Sessio
 def registered_rows(session: Session, scope: Scope, model: type[R], division: str | None, **equal: Any) -> Select[Any]:
     """The rows of ``model`` the caller may read — those registered under ``division`` when given, and whose
     columns hold the ``equal`` values (a flag when it is given, any other value when it is not empty)."""
-    scope.require(READ)
-    column = model.division_code
-    stmt = select(model).where(scope.where_readable(column))
+    stmt = access.readable_rows(scope, model, READ)
     for name, value in equal.items():
         if isinstance(value, bool):
             stmt = stmt.where(getattr(model, name).is_(value))
         elif value:
             stmt = stmt.where(getattr(model, name) == value)
-    return stmt.where(_under(column, division, session, scope)) if division else stmt
+    return stmt.where(_under(model.division_code, division, session, scope)) if division else stmt
 
 
 def _readable(session: Session, scope: Scope, model: type[R], row_id: int, what: str) -> R:

@@ -36,6 +36,7 @@ from yingji.resources.schemas import (
 
 
 def create_shelter(*, session: Session, scope: Scope, shelter_in: ShelterIn, source: str = "") -> Shelter:
+    """Register a shelter (class I/II/III, GB 21734-2008); capacity at most effective area / 1.5 m²."""
     scope.require(WRITE)
     division = _registering_division(session, scope, shelter_in.division_code)
     check_position(session, division, shelter_in.lon, shelter_in.lat, "shelter")
@@ -56,6 +57,7 @@ def create_shelter(*, session: Session, scope: Scope, shelter_in: ShelterIn, sou
 
 
 def get_shelter(*, session: Session, scope: Scope, shelter_id: int) -> Shelter:
+    """One shelter with its occupancy and the facilities its class expects but it lacks."""
     return _readable(session, scope, Shelter, shelter_id, "shelter")
 
 
@@ -74,6 +76,7 @@ def list_shelters(
 
 
 def update_shelter(*, session: Session, scope: Scope, shelter_id: int, patch: ShelterPatch) -> Shelter:
+    """Change a shelter: class, area, capacity, facilities, open or closed."""
     shelter = _writable(session, scope, Shelter, shelter_id, "shelter", lock=True)
     before = audit.snapshot(shelter)
     values = patch_values(session, shelter, patch, "shelter")

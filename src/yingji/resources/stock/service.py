@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -47,6 +48,7 @@ from yingji.resources.schemas import (
 
 
 def create_depot(*, session: Session, scope: Scope, depot_in: DepotIn, source: str = "") -> Depot:
+    """Register a depot at a division of the caller's subtree; its position must lie inside it."""
     scope.require(WRITE)
     division = _registering_division(session, scope, depot_in.division_code)
     allowed = rules.DEPOT_DIVISION_LEVELS[depot_in.level]
@@ -70,6 +72,7 @@ def create_depot(*, session: Session, scope: Scope, depot_in: DepotIn, source: s
 
 
 def get_depot(*, session: Session, scope: Scope, depot_id: int) -> Depot:
+    """One depot."""
     return _readable(session, scope, Depot, depot_id, "depot")
 
 
@@ -89,6 +92,7 @@ def list_depots(
 
 
 def update_depot(*, session: Session, scope: Scope, depot_id: int, patch: DepotPatch) -> Depot:
+    """Change a depot's name, position, capacities, contact or active flag (never its stock)."""
     depot = _writable(session, scope, Depot, depot_id, "depot")
     before = audit.snapshot(depot)
     values = patch_values(session, depot, patch, "depot", nullable=("capacity_m3", "floor_area_m2"))
@@ -161,53 +165,45 @@ def list_movements(
     return _page(session, stmt, StockMovement.id, limit, offset)
 
 
+@dataclass(frozen=True)
+class Posting:
+    """Why stock moves, as each ledger line it writes records it: the movement's kind and what it answers to
+    (a transfer order, a reference, a note)."""
+
+    kind: str
+    reference: str = ""
+    note: str = ""
+    transfer_id: int | None = None
+
+
 def _movement(
-    session: Session,
-    scope: Scope,
-    depot: Depot,
-    *,
-    kind: str,
-    item: str,
-    batch: str,
-    expiry: dt.date | None,
+    session: Session, scope: Scope, depot: Depot, posting: Posting, item: str, batch: str, expiry: dt.date | None,
     delta: int,
-    transfer_id: int | None = None,
-    reference: str = "",
-    note: str = "",
-) -> StockMovement:
+) -> StockMovement:  # fmt: skip
     row = StockMovement(
         depot_id=depot.id,
         division_code=depot.division_code,
         item=item,
         batch=batch,
         expiry=expiry,
-        kind=kind,
+        kind=posting.kind,
         delta=delta,
-        transfer_id=transfer_id,
-        reference=reference,
-        note=note,
+        transfer_id=posting.transfer_id,
+        reference=posting.reference,
+        note=posting.note,
         at=utcnow(),
         actor=scope.actor,
     )
     session.add(row)
-    audit.created(session, scope, row, entity="stock_movement", division_code=row.division_code, action=kind)
+    audit.created(session, scope, row, entity="stock_movement", division_code=row.division_code, action=posting.kind)
     return row
 
 
 def _receive(
-    session: Session,
-    scope: Scope,
-    depot: Depot,
-    *,
-    kind: str,
-    item: str,
-    quantity: int,
-    batch: str,
+    session: Session, scope: Scope, depot: Depot, posting: Posting, item: str, quantity: int, batch: str,
     expiry: dt.date | None,
-    transfer_id: int | None = None,
-    reference: str = "",
-    note: str = "",
-) -> StockMovement:
+) -> StockMovement:  # fmt: skip
+    """Put ``quantity`` into a batch (of the expiry it already has when ``expiry`` is not given)."""
     known = {b.batch: b for b in batch_balances(session=session, depot_id=depot.id, item=item).get(item, [])}
     existing = known.get(batch)
     if existing is not None and existing.expiry is not None and expiry is not None and existing.expiry != expiry:
@@ -216,53 +212,16 @@ def _receive(
         )
     if existing is not None and expiry is None:
         expiry = existing.expiry
-    return _movement(
-        session,
-        scope,
-        depot,
-        kind=kind,
-        item=item,
-        batch=batch,
-        expiry=expiry,
-        delta=quantity,
-        transfer_id=transfer_id,
-        reference=reference,
-        note=note,
-    )
+    return _movement(session, scope, depot, posting, item, batch, expiry, quantity)
 
 
 def _withdraw(
-    session: Session,
-    scope: Scope,
-    depot: Depot,
-    *,
-    kind: str,
-    item: str,
-    quantity: int,
-    batch: str | None,
-    transfer_id: int | None = None,
-    reference: str = "",
-    note: str = "",
+    session: Session, scope: Scope, depot: Depot, posting: Posting, item: str, quantity: int, batch: str | None
 ) -> list[StockMovement]:
     """Take ``quantity`` out (the named batch, or first expiry first out); refused whole if short."""
     balances = batch_balances(session=session, depot_id=depot.id, item=item).get(item, [])
     takes = rules.allocate(balances, quantity, item=item, batch=batch)
-    return [
-        _movement(
-            session,
-            scope,
-            depot,
-            kind=kind,
-            item=item,
-            batch=t.batch,
-            expiry=t.expiry,
-            delta=-t.quantity,
-            transfer_id=transfer_id,
-            reference=reference,
-            note=note,
-        )
-        for t in takes
-    ]
+    return [_movement(session, scope, depot, posting, item, t.batch, t.expiry, -t.quantity) for t in takes]
 
 
 def move_stock(*, session: Session, scope: Scope, depot_id: int, movement_in: MovementIn) -> list[StockMovement]:
@@ -270,15 +229,9 @@ def move_stock(*, session: Session, scope: Scope, depot_id: int, movement_in: Mo
     depot = _writable(session, scope, Depot, depot_id, "depot", lock=True)
     item = item_id(movement_in.item)
     delta = rules.signed_delta(movement_in.kind, movement_in.quantity)
-    ref, note = movement_in.reference, movement_in.note
+    posting = Posting(movement_in.kind, movement_in.reference, movement_in.note)
     if delta > 0:
-        batch = movement_in.batch or ""
-        return [
-            _receive(
-                session, scope, depot, kind=movement_in.kind, item=item, quantity=delta, batch=batch,
-                expiry=movement_in.expiry, reference=ref, note=note,
-            )
-        ]  # fmt: skip
+        return [_receive(session, scope, depot, posting, item, delta, movement_in.batch or "", movement_in.expiry)]
     if movement_in.expiry is not None:
         raise InvalidInput("expiry is given only when stock comes in", field="expiry")
     if movement_in.kind == "issue":
@@ -293,10 +246,7 @@ def move_stock(*, session: Session, scope: Scope, depot_id: int, movement_in: Mo
                 f"{item}: {have - reserved - holds} free to issue at depot {depot.id} ({reserved} reserved by "
                 f"open transfer orders, {holds} held by committed plans), {-delta} asked"
             )
-    return _withdraw(
-        session, scope, depot, kind=movement_in.kind, item=item, quantity=-delta, batch=movement_in.batch,
-        reference=ref, note=note,
-    )  # fmt: skip
+    return _withdraw(session, scope, depot, posting, item, -delta, movement_in.batch)
 
 
 def expire_due(*, session: Session, scope: Scope, depot_id: int, on: dt.date) -> list[StockMovement]:
@@ -308,8 +258,8 @@ def expire_due(*, session: Session, scope: Scope, depot_id: int, on: dt.date) ->
             if b.expiry is not None and b.expiry < on and b.quantity > 0:
                 out.append(
                     _movement(
-                        session, scope, depot, kind="expire", item=item, batch=b.batch, expiry=b.expiry,
-                        delta=-b.quantity, reference=f"expired before {on.isoformat()}",
+                        session, scope, depot, Posting("expire", f"expired before {on.isoformat()}"), item, b.batch,
+                        b.expiry, -b.quantity,
                     )
                 )  # fmt: skip
     return out

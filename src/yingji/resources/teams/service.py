@@ -38,6 +38,7 @@ def _specialty(value: str) -> str:
 
 
 def create_team(*, session: Session, scope: Scope, team_in: TeamIn, source: str = "") -> RescueTeam:
+    """Register a rescue team: kind, specialty, headcount, capabilities, equipment, base, readiness."""
     scope.require(WRITE)
     division = _registering_division(session, scope, team_in.division_code)
     check_position(session, division, team_in.lon, team_in.lat, "team base")
@@ -59,6 +60,7 @@ def create_team(*, session: Session, scope: Scope, team_in: TeamIn, source: str 
 
 
 def get_team(*, session: Session, scope: Scope, team_id: int) -> RescueTeam:
+    """One rescue team."""
     return _readable(session, scope, RescueTeam, team_id, "team")
 
 
@@ -83,6 +85,7 @@ def list_teams(
 
 
 def update_team(*, session: Session, scope: Scope, team_id: int, patch: TeamPatch) -> RescueTeam:
+    """Change a team: headcount, capabilities, equipment, base, readiness."""
     team = _writable(session, scope, RescueTeam, team_id, "team")
     before = audit.snapshot(team)
     values = patch_values(session, team, patch, "team base")

@@ -19,7 +19,7 @@ from yingji.resources.registry.service import READ, WRITE, _page, item_id
 from yingji.resources.schemas import (
     TransferIn,
 )
-from yingji.resources.stock.service import _receive, _withdraw, batch_balances
+from yingji.resources.stock.service import Posting, _receive, _withdraw, batch_balances
 
 # -- transfers ------------------------------------------------------------------------------------------
 
@@ -120,31 +120,10 @@ def confirm_transfer(*, session: Session, scope: Scope, transfer_id: int) -> Tra
     for item, quantity in by_item.items():
         rules.allocate(balances.get(item, []), quantity, item=item, batch=None)
     ref = transfer.reference or f"transfer {transfer.id}"
+    out_of, into = (Posting(kind, ref, transfer_id=transfer.id) for kind in ("transfer_out", "transfer_in"))
     for line in transfer.lines:
-        outs = _withdraw(
-            session,
-            scope,
-            source,
-            kind="transfer_out",
-            item=line.item,
-            quantity=line.quantity,
-            batch=line.batch,
-            transfer_id=transfer.id,
-            reference=ref,
-        )
-        for out in outs:
-            _receive(
-                session,
-                scope,
-                target,
-                kind="transfer_in",
-                item=line.item,
-                quantity=-out.delta,
-                batch=out.batch,
-                expiry=out.expiry,
-                transfer_id=transfer.id,
-                reference=ref,
-            )
+        for out in _withdraw(session, scope, source, out_of, line.item, line.quantity, line.batch):
+            _receive(session, scope, target, into, line.item, -out.delta, out.batch, out.expiry)
     transfer.status = "confirmed"
     transfer.closed_at = utcnow()
     transfer.closed_by = scope.actor

@@ -34,6 +34,7 @@ from yingji.resources.schemas import (
 
 
 def create_vehicle(*, session: Session, scope: Scope, vehicle_in: VehicleIn, source: str = "") -> Vehicle:
+    """Register a vehicle or aircraft with its payload, volume, passengers, speed and range."""
     scope.require(WRITE)
     division = _registering_division(session, scope, vehicle_in.division_code)
     lon, lat = vehicle_in.lon, vehicle_in.lat
@@ -69,6 +70,7 @@ def create_vehicle(*, session: Session, scope: Scope, vehicle_in: VehicleIn, sou
 
 
 def get_vehicle(*, session: Session, scope: Scope, vehicle_id: int) -> Vehicle:
+    """One vehicle or aircraft."""
     return _readable(session, scope, Vehicle, vehicle_id, "vehicle")
 
 
@@ -90,6 +92,7 @@ def list_vehicles(
 
 
 def update_vehicle(*, session: Session, scope: Scope, vehicle_id: int, patch: VehiclePatch) -> Vehicle:
+    """Change a vehicle's position, capacities or status."""
     vehicle = _writable(session, scope, Vehicle, vehicle_id, "vehicle")
     before = audit.snapshot(vehicle)
     values = patch_values(session, vehicle, patch, "vehicle base")
