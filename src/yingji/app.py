@@ -54,6 +54,7 @@ from yingji.web import (
     duty_pages,
     figures_pages,
     incident_pages,
+    layers,
     monitoring_pages,
     pages,
     relief_pages,
@@ -65,6 +66,7 @@ from yingji.web import (
     warning_pages,
 )
 from yingji.web.headers import SecurityHeaders, route_path
+from yingji.web.layers import NavItem
 
 # Each domain's router, mounted in this order. Imported by name: a missing module fails at start.
 ROUTERS = (
@@ -107,6 +109,25 @@ ROUTERS = (
     disasters_pages.router,
     tips_pages.router,
 )
+
+# The top bar's links, in this order, each shown to users holding its permission: listed here, in one place,
+# so ``web.layers.NAV`` is this list whatever was imported before.
+NAV = (
+    NavItem("map", "/", "nav.map", "divisions:read"),
+    NavItem("incidents", "/incidents", "nav.incidents", "incidents:read"),
+    NavItem("duty", "/duty", "nav.duty", "incidents:read"),
+    NavItem("stats", "/stats", "nav.stats", "incidents:read"),
+    NavItem("disasters", "/disasters", "nav.disasters", "disasters:read"),
+    NavItem("enforcement", "/enforcement", "nav.enforcement", "enforcement:read"),
+    NavItem("hazards", "/hazards/board", "nav.hazards", "hazards:read"),
+    NavItem("quake", "/quake", "nav.quake", "quake:assess"),
+    NavItem("tips", "/tips", "nav.tips", "tips:read"),
+    NavItem("alarms", "/alarms", "nav.alarms", "monitoring:read"),
+    NavItem("warnings", "/warnings", "nav.warnings", "warnings:read"),
+    NavItem("reserves", "/reserves", "nav.reserves", "resources:read"),
+    NavItem("relief", "/relief/plans", "nav.relief", "resources:read"),
+)
+layers.set_nav(NAV)
 
 
 def _heads(router: APIRouter) -> tuple[str, ...] | None:

@@ -39,8 +39,6 @@ from yingji.web.pages import (
 router = APIRouter(include_in_schema=False)
 layers.register(layers.MapLayer("alarms", "layer.alarms", "/map/layers/alarms", "monitoring:read"))
 layers.register(layers.MapLayer("warnings", "layer.warnings", "/map/layers/warnings", "warnings:read", kind="areas"))
-layers.register_nav(layers.NavItem("alarms", "/alarms", "nav.alarms", "monitoring:read"))
-layers.register_nav(layers.NavItem("warnings", "/warnings", "nav.warnings", "warnings:read"))
 # Alarm sites in hues no incident grade uses (web/legends.py): a red alarm would read as a 特别重大 incident.
 PRIORITY_COLOURS = {"high": "#8e24aa", "medium": "#d81b60", "low": "#00897b"}
 

@@ -33,7 +33,6 @@ from yingji.web.pages import (
 router = APIRouter(include_in_schema=False)
 INTENSITY_LAYER = layers.MapLayer("intensity", "layer.intensity", "/map/layers/intensity", "quake:assess", kind="areas")
 layers.register(INTENSITY_LAYER)
-layers.register_nav(layers.NavItem("quake", "/quake", "nav.quake", "quake:assess"))
 ALERT_COLOURS = {"green": "#00b050", "yellow": "#ffd700", "orange": "#ff8c00", "red": "#d00000"}
 FORM_FIELDS = ("lon", "lat", "depth_km", "magnitude", "magnitude_type", "strike_deg", "origin_time")
 Text = Annotated[str, Form(max_length=40)]

@@ -32,8 +32,6 @@ router = APIRouter(include_in_schema=False)
 READ = "resources:read"
 for _id, _kind in (("depots", "points"), ("shelters", "points"), ("teams", "points"), ("gaps", "points")):
     layers.register(layers.MapLayer(_id, f"layer.{_id}", f"/map/layers/{_id}", READ, kind=_kind, visible=False))
-layers.register_nav(layers.NavItem("reserves", "/reserves", "nav.reserves", READ))
-layers.register_nav(layers.NavItem("relief", "/relief/plans", "nav.relief", READ))
 PAGE_ROWS = 500  # rows per table on the overview (the API pages through the rest)
 
 
