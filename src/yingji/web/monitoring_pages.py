@@ -33,7 +33,9 @@ from yingji.web.pages import (
     form_action,
     now_utc,
     page_ctx,
+    record_page,
     render,
+    shown_again,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -169,12 +171,7 @@ def _detail(
 
 @router.get("/alarms/{alarm_id}", response_class=HTMLResponse)
 def alarm_page(alarm_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    if not 1 <= alarm_id <= 2_147_483_647:
-        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
-    try:
-        return _detail(ctx, session, alarm_id)
-    except DomainError:
-        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    return record_page(ctx, lambda: _detail(ctx, session, alarm_id))
 
 
 def _alarm_act(
@@ -194,7 +191,7 @@ def _alarm_act(
     return form_action(
         post,
         checked,
-        lambda ctx, session, status: _detail(ctx, session, alarm_id, status_code=status, form=form),
+        shown_again(_detail, alarm_id, form=form),
         success or ("/alarms" if back == "console" else f"/alarms/{alarm_id}"),
     )
 

@@ -330,10 +330,8 @@ def form_action(post: FormPost, action: Any, show: Any, success_url: str | Calla
             if ctx is None:
                 return to_login(request)
             ctx.errors[str(exc.extra.get("field") or "form")] = ctx.error_text(exc)
-            try:
-                return show(ctx, session, exc.status if exc.status < 500 else 422)  # type: ignore[no-any-return]
-            except DomainError:
-                return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+            status = exc.status if exc.status < 500 else 422
+            return record_page(ctx, lambda: show(ctx, session, status))
     return redirect(request, success_url() if callable(success_url) else success_url)
 
 
@@ -356,20 +354,8 @@ def first_error(exc: ValidationError, fields: tuple[str, ...] | None = None) -> 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, settings: SettingsDep, next: str = "/") -> HTMLResponse:
-    lang = language(request, settings)
     nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-    response = TEMPLATES.TemplateResponse(
-        request,
-        "login.html",
-        {
-            "t": translator(lang),
-            "lang": lang,
-            "csrf": _login_csrf(nonce, settings),
-            "next": _safe_next(request, next),
-            "error": "",
-            "username": "",
-        },
-    )
+    response = _login_form(request, settings, nonce, next)
     response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="strict", secure=settings.env == "production")
     return response
 
@@ -418,13 +404,21 @@ def login_submit(
             _set_session(response, user.username, settings, version=user.token_version or 0)
             auth_deps.set_device_cookie(response, user.username, settings)
             return response
+    return _login_form(request, settings, request.cookies.get(CSRF_COOKIE, ""), next, error, username, status)
+
+
+def _login_form(
+    request: Request, settings: Settings, nonce: str, next: str, error: str = "", username: str = "", status: int = 200
+) -> HTMLResponse:
+    """The sign-in form (with ``error`` and the name typed when a sign-in failed)."""
+    lang = language(request, settings)
     return TEMPLATES.TemplateResponse(
         request,
         "login.html",
         {
-            "t": t,
+            "t": translator(lang),
             "lang": lang,
-            "csrf": _login_csrf(request.cookies.get(CSRF_COOKIE, ""), settings),
+            "csrf": _login_csrf(nonce, settings),
             "next": _safe_next(request, next),
             "error": error,
             "username": username,
@@ -489,3 +483,25 @@ def map_page(ctx: ViewerDep) -> Response:
 
 def now_utc() -> dt.datetime:
     return utcnow()
+
+
+# -- shared by the page modules ---------------------------------------------------------------------------
+
+
+def not_found(ctx: PageCtx) -> HTMLResponse:
+    """The not-found page: a record that does not exist and one outside the caller's reach look alike."""
+    return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+
+
+def record_page(ctx: PageCtx, show: Callable[[], Response]) -> Response:
+    """``show()``, a record's page; the not-found page when reading the record raises a domain error."""
+    try:
+        return show()
+    except DomainError:
+        return not_found(ctx)
+
+
+def shown_again(page: Callable[..., HTMLResponse], *args: Any, **values: Any) -> Callable[..., HTMLResponse]:
+    """``form_action``'s ``show``: ``page(ctx, session, *args, status_code=status, **values)``, the form's page
+    again with its error (and, through ``values``, what was typed)."""
+    return lambda ctx, session, status: page(ctx, session, *args, status_code=status, **values)

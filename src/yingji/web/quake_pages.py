@@ -25,9 +25,11 @@ from yingji.web.pages import (
     ViewerDep,
     first_error,
     form_action,
+    not_found,
     now_utc,
     page_ctx,
     render,
+    shown_again,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -160,7 +162,7 @@ def quake_run(
             raise
         created["id"] = row.id
 
-    response = form_action(post, act, lambda ctx, session, status: _list(ctx, session, status, form), "/quake")
+    response = form_action(post, act, shown_again(_list, form=form), "/quake")
     if created and response.status_code == 303:
         response.headers["location"] = f"/quake/{created['id']}"
     return response
@@ -189,7 +191,7 @@ def quake_page(assessment_id: int, session: SessionDep, ctx: ViewerDep) -> Respo
     try:
         row = quake_service.get(session=session, scope=ctx.scope, assessment_id=assessment_id)
     except DomainError:
-        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+        return not_found(ctx)
     results = quake_service.results_for(ctx.scope, row)
     known = catalogue()
     words = {

@@ -24,8 +24,11 @@ from yingji.web.pages import (
     ViewerDep,
     first_error,
     form_action,
+    not_found,
     page_ctx,
+    record_page,
     render,
+    shown_again,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -197,7 +200,7 @@ def _transfer_action(post: FormPost, transfer_id: int, action: str) -> Response:
         try:
             resources.get_transfer(session=session, scope=ctx.scope, transfer_id=transfer_id)
         except DomainError:
-            return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+            return not_found(ctx)
         return _transfers(ctx, session, status, acted=transfer_id)
 
     return form_action(post, act, show, "/reserves/transfers")
@@ -281,8 +284,7 @@ def plan_create(
         plan = relief.create_plan(session=session, scope=ctx.scope, plan_in=_plan_in(ctx, form))
         created["id"] = plan.id
 
-    response = form_action(post, act, lambda ctx, session, status: _plans(
-        ctx, session, status, form), "/relief/plans")  # fmt: skip
+    response = form_action(post, act, shown_again(_plans, form=form), "/relief/plans")
     if created and response.status_code == 303:
         response.headers["location"] = f"/relief/plans/{created['id']}"
     return response
@@ -305,10 +307,7 @@ def _plan_page(ctx: PageCtx, session: Any, plan_id: int, status_code: int = 200)
 
 @router.get("/relief/plans/{plan_id}", response_class=HTMLResponse)
 def plan_page(plan_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    try:
-        return _plan_page(ctx, session, plan_id)
-    except DomainError:
-        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    return record_page(ctx, lambda: _plan_page(ctx, session, plan_id))
 
 
 @router.post("/relief/plans/{plan_id}/commit")

@@ -19,7 +19,17 @@ from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.schemas import IncidentCreate
 from yingji.web import clock, pickers
-from yingji.web.pages import PageCtx, PostDep, ViewerDep, first_error, form_action, now_utc, render
+from yingji.web.pages import (
+    PageCtx,
+    PostDep,
+    ViewerDep,
+    first_error,
+    form_action,
+    not_found,
+    now_utc,
+    render,
+    shown_again,
+)
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=200)]
@@ -81,7 +91,7 @@ def report_page(
         try:
             duty_item = incident_service.get_item(session=session, scope=ctx.scope, item_id=item)
         except DomainError:
-            return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+            return not_found(ctx)
         form = _from_item(ctx, duty_item)
     return _show(ctx, session, form)
 
@@ -225,12 +235,7 @@ def report_submit(
     def act(ctx: PageCtx, session: Any) -> None:
         made.append(_report(ctx, session, form))
 
-    return form_action(
-        post,
-        act,
-        lambda ctx, session, status: _show(ctx, session, form, status_code=status),
-        lambda: f"/incidents/{made[0]}",
-    )
+    return form_action(post, act, shown_again(_show, form), lambda: f"/incidents/{made[0]}")
 
 
 def _report(ctx: PageCtx, session: Any, form: ReportForm) -> int:
