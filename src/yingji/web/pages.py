@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from markupsafe import Markup
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from yingji.api_common import SessionDep, SettingsDep
@@ -29,11 +29,13 @@ from yingji.auth.security import csrf_token as make_csrf_token
 from yingji.auth.security import issue_access_token, read_access_token, session_csrf_token, session_csrf_tokens
 from yingji.config import Settings
 from yingji.db import utcnow
-from yingji.errors import DomainError, NotFound, Unauthorized
+from yingji.errors import DomainError, InvalidInput, NotFound, Unauthorized
 from yingji.geo import service as division_service
 from yingji.web import clock, layers, legends
 from yingji.web.headers import route_path
 from yingji.web.i18n import LANGUAGES, client_messages, page_message, translator
+
+M = TypeVar("M", bound=BaseModel)
 
 router = APIRouter(include_in_schema=False)
 
@@ -505,3 +507,12 @@ def shown_again(page: Callable[..., HTMLResponse], *args: Any, **values: Any) ->
     """``form_action``'s ``show``: ``page(ctx, session, *args, status_code=status, **values)``, the form's page
     again with its error (and, through ``values``, what was typed)."""
     return lambda ctx, session, status: page(ctx, session, *args, status_code=status, **values)
+
+
+def validated(model: type[M], values: dict[str, Any], message: str, fields: tuple[str, ...] | None = None) -> M:
+    """``model`` read from a page form's ``values``; when it refuses them, ``message`` next to the field of the
+    first problem (see ``first_error``)."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise InvalidInput(message, field=first_error(exc, fields)[0]) from None

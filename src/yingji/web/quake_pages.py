@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import ValidationError
 
 from yingji import timerange
 from yingji.api_common import SessionDep, SettingsDep
@@ -23,13 +22,13 @@ from yingji.web.pages import (
     PageCtx,
     PostDep,
     ViewerDep,
-    first_error,
     form_action,
     not_found,
     now_utc,
     page_ctx,
     render,
     shown_again,
+    validated,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -116,10 +115,7 @@ def _assessment_in(ctx: PageCtx, form: dict[str, str], create_incident: bool) ->
         "origin_time": _origin(ctx, form.get("origin_time", "")),
         "create_incident": create_incident,
     }
-    try:
-        return AssessmentIn(**values)
-    except ValidationError as exc:
-        raise InvalidInput(ctx.t("error.range"), field=first_error(exc)[0]) from None
+    return validated(AssessmentIn, values, ctx.t("error.range"))
 
 
 @router.post("/quake")

@@ -82,28 +82,23 @@ def _layer(request: Request, session: Any, settings: Any, name: str) -> Response
     return JSONResponse({"type": "FeatureCollection", "features": [{"type": "Feature", **f} for f in features]})
 
 
-@router.get("/map/layers/depots")
-def depots_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Readable depots (own subtree and the levels above), coloured by reserve level."""
-    return _layer(request, session, settings, "depots")
+def _layer_route(name: str, doc: str) -> None:
+    """``GET /map/layers/<name>``: the resources layer ``name`` (``doc`` says what it draws)."""
+
+    def layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+        return _layer(request, session, settings, name)
+
+    layer.__doc__ = doc
+    router.add_api_route(f"/map/layers/{name}", layer, methods=["GET"], name=f"{name}_layer")
 
 
-@router.get("/map/layers/shelters")
-def shelters_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Readable shelters, coloured open / full / closed."""
-    return _layer(request, session, settings, "shelters")
-
-
-@router.get("/map/layers/teams")
-def teams_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Readable rescue teams, coloured by readiness."""
-    return _layer(request, session, settings, "teams")
-
-
-@router.get("/map/layers/gaps")
-def gaps_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Places of the caller's subtree with a coverage problem (no depot in time, too little shelter)."""
-    return _layer(request, session, settings, "gaps")
+for _name, _doc in (
+    ("depots", "Readable depots (own subtree and the levels above), coloured by reserve level."),
+    ("shelters", "Readable shelters, coloured open / full / closed."),
+    ("teams", "Readable rescue teams, coloured by readiness."),
+    ("gaps", "Places of the caller's subtree with a coverage problem (no depot in time, too little shelter)."),
+):
+    _layer_route(_name, _doc)
 
 
 # -- the reserves overview -------------------------------------------------------------------------------

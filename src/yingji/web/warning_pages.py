@@ -37,6 +37,7 @@ from yingji.web.pages import (
     record_page,
     render,
     shown_again,
+    validated,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -468,10 +469,7 @@ def warning_update(
                 change["expires_hours"] = float(expires_hours)
             except ValueError:
                 raise InvalidInput(ctx.t("error.number"), field="expires_hours") from None
-        try:
-            body = WarningUpdate.model_validate(change)
-        except ValidationError as exc:
-            raise InvalidInput(ctx.t("warning.invalid"), field=first_error(exc)[0]) from None
+        body = validated(WarningUpdate, change, ctx.t("warning.invalid"))
         warnings.update(
             session=session,
             scope=ctx.scope,
