@@ -110,22 +110,28 @@ ROUTERS = (
     tips_pages.router,
 )
 
+
+def _nav(id: str, permission: str, path: str | None = None) -> NavItem:
+    """A top-bar link: its text the message ``nav.<id>``, its page ``/<id>`` unless ``path`` says otherwise."""
+    return NavItem(id, path or f"/{id}", f"nav.{id}", permission)
+
+
 # The top bar's links, in this order, each shown to users holding its permission: listed here, in one place,
 # so ``web.layers.NAV`` is this list whatever was imported before.
 NAV = (
-    NavItem("map", "/", "nav.map", "divisions:read"),
-    NavItem("incidents", "/incidents", "nav.incidents", "incidents:read"),
-    NavItem("duty", "/duty", "nav.duty", "incidents:read"),
-    NavItem("stats", "/stats", "nav.stats", "incidents:read"),
-    NavItem("disasters", "/disasters", "nav.disasters", "disasters:read"),
-    NavItem("enforcement", "/enforcement", "nav.enforcement", "enforcement:read"),
-    NavItem("hazards", "/hazards/board", "nav.hazards", "hazards:read"),
-    NavItem("quake", "/quake", "nav.quake", "quake:assess"),
-    NavItem("tips", "/tips", "nav.tips", "tips:read"),
-    NavItem("alarms", "/alarms", "nav.alarms", "monitoring:read"),
-    NavItem("warnings", "/warnings", "nav.warnings", "warnings:read"),
-    NavItem("reserves", "/reserves", "nav.reserves", "resources:read"),
-    NavItem("relief", "/relief/plans", "nav.relief", "resources:read"),
+    _nav("map", "divisions:read", path="/"),
+    _nav("incidents", "incidents:read"),
+    _nav("duty", "incidents:read"),
+    _nav("stats", "incidents:read"),
+    _nav("disasters", "disasters:read"),
+    _nav("enforcement", "enforcement:read"),
+    _nav("hazards", "hazards:read", path="/hazards/board"),
+    _nav("quake", "quake:assess"),
+    _nav("tips", "tips:read"),
+    _nav("alarms", "monitoring:read"),
+    _nav("warnings", "warnings:read"),
+    _nav("reserves", "resources:read"),
+    _nav("relief", "resources:read", path="/relief/plans"),
 )
 layers.set_nav(NAV)
 
