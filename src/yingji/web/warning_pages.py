@@ -179,19 +179,21 @@ def warnings_issue(
         picked = area_division or ctx.scope.division_code
         area: dict[str, Any] = {"polygons": [polygon.strip()]} if polygon.strip() else {"divisions": [picked]}
         try:
-            body = WarningIn.model_validate(
-                {
-                    "colour": colour,
-                    "type": type,
-                    "headline": headline.strip(),
-                    "instruction": instruction.strip(),
-                    "area": area,
-                    "expires_hours": float(expires_hours or 24),
-                }
-            )
-        except (ValidationError, ValueError) as exc:
-            where = first_error(exc)[0] if isinstance(exc, ValidationError) else "form"
-            raise InvalidInput(ctx.t("warning.invalid"), field=where) from None
+            hours = float(expires_hours or 24)
+        except ValueError:
+            raise InvalidInput(ctx.t("warning.invalid"), field="form") from None
+        body = validated(
+            WarningIn,
+            {
+                "colour": colour,
+                "type": type,
+                "headline": headline.strip(),
+                "instruction": instruction.strip(),
+                "area": area,
+                "expires_hours": hours,
+            },
+            ctx.t("warning.invalid"),
+        )
         warnings.issue(
             session=session,
             scope=ctx.scope,
