@@ -1,5 +1,5 @@
-"""Domain errors. Each carries a machine-readable code and an HTTP status; ``app.py`` turns them into
-RFC 9457 problem details in one place, and the CLI prints them as one clear line."""
+"""Domain errors. Each carries a machine-readable code and an HTTP status; ``error_mapping.py`` turns them
+into RFC 9457 problem details in one place, and the CLI prints them as one clear line."""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ from yingji.monitoring.clock import parse_timestamp
 from yingji.warnings import cap, service
 from yingji.warnings.calls import service as calls
 from yingji.warnings.channels import ChannelConfig
+from yingji.warnings.imports import service as imports
 from yingji.warnings.schemas import DeliverIn, OfficialIn, WarningIn, WarningUpdate
 
 DINGRI, LAZI, XIGAZE = "540223000000", "540225000000", "540200000000"
@@ -113,8 +114,8 @@ def test_import_takes_in_foreign_alerts_once_and_applies_cancels(session: Sessio
         area=cap.Area("拉萨", divisions=(XIGAZE,)),
     )
     xml = cap.build(alert)
-    assert service.import_cap(session=session, scope=commander, xml=xml, now=NOW)["imported"] == 1
-    assert service.import_cap(session=session, scope=commander, xml=xml, now=NOW)["skipped"] == 1
+    assert imports.import_cap(session=session, scope=commander, xml=xml, now=NOW)["imported"] == 1
+    assert imports.import_cap(session=session, scope=commander, xml=xml, now=NOW)["skipped"] == 1
     rows, _ = service.list_warnings(session=session, scope=commander, source="imported")
     assert rows[0].colour == "yellow" and rows[0].division_codes == [XIGAZE]
     cancel = cap.WarningMessage(
@@ -128,10 +129,10 @@ def test_import_takes_in_foreign_alerts_once_and_applies_cancels(session: Sessio
         msg_type="Cancel",
         references=(f"{sender},{alert.identifier},{cap.cap_time(NOW)}",),
     )
-    assert service.import_cap(session=session, scope=commander, xml=cap.build(cancel), now=NOW)["cancelled"] == 1
+    assert imports.import_cap(session=session, scope=commander, xml=cap.build(cancel), now=NOW)["cancelled"] == 1
     assert rows[0].status == "cancelled"
     with pytest.raises(InvalidInput):
-        service.import_cap(session=session, scope=commander, xml=b"<not-cap/>", now=NOW)
+        imports.import_cap(session=session, scope=commander, xml=b"<not-cap/>", now=NOW)
 
 
 # ---- delivery against local fakes

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from tests.conftest import DEMO_PASSWORD, LiveServer, _fresh_database, test_settings
 
-import yingji.app  # noqa: F401  (the app imports every page module, and each registers its nav item)
+import yingji.app  # noqa: F401  (the app sets the top bar's links, web.layers.NAV)
 from yingji.web.layers import NAV
 
 ROOT = "/yingji"

@@ -15,6 +15,7 @@ from yingji.monitoring.clock import to_epoch_ms
 from yingji.warnings import cap, service
 from yingji.warnings.calls import service as calls_service
 from yingji.warnings.channels import ChannelConfig
+from yingji.warnings.imports import service as imports_service
 from yingji.warnings.models import PublicWarning, WarningCall
 from yingji.warnings.schemas import (
     CallRead,
@@ -125,7 +126,9 @@ def remove_official(official_id: IdPath, session: SessionDep, scope: ScopeDep) -
 @router.post("/warnings/import", response_model=ImportResult, operation_id="warnings_import")
 def import_warnings(body: ImportIn, session: SessionDep, scope: ScopeDep) -> ImportResult:
     """Take in warnings of other issuers: a CAP 1.2 alert or an Atom feed of CAP alerts."""
-    return ImportResult(**service.import_cap(session=session, scope=scope, xml=body.xml.encode("utf-8"), now=_now()))
+    return ImportResult(
+        **imports_service.import_cap(session=session, scope=scope, xml=body.xml.encode("utf-8"), now=_now())
+    )
 
 
 @router.post("/warnings", response_model=WarningRead, status_code=201, operation_id="warnings_issue")

@@ -138,7 +138,7 @@ def import_warnings(
 
     from yingji.cli_common import command_session, echo_json
     from yingji.errors import InvalidInput
-    from yingji.warnings import service
+    from yingji.warnings.imports import service
 
     try:
         xml = file.read_bytes()

@@ -1,8 +1,8 @@
 """Public warnings in the database: issue, update and cancel (CAP 1.2 from ``cap.py``), the public Atom
-feed, import from other issuers, delivery with a receipt per recipient (``channels.py``), and the calls of
-call-and-acknowledge (叫应, ``callack.py``): started when a warning is issued and sent over the officials'
-channels. The officials, the call board, answers and escalation are in ``warnings.calls.service``.
-Services never commit; every write is audited."""
+feed, delivery with a receipt per recipient (``channels.py``), and the calls of call-and-acknowledge (叫应,
+``callack.py``): started when a warning is issued and sent over the officials' channels. The officials, the
+call board, answers and escalation are in ``warnings.calls.service``; warnings of other issuers are taken in
+by ``warnings.imports.service``. Services never commit; every write is audited."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import shapely
-from lxml import etree
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -47,6 +46,25 @@ def audit_warning(session: Session, scope: Scope, action: str, warning: PublicWa
         action=action,
         after=after,
         divisions=sorted({warning.division_code, *warning.division_codes}),
+    )
+
+
+def mark_cancelled(session: Session, scope: Scope, warning: PublicWarning, identifier: str) -> None:
+    """The warning is cancelled (by our Cancel message, or an imported one: ``identifier`` is the Cancel's)."""
+    warning.status = "cancelled"
+    session.flush()
+    audit_warning(session, scope, "cancel", warning, {"identifier": identifier})
+
+
+def _audit_sends(
+    session: Session, scope: Scope, action: str, warning: PublicWarning, receipts: list[WarningDelivery]
+) -> None:
+    audit_warning(
+        session,
+        scope,
+        action,
+        warning,
+        {"delivered": sum(r.delivered for r in receipts), "failed": sum(not r.delivered for r in receipts)},
     )
 
 
@@ -283,9 +301,7 @@ def cancel(
     if reason:
         warning.description = reason
     _reissue(session, scope, warning, now, "Cancel", sender_name)
-    warning.status = "cancelled"
-    session.flush()
-    audit_warning(session, scope, "cancel", warning, {"identifier": warning.identifier})
+    mark_cancelled(session, scope, warning, warning.identifier)
     return warning
 
 
@@ -346,97 +362,6 @@ def public_feed(*, session: Session, now: int, link: str | None = None) -> bytes
         updated=now,
         link=link,
     )
-
-
-# ------------------------------------------------------------------------------------------ import
-
-
-def _alerts(xml: bytes) -> list[etree._Element]:
-    try:
-        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
-    except etree.XMLSyntaxError as exc:
-        raise InvalidInput(f"xml: not well-formed XML ({exc})", field="xml") from exc
-    if root.tag == f"{{{cap.CAP_NS}}}alert":
-        return [root]
-    found = list(root.iterfind(f".//{{{cap.CAP_NS}}}alert"))
-    if not found:
-        raise InvalidInput("xml: neither a CAP 1.2 alert nor a feed holding CAP alerts", field="xml")
-    return found
-
-
-def import_cap(*, session: Session, scope: Scope, xml: bytes, now: int) -> dict[str, int]:
-    """Take in warnings of other issuers (a CAP alert or an Atom feed of them). An alert already known is
-    skipped; a Cancel referencing a known one cancels it. Named geocodes in the caller's reach become the
-    warned divisions; else the caller's division."""
-    scope.require(ISSUE)
-    counts = {"imported": 0, "cancelled": 0, "skipped": 0}
-    for element in _alerts(xml)[:500]:
-        text = etree.tostring(element, encoding="unicode")
-        parsed = cap.parse_element(element)
-        errors = cap.validate(text.encode("utf-8"))
-        if errors or not parsed.identifier:
-            counts["skipped"] += 1
-            continue
-        if session.scalar(select(PublicWarning.id).where(PublicWarning.identifier == parsed.identifier)):
-            counts["skipped"] += 1
-            continue
-        referenced = [r.split(",")[1] for r in parsed.references if r.count(",") == 2]
-        if parsed.msg_type == "Cancel" and referenced:
-            known = session.scalars(
-                select(PublicWarning).where(
-                    PublicWarning.identifier.in_(referenced), PublicWarning.source == "imported"
-                )
-            ).all()
-            for warning in known:
-                if scope.covers(warning.division_code) and warning.status == "active":
-                    warning.status = "cancelled"
-                    session.flush()
-                    audit_warning(session, scope, "cancel", warning, {"identifier": parsed.identifier})
-                    counts["cancelled"] += 1
-            if known:
-                continue
-        codes = []
-        for geocode in parsed.geocodes:
-            try:
-                division = division_service.get(session=session, scope=scope, code=geocode)
-            except (NotFound, InvalidInput):
-                continue
-            if scope.covers(division.code):
-                codes.append(division.code)
-        warning = PublicWarning(
-            identifier=parsed.identifier[:200],
-            sender=parsed.sender[:200],
-            division_code=scope.division_code,
-            source="imported",
-            colour=parsed.colour if parsed.colour in cap.COLOUR_LEVELS else None,
-            type=(parsed.type or None) and parsed.type[:40],
-            headline=(parsed.headline or parsed.event or "")[:300],
-            description="",
-            instruction="",
-            area={
-                "description": "; ".join(parsed.area_descriptions),
-                "polygons": [],
-                "circles": [],
-                "divisions": codes,
-                "cap_polygons": list(parsed.polygons),
-                "cap_circles": list(parsed.circles),
-            },
-            status="active" if parsed.msg_type != "Cancel" else "cancelled",
-            msg_type=parsed.msg_type[:8],
-            version=1,
-            references=list(parsed.references),
-            sent_at=from_ms(parsed.sent or now),
-            expires_at=from_ms(parsed.expires) if parsed.expires else None,
-            cap_xml=text,
-            created_by=scope.actor,
-            updated_at=utcnow(),
-        )
-        warning.divisions = [WarningDivision(code=c) for c in sorted(set(codes) or {scope.division_code})]
-        session.add(warning)
-        session.flush()
-        audit_warning(session, scope, "import", warning, {"identifier": warning.identifier, "sender": warning.sender})
-        counts["imported"] += 1
-    return counts
 
 
 # ------------------------------------------------------------------------------------------ delivery
@@ -501,13 +426,7 @@ def deliver(
             raise InvalidInput(f"recipients[{number}]: {refused}", field="recipients")
     receipts = send_all(session, warning, [(r.channel, r.to) for r in body.recipients], config)
     session.flush()
-    audit_warning(
-        session,
-        scope,
-        "deliver",
-        warning,
-        {"delivered": sum(r.delivered for r in receipts), "failed": sum(not r.delivered for r in receipts)},
-    )
+    _audit_sends(session, scope, "deliver", warning, receipts)
     return receipts
 
 
@@ -597,13 +516,7 @@ def call_officials(
                 reached.add((channel, target))
     receipts = send_all(session, warning, targets, config)
     session.flush()
-    audit_warning(
-        session,
-        scope,
-        "call",
-        warning,
-        {"delivered": sum(r.delivered for r in receipts), "failed": sum(not r.delivered for r in receipts)},
-    )
+    _audit_sends(session, scope, "call", warning, receipts)
     return receipts
 
 

@@ -11,7 +11,7 @@ from yingji.api_common import SessionDep
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.web import people
-from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, now_utc, render
+from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, now_utc, render, shown_again
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,12 +44,7 @@ def duty_page(session: SessionDep, ctx: ViewerDep) -> Response:
 
 
 def _act(post: FormPost, action: Any) -> Response:
-    return form_action(
-        post,
-        action,
-        lambda ctx, session, status: show_desk(ctx, session, status_code=status),
-        "/duty",
-    )
+    return form_action(post, action, shown_again(show_desk), "/duty")
 
 
 @router.post("/duty/log")

@@ -9,13 +9,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from yingji.api_common import SettingsDep
 from yingji.errors import InvalidInput
 from yingji.incidents import service as incident_service
 from yingji.incidents.schemas import FiguresIn
-from yingji.web.pages import FormPost, PageCtx, first_error
+from yingji.web.pages import FormPost, PageCtx, validated
 
 router = APIRouter(include_in_schema=False)
 SOURCE_KINDS = ("initial", "follow_up", "verified", "correction")
@@ -108,10 +107,7 @@ def _parse(ctx: PageCtx, f: FigureField, text: str) -> Any:
 
 def read_figures(ctx: PageCtx, typed: dict[str, str]) -> FiguresIn:
     values = {f.name: _parse(ctx, f, typed.get(f.name, "")) for f in FIELDS}
-    try:
-        return FiguresIn.model_validate({k: v for k, v in values.items() if v is not None})
-    except ValidationError as exc:
-        raise InvalidInput(ctx.t("error.range"), field=first_error(exc)[0]) from None
+    return validated(FiguresIn, {k: v for k, v in values.items() if v is not None}, ctx.t("error.range"))
 
 
 def source_text(ctx: PageCtx, kind: str, note: str) -> str:

@@ -17,7 +17,7 @@ from yingji.geo import service as division_service
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
-from yingji.web import clock, figures_pages, layers, task_pages
+from yingji.web import clock, figures_pages, layers, pages, task_pages
 from yingji.web import timeline as timeline_text
 from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, now_utc, page_ctx, render
 
@@ -160,10 +160,7 @@ def _detail(
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 def incident_page(incident_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    try:
-        return _detail(ctx, session, incident_id)
-    except DomainError:
-        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    return pages.record_page(ctx, lambda: _detail(ctx, session, incident_id))
 
 
 def act_on_incident(
@@ -174,12 +171,7 @@ def act_on_incident(
 ) -> Response:
     """Run a form of the incident page; on an error the page again, with the error (and, for the figures
     form, what was typed)."""
-    return form_action(
-        post,
-        action,
-        lambda ctx, session, status: _detail(ctx, session, incident_id, status_code=status, typed=typed),
-        f"/incidents/{incident_id}",
-    )
+    return form_action(post, action, pages.shown_again(_detail, incident_id, typed=typed), f"/incidents/{incident_id}")
 
 
 @router.post("/incidents/{incident_id}/status")

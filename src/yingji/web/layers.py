@@ -37,7 +37,7 @@ def register(layer: MapLayer) -> None:
 
 @dataclass(frozen=True)
 class NavItem:
-    """A top-bar link; each page module registers its own, shown to users holding ``permission``."""
+    """A top-bar link, shown to users holding ``permission``."""
 
     id: str
     path: str
@@ -45,14 +45,17 @@ class NavItem:
     permission: str
 
 
-NAV: list[NavItem] = [
-    NavItem("map", "/", "nav.map", "divisions:read"),
-    NavItem("incidents", "/incidents", "nav.incidents", "incidents:read"),
-    NavItem("duty", "/duty", "nav.duty", "incidents:read"),
-    NavItem("stats", "/stats", "nav.stats", "incidents:read"),
-]
+# The top bar's links in order: set by ``yingji.app`` from its one list (``app.NAV``), whatever was imported
+# before it.
+NAV: list[NavItem] = []
+
+
+def set_nav(items: tuple[NavItem, ...]) -> None:
+    """Make the top bar exactly ``items``, in their order."""
+    NAV[:] = items
 
 
 def register_nav(item: NavItem) -> None:
+    """Append one link (older page modules still call it on import; ``set_nav`` replaces what they added)."""
     if all(existing.id != item.id for existing in NAV):
         NAV.append(item)

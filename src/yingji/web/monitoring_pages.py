@@ -33,14 +33,14 @@ from yingji.web.pages import (
     form_action,
     now_utc,
     page_ctx,
+    record_page,
     render,
+    shown_again,
 )
 
 router = APIRouter(include_in_schema=False)
 layers.register(layers.MapLayer("alarms", "layer.alarms", "/map/layers/alarms", "monitoring:read"))
 layers.register(layers.MapLayer("warnings", "layer.warnings", "/map/layers/warnings", "warnings:read", kind="areas"))
-layers.register_nav(layers.NavItem("alarms", "/alarms", "nav.alarms", "monitoring:read"))
-layers.register_nav(layers.NavItem("warnings", "/warnings", "nav.warnings", "warnings:read"))
 # Alarm sites in hues no incident grade uses (web/legends.py): a red alarm would read as a 特别重大 incident.
 PRIORITY_COLOURS = {"high": "#8e24aa", "medium": "#d81b60", "low": "#00897b"}
 
@@ -171,12 +171,7 @@ def _detail(
 
 @router.get("/alarms/{alarm_id}", response_class=HTMLResponse)
 def alarm_page(alarm_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    if not 1 <= alarm_id <= 2_147_483_647:
-        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
-    try:
-        return _detail(ctx, session, alarm_id)
-    except DomainError:
-        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    return record_page(ctx, lambda: _detail(ctx, session, alarm_id))
 
 
 def _alarm_act(
@@ -196,7 +191,7 @@ def _alarm_act(
     return form_action(
         post,
         checked,
-        lambda ctx, session, status: _detail(ctx, session, alarm_id, status_code=status, form=form),
+        shown_again(_detail, alarm_id, form=form),
         success or ("/alarms" if back == "console" else f"/alarms/{alarm_id}"),
     )
 

@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from markupsafe import Markup
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from yingji.api_common import SessionDep, SettingsDep
@@ -29,11 +29,13 @@ from yingji.auth.security import csrf_token as make_csrf_token
 from yingji.auth.security import issue_access_token, read_access_token, session_csrf_token, session_csrf_tokens
 from yingji.config import Settings
 from yingji.db import utcnow
-from yingji.errors import DomainError, NotFound, Unauthorized
+from yingji.errors import DomainError, InvalidInput, NotFound, Unauthorized
 from yingji.geo import service as division_service
 from yingji.web import clock, layers, legends
 from yingji.web.headers import route_path
 from yingji.web.i18n import LANGUAGES, client_messages, page_message, translator
+
+M = TypeVar("M", bound=BaseModel)
 
 router = APIRouter(include_in_schema=False)
 
@@ -330,10 +332,8 @@ def form_action(post: FormPost, action: Any, show: Any, success_url: str | Calla
             if ctx is None:
                 return to_login(request)
             ctx.errors[str(exc.extra.get("field") or "form")] = ctx.error_text(exc)
-            try:
-                return show(ctx, session, exc.status if exc.status < 500 else 422)  # type: ignore[no-any-return]
-            except DomainError:
-                return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+            status = exc.status if exc.status < 500 else 422
+            return record_page(ctx, lambda: show(ctx, session, status))
     return redirect(request, success_url() if callable(success_url) else success_url)
 
 
@@ -356,20 +356,8 @@ def first_error(exc: ValidationError, fields: tuple[str, ...] | None = None) -> 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, settings: SettingsDep, next: str = "/") -> HTMLResponse:
-    lang = language(request, settings)
     nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-    response = TEMPLATES.TemplateResponse(
-        request,
-        "login.html",
-        {
-            "t": translator(lang),
-            "lang": lang,
-            "csrf": _login_csrf(nonce, settings),
-            "next": _safe_next(request, next),
-            "error": "",
-            "username": "",
-        },
-    )
+    response = _login_form(request, settings, nonce, next)
     response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="strict", secure=settings.env == "production")
     return response
 
@@ -418,13 +406,21 @@ def login_submit(
             _set_session(response, user.username, settings, version=user.token_version or 0)
             auth_deps.set_device_cookie(response, user.username, settings)
             return response
+    return _login_form(request, settings, request.cookies.get(CSRF_COOKIE, ""), next, error, username, status)
+
+
+def _login_form(
+    request: Request, settings: Settings, nonce: str, next: str, error: str = "", username: str = "", status: int = 200
+) -> HTMLResponse:
+    """The sign-in form (with ``error`` and the name typed when a sign-in failed)."""
+    lang = language(request, settings)
     return TEMPLATES.TemplateResponse(
         request,
         "login.html",
         {
-            "t": t,
+            "t": translator(lang),
             "lang": lang,
-            "csrf": _login_csrf(request.cookies.get(CSRF_COOKIE, ""), settings),
+            "csrf": _login_csrf(nonce, settings),
             "next": _safe_next(request, next),
             "error": error,
             "username": username,
@@ -489,3 +485,34 @@ def map_page(ctx: ViewerDep) -> Response:
 
 def now_utc() -> dt.datetime:
     return utcnow()
+
+
+# -- shared by the page modules ---------------------------------------------------------------------------
+
+
+def not_found(ctx: PageCtx) -> HTMLResponse:
+    """The not-found page: a record that does not exist and one outside the caller's reach look alike."""
+    return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+
+
+def record_page(ctx: PageCtx, show: Callable[[], Response]) -> Response:
+    """``show()``, a record's page; the not-found page when reading the record raises a domain error."""
+    try:
+        return show()
+    except DomainError:
+        return not_found(ctx)
+
+
+def shown_again(page: Callable[..., HTMLResponse], *args: Any, **values: Any) -> Callable[..., HTMLResponse]:
+    """``form_action``'s ``show``: ``page(ctx, session, *args, status_code=status, **values)``, the form's page
+    again with its error (and, through ``values``, what was typed)."""
+    return lambda ctx, session, status: page(ctx, session, *args, status_code=status, **values)
+
+
+def validated(model: type[M], values: dict[str, Any], message: str, fields: tuple[str, ...] | None = None) -> M:
+    """``model`` read from a page form's ``values``; when it refuses them, ``message`` next to the field of the
+    first problem (see ``first_error``)."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise InvalidInput(message, field=first_error(exc, fields)[0]) from None

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import ValidationError
 
 from yingji import timerange
 from yingji.api_common import SessionDep, SettingsDep
@@ -23,17 +22,18 @@ from yingji.web.pages import (
     PageCtx,
     PostDep,
     ViewerDep,
-    first_error,
     form_action,
+    not_found,
     now_utc,
     page_ctx,
     render,
+    shown_again,
+    validated,
 )
 
 router = APIRouter(include_in_schema=False)
 INTENSITY_LAYER = layers.MapLayer("intensity", "layer.intensity", "/map/layers/intensity", "quake:assess", kind="areas")
 layers.register(INTENSITY_LAYER)
-layers.register_nav(layers.NavItem("quake", "/quake", "nav.quake", "quake:assess"))
 ALERT_COLOURS = {"green": "#00b050", "yellow": "#ffd700", "orange": "#ff8c00", "red": "#d00000"}
 FORM_FIELDS = ("lon", "lat", "depth_km", "magnitude", "magnitude_type", "strike_deg", "origin_time")
 Text = Annotated[str, Form(max_length=40)]
@@ -115,10 +115,7 @@ def _assessment_in(ctx: PageCtx, form: dict[str, str], create_incident: bool) ->
         "origin_time": _origin(ctx, form.get("origin_time", "")),
         "create_incident": create_incident,
     }
-    try:
-        return AssessmentIn(**values)
-    except ValidationError as exc:
-        raise InvalidInput(ctx.t("error.range"), field=first_error(exc)[0]) from None
+    return validated(AssessmentIn, values, ctx.t("error.range"))
 
 
 @router.post("/quake")
@@ -161,7 +158,7 @@ def quake_run(
             raise
         created["id"] = row.id
 
-    response = form_action(post, act, lambda ctx, session, status: _list(ctx, session, status, form), "/quake")
+    response = form_action(post, act, shown_again(_list, form=form), "/quake")
     if created and response.status_code == 303:
         response.headers["location"] = f"/quake/{created['id']}"
     return response
@@ -190,7 +187,7 @@ def quake_page(assessment_id: int, session: SessionDep, ctx: ViewerDep) -> Respo
     try:
         row = quake_service.get(session=session, scope=ctx.scope, assessment_id=assessment_id)
     except DomainError:
-        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+        return not_found(ctx)
     results = quake_service.results_for(ctx.scope, row)
     known = catalogue()
     words = {

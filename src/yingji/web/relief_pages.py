@@ -24,16 +24,17 @@ from yingji.web.pages import (
     ViewerDep,
     first_error,
     form_action,
+    not_found,
     page_ctx,
+    record_page,
     render,
+    shown_again,
 )
 
 router = APIRouter(include_in_schema=False)
 READ = "resources:read"
 for _id, _kind in (("depots", "points"), ("shelters", "points"), ("teams", "points"), ("gaps", "points")):
     layers.register(layers.MapLayer(_id, f"layer.{_id}", f"/map/layers/{_id}", READ, kind=_kind, visible=False))
-layers.register_nav(layers.NavItem("reserves", "/reserves", "nav.reserves", READ))
-layers.register_nav(layers.NavItem("relief", "/relief/plans", "nav.relief", READ))
 PAGE_ROWS = 500  # rows per table on the overview (the API pages through the rest)
 
 
@@ -81,28 +82,23 @@ def _layer(request: Request, session: Any, settings: Any, name: str) -> Response
     return JSONResponse({"type": "FeatureCollection", "features": [{"type": "Feature", **f} for f in features]})
 
 
-@router.get("/map/layers/depots")
-def depots_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Readable depots (own subtree and the levels above), coloured by reserve level."""
-    return _layer(request, session, settings, "depots")
+def _layer_route(name: str, doc: str) -> None:
+    """``GET /map/layers/<name>``: the resources layer ``name`` (``doc`` says what it draws)."""
+
+    def layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+        return _layer(request, session, settings, name)
+
+    layer.__doc__ = doc
+    router.add_api_route(f"/map/layers/{name}", layer, methods=["GET"], name=f"{name}_layer")
 
 
-@router.get("/map/layers/shelters")
-def shelters_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Readable shelters, coloured open / full / closed."""
-    return _layer(request, session, settings, "shelters")
-
-
-@router.get("/map/layers/teams")
-def teams_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Readable rescue teams, coloured by readiness."""
-    return _layer(request, session, settings, "teams")
-
-
-@router.get("/map/layers/gaps")
-def gaps_layer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Places of the caller's subtree with a coverage problem (no depot in time, too little shelter)."""
-    return _layer(request, session, settings, "gaps")
+for _name, _doc in (
+    ("depots", "Readable depots (own subtree and the levels above), coloured by reserve level."),
+    ("shelters", "Readable shelters, coloured open / full / closed."),
+    ("teams", "Readable rescue teams, coloured by readiness."),
+    ("gaps", "Places of the caller's subtree with a coverage problem (no depot in time, too little shelter)."),
+):
+    _layer_route(_name, _doc)
 
 
 # -- the reserves overview -------------------------------------------------------------------------------
@@ -199,7 +195,7 @@ def _transfer_action(post: FormPost, transfer_id: int, action: str) -> Response:
         try:
             resources.get_transfer(session=session, scope=ctx.scope, transfer_id=transfer_id)
         except DomainError:
-            return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+            return not_found(ctx)
         return _transfers(ctx, session, status, acted=transfer_id)
 
     return form_action(post, act, show, "/reserves/transfers")
@@ -283,8 +279,7 @@ def plan_create(
         plan = relief.create_plan(session=session, scope=ctx.scope, plan_in=_plan_in(ctx, form))
         created["id"] = plan.id
 
-    response = form_action(post, act, lambda ctx, session, status: _plans(
-        ctx, session, status, form), "/relief/plans")  # fmt: skip
+    response = form_action(post, act, shown_again(_plans, form=form), "/relief/plans")
     if created and response.status_code == 303:
         response.headers["location"] = f"/relief/plans/{created['id']}"
     return response
@@ -307,10 +302,7 @@ def _plan_page(ctx: PageCtx, session: Any, plan_id: int, status_code: int = 200)
 
 @router.get("/relief/plans/{plan_id}", response_class=HTMLResponse)
 def plan_page(plan_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    try:
-        return _plan_page(ctx, session, plan_id)
-    except DomainError:
-        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    return record_page(ctx, lambda: _plan_page(ctx, session, plan_id))
 
 
 @router.post("/relief/plans/{plan_id}/commit")

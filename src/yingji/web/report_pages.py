@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from yingji.api_common import SessionDep, SettingsDep
 from yingji.errors import DomainError, InvalidInput
@@ -18,8 +17,8 @@ from yingji.geo import service as division_service
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.schemas import IncidentCreate
-from yingji.web import clock, pickers
-from yingji.web.pages import PageCtx, PostDep, ViewerDep, first_error, form_action, now_utc, render
+from yingji.web import clock, pages, pickers
+from yingji.web.pages import PageCtx, PostDep, ViewerDep, form_action, now_utc, render
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=200)]
@@ -81,7 +80,7 @@ def report_page(
         try:
             duty_item = incident_service.get_item(session=session, scope=ctx.scope, item_id=item)
         except DomainError:
-            return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+            return pages.not_found(ctx)
         form = _from_item(ctx, duty_item)
     return _show(ctx, session, form)
 
@@ -160,24 +159,23 @@ def _incident_in(ctx: PageCtx, session: Any, form: ReportForm) -> IncidentCreate
     figures: dict[str, Any] = {name: _number(ctx, name, typed.get(name, ""), True) for name in PEOPLE_FIGURES}
     loss = _number(ctx, LOSS_FIELD, typed.get(LOSS_FIELD, ""), False)
     figures["direct_loss_cny"] = None if loss is None else round(float(loss) * 10_000, 2)
-    try:
-        return IncidentCreate.model_validate(
-            {
-                "title": form.title.strip(),
-                "incident_type": form.incident_type,
-                "divisions": [code],
-                "lon": lon,
-                "lat": lat,
-                "description": form.description.strip(),
-                "occurred_at": occurred,
-                "exercise": form.exercise,
-                "figures": {k: v for k, v in figures.items() if v is not None},
-                "figures_source": ctx.t("new_incident.source"),
-            }
-        )
-    except ValidationError as exc:
-        name = first_error(exc, ("title", "description", "figures"))[0]
-        raise InvalidInput(ctx.t("new_incident.error.invalid"), field=name) from None
+    return pages.validated(
+        IncidentCreate,
+        {
+            "title": form.title.strip(),
+            "incident_type": form.incident_type,
+            "divisions": [code],
+            "lon": lon,
+            "lat": lat,
+            "description": form.description.strip(),
+            "occurred_at": occurred,
+            "exercise": form.exercise,
+            "figures": {k: v for k, v in figures.items() if v is not None},
+            "figures_source": ctx.t("new_incident.source"),
+        },
+        ctx.t("new_incident.error.invalid"),
+        ("title", "description", "figures"),
+    )
 
 
 @router.post("/incidents/new")
@@ -225,12 +223,7 @@ def report_submit(
     def act(ctx: PageCtx, session: Any) -> None:
         made.append(_report(ctx, session, form))
 
-    return form_action(
-        post,
-        act,
-        lambda ctx, session, status: _show(ctx, session, form, status_code=status),
-        lambda: f"/incidents/{made[0]}",
-    )
+    return form_action(post, act, pages.shown_again(_show, form), lambda: f"/incidents/{made[0]}")
 
 
 def _report(ctx: PageCtx, session: Any, form: ReportForm) -> int:

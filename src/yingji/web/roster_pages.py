@@ -16,7 +16,7 @@ from yingji.errors import InvalidInput
 from yingji.incidents.handover import service as handover_service
 from yingji.incidents.schemas import ShiftIn
 from yingji.web import clock, people
-from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, now_utc, render
+from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, now_utc, render, shown_again
 
 router = APIRouter(include_in_schema=False)
 OFFICER_SEPARATORS = ("、", "，", ",", ";", "；", "\n")
@@ -103,12 +103,7 @@ def roster_page(session: SessionDep, ctx: ViewerDep, week: str | None = None) ->
 
 def _act(post: FormPost, action: Any, week: str = "") -> Response:
     target = f"/duty/roster?week={week}" if week else "/duty/roster"
-    return form_action(
-        post,
-        action,
-        lambda ctx, session, status: show_roster(ctx, session, week=week or None, status_code=status),
-        target,
-    )
+    return form_action(post, action, shown_again(show_roster, week=week or None), target)
 
 
 @router.post("/duty/roster/shifts")

@@ -19,7 +19,7 @@ from yingji.geo import service as division_service
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.web import charts, clock, pickers, weeks
-from yingji.web.pages import PageCtx, ViewerDep, now_utc, render
+from yingji.web.pages import PageCtx, ViewerDep, not_found, now_utc, render
 
 router = APIRouter(include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -168,7 +168,7 @@ def stats_export(session: SessionDep, ctx: ViewerDep) -> Response:
     try:
         fig = _figures(ctx, session, ctx.request.query_params)
     except DomainError:
-        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+        return not_found(ctx)
     name = ctx.t("stats.file", start=fig.period.first.isoformat(), end=fig.period.last.isoformat())
     return Response(
         workbook(ctx, fig),

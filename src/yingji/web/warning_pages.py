@@ -1,7 +1,7 @@
 """Warning pages: the warnings page (the warning map and the issue form), a warning's page (update, cancel,
 call-and-acknowledge with the receipts of each official's channels), the responsible officials, and the
-map's ``warnings`` layer (registered with the alarm entries in ``monitoring_pages``, so the top bar keeps
-its order). Everything reads and writes through the scoped services."""
+map's ``warnings`` layer (registered with the alarms layer in ``monitoring_pages``). Everything reads and
+writes through the scoped services."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import math
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
@@ -31,9 +31,13 @@ from yingji.web.pages import (
     check_id,
     first_error,
     form_action,
+    not_found,
     now_utc,
     page_ctx,
+    record_page,
     render,
+    shown_again,
+    validated,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -175,19 +179,21 @@ def warnings_issue(
         picked = area_division or ctx.scope.division_code
         area: dict[str, Any] = {"polygons": [polygon.strip()]} if polygon.strip() else {"divisions": [picked]}
         try:
-            body = WarningIn.model_validate(
-                {
-                    "colour": colour,
-                    "type": type,
-                    "headline": headline.strip(),
-                    "instruction": instruction.strip(),
-                    "area": area,
-                    "expires_hours": float(expires_hours or 24),
-                }
-            )
-        except (ValidationError, ValueError) as exc:
-            where = first_error(exc)[0] if isinstance(exc, ValidationError) else "form"
-            raise InvalidInput(ctx.t("warning.invalid"), field=where) from None
+            hours = float(expires_hours or 24)
+        except ValueError:
+            raise InvalidInput(ctx.t("warning.invalid"), field="form") from None
+        body = validated(
+            WarningIn,
+            {
+                "colour": colour,
+                "type": type,
+                "headline": headline.strip(),
+                "instruction": instruction.strip(),
+                "area": area,
+                "expires_hours": hours,
+            },
+            ctx.t("warning.invalid"),
+        )
         warnings.issue(
             session=session,
             scope=ctx.scope,
@@ -198,12 +204,7 @@ def warnings_issue(
             call_config=warnings.channel_config(post.settings),
         )
 
-    return form_action(
-        post,
-        act,
-        lambda ctx, session, status: _warnings_page(ctx, session, status_code=status, form=form),
-        "/warnings",
-    )
+    return form_action(post, act, shown_again(_warnings_page, form=form), "/warnings")
 
 
 # -- responsible officials --------------------------------------------------------------------------------
@@ -257,16 +258,15 @@ def officials_page(session: SessionDep, ctx: ViewerDep) -> Response:
     return _officials_page(ctx, session)
 
 
-@router.post("/warnings/officials")
-def officials_create(
-    post: PostDep,
+def _official_form(
     name: Annotated[str, Form(max_length=100)] = "",
     division_code: Annotated[str, Form(max_length=12)] = "",
     superior_id: Annotated[str, Form(max_length=12)] = "",
     contact: Annotated[str, Form(max_length=300)] = "",
     username: Annotated[str, Form(max_length=64)] = "",
-) -> Response:
-    form = {
+) -> dict[str, str]:
+    """The official form's fields as typed (the add form and each row's edit form)."""
+    return {
         "name": name,
         "division_code": division_code,
         "superior_id": superior_id,
@@ -274,6 +274,12 @@ def officials_create(
         "username": username,
     }
 
+
+OfficialForm = Annotated[dict[str, str], Depends(_official_form)]
+
+
+@router.post("/warnings/officials")
+def officials_create(post: PostDep, form: OfficialForm) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         warning_calls.create_official(
             session=session,
@@ -282,12 +288,7 @@ def officials_create(
             webhook_allowed=post.settings.webhook_allowed_targets,
         )
 
-    return form_action(
-        post,
-        act,
-        lambda ctx, session, status: _officials_page(ctx, session, status_code=status, form=form),
-        "/warnings/officials",
-    )
+    return form_action(post, act, shown_again(_officials_page, form=form), "/warnings/officials")
 
 
 def _official_in(ctx: PageCtx, form: dict[str, str], prefix: str = "") -> Any:
@@ -313,23 +314,8 @@ def _official_in(ctx: PageCtx, form: dict[str, str], prefix: str = "") -> Any:
 
 
 @router.post("/warnings/officials/{official_id}")
-def officials_edit(
-    official_id: int,
-    post: PostDep,
-    name: Annotated[str, Form(max_length=100)] = "",
-    division_code: Annotated[str, Form(max_length=12)] = "",
-    superior_id: Annotated[str, Form(max_length=12)] = "",
-    contact: Annotated[str, Form(max_length=300)] = "",
-    username: Annotated[str, Form(max_length=64)] = "",
-) -> Response:
+def officials_edit(official_id: int, post: PostDep, form: OfficialForm) -> Response:
     """Change an official from their row: the next call round of an active warning follows the change."""
-    form = {
-        "name": name,
-        "division_code": division_code,
-        "superior_id": superior_id,
-        "contact": contact,
-        "username": username,
-    }
     prefix = f"edit-{official_id}-"
 
     def act(ctx: PageCtx, session: Any) -> None:
@@ -347,12 +333,7 @@ def officials_edit(
             exc.extra["field"] = field if field.startswith(prefix) else prefix + (field or "form")
             raise
 
-    return form_action(
-        post,
-        act,
-        lambda ctx, session, status: _officials_page(ctx, session, status_code=status, edits={official_id: form}),
-        "/warnings/officials",
-    )
+    return form_action(post, act, shown_again(_officials_page, edits={official_id: form}), "/warnings/officials")
 
 
 @router.post("/warnings/officials/{official_id}/remove")
@@ -363,12 +344,7 @@ def officials_remove(official_id: int, post: PostDep) -> Response:
         check_id(official_id)
         warning_calls.remove_official(session=session, scope=ctx.scope, official_id=official_id, now=now_utc())
 
-    return form_action(
-        post,
-        act,
-        lambda ctx, session, status: _officials_page(ctx, session, status_code=status),
-        "/warnings/officials",
-    )
+    return form_action(post, act, shown_again(_officials_page), "/warnings/officials")
 
 
 # -- one warning: update, cancel, call-and-acknowledge ----------------------------------------------------
@@ -426,12 +402,7 @@ def _warning_detail(
 
 @router.get("/warnings/{warning_id}", response_class=HTMLResponse)
 def warning_page(warning_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    if not 1 <= warning_id <= 2_147_483_647:
-        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
-    try:
-        return _warning_detail(ctx, session, warning_id)
-    except DomainError:
-        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    return record_page(ctx, lambda: _warning_detail(ctx, session, warning_id))
 
 
 @router.get("/warnings/{warning_id}/cap", response_class=HTMLResponse)
@@ -442,7 +413,7 @@ def warning_cap_page(warning_id: int, session: SessionDep, ctx: ViewerDep) -> Re
         check_id(warning_id)
         warning = warnings.get(session=session, scope=ctx.scope, warning_id=warning_id)
     except DomainError:
-        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+        return not_found(ctx)
     alert = cap.outline(warning.cap_xml.encode("utf-8"))
     geocodes = cap_reading.division_codes(alert)
     names = division_service.names_of(session=session, codes=[g.ljust(12, "0") for g in geocodes])
@@ -463,12 +434,7 @@ def _warning_act(post: FormPost, warning_id: int, action: Any, form: dict[str, s
         check_id(warning_id)
         action(ctx, session)
 
-    return form_action(
-        post,
-        checked,
-        lambda ctx, session, status: _warning_detail(ctx, session, warning_id, status_code=status, form=form),
-        f"/warnings/{warning_id}",
-    )
+    return form_action(post, checked, shown_again(_warning_detail, warning_id, form=form), f"/warnings/{warning_id}")
 
 
 @router.post("/warnings/{warning_id}/update")
@@ -505,10 +471,7 @@ def warning_update(
                 change["expires_hours"] = float(expires_hours)
             except ValueError:
                 raise InvalidInput(ctx.t("error.number"), field="expires_hours") from None
-        try:
-            body = WarningUpdate.model_validate(change)
-        except ValidationError as exc:
-            raise InvalidInput(ctx.t("warning.invalid"), field=first_error(exc)[0]) from None
+        body = validated(WarningUpdate, change, ctx.t("warning.invalid"))
         warnings.update(
             session=session,
             scope=ctx.scope,
