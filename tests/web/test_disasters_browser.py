@@ -52,3 +52,30 @@ def test_a_township_report_from_a_phone_is_reviewed_and_counted(chromium: Browse
         assert violations == []
     finally:
         context.close()
+
+
+def test_a_county_records_its_day_stabilised_on_the_event_page(chromium: Browser, web: WebData) -> None:  # noqa: F811
+    body = {"name": "日喀则暴雨<i>x</i>", "kind": "flood", "division_code": "540200000000"}
+    body["started_at"] = "2026-07-01T02:00:00Z"
+    event = web.live.client("xigaze_commander").post("/api/v1/disasters/events", json=body).json()
+    context = chromium.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    try:
+        sign_in(page, web)
+        page.goto(f"{web.live.url}/disasters/{event['id']}")
+        expect(page.locator("h1")).to_have_text("日喀则暴雨<i>x</i>")  # escaped, shown as text
+        row = page.locator('#stabilised-counties tr[data-code="540223000000"]')
+        expect(row).to_contain_text("未记录")
+        expect(page.locator("#stabilised-form select[name=county_code] option")).to_have_count(1)
+        page.fill("#stabilised-form input[name=on]", "2026-07-03")
+        page.click("#stabilised-form button[type=submit]")
+        page.wait_for_url(f"{web.live.url}/disasters/{event['id']}")
+        expect(row).to_contain_text("2026-07-03")
+        expect(row).to_contain_text("2026-07-08 00:00")  # Fri → Mon, Tue: due at Tuesday's end
+        expect(page.locator("body")).not_to_contain_text("拉孜")
+        shot(page, "disaster-stabilised")
+        assert violations == []
+    finally:
+        context.close()
