@@ -67,9 +67,9 @@ def test_missed_verified_keeps_the_order_of_the_initial_reports() -> None:
     assert escalation.missed_verified(["a", "b", "c"], {"b", "x"}) == ["a", "c"]
 
 
-def _event(session: Session) -> int:
+def _event(session: Session, division: str = "540223000000") -> int:
     ev = service.create_event(session=session, scope=SCOPE,
-                              event_in=EventIn(name="定日洪涝", kind="flood", division_code="540223000000",
+                              event_in=EventIn(name="定日洪涝", kind="flood", division_code=division,
                                                started_at=START))  # fmt: skip
     session.flush()
     return ev.id
@@ -164,16 +164,8 @@ XIGAZE_BUREAU = Scope(actor="xigaze", division_code="540200000000", prefix="5402
 NOW = dt.datetime(2026, 7, 10, tzinfo=dt.UTC)
 
 
-def _prefecture_event(session: Session) -> int:
-    ev = service.create_event(session=session, scope=SCOPE,
-                              event_in=EventIn(name="日喀则洪涝", kind="flood", division_code="540200000000",
-                                               started_at=START))  # fmt: skip
-    session.flush()
-    return ev.id
-
-
 def test_a_county_bureau_records_its_own_day_through_the_event_call(session: Session) -> None:
-    event_id = _prefecture_event(session)
+    event_id = _event(session, "540200000000")
     event = service.set_stabilised(session=session, scope=DINGRI_BUREAU, event_id=event_id, on=dt.date(2026, 7, 3),
                                    now=NOW)  # fmt: skip
     assert event.stabilised_on is None  # the event-wide day is not the county's to set
@@ -189,7 +181,7 @@ def test_a_county_bureau_records_its_own_day_through_the_event_call(session: Ses
 
 
 def test_a_prefecture_records_a_county_of_its_subtree_and_another_county_is_not_found(session: Session) -> None:
-    event_id = _prefecture_event(session)
+    event_id = _event(session, "540200000000")
     service.set_county_stabilised(session=session, scope=XIGAZE_BUREAU, event_id=event_id, county_code=LAZI,
                                   on=dt.date(2026, 7, 5), now=NOW)  # fmt: skip
     assert service.county_stabilised_days(session=session, scope=LAZI_BUREAU, event_ids=[event_id]) == {
@@ -211,7 +203,7 @@ def test_a_prefecture_records_a_county_of_its_subtree_and_another_county_is_not_
 
 
 def test_a_county_day_lies_between_the_start_day_in_beijing_time_and_today(session: Session) -> None:
-    event_id = _prefecture_event(session)
+    event_id = _event(session, "540200000000")
     now = dt.datetime(2026, 7, 5, 15, 59, tzinfo=dt.UTC)  # 07-05 23:59 北京时间
 
     def record(day: dt.date, at: dt.datetime) -> dt.date:
@@ -229,7 +221,7 @@ def test_a_county_day_lies_between_the_start_day_in_beijing_time_and_today(sessi
 
 
 def test_each_townships_verified_deadline_follows_its_countys_day(session: Session) -> None:
-    event_id = _prefecture_event(session)
+    event_id = _event(session, "540200000000")
     for township in (T1, T2, LAZI_T):
         _report(session, event_id, township, "initial")
     _report(session, event_id, T1, "verified")
@@ -250,7 +242,7 @@ def test_each_townships_verified_deadline_follows_its_countys_day(session: Sessi
 
 
 def test_a_countys_later_day_postpones_its_townships_past_the_event_day(session: Session) -> None:
-    event_id = _prefecture_event(session)
+    event_id = _event(session, "540200000000")
     _report(session, event_id, LAZI_T, "initial")
     at = dt.datetime(2026, 7, 6, 12, 0, tzinfo=dt.UTC)
     service.set_stabilised(session=session, scope=XIGAZE_BUREAU, event_id=event_id, on=dt.date(2026, 7, 1), now=at)

@@ -5,6 +5,7 @@ with the caller's scope; forms post with the session's CSRF token; no inline scr
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -34,6 +35,22 @@ def _forbidden(ctx: PageCtx) -> HTMLResponse:
 
 def _not_found(ctx: PageCtx) -> HTMLResponse:
     return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+
+
+def _event_page(ctx: PageCtx, permission: str, show: Callable[[], HTMLResponse]) -> Response:
+    """A page of one event: the permission first (403), then the event as the caller may read it (else 404)."""
+    if permission not in ctx.scope.permissions:
+        return _forbidden(ctx)
+    try:
+        return show()
+    except DomainError:
+        return _not_found(ctx)
+
+
+def _require(ctx: PageCtx, permission: str) -> None:
+    """A form's action needs the permission (the refusal shown on the form)."""
+    if permission not in ctx.scope.permissions:
+        raise InvalidInput(ctx.t("disaster.forbidden"))
 
 
 @router.get("/disasters", response_class=HTMLResponse)
@@ -164,12 +181,7 @@ def show_event(ctx: PageCtx, session: Any, event_id: int, status_code: int = 200
 
 @router.get("/disasters/{disaster_event_id}", response_class=HTMLResponse)
 def event_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    if service.READ not in ctx.scope.permissions:
-        return _forbidden(ctx)
-    try:
-        return show_event(ctx, session, disaster_event_id)
-    except DomainError:
-        return _not_found(ctx)
+    return _event_page(ctx, service.READ, lambda: show_event(ctx, session, disaster_event_id))
 
 
 @router.post("/disasters/{disaster_event_id}/stabilised")
@@ -182,8 +194,7 @@ def stabilised_submit(
     """Record the day a county of the event stabilised (or, with no county, the event-wide day)."""
 
     def act(ctx: PageCtx, session: Any) -> None:
-        if service.REPORT not in ctx.scope.permissions:
-            raise InvalidInput(ctx.t("disaster.forbidden"))
+        _require(ctx, service.REPORT)
         try:
             day = dt.date.fromisoformat(on)
         except ValueError:
@@ -225,12 +236,7 @@ def show_entry(
 @router.get("/disasters/{disaster_event_id}/report", response_class=HTMLResponse)
 def entry_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep, type: str = "initial") -> Response:
     """The township information officer's form: one number field per indicator the report type carries."""
-    if service.REPORT not in ctx.scope.permissions:
-        return _forbidden(ctx)
-    try:
-        return show_entry(ctx, session, disaster_event_id, report_type=type)
-    except DomainError:
-        return _not_found(ctx)
+    return _event_page(ctx, service.REPORT, lambda: show_entry(ctx, session, disaster_event_id, report_type=type))
 
 
 @router.post("/disasters/{disaster_event_id}/report")
@@ -241,8 +247,7 @@ async def entry_submit(disaster_event_id: int, request: Request, settings: Setti
     reg = regime.default_regime()
 
     def act(ctx: PageCtx, session: Any) -> None:
-        if service.REPORT not in ctx.scope.permissions:
-            raise InvalidInput(ctx.t("disaster.forbidden"))
+        _require(ctx, service.REPORT)
         if report_type not in REPORT_TYPES:
             raise InvalidInput(ctx.t("error.choose"), field="report_type")
         figures = {
@@ -292,12 +297,7 @@ def show_queue(ctx: PageCtx, session: Any, event_id: int, status_code: int = 200
 
 @router.get("/disasters/{disaster_event_id}/review", response_class=HTMLResponse)
 def queue_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    if service.REVIEW not in ctx.scope.permissions:
-        return _forbidden(ctx)
-    try:
-        return show_queue(ctx, session, disaster_event_id)
-    except DomainError:
-        return _not_found(ctx)
+    return _event_page(ctx, service.REVIEW, lambda: show_queue(ctx, session, disaster_event_id))
 
 
 @router.post("/disasters/{disaster_event_id}/review/{report_id}")
