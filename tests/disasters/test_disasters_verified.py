@@ -18,6 +18,7 @@ from yingji.disasters import deadlines, escalation, regime, service
 from yingji.disasters.models import DisasterEscalation
 from yingji.disasters.officers import service as officers
 from yingji.disasters.schemas import EventIn, ReportIn
+from yingji.disasters.stabilised import service as stabilised
 from yingji.errors import InvalidInput, NotFound
 
 START = dt.datetime(2026, 6, 30, 17, 0, tzinfo=dt.UTC)  # 2026-07-01 01:00 北京时间 (a Wednesday)
@@ -169,22 +170,22 @@ def test_a_county_bureau_records_its_own_day_through_the_event_call(session: Ses
     event = service.set_stabilised(session=session, scope=DINGRI_BUREAU, event_id=event_id, on=dt.date(2026, 7, 3),
                                    now=NOW)  # fmt: skip
     assert event.stabilised_on is None  # the event-wide day is not the county's to set
-    days = service.county_stabilised_days(session=session, scope=SCOPE, event_ids=[event_id])
+    days = stabilised.county_days(session=session, scope=SCOPE, event_ids=[event_id])
     assert days == {event_id: {DINGRI: dt.date(2026, 7, 3)}}
-    assert service.stabilised_for(DINGRI_BUREAU, event, days[event_id]) == dt.date(2026, 7, 3)
-    assert service.stabilised_for(XIGAZE_BUREAU, event, days[event_id]) is None
+    assert stabilised.day_for(DINGRI_BUREAU, event, days[event_id]) == dt.date(2026, 7, 3)
+    assert stabilised.day_for(XIGAZE_BUREAU, event, days[event_id]) is None
     service.set_stabilised(session=session, scope=DINGRI_BUREAU, event_id=event_id, on=dt.date(2026, 7, 4), now=NOW)
-    days = service.county_stabilised_days(session=session, scope=SCOPE, event_ids=[event_id])
+    days = stabilised.county_days(session=session, scope=SCOPE, event_ids=[event_id])
     assert days == {event_id: {DINGRI: dt.date(2026, 7, 4)}}  # a correction, still one row
     # another county reads only its own
-    assert service.county_stabilised_days(session=session, scope=LAZI_BUREAU, event_ids=[event_id]) == {}
+    assert stabilised.county_days(session=session, scope=LAZI_BUREAU, event_ids=[event_id]) == {}
 
 
 def test_a_prefecture_records_a_county_of_its_subtree_and_another_county_is_not_found(session: Session) -> None:
     event_id = _event(session, "540200000000")
     service.set_county_stabilised(session=session, scope=XIGAZE_BUREAU, event_id=event_id, county_code=LAZI,
                                   on=dt.date(2026, 7, 5), now=NOW)  # fmt: skip
-    assert service.county_stabilised_days(session=session, scope=LAZI_BUREAU, event_ids=[event_id]) == {
+    assert stabilised.county_days(session=session, scope=LAZI_BUREAU, event_ids=[event_id]) == {
         event_id: {LAZI: dt.date(2026, 7, 5)}
     }
     with pytest.raises(NotFound):  # 拉孜 is not 定日's

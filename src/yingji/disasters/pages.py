@@ -17,6 +17,7 @@ from yingji.disasters import progress, regime, review, service
 from yingji.disasters.models import DisasterEscalation, DisasterReport
 from yingji.disasters.officers import service as officers
 from yingji.disasters.schemas import ReportIn, ReviewIn
+from yingji.disasters.stabilised import service as stabilised
 from yingji.errors import DomainError, InvalidInput
 from yingji.geo import service as geo_service
 from yingji.geo.codes import level_of
@@ -75,7 +76,7 @@ def _townships(session: Any, ctx: PageCtx, area_code: str) -> list[Any]:
 
 def _counties(session: Any, ctx: PageCtx, event: Any) -> list[Any]:
     """The counties of the event's area the caller covers (a county's or a township's event: its county)."""
-    low, high = service.event_counties(event.division_code)
+    low, high = stabilised.event_counties(event.division_code)
     if level_of(event.division_code) in ("county", "township", "village"):
         codes = [low] if ctx.scope.covers(low) else []
         return [geo_service.get(session=session, scope=ctx.scope, code=c) for c in codes]
@@ -89,13 +90,13 @@ def _counties(session: Any, ctx: PageCtx, event: Any) -> list[Any]:
 def _stabilised(session: Any, ctx: PageCtx, event: Any) -> dict[str, Any]:
     """The day stabilised of each county the caller covers (its own, else the event's) and when its townships'
     verified reports are due; and whether the caller may set the event-wide day."""
-    own = service.county_stabilised_days(session=session, scope=ctx.scope, event_ids=[event.id]).get(event.id, {})
+    own = stabilised.county_days(session=session, scope=ctx.scope, event_ids=[event.id]).get(event.id, {})
     rows = []
     for county in _counties(session, ctx, event):
         day = own.get(county.code, event.stabilised_on)
-        due = service.verified_due(event, day)
+        due = stabilised.verified_due(event, day)
         rows.append({"code": county.code, "name": county.name, "day": day, "own": county.code in own, "due": due})
-    county_user = bool(ctx.scope.prefix) and level_of(ctx.scope.division_code) == "county"
+    county_user = stabilised.bureau_county(ctx.scope) is not None
     return {"rows": rows, "event_wide": ctx.scope.covers(event.division_code) and not county_user}
 
 

@@ -13,8 +13,6 @@ from yingji.auth import access, audit
 from yingji.auth.scope import Scope, system_scope
 from yingji.db import utcnow
 from yingji.disasters import (
-    deadlines,
-    escalation,
     exports,
     plausibility,
     regime,
@@ -26,6 +24,7 @@ from yingji.disasters import (
 )
 from yingji.disasters.models import DisasterEvent, DisasterReport, DisasterStabilisedDay
 from yingji.disasters.schemas import CountyStabilisedRead, EventIn, EventRead, ReportIn, ReportType, ReviewIn
+from yingji.disasters.stabilised import service as stabilised
 from yingji.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as geo_service
 from yingji.geo.codes import code_range, level_of, prefix
@@ -110,15 +109,6 @@ def get_event(*, session: Session, scope: Scope, event_id: int) -> DisasterEvent
     )
 
 
-def _check_stabilised_day(event: DisasterEvent, on: dt.date, now: dt.datetime | None) -> None:
-    """Not before the event's start day, not after today (北京时间; ``now``, the clock, injected in tests)."""
-    today = deadlines.local_day(now or utcnow())
-    if on < deadlines.local_day(event.started_at):
-        raise InvalidInput(f"the event started on {deadlines.local_day(event.started_at)}, after {on}", field="on")
-    if on > today:
-        raise InvalidInput(f"{on} is after today ({today})", field="on")
-
-
 def set_stabilised(
     *, session: Session, scope: Scope, event_id: int, on: dt.date, now: dt.datetime | None = None
 ) -> DisasterEvent:
@@ -128,34 +118,17 @@ def set_stabilised(
     records none of its own (a correction sets it again). Not before the event's start day, not after today."""
     scope.require(REPORT)
     event = get_event(session=session, scope=scope, event_id=event_id)
-    if scope.prefix and level_of(scope.division_code) == "county":
-        set_county_stabilised(
-            session=session, scope=scope, event_id=event_id, county_code=scope.division_code, on=on, now=now
-        )
+    county = stabilised.bureau_county(scope)
+    if county is not None:
+        set_county_stabilised(session=session, scope=scope, event_id=event_id, county_code=county, on=on, now=now)
         return event
     scope.require_write(event.division_code, "division")
-    _check_stabilised_day(event, on, now)
+    stabilised.check_day(event, on, now)
     before = audit.snapshot(event)
     event.stabilised_on = on
     audit.changed(session, scope, event, before, entity="disaster_event", action="stabilised",
                   division_code=event.division_code)  # fmt: skip
     return event
-
-
-def verified_due(event: DisasterEvent, day: dt.date | None) -> dt.datetime | None:
-    """When the verified reports (核报) of a county that stabilised on ``day`` are due (None without a day)."""
-    deadline = next(
-        (d for d in regime.default_regime().deadlines_for("verified", event.kind) if d.from_level == "county"), None
-    )
-    started = event.started_at if event.started_at.tzinfo else event.started_at.replace(tzinfo=dt.UTC)
-    return escalation.verified_due(deadline, started, day) if deadline else None
-
-
-def event_counties(event_division: str) -> tuple[str, str]:
-    """The range of county codes an event's area holds (a township's event: its one county)."""
-    level = level_of(event_division)
-    area = prefix(event_division, "county" if level in ("township", "village") else level)
-    return code_range(area)
 
 
 def set_county_stabilised(
@@ -166,62 +139,18 @@ def set_county_stabilised(
     event's area, is not found); a correction sets it again. Not before the event's start day, not after today."""
     scope.require(REPORT)
     event = get_event(session=session, scope=scope, event_id=event_id)
-    low, high = event_counties(event.division_code)
-    if not scope.covers(county_code) or not low <= county_code <= high or level_of(county_code) != "county":
-        raise NotFound("county not found")
-    geo_service.get(session=session, scope=scope, code=county_code)  # a loaded division
-    _check_stabilised_day(event, on, now)
-    row = session.scalar(
-        select(DisasterStabilisedDay).where(
-            DisasterStabilisedDay.event_id == event.id, DisasterStabilisedDay.county_code == county_code
-        )
-    )
-    if row is None:
-        row = DisasterStabilisedDay(event_id=event.id, county_code=county_code, stabilised_on=on,
-                                    recorded_by=scope.actor, recorded_at=now or utcnow())  # fmt: skip
-        audit.created(session, scope, row, entity="disaster_stabilised_day", division_code=county_code,
-                      action="stabilised")  # fmt: skip
-        return row
-    before = audit.snapshot(row)
-    row.stabilised_on, row.recorded_by, row.recorded_at = on, scope.actor, now or utcnow()
-    audit.changed(session, scope, row, before, entity="disaster_stabilised_day", action="stabilised",
-                  division_code=county_code)  # fmt: skip
-    return row
-
-
-def county_stabilised_days(
-    *, session: Session, scope: Scope, event_ids: list[int] | None
-) -> dict[int, dict[str, dt.date]]:
-    """Per event (of ``event_ids``, events the caller has read already; None: every event), the counties' own
-    days the caller covers."""
-    out: dict[int, dict[str, dt.date]] = {}
-    if event_ids is not None and not event_ids:
-        return out
-    stmt = select(
-        DisasterStabilisedDay.event_id, DisasterStabilisedDay.county_code, DisasterStabilisedDay.stabilised_on
-    ).where(scope.where_covered(DisasterStabilisedDay.county_code))
-    if event_ids is not None:
-        stmt = stmt.where(DisasterStabilisedDay.event_id.in_(event_ids))
-    for event_id, county, day in session.execute(stmt.order_by(DisasterStabilisedDay.county_code)):
-        out.setdefault(event_id, {})[county] = day
-    return out
-
-
-def stabilised_for(scope: Scope, event: DisasterEvent, counties: dict[str, dt.date]) -> dt.date | None:
-    """The day as it applies to the caller: a county's own day for its bureau, else the event-wide day."""
-    if scope.prefix and level_of(scope.division_code) == "county":
-        return counties.get(scope.division_code, event.stabilised_on)
-    return event.stabilised_on
+    return stabilised.record_county_day(session=session, scope=scope, event=event, county_code=county_code, on=on,
+                                        now=now)  # fmt: skip
 
 
 def events_read(*, session: Session, scope: Scope, events: list[DisasterEvent]) -> list[EventRead]:
     """Events read (API, CLI) with the day stabilised as it applies to the caller and the counties' own days it
     covers."""
-    days = county_stabilised_days(session=session, scope=scope, event_ids=[e.id for e in events])
+    days = stabilised.county_days(session=session, scope=scope, event_ids=[e.id for e in events])
     return [
         EventRead.model_validate(e).model_copy(
             update={
-                "stabilised_on": stabilised_for(scope, e, days.get(e.id, {})),
+                "stabilised_on": stabilised.day_for(scope, e, days.get(e.id, {})),
                 "stabilised_counties": [
                     CountyStabilisedRead(county_code=c, on=d) for c, d in days.get(e.id, {}).items()
                 ],

@@ -21,6 +21,7 @@ from yingji.disasters.models import (
     DisasterReport,
 )
 from yingji.disasters.officers.schemas import OfficerIn
+from yingji.disasters.stabilised import service as stabilised
 from yingji.errors import DomainError, InvalidInput, NotFound
 from yingji.geo import service as geo_service
 from yingji.incidents import service as incidents_service
@@ -124,7 +125,7 @@ def _escalate_verified(
     working days after the day its county stabilised have passed (the county's own day, else the event-wide
     day; nothing while neither is recorded). Returns how many were flagged."""
     days = {event.stabilised_on, *counties.values()}  # the event-wide day: a county without a day of its own
-    dues = {day: disaster_service.verified_due(event, day) for day in days}
+    dues = {day: stabilised.verified_due(event, day) for day in days}
     if not any(due is not None and escalation.verified_chased(due, now) for due in dues.values()):
         return 0
     rows = session.execute(
@@ -176,7 +177,7 @@ def escalate_overdue(*, session: Session, scope: Scope, now: dt.datetime, townsh
     if now.utcoffset() is None:
         raise InvalidInput("now must be timezone-aware", field="now")
     counts = {"events": 0, "escalated": 0}
-    county_days = disaster_service.county_stabilised_days(session=session, scope=scope, event_ids=None)
+    county_days = stabilised.county_days(session=session, scope=scope, event_ids=None)
     for event in session.scalars(select(DisasterEvent).order_by(DisasterEvent.id)):
         counties = county_days.get(event.id, {})
         late_verified = _escalate_verified(session=session, event=event, counties=counties, now=now)
