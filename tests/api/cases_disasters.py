@@ -60,6 +60,20 @@ def events_stabilised(c: Ctx) -> None:
     assert done.status_code == 200 and done.json()["stabilised_on"] == "2026-07-03"
 
 
+def events_county_stabilised(c: Ctx) -> None:
+    parent = _event(c.live.client("xigaze_commander"), "540200000000")  # an event over both counties
+    url = f"{BASE}/events/{parent['id']}/counties/{{}}/stabilised"
+    assert c.own_admin.post(url.format(FOREIGN), json={"on": "2026-07-03"}).status_code == 404  # not its county
+    assert c.foreign_admin.get(f"{BASE}/events/{parent['id']}").json()["stabilised_counties"] == []
+    foreign = _event(c.foreign_admin, FOREIGN)
+    other = f"{BASE}/events/{foreign['id']}/counties/{OWN}/stabilised"
+    assert c.own_admin.post(other, json={"on": "2026-07-03"}).status_code == 404  # not its event
+    done = c.own_admin.post(url.format(OWN), json={"on": "2026-07-03"})
+    assert done.status_code == 200 and done.json()["stabilised_on"] == "2026-07-03"
+    assert done.json()["stabilised_counties"] == [{"county_code": OWN, "on": "2026-07-03"}]
+    assert c.foreign_admin.get(f"{BASE}/events/{parent['id']}").json()["stabilised_on"] is None
+
+
 def reports_submit(c: Ctx) -> None:
     event, _ = foreign_report(c)
     body = {"township_code": OWN_TOWN, "report_type": "initial", "figures": {"affected": 1}}
@@ -110,6 +124,7 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("POST", f"{BASE}/events"): events_create,
     ("GET", f"{BASE}/events/{{event_id}}"): events_get,
     ("POST", f"{BASE}/events/{{event_id}}/stabilised"): events_stabilised,
+    ("POST", f"{BASE}/events/{{event_id}}/counties/{{county_code}}/stabilised"): events_county_stabilised,
     ("POST", f"{BASE}/events/{{event_id}}/reports"): reports_submit,
     ("GET", f"{BASE}/events/{{event_id}}/reports"): reports_list,
     ("GET", f"{BASE}/reports/{{report_id}}"): reports_get,

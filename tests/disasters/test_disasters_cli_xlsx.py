@@ -134,3 +134,24 @@ def test_repeated_rows_unknown_columns_and_unreadable_files() -> None:
     assert errors == ["sheet 乡镇, row 3, column D: unknown indicator 'no_such'"]
     with pytest.raises(tables.TableError, match="not a readable xlsx"):
         tables.read_township_rows(b"not a workbook", regime, "follow_up")
+
+
+def test_the_day_stabilised_of_the_event_and_of_a_county_from_the_command_line(db_url: str) -> None:
+    env = {"YINGJI_DATABASE_URL": db_url}
+    made = cli(env, "event-create", "--name", "日喀则洪涝", "--kind", "flood", "--division", "540200000000",
+               "--started-at", "2026-07-01T10:00:00+08:00")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    event = json.loads(made.output)["id"]
+    whole = cli(env, "stabilised", "--event", str(event), "--on", "2026-07-01")
+    assert whole.exit_code == 0, whole.output
+    assert json.loads(whole.output)["stabilised_on"] == "2026-07-01"
+    county = cli(env, "stabilised", "--event", str(event), "--county", "540225", "--on", "2026-07-02")
+    assert county.exit_code == 0, county.output
+    out = json.loads(county.output)
+    assert out["stabilised_on"] == "2026-07-01"  # the event-wide day stays
+    assert out["stabilised_counties"] == [{"county_code": "540225000000", "on": "2026-07-02"}]
+    bad = cli(env, "stabilised", "--event", str(event), "--county", "5402", "--on", "2026-07-02")
+    assert bad.exit_code == 2 and "--county" in bad.output
+    outside = cli(env, "stabilised", "--event", str(event), "--county", "540100", "--on", "2026-07-02")
+    # not a county of the event's area (`yingji` turns the domain error into exit 2 with one line)
+    assert outside.exit_code != 0 and str(outside.exception) == "county not found"

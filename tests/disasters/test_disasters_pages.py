@@ -73,3 +73,48 @@ def test_entry_review_and_board_in_the_browser_pages(live: LiveServer) -> None:
     assert "定日洪涝" not in lazi.get("/disasters").text
     analyst_forbidden = live.client().get(f"/disasters/{ev['id']}", follow_redirects=False)
     assert analyst_forbidden.status_code in (302, 303, 307)  # not signed in: to the login page
+
+
+def test_the_event_page_shows_and_records_each_countys_day(live: LiveServer) -> None:
+    prefecture = live.client("xigaze_commander")
+    ev = event(prefecture, division="540200000000", name="日喀则洪涝<b>x</b>")
+    web, csrf = page_client(live, "dingri_duty")
+    page = web.get(f"/disasters/{ev['id']}").text
+    assert 'id="stabilised-form"' in page and '<option value="540223000000">' in page
+    assert '<option value="">' not in page  # a county records its own day, not the event's
+    assert '<option value="540225000000">' not in page and "拉孜" not in page
+    url = f"/disasters/{ev['id']}/stabilised"
+    bad = web.post(url, data={"csrf_token": csrf, "county_code": "540223000000", "on": "07/03"})
+    assert bad.status_code == 422 and 'data-field="on"' in bad.text and "请填写日期" in bad.text
+    early = web.post(url, data={"csrf_token": csrf, "county_code": "540223000000", "on": "2026-06-30"})
+    assert early.status_code == 422 and 'data-field="on"' in early.text
+    forged = {"csrf_token": "forged", "county_code": "540223000000", "on": "2026-07-03"}
+    assert web.post(url, data=forged).status_code == 403
+    done = web.post(url, data={"csrf_token": csrf, "county_code": "540223000000", "on": "2026-07-03"})
+    assert done.status_code == 303
+    row = re.search(r'<tr data-code="540223000000">(.*?)</tr>', web.get(f"/disasters/{ev['id']}").text)
+    assert row and "2026-07-03" in row.group(1) and "2026-07-08 00:00" in row.group(1)  # Fri → Tue's end
+    leak = web.post(url, data={"csrf_token": csrf, "county_code": "540225000000", "on": "2026-07-03"})
+    assert leak.status_code == 404 and 'role="alert"' in leak.text
+    assert "拉孜" not in leak.text
+    assert prefecture.get(f"/api/v1/disasters/events/{ev['id']}").json()["stabilised_counties"] == [
+        {"county_code": "540223000000", "on": "2026-07-03"}
+    ]
+    xigaze, xigaze_csrf = page_client(live, "xigaze_commander")
+    board = xigaze.get(f"/disasters/{ev['id']}").text
+    assert '<option value="">' in board and '<option value="540225000000">' in board
+    assert "日喀则洪涝&lt;b&gt;x&lt;/b&gt;" in board
+    for county, day in (("540225000000", "2026-07-02"), ("", "2026-07-01")):
+        sent = xigaze.post(url, data={"csrf_token": xigaze_csrf, "county_code": county, "on": day})
+        assert sent.status_code == 303, sent.text
+    read = prefecture.get(f"/api/v1/disasters/events/{ev['id']}").json()
+    assert read["stabilised_on"] == "2026-07-01"
+    assert read["stabilised_counties"] == [
+        {"county_code": "540223000000", "on": "2026-07-03"},
+        {"county_code": "540225000000", "on": "2026-07-02"},
+    ]
+    lazi, lazi_csrf = page_client(live, "lazi_duty")
+    dingri_event = event(live.client("dingri_duty"))
+    refused = lazi.post(f"/disasters/{dingri_event['id']}/stabilised",
+                        data={"csrf_token": lazi_csrf, "county_code": "", "on": "2026-07-03"})  # fmt: skip
+    assert refused.status_code == 404 and "定日洪涝" not in refused.text

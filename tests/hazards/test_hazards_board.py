@@ -14,6 +14,7 @@ from yingji.hazards.enterprises import service as enterprises
 from yingji.hazards.enterprises.schemas import EnterpriseIn
 from yingji.hazards.register import service
 from yingji.hazards.register.models import HazardCount
+from yingji.hazards.register.rollups import service as rollups
 from yingji.hazards.register.schemas import ActionIn, HazardIn, PlanIn
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -97,7 +98,7 @@ def test_a_live_board_is_reused_until_a_hazard_changes(session: Session, monkeyp
     service.report(session=session, scope=scope, hazard_in=HazardIn(enterprise_id=ent.id, title="b"))
     assert [r.total for r in service.board(session=session, scope=scope)] == [102]  # a change: computed again
     session.execute(update(HazardCount).values(count=HazardCount.count - 100))
-    monkeypatch.setattr(service, "BOARD_CACHE_S", 0.0)  # and never older than BOARD_CACHE_S
+    monkeypatch.setattr(rollups, "BOARD_CACHE_S", 0.0)  # and never older than BOARD_CACHE_S
     assert [r.total for r in service.board(session=session, scope=scope)] == [2]
 
 

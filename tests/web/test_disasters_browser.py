@@ -5,6 +5,7 @@ no CSP violation on the way. Screenshots go to test-artifacts/disaster-entry.png
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.web.conftest import WebData
@@ -15,21 +16,31 @@ pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
     pytest.skip("Chromium is not installed (make test installs Debian's chromium)", allow_module_level=True)
 
-from playwright.sync_api import Browser, expect  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
 from tests.web.test_browser import chromium, shot, sign_in  # noqa: E402, F401
 
 T1 = "540223001000"
 
 
+def _event_and_page(
+    browser: Browser, web: WebData, user: str, name: str, division: str, **options: Any
+) -> tuple[dict[str, Any], BrowserContext, Page, list[str]]:
+    """An event declared by ``user`` and a fresh page whose CSP violations are collected."""
+    body = {"name": name, "kind": "flood", "division_code": division, "started_at": "2026-07-01T02:00:00Z"}
+    event = web.live.client(user).post("/api/v1/disasters/events", json=body).json()
+    context = browser.new_context(locale="zh-CN", **options)
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    return event, context, page, violations
+
+
 def test_a_township_report_from_a_phone_is_reviewed_and_counted(chromium: Browser, web: WebData) -> None:  # noqa: F811
     api = web.live.client("dingri_duty")
-    body = {"name": "定日县暴雨洪涝", "kind": "flood", "division_code": "540223000000"}
-    body["started_at"] = "2026-07-01T02:00:00Z"
-    event = api.post("/api/v1/disasters/events", json=body).json()
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
-    phone = context.new_page()
-    violations: list[str] = []
-    phone.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    event, context, phone, violations = _event_and_page(
+        chromium, web, "dingri_duty", "定日县暴雨洪涝", "540223000000", viewport={"width": 390, "height": 844},
+        is_mobile=True,
+    )  # fmt: skip
     try:
         sign_in(phone, web)
         phone.goto(f"{web.live.url}/disasters/{event['id']}/report")
@@ -49,6 +60,29 @@ def test_a_township_report_from_a_phone_is_reviewed_and_counted(chromium: Browse
         expect(phone.locator('#disaster-totals tr[data-code="540223000000"]')).to_contain_text("350")
         expect(phone.locator("body")).not_to_contain_text("拉孜")
         shot(phone, "disaster-board")
+        assert violations == []
+    finally:
+        context.close()
+
+
+def test_a_county_records_its_day_stabilised_on_the_event_page(chromium: Browser, web: WebData) -> None:  # noqa: F811
+    event, context, page, violations = _event_and_page(
+        chromium, web, "xigaze_commander", "日喀则暴雨<i>x</i>", "540200000000", viewport={"width": 1200, "height": 900}
+    )
+    try:
+        sign_in(page, web)
+        page.goto(f"{web.live.url}/disasters/{event['id']}")
+        expect(page.locator("h1")).to_have_text("日喀则暴雨<i>x</i>")  # escaped, shown as text
+        row = page.locator('#stabilised-counties tr[data-code="540223000000"]')
+        expect(row).to_contain_text("未记录")
+        expect(page.locator("#stabilised-form select[name=county_code] option")).to_have_count(1)
+        page.fill("#stabilised-form input[name=on]", "2026-07-03")
+        page.click("#stabilised-form button[type=submit]")
+        page.wait_for_url(f"{web.live.url}/disasters/{event['id']}")
+        expect(row).to_contain_text("2026-07-03")
+        expect(row).to_contain_text("2026-07-08 00:00")  # Fri → Mon, Tue: due at Tuesday's end
+        expect(page.locator("body")).not_to_contain_text("拉孜")
+        shot(page, "disaster-stabilised")
         assert violations == []
     finally:
         context.close()

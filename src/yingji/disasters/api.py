@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
@@ -38,6 +38,7 @@ CodesQuery = Annotated[
     Query(pattern=r"^\d{12}(,\d{12}){0,49}$", description="Only these divisions (12-digit codes, comma-separated)."),
 ]
 router = APIRouter(prefix="/api/v1/disasters", tags=["disasters"])
+CountyPath = Annotated[str, Path(pattern=r"^\d{6}000000$", description="The county's 12-digit code.")]
 StatusQuery = Annotated[
     str | None,
     Query(pattern=r"^(submitted|county_accepted|prefecture_accepted|province_accepted|returned)$"),
@@ -47,7 +48,7 @@ StatusQuery = Annotated[
 @router.get("/events", response_model=list[EventRead], operation_id="disasters_events_list")
 def list_events(session: SessionDep, scope: ScopeDep) -> list[EventRead]:
     """Disaster events declared in the caller's subtree or over its ancestors, newest first."""
-    return [EventRead.model_validate(e) for e in service.list_events(session=session, scope=scope)]
+    return service.events_read(session=session, scope=scope, events=service.list_events(session=session, scope=scope))
 
 
 @router.post(
@@ -55,22 +56,43 @@ def list_events(session: SessionDep, scope: ScopeDep) -> list[EventRead]:
 )
 def create_event(body: EventIn, session: SessionDep, scope: ScopeDep) -> EventRead:
     """Declare a disaster event over a division of the caller's subtree (with its GLIDE number if known)."""
-    return EventRead.model_validate(service.create_event(session=session, scope=scope, event_in=body))
+    event = service.create_event(session=session, scope=scope, event_in=body)
+    return service.event_read(session=session, scope=scope, event=event)
 
 
 @router.get("/events/{event_id}", response_model=EventRead, operation_id="disasters_events_get")
 def get_event(event_id: IdPath, session: SessionDep, scope: ScopeDep) -> EventRead:
     """One disaster event."""
-    return EventRead.model_validate(service.get_event(session=session, scope=scope, event_id=event_id))
+    return service.event_read(
+        session=session, scope=scope, event=service.get_event(session=session, scope=scope, event_id=event_id)
+    )
 
 
 @router.post("/events/{event_id}/stabilised", response_model=EventRead, operation_id="disasters_events_stabilised")
 def set_stabilised(event_id: IdPath, body: StabilisedIn, session: SessionDep, scope: ScopeDep) -> EventRead:
-    """Record the day (北京时间) the disaster stabilised (灾情稳定), set by the bureau of the event's division:
-    the verified reports (核报) are due by the end of the regime's working days after it, and townships
-    that made an initial report without one are then escalated."""
+    """Record the day (北京时间) the disaster stabilised (灾情稳定): the verified reports (核报) are due by the end of
+    the regime's working days after it, and townships that made an initial report without one are then
+    escalated. A county user records its own county's day; the bureau of the event's division or one above it
+    sets the event-wide day, which applies to every county of the event without a day of its own."""
     event = service.set_stabilised(session=session, scope=scope, event_id=event_id, on=body.on)
-    return EventRead.model_validate(event)
+    return service.event_read(session=session, scope=scope, event=event)
+
+
+@router.post(
+    "/events/{event_id}/counties/{county_code}/stabilised",
+    response_model=EventRead,
+    operation_id="disasters_events_county_stabilised",
+)
+def set_county_stabilised(
+    event_id: IdPath, county_code: CountyPath, body: StabilisedIn, session: SessionDep, scope: ScopeDep
+) -> EventRead:
+    """Record the day (北京时间) one county of the event stabilised, by its bureau or a level above it (a county
+    outside the caller's subtree or the event's area: 404): its townships' verified reports (核报) are due by
+    the end of the regime's working days after it, whatever the event-wide day says."""
+    service.set_county_stabilised(session=session, scope=scope, event_id=event_id, county_code=county_code, on=body.on)
+    return service.event_read(
+        session=session, scope=scope, event=service.get_event(session=session, scope=scope, event_id=event_id)
+    )
 
 
 @router.post(

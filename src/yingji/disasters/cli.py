@@ -99,7 +99,7 @@ def event_create(
     """Declare a disaster event (prints it as JSON)."""
     from yingji.cli_common import echo_json
     from yingji.disasters import service
-    from yingji.disasters.schemas import EventIn, EventRead
+    from yingji.disasters.schemas import EventIn
 
     body: dict[str, Any] = {"name": name, "kind": kind, "division_code": division, "glide": glide}
     body["started_at"] = option_time(started_at, "--started-at")
@@ -113,7 +113,7 @@ def event_create(
         raise typer.Exit(2) from None
     with command_session(ctx) as (session, scope):
         event = service.create_event(session=session, scope=scope, event_in=event_in)
-        out = EventRead.model_validate(event).model_dump(mode="json")
+        out = service.event_read(session=session, scope=scope, event=event).model_dump(mode="json")
     echo_json(out)
 
 
@@ -122,13 +122,12 @@ def events(ctx: typer.Context) -> None:
     """The disaster events, newest first (JSON)."""
     from yingji.cli_common import echo_json
     from yingji.disasters import service
-    from yingji.disasters.schemas import EventRead
 
     with command_session(ctx) as (session, scope):
-        out = [
-            EventRead.model_validate(e).model_dump(mode="json")
-            for e in service.list_events(session=session, scope=scope)
-        ]
+        rows = service.events_read(
+            session=session, scope=scope, events=service.list_events(session=session, scope=scope)
+        )
+        out = [e.model_dump(mode="json") for e in rows]
     echo_json(out)
 
 
@@ -299,22 +298,36 @@ def stabilised(
     ctx: typer.Context,
     event: int = typer.Option(..., "--event", help="The event's id."),
     on: str = typer.Option(..., "--on", help="The day (北京时间) the disaster stabilised, YYYY-MM-DD."),
+    county: str | None = typer.Option(
+        None, "--county", help="Only this county's day (12-digit code); without it, the event-wide day."
+    ),
 ) -> None:
-    """Record the day the disaster stabilised (灾情稳定): the verified reports (核报) are due after it."""
+    """Record the day the disaster stabilised (灾情稳定): the verified reports (核报) are due after it. With
+    --county, that county's own day; without it, the event-wide day (of every county without one of its own;
+    a county user's own county's day)."""
     import datetime as dt
 
     from yingji.cli_common import echo_json
     from yingji.disasters import service
-    from yingji.disasters.schemas import EventRead
+    from yingji.geo.codes import normalise_code
 
     try:
         day = dt.date.fromisoformat(on)
     except ValueError:
         typer.echo(f"error: --on: {on!r} is not a date (YYYY-MM-DD)", err=True)
         raise typer.Exit(2) from None
+    try:
+        county = None if county is None else normalise_code(county)
+    except ValueError as exc:
+        typer.echo(f"error: --county: {exc}", err=True)
+        raise typer.Exit(2) from None
     with command_session(ctx) as (session, scope):
-        row = service.set_stabilised(session=session, scope=scope, event_id=event, on=day)
-        data = EventRead.model_validate(row).model_dump(mode="json")
+        if county is None:
+            row = service.set_stabilised(session=session, scope=scope, event_id=event, on=day)
+        else:
+            service.set_county_stabilised(session=session, scope=scope, event_id=event, county_code=county, on=day)
+            row = service.get_event(session=session, scope=scope, event_id=event)
+        data = service.event_read(session=session, scope=scope, event=row).model_dump(mode="json")
     echo_json(data)
 
 

@@ -29,11 +29,28 @@ class DisasterEvent(Base):
     incident_id: Mapped[int | None] = mapped_column(Integer, index=True)
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    # the day (北京时间) the disaster stabilised (灾情稳定), set by the bureau of the event's division: the
-    # verified reports (核报) are due within the regime's working days after it
+    # the event-wide day (北京时间) the disaster stabilised (灾情稳定), set by the bureau of the event's division
+    # or above: the day of every county of the event that records none of its own (DisasterStabilisedDay);
+    # the verified reports (核报) of a township are due within the regime's working days after its county's day
     stabilised_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class DisasterStabilisedDay(Base):
+    """The day (北京时间) one county of an event stabilised (灾情稳定), recorded by its bureau or a level above it:
+    its townships' verified reports (核报) are due after it, whatever the event-wide day says."""
+
+    __tablename__ = "disaster_stabilised_days"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, ForeignKey("disaster_events.id", ondelete="RESTRICT"))
+    county_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
+    stabilised_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(100), default="")
+
+    __table_args__ = (UniqueConstraint("event_id", "county_code", name="uq_disaster_stabilised_days_county"),)
 
 
 class DisasterReport(Base):

@@ -4,6 +4,8 @@ with the caller's scope; forms post with the session's CSRF token; no inline scr
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -15,6 +17,7 @@ from yingji.disasters import progress, regime, review, service
 from yingji.disasters.models import DisasterEscalation, DisasterReport
 from yingji.disasters.officers import service as officers
 from yingji.disasters.schemas import ReportIn, ReviewIn
+from yingji.disasters.stabilised import service as stabilised
 from yingji.errors import DomainError, InvalidInput
 from yingji.geo import service as geo_service
 from yingji.geo.codes import level_of
@@ -33,6 +36,22 @@ def _forbidden(ctx: PageCtx) -> HTMLResponse:
 
 def _not_found(ctx: PageCtx) -> HTMLResponse:
     return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+
+
+def _event_page(ctx: PageCtx, permission: str, show: Callable[[], HTMLResponse]) -> Response:
+    """A page of one event: the permission first (403), then the event as the caller may read it (else 404)."""
+    if permission not in ctx.scope.permissions:
+        return _forbidden(ctx)
+    try:
+        return show()
+    except DomainError:
+        return _not_found(ctx)
+
+
+def _require(ctx: PageCtx, permission: str) -> None:
+    """A form's action needs the permission (the refusal shown on the form)."""
+    if permission not in ctx.scope.permissions:
+        raise InvalidInput(ctx.t("disaster.forbidden"))
 
 
 @router.get("/disasters", response_class=HTMLResponse)
@@ -55,16 +74,37 @@ def _townships(session: Any, ctx: PageCtx, area_code: str) -> list[Any]:
     ]
 
 
-@router.get("/disasters/{disaster_event_id}", response_class=HTMLResponse)
-def event_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    """The event board: totals (with the relief response level), charts over time and by county, and the
-    progress of every township the caller covers."""
-    if service.READ not in ctx.scope.permissions:
-        return _forbidden(ctx)
-    try:
-        event = service.get_event(session=session, scope=ctx.scope, event_id=disaster_event_id)
-    except DomainError:
-        return _not_found(ctx)
+def _counties(session: Any, ctx: PageCtx, event: Any) -> list[Any]:
+    """The counties of the event's area the caller covers (a county's or a township's event: its county)."""
+    low, high = stabilised.event_counties(event.division_code)
+    if level_of(event.division_code) in ("county", "township", "village"):
+        codes = [low] if ctx.scope.covers(low) else []
+        return [geo_service.get(session=session, scope=ctx.scope, code=c) for c in codes]
+    return [
+        d
+        for d in geo_service.descendants(session=session, scope=ctx.scope, code=event.division_code, level="county")
+        if ctx.scope.covers(d.code) and low <= d.code <= high
+    ]
+
+
+def _stabilised(session: Any, ctx: PageCtx, event: Any) -> dict[str, Any]:
+    """The day stabilised of each county the caller covers (its own, else the event's) and when its townships'
+    verified reports are due; and whether the caller may set the event-wide day."""
+    own = stabilised.county_days(session=session, scope=ctx.scope, event_ids=[event.id]).get(event.id, {})
+    rows = []
+    for county in _counties(session, ctx, event):
+        day = own.get(county.code, event.stabilised_on)
+        due = stabilised.verified_due(event, day)
+        rows.append({"code": county.code, "name": county.name, "day": day, "own": county.code in own, "due": due})
+    county_user = stabilised.bureau_county(ctx.scope) is not None
+    return {"rows": rows, "event_wide": ctx.scope.covers(event.division_code) and not county_user}
+
+
+def show_event(ctx: PageCtx, session: Any, event_id: int, status_code: int = 200) -> HTMLResponse:
+    """The event board: totals (with the relief response level), charts over time and by county, the day each
+    county the caller covers stabilised (with a form to record it), and the progress of every township the
+    caller covers."""
+    event = service.get_event(session=session, scope=ctx.scope, event_id=event_id)
     totals, levels = service.event_totals(session=session, scope=ctx.scope, event_id=event.id)
     rows = service.list_reports(session=session, scope=ctx.scope, event_id=event.id)
     townships = _townships(session, ctx, event.division_code)
@@ -109,7 +149,9 @@ def event_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> R
     return render(
         ctx,
         "disaster_event.html",
+        status_code=status_code,
         event=event,
+        stabilised=_stabilised(session, ctx, event),
         totals=totals,
         levels=levels,
         names=names,
@@ -138,6 +180,40 @@ def event_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> R
     )
 
 
+@router.get("/disasters/{disaster_event_id}", response_class=HTMLResponse)
+def event_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
+    return _event_page(ctx, service.READ, lambda: show_event(ctx, session, disaster_event_id))
+
+
+@router.post("/disasters/{disaster_event_id}/stabilised")
+def stabilised_submit(
+    disaster_event_id: int,
+    post: PostDep,
+    county_code: Annotated[str, Form(max_length=12)] = "",
+    on: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Record the day a county of the event stabilised (or, with no county, the event-wide day)."""
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        _require(ctx, service.REPORT)
+        try:
+            day = dt.date.fromisoformat(on)
+        except ValueError:
+            raise InvalidInput(ctx.t("disaster.stabilised.bad_day"), field="on") from None
+        if county_code:
+            service.set_county_stabilised(
+                session=session, scope=ctx.scope, event_id=disaster_event_id, county_code=county_code, on=day
+            )
+        else:
+            service.set_stabilised(session=session, scope=ctx.scope, event_id=disaster_event_id, on=day)
+
+    return form_action(
+        post, act,
+        lambda ctx, session, status: show_event(ctx, session, disaster_event_id, status),
+        f"/disasters/{disaster_event_id}",
+    )  # fmt: skip
+
+
 def show_entry(
     ctx: PageCtx, session: Any, event_id: int, status_code: int = 200, report_type: str = "initial"
 ) -> HTMLResponse:
@@ -161,12 +237,7 @@ def show_entry(
 @router.get("/disasters/{disaster_event_id}/report", response_class=HTMLResponse)
 def entry_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep, type: str = "initial") -> Response:
     """The township information officer's form: one number field per indicator the report type carries."""
-    if service.REPORT not in ctx.scope.permissions:
-        return _forbidden(ctx)
-    try:
-        return show_entry(ctx, session, disaster_event_id, report_type=type)
-    except DomainError:
-        return _not_found(ctx)
+    return _event_page(ctx, service.REPORT, lambda: show_entry(ctx, session, disaster_event_id, report_type=type))
 
 
 @router.post("/disasters/{disaster_event_id}/report")
@@ -177,8 +248,7 @@ async def entry_submit(disaster_event_id: int, request: Request, settings: Setti
     reg = regime.default_regime()
 
     def act(ctx: PageCtx, session: Any) -> None:
-        if service.REPORT not in ctx.scope.permissions:
-            raise InvalidInput(ctx.t("disaster.forbidden"))
+        _require(ctx, service.REPORT)
         if report_type not in REPORT_TYPES:
             raise InvalidInput(ctx.t("error.choose"), field="report_type")
         figures = {
@@ -228,12 +298,7 @@ def show_queue(ctx: PageCtx, session: Any, event_id: int, status_code: int = 200
 
 @router.get("/disasters/{disaster_event_id}/review", response_class=HTMLResponse)
 def queue_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    if service.REVIEW not in ctx.scope.permissions:
-        return _forbidden(ctx)
-    try:
-        return show_queue(ctx, session, disaster_event_id)
-    except DomainError:
-        return _not_found(ctx)
+    return _event_page(ctx, service.REVIEW, lambda: show_queue(ctx, session, disaster_event_id))
 
 
 @router.post("/disasters/{disaster_event_id}/review/{report_id}")

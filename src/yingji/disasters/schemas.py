@@ -40,9 +40,18 @@ class EventRead(BaseModel):
     incident_id: int | None
     started_at: dt.datetime
     stabilised_on: dt.date | None = Field(
-        description="The day (北京时间) the disaster stabilised: 核报 are due after it."
+        description="The day (北京时间) the disaster stabilised: 核报 are due after it. For a county user, its "
+        "county's own day when recorded; otherwise the event-wide day (of every county without a day of its own)."
     )
     created_at: dt.datetime
+    stabilised_counties: list[CountyStabilisedRead] = Field(
+        default_factory=list, description="The counties' own days the caller covers (each overrides the event's)."
+    )
+
+
+class CountyStabilisedRead(BaseModel):
+    county_code: str
+    on: dt.date = Field(description="The day (北京时间) the county stabilised: its townships' 核报 are due after it.")
 
 
 class StabilisedIn(BaseModel):

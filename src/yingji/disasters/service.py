@@ -12,9 +12,19 @@ from sqlalchemy.orm import Session
 from yingji.auth import access, audit
 from yingji.auth.scope import Scope, system_scope
 from yingji.db import utcnow
-from yingji.disasters import deadlines, exports, plausibility, regime, response, review, rollup, tables, validation
-from yingji.disasters.models import DisasterEvent, DisasterReport
-from yingji.disasters.schemas import EventIn, ReportIn, ReportType, ReviewIn
+from yingji.disasters import (
+    exports,
+    plausibility,
+    regime,
+    response,
+    review,
+    rollup,
+    tables,
+    validation,
+)
+from yingji.disasters.models import DisasterEvent, DisasterReport, DisasterStabilisedDay
+from yingji.disasters.schemas import CountyStabilisedRead, EventIn, EventRead, ReportIn, ReportType, ReviewIn
+from yingji.disasters.stabilised import service as stabilised
 from yingji.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from yingji.geo import service as geo_service
 from yingji.geo.codes import code_range, level_of, prefix
@@ -102,22 +112,56 @@ def get_event(*, session: Session, scope: Scope, event_id: int) -> DisasterEvent
 def set_stabilised(
     *, session: Session, scope: Scope, event_id: int, on: dt.date, now: dt.datetime | None = None
 ) -> DisasterEvent:
-    """Record the day (北京时间) the disaster stabilised, from which the verified reports (核报) are due: set by
-    the bureau of the event's division or one above it (a county for its own event; a correction sets it
-    again). Not before the event's start day, not after today (``now``, the clock, injected in tests)."""
+    """Record the day (北京时间) the disaster stabilised, from which the verified reports (核报) are due. A county
+    bureau's call records its own county's day (:func:`set_county_stabilised`); any other caller — the bureau of
+    the event's division or one above it — sets the event-wide day, the day of every county of the event that
+    records none of its own (a correction sets it again). Not before the event's start day, not after today."""
     scope.require(REPORT)
     event = get_event(session=session, scope=scope, event_id=event_id)
+    county = stabilised.bureau_county(scope)
+    if county is not None:
+        set_county_stabilised(session=session, scope=scope, event_id=event_id, county_code=county, on=on, now=now)
+        return event
     scope.require_write(event.division_code, "division")
-    today = deadlines.local_day(now or utcnow())
-    if on < deadlines.local_day(event.started_at):
-        raise InvalidInput(f"the event started on {deadlines.local_day(event.started_at)}, after {on}", field="on")
-    if on > today:
-        raise InvalidInput(f"{on} is after today ({today})", field="on")
+    stabilised.check_day(event, on, now)
     before = audit.snapshot(event)
     event.stabilised_on = on
     audit.changed(session, scope, event, before, entity="disaster_event", action="stabilised",
                   division_code=event.division_code)  # fmt: skip
     return event
+
+
+def set_county_stabilised(
+    *, session: Session, scope: Scope, event_id: int, county_code: str, on: dt.date, now: dt.datetime | None = None
+) -> DisasterStabilisedDay:
+    """Record the day (北京时间) one county of the event stabilised: its townships' verified reports are due after
+    it. Set by the county's bureau or a level above it (a county outside the caller's subtree, or not in the
+    event's area, is not found); a correction sets it again. Not before the event's start day, not after today."""
+    scope.require(REPORT)
+    event = get_event(session=session, scope=scope, event_id=event_id)
+    return stabilised.record_county_day(session=session, scope=scope, event=event, county_code=county_code, on=on,
+                                        now=now)  # fmt: skip
+
+
+def events_read(*, session: Session, scope: Scope, events: list[DisasterEvent]) -> list[EventRead]:
+    """Events read (API, CLI) with the day stabilised as it applies to the caller and the counties' own days it
+    covers."""
+    days = stabilised.county_days(session=session, scope=scope, event_ids=[e.id for e in events])
+    return [
+        EventRead.model_validate(e).model_copy(
+            update={
+                "stabilised_on": stabilised.day_for(scope, e, days.get(e.id, {})),
+                "stabilised_counties": [
+                    CountyStabilisedRead(county_code=c, on=d) for c, d in days.get(e.id, {}).items()
+                ],
+            }
+        )
+        for e in events
+    ]
+
+
+def event_read(*, session: Session, scope: Scope, event: DisasterEvent) -> EventRead:
+    return events_read(session=session, scope=scope, events=[event])[0]
 
 
 def list_events(*, session: Session, scope: Scope) -> list[DisasterEvent]:

@@ -19,14 +19,18 @@ from yingji.geo.codes import prefix
 IDENTITY = "disasters:identity"
 
 
-def _public(entry: DisasterLedgerEntry) -> dict[str, object]:
-    """What the audit log keeps of an entry: never the ID number, not even encrypted."""
-    return {
+def _audited(session: Session, scope: Scope, entry: DisasterLedgerEntry, action: str) -> None:
+    """Audit an action on an entry, keeping only what may be kept: never the ID number, not even encrypted."""
+    public = {
         "event_id": entry.event_id,
         "township_code": entry.township_code,
         "kind": entry.kind,
         "id_number_masked": entry.id_number_masked,
     }
+    audit.acted(
+        session, scope, entry, entity="disaster_ledger_entry", action=action, after=public,
+        division_code=entry.township_code,
+    )  # fmt: skip
 
 
 def add_entry(
@@ -67,15 +71,7 @@ def add_entry(
     )
     session.add(entry)
     session.flush()
-    audit.acted(
-        session,
-        scope,
-        entry,
-        entity="disaster_ledger_entry",
-        action="create",
-        after=_public(entry),
-        division_code=township.code,
-    )
+    _audited(session, scope, entry, "create")
     return entry
 
 
@@ -130,13 +126,5 @@ def reveal(
         number = cipher.decrypt(entry.id_number_enc)
     except LedgerKeyError as exc:
         raise ServiceUnavailable(str(exc)) from None
-    audit.acted(
-        session,
-        scope,
-        entry,
-        entity="disaster_ledger_entry",
-        action="reveal_id_number",
-        after=_public(entry),
-        division_code=entry.township_code,
-    )
+    _audited(session, scope, entry, "reveal_id_number")
     return entry, number

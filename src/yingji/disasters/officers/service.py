@@ -14,8 +14,14 @@ from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.disasters import escalation, regime, review
 from yingji.disasters import service as disaster_service
-from yingji.disasters.models import DisasterEscalation, DisasterEvent, DisasterOfficer, DisasterReport
+from yingji.disasters.models import (
+    DisasterEscalation,
+    DisasterEvent,
+    DisasterOfficer,
+    DisasterReport,
+)
 from yingji.disasters.officers.schemas import OfficerIn
+from yingji.disasters.stabilised import service as stabilised
 from yingji.errors import DomainError, InvalidInput, NotFound
 from yingji.geo import service as geo_service
 from yingji.incidents import service as incidents_service
@@ -112,16 +118,15 @@ def _escalate_follow_ups(*, session: Session, scope: Scope, event: DisasterEvent
     return _flag_once(session, event, late, "follow_up", f"follow_up@{due:%Y%m%dT%H%MZ}", due, now)
 
 
-def _escalate_verified(*, session: Session, event: DisasterEvent, now: dt.datetime) -> int:
+def _escalate_verified(
+    *, session: Session, event: DisasterEvent, counties: dict[str, dt.date], now: dt.datetime
+) -> int:
     """Flag, once, each township that made an initial report and has no verified report (核报) once the regime's
-    working days after the day the disaster stabilised have passed (nothing while the event records no such
-    day). Returns how many were flagged."""
-    deadline = next(
-        (d for d in regime.default_regime().deadlines_for("verified", event.kind) if d.from_level == "county"), None
-    )
-    started = event.started_at if event.started_at.tzinfo else event.started_at.replace(tzinfo=dt.UTC)
-    due = escalation.verified_due(deadline, started, event.stabilised_on) if deadline else None
-    if due is None or not escalation.verified_chased(due, now):
+    working days after the day its county stabilised have passed (the county's own day, else the event-wide
+    day; nothing while neither is recorded). Returns how many were flagged."""
+    days = {event.stabilised_on, *counties.values()}  # the event-wide day: a county without a day of its own
+    dues = {day: stabilised.verified_due(event, day) for day in days}
+    if not any(due is not None and escalation.verified_chased(due, now) for due in dues.values()):
         return 0
     rows = session.execute(
         select(DisasterReport.township_code, DisasterReport.report_type).where(
@@ -130,10 +135,12 @@ def _escalate_verified(*, session: Session, event: DisasterEvent, now: dt.dateti
     ).all()
     initial = sorted({t for t, kind in rows if kind == "initial"})
     verified = {t for t, kind in rows if kind == "verified"}
-    late = escalation.missed_verified(initial, verified)
-    if not late:
-        return 0
-    return _flag_once(session, event, late, "verified", "verified", due, now)
+    late: dict[dt.datetime, list[str]] = {}
+    for township in escalation.missed_verified(initial, verified):
+        due = dues[counties.get(review.reviewer_division(township, "county"), event.stabilised_on)]
+        if due is not None and escalation.verified_chased(due, now):
+            late.setdefault(due, []).append(township)
+    return sum(_flag_once(session, event, group, "verified", "verified", due, now) for due, group in late.items())
 
 
 def _flag_once(
@@ -170,8 +177,10 @@ def escalate_overdue(*, session: Session, scope: Scope, now: dt.datetime, townsh
     if now.utcoffset() is None:
         raise InvalidInput("now must be timezone-aware", field="now")
     counts = {"events": 0, "escalated": 0}
+    county_days = stabilised.county_days(session=session, scope=scope, event_ids=None)
     for event in session.scalars(select(DisasterEvent).order_by(DisasterEvent.id)):
-        late_verified = _escalate_verified(session=session, event=event, now=now)
+        counties = county_days.get(event.id, {})
+        late_verified = _escalate_verified(session=session, event=event, counties=counties, now=now)
         if late_verified:
             counts["events"] += 1
             counts["escalated"] += late_verified

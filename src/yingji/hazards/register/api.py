@@ -13,6 +13,7 @@ from yingji.hazards import lifecycle
 from yingji.hazards.enterprises import service as enterprise_service
 from yingji.hazards.register import service
 from yingji.hazards.register.models import Hazard
+from yingji.hazards.register.rollups import service as rollups
 from yingji.hazards.register.schemas import (
     ActionIn,
     Board,
@@ -46,8 +47,8 @@ def board(session: SessionDep, scope: ScopeDep, group_by: Literal["division", "c
 
     if enterprise_service.is_enterprise_user(scope):
         return Response(compute(), media_type=JSON)
-    scope.require(service.READ)  # a regulator's board: shared as the figures it is made of (service.reused)
-    return Response(service.reused(session, ("board-answer", scope.prefix, group_by), compute), media_type=JSON)
+    scope.require(service.READ)  # a regulator's board: shared as the figures it is made of (rollups.reused)
+    return Response(rollups.reused(session, ("board-answer", scope.prefix, group_by), compute), media_type=JSON)
 
 
 @router.get("", response_model=Page[HazardRead], operation_id="hazards_list")
@@ -75,10 +76,10 @@ def list_hazards(
     else:
         # A regulator's page depends only on the jurisdiction and the filters: many duty officers of one
         # province polling the same view share one computation while no hazard changes (for LIST_CACHE_S
-        # at most, see service.reused).
+        # at most, see rollups.reused).
         scope.require(service.READ)
         key = ("page", scope.prefix, state, level, division, page.limit, page.offset)
-        body = service.reused(session, key, compute, max_age=LIST_CACHE_S)
+        body = rollups.reused(session, key, compute, max_age=LIST_CACHE_S)
     return Response(body, media_type=JSON)
 
 

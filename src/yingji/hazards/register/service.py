@@ -4,15 +4,13 @@ supervision (挂牌督办), overdue escalation, the 动态清零 board. Services
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import defaultdict
-from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
 import yaml
-from sqlalchemy import Select, and_, case, delete, func, or_, select, update
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from yingji.auth import audit
@@ -25,6 +23,7 @@ from yingji.hazards.enterprises import service as enterprise_service
 from yingji.hazards.errors import InvalidTransition, MissingRequirement
 from yingji.hazards.lifecycle import HazardState, Level
 from yingji.hazards.register.models import Hazard, HazardCloseDays, HazardCount, HazardEvent, HazardMonth
+from yingji.hazards.register.rollups import service as rollups
 from yingji.hazards.register.schemas import ActionIn, BoardRow, HazardIn, ListingIn, TrendMonth
 from yingji.incidents import service as incident_service
 
@@ -82,8 +81,8 @@ def report(*, session: Session, scope: Scope, hazard_in: HazardIn, now: dt.datet
         reported_at=moment, reported_by=scope.actor, updated_at=moment,
     )  # fmt: skip
     audit.created(session, scope, row, entity="hazard", division_code=row.division_code)
-    _count(session, row, +1)
-    _count_month(session, row, row.reported_at, "reported")
+    rollups.count(session, row, +1)
+    rollups.count_month(session, row, row.reported_at, "reported")
     _event(session, scope, row, "report", "", now=moment)
     return row
 
@@ -120,24 +119,12 @@ def list_hazards(
     # a few thousand roll-up rows instead of a count over a province's hundreds of thousands of hazards.
     page = stmt.order_by(Hazard.id.desc()).offset(offset)
     rows = list(session.scalars(page.limit(limit) if limit is not None else page))
-    total = reused(session, ("total", scope.prefix, state, level, division),
-                    lambda: _rollup_total(session, scope, state=state, level=level, division=division))  # fmt: skip
+    total = rollups.reused(
+        session,
+        ("total", scope.prefix, state, level, division),
+        lambda: rollups.total(session, scope, state=state, level=level, division=division),
+    )
     return rows, int(total)
-
-
-def _rollup_total(session: Session, scope: Scope, *, state: str | None, level: str | None,
-                  division: str | None) -> int:  # fmt: skip
-    """How many hazards the list holds, from ``hazard_counts`` (kept in the same transaction as every change,
-    so exact)."""
-    stmt = select(func.coalesce(func.sum(HazardCount.count), 0)).where(scope.where_covered(HazardCount.division_code))
-    if state:
-        stmt = stmt.where(HazardCount.state == state)
-    if level:
-        stmt = stmt.where(HazardCount.level == level)
-    if division:
-        low, high = code_range(prefix(normalise_code(division), level_of(normalise_code(division))))
-        stmt = stmt.where(and_(HazardCount.division_code >= low, HazardCount.division_code <= high))
-    return int(session.scalar(stmt) or 0)
 
 
 def _overdue(now: dt.datetime) -> Any:
@@ -177,7 +164,7 @@ def act(
     if action == "close":
         _require_back_to_normal(session, scope, row, moment)
     before = audit.snapshot(row)
-    _count(session, row, -1)
+    rollups.count(session, row, -1)
     data: dict[str, Any] = {}
     if action == "determine":
         row.level, row.items = level.value if level else None, list(items)
@@ -197,10 +184,10 @@ def act(
         data = {**data, "note": body.note, "evidence": body.evidence}
     row.state = move.target.value
     row.updated_at = moment
-    _count(session, row, +1)
+    rollups.count(session, row, +1)
     if action == "close":
-        _count_closed(session, row)
-        _count_month(session, row, row.closed_at or moment, "closed")
+        rollups.count_closed(session, row)
+        rollups.count_month(session, row, row.closed_at or moment, "closed")
     _event(session, scope, row, action, source.value, reason=body.reason, data=data, now=moment)
     audit.changed(session, scope, row, before, entity="hazard", action=action)
     return row
@@ -391,35 +378,9 @@ def board(
         return _board_from_hazards(session, scope, group_by, now or utcnow())
     if now is not None:
         return _board_from_rollups(session, scope, group_by, now)
-    # The live board of a regulator: computed once per jurisdiction and grouping and reused (see reused).
-    return list(reused(session, ("board", scope.prefix, group_by),
-                        lambda: tuple(_board_from_rollups(session, scope, group_by, utcnow()))))  # fmt: skip
-
-
-BOARD_CACHE_S = 30.0
-_CACHE: dict[tuple[Any, ...], tuple[int | None, float, Any]] = {}
-
-
-def reused(session: Session, key: tuple[Any, ...], compute: Callable[[], Any], max_age: float | None = None) -> Any:
-    """A regulator's view (board, list total, a page of the list), computed once per process, database and key
-    and reused while no hazard has changed — the newest history entry is the same, so a change answered to
-    one request shows in the next — and for at most ``max_age`` seconds (BOARD_CACHE_S by default: the
-    overdue count moves with the clock, and a change committed out of id order shows within that bound).
-
-    Every change to a hazard writes a history entry (``_event``). The key must hold everything the value
-    depends on besides the data: the caller's jurisdiction and the filters."""
-    version = session.scalar(select(func.max(HazardEvent.id)))
-    full = (str(session.get_bind().engine.url), *key)
-    clock = time.monotonic()
-    cached = _CACHE.get(full)
-    age_limit = BOARD_CACHE_S if max_age is None else max_age
-    if cached is not None and cached[0] == version and clock - cached[1] < age_limit:
-        return cached[2]
-    value = compute()
-    if len(_CACHE) >= 4096:  # bounded: jurisdictions × groupings and filters
-        _CACHE.clear()
-    _CACHE[full] = (version, clock, value)
-    return value
+    # The live board of a regulator: computed once per jurisdiction and grouping and reused (see rollups.reused).
+    return list(rollups.reused(session, ("board", scope.prefix, group_by),
+                               lambda: tuple(_board_from_rollups(session, scope, group_by, utcnow()))))  # fmt: skip
 
 
 def _board_from_rollups(session: Session, scope: Scope, group_by: str, moment: dt.datetime) -> list[BoardRow]:
@@ -491,81 +452,30 @@ def _board_from_hazards(session: Session, scope: Scope, group_by: str, moment: d
     for k, reported, ended in session.execute(
         select(key, Hazard.reported_at, Hazard.closed_at).where(_visible(session, scope), Hazard.state == "closed")
     ):
-        days[str(k)].append((_whole_days(reported, ended), 1))
+        days[str(k)].append((rollups.whole_days(reported, ended), 1))
     return [
         _board_row(str(k or ""), a, b, c, d, e, _weighted_median(days.get(str(k), []))) for k, a, b, c, d, e in counts
     ]
 
 
-def _whole_days(reported: dt.datetime, closed: dt.datetime | None) -> int:
-    return max(0, int(((closed or reported) - reported).total_seconds() // 86400))
-
-
-def _count(session: Session, row: Hazard, delta: int) -> None:
-    """Keep the board's roll-up: ``delta`` hazards in the row's (division, category, level, state)."""
-    key = {"division_code": row.division_code, "supervision_category": row.supervision_category,
-           "level": row.level or "", "state": row.state}  # fmt: skip
-    changed = session.execute(update(HazardCount).filter_by(**key).values(count=HazardCount.count + delta)).rowcount  # type: ignore[attr-defined]
-    if not changed:
-        session.add(HazardCount(**key, count=delta))
-        session.flush()
-
-
-def _count_closed(session: Session, row: Hazard) -> None:
-    key = {"division_code": row.division_code, "supervision_category": row.supervision_category,
-           "days": _whole_days(row.reported_at, row.closed_at)}  # fmt: skip
-    changed = session.execute(update(HazardCloseDays).filter_by(**key).values(count=HazardCloseDays.count + 1)).rowcount  # type: ignore[attr-defined]
-    if not changed:
-        session.add(HazardCloseDays(**key, count=1))
-        session.flush()
-
-
-CHINA = dt.timezone(dt.timedelta(hours=8))
-TREND_MONTHS = 12
-
-
-def _month(moment: dt.datetime) -> str:
-    """The month of a moment in China time (UTC+8), ``YYYY-MM``."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(CHINA).strftime("%Y-%m")
-
-
-def _last_months(now: dt.datetime, n: int = TREND_MONTHS) -> list[str]:
-    year, month = (int(x) for x in _month(now).split("-"))
-    out = []
-    for _ in range(n):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return out[::-1]
-
-
-def _count_month(session: Session, row: Hazard, moment: dt.datetime, column: str) -> None:
-    key = {"division_code": row.division_code, "supervision_category": row.supervision_category,
-           "month": _month(moment)}  # fmt: skip
-    target = getattr(HazardMonth, column)
-    changed = session.execute(update(HazardMonth).filter_by(**key).values({target: target + 1})).rowcount  # type: ignore[attr-defined]
-    if not changed:
-        session.add(HazardMonth(**key, reported=int(column == "reported"), closed=int(column == "closed")))
-        session.flush()
-
-
 def trend(*, session: Session, scope: Scope, now: dt.datetime | None = None,
-          months: int = TREND_MONTHS) -> list[TrendMonth]:  # fmt: skip
+          months: int = rollups.TREND_MONTHS) -> list[TrendMonth]:  # fmt: skip
     """Hazards reported and closed per month (China time) over the caller's jurisdiction, the last
     ``months`` months up to the current one, oldest first (months without any: zeros)."""
     scope.require(READ)
-    wanted = _last_months(now or utcnow(), months)
+    wanted = rollups.last_months(now or utcnow(), months)
     figures: dict[str, list[int]] = {m: [0, 0] for m in wanted}
+    since = rollups.month_start(wanted[0])
     if enterprise_service.is_enterprise_user(scope):
         for reported, closed in session.execute(
             select(Hazard.reported_at, Hazard.closed_at).where(
                 _visible(session, scope),
-                or_(Hazard.reported_at >= _month_start(wanted[0]), Hazard.closed_at >= _month_start(wanted[0])),
+                or_(Hazard.reported_at >= since, Hazard.closed_at >= since),
             )
         ):
             for moment, index in ((reported, 0), (closed, 1)):
-                if moment is not None and _month(moment) in figures:
-                    figures[_month(moment)][index] += 1
+                if moment is not None and rollups.month(moment) in figures:
+                    figures[rollups.month(moment)][index] += 1
     else:
         query = (
             select(HazardMonth.month, func.sum(HazardMonth.reported), func.sum(HazardMonth.closed))
@@ -577,51 +487,12 @@ def trend(*, session: Session, scope: Scope, now: dt.datetime | None = None,
             return tuple(tuple(r) for r in session.execute(query))
 
         found: tuple[tuple[Any, ...], ...] = (
-            reused(session, ("trend", scope.prefix, *wanted), compute) if now is None else compute()
+            rollups.reused(session, ("trend", scope.prefix, *wanted), compute) if now is None else compute()
         )
         for month, reported, closed in found:
             figures[str(month)] = [int(reported or 0), int(closed or 0)]
     return [TrendMonth(month=m, reported=figures[m][0], closed=figures[m][1]) for m in wanted]
 
 
-def _month_start(month: str) -> dt.datetime:
-    year, mon = (int(x) for x in month.split("-"))
-    return dt.datetime(year, mon, 1, tzinfo=CHINA)
-
-
-def rebuild_rollups(*, session: Session, scope: Scope) -> int:
-    """Recount the board's roll-ups from the hazards (after a bulk load); returns the hazards counted."""
-    if scope.prefix:
-        raise Forbidden("the roll-ups are rebuilt nationally")
-    session.execute(delete(HazardCount))
-    session.execute(delete(HazardCloseDays))
-    session.execute(delete(HazardMonth))
-    level = func.coalesce(Hazard.level, "")
-    grouped = select(Hazard.division_code, Hazard.supervision_category, level, Hazard.state, func.count()).group_by(
-        Hazard.division_code, Hazard.supervision_category, level, Hazard.state
-    )
-    total = 0
-    for division, category, lvl, state, n in session.execute(grouped):
-        session.add(HazardCount(division_code=division, supervision_category=category, level=lvl, state=state, count=n))
-        total += int(n)
-    days: dict[tuple[str, str, int], int] = defaultdict(int)
-    closed = select(Hazard.division_code, Hazard.supervision_category, Hazard.reported_at, Hazard.closed_at).where(
-        Hazard.state == "closed"
-    )
-    for division, category, reported, ended in session.execute(closed.execution_options(yield_per=10_000)):
-        days[(division, category, _whole_days(reported, ended))] += 1
-    session.add_all(
-        HazardCloseDays(division_code=d, supervision_category=c, days=k, count=n) for (d, c, k), n in days.items()
-    )
-    per_month: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    dated = select(Hazard.division_code, Hazard.supervision_category, Hazard.reported_at, Hazard.closed_at)
-    for division, category, reported, ended in session.execute(dated.execution_options(yield_per=10_000)):
-        per_month[(division, category, _month(reported))][0] += 1
-        if ended is not None:
-            per_month[(division, category, _month(ended))][1] += 1
-    session.add_all(
-        HazardMonth(division_code=d, supervision_category=c, month=m, reported=r, closed=k)
-        for (d, c, m), (r, k) in per_month.items()
-    )
-    session.flush()
-    return total
+# The roll-ups are recounted through the register as well (bench/hazards.py, after a bulk load).
+rebuild_rollups = rollups.rebuild
