@@ -40,13 +40,13 @@ class _Links(HTMLParser):
                 self.found.append((tag, name, value))
 
 
-def _signed_in(server: LiveServer) -> httpx.Client:
+def _signed_in(server: LiveServer, username: str = "dingri_duty") -> httpx.Client:
     client = httpx.Client(base_url=server.url, timeout=30)
     page = client.get(f"{ROOT}/login")
     assert page.status_code == 200
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert csrf is not None
-    answer = client.post(f"{ROOT}/login", data={"username": "dingri_duty", "password": DEMO_PASSWORD,
+    answer = client.post(f"{ROOT}/login", data={"username": username, "password": DEMO_PASSWORD,
                                                  "csrf_token": csrf.group(1), "next": f"{ROOT}/incidents"})  # fmt: skip
     assert answer.status_code == 303 and answer.headers["location"] == f"{ROOT}/incidents"
     return client
@@ -60,6 +60,20 @@ def test_a_visitor_is_sent_to_the_login_page_under_the_prefix(rooted: LiveServer
         # a next outside the deployment is not followed: the map under the prefix instead
         page = client.get(f"{ROOT}/login", params={"next": "/elsewhere"})
         assert f'value="{ROOT}/"' in page.text
+
+
+def test_a_new_assessment_or_plan_made_on_a_form_opens_under_the_prefix(rooted: LiveServer) -> None:
+    client = _signed_in(rooted, "xigaze_commander")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get(f"{ROOT}/quake").text)
+    assert csrf is not None
+    quake = {"lon": "87.45", "lat": "28.5", "depth_km": "10", "magnitude": "5.5", "magnitude_type": "Ms"}
+    made = client.post(f"{ROOT}/quake", data={**quake, "csrf_token": csrf.group(1)})
+    assert made.status_code == 303 and re.fullmatch(rf"{ROOT}/quake/\d+", made.headers["location"])
+    assert client.get(made.headers["location"]).status_code == 200
+    assessment = made.headers["location"].rsplit("/", 1)[1]
+    plan = client.post(f"{ROOT}/relief/plans", data={"csrf_token": csrf.group(1), "assessment_id": assessment})
+    assert plan.status_code == 303 and re.fullmatch(rf"{ROOT}/relief/plans/\d+", plan.headers["location"])
+    assert client.get(plan.headers["location"]).status_code == 200
 
 
 def test_every_link_form_and_script_of_every_page_carries_the_prefix_and_answers(rooted: LiveServer) -> None:

@@ -158,10 +158,8 @@ def quake_run(
             raise
         created["id"] = row.id
 
-    response = form_action(post, act, shown_again(_list, form=form), "/quake")
-    if created and response.status_code == 303:
-        response.headers["location"] = f"/quake/{created['id']}"
-    return response
+    # to the new assessment, under the deployment's prefix (form_action's redirect)
+    return form_action(post, act, shown_again(_list, form=form), lambda: f"/quake/{created['id']}")
 
 
 # -- one assessment ----------------------------------------------------------------------------------

@@ -279,10 +279,8 @@ def plan_create(
         plan = relief.create_plan(session=session, scope=ctx.scope, plan_in=_plan_in(ctx, form))
         created["id"] = plan.id
 
-    response = form_action(post, act, shown_again(_plans, form=form), "/relief/plans")
-    if created and response.status_code == 303:
-        response.headers["location"] = f"/relief/plans/{created['id']}"
-    return response
+    # to the new plan, under the deployment's prefix (form_action's redirect)
+    return form_action(post, act, shown_again(_plans, form=form), lambda: f"/relief/plans/{created['id']}")
 
 
 def _plan_page(ctx: PageCtx, session: Any, plan_id: int, status_code: int = 200) -> HTMLResponse:
