@@ -47,7 +47,7 @@ PUBLIC_UPLOADS_AT_ONCE = 8
 MACHINE_TOKEN_MEMORY_S = 30.0
 UPLOAD = "upload"
 REFUSALS_AT_ONCE_PER_S = 20  # an address's refusals in one second answered at once
-HELD_AT_MOST = 512  # refusals held back at once per process (each holds a connection); beyond, answered at once
+HELD_AT_MOST = 256  # refusals held back at once per process (each holds its connection and the body read so far)
 
 # Every route whose body limit is not YINGJI_MAX_BODY_BYTES, in one place (a test checks each names a
 # route). ``upload``: YINGJI_MAX_UPLOAD_BYTES. Sign-in forms are small: a flood of large ones costs nothing.
