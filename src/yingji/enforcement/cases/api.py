@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep
 from yingji.enforcement.cases import service
-from yingji.enforcement.cases.models import Inspection, PenaltyCase
+from yingji.enforcement.cases.models import FollowUp, Inspection, PenaltyCase
 from yingji.enforcement.cases.schemas import (
     CaseEventRead,
     CaseIn,
@@ -18,10 +18,14 @@ from yingji.enforcement.cases.schemas import (
     EnforcementStatistics,
     FindingIn,
     FindingRead,
+    FollowUpIn,
+    FollowUpItemRead,
+    FollowUpRead,
     InspectionIn,
     InspectionRead,
     StepIn,
 )
+from yingji.enforcement.followups import service as follow_ups
 
 router = APIRouter(prefix="/api/v1/enforcement", tags=["enforcement"])
 PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "the document as PDF"}}
@@ -80,6 +84,50 @@ def inspection_document(
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="inspection-{inspection_id}-{kind}.pdf"'},
     )
+
+
+def follow_up_out(session: SessionDep, row: FollowUp, inspection: Inspection) -> FollowUpRead:
+    items = follow_ups.items_of(session=session, follow_up_ids=[row.id])[row.id]
+    listed = [FollowUpItemRead.model_validate(i).model_copy(update={"text": text}) for i, text in items]
+    return FollowUpRead.model_validate(row).model_copy(update={
+        "order_number": service.order_number(inspection), "rectification_deadline": inspection.rectification_deadline,
+        "items": listed})  # fmt: skip
+
+
+@router.get("/inspections/{inspection_id}/follow-ups", response_model=list[FollowUpRead],
+            operation_id="enforcement_follow_ups_list")  # fmt: skip
+def list_follow_ups(inspection_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[FollowUpRead]:
+    """The follow-up inspections (复查) of the inspection's rectification order, first to last."""
+    inspection = service.get_inspection(session=session, scope=scope, inspection_id=inspection_id)
+    rows = follow_ups.list_for(session=session, scope=scope, inspection_id=inspection_id)
+    return [follow_up_out(session, r, inspection) for r in rows]
+
+
+@router.post("/inspections/{inspection_id}/follow-ups", response_model=FollowUpRead,
+             status_code=status.HTTP_201_CREATED, operation_id="enforcement_follow_ups_create")  # fmt: skip
+def create_follow_up(inspection_id: IdPath, body: FollowUpIn, session: SessionDep, scope: ScopeDep) -> FollowUpRead:
+    """Record a follow-up (复查) of the rectification order: every finding once, rectified or not; the linked
+    hazards move (verify; reject or fail_verification); with open_case the items not rectified become a case."""
+    row = follow_ups.create(session=session, scope=scope, inspection_id=inspection_id, follow_up_in=body)
+    inspection = service.get_inspection(session=session, scope=scope, inspection_id=inspection_id)
+    return follow_up_out(session, row, inspection)
+
+
+@router.get("/follow-ups/{follow_up_id}", response_model=FollowUpRead, operation_id="enforcement_follow_ups_get")
+def get_follow_up(follow_up_id: IdPath, session: SessionDep, scope: ScopeDep) -> FollowUpRead:
+    """One follow-up with its items."""
+    row = follow_ups.get(session=session, scope=scope, follow_up_id=follow_up_id)
+    inspection = service.get_inspection(session=session, scope=scope, inspection_id=row.inspection_id)
+    return follow_up_out(session, row, inspection)
+
+
+@router.get("/follow-ups/{follow_up_id}/document", response_class=Response, responses=PDF,
+            operation_id="enforcement_follow_up_document")  # fmt: skip
+def follow_up_document(follow_up_id: IdPath, session: SessionDep, scope: ScopeDep) -> Response:
+    """整改复查意见书 as PDF."""
+    pdf = follow_ups.document(session=session, scope=scope, follow_up_id=follow_up_id)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="follow-up-{follow_up_id}.pdf"'})  # fmt: skip
 
 
 def case_out(session: SessionDep, row: PenaltyCase) -> CaseRead:

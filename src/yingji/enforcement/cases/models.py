@@ -83,3 +83,35 @@ class CaseEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     actor: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FollowUp(Base):
+    """A follow-up inspection (复查) of an inspection's rectification order (责令限期整改指令书): each ordered item
+    (a finding of the inspection) found rectified or not; the items not rectified may become a penalty case."""
+
+    __tablename__ = "enforcement_follow_ups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("enforcement_inspections.id"), index=True)
+    division_code: Mapped[str] = mapped_column(String(12), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    inspector_ids: Mapped[list[int]] = mapped_column(JSONType)
+    inspected_on: Mapped[dt.date] = mapped_column(Date)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_cases.id"))  # opened for items not rectified
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FollowUpItem(Base):
+    """One ordered item at a follow-up: rectified or not, and what was done to the finding's hazard."""
+
+    __tablename__ = "enforcement_follow_up_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("enforcement_follow_ups.id"), index=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("enforcement_findings.id"), index=True)
+    rectified: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(2000), default="")
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"))
+    hazard_action: Mapped[str] = mapped_column(String(32), default="")  # the hazard's move (verify, reject …) or ""
