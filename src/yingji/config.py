@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     # only), and the loopback port of a monitoring worker's metrics listener (unset: none)
     metrics_token: SecretStr | None = None
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Evidence files of penalty cases (yingji.enforcement.evidence): where they are kept (default:
+    # <state_dir>/evidence) and the largest file accepted (PDF, JPEG or PNG; the body limit is max_upload_bytes)
+    evidence_dir: Path | None = None
+    evidence_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
     @field_validator("timezone")
     @classmethod

@@ -390,7 +390,48 @@ def follow_up_document(c: Ctx) -> None:
     assert c.own_admin.get(f"{API}/follow-ups/{_follow_up(c, 'own')['id']}/document").status_code == 200
 
 
+_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _evidence(c: Ctx, side: str) -> dict[str, Any]:
+    """An evidence file of the side's case (decided, not closed)."""
+    key = (c.live.url, f"evidence:{side}")
+    if key not in _made:
+        client = c.own_admin if side == "own" else c.foreign_admin
+        case = _case(c, side)
+        _made[key] = _created(client.post(f"{API}/cases/{case['id']}/evidence", data={"description": f"{side} 笔录"},
+                                          files={"file": ("笔录.pdf", _PDF, "application/pdf")}))  # fmt: skip
+    return _made[key]
+
+
+def evidence_add(c: Ctx) -> None:
+    foreign = _evidence(c, "foreign")
+    r = c.own_admin.post(f"{API}/cases/{foreign['case_id']}/evidence", files={"file": ("x.pdf", _PDF)})
+    assert r.status_code == 404
+    assert len(c.foreign_admin.get(f"{API}/cases/{foreign['case_id']}/evidence").json()) == 1
+    own = _evidence(c, "own")
+    assert c.own.post(f"{API}/cases/{own['case_id']}/evidence", files={"file": ("x.pdf", _PDF)}).status_code == 403
+
+
+def evidence_list(c: Ctx) -> None:
+    foreign = _evidence(c, "foreign")
+    assert c.own_admin.get(f"{API}/cases/{foreign['case_id']}/evidence").status_code == 404
+    own = _evidence(c, "own")
+    assert [e["id"] for e in c.own.get(f"{API}/cases/{own['case_id']}/evidence").json()] == [own["id"]]
+
+
+def evidence_get(c: Ctx) -> None:
+    foreign, own = _evidence(c, "foreign"), _evidence(c, "own")
+    assert c.own_admin.get(f"{API}/cases/{foreign['case_id']}/evidence/{foreign['id']}").status_code == 404
+    assert c.own_admin.get(f"{API}/cases/{own['case_id']}/evidence/{foreign['id']}").status_code == 404
+    r = c.own.get(f"{API}/cases/{own['case_id']}/evidence/{own['id']}")
+    assert r.status_code == 200 and r.content == _PDF
+
+
 CASES = {
+    ("POST", f"{API}/cases/{{case_id}}/evidence"): evidence_add,
+    ("GET", f"{API}/cases/{{case_id}}/evidence"): evidence_list,
+    ("GET", f"{API}/cases/{{case_id}}/evidence/{{evidence_id}}"): evidence_get,
     ("GET", f"{API}/inspections/{{inspection_id}}/follow-ups"): follow_ups_list,
     ("POST", f"{API}/inspections/{{inspection_id}}/follow-ups"): follow_ups_create,
     ("GET", f"{API}/follow-ups/{{follow_up_id}}"): follow_ups_get,

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep, SettingsDep
 from yingji.enforcement.cases import service
-from yingji.enforcement.cases.models import FollowUp, Inspection, PenaltyCase
+from yingji.enforcement.cases.models import CaseEvidence, FollowUp, Inspection, PenaltyCase
 from yingji.enforcement.cases.schemas import (
     CaseEventRead,
     CaseIn,
     CaseRead,
     ClockRead,
     EnforcementStatistics,
+    EvidenceRead,
     FindingIn,
     FindingRead,
     FollowUpIn,
@@ -25,7 +30,9 @@ from yingji.enforcement.cases.schemas import (
     InspectionRead,
     StepIn,
 )
+from yingji.enforcement.evidence import service as evidence
 from yingji.enforcement.followups import service as follow_ups
+from yingji.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/enforcement", tags=["enforcement"])
 PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "the document as PDF"}}
@@ -179,6 +186,69 @@ def case_document(
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="case-{case_id}-{kind}.pdf"'},
     )
+
+
+_EVIDENCE_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary", "description": "PDF, JPEG or PNG (by content)"},
+                   "description": {"type": "string", "maxLength": 2000},
+                   "stage": {"type": "string", "enum": list(evidence.STAGES),
+                             "description": "a state the case has reached (default: its state)"}}}}}}}  # fmt: skip
+
+
+@router.post("/cases/{case_id}/evidence", response_model=EvidenceRead, status_code=status.HTTP_201_CREATED,
+             operation_id="enforcement_evidence_add", openapi_extra=_EVIDENCE_BODY)  # fmt: skip
+async def add_evidence(
+    case_id: IdPath, request: Request, session: SessionDep, scope: ScopeDep, settings: SettingsDep
+) -> EvidenceRead:
+    """Add an evidence file (证据) to the case, as multipart form data: `file` (PDF, JPEG or PNG judged by its
+    content, at most YINGJI_EVIDENCE_MAX_BYTES; kept as uploaded, with its SHA-256), `description`, `stage`.
+    A closed case takes no more evidence (409)."""
+    try:
+        form = await request.form(max_files=1, max_fields=2)
+    except StarletteHTTPException as exc:
+        if exc.status_code == status.HTTP_413_CONTENT_TOO_LARGE:
+            raise
+        raise InvalidInput(f"the form could not be read: {exc.detail}; one file a request") from None
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidInput("a file is required", field="file")
+        description, stage = str(form.get("description") or "").strip(), str(form.get("stage") or "").strip()
+        if len(description) > 2000:
+            raise InvalidInput("the description is at most 2000 characters", field="description")
+        row = await run_in_threadpool(lambda: evidence.add(
+            session=session, scope=scope, case_id=case_id, source=upload.file, filename=upload.filename or "",
+            description=description, stage=stage or None, settings=settings))  # fmt: skip
+    finally:
+        await form.close()
+    return EvidenceRead.model_validate(row)
+
+
+@router.get("/cases/{case_id}/evidence", response_model=list[EvidenceRead], operation_id="enforcement_evidence_list")
+def list_evidence(case_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[EvidenceRead]:
+    """The case's evidence files, first added first (no content)."""
+    return [EvidenceRead.model_validate(r) for r in evidence.list_for(session=session, scope=scope, case_id=case_id)]
+
+
+@router.get("/cases/{case_id}/evidence/{evidence_id}", response_class=FileResponse,
+            responses={200: {"content": {m: {} for m in ("application/pdf", "image/jpeg", "image/png")},
+                             "description": "the file as uploaded"}},
+            operation_id="enforcement_evidence_get")  # fmt: skip
+def get_evidence(
+    case_id: IdPath, evidence_id: IdPath, request: Request, session: SessionDep, scope: ScopeDep,
+    settings: SettingsDep,
+) -> FileResponse:  # fmt: skip
+    """One evidence file as uploaded (`X-Content-SHA256`); each read is audited."""
+    from yingji.db import transaction
+
+    row = evidence.get(session=session, scope=scope, case_id=case_id, evidence_id=evidence_id)
+    path = evidence.path_of(row, settings)
+    with transaction(request.app.state.session_factory) as writer:  # a GET's session only reads
+        evidence.record_read(session=writer, scope=scope, row=writer.get_one(CaseEvidence, row.id))
+    extension = path.suffix
+    return FileResponse(path, media_type=row.media_type, filename=f"case-{case_id}-evidence-{row.id}{extension}",
+                        headers={"X-Content-SHA256": row.sha256, "Cache-Control": "no-store"})  # fmt: skip
 
 
 @router.get("/public/statistics", response_model=EnforcementStatistics, operation_id="enforcement_statistics")

@@ -115,3 +115,23 @@ class FollowUpItem(Base):
     note: Mapped[str] = mapped_column(String(2000), default="")
     hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"))
     hazard_action: Mapped[str] = mapped_column(String(32), default="")  # the hazard's move (verify, reject …) or ""
+
+
+class CaseEvidence(Base):
+    """An evidence file of a penalty case (证据), kept as uploaded with its SHA-256; added at a stage of the case
+    (调查取证 …), never changed or removed, and none added after the case is closed (结案)."""
+
+    __tablename__ = "enforcement_case_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_cases.id"), index=True)
+    division_code: Mapped[str] = mapped_column(String(12), index=True)
+    stage: Mapped[str] = mapped_column(String(16))  # a case state (penalty.STATES) the file belongs to
+    description: Mapped[str] = mapped_column(String(2000), default="")
+    filename: Mapped[str] = mapped_column(String(200), default="")  # as uploaded (shown, never used as a path)
+    media_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(100))  # under the evidence directory
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

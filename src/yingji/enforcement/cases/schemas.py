@@ -142,6 +142,23 @@ class StepIn(BaseModel):
     approval: str | None = Field(None, max_length=200, description="with extend: who approved")
 
 
+class EvidenceRead(BaseModel):
+    """An evidence file of a case (证据): what, at which stage, its SHA-256, who added it and when."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    case_id: int
+    stage: str
+    description: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: dt.datetime
+
+
 class ClockRead(BaseModel):
     key: str
     label: dict[str, str]

@@ -1,4 +1,4 @@
-"""Enforcement: follow-up inspections (复查) with their items.
+"""Enforcement: follow-up inspections (复查) with their items; evidence files of penalty cases (证据).
 
 Revision ID: enf3_0001
 Revises: enf2_0001
@@ -58,8 +58,27 @@ def upgrade() -> None:
     )
     op.create_index("ix_enforcement_follow_up_items_follow_up_id", t, ["follow_up_id"])
     op.create_index("ix_enforcement_follow_up_items_finding_id", t, ["finding_id"])
+    t = "enforcement_case_evidence"
+    op.create_table(
+        t,
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("case_id", sa.Integer(), _fk(t, "case_id", "enforcement_cases"), nullable=False),
+        sa.Column("division_code", sa.String(12), nullable=False),
+        sa.Column("stage", sa.String(16), nullable=False),
+        sa.Column("description", sa.String(2000), nullable=False),
+        sa.Column("filename", sa.String(200), nullable=False),
+        sa.Column("media_type", sa.String(32), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("path", sa.String(100), nullable=False),
+        sa.Column("uploaded_by", sa.String(100), nullable=False),
+        sa.Column("uploaded_at", UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_enforcement_case_evidence_case_id", t, ["case_id"])
+    op.create_index("ix_enforcement_case_evidence_division_code", t, ["division_code"])
 
 
 def downgrade() -> None:
+    op.drop_table("enforcement_case_evidence")
     op.drop_table("enforcement_follow_up_items")
     op.drop_table("enforcement_follow_ups")
