@@ -401,11 +401,11 @@ def public_statistics(*, session: Session, division: str | None = None, year: in
         .group_by(PenaltyCase.division_code, category, PenaltyCase.state)
     ).all()  # fmt: skip
 
-    def tally(rows: Any, key: Any) -> dict[str, int]:
-        out: dict[str, int] = {}
+    def tally_cells(rows: Any, key: Any, count_at: int) -> dict[tuple[str, ...], int]:
+        out: dict[tuple[str, ...], int] = {}
         for row in rows:
-            out[key(row)] = out.get(key(row), 0) + int(row[3] if len(row) > 3 else row[2])
-        return dict(sorted(out.items()))
+            out[key(row)] = out.get(key(row), 0) + int(row[count_at])
+        return out
 
     findings = session.execute(
         select(func.count(), func.sum(cast(Finding.violation, Integer)), func.count(Finding.hazard_id))
@@ -428,23 +428,28 @@ def public_statistics(*, session: Session, division: str | None = None, year: in
     fines_total = sum(int(r[5] or 0) for r in filed)
     places = sorted({child_of(str(r[0]), code) for r in [*done, *filed]})
     names = geo_service.names_of(session=session, codes=places)
-    by_place_i = handling.publish(tally(done, lambda r: child_of(str(r[0]), code)))
-    by_place_c = handling.publish(tally(filed, lambda r: child_of(str(r[0]), code)))
+    # breakdowns of the same records are withheld together, so that none gives back what another withholds
+    by_category_i, by_place_i = handling.publish_together(
+        tally_cells(done, lambda r: (r[1] or "", child_of(str(r[0]), code)), count_at=2)
+    ) or [{}, {}]
+    by_category_c, by_state_c, by_place_c = handling.publish_together(
+        tally_cells(filed, lambda r: (r[1] or "", r[2], child_of(str(r[0]), code)), count_at=3)
+    ) or [{}, {}, {}]
     return {
         "division": code if division else "",
         "year": year,
         "suppressed_below": handling.SMALL_COUNT,
         "inspections": {
             "total": handling.suppress(sum(int(r[2]) for r in done)),
-            "by_category": handling.publish(tally(done, lambda r: r[1] or "")),
+            "by_category": by_category_i,
             "findings": handling.suppress(int(findings[0] or 0)),
             "violations": handling.suppress(int(findings[1] or 0)),
             "hazards_reported": handling.suppress(int(findings[2] or 0)),
         },
         "cases": {
             "total": handling.suppress(sum(int(r[3]) for r in filed)),
-            "by_category": handling.publish(tally(filed, lambda r: r[1] or "")),
-            "by_state": handling.publish(tally(filed, lambda r: r[2])),
+            "by_category": by_category_c,
+            "by_state": by_state_c,
             "fined": handling.suppress(fined),
             "fines_total_yuan": fines_total if fined >= handling.SMALL_COUNT else None,
             "median_days_to_decision": handling.median_days(days["decide"]),
