@@ -92,10 +92,13 @@ def publish_action(draw_id: int, post: LenientPostDep) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         service.publish_draw(session=session, scope=ctx.scope, draw_id=draw_id)
 
-    def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
-        return _draw(ctx, session, draw_id, status)
+    return _form_on(post, act, _draw, draw_id, f"/enforcement/draws/{draw_id}")
 
-    return form_action(post, act, show, f"/enforcement/draws/{draw_id}")
+
+def _form_on(post: Any, act: Any, view: Any, row_id: int, url: str) -> Response:
+    """A write form on one record's page: ``act`` in its own transaction; refused, ``view`` shows the page again
+    with the error (and the refusal's status)."""
+    return form_action(post, act, lambda ctx, session, status: view(ctx, session, row_id, status), url)
 
 
 def _draw(ctx: PageCtx, session: Any, draw_id: int, status: int = 200) -> HTMLResponse:
@@ -116,9 +119,12 @@ def _draw(ctx: PageCtx, session: Any, draw_id: int, status: int = 200) -> HTMLRe
 
 @router.get("/enforcement/draws/{draw_id}", response_class=HTMLResponse)
 def draw_page(draw_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    if READ not in ctx.scope.permissions:
-        return _forbidden(ctx)
-    return _draw(ctx, session, draw_id)
+    return _readable(ctx, session, _draw, draw_id)
+
+
+def _readable(ctx: PageCtx, session: Any, view: Any, row_id: int) -> Response:
+    """A record's page for a reader of enforcement (403 for others)."""
+    return view(ctx, session, row_id) if READ in ctx.scope.permissions else _forbidden(ctx)  # type: ignore[no-any-return]
 
 
 @router.get("/enforcement/inspections/{inspection_id}/checklist", response_class=HTMLResponse)
@@ -158,9 +164,7 @@ def _follow_up(ctx: PageCtx, session: Any, inspection_id: int, status: int = 200
 @router.get("/enforcement/inspections/{inspection_id}/follow-up", response_class=HTMLResponse)
 def follow_up_page(inspection_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     """The follow-ups (复查) of an inspection's rectification order, and for writers the form to record one."""
-    if READ not in ctx.scope.permissions:
-        return _forbidden(ctx)
-    return _follow_up(ctx, session, inspection_id)
+    return _readable(ctx, session, _follow_up, inspection_id)
 
 
 @router.post("/enforcement/inspections/{inspection_id}/follow-up", response_class=HTMLResponse)
@@ -194,10 +198,7 @@ def follow_up_action(
             raise InvalidInput(message, field=field) from None
         follow_ups.create(session=session, scope=ctx.scope, inspection_id=inspection_id, follow_up_in=body)
 
-    def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
-        return _follow_up(ctx, session, inspection_id, status)
-
-    return form_action(post, act, show, f"/enforcement/inspections/{inspection_id}/follow-up")
+    return _form_on(post, act, _follow_up, inspection_id, f"/enforcement/inspections/{inspection_id}/follow-up")
 
 
 @router.get("/enforcement/checklist-sw.js")

@@ -42,6 +42,17 @@ def _inspection_out(row: Inspection, findings: list[FindingRead]) -> InspectionR
     return InspectionRead.model_validate(row).model_copy(update={"findings": findings})
 
 
+def _with_findings(session: SessionDep, rows: list[Inspection]) -> list[InspectionRead]:
+    found = service.findings_of(session=session, inspection_ids=[r.id for r in rows])
+    return [_inspection_out(r, [FindingRead.model_validate(f) for f in found[r.id]]) for r in rows]
+
+
+def _pdf(content: bytes, name: str) -> Response:
+    return Response(
+        content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'}
+    )
+
+
 @router.get("/inspections", response_model=Page[InspectionRead], operation_id="enforcement_inspections_list")
 def list_inspections(
     session: SessionDep, scope: ScopeDep, page: PageDep,
@@ -50,9 +61,7 @@ def list_inspections(
     """Inspections of the caller's subtree, latest first, with their findings."""
     rows, total = service.list_inspections(session=session, scope=scope, enterprise_id=enterprise_id,
                                            limit=page.limit, offset=page.offset)  # fmt: skip
-    found = service.findings_of(session=session, inspection_ids=[r.id for r in rows])
-    items = [_inspection_out(r, [FindingRead.model_validate(f) for f in found[r.id]]) for r in rows]
-    return Page.of(items, total, page)
+    return Page.of(_with_findings(session, rows), total, page)
 
 
 @router.post("/inspections", response_model=InspectionRead, status_code=status.HTTP_201_CREATED,
@@ -66,9 +75,9 @@ def create_inspection(body: InspectionIn, session: SessionDep, scope: ScopeDep) 
 @router.get("/inspections/{inspection_id}", response_model=InspectionRead, operation_id="enforcement_inspections_get")
 def get_inspection(inspection_id: IdPath, session: SessionDep, scope: ScopeDep) -> InspectionRead:
     """One inspection with its findings."""
-    row = service.get_inspection(session=session, scope=scope, inspection_id=inspection_id)
-    found = service.findings_of(session=session, inspection_ids=[row.id])[row.id]
-    return _inspection_out(row, [FindingRead.model_validate(f) for f in found])
+    return _with_findings(session, [service.get_inspection(session=session, scope=scope, inspection_id=inspection_id)])[
+        0
+    ]
 
 
 @router.post("/inspections/{inspection_id}/findings", response_model=FindingRead, status_code=status.HTTP_201_CREATED,
@@ -86,11 +95,7 @@ def inspection_document(
 ) -> Response:
     """现场检查记录 (record) or 责令限期整改指令书 (rectification) as PDF."""
     pdf = service.inspection_document(session=session, scope=scope, inspection_id=inspection_id, kind=kind)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="inspection-{inspection_id}-{kind}.pdf"'},
-    )
+    return _pdf(pdf, f"inspection-{inspection_id}-{kind}")
 
 
 def follow_up_out(session: SessionDep, row: FollowUp, inspection: Inspection) -> FollowUpRead:
@@ -132,9 +137,9 @@ def get_follow_up(follow_up_id: IdPath, session: SessionDep, scope: ScopeDep) ->
             operation_id="enforcement_follow_up_document")  # fmt: skip
 def follow_up_document(follow_up_id: IdPath, session: SessionDep, scope: ScopeDep) -> Response:
     """整改复查意见书 as PDF."""
-    pdf = follow_ups.document(session=session, scope=scope, follow_up_id=follow_up_id)
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="follow-up-{follow_up_id}.pdf"'})  # fmt: skip
+    return _pdf(
+        follow_ups.document(session=session, scope=scope, follow_up_id=follow_up_id), f"follow-up-{follow_up_id}"
+    )
 
 
 def case_out(session: SessionDep, row: PenaltyCase) -> CaseRead:
@@ -181,11 +186,7 @@ def case_document(
 ) -> Response:
     """行政处罚告知书 (notice) or 行政处罚决定书 (decision) as PDF."""
     pdf = service.case_document(session=session, scope=scope, case_id=case_id, kind=kind)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="case-{case_id}-{kind}.pdf"'},
-    )
+    return _pdf(pdf, f"case-{case_id}-{kind}")
 
 
 _EVIDENCE_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {

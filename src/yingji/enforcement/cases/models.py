@@ -11,22 +11,27 @@ from sqlalchemy.orm import Mapped, mapped_column
 from yingji.db import Base, JSONType, UTCDateTime, utcnow
 
 
-class Inspection(Base):
-    """An on-site inspection (现场检查) of an enterprise by two or more inspectors, from a drawn pair or named."""
-
-    __tablename__ = "enforcement_inspections"
+class OnSite:
+    """What an inspection and a follow-up (复查) both are: a visit to an enterprise, on a day, by inspectors."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     division_code: Mapped[str] = mapped_column(String(12), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    plan_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_plans.id"))
-    draw_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_draws.id"))
     inspector_ids: Mapped[list[int]] = mapped_column(JSONType)
     inspected_on: Mapped[dt.date] = mapped_column(Date)
     summary: Mapped[str] = mapped_column(Text, default="")
-    rectification_deadline: Mapped[dt.date | None] = mapped_column(Date)  # 责令限期整改 (when findings need it)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Inspection(OnSite, Base):
+    """An on-site inspection (现场检查) of an enterprise by two or more inspectors, from a drawn pair or named."""
+
+    __tablename__ = "enforcement_inspections"
+
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_plans.id"))
+    draw_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_draws.id"))
+    rectification_deadline: Mapped[dt.date | None] = mapped_column(Date)  # 责令限期整改 (when findings need it)
 
 
 class Finding(Base):
@@ -85,22 +90,14 @@ class CaseEvent(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class FollowUp(Base):
+class FollowUp(OnSite, Base):
     """A follow-up inspection (复查) of an inspection's rectification order (责令限期整改指令书): each ordered item
     (a finding of the inspection) found rectified or not; the items not rectified may become a penalty case."""
 
     __tablename__ = "enforcement_follow_ups"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("enforcement_inspections.id"), index=True)
-    division_code: Mapped[str] = mapped_column(String(12), index=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    inspector_ids: Mapped[list[int]] = mapped_column(JSONType)
-    inspected_on: Mapped[dt.date] = mapped_column(Date)
-    summary: Mapped[str] = mapped_column(Text, default="")
     case_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_cases.id"))  # opened for items not rectified
-    created_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class FollowUpItem(Base):
