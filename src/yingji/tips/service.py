@@ -336,13 +336,11 @@ def statistics(*, session: Session, division: str | None = None) -> dict[str, ob
         .group_by(Tip.category, Tip.status, Tip.outcome, Tip.division_code)
     )
     by_category: dict[str, int] = {}
-    by_status: dict[str, int] = {}
     by_outcome: dict[str, int] = {}
     by_place: dict[str, int] = {}
     cells: dict[tuple[str, ...], int] = {}  # (category, status, place): the three breakdowns withheld together
     for category, state, outcome, place, count in session.execute(stmt).all():
         by_category[category] = by_category.get(category, 0) + count
-        by_status[state] = by_status.get(state, 0) + count
         if outcome:
             by_outcome[outcome] = by_outcome.get(outcome, 0) + count
         child = child_of(place, code)
