@@ -134,6 +134,15 @@ class Settings(BaseSettings):
     # only), and the loopback port of a monitoring worker's metrics listener (unset: none)
     metrics_token: SecretStr | None = None
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Evidence files of penalty cases (yingji.enforcement.evidence): where they are kept (default:
+    # <state_dir>/evidence) and the largest file accepted (PDF, JPEG or PNG; the body limit is max_upload_bytes)
+    evidence_dir: Path | None = None
+    evidence_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # The draw beacon's chain (yingji.enforcement.beacon): with its BLS12-381 public key (hex) set, each answer's
+    # signature, randomness and round are checked (round 1's time and the period: the League of Entropy's default)
+    draw_beacon_public_key: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{96}$")
+    draw_beacon_genesis: int = Field(default=1595431050, ge=0)
+    draw_beacon_period_s: int = Field(default=30, ge=1, le=86_400)
 
     @field_validator("timezone")
     @classmethod

@@ -353,3 +353,9 @@ class EdgeGuard:
             headers.append((b"retry-after", str(retry_after).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+# Enforcement (#16): an evidence file of a penalty case (enforcement.evidence) is one upload, limited per file by
+# YINGJI_EVIDENCE_MAX_BYTES as it streams to disk; the body by YINGJI_MAX_UPLOAD_BYTES.
+BODY_LIMITS[("POST", "/api/v1/enforcement/cases/{case_id}/evidence")] = UPLOAD
+_TEMPLATED.append(("POST", _template("/api/v1/enforcement/cases/{case_id}/evidence"), UPLOAD))

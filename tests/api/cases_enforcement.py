@@ -17,7 +17,7 @@ _serial = itertools.count(1)
 
 
 def _created(r: httpx.Response) -> dict[str, Any]:
-    assert r.status_code == 201, r.text
+    assert r.status_code == 201, (r.request.method, r.request.url, r.text)
     body: dict[str, Any] = r.json()
     return body
 
@@ -335,7 +335,107 @@ def public_statistics(c: Ctx) -> None:
     assert body["cases"]["total"] is None  # one case: withheld
 
 
+def _follow_up(c: Ctx, side: str) -> dict[str, Any]:
+    """A follow-up (复查) of the side's inspection (it has a rectification order), its one finding rectified."""
+    key = (c.live.url, f"follow_up:{side}")
+    if key not in _made:
+        client = c.own_admin if side == "own" else c.foreign_admin
+        inspection = _inspection(c, side)
+        finding = _created(
+            client.post(f"{API}/inspections/{inspection['id']}/findings", json={"text": f"{side} 整改项"})
+        )
+        findings = client.get(f"{API}/inspections/{inspection['id']}").json()["findings"]
+        ids = [_inspector(c, side, 0)["id"], _inspector(c, side, 1)["id"]]
+        items = [{"finding_id": f["id"], "rectified": f["id"] == finding["id"]} for f in findings]
+        _made[key] = _created(client.post(f"{API}/inspections/{inspection['id']}/follow-ups", json={
+            "inspected_on": "2026-03-21", "inspector_ids": ids, "items": items}))  # fmt: skip
+    return _made[key]
+
+
+def follow_ups_list(c: Ctx) -> None:
+    foreign = _follow_up(c, "foreign")
+    assert c.own_admin.get(f"{API}/inspections/{foreign['inspection_id']}/follow-ups").status_code == 404
+    own = _follow_up(c, "own")
+    r = c.own.get(f"{API}/inspections/{own['inspection_id']}/follow-ups")
+    assert r.status_code == 200 and [f["id"] for f in r.json()] == [own["id"]]
+
+
+def follow_ups_create(c: Ctx) -> None:
+    foreign = _follow_up(c, "foreign")
+    own_ids = [_inspector(c, "own", 0)["id"], _inspector(c, "own", 1)["id"]]
+    items = [{"finding_id": i["finding_id"], "rectified": True} for i in foreign["items"]]
+    body = {"inspected_on": "2026-03-22", "inspector_ids": own_ids, "items": items, "open_case": False}
+    assert c.own_admin.post(f"{API}/inspections/{foreign['inspection_id']}/follow-ups", json=body).status_code == 404
+    own = _follow_up(c, "own")
+    foreign_ids = [_inspector(c, "foreign", 0)["id"], _inspector(c, "foreign", 1)["id"]]
+    now = c.own_admin.get(f"{API}/inspections/{own['inspection_id']}").json()["findings"]
+    own_items = [{"finding_id": f["id"], "rectified": True} for f in now]
+    body = {**body, "inspector_ids": foreign_ids, "items": own_items}  # another county's inspectors
+    assert c.own_admin.post(f"{API}/inspections/{own['inspection_id']}/follow-ups", json=body).status_code == 404
+    body = {
+        **body,
+        "inspector_ids": own_ids,
+        "items": [{"finding_id": i["finding_id"], "rectified": True} for i in foreign["items"]],
+    }  # another county's findings
+    assert c.own_admin.post(f"{API}/inspections/{own['inspection_id']}/follow-ups", json=body).status_code == 422
+    assert len(c.foreign_admin.get(f"{API}/inspections/{foreign['inspection_id']}/follow-ups").json()) == 1
+
+
+def follow_ups_get(c: Ctx) -> None:
+    assert c.own_admin.get(f"{API}/follow-ups/{_follow_up(c, 'foreign')['id']}").status_code == 404
+
+
+def follow_up_document(c: Ctx) -> None:
+    assert c.own_admin.get(f"{API}/follow-ups/{_follow_up(c, 'foreign')['id']}/document").status_code == 404
+    assert c.own_admin.get(f"{API}/follow-ups/{_follow_up(c, 'own')['id']}/document").status_code == 200
+
+
+_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _evidence(c: Ctx, side: str) -> dict[str, Any]:
+    """An evidence file of the side's case (decided, not closed)."""
+    key = (c.live.url, f"evidence:{side}")
+    if key not in _made:
+        client = c.own_admin if side == "own" else c.foreign_admin
+        case = _case(c, side)
+        _made[key] = _created(client.post(f"{API}/cases/{case['id']}/evidence", data={"description": f"{side} 笔录"},
+                                          files={"file": ("笔录.pdf", _PDF, "application/pdf")}))  # fmt: skip
+    return _made[key]
+
+
+def evidence_add(c: Ctx) -> None:
+    foreign = _evidence(c, "foreign")
+    r = c.own_admin.post(f"{API}/cases/{foreign['case_id']}/evidence", files={"file": ("x.pdf", _PDF)})
+    assert r.status_code == 404
+    assert len(c.foreign_admin.get(f"{API}/cases/{foreign['case_id']}/evidence").json()) == 1
+    own = _evidence(c, "own")
+    assert c.own.post(f"{API}/cases/{own['case_id']}/evidence", files={"file": ("x.pdf", _PDF)}).status_code == 403
+
+
+def evidence_list(c: Ctx) -> None:
+    foreign = _evidence(c, "foreign")
+    assert c.own_admin.get(f"{API}/cases/{foreign['case_id']}/evidence").status_code == 404
+    own = _evidence(c, "own")
+    assert [e["id"] for e in c.own.get(f"{API}/cases/{own['case_id']}/evidence").json()] == [own["id"]]
+
+
+def evidence_get(c: Ctx) -> None:
+    foreign, own = _evidence(c, "foreign"), _evidence(c, "own")
+    assert c.own_admin.get(f"{API}/cases/{foreign['case_id']}/evidence/{foreign['id']}").status_code == 404
+    assert c.own_admin.get(f"{API}/cases/{own['case_id']}/evidence/{foreign['id']}").status_code == 404
+    r = c.own.get(f"{API}/cases/{own['case_id']}/evidence/{own['id']}")
+    assert r.status_code == 200 and r.content == _PDF
+
+
 CASES = {
+    ("POST", f"{API}/cases/{{case_id}}/evidence"): evidence_add,
+    ("GET", f"{API}/cases/{{case_id}}/evidence"): evidence_list,
+    ("GET", f"{API}/cases/{{case_id}}/evidence/{{evidence_id}}"): evidence_get,
+    ("GET", f"{API}/inspections/{{inspection_id}}/follow-ups"): follow_ups_list,
+    ("POST", f"{API}/inspections/{{inspection_id}}/follow-ups"): follow_ups_create,
+    ("GET", f"{API}/follow-ups/{{follow_up_id}}"): follow_ups_get,
+    ("GET", f"{API}/follow-ups/{{follow_up_id}}/document"): follow_up_document,
     ("GET", f"{API}/public/statistics"): public_statistics,
     ("POST", f"{API}/inspections/{{inspection_id}}/checklist/sync"): checklist_sync,
     ("GET", f"{API}/inspections/{{inspection_id}}/checklist"): checklist_get,

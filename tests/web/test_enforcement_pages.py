@@ -142,3 +142,43 @@ def test_checklist_page_shows_synced_entries_and_verifies(live: LiveServer, coun
         "inspector_ids": pair("拉孜")}))  # fmt: skip
     assert client.get(f"/enforcement/inspections/{foreign['id']}/checklist").status_code == 404
     assert f"/enforcement/inspections/{foreign['id']}/checklist" not in client.get("/enforcement").text
+
+
+def test_follow_up_page_records_a_follow_up_and_keeps_to_the_county(live: LiveServer, counties: dict[str, Any]) -> None:
+    admin_api = live.client("admin")
+    listed = admin_api.get("/api/v1/enforcement/inspectors", params={"limit": 1000}).json()["items"]
+
+    def ordered(side: str, tag: str) -> tuple[dict[str, Any], list[int]]:
+        ids = [i["id"] for i in listed if i["name"] in (f"{tag}执法0", f"{tag}执法1")][:2]
+        inspection = _made(admin_api.post("/api/v1/enforcement/inspections", json={
+            "enterprise_id": counties[side]["enterprise"]["id"], "inspected_on": "2026-03-02", "inspector_ids": ids,
+            "rectification_deadline": "2026-03-20"}))  # fmt: skip
+        for text in (f"{tag}通道<b>堵塞", f"{tag}台账不全"):
+            _made(admin_api.post(f"/api/v1/enforcement/inspections/{inspection['id']}/findings", json={"text": text}))
+        return inspection, ids
+
+    own, ids = ordered("own", "定日")
+    foreign, _ = ordered("foreign", "拉孜")
+    reader = browser(live, "dingri_duty")
+    page = reader.get(f"/enforcement/inspections/{own['id']}/follow-up")
+    assert page.status_code == 200 and "定日通道&lt;b&gt;堵塞" in page.text and 'id="follow-up-form"' not in page.text
+    assert f"/enforcement/inspections/{own['id']}/follow-up" in reader.get("/enforcement").text
+    assert reader.get(f"/enforcement/inspections/{foreign['id']}/follow-up").status_code == 404
+    admin = browser(live, "admin")
+    form = admin.get(f"/enforcement/inspections/{own['id']}/follow-up").text
+    findings = admin_api.get(f"/api/v1/enforcement/inspections/{own['id']}").json()["findings"]
+    data = {"csrf_token": _csrf(form), "inspected_on": "2026-03-21", "inspector_ids": [str(i) for i in ids],
+            "finding_ids": [str(f["id"]) for f in findings], "rectified": [str(findings[0]["id"])],
+            "notes": ["", "仍缺<i>记录"], "open_case": "true"}  # fmt: skip
+    refused = reader.post(f"/enforcement/inspections/{own['id']}/follow-up", data=data)
+    assert refused.status_code == 403
+    missing = admin.post(f"/enforcement/inspections/{own['id']}/follow-up", data={**data, "finding_ids": []})
+    assert missing.status_code == 422 and 'role="alert"' in missing.text
+    done = admin.post(f"/enforcement/inspections/{own['id']}/follow-up", data=data)
+    assert done.status_code == 303, done.text
+    page = admin.get(f"/enforcement/inspections/{own['id']}/follow-up").text
+    assert "未整改" in page and "仍缺&lt;i&gt;记录" in page and "已立案" in page
+    made = admin_api.get(f"/api/v1/enforcement/inspections/{own['id']}/follow-ups").json()
+    assert [i["rectified"] for i in made[0]["items"]] == [True, False] and made[0]["case_id"]
+    into_foreign = reader.post(f"/enforcement/inspections/{foreign['id']}/follow-up", data=data)
+    assert into_foreign.status_code in (403, 404)  # a reader; the form's service 404s another county's inspection

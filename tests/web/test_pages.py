@@ -290,6 +290,7 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
         "/enforcement/plans/{plan_id}/draw",  # write forms: a reader is refused (403), CSRF checked
         "/enforcement/draws/{draw_id}/publish",
         "/enforcement/inspections/{inspection_id}/checklist",  # another county's inspection 404
+        "/enforcement/inspections/{inspection_id}/follow-up",  # 复查 page and form: another county's inspection 404
         "/enforcement/checklist-sw.js",  # a static script (the offline checklist's service worker), no data
         # tests/web/test_hazards_pages.py
         "/hazards/board",

@@ -33,6 +33,11 @@ def _inspector_out(row: Inspector, recusals: list[RecusalRead]) -> InspectorRead
     return InspectorRead.model_validate(row).model_copy(update={"recusals": recusals})
 
 
+def _with_ties(session: SessionDep, rows: list[Inspector]) -> list[InspectorRead]:
+    ties = service.recusals_of(session=session, inspector_ids=[r.id for r in rows])
+    return [_inspector_out(r, [RecusalRead.model_validate(t) for t in ties[r.id]]) for r in rows]
+
+
 @router.get("/inspectors", response_model=Page[InspectorRead], operation_id="enforcement_inspectors_list")
 def list_inspectors(
     session: SessionDep, scope: ScopeDep, page: PageDep, active: Annotated[bool | None, Query()] = None
@@ -40,9 +45,7 @@ def list_inspectors(
     """The inspector register (执法人员) of the caller's subtree, with each one's recusal ties."""
     rows, total = service.list_inspectors(session=session, scope=scope, active=active, limit=page.limit,
                                           offset=page.offset)  # fmt: skip
-    ties = service.recusals_of(session=session, inspector_ids=[r.id for r in rows])
-    items = [_inspector_out(r, [RecusalRead.model_validate(t) for t in ties[r.id]]) for r in rows]
-    return Page.of(items, total, page)
+    return Page.of(_with_ties(session, rows), total, page)
 
 
 @router.post("/inspectors", response_model=InspectorRead, status_code=status.HTTP_201_CREATED,
@@ -55,17 +58,14 @@ def create_inspector(body: InspectorIn, session: SessionDep, scope: ScopeDep) ->
 @router.get("/inspectors/{inspector_id}", response_model=InspectorRead, operation_id="enforcement_inspectors_get")
 def get_inspector(inspector_id: IdPath, session: SessionDep, scope: ScopeDep) -> InspectorRead:
     """One inspector with its recusal ties."""
-    row = service.get_inspector(session=session, scope=scope, inspector_id=inspector_id)
-    ties = service.recusals_of(session=session, inspector_ids=[row.id])[row.id]
-    return _inspector_out(row, [RecusalRead.model_validate(t) for t in ties])
+    return _with_ties(session, [service.get_inspector(session=session, scope=scope, inspector_id=inspector_id)])[0]
 
 
 @router.patch("/inspectors/{inspector_id}", response_model=InspectorRead, operation_id="enforcement_inspectors_update")
 def update_inspector(inspector_id: IdPath, body: InspectorPatch, session: SessionDep, scope: ScopeDep) -> InspectorRead:
     """Change an inspector's unit, or take them off (or back onto) the active list."""
     row = service.update_inspector(session=session, scope=scope, inspector_id=inspector_id, patch=body)
-    ties = service.recusals_of(session=session, inspector_ids=[row.id])[row.id]
-    return _inspector_out(row, [RecusalRead.model_validate(t) for t in ties])
+    return _with_ties(session, [row])[0]
 
 
 @router.post("/inspectors/{inspector_id}/recusals", response_model=RecusalRead, status_code=status.HTTP_201_CREATED,

@@ -14,7 +14,9 @@ from fastapi.responses import HTMLResponse, Response
 from yingji.api_common import SessionDep, SettingsDep
 from yingji.enforcement import service
 from yingji.enforcement.cases import service as cases
+from yingji.enforcement.cases.schemas import FollowUpIn, FollowUpItemIn
 from yingji.enforcement.checklists import service as checklists
+from yingji.enforcement.followups import service as follow_ups
 from yingji.enforcement.schemas import DrawIn
 from yingji.errors import DomainError
 from yingji.web import layers
@@ -90,10 +92,13 @@ def publish_action(draw_id: int, post: LenientPostDep) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         service.publish_draw(session=session, scope=ctx.scope, draw_id=draw_id)
 
-    def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
-        return _draw(ctx, session, draw_id, status)
+    return _form_on(post, act, _draw, draw_id, f"/enforcement/draws/{draw_id}")
 
-    return form_action(post, act, show, f"/enforcement/draws/{draw_id}")
+
+def _form_on(post: Any, act: Any, view: Any, row_id: int, url: str) -> Response:
+    """A write form on one record's page: ``act`` in its own transaction; refused, ``view`` shows the page again
+    with the error (and the refusal's status)."""
+    return form_action(post, act, lambda ctx, session, status: view(ctx, session, row_id, status), url)
 
 
 def _draw(ctx: PageCtx, session: Any, draw_id: int, status: int = 200) -> HTMLResponse:
@@ -114,9 +119,12 @@ def _draw(ctx: PageCtx, session: Any, draw_id: int, status: int = 200) -> HTMLRe
 
 @router.get("/enforcement/draws/{draw_id}", response_class=HTMLResponse)
 def draw_page(draw_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    if READ not in ctx.scope.permissions:
-        return _forbidden(ctx)
-    return _draw(ctx, session, draw_id)
+    return _readable(ctx, session, _draw, draw_id)
+
+
+def _readable(ctx: PageCtx, session: Any, view: Any, row_id: int) -> Response:
+    """A record's page for a reader of enforcement (403 for others)."""
+    return view(ctx, session, row_id) if READ in ctx.scope.permissions else _forbidden(ctx)  # type: ignore[no-any-return]
 
 
 @router.get("/enforcement/inspections/{inspection_id}/checklist", response_class=HTMLResponse)
@@ -135,6 +143,62 @@ def checklist_page(inspection_id: int, session: SessionDep, ctx: ViewerDep, sett
     return render(ctx, "enforcement_checklist.html", state=state, verified=verified, devices=devices,
                   enterprise=state["enterprise_name"], may_write=WRITE in ctx.scope.permissions,
                   nav="enforcement")  # fmt: skip
+
+
+def _follow_up(ctx: PageCtx, session: Any, inspection_id: int, status: int = 200) -> HTMLResponse:
+    try:
+        inspection = cases.get_inspection(session=session, scope=ctx.scope, inspection_id=inspection_id)
+        earlier = follow_ups.list_for(session=session, scope=ctx.scope, inspection_id=inspection_id)
+    except DomainError:
+        return render(ctx, "error.html", status_code=404, message=ctx.t("error.not_found"))
+    findings = cases.findings_of(session=session, inspection_ids=[inspection.id])[inspection.id]
+    inspectors, _ = service.list_inspectors(session=session, scope=ctx.scope, active=True, limit=500)
+    items = follow_ups.items_of(session=session, follow_up_ids=[f.id for f in earlier])
+    names = _enterprise_names(session, {inspection.enterprise_id})
+    return render(ctx, "enforcement_follow_up.html", status_code=status, inspection=inspection, findings=findings,
+                  order_number=cases.order_number(inspection), earlier=earlier, items=items, inspectors=inspectors,
+                  enterprise=names.get(inspection.enterprise_id, ""), may_write=WRITE in ctx.scope.permissions,
+                  nav="enforcement")  # fmt: skip
+
+
+@router.get("/enforcement/inspections/{inspection_id}/follow-up", response_class=HTMLResponse)
+def follow_up_page(inspection_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
+    """The follow-ups (复查) of an inspection's rectification order, and for writers the form to record one."""
+    return _readable(ctx, session, _follow_up, inspection_id)
+
+
+@router.post("/enforcement/inspections/{inspection_id}/follow-up", response_class=HTMLResponse)
+def follow_up_action(
+    inspection_id: int,
+    post: LenientPostDep,
+    inspected_on: Annotated[str, Form(max_length=10)] = "",
+    inspector_ids: Annotated[list[int], Form(max_length=10)] = [],  # noqa: B006 (FastAPI copies defaults)
+    finding_ids: Annotated[list[int], Form(max_length=200)] = [],  # noqa: B006
+    rectified: Annotated[list[int], Form(max_length=200)] = [],  # noqa: B006
+    notes: Annotated[list[str], Form(max_length=200)] = [],  # noqa: B006
+    summary: Annotated[str, Form(max_length=5000)] = "",
+    open_case: Annotated[bool, Form()] = False,
+) -> Response:
+    """Record a follow-up, as ``POST /api/v1/enforcement/inspections/{id}/follow-ups``: each finding of the form
+    rectified when its box is checked; ``notes`` in the findings' order."""
+    from pydantic import ValidationError
+
+    from yingji.errors import InvalidInput
+    from yingji.web.pages import first_error
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        try:
+            body = FollowUpIn(
+                inspected_on=inspected_on, inspector_ids=inspector_ids, summary=summary, open_case=open_case,  # type: ignore[arg-type]
+                items=[FollowUpItemIn(finding_id=f, rectified=f in rectified, note=(notes[n] if n < len(notes) else ""))
+                       for n, f in enumerate(finding_ids)],
+            )  # fmt: skip
+        except ValidationError as exc:
+            field, message = first_error(exc)
+            raise InvalidInput(message, field=field) from None
+        follow_ups.create(session=session, scope=ctx.scope, inspection_id=inspection_id, follow_up_in=body)
+
+    return _form_on(post, act, _follow_up, inspection_id, f"/enforcement/inspections/{inspection_id}/follow-up")
 
 
 @router.get("/enforcement/checklist-sw.js")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -41,9 +42,12 @@ def _new_seed() -> str:
     return secrets.token_hex(16)  # 128 bits from the system's CSPRNG
 
 
-def beacon_seed(url: str, *, timeout_s: float = 5.0) -> Callable[[], tuple[str, str]]:
+def beacon_seed(
+    url: str, *, timeout_s: float = 5.0, chain: beacon.Chain | None = None, clock: Callable[[], float] = time.time
+) -> Callable[[], tuple[str, str]]:
     """A seed source reading the public beacon at ``url`` when the draw is made: ``(randomness, "beacon:<round>")``.
-    A beacon that cannot be read refuses the draw (503); nothing falls back to another source."""
+    With ``chain``, the answer's signature, randomness and round are checked first (``beacon.check``). A beacon
+    that cannot be read, or fails a check, refuses the draw (503); nothing falls back to another source."""
 
     def read() -> tuple[str, str]:
         import httpx
@@ -51,7 +55,8 @@ def beacon_seed(url: str, *, timeout_s: float = 5.0) -> Callable[[], tuple[str, 
         try:
             answer = httpx.get(url, timeout=timeout_s, follow_redirects=False)
             answer.raise_for_status()
-            number, value = beacon.parse(answer.json())
+            payload = answer.json()
+            number, value = beacon.check(payload, chain, clock()) if chain else beacon.parse(payload)
         except (httpx.HTTPError, ValueError) as exc:
             raise ServiceUnavailable(f"the randomness beacon could not be read: {exc}") from None
         return value, beacon.origin(number)
@@ -61,7 +66,13 @@ def beacon_seed(url: str, *, timeout_s: float = 5.0) -> Callable[[], tuple[str, 
 
 def seed_source_for(settings: Settings) -> Callable[[], str | tuple[str, str]]:
     """The draws' seed source: the configured beacon, else the CSPRNG."""
-    return beacon_seed(settings.draw_beacon_url) if settings.draw_beacon_url else _new_seed
+    if not settings.draw_beacon_url:
+        return _new_seed
+    chain = None
+    if settings.draw_beacon_public_key:
+        chain = beacon.Chain(settings.draw_beacon_public_key.lower(), settings.draw_beacon_genesis,
+                             settings.draw_beacon_period_s)  # fmt: skip
+    return beacon_seed(settings.draw_beacon_url, chain=chain)
 
 
 # -- inspectors --------------------------------------------------------------------------------------

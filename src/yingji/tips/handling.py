@@ -162,13 +162,13 @@ def suppress(count: int) -> int | None:
     return None if 0 < count < SMALL_COUNT else count
 
 
-def publish(counts: Mapping[str, int]) -> dict[str, int | None]:
+def publish(counts: Mapping[str, int], also: frozenset[str] = frozenset()) -> dict[str, int | None]:
     """A breakdown whose total is published, as published: each count from 1 to :data:`SMALL_COUNT` − 1 is
-    withheld (primary), and when the withheld cells are one alone, or add up to less than :data:`SMALL_COUNT`,
-    the smallest published non-zero cells are withheld too (secondary), until the withheld cells add up to at
-    least :data:`SMALL_COUNT` or every non-zero cell is withheld — so that no withheld count can be had back by
-    subtracting the published ones from the total."""
-    out: dict[str, int | None] = {k: suppress(v) for k, v in counts.items()}
+    withheld (primary; ``also`` names further cells to withhold), and when the withheld cells are one alone, or add
+    up to less than :data:`SMALL_COUNT`, the smallest published non-zero cells are withheld too (secondary), until
+    the withheld cells add up to at least :data:`SMALL_COUNT` or every non-zero cell is withheld — so that no
+    withheld count can be had back by subtracting the published ones from the total."""
+    out: dict[str, int | None] = {k: None if k in also and v else suppress(v) for k, v in counts.items()}
     hidden = [k for k, v in out.items() if v is None]
     if not hidden:
         return out
@@ -178,6 +178,90 @@ def publish(counts: Mapping[str, int]) -> dict[str, int | None]:
         out[key] = None
         hidden.append(key)
     return out
+
+
+def publish_together(cells: Mapping[tuple[str, ...], int]) -> list[dict[str, int | None]]:
+    """Several breakdowns of the same records (e.g. by category and by division), as published together: the
+    counts of ``cells`` (one key part per breakdown: ``(category, division)`` → count) summed per breakdown, each
+    withheld by :func:`publish`, and then — since a count withheld in one breakdown might be had back from the
+    others — checked together against someone who knows every published figure, that a withheld count is not
+    zero, and which combinations can hold records at all (e.g. which categories of enterprise a township has, from
+    the public register): while such a reader can pin a withheld count to one value (:func:`exposed`), the
+    smallest published count of another breakdown sharing records with it is withheld too (then of its own
+    breakdown, then any), and each breakdown's secondary rule is applied again."""
+    width = len(next(iter(cells))) if cells else 0
+    counts = [_marginal(cells, i) for i in range(width)]
+    also: list[frozenset[str]] = [frozenset() for _ in range(width)]
+    out = [publish(counts[i]) for i in range(width)]
+    while True:
+        found = exposed(cells, out)
+        if found is None:
+            return out
+        side, key = found
+        touching = [{c[i] for c in cells if c[side] == key and cells[c] > 0} for i in range(width)]
+        order = [i for i in range(width) if i != side] + [side]
+        choice = next(((v, k, i) for i in order for v, k in sorted((counts[i][k], k) for k in touching[i] or counts[i])
+                       if out[i][k] is not None and v > 0), None)  # fmt: skip
+        if choice is None:
+            choice = next(((v, k, i) for i in order for k, v in sorted(counts[i].items())
+                           if out[i][k] is not None and v > 0), None)  # fmt: skip
+        if choice is None:
+            return out  # everything non-zero is withheld: nothing is left to withhold
+        _, key, index = choice
+        also[index] = also[index] | {key}
+        out[index] = publish(counts[index], also[index])
+
+
+def _marginal(cells: Mapping[tuple[str, ...], int], index: int) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for key, count in cells.items():
+        out[key[index]] = out.get(key[index], 0) + count
+    return dict(sorted(out.items()))
+
+
+def exposed(
+    cells: Mapping[tuple[str, ...], int], published: Sequence[Mapping[str, int | None]]
+) -> tuple[int, str] | None:
+    """The first withheld count (breakdown, key) that the published figures pin to one value, or None. The
+    reader knows every published figure, that a withheld count is not zero, the total (published from
+    :data:`SMALL_COUNT` on) and which combinations of ``cells`` can hold records (their non-zero cells). Each
+    withheld count's least and greatest possible values are found by linear programming (the constraints are
+    those of a transportation problem, so the bounds are whole numbers)."""
+    from scipy.optimize import linprog
+
+    support = [key for key, count in cells.items() if count > 0]
+    if not support or not any(None in p.values() for p in published):
+        return None
+    rows_eq: list[list[float]] = []
+    rhs_eq: list[float] = []
+    rows_ub: list[list[float]] = []
+    rhs_ub: list[float] = []
+    total = sum(cells.values())
+    if total >= SMALL_COUNT:  # the total is published (suppress)
+        rows_eq.append([1.0] * len(support))
+        rhs_eq.append(float(total))
+    for i, breakdown in enumerate(published):
+        for key, value in breakdown.items():
+            row = [1.0 if cell[i] == key else 0.0 for cell in support]
+            if value is None:
+                rows_ub.append([-x for x in row])
+                rhs_ub.append(-1.0)  # withheld: not zero
+            else:
+                rows_eq.append(row)
+                rhs_eq.append(float(value))
+    for i, breakdown in enumerate(published):
+        for key, value in breakdown.items():
+            if value is not None:
+                continue
+            objective = [1.0 if cell[i] == key else 0.0 for cell in support]
+            bounds = []
+            for sign in (1.0, -1.0):
+                result = linprog([sign * c for c in objective], A_ub=rows_ub or None, b_ub=rhs_ub or None,
+                                 A_eq=rows_eq or None, b_eq=rhs_eq or None, method="highs")  # fmt: skip
+                bounds.append(math.inf if result.status == 3 else sign * float(result.fun))
+            if bounds[1] - bounds[0] < 0.5:
+                return i, key
+    return None
 
 
 def median_days(days: list[int]) -> float | None:

@@ -15,9 +15,11 @@ to the API's (``yingji.edge``); nothing the reporter typed is shown back unescap
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
@@ -172,69 +174,81 @@ def _status_page(request: Request, session: Any, settings: Settings, code: str, 
                  code=code, reward=shown, **values)  # fmt: skip
 
 
-@router.post(STATUS_PATH, response_class=HTMLResponse)
-def status_submit(
+@dataclass(frozen=True)
+class _CodePost:
+    """A public form's post on a tracking code: the request, its session and settings, the code, the CSRF token."""
+
+    request: Request
+    session: Any
+    settings: Settings
+    code: str
+    csrf_token: str
+
+
+def _code_post(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     code: Annotated[str, Form(max_length=40)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
-    if not _csrf_ok(request, settings, csrf_token):
-        return _page(
-            request, settings, "tip_status.html", 403, error=translator(language(request, settings))("error.csrf")
-        )
-    return _status_page(request, session, settings, code.strip())
+) -> _CodePost:
+    return _CodePost(request, session, settings, code, csrf_token)
+
+
+CodePostDep = Annotated[_CodePost, Depends(_code_post)]
+
+
+def _on_code(post: _CodePost, act: Callable[[str, Any], dict[str, Any]]) -> Response:
+    """A public form on a tracking code: the CSRF token checked (403), then ``act(code, t)`` — it returns the status
+    page's further values — and the status page shown; a code that names no tip is 404."""
+    request, settings = post.request, post.settings
+    t = translator(language(request, settings))
+    if not _csrf_ok(request, settings, post.csrf_token):
+        return _page(request, settings, "tip_status.html", 403, error=t("error.csrf"))
+    code = post.code.strip()
+    try:
+        values = act(code, t)
+    except NotFound:
+        return _page(request, settings, "tip_status.html", 404, error=t("tip.error.unknown_code"))
+    return _status_page(request, post.session, settings, code, **values)
+
+
+@router.post(STATUS_PATH, response_class=HTMLResponse)
+def status_submit(post: CodePostDep) -> Response:
+    return _on_code(post, lambda _code, _t: {})
 
 
 @router.post(MESSAGE_PATH, response_class=HTMLResponse)
-def message_submit(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    code: Annotated[str, Form(max_length=40)] = "",
-    text: Annotated[str, Form(max_length=2000)] = "",
-    csrf_token: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
-    t = translator(language(request, settings))
-    if not _csrf_ok(request, settings, csrf_token):
-        return _page(request, settings, "tip_status.html", 403, error=t("error.csrf"))
-    code = code.strip()
-    if not text.strip():
-        return _status_page(request, session, settings, code, message_error=t("error.required"))
-    try:
-        service.reporter_message(session=session, tracking_code=code, text=text.strip())
-    except NotFound:
-        return _page(request, settings, "tip_status.html", 404, error=t("tip.error.unknown_code"))
-    return _status_page(request, session, settings, code, sent=True)
+def message_submit(post: CodePostDep, text: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    def act(code: str, t: Any) -> dict[str, Any]:
+        if not text.strip():
+            return {"message_error": t("error.required")}
+        service.reporter_message(session=post.session, tracking_code=code, text=text.strip())
+        return {"sent": True}
+
+    return _on_code(post, act)
 
 
 @router.post(CLAIM_PATH, response_class=HTMLResponse)
 def claim_submit(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    code: Annotated[str, Form(max_length=40)] = "",
+    post: CodePostDep,
     name: Annotated[str, Form(max_length=100)] = "",
     phone: Annotated[str, Form(max_length=32)] = "",
-    csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """The code's holder claims an approved reward, naming who is to be paid (seen by the paying officer only)."""
-    t = translator(language(request, settings))
-    if not _csrf_ok(request, settings, csrf_token):
-        return _page(request, settings, "tip_status.html", 403, error=t("error.csrf"))
-    code = code.strip()
-    try:
-        claim = RewardClaimIn(name=name.strip(), phone=phone.strip())
-    except ValidationError:
-        return _status_page(request, session, settings, code, claim_error=t("tip.reward.claim_invalid"))
-    try:
-        service.claim_reward(session=session, tracking_code=code, name=claim.name, phone=claim.phone)
-    except NotFound:
-        return _page(request, settings, "tip_status.html", 404, error=t("tip.error.unknown_code"))
-    except Conflict:
-        return _status_page(request, session, settings, code, claim_error=t("tip.reward.not_claimable"))
-    return _status_page(request, session, settings, code, claimed=True)
+
+    def act(code: str, t: Any) -> dict[str, Any]:
+        try:
+            claim = RewardClaimIn(name=name.strip(), phone=phone.strip())
+        except ValidationError:
+            return {"claim_error": t("tip.reward.claim_invalid")}
+        try:
+            service.claim_reward(session=post.session, tracking_code=code, name=claim.name, phone=claim.phone)
+        except Conflict:
+            return {"claim_error": t("tip.reward.not_claimable")}
+        return {"claimed": True}
+
+    return _on_code(post, act)
 
 
 # -- the staff inbox (signed in, tips:read, the caller's jurisdiction) ----------------------------------------
@@ -306,10 +320,7 @@ def act_action(
             raise InvalidInput(str(exc.errors()[0].get("msg", "")), field="action") from None
         service.act(session=session, scope=ctx.scope, tip_id=tip_id, action_in=body)
 
-    def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
-        return _tip_view(ctx, session, tip_id, status)
-
-    return form_action(post, act, show, f"/tips/{tip_id}")
+    return _tip_form(post, tip_id, act)
 
 
 @router.post("/tips/{tip_id}/message", response_class=HTMLResponse)
@@ -325,7 +336,11 @@ def staff_message_action(
             raise InvalidInput(ctx.t("error.required"), field="text")
         service.staff_message(session=session, scope=ctx.scope, tip_id=tip_id, text=text.strip())
 
-    def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
-        return _tip_view(ctx, session, tip_id, status)
+    return _tip_form(post, tip_id, act)
 
-    return form_action(post, act, show, f"/tips/{tip_id}")
+
+def _tip_form(post: Any, tip_id: int, act: Callable[[PageCtx, Any], None]) -> Response:
+    """A staff form on a tip: ``act`` in its own transaction, the tip's page again with the error when refused."""
+    return form_action(
+        post, act, lambda ctx, session, status: _tip_view(ctx, session, tip_id, status), f"/tips/{tip_id}"
+    )

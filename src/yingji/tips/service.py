@@ -336,16 +336,16 @@ def statistics(*, session: Session, division: str | None = None) -> dict[str, ob
         .group_by(Tip.category, Tip.status, Tip.outcome, Tip.division_code)
     )
     by_category: dict[str, int] = {}
-    by_status: dict[str, int] = {}
     by_outcome: dict[str, int] = {}
     by_place: dict[str, int] = {}
+    cells: dict[tuple[str, ...], int] = {}  # (category, status, place): the three breakdowns withheld together
     for category, state, outcome, place, count in session.execute(stmt).all():
         by_category[category] = by_category.get(category, 0) + count
-        by_status[state] = by_status.get(state, 0) + count
         if outcome:
             by_outcome[outcome] = by_outcome.get(outcome, 0) + count
         child = child_of(place, code)
         by_place[child] = by_place.get(child, 0) + count
+        cells[(category, state, child)] = cells.get((category, state, child), 0) + count
     total = sum(by_category.values())
     closed = select(Tip.category, Tip.created_at, Tip.closed_on).where(
         Tip.closed_on.is_not(None), area.where_covered(Tip.division_code)
@@ -356,12 +356,12 @@ def statistics(*, session: Session, division: str | None = None) -> dict[str, ob
             days.setdefault(category, []).append(max(0, (closed_on - created.date()).days))
     every = [d for values in days.values() for d in values]
     names = geo_service.names_of(session=session, codes=list(by_place))
-    places = handling.publish(by_place)
+    categories, statuses, places = handling.publish_together(cells) or [{}, {}, {}]
     return {
         "division": division or "",
         "total": handling.suppress(total),
-        "by_category": handling.publish(dict(sorted(by_category.items()))),
-        "by_status": handling.publish(dict(sorted(by_status.items()))),
+        "by_category": categories,
+        "by_status": statuses,
         "by_outcome": handling.publish(dict(sorted(by_outcome.items()))),
         "by_division": [{"code": p, "name": names.get(p, ""), "count": places[p]} for p in sorted(places)],
         "median_days_to_close": handling.median_days(every),

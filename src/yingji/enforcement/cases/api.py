@@ -5,23 +5,34 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep, SettingsDep
 from yingji.enforcement.cases import service
-from yingji.enforcement.cases.models import Inspection, PenaltyCase
+from yingji.enforcement.cases.models import CaseEvidence, FollowUp, Inspection, PenaltyCase
 from yingji.enforcement.cases.schemas import (
     CaseEventRead,
     CaseIn,
     CaseRead,
     ClockRead,
     EnforcementStatistics,
+    EvidenceRead,
     FindingIn,
     FindingRead,
+    FollowUpIn,
+    FollowUpItemRead,
+    FollowUpRead,
     InspectionIn,
     InspectionRead,
     StepIn,
 )
+from yingji.enforcement.evidence import service as evidence
+from yingji.enforcement.followups import service as follow_ups
+from yingji.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/enforcement", tags=["enforcement"])
 PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "the document as PDF"}}
@@ -29,6 +40,17 @@ PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}
 
 def _inspection_out(row: Inspection, findings: list[FindingRead]) -> InspectionRead:
     return InspectionRead.model_validate(row).model_copy(update={"findings": findings})
+
+
+def _with_findings(session: SessionDep, rows: list[Inspection]) -> list[InspectionRead]:
+    found = service.findings_of(session=session, inspection_ids=[r.id for r in rows])
+    return [_inspection_out(r, [FindingRead.model_validate(f) for f in found[r.id]]) for r in rows]
+
+
+def _pdf(content: bytes, name: str) -> Response:
+    return Response(
+        content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'}
+    )
 
 
 @router.get("/inspections", response_model=Page[InspectionRead], operation_id="enforcement_inspections_list")
@@ -39,9 +61,7 @@ def list_inspections(
     """Inspections of the caller's subtree, latest first, with their findings."""
     rows, total = service.list_inspections(session=session, scope=scope, enterprise_id=enterprise_id,
                                            limit=page.limit, offset=page.offset)  # fmt: skip
-    found = service.findings_of(session=session, inspection_ids=[r.id for r in rows])
-    items = [_inspection_out(r, [FindingRead.model_validate(f) for f in found[r.id]]) for r in rows]
-    return Page.of(items, total, page)
+    return Page.of(_with_findings(session, rows), total, page)
 
 
 @router.post("/inspections", response_model=InspectionRead, status_code=status.HTTP_201_CREATED,
@@ -55,9 +75,9 @@ def create_inspection(body: InspectionIn, session: SessionDep, scope: ScopeDep) 
 @router.get("/inspections/{inspection_id}", response_model=InspectionRead, operation_id="enforcement_inspections_get")
 def get_inspection(inspection_id: IdPath, session: SessionDep, scope: ScopeDep) -> InspectionRead:
     """One inspection with its findings."""
-    row = service.get_inspection(session=session, scope=scope, inspection_id=inspection_id)
-    found = service.findings_of(session=session, inspection_ids=[row.id])[row.id]
-    return _inspection_out(row, [FindingRead.model_validate(f) for f in found])
+    return _with_findings(session, [service.get_inspection(session=session, scope=scope, inspection_id=inspection_id)])[
+        0
+    ]
 
 
 @router.post("/inspections/{inspection_id}/findings", response_model=FindingRead, status_code=status.HTTP_201_CREATED,
@@ -75,10 +95,50 @@ def inspection_document(
 ) -> Response:
     """现场检查记录 (record) or 责令限期整改指令书 (rectification) as PDF."""
     pdf = service.inspection_document(session=session, scope=scope, inspection_id=inspection_id, kind=kind)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="inspection-{inspection_id}-{kind}.pdf"'},
+    return _pdf(pdf, f"inspection-{inspection_id}-{kind}")
+
+
+def follow_up_out(session: SessionDep, row: FollowUp, inspection: Inspection) -> FollowUpRead:
+    items = follow_ups.items_of(session=session, follow_up_ids=[row.id])[row.id]
+    listed = [FollowUpItemRead.model_validate(i).model_copy(update={"text": text}) for i, text in items]
+    return FollowUpRead.model_validate(row).model_copy(update={
+        "order_number": service.order_number(inspection), "rectification_deadline": inspection.rectification_deadline,
+        "items": listed})  # fmt: skip
+
+
+@router.get("/inspections/{inspection_id}/follow-ups", response_model=list[FollowUpRead],
+            operation_id="enforcement_follow_ups_list")  # fmt: skip
+def list_follow_ups(inspection_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[FollowUpRead]:
+    """The follow-up inspections (复查) of the inspection's rectification order, first to last."""
+    inspection = service.get_inspection(session=session, scope=scope, inspection_id=inspection_id)
+    rows = follow_ups.list_for(session=session, scope=scope, inspection_id=inspection_id)
+    return [follow_up_out(session, r, inspection) for r in rows]
+
+
+@router.post("/inspections/{inspection_id}/follow-ups", response_model=FollowUpRead,
+             status_code=status.HTTP_201_CREATED, operation_id="enforcement_follow_ups_create")  # fmt: skip
+def create_follow_up(inspection_id: IdPath, body: FollowUpIn, session: SessionDep, scope: ScopeDep) -> FollowUpRead:
+    """Record a follow-up (复查) of the rectification order: every finding once, rectified or not; the linked
+    hazards move (verify; reject or fail_verification); with open_case the items not rectified become a case."""
+    row = follow_ups.create(session=session, scope=scope, inspection_id=inspection_id, follow_up_in=body)
+    inspection = service.get_inspection(session=session, scope=scope, inspection_id=inspection_id)
+    return follow_up_out(session, row, inspection)
+
+
+@router.get("/follow-ups/{follow_up_id}", response_model=FollowUpRead, operation_id="enforcement_follow_ups_get")
+def get_follow_up(follow_up_id: IdPath, session: SessionDep, scope: ScopeDep) -> FollowUpRead:
+    """One follow-up with its items."""
+    row = follow_ups.get(session=session, scope=scope, follow_up_id=follow_up_id)
+    inspection = service.get_inspection(session=session, scope=scope, inspection_id=row.inspection_id)
+    return follow_up_out(session, row, inspection)
+
+
+@router.get("/follow-ups/{follow_up_id}/document", response_class=Response, responses=PDF,
+            operation_id="enforcement_follow_up_document")  # fmt: skip
+def follow_up_document(follow_up_id: IdPath, session: SessionDep, scope: ScopeDep) -> Response:
+    """整改复查意见书 as PDF."""
+    return _pdf(
+        follow_ups.document(session=session, scope=scope, follow_up_id=follow_up_id), f"follow-up-{follow_up_id}"
     )
 
 
@@ -126,11 +186,70 @@ def case_document(
 ) -> Response:
     """行政处罚告知书 (notice) or 行政处罚决定书 (decision) as PDF."""
     pdf = service.case_document(session=session, scope=scope, case_id=case_id, kind=kind)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="case-{case_id}-{kind}.pdf"'},
-    )
+    return _pdf(pdf, f"case-{case_id}-{kind}")
+
+
+_EVIDENCE_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary", "description": "PDF, JPEG or PNG (by content)"},
+                   "description": {"type": "string", "maxLength": 2000},
+                   "stage": {"type": "string", "enum": list(evidence.STAGES),
+                             "description": "a state the case has reached (default: its state)"}}}}}}}  # fmt: skip
+
+
+@router.post("/cases/{case_id}/evidence", response_model=EvidenceRead, status_code=status.HTTP_201_CREATED,
+             operation_id="enforcement_evidence_add", openapi_extra=_EVIDENCE_BODY)  # fmt: skip
+async def add_evidence(
+    case_id: IdPath, request: Request, session: SessionDep, scope: ScopeDep, settings: SettingsDep
+) -> EvidenceRead:
+    """Add an evidence file (证据) to the case, as multipart form data: `file` (PDF, JPEG or PNG judged by its
+    content, at most YINGJI_EVIDENCE_MAX_BYTES; kept as uploaded, with its SHA-256), `description`, `stage`.
+    A closed case takes no more evidence (409)."""
+    try:
+        form = await request.form(max_files=1, max_fields=2)
+    except StarletteHTTPException as exc:
+        if exc.status_code == status.HTTP_413_CONTENT_TOO_LARGE:
+            raise
+        raise InvalidInput(f"the form could not be read: {exc.detail}; one file a request") from None
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidInput("a file is required", field="file")
+        description, stage = str(form.get("description") or "").strip(), str(form.get("stage") or "").strip()
+        if len(description) > 2000:
+            raise InvalidInput("the description is at most 2000 characters", field="description")
+        row = await run_in_threadpool(lambda: evidence.add(
+            session=session, scope=scope, case_id=case_id, source=upload.file, filename=upload.filename or "",
+            description=description, stage=stage or None, settings=settings))  # fmt: skip
+    finally:
+        await form.close()
+    return EvidenceRead.model_validate(row)
+
+
+@router.get("/cases/{case_id}/evidence", response_model=list[EvidenceRead], operation_id="enforcement_evidence_list")
+def list_evidence(case_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[EvidenceRead]:
+    """The case's evidence files, first added first (no content)."""
+    return [EvidenceRead.model_validate(r) for r in evidence.list_for(session=session, scope=scope, case_id=case_id)]
+
+
+@router.get("/cases/{case_id}/evidence/{evidence_id}", response_class=FileResponse,
+            responses={200: {"content": {m: {} for m in ("application/pdf", "image/jpeg", "image/png")},
+                             "description": "the file as uploaded"}},
+            operation_id="enforcement_evidence_get")  # fmt: skip
+def get_evidence(
+    case_id: IdPath, evidence_id: IdPath, request: Request, session: SessionDep, scope: ScopeDep,
+    settings: SettingsDep,
+) -> FileResponse:  # fmt: skip
+    """One evidence file as uploaded (`X-Content-SHA256`); each read is audited."""
+    from yingji.db import transaction
+
+    row = evidence.get(session=session, scope=scope, case_id=case_id, evidence_id=evidence_id)
+    path = evidence.path_of(row, settings)
+    with transaction(request.app.state.session_factory) as writer:  # a GET's session only reads
+        evidence.record_read(session=writer, scope=scope, row=writer.get_one(CaseEvidence, row.id))
+    extension = path.suffix
+    return FileResponse(path, media_type=row.media_type, filename=f"case-{case_id}-evidence-{row.id}{extension}",
+                        headers={"X-Content-SHA256": row.sha256, "Cache-Control": "no-store"})  # fmt: skip
 
 
 @router.get("/public/statistics", response_model=EnforcementStatistics, operation_id="enforcement_statistics")

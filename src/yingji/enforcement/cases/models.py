@@ -11,22 +11,27 @@ from sqlalchemy.orm import Mapped, mapped_column
 from yingji.db import Base, JSONType, UTCDateTime, utcnow
 
 
-class Inspection(Base):
-    """An on-site inspection (现场检查) of an enterprise by two or more inspectors, from a drawn pair or named."""
-
-    __tablename__ = "enforcement_inspections"
+class OnSite:
+    """What an inspection and a follow-up (复查) both are: a visit to an enterprise, on a day, by inspectors."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     division_code: Mapped[str] = mapped_column(String(12), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    plan_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_plans.id"))
-    draw_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_draws.id"))
     inspector_ids: Mapped[list[int]] = mapped_column(JSONType)
     inspected_on: Mapped[dt.date] = mapped_column(Date)
     summary: Mapped[str] = mapped_column(Text, default="")
-    rectification_deadline: Mapped[dt.date | None] = mapped_column(Date)  # 责令限期整改 (when findings need it)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Inspection(OnSite, Base):
+    """An on-site inspection (现场检查) of an enterprise by two or more inspectors, from a drawn pair or named."""
+
+    __tablename__ = "enforcement_inspections"
+
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_plans.id"))
+    draw_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_draws.id"))
+    rectification_deadline: Mapped[dt.date | None] = mapped_column(Date)  # 责令限期整改 (when findings need it)
 
 
 class Finding(Base):
@@ -83,3 +88,47 @@ class CaseEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     actor: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FollowUp(OnSite, Base):
+    """A follow-up inspection (复查) of an inspection's rectification order (责令限期整改指令书): each ordered item
+    (a finding of the inspection) found rectified or not; the items not rectified may become a penalty case."""
+
+    __tablename__ = "enforcement_follow_ups"
+
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("enforcement_inspections.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_cases.id"))  # opened for items not rectified
+
+
+class FollowUpItem(Base):
+    """One ordered item at a follow-up: rectified or not, and what was done to the finding's hazard."""
+
+    __tablename__ = "enforcement_follow_up_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("enforcement_follow_ups.id"), index=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("enforcement_findings.id"), index=True)
+    rectified: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(2000), default="")
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"))
+    hazard_action: Mapped[str] = mapped_column(String(32), default="")  # the hazard's move (verify, reject …) or ""
+
+
+class CaseEvidence(Base):
+    """An evidence file of a penalty case (证据), kept as uploaded with its SHA-256; added at a stage of the case
+    (调查取证 …), never changed or removed, and none added after the case is closed (结案)."""
+
+    __tablename__ = "enforcement_case_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_cases.id"), index=True)
+    division_code: Mapped[str] = mapped_column(String(12), index=True)
+    stage: Mapped[str] = mapped_column(String(16))  # a case state (penalty.STATES) the file belongs to
+    description: Mapped[str] = mapped_column(String(2000), default="")
+    filename: Mapped[str] = mapped_column(String(200), default="")  # as uploaded (shown, never used as a path)
+    media_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(100))  # under the evidence directory
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -63,6 +63,59 @@ class InspectionRead(BaseModel):
     findings: list[FindingRead] = []
 
 
+class FollowUpItemIn(BaseModel):
+    """One ordered item (a finding of the inspection) at the follow-up."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    finding_id: int = Field(ge=1, le=MAX_ID)
+    rectified: bool
+    note: str = Field("", max_length=2000)
+
+
+class FollowUpIn(BaseModel):
+    """A follow-up inspection (复查): every finding of the inspection once; ``open_case`` files a penalty case for
+    the items not rectified (otherwise they stay open)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    inspected_on: dt.date
+    inspector_ids: list[int] = Field(min_length=2, max_length=10)
+    summary: str = Field("", max_length=5000)
+    items: list[FollowUpItemIn] = Field(min_length=1, max_length=200)
+    open_case: bool = False
+    case_title: str | None = Field(None, min_length=1, max_length=200)
+
+
+class FollowUpItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    finding_id: int
+    text: str = ""
+    rectified: bool
+    note: str
+    hazard_id: int | None
+    hazard_action: str = Field(description="the hazard's move (verify, reject, fail_verification) or empty")
+
+
+class FollowUpRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    inspection_id: int
+    division_code: str
+    enterprise_id: int
+    inspector_ids: list[int]
+    inspected_on: dt.date
+    summary: str
+    order_number: str = Field("", description="the rectification order's number (责令限期整改指令书)")
+    rectification_deadline: dt.date | None = None
+    case_id: int | None
+    created_by: str
+    created_at: dt.datetime
+    items: list[FollowUpItemRead] = []
+
+
 class CaseIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
@@ -87,6 +140,23 @@ class StepIn(BaseModel):
     fine_yuan: int | None = Field(None, ge=0, le=1_000_000_000)
     hearing_at: dt.date | None = Field(None, description="with hearing_notified: the day of the hearing")
     approval: str | None = Field(None, max_length=200, description="with extend: who approved")
+
+
+class EvidenceRead(BaseModel):
+    """An evidence file of a case (证据): what, at which stage, its SHA-256, who added it and when."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    case_id: int
+    stage: str
+    description: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: dt.datetime
 
 
 class ClockRead(BaseModel):

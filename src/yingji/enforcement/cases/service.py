@@ -54,20 +54,26 @@ def _inspectors_for(session: Session, scope: Scope, inspection_in: InspectionIn)
     return ids, plan_id
 
 
-def create_inspection(*, session: Session, scope: Scope, inspection_in: InspectionIn) -> Inspection:
-    scope.require(WRITE)
-    enterprise = enterprise_service.get(session=session, scope=scope, enterprise_id=inspection_in.enterprise_id)
-    scope.require_write(enterprise.division_code, "enterprise")
-    ids, plan_id = _inspectors_for(session, scope, inspection_in)
-    tied = {r.inspector_id for rows in enforcement_service.recusals_of(session=session, inspector_ids=ids).values()
-            for r in rows if r.enterprise_id == enterprise.id}  # fmt: skip
-    for inspector_id in ids:
+def check_inspectors(*, session: Session, scope: Scope, enterprise_id: int, inspector_ids: list[int]) -> None:
+    """Every inspector active, in the caller's subtree (404 otherwise) and without a recusal tie (回避) to the
+    enterprise — checked at each inspection, since a tie may have been recorded after the draw."""
+    tied = {r.inspector_id for rows in enforcement_service.recusals_of(session=session, inspector_ids=inspector_ids)
+            .values() for r in rows if r.enterprise_id == enterprise_id}  # fmt: skip
+    for inspector_id in inspector_ids:
         inspector = enforcement_service.get_inspector(session=session, scope=scope, inspector_id=inspector_id)
         if not inspector.active:
             raise InvalidInput(f"inspector {inspector_id} is not active", field="inspector_ids")
         if inspector_id in tied:
             raise InvalidInput(f"inspector {inspector_id} has a recusal tie (回避) to this enterprise",
                                field="inspector_ids")  # fmt: skip
+
+
+def create_inspection(*, session: Session, scope: Scope, inspection_in: InspectionIn) -> Inspection:
+    scope.require(WRITE)
+    enterprise = enterprise_service.get(session=session, scope=scope, enterprise_id=inspection_in.enterprise_id)
+    scope.require_write(enterprise.division_code, "enterprise")
+    ids, plan_id = _inspectors_for(session, scope, inspection_in)
+    check_inspectors(session=session, scope=scope, enterprise_id=enterprise.id, inspector_ids=ids)
     row = Inspection(
         division_code=enterprise.division_code, enterprise_id=enterprise.id, plan_id=plan_id,
         draw_id=inspection_in.draw_id, inspector_ids=ids, inspected_on=inspection_in.inspected_on,
@@ -261,12 +267,17 @@ INSPECTION_DOCUMENTS = ("record", "rectification")  # 现场检查记录, 责令
 CASE_DOCUMENTS = ("notice", "decision")  # 行政处罚告知书, 行政处罚决定书
 
 
-def _issuer(session: Session, division_code: str) -> str:
+def order_number(inspection: Inspection) -> str:
+    """The number of the inspection's rectification order (责令限期整改指令书)."""
+    return f"（{inspection.inspected_on.year}）责改〔{inspection.id}〕号"
+
+
+def issuer_of(session: Session, division_code: str) -> str:
     name = geo_service.names_of(session=session, codes=[division_code]).get(division_code, "")
     return f"{name}应急管理局" if name else "应急管理局"
 
 
-def _inspector_line(session: Session, scope: Scope, ids: list[int]) -> str:
+def inspector_line(session: Session, scope: Scope, ids: list[int]) -> str:
     rows = [enforcement_service.get_inspector(session=session, scope=scope, inspector_id=i) for i in ids]
     return "、".join(f"{r.name}（执法证号 {r.certificate_no}）" for r in rows)
 
@@ -275,7 +286,7 @@ def inspection_document(*, session: Session, scope: Scope, inspection_id: int, k
     inspection = get_inspection(session=session, scope=scope, inspection_id=inspection_id)
     enterprise = enterprise_service.get(session=session, scope=scope, enterprise_id=inspection.enterprise_id)
     findings = findings_of(session=session, inspection_ids=[inspection.id])[inspection.id]
-    issuer = _issuer(session, inspection.division_code)
+    issuer = issuer_of(session, inspection.division_code)
     year = inspection.inspected_on.year
     day = inspection.inspected_on
     if kind == "record":
@@ -283,7 +294,7 @@ def inspection_document(*, session: Session, scope: Scope, inspection_id: int, k
             title="现场检查记录", number=f"（{year}）现检记〔{inspection.id}〕号",
             fields=[("被检查单位", enterprise.name), ("地址", enterprise.address or "—"),
                     ("检查时间", f"{year}年{inspection.inspected_on.month}月{inspection.inspected_on.day}日"),
-                    ("检查人员", _inspector_line(session, scope, inspection.inspector_ids)),
+                    ("检查人员", inspector_line(session, scope, inspection.inspector_ids)),
                     ("检查情况", inspection.summary or "—")],
             items=[f.text for f in findings] or ["未发现问题。"],
             signatures=["检查人员", "被检查单位现场负责人"], issuer=issuer, addressee=enterprise.name, dated=day,
@@ -293,7 +304,7 @@ def inspection_document(*, session: Session, scope: Scope, inspection_id: int, k
             raise InvalidInput("the inspection has no rectification deadline", field="kind")
         deadline = inspection.rectification_deadline
         doc = documents.Document(
-            title="责令限期整改指令书", number=f"（{year}）责改〔{inspection.id}〕号",
+            title="责令限期整改指令书", number=order_number(inspection),
             paragraphs=["经查，你单位存在下列问题："],
             items=[f.text for f in findings] or ["（无）"],
             closing=[f"依据《中华人民共和国安全生产法》的有关规定，现责令你单位于{deadline.year}年{deadline.month}月"
@@ -309,7 +320,7 @@ def inspection_document(*, session: Session, scope: Scope, inspection_id: int, k
 def case_document(*, session: Session, scope: Scope, case_id: int, kind: str) -> bytes:
     case = get_case(session=session, scope=scope, case_id=case_id)
     enterprise = enterprise_service.get(session=session, scope=scope, enterprise_id=case.enterprise_id)
-    issuer = _issuer(session, case.division_code)
+    issuer = issuer_of(session, case.division_code)
     events = events_of(session=session, case_ids=[case.id])[case.id]
     year = case.filed_on.year
     if kind == "notice":
@@ -390,11 +401,11 @@ def public_statistics(*, session: Session, division: str | None = None, year: in
         .group_by(PenaltyCase.division_code, category, PenaltyCase.state)
     ).all()  # fmt: skip
 
-    def tally(rows: Any, key: Any) -> dict[str, int]:
-        out: dict[str, int] = {}
+    def tally_cells(rows: Any, key: Any, count_at: int) -> dict[tuple[str, ...], int]:
+        out: dict[tuple[str, ...], int] = {}
         for row in rows:
-            out[key(row)] = out.get(key(row), 0) + int(row[3] if len(row) > 3 else row[2])
-        return dict(sorted(out.items()))
+            out[key(row)] = out.get(key(row), 0) + int(row[count_at])
+        return out
 
     findings = session.execute(
         select(func.count(), func.sum(cast(Finding.violation, Integer)), func.count(Finding.hazard_id))
@@ -417,23 +428,28 @@ def public_statistics(*, session: Session, division: str | None = None, year: in
     fines_total = sum(int(r[5] or 0) for r in filed)
     places = sorted({child_of(str(r[0]), code) for r in [*done, *filed]})
     names = geo_service.names_of(session=session, codes=places)
-    by_place_i = handling.publish(tally(done, lambda r: child_of(str(r[0]), code)))
-    by_place_c = handling.publish(tally(filed, lambda r: child_of(str(r[0]), code)))
+    # breakdowns of the same records are withheld together, so that none gives back what another withholds
+    by_category_i, by_place_i = handling.publish_together(
+        tally_cells(done, lambda r: (r[1] or "", child_of(str(r[0]), code)), count_at=2)
+    ) or [{}, {}]
+    by_category_c, by_state_c, by_place_c = handling.publish_together(
+        tally_cells(filed, lambda r: (r[1] or "", r[2], child_of(str(r[0]), code)), count_at=3)
+    ) or [{}, {}, {}]
     return {
         "division": code if division else "",
         "year": year,
         "suppressed_below": handling.SMALL_COUNT,
         "inspections": {
             "total": handling.suppress(sum(int(r[2]) for r in done)),
-            "by_category": handling.publish(tally(done, lambda r: r[1] or "")),
+            "by_category": by_category_i,
             "findings": handling.suppress(int(findings[0] or 0)),
             "violations": handling.suppress(int(findings[1] or 0)),
             "hazards_reported": handling.suppress(int(findings[2] or 0)),
         },
         "cases": {
             "total": handling.suppress(sum(int(r[3]) for r in filed)),
-            "by_category": handling.publish(tally(filed, lambda r: r[1] or "")),
-            "by_state": handling.publish(tally(filed, lambda r: r[2])),
+            "by_category": by_category_c,
+            "by_state": by_state_c,
             "fined": handling.suppress(fined),
             "fines_total_yuan": fines_total if fined >= handling.SMALL_COUNT else None,
             "median_days_to_decision": handling.median_days(days["decide"]),

@@ -1,0 +1,1 @@
+"""Evidence files of penalty cases (证据)."""

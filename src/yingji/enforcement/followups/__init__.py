@@ -1,0 +1,1 @@
+"""Follow-up inspections (复查) of rectification orders."""
