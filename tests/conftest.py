@@ -261,7 +261,7 @@ def test_settings(db_url: str, **overrides: object) -> Settings:
         "login_free_attempts": 1000,  # tests sign in and fail at will; tests/auth/test_login_throttle.py throttles
         "login_client_free_attempts": 1000,
         "tips_per_address": 1000,  # the jurisdiction cases submit tips from one address; tests/tips sets its own
-        "refusal_delay_s": 0.05,  # refusals paced, briefly (tests refuse at will; tests/test_edge.py checks pacing)
+        "refusal_delay_s": 0.0,  # refusals answered at once (tests refuse at will); test_edge.py checks pacing
         "redis_url": None,
     }
     values.update(overrides)
