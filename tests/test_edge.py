@@ -250,10 +250,21 @@ def test_public_uploads_beyond_the_slots_get_503_until_one_ends(edge: LiveServer
 
 def test_an_address_refused_often_gets_its_further_refusals_that_second_held_back() -> None:
     pacer = RefusalPacer(1.0)
-    assert not any(pacer.over("10.0.0.1", 100.2) for _ in range(REFUSALS_AT_ONCE_PER_S))
-    assert pacer.over("10.0.0.1", 100.9)  # one more in the same second
-    assert not pacer.over("10.0.0.2", 100.9)  # another address is not held back for it
-    assert not pacer.over("10.0.0.1", 101.0)  # a new second starts a new count
+    assert not any(pacer.wait("10.0.0.1", 100.2) for _ in range(REFUSALS_AT_ONCE_PER_S))
+    assert pacer.wait("10.0.0.1", 100.9) == 1.0  # one more in the same second
+    assert pacer.wait("10.0.0.2", 100.9) == 0.0  # another address is not held back for it
+    assert pacer.wait("10.0.0.1", 101.0) == 0.0  # a new second starts a new count
+
+
+def test_an_address_over_the_limit_second_after_second_waits_longer_up_to_a_ceiling() -> None:
+    pacer = RefusalPacer(1.0)
+    waits = []
+    for second in range(100, 106):
+        waits.append(max(pacer.wait("10.0.0.1", second + 0.5) for _ in range(REFUSALS_AT_ONCE_PER_S + 1)))
+    assert waits == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    assert pacer.wait("10.0.0.1", 106.5) == 0.0  # within the limit this second: ...
+    assert max(pacer.wait("10.0.0.1", 107.5) for _ in range(REFUSALS_AT_ONCE_PER_S + 1)) == 1.0  # ... starts again
+    assert max(pacer.wait("10.0.0.3", 120.5) for _ in range(REFUSALS_AT_ONCE_PER_S + 1)) == 1.0  # a gap: again
 
 
 def test_pacing_waits_on_the_event_loop_and_holds_back_a_bounded_number(monkeypatch: pytest.MonkeyPatch) -> None:

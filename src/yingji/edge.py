@@ -47,6 +47,7 @@ PUBLIC_UPLOADS_AT_ONCE = 8
 MACHINE_TOKEN_MEMORY_S = 30.0
 UPLOAD = "upload"
 REFUSALS_AT_ONCE_PER_S = 20  # an address's refusals in one second answered at once
+MAX_DOUBLINGS = 3  # an address over the limit second after second waits at most 8 × YINGJI_REFUSAL_DELAY_S
 HELD_AT_MOST = 256  # refusals held back at once per process (each holds its connection and the body read so far)
 
 # Every route whose body limit is not YINGJI_MAX_BODY_BYTES, in one place (a test checks each names a
@@ -152,36 +153,48 @@ def _headers(scope: Scope) -> tuple[int, int | None, bool, str | None, str | Non
 
 class RefusalPacer:
     """Counts refusals per client address and second; past :data:`REFUSALS_AT_ONCE_PER_S`, :meth:`pace` waits
-    ``delay_s`` before the refusal is sent (on the event loop: a held refusal costs a connection, no CPU).
-    Also used for throttled sign-ins (429), which are paced whatever the address: a login flood rotates its
-    addresses."""
+    before the refusal is sent (on the event loop: a held refusal costs a connection, no CPU). The wait is
+    ``delay_s``, doubled for each second in a row the address went past the limit, up to
+    2 ** :data:`MAX_DOUBLINGS` times (a second within the limit starts it again at ``delay_s``). Throttled
+    sign-ins (429) wait ``delay_s`` whatever their address: a login flood rotates its addresses."""
 
     def __init__(self, delay_s: float) -> None:
         self.delay_s = delay_s
         self.held = 0  # refusals being held back now
         self.paced = 0  # refusals held back so far (a counting hook for tests and operators)
         self._second = 0
-        self._counts: dict[str, int] = {}
+        self._counts: dict[str, int] = {}  # refusals per address in this second
+        self._doublings: dict[str, int] = {}  # per address over the limit in the seconds just before
 
-    def over(self, address: str, now: float) -> bool:
+    def wait(self, address: str, now: float) -> float:
+        """How long this refusal of ``address`` waits: 0 within the second's free refusals."""
         second = int(now)
         if second != self._second:
+            carried = self._doublings if second == self._second + 1 else {}
+            self._doublings = {
+                a: min(carried.get(a, 0) + 1, MAX_DOUBLINGS)
+                for a, n in self._counts.items()
+                if n > REFUSALS_AT_ONCE_PER_S
+            }
             self._second, self._counts = second, {}
         if len(self._counts) >= 100_000:  # bounded whatever addresses a flood sends from
             self._counts.clear()
         self._counts[address] = count = self._counts.get(address, 0) + 1
-        return count > REFUSALS_AT_ONCE_PER_S
+        if count <= REFUSALS_AT_ONCE_PER_S:
+            return 0.0
+        return self.delay_s * (1 << self._doublings.get(address, 0))
 
     async def pace(self, scope: Scope, *, always: bool = False) -> None:
         if self.delay_s <= 0 or self.held >= HELD_AT_MOST:
             return
         client = scope.get("client")
-        if not always and not self.over(client[0] if client else "", time.monotonic()):
+        delay = self.delay_s if always else self.wait(client[0] if client else "", time.monotonic())
+        if not delay:
             return
         self.held += 1
         self.paced += 1
         try:
-            await asyncio.sleep(self.delay_s)
+            await asyncio.sleep(delay)
         finally:
             self.held -= 1
 
