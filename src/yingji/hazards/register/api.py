@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import TypeAdapter
+from sqlalchemy.orm import Session
 
 from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep
+from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.hazards import lifecycle
 from yingji.hazards.enterprises import service as enterprise_service
@@ -35,6 +38,17 @@ def hazard_out(row: Hazard) -> HazardRead:
     )
 
 
+def _answer(session: Session, scope: Scope, key: tuple[Any, ...], compute: Callable[[], bytes], *,
+            shared: bool = True, max_age: float | None = None) -> Response:  # fmt: skip
+    """A JSON answer. A regulator's depends only on the jurisdiction and ``key`` (the filters): the regulators
+    of one jurisdiction polling the same view share one computation while no hazard changes (rollups.reused).
+    An enterprise user's, or one not ``shared`` (computed from the clock or one enterprise), is computed."""
+    if not shared or enterprise_service.is_enterprise_user(scope):
+        return Response(compute(), media_type=JSON)
+    scope.require(service.READ)
+    return Response(rollups.reused(session, (key[0], scope.prefix, *key[1:]), compute, max_age), media_type=JSON)
+
+
 @router.get("/board", response_model=Board, operation_id="hazards_board")
 def board(session: SessionDep, scope: ScopeDep, group_by: Literal["division", "category"] = "division") -> Response:
     """动态清零 board: open major/general hazards, overdue, closure rate, median days to close, per child
@@ -45,10 +59,7 @@ def board(session: SessionDep, scope: ScopeDep, group_by: Literal["division", "c
         rows = service.board(session=session, scope=scope, group_by=group_by)
         return BOARD.dump_json(Board(group_by=group_by, rows=rows, trend=service.trend(session=session, scope=scope)))
 
-    if enterprise_service.is_enterprise_user(scope):
-        return Response(compute(), media_type=JSON)
-    scope.require(service.READ)  # a regulator's board: shared as the figures it is made of (rollups.reused)
-    return Response(rollups.reused(session, ("board-answer", scope.prefix, group_by), compute), media_type=JSON)
+    return _answer(session, scope, ("board-answer", group_by), compute)
 
 
 @router.get("", response_model=Page[HazardRead], operation_id="hazards_list")
@@ -71,16 +82,8 @@ def list_hazards(
         )  # fmt: skip
         return HAZARD_PAGE.dump_json(Page.of([hazard_out(r) for r in rows], total, page))
 
-    if overdue or enterprise_id or enterprise_service.is_enterprise_user(scope):
-        body = compute()
-    else:
-        # A regulator's page depends only on the jurisdiction and the filters: many duty officers of one
-        # province polling the same view share one computation while no hazard changes (for LIST_CACHE_S
-        # at most, see rollups.reused).
-        scope.require(service.READ)
-        key = ("page", scope.prefix, state, level, division, page.limit, page.offset)
-        body = rollups.reused(session, key, compute, max_age=LIST_CACHE_S)
-    return Response(body, media_type=JSON)
+    key = ("page", state, level, division, page.limit, page.offset)
+    return _answer(session, scope, key, compute, shared=not (overdue or enterprise_id), max_age=LIST_CACHE_S)
 
 
 @router.post("", response_model=HazardRead, status_code=status.HTTP_201_CREATED, operation_id="hazards_report")
