@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The suite runs in this many processes, a test file each at a time (databases, servers and brokers of
+# a test are private to it); PYTEST_WORKERS=0 runs it in one.
+PYTEST_WORKERS ?= 2
 DEMO_DB ?= $(CURDIR)/var/demo.db
 export YINGJI_DATABASE_URL ?= sqlite:///$(DEMO_DB)
 
@@ -38,7 +41,7 @@ pytest: venv
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: venv services lint typecheck contracts
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache

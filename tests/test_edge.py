@@ -267,7 +267,7 @@ def test_an_address_over_the_limit_second_after_second_waits_longer_up_to_a_ceil
     assert max(pacer.wait("10.0.0.3", 120.5) for _ in range(REFUSALS_AT_ONCE_PER_S + 1)) == 1.0  # a gap: again
 
 
-def test_pacing_waits_on_the_event_loop_and_holds_back_a_bounded_number(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pacing_waits_on_the_event_loop_and_holds_back_a_bounded_number() -> None:
     import asyncio
 
     from yingji import edge as edge_module
@@ -277,9 +277,8 @@ def test_pacing_waits_on_the_event_loop_and_holds_back_a_bounded_number(monkeypa
     async def sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    monkeypatch.setattr(edge_module.asyncio, "sleep", sleep)
     scope: dict[str, Any] = {"client": ("10.0.0.3", 5000)}
-    pacer = RefusalPacer(0.5)
+    pacer = RefusalPacer(0.5, sleep=sleep)
     asyncio.run(pacer.pace(scope))
     assert waits == []  # the first refusal of a second is answered at once
     asyncio.run(pacer.pace(scope, always=True))  # a throttled sign-in always waits
@@ -287,7 +286,7 @@ def test_pacing_waits_on_the_event_loop_and_holds_back_a_bounded_number(monkeypa
     pacer.held = edge_module.HELD_AT_MOST  # as many held back as a process keeps: answered at once
     asyncio.run(pacer.pace(scope, always=True))
     assert waits == [0.5]
-    asyncio.run(RefusalPacer(0.0).pace(scope, always=True))  # YINGJI_REFUSAL_DELAY_S=0: never
+    asyncio.run(RefusalPacer(0.0, sleep=sleep).pace(scope, always=True))  # YINGJI_REFUSAL_DELAY_S=0: never
     assert waits == [0.5]
 
 

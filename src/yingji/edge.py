@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,8 +159,9 @@ class RefusalPacer:
     2 ** :data:`MAX_DOUBLINGS` times (a second within the limit starts it again at ``delay_s``). Throttled
     sign-ins (429) wait ``delay_s`` whatever their address: a login flood rotates its addresses."""
 
-    def __init__(self, delay_s: float) -> None:
+    def __init__(self, delay_s: float, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.delay_s = delay_s
+        self._sleep = sleep  # injected by tests: patching asyncio.sleep would catch other threads' loops
         self.held = 0  # refusals being held back now
         self.paced = 0  # refusals held back so far (a counting hook for tests and operators)
         self._second = 0
@@ -194,7 +196,7 @@ class RefusalPacer:
         self.held += 1
         self.paced += 1
         try:
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
         finally:
             self.held -= 1
 
