@@ -1,6 +1,6 @@
 """Pieces the migrations share: the id column and tables that start with it, the division column, named
 foreign keys, one-column indexes, column groups (position, who-and-when stamps, event time and actor,
-created/updated times, a disaster record's event and township), columns added and dropped in a batch, a
+created/updated times, a state change, a disaster record's event and township), columns added and dropped in a batch, a
 unique constraint swapped, dropping tables in order, append-only triggers.
 
 A revision is history: what these build must never change, or every past revision that uses them would
@@ -87,6 +87,14 @@ def event_township_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("event_id", sa.Integer, sa.ForeignKey("disaster_events.id", ondelete="RESTRICT"), nullable=False),
         sa.Column("township_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+    ]
+
+
+def transition_columns() -> list[sa.Column[Any]]:
+    """A state change's ``from_state`` and ``to_state``, both required."""
+    return [
+        sa.Column("from_state", sa.String(16), nullable=False),
+        sa.Column("to_state", sa.String(16), nullable=False),
     ]
 
 

@@ -17,6 +17,7 @@ from yingji.migrations.helpers import (
     position_columns,
     stamp_columns,
     timestamp_columns,
+    transition_columns,
 )
 
 revision = "0014_worksafety"
@@ -107,8 +108,7 @@ def upgrade() -> None:
         parent_column("hazard_id", "hazards"),
         *event_columns(),
         sa.Column("action", sa.String(32), nullable=False),
-        sa.Column("from_state", sa.String(16), nullable=False),
-        sa.Column("to_state", sa.String(16), nullable=False),
+        *transition_columns(),
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("data", JSONType, nullable=False),
     )

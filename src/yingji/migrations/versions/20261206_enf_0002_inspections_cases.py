@@ -12,6 +12,7 @@ from yingji.migrations.helpers import (
     drop_tables,
     fk_column,
     index_each,
+    transition_columns,
 )
 
 revision = "enf_0002"
@@ -69,8 +70,7 @@ def upgrade() -> None:
         fk_column(t, "case_id", "enforcement_cases", nullable=False),
         sa.Column("kind", sa.String(24), nullable=False),
         sa.Column("on", sa.Date(), nullable=False),
-        sa.Column("from_state", sa.String(16), nullable=False),
-        sa.Column("to_state", sa.String(16), nullable=False),
+        *transition_columns(),
         sa.Column("note", sa.String(2000), nullable=False),
         sa.Column("data", JSONType, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
