@@ -71,11 +71,6 @@ def stamp_columns(verb: str, *, required: bool = True, at_first: bool = False) -
     return columns[::-1] if at_first else columns
 
 
-def created_columns() -> list[sa.Column[Any]]:
-    """``created_by`` (a username) and ``created_at``, both required, in that order."""
-    return stamp_columns("created")
-
-
 def event_columns() -> list[sa.Column[Any]]:
     """An event's ``at`` and ``actor`` (a username), both required, in that order."""
     return [sa.Column("at", UTCDateTime, nullable=False), sa.Column("actor", sa.String(100), nullable=False)]

@@ -11,7 +11,6 @@ from yingji.db import JSONType, UTCDateTime
 from yingji.migrations.helpers import (
     append_only,
     create_id_table,
-    created_columns,
     division_column,
     drop_tables,
     event_columns,
@@ -60,7 +59,7 @@ def upgrade() -> None:
         sa.Column("rules_version", sa.String(64)),
         sa.Column("response_level", sa.Integer),
         sa.Column("version", sa.Integer, nullable=False),
-        *created_columns(),
+        *stamp_columns("created"),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
     op.create_index("ix_incidents_reported_at_id", "incidents", ["reported_at", "id"])
@@ -129,7 +128,7 @@ def upgrade() -> None:
         *stamp_columns("acknowledged", required=False, at_first=True),
         sa.Column("completed_at", UTCDateTime),
         _text("feedback"),
-        *created_columns(),
+        *stamp_columns("created"),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
     create_id_table(
@@ -152,7 +151,7 @@ def upgrade() -> None:
         _text("conditions"),
         _text("actions"),
         _text("needs"),
-        *created_columns(),
+        *stamp_columns("created"),
         sa.Column("updated_at", UTCDateTime, nullable=False),
         *stamp_columns("approved", required=False),
         *stamp_columns("published", required=False),

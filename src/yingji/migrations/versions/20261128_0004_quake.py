@@ -8,11 +8,11 @@ from alembic import op
 from yingji.db import JSONType, UTCDateTime
 from yingji.migrations.helpers import (
     create_id_table,
-    created_columns,
     division_column,
     drop_tables,
     index_each,
     position_columns,
+    stamp_columns,
 )
 
 revision = "0004"
@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("zones", JSONType, nullable=False),
         sa.Column("exposure_by_division", JSONType, nullable=False),
         sa.Column("incident_id", sa.Integer),
-        *created_columns(),
+        *stamp_columns("created"),
     )
     index_each("assessments", "division_code", "origin_time", "incident_id", "created_at")
     op.create_table(

@@ -6,13 +6,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType
-from yingji.migrations.helpers import (
-    create_id_table,
-    created_columns,
-    division_column,
-    index_each,
-    stamp_columns,
-)
+from yingji.migrations.helpers import create_id_table, division_column, index_each, stamp_columns
 
 revision = "0006"
 down_revision = "0005"
@@ -44,7 +38,7 @@ def upgrade() -> None:
         sa.Column("baseline", JSONType, nullable=False),
         sa.Column("shelters", JSONType, nullable=False),
         sa.Column("commit_result", JSONType),
-        *created_columns(),
+        *stamp_columns("created"),
         *stamp_columns("committed", required=False),
     )
     index_each("relief_plans", "division_code", "incident_id", "assessment_id", "created_at")

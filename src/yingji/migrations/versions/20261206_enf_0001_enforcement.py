@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from yingji.db import JSONType, UTCDateTime
 from yingji.migrations.helpers import (
     create_id_table,
-    created_columns,
     division_column,
     drop_tables,
     fk_column,
     index_each,
+    stamp_columns,
 )
 
 revision = "enf_0001"
@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("random_share_pct", sa.Integer(), nullable=False),
         sa.Column("key_enterprise_ids", JSONType, nullable=False),
         sa.Column("key_rule", sa.String(200), nullable=False),
-        *created_columns(),
+        *stamp_columns("created"),
         sa.UniqueConstraint("division_code", "year", name="uq_enforcement_plans_division_code"),
     )
     index_each("enforcement_plans", "division_code")
@@ -66,7 +66,7 @@ def upgrade() -> None:
         sa.Column("digest", sa.String(64), nullable=False),
         sa.Column("reason", sa.String(500), nullable=False),
         sa.Column("earlier_draw_ids", JSONType, nullable=False),
-        *created_columns(),
+        *stamp_columns("created"),
         sa.Column("published_at", UTCDateTime(), nullable=True),
         sa.Column("published_by", sa.String(100), nullable=False),
         sa.UniqueConstraint("plan_id", "sequence", name="uq_enforcement_draws_plan_id"),

@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from yingji.db import JSONType, UTCDateTime
 from yingji.migrations.helpers import (
     create_id_table,
-    created_columns,
     division_column,
     drop_tables,
     fk_column,
     index_each,
+    stamp_columns,
     transition_columns,
 )
 
@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("inspected_on", sa.Date(), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("rectification_deadline", sa.Date(), nullable=True),
-        *created_columns(),
+        *stamp_columns("created"),
     )
     index_each(t, "division_code", "enterprise_id")
     t = "enforcement_findings"
@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("violation", sa.Boolean(), nullable=False),
         fk_column(t, "hazard_id", "hazards", nullable=True),
-        *created_columns(),
+        *stamp_columns("created"),
     )
     index_each(t, "inspection_id", "hazard_id")
     t = "enforcement_cases"
@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("filed_on", sa.Date(), nullable=False),
         sa.Column("decision_days", sa.Integer(), nullable=True),
-        *created_columns(),
+        *stamp_columns("created"),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
     )
     index_each(t, "division_code", "enterprise_id")

@@ -13,22 +13,15 @@ from yingji.migrations.helpers import swap_unique
 revision = "sec_data_0002"
 down_revision = "prod_0001"
 
+NATIONWIDE = "uq_road_segments_network_feature"
+PER_DIVISION = "uq_road_segments_division_network_feature"
+
 
 def upgrade() -> None:
     with op.batch_alter_table("road_segments") as batch:
-        swap_unique(
-            batch,
-            "uq_road_segments_network_feature",
-            "uq_road_segments_division_network_feature",
-            ["division_code", "network", "feature_id"],
-        )
+        swap_unique(batch, NATIONWIDE, PER_DIVISION, ["division_code", "network", "feature_id"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("road_segments") as batch:
-        swap_unique(
-            batch,
-            "uq_road_segments_division_network_feature",
-            "uq_road_segments_network_feature",
-            ["network", "feature_id"],
-        )
+        swap_unique(batch, PER_DIVISION, NATIONWIDE, ["network", "feature_id"])

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from yingji.db import JSONType
 from yingji.migrations.helpers import (
     create_id_table,
-    created_columns,
     division_column,
     drop_tables,
     fk_column,
@@ -30,7 +29,7 @@ def upgrade() -> None:
         sa.Column("inspected_on", sa.Date(), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         fk_column(t, "case_id", "enforcement_cases", nullable=True),
-        *created_columns(),
+        *stamp_columns("created"),
     )
     index_each(t, "inspection_id", "division_code", "enterprise_id")
     t = "enforcement_follow_up_items"
