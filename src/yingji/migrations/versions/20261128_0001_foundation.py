@@ -1,9 +1,4 @@
-"""Foundation: divisions, users, machine tokens, audit log (append-only on PostgreSQL).
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-28
-"""
+"""Foundation: divisions, users, machine tokens, audit log (append-only on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,12 +6,18 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import append_only, division_column, drop_tables, id_column, index_each
+from yingji.migrations.helpers import (
+    append_only,
+    create_id_table,
+    division_column,
+    drop_tables,
+    event_columns,
+    index_each,
+    position_columns,
+)
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -30,8 +31,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("pinyin", sa.String(200), nullable=False),
         sa.Column("level", sa.String(16), nullable=False),
-        sa.Column("lon", sa.Float),
-        sa.Column("lat", sa.Float),
+        *position_columns(nullable=True),
         sa.Column("population", sa.Integer),
         sa.Column("boundary_wkb", sa.LargeBinary),
         sa.Column("min_lon", sa.Float),
@@ -56,9 +56,8 @@ def upgrade() -> None:
         op.execute("CREATE INDEX ix_divisions_geom ON divisions USING gist (geom)")
         op.execute("CREATE INDEX ix_divisions_point_geom ON divisions USING gist (point_geom)")
 
-    op.create_table(
+    create_id_table(
         "users",
-        id_column(),
         sa.Column("username", sa.String(64), nullable=False, unique=True),
         sa.Column("display_name", sa.String(100), nullable=False),
         sa.Column("password_hash", sa.String(200), nullable=False),
@@ -68,9 +67,8 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime, nullable=False),
     )
     index_each("users", "division_code")
-    op.create_table(
+    create_id_table(
         "api_tokens",
-        id_column(),
         sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("digest", sa.String(64), nullable=False, unique=True),
@@ -78,11 +76,9 @@ def upgrade() -> None:
         sa.Column("revoked_at", UTCDateTime),
     )
     index_each("api_tokens", "user_id")
-    op.create_table(
+    create_id_table(
         "audit_log",
-        id_column(),
-        sa.Column("at", UTCDateTime, nullable=False),
-        sa.Column("actor", sa.String(100), nullable=False),
+        *event_columns(),
         sa.Column("action", sa.String(32), nullable=False),
         sa.Column("entity", sa.String(64), nullable=False),
         sa.Column("entity_id", sa.String(64), nullable=False),
@@ -90,8 +86,7 @@ def upgrade() -> None:
         sa.Column("before", JSONType),
         sa.Column("after", JSONType),
     )
-    for column in ("at", "actor", "entity", "division_code"):
-        op.create_index(f"ix_audit_log_{column}", "audit_log", [column])
+    index_each("audit_log", "at", "actor", "entity", "division_code")
     # Append-only, even for the table's owner: triggers fire for every role (only a superuser
     # changing session_replication_role could bypass them, and that is itself visible).
     append_only("audit_log", postgres)

@@ -1,9 +1,5 @@
 """Command: incidents, their divisions, figure history, response actions, organisations and contacts, tasks,
 timeline (append-only), situation reports, reports made, duty desk, notifications.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-28
 """
 
 from __future__ import annotations
@@ -14,17 +10,17 @@ from alembic import op
 from yingji.db import JSONType, UTCDateTime
 from yingji.migrations.helpers import (
     append_only,
-    created_columns,
+    create_id_table,
     division_column,
     drop_tables,
-    id_column,
+    event_columns,
     parent_column,
+    position_columns,
+    stamp_columns,
 )
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def _incident() -> sa.Column[int]:
@@ -37,16 +33,14 @@ def _text(name: str) -> sa.Column[str]:
 
 def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
-    op.create_table(
+    create_id_table(
         "incidents",
-        id_column(),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("incident_type", sa.String(32), nullable=False, index=True),
         sa.Column("status", sa.String(16), nullable=False, index=True),
         sa.Column("exercise", sa.Boolean, nullable=False),
         division_column(),
-        sa.Column("lon", sa.Float, nullable=False),
-        sa.Column("lat", sa.Float, nullable=False),
+        *position_columns(nullable=False),
         sa.Column("area", JSONType),
         _text("description"),
         sa.Column("occurred_at", UTCDateTime, nullable=False),
@@ -65,7 +59,7 @@ def upgrade() -> None:
         sa.Column("rules_version", sa.String(64)),
         sa.Column("response_level", sa.Integer),
         sa.Column("version", sa.Integer, nullable=False),
-        *created_columns(),
+        *stamp_columns("created"),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
     op.create_index("ix_incidents_reported_at_id", "incidents", ["reported_at", "id"])
@@ -81,18 +75,15 @@ def upgrade() -> None:
         sa.Column("code", sa.String(12), sa.ForeignKey("divisions.code"), primary_key=True),
     )
     op.create_index("ix_incident_divisions_code_incident", "incident_divisions", ["code", "incident_id"])
-    op.create_table(
+    create_id_table(
         "incident_figure_changes",
-        id_column(),
         _incident(),
-        sa.Column("at", UTCDateTime, nullable=False),
-        sa.Column("actor", sa.String(100), nullable=False),
+        *event_columns(),
         sa.Column("source", sa.String(200), nullable=False),
         sa.Column("changes", JSONType, nullable=False),
     )
-    op.create_table(
+    create_id_table(
         "incident_response_actions",
-        id_column(),
         _incident(),
         sa.Column("action", sa.String(16), nullable=False),
         sa.Column("level", sa.Integer),
@@ -102,9 +93,8 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("at", UTCDateTime, nullable=False),
     )
-    op.create_table(
+    create_id_table(
         "organisations",
-        id_column(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         division_column(),
@@ -112,9 +102,8 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(50), nullable=False),
         sa.Column("created_at", UTCDateTime, nullable=False),
     )
-    op.create_table(
+    create_id_table(
         "contacts",
-        id_column(),
         parent_column("organisation_id", "organisations", ondelete="CASCADE"),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("position", sa.String(100), nullable=False),
@@ -123,9 +112,8 @@ def upgrade() -> None:
         sa.Column("fax", sa.String(50), nullable=False),
         sa.Column("email", sa.String(200), nullable=False),
     )
-    op.create_table(
+    create_id_table(
         "incident_tasks",
-        id_column(),
         _incident(),
         sa.Column("title", sa.String(200), nullable=False),
         _text("description"),
@@ -137,16 +125,14 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("plan_id", sa.String(64)),
         sa.Column("plan_task_key", sa.String(64)),
-        sa.Column("acknowledged_at", UTCDateTime),
-        sa.Column("acknowledged_by", sa.String(100)),
+        *stamp_columns("acknowledged", required=False, at_first=True),
         sa.Column("completed_at", UTCDateTime),
         _text("feedback"),
-        *created_columns(),
+        *stamp_columns("created"),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
-    op.create_table(
+    create_id_table(
         "incident_timeline",
-        id_column(),
         parent_column("incident_id", "incidents", ondelete="CASCADE", index=False),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("kind", sa.String(48), nullable=False),
@@ -156,9 +142,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_incident_timeline_incident_at", "incident_timeline", ["incident_id", "at", "id"])
     append_only("incident_timeline", postgres)  # incidents are never deleted, so their timeline never is
-    op.create_table(
+    create_id_table(
         "situation_reports",
-        id_column(),
         _incident(),
         sa.Column("number", sa.Integer, nullable=False),
         sa.Column("revision", sa.Integer, nullable=False),
@@ -166,66 +151,55 @@ def upgrade() -> None:
         _text("conditions"),
         _text("actions"),
         _text("needs"),
-        *created_columns(),
+        *stamp_columns("created"),
         sa.Column("updated_at", UTCDateTime, nullable=False),
-        sa.Column("approved_by", sa.String(100)),
-        sa.Column("approved_at", UTCDateTime),
-        sa.Column("published_by", sa.String(100)),
-        sa.Column("published_at", UTCDateTime),
+        *stamp_columns("approved", required=False),
+        *stamp_columns("published", required=False),
         sa.UniqueConstraint("incident_id", "number", name="uq_situation_reports_incident_number"),
     )
-    op.create_table(
+    create_id_table(
         "situation_report_revisions",
-        id_column(),
         parent_column("report_id", "situation_reports", ondelete="CASCADE"),
         sa.Column("revision", sa.Integer, nullable=False),
         _text("conditions"),
         _text("actions"),
         _text("needs"),
-        sa.Column("edited_by", sa.String(100), nullable=False),
-        sa.Column("edited_at", UTCDateTime, nullable=False),
+        *stamp_columns("edited"),
     )
-    op.create_table(
+    create_id_table(
         "incident_reports_made",
-        id_column(),
         _incident(),
         sa.Column("key", sa.String(100), nullable=False),
         sa.Column("made_at", UTCDateTime, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.UniqueConstraint("incident_id", "key", name="uq_incident_reports_made_incident_key"),
     )
-    op.create_table(
+    create_id_table(
         "duty_shifts",
-        id_column(),
         division_column(),
         sa.Column("starts_at", UTCDateTime, nullable=False),
         sa.Column("ends_at", UTCDateTime, nullable=False),
         sa.Column("leader", sa.String(100), nullable=False),
         sa.Column("officers", JSONType, nullable=False),
         _text("handover_note"),
-        sa.Column("handed_over_at", UTCDateTime),
-        sa.Column("handed_over_by", sa.String(100)),
+        *stamp_columns("handed_over", required=False, at_first=True),
         sa.Column("created_by", sa.String(100), nullable=False),
     )
-    op.create_table(
+    create_id_table(
         "duty_log",
-        id_column(),
         division_column(),
         sa.Column("shift_id", sa.Integer, sa.ForeignKey("duty_shifts.id")),
-        sa.Column("at", UTCDateTime, nullable=False),
-        sa.Column("actor", sa.String(100), nullable=False),
+        *event_columns(),
         _text("text"),
     )
-    op.create_table(
+    create_id_table(
         "duty_items",
-        id_column(),
         division_column(),
         sa.Column("received_at", UTCDateTime, nullable=False),
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("caller", sa.String(200), nullable=False),
         _text("summary"),
-        sa.Column("lon", sa.Float),
-        sa.Column("lat", sa.Float),
+        *position_columns(nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("done", JSONType, nullable=False),
         sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id")),
@@ -233,12 +207,11 @@ def upgrade() -> None:
         sa.Column("closed_at", UTCDateTime),
         sa.Column("received_by", sa.String(100), nullable=False),
     )
-    op.create_table(
+    create_id_table(
         "notifications",
-        id_column(),
         sa.Column("key", sa.String(200), nullable=False, unique=True),
         sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("division_code", sa.String(12), nullable=False, index=True),
+        division_column(foreign_key=False),
         sa.Column("kind", sa.String(32), nullable=False),
         _text("text"),
         sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id", ondelete="CASCADE")),

@@ -1,9 +1,5 @@
 """Resources: depots, stock ledger, minimum levels, transfers, shelters and their check-in/out counts,
 rescue teams, vehicles and aircraft.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-28
 """
 
 from __future__ import annotations
@@ -11,39 +7,40 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import division_column, drop_tables, id_column, parent_column
+from yingji.db import JSONType
+from yingji.migrations.helpers import (
+    create_id_table,
+    division_column,
+    drop_tables,
+    event_columns,
+    parent_column,
+    position_columns,
+    stamp_columns,
+    timestamp_columns,
+)
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 # Tables with a position: on PostgreSQL each gets a generated PostGIS point and a GiST index.
 _POSITIONED = ("depots", "shelters", "rescue_teams", "vehicles")
 
 
-def _position() -> list[sa.Column[float]]:
-    return [sa.Column("lon", sa.Float, nullable=False), sa.Column("lat", sa.Float, nullable=False)]
-
-
 def _stamps() -> list[sa.Column[object]]:
     return [
         sa.Column("source", sa.String(200), nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("updated_at", UTCDateTime, nullable=False),
+        *timestamp_columns(),
     ]
 
 
 def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
-    op.create_table(
+    create_id_table(
         "depots",
-        id_column(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("level", sa.String(16), nullable=False, index=True),
         division_column(),
-        *_position(),
+        *position_columns(nullable=False),
         sa.Column("capacity_m3", sa.Float),
         sa.Column("floor_area_m2", sa.Float),
         sa.Column("address", sa.String(300), nullable=False),
@@ -51,9 +48,8 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean, nullable=False),
         *_stamps(),
     )
-    op.create_table(
+    create_id_table(
         "transfers",
-        id_column(),
         parent_column("from_depot_id", "depots"),
         parent_column("to_depot_id", "depots"),
         division_column(),
@@ -61,22 +57,18 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("reference", sa.String(200), nullable=False),
         sa.Column("note", sa.Text, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("closed_at", UTCDateTime),
-        sa.Column("closed_by", sa.String(100)),
+        *stamp_columns("created", at_first=True),
+        *stamp_columns("closed", required=False, at_first=True),
     )
-    op.create_table(
+    create_id_table(
         "transfer_lines",
-        id_column(),
         parent_column("transfer_id", "transfers", ondelete="CASCADE"),
         sa.Column("item", sa.String(64), nullable=False),
         sa.Column("batch", sa.String(64)),
         sa.Column("quantity", sa.Integer, nullable=False),
     )
-    op.create_table(
+    create_id_table(
         "stock_movements",
-        id_column(),
         parent_column("depot_id", "depots", ondelete="RESTRICT"),
         division_column(),
         sa.Column("item", sa.String(64), nullable=False),
@@ -87,8 +79,7 @@ def upgrade() -> None:
         sa.Column("transfer_id", sa.Integer, sa.ForeignKey("transfers.id"), index=True),
         sa.Column("reference", sa.String(200), nullable=False),
         sa.Column("note", sa.Text, nullable=False),
-        sa.Column("at", UTCDateTime, nullable=False),
-        sa.Column("actor", sa.String(100), nullable=False),
+        *event_columns(),
     )
     op.create_index("ix_stock_movements_depot_item_batch", "stock_movements", ["depot_id", "item", "batch"])
     op.create_table(
@@ -98,13 +89,12 @@ def upgrade() -> None:
         sa.Column("minimum", sa.Integer, nullable=False),
         division_column(),
     )
-    op.create_table(
+    create_id_table(
         "shelters",
-        id_column(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("shelter_class", sa.String(4), nullable=False),
         division_column(),
-        *_position(),
+        *position_columns(nullable=False),
         sa.Column("effective_area_m2", sa.Float, nullable=False),
         sa.Column("capacity", sa.Integer, nullable=False),
         sa.Column("facilities", JSONType, nullable=False),
@@ -115,25 +105,22 @@ def upgrade() -> None:
         sa.Column("address", sa.String(300), nullable=False),
         *_stamps(),
     )
-    op.create_table(
+    create_id_table(
         "shelter_events",
-        id_column(),
         parent_column("shelter_id", "shelters", ondelete="CASCADE"),
         division_column(),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("people", sa.Integer, nullable=False),
         sa.Column("occupancy_after", sa.Integer, nullable=False),
-        sa.Column("at", UTCDateTime, nullable=False),
-        sa.Column("actor", sa.String(100), nullable=False),
+        *event_columns(),
     )
-    op.create_table(
+    create_id_table(
         "rescue_teams",
-        id_column(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False, index=True),
         sa.Column("specialty", sa.String(32), nullable=False),
         division_column(),
-        *_position(),
+        *position_columns(nullable=False),
         sa.Column("base", sa.String(200), nullable=False),
         sa.Column("headcount", sa.Integer, nullable=False),
         sa.Column("capabilities", JSONType, nullable=False),
@@ -142,15 +129,14 @@ def upgrade() -> None:
         sa.Column("contact", sa.String(200), nullable=False),
         *_stamps(),
     )
-    op.create_table(
+    create_id_table(
         "vehicles",
-        id_column(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         division_column(),
         sa.Column("depot_id", sa.Integer, sa.ForeignKey("depots.id"), index=True),
         sa.Column("team_id", sa.Integer, sa.ForeignKey("rescue_teams.id"), index=True),
-        *_position(),
+        *position_columns(nullable=False),
         sa.Column("payload_kg", sa.Float, nullable=False),
         sa.Column("volume_m3", sa.Float),
         sa.Column("passengers", sa.Integer, nullable=False),

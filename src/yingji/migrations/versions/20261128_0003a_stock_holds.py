@@ -3,10 +3,6 @@
 Before this table a committed plan's direct shipments were held only in the plan's own record, which
 plans respected but a manual issue from the depot did not. The holds of plans already committed are
 copied here when the relief tables exist (on a new database they do not, or hold no plan yet).
-
-Revision ID: 0003a
-Revises: 0003
-Create Date: 2026-11-29
 """
 
 from __future__ import annotations
@@ -18,25 +14,21 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import UTCDateTime
-from yingji.migrations.helpers import id_column, index_each
+from yingji.migrations.helpers import create_id_table, index_each, stamp_columns
 
 revision = "0003a"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_id_table(
         "stock_holds",
-        id_column(),
         sa.Column("depot_id", sa.Integer, sa.ForeignKey("depots.id"), nullable=False),
         sa.Column("item", sa.String(64), nullable=False),
         sa.Column("quantity", sa.Integer, nullable=False),
         sa.Column("holder", sa.String(64), nullable=False),
         sa.Column("note", sa.Text, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("created_by", sa.String(100), nullable=False),
+        *stamp_columns("created", at_first=True),
     )
     index_each("stock_holds", "depot_id", "holder")
     bind = op.get_bind()

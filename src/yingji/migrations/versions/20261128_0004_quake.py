@@ -1,9 +1,4 @@
-"""Quake: stored earthquake assessments and the divisions each affects.
-
-Revision ID: 0004
-Revises: 0003a
-Create Date: 2026-11-28
-"""
+"""Quake: stored earthquake assessments and the divisions each affects."""
 
 from __future__ import annotations
 
@@ -11,21 +6,24 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import created_columns, division_column, drop_tables, id_column, index_each
+from yingji.migrations.helpers import (
+    create_id_table,
+    division_column,
+    drop_tables,
+    index_each,
+    position_columns,
+    stamp_columns,
+)
 
 revision = "0004"
 down_revision = "0003a"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_id_table(
         "assessments",
-        id_column(),
         division_column(index=False),
-        sa.Column("lon", sa.Float, nullable=False),
-        sa.Column("lat", sa.Float, nullable=False),
+        *position_columns(nullable=False),
         sa.Column("depth_km", sa.Float, nullable=False),
         sa.Column("magnitude", sa.Float, nullable=False),
         sa.Column("magnitude_type", sa.String(2), nullable=False),
@@ -40,7 +38,7 @@ def upgrade() -> None:
         sa.Column("zones", JSONType, nullable=False),
         sa.Column("exposure_by_division", JSONType, nullable=False),
         sa.Column("incident_id", sa.Integer),
-        *created_columns(),
+        *stamp_columns("created"),
     )
     index_each("assessments", "division_code", "origin_time", "incident_id", "created_at")
     op.create_table(

@@ -1,9 +1,5 @@
 """Monitoring and early warning: sites, sensors and their rules, readings, engine state, alarms and their
 history, dead letters; public warnings, their divisions, delivery receipts, officials and calls (叫应).
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-28
 """
 
 from __future__ import annotations
@@ -12,32 +8,34 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import division_column, drop_tables, id_column, parent_column
+from yingji.migrations.helpers import (
+    create_id_table,
+    division_column,
+    drop_tables,
+    parent_column,
+    position_columns,
+    stamp_columns,
+)
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_id_table(
         "monitored_sites",
-        id_column(),
         sa.Column("code", sa.String(64), nullable=False, unique=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         division_column(),
-        sa.Column("lon", sa.Float),
-        sa.Column("lat", sa.Float),
+        *position_columns(nullable=True),
         sa.Column("rules_yaml", sa.Text),
         sa.Column("rules", JSONType, nullable=False),
         sa.Column("source", sa.String(200), nullable=False),
         sa.Column("created_at", UTCDateTime, nullable=False),
     )
-    op.create_table(
+    create_id_table(
         "monitored_sensors",
-        id_column(),
         sa.Column("code", sa.String(128), nullable=False, unique=True),
         parent_column("site_id", "monitored_sites", ondelete="CASCADE"),
         sa.Column("quantity", sa.String(64), nullable=False),
@@ -57,9 +55,8 @@ def upgrade() -> None:
         sa.Column("ts", sa.BigInteger, primary_key=True),
         sa.Column("value", sa.Float, nullable=False),
     )
-    op.create_table(
+    create_id_table(
         "alarms",
-        id_column(),
         parent_column("site_id", "monitored_sites", ondelete="CASCADE"),
         division_column(),
         sa.Column("sensor_code", sa.String(128), nullable=False),
@@ -75,18 +72,16 @@ def upgrade() -> None:
         sa.Column("incident_id", sa.Integer, index=True),
         sa.UniqueConstraint("rule", "sensor_code", "raised_at", name="uq_alarms_occurrence"),
     )
-    op.create_table(
+    create_id_table(
         "alarm_events",
-        id_column(),
         parent_column("alarm_id", "alarms", ondelete="CASCADE"),
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("text", sa.Text, nullable=False),
     )
-    op.create_table(
+    create_id_table(
         "monitoring_dead_letters",
-        id_column(),
         division_column(),
         sa.Column("received_at", UTCDateTime, nullable=False, index=True),
         sa.Column("channel", sa.String(16), nullable=False),
@@ -98,9 +93,8 @@ def upgrade() -> None:
 
 
 def _warnings() -> None:
-    op.create_table(
+    create_id_table(
         "public_warnings",
-        id_column(),
         sa.Column("identifier", sa.String(200), nullable=False, unique=True),
         sa.Column("sender", sa.String(200), nullable=False),
         division_column(),
@@ -126,9 +120,8 @@ def _warnings() -> None:
         sa.Column("warning_id", sa.Integer, sa.ForeignKey("public_warnings.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("code", sa.String(12), sa.ForeignKey("divisions.code"), primary_key=True, index=True),
     )
-    op.create_table(
+    create_id_table(
         "warning_deliveries",
-        id_column(),
         parent_column("warning_id", "public_warnings", ondelete="CASCADE"),
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("recipient", sa.String(300), nullable=False),
@@ -136,24 +129,21 @@ def _warnings() -> None:
         sa.Column("delivered", sa.Boolean, nullable=False),
         sa.Column("detail", sa.Text, nullable=False),
     )
-    op.create_table(
+    create_id_table(
         "warning_officials",
-        id_column(),
         sa.Column("name", sa.String(100), nullable=False),
         division_column(),
         sa.Column("superior_id", sa.Integer, sa.ForeignKey("warning_officials.id")),
         sa.Column("contact", sa.String(300), nullable=False),
         sa.Column("username", sa.String(64)),
     )
-    op.create_table(
+    create_id_table(
         "warning_calls",
-        id_column(),
         parent_column("warning_id", "public_warnings", ondelete="CASCADE"),
         sa.Column("official_id", sa.Integer, sa.ForeignKey("warning_officials.id"), nullable=False),
         division_column(),
         sa.Column("called_at", UTCDateTime, nullable=False),
-        sa.Column("acknowledged_at", UTCDateTime),
-        sa.Column("acknowledged_by", sa.String(100)),
+        *stamp_columns("acknowledged", required=False, at_first=True),
         sa.Column("escalated_at", UTCDateTime),
         sa.UniqueConstraint("warning_id", "official_id", name="uq_warning_calls_warning_official"),
     )

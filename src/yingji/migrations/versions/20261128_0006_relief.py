@@ -1,32 +1,24 @@
-"""Relief: stored dispatch plans (shipments, unmet need, greedy baseline, shelter assignment, commit result).
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-11-28
-"""
+"""Relief: stored dispatch plans (shipments, unmet need, greedy baseline, shelter assignment, commit result)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import created_columns, division_column, id_column, index_each
+from yingji.db import JSONType
+from yingji.migrations.helpers import create_id_table, division_column, index_each, stamp_columns
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-# The brief asked for depends_on = ("0002", "0003"); with it, alembic 1.x fails upgrading all heads from
-# an empty database (KeyError '0001' in HeadMaintainer: two branches off 0001 plus a dependency on a
-# sibling). The table refers only to divisions (incident and assessment ids are plain integers, as in
-# quake), so no dependency is needed.
-depends_on = None
+# No depends_on: the brief asked for ("0002", "0003"); with it, alembic 1.x fails upgrading all heads from an
+# empty database (KeyError '0001' in HeadMaintainer: two branches off 0001 plus a dependency on a sibling).
+# The table refers only to divisions (incident and assessment ids are plain integers, as in quake), so no
+# dependency is needed.
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_id_table(
         "relief_plans",
-        id_column(),
         division_column(index=False),
         sa.Column("source", sa.String(16), nullable=False),
         sa.Column("incident_id", sa.Integer),
@@ -46,9 +38,8 @@ def upgrade() -> None:
         sa.Column("baseline", JSONType, nullable=False),
         sa.Column("shelters", JSONType, nullable=False),
         sa.Column("commit_result", JSONType),
-        *created_columns(),
-        sa.Column("committed_by", sa.String(100)),
-        sa.Column("committed_at", UTCDateTime),
+        *stamp_columns("created"),
+        *stamp_columns("committed", required=False),
     )
     index_each("relief_plans", "division_code", "incident_id", "assessment_id", "created_at")
 

@@ -1,9 +1,4 @@
-"""Relief: stored road networks — one row per road feature (lines, class, speed) with its cut state.
-
-Revision ID: 0006a
-Revises: 0006
-Create Date: 2026-11-28
-"""
+"""Relief: stored road networks — one row per road feature (lines, class, speed) with its cut state."""
 
 from __future__ import annotations
 
@@ -11,18 +6,15 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import division_column, id_column, index_each
+from yingji.migrations.helpers import create_id_table, division_column, index_each, stamp_columns
 
 revision = "0006a"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_id_table(
         "road_segments",
-        id_column(),
         sa.Column("network", sa.String(100), nullable=False),
         sa.Column("feature_id", sa.String(100), nullable=False),
         division_column(index=False),
@@ -32,8 +24,7 @@ def upgrade() -> None:
         sa.Column("length_km", sa.Float, nullable=False),
         sa.Column("is_cut", sa.Boolean, nullable=False),
         sa.Column("cut_reason", sa.Text, nullable=False),
-        sa.Column("cut_at", UTCDateTime),
-        sa.Column("cut_by", sa.String(100)),
+        *stamp_columns("cut", required=False, at_first=True),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.UniqueConstraint("network", "feature_id", name="uq_road_segments_network_feature"),
     )

@@ -1,28 +1,19 @@
-"""Relief: a stored plan's rescue-team assignment (teams to sites by capability and arrival time).
-
-Revision ID: 0006b
-Revises: 0006a
-Create Date: 2026-11-28
-"""
+"""Relief: a stored plan's rescue-team assignment (teams to sites by capability and arrival time)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
 from yingji.db import JSONType
+from yingji.migrations.helpers import add_columns, drop_columns
 
 revision = "0006b"
 down_revision = "0006a"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("relief_plans") as batch:
-        batch.add_column(sa.Column("teams", JSONType))
+    add_columns("relief_plans", sa.Column("teams", JSONType))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("relief_plans") as batch:
-        batch.drop_column("teams")
+    drop_columns("relief_plans", "teams")

@@ -1,9 +1,4 @@
-"""Command: per-jurisdiction grading overrides (local plans' thresholds) stored in the database.
-
-Revision ID: 0010
-Revises: 0006b
-Create Date: 2026-11-28
-"""
+"""Command: per-jurisdiction grading overrides (local plans' thresholds) stored in the database."""
 
 from __future__ import annotations
 
@@ -11,26 +6,22 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import division_column, id_column
+from yingji.migrations.helpers import create_id_table, division_column, stamp_columns
 
 revision = "0010"
 down_revision = "0006b"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_id_table(
         "grading_overrides",
-        id_column(),
         division_column(),
         sa.Column("applies_to", sa.String(64), nullable=False),
         sa.Column("document", sa.Text, nullable=False),
         sa.Column("status", sa.String(1), nullable=False),
         sa.Column("thresholds", JSONType, nullable=False),
         sa.Column("active", sa.Boolean, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("created_by", sa.String(100), nullable=False),
+        *stamp_columns("created", at_first=True),
         sa.Column("retired_at", UTCDateTime),
     )
 

@@ -5,10 +5,6 @@ A list tests the incident's own division on the incident row (``incidents.divisi
 On PostgreSQL the two list indexes carry the columns lists filter on, so pages and totals are index-only
 scans: ``(reported_at, id)`` walks the newest first, ``(division_code, reported_at, id)`` reads one
 jurisdiction's range.
-
-Revision ID: 0011
-Revises: 0010
-Create Date: 2026-11-28
 """
 
 from __future__ import annotations
@@ -16,18 +12,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from yingji.migrations.helpers import add_columns, drop_columns
+
 revision = "0011"
 down_revision = "0010"
-branch_labels = None
-depends_on = None
 
 LISTED = ["division_code", "status", "incident_type", "exercise"]
 
 
 def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
-    with op.batch_alter_table("incident_divisions") as batch:
-        batch.add_column(sa.Column("is_primary", sa.Boolean, nullable=False, server_default=sa.false()))
+    add_columns("incident_divisions", sa.Column("is_primary", sa.Boolean, nullable=False, server_default=sa.false()))
     op.execute(
         "UPDATE incident_divisions SET is_primary = true WHERE code = "
         "(SELECT incidents.division_code FROM incidents WHERE incidents.id = incident_divisions.incident_id)"
@@ -57,5 +52,4 @@ def downgrade() -> None:
         op.drop_index("ix_incidents_reported_at_id", table_name="incidents")
         op.create_index("ix_incidents_reported_at_id", "incidents", ["reported_at", "id"])
     op.drop_index("ix_incident_divisions_secondary", table_name="incident_divisions")
-    with op.batch_alter_table("incident_divisions") as batch:
-        batch.drop_column("is_primary")
+    drop_columns("incident_divisions", "is_primary")

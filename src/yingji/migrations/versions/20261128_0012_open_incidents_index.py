@@ -3,10 +3,6 @@
 The layer reads the open incidents of a jurisdiction newest first (id, grade, position). Three in four
 incidents are closed, so walking ``(reported_at, id)`` skipped them row by row; this index holds only the
 open ones and, on PostgreSQL, carries the columns the layer reads and tests (index-only scan).
-
-Revision ID: 0012
-Revises: 0011
-Create Date: 2026-11-28
 """
 
 from __future__ import annotations
@@ -16,8 +12,6 @@ from alembic import op
 
 revision = "0012"
 down_revision = "0011"
-branch_labels = None
-depends_on = None
 
 OPEN = "status <> 'closed'"
 

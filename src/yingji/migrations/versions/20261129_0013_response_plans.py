@@ -1,9 +1,5 @@
 """Command: digital response plans (预案) stored per jurisdiction, and on tasks and response actions the
 stored plan they came from.
-
-Revision ID: 0013
-Revises: 0012
-Create Date: 2026-11-29
 """
 
 from __future__ import annotations
@@ -12,26 +8,28 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import division_column, drop_tables, id_column
+from yingji.migrations.helpers import (
+    create_id_table,
+    division_column,
+    drop_columns,
+    drop_tables,
+    stamp_columns,
+)
 
 revision = "0013"
 down_revision = "0012"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_id_table(
         "response_plans",
-        id_column(),
         division_column(),
         sa.Column("plan_id", sa.String(64), nullable=False),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("incident_types", JSONType, nullable=False),
         sa.Column("document", JSONType, nullable=False),
         sa.Column("active", sa.Boolean, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("created_by", sa.String(100), nullable=False),
+        *stamp_columns("created", at_first=True),
         sa.Column("retired_at", UTCDateTime),
     )
     op.create_table(
@@ -60,8 +58,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in ("incident_tasks", "incident_response_actions"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("plan_division_code")
-            batch.drop_column("response_plan_id")
+        drop_columns(table, "plan_division_code", "response_plan_id")
     op.drop_index("uq_response_plan_types_active", table_name="response_plan_types")
     drop_tables("response_plan_types", "response_plans")

@@ -1,9 +1,4 @@
-"""Quake: earthquakes seen in catalogue feeds, with their assessed versions.
-
-Revision ID: 0014
-Revises: sec_data_0001
-Create Date: 2026-12-06
-"""
+"""Quake: earthquakes seen in catalogue feeds, with their assessed versions."""
 
 from __future__ import annotations
 
@@ -11,21 +6,17 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import id_column, index_each
+from yingji.migrations.helpers import create_id_table, index_each, position_columns
 
 revision = "0014"
 down_revision = "sec_data_0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_id_table(
         "quake_feed_earthquakes",
-        id_column(),
         sa.Column("origin_time", UTCDateTime, nullable=False),
-        sa.Column("lon", sa.Float, nullable=False),
-        sa.Column("lat", sa.Float, nullable=False),
+        *position_columns(nullable=False),
         sa.Column("depth_km", sa.Float, nullable=False),
         sa.Column("magnitude", sa.Float, nullable=False),
         sa.Column("magnitude_type", sa.String(2), nullable=False),

@@ -1,9 +1,5 @@
 """Work safety: enterprises and their users, major hazard installations with assessment history, accident
 hazards with their append-only history.
-
-Revision ID: 0014_worksafety
-Revises: sec_data_0002
-Create Date: 2026-12-06
 """
 
 from __future__ import annotations
@@ -12,27 +8,33 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import drop_tables, id_column, parent_column
+from yingji.migrations.helpers import (
+    create_id_table,
+    division_column,
+    drop_tables,
+    event_columns,
+    parent_column,
+    position_columns,
+    stamp_columns,
+    timestamp_columns,
+    transition_columns,
+)
 
 revision = "0014_worksafety"
 down_revision = "sec_data_0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_id_table(
         "enterprises",
-        id_column(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("credit_code", sa.String(18), nullable=False, unique=True),
-        sa.Column("division_code", sa.String(12), nullable=False, index=True),
+        division_column(foreign_key=False),
         sa.Column("industry_code", sa.String(5), nullable=False),
         sa.Column("supervision_category", sa.String(32), nullable=False),
         sa.Column("sub_sector", sa.String(32), nullable=False),
         sa.Column("address", sa.String(300), nullable=False),
-        sa.Column("lon", sa.Float),
-        sa.Column("lat", sa.Float),
+        *position_columns(nullable=True),
         sa.Column("legal_representative", sa.String(50), nullable=False),
         sa.Column("legal_phone", sa.String(30), nullable=False),
         sa.Column("safety_lead", sa.String(50), nullable=False),
@@ -41,21 +43,18 @@ def upgrade() -> None:
         sa.Column("risk_color", sa.String(8), nullable=False),
         sa.Column("risk_basis", sa.String(500), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("updated_at", UTCDateTime, nullable=False),
+        *timestamp_columns(),
     )
-    op.create_table(
+    create_id_table(
         "enterprise_members",
-        id_column(),
         parent_column("user_id", "users"),
         parent_column("enterprise_id", "enterprises"),
         sa.UniqueConstraint("user_id", "enterprise_id"),
     )
-    op.create_table(
+    create_id_table(
         "hazard_installations",
-        id_column(),
         parent_column("enterprise_id", "enterprises"),
-        sa.Column("division_code", sa.String(12), nullable=False, index=True),
+        division_column(foreign_key=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("unit_kind", sa.String(12), nullable=False),
         sa.Column("exposed_people", sa.Integer, nullable=False),
@@ -65,15 +64,12 @@ def upgrade() -> None:
         sa.Column("major", sa.Boolean, nullable=False),
         sa.Column("grade", sa.Integer),
         sa.Column("monitoring_site", sa.String(64), nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("updated_at", UTCDateTime, nullable=False),
+        *timestamp_columns(),
     )
-    op.create_table(
+    create_id_table(
         "hazard_installation_assessments",
-        id_column(),
         parent_column("installation_id", "hazard_installations"),
-        sa.Column("at", UTCDateTime, nullable=False),
-        sa.Column("actor", sa.String(100), nullable=False),
+        *event_columns(),
         sa.Column("lines", JSONType, nullable=False),
         sa.Column("exposed_people", sa.Integer, nullable=False),
         sa.Column("s", sa.String(64), nullable=False),
@@ -81,12 +77,11 @@ def upgrade() -> None:
         sa.Column("major", sa.Boolean, nullable=False),
         sa.Column("grade", sa.Integer),
     )
-    op.create_table(
+    create_id_table(
         "hazards",
-        id_column(),
         parent_column("enterprise_id", "enterprises"),
         sa.Column("installation_id", sa.Integer, sa.ForeignKey("hazard_installations.id")),
-        sa.Column("division_code", sa.String(12), nullable=False),
+        division_column(index=False, foreign_key=False),
         sa.Column("supervision_category", sa.String(32), nullable=False),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("description", sa.Text, nullable=False),
@@ -101,23 +96,19 @@ def upgrade() -> None:
         sa.Column("listed_deadline", UTCDateTime),
         sa.Column("listed_notice", sa.Text, nullable=False),
         sa.Column("overdue_flagged_at", UTCDateTime),
-        sa.Column("reported_at", UTCDateTime, nullable=False),
-        sa.Column("reported_by", sa.String(100), nullable=False),
+        *stamp_columns("reported", at_first=True),
         sa.Column("closed_at", UTCDateTime),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
     # The board and the list filter by jurisdiction (a code range) and state, and by level for major hazards.
     op.create_index("ix_hazards_division_state", "hazards", ["division_code", "state"])
     op.create_index("ix_hazards_level_state_division", "hazards", ["level", "state", "division_code"])
-    op.create_table(
+    create_id_table(
         "hazard_events",
-        id_column(),
         parent_column("hazard_id", "hazards"),
-        sa.Column("at", UTCDateTime, nullable=False),
-        sa.Column("actor", sa.String(100), nullable=False),
+        *event_columns(),
         sa.Column("action", sa.String(32), nullable=False),
-        sa.Column("from_state", sa.String(16), nullable=False),
-        sa.Column("to_state", sa.String(16), nullable=False),
+        *transition_columns(),
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("data", JSONType, nullable=False),
     )

@@ -1,9 +1,5 @@
 """Work safety: roll-ups for the 动态清零 board (hazards per division, category, level and state; closed
 hazards by days to close) and a partial index for the overdue count.
-
-Revision ID: 0015_worksafety
-Revises: 0014_worksafety
-Create Date: 2026-12-06
 """
 
 from __future__ import annotations
@@ -15,8 +11,6 @@ from yingji.migrations.helpers import drop_tables
 
 revision = "0015_worksafety"
 down_revision = "0014_worksafety"
-branch_labels = None
-depends_on = None
 
 UNRECTIFIED = "state IN ('reported', 'determined', 'planned', 'rectifying')"
 

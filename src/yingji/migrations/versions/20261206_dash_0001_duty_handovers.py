@@ -1,35 +1,26 @@
-"""Duty handovers: the matters a shift handed over and the next shift's acknowledgement (issue #13).
-
-Revision ID: dash_0001
-Revises: dis_0001
-Create Date: 2026-12-06
-"""
+"""Duty handovers: the matters a shift handed over and the next shift's acknowledgement (issue #13)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import division_column, id_column, index_each
+from yingji.db import JSONType
+from yingji.migrations.helpers import create_id_table, division_column, index_each, stamp_columns
 
 revision = "dash_0001"
 down_revision = "dis_0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_id_table(
         "duty_handovers",
-        id_column(),
         sa.Column(
             "shift_id", sa.Integer, sa.ForeignKey("duty_shifts.id", ondelete="CASCADE"), nullable=False, unique=True
         ),
         division_column(index=False),
         sa.Column("items", JSONType, nullable=False),
-        sa.Column("acknowledged_at", UTCDateTime),
-        sa.Column("acknowledged_by", sa.String(100)),
+        *stamp_columns("acknowledged", required=False, at_first=True),
     )
     index_each("duty_handovers", "division_code")
 

@@ -5,10 +5,6 @@ text by ``incidents.timeline_params``. Only ``data`` gains keys: kind, text, tim
 
 The timeline is append-only (triggers refuse UPDATE): the migration lifts the refusal for its own update and
 puts it back in the same transaction.
-
-Revision ID: dash_0002
-Revises: dash_0001
-Create Date: 2026-12-06
 """
 
 from __future__ import annotations
@@ -22,8 +18,6 @@ from yingji.migrations.helpers import sqlite_refusal
 
 revision = "dash_0002"
 down_revision = "dash_0001"
-branch_labels = None
-depends_on = None
 
 TIMELINE = sa.table(
     "incident_timeline",

@@ -1,9 +1,5 @@
 """Disasters: the event's linked incident, information officers, ledgers of the dead, missing and damaged
 houses (ID numbers encrypted), and escalations of overdue township reports (issue #17).
-
-Revision ID: dis_0001
-Revises: enf_0003
-Create Date: 2026-12-06
 """
 
 from __future__ import annotations
@@ -12,35 +8,35 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import drop_tables, id_column, index_each
+from yingji.migrations.helpers import (
+    create_id_table,
+    drop_tables,
+    event_township_columns,
+    index_each,
+    stamp_columns,
+)
 
 revision = "dis_0001"
 down_revision = "enf_0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
     with op.batch_alter_table("disaster_events") as batch:
         batch.add_column(sa.Column("incident_id", sa.Integer))
         batch.create_index("ix_disaster_events_incident_id", ["incident_id"])
-    op.create_table(
+    create_id_table(
         "disaster_officers",
-        id_column(),
         sa.Column("township_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("phone", sa.String(32), nullable=False),
         sa.Column("rank", sa.Integer, nullable=False),
         sa.Column("active", sa.Boolean, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("created_by", sa.String(100), nullable=False),
+        *stamp_columns("created", at_first=True),
     )
     index_each("disaster_officers", "township_code")
-    op.create_table(
+    create_id_table(
         "disaster_ledger_entries",
-        id_column(),
-        sa.Column("event_id", sa.Integer, sa.ForeignKey("disaster_events.id", ondelete="RESTRICT"), nullable=False),
-        sa.Column("township_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        *event_township_columns(),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("id_number_enc", sa.Text, nullable=False),
@@ -50,16 +46,13 @@ def upgrade() -> None:
         sa.Column("place", sa.String(300), nullable=False),
         sa.Column("damage", sa.String(16), nullable=False),
         sa.Column("rooms", sa.Integer),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("created_by", sa.String(100), nullable=False),
+        *stamp_columns("created", at_first=True),
     )
     index_each("disaster_ledger_entries", "event_id", "township_code")
-    op.create_table(
+    create_id_table(
         "disaster_escalations",
-        id_column(),
         sa.Column("key", sa.String(120), nullable=False),
-        sa.Column("event_id", sa.Integer, sa.ForeignKey("disaster_events.id", ondelete="RESTRICT"), nullable=False),
-        sa.Column("township_code", sa.String(12), sa.ForeignKey("divisions.code"), nullable=False),
+        *event_township_columns(),
         sa.Column("report_type", sa.String(16), nullable=False),
         sa.Column("due_at", UTCDateTime, nullable=False),
         sa.Column("flagged_at", UTCDateTime, nullable=False),

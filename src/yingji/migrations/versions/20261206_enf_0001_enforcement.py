@@ -1,39 +1,37 @@
-"""Enforcement: inspectors, recusal ties, annual plans, stored random draws.
-
-Revision ID: enf_0001
-Revises: ws_0001
-"""
+"""Enforcement: inspectors, recusal ties, annual plans, stored random draws."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import created_columns, drop_tables, fk_column, id_column, index_each
+from yingji.migrations.helpers import (
+    create_id_table,
+    division_column,
+    drop_tables,
+    fk_column,
+    index_each,
+    stamp_columns,
+)
 
 revision = "enf_0001"
 down_revision = "ws_0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_id_table(
         "enforcement_inspectors",
-        id_column(),
         sa.Column("name", sa.String(50), nullable=False),
         sa.Column("certificate_no", sa.String(32), nullable=False),
         sa.Column("unit", sa.String(100), nullable=False),
-        sa.Column("division_code", sa.String(12), nullable=False),
+        division_column(index=False, foreign_key=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("certificate_no", name="uq_enforcement_inspectors_certificate_no"),
     )
     index_each("enforcement_inspectors", "division_code")
-    op.create_table(
+    create_id_table(
         "enforcement_recusals",
-        id_column(),
         fk_column("enforcement_recusals", "inspector_id", "enforcement_inspectors", nullable=False),
         fk_column("enforcement_recusals", "enterprise_id", "enterprises", nullable=False),
         sa.Column("reason", sa.String(200), nullable=False),
@@ -41,25 +39,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("inspector_id", "enterprise_id", name="uq_enforcement_recusals_inspector_id"),
     )
     index_each("enforcement_recusals", "inspector_id", "enterprise_id")
-    op.create_table(
+    create_id_table(
         "enforcement_plans",
-        id_column(),
-        sa.Column("division_code", sa.String(12), nullable=False),
+        division_column(index=False, foreign_key=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("category_counts", JSONType, nullable=False),
         sa.Column("random_share_pct", sa.Integer(), nullable=False),
         sa.Column("key_enterprise_ids", JSONType, nullable=False),
         sa.Column("key_rule", sa.String(200), nullable=False),
-        *created_columns(),
+        *stamp_columns("created"),
         sa.UniqueConstraint("division_code", "year", name="uq_enforcement_plans_division_code"),
     )
     index_each("enforcement_plans", "division_code")
-    op.create_table(
+    create_id_table(
         "enforcement_draws",
-        id_column(),
         fk_column("enforcement_draws", "plan_id", "enforcement_plans", nullable=False),
-        sa.Column("division_code", sa.String(12), nullable=False),
+        division_column(index=False, foreign_key=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("algorithm", sa.String(32), nullable=False),
@@ -70,7 +66,7 @@ def upgrade() -> None:
         sa.Column("digest", sa.String(64), nullable=False),
         sa.Column("reason", sa.String(500), nullable=False),
         sa.Column("earlier_draw_ids", JSONType, nullable=False),
-        *created_columns(),
+        *stamp_columns("created"),
         sa.Column("published_at", UTCDateTime(), nullable=True),
         sa.Column("published_by", sa.String(100), nullable=False),
         sa.UniqueConstraint("plan_id", "sequence", name="uq_enforcement_draws_plan_id"),

@@ -1,29 +1,29 @@
-"""Enforcement: inspections and findings, administrative penalty cases and their events.
-
-Revision ID: enf_0002
-Revises: enf_0001
-"""
+"""Enforcement: inspections and findings, administrative penalty cases and their events."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import created_columns, drop_tables, fk_column, id_column, index_each
+from yingji.migrations.helpers import (
+    create_id_table,
+    division_column,
+    drop_tables,
+    fk_column,
+    index_each,
+    stamp_columns,
+    transition_columns,
+)
 
 revision = "enf_0002"
 down_revision = "enf_0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
     t = "enforcement_inspections"
-    op.create_table(
+    create_id_table(
         t,
-        id_column(),
-        sa.Column("division_code", sa.String(12), nullable=False),
+        division_column(index=False, foreign_key=False),
         fk_column(t, "enterprise_id", "enterprises", nullable=False),
         fk_column(t, "plan_id", "enforcement_plans", nullable=True),
         fk_column(t, "draw_id", "enforcement_draws", nullable=True),
@@ -31,25 +31,23 @@ def upgrade() -> None:
         sa.Column("inspected_on", sa.Date(), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("rectification_deadline", sa.Date(), nullable=True),
-        *created_columns(),
+        *stamp_columns("created"),
     )
     index_each(t, "division_code", "enterprise_id")
     t = "enforcement_findings"
-    op.create_table(
+    create_id_table(
         t,
-        id_column(),
         fk_column(t, "inspection_id", "enforcement_inspections", nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("violation", sa.Boolean(), nullable=False),
         fk_column(t, "hazard_id", "hazards", nullable=True),
-        *created_columns(),
+        *stamp_columns("created"),
     )
     index_each(t, "inspection_id", "hazard_id")
     t = "enforcement_cases"
-    op.create_table(
+    create_id_table(
         t,
-        id_column(),
-        sa.Column("division_code", sa.String(12), nullable=False),
+        division_column(index=False, foreign_key=False),
         fk_column(t, "enterprise_id", "enterprises", nullable=False),
         fk_column(t, "inspection_id", "enforcement_inspections", nullable=True),
         sa.Column("title", sa.String(200), nullable=False),
@@ -62,19 +60,17 @@ def upgrade() -> None:
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("filed_on", sa.Date(), nullable=False),
         sa.Column("decision_days", sa.Integer(), nullable=True),
-        *created_columns(),
+        *stamp_columns("created"),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
     )
     index_each(t, "division_code", "enterprise_id")
     t = "enforcement_case_events"
-    op.create_table(
+    create_id_table(
         t,
-        id_column(),
         fk_column(t, "case_id", "enforcement_cases", nullable=False),
         sa.Column("kind", sa.String(24), nullable=False),
         sa.Column("on", sa.Date(), nullable=False),
-        sa.Column("from_state", sa.String(16), nullable=False),
-        sa.Column("to_state", sa.String(16), nullable=False),
+        *transition_columns(),
         sa.Column("note", sa.String(2000), nullable=False),
         sa.Column("data", JSONType, nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),

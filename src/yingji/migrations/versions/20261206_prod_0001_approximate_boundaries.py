@@ -1,8 +1,5 @@
 """Divisions: ``boundary_approximate`` marks an area built from positions (``yingji division seed`` on an
 installation with no boundary files), which places points but never refuses one.
-
-Revision ID: prod_0001
-Revises: 0014
 """
 
 from __future__ import annotations
@@ -12,8 +9,6 @@ from alembic import op
 
 revision = "prod_0001"
 down_revision = "0014"
-branch_labels = None
-depends_on = None
 
 
 # In place (ALTER TABLE … ADD/DROP COLUMN, SQLite ≥ 3.35 too): a batch copy of ``divisions`` on SQLite drops

@@ -1,9 +1,5 @@
 """Work safety: the 动态清零 board's trend — hazards reported and closed per division, category and month
 (China time), kept by the service on every report and closure; existing hazards counted once.
-
-Revision ID: ws_0001
-Revises: disasters_0001
-Create Date: 2026-12-06
 """
 
 from __future__ import annotations
@@ -16,8 +12,6 @@ from alembic import op
 
 revision = "ws_0001"
 down_revision = "disasters_0001"
-branch_labels = None
-depends_on = None
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 

@@ -1,8 +1,4 @@
-"""Tip rewards (举报奖励): one per tip, proposed → approved → claimed → paid.
-
-Revision ID: dom_0001
-Revises: dash_0003
-"""
+"""Tip rewards (举报奖励): one per tip, proposed → approved → claimed → paid."""
 
 from __future__ import annotations
 
@@ -10,25 +6,21 @@ import sqlalchemy as sa
 from alembic import op
 
 from yingji.db import UTCDateTime
-from yingji.migrations.helpers import fk_column, id_column
+from yingji.migrations.helpers import create_id_table, fk_column, stamp_columns
 
 revision = "dom_0001"
 down_revision = "dash_0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_id_table(
         "tip_rewards",
-        id_column(),
         fk_column("tip_rewards", "tip_id", "tips", nullable=False, ondelete="CASCADE"),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("amount_yuan", sa.Integer(), nullable=False),
         sa.Column("basis", sa.String(300), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("proposed_by", sa.String(100), nullable=False),
-        sa.Column("proposed_at", UTCDateTime(), nullable=False),
+        *stamp_columns("proposed"),
         sa.Column("approved_by", sa.String(100), nullable=False),
         sa.Column("approved_at", UTCDateTime(), nullable=True),
         sa.Column("claimed_at", UTCDateTime(), nullable=True),

@@ -1,30 +1,22 @@
-"""Enforcement: offline inspection checklists — syncs (sealed), entries (hash-chained per device), photos.
-
-Revision ID: enf2_0001
-Revises: dis2_0001
-"""
+"""Enforcement: offline inspection checklists — syncs (sealed), entries (hash-chained per device), photos."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
 from yingji.db import JSONType, UTCDateTime
-from yingji.migrations.helpers import drop_tables, fk_column, id_column, index_each
+from yingji.migrations.helpers import create_id_table, division_column, drop_tables, fk_column, index_each
 
 revision = "enf2_0001"
 down_revision = "dis2_0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
     t = "checklist_syncs"
-    op.create_table(
+    create_id_table(
         t,
-        id_column(),
         fk_column(t, "inspection_id", "enforcement_inspections", nullable=False),
-        sa.Column("division_code", sa.String(12), nullable=False),
+        division_column(index=False, foreign_key=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("device_id", sa.String(64), nullable=False),
         sa.Column("accepted", sa.Integer(), nullable=False),
@@ -38,9 +30,8 @@ def upgrade() -> None:
     )
     index_each(t, "inspection_id", "division_code")
     t = "checklist_entries"
-    op.create_table(
+    create_id_table(
         t,
-        id_column(),
         fk_column(t, "inspection_id", "enforcement_inspections", nullable=False),
         fk_column(t, "sync_id", "checklist_syncs", nullable=False),
         sa.Column("device_id", sa.String(64), nullable=False),
@@ -60,9 +51,8 @@ def upgrade() -> None:
     )
     index_each(t, "inspection_id", "sync_id")
     t = "checklist_photos"
-    op.create_table(
+    create_id_table(
         t,
-        id_column(),
         fk_column(t, "entry_id", "checklist_entries", nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("media_type", sa.String(32), nullable=False),

@@ -11,10 +11,6 @@ configured or reachable, so every server process shares one back-off (auth.ratel
 
 Downgrading refuses (the unique constraint cannot be made) while two divisions use one site code: rename
 one of them first.
-
-Revision ID: sec_0001
-Revises: dash_0002
-Create Date: 2026-12-07
 """
 
 from __future__ import annotations
@@ -22,16 +18,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from yingji.migrations.helpers import swap_unique
+
 revision = "sec_0001"
 down_revision = "dash_0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
     with op.batch_alter_table("monitored_sites") as batch:
-        batch.drop_constraint("uq_monitored_sites_code", type_="unique")
-        batch.create_unique_constraint("uq_monitored_sites_division_code", ["division_code", "code"])
+        swap_unique(batch, "uq_monitored_sites_code", "uq_monitored_sites_division_code", ["division_code", "code"])
         batch.create_index("ix_monitored_sites_code", ["code"])
     op.create_table(
         "login_throttle",
@@ -45,5 +40,4 @@ def downgrade() -> None:
     op.drop_table("login_throttle")
     with op.batch_alter_table("monitored_sites") as batch:
         batch.drop_index("ix_monitored_sites_code")
-        batch.drop_constraint("uq_monitored_sites_division_code", type_="unique")
-        batch.create_unique_constraint("uq_monitored_sites_code", ["code"])
+        swap_unique(batch, "uq_monitored_sites_division_code", "uq_monitored_sites_code", ["code"])
