@@ -20,6 +20,8 @@ app = typer.Typer(help="Database: migrations, backup and restore.", no_args_is_h
 def alembic_config(database_url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", "yingji:migrations")
+    # new revisions are named like the existing ones: date, revision id, slug (20261207_enf3_0001_…)
+    cfg.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
     cfg.set_main_option("sqlalchemy.url", normalise_url(database_url).replace("%", "%%"))
     return cfg
 
