@@ -10,7 +10,7 @@ import pydantic_core
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from yingji.api_common import ApiDateTime, IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import ApiDateTime, IdPath, ListingDep, Page, ScopeDep, SessionDep
 from yingji.db import utcnow
 from yingji.incidents import plans, service
 from yingji.incidents.handover import service as handover_service
@@ -80,9 +80,7 @@ def incident_read(incident: Incident) -> IncidentRead:
 
 @router.get("/incidents", response_model=Page[IncidentSummary], operation_id="incidents_list")
 def list_incidents(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     status: IncidentStatus | None = None,
     incident_type: IncidentType | None = None,
     division: DivisionQuery = None,
@@ -92,9 +90,8 @@ def list_incidents(
     until: ApiDateTime | None = None,
 ) -> Response:
     """Incidents covering a division you may read, newest report first."""
-    rows, total = service.list_incident_rows(
-        session=session,
-        scope=scope,
+    rows, total = listing.rows(
+        service.list_incident_rows,
         fields=SUMMARY_FIELDS,
         status=status.value if status else None,
         incident_type=incident_type.value if incident_type else None,
@@ -103,13 +100,11 @@ def list_incidents(
         q=q,
         since=_aware(since),
         until=_aware(until),
-        limit=page.limit,
-        offset=page.offset,
     )
     # The body Page[IncidentSummary] would give (pydantic's own JSON encoder, the model's field order), from
     # the rows as they come: no model per row to build, validate and dump.
     items = [dict(zip(SUMMARY_FIELDS, row, strict=True)) for row in rows]
-    body = {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+    body = {"items": items, "total": total, "limit": listing.page.limit, "offset": listing.page.offset}
     return Response(pydantic_core.to_json(body), media_type="application/json")
 
 
@@ -283,12 +278,8 @@ def update_task(task_id: IdPath, body: TaskUpdate, session: SessionDep, scope: S
 
 
 @router.get("/incidents/{incident_id}/timeline", response_model=Page[TimelineRead], operation_id="incidents_timeline")
-def timeline(incident_id: IdPath, session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[TimelineRead]:
-    rows, total = service.timeline(
-        session=session, scope=scope, incident_id=incident_id, limit=page.limit, offset=page.offset
-    )
-    items = [TimelineRead.model_validate(r) for r in rows]
-    return Page.of(items, total, page)
+def timeline(incident_id: IdPath, listing: ListingDep) -> Page[TimelineRead]:
+    return listing.of(service.timeline, TimelineRead.model_validate, incident_id=incident_id)
 
 
 @router.post(
@@ -375,10 +366,8 @@ def report_status(
 
 
 @router.get("/organisations", response_model=Page[OrganisationRead], operation_id="organisations_list")
-def list_organisations(session: SessionDep, scope: ScopeDep, page: PageDep, q: Search = None) -> Page[OrganisationRead]:
-    rows, total = service.list_organisations(session=session, scope=scope, q=q, limit=page.limit, offset=page.offset)
-    items = [OrganisationRead.model_validate(r) for r in rows]
-    return Page.of(items, total, page)
+def list_organisations(listing: ListingDep, q: Search = None) -> Page[OrganisationRead]:
+    return listing.of(service.list_organisations, OrganisationRead.model_validate, q=q)
 
 
 @router.post("/organisations", response_model=OrganisationRead, status_code=201, operation_id="organisations_create")
@@ -436,10 +425,8 @@ def report_made(incident_id: IdPath, body: ReportMadeIn, session: SessionDep, sc
 
 
 @router.get("/notifications", response_model=Page[NotificationRead], operation_id="notifications_list")
-def notifications(session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[NotificationRead]:
-    rows, total = service.list_notifications(session=session, scope=scope, limit=page.limit, offset=page.offset)
-    items = [NotificationRead.model_validate(r) for r in rows]
-    return Page.of(items, total, page)
+def notifications(listing: ListingDep) -> Page[NotificationRead]:
+    return listing.of(service.list_notifications, NotificationRead.model_validate)
 
 
 # -- duty desk ---------------------------------------------------------------------------------------
@@ -456,10 +443,9 @@ def item_read(item: DutyItem) -> DutyItemRead:
 
 
 @router.get("/duty/shifts", response_model=Page[ShiftRead], operation_id="duty_shifts_list")
-def list_shifts(session: SessionDep, scope: ScopeDep, page: PageDep, at: ApiDateTime | None = None) -> Page[ShiftRead]:
+def list_shifts(listing: ListingDep, at: ApiDateTime | None = None) -> Page[ShiftRead]:
     """The shift roster (``at``: the shifts on duty at that moment)."""
-    rows, total = service.list_shifts(session=session, scope=scope, at=_aware(at), limit=page.limit, offset=page.offset)
-    return Page.of([ShiftRead.model_validate(r) for r in rows], total, page)
+    return listing.of(service.list_shifts, ShiftRead.model_validate, at=_aware(at))
 
 
 @router.post("/duty/shifts", response_model=ShiftRead, status_code=201, operation_id="duty_shifts_create")
@@ -474,9 +460,8 @@ def hand_over(shift_id: IdPath, body: HandoverIn, session: SessionDep, scope: Sc
 
 
 @router.get("/duty/log", response_model=Page[DutyLogRead], operation_id="duty_log_list")
-def duty_log(session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[DutyLogRead]:
-    rows, total = service.list_log(session=session, scope=scope, limit=page.limit, offset=page.offset)
-    return Page.of([DutyLogRead.model_validate(r) for r in rows], total, page)
+def duty_log(listing: ListingDep) -> Page[DutyLogRead]:
+    return listing.of(service.list_log, DutyLogRead.model_validate)
 
 
 @router.post("/duty/log", response_model=DutyLogRead, status_code=201, operation_id="duty_log_add")
@@ -485,15 +470,9 @@ def add_log(body: DutyLogIn, session: SessionDep, scope: ScopeDep) -> DutyLogRea
 
 
 @router.get("/duty/items", response_model=Page[DutyItemRead], operation_id="duty_items_list")
-def list_items(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
-    status: Literal["open", "incident", "closed"] | None = None,
-) -> Page[DutyItemRead]:
+def list_items(listing: ListingDep, status: Literal["open", "incident", "closed"] | None = None) -> Page[DutyItemRead]:
     """Information received by the duty desk, with each escalation timer's state."""
-    rows, total = service.list_items(session=session, scope=scope, status=status, limit=page.limit, offset=page.offset)
-    return Page.of([item_read(r) for r in rows], total, page)
+    return listing.of(service.list_items, item_read, status=status)
 
 
 @router.post("/duty/items", response_model=DutyItemRead, status_code=201, operation_id="duty_items_receive")

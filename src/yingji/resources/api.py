@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict
+from functools import partial
 from inspect import Parameter, Signature
 from typing import Annotated, Any, TypeVar, get_type_hints
 
@@ -13,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep, printable_html
+from yingji.api_common import IdPath, IdQuery, ListingDep, Page, ScopeDep, SessionDep, printable_html
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.errors import InvalidInput
@@ -139,24 +140,14 @@ def items(scope: ScopeDep) -> list[CatalogueItemRead]:
 
 @router.get("/depots", response_model=Page[DepotRead], operation_id="depots_list")
 def list_depots(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     level: rules.DepotLevel | None = None,
     division: DivisionQuery = None,
     active: bool | None = None,
 ) -> Page[DepotRead]:
     """Depots of the caller's subtree, plus the higher-level depots above it (read-only)."""
-    rows, total = service.list_depots(
-        session=session,
-        scope=scope,
-        level=level,
-        division=division,
-        active=active,
-        limit=page.limit,
-        offset=page.offset,
-    )
-    return Page.of([depot_out(r, scope) for r in rows], total, page)
+    out = partial(depot_out, scope=listing.scope)
+    return listing.of(service.list_depots, out, level=level, division=division, active=active)
 
 
 _registry_routes("depots", depot_out, service.create_depot, service.get_depot, service.update_depot)
@@ -179,14 +170,9 @@ def depot_stock(depot_id: IdPath, session: SessionDep, scope: ScopeDep) -> Depot
 
 
 @router.get("/depots/{depot_id}/movements", response_model=Page[MovementRead], operation_id="depots_movements")
-def depot_movements(
-    depot_id: IdPath, session: SessionDep, scope: ScopeDep, page: PageDep, item: ItemQuery = None
-) -> Page[MovementRead]:
+def depot_movements(depot_id: IdPath, listing: ListingDep, item: ItemQuery = None) -> Page[MovementRead]:
     """The depot's stock ledger, oldest first."""
-    rows, total = service.list_movements(
-        session=session, scope=scope, depot_id=depot_id, item=item, limit=page.limit, offset=page.offset
-    )
-    return Page.of([MovementRead.model_validate(r) for r in rows], total, page)
+    return listing.of(service.list_movements, MovementRead.model_validate, depot_id=depot_id, item=item)
 
 
 @router.post(
@@ -235,17 +221,12 @@ def set_minimum(depot_id: IdPath, body: MinimumIn, session: SessionDep, scope: S
 
 @router.get("/transfers", response_model=Page[TransferRead], operation_id="transfers_list")
 def list_transfers(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     status: Annotated[str | None, Query(pattern="^(created|confirmed|cancelled)$")] = None,
     depot_id: IdQuery = None,
 ) -> Page[TransferRead]:
     """Transfer orders whose sending or receiving depot the caller may read, newest first."""
-    rows, total = service.list_transfers(
-        session=session, scope=scope, status=status, depot_id=depot_id, limit=page.limit, offset=page.offset
-    )
-    return Page.of([transfer_out(r) for r in rows], total, page)
+    return listing.of(service.list_transfers, transfer_out, status=status, depot_id=depot_id)
 
 
 @router.post(
@@ -280,24 +261,14 @@ def cancel_transfer(transfer_id: IdPath, session: SessionDep, scope: ScopeDep) -
 
 @router.get("/shelters", response_model=Page[ShelterRead], operation_id="shelters_list")
 def list_shelters(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     shelter_class: rules.ShelterClass | None = None,
     division: DivisionQuery = None,
     is_open: bool | None = None,
 ) -> Page[ShelterRead]:
     """Shelters of the caller's subtree and those registered above it (read-only)."""
-    rows, total = service.list_shelters(
-        session=session,
-        scope=scope,
-        shelter_class=shelter_class,
-        division=division,
-        is_open=is_open,
-        limit=page.limit,
-        offset=page.offset,
-    )
-    return Page.of([shelter_out(r, scope) for r in rows], total, page)
+    out = partial(shelter_out, scope=listing.scope)
+    return listing.of(service.list_shelters, out, shelter_class=shelter_class, division=division, is_open=is_open)
 
 
 _registry_routes("shelters", shelter_out, service.create_shelter, service.get_shelter, service.update_shelter)
@@ -311,12 +282,9 @@ def shelter_occupancy(shelter_id: IdPath, body: OccupancyIn, session: SessionDep
 
 
 @router.get("/shelters/{shelter_id}/events", response_model=Page[ShelterEventRead], operation_id="shelters_events")
-def shelter_events(shelter_id: IdPath, session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[ShelterEventRead]:
+def shelter_events(shelter_id: IdPath, listing: ListingDep) -> Page[ShelterEventRead]:
     """The shelter's check-in and check-out counts with the occupancy after each, oldest first."""
-    rows, total = service.list_shelter_events(
-        session=session, scope=scope, shelter_id=shelter_id, limit=page.limit, offset=page.offset
-    )
-    return Page.of([ShelterEventRead.model_validate(r) for r in rows], total, page)
+    return listing.of(service.list_shelter_events, ShelterEventRead.model_validate, shelter_id=shelter_id)
 
 
 # -- rescue teams -------------------------------------------------------------------------------------
@@ -324,26 +292,15 @@ def shelter_events(shelter_id: IdPath, session: SessionDep, scope: ScopeDep, pag
 
 @router.get("/teams", response_model=Page[TeamRead], operation_id="teams_list")
 def list_teams(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     kind: rules.TeamKind | None = None,
     capability: Annotated[str | None, Query(max_length=32)] = None,
     readiness: rules.Readiness | None = None,
     division: DivisionQuery = None,
 ) -> Page[TeamRead]:
     """Rescue teams of the caller's subtree and those registered above it (read-only)."""
-    rows, total = service.list_teams(
-        session=session,
-        scope=scope,
-        kind=kind,
-        capability=capability,
-        readiness=readiness,
-        division=division,
-        limit=page.limit,
-        offset=page.offset,
-    )
-    return Page.of([team_out(r, scope) for r in rows], total, page)
+    filters = {"kind": kind, "capability": capability, "readiness": readiness, "division": division}
+    return listing.of(service.list_teams, partial(team_out, scope=listing.scope), **filters)
 
 
 _registry_routes("teams", team_out, service.create_team, service.get_team, service.update_team)
@@ -354,26 +311,15 @@ _registry_routes("teams", team_out, service.create_team, service.get_team, servi
 
 @router.get("/vehicles", response_model=Page[VehicleRead], operation_id="vehicles_list")
 def list_vehicles(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     kind: rules.VehicleKind | None = None,
     aircraft: bool | None = None,
     depot_id: IdQuery = None,
     division: DivisionQuery = None,
 ) -> Page[VehicleRead]:
     """Vehicles and aircraft of the caller's subtree and those registered above it (read-only)."""
-    rows, total = service.list_vehicles(
-        session=session,
-        scope=scope,
-        kind=kind,
-        aircraft=aircraft,
-        depot_id=depot_id,
-        division=division,
-        limit=page.limit,
-        offset=page.offset,
-    )
-    return Page.of([vehicle_out(r, scope) for r in rows], total, page)
+    filters = {"kind": kind, "aircraft": aircraft, "depot_id": depot_id, "division": division}
+    return listing.of(service.list_vehicles, partial(vehicle_out, scope=listing.scope), **filters)
 
 
 _registry_routes("vehicles", vehicle_out, service.create_vehicle, service.get_vehicle, service.update_vehicle)

@@ -4,11 +4,12 @@ other issuers, delivery with receipts, responsible officials and call-and-acknow
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import IdPath, ListingDep, Page, ScopeDep, SessionDep, SettingsDep
 from yingji.auth.scope import Scope
 from yingji.config import Settings
 from yingji.monitoring.clock import to_epoch_ms
@@ -149,17 +150,12 @@ def issue(body: WarningIn, session: SessionDep, scope: ScopeDep, settings: Setti
 
 @router.get("/warnings", response_model=Page[WarningRead], operation_id="warnings_list")
 def list_warnings(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     status: Annotated[str | None, Query(pattern="^(active|cancelled)$")] = None,
     source: Annotated[str | None, Query(pattern="^(issued|imported)$")] = None,
 ) -> Page[WarningRead]:
     """Warnings issued in, or covering, the caller's jurisdiction (and those imported there), newest first."""
-    rows, total = service.list_warnings(
-        session=session, scope=scope, status=status, source=source, limit=page.limit, offset=page.offset
-    )
-    return Page.of([warning_read(scope, r) for r in rows], total, page)
+    return listing.of(service.list_warnings, partial(warning_read, listing.scope), status=status, source=source)
 
 
 @router.get("/warnings/{warning_id}", response_model=WarningRead, operation_id="warnings_get")
