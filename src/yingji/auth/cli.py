@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from yingji.cli_common import command_session, echo_rows, read_password
+from yingji.cli_common import command_session, echo_rows, in_transaction, read_password
 
 app = typer.Typer(help="Users, roles and machine tokens.", no_args_is_help=True)
 
@@ -25,17 +25,16 @@ def add(
     from yingji.auth import service
 
     password = read_password(password, password_stdin)
-    with command_session(ctx) as (session, scope):
-        user = service.create_user(
-            session=session,
-            scope=scope,
-            username=username,
-            password=password,
-            role=role,
-            division_code=division,
-            display_name=display_name,
-        )
-        typer.echo(f"user {user.username} ({user.role}, {user.division_code}) created")
+    user = in_transaction(
+        ctx,
+        service.create_user,
+        username=username,
+        password=password,
+        role=role,
+        division_code=division,
+        display_name=display_name,
+    )
+    typer.echo(f"user {user.username} ({user.role}, {user.division_code}) created")
 
 
 @app.command("list")

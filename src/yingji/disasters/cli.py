@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from yingji.cli_common import command_session, option_time
+from yingji.cli_common import command_session, in_transaction, option_time
 
 app = typer.Typer(
     help="Disaster statistics (灾情统计): township reports, roll-ups, the 2020 regime.", no_args_is_help=True
@@ -275,22 +275,15 @@ def import_(
         typer.echo(f"error: cannot read {file}: {exc}", err=True)
         raise typer.Exit(2) from None
     try:
-        with command_session(ctx) as (session, scope):
-            rows = service.import_xlsx(
-                session=session,
-                scope=scope,
-                event_id=event,
-                data=data,
-                report_type=kind,  # type: ignore[arg-type]
-                explanation=explanation,
-            )
-            count = len(rows)
+        rows = in_transaction(
+            ctx, service.import_xlsx, event_id=event, data=data, report_type=kind, explanation=explanation
+        )
     except InvalidInput as exc:
         for line in exc.extra.get("lines") or [exc.detail]:
             typer.echo(f"error: {line}", err=True)
         typer.echo("nothing imported", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"imported {count} township reports into event {event}")
+    typer.echo(f"imported {len(rows)} township reports into event {event}")
 
 
 @app.command("stabilised")
