@@ -3,6 +3,7 @@ and the public list of a published draw."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -33,7 +34,7 @@ def _inspector_out(row: Inspector, recusals: list[RecusalRead]) -> InspectorRead
     return InspectorRead.model_validate(row).model_copy(update={"recusals": recusals})
 
 
-def _with_ties(session: SessionDep, rows: list[Inspector]) -> list[InspectorRead]:
+def _with_ties(session: SessionDep, rows: Sequence[Inspector]) -> list[InspectorRead]:
     ties = service.recusals_of(session=session, inspector_ids=[r.id for r in rows])
     return [_inspector_out(r, [RecusalRead.model_validate(t) for t in ties[r.id]]) for r in rows]
 

@@ -4,13 +4,16 @@ reporting deadlines, notifications, duty desk, metrics. Parse, call the service,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import pydantic_core
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from yingji.api_common import ApiDateTime, IdPath, ListingDep, Page, ScopeDep, SessionDep
+from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.incidents import plans, service
 from yingji.incidents.handover import service as handover_service
@@ -73,6 +76,14 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 def incident_read(incident: Incident) -> IncidentRead:
     return IncidentRead.model_validate(incident)
+
+
+def _versioned(
+    change: Callable[..., Incident], incident_id: int, version: int, session: Session, scope: Scope, **fields: Any
+) -> IncidentRead:
+    """The incident after ``change`` (a service operation) at the ``version`` the caller read: a stale one answers
+    409 with the current state."""
+    return incident_read(change(session=session, scope=scope, incident_id=incident_id, version=version, **fields))
 
 
 # -- incidents ---------------------------------------------------------------------------------------
@@ -165,16 +176,8 @@ def update_incident(incident_id: IdPath, body: IncidentUpdate, session: SessionD
 )
 def change_figures(incident_id: IdPath, body: FiguresUpdate, session: SessionDep, scope: ScopeDep) -> IncidentRead:
     """Change figures (kept with time and source) and re-grade."""
-    incident = service.change_figures(
-        session=session,
-        scope=scope,
-        incident_id=incident_id,
-        version=body.version,
-        figures=body.figures,
-        source=body.source,
-        at=body.at,
-    )
-    return incident_read(incident)
+    fields = {"figures": body.figures, "source": body.source, "at": body.at}
+    return _versioned(service.change_figures, incident_id, body.version, session, scope, **fields)
 
 
 @router.get(
@@ -192,16 +195,8 @@ def figure_history(incident_id: IdPath, session: SessionDep, scope: ScopeDep) ->
 )
 def change_status(incident_id: IdPath, body: StatusChange, session: SessionDep, scope: ScopeDep) -> IncidentRead:
     """Move the status (reported → verified → responding → recovering → closed; dismissals need a reason)."""
-    incident = service.change_status(
-        session=session,
-        scope=scope,
-        incident_id=incident_id,
-        version=body.version,
-        target=body.status,
-        reason=body.reason,
-        at=body.at,
-    )
-    return incident_read(incident)
+    fields = {"target": body.status, "reason": body.reason, "at": body.at}
+    return _versioned(service.change_status, incident_id, body.version, session, scope, **fields)
 
 
 # -- response ----------------------------------------------------------------------------------------
@@ -225,16 +220,8 @@ def response_history(incident_id: IdPath, session: SessionDep, scope: ScopeDep) 
 )
 def respond(incident_id: IdPath, body: ResponseActionIn, session: SessionDep, scope: ScopeDep) -> IncidentRead:
     """Recommend, activate (creates the plan's tasks), escalate, de-escalate (with reasons) or end a response."""
-    incident = service.respond(
-        session=session,
-        scope=scope,
-        incident_id=incident_id,
-        version=body.version,
-        action=body.action,
-        level=body.level,
-        reason=body.reason,
-    )
-    return incident_read(incident)
+    fields = {"action": body.action, "level": body.level, "reason": body.reason}
+    return _versioned(service.respond, incident_id, body.version, session, scope, **fields)
 
 
 @router.get("/plans", response_model=list[PlanRead], operation_id="plans_list")

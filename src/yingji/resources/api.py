@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict
-from functools import partial
 from inspect import Parameter, Signature
 from typing import Annotated, Any, TypeVar, get_type_hints
 
@@ -14,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from yingji.api_common import IdPath, IdQuery, ListingDep, Page, ScopeDep, SessionDep, printable_html
+from yingji.api_common import IdPath, IdQuery, Listing, ListingDep, Page, ScopeDep, SessionDep, printable_html
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.errors import InvalidInput
@@ -80,13 +79,18 @@ def transfer_out(row: Transfer) -> TransferRead:
     return TransferRead.model_validate(row)
 
 
-def _route(endpoint: Callable[..., Any], method: str, path: str, name: str, doc: str | None, read: type[R],
-           operation: str, params: dict[str, Any], status_code: int | None = None) -> None:  # fmt: skip
-    """Add ``endpoint`` as the route ``name`` (its docstring ``doc``), taking the request's ``params`` (name →
-    annotation, as a route function's signature would declare them)."""
+def _route(endpoint: Callable[..., Any], method: str, path: str, name: str, doc: str | None, read: Any,
+           operation: str, params: dict[str, Any], status_code: int | None = None,
+           optional: dict[str, Any] | None = None) -> None:  # fmt: skip
+    """Add ``endpoint`` as the route ``name`` (its docstring ``doc``), taking the request's ``params`` and then the
+    ``optional`` ones, none by default (name → annotation, as a route function's signature would declare them)."""
     endpoint.__name__, endpoint.__doc__ = name, doc
     endpoint.__signature__ = Signature(  # type: ignore[attr-defined]
         [Parameter(key, Parameter.POSITIONAL_OR_KEYWORD, annotation=value) for key, value in params.items()]
+        + [
+            Parameter(key, Parameter.KEYWORD_ONLY, annotation=value, default=None)
+            for key, value in (optional or {}).items()
+        ]
     )
     router.add_api_route(
         path, endpoint, methods=[method], response_model=read, status_code=status_code, operation_id=operation
@@ -96,17 +100,26 @@ def _route(endpoint: Callable[..., Any], method: str, path: str, name: str, doc:
 def _registry_routes(
     kind: str,
     out: Callable[[Any, Scope], R],
+    listed: tuple[Callable[..., Any], str],
     create: Callable[..., Any],
     get: Callable[..., Any],
     update: Callable[..., Any],
+    /,
+    **filters: Any,
 ) -> None:
-    """The three routes every registry has — register a row, read one, change one — for one kind of registered
-    row: ``POST /{kind}``, ``GET`` and ``PATCH /{kind}/{{name}_id}`` (``name``: what ``get_{name}`` reads), named
-    and documented as the service operations they call, taking the bodies those operations take (``{name}_in``,
-    ``patch``) and answering the row as ``out`` reads it for the caller."""
+    """The four routes every registry has — list rows, register a row, read one, change one — for one kind of
+    registered row: ``GET /{kind}`` (``list_{kind}``: ``listed`` is the service's list operation and the route's
+    description; ``filters``, name → annotation, its optional query parameters), ``POST /{kind}``, ``GET`` and
+    ``PATCH /{kind}/{{name}_id}`` (``name``: what ``get_{name}`` reads), named and documented as the service
+    operations they call, taking the bodies those operations take (``{name}_in``, ``patch``) and answering the rows
+    as ``out`` reads them for the caller."""
     name = get.__name__.removeprefix("get_")
     key, read, deps = f"{name}_id", get_type_hints(out)["return"], {"session": SessionDep, "scope": ScopeDep}
     row_in, patch = get_type_hints(create)[f"{name}_in"], get_type_hints(update)["patch"]
+    list_rows_of, list_doc = listed
+
+    def list_rows(listing: Listing, **given: Any) -> Page[R]:
+        return listing.of(list_rows_of, lambda row: out(row, listing.scope), **given)
 
     def create_row(body: BaseModel, session: Session, scope: Scope) -> R:
         return out(create(session=session, scope=scope, **{f"{name}_in": body}), scope)
@@ -118,6 +131,8 @@ def _registry_routes(
         return out(update(session=session, scope=scope, patch=body, **row_id), scope)
 
     one, ids = f"/{kind}/{{{key}}}", {key: IdPath}
+    _route(list_rows, "GET", f"/{kind}", f"list_{kind}", list_doc, Page[read], f"{kind}_list",  # type: ignore[valid-type]
+           {"listing": ListingDep}, optional=filters)  # fmt: skip
     _route(create_row, "POST", f"/{kind}", create.__name__, create.__doc__, read, f"{kind}_create",
            {"body": row_in, **deps}, 201)  # fmt: skip
     _route(get_row, "GET", one, get.__name__, get.__doc__, read, f"{kind}_get", {**ids, **deps})
@@ -138,19 +153,12 @@ def items(scope: ScopeDep) -> list[CatalogueItemRead]:
 # -- depots and stock ---------------------------------------------------------------------------------
 
 
-@router.get("/depots", response_model=Page[DepotRead], operation_id="depots_list")
-def list_depots(
-    listing: ListingDep,
-    level: rules.DepotLevel | None = None,
-    division: DivisionQuery = None,
-    active: bool | None = None,
-) -> Page[DepotRead]:
-    """Depots of the caller's subtree, plus the higher-level depots above it (read-only)."""
-    out = partial(depot_out, scope=listing.scope)
-    return listing.of(service.list_depots, out, level=level, division=division, active=active)
-
-
-_registry_routes("depots", depot_out, service.create_depot, service.get_depot, service.update_depot)
+_registry_routes(
+    "depots", depot_out,
+    (service.list_depots, "Depots of the caller's subtree, plus the higher-level depots above it (read-only)."),
+    service.create_depot, service.get_depot, service.update_depot,
+    level=rules.DepotLevel | None, division=DivisionQuery, active=bool | None,
+)  # fmt: skip
 
 
 @router.get("/depots/{depot_id}/stock", response_model=DepotStock, operation_id="depots_stock")
@@ -259,19 +267,12 @@ def cancel_transfer(transfer_id: IdPath, session: SessionDep, scope: ScopeDep) -
 # -- shelters -----------------------------------------------------------------------------------------
 
 
-@router.get("/shelters", response_model=Page[ShelterRead], operation_id="shelters_list")
-def list_shelters(
-    listing: ListingDep,
-    shelter_class: rules.ShelterClass | None = None,
-    division: DivisionQuery = None,
-    is_open: bool | None = None,
-) -> Page[ShelterRead]:
-    """Shelters of the caller's subtree and those registered above it (read-only)."""
-    out = partial(shelter_out, scope=listing.scope)
-    return listing.of(service.list_shelters, out, shelter_class=shelter_class, division=division, is_open=is_open)
-
-
-_registry_routes("shelters", shelter_out, service.create_shelter, service.get_shelter, service.update_shelter)
+_registry_routes(
+    "shelters", shelter_out,
+    (service.list_shelters, "Shelters of the caller's subtree and those registered above it (read-only)."),
+    service.create_shelter, service.get_shelter, service.update_shelter,
+    shelter_class=rules.ShelterClass | None, division=DivisionQuery, is_open=bool | None,
+)  # fmt: skip
 
 
 @router.post("/shelters/{shelter_id}/occupancy", response_model=ShelterRead, operation_id="shelters_occupancy")
@@ -290,39 +291,24 @@ def shelter_events(shelter_id: IdPath, listing: ListingDep) -> Page[ShelterEvent
 # -- rescue teams -------------------------------------------------------------------------------------
 
 
-@router.get("/teams", response_model=Page[TeamRead], operation_id="teams_list")
-def list_teams(
-    listing: ListingDep,
-    kind: rules.TeamKind | None = None,
-    capability: Annotated[str | None, Query(max_length=32)] = None,
-    readiness: rules.Readiness | None = None,
-    division: DivisionQuery = None,
-) -> Page[TeamRead]:
-    """Rescue teams of the caller's subtree and those registered above it (read-only)."""
-    filters = {"kind": kind, "capability": capability, "readiness": readiness, "division": division}
-    return listing.of(service.list_teams, partial(team_out, scope=listing.scope), **filters)
-
-
-_registry_routes("teams", team_out, service.create_team, service.get_team, service.update_team)
+_registry_routes(
+    "teams", team_out,
+    (service.list_teams, "Rescue teams of the caller's subtree and those registered above it (read-only)."),
+    service.create_team, service.get_team, service.update_team,
+    kind=rules.TeamKind | None, capability=Annotated[str | None, Query(max_length=32)],
+    readiness=rules.Readiness | None, division=DivisionQuery,
+)  # fmt: skip
 
 
 # -- vehicles and aircraft ----------------------------------------------------------------------------
 
 
-@router.get("/vehicles", response_model=Page[VehicleRead], operation_id="vehicles_list")
-def list_vehicles(
-    listing: ListingDep,
-    kind: rules.VehicleKind | None = None,
-    aircraft: bool | None = None,
-    depot_id: IdQuery = None,
-    division: DivisionQuery = None,
-) -> Page[VehicleRead]:
-    """Vehicles and aircraft of the caller's subtree and those registered above it (read-only)."""
-    filters = {"kind": kind, "aircraft": aircraft, "depot_id": depot_id, "division": division}
-    return listing.of(service.list_vehicles, partial(vehicle_out, scope=listing.scope), **filters)
-
-
-_registry_routes("vehicles", vehicle_out, service.create_vehicle, service.get_vehicle, service.update_vehicle)
+_registry_routes(
+    "vehicles", vehicle_out,
+    (service.list_vehicles, "Vehicles and aircraft of the caller's subtree and those registered above it (read-only)."),
+    service.create_vehicle, service.get_vehicle, service.update_vehicle,
+    kind=rules.VehicleKind | None, aircraft=bool | None, depot_id=IdQuery, division=DivisionQuery,
+)  # fmt: skip
 
 
 # -- bulk import --------------------------------------------------------------------------------------

@@ -4,10 +4,12 @@ other issuers, delivery with receipts, responsible officials and call-and-acknow
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from yingji.api_common import IdPath, ListingDep, Page, ScopeDep, SessionDep, SettingsDep
 from yingji.auth.scope import Scope
@@ -67,6 +69,14 @@ def warning_read(scope: Scope, row: PublicWarning) -> WarningRead:
 
 def _config(settings: Settings) -> ChannelConfig:
     return service.channel_config(settings)
+
+
+def _sent(
+    send: Callable[..., PublicWarning], session: Session, scope: Scope, settings: Settings, **fields: Any
+) -> WarningRead:
+    """The warning after ``send`` (issue, update or cancel) sent its CAP message now, as this platform's sender."""
+    row = send(session=session, scope=scope, now=_now(), sender_name=settings.warning_sender_name, **fields)
+    return warning_read(scope, row)
 
 
 @router.get(
@@ -136,16 +146,10 @@ def import_warnings(body: ImportIn, session: SessionDep, scope: ScopeDep) -> Imp
 def issue(body: WarningIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> WarningRead:
     """Issue a public warning (colour, type, area, instructions); its CAP 1.2 is built and validated and the
     responsible officials of the warned divisions are called (over their contact channels)."""
-    row = service.issue(
-        session=session,
-        scope=scope,
-        warning_in=body,
-        now=_now(),
-        organisation=settings.warning_organisation,
-        sender_name=settings.warning_sender_name,
+    return _sent(
+        service.issue, session, scope, settings, warning_in=body, organisation=settings.warning_organisation,
         call_config=_config(settings),
-    )
-    return warning_read(scope, row)
+    )  # fmt: skip
 
 
 @router.get("/warnings", response_model=Page[WarningRead], operation_id="warnings_list")
@@ -169,15 +173,7 @@ def update(
     warning_id: IdPath, body: WarningUpdate, session: SessionDep, scope: ScopeDep, settings: SettingsDep
 ) -> WarningRead:
     """Update a warning: a CAP Update message referencing the previous one."""
-    row = service.update(
-        session=session,
-        scope=scope,
-        warning_id=warning_id,
-        change=body,
-        now=_now(),
-        sender_name=settings.warning_sender_name,
-    )
-    return warning_read(scope, row)
+    return _sent(service.update, session, scope, settings, warning_id=warning_id, change=body)
 
 
 @router.post("/warnings/{warning_id}/cancel", response_model=WarningRead, operation_id="warnings_cancel")
@@ -185,15 +181,7 @@ def cancel(
     warning_id: IdPath, body: CancelIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep
 ) -> WarningRead:
     """Cancel a warning: a CAP Cancel message referencing the previous one."""
-    row = service.cancel(
-        session=session,
-        scope=scope,
-        warning_id=warning_id,
-        now=_now(),
-        reason=body.reason,
-        sender_name=settings.warning_sender_name,
-    )
-    return warning_read(scope, row)
+    return _sent(service.cancel, session, scope, settings, warning_id=warning_id, reason=body.reason)
 
 
 @router.get(

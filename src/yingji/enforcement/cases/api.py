@@ -3,6 +3,7 @@ as PDF."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Annotated, Any, Literal
 
@@ -43,7 +44,7 @@ def _inspection_out(row: Inspection, findings: list[FindingRead]) -> InspectionR
     return InspectionRead.model_validate(row).model_copy(update={"findings": findings})
 
 
-def _with_findings(session: SessionDep, rows: list[Inspection]) -> list[InspectionRead]:
+def _with_findings(session: SessionDep, rows: Sequence[Inspection]) -> list[InspectionRead]:
     found = service.findings_of(session=session, inspection_ids=[r.id for r in rows])
     return [_inspection_out(r, [FindingRead.model_validate(f) for f in found[r.id]]) for r in rows]
 
