@@ -97,26 +97,19 @@ def _route(endpoint: Callable[..., Any], method: str, path: str, name: str, doc:
     )
 
 
-def _registry_routes(
-    kind: str,
-    out: Callable[[Any, Scope], R],
-    listed: tuple[Callable[..., Any], str],
-    create: Callable[..., Any],
-    get: Callable[..., Any],
-    update: Callable[..., Any],
-    /,
-    **filters: Any,
-) -> None:
+def _registry_routes(kind: str, name: str, out: Callable[[Any, Scope], R], listed: str, /, **filters: Any) -> None:
     """The four routes every registry has — list rows, register a row, read one, change one — for one kind of
-    registered row: ``GET /{kind}`` (``list_{kind}``: ``listed`` is the service's list operation and the route's
-    description; ``filters``, name → annotation, its optional query parameters), ``POST /{kind}``, ``GET`` and
-    ``PATCH /{kind}/{{name}_id}`` (``name``: what ``get_{name}`` reads), named and documented as the service
-    operations they call, taking the bodies those operations take (``{name}_in``, ``patch``) and answering the rows
-    as ``out`` reads them for the caller."""
-    name = get.__name__.removeprefix("get_")
+    registered row: ``GET /{kind}``, ``POST /{kind}``, ``GET`` and ``PATCH /{kind}/{{name}_id}``, calling the
+    service's ``list_{kind}``, ``create_{name}``, ``get_{name}`` and ``update_{name}``. The list takes the
+    ``filters`` (name → annotation) as optional query parameters and is described by ``listed``; the other three
+    are named and documented as the service operations they call, take the bodies those operations take
+    (``{name}_in``, ``patch``). Every route answers the rows as ``out`` reads them for the caller."""
+    list_rows_of, create, get, update = (
+        getattr(service, f"{verb}_{noun}")
+        for verb, noun in (("list", kind), ("create", name), ("get", name), ("update", name))
+    )
     key, read, deps = f"{name}_id", get_type_hints(out)["return"], {"session": SessionDep, "scope": ScopeDep}
     row_in, patch = get_type_hints(create)[f"{name}_in"], get_type_hints(update)["patch"]
-    list_rows_of, list_doc = listed
 
     def list_rows(listing: Listing, **given: Any) -> Page[R]:
         return listing.of(list_rows_of, lambda row: out(row, listing.scope), **given)
@@ -131,7 +124,7 @@ def _registry_routes(
         return out(update(session=session, scope=scope, patch=body, **row_id), scope)
 
     one, ids = f"/{kind}/{{{key}}}", {key: IdPath}
-    _route(list_rows, "GET", f"/{kind}", f"list_{kind}", list_doc, Page[read], f"{kind}_list",  # type: ignore[valid-type]
+    _route(list_rows, "GET", f"/{kind}", f"list_{kind}", listed, Page[read], f"{kind}_list",  # type: ignore[valid-type]
            {"listing": ListingDep}, optional=filters)  # fmt: skip
     _route(create_row, "POST", f"/{kind}", create.__name__, create.__doc__, read, f"{kind}_create",
            {"body": row_in, **deps}, 201)  # fmt: skip
@@ -154,9 +147,7 @@ def items(scope: ScopeDep) -> list[CatalogueItemRead]:
 
 
 _registry_routes(
-    "depots", depot_out,
-    (service.list_depots, "Depots of the caller's subtree, plus the higher-level depots above it (read-only)."),
-    service.create_depot, service.get_depot, service.update_depot,
+    "depots", "depot", depot_out, "Depots of the caller's subtree, plus the higher-level depots above it (read-only).",
     level=rules.DepotLevel | None, division=DivisionQuery, active=bool | None,
 )  # fmt: skip
 
@@ -268,9 +259,7 @@ def cancel_transfer(transfer_id: IdPath, session: SessionDep, scope: ScopeDep) -
 
 
 _registry_routes(
-    "shelters", shelter_out,
-    (service.list_shelters, "Shelters of the caller's subtree and those registered above it (read-only)."),
-    service.create_shelter, service.get_shelter, service.update_shelter,
+    "shelters", "shelter", shelter_out, "Shelters of the caller's subtree and those registered above it (read-only).",
     shelter_class=rules.ShelterClass | None, division=DivisionQuery, is_open=bool | None,
 )  # fmt: skip
 
@@ -292,9 +281,7 @@ def shelter_events(shelter_id: IdPath, listing: ListingDep) -> Page[ShelterEvent
 
 
 _registry_routes(
-    "teams", team_out,
-    (service.list_teams, "Rescue teams of the caller's subtree and those registered above it (read-only)."),
-    service.create_team, service.get_team, service.update_team,
+    "teams", "team", team_out, "Rescue teams of the caller's subtree and those registered above it (read-only).",
     kind=rules.TeamKind | None, capability=Annotated[str | None, Query(max_length=32)],
     readiness=rules.Readiness | None, division=DivisionQuery,
 )  # fmt: skip
@@ -304,9 +291,8 @@ _registry_routes(
 
 
 _registry_routes(
-    "vehicles", vehicle_out,
-    (service.list_vehicles, "Vehicles and aircraft of the caller's subtree and those registered above it (read-only)."),
-    service.create_vehicle, service.get_vehicle, service.update_vehicle,
+    "vehicles", "vehicle", vehicle_out,
+    "Vehicles and aircraft of the caller's subtree and those registered above it (read-only).",
     kind=rules.VehicleKind | None, aircraft=bool | None, depot_id=IdQuery, division=DivisionQuery,
 )  # fmt: skip
 
