@@ -47,7 +47,7 @@ from yingji.tips.schemas import (
 from yingji.web.headers import route_path
 
 router = APIRouter(prefix="/api/v1/tips", tags=["tips"])
-SUBMIT_PATH = "/api/v1/tips"
+SUBMIT_PATH = router.prefix
 PAGE_SUBMIT_PATH, PAGE_READ_PATHS = (
     "/tip",
     ("/tip/status", "/tip/message", "/tip/reward"),

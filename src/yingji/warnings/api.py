@@ -37,7 +37,6 @@ from yingji.warnings.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["warnings"])
-CAP_MIME = "application/cap+xml"
 
 
 def _now() -> int:
@@ -188,7 +187,7 @@ def cancel(
     "/warnings/{warning_id}/cap",
     operation_id="warnings_cap",
     response_class=Response,
-    responses={200: {"content": {CAP_MIME: {}}}},
+    responses={200: {"content": {cap.CAP_MIME: {}}}},
 )
 def cap_xml(warning_id: IdPath, session: SessionDep, scope: ScopeDep) -> Response:
     """The warning's current CAP 1.2 message (valid against the OASIS schema)."""
