@@ -37,8 +37,7 @@ def rollup_(
     except (OSError, UnicodeDecodeError) as exc:
         typer.echo(f"error: cannot read {reports}: {exc}", err=True)
         raise typer.Exit(2) from None
-    with command_session(ctx) as (session, scope):
-        result = service.rollup_csv(session=session, scope=scope, text=text)
+    result = in_transaction(ctx, service.rollup_csv, text=text)
     for error in result.errors:
         typer.echo(f"error: {error}", err=True)
     if result.errors:
@@ -208,8 +207,7 @@ def totals(ctx: typer.Context, event: int = typer.Option(..., "--event", help="T
     from yingji.cli_common import echo_json
     from yingji.disasters import service
 
-    with command_session(ctx) as (session, scope):
-        figures, levels = service.event_totals(session=session, scope=scope, event_id=event)
+    figures, levels = in_transaction(ctx, service.event_totals, event_id=event)
     echo_json({"event_id": event, "totals": figures, "relief_response": levels})
 
 
@@ -222,10 +220,7 @@ def missing(
     """Townships of the event's area without a report of this type (one code a line)."""
     from yingji.disasters import service
 
-    with command_session(ctx) as (session, scope):
-        codes = service.not_reported(
-            session=session, scope=scope, event_id=event, report_type=_report_type(report_type)
-        )
+    codes = in_transaction(ctx, service.not_reported, event_id=event, report_type=_report_type(report_type))
     for code in codes:
         typer.echo(code)
 

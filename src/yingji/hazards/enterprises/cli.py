@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from yingji.cli_common import command_session, echo_json, fail
+from yingji.cli_common import command_session, echo_json, fail, in_transaction
 
 app = typer.Typer(help="Enterprises (生产经营单位): import the register, list it, link enterprise users.",
                   no_args_is_help=True)  # fmt: skip
@@ -44,8 +44,7 @@ def import_(
         except (TableError, OSError) as exc:
             fail(f"{file}: {exc}")
         bar.update(task, completed=len(table.rows), description="checking and storing")
-        with command_session(ctx) as (session, scope):
-            result = service.import_table(session=session, scope=scope, table=table, source=file.name)
+        result = in_transaction(ctx, service.import_table, table=table, source=file.name)
     for warning in result.warnings:
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     typer.echo(f"{result.created} enterprises registered, {result.updated} updated", err=True)
