@@ -6,8 +6,9 @@ re-exported here for the routes that import them with the dependencies."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Path, Query, Request
@@ -144,6 +145,37 @@ async def page_params(
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a list route hands its service: the request's session, the caller's scope and the page asked for."""
+
+    session: Session
+    scope: Scope
+    page: PageParams
+
+    def of(
+        self, list_rows: Callable[..., tuple[Sequence[Any], int]], out: Callable[[Any], T], **filters: Any
+    ) -> Page[T]:
+        """The page of ``list_rows`` (a service's list operation, called with ``filters``), each row as ``out``
+        reads it."""
+        rows, total = self.rows(list_rows, **filters)
+        return Page.of([out(row) for row in rows], total, self.page)
+
+    def rows(self, list_rows: Callable[..., tuple[Sequence[Any], int]], **filters: Any) -> tuple[Sequence[Any], int]:
+        """``list_rows`` (a service's list operation) called for the caller and the page, with ``filters``."""
+        page = self.page
+        return list_rows(session=self.session, scope=self.scope, limit=page.limit, offset=page.offset, **filters)
+
+
+async def listing(session: SessionDep, scope: ScopeDep, page: PageDep) -> Listing:
+    return Listing(session, scope, page)
+
+
+# A list route's session, caller and page (``limit``, ``offset``) in one parameter.
+ListingDep = Annotated[Listing, Depends(listing)]
 
 
 # Routes answered without authentication, each with the reason — listed here and nowhere else. Every

@@ -8,13 +8,15 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from sqlalchemy.orm import Session
 
 from yingji.auth.scope import Scope, system_scope
 from yingji.config import Settings, load_settings
+
+T = TypeVar("T")
 
 
 def settings_from(ctx: typer.Context) -> Settings:
@@ -44,6 +46,19 @@ def command_session(ctx: typer.Context) -> Iterator[tuple[Session, Scope]]:
     finally:
         engine.dispose()
         lease.release()
+
+
+def in_transaction(ctx: typer.Context, operation: Callable[..., T], **arguments: Any) -> T:
+    """What a service ``operation`` returns, called with ``arguments`` in the command's transaction (committed
+    when it returns) as the command's scope."""
+    with command_session(ctx) as (session, scope):
+        return operation(session=session, scope=scope, **arguments)
+
+
+def fail(message: str) -> NoReturn:
+    """Stop the command with exit status 2, the reason on standard error."""
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(2)
 
 
 def echo_json(data: Any) -> None:

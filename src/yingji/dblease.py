@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from yingji.db import normalise_url
 from yingji.errors import Conflict, ServiceUnavailable
@@ -82,18 +82,22 @@ def hold(database_url: str, *, wait_s: float = 300.0) -> Lease:
     return Lease(connection=connection)
 
 
-def pg_conninfo(database_url: str, database: str | None = None) -> str:
-    """A libpq connection URI for the URL (or another database on its server), its parameters (``sslmode``
-    and the like) kept."""
+def pg_url(database_url: str, database: str | None = None) -> URL:
+    """The URL as libpq takes it (or another database on its server): libpq's defaults filled in, its
+    parameters (``sslmode`` and the like) kept."""
     url = make_url(normalise_url(database_url))
-    url = url.set(
+    return url.set(
         drivername="postgresql",
         host=url.host or "127.0.0.1",
         port=url.port or 5432,
         username=url.username or "postgres",
         database=database or url.database or "postgres",
     )
-    return url.render_as_string(hide_password=False)
+
+
+def pg_conninfo(database_url: str, database: str | None = None) -> str:
+    """A libpq connection URI for the URL (or another database on its server), its parameters kept."""
+    return pg_url(database_url, database).render_as_string(hide_password=False)
 
 
 class ExclusiveSqlite:

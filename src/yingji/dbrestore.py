@@ -247,13 +247,6 @@ def pg_args(database_url: str, database: str | None = None) -> tuple[list[str], 
     """Connection arguments of the PostgreSQL client tools for the URL (or another database on its server):
     a libpq connection URI keeping the URL's parameters (``sslmode`` and the like); the password goes in
     the environment, never on the command line."""
-    u = make_url(normalise_url(database_url))
+    u = dblease.pg_url(database_url, database)
     env = {"PGPASSWORD": u.password} if u.password else {}
-    u = u.set(
-        drivername="postgresql",
-        host=u.host or "127.0.0.1",
-        port=u.port or 5432,
-        username=u.username or "postgres",
-        database=database or u.database or "postgres",
-    )._replace(password=None)
-    return ["--dbname", u.render_as_string(hide_password=False)], env
+    return ["--dbname", u._replace(password=None).render_as_string(hide_password=False)], env

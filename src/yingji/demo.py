@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yingji.auth.scope import Scope
-from yingji.cli_common import command_session, settings_from
+from yingji.cli_common import in_transaction, settings_from
 from yingji.geo.importers import DivisionRecord
 
 if TYPE_CHECKING:
@@ -161,8 +161,7 @@ def load(ctx: typer.Context) -> None:
             err=True,
         )
         raise typer.Exit(2)
-    with command_session(ctx) as (session, scope):
-        counts = load_demo(session=session, scope=scope)
+    counts = in_transaction(ctx, load_demo)
     typer.echo(
         f"national seed: {counts['seeded']} divisions; demo region: {counts['demo_divisions']} divisions "
         f"(townships and villages synthetic); users created: {counts['users']}"

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from yingji.api_common import ApiDateTime, IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import ApiDateTime, IdPath, ListingDep, Page, ScopeDep, SessionDep, SettingsDep
 from yingji.auth import audit, deps, service
 from yingji.auth.schemas import (
     AuditRead,
@@ -72,9 +72,8 @@ def me(session: SessionDep, scope: ScopeDep) -> MeRead:
 
 
 @router.get("/users", response_model=Page[UserRead], operation_id="users_list")
-def list_users(session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[UserRead]:
-    rows, total = service.list_users(session=session, scope=scope, limit=page.limit, offset=page.offset)
-    return Page.of([UserRead.model_validate(r) for r in rows], total, page)
+def list_users(listing: ListingDep) -> Page[UserRead]:
+    return listing.of(service.list_users, UserRead.model_validate)
 
 
 @router.post("/users", response_model=UserRead, status_code=201, operation_id="users_create")
@@ -116,9 +115,7 @@ def revoke_token(token_id: IdPath, session: SessionDep, scope: ScopeDep) -> Mach
 
 @router.get("/audit", response_model=Page[AuditRead], operation_id="audit_list")
 def list_audit(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     entity: Annotated[str | None, Query(max_length=64)] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
     since: ApiDateTime | None = None,
@@ -126,7 +123,4 @@ def list_audit(
     """The audit log within the caller's jurisdiction (admins only)."""
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt.UTC)
-    rows, total = audit.query(
-        session=session, scope=scope, entity=entity, actor=actor, since=since, limit=page.limit, offset=page.offset
-    )
-    return Page.of([AuditRead.model_validate(r) for r in rows], total, page)
+    return listing.of(audit.query, AuditRead.model_validate, entity=entity, actor=actor, since=since)

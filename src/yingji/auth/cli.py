@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from yingji.cli_common import command_session, echo_rows, read_password
+from yingji.cli_common import command_session, echo_rows, in_transaction, read_password
 
 app = typer.Typer(help="Users, roles and machine tokens.", no_args_is_help=True)
 
@@ -25,17 +25,16 @@ def add(
     from yingji.auth import service
 
     password = read_password(password, password_stdin)
-    with command_session(ctx) as (session, scope):
-        user = service.create_user(
-            session=session,
-            scope=scope,
-            username=username,
-            password=password,
-            role=role,
-            division_code=division,
-            display_name=display_name,
-        )
-        typer.echo(f"user {user.username} ({user.role}, {user.division_code}) created")
+    user = in_transaction(
+        ctx,
+        service.create_user,
+        username=username,
+        password=password,
+        role=role,
+        division_code=division,
+        display_name=display_name,
+    )
+    typer.echo(f"user {user.username} ({user.role}, {user.division_code}) created")
 
 
 @app.command("list")
@@ -60,8 +59,7 @@ def disable(ctx: typer.Context, username: str) -> None:
     """Disable a user (their machine tokens are revoked)."""
     from yingji.auth import service
 
-    with command_session(ctx) as (session, scope):
-        service.set_disabled(session=session, scope=scope, username=username)
+    in_transaction(ctx, service.set_disabled, username=username)
     typer.echo(f"user {username} disabled")
 
 
@@ -70,8 +68,7 @@ def enable(ctx: typer.Context, username: str) -> None:
     """Enable a disabled user again (machine tokens revoked at disabling stay revoked)."""
     from yingji.auth import service
 
-    with command_session(ctx) as (session, scope):
-        service.set_disabled(session=session, scope=scope, username=username, disabled=False)
+    in_transaction(ctx, service.set_disabled, username=username, disabled=False)
     typer.echo(f"user {username} enabled")
 
 
@@ -86,8 +83,7 @@ def passwd(
     from yingji.auth import service
 
     new_password = read_password(password, password_stdin)
-    with command_session(ctx) as (session, scope):
-        service.set_password(session=session, scope=scope, username=username, password=new_password)
+    in_transaction(ctx, service.set_password, username=username, password=new_password)
     typer.echo(f"password of {username} changed")
 
 
@@ -96,6 +92,5 @@ def token(ctx: typer.Context, username: str, name: str = typer.Option("cli", hel
     """Issue a revocable machine token for a user (printed once)."""
     from yingji.auth import service
 
-    with command_session(ctx) as (session, scope):
-        _, secret = service.issue_machine_token(session=session, scope=scope, username=username, name=name)
+    _, secret = in_transaction(ctx, service.issue_machine_token, username=username, name=name)
     typer.echo(secret)

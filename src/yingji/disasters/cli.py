@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from yingji.cli_common import command_session, option_time
+from yingji.cli_common import command_session, in_transaction, option_time
 
 app = typer.Typer(
     help="Disaster statistics (灾情统计): township reports, roll-ups, the 2020 regime.", no_args_is_help=True
@@ -37,8 +37,7 @@ def rollup_(
     except (OSError, UnicodeDecodeError) as exc:
         typer.echo(f"error: cannot read {reports}: {exc}", err=True)
         raise typer.Exit(2) from None
-    with command_session(ctx) as (session, scope):
-        result = service.rollup_csv(session=session, scope=scope, text=text)
+    result = in_transaction(ctx, service.rollup_csv, text=text)
     for error in result.errors:
         typer.echo(f"error: {error}", err=True)
     if result.errors:
@@ -208,8 +207,7 @@ def totals(ctx: typer.Context, event: int = typer.Option(..., "--event", help="T
     from yingji.cli_common import echo_json
     from yingji.disasters import service
 
-    with command_session(ctx) as (session, scope):
-        figures, levels = service.event_totals(session=session, scope=scope, event_id=event)
+    figures, levels = in_transaction(ctx, service.event_totals, event_id=event)
     echo_json({"event_id": event, "totals": figures, "relief_response": levels})
 
 
@@ -222,10 +220,7 @@ def missing(
     """Townships of the event's area without a report of this type (one code a line)."""
     from yingji.disasters import service
 
-    with command_session(ctx) as (session, scope):
-        codes = service.not_reported(
-            session=session, scope=scope, event_id=event, report_type=_report_type(report_type)
-        )
+    codes = in_transaction(ctx, service.not_reported, event_id=event, report_type=_report_type(report_type))
     for code in codes:
         typer.echo(code)
 
@@ -275,22 +270,15 @@ def import_(
         typer.echo(f"error: cannot read {file}: {exc}", err=True)
         raise typer.Exit(2) from None
     try:
-        with command_session(ctx) as (session, scope):
-            rows = service.import_xlsx(
-                session=session,
-                scope=scope,
-                event_id=event,
-                data=data,
-                report_type=kind,  # type: ignore[arg-type]
-                explanation=explanation,
-            )
-            count = len(rows)
+        rows = in_transaction(
+            ctx, service.import_xlsx, event_id=event, data=data, report_type=kind, explanation=explanation
+        )
     except InvalidInput as exc:
         for line in exc.extra.get("lines") or [exc.detail]:
             typer.echo(f"error: {line}", err=True)
         typer.echo("nothing imported", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"imported {count} township reports into event {event}")
+    typer.echo(f"imported {len(rows)} township reports into event {event}")
 
 
 @app.command("stabilised")

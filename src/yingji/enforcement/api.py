@@ -3,11 +3,12 @@ and the public list of a published draw."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import IdPath, ListingDep, Page, ScopeDep, SessionDep, SettingsDep
 from yingji.enforcement import service
 from yingji.enforcement.models import Draw, Inspector
 from yingji.enforcement.schemas import (
@@ -33,19 +34,16 @@ def _inspector_out(row: Inspector, recusals: list[RecusalRead]) -> InspectorRead
     return InspectorRead.model_validate(row).model_copy(update={"recusals": recusals})
 
 
-def _with_ties(session: SessionDep, rows: list[Inspector]) -> list[InspectorRead]:
+def _with_ties(session: SessionDep, rows: Sequence[Inspector]) -> list[InspectorRead]:
     ties = service.recusals_of(session=session, inspector_ids=[r.id for r in rows])
     return [_inspector_out(r, [RecusalRead.model_validate(t) for t in ties[r.id]]) for r in rows]
 
 
 @router.get("/inspectors", response_model=Page[InspectorRead], operation_id="enforcement_inspectors_list")
-def list_inspectors(
-    session: SessionDep, scope: ScopeDep, page: PageDep, active: Annotated[bool | None, Query()] = None
-) -> Page[InspectorRead]:
+def list_inspectors(listing: ListingDep, active: Annotated[bool | None, Query()] = None) -> Page[InspectorRead]:
     """The inspector register (执法人员) of the caller's subtree, with each one's recusal ties."""
-    rows, total = service.list_inspectors(session=session, scope=scope, active=active, limit=page.limit,
-                                          offset=page.offset)  # fmt: skip
-    return Page.of(_with_ties(session, rows), total, page)
+    rows, total = listing.rows(service.list_inspectors, active=active)
+    return Page.of(_with_ties(listing.session, rows), total, listing.page)
 
 
 @router.post("/inspectors", response_model=InspectorRead, status_code=status.HTTP_201_CREATED,
@@ -77,12 +75,9 @@ def add_recusal(inspector_id: IdPath, body: RecusalIn, session: SessionDep, scop
 
 
 @router.get("/plans", response_model=Page[PlanRead], operation_id="enforcement_plans_list")
-def list_plans(
-    session: SessionDep, scope: ScopeDep, page: PageDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
-) -> Page[PlanRead]:
+def list_plans(listing: ListingDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Page[PlanRead]:
     """Annual enforcement plans of the caller's subtree, newest year first."""
-    rows, total = service.list_plans(session=session, scope=scope, year=year, limit=page.limit, offset=page.offset)
-    return Page.of([PlanRead.model_validate(r) for r in rows], total, page)
+    return listing.of(service.list_plans, PlanRead.model_validate, year=year)
 
 
 @router.post("/plans", response_model=PlanRead, status_code=status.HTTP_201_CREATED,

@@ -6,9 +6,10 @@ import json
 import secrets
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 import typer
+
+from yingji.cli_common import fail
 
 app = typer.Typer(help="Enforcement (执法): random draws of enterprises and inspectors (双随机一公开), stored draws.")
 
@@ -17,12 +18,7 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"cannot read {path}: {exc}")
-
-
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    raise typer.Exit(2)
+        fail(f"cannot read {path}: {exc}")
 
 
 @app.command("draw")
@@ -40,7 +36,7 @@ def draw_command(
         inputs = draw.read_inputs(_read(enterprises), _read(inspectors))
         result = draw.draw(inputs, count=count, seed=seed if seed is not None else secrets.token_hex(16))
     except draw.DrawError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False) + "\n")
         return
@@ -64,9 +60,9 @@ def verify_command(
             raise draw.DrawError("the stored draw is not a JSON object")
         result = draw.verify(data, draw.read_inputs(_read(enterprises), _read(inspectors)))
     except json.JSONDecodeError as exc:
-        _fail(f"{stored} is not JSON: {exc}")
+        fail(f"{stored} is not JSON: {exc}")
     except draw.DrawError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"verified: {len(result.pairs)} pairs, digest {result.digest}")
 
 
@@ -83,9 +79,9 @@ def check_draw_command(
         try:
             ok, detail, current = service.verify_draw(session=session, scope=scope, draw_id=draw_id)
         except DomainError as exc:
-            _fail(exc.detail)
+            fail(exc.detail)
     if not ok:
-        _fail(f"draw {draw_id} does not verify: {detail}")
+        fail(f"draw {draw_id} does not verify: {detail}")
     typer.echo(f"verified: {detail}" + ("" if current else " (the register has changed since the draw)"))
 
 
@@ -105,7 +101,7 @@ def export_draw_command(
         try:
             row = service.get_draw(session=session, scope=scope, draw_id=draw_id)
         except DomainError as exc:
-            _fail(exc.detail)
+            fail(exc.detail)
         parts, digest = list(row.parts), row.digest
     out.mkdir(parents=True, exist_ok=True)
     index = []

@@ -6,7 +6,7 @@ from typing import Annotated
 import shapely
 from fastapi import APIRouter, Path, Query, UploadFile
 
-from yingji.api_common import Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import ListingDep, Page, ScopeDep, SessionDep
 from yingji.errors import InvalidInput
 from yingji.geo import service
 from yingji.geo.models import Division
@@ -32,18 +32,13 @@ def read(d: Division) -> DivisionRead:
 
 @router.get("", response_model=Page[DivisionRead], operation_id="divisions_list")
 def list_divisions(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     level: LevelName | None = None,
     parent: Annotated[str | None, Query(pattern=r"^\d{6}(\d{3}){0,2}$")] = None,
     q: Annotated[str | None, Query(max_length=50)] = None,
 ) -> Page[DivisionRead]:
     """Divisions the caller may read: own subtree and ancestor chain; ``parent`` gives direct children."""
-    rows, total = service.list_divisions(
-        session=session, scope=scope, level=level, parent=parent, q=q, limit=page.limit, offset=page.offset
-    )
-    return Page.of([read(r) for r in rows], total, page)
+    return listing.of(service.list_divisions, read, level=level, parent=parent, q=q)
 
 
 @router.get("/boundaries", response_model=DivisionFeatures, operation_id="divisions_boundaries")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from yingji.cli_common import command_session, echo_json, echo_rows
+from yingji.cli_common import command_session, echo_json, echo_rows, in_transaction
 from yingji.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -113,8 +113,7 @@ def seed(
     """Load the national seed: provinces, prefectures and counties (cpca package, real codes)."""
     from yingji.geo import service
 
-    with command_session(ctx) as (session, scope):
-        count = service.seed_national(session=session, scope=scope)
+    count = in_transaction(ctx, service.seed_national)
     typer.echo(f"seeded {count} divisions")
     if approximate:
         approximate_command(ctx, population=None)
@@ -137,10 +136,7 @@ def approximate_command(
     from yingji.geo import service
 
     raster = population or settings_from(ctx).population_raster or _packaged_raster()
-    with command_session(ctx) as (session, scope):
-        made = service.approximate_areas(
-            session=session, scope=scope, population_raster=str(raster) if raster else None
-        )
+    made = in_transaction(ctx, service.approximate_areas, population_raster=str(raster) if raster else None)
     summary = ", ".join(f"{k} {v}" for k, v in sorted(made.items()))
     typer.echo(f"approximate areas: {summary}" if made else "nothing to do")
 
@@ -159,6 +155,5 @@ def locate(ctx: typer.Context, lon: float, lat: float, level: str = typer.Option
     """The division of LEVEL containing a point."""
     from yingji.geo import service
 
-    with command_session(ctx) as (session, scope):
-        codes = service.locate(session=session, scope=scope, lons=[lon], lats=[lat], level=level)
+    codes = in_transaction(ctx, service.locate, lons=[lon], lats=[lat], level=level)
     typer.echo(codes[0] or "none")

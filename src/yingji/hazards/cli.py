@@ -8,15 +8,12 @@ from pathlib import Path
 
 import typer
 
+from yingji.cli_common import fail
+
 app = typer.Typer(
     help="Work safety (安全生产): major hazard installations, determination standards, hazards to closure.",
     no_args_is_help=True,
 )
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    raise typer.Exit(2)
 
 
 @app.command("identify")
@@ -34,15 +31,15 @@ def identify(
     from yingji.hazards import gb18218
 
     if exposed_people < 0:
-        _fail("--exposed-people cannot be negative")
+        fail("--exposed-people cannot be negative")
     try:
         text = inventory.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"cannot read {inventory}: {exc}")
+        fail(f"cannot read {inventory}: {exc}")
     try:
         lines = gb18218.read_inventory(text)
     except gb18218.InventoryError as exc:
-        _fail(f"{inventory}: {exc}")
+        fail(f"{inventory}: {exc}")
     result = gb18218.assess(lines, exposed_people)
     document = gb18218.assessment_json(result)
     if as_json:
@@ -78,7 +75,7 @@ def standards_(
         return
     found = [s for s in stds if s.id == standard_id]
     if not found:
-        _fail(f"no determination standard {standard_id!r}; one of {', '.join(s.id for s in stds)}")
+        fail(f"no determination standard {standard_id!r}; one of {', '.join(s.id for s in stds)}")
     items = [
         {"id": i.id, "article": i.article, "text": i.text, "status": i.status, "parent": i.parent}
         for i in found[0].items
@@ -124,9 +121,9 @@ def scheduler(
         try:
             moment = dt.datetime.fromisoformat(now)
         except ValueError:
-            _fail(f"--now {now!r} is not an ISO 8601 time")
+            fail(f"--now {now!r} is not an ISO 8601 time")
         if moment is None or moment.tzinfo is None:
-            _fail("--now needs a UTC offset (e.g. 2026-12-01T08:00:00+08:00)")
+            fail("--now needs a UTC offset (e.g. 2026-12-01T08:00:00+08:00)")
     while True:
         with command_session(ctx) as (session, _scope):
             scope = system_scope("scheduler")

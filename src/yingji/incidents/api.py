@@ -4,13 +4,16 @@ reporting deadlines, notifications, duty desk, metrics. Parse, call the service,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import pydantic_core
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
-from yingji.api_common import ApiDateTime, IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import ApiDateTime, IdPath, ListingDep, Page, ScopeDep, SessionDep
+from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.incidents import plans, service
 from yingji.incidents.handover import service as handover_service
@@ -75,14 +78,20 @@ def incident_read(incident: Incident) -> IncidentRead:
     return IncidentRead.model_validate(incident)
 
 
+def _versioned(
+    change: Callable[..., Incident], incident_id: int, version: int, session: Session, scope: Scope, **fields: Any
+) -> IncidentRead:
+    """The incident after ``change`` (a service operation) at the ``version`` the caller read: a stale one answers
+    409 with the current state."""
+    return incident_read(change(session=session, scope=scope, incident_id=incident_id, version=version, **fields))
+
+
 # -- incidents ---------------------------------------------------------------------------------------
 
 
 @router.get("/incidents", response_model=Page[IncidentSummary], operation_id="incidents_list")
 def list_incidents(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     status: IncidentStatus | None = None,
     incident_type: IncidentType | None = None,
     division: DivisionQuery = None,
@@ -92,9 +101,8 @@ def list_incidents(
     until: ApiDateTime | None = None,
 ) -> Response:
     """Incidents covering a division you may read, newest report first."""
-    rows, total = service.list_incident_rows(
-        session=session,
-        scope=scope,
+    rows, total = listing.rows(
+        service.list_incident_rows,
         fields=SUMMARY_FIELDS,
         status=status.value if status else None,
         incident_type=incident_type.value if incident_type else None,
@@ -103,13 +111,11 @@ def list_incidents(
         q=q,
         since=_aware(since),
         until=_aware(until),
-        limit=page.limit,
-        offset=page.offset,
     )
     # The body Page[IncidentSummary] would give (pydantic's own JSON encoder, the model's field order), from
     # the rows as they come: no model per row to build, validate and dump.
     items = [dict(zip(SUMMARY_FIELDS, row, strict=True)) for row in rows]
-    body = {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+    body = {"items": items, "total": total, "limit": listing.page.limit, "offset": listing.page.offset}
     return Response(pydantic_core.to_json(body), media_type="application/json")
 
 
@@ -170,16 +176,8 @@ def update_incident(incident_id: IdPath, body: IncidentUpdate, session: SessionD
 )
 def change_figures(incident_id: IdPath, body: FiguresUpdate, session: SessionDep, scope: ScopeDep) -> IncidentRead:
     """Change figures (kept with time and source) and re-grade."""
-    incident = service.change_figures(
-        session=session,
-        scope=scope,
-        incident_id=incident_id,
-        version=body.version,
-        figures=body.figures,
-        source=body.source,
-        at=body.at,
-    )
-    return incident_read(incident)
+    fields = {"figures": body.figures, "source": body.source, "at": body.at}
+    return _versioned(service.change_figures, incident_id, body.version, session, scope, **fields)
 
 
 @router.get(
@@ -197,16 +195,8 @@ def figure_history(incident_id: IdPath, session: SessionDep, scope: ScopeDep) ->
 )
 def change_status(incident_id: IdPath, body: StatusChange, session: SessionDep, scope: ScopeDep) -> IncidentRead:
     """Move the status (reported → verified → responding → recovering → closed; dismissals need a reason)."""
-    incident = service.change_status(
-        session=session,
-        scope=scope,
-        incident_id=incident_id,
-        version=body.version,
-        target=body.status,
-        reason=body.reason,
-        at=body.at,
-    )
-    return incident_read(incident)
+    fields = {"target": body.status, "reason": body.reason, "at": body.at}
+    return _versioned(service.change_status, incident_id, body.version, session, scope, **fields)
 
 
 # -- response ----------------------------------------------------------------------------------------
@@ -230,16 +220,8 @@ def response_history(incident_id: IdPath, session: SessionDep, scope: ScopeDep) 
 )
 def respond(incident_id: IdPath, body: ResponseActionIn, session: SessionDep, scope: ScopeDep) -> IncidentRead:
     """Recommend, activate (creates the plan's tasks), escalate, de-escalate (with reasons) or end a response."""
-    incident = service.respond(
-        session=session,
-        scope=scope,
-        incident_id=incident_id,
-        version=body.version,
-        action=body.action,
-        level=body.level,
-        reason=body.reason,
-    )
-    return incident_read(incident)
+    fields = {"action": body.action, "level": body.level, "reason": body.reason}
+    return _versioned(service.respond, incident_id, body.version, session, scope, **fields)
 
 
 @router.get("/plans", response_model=list[PlanRead], operation_id="plans_list")
@@ -283,12 +265,8 @@ def update_task(task_id: IdPath, body: TaskUpdate, session: SessionDep, scope: S
 
 
 @router.get("/incidents/{incident_id}/timeline", response_model=Page[TimelineRead], operation_id="incidents_timeline")
-def timeline(incident_id: IdPath, session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[TimelineRead]:
-    rows, total = service.timeline(
-        session=session, scope=scope, incident_id=incident_id, limit=page.limit, offset=page.offset
-    )
-    items = [TimelineRead.model_validate(r) for r in rows]
-    return Page.of(items, total, page)
+def timeline(incident_id: IdPath, listing: ListingDep) -> Page[TimelineRead]:
+    return listing.of(service.timeline, TimelineRead.model_validate, incident_id=incident_id)
 
 
 @router.post(
@@ -375,10 +353,8 @@ def report_status(
 
 
 @router.get("/organisations", response_model=Page[OrganisationRead], operation_id="organisations_list")
-def list_organisations(session: SessionDep, scope: ScopeDep, page: PageDep, q: Search = None) -> Page[OrganisationRead]:
-    rows, total = service.list_organisations(session=session, scope=scope, q=q, limit=page.limit, offset=page.offset)
-    items = [OrganisationRead.model_validate(r) for r in rows]
-    return Page.of(items, total, page)
+def list_organisations(listing: ListingDep, q: Search = None) -> Page[OrganisationRead]:
+    return listing.of(service.list_organisations, OrganisationRead.model_validate, q=q)
 
 
 @router.post("/organisations", response_model=OrganisationRead, status_code=201, operation_id="organisations_create")
@@ -436,10 +412,8 @@ def report_made(incident_id: IdPath, body: ReportMadeIn, session: SessionDep, sc
 
 
 @router.get("/notifications", response_model=Page[NotificationRead], operation_id="notifications_list")
-def notifications(session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[NotificationRead]:
-    rows, total = service.list_notifications(session=session, scope=scope, limit=page.limit, offset=page.offset)
-    items = [NotificationRead.model_validate(r) for r in rows]
-    return Page.of(items, total, page)
+def notifications(listing: ListingDep) -> Page[NotificationRead]:
+    return listing.of(service.list_notifications, NotificationRead.model_validate)
 
 
 # -- duty desk ---------------------------------------------------------------------------------------
@@ -456,10 +430,9 @@ def item_read(item: DutyItem) -> DutyItemRead:
 
 
 @router.get("/duty/shifts", response_model=Page[ShiftRead], operation_id="duty_shifts_list")
-def list_shifts(session: SessionDep, scope: ScopeDep, page: PageDep, at: ApiDateTime | None = None) -> Page[ShiftRead]:
+def list_shifts(listing: ListingDep, at: ApiDateTime | None = None) -> Page[ShiftRead]:
     """The shift roster (``at``: the shifts on duty at that moment)."""
-    rows, total = service.list_shifts(session=session, scope=scope, at=_aware(at), limit=page.limit, offset=page.offset)
-    return Page.of([ShiftRead.model_validate(r) for r in rows], total, page)
+    return listing.of(service.list_shifts, ShiftRead.model_validate, at=_aware(at))
 
 
 @router.post("/duty/shifts", response_model=ShiftRead, status_code=201, operation_id="duty_shifts_create")
@@ -474,9 +447,8 @@ def hand_over(shift_id: IdPath, body: HandoverIn, session: SessionDep, scope: Sc
 
 
 @router.get("/duty/log", response_model=Page[DutyLogRead], operation_id="duty_log_list")
-def duty_log(session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[DutyLogRead]:
-    rows, total = service.list_log(session=session, scope=scope, limit=page.limit, offset=page.offset)
-    return Page.of([DutyLogRead.model_validate(r) for r in rows], total, page)
+def duty_log(listing: ListingDep) -> Page[DutyLogRead]:
+    return listing.of(service.list_log, DutyLogRead.model_validate)
 
 
 @router.post("/duty/log", response_model=DutyLogRead, status_code=201, operation_id="duty_log_add")
@@ -485,15 +457,9 @@ def add_log(body: DutyLogIn, session: SessionDep, scope: ScopeDep) -> DutyLogRea
 
 
 @router.get("/duty/items", response_model=Page[DutyItemRead], operation_id="duty_items_list")
-def list_items(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
-    status: Literal["open", "incident", "closed"] | None = None,
-) -> Page[DutyItemRead]:
+def list_items(listing: ListingDep, status: Literal["open", "incident", "closed"] | None = None) -> Page[DutyItemRead]:
     """Information received by the duty desk, with each escalation timer's state."""
-    rows, total = service.list_items(session=session, scope=scope, status=status, limit=page.limit, offset=page.offset)
-    return Page.of([item_read(r) for r in rows], total, page)
+    return listing.of(service.list_items, item_read, status=status)
 
 
 @router.post("/duty/items", response_model=DutyItemRead, status_code=201, operation_id="duty_items_receive")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from yingji.cli_common import PassAt, PassInterval, PassOnce, option_time, run_passes
+from yingji.cli_common import PassAt, PassInterval, PassOnce, in_transaction, option_time, run_passes
 from yingji.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -400,11 +400,9 @@ def overrides_list_command(
 @overrides_app.command("retire")
 def overrides_retire_command(ctx: typer.Context, override_id: int = typer.Argument(..., help="Entry id.")) -> None:
     """Stop applying an entry (kept for the record)."""
-    from yingji.cli_common import command_session
     from yingji.incidents.overrides import service as overrides
 
-    with command_session(ctx) as (session, scope):
-        overrides.retire(session=session, scope=scope, override_id=override_id)
+    in_transaction(ctx, overrides.retire, override_id=override_id)
     typer.echo(f"retired override {override_id}")
 
 
@@ -495,9 +493,7 @@ def plans_retire_command(
     ctx: typer.Context, response_plan_id: int = typer.Argument(..., min=1, help="Stored plan id.")
 ) -> None:
     """Stop applying a stored plan (kept, so tasks created from it stay traceable)."""
-    from yingji.cli_common import command_session
     from yingji.incidents.response_plans import service as response_plans
 
-    with command_session(ctx) as (session, scope):
-        response_plans.retire(session=session, scope=scope, response_plan_id=response_plan_id)
+    in_transaction(ctx, response_plans.retire, response_plan_id=response_plan_id)
     typer.echo(f"retired plan {response_plan_id}")

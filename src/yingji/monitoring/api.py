@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from yingji.api_common import ApiDateTime, IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import ApiDateTime, IdPath, ListingDep, Page, PageDep, ScopeDep, SessionDep
 from yingji.auth.security import MACHINE_TOKEN_PREFIX
 from yingji.errors import Forbidden, InvalidInput
 from yingji.monitoring import service
@@ -71,15 +71,9 @@ def create_site(site_in: SiteIn, session: SessionDep, scope: ScopeDep) -> SiteRe
 
 
 @router.get("/monitoring/sites", response_model=Page[SiteRead], operation_id="monitoring_sites_list")
-def list_sites(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
-    kind: Annotated[str | None, Query(max_length=32)] = None,
-) -> Page[SiteRead]:
+def list_sites(listing: ListingDep, kind: Annotated[str | None, Query(max_length=32)] = None) -> Page[SiteRead]:
     """Monitored sites the caller may read."""
-    rows, total = service.list_sites(session=session, scope=scope, kind=kind, limit=page.limit, offset=page.offset)
-    return Page.of([site_read(r) for r in rows], total, page)
+    return listing.of(service.list_sites, site_read, kind=kind)
 
 
 @router.get("/monitoring/sites/{site_id}", response_model=SiteRead, operation_id="monitoring_sites_get")
@@ -175,9 +169,7 @@ def dead_letters(
 
 @router.get("/alarms", response_model=Page[AlarmRead], operation_id="alarms_list")
 def list_alarms(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     state: AlarmState | None = None,
     active: bool | None = None,
     priority: Priority = None,
@@ -185,18 +177,8 @@ def list_alarms(
     since: Since = None,
 ) -> Page[AlarmRead]:
     """Alarms the caller may read, newest first (filters: state, active, priority, site, raised since)."""
-    rows, total = service.list_alarms(
-        session=session,
-        scope=scope,
-        state=state,
-        active=active,
-        priority=priority,
-        site_id=site_id,
-        since=since,
-        limit=page.limit,
-        offset=page.offset,
-    )
-    return Page.of([alarm_read(r) for r in rows], total, page)
+    filters = {"state": state, "active": active, "priority": priority, "site_id": site_id, "since": since}
+    return listing.of(service.list_alarms, alarm_read, **filters)
 
 
 @router.get("/alarms/fatigue", response_model=FatigueReport, operation_id="alarms_fatigue")

@@ -8,6 +8,8 @@ from typing import Any
 
 import typer
 
+from yingji.cli_common import in_transaction
+
 app = typer.Typer(help="Sensor monitoring: replay readings through alarm rules.", no_args_is_help=True)
 
 
@@ -265,18 +267,17 @@ def import_registry(
     rules: Path | None = typer.Option(None, "--rules", help="Rules YAML attached to every imported site."),
 ) -> None:
     """Import monitored sites and sensors into the database (all or nothing)."""
-    from yingji.cli_common import command_session, echo_json
+    from yingji.cli_common import echo_json
     from yingji.monitoring import service
 
     rules_text = _read(rules) if rules is not None else None
-    with command_session(ctx) as (session, scope):
-        counts = service.import_registry(
-            session=session,
-            scope=scope,
-            registry_yaml=_read(registry),
-            rules_yaml=rules_text,
-            source=f"import {registry.name}",
-        )
+    counts = in_transaction(
+        ctx,
+        service.import_registry,
+        registry_yaml=_read(registry),
+        rules_yaml=rules_text,
+        source=f"import {registry.name}",
+    )
     echo_json(counts)
 
 

@@ -7,7 +7,16 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep, SettingsDep, printable_html
+from yingji.api_common import (
+    IdPath,
+    IdQuery,
+    ListingDep,
+    Page,
+    ScopeDep,
+    SessionDep,
+    SettingsDep,
+    printable_html,
+)
 from yingji.db import utcnow
 from yingji.quake import service
 from yingji.quake.models import QuakeAssessment
@@ -48,17 +57,9 @@ def create_assessment(
 
 
 @api_router.get("/quake/assessments", response_model=Page[AssessmentSummary], operation_id="quake_assessments_list")
-def list_assessments(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
-    incident_id: IdQuery = None,
-) -> Page[AssessmentSummary]:
+def list_assessments(listing: ListingDep, incident_id: IdQuery = None) -> Page[AssessmentSummary]:
     """Assessments affecting the caller's jurisdiction, newest origin time first."""
-    rows, total = service.list_assessments(
-        session=session, scope=scope, limit=page.limit, offset=page.offset, incident_id=incident_id
-    )
-    return Page.of([summary(r) for r in rows], total, page)
+    return listing.of(service.list_assessments, summary, incident_id=incident_id)
 
 
 @api_router.get("/quake/assessments/{assessment_id}", response_model=AssessmentOut, operation_id="quake_assessment_get")

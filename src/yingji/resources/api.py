@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep, printable_html
+from yingji.api_common import IdPath, IdQuery, Listing, ListingDep, Page, ScopeDep, SessionDep, printable_html
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.errors import InvalidInput
@@ -79,33 +79,40 @@ def transfer_out(row: Transfer) -> TransferRead:
     return TransferRead.model_validate(row)
 
 
-def _route(endpoint: Callable[..., Any], method: str, path: str, name: str, doc: str | None, read: type[R],
-           operation: str, params: dict[str, Any], status_code: int | None = None) -> None:  # fmt: skip
-    """Add ``endpoint`` as the route ``name`` (its docstring ``doc``), taking the request's ``params`` (name →
-    annotation, as a route function's signature would declare them)."""
+def _route(endpoint: Callable[..., Any], method: str, path: str, name: str, doc: str | None, read: Any,
+           operation: str, params: dict[str, Any], status_code: int | None = None,
+           optional: dict[str, Any] | None = None) -> None:  # fmt: skip
+    """Add ``endpoint`` as the route ``name`` (its docstring ``doc``), taking the request's ``params`` and then the
+    ``optional`` ones, none by default (name → annotation, as a route function's signature would declare them)."""
     endpoint.__name__, endpoint.__doc__ = name, doc
     endpoint.__signature__ = Signature(  # type: ignore[attr-defined]
         [Parameter(key, Parameter.POSITIONAL_OR_KEYWORD, annotation=value) for key, value in params.items()]
+        + [
+            Parameter(key, Parameter.KEYWORD_ONLY, annotation=value, default=None)
+            for key, value in (optional or {}).items()
+        ]
     )
     router.add_api_route(
         path, endpoint, methods=[method], response_model=read, status_code=status_code, operation_id=operation
     )
 
 
-def _registry_routes(
-    kind: str,
-    out: Callable[[Any, Scope], R],
-    create: Callable[..., Any],
-    get: Callable[..., Any],
-    update: Callable[..., Any],
-) -> None:
-    """The three routes every registry has — register a row, read one, change one — for one kind of registered
-    row: ``POST /{kind}``, ``GET`` and ``PATCH /{kind}/{{name}_id}`` (``name``: what ``get_{name}`` reads), named
-    and documented as the service operations they call, taking the bodies those operations take (``{name}_in``,
-    ``patch``) and answering the row as ``out`` reads it for the caller."""
-    name = get.__name__.removeprefix("get_")
+def _registry_routes(kind: str, name: str, out: Callable[[Any, Scope], R], listed: str, /, **filters: Any) -> None:
+    """The four routes every registry has — list rows, register a row, read one, change one — for one kind of
+    registered row: ``GET /{kind}``, ``POST /{kind}``, ``GET`` and ``PATCH /{kind}/{{name}_id}``, calling the
+    service's ``list_{kind}``, ``create_{name}``, ``get_{name}`` and ``update_{name}``. The list takes the
+    ``filters`` (name → annotation) as optional query parameters and is described by ``listed``; the other three
+    are named and documented as the service operations they call, take the bodies those operations take
+    (``{name}_in``, ``patch``). Every route answers the rows as ``out`` reads them for the caller."""
+    list_rows_of, create, get, update = (
+        getattr(service, f"{verb}_{noun}")
+        for verb, noun in (("list", kind), ("create", name), ("get", name), ("update", name))
+    )
     key, read, deps = f"{name}_id", get_type_hints(out)["return"], {"session": SessionDep, "scope": ScopeDep}
     row_in, patch = get_type_hints(create)[f"{name}_in"], get_type_hints(update)["patch"]
+
+    def list_rows(listing: Listing, **given: Any) -> Page[R]:
+        return listing.of(list_rows_of, lambda row: out(row, listing.scope), **given)
 
     def create_row(body: BaseModel, session: Session, scope: Scope) -> R:
         return out(create(session=session, scope=scope, **{f"{name}_in": body}), scope)
@@ -117,6 +124,8 @@ def _registry_routes(
         return out(update(session=session, scope=scope, patch=body, **row_id), scope)
 
     one, ids = f"/{kind}/{{{key}}}", {key: IdPath}
+    _route(list_rows, "GET", f"/{kind}", f"list_{kind}", listed, Page[read], f"{kind}_list",  # type: ignore[valid-type]
+           {"listing": ListingDep}, optional=filters)  # fmt: skip
     _route(create_row, "POST", f"/{kind}", create.__name__, create.__doc__, read, f"{kind}_create",
            {"body": row_in, **deps}, 201)  # fmt: skip
     _route(get_row, "GET", one, get.__name__, get.__doc__, read, f"{kind}_get", {**ids, **deps})
@@ -137,29 +146,10 @@ def items(scope: ScopeDep) -> list[CatalogueItemRead]:
 # -- depots and stock ---------------------------------------------------------------------------------
 
 
-@router.get("/depots", response_model=Page[DepotRead], operation_id="depots_list")
-def list_depots(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
-    level: rules.DepotLevel | None = None,
-    division: DivisionQuery = None,
-    active: bool | None = None,
-) -> Page[DepotRead]:
-    """Depots of the caller's subtree, plus the higher-level depots above it (read-only)."""
-    rows, total = service.list_depots(
-        session=session,
-        scope=scope,
-        level=level,
-        division=division,
-        active=active,
-        limit=page.limit,
-        offset=page.offset,
-    )
-    return Page.of([depot_out(r, scope) for r in rows], total, page)
-
-
-_registry_routes("depots", depot_out, service.create_depot, service.get_depot, service.update_depot)
+_registry_routes(
+    "depots", "depot", depot_out, "Depots of the caller's subtree, plus the higher-level depots above it (read-only).",
+    level=rules.DepotLevel | None, division=DivisionQuery, active=bool | None,
+)  # fmt: skip
 
 
 @router.get("/depots/{depot_id}/stock", response_model=DepotStock, operation_id="depots_stock")
@@ -179,14 +169,9 @@ def depot_stock(depot_id: IdPath, session: SessionDep, scope: ScopeDep) -> Depot
 
 
 @router.get("/depots/{depot_id}/movements", response_model=Page[MovementRead], operation_id="depots_movements")
-def depot_movements(
-    depot_id: IdPath, session: SessionDep, scope: ScopeDep, page: PageDep, item: ItemQuery = None
-) -> Page[MovementRead]:
+def depot_movements(depot_id: IdPath, listing: ListingDep, item: ItemQuery = None) -> Page[MovementRead]:
     """The depot's stock ledger, oldest first."""
-    rows, total = service.list_movements(
-        session=session, scope=scope, depot_id=depot_id, item=item, limit=page.limit, offset=page.offset
-    )
-    return Page.of([MovementRead.model_validate(r) for r in rows], total, page)
+    return listing.of(service.list_movements, MovementRead.model_validate, depot_id=depot_id, item=item)
 
 
 @router.post(
@@ -235,17 +220,12 @@ def set_minimum(depot_id: IdPath, body: MinimumIn, session: SessionDep, scope: S
 
 @router.get("/transfers", response_model=Page[TransferRead], operation_id="transfers_list")
 def list_transfers(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     status: Annotated[str | None, Query(pattern="^(created|confirmed|cancelled)$")] = None,
     depot_id: IdQuery = None,
 ) -> Page[TransferRead]:
     """Transfer orders whose sending or receiving depot the caller may read, newest first."""
-    rows, total = service.list_transfers(
-        session=session, scope=scope, status=status, depot_id=depot_id, limit=page.limit, offset=page.offset
-    )
-    return Page.of([transfer_out(r) for r in rows], total, page)
+    return listing.of(service.list_transfers, transfer_out, status=status, depot_id=depot_id)
 
 
 @router.post(
@@ -278,29 +258,10 @@ def cancel_transfer(transfer_id: IdPath, session: SessionDep, scope: ScopeDep) -
 # -- shelters -----------------------------------------------------------------------------------------
 
 
-@router.get("/shelters", response_model=Page[ShelterRead], operation_id="shelters_list")
-def list_shelters(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
-    shelter_class: rules.ShelterClass | None = None,
-    division: DivisionQuery = None,
-    is_open: bool | None = None,
-) -> Page[ShelterRead]:
-    """Shelters of the caller's subtree and those registered above it (read-only)."""
-    rows, total = service.list_shelters(
-        session=session,
-        scope=scope,
-        shelter_class=shelter_class,
-        division=division,
-        is_open=is_open,
-        limit=page.limit,
-        offset=page.offset,
-    )
-    return Page.of([shelter_out(r, scope) for r in rows], total, page)
-
-
-_registry_routes("shelters", shelter_out, service.create_shelter, service.get_shelter, service.update_shelter)
+_registry_routes(
+    "shelters", "shelter", shelter_out, "Shelters of the caller's subtree and those registered above it (read-only).",
+    shelter_class=rules.ShelterClass | None, division=DivisionQuery, is_open=bool | None,
+)  # fmt: skip
 
 
 @router.post("/shelters/{shelter_id}/occupancy", response_model=ShelterRead, operation_id="shelters_occupancy")
@@ -311,72 +272,29 @@ def shelter_occupancy(shelter_id: IdPath, body: OccupancyIn, session: SessionDep
 
 
 @router.get("/shelters/{shelter_id}/events", response_model=Page[ShelterEventRead], operation_id="shelters_events")
-def shelter_events(shelter_id: IdPath, session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[ShelterEventRead]:
+def shelter_events(shelter_id: IdPath, listing: ListingDep) -> Page[ShelterEventRead]:
     """The shelter's check-in and check-out counts with the occupancy after each, oldest first."""
-    rows, total = service.list_shelter_events(
-        session=session, scope=scope, shelter_id=shelter_id, limit=page.limit, offset=page.offset
-    )
-    return Page.of([ShelterEventRead.model_validate(r) for r in rows], total, page)
+    return listing.of(service.list_shelter_events, ShelterEventRead.model_validate, shelter_id=shelter_id)
 
 
 # -- rescue teams -------------------------------------------------------------------------------------
 
 
-@router.get("/teams", response_model=Page[TeamRead], operation_id="teams_list")
-def list_teams(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
-    kind: rules.TeamKind | None = None,
-    capability: Annotated[str | None, Query(max_length=32)] = None,
-    readiness: rules.Readiness | None = None,
-    division: DivisionQuery = None,
-) -> Page[TeamRead]:
-    """Rescue teams of the caller's subtree and those registered above it (read-only)."""
-    rows, total = service.list_teams(
-        session=session,
-        scope=scope,
-        kind=kind,
-        capability=capability,
-        readiness=readiness,
-        division=division,
-        limit=page.limit,
-        offset=page.offset,
-    )
-    return Page.of([team_out(r, scope) for r in rows], total, page)
-
-
-_registry_routes("teams", team_out, service.create_team, service.get_team, service.update_team)
+_registry_routes(
+    "teams", "team", team_out, "Rescue teams of the caller's subtree and those registered above it (read-only).",
+    kind=rules.TeamKind | None, capability=Annotated[str | None, Query(max_length=32)],
+    readiness=rules.Readiness | None, division=DivisionQuery,
+)  # fmt: skip
 
 
 # -- vehicles and aircraft ----------------------------------------------------------------------------
 
 
-@router.get("/vehicles", response_model=Page[VehicleRead], operation_id="vehicles_list")
-def list_vehicles(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
-    kind: rules.VehicleKind | None = None,
-    aircraft: bool | None = None,
-    depot_id: IdQuery = None,
-    division: DivisionQuery = None,
-) -> Page[VehicleRead]:
-    """Vehicles and aircraft of the caller's subtree and those registered above it (read-only)."""
-    rows, total = service.list_vehicles(
-        session=session,
-        scope=scope,
-        kind=kind,
-        aircraft=aircraft,
-        depot_id=depot_id,
-        division=division,
-        limit=page.limit,
-        offset=page.offset,
-    )
-    return Page.of([vehicle_out(r, scope) for r in rows], total, page)
-
-
-_registry_routes("vehicles", vehicle_out, service.create_vehicle, service.get_vehicle, service.update_vehicle)
+_registry_routes(
+    "vehicles", "vehicle", vehicle_out,
+    "Vehicles and aircraft of the caller's subtree and those registered above it (read-only).",
+    kind=rules.VehicleKind | None, aircraft=bool | None, depot_id=IdQuery, division=DivisionQuery,
+)  # fmt: skip
 
 
 # -- bulk import --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from yingji.cli_common import command_session, echo_json, echo_rows
+from yingji.cli_common import command_session, echo_json, echo_rows, in_transaction
 from yingji.errors import InvalidInput
 
 app = typer.Typer(help="Reserves (应急资源): depots and stock, shelters, rescue teams, vehicles.", no_args_is_help=True)
@@ -58,8 +58,7 @@ def stock(ctx: typer.Context, depot_id: int, as_json: bool = typer.Option(False,
     """A depot's stock per item (sum of its ledger), with batches and minimum-level flags."""
     from yingji.resources import service
 
-    with command_session(ctx) as (session, scope):
-        lines = service.stock(session=session, scope=scope, depot_id=depot_id)
+    lines = in_transaction(ctx, service.stock, depot_id=depot_id)
     echo_rows(
         lines,
         as_json,
@@ -174,8 +173,7 @@ def import_(
     if not file.exists():
         raise InvalidInput(f"file {file} does not exist")
     text = file.read_text(encoding="utf-8-sig")
-    with command_session(ctx) as (session, scope):
-        count = service.import_csv(session=session, scope=scope, kind=kind, text=text, source=f"import:{file.name}")
+    count = in_transaction(ctx, service.import_csv, kind=kind, text=text, source=f"import:{file.name}")
     typer.echo(f"imported {count} {kind} rows")
 
 
@@ -222,6 +220,5 @@ def demo_(ctx: typer.Context) -> None:
     """Add the synthetic demo reserves to the demo region (after `yingji demo load`; idempotent)."""
     from yingji.resources.demo import load_demo_resources
 
-    with command_session(ctx) as (session, scope):
-        counts = load_demo_resources(session=session, scope=scope)
+    counts = in_transaction(ctx, load_demo_resources)
     typer.echo(", ".join(f"{k}: {v}" for k, v in counts.items()) + " (synthetic demo data)")

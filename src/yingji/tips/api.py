@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import IdPath, ListingDep, Page, ScopeDep, SessionDep, SettingsDep
 from yingji.auth.ratelimit import FixedWindow, WindowLimits
 from yingji.config import Settings
 from yingji.db import utcnow
@@ -47,7 +47,7 @@ from yingji.tips.schemas import (
 from yingji.web.headers import route_path
 
 router = APIRouter(prefix="/api/v1/tips", tags=["tips"])
-SUBMIT_PATH = "/api/v1/tips"
+SUBMIT_PATH = router.prefix
 PAGE_SUBMIT_PATH, PAGE_READ_PATHS = (
     "/tip",
     ("/tip/status", "/tip/message", "/tip/reward"),
@@ -116,15 +116,10 @@ def _tip_out(tip: Tip) -> TipRead:
 
 @router.get("", response_model=Page[TipRead], operation_id="tips_list")
 def list_tips(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
-    status_is: Annotated[str | None, Query(alias="status", max_length=16)] = None,
+    listing: ListingDep, status_is: Annotated[str | None, Query(alias="status", max_length=16)] = None
 ) -> Page[TipRead]:
     """Tips in the caller's jurisdiction, newest first (needs tips:read; no reporter identity)."""
-    rows, total = service.list_tips(session=session, scope=scope, status_is=status_is, limit=page.limit,
-                                    offset=page.offset)  # fmt: skip
-    return Page.of([_tip_out(t) for t in rows], total, page)
+    return listing.of(service.list_tips, _tip_out, status_is=status_is)
 
 
 @router.get("/inbox/groups", response_model=list[list[int]], operation_id="tips_duplicate_groups")

@@ -4,11 +4,14 @@ other issuers, delivery with receipts, responsible officials and call-and-acknow
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import IdPath, ListingDep, Page, ScopeDep, SessionDep, SettingsDep
 from yingji.auth.scope import Scope
 from yingji.config import Settings
 from yingji.monitoring.clock import to_epoch_ms
@@ -34,7 +37,6 @@ from yingji.warnings.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["warnings"])
-CAP_MIME = "application/cap+xml"
 
 
 def _now() -> int:
@@ -66,6 +68,14 @@ def warning_read(scope: Scope, row: PublicWarning) -> WarningRead:
 
 def _config(settings: Settings) -> ChannelConfig:
     return service.channel_config(settings)
+
+
+def _sent(
+    send: Callable[..., PublicWarning], session: Session, scope: Scope, settings: Settings, **fields: Any
+) -> WarningRead:
+    """The warning after ``send`` (issue, update or cancel) sent its CAP message now, as this platform's sender."""
+    row = send(session=session, scope=scope, now=_now(), sender_name=settings.warning_sender_name, **fields)
+    return warning_read(scope, row)
 
 
 @router.get(
@@ -135,31 +145,20 @@ def import_warnings(body: ImportIn, session: SessionDep, scope: ScopeDep) -> Imp
 def issue(body: WarningIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> WarningRead:
     """Issue a public warning (colour, type, area, instructions); its CAP 1.2 is built and validated and the
     responsible officials of the warned divisions are called (over their contact channels)."""
-    row = service.issue(
-        session=session,
-        scope=scope,
-        warning_in=body,
-        now=_now(),
-        organisation=settings.warning_organisation,
-        sender_name=settings.warning_sender_name,
+    return _sent(
+        service.issue, session, scope, settings, warning_in=body, organisation=settings.warning_organisation,
         call_config=_config(settings),
-    )
-    return warning_read(scope, row)
+    )  # fmt: skip
 
 
 @router.get("/warnings", response_model=Page[WarningRead], operation_id="warnings_list")
 def list_warnings(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     status: Annotated[str | None, Query(pattern="^(active|cancelled)$")] = None,
     source: Annotated[str | None, Query(pattern="^(issued|imported)$")] = None,
 ) -> Page[WarningRead]:
     """Warnings issued in, or covering, the caller's jurisdiction (and those imported there), newest first."""
-    rows, total = service.list_warnings(
-        session=session, scope=scope, status=status, source=source, limit=page.limit, offset=page.offset
-    )
-    return Page.of([warning_read(scope, r) for r in rows], total, page)
+    return listing.of(service.list_warnings, partial(warning_read, listing.scope), status=status, source=source)
 
 
 @router.get("/warnings/{warning_id}", response_model=WarningRead, operation_id="warnings_get")
@@ -173,15 +172,7 @@ def update(
     warning_id: IdPath, body: WarningUpdate, session: SessionDep, scope: ScopeDep, settings: SettingsDep
 ) -> WarningRead:
     """Update a warning: a CAP Update message referencing the previous one."""
-    row = service.update(
-        session=session,
-        scope=scope,
-        warning_id=warning_id,
-        change=body,
-        now=_now(),
-        sender_name=settings.warning_sender_name,
-    )
-    return warning_read(scope, row)
+    return _sent(service.update, session, scope, settings, warning_id=warning_id, change=body)
 
 
 @router.post("/warnings/{warning_id}/cancel", response_model=WarningRead, operation_id="warnings_cancel")
@@ -189,22 +180,14 @@ def cancel(
     warning_id: IdPath, body: CancelIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep
 ) -> WarningRead:
     """Cancel a warning: a CAP Cancel message referencing the previous one."""
-    row = service.cancel(
-        session=session,
-        scope=scope,
-        warning_id=warning_id,
-        now=_now(),
-        reason=body.reason,
-        sender_name=settings.warning_sender_name,
-    )
-    return warning_read(scope, row)
+    return _sent(service.cancel, session, scope, settings, warning_id=warning_id, reason=body.reason)
 
 
 @router.get(
     "/warnings/{warning_id}/cap",
     operation_id="warnings_cap",
     response_class=Response,
-    responses={200: {"content": {CAP_MIME: {}}}},
+    responses={200: {"content": {cap.CAP_MIME: {}}}},
 )
 def cap_xml(warning_id: IdPath, session: SessionDep, scope: ScopeDep) -> Response:
     """The warning's current CAP 1.2 message (valid against the OASIS schema)."""

@@ -3,6 +3,8 @@ as PDF."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -11,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import IdPath, IdQuery, ListingDep, Page, ScopeDep, SessionDep, SettingsDep
 from yingji.enforcement.cases import service
 from yingji.enforcement.cases.models import CaseEvidence, FollowUp, Inspection, PenaltyCase
 from yingji.enforcement.cases.schemas import (
@@ -42,7 +44,7 @@ def _inspection_out(row: Inspection, findings: list[FindingRead]) -> InspectionR
     return InspectionRead.model_validate(row).model_copy(update={"findings": findings})
 
 
-def _with_findings(session: SessionDep, rows: list[Inspection]) -> list[InspectionRead]:
+def _with_findings(session: SessionDep, rows: Sequence[Inspection]) -> list[InspectionRead]:
     found = service.findings_of(session=session, inspection_ids=[r.id for r in rows])
     return [_inspection_out(r, [FindingRead.model_validate(f) for f in found[r.id]]) for r in rows]
 
@@ -54,14 +56,10 @@ def _pdf(content: bytes, name: str) -> Response:
 
 
 @router.get("/inspections", response_model=Page[InspectionRead], operation_id="enforcement_inspections_list")
-def list_inspections(
-    session: SessionDep, scope: ScopeDep, page: PageDep,
-    enterprise_id: IdQuery = None,
-) -> Page[InspectionRead]:  # fmt: skip
+def list_inspections(listing: ListingDep, enterprise_id: IdQuery = None) -> Page[InspectionRead]:
     """Inspections of the caller's subtree, latest first, with their findings."""
-    rows, total = service.list_inspections(session=session, scope=scope, enterprise_id=enterprise_id,
-                                           limit=page.limit, offset=page.offset)  # fmt: skip
-    return Page.of(_with_findings(session, rows), total, page)
+    rows, total = listing.rows(service.list_inspections, enterprise_id=enterprise_id)
+    return Page.of(_with_findings(listing.session, rows), total, listing.page)
 
 
 @router.post("/inspections", response_model=InspectionRead, status_code=status.HTTP_201_CREATED,
@@ -151,13 +149,9 @@ def case_out(session: SessionDep, row: PenaltyCase) -> CaseRead:
 
 
 @router.get("/cases", response_model=Page[CaseRead], operation_id="enforcement_cases_list")
-def list_cases(
-    session: SessionDep, scope: ScopeDep, page: PageDep,
-    state: Annotated[str | None, Query(max_length=16)] = None,
-) -> Page[CaseRead]:  # fmt: skip
+def list_cases(listing: ListingDep, state: Annotated[str | None, Query(max_length=16)] = None) -> Page[CaseRead]:
     """Penalty cases of the caller's subtree with their clocks (today), latest filed first."""
-    rows, total = service.list_cases(session=session, scope=scope, state=state, limit=page.limit, offset=page.offset)
-    return Page.of([case_out(session, r) for r in rows], total, page)
+    return listing.of(service.list_cases, partial(case_out, listing.session), state=state)
 
 
 @router.post("/cases", response_model=CaseRead, status_code=status.HTTP_201_CREATED,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import IdPath, ListingDep, Page, ScopeDep, SessionDep
 from yingji.hazards.enterprises import service
 from yingji.hazards.enterprises.schemas import EnterpriseIn, EnterprisePatch, EnterpriseRead, MemberIn
 
@@ -15,20 +15,14 @@ router = APIRouter(prefix="/api/v1/enterprises", tags=["work safety"])
 
 @router.get("", response_model=Page[EnterpriseRead], operation_id="enterprises_list")
 def list_enterprises(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     division: Annotated[str | None, Query(pattern=r"^\d{6}(\d{3}){0,2}$")] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     supervision_category: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Page[EnterpriseRead]:
     """Enterprises of the caller's subtree (an enterprise user: the enterprises they act for)."""
-    rows, total = service.list_enterprises(
-        session=session, scope=scope, division=division, q=q, supervision_category=supervision_category,
-        limit=page.limit, offset=page.offset,
-    )  # fmt: skip
-    items = [EnterpriseRead.model_validate(r) for r in rows]
-    return Page.of(items, total, page)
+    return listing.of(service.list_enterprises, EnterpriseRead.model_validate, division=division, q=q,
+                      supervision_category=supervision_category)  # fmt: skip
 
 
 @router.post("", response_model=EnterpriseRead, status_code=status.HTTP_201_CREATED, operation_id="enterprises_create")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from yingji.cli_common import command_session, echo_json
+from yingji.cli_common import command_session, echo_json, fail, in_transaction
 
 app = typer.Typer(help="Enterprises (生产经营单位): import the register, list it, link enterprise users.",
                   no_args_is_help=True)  # fmt: skip
@@ -15,11 +15,6 @@ LIST_COLUMNS = (
     "id", "name", "credit_code", "division_code", "industry_code", "supervision_category", "sub_sector",
     "address", "lon", "lat", "legal_representative", "safety_lead", "headcount", "risk_color", "status",
 )  # fmt: skip
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    raise typer.Exit(2)
 
 
 @app.command("import")
@@ -38,7 +33,7 @@ def import_(
     from yingji.hazards.tabular import TableError, read_table
 
     if not file.is_file():
-        _fail(f"{file}: no such file")
+        fail(f"{file}: no such file")
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} rows"),
         transient=True, disable=quiet,
@@ -47,10 +42,9 @@ def import_(
         try:
             table = read_table(file, progress=lambda n: bar.update(task, completed=n))
         except (TableError, OSError) as exc:
-            _fail(f"{file}: {exc}")
+            fail(f"{file}: {exc}")
         bar.update(task, completed=len(table.rows), description="checking and storing")
-        with command_session(ctx) as (session, scope):
-            result = service.import_table(session=session, scope=scope, table=table, source=file.name)
+        result = in_transaction(ctx, service.import_table, table=table, source=file.name)
     for warning in result.warnings:
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     typer.echo(f"{result.created} enterprises registered, {result.updated} updated", err=True)
@@ -87,6 +81,6 @@ def add_member(
     with command_session(ctx) as (session, scope):
         rows, _ = service.list_enterprises(session=session, scope=scope, q=credit_code, limit=1)
         if not rows:
-            _fail(f"no enterprise with 统一社会信用代码 {credit_code}")
+            fail(f"no enterprise with 统一社会信用代码 {credit_code}")
         service.add_member(session=session, scope=scope, enterprise_id=rows[0].id, username=username)
     typer.echo(f"{username} now acts for {rows[0].name}", err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import IdPath, IdQuery, ListingDep, Page, ScopeDep, SessionDep
 from yingji.db import utcnow
 from yingji.hazards.installations import service
 from yingji.hazards.installations.schemas import AssessmentRead, InstallationIn, InstallationRead, InventoryIn
@@ -14,18 +14,12 @@ router = APIRouter(prefix="/api/v1/installations", tags=["work safety"])
 
 @router.get("", response_model=Page[InstallationRead], operation_id="installations_list")
 def list_installations(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
-    enterprise_id: IdQuery = None,
-    major: bool | None = None,
+    listing: ListingDep, enterprise_id: IdQuery = None, major: bool | None = None
 ) -> Page[InstallationRead]:
     """Installations of the enterprises the caller may see."""
-    rows, total = service.list_installations(
-        session=session, scope=scope, enterprise_id=enterprise_id, major=major, limit=page.limit, offset=page.offset
+    return listing.of(
+        service.list_installations, InstallationRead.model_validate, enterprise_id=enterprise_id, major=major
     )
-    items = [InstallationRead.model_validate(r) for r in rows]
-    return Page.of(items, total, page)
 
 
 @router.post(

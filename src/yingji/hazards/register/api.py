@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
-from yingji.api_common import IdPath, IdQuery, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import IdPath, IdQuery, ListingDep, Page, ScopeDep, SessionDep
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.hazards import lifecycle
@@ -64,9 +64,7 @@ def board(session: SessionDep, scope: ScopeDep, group_by: Literal["division", "c
 
 @router.get("", response_model=Page[HazardRead], operation_id="hazards_list")
 def list_hazards(
-    session: SessionDep,
-    scope: ScopeDep,
-    page: PageDep,
+    listing: ListingDep,
     state: Annotated[str | None, Query(pattern=r"^[a-z]{1,16}$")] = None,
     level: Literal["general", "major"] | None = None,
     division: Annotated[str | None, Query(pattern=r"^\d{6}(\d{3}){0,2}$")] = None,
@@ -76,14 +74,14 @@ def list_hazards(
     """Hazards the caller may see, newest first."""
 
     def compute() -> bytes:
-        rows, total = service.list_hazards(
-            session=session, scope=scope, state=state, level=level, division=division, enterprise_id=enterprise_id,
-            overdue_at=utcnow() if overdue else None, limit=page.limit, offset=page.offset,
-        )  # fmt: skip
-        return HAZARD_PAGE.dump_json(Page.of([hazard_out(r) for r in rows], total, page))
+        return HAZARD_PAGE.dump_json(listing.of(
+            service.list_hazards, hazard_out, state=state, level=level, division=division, enterprise_id=enterprise_id,
+            overdue_at=utcnow() if overdue else None,
+        ))  # fmt: skip
 
-    key = ("page", state, level, division, page.limit, page.offset)
-    return _answer(session, scope, key, compute, shared=not (overdue or enterprise_id), max_age=LIST_CACHE_S)
+    key = ("page", state, level, division, listing.page.limit, listing.page.offset)
+    shared = not (overdue or enterprise_id)
+    return _answer(listing.session, listing.scope, key, compute, shared=shared, max_age=LIST_CACHE_S)
 
 
 @router.post("", response_model=HazardRead, status_code=status.HTTP_201_CREATED, operation_id="hazards_report")

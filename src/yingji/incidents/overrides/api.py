@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from yingji.api_common import IdPath, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import IdPath, ListingDep, Page, ScopeDep, SessionDep
 from yingji.incidents.overrides import service as overrides
 from yingji.incidents.schemas import GradingOverrideIn, GradingOverrideRead
 
@@ -12,15 +12,9 @@ router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
 
 @router.get("/grading-overrides", response_model=Page[GradingOverrideRead], operation_id="grading_overrides_list")
-def list_overrides(
-    session: SessionDep, scope: ScopeDep, page: PageDep, active_only: bool = True
-) -> Page[GradingOverrideRead]:
+def list_overrides(listing: ListingDep, active_only: bool = True) -> Page[GradingOverrideRead]:
     """Local plans' grading thresholds that apply in the caller's jurisdiction (its own and its ancestors')."""
-    rows, total = overrides.list_overrides(
-        session=session, scope=scope, limit=page.limit, offset=page.offset, active_only=active_only
-    )
-    items = [GradingOverrideRead.model_validate(r) for r in rows]
-    return Page.of(items, total, page)
+    return listing.of(overrides.list_overrides, GradingOverrideRead.model_validate, active_only=active_only)
 
 
 @router.post(
