@@ -4,9 +4,9 @@ Everything reads through ``yingji.resources.service`` with the caller's scope.""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
@@ -17,6 +17,7 @@ from yingji.resources import rules
 from yingji.resources import service as resources
 from yingji.resources.models import Depot
 from yingji.web import layers, wording
+from yingji.web.forms import text_field
 from yingji.web.pages import (
     FormPost,
     LenientPostDep,
@@ -266,9 +267,9 @@ def _plan_in(ctx: PageCtx, form: dict[str, str]) -> Any:
 @router.post("/relief/plans")
 def plan_create(
     post: LenientPostDep,
-    incident_id: Annotated[str, Form(max_length=12)] = "",
-    assessment_id: Annotated[str, Form(max_length=12)] = "",
-    days: Annotated[str, Form(max_length=4)] = "3",
+    incident_id: str = text_field(12),
+    assessment_id: str = text_field(12),
+    days: str = text_field(4, "3"),
 ) -> Response:
     from yingji.relief import service as relief
 
