@@ -22,22 +22,10 @@ from yingji.monitoring.clock import to_epoch_ms
 from yingji.monitoring.models import MonitoredSite
 from yingji.monitoring.rules.ruleset import template_rules
 from yingji.monitoring.schemas import PromoteIn
-from yingji.web import layers, people, wording
+from yingji.web import layers, pages, people, wording
 from yingji.web.forms import required, text_field
 from yingji.web.i18n import catalogue
-from yingji.web.pages import (
-    FormPost,
-    PageCtx,
-    PostDep,
-    ViewerDep,
-    check_id,
-    form_action,
-    now_utc,
-    page_ctx,
-    record_page,
-    render,
-    shown_again,
-)
+from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, now_utc, page_ctx, render, shown_again
 
 router = APIRouter(include_in_schema=False)
 layers.register(layers.MapLayer("alarms", "layer.alarms", "/map/layers/alarms", "monitoring:read"))
@@ -136,7 +124,7 @@ def trend_svg(points: list[tuple[int, float]], mark: int, width: int = 640, heig
 def _detail(
     ctx: PageCtx, session: Any, alarm_id: int, status_code: int = 200, form: dict[str, str] | None = None
 ) -> HTMLResponse:
-    check_id(alarm_id)
+    pages.check_id(alarm_id)
     alarm = monitoring.get_alarm(session=session, scope=ctx.scope, alarm_id=alarm_id)
     raised = alarm.raised_at
     points: list[tuple[int, float]] = []
@@ -172,7 +160,7 @@ def _detail(
 
 @router.get("/alarms/{alarm_id}", response_class=HTMLResponse)
 def alarm_page(alarm_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    return record_page(ctx, lambda: _detail(ctx, session, alarm_id))
+    return pages.record_page(ctx, lambda: _detail(ctx, session, alarm_id))
 
 
 def _alarm_act(
@@ -181,7 +169,7 @@ def _alarm_act(
     """Run a form action; success returns to the console when the form was on it, else to the alarm."""
 
     def checked(ctx: PageCtx, session: Any) -> None:
-        check_id(alarm_id)
+        pages.check_id(alarm_id)
         action(ctx, session)
 
     return form_action(
