@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -22,6 +22,7 @@ from yingji.errors import DomainError, InvalidInput
 from yingji.geo import service as geo_service
 from yingji.geo.codes import level_of
 from yingji.web import charts, layers
+from yingji.web.forms import text_field
 from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, render
 
 router = APIRouter(include_in_schema=False)
@@ -187,10 +188,7 @@ def event_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> R
 
 @router.post("/disasters/{disaster_event_id}/stabilised")
 def stabilised_submit(
-    disaster_event_id: int,
-    post: PostDep,
-    county_code: Annotated[str, Form(max_length=12)] = "",
-    on: Annotated[str, Form(max_length=10)] = "",
+    disaster_event_id: int, post: PostDep, county_code: str = text_field(12), on: str = text_field(10)
 ) -> Response:
     """Record the day a county of the event stabilised (or, with no county, the event-wide day)."""
 
@@ -303,11 +301,7 @@ def queue_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> R
 
 @router.post("/disasters/{disaster_event_id}/review/{report_id}")
 def review_submit(
-    disaster_event_id: int,
-    report_id: int,
-    post: PostDep,
-    action: Annotated[str, Form(max_length=10)] = "",
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    disaster_event_id: int, report_id: int, post: PostDep, action: str = text_field(10), reason: str = text_field(2000)
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         if action not in ("accept", "return"):

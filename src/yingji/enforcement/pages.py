@@ -20,6 +20,7 @@ from yingji.enforcement.followups import service as follow_ups
 from yingji.enforcement.schemas import DrawIn
 from yingji.errors import DomainError
 from yingji.web import layers
+from yingji.web.forms import text_field
 from yingji.web.pages import LenientPostDep, PageCtx, ViewerDep, form_action, render
 
 router = APIRouter(include_in_schema=False)
@@ -64,11 +65,7 @@ def board_page(session: SessionDep, ctx: ViewerDep) -> Response:
 
 
 @router.post("/enforcement/plans/{plan_id}/draw", response_class=HTMLResponse)
-def draw_action(
-    plan_id: int,
-    post: LenientPostDep,
-    reason: Annotated[str, Form(max_length=500)] = "",
-) -> Response:
+def draw_action(plan_id: int, post: LenientPostDep, reason: str = text_field(500)) -> Response:
     """Draw the plan (the seed from the CSPRNG, recorded before the result), as ``POST /api/v1/enforcement/
     plans/{id}/draws``; a re-draw needs a reason. Goes to the new draw's page."""
     made: dict[str, int] = {}
@@ -171,12 +168,12 @@ def follow_up_page(inspection_id: int, session: SessionDep, ctx: ViewerDep) -> R
 def follow_up_action(
     inspection_id: int,
     post: LenientPostDep,
-    inspected_on: Annotated[str, Form(max_length=10)] = "",
+    inspected_on: str = text_field(10),
     inspector_ids: Annotated[list[int], Form(max_length=10)] = [],  # noqa: B006 (FastAPI copies defaults)
     finding_ids: Annotated[list[int], Form(max_length=200)] = [],  # noqa: B006
     rectified: Annotated[list[int], Form(max_length=200)] = [],  # noqa: B006
     notes: Annotated[list[str], Form(max_length=200)] = [],  # noqa: B006
-    summary: Annotated[str, Form(max_length=5000)] = "",
+    summary: str = text_field(5000),
     open_case: Annotated[bool, Form()] = False,
 ) -> Response:
     """Record a follow-up, as ``POST /api/v1/enforcement/inspections/{id}/follow-ups``: each finding of the form

@@ -19,15 +19,8 @@ from yingji.hazards.installations import service as installations
 from yingji.hazards.register import service as hazards
 from yingji.hazards.register.schemas import HazardIn
 from yingji.web import layers
-from yingji.web.pages import (
-    LenientPostDep,
-    PageCtx,
-    ViewerDep,
-    first_error,
-    form_action,
-    page_ctx,
-    render,
-)
+from yingji.web.forms import text_field
+from yingji.web.pages import LenientPostDep, PageCtx, ViewerDep, first_error, form_action, page_ctx, render
 
 router = APIRouter(include_in_schema=False)
 READ = "hazards:read"
@@ -122,10 +115,7 @@ def report_page(request: Request, session: SessionDep, ctx: ViewerDep, settings:
 
 @router.post("/hazards/report")
 def report_submit(
-    post: LenientPostDep,
-    enterprise_id: Annotated[str, Form(max_length=12)] = "",
-    title: Annotated[str, Form(max_length=200)] = "",
-    description: Text = "",
+    post: LenientPostDep, enterprise_id: str = text_field(12), title: str = text_field(200), description: Text = ""
 ) -> Response:
     form = {"enterprise_id": enterprise_id, "title": title, "description": description}
     made: dict[str, int] = {}
@@ -192,7 +182,7 @@ def check_page(
 
 @router.post("/installations/{installation_id}/check")
 def check_submit(installation_id: int, post: LenientPostDep,
-                 tag: Annotated[str, Form(max_length=64)] = "", note: Text = "") -> Response:  # fmt: skip
+                 tag: str = text_field(64), note: Text = "") -> Response:  # fmt: skip
     from yingji.hazards import presence
 
     def act(ctx: PageCtx, session: Any) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
@@ -34,10 +34,12 @@ from yingji.errors import Conflict, DomainError, InvalidInput, NotFound
 from yingji.tips import categories, deps, handling, photos, service
 from yingji.tips.schemas import ActionIn, RewardClaimIn
 from yingji.web import layers
+from yingji.web.forms import form_fields, required, text_field
 from yingji.web.i18n import translator
 from yingji.web.pages import (
     CSRF_COOKIE,
     TEMPLATES,
+    Csrf,
     LenientPostDep,
     PageCtx,
     form_action,
@@ -189,8 +191,8 @@ def _code_post(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    code: Annotated[str, Form(max_length=40)] = "",
-    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    code: str = text_field(40),
+    csrf_token: Csrf = "",
 ) -> _CodePost:
     return _CodePost(request, session, settings, code, csrf_token)
 
@@ -219,7 +221,7 @@ def status_submit(post: CodePostDep) -> Response:
 
 
 @router.post(MESSAGE_PATH, response_class=HTMLResponse)
-def message_submit(post: CodePostDep, text: Annotated[str, Form(max_length=2000)] = "") -> Response:
+def message_submit(post: CodePostDep, text: str = text_field(2000)) -> Response:
     def act(code: str, t: Any) -> dict[str, Any]:
         if not text.strip():
             return {"message_error": t("error.required")}
@@ -230,11 +232,7 @@ def message_submit(post: CodePostDep, text: Annotated[str, Form(max_length=2000)
 
 
 @router.post(CLAIM_PATH, response_class=HTMLResponse)
-def claim_submit(
-    post: CodePostDep,
-    name: Annotated[str, Form(max_length=100)] = "",
-    phone: Annotated[str, Form(max_length=32)] = "",
-) -> Response:
+def claim_submit(post: CodePostDep, name: str = text_field(100), phone: str = text_field(32)) -> Response:
     """The code's holder claims an approved reward, naming who is to be paid (seen by the paying officer only)."""
 
     def act(code: str, t: Any) -> dict[str, Any]:
@@ -304,18 +302,14 @@ def tip_page(tip_id: int, request: Request, session: SessionDep, settings: Setti
 
 @router.post("/tips/{tip_id}/act", response_class=HTMLResponse)
 def act_action(
-    tip_id: int,
-    post: LenientPostDep,
-    action: Annotated[str, Form(max_length=16)] = "",
-    outcome: Annotated[str, Form(max_length=32)] = "",
-    reply: Annotated[str, Form(max_length=2000)] = "",
+    tip_id: int, post: LenientPostDep, form: dict[str, str] = form_fields(action=16, outcome=32, reply=2000)
 ) -> Response:
     """Handle the tip as ``POST /api/v1/tips/inbox/{id}/actions`` (tips:handle): accept, reject, verify,
     extend, close (closing and rejecting carry the reply the reporter reads)."""
 
     def act(ctx: PageCtx, session: Any) -> None:
         try:
-            body = ActionIn.model_validate({"action": action, "outcome": outcome or None, "reply": reply or None})
+            body = ActionIn.model_validate({**form, "outcome": form["outcome"] or None, "reply": form["reply"] or None})
         except ValidationError as exc:
             raise InvalidInput(str(exc.errors()[0].get("msg", "")), field="action") from None
         service.act(session=session, scope=ctx.scope, tip_id=tip_id, action_in=body)
@@ -324,16 +318,11 @@ def act_action(
 
 
 @router.post("/tips/{tip_id}/message", response_class=HTMLResponse)
-def staff_message_action(
-    tip_id: int,
-    post: LenientPostDep,
-    text: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
+def staff_message_action(tip_id: int, post: LenientPostDep, text: str = text_field(2000)) -> Response:
     """Write to the reporter (read with the tracking code), as ``POST /api/v1/tips/inbox/{id}/messages``."""
 
     def act(ctx: PageCtx, session: Any) -> None:
-        if not text.strip():
-            raise InvalidInput(ctx.t("error.required"), field="text")
+        required(ctx, text=text)
         service.staff_message(session=session, scope=ctx.scope, tip_id=tip_id, text=text.strip())
 
     return _tip_form(post, tip_id, act)

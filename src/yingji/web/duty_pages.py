@@ -11,6 +11,7 @@ from yingji.api_common import SessionDep
 from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.web import people
+from yingji.web.forms import required, text_field
 from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, now_utc, render, shown_again
 
 router = APIRouter(include_in_schema=False)
@@ -48,16 +49,11 @@ def _act(post: FormPost, action: Any) -> Response:
 
 
 @router.post("/duty/log")
-def duty_log_add(
-    post: PostDep,
-    text: Annotated[str, Form(max_length=10_000)] = "",
-) -> Response:
+def duty_log_add(post: PostDep, text: str = text_field(10_000)) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
-        from yingji.errors import InvalidInput
         from yingji.incidents.schemas import DutyLogIn
 
-        if not text.strip():
-            raise InvalidInput(ctx.t("error.required"), field="text")
+        required(ctx, text=text)
         incident_service.add_log_entry(
             session=session,
             scope=ctx.scope,
@@ -70,16 +66,15 @@ def duty_log_add(
 @router.post("/duty/items")
 def duty_item_receive(
     post: PostDep,
-    channel: Annotated[str, Form(max_length=16)] = "phone",
-    caller: Annotated[str, Form(max_length=200)] = "",
-    summary: Annotated[str, Form(max_length=10_000)] = "",
+    channel: str = text_field(16, "phone"),
+    caller: str = text_field(200),
+    summary: str = text_field(10_000),
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         from yingji.errors import InvalidInput
         from yingji.incidents.schemas import DutyItemIn
 
-        if not summary.strip():
-            raise InvalidInput(ctx.t("error.required"), field="summary")
+        required(ctx, summary=summary)
         if channel not in ("phone", "fax", "system", "other"):
             raise InvalidInput(ctx.t("error.choose"), field="channel")
         incident_service.receive(
@@ -95,9 +90,7 @@ def duty_item_receive(
 
 @router.post("/duty/items/{item_id}/action")
 def duty_item_action(
-    item_id: int,
-    post: PostDep,
-    action: Annotated[str, Form(max_length=32, pattern=r"^[a-z_]+$")],
+    item_id: int, post: PostDep, action: Annotated[str, Form(max_length=32, pattern=r"^[a-z_]+$")]
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         incident_service.record_duty_action(session=session, scope=ctx.scope, item_id=item_id, action=action)

@@ -120,11 +120,7 @@ def source_text(ctx: PageCtx, kind: str, note: str) -> str:
 
 
 @router.post("/incidents/{incident_id}/figures")
-async def incident_figures(
-    incident_id: int,
-    request: Request,
-    settings: SettingsDep,
-) -> Response:
+async def incident_figures(incident_id: int, request: Request, settings: SettingsDep) -> Response:
     """The figures form (its fields are the names in ``FIELDS``; a form of bounded size)."""
     from yingji.web.incident_pages import act_on_incident
 

@@ -19,6 +19,7 @@ from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
 from yingji.web import clock, figures_pages, layers, pages, task_pages
 from yingji.web import timeline as timeline_text
+from yingji.web.forms import form_fields, required, text_field
 from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, now_utc, page_ctx, render
 
 router = APIRouter(include_in_schema=False)
@@ -30,6 +31,9 @@ GRADE_COLOURS = {
     None: "#7f8c8d",
 }
 STATUSES = [s.value for s in IncidentStatus]
+Version = Annotated[int, Form(ge=1)]  # the version (revision) of the record the form was read from
+Choice = Annotated[str, Form(max_length=20)]  # a required pick: a status, an action
+REPORT_PARTS = ("conditions", "actions", "needs")  # a situation report's three texts (one of them at least)
 GRADES = ["particularly_serious", "serious", "relatively_serious", "general"]
 
 
@@ -163,36 +167,27 @@ def incident_page(incident_id: int, session: SessionDep, ctx: ViewerDep) -> Resp
     return pages.record_page(ctx, lambda: _detail(ctx, session, incident_id))
 
 
-def act_on_incident(
-    post: FormPost,
-    incident_id: int,
-    action: Any,
-    typed: dict[str, str] | None = None,
-) -> Response:
+def act_on_incident(post: FormPost, incident_id: int, action: Any, typed: dict[str, str] | None = None) -> Response:
     """Run a form of the incident page; on an error the page again, with the error (and, for the figures
     form, what was typed)."""
     return form_action(post, action, pages.shown_again(_detail, incident_id, typed=typed), f"/incidents/{incident_id}")
 
 
+def _versioned(ctx: PageCtx, session: Any, incident_id: int, version: int, reason: str) -> dict[str, Any]:
+    """What every change of the incident from its page passes the service: who, which incident, read at which
+    version, and why."""
+    return {"session": session, "scope": ctx.scope, "incident_id": incident_id, "version": version, "reason": reason}
+
+
 @router.post("/incidents/{incident_id}/status")
 def incident_status(
-    incident_id: int,
-    post: PostDep,
-    version: Annotated[int, Form(ge=1)],
-    status: Annotated[str, Form(max_length=20)],
-    reason: Annotated[str, Form(max_length=500)] = "",
+    incident_id: int, post: PostDep, version: Version, status: Choice, reason: str = text_field(500)
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         if status not in STATUSES:
             raise _field_error("status", ctx.t("error.choose"))
-        incident_service.change_status(
-            session=session,
-            scope=ctx.scope,
-            incident_id=incident_id,
-            version=version,
-            target=IncidentStatus(status),
-            reason=reason,
-        )
+        change = _versioned(ctx, session, incident_id, version, reason)
+        incident_service.change_status(**change, target=IncidentStatus(status))
 
     return act_on_incident(post, incident_id, act)
 
@@ -201,72 +196,49 @@ def incident_status(
 def incident_respond(
     incident_id: int,
     post: PostDep,
-    version: Annotated[int, Form(ge=1)],
-    action: Annotated[str, Form(max_length=20)],
-    level: Annotated[str, Form(max_length=2)] = "",
-    reason: Annotated[str, Form(max_length=500)] = "",
+    version: Version,
+    action: Choice,
+    level: str = text_field(2),
+    reason: str = text_field(500),
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         if level not in ("", "1", "2", "3", "4"):
             raise _field_error("level", ctx.t("error.choose"))
-        incident_service.respond(
-            session=session,
-            scope=ctx.scope,
-            incident_id=incident_id,
-            version=version,
-            action=action,
-            level=int(level) if level else None,
-            reason=reason,
-        )
+        change = _versioned(ctx, session, incident_id, version, reason)
+        incident_service.respond(**change, action=action, level=int(level) if level else None)
 
     return act_on_incident(post, incident_id, act)
 
 
 @router.post("/incidents/{incident_id}/tasks")
 def incident_add_task(
-    incident_id: int,
-    post: PostDep,
-    title: Annotated[str, Form(max_length=300)] = "",
-    team: Annotated[str, Form(max_length=100)] = "",
-    due_at: Annotated[str, Form(max_length=40)] = "",
+    incident_id: int, post: PostDep, form: dict[str, str] = form_fields(title=300, team=100, due_at=40)
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         from yingji.incidents.schemas import TaskCreate
 
-        if not title.strip():
-            raise _field_error("title", ctx.t("error.required"))
+        title, due_at = form["title"], form["due_at"]
+        required(ctx, title=title)
         due = _parse_day(due_at) if due_at else None
         if due_at and due is None:
             raise _field_error("due_at", ctx.t("error.datetime"))
-        incident_service.create_task(
-            session=session,
-            scope=ctx.scope,
-            incident_id=incident_id,
-            task_in=TaskCreate(title=title.strip(), team=team, due_at=due),
-        )
+        task_in = TaskCreate(title=title.strip(), team=form["team"], due_at=due)
+        incident_service.create_task(session=session, scope=ctx.scope, incident_id=incident_id, task_in=task_in)
 
     return act_on_incident(post, incident_id, act)
 
 
 @router.post("/incidents/{incident_id}/reports")
 def incident_add_report(
-    incident_id: int,
-    post: PostDep,
-    conditions: Annotated[str, Form(max_length=5000)] = "",
-    actions: Annotated[str, Form(max_length=5000)] = "",
-    needs: Annotated[str, Form(max_length=5000)] = "",
+    incident_id: int, post: PostDep, form: dict[str, str] = form_fields(**dict.fromkeys(REPORT_PARTS, 5000))
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         from yingji.incidents.schemas import SituationReportIn
 
-        if not (conditions.strip() or actions.strip() or needs.strip()):
+        if not any(form[part].strip() for part in REPORT_PARTS):
             raise _field_error("conditions", ctx.t("error.required"))
-        incident_service.create_report(
-            session=session,
-            scope=ctx.scope,
-            incident_id=incident_id,
-            report_in=SituationReportIn(conditions=conditions, actions=actions, needs=needs),
-        )
+        report_in = SituationReportIn(**form)
+        incident_service.create_report(session=session, scope=ctx.scope, incident_id=incident_id, report_in=report_in)
 
     return act_on_incident(post, incident_id, act)
 
@@ -276,8 +248,8 @@ def incident_report_status(
     incident_id: int,
     report_id: int,
     post: PostDep,
-    revision: Annotated[int, Form(ge=1)],
-    status: Annotated[str, Form(max_length=20)],
+    revision: Version,
+    status: Choice,
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         if status not in ("approved", "published"):

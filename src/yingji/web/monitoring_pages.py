@@ -7,10 +7,10 @@ services."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 import yaml
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
@@ -22,21 +22,10 @@ from yingji.monitoring.clock import to_epoch_ms
 from yingji.monitoring.models import MonitoredSite
 from yingji.monitoring.rules.ruleset import template_rules
 from yingji.monitoring.schemas import PromoteIn
-from yingji.web import layers, people, wording
+from yingji.web import layers, pages, people, wording
+from yingji.web.forms import required, text_field
 from yingji.web.i18n import catalogue
-from yingji.web.pages import (
-    FormPost,
-    PageCtx,
-    PostDep,
-    ViewerDep,
-    check_id,
-    form_action,
-    now_utc,
-    page_ctx,
-    record_page,
-    render,
-    shown_again,
-)
+from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, now_utc, page_ctx, render, shown_again
 
 router = APIRouter(include_in_schema=False)
 layers.register(layers.MapLayer("alarms", "layer.alarms", "/map/layers/alarms", "monitoring:read"))
@@ -135,7 +124,7 @@ def trend_svg(points: list[tuple[int, float]], mark: int, width: int = 640, heig
 def _detail(
     ctx: PageCtx, session: Any, alarm_id: int, status_code: int = 200, form: dict[str, str] | None = None
 ) -> HTMLResponse:
-    check_id(alarm_id)
+    pages.check_id(alarm_id)
     alarm = monitoring.get_alarm(session=session, scope=ctx.scope, alarm_id=alarm_id)
     raised = alarm.raised_at
     points: list[tuple[int, float]] = []
@@ -171,21 +160,16 @@ def _detail(
 
 @router.get("/alarms/{alarm_id}", response_class=HTMLResponse)
 def alarm_page(alarm_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    return record_page(ctx, lambda: _detail(ctx, session, alarm_id))
+    return pages.record_page(ctx, lambda: _detail(ctx, session, alarm_id))
 
 
 def _alarm_act(
-    post: FormPost,
-    alarm_id: int,
-    action: Any,
-    back: str = "",
-    form: dict[str, str] | None = None,
-    success: Any = None,
+    post: FormPost, alarm_id: int, action: Any, back: str = "", form: dict[str, str] | None = None, success: Any = None
 ) -> Response:
     """Run a form action; success returns to the console when the form was on it, else to the alarm."""
 
     def checked(ctx: PageCtx, session: Any) -> None:
-        check_id(alarm_id)
+        pages.check_id(alarm_id)
         action(ctx, session)
 
     return form_action(
@@ -198,10 +182,7 @@ def _alarm_act(
 
 @router.post("/alarms/{alarm_id}/acknowledge")
 def alarm_acknowledge(
-    alarm_id: int,
-    post: PostDep,
-    note: Annotated[str, Form(max_length=2000)] = "",
-    back: Annotated[str, Form(max_length=20)] = "",
+    alarm_id: int, post: PostDep, note: str = text_field(2000), back: str = text_field(20)
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         monitoring.acknowledge(
@@ -213,14 +194,10 @@ def alarm_acknowledge(
 
 @router.post("/alarms/{alarm_id}/shelve")
 def alarm_shelve(
-    alarm_id: int,
-    post: PostDep,
-    minutes: Annotated[str, Form(max_length=10)] = "",
-    reason: Annotated[str, Form(max_length=500)] = "",
+    alarm_id: int, post: PostDep, minutes: str = text_field(10), reason: str = text_field(500)
 ) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
-        if not reason.strip():
-            raise InvalidInput(ctx.t("error.required"), field="reason")
+        required(ctx, reason=reason)
         try:
             count = int(minutes)
         except ValueError:
@@ -258,10 +235,7 @@ def _flag_action(kind: str, alarm_id: int, on: str, reason: str) -> Any:
 
 @router.post("/alarms/{alarm_id}/suppress")
 def alarm_suppress(
-    alarm_id: int,
-    post: PostDep,
-    on: Annotated[str, Form(max_length=1)] = "1",
-    reason: Annotated[str, Form(max_length=500)] = "",
+    alarm_id: int, post: PostDep, on: str = text_field(1, "1"), reason: str = text_field(500)
 ) -> Response:
     """Suppressed by design (the equipment is stopped, say): the alarm stays but does not annunciate."""
     return _alarm_act(post, alarm_id, _flag_action("suppress", alarm_id, on, reason))
@@ -269,24 +243,16 @@ def alarm_suppress(
 
 @router.post("/alarms/{alarm_id}/out-of-service")
 def alarm_out_of_service(
-    alarm_id: int,
-    post: PostDep,
-    on: Annotated[str, Form(max_length=1)] = "1",
-    reason: Annotated[str, Form(max_length=500)] = "",
+    alarm_id: int, post: PostDep, on: str = text_field(1, "1"), reason: str = text_field(500)
 ) -> Response:
     """Out of service (the sensor is under maintenance), with the reason; back in service with on=0."""
     return _alarm_act(post, alarm_id, _flag_action("out_of_service", alarm_id, on, reason))
 
 
 @router.post("/alarms/{alarm_id}/note")
-def alarm_note(
-    alarm_id: int,
-    post: PostDep,
-    text: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
+def alarm_note(alarm_id: int, post: PostDep, text: str = text_field(2000)) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
-        if not text.strip():
-            raise InvalidInput(ctx.t("error.required"), field="text")
+        required(ctx, text=text)
         monitoring.add_note(session=session, scope=ctx.scope, alarm_id=alarm_id, now=_now_ms(), text=text)
 
     return _alarm_act(post, alarm_id, act, form={"text": text})
@@ -294,10 +260,7 @@ def alarm_note(
 
 @router.post("/alarms/{alarm_id}/promote")
 def alarm_promote(
-    alarm_id: int,
-    post: PostDep,
-    incident_type: Annotated[str, Form(max_length=40)] = "",
-    title: Annotated[str, Form(max_length=200)] = "",
+    alarm_id: int, post: PostDep, incident_type: str = text_field(40), title: str = text_field(200)
 ) -> Response:
     """Promote the alarm to a new incident in one action (Command's service); success opens the incident."""
     made: list[int] = []

@@ -32,6 +32,7 @@ from yingji.db import utcnow
 from yingji.errors import DomainError, InvalidInput, NotFound, Unauthorized
 from yingji.geo import service as division_service
 from yingji.web import clock, layers, legends
+from yingji.web.forms import text_field
 from yingji.web.headers import route_path
 from yingji.web.i18n import LANGUAGES, client_messages, page_message, translator
 
@@ -385,8 +386,8 @@ def login_submit(
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
-    csrf_token: Annotated[str, Form(max_length=100)] = "",
-    next: Annotated[str, Form(max_length=500)] = "/",
+    csrf_token: Csrf = "",
+    next: str = text_field(500, "/"),
 ) -> Response:
     lang = language(request, settings)
     t = translator(lang)
@@ -430,9 +431,7 @@ def _login_form(
 
 
 @router.post("/logout")
-def logout(
-    request: Request, session: SessionDep, settings: SettingsDep, csrf_token: Annotated[str, Form(max_length=100)] = ""
-) -> Response:
+def logout(request: Request, session: SessionDep, settings: SettingsDep, csrf_token: Csrf = "") -> Response:
     if not check_csrf(request, csrf_token):
         return Response("CSRF check failed", status_code=403)
     ctx = page_ctx(request, session, settings)

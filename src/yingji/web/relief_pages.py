@@ -4,9 +4,9 @@ Everything reads through ``yingji.resources.service`` with the caller's scope.""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
@@ -17,6 +17,7 @@ from yingji.resources import rules
 from yingji.resources import service as resources
 from yingji.resources.models import Depot
 from yingji.web import layers, wording
+from yingji.web.forms import text_field
 from yingji.web.pages import (
     FormPost,
     LenientPostDep,
@@ -266,9 +267,9 @@ def _plan_in(ctx: PageCtx, form: dict[str, str]) -> Any:
 @router.post("/relief/plans")
 def plan_create(
     post: LenientPostDep,
-    incident_id: Annotated[str, Form(max_length=12)] = "",
-    assessment_id: Annotated[str, Form(max_length=12)] = "",
-    days: Annotated[str, Form(max_length=4)] = "3",
+    incident_id: str = text_field(12),
+    assessment_id: str = text_field(12),
+    days: str = text_field(4, "3"),
 ) -> Response:
     from yingji.relief import service as relief
 
@@ -303,30 +304,24 @@ def plan_page(plan_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     return record_page(ctx, lambda: _plan_page(ctx, session, plan_id))
 
 
-@router.post("/relief/plans/{plan_id}/commit")
-def plan_commit(plan_id: int, post: LenientPostDep) -> Response:
-    from yingji.relief import service as relief
-
-    def act(ctx: PageCtx, session: Any) -> None:
-        relief.commit_plan(session=session, scope=ctx.scope, plan_id=plan_id)
-
-    def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
-        return _plan_page(ctx, session, plan_id, status)
-
-    return form_action(post, act, show, f"/relief/plans/{plan_id}")
-
-
 def _plan_action(plan_id: int, post: FormPost, action: str) -> Response:
+    """Commit, confirm or cancel the plan from its page (``relief.<action>_plan``); the page again on a refusal."""
     from yingji.relief import service as relief
 
+    run = {"commit": relief.commit_plan, "confirm": relief.confirm_plan, "cancel": relief.cancel_plan}[action]
+
     def act(ctx: PageCtx, session: Any) -> None:
-        run = relief.confirm_plan if action == "confirm" else relief.cancel_plan
         run(session=session, scope=ctx.scope, plan_id=plan_id)
 
     def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
         return _plan_page(ctx, session, plan_id, status)
 
     return form_action(post, act, show, f"/relief/plans/{plan_id}")
+
+
+@router.post("/relief/plans/{plan_id}/commit")
+def plan_commit(plan_id: int, post: LenientPostDep) -> Response:
+    return _plan_action(plan_id, post, "commit")
 
 
 @router.post("/relief/plans/{plan_id}/confirm")

@@ -6,7 +6,7 @@ was typed. Mounted before ``incident_pages`` so that ``/incidents/new`` is this 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -18,10 +18,10 @@ from yingji.incidents import service as incident_service
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.schemas import IncidentCreate
 from yingji.web import clock, pages, pickers
+from yingji.web.forms import form_fields, text_field
 from yingji.web.pages import PageCtx, PostDep, ViewerDep, form_action, now_utc, render
 
 router = APIRouter(include_in_schema=False)
-Text = Annotated[str, Form(max_length=200)]
 # The figures a first report usually has (people as whole numbers; the loss typed in 万元).
 PEOPLE_FIGURES = ("deaths", "missing", "injured", "relocated", "collapsed_rooms")
 LOSS_FIELD = "direct_loss_wan"
@@ -181,43 +181,24 @@ def _incident_in(ctx: PageCtx, session: Any, form: ReportForm) -> IncidentCreate
 @router.post("/incidents/new")
 def report_submit(
     post: PostDep,
-    title: Text = "",
-    incident_type: Annotated[str, Form(max_length=40)] = "",
-    division: Annotated[str, Form(max_length=12)] = "",
-    lon: Annotated[str, Form(max_length=30)] = "",
-    lat: Annotated[str, Form(max_length=30)] = "",
-    occurred_at: Annotated[str, Form(max_length=40)] = "",
-    reporter: Text = "",
-    description: Annotated[str, Form(max_length=10_000)] = "",
-    exercise: Annotated[str, Form(max_length=5)] = "",
-    item: Annotated[str, Form(max_length=12, pattern=r"^\d*$")] = "",
-    deaths: Annotated[str, Form(max_length=20)] = "",
-    missing: Annotated[str, Form(max_length=20)] = "",
-    injured: Annotated[str, Form(max_length=20)] = "",
-    relocated: Annotated[str, Form(max_length=20)] = "",
-    collapsed_rooms: Annotated[str, Form(max_length=20)] = "",
-    direct_loss_wan: Annotated[str, Form(max_length=20)] = "",
+    typed: dict[str, str] = form_fields(
+        title=200,
+        incident_type=40,
+        division=12,
+        lon=30,
+        lat=30,
+        occurred_at=40,
+        reporter=200,
+        description=10_000,
+        exercise=5,
+        item=Form("", max_length=12, pattern=r"^\d*$"),
+        **dict.fromkeys(PEOPLE_FIGURES, 20),
+        **{LOSS_FIELD: 20},
+    ),
 ) -> Response:
-    form = ReportForm(
-        title=title,
-        incident_type=incident_type,
-        division=division,
-        lon=lon,
-        lat=lat,
-        occurred_at=occurred_at,
-        reporter=reporter.strip(),
-        description=description,
-        exercise=bool(exercise),
-        item=item,
-        figures={
-            "deaths": deaths,
-            "missing": missing,
-            "injured": injured,
-            "relocated": relocated,
-            "collapsed_rooms": collapsed_rooms,
-            LOSS_FIELD: direct_loss_wan,
-        },
-    )
+    figures = {name: typed.pop(name) for name in (*PEOPLE_FIGURES, LOSS_FIELD)}
+    exercise, reporter = bool(typed.pop("exercise")), typed.pop("reporter").strip()
+    form = ReportForm(**typed, reporter=reporter, exercise=exercise, figures=figures)
     made: list[int] = []
 
     def act(ctx: PageCtx, session: Any) -> None:
@@ -249,11 +230,7 @@ def _report(ctx: PageCtx, session: Any, form: ReportForm) -> int:
 
 
 @router.post("/duty/items/{item_id}/incident")
-def duty_item_report(
-    item_id: int,
-    post: PostDep,
-    incident_type: Annotated[str, Form(max_length=40)] = "",
-) -> Response:
+def duty_item_report(item_id: int, post: PostDep, incident_type: str = text_field(40)) -> Response:
     """One action on the duty desk: the received information becomes an incident of the chosen type, at its
     own place (or its division's) and time, reported by its caller."""
     from yingji.web.duty_pages import show_desk

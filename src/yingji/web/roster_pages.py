@@ -5,9 +5,9 @@ Weeks are calendar weeks in local time (Monday 00:00 to Sunday 24:00, ``YINGJI_T
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
@@ -16,6 +16,7 @@ from yingji.errors import InvalidInput
 from yingji.incidents.handover import service as handover_service
 from yingji.incidents.schemas import ShiftIn
 from yingji.web import clock, people
+from yingji.web.forms import required, text_field
 from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, now_utc, render, shown_again
 
 router = APIRouter(include_in_schema=False)
@@ -109,18 +110,17 @@ def _act(post: FormPost, action: Any, week: str = "") -> Response:
 @router.post("/duty/roster/shifts")
 def plan_shift(
     post: PostDep,
-    leader: Annotated[str, Form(max_length=100)] = "",
-    officers: Annotated[str, Form(max_length=2000)] = "",
-    starts_at: Annotated[str, Form(max_length=40)] = "",
-    ends_at: Annotated[str, Form(max_length=40)] = "",
+    leader: str = text_field(100),
+    officers: str = text_field(2000),
+    starts_at: str = text_field(40),
+    ends_at: str = text_field(40),
 ) -> Response:
     start = clock.read(starts_at, post.settings.timezone)
     end = clock.read(ends_at, post.settings.timezone)
     week = week_start(start.astimezone(clock.zone(post.settings.timezone)).date()).isoformat() if start else ""
 
     def act(ctx: PageCtx, session: Any) -> None:
-        if not leader.strip():
-            raise InvalidInput(ctx.t("error.required"), field="leader")
+        required(ctx, leader=leader)
         if start is None:
             raise InvalidInput(ctx.t("error.datetime"), field="starts_at")
         if end is None:
@@ -146,15 +146,9 @@ def plan_shift(
 
 
 @router.post("/duty/roster/shifts/{shift_id}/handover")
-def hand_over(
-    shift_id: int,
-    post: PostDep,
-    note: Annotated[str, Form(max_length=10_000)] = "",
-    week: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
+def hand_over(shift_id: int, post: PostDep, note: str = text_field(10_000), week: str = text_field(10)) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
-        if not note.strip():
-            raise InvalidInput(ctx.t("error.required"), field=f"note-{shift_id}")
+        required(ctx, **{f"note-{shift_id}": note})
         shift = handover_service.get_shift(session=session, scope=ctx.scope, shift_id=shift_id)
         if shift.handed_over_at is not None:
             raise InvalidInput(ctx.t("roster.error.handed_over"), field=f"note-{shift_id}")
@@ -166,11 +160,7 @@ def hand_over(
 
 
 @router.post("/duty/roster/shifts/{shift_id}/acknowledge")
-def acknowledge(
-    shift_id: int,
-    post: PostDep,
-    week: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
+def acknowledge(shift_id: int, post: PostDep, week: str = text_field(10)) -> Response:
     def act(ctx: PageCtx, session: Any) -> None:
         shift = handover_service.get_shift(session=session, scope=ctx.scope, shift_id=shift_id)
         if shift.handed_over_at is None:

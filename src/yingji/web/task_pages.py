@@ -4,15 +4,16 @@ a time given in local time or now."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from yingji.errors import InvalidInput
 from yingji.incidents import service as incident_service
 from yingji.incidents.schemas import TaskUpdate
 from yingji.web import clock
+from yingji.web.forms import text_field
 from yingji.web.pages import PageCtx, PostDep, now_utc
 
 router = APIRouter(include_in_schema=False)
@@ -27,11 +28,7 @@ NEXT_ACTIONS = {
 
 @router.post("/incidents/{incident_id}/tasks/{task_id}/status")
 def task_status(
-    incident_id: int,
-    task_id: int,
-    post: PostDep,
-    status: Annotated[str, Form(max_length=20)] = "",
-    feedback: Annotated[str, Form(max_length=2000)] = "",
+    incident_id: int, task_id: int, post: PostDep, status: str = text_field(20), feedback: str = text_field(2000)
 ) -> Response:
     from yingji.web.incident_pages import act_on_incident
 
@@ -55,10 +52,7 @@ def task_status(
 
 @router.post("/incidents/{incident_id}/deadlines")
 def deadline_reported(
-    incident_id: int,
-    post: PostDep,
-    key: Annotated[str, Form(max_length=100)] = "",
-    made_at: Annotated[str, Form(max_length=40)] = "",
+    incident_id: int, post: PostDep, key: str = text_field(100), made_at: str = text_field(40)
 ) -> Response:
     from yingji.web.incident_pages import act_on_incident
 

@@ -10,7 +10,7 @@ import math
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
@@ -22,6 +22,7 @@ from yingji.warnings import cap
 from yingji.warnings import service as warnings
 from yingji.warnings.calls import service as warning_calls
 from yingji.web import cap_reading, clock, pickers, wording
+from yingji.web.forms import form_fields, required, text_field
 from yingji.web.i18n import catalogue
 from yingji.web.pages import (
     FormPost,
@@ -141,6 +142,10 @@ def _warnings_page(
     )
 
 
+# The fields an issued warning and its update share, with their longest lengths.
+WARNING_FIELDS = {"colour": 10, "headline": 300, "instruction": 5000, "polygon": 20_000}
+
+
 @router.get("/warnings", response_class=HTMLResponse)
 def warnings_page(session: SessionDep, ctx: ViewerDep) -> Response:
     return _warnings_page(ctx, session)
@@ -149,46 +154,31 @@ def warnings_page(session: SessionDep, ctx: ViewerDep) -> Response:
 @router.post("/warnings")
 def warnings_issue(
     post: PostDep,
-    colour: Annotated[str, Form(max_length=10)] = "",
-    type: Annotated[str, Form(max_length=40)] = "",
-    headline: Annotated[str, Form(max_length=300)] = "",
-    instruction: Annotated[str, Form(max_length=5000)] = "",
-    polygon: Annotated[str, Form(max_length=20_000)] = "",
-    area_division: Annotated[str, Form(max_length=12)] = "",
-    expires_hours: Annotated[str, Form(max_length=10)] = "24",
+    form: dict[str, str] = form_fields(**WARNING_FIELDS, type=40, area_division=12, expires_hours=text_field(10, "24")),
 ) -> Response:
     """Issue a warning from the page: over the area drawn on the map (the CAP polygon; its divisions are those
     it covers), else over the division picked by name (else the user's own)."""
-    form = {
-        "colour": colour,
-        "type": type,
-        "headline": headline,
-        "instruction": instruction,
-        "polygon": polygon,
-        "area_division": area_division,
-        "expires_hours": expires_hours,
-    }
 
     def act(ctx: PageCtx, session: Any) -> None:
         from yingji.warnings.schemas import WarningIn
 
-        if not headline.strip():
-            raise InvalidInput(ctx.t("error.required"), field="headline")
+        headline, polygon, area_division = form["headline"], form["polygon"], form["area_division"]
+        required(ctx, headline=headline)
         if area_division and not area_division.isdigit():
             raise InvalidInput(ctx.t("error.choose"), field="area_division")
         picked = area_division or ctx.scope.division_code
         area: dict[str, Any] = {"polygons": [polygon.strip()]} if polygon.strip() else {"divisions": [picked]}
         try:
-            hours = float(expires_hours or 24)
+            hours = float(form["expires_hours"] or 24)
         except ValueError:
             raise InvalidInput(ctx.t("warning.invalid"), field="form") from None
         body = validated(
             WarningIn,
             {
-                "colour": colour,
-                "type": type,
+                "colour": form["colour"],
+                "type": form["type"],
                 "headline": headline.strip(),
-                "instruction": instruction.strip(),
+                "instruction": form["instruction"].strip(),
                 "area": area,
                 "expires_hours": hours,
             },
@@ -259,11 +249,11 @@ def officials_page(session: SessionDep, ctx: ViewerDep) -> Response:
 
 
 def _official_form(
-    name: Annotated[str, Form(max_length=100)] = "",
-    division_code: Annotated[str, Form(max_length=12)] = "",
-    superior_id: Annotated[str, Form(max_length=12)] = "",
-    contact: Annotated[str, Form(max_length=300)] = "",
-    username: Annotated[str, Form(max_length=64)] = "",
+    name: str = text_field(100),
+    division_code: str = text_field(12),
+    superior_id: str = text_field(12),
+    contact: str = text_field(300),
+    username: str = text_field(64),
 ) -> dict[str, str]:
     """The official form's fields as typed (the add form and each row's edit form)."""
     return {
@@ -441,34 +431,24 @@ def _warning_act(post: FormPost, warning_id: int, action: Any, form: dict[str, s
 def warning_update(
     warning_id: int,
     post: PostDep,
-    colour: Annotated[str, Form(max_length=10)] = "",
-    headline: Annotated[str, Form(max_length=300)] = "",
-    instruction: Annotated[str, Form(max_length=5000)] = "",
-    polygon: Annotated[str, Form(max_length=20_000)] = "",
-    expires_hours: Annotated[str, Form(max_length=10)] = "",
+    form: dict[str, str] = form_fields(**WARNING_FIELDS, expires_hours=10),
 ) -> Response:
     """A CAP Update referencing the message it replaces (the service builds it, as the API does)."""
-    form = {
-        "colour": colour,
-        "headline": headline,
-        "instruction": instruction,
-        "polygon": polygon,
-        "expires_hours": expires_hours,
-    }
 
     def act(ctx: PageCtx, session: Any) -> None:
         from yingji.warnings.schemas import WarningUpdate
 
-        if not headline.strip():
-            raise InvalidInput(ctx.t("error.required"), field="headline")
+        colour, headline, polygon, hours = form["colour"], form["headline"], form["polygon"], form["expires_hours"]
+        required(ctx, headline=headline)
         if colour not in cap.COLOUR_LEVELS:
             raise InvalidInput(ctx.t("error.choose"), field="colour")
-        change: dict[str, Any] = {"colour": colour, "headline": headline.strip(), "instruction": instruction.strip()}
+        change: dict[str, Any] = {"colour": colour, "headline": headline.strip()}
+        change["instruction"] = form["instruction"].strip()
         if polygon.strip():
             change["area"] = {"polygons": [polygon.strip()]}
-        if expires_hours.strip():
+        if hours.strip():
             try:
-                change["expires_hours"] = float(expires_hours)
+                change["expires_hours"] = float(hours)
             except ValueError:
                 raise InvalidInput(ctx.t("error.number"), field="expires_hours") from None
         body = validated(WarningUpdate, change, ctx.t("warning.invalid"))
@@ -485,16 +465,11 @@ def warning_update(
 
 
 @router.post("/warnings/{warning_id}/cancel")
-def warning_cancel(
-    warning_id: int,
-    post: PostDep,
-    reason: Annotated[str, Form(max_length=1000)] = "",
-) -> Response:
+def warning_cancel(warning_id: int, post: PostDep, reason: str = text_field(1000)) -> Response:
     """A CAP Cancel referencing the message it replaces; the reason is required on the page."""
 
     def act(ctx: PageCtx, session: Any) -> None:
-        if not reason.strip():
-            raise InvalidInput(ctx.t("error.required"), field="reason")
+        required(ctx, reason=reason)
         warnings.cancel(
             session=session,
             scope=ctx.scope,

@@ -38,6 +38,22 @@
       return style;
     };
   };
+  // A platform path's JSON, with the session cookie: Y.getJSON("/api/v1/…").then(function (body) { … }).
+  Y.getJSON = function (path) {
+    return fetch(Y.url(path), { credentials: "same-origin" }).then(function (r) { return r.json(); });
+  };
+  // The map of a record's own data (an assessment, a dispatch plan), where the page has the element of that id:
+  // a map on it with the county boundaries as thin lines behind, then draw(map, data, el), data being the
+  // element's data-map JSON.
+  Y.dataMap = function (id, draw) {
+    var el = document.getElementById(id);
+    if (!el) return;
+    var map = Y.newMap(el, { preferCanvas: true, zoomSnap: 0.25 });
+    Y.getJSON("/api/v1/divisions/boundaries?level=county").then(function (fc) {
+      L.geoJSON(fc, { style: Y.boundaryStyle({ color: "#4a6785", weight: 1, fill: false }) }).addTo(map).bringToBack();
+    });
+    draw(map, JSON.parse(el.dataset.map), el);
+  };
   Y.boundaryName = function (props) {
     return (props.name || "") + (props.approximate ? " · " + (M["boundary.approximate"] || "approximate") : "");
   };

@@ -2,21 +2,11 @@
 // geohazard sites to inspect, on the platform's own division boundaries (no tiles needed).
 (function () {
   "use strict";
-  var el = document.getElementById("quake-map");
-  if (!el) return;
-  var data = JSON.parse(el.dataset.map);
   var Y = window.YINGJI || {};
-  var map = Y.newMap(el, { preferCanvas: true, zoomSnap: 0.25 });
-  var epicentre = L.latLng(data.epicentre[1], data.epicentre[0]);
-  map.setView(epicentre, 8);
-  fetch(Y.url("/api/v1/divisions/boundaries?level=county"), { credentials: "same-origin" })
-    .then(function (r) { return r.json(); })
-    .then(function (fc) {
-      L.geoJSON(fc, { style: Y.boundaryStyle({ color: "#4a6785", weight: 1, fill: false }) }).addTo(map).bringToBack();
-    });
-  fetch(Y.url(data.zones), { credentials: "same-origin" })
-    .then(function (r) { return r.json(); })
-    .then(function (fc) {
+  Y.dataMap("quake-map", function (map, data, el) {
+    var epicentre = L.latLng(data.epicentre[1], data.epicentre[0]);
+    map.setView(epicentre, 8);
+    Y.getJSON(data.zones).then(function (fc) {
       var zones = L.geoJSON(fc, {
         attribution: Y.escapeText((Y.messages || {})["credit.quake"]),
         style: function (f) {
@@ -34,4 +24,5 @@
       L.circleMarker(epicentre, { radius: 8, color: "#fff", weight: 2, fillColor: "#d00000", fillOpacity: 1 }).addTo(map);
       el.dataset.zonesDrawn = String((fc.features || []).length);
     });
+  });
 })();

@@ -2,21 +2,11 @@
 // places coloured green (all need met) or red (unmet need left).
 (function () {
   "use strict";
-  var el = document.getElementById("plan-map");
-  if (!el) return;
-  var data = JSON.parse(el.dataset.map);
   var Y = window.YINGJI || {};
-  var map = Y.newMap(el, { preferCanvas: true, zoomSnap: 0.25 });
-  var j = Y.jurisdiction || {};
-  if (j.lat !== null && j.lat !== undefined) { map.setView([j.lat, j.lon], 8); } else { map.setView([35, 105], 4); }
-  fetch(Y.url("/api/v1/divisions/boundaries?level=county"), { credentials: "same-origin" })
-    .then(function (r) { return r.json(); })
-    .then(function (fc) {
-      L.geoJSON(fc, { style: Y.boundaryStyle({ color: "#4a6785", weight: 1, fill: false }) }).addTo(map).bringToBack();
-    });
-  fetch(Y.url(data.flows), { credentials: "same-origin" })
-    .then(function (r) { return r.json(); })
-    .then(function (fc) {
+  Y.dataMap("plan-map", function (map, data, el) {
+    var j = Y.jurisdiction || {};
+    if (j.lat !== null && j.lat !== undefined) { map.setView([j.lat, j.lon], 8); } else { map.setView([35, 105], 4); }
+    Y.getJSON(data.flows).then(function (fc) {
       var layer = L.geoJSON(fc, {
         style: function (f) {
           return { color: f.properties.colour || "#1f618d", weight: f.properties.width || 3, opacity: 0.8 };
@@ -35,4 +25,5 @@
       var lines = (fc.features || []).filter(function (f) { return f.geometry.type === "LineString"; });
       el.dataset.flowsDrawn = String(lines.length);
     });
+  });
 })();
