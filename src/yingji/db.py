@@ -302,3 +302,13 @@ def paginate(
     if limit is not None:
         page = page.limit(limit)
     return list(session.scalars(page)), total
+
+
+def rows_by(session: Session, key: Any, ids: list[Any]) -> dict[Any, list[Any]]:
+    """The rows whose column ``key`` holds one of ``ids``, in id order, grouped by it (every id, rows or none)."""
+    out: dict[Any, list[Any]] = {i: [] for i in ids}
+    if ids:
+        model = key.class_
+        for row in session.scalars(select(model).where(key.in_(ids)).order_by(model.id)):
+            out[getattr(row, key.key)].append(row)
+    return out

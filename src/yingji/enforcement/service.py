@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.config import Settings
-from yingji.db import utcnow
+from yingji.db import rows_by, utcnow
 from yingji.enforcement import beacon, plandraw
 from yingji.enforcement import draw as pure_draw
 from yingji.enforcement.models import Draw, Inspector, Plan, Recusal
@@ -110,12 +110,7 @@ list_inspectors = access.Listing.covered(Inspector, READ, order=(Inspector.id,),
 
 
 def recusals_of(*, session: Session, inspector_ids: list[int]) -> dict[int, list[Recusal]]:
-    out: dict[int, list[Recusal]] = {i: [] for i in inspector_ids}
-    if inspector_ids:
-        rows = session.scalars(select(Recusal).where(Recusal.inspector_id.in_(inspector_ids)).order_by(Recusal.id))
-        for row in rows:
-            out[row.inspector_id].append(row)
-    return out
+    return rows_by(session, Recusal.inspector_id, inspector_ids)
 
 
 def add_recusal(*, session: Session, scope: Scope, inspector_id: int, recusal_in: RecusalIn) -> Recusal:

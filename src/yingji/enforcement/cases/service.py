@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from yingji.auth import access, audit
 from yingji.auth.scope import Scope
-from yingji.db import utcnow
+from yingji.db import rows_by, utcnow
 from yingji.enforcement import clocks, documents, penalty
 from yingji.enforcement import service as enforcement_service
 from yingji.enforcement.cases.models import CaseEvent, Finding, Inspection, PenaltyCase
@@ -96,12 +96,7 @@ list_inspections = access.Listing.covered(
 
 
 def findings_of(*, session: Session, inspection_ids: list[int]) -> dict[int, list[Finding]]:
-    out: dict[int, list[Finding]] = {i: [] for i in inspection_ids}
-    if inspection_ids:
-        stmt = select(Finding).where(Finding.inspection_id.in_(inspection_ids)).order_by(Finding.id)
-        for row in session.scalars(stmt):
-            out[row.inspection_id].append(row)
-    return out
+    return rows_by(session, Finding.inspection_id, inspection_ids)
 
 
 def add_finding(*, session: Session, scope: Scope, inspection_id: int, finding_in: FindingIn) -> Finding:
@@ -164,11 +159,7 @@ list_cases = access.Listing.covered(
 
 
 def events_of(*, session: Session, case_ids: list[int]) -> dict[int, list[CaseEvent]]:
-    out: dict[int, list[CaseEvent]] = {i: [] for i in case_ids}
-    if case_ids:
-        for row in session.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids)).order_by(CaseEvent.id)):
-            out[row.case_id].append(row)
-    return out
+    return rows_by(session, CaseEvent.case_id, case_ids)
 
 
 def event_days(case: PenaltyCase, events: list[CaseEvent]) -> dict[str, dt.date]:
