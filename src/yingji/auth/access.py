@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, select
@@ -30,48 +31,21 @@ def get_readable(
     lock: bool = False,
     permission: str | None = None,
     place: str = "division_code",
+    covered: bool = False,
 ) -> R:
-    """The row if its division (the column ``place``) is readable by the caller (own subtree or an ancestor);
-    ``permission``, when given, is required first."""
-    return _scoped(
-        session, scope, model, row_id, what, lock, permission, lambda row: scope.can_read(getattr(row, place, None))
-    )
-
-
-def get_covered(
-    *,
-    session: Session,
-    scope: Scope,
-    model: type[R],
-    row_id: Any,
-    what: str,
-    lock: bool = False,
-    permission: str | None = None,
-    place: str = "division_code",
-) -> R:
-    """The row if its division (the column ``place``) lies in the caller's own subtree; ``permission``, when
-    given, is required first."""
-    return _scoped(
-        session, scope, model, row_id, what, lock, permission, lambda row: scope.covers(getattr(row, place, None))
-    )
-
-
-def _scoped(
-    session: Session,
-    scope: Scope,
-    model: type[R],
-    row_id: Any,
-    what: str,
-    lock: bool,
-    permission: str | None,
-    reaches: Callable[[Any], bool],
-) -> R:
+    """The row if its division (the column ``place``) is readable by the caller (own subtree or an ancestor) —
+    with ``covered``, if it lies in the caller's own subtree; ``permission``, when given, is required first."""
     if permission is not None:
         scope.require(permission)
     row = session.get(model, row_id, with_for_update=lock) if lock else session.get(model, row_id)
-    if row is None or not reaches(row):
+    code = getattr(row, place, None)
+    if row is None or not (scope.covers(code) if covered else scope.can_read(code)):
         raise NotFound(f"{what} not found")
     return row
+
+
+# The row if its division (the column ``place``) lies in the caller's own subtree (see get_readable).
+get_covered = partial(get_readable, covered=True)
 
 
 def retire(

@@ -29,7 +29,7 @@ def create_depot(*, session: Session, scope: Scope, depot_in: DepotIn, source: s
     allowed = rules.DEPOT_DIVISION_LEVELS[depot_in.level]
     if division.level not in allowed:
         raise InvalidInput(
-            f"a {depot_in.level} depot is registry.registered at a {' or '.join(allowed)} division, "
+            f"a {depot_in.level} depot is registered at a {' or '.join(allowed)} division, "
             f"not at the {division.level} {division.code}",
             field="level",
         )
@@ -51,7 +51,7 @@ def get_depot(*, session: Session, scope: Scope, depot_id: int) -> Depot:
     return registry.readable(session, scope, Depot, depot_id, "depot")
 
 
-# Depots the caller may read: own subtree plus those registry.registered on the ancestor chain.
+# Depots the caller may read: own subtree plus those registered on the ancestor chain.
 list_depots = registry.registered(Depot, "level", "active")
 
 

@@ -54,16 +54,11 @@ _TEAMS = registry.registered(RescueTeam, "kind", "readiness")
 
 
 def list_teams(
-    *,
-    session: Session,
-    scope: Scope,
-    capability: str | None = None,
-    limit: int | None = 100,
-    offset: int = 0,
-    **given: Any,
+    *, session: Session, scope: Scope, limit: int | None = 100, offset: int = 0, **given: Any
 ) -> tuple[list[RescueTeam], int]:
-    """Teams the caller may read (filters: kind, readiness, division — see ``registry.registered``); ``capability``
-    keeps those that list it."""
+    """Teams the caller may read (filters: kind, readiness, division — see ``registry.registered``); the filter
+    ``capability`` keeps those that list it."""
+    capability: str | None = given.pop("capability", None)
     stmt = _TEAMS.query(session, scope, given)
     if not capability:
         return registry.paged(session, stmt, RescueTeam.id, limit, offset)
