@@ -10,10 +10,10 @@ import datetime as dt
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, Select, create_engine, event, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -39,6 +39,19 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class _Divided(Protocol):
+    @property
+    def divisions(self) -> Sequence[Any]: ...
+
+
+class CoversDivisions:
+    """A row covering several divisions, one row of its ``divisions`` (with the division's ``code``) each."""
+
+    @property
+    def division_codes(self: _Divided) -> list[str]:
+        return [d.code for d in self.divisions]
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
