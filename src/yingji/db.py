@@ -10,10 +10,10 @@ import datetime as dt
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, Select, create_engine, event, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -39,6 +39,19 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class _Divided(Protocol):
+    @property
+    def divisions(self) -> Sequence[Any]: ...
+
+
+class CoversDivisions:
+    """A row covering several divisions, one row of its ``divisions`` (with the division's ``code``) each."""
+
+    @property
+    def division_codes(self: _Divided) -> list[str]:
+        return [d.code for d in self.divisions]
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -302,3 +315,13 @@ def paginate(
     if limit is not None:
         page = page.limit(limit)
     return list(session.scalars(page)), total
+
+
+def rows_by(session: Session, key: Any, ids: list[Any]) -> dict[Any, list[Any]]:
+    """The rows whose column ``key`` holds one of ``ids``, in id order, grouped by it (every id, rows or none)."""
+    out: dict[Any, list[Any]] = {i: [] for i in ids}
+    if ids:
+        model = key.class_
+        for row in session.scalars(select(model).where(key.in_(ids)).order_by(model.id)):
+            out[getattr(row, key.key)].append(row)
+    return out

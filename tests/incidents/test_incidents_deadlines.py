@@ -8,6 +8,7 @@ import pytest
 
 from yingji.errors import InvalidInput
 from yingji.incidents.deadlines import (
+    DueReport,
     ReportingFacts,
     ReportStatus,
     due_reports,
@@ -35,10 +36,14 @@ def test_accident_unit_hour_counts_from_when_the_unit_head_was_told() -> None:
     assert _by_key(facts, now=T0)["unit_report"][0] == T0 + 4 * H
 
 
+def _overdue(facts: ReportingFacts, now: dt.datetime) -> list[DueReport]:
+    return overdue_reports(due_reports(facts, now=now), now)
+
+
 def test_accident_unit_report_overdue_just_after_the_hour() -> None:
     facts = ReportingFacts(IncidentType.FIRE, T0)
-    assert [r.key for r in overdue_reports(facts, now=T0 + H)] == []
-    assert [r.key for r in overdue_reports(facts, now=T0 + H + dt.timedelta(seconds=1))] == ["unit_report"]
+    assert [r.key for r in _overdue(facts, T0 + H)] == []
+    assert [r.key for r in _overdue(facts, T0 + H + dt.timedelta(seconds=1))] == ["unit_report"]
 
 
 def test_general_accident_goes_up_to_the_city_only() -> None:
@@ -96,7 +101,7 @@ def test_casualty_update_window(kind: IncidentType, days: int) -> None:
 
 def test_window_is_never_overdue() -> None:
     facts = ReportingFacts(IncidentType.ROAD_TRAFFIC, T0, reports_made={"unit_report": T0, "upward.county": T0})
-    late = overdue_reports(facts, now=T0 + dt.timedelta(days=60))
+    late = _overdue(facts, T0 + dt.timedelta(days=60))
     assert all(r.kind != "casualty_update_window" for r in late)
 
 

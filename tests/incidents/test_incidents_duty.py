@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
 from yingji.errors import InvalidInput
 from yingji.incidents.duty import (
+    Escalation,
     EscalationStatus,
     due_within,
     escalations,
@@ -25,21 +27,25 @@ def _statuses(
     return {e.action: e.status(now) for e in escalations(T0, done, now=now, closed_at=closed_at)}
 
 
+def _overdue_at(now: dt.datetime, **rules: Any) -> list[Escalation]:
+    return overdue(escalations(T0, {}, now=now, **rules), now)
+
+
 def test_leader_due_ten_minutes_and_forwarding_thirty_after_receipt() -> None:
     dues = {e.action: e.due_at for e in escalations(T0, {}, now=T0)}
     assert dues == {"leader_told": T0 + 10 * MIN, "forwarded": T0 + 30 * MIN}
 
 
 def test_nothing_overdue_at_the_due_time() -> None:
-    assert overdue(T0, {}, now=T0 + 10 * MIN) == []
+    assert _overdue_at(T0 + 10 * MIN) == []
 
 
 def test_leader_overdue_after_ten_minutes() -> None:
-    assert [e.action for e in overdue(T0, {}, now=T0 + 11 * MIN)] == ["leader_told"]
+    assert [e.action for e in _overdue_at(T0 + 11 * MIN)] == ["leader_told"]
 
 
 def test_both_overdue_after_thirty_minutes() -> None:
-    assert [e.action for e in overdue(T0, {}, now=T0 + 31 * MIN)] == ["leader_told", "forwarded"]
+    assert [e.action for e in _overdue_at(T0 + 31 * MIN)] == ["leader_told", "forwarded"]
 
 
 def test_done_in_time_and_done_late() -> None:
@@ -58,11 +64,11 @@ def test_closing_after_due_does_not_excuse_a_miss() -> None:
 
 def test_limits_are_configurable() -> None:
     rules = rules_from_minutes({"leader_told": 5, "forwarded": 15})
-    assert [e.action for e in overdue(T0, {}, now=T0 + 6 * MIN, rules=rules)] == ["leader_told"]
+    assert [e.action for e in _overdue_at(T0 + 6 * MIN, rules=rules)] == ["leader_told"]
 
 
 def test_reminder_lists_actions_falling_due_soon() -> None:
-    soon = due_within(T0, {}, now=T0 + 25 * MIN, horizon=5 * MIN)
+    soon = due_within(escalations(T0, {}, now=T0 + 25 * MIN), T0 + 25 * MIN, 5 * MIN)
     assert [e.action for e in soon] == ["forwarded"]
 
 

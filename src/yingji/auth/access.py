@@ -5,17 +5,18 @@ is answered exactly as a row that does not exist."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
 from yingji.auth.scope import Scope
-from yingji.db import utcnow
+from yingji.db import paginate, utcnow
 from yingji.errors import NotFound
+from yingji.geo.codes import code_range, level_of, normalise_code, prefix
 
 R = TypeVar("R")
 
@@ -30,48 +31,21 @@ def get_readable(
     lock: bool = False,
     permission: str | None = None,
     place: str = "division_code",
+    covered: bool = False,
 ) -> R:
-    """The row if its division (the column ``place``) is readable by the caller (own subtree or an ancestor);
-    ``permission``, when given, is required first."""
-    return _scoped(
-        session, scope, model, row_id, what, lock, permission, lambda row: scope.can_read(getattr(row, place, None))
-    )
-
-
-def get_covered(
-    *,
-    session: Session,
-    scope: Scope,
-    model: type[R],
-    row_id: Any,
-    what: str,
-    lock: bool = False,
-    permission: str | None = None,
-    place: str = "division_code",
-) -> R:
-    """The row if its division (the column ``place``) lies in the caller's own subtree; ``permission``, when
-    given, is required first."""
-    return _scoped(
-        session, scope, model, row_id, what, lock, permission, lambda row: scope.covers(getattr(row, place, None))
-    )
-
-
-def _scoped(
-    session: Session,
-    scope: Scope,
-    model: type[R],
-    row_id: Any,
-    what: str,
-    lock: bool,
-    permission: str | None,
-    reaches: Callable[[Any], bool],
-) -> R:
+    """The row if its division (the column ``place``) is readable by the caller (own subtree or an ancestor) —
+    with ``covered``, if it lies in the caller's own subtree; ``permission``, when given, is required first."""
     if permission is not None:
         scope.require(permission)
     row = session.get(model, row_id, with_for_update=lock) if lock else session.get(model, row_id)
-    if row is None or not reaches(row):
+    code = getattr(row, place, None)
+    if row is None or not (scope.covers(code) if covered else scope.can_read(code)):
         raise NotFound(f"{what} not found")
     return row
+
+
+# The row if its division (the column ``place``) lies in the caller's own subtree (see get_readable).
+get_covered = partial(get_readable, covered=True)
 
 
 def retire(
@@ -79,6 +53,8 @@ def retire(
 ) -> None:
     """Stop applying a rule row (an override, a plan): kept, inactive, with the time it was retired; audited.
     ``also`` retires what hangs on it. Retiring a retired row changes nothing."""
+    from yingji.auth import audit  # audit lists its entries through this module
+
     scope.require_write(row.division_code, what)
     if not row.active:
         return
@@ -127,3 +103,64 @@ def covered_rows(scope: Scope, model: type[R], permission: str, place: str = "di
     and page further; ``permission`` is required first."""
     scope.require(permission)
     return select(model).where(scope.where_covered(getattr(model, place)))
+
+
+def under(column: Any, code: str) -> Any:
+    """The condition "``column`` lies in the subtree of the division ``code``" (code ranges: see ``geo.codes``)."""
+    code = normalise_code(code)
+    low, high = code_range(prefix(code, level_of(code)))
+    return and_(column >= low, column <= high)
+
+
+Filter = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Listing(Generic[R]):
+    """A domain's ``list_…``: the rows ``rows(session, scope)`` starts from (the caller's share, its permission
+    checked), narrowed by each filter the caller gives, in ``order``, one page — ``(items, total)``.
+
+    A filter counts when it is given: a flag when it is not None, any other value when it is not empty (None,
+    "" and 0 are not given). ``equal`` names the columns of ``model`` a filter of the same name must equal (a
+    flag: IS); ``where`` maps every other filter to the condition its value makes; ``within(session, scope,
+    code)`` is the condition of the filter ``division`` (the rows under that division). An unknown filter
+    is refused (TypeError), as a function refuses an unknown keyword."""
+
+    model: type[R]
+    rows: Callable[[Session, Scope], Select[R]]
+    order: tuple[Any, ...]
+    equal: tuple[str, ...] = ()
+    where: Mapping[str, Filter] = field(default_factory=dict)
+    within: Callable[[Session, Scope, str], Any] | None = None
+
+    @classmethod
+    def readable(cls, model: type[R], permission: str, **how: Any) -> Listing[R]:
+        """The list of ``model``'s rows the caller may read (see :func:`readable_rows`)."""
+        return cls(model, rows=lambda session, scope: readable_rows(scope, model, permission), **how)
+
+    @classmethod
+    def covered(cls, model: type[R], permission: str, **how: Any) -> Listing[R]:
+        """The list of ``model``'s rows in the caller's own subtree (see :func:`covered_rows`)."""
+        return cls(model, rows=lambda session, scope: covered_rows(scope, model, permission), **how)
+
+    def query(self, session: Session, scope: Scope, given: Mapping[str, Any]) -> Select[R]:
+        """The rows the filters ``given`` leave, unordered and unpaged."""
+        stmt = self.rows(session, scope)
+        for name, value in given.items():
+            if name not in self.equal and name not in self.where and not (name == "division" and self.within):
+                raise TypeError(f"{self.model.__name__} rows have no filter {name!r}")
+            if value is None or (value in ("", 0) and not isinstance(value, bool)):
+                continue
+            if name in self.equal:
+                column = getattr(self.model, name)
+                stmt = stmt.where(column.is_(value) if isinstance(value, bool) else column == value)
+            elif name in self.where:
+                stmt = stmt.where(self.where[name](value))
+            elif self.within is not None:
+                stmt = stmt.where(self.within(session, scope, value))
+        return stmt
+
+    def __call__(
+        self, *, session: Session, scope: Scope, limit: int | None = 100, offset: int = 0, **given: Any
+    ) -> tuple[list[R], int]:
+        return paginate(session, self.query(session, scope, given), *self.order, limit=limit, offset=offset)

@@ -6,13 +6,14 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Select, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from yingji import events
+from yingji.auth import access
 from yingji.auth.models import AuditEntry
 from yingji.auth.scope import Scope
-from yingji.db import paginate, utcnow
+from yingji.db import utcnow
 
 _SECRET_COLUMNS = frozenset({"password_hash", "digest"})
 
@@ -77,30 +78,20 @@ def record(
     return entry
 
 
-def query(
-    *,
-    session: Session,
-    scope: Scope,
-    entity: str | None = None,
-    actor: str | None = None,
-    since: dt.datetime | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> tuple[list[AuditEntry], int]:
-    """Audit entries inside the caller's subtree (national admins see everything)."""
-    from sqlalchemy import or_
-
+def _entries(session: Session, scope: Scope) -> Select[AuditEntry]:
     scope.require("audit:read")
     stmt = select(AuditEntry)
-    if scope.prefix:
-        stmt = stmt.where(or_(scope.where_covered(AuditEntry.division_code)))
-    if entity:
-        stmt = stmt.where(AuditEntry.entity == entity)
-    if actor:
-        stmt = stmt.where(AuditEntry.actor == actor)
-    if since:
-        stmt = stmt.where(AuditEntry.at >= since)
-    return paginate(session, stmt, AuditEntry.id.desc(), limit=limit, offset=offset)
+    return stmt.where(or_(scope.where_covered(AuditEntry.division_code))) if scope.prefix else stmt
+
+
+# Audit entries inside the caller's subtree (national admins see everything), newest first.
+query = access.Listing(
+    AuditEntry,
+    rows=_entries,
+    order=(AuditEntry.id.desc(),),
+    equal=("entity", "actor"),
+    where={"since": lambda since: AuditEntry.at >= since},
+)
 
 
 def created(

@@ -94,6 +94,16 @@ return '0'
 """
 
 
+def _redis_with(redis_url: str | None, script: str) -> tuple[Any, Any]:
+    """A Redis client of ``redis_url`` (short timeouts) and ``script`` registered on it; both None without a URL."""
+    if not redis_url:
+        return None, None
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
+    return client, client.register_script(script)
+
+
 class LoginThrottle:
     def __init__(
         self,
@@ -108,13 +118,7 @@ class LoginThrottle:
         self.account, self.client, self.device = account, client, account
         self.namespace = namespace
         self.clock = clock
-        self._redis: Any = None
-        self._admit_script: Any = None
-        if redis_url:
-            import redis
-
-            self._redis = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
-            self._admit_script = self._redis.register_script(_ADMIT)
+        self._redis, self._admit_script = _redis_with(redis_url, _ADMIT)
         self._store = store
         self._store_used = False
         # Keys the store found in back-off, with when they are free again: until then this process refuses
@@ -273,13 +277,7 @@ class WindowLimits:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.namespace, self.clock = namespace, clock
-        self._redis: Any = None
-        self._count_script: Any = None
-        if redis_url:
-            import redis
-
-            self._redis = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
-            self._count_script = self._redis.register_script(_COUNT)
+        self._redis, self._count_script = _redis_with(redis_url, _COUNT)
         self._store = store
         self._full: dict[str, float] = {}  # keys whose window is full, with when it ends
         self._local: dict[str, tuple[float, int]] = {}  # the last resort: window start and count per key

@@ -17,6 +17,7 @@ from importlib.resources import files
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict
 
 RUNNING, DUE_SOON, OVERDUE, MET, LATE, WAITING = "running", "due_soon", "overdue", "met", "late", "waiting"
 
@@ -52,8 +53,11 @@ class Calendar:
         return day
 
 
-@dataclass(frozen=True)
-class ClockState:
+class ClockState(BaseModel):
+    """One clock of a case on a day (also the API's ``ClockRead``)."""
+
+    model_config = ConfigDict(frozen=True)
+
     key: str
     label: dict[str, str]
     start: dt.date | None

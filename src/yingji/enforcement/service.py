@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.config import Settings
-from yingji.db import paginate, utcnow
+from yingji.db import rows_by, utcnow
 from yingji.enforcement import beacon, plandraw
 from yingji.enforcement import draw as pure_draw
 from yingji.enforcement.models import Draw, Inspector, Plan, Recusal
@@ -106,23 +106,11 @@ def update_inspector(*, session: Session, scope: Scope, inspector_id: int, patch
     return row
 
 
-def list_inspectors(
-    *, session: Session, scope: Scope, active: bool | None = None, limit: int | None = 100, offset: int = 0
-) -> tuple[list[Inspector], int]:
-    scope.require(READ)
-    stmt = select(Inspector).where(scope.where_covered(Inspector.division_code))
-    if active is not None:
-        stmt = stmt.where(Inspector.active.is_(active))
-    return paginate(session, stmt, Inspector.id, limit=limit, offset=offset)
+list_inspectors = access.Listing.covered(Inspector, READ, order=(Inspector.id,), equal=("active",))
 
 
 def recusals_of(*, session: Session, inspector_ids: list[int]) -> dict[int, list[Recusal]]:
-    out: dict[int, list[Recusal]] = {i: [] for i in inspector_ids}
-    if inspector_ids:
-        rows = session.scalars(select(Recusal).where(Recusal.inspector_id.in_(inspector_ids)).order_by(Recusal.id))
-        for row in rows:
-            out[row.inspector_id].append(row)
-    return out
+    return rows_by(session, Recusal.inspector_id, inspector_ids)
 
 
 def add_recusal(*, session: Session, scope: Scope, inspector_id: int, recusal_in: RecusalIn) -> Recusal:
@@ -189,14 +177,7 @@ def create_plan(*, session: Session, scope: Scope, plan_in: PlanIn) -> Plan:
     return row
 
 
-def list_plans(
-    *, session: Session, scope: Scope, year: int | None = None, limit: int | None = 100, offset: int = 0
-) -> tuple[list[Plan], int]:
-    scope.require(READ)
-    stmt = select(Plan).where(scope.where_covered(Plan.division_code))
-    if year is not None:
-        stmt = stmt.where(Plan.year == year)
-    return paginate(session, stmt, Plan.year.desc(), Plan.id.desc(), limit=limit, offset=offset)
+list_plans = access.Listing.covered(Plan, READ, order=(Plan.year.desc(), Plan.id.desc()), equal=("year",))
 
 
 # -- draws -------------------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
-from yingji.db import paginate, utcnow
+from yingji.db import utcnow
 from yingji.errors import InvalidInput, NotFound
 from yingji.geo import boundaries
 from yingji.geo.codes import COUNTRY_CODE, code_range, depth, level_of, normalise_code, prefix
@@ -101,26 +101,19 @@ def descendants(*, session: Session, scope: Scope, code: str, level: str | None 
     return list(session.scalars(stmt.order_by(Division.code)))
 
 
-def list_divisions(
-    *,
-    session: Session,
-    scope: Scope,
-    level: str | None = None,
-    parent: str | None = None,
-    q: str | None = None,
-    limit: int | None = 100,
-    offset: int = 0,
-) -> tuple[list[Division], int]:
-    """Readable divisions, filtered; ``parent`` gives direct children, ``q`` searches name and pinyin."""
-    stmt = select(Division).where(scope.where_readable(Division.code))
-    if level:
-        stmt = stmt.where(Division.level == level)
-    if parent:
-        stmt = stmt.where(Division.parent_code == _code(parent))
-    if q:
-        pattern = f"%{q.strip()}%"
-        stmt = stmt.where(or_(Division.name.like(pattern), Division.pinyin.like(pattern.lower())))
-    return paginate(session, stmt, Division.code, limit=limit, offset=offset)
+def _matching(q: str) -> Any:
+    pattern = f"%{q.strip()}%"
+    return or_(Division.name.like(pattern), Division.pinyin.like(pattern.lower()))
+
+
+# Readable divisions, filtered; ``parent`` gives direct children, ``q`` searches name and pinyin.
+list_divisions = access.Listing(
+    Division,
+    rows=lambda session, scope: select(Division).where(scope.where_readable(Division.code)),
+    order=(Division.code,),
+    equal=("level",),
+    where={"parent": lambda parent: Division.parent_code == _code(parent), "q": _matching},
+)
 
 
 def locate(

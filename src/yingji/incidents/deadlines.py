@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
@@ -327,16 +327,6 @@ def due_reports(
     return sorted(reports, key=lambda r: (r.due_at, r.key))
 
 
-def overdue_reports(
-    facts: ReportingFacts,
-    *,
-    now: dt.datetime,
-    rules: Mapping[str, Any] | None = None,
-    holidays: frozenset[dt.date] = frozenset(),
-) -> list[DueReport]:
-    """The reports not made by their due time, as of ``now``."""
-    return [
-        report
-        for report in due_reports(facts, now=now, rules=rules, holidays=holidays)
-        if report.status(now) is ReportStatus.OVERDUE
-    ]
+def overdue_reports(reports: Iterable[DueReport], now: dt.datetime) -> list[DueReport]:
+    """Of ``reports`` (see :func:`due_reports`), those not made by their due time, as of ``now``."""
+    return [report for report in reports if report.status(now) is ReportStatus.OVERDUE]

@@ -9,7 +9,7 @@ actions are done, :func:`escalations` says for each action its due time and stat
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -104,34 +104,12 @@ def escalations(
     ]
 
 
-def overdue(
-    received_at: dt.datetime,
-    done: Mapping[str, dt.datetime],
-    *,
-    now: dt.datetime,
-    rules: Sequence[EscalationRule] = DEFAULT_RULES,
-    closed_at: dt.datetime | None = None,
-) -> list[Escalation]:
-    """The actions not done by their due time, as of ``now``."""
-    return [
-        e
-        for e in escalations(received_at, done, now=now, rules=rules, closed_at=closed_at)
-        if e.status(now) is EscalationStatus.OVERDUE
-    ]
+def overdue(escalated: Iterable[Escalation], now: dt.datetime) -> list[Escalation]:
+    """Of ``escalated`` (see :func:`escalations`), the actions not done by their due time, as of ``now``."""
+    return [e for e in escalated if e.status(now) is EscalationStatus.OVERDUE]
 
 
-def due_within(
-    received_at: dt.datetime,
-    done: Mapping[str, dt.datetime],
-    *,
-    now: dt.datetime,
-    horizon: dt.timedelta,
-    rules: Sequence[EscalationRule] = DEFAULT_RULES,
-    closed_at: dt.datetime | None = None,
-) -> list[Escalation]:
-    """Pending actions that fall due within ``horizon`` of ``now`` (for a reminder before the deadline)."""
-    return [
-        e
-        for e in escalations(received_at, done, now=now, rules=rules, closed_at=closed_at)
-        if e.status(now) is EscalationStatus.PENDING and e.remaining(now) <= horizon
-    ]
+def due_within(escalated: Iterable[Escalation], now: dt.datetime, horizon: dt.timedelta) -> list[Escalation]:
+    """Of ``escalated``, the pending actions that fall due within ``horizon`` of ``now`` (for a reminder before
+    the deadline)."""
+    return [e for e in escalated if e.status(now) is EscalationStatus.PENDING and e.remaining(now) <= horizon]

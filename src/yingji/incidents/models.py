@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from yingji.db import Base, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, CoversDivisions, JSONType, UTCDateTime, utcnow
 
 
-class Incident(Base):
+class Incident(CoversDivisions, Base):
     """One incident. ``version`` is the optimistic lock: every change bumps it, and a change must carry
     the version it read (a stale one is refused with the current state)."""
 
@@ -83,10 +83,6 @@ class Incident(Base):
             postgresql_include=["division_code", "grade", "lon", "lat"],
         ),
     )
-
-    @property
-    def division_codes(self) -> list[str]:
-        return [d.code for d in self.divisions]
 
 
 class IncidentDivision(Base):

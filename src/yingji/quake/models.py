@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from yingji.db import Base, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, CoversDivisions, JSONType, UTCDateTime, utcnow
 
 
-class QuakeAssessment(Base):
+class QuakeAssessment(CoversDivisions, Base):
     """One run of the rapid assessment: its inputs, its results (the engine's JSON), the zones as GeoJSON
     and the divisions it affects.
 
@@ -46,10 +46,6 @@ class QuakeAssessment(Base):
     divisions: Mapped[list[AssessmentDivision]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", lazy="selectin", order_by="AssessmentDivision.code"
     )
-
-    @property
-    def division_codes(self) -> list[str]:
-        return [d.code for d in self.divisions]
 
 
 class AssessmentDivision(Base):

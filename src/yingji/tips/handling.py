@@ -17,6 +17,7 @@ from importlib.resources import files
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict
 
 from yingji.enforcement import clocks as penalty_clocks
 
@@ -53,8 +54,11 @@ def rules() -> dict[str, Any]:
     return data
 
 
-@dataclass(frozen=True)
-class Clock:
+class Clock(BaseModel):
+    """One handling clock of a tip on a day (also the API's ``ClockRead``)."""
+
+    model_config = ConfigDict(frozen=True)
+
     key: str
     due: dt.date | None
     state: str
@@ -70,8 +74,9 @@ def evaluate(events: Mapping[str, dt.date], today: dt.date, *, extended: bool = 
     out = []
     for clock in data["clocks"]:
         start = events.get(clock["starts"])
+        told = {"key": clock["key"], "source": clock["source"], "status": clock["status"]}
         if start is None:
-            out.append(Clock(clock["key"], None, penalty_clocks.WAITING, None, clock["source"], clock["status"]))
+            out.append(Clock(due=None, state=penalty_clocks.WAITING, days_left=None, **told))
             continue
         days = int(clock["days"]) + (int(clock.get("extension_days", 0)) if extended else 0)
         due = cal.add(start, days, clock["unit"])
@@ -83,7 +88,7 @@ def evaluate(events: Mapping[str, dt.date], today: dt.date, *, extended: bool = 
             state = penalty_clocks.OVERDUE if left < 0 else penalty_clocks.RUNNING
             if 0 <= left <= warn:
                 state = penalty_clocks.DUE_SOON
-        out.append(Clock(clock["key"], due, state, left, clock["source"], clock["status"]))
+        out.append(Clock(due=due, state=state, days_left=left, **told))
     return out
 
 

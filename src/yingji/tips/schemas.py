@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from yingji.api_common import Schema
 from yingji.incidents.incident_types import IncidentType
-from yingji.tips import categories
+from yingji.tips import categories, handling
 
 DivisionCode = Annotated[str, Field(pattern=r"^\d{6}(\d{6})?$", description="6- or 12-digit division code")]
 
@@ -114,13 +114,8 @@ class PromoteIn(Schema):
         return self
 
 
-class ClockRead(Schema):
-    key: str
-    due: dt.date | None
-    state: str
-    days_left: int | None
-    source: str
-    status: str
+class ClockRead(Schema, handling.Clock):
+    pass  # the clock's own fields, in order (no docstring: it would become the schema's description)
 
 
 class DivisionCount(Schema):

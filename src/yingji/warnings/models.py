@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from yingji.db import Base, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, CoversDivisions, JSONType, UTCDateTime, utcnow
 
 
-class PublicWarning(Base):
+class PublicWarning(CoversDivisions, Base):
     """One public warning (its current CAP message). ``division_code`` is the issuer's division (for an
     imported warning: the importer's); ``divisions`` lists the divisions it warns."""
 
@@ -42,10 +42,6 @@ class PublicWarning(Base):
     divisions: Mapped[list[WarningDivision]] = relationship(
         back_populates="warning", cascade="all, delete-orphan", lazy="selectin", order_by="WarningDivision.code"
     )
-
-    @property
-    def division_codes(self) -> list[str]:
-        return [d.code for d in self.divisions]
 
 
 class WarningDivision(Base):

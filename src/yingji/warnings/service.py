@@ -12,13 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import shapely
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.config import Settings
-from yingji.db import paginate, utcnow
+from yingji.db import utcnow
 from yingji.errors import Conflict, InvalidInput, NotFound
 from yingji.geo import service as division_service
 from yingji.monitoring.clock import to_epoch_ms
@@ -320,22 +320,18 @@ def get(*, session: Session, scope: Scope, warning_id: int) -> PublicWarning:
     return warning
 
 
-def list_warnings(
-    *,
-    session: Session,
-    scope: Scope,
-    status: str | None = None,
-    source: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> tuple[list[PublicWarning], int]:
+def _listed(session: Session, scope: Scope) -> Select[PublicWarning]:
     scope.require(READ)
-    stmt = select(PublicWarning).where(scope.where_readable(PublicWarning.division_code) | _readable(scope))
-    if status:
-        stmt = stmt.where(PublicWarning.status == status)
-    if source:
-        stmt = stmt.where(PublicWarning.source == source)
-    return paginate(session, stmt, PublicWarning.sent_at.desc(), PublicWarning.id.desc(), limit=limit, offset=offset)
+    return select(PublicWarning).where(scope.where_readable(PublicWarning.division_code) | _readable(scope))
+
+
+# Warnings the caller may read (issued for or reaching their divisions), newest first.
+list_warnings = access.Listing(
+    PublicWarning,
+    rows=_listed,
+    order=(PublicWarning.sent_at.desc(), PublicWarning.id.desc()),
+    equal=("status", "source"),
+)
 
 
 def visible_divisions(scope: Scope, warning: PublicWarning) -> list[str]:

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from yingji.enforcement import clocks
+
 MAX_ID = 2_147_483_647
 StepKind = Literal["investigate", "notify", "hearing_waived", "hearing_requested", "hearing_notified", "heard",
                    "extend", "decide", "serve", "execute", "close"]  # fmt: skip
@@ -159,17 +161,8 @@ class EvidenceRead(BaseModel):
     uploaded_at: dt.datetime
 
 
-class ClockRead(BaseModel):
-    key: str
-    label: dict[str, str]
-    start: dt.date | None
-    due: dt.date | None
-    stopped: dt.date | None
-    state: str
-    days_left: int | None
-    party: bool
-    source: str
-    status: str
+class ClockRead(clocks.ClockState):
+    pass  # the clock's own fields, in order (no docstring: it would become the schema's description)
 
 
 class CaseEventRead(BaseModel):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from yingji.auth import access, audit
 from yingji.auth.scope import Scope
-from yingji.db import paginate, utcnow
+from yingji.db import rows_by, utcnow
 from yingji.enforcement import clocks, documents, penalty
 from yingji.enforcement import service as enforcement_service
 from yingji.enforcement.cases.models import CaseEvent, Finding, Inspection, PenaltyCase
@@ -90,23 +90,13 @@ def get_inspection(*, session: Session, scope: Scope, inspection_id: int) -> Ins
     )
 
 
-def list_inspections(
-    *, session: Session, scope: Scope, enterprise_id: int | None = None, limit: int | None = 100, offset: int = 0
-) -> tuple[list[Inspection], int]:
-    scope.require(READ)
-    stmt = select(Inspection).where(scope.where_covered(Inspection.division_code))
-    if enterprise_id is not None:
-        stmt = stmt.where(Inspection.enterprise_id == enterprise_id)
-    return paginate(session, stmt, Inspection.inspected_on.desc(), Inspection.id.desc(), limit=limit, offset=offset)
+list_inspections = access.Listing.covered(
+    Inspection, READ, order=(Inspection.inspected_on.desc(), Inspection.id.desc()), equal=("enterprise_id",)
+)
 
 
 def findings_of(*, session: Session, inspection_ids: list[int]) -> dict[int, list[Finding]]:
-    out: dict[int, list[Finding]] = {i: [] for i in inspection_ids}
-    if inspection_ids:
-        stmt = select(Finding).where(Finding.inspection_id.in_(inspection_ids)).order_by(Finding.id)
-        for row in session.scalars(stmt):
-            out[row.inspection_id].append(row)
-    return out
+    return rows_by(session, Finding.inspection_id, inspection_ids)
 
 
 def add_finding(*, session: Session, scope: Scope, inspection_id: int, finding_in: FindingIn) -> Finding:
@@ -163,22 +153,13 @@ def get_case(*, session: Session, scope: Scope, case_id: int) -> PenaltyCase:
     )
 
 
-def list_cases(
-    *, session: Session, scope: Scope, state: str | None = None, limit: int | None = 100, offset: int = 0
-) -> tuple[list[PenaltyCase], int]:
-    scope.require(READ)
-    stmt = select(PenaltyCase).where(scope.where_covered(PenaltyCase.division_code))
-    if state:
-        stmt = stmt.where(PenaltyCase.state == state)
-    return paginate(session, stmt, PenaltyCase.filed_on.desc(), PenaltyCase.id.desc(), limit=limit, offset=offset)
+list_cases = access.Listing.covered(
+    PenaltyCase, READ, order=(PenaltyCase.filed_on.desc(), PenaltyCase.id.desc()), equal=("state",)
+)
 
 
 def events_of(*, session: Session, case_ids: list[int]) -> dict[int, list[CaseEvent]]:
-    out: dict[int, list[CaseEvent]] = {i: [] for i in case_ids}
-    if case_ids:
-        for row in session.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids)).order_by(CaseEvent.id)):
-            out[row.case_id].append(row)
-    return out
+    return rows_by(session, CaseEvent.case_id, case_ids)
 
 
 def event_days(case: PenaltyCase, events: list[CaseEvent]) -> dict[str, dt.date]:

@@ -12,13 +12,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
+from sqlalchemy import ColumnElement, Select, insert, or_, select
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth import service as auth_service
 from yingji.auth.scope import Scope
-from yingji.db import paginate, utcnow
+from yingji.db import utcnow
 from yingji.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.geo.models import Division
 from yingji.hazards.enterprises.models import Enterprise, EnterpriseMember
@@ -74,35 +74,23 @@ def get(*, session: Session, scope: Scope, enterprise_id: int) -> Enterprise:
 
 
 def _query(session: Session, scope: Scope) -> Select[Enterprise]:
+    scope.require(READ)
     return select(Enterprise).where(
         visible(session=session, scope=scope, enterprise_id=Enterprise.id, division_code=Enterprise.division_code)
     )
 
 
-def list_enterprises(
-    *,
-    session: Session,
-    scope: Scope,
-    division: str | None = None,
-    q: str | None = None,
-    supervision_category: str | None = None,
-    limit: int | None = 100,
-    offset: int = 0,
-) -> tuple[list[Enterprise], int]:
-    scope.require(READ)
-    stmt = _query(session, scope)
-    if division:
-        from yingji.geo.codes import code_range, level_of, normalise_code, prefix
+def _matching(q: str) -> Any:
+    return or_(Enterprise.name.like(f"%{q.strip()}%"), Enterprise.credit_code == q.strip().upper())
 
-        code = normalise_code(division)
-        low, high = code_range(prefix(code, level_of(code)))
-        stmt = stmt.where(and_(Enterprise.division_code >= low, Enterprise.division_code <= high))
-    if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(Enterprise.name.like(like), Enterprise.credit_code == q.strip().upper()))
-    if supervision_category:
-        stmt = stmt.where(Enterprise.supervision_category == supervision_category)
-    return paginate(session, stmt, Enterprise.id, limit=limit, offset=offset)
+
+list_enterprises = access.Listing(
+    Enterprise,
+    rows=_query,
+    order=(Enterprise.id,),
+    equal=("supervision_category",),
+    where={"division": lambda code: access.under(Enterprise.division_code, code), "q": _matching},
+)
 
 
 def _require_registrar(scope: Scope, division_code: str) -> None:

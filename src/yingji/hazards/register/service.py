@@ -13,11 +13,11 @@ import yaml
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from yingji.auth import audit
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.errors import DomainError, Forbidden, InvalidInput, NotFound
-from yingji.geo.codes import PREFIX_LENGTH, code_range, level_of, normalise_code, prefix
+from yingji.geo.codes import PREFIX_LENGTH, level_of
 from yingji.hazards import determination, lifecycle
 from yingji.hazards.enterprises import service as enterprise_service
 from yingji.hazards.errors import InvalidTransition, MissingRequirement
@@ -87,51 +87,49 @@ def report(*, session: Session, scope: Scope, hazard_in: HazardIn, now: dt.datet
     return row
 
 
-def list_hazards(
-    *,
-    session: Session,
-    scope: Scope,
-    state: str | None = None,
-    level: str | None = None,
-    division: str | None = None,
-    enterprise_id: int | None = None,
-    overdue_at: dt.datetime | None = None,
-    limit: int | None = 100,
-    offset: int = 0,
-) -> tuple[list[Hazard], int]:
+def _overdue(now: dt.datetime) -> Any:
+    return and_(
+        Hazard.state.in_([s.value for s in UNRECTIFIED]),
+        or_(Hazard.deadline < now, Hazard.listed_deadline < now),
+    )
+
+
+def _listed(session: Session, scope: Scope) -> Select[Hazard]:
     scope.require(READ)
-    stmt: Select[Hazard] = select(Hazard).where(_visible(session, scope))
-    if state:
-        stmt = stmt.where(Hazard.state == state)
-    if level:
-        stmt = stmt.where(Hazard.level == level)
-    if division:
-        code = normalise_code(division)
-        low, high = code_range(prefix(code, level_of(code)))
-        stmt = stmt.where(and_(Hazard.division_code >= low, Hazard.division_code <= high))
-    if enterprise_id:
-        stmt = stmt.where(Hazard.enterprise_id == enterprise_id)
-    if overdue_at is not None:
-        stmt = stmt.where(_overdue(overdue_at))
-    if enterprise_service.is_enterprise_user(scope) or enterprise_id or overdue_at is not None:
-        return paginate(session, stmt, Hazard.id.desc(), limit=limit, offset=offset)
+    return select(Hazard).where(_visible(session, scope))
+
+
+_HAZARDS = access.Listing(
+    Hazard,
+    rows=_listed,
+    order=(Hazard.id.desc(),),
+    equal=("state", "level", "enterprise_id"),
+    where={"division": lambda code: access.under(Hazard.division_code, code), "overdue_at": _overdue},
+)
+
+
+def list_hazards(
+    *, session: Session, scope: Scope, limit: int | None = 100, offset: int = 0, **given: Any
+) -> tuple[list[Hazard], int]:
+    """Hazards the caller may see, newest first (filters: state, level, division, enterprise_id, overdue_at)."""
+    stmt = _HAZARDS.query(session, scope, given)
+    if (
+        enterprise_service.is_enterprise_user(scope)
+        or given.get("enterprise_id")
+        or given.get("overdue_at") is not None
+    ):
+        return paginate(session, stmt, *_HAZARDS.order, limit=limit, offset=offset)
     # A regulator's list filtered by what the roll-up holds (division, state, level): the total is a sum over
     # a few thousand roll-up rows instead of a count over a province's hundreds of thousands of hazards.
-    page = stmt.order_by(Hazard.id.desc()).offset(offset)
+    page = stmt.order_by(*_HAZARDS.order).offset(offset)
     rows = list(session.scalars(page.limit(limit) if limit is not None else page))
+    state, level, division = given.get("state"), given.get("level"), given.get("division")
     total = rollups.reused(
         session,
         ("total", scope.prefix, state, level, division),
         lambda: rollups.total(session, scope, state=state, level=level, division=division),
     )
     return rows, int(total)
-
-
-def _overdue(now: dt.datetime) -> Any:
-    return and_(
-        Hazard.state.in_([s.value for s in UNRECTIFIED]),
-        or_(Hazard.deadline < now, Hazard.listed_deadline < now),
-    )
 
 
 def history(*, session: Session, scope: Scope, hazard_id: int) -> list[HazardEvent]:

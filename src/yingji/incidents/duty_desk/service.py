@@ -12,19 +12,9 @@ from yingji.db import paginate, utcnow
 from yingji.errors import Conflict, InvalidInput
 from yingji.geo import service as division_service
 from yingji.incidents import duty
-from yingji.incidents.models import (
-    DutyItem,
-    DutyLogEntry,
-    DutyShift,
-    Incident,
-)
+from yingji.incidents.models import DutyItem, DutyLogEntry, DutyShift, Incident
 from yingji.incidents.records.service import _timeline, _written_at, create
-from yingji.incidents.schemas import (
-    DutyItemIn,
-    DutyLogIn,
-    IncidentCreate,
-    ShiftIn,
-)
+from yingji.incidents.schemas import DutyItemIn, DutyLogIn, IncidentCreate, ShiftIn
 
 
 def create_shift(*, session: Session, scope: Scope, shift_in: ShiftIn) -> DutyShift:

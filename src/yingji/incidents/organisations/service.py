@@ -7,15 +7,9 @@ from sqlalchemy.orm import Session
 from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
-from yingji.incidents.models import (
-    Contact,
-    Organisation,
-)
+from yingji.incidents.models import Contact, Organisation
 from yingji.incidents.records.service import _written_at
-from yingji.incidents.schemas import (
-    ContactIn,
-    OrganisationIn,
-)
+from yingji.incidents.schemas import ContactIn, OrganisationIn
 from yingji.incidents.tasks.service import _organisation_readable
 
 

@@ -123,7 +123,7 @@ def flag_overdue(*, session: Session, scope: Scope, now: dt.datetime) -> dict[st
     counts = {"reports": 0, "duty": 0, "tasks": 0}
     open_incidents = session.scalars(select(Incident).where(Incident.status != IncidentStatus.CLOSED.value))
     for incident in open_incidents:
-        overdue = deadlines.overdue_reports(reporting_facts(session, incident), now=now)
+        overdue = deadlines.overdue_reports(deadlines.due_reports(reporting_facts(session, incident), now=now), now)
         if not overdue:
             continue
         keys = {f"report:{incident.id}:{r.key}" for r in overdue}
@@ -206,7 +206,7 @@ def escalations_of(item: DutyItem, now: dt.datetime) -> list[duty.Escalation]:
 def _flag_duty(session: Session, now: dt.datetime) -> int:
     flagged = 0
     for item in session.scalars(select(DutyItem).where(DutyItem.status == "open")):
-        for escalation in duty.overdue(item.received_at, _done_times(item), now=now, closed_at=item.closed_at):
+        for escalation in duty.overdue(escalations_of(item, now), now):
             key = f"duty:{item.id}:{escalation.action}"
             if session.scalar(select(Notification.id).where(Notification.key == key)):
                 continue

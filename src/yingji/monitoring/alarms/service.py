@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from yingji.auth import access
 from yingji.auth.scope import Scope
-from yingji.db import paginate
 from yingji.errors import Conflict, InvalidInput
 from yingji.geo.codes import level_of, prefix
 from yingji.monitoring import fatigue, lifecycle
@@ -125,31 +124,14 @@ def apply_events(
     return raised, cleared
 
 
-def list_alarms(
-    *,
-    session: Session,
-    scope: Scope,
-    state: str | None = None,
-    active: bool | None = None,
-    priority: str | None = None,
-    site_id: int | None = None,
-    since: dt.datetime | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> tuple[list[Alarm], int]:
-    scope.require(READ)
-    stmt = select(Alarm).where(scope.where_readable(Alarm.division_code))
-    if state:
-        stmt = stmt.where(Alarm.state == state)
-    if active is not None:
-        stmt = stmt.where(Alarm.active.is_(active))
-    if priority:
-        stmt = stmt.where(Alarm.priority == priority)
-    if site_id is not None:
-        stmt = stmt.where(Alarm.site_id == site_id)
-    if since is not None:
-        stmt = stmt.where(Alarm.raised_at >= since)
-    return paginate(session, stmt, Alarm.raised_at.desc(), Alarm.id.desc(), limit=limit, offset=offset)
+# Alarms the caller may read, newest first.
+list_alarms = access.Listing.readable(
+    Alarm,
+    READ,
+    order=(Alarm.raised_at.desc(), Alarm.id.desc()),
+    equal=("state", "active", "priority", "site_id"),
+    where={"since": lambda since: Alarm.raised_at >= since},
+)
 
 
 UNACKNOWLEDGED = ("unacknowledged", "rtn_unacknowledged")

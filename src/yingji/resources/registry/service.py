@@ -7,7 +7,7 @@ commit; every write appends an audit entry."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -53,7 +53,7 @@ def item_id(raw: str) -> str:
     raise InvalidInput(f"unknown item {raw!r}; the catalogue has {', '.join(items)}", field="item")
 
 
-def _page(session: Session, stmt: Select[Any], order: Any, limit: int | None, offset: int) -> tuple[list[Any], int]:
+def paged(session: Session, stmt: Select[Any], order: Any, limit: int | None, offset: int) -> tuple[list[Any], int]:
     return paginate(session, stmt, order, limit=limit, offset=offset)
 
 
@@ -64,25 +64,26 @@ def _under(column: InstrumentedAttribute[str], code: str | None, session: Sessio
     return column.between(low, high)
 
 
-def registered_rows(session: Session, scope: Scope, model: type[R], division: str | None, **equal: Any) -> Select[Any]:
-    """The rows of ``model`` the caller may read — those registered under ``division`` when given, and whose
-    columns hold the ``equal`` values (a flag when it is given, any other value when it is not empty)."""
-    stmt = access.readable_rows(scope, model, READ)
-    for name, value in equal.items():
-        if isinstance(value, bool):
-            stmt = stmt.where(getattr(model, name).is_(value))
-        elif value:
-            stmt = stmt.where(getattr(model, name) == value)
-    return stmt.where(_under(model.division_code, division, session, scope)) if division else stmt
+def registered(model: type[R], *equal: str, where: Mapping[str, access.Filter] | None = None) -> access.Listing[R]:
+    """The list of ``model``'s rows the caller may read (in id order) — those registered under the filter
+    ``division`` when given, and whose ``equal`` columns hold the values given (see ``access.Listing``)."""
+    return access.Listing.readable(
+        model,
+        READ,
+        order=(model.id,),
+        equal=equal,
+        where=where or {},
+        within=lambda session, scope, code: _under(model.division_code, code, session, scope),
+    )
 
 
-def _readable(session: Session, scope: Scope, model: type[R], row_id: int, what: str) -> R:
+def readable(session: Session, scope: Scope, model: type[R], row_id: int, what: str) -> R:
     return access.get_readable(
         session=session, scope=scope, model=model, row_id=row_id, what=f"{what} {row_id}", permission=READ
     )
 
 
-def _writable(session: Session, scope: Scope, model: type[R], row_id: int, what: str, lock: bool = False) -> R:
+def writable(session: Session, scope: Scope, model: type[R], row_id: int, what: str, lock: bool = False) -> R:
     row = access.get_readable(
         session=session, scope=scope, model=model, row_id=row_id, what=f"{what} {row_id}", lock=lock, permission=WRITE
     )
@@ -90,7 +91,7 @@ def _writable(session: Session, scope: Scope, model: type[R], row_id: int, what:
     return row
 
 
-def _registering_division(session: Session, scope: Scope, code: str) -> Division:
+def registering_division(session: Session, scope: Scope, code: str) -> Division:
     """The division a new row is registered at: readable, and in the caller's own subtree."""
     return division_service.get_writable(session=session, scope=scope, code=code)
 

@@ -10,37 +10,19 @@ from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.errors import InvalidInput
 from yingji.resources import rules
-from yingji.resources.models import (
-    Shelter,
-    ShelterEvent,
-)
-from yingji.resources.registry.service import (
-    WRITE,
-    _page,
-    _readable,
-    _registering_division,
-    _writable,
-    check_position,
-    patch_values,
-    register,
-    registered_rows,
-    save_patch,
-)
-from yingji.resources.schemas import (
-    OccupancyIn,
-    ShelterIn,
-    ShelterPatch,
-)
+from yingji.resources.models import Shelter, ShelterEvent
+from yingji.resources.registry import service as registry
+from yingji.resources.schemas import OccupancyIn, ShelterIn, ShelterPatch
 
 # -- shelters -------------------------------------------------------------------------------------------
 
 
 def create_shelter(*, session: Session, scope: Scope, shelter_in: ShelterIn, source: str = "") -> Shelter:
     """Register a shelter (class I/II/III, GB 21734-2008); capacity at most effective area / 1.5 m²."""
-    scope.require(WRITE)
-    division = _registering_division(session, scope, shelter_in.division_code)
-    check_position(session, division, shelter_in.lon, shelter_in.lat, "shelter")
-    return register(
+    scope.require(registry.WRITE)
+    division = registry.registering_division(session, scope, shelter_in.division_code)
+    registry.check_position(session, division, shelter_in.lon, shelter_in.lat, "shelter")
+    return registry.register(
         session,
         scope,
         Shelter,
@@ -58,28 +40,17 @@ def create_shelter(*, session: Session, scope: Scope, shelter_in: ShelterIn, sou
 
 def get_shelter(*, session: Session, scope: Scope, shelter_id: int) -> Shelter:
     """One shelter with its occupancy and the facilities its class expects but it lacks."""
-    return _readable(session, scope, Shelter, shelter_id, "shelter")
+    return registry.readable(session, scope, Shelter, shelter_id, "shelter")
 
 
-def list_shelters(
-    *,
-    session: Session,
-    scope: Scope,
-    shelter_class: str | None = None,
-    division: str | None = None,
-    is_open: bool | None = None,
-    limit: int | None = 100,
-    offset: int = 0,
-) -> tuple[list[Shelter], int]:
-    stmt = registered_rows(session, scope, Shelter, division, shelter_class=shelter_class, is_open=is_open)
-    return _page(session, stmt, Shelter.id, limit, offset)
+list_shelters = registry.registered(Shelter, "shelter_class", "is_open")
 
 
 def update_shelter(*, session: Session, scope: Scope, shelter_id: int, patch: ShelterPatch) -> Shelter:
     """Change a shelter: class, area, capacity, facilities, open or closed."""
-    shelter = _writable(session, scope, Shelter, shelter_id, "shelter", lock=True)
+    shelter = registry.writable(session, scope, Shelter, shelter_id, "shelter", lock=True)
     before = audit.snapshot(shelter)
-    values = patch_values(session, shelter, patch, "shelter")
+    values = registry.patch_values(session, shelter, patch, "shelter")
     if "facilities" in values:
         values["facilities"] = rules.check_facilities(values["facilities"])
     if "effective_area_m2" in values or "capacity" in values:
@@ -92,13 +63,13 @@ def update_shelter(*, session: Session, scope: Scope, shelter_id: int, patch: Sh
             )
     if values.get("is_open") is False and shelter.occupancy > 0:
         raise InvalidInput(f"{shelter.occupancy} people are still checked in; check them out first", field="is_open")
-    save_patch(session, scope, shelter, before, values, entity="shelter")
+    registry.save_patch(session, scope, shelter, before, values, entity="shelter")
     return shelter
 
 
 def record_occupancy(*, session: Session, scope: Scope, shelter_id: int, occupancy_in: OccupancyIn) -> Shelter:
     """Check people in or out; occupancy never exceeds capacity nor goes below zero."""
-    shelter = _writable(session, scope, Shelter, shelter_id, "shelter", lock=True)
+    shelter = registry.writable(session, scope, Shelter, shelter_id, "shelter", lock=True)
     before = audit.snapshot(shelter)
     people = occupancy_in.people
     if occupancy_in.kind == "check_in":
@@ -142,4 +113,4 @@ def list_shelter_events(
     """A shelter's check-ins and check-outs, oldest first."""
     shelter = get_shelter(session=session, scope=scope, shelter_id=shelter_id)
     stmt = select(ShelterEvent).where(ShelterEvent.shelter_id == shelter.id)
-    return _page(session, stmt, ShelterEvent.id, limit, offset)
+    return registry.paged(session, stmt, ShelterEvent.id, limit, offset)

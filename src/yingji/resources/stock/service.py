@@ -15,42 +15,17 @@ from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.errors import Conflict, InvalidInput
 from yingji.resources import rules
-from yingji.resources.models import (
-    Depot,
-    StockHold,
-    StockMinimum,
-    StockMovement,
-    Transfer,
-    TransferLine,
-)
-from yingji.resources.registry.service import (
-    WRITE,
-    _page,
-    _readable,
-    _registering_division,
-    _writable,
-    catalogue,
-    check_position,
-    item_id,
-    patch_values,
-    register,
-    registered_rows,
-    save_patch,
-)
-from yingji.resources.schemas import (
-    DepotIn,
-    DepotPatch,
-    MinimumIn,
-    MovementIn,
-)
+from yingji.resources.models import Depot, StockHold, StockMinimum, StockMovement, Transfer, TransferLine
+from yingji.resources.registry import service as registry
+from yingji.resources.schemas import DepotIn, DepotPatch, MinimumIn, MovementIn
 
 # -- depots ---------------------------------------------------------------------------------------------
 
 
 def create_depot(*, session: Session, scope: Scope, depot_in: DepotIn, source: str = "") -> Depot:
     """Register a depot at a division of the caller's subtree; its position must lie inside it."""
-    scope.require(WRITE)
-    division = _registering_division(session, scope, depot_in.division_code)
+    scope.require(registry.WRITE)
+    division = registry.registering_division(session, scope, depot_in.division_code)
     allowed = rules.DEPOT_DIVISION_LEVELS[depot_in.level]
     if division.level not in allowed:
         raise InvalidInput(
@@ -58,8 +33,8 @@ def create_depot(*, session: Session, scope: Scope, depot_in: DepotIn, source: s
             f"not at the {division.level} {division.code}",
             field="level",
         )
-    check_position(session, division, depot_in.lon, depot_in.lat, "depot")
-    return register(
+    registry.check_position(session, division, depot_in.lon, depot_in.lat, "depot")
+    return registry.register(
         session,
         scope,
         Depot,
@@ -73,30 +48,19 @@ def create_depot(*, session: Session, scope: Scope, depot_in: DepotIn, source: s
 
 def get_depot(*, session: Session, scope: Scope, depot_id: int) -> Depot:
     """One depot."""
-    return _readable(session, scope, Depot, depot_id, "depot")
+    return registry.readable(session, scope, Depot, depot_id, "depot")
 
 
-def list_depots(
-    *,
-    session: Session,
-    scope: Scope,
-    level: str | None = None,
-    division: str | None = None,
-    active: bool | None = None,
-    limit: int | None = 100,
-    offset: int = 0,
-) -> tuple[list[Depot], int]:
-    """Depots the caller may read: own subtree plus those registered on the ancestor chain."""
-    stmt = registered_rows(session, scope, Depot, division, level=level, active=active)
-    return _page(session, stmt, Depot.id, limit, offset)
+# Depots the caller may read: own subtree plus those registered on the ancestor chain.
+list_depots = registry.registered(Depot, "level", "active")
 
 
 def update_depot(*, session: Session, scope: Scope, depot_id: int, patch: DepotPatch) -> Depot:
     """Change a depot's name, position, capacities, contact or active flag (never its stock)."""
-    depot = _writable(session, scope, Depot, depot_id, "depot")
+    depot = registry.writable(session, scope, Depot, depot_id, "depot")
     before = audit.snapshot(depot)
-    values = patch_values(session, depot, patch, "depot", nullable=("capacity_m3", "floor_area_m2"))
-    save_patch(session, scope, depot, before, values, entity="depot")
+    values = registry.patch_values(session, depot, patch, "depot", nullable=("capacity_m3", "floor_area_m2"))
+    registry.save_patch(session, scope, depot, before, values, entity="depot")
     return depot
 
 
@@ -126,7 +90,7 @@ def stock(*, session: Session, scope: Scope, depot_id: int) -> list[dict[str, An
     minimums = {
         m.item: m.minimum for m in session.scalars(select(StockMinimum).where(StockMinimum.depot_id == depot.id))
     }
-    items = catalogue()
+    items = registry.catalogue()
     out = []
     for key in sorted(set(balances) | set(minimums), key=lambda k: (list(items).index(k) if k in items else 999, k)):
         batches = sorted(balances.get(key, []), key=lambda b: (b.expiry is None, b.expiry or dt.date.max, b.batch))
@@ -162,7 +126,7 @@ def list_movements(
     stmt = select(StockMovement).where(StockMovement.depot_id == depot.id)
     if item:
         stmt = stmt.where(StockMovement.item == item)
-    return _page(session, stmt, StockMovement.id, limit, offset)
+    return registry.paged(session, stmt, StockMovement.id, limit, offset)
 
 
 @dataclass(frozen=True)
@@ -226,8 +190,8 @@ def _withdraw(
 
 def move_stock(*, session: Session, scope: Scope, depot_id: int, movement_in: MovementIn) -> list[StockMovement]:
     """Receive, issue, adjust or expire stock: one or more ledger lines; never below zero."""
-    depot = _writable(session, scope, Depot, depot_id, "depot", lock=True)
-    item = item_id(movement_in.item)
+    depot = registry.writable(session, scope, Depot, depot_id, "depot", lock=True)
+    item = registry.item_id(movement_in.item)
     delta = rules.signed_delta(movement_in.kind, movement_in.quantity)
     posting = Posting(movement_in.kind, movement_in.reference, movement_in.note)
     if delta > 0:
@@ -251,7 +215,7 @@ def move_stock(*, session: Session, scope: Scope, depot_id: int, movement_in: Mo
 
 def expire_due(*, session: Session, scope: Scope, depot_id: int, on: dt.date) -> list[StockMovement]:
     """Write off every batch of the depot whose expiry date is before ``on`` (one ``expire`` line each)."""
-    depot = _writable(session, scope, Depot, depot_id, "depot", lock=True)
+    depot = registry.writable(session, scope, Depot, depot_id, "depot", lock=True)
     out = []
     for item, batches in sorted(batch_balances(session=session, depot_id=depot.id).items()):
         for b in sorted(batches, key=lambda x: x.batch):
@@ -318,7 +282,7 @@ def hold_stock(*, session: Session, scope: Scope, holder: str, lines: Sequence[t
     for depot_id, item, quantity, note in lines:
         if quantity <= 0:
             raise InvalidInput(f"a hold needs a positive quantity (got {quantity})", field="quantity")
-        session.add(StockHold(depot_id=depot_id, item=item_id(item), quantity=quantity, holder=holder,
+        session.add(StockHold(depot_id=depot_id, item=registry.item_id(item), quantity=quantity, holder=holder,
                               note=note[:2000], created_by=scope.actor))  # fmt: skip
     session.flush()
 
@@ -360,7 +324,7 @@ def available_stock(
     reserve (:func:`reserved_stock`) and less what is held (:func:`held_stock`, e.g. committed plans'
     direct shipments). Rows with nothing free are left out."""
     depots, _ = list_depots(session=session, scope=scope, active=True, limit=None)
-    wanted = {item_id(i) for i in items} if items else None
+    wanted = {registry.item_id(i) for i in items} if items else None
     by_id = {d.id: d for d in depots}
     balances = on_hand(session=session, depot_ids=list(by_id))
     promised_by_key = promised_stock(session=session, depot_ids=list(by_id))
@@ -382,8 +346,8 @@ def available_stock(
 
 
 def set_minimum(*, session: Session, scope: Scope, depot_id: int, minimum_in: MinimumIn) -> StockMinimum:
-    depot = _writable(session, scope, Depot, depot_id, "depot")
-    item = item_id(minimum_in.item)
+    depot = registry.writable(session, scope, Depot, depot_id, "depot")
+    item = registry.item_id(minimum_in.item)
     row = session.get(StockMinimum, (depot.id, item))
     before = audit.snapshot(row) if row is not None else None
     if row is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from yingji.auth import access, audit
@@ -15,7 +15,7 @@ from yingji.resources.models import (
     Transfer,
     TransferLine,
 )
-from yingji.resources.registry.service import READ, WRITE, _page, item_id
+from yingji.resources.registry.service import READ, WRITE, item_id
 from yingji.resources.schemas import (
     TransferIn,
 )
@@ -69,25 +69,21 @@ def get_transfer(*, session: Session, scope: Scope, transfer_id: int) -> Transfe
     return transfer
 
 
-def list_transfers(
-    *,
-    session: Session,
-    scope: Scope,
-    status: str | None = None,
-    depot_id: int | None = None,
-    limit: int | None = 100,
-    offset: int = 0,
-) -> tuple[list[Transfer], int]:
-    """Transfers whose sending or receiving depot the caller may read."""
+def _listed(session: Session, scope: Scope) -> Select[Transfer]:
     scope.require(READ)
-    stmt = select(Transfer).where(
+    return select(Transfer).where(
         or_(scope.where_readable(Transfer.division_code), scope.where_readable(Transfer.to_division_code))
     )
-    if status:
-        stmt = stmt.where(Transfer.status == status)
-    if depot_id:
-        stmt = stmt.where(or_(Transfer.from_depot_id == depot_id, Transfer.to_depot_id == depot_id))
-    return _page(session, stmt, Transfer.id.desc(), limit, offset)
+
+
+# Transfers whose sending or receiving depot the caller may read.
+list_transfers = access.Listing(
+    Transfer,
+    rows=_listed,
+    order=(Transfer.id.desc(),),
+    equal=("status",),
+    where={"depot_id": lambda depot: or_(Transfer.from_depot_id == depot, Transfer.to_depot_id == depot)},
+)
 
 
 def _open_transfer(session: Session, scope: Scope, transfer_id: int) -> Transfer:

@@ -8,35 +8,17 @@ from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.errors import InvalidInput, NotFound
 from yingji.resources import rules
-from yingji.resources.models import (
-    Depot,
-    RescueTeam,
-    Vehicle,
-)
-from yingji.resources.registry.service import (
-    WRITE,
-    _page,
-    _readable,
-    _registering_division,
-    _writable,
-    check_position,
-    patch_values,
-    register,
-    registered_rows,
-    save_patch,
-)
-from yingji.resources.schemas import (
-    VehicleIn,
-    VehiclePatch,
-)
+from yingji.resources.models import Depot, RescueTeam, Vehicle
+from yingji.resources.registry import service as registry
+from yingji.resources.schemas import VehicleIn, VehiclePatch
 
 # -- vehicles and aircraft ------------------------------------------------------------------------------
 
 
 def create_vehicle(*, session: Session, scope: Scope, vehicle_in: VehicleIn, source: str = "") -> Vehicle:
     """Register a vehicle or aircraft with its payload, volume, passengers, speed and range."""
-    scope.require(WRITE)
-    division = _registering_division(session, scope, vehicle_in.division_code)
+    scope.require(registry.WRITE)
+    division = registry.registering_division(session, scope, vehicle_in.division_code)
     lon, lat = vehicle_in.lon, vehicle_in.lat
     owners: tuple[tuple[int | None, type[Depot] | type[RescueTeam], str], ...] = (
         (vehicle_in.depot_id, Depot, "depot"),
@@ -55,8 +37,8 @@ def create_vehicle(*, session: Session, scope: Scope, vehicle_in: VehicleIn, sou
         raise InvalidInput("give the vehicle's position (lon, lat) or its depot or team", field="lon")
     if vehicle_in.kind in rules.AIRCRAFT and vehicle_in.range_km is None:
         raise InvalidInput("an aircraft needs its range (range_km)", field="range_km")
-    check_position(session, division, lon, lat, "vehicle base")
-    return register(
+    registry.check_position(session, division, lon, lat, "vehicle base")
+    return registry.register(
         session,
         scope,
         Vehicle,
@@ -71,30 +53,21 @@ def create_vehicle(*, session: Session, scope: Scope, vehicle_in: VehicleIn, sou
 
 def get_vehicle(*, session: Session, scope: Scope, vehicle_id: int) -> Vehicle:
     """One vehicle or aircraft."""
-    return _readable(session, scope, Vehicle, vehicle_id, "vehicle")
+    return registry.readable(session, scope, Vehicle, vehicle_id, "vehicle")
 
 
-def list_vehicles(
-    *,
-    session: Session,
-    scope: Scope,
-    kind: str | None = None,
-    aircraft: bool | None = None,
-    depot_id: int | None = None,
-    division: str | None = None,
-    limit: int | None = 100,
-    offset: int = 0,
-) -> tuple[list[Vehicle], int]:
-    stmt = registered_rows(session, scope, Vehicle, division, kind=kind, depot_id=depot_id)
-    if aircraft is not None:
-        stmt = stmt.where(Vehicle.kind.in_(rules.AIRCRAFT) if aircraft else Vehicle.kind.not_in(rules.AIRCRAFT))
-    return _page(session, stmt, Vehicle.id, limit, offset)
+list_vehicles = registry.registered(
+    Vehicle,
+    "kind",
+    "depot_id",
+    where={"aircraft": lambda air: Vehicle.kind.in_(rules.AIRCRAFT) if air else Vehicle.kind.not_in(rules.AIRCRAFT)},
+)
 
 
 def update_vehicle(*, session: Session, scope: Scope, vehicle_id: int, patch: VehiclePatch) -> Vehicle:
     """Change a vehicle's position, capacities or status."""
-    vehicle = _writable(session, scope, Vehicle, vehicle_id, "vehicle")
+    vehicle = registry.writable(session, scope, Vehicle, vehicle_id, "vehicle")
     before = audit.snapshot(vehicle)
-    values = patch_values(session, vehicle, patch, "vehicle base")
-    save_patch(session, scope, vehicle, before, values, entity="vehicle")
+    values = registry.patch_values(session, vehicle, patch, "vehicle base")
+    registry.save_patch(session, scope, vehicle, before, values, entity="vehicle")
     return vehicle
