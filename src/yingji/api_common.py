@@ -149,7 +149,7 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Listing:
+class ListRequest:
     """What a list route hands its service: the request's session, the caller's scope and the page asked for."""
 
     session: Session
@@ -170,12 +170,12 @@ class Listing:
         return list_rows(session=self.session, scope=self.scope, limit=page.limit, offset=page.offset, **filters)
 
 
-async def listing(session: SessionDep, scope: ScopeDep, page: PageDep) -> Listing:
-    return Listing(session, scope, page)
+async def list_request(session: SessionDep, scope: ScopeDep, page: PageDep) -> ListRequest:
+    return ListRequest(session, scope, page)
 
 
 # A list route's session, caller and page (``limit``, ``offset``) in one parameter.
-ListingDep = Annotated[Listing, Depends(listing)]
+ListRequestDep = Annotated[ListRequest, Depends(list_request)]
 
 
 # Routes answered without authentication, each with the reason — listed here and nowhere else. Every

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from yingji.api_common import ApiDateTime, IdPath, ListingDep, Page, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import ApiDateTime, IdPath, ListRequestDep, Page, ScopeDep, SessionDep, SettingsDep
 from yingji.auth import audit, deps, service
 from yingji.auth.schemas import (
     AuditRead,
@@ -72,8 +72,8 @@ def me(session: SessionDep, scope: ScopeDep) -> MeRead:
 
 
 @router.get("/users", response_model=Page[UserRead], operation_id="users_list")
-def list_users(listing: ListingDep) -> Page[UserRead]:
-    return listing.of(service.list_users, UserRead.model_validate)
+def list_users(req: ListRequestDep) -> Page[UserRead]:
+    return req.of(service.list_users, UserRead.model_validate)
 
 
 @router.post("/users", response_model=UserRead, status_code=201, operation_id="users_create")
@@ -115,7 +115,7 @@ def revoke_token(token_id: IdPath, session: SessionDep, scope: ScopeDep) -> Mach
 
 @router.get("/audit", response_model=Page[AuditRead], operation_id="audit_list")
 def list_audit(
-    listing: ListingDep,
+    req: ListRequestDep,
     entity: Annotated[str | None, Query(max_length=64)] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
     since: ApiDateTime | None = None,
@@ -123,4 +123,4 @@ def list_audit(
     """The audit log within the caller's jurisdiction (admins only)."""
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt.UTC)
-    return listing.of(audit.query, AuditRead.model_validate, entity=entity, actor=actor, since=since)
+    return req.of(audit.query, AuditRead.model_validate, entity=entity, actor=actor, since=since)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from yingji.api_common import IdPath, ListingDep, Page, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import IdPath, ListRequestDep, Page, ScopeDep, SessionDep, SettingsDep
 from yingji.enforcement import service
 from yingji.enforcement.models import Draw, Inspector
 from yingji.enforcement.schemas import (
@@ -40,10 +40,10 @@ def _with_ties(session: SessionDep, rows: Sequence[Inspector]) -> list[Inspector
 
 
 @router.get("/inspectors", response_model=Page[InspectorRead], operation_id="enforcement_inspectors_list")
-def list_inspectors(listing: ListingDep, active: Annotated[bool | None, Query()] = None) -> Page[InspectorRead]:
+def list_inspectors(req: ListRequestDep, active: Annotated[bool | None, Query()] = None) -> Page[InspectorRead]:
     """The inspector register (执法人员) of the caller's subtree, with each one's recusal ties."""
-    rows, total = listing.rows(service.list_inspectors, active=active)
-    return Page.of(_with_ties(listing.session, rows), total, listing.page)
+    rows, total = req.rows(service.list_inspectors, active=active)
+    return Page.of(_with_ties(req.session, rows), total, req.page)
 
 
 @router.post("/inspectors", response_model=InspectorRead, status_code=status.HTTP_201_CREATED,
@@ -75,9 +75,9 @@ def add_recusal(inspector_id: IdPath, body: RecusalIn, session: SessionDep, scop
 
 
 @router.get("/plans", response_model=Page[PlanRead], operation_id="enforcement_plans_list")
-def list_plans(listing: ListingDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Page[PlanRead]:
+def list_plans(req: ListRequestDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Page[PlanRead]:
     """Annual enforcement plans of the caller's subtree, newest year first."""
-    return listing.of(service.list_plans, PlanRead.model_validate, year=year)
+    return req.of(service.list_plans, PlanRead.model_validate, year=year)
 
 
 @router.post("/plans", response_model=PlanRead, status_code=status.HTTP_201_CREATED,

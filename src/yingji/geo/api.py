@@ -6,7 +6,7 @@ from typing import Annotated
 import shapely
 from fastapi import APIRouter, Path, Query, UploadFile
 
-from yingji.api_common import ListingDep, Page, ScopeDep, SessionDep
+from yingji.api_common import ListRequestDep, Page, ScopeDep, SessionDep
 from yingji.errors import InvalidInput
 from yingji.geo import service
 from yingji.geo.models import Division
@@ -32,13 +32,13 @@ def read(d: Division) -> DivisionRead:
 
 @router.get("", response_model=Page[DivisionRead], operation_id="divisions_list")
 def list_divisions(
-    listing: ListingDep,
+    req: ListRequestDep,
     level: LevelName | None = None,
     parent: Annotated[str | None, Query(pattern=r"^\d{6}(\d{3}){0,2}$")] = None,
     q: Annotated[str | None, Query(max_length=50)] = None,
 ) -> Page[DivisionRead]:
     """Divisions the caller may read: own subtree and ancestor chain; ``parent`` gives direct children."""
-    return listing.of(service.list_divisions, read, level=level, parent=parent, q=q)
+    return req.of(service.list_divisions, read, level=level, parent=parent, q=q)
 
 
 @router.get("/boundaries", response_model=DivisionFeatures, operation_id="divisions_boundaries")

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from yingji.api_common import ApiDateTime, IdPath, ListingDep, Page, ScopeDep, SessionDep
+from yingji.api_common import ApiDateTime, IdPath, ListRequestDep, Page, ScopeDep, SessionDep
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.incidents import plans, service
@@ -91,7 +91,7 @@ def _versioned(
 
 @router.get("/incidents", response_model=Page[IncidentSummary], operation_id="incidents_list")
 def list_incidents(
-    listing: ListingDep,
+    req: ListRequestDep,
     status: IncidentStatus | None = None,
     incident_type: IncidentType | None = None,
     division: DivisionQuery = None,
@@ -101,7 +101,7 @@ def list_incidents(
     until: ApiDateTime | None = None,
 ) -> Response:
     """Incidents covering a division you may read, newest report first."""
-    rows, total = listing.rows(
+    rows, total = req.rows(
         service.list_incident_rows,
         fields=SUMMARY_FIELDS,
         status=status.value if status else None,
@@ -115,7 +115,7 @@ def list_incidents(
     # The body Page[IncidentSummary] would give (pydantic's own JSON encoder, the model's field order), from
     # the rows as they come: no model per row to build, validate and dump.
     items = [dict(zip(SUMMARY_FIELDS, row, strict=True)) for row in rows]
-    body = {"items": items, "total": total, "limit": listing.page.limit, "offset": listing.page.offset}
+    body = {"items": items, "total": total, "limit": req.page.limit, "offset": req.page.offset}
     return Response(pydantic_core.to_json(body), media_type="application/json")
 
 
@@ -265,8 +265,8 @@ def update_task(task_id: IdPath, body: TaskUpdate, session: SessionDep, scope: S
 
 
 @router.get("/incidents/{incident_id}/timeline", response_model=Page[TimelineRead], operation_id="incidents_timeline")
-def timeline(incident_id: IdPath, listing: ListingDep) -> Page[TimelineRead]:
-    return listing.of(service.timeline, TimelineRead.model_validate, incident_id=incident_id)
+def timeline(incident_id: IdPath, req: ListRequestDep) -> Page[TimelineRead]:
+    return req.of(service.timeline, TimelineRead.model_validate, incident_id=incident_id)
 
 
 @router.post(
@@ -353,8 +353,8 @@ def report_status(
 
 
 @router.get("/organisations", response_model=Page[OrganisationRead], operation_id="organisations_list")
-def list_organisations(listing: ListingDep, q: Search = None) -> Page[OrganisationRead]:
-    return listing.of(service.list_organisations, OrganisationRead.model_validate, q=q)
+def list_organisations(req: ListRequestDep, q: Search = None) -> Page[OrganisationRead]:
+    return req.of(service.list_organisations, OrganisationRead.model_validate, q=q)
 
 
 @router.post("/organisations", response_model=OrganisationRead, status_code=201, operation_id="organisations_create")
@@ -412,8 +412,8 @@ def report_made(incident_id: IdPath, body: ReportMadeIn, session: SessionDep, sc
 
 
 @router.get("/notifications", response_model=Page[NotificationRead], operation_id="notifications_list")
-def notifications(listing: ListingDep) -> Page[NotificationRead]:
-    return listing.of(service.list_notifications, NotificationRead.model_validate)
+def notifications(req: ListRequestDep) -> Page[NotificationRead]:
+    return req.of(service.list_notifications, NotificationRead.model_validate)
 
 
 # -- duty desk ---------------------------------------------------------------------------------------
@@ -430,9 +430,9 @@ def item_read(item: DutyItem) -> DutyItemRead:
 
 
 @router.get("/duty/shifts", response_model=Page[ShiftRead], operation_id="duty_shifts_list")
-def list_shifts(listing: ListingDep, at: ApiDateTime | None = None) -> Page[ShiftRead]:
+def list_shifts(req: ListRequestDep, at: ApiDateTime | None = None) -> Page[ShiftRead]:
     """The shift roster (``at``: the shifts on duty at that moment)."""
-    return listing.of(service.list_shifts, ShiftRead.model_validate, at=_aware(at))
+    return req.of(service.list_shifts, ShiftRead.model_validate, at=_aware(at))
 
 
 @router.post("/duty/shifts", response_model=ShiftRead, status_code=201, operation_id="duty_shifts_create")
@@ -447,8 +447,8 @@ def hand_over(shift_id: IdPath, body: HandoverIn, session: SessionDep, scope: Sc
 
 
 @router.get("/duty/log", response_model=Page[DutyLogRead], operation_id="duty_log_list")
-def duty_log(listing: ListingDep) -> Page[DutyLogRead]:
-    return listing.of(service.list_log, DutyLogRead.model_validate)
+def duty_log(req: ListRequestDep) -> Page[DutyLogRead]:
+    return req.of(service.list_log, DutyLogRead.model_validate)
 
 
 @router.post("/duty/log", response_model=DutyLogRead, status_code=201, operation_id="duty_log_add")
@@ -457,9 +457,9 @@ def add_log(body: DutyLogIn, session: SessionDep, scope: ScopeDep) -> DutyLogRea
 
 
 @router.get("/duty/items", response_model=Page[DutyItemRead], operation_id="duty_items_list")
-def list_items(listing: ListingDep, status: Literal["open", "incident", "closed"] | None = None) -> Page[DutyItemRead]:
+def list_items(req: ListRequestDep, status: Literal["open", "incident", "closed"] | None = None) -> Page[DutyItemRead]:
     """Information received by the duty desk, with each escalation timer's state."""
-    return listing.of(service.list_items, item_read, status=status)
+    return req.of(service.list_items, item_read, status=status)
 
 
 @router.post("/duty/items", response_model=DutyItemRead, status_code=201, operation_id="duty_items_receive")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from yingji.api_common import ApiDateTime, IdPath, ListingDep, Page, PageDep, ScopeDep, SessionDep
+from yingji.api_common import ApiDateTime, IdPath, ListRequestDep, Page, PageDep, ScopeDep, SessionDep
 from yingji.auth.security import MACHINE_TOKEN_PREFIX
 from yingji.errors import Forbidden, InvalidInput
 from yingji.monitoring import service
@@ -71,9 +71,9 @@ def create_site(site_in: SiteIn, session: SessionDep, scope: ScopeDep) -> SiteRe
 
 
 @router.get("/monitoring/sites", response_model=Page[SiteRead], operation_id="monitoring_sites_list")
-def list_sites(listing: ListingDep, kind: Annotated[str | None, Query(max_length=32)] = None) -> Page[SiteRead]:
+def list_sites(req: ListRequestDep, kind: Annotated[str | None, Query(max_length=32)] = None) -> Page[SiteRead]:
     """Monitored sites the caller may read."""
-    return listing.of(service.list_sites, site_read, kind=kind)
+    return req.of(service.list_sites, site_read, kind=kind)
 
 
 @router.get("/monitoring/sites/{site_id}", response_model=SiteRead, operation_id="monitoring_sites_get")
@@ -169,7 +169,7 @@ def dead_letters(
 
 @router.get("/alarms", response_model=Page[AlarmRead], operation_id="alarms_list")
 def list_alarms(
-    listing: ListingDep,
+    req: ListRequestDep,
     state: AlarmState | None = None,
     active: bool | None = None,
     priority: Priority = None,
@@ -178,7 +178,7 @@ def list_alarms(
 ) -> Page[AlarmRead]:
     """Alarms the caller may read, newest first (filters: state, active, priority, site, raised since)."""
     filters = {"state": state, "active": active, "priority": priority, "site_id": site_id, "since": since}
-    return listing.of(service.list_alarms, alarm_read, **filters)
+    return req.of(service.list_alarms, alarm_read, **filters)
 
 
 @router.get("/alarms/fatigue", response_model=FatigueReport, operation_id="alarms_fatigue")

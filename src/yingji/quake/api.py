@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from yingji.api_common import (
     IdPath,
     IdQuery,
-    ListingDep,
+    ListRequestDep,
     Page,
     ScopeDep,
     SessionDep,
@@ -57,9 +57,9 @@ def create_assessment(
 
 
 @api_router.get("/quake/assessments", response_model=Page[AssessmentSummary], operation_id="quake_assessments_list")
-def list_assessments(listing: ListingDep, incident_id: IdQuery = None) -> Page[AssessmentSummary]:
+def list_assessments(req: ListRequestDep, incident_id: IdQuery = None) -> Page[AssessmentSummary]:
     """Assessments affecting the caller's jurisdiction, newest origin time first."""
-    return listing.of(service.list_assessments, summary, incident_id=incident_id)
+    return req.of(service.list_assessments, summary, incident_id=incident_id)
 
 
 @api_router.get("/quake/assessments/{assessment_id}", response_model=AssessmentOut, operation_id="quake_assessment_get")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from yingji.api_common import IdPath, IdQuery, ListingDep, Page, ScopeDep, SessionDep
+from yingji.api_common import IdPath, IdQuery, ListRequestDep, Page, ScopeDep, SessionDep
 from yingji.relief import service
 from yingji.relief.schemas import (
     FlowCollection,
@@ -33,9 +33,9 @@ def create_plan(plan_in: PlanIn, session: SessionDep, scope: ScopeDep) -> PlanRe
 
 
 @router.get("/plans", response_model=Page[PlanSummary], operation_id="relief_plan_list")
-def list_plans(listing: ListingDep, incident_id: IdQuery = None) -> Page[PlanSummary]:
+def list_plans(req: ListRequestDep, incident_id: IdQuery = None) -> Page[PlanSummary]:
     """Plans of the caller's subtree, newest first."""
-    return listing.of(service.list_plans, PlanSummary.model_validate, incident_id=incident_id)
+    return req.of(service.list_plans, PlanSummary.model_validate, incident_id=incident_id)
 
 
 @router.get("/plans/{plan_id}", response_model=PlanRead, operation_id="relief_plan_get")
@@ -82,10 +82,10 @@ def import_roads(road_in: RoadImport, session: SessionDep, scope: ScopeDep) -> R
 
 @router.get("/roads", response_model=Page[RoadSegmentRead], operation_id="relief_roads_list")
 def list_roads(
-    listing: ListingDep, network: Annotated[str | None, Query(max_length=100)] = None, cut: bool | None = None
+    req: ListRequestDep, network: Annotated[str | None, Query(max_length=100)] = None, cut: bool | None = None
 ) -> Page[RoadSegmentRead]:
     """Road segments the caller may read, cut ones first (with reason, time and who cut them)."""
-    return listing.of(service.list_roads, RoadSegmentRead.model_validate, network=network, cut=cut)
+    return req.of(service.list_roads, RoadSegmentRead.model_validate, network=network, cut=cut)
 
 
 @router.post("/roads/{segment_id}/cut", response_model=RoadSegmentRead, operation_id="relief_road_cut")

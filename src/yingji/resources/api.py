@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from yingji.api_common import IdPath, IdQuery, Listing, ListingDep, Page, ScopeDep, SessionDep, printable_html
+from yingji.api_common import IdPath, IdQuery, ListRequest, ListRequestDep, Page, ScopeDep, SessionDep, printable_html
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.errors import InvalidInput
@@ -111,8 +111,8 @@ def _registry_routes(kind: str, name: str, out: Callable[[Any, Scope], R], liste
     key, read, deps = f"{name}_id", get_type_hints(out)["return"], {"session": SessionDep, "scope": ScopeDep}
     row_in, patch = get_type_hints(create)[f"{name}_in"], get_type_hints(update)["patch"]
 
-    def list_rows(listing: Listing, **given: Any) -> Page[R]:
-        return listing.of(list_rows_of, lambda row: out(row, listing.scope), **given)
+    def list_rows(req: ListRequest, **given: Any) -> Page[R]:
+        return req.of(list_rows_of, lambda row: out(row, req.scope), **given)
 
     def create_row(body: BaseModel, session: Session, scope: Scope) -> R:
         return out(create(session=session, scope=scope, **{f"{name}_in": body}), scope)
@@ -125,7 +125,7 @@ def _registry_routes(kind: str, name: str, out: Callable[[Any, Scope], R], liste
 
     one, ids = f"/{kind}/{{{key}}}", {key: IdPath}
     _route(list_rows, "GET", f"/{kind}", f"list_{kind}", listed, Page[read], f"{kind}_list",  # type: ignore[valid-type]
-           {"listing": ListingDep}, optional=filters)  # fmt: skip
+           {"req": ListRequestDep}, optional=filters)  # fmt: skip
     _route(create_row, "POST", f"/{kind}", create.__name__, create.__doc__, read, f"{kind}_create",
            {"body": row_in, **deps}, 201)  # fmt: skip
     _route(get_row, "GET", one, get.__name__, get.__doc__, read, f"{kind}_get", {**ids, **deps})
@@ -169,9 +169,9 @@ def depot_stock(depot_id: IdPath, session: SessionDep, scope: ScopeDep) -> Depot
 
 
 @router.get("/depots/{depot_id}/movements", response_model=Page[MovementRead], operation_id="depots_movements")
-def depot_movements(depot_id: IdPath, listing: ListingDep, item: ItemQuery = None) -> Page[MovementRead]:
+def depot_movements(depot_id: IdPath, req: ListRequestDep, item: ItemQuery = None) -> Page[MovementRead]:
     """The depot's stock ledger, oldest first."""
-    return listing.of(service.list_movements, MovementRead.model_validate, depot_id=depot_id, item=item)
+    return req.of(service.list_movements, MovementRead.model_validate, depot_id=depot_id, item=item)
 
 
 @router.post(
@@ -220,12 +220,12 @@ def set_minimum(depot_id: IdPath, body: MinimumIn, session: SessionDep, scope: S
 
 @router.get("/transfers", response_model=Page[TransferRead], operation_id="transfers_list")
 def list_transfers(
-    listing: ListingDep,
+    req: ListRequestDep,
     status: Annotated[str | None, Query(pattern="^(created|confirmed|cancelled)$")] = None,
     depot_id: IdQuery = None,
 ) -> Page[TransferRead]:
     """Transfer orders whose sending or receiving depot the caller may read, newest first."""
-    return listing.of(service.list_transfers, transfer_out, status=status, depot_id=depot_id)
+    return req.of(service.list_transfers, transfer_out, status=status, depot_id=depot_id)
 
 
 @router.post(
@@ -272,9 +272,9 @@ def shelter_occupancy(shelter_id: IdPath, body: OccupancyIn, session: SessionDep
 
 
 @router.get("/shelters/{shelter_id}/events", response_model=Page[ShelterEventRead], operation_id="shelters_events")
-def shelter_events(shelter_id: IdPath, listing: ListingDep) -> Page[ShelterEventRead]:
+def shelter_events(shelter_id: IdPath, req: ListRequestDep) -> Page[ShelterEventRead]:
     """The shelter's check-in and check-out counts with the occupancy after each, oldest first."""
-    return listing.of(service.list_shelter_events, ShelterEventRead.model_validate, shelter_id=shelter_id)
+    return req.of(service.list_shelter_events, ShelterEventRead.model_validate, shelter_id=shelter_id)
 
 
 # -- rescue teams -------------------------------------------------------------------------------------

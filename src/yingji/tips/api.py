@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from yingji.api_common import IdPath, ListingDep, Page, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import IdPath, ListRequestDep, Page, ScopeDep, SessionDep, SettingsDep
 from yingji.auth.ratelimit import FixedWindow, WindowLimits
 from yingji.config import Settings
 from yingji.db import utcnow
@@ -116,10 +116,10 @@ def _tip_out(tip: Tip) -> TipRead:
 
 @router.get("", response_model=Page[TipRead], operation_id="tips_list")
 def list_tips(
-    listing: ListingDep, status_is: Annotated[str | None, Query(alias="status", max_length=16)] = None
+    req: ListRequestDep, status_is: Annotated[str | None, Query(alias="status", max_length=16)] = None
 ) -> Page[TipRead]:
     """Tips in the caller's jurisdiction, newest first (needs tips:read; no reporter identity)."""
-    return listing.of(service.list_tips, _tip_out, status_is=status_is)
+    return req.of(service.list_tips, _tip_out, status_is=status_is)
 
 
 @router.get("/inbox/groups", response_model=list[list[int]], operation_id="tips_duplicate_groups")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from yingji.api_common import IdPath, ListingDep, Page, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import IdPath, ListRequestDep, Page, ScopeDep, SessionDep, SettingsDep
 from yingji.auth.scope import Scope
 from yingji.config import Settings
 from yingji.monitoring.clock import to_epoch_ms
@@ -153,12 +153,12 @@ def issue(body: WarningIn, session: SessionDep, scope: ScopeDep, settings: Setti
 
 @router.get("/warnings", response_model=Page[WarningRead], operation_id="warnings_list")
 def list_warnings(
-    listing: ListingDep,
+    req: ListRequestDep,
     status: Annotated[str | None, Query(pattern="^(active|cancelled)$")] = None,
     source: Annotated[str | None, Query(pattern="^(issued|imported)$")] = None,
 ) -> Page[WarningRead]:
     """Warnings issued in, or covering, the caller's jurisdiction (and those imported there), newest first."""
-    return listing.of(service.list_warnings, partial(warning_read, listing.scope), status=status, source=source)
+    return req.of(service.list_warnings, partial(warning_read, req.scope), status=status, source=source)
 
 
 @router.get("/warnings/{warning_id}", response_model=WarningRead, operation_id="warnings_get")

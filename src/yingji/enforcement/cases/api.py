@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from yingji.api_common import IdPath, IdQuery, ListingDep, Page, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import IdPath, IdQuery, ListRequestDep, Page, ScopeDep, SessionDep, SettingsDep
 from yingji.enforcement.cases import service
 from yingji.enforcement.cases.models import CaseEvidence, FollowUp, Inspection, PenaltyCase
 from yingji.enforcement.cases.schemas import (
@@ -56,10 +56,10 @@ def _pdf(content: bytes, name: str) -> Response:
 
 
 @router.get("/inspections", response_model=Page[InspectionRead], operation_id="enforcement_inspections_list")
-def list_inspections(listing: ListingDep, enterprise_id: IdQuery = None) -> Page[InspectionRead]:
+def list_inspections(req: ListRequestDep, enterprise_id: IdQuery = None) -> Page[InspectionRead]:
     """Inspections of the caller's subtree, latest first, with their findings."""
-    rows, total = listing.rows(service.list_inspections, enterprise_id=enterprise_id)
-    return Page.of(_with_findings(listing.session, rows), total, listing.page)
+    rows, total = req.rows(service.list_inspections, enterprise_id=enterprise_id)
+    return Page.of(_with_findings(req.session, rows), total, req.page)
 
 
 @router.post("/inspections", response_model=InspectionRead, status_code=status.HTTP_201_CREATED,
@@ -149,9 +149,9 @@ def case_out(session: SessionDep, row: PenaltyCase) -> CaseRead:
 
 
 @router.get("/cases", response_model=Page[CaseRead], operation_id="enforcement_cases_list")
-def list_cases(listing: ListingDep, state: Annotated[str | None, Query(max_length=16)] = None) -> Page[CaseRead]:
+def list_cases(req: ListRequestDep, state: Annotated[str | None, Query(max_length=16)] = None) -> Page[CaseRead]:
     """Penalty cases of the caller's subtree with their clocks (today), latest filed first."""
-    return listing.of(service.list_cases, partial(case_out, listing.session), state=state)
+    return req.of(service.list_cases, partial(case_out, req.session), state=state)
 
 
 @router.post("/cases", response_model=CaseRead, status_code=status.HTTP_201_CREATED,

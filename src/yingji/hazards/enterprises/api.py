@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from yingji.api_common import IdPath, ListingDep, Page, ScopeDep, SessionDep
+from yingji.api_common import IdPath, ListRequestDep, Page, ScopeDep, SessionDep
 from yingji.hazards.enterprises import service
 from yingji.hazards.enterprises.schemas import EnterpriseIn, EnterprisePatch, EnterpriseRead, MemberIn
 
@@ -15,13 +15,13 @@ router = APIRouter(prefix="/api/v1/enterprises", tags=["work safety"])
 
 @router.get("", response_model=Page[EnterpriseRead], operation_id="enterprises_list")
 def list_enterprises(
-    listing: ListingDep,
+    req: ListRequestDep,
     division: Annotated[str | None, Query(pattern=r"^\d{6}(\d{3}){0,2}$")] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     supervision_category: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Page[EnterpriseRead]:
     """Enterprises of the caller's subtree (an enterprise user: the enterprises they act for)."""
-    return listing.of(service.list_enterprises, EnterpriseRead.model_validate, division=division, q=q,
+    return req.of(service.list_enterprises, EnterpriseRead.model_validate, division=division, q=q,
                       supervision_category=supervision_category)  # fmt: skip
 
 

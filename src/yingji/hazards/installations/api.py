@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from yingji.api_common import IdPath, IdQuery, ListingDep, Page, ScopeDep, SessionDep
+from yingji.api_common import IdPath, IdQuery, ListRequestDep, Page, ScopeDep, SessionDep
 from yingji.db import utcnow
 from yingji.hazards.installations import service
 from yingji.hazards.installations.schemas import AssessmentRead, InstallationIn, InstallationRead, InventoryIn
@@ -14,12 +14,10 @@ router = APIRouter(prefix="/api/v1/installations", tags=["work safety"])
 
 @router.get("", response_model=Page[InstallationRead], operation_id="installations_list")
 def list_installations(
-    listing: ListingDep, enterprise_id: IdQuery = None, major: bool | None = None
+    req: ListRequestDep, enterprise_id: IdQuery = None, major: bool | None = None
 ) -> Page[InstallationRead]:
     """Installations of the enterprises the caller may see."""
-    return listing.of(
-        service.list_installations, InstallationRead.model_validate, enterprise_id=enterprise_id, major=major
-    )
+    return req.of(service.list_installations, InstallationRead.model_validate, enterprise_id=enterprise_id, major=major)
 
 
 @router.post(

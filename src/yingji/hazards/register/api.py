@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
-from yingji.api_common import IdPath, IdQuery, ListingDep, Page, ScopeDep, SessionDep
+from yingji.api_common import IdPath, IdQuery, ListRequestDep, Page, ScopeDep, SessionDep
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.hazards import lifecycle
@@ -64,7 +64,7 @@ def board(session: SessionDep, scope: ScopeDep, group_by: Literal["division", "c
 
 @router.get("", response_model=Page[HazardRead], operation_id="hazards_list")
 def list_hazards(
-    listing: ListingDep,
+    req: ListRequestDep,
     state: Annotated[str | None, Query(pattern=r"^[a-z]{1,16}$")] = None,
     level: Literal["general", "major"] | None = None,
     division: Annotated[str | None, Query(pattern=r"^\d{6}(\d{3}){0,2}$")] = None,
@@ -74,14 +74,14 @@ def list_hazards(
     """Hazards the caller may see, newest first."""
 
     def compute() -> bytes:
-        return HAZARD_PAGE.dump_json(listing.of(
+        return HAZARD_PAGE.dump_json(req.of(
             service.list_hazards, hazard_out, state=state, level=level, division=division, enterprise_id=enterprise_id,
             overdue_at=utcnow() if overdue else None,
         ))  # fmt: skip
 
-    key = ("page", state, level, division, listing.page.limit, listing.page.offset)
+    key = ("page", state, level, division, req.page.limit, req.page.offset)
     shared = not (overdue or enterprise_id)
-    return _answer(listing.session, listing.scope, key, compute, shared=shared, max_age=LIST_CACHE_S)
+    return _answer(req.session, req.scope, key, compute, shared=shared, max_age=LIST_CACHE_S)
 
 
 @router.post("", response_model=HazardRead, status_code=status.HTTP_201_CREATED, operation_id="hazards_report")

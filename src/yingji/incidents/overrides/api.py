@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from yingji.api_common import IdPath, ListingDep, Page, ScopeDep, SessionDep
+from yingji.api_common import IdPath, ListRequestDep, Page, ScopeDep, SessionDep
 from yingji.incidents.overrides import service as overrides
 from yingji.incidents.schemas import GradingOverrideIn, GradingOverrideRead
 
@@ -12,9 +12,9 @@ router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
 
 @router.get("/grading-overrides", response_model=Page[GradingOverrideRead], operation_id="grading_overrides_list")
-def list_overrides(listing: ListingDep, active_only: bool = True) -> Page[GradingOverrideRead]:
+def list_overrides(req: ListRequestDep, active_only: bool = True) -> Page[GradingOverrideRead]:
     """Local plans' grading thresholds that apply in the caller's jurisdiction (its own and its ancestors')."""
-    return listing.of(overrides.list_overrides, GradingOverrideRead.model_validate, active_only=active_only)
+    return req.of(overrides.list_overrides, GradingOverrideRead.model_validate, active_only=active_only)
 
 
 @router.post(

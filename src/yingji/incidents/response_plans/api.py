@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from yingji.api_common import IdPath, ListingDep, Page, ScopeDep, SessionDep
+from yingji.api_common import IdPath, ListRequestDep, Page, ScopeDep, SessionDep
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.response_plans import service as response_plans
 from yingji.incidents.schemas import ResponsePlanCreated, ResponsePlanIn, ResponsePlanRead
@@ -14,13 +14,13 @@ router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
 @router.get("/response-plans", response_model=Page[ResponsePlanRead], operation_id="response_plans_list")
 def list_plans(
-    listing: ListingDep, incident_type: IncidentType | None = None, active_only: bool = True
+    req: ListRequestDep, incident_type: IncidentType | None = None, active_only: bool = True
 ) -> Page[ResponsePlanRead]:
     """Stored response plans (预案) of the caller's jurisdiction and its ancestors (which apply to it too).
 
     Optionally only those covering one incident type; retired ones with ``active_only=false``."""
     kind = incident_type.value if incident_type else None
-    return listing.of(
+    return req.of(
         response_plans.list_plans, ResponsePlanRead.model_validate, incident_type=kind, active_only=active_only
     )
 
