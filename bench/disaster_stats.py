@@ -45,7 +45,7 @@ from yingji.geo.importers import DivisionRecord
 
 PASSWORD = "Bench-disasters-2026!"
 PG_ADMIN = os.environ.get("YINGJI_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-PG_DATABASE = "yingji_bench_dis"
+PG_DATABASE = os.environ.get("YINGJI_BENCH_PG_DATABASE", "yingji_bench_dis")  # another name for parallel runs
 PREFECTURE = "540200000000"
 
 

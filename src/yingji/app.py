@@ -206,7 +206,7 @@ async def _forget_revoked_sessions(app: FastAPI) -> None:
     from yingji.auth.service import SESSIONS_ENTITY
 
     try:
-        async for event in app.state.events.subscribe():
+        async for event in app.state.events.subscribe(SESSIONS_ENTITY):
             if event is not None and event.entity == SESSIONS_ENTITY:
                 app.state.scope_cache.forget(event.entity_id)
     except asyncio.CancelledError:
