@@ -311,14 +311,17 @@ def review_report(*, session: Session, scope: Scope, report_id: int, review_in: 
 
 
 def review_reports(
-    *, session: Session, scope: Scope, report_ids: list[int], review_in: ReviewIn
+    *, session: Session, scope: Scope, report_ids: list[int], review_in: ReviewIn, event_id: int | None = None
 ) -> list[DisasterReport | DomainError]:
     """A review queue's "accept (or return) selected": each report judged as :func:`review_report` judges it,
     with its own answer — the report reviewed, or the error its own review would have raised (404 outside the
-    caller's subtree or unknown, 409, 403), that report left as it was. One read for the lot; the permission
-    and a return's reason are checked for the whole request first."""
+    caller's subtree or unknown — or of another event than ``event_id`` when given —, 409, 403), that report left
+    as it was. One read for the lot; the permission and a return's reason are checked for the whole request
+    first."""
     scope.require(REVIEW)
     rows = access.covered_rows(scope, DisasterReport, READ, place="township_code")
+    if event_id is not None:
+        rows = rows.where(DisasterReport.event_id == event_id)
     found = {r.id: r for r in session.scalars(rows.where(DisasterReport.id.in_(report_ids)))}
     unknown = NotFound("disaster report not found")  # as get_report answers
     refused = {i: _refusal(scope, found[i]) if i in found else unknown for i in report_ids}
