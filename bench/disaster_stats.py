@@ -251,12 +251,17 @@ async def run_load(
             """Staleness: from an acceptance (its response) to the end of the first read of the totals (the
             township's and the prefecture's, summed in the database: ``?codes=``) whose township entry has its
             figures and whose prefecture total includes every report accepted by then (figures are positive, so
-            it is at least their sum)."""
+            it is at least their sum). Each acceptance is measured once: when none came since the last one measured
+            (between a queue's "accept selected" rounds), the checker waits for the next."""
+            measured = float("-inf")
             while not stop.is_set():
                 await asyncio.sleep(0.25)
                 if not accepted:
                     continue
                 township, (_, done, affected) = max(accepted.items(), key=lambda kv: kv[1][1])
+                if done <= measured:
+                    continue
+                measured = done
                 floor = sum(a for _, at, a in accepted.values() if at <= done)
                 while True:
                     path = f"/api/v1/disasters/events/{event_id}/totals?codes={township},{PREFECTURE}"
