@@ -199,7 +199,6 @@ async def run_load(
                 failures.append(f"submit {township}: {status} {str(made)[:120]}")
                 return
             if review_every:  # the county's reviewer takes it from its queue
-                sent[made["id"]] = (i, township, at)
                 return
             path = f"/api/v1/disasters/reports/{made['id']}/review"
             status, reviewed = await lean.call("POST", path, tokens[county], {"action": "accept"})
@@ -210,7 +209,6 @@ async def run_load(
             latencies.append(done - at)
             accepted[township] = (county, done, i + 1)
 
-        sent: dict[int, tuple[int, str, float]] = {}  # report id -> (i, township, scheduled at)
         submitted_all = asyncio.Event()
         reviewers = Lean(int(base.rsplit(":", 1)[1]), size=len(by_county))  # each county's reviewer, a browser
 
@@ -223,7 +221,11 @@ async def run_load(
                 last = submitted_all.is_set()
                 try:
                     status, queue = await reviewers.call("GET", queue_path, tokens[county])
-                    ids = [r["id"] for r in queue][:200] if status == 200 else []
+                    # what the queue lists, not what the submitters have heard back: a report is in the queue
+                    # once committed, maybe before its 201 reached its submitter
+                    rows = queue[:200] if status == 200 else []
+                    listed = {r["id"]: (r["township_code"], r["figures"]["affected"]) for r in rows}
+                    ids = list(listed)
                     if status != 200:
                         failures.append(f"queue {county}: {status} {str(queue)[:120]}")
                     if ids:
@@ -234,12 +236,12 @@ async def run_load(
                         if status != 200:
                             failures.append(f"accept {county}: {status} {str(answer)[:120]}")
                         for result in answer["results"] if status == 200 else ():
-                            i, township, at = sent.pop(result["report_id"], (0, "?", done))
+                            township, affected = listed[result["report_id"]]
                             if result["status"] != 200:
                                 failures.append(f"accept {township}: {result['status']} {result['detail']}")
                                 continue
-                            latencies.append(done - at)
-                            accepted[township] = (county, done, i + 1)
+                            latencies.append(done - (start + (affected - 1) / rate))  # township i reports i + 1
+                            accepted[township] = (county, done, affected)
                 except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                     failures.append(f"review {county}: {type(exc).__name__}")
                     ids = []
