@@ -6,15 +6,19 @@ from ``YINGJI_BENCH_PG_ADMIN_URL``); or ``--database-url`` as given (kept). It
 loads the demo region, adds synthetic townships under the 18 counties of 日喀则 until there are
 ``--townships`` of them, makes one duty officer per county, starts ``yingji serve`` and declares one event
 over the prefecture. The load is open-loop: township *i*'s report is sent at ``start + i / rate`` whether or
-not earlier ones have finished; its county then accepts it; latency runs from the scheduled moment to the
-acceptance (no coordinated omission). Meanwhile a checker reads the county's totals and measures how long
-after an acceptance the totals include it. At the end every township must be in the prefecture's totals
-with its own figures (no report lost).
+not earlier ones have finished; its county then accepts it — as a reviewer at the county's review queue does:
+every ``--review-every`` seconds (1 s) each county reads its queue (``GET …/reports?status=submitted``) and
+accepts what it lists in one request ("accept selected": ``POST /reports/reviews``, each report judged and
+answered on its own), or with ``--review-every 0`` each report on its own right after it is submitted. Latency
+runs from the scheduled moment to the acceptance (no coordinated omission), so it includes the wait in the
+queue; the sustained rate runs to the last acceptance. Meanwhile a checker reads the county's totals and
+measures how long after an acceptance the totals include it. At the end every township must be in the
+prefecture's totals with its own figures (no report lost).
 
 Prints the sustained rate, p50/p99 latency, the ratio of the sustained to the offered rate (goal 1.0),
 the worst roll-up staleness (goal ≤ 1 s) and the lost-report count (goal 0).
 
-    .venv/bin/python bench/disaster_stats.py [--townships 5000] [--rate 200] [--workers 1] [--pg]
+    .venv/bin/python bench/disaster_stats.py [--townships 5000] [--rate 200] [--workers 1] [--pg] [--review-every 1]
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from yingji.geo.importers import DivisionRecord
 
 PASSWORD = "Bench-disasters-2026!"
 PG_ADMIN = os.environ.get("YINGJI_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-PG_DATABASE = "yingji_bench_dis"
+PG_DATABASE = os.environ.get("YINGJI_BENCH_PG_DATABASE", "yingji_bench_dis")  # another name for parallel runs
 PREFECTURE = "540200000000"
 
 
@@ -138,7 +142,9 @@ class Lean:
             writer.close()
 
 
-async def run_load(base: str, by_county: dict[str, list[str]], rate: float, townships: int) -> dict[str, Any]:
+async def run_load(
+    base: str, by_county: dict[str, list[str]], rate: float, townships: int, review_every: float = 1.0
+) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(120, pool=None), limits=limits) as client:
         tokens: dict[str, str] = {}
@@ -192,6 +198,8 @@ async def run_load(base: str, by_county: dict[str, list[str]], rate: float, town
             if status != 201:
                 failures.append(f"submit {township}: {status} {str(made)[:120]}")
                 return
+            if review_every:  # the county's reviewer takes it from its queue
+                return
             path = f"/api/v1/disasters/reports/{made['id']}/review"
             status, reviewed = await lean.call("POST", path, tokens[county], {"action": "accept"})
             if status != 200:
@@ -201,16 +209,61 @@ async def run_load(base: str, by_county: dict[str, list[str]], rate: float, town
             latencies.append(done - at)
             accepted[township] = (county, done, i + 1)
 
+        submitted_all = asyncio.Event()
+        reviewers = Lean(int(base.rsplit(":", 1)[1]), size=len(by_county))  # each county's reviewer, a browser
+
+        async def reviewer(county: str, first: float) -> None:
+            """A county's review queue page, read every ``review_every`` seconds; "accept selected" on what it
+            lists (up to 200 at once: the route's limit), until the townships have all reported and none waits."""
+            queue_path = f"/api/v1/disasters/events/{event_id}/reports?status=submitted"
+            await asyncio.sleep(max(0.0, first - time.perf_counter()))
+            while True:
+                last = submitted_all.is_set()
+                try:
+                    status, queue = await reviewers.call("GET", queue_path, tokens[county])
+                    # what the queue lists, not what the submitters have heard back: a report is in the queue
+                    # once committed, maybe before its 201 reached its submitter
+                    rows = queue[:200] if status == 200 else []
+                    listed = {r["id"]: (r["township_code"], r["figures"]["affected"]) for r in rows}
+                    ids = list(listed)
+                    if status != 200:
+                        failures.append(f"queue {county}: {status} {str(queue)[:120]}")
+                    if ids:
+                        body = {"report_ids": ids, "action": "accept"}
+                        status, answer = await reviewers.call("POST", "/api/v1/disasters/reports/reviews",
+                                                              tokens[county], body)  # fmt: skip
+                        done = time.perf_counter()
+                        if status != 200:
+                            failures.append(f"accept {county}: {status} {str(answer)[:120]}")
+                        for result in answer["results"] if status == 200 else ():
+                            township, affected = listed[result["report_id"]]
+                            if result["status"] != 200:
+                                failures.append(f"accept {township}: {result['status']} {result['detail']}")
+                                continue
+                            latencies.append(done - (start + (affected - 1) / rate))  # township i reports i + 1
+                            accepted[township] = (county, done, affected)
+                except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                    failures.append(f"review {county}: {type(exc).__name__}")
+                    ids = []
+                if last and not ids:
+                    return
+                await asyncio.sleep(review_every)
+
         async def checker(stop: asyncio.Event) -> None:
             """Staleness: from an acceptance (its response) to the end of the first read of the totals (the
             township's and the prefecture's, summed in the database: ``?codes=``) whose township entry has its
             figures and whose prefecture total includes every report accepted by then (figures are positive, so
-            it is at least their sum)."""
+            it is at least their sum). Each acceptance is measured once: when none came since the last one measured
+            (between a queue's "accept selected" rounds), the checker waits for the next."""
+            measured = float("-inf")
             while not stop.is_set():
                 await asyncio.sleep(0.25)
                 if not accepted:
                     continue
                 township, (_, done, affected) = max(accepted.items(), key=lambda kv: kv[1][1])
+                if done <= measured:
+                    continue
+                measured = done
                 floor = sum(a for _, at, a in accepted.values() if at <= done)
                 while True:
                     path = f"/api/v1/disasters/events/{event_id}/totals?codes={township},{PREFECTURE}"
@@ -231,8 +284,17 @@ async def run_load(base: str, by_county: dict[str, list[str]], rate: float, town
 
         stop = asyncio.Event()
         check = asyncio.create_task(checker(stop))
+        counties = list(by_county)
+        reviewing = [
+            asyncio.create_task(reviewer(c, start + review_every * (k + 1) / len(counties)))
+            for k, c in enumerate(counties)
+            if review_every
+        ]
         await asyncio.gather(*(one(i, c, t) for i, (c, t) in enumerate(plan)))
-        elapsed = time.perf_counter() - start
+        submitted_all.set()
+        await asyncio.gather(*reviewing)
+        elapsed = max((done for _, done, _ in accepted.values()), default=time.perf_counter()) - start
+        reviewers.close()
         stop.set()
         await check
         lean.close()
@@ -261,6 +323,13 @@ def main() -> None:
     parser.add_argument("--pg", action="store_true", help=f"A private PostgreSQL database ({PG_DATABASE}).")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--port", type=int, default=8761)
+    parser.add_argument(
+        "--review-every",
+        type=float,
+        default=1.0,
+        help="Seconds between a county reviewer's looks at its queue, each accepting what it lists in one request "
+        '(the queue\'s "accept selected"); 0: each report accepted on its own right after it is submitted.',
+    )
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -321,7 +390,9 @@ def prepare_and_run(url: str, args: argparse.Namespace) -> dict[str, Any]:
     server = launch(cmd, env, args.port, wait_s=120)
     try:
         before = server_cpu_seconds(server), db_cpu(url), time.process_time()
-        result = asyncio.run(run_load(f"http://127.0.0.1:{args.port}", by_county, args.rate, args.townships))
+        result = asyncio.run(
+            run_load(f"http://127.0.0.1:{args.port}", by_county, args.rate, args.townships, args.review_every)
+        )
         pairs = max(result["accepted"], 1)
         result["server_cpu_ms"] = (server_cpu_seconds(server) - before[0]) * 1000 / pairs
         result["database_cpu_ms"] = (db_cpu(url) - before[1]) * 1000 / pairs

@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, APIRouter
+from fastapi.telemetry import TelemetryConfig
 from starlette.routing import Match
 from starlette.types import Scope
 
@@ -206,7 +208,7 @@ async def _forget_revoked_sessions(app: FastAPI) -> None:
     from yingji.auth.service import SESSIONS_ENTITY
 
     try:
-        async for event in app.state.events.subscribe():
+        async for event in app.state.events.subscribe(SESSIONS_ENTITY):
             if event is not None and event.entity == SESSIONS_ENTITY:
                 app.state.scope_cache.forget(event.entity_id)
     except asyncio.CancelledError:
@@ -232,9 +234,26 @@ def _large_blocks_back_to_the_os() -> None:
         pass
 
 
+def _telemetry() -> TelemetryConfig | None:
+    """FastAPI's native OpenTelemetry as FastAPI sets it up (None) where anything asks for it — an ``OTEL_``
+    environment variable, FastAPI's auto-configuration, a global provider already set (``opentelemetry-instrument``)
+    — else off: it asked the global providers (three environment look-ups) on every request, about 3 % of a
+    report's server CPU (bench/disaster_stats.py), to find each time that none is configured."""
+    if any(name.startswith("OTEL_") for name in os.environ) or os.getenv("FASTAPI_OTEL_AUTO_CONFIGURE"):
+        return None
+    from fastapi.telemetry._asgi import NativeTelemetry
+
+    everything: TelemetryConfig = {"tracer_provider": None, "meter_provider": None, "logger_provider": None,
+                                   "tracing": True, "metrics": True, "logs": True}  # fmt: skip
+    if NativeTelemetry(everything).enabled():
+        return None
+    return {"tracing": False, "metrics": False, "logs": False}
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     app = FastAPI(
+        telemetry=_telemetry(),
         lifespan=_lifespan,
         title="yingji 应急",
         version=__version__,

@@ -58,29 +58,47 @@ class Event:
 class EventBus(Protocol):
     def publish(self, events: Sequence[Event]) -> None: ...
 
-    def subscribe(self) -> AsyncIterator[Event | None]:
+    def subscribe(self, entity: str | None = None) -> AsyncIterator[Event | None]:
         """Events as they come; ``None`` once as soon as the subscription is in place (every event published
-        after it is delivered), then about once a second while idle (for heartbeats)."""
+        after it is delivered), then about once a second while idle (for heartbeats). With ``entity`` (one
+        given a channel of its own: :func:`own_channel`) only that entity's events."""
         ...
+
+
+# Entities whose events also go on a channel of their own, for listeners that want nothing else: a server
+# process's revocation listener would otherwise decode every write of every process (a twentieth of the
+# server's CPU under a burst of reports: bench/disaster_stats.py).
+_OWN_CHANNEL: set[str] = set()
+
+
+def own_channel(entity: str) -> None:
+    """Give ``entity``'s events a channel of their own (called where those events are made, so every process
+    that publishes them knows it), which ``subscribe(entity)`` listens to."""
+    _OWN_CHANNEL.add(entity)
+
+
+def _topic(entity: str) -> str:
+    return f"entity:{entity}"
 
 
 class LocalBus:
     """In-process fan-out (one server process, or tests)."""
 
     def __init__(self) -> None:
-        self._subscribers: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]] = []
+        self._subscribers: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event], str | None]] = []
         self._lock = threading.Lock()
 
     def publish(self, events: Sequence[Event]) -> None:
         with self._lock:
             subscribers = list(self._subscribers)
-        for loop, queue in subscribers:
+        for loop, queue, entity in subscribers:
             for ev in events:
-                loop.call_soon_threadsafe(queue.put_nowait, ev)
+                if entity is None or ev.entity == entity:
+                    loop.call_soon_threadsafe(queue.put_nowait, ev)
 
-    async def subscribe(self) -> AsyncIterator[Event | None]:
+    async def subscribe(self, entity: str | None = None) -> AsyncIterator[Event | None]:
         queue: asyncio.Queue[Event] = asyncio.Queue()
-        entry = (asyncio.get_running_loop(), queue)
+        entry = (asyncio.get_running_loop(), queue, entity)
         with self._lock:
             self._subscribers.append(entry)
         try:
@@ -122,7 +140,7 @@ class RedisBus:
     def __init__(self, url: str, namespace: str) -> None:
         import redis
 
-        self.url = url
+        self.url, self.namespace = url, namespace
         self.channel = channel_name(namespace)
         self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
@@ -130,17 +148,21 @@ class RedisBus:
         try:
             pipe = self._redis.pipeline()
             for ev in events:
-                pipe.publish(self.channel, ev.to_json())
+                data = ev.to_json()
+                pipe.publish(self.channel, data)
+                if ev.entity in _OWN_CHANNEL:
+                    pipe.publish(channel_name(self.namespace, _topic(ev.entity)), data)
             pipe.execute()
         except Exception as exc:  # a live update is lost, the committed write is not
             log.warning("could not publish %d live event(s): %s", len(events), exc)
 
-    async def subscribe(self) -> AsyncIterator[Event | None]:
+    async def subscribe(self, entity: str | None = None) -> AsyncIterator[Event | None]:
         import redis.asyncio as aioredis
 
         client = aioredis.Redis.from_url(self.url)
         pubsub = client.pubsub()
-        await pubsub.subscribe(self.channel)
+        channel = self.channel if entity is None else channel_name(self.namespace, _topic(entity))
+        await pubsub.subscribe(channel)
         try:
             # Redis confirms the subscription with a message; from then on every publication reaches us.
             for _ in range(10):
@@ -156,7 +178,7 @@ class RedisBus:
                 data = message["data"]
                 yield Event.from_json(data.decode() if isinstance(data, bytes) else str(data))
         finally:
-            await pubsub.unsubscribe(self.channel)
+            await pubsub.unsubscribe(channel)
             await pubsub.aclose()  # type: ignore[no-untyped-call]
             await client.aclose()
 

@@ -101,6 +101,15 @@ def reports_review(c: Ctx) -> None:
     assert c.foreign_admin.get(f"{BASE}/reports/{report['id']}").json()["status"] == "submitted"
 
 
+def reports_review_many(c: Ctx) -> None:
+    _, report = foreign_report(c)
+    url = f"{BASE}/reports/reviews"
+    answer = c.own.post(url, json={"report_ids": [report["id"]], "action": "accept"})
+    assert answer.status_code == 200
+    assert [(r["status"], r["code"], r["report"]) for r in answer.json()["results"]] == [(404, "not_found", None)]
+    assert c.foreign_admin.get(f"{BASE}/reports/{report['id']}").json()["status"] == "submitted"
+
+
 def totals(c: Ctx) -> None:
     event, report = foreign_report(c)
     assert c.own.get(f"{BASE}/events/{event['id']}/totals").status_code == 404
@@ -129,6 +138,7 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", f"{BASE}/events/{{event_id}}/reports"): reports_list,
     ("GET", f"{BASE}/reports/{{report_id}}"): reports_get,
     ("POST", f"{BASE}/reports/{{report_id}}/review"): reports_review,
+    ("POST", f"{BASE}/reports/reviews"): reports_review_many,
     ("GET", f"{BASE}/events/{{event_id}}/totals"): totals,
     ("GET", f"{BASE}/events/{{event_id}}/missing"): missing,
 }

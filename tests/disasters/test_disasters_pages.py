@@ -118,3 +118,34 @@ def test_the_event_page_shows_and_records_each_countys_day(live: LiveServer) -> 
     refused = lazi.post(f"/disasters/{dingri_event['id']}/stabilised",
                         data={"csrf_token": lazi_csrf, "county_code": "", "on": "2026-07-03"})  # fmt: skip
     assert refused.status_code == 404 and "定日洪涝" not in refused.text
+
+
+def test_the_queue_accepts_the_selected_reports_and_leaves_another_countys_alone(live: LiveServer) -> None:
+    api, lazi_api = live.client("dingri_duty"), live.client("lazi_duty")
+    ev = event(live.client("xigaze_commander"), division="540200000000")
+    body = {"report_type": "initial", "figures": {"affected": 4}}
+    ids = [
+        api.post(f"/api/v1/disasters/events/{ev['id']}/reports", json=body | {"township_code": t}).json()["id"]
+        for t in (T1, T2)
+    ]
+    foreign = lazi_api.post(
+        f"/api/v1/disasters/events/{ev['id']}/reports", json=body | {"township_code": "540225001000"}
+    ).json()["id"]
+    web, csrf = page_client(live, "dingri_duty")
+    queue = web.get(f"/disasters/{ev['id']}/review").text
+    assert all(f'name="report_id" value="{i}" form="accept-selected"' in queue for i in ids)
+    assert 'id="accept-selected"' in queue and "选中的报告审核通过" in queue
+    url = f"/disasters/{ev['id']}/accept-selected"
+    none = web.post(url, data={"csrf_token": csrf})
+    assert none.status_code == 422 and "请勾选要审核通过的报告" in none.text
+    assert web.post(url, data={"report_id": ids}).status_code == 422  # no CSRF field (PostDep)
+    assert {api.get(f"/api/v1/disasters/reports/{i}").json()["status"] for i in ids} == {"submitted"}
+    done = web.post(url, data={"csrf_token": csrf, "report_id": [*ids, foreign]})
+    assert done.status_code == 303, done.text
+    assert {api.get(f"/api/v1/disasters/reports/{i}").json()["status"] for i in ids} == {"county_accepted"}
+    assert lazi_api.get(f"/api/v1/disasters/reports/{foreign}").json()["status"] == "submitted"  # not dingri's
+    assert "没有等待您审核的报告" in web.get(f"/disasters/{ev['id']}/review").text
+    own = event(api)
+    lazi, lazi_csrf = page_client(live, "lazi_duty")
+    leak = lazi.post(f"/disasters/{own['id']}/accept-selected", data={"csrf_token": lazi_csrf, "report_id": [1]})
+    assert leak.status_code == 404 and "定日洪涝" not in leak.text

@@ -283,6 +283,7 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
         "/disasters/{disaster_event_id}/report",
         "/disasters/{disaster_event_id}/review",
         "/disasters/{disaster_event_id}/review/{report_id}",
+        "/disasters/{disaster_event_id}/accept-selected",  # another county's report 404 and untouched
         "/disasters/{disaster_event_id}/stabilised",  # another county's day or event 404
         # tests/web/test_enforcement_pages.py: own plans, draws and cases only; another county's draw 404
         "/enforcement",

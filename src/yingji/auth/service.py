@@ -112,6 +112,7 @@ def scope_of_enabled_user(*, session: Session, username: str) -> Scope | None:
 # user's cached scope and closes the user's open event streams.
 _REVOKING_COLUMNS = ("role", "division_code", "password_hash", "disabled")
 SESSIONS_ENTITY = "user_sessions"
+events.own_channel(SESSIONS_ENTITY)  # every process's revocation listener hears these and nothing else
 
 
 @sa_event.listens_for(User, "before_update")

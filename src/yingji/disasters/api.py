@@ -9,9 +9,10 @@ from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from yingji.api_common import IdPath, ScopeDep, SessionDep, SettingsDep
+from yingji.api_common import IdPath, ScopeDep, SessionDep, SettingsDep, run_and_commit
 from yingji.disasters import service
 from yingji.disasters.evidence import service as evidence_service
+from yingji.disasters.models import DisasterReport
 from yingji.disasters.schemas import (
     EventIn,
     EventRead,
@@ -20,10 +21,13 @@ from yingji.disasters.schemas import (
     ReportRead,
     ReportType,
     ReviewIn,
+    ReviewManyIn,
+    ReviewManyRead,
+    ReviewOutcome,
     StabilisedIn,
     TotalsRead,
 )
-from yingji.errors import InvalidInput
+from yingji.errors import DomainError, InvalidInput
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SPOOL_BYTES = 1024 * 1024  # an uploaded workbook past this size waits on disk, not in memory
@@ -101,11 +105,15 @@ def set_county_stabilised(
     status_code=status.HTTP_201_CREATED,
     operation_id="disasters_reports_submit",
 )
-def submit_report(event_id: IdPath, body: ReportIn, session: SessionDep, scope: ScopeDep) -> ReportRead:
+async def submit_report(event_id: IdPath, body: ReportIn, session: SessionDep, scope: ScopeDep) -> ReportRead:
     """A township's 初报/续报/核报 (a later one corrects the earlier; history is kept). Cross-field rule
     failures come back as findings; a jump or drop beyond the set ratio needs an explanation (422)."""
-    report = service.submit_report(session=session, scope=scope, event_id=event_id, report_in=body)
-    return ReportRead.model_validate(report)
+
+    def work() -> ReportRead:
+        report = service.submit_report(session=session, scope=scope, event_id=event_id, report_in=body)
+        return ReportRead.model_validate(report)
+
+    return await run_and_commit(session, work)
 
 
 @router.get("/events/{event_id}/reports", response_model=list[ReportRead], operation_id="disasters_reports_list")
@@ -124,10 +132,37 @@ def get_report(report_id: IdPath, session: SessionDep, scope: ScopeDep) -> Repor
 
 
 @router.post("/reports/{report_id}/review", response_model=ReportRead, operation_id="disasters_reports_review")
-def review_report(report_id: IdPath, body: ReviewIn, session: SessionDep, scope: ScopeDep) -> ReportRead:
+async def review_report(report_id: IdPath, body: ReviewIn, session: SessionDep, scope: ScopeDep) -> ReportRead:
     """Accept or return (with a reason) at the level the report waits for: county, prefecture, province."""
-    report = service.review_report(session=session, scope=scope, report_id=report_id, review_in=body)
-    return ReportRead.model_validate(report)
+
+    def work() -> ReportRead:
+        report = service.review_report(session=session, scope=scope, report_id=report_id, review_in=body)
+        return ReportRead.model_validate(report)
+
+    return await run_and_commit(session, work)
+
+
+@router.post("/reports/reviews", response_model=ReviewManyRead, operation_id="disasters_reports_review_many")
+async def review_reports(body: ReviewManyIn, session: SessionDep, scope: ScopeDep) -> ReviewManyRead:
+    """A review queue's "accept (or return) selected": up to 200 reports, each judged and answered on its own.
+
+    Each report named is judged as its own review would judge it and answered in ``results`` in the order
+    named: reviewed (``status`` 200 with the report), or refused with the status, code and detail its own
+    review would have answered (404 unknown or outside the caller's subtree, 409 awaiting no review, 403
+    another level's turn) and left as it was. A missing permission (403) or a return without a reason (422)
+    refuses the whole request."""
+
+    def work() -> ReviewManyRead:
+        outcomes = service.review_reports(session=session, scope=scope, report_ids=body.report_ids, review_in=body)
+        return ReviewManyRead(results=[_outcome(i, o) for i, o in zip(body.report_ids, outcomes, strict=True)])
+
+    return await run_and_commit(session, work)
+
+
+def _outcome(report_id: int, outcome: DisasterReport | DomainError) -> ReviewOutcome:
+    if isinstance(outcome, DomainError):
+        return ReviewOutcome(report_id=report_id, status=outcome.status, code=outcome.code, detail=outcome.detail)
+    return ReviewOutcome(report_id=report_id, status=200, report=ReportRead.model_validate(outcome))
 
 
 @router.get("/events/{event_id}/totals", response_model=TotalsRead, operation_id="disasters_totals")

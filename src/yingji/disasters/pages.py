@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -16,14 +16,14 @@ from yingji.api_common import SessionDep, SettingsDep
 from yingji.disasters import progress, regime, review, service
 from yingji.disasters.models import DisasterEscalation, DisasterReport
 from yingji.disasters.officers import service as officers
-from yingji.disasters.schemas import ReportIn, ReviewIn
+from yingji.disasters.schemas import REVIEW_AT_ONCE, ReportIn, ReviewIn
 from yingji.disasters.stabilised import service as stabilised
 from yingji.errors import DomainError, InvalidInput
 from yingji.geo import service as geo_service
 from yingji.geo.codes import level_of
 from yingji.web import charts, layers
 from yingji.web.forms import text_field
-from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, form_action, render
+from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, check_id, form_action, render
 
 router = APIRouter(include_in_schema=False)
 layers.register_nav(layers.NavItem("disasters", "/disasters", "nav.disasters", service.READ))
@@ -297,6 +297,30 @@ def show_queue(ctx: PageCtx, session: Any, event_id: int, status_code: int = 200
 @router.get("/disasters/{disaster_event_id}/review", response_class=HTMLResponse)
 def queue_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     return _event_page(ctx, service.REVIEW, lambda: show_queue(ctx, session, disaster_event_id))
+
+
+@router.post("/disasters/{disaster_event_id}/accept-selected")
+def accept_selected(
+    disaster_event_id: int, post: PostDep, report_id: Annotated[list[int] | None, Form()] = None
+) -> Response:
+    """The queue's "accept selected": each ticked report accepted as its own button would accept it. One that
+    another reviewer took first stays as it is (the queue no longer lists it, or lists it at its new stage)."""
+
+    def act(ctx: PageCtx, session: Any) -> None:
+        event = service.get_event(session=session, scope=ctx.scope, event_id=disaster_event_id)
+        ids = list(dict.fromkeys(report_id or ()))
+        if not ids or len(ids) > REVIEW_AT_ONCE:
+            raise InvalidInput(ctx.t("disaster.error.select"), field="selected")
+        for number in ids:
+            check_id(number)
+        service.review_reports(session=session, scope=ctx.scope, report_ids=ids, review_in=ReviewIn(action="accept"),
+                               event_id=event.id)  # fmt: skip
+
+    return form_action(
+        post, act,
+        lambda ctx, session, status: show_queue(ctx, session, disaster_event_id, status),
+        f"/disasters/{disaster_event_id}/review",
+    )  # fmt: skip
 
 
 @router.post("/disasters/{disaster_event_id}/review/{report_id}")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from yingji.api_common import ApiDateTime
 
 ReportType = Literal["initial", "follow_up", "verified"]
 Kind = Literal["earthquake", "flood", "geological_hazard", "forest_grassland_fire", "drought", "typhoon", "snow_ice"]
 CODE = r"^\d{12}$"
+REVIEW_AT_ONCE = 200  # reports one "accept selected" may name
 
 
 class EventIn(BaseModel):
@@ -76,6 +77,31 @@ class ReviewIn(BaseModel):
 
     action: Literal["accept", "return"]
     reason: str = Field(default="", max_length=2000, description="Required when returning a report.")
+
+
+class ReviewManyIn(ReviewIn):
+    report_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        min_length=1, max_length=REVIEW_AT_ONCE, description="The reports to review, each once (a queue's selection)."
+    )
+
+    @field_validator("report_ids")
+    @classmethod
+    def _each_once(cls, ids: list[int]) -> list[int]:
+        if len(set(ids)) != len(ids):
+            raise ValueError("a report is named more than once")
+        return ids
+
+
+class ReviewOutcome(BaseModel):
+    report_id: int
+    status: int = Field(description="What this report's own review would have answered: 200, 403, 404 or 409.")
+    code: str | None = Field(default=None, description="The error's code when refused (not_found, conflict, …).")
+    detail: str | None = Field(default=None, description="Why it was refused.")
+    report: ReportRead | None = Field(default=None, description="The report as reviewed.")
+
+
+class ReviewManyRead(BaseModel):
+    results: list[ReviewOutcome] = Field(description="One per report named, in the order named.")
 
 
 class ReportRead(BaseModel):
