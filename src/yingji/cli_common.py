@@ -19,6 +19,12 @@ from yingji.config import Settings, load_settings
 T = TypeVar("T")
 
 
+# -- options that mean the same in every command that takes them (Typer's way to reuse an option) ------------
+
+JsonObject = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+JsonText = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
 def settings_from(ctx: typer.Context) -> Settings:
     """The settings, built once per process on first use."""
     root = ctx.find_root()

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from yingji.cli_common import in_transaction
+from yingji.cli_common import JsonObject, in_transaction
 
 app = typer.Typer(help="Sensor monitoring: replay readings through alarm rules.", no_args_is_help=True)
 
@@ -17,7 +17,7 @@ app = typer.Typer(help="Sensor monitoring: replay readings through alarm rules."
 def replay(
     file: Path = typer.Argument(..., help="Readings: CSV with header sensor_id,ts,value, or Parquet."),
     rules: Path = typer.Option(..., "--rules", help="Rules YAML (see docs/monitoring.md)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: JsonObject = False,
     until: str | None = typer.Option(
         None, "--until", help="Clock at the end of the replay (ISO 8601); default: the newest reading."
     ),
@@ -198,7 +198,7 @@ def _serve_metrics(running: Any, port: int | None) -> Any:
 def status(
     ctx: typer.Context,
     port: int | None = typer.Option(None, "--port", help="The worker's metrics port (default: YINGJI_METRICS_PORT)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: JsonObject = False,
 ) -> None:
     """A running worker's counts (readings, duplicates, dead letters, alarms, lag), read from its metrics
     listener on 127.0.0.1. Exits 1 when no worker answers there."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from yingji.cli_common import command_session, echo_json, echo_rows, in_transaction
+from yingji.cli_common import JsonText, command_session, echo_json, echo_rows, in_transaction
 from yingji.errors import InvalidInput
 
 app = typer.Typer(help="Reserves (应急资源): depots and stock, shelters, rescue teams, vehicles.", no_args_is_help=True)
@@ -33,7 +33,7 @@ _LIST_COLUMNS: dict[str, tuple[str, ...]] = {
 def list_(
     ctx: typer.Context,
     kind: str = typer.Argument(..., help="depots | shelters | teams | vehicles | transfers"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: JsonText = False,
 ) -> None:
     """List a registry."""
     from yingji.resources import service
@@ -54,7 +54,7 @@ def list_(
 
 
 @app.command()
-def stock(ctx: typer.Context, depot_id: int, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def stock(ctx: typer.Context, depot_id: int, as_json: JsonText = False) -> None:
     """A depot's stock per item (sum of its ledger), with batches and minimum-level flags."""
     from yingji.resources import service
 
