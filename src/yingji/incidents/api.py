@@ -383,6 +383,12 @@ def add_contact(organisation_id: IdPath, body: ContactIn, session: SessionDep, s
 # -- reporting deadlines, notifications ----------------------------------------------------------------
 
 
+def _due_reports(session: Session, scope: Scope, incident_id: int, now: dt.datetime) -> list[DueReportRead]:
+    """The information reports the incident owes, with their status at ``now``."""
+    reports = service.due_reports(session=session, scope=scope, incident_id=incident_id, now=now)
+    return [DueReportRead.model_validate(r.as_dict(now)) for r in reports]
+
+
 @router.get(
     "/incidents/{incident_id}/deadlines", response_model=list[DueReportRead], operation_id="incidents_deadlines"
 )
@@ -390,9 +396,7 @@ def deadlines(
     incident_id: IdPath, session: SessionDep, scope: ScopeDep, at: ApiDateTime | None = None
 ) -> list[DueReportRead]:
     """The information reports this incident owes, with their status now (or at ``at``)."""
-    now = _aware(at) or utcnow()
-    reports = service.due_reports(session=session, scope=scope, incident_id=incident_id, now=now)
-    return [DueReportRead.model_validate(r.as_dict(now)) for r in reports]
+    return _due_reports(session, scope, incident_id, _aware(at) or utcnow())
 
 
 @router.post(
@@ -406,9 +410,7 @@ def report_made(incident_id: IdPath, body: ReportMadeIn, session: SessionDep, sc
     service.record_report_made(
         session=session, scope=scope, incident_id=incident_id, key=body.key, made_at=body.made_at
     )
-    now = utcnow()
-    reports = service.due_reports(session=session, scope=scope, incident_id=incident_id, now=now)
-    return [DueReportRead.model_validate(r.as_dict(now)) for r in reports]
+    return _due_reports(session, scope, incident_id, utcnow())
 
 
 @router.get("/notifications", response_model=Page[NotificationRead], operation_id="notifications_list")
