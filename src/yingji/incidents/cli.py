@@ -348,10 +348,16 @@ def _validated(model: type[M], data: Any, where: str) -> M:
         raise InvalidInput(f"{where}: {loc}: {first['msg']}") from None
 
 
-overrides_app = typer.Typer(
-    help="Per-jurisdiction grading overrides (local plans' thresholds) kept in the database.", no_args_is_help=True
+def _group(name: str, help_text: str) -> typer.Typer:
+    """A group of subcommands ``yingji incidents <name> …``; with no subcommand it shows its help."""
+    group = typer.Typer(help=help_text, no_args_is_help=True)
+    app.add_typer(group, name=name)
+    return group
+
+
+overrides_app = _group(
+    "overrides", "Per-jurisdiction grading overrides (local plans' thresholds) kept in the database."
 )
-app.add_typer(overrides_app, name="overrides")
 
 
 @overrides_app.command("add")
@@ -415,10 +421,7 @@ def overrides_retire_command(ctx: typer.Context, override_id: int = typer.Argume
     typer.echo(f"retired override {override_id}")
 
 
-plans_app = typer.Typer(
-    help="Digital response plans (预案) stored per jurisdiction: import, list, retire.", no_args_is_help=True
-)
-app.add_typer(plans_app, name="plans")
+plans_app = _group("plans", "Digital response plans (预案) stored per jurisdiction: import, list, retire.")
 
 
 @plans_app.command("import")
