@@ -140,6 +140,7 @@ def option_time(value: str, option: str) -> dt.datetime:
 PassOnce = Annotated[bool, typer.Option("--once", help="Run one pass and exit.")]
 PassInterval = Annotated[float, typer.Option(min=1.0, help="Seconds between passes.")]
 PassAt = Annotated[str | None, typer.Option(help="Judge at this moment (ISO 8601 with offset; implies --once).")]
+TickClock = Annotated[str | None, typer.Option("--now", help="The scheduler's clock (ISO 8601); default: now.")]
 
 
 def run_passes(
