@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -12,6 +12,7 @@ from yingji.cli_common import JsonText, command_session, echo_json, echo_rows, i
 from yingji.errors import InvalidInput
 
 app = typer.Typer(help="Reserves (应急资源): depots and stock, shelters, rescue teams, vehicles.", no_args_is_help=True)
+DepotId = Annotated[int, typer.Argument(help="Depot id.")]
 
 KINDS = ("depots", "shelters", "teams", "vehicles", "transfers")
 
@@ -72,7 +73,7 @@ def stock(ctx: typer.Context, depot_id: int, as_json: JsonText = False) -> None:
 @app.command()
 def move(
     ctx: typer.Context,
-    depot_id: int = typer.Argument(..., help="Depot id."),
+    depot_id: DepotId,
     kind: str = typer.Argument(..., help="receive | issue | adjust | expire"),
     item: str = typer.Argument(..., help="Catalogue item id or Chinese name."),
     quantity: int = typer.Argument(..., help="Units (an adjustment carries its sign)."),
@@ -107,7 +108,7 @@ def move(
 @app.command("expire-due")
 def expire_due(
     ctx: typer.Context,
-    depot_id: int = typer.Argument(..., help="Depot id."),
+    depot_id: DepotId,
     on: str | None = typer.Option(None, help="Write off batches expiring before this date YYYY-MM-DD (default today)."),
 ) -> None:
     """Write off every batch of a depot whose expiry date has passed (one expire line per batch)."""
