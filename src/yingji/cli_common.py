@@ -19,6 +19,12 @@ from yingji.config import Settings, load_settings
 T = TypeVar("T")
 
 
+# -- options that mean the same in every command that takes them (Typer's way to reuse an option) ------------
+
+JsonObject = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+JsonText = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
 def settings_from(ctx: typer.Context) -> Settings:
     """The settings, built once per process on first use."""
     root = ctx.find_root()
@@ -134,6 +140,7 @@ def option_time(value: str, option: str) -> dt.datetime:
 PassOnce = Annotated[bool, typer.Option("--once", help="Run one pass and exit.")]
 PassInterval = Annotated[float, typer.Option(min=1.0, help="Seconds between passes.")]
 PassAt = Annotated[str | None, typer.Option(help="Judge at this moment (ISO 8601 with offset; implies --once).")]
+TickClock = Annotated[str | None, typer.Option("--now", help="The scheduler's clock (ISO 8601); default: now.")]
 
 
 def run_passes(

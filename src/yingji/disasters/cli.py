@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
-from yingji.cli_common import command_session, in_transaction, option_time
+from yingji.cli_common import JsonText, command_session, in_transaction, option_time
 
 app = typer.Typer(
     help="Disaster statistics (灾情统计): township reports, roll-ups, the 2020 regime.", no_args_is_help=True
 )
+EventId = Annotated[int, typer.Option("--event", help="The event's id.")]
+TownshipCode = Annotated[str, typer.Option("--township", help="The township's 12-digit code.")]
 
 
 @app.command("rollup")
@@ -52,7 +54,7 @@ def rollup_(
 
 
 @app.command("indicators")
-def indicators(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def indicators(as_json: JsonText = False) -> None:
     """The regime's indicators (code, name, unit, report types, status)."""
     from dataclasses import asdict
 
@@ -133,8 +135,8 @@ def events(ctx: typer.Context) -> None:
 @app.command("report")
 def report(
     ctx: typer.Context,
-    event: int = typer.Option(..., "--event", help="The event's id."),
-    township: str = typer.Option(..., "--township", help="The township's 12-digit code."),
+    event: EventId,
+    township: TownshipCode,
     report_type: str = typer.Option("initial", "--type", help="initial (初报), follow_up (续报) or verified (核报)."),
     figure: list[str] = typer.Option([], "--figure", help="indicator=count, repeatable (e.g. --figure deaths=2)."),
     explanation: str = typer.Option("", "--explanation", help="Why a figure jumped or dropped beyond the ratio."),
@@ -163,7 +165,7 @@ def report(
 @app.command("reports")
 def reports(
     ctx: typer.Context,
-    event: int = typer.Option(..., "--event", help="The event's id."),
+    event: EventId,
     status: str | None = typer.Option(None, "--status", help="Only reports in this status (e.g. submitted)."),
 ) -> None:
     """The event's reports, oldest first, with findings and review trail (JSON)."""
@@ -201,7 +203,7 @@ def review(
 
 
 @app.command("totals")
-def totals(ctx: typer.Context, event: int = typer.Option(..., "--event", help="The event's id.")) -> None:
+def totals(ctx: typer.Context, event: EventId) -> None:
     """The event's roll-ups (latest accepted figures per township, summed up to the province) and the relief
     response level each province's totals trigger (JSON)."""
     from yingji.cli_common import echo_json
@@ -214,7 +216,7 @@ def totals(ctx: typer.Context, event: int = typer.Option(..., "--event", help="T
 @app.command("missing")
 def missing(
     ctx: typer.Context,
-    event: int = typer.Option(..., "--event", help="The event's id."),
+    event: EventId,
     report_type: str = typer.Option("initial", "--type", help="initial, follow_up or verified."),
 ) -> None:
     """Townships of the event's area without a report of this type (one code a line)."""
@@ -228,7 +230,7 @@ def missing(
 @app.command("export")
 def export(
     ctx: typer.Context,
-    event: int = typer.Option(..., "--event", help="The event's id."),
+    event: EventId,
     fmt: str = typer.Option("xlsx", "--format", help="xlsx (the regime's layout, 万元), hxl (CSV) or sendai (JSON)."),
     out: Path = typer.Option(..., "--out", help="The file to write."),
 ) -> None:
@@ -253,7 +255,7 @@ def export(
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    event: int = typer.Option(..., "--event", help="The event's id."),
+    event: EventId,
     file: Path = typer.Option(..., "--file", help="An xlsx workbook in the regime's layout (sheet 乡镇)."),
     report_type: str = typer.Option("follow_up", "--type", help="initial, follow_up or verified."),
     explanation: str = typer.Option("", "--explanation", help="Explanation for jumps (applies to every row)."),
@@ -284,7 +286,7 @@ def import_(
 @app.command("stabilised")
 def stabilised(
     ctx: typer.Context,
-    event: int = typer.Option(..., "--event", help="The event's id."),
+    event: EventId,
     on: str = typer.Option(..., "--on", help="The day (北京时间) the disaster stabilised, YYYY-MM-DD."),
     county: str | None = typer.Option(
         None, "--county", help="Only this county's day (12-digit code); without it, the event-wide day."
@@ -345,7 +347,7 @@ def tick(
 @app.command("officer-add")
 def officer_add(
     ctx: typer.Context,
-    township: str = typer.Option(..., "--township", help="The township's 12-digit code."),
+    township: TownshipCode,
     name: str = typer.Option(..., "--name", help="The officer's name."),
     phone: str = typer.Option(..., "--phone", help="A phone number."),
     rank: int = typer.Option(1, "--rank", help="1 = the officer, 2… the backups (calling order)."),

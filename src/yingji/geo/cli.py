@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from yingji.cli_common import command_session, echo_json, echo_rows, in_transaction
+from yingji.cli_common import JsonText, command_session, echo_json, echo_rows, in_transaction
 from yingji.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def list_(
     level: str | None = typer.Option(None, help="province|prefecture|county|township|village"),
     parent: str | None = typer.Option(None, help="Only the direct children of this code."),
     q: str | None = typer.Option(None, help="Search name or pinyin."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: JsonText = False,
 ) -> None:
     """List divisions."""
     from yingji.geo import service

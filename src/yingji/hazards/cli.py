@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from yingji.cli_common import fail
+from yingji.cli_common import JsonText, echo_rows, fail
 
 app = typer.Typer(
     help="Work safety (安全生产): major hazard installations, determination standards, hazards to closure.",
@@ -55,7 +55,7 @@ def identify(
 @app.command("standards")
 def standards_(
     standard_id: str | None = typer.Argument(None, help="Show this standard's items (e.g. hazchem-2017)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: JsonText = False,
 ) -> None:
     """The major-accident-hazard determination standards stored, with their published totals (no database)."""
     from yingji.hazards import determination
@@ -67,11 +67,11 @@ def standards_(
              "stored": len(s.counted_items()), "missing": s.missing}
             for s in stds
         ]  # fmt: skip
-        if as_json:
-            sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-            return
-        for r in rows:
-            typer.echo(f"{r['id']:<14} {r['stored']:>3}/{r['published_total']:<3} {r['title']} ({r['issuer']})")
+        echo_rows(
+            rows,
+            as_json,
+            lambda r: f"{r['id']:<14} {r['stored']:>3}/{r['published_total']:<3} {r['title']} ({r['issuer']})",
+        )
         return
     found = [s for s in stds if s.id == standard_id]
     if not found:
@@ -80,11 +80,7 @@ def standards_(
         {"id": i.id, "article": i.article, "text": i.text, "status": i.status, "parent": i.parent}
         for i in found[0].items
     ]
-    if as_json:
-        sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
-        return
-    for i in items:
-        typer.echo(f"{i['id']:<14} [{i['status']}] {i['article']} {i['text']}")
+    echo_rows(items, as_json, lambda i: f"{i['id']:<14} [{i['status']}] {i['article']} {i['text']}")
 
 
 @app.command("checklist")

@@ -4,7 +4,7 @@ reporting deadlines, notifications, duty desk, metrics. Parse, call the service,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal
 
 import pydantic_core
@@ -60,6 +60,7 @@ from yingji.incidents.schemas import (
     TimelineIn,
     TimelineRead,
 )
+from yingji.schemas_common import Schema
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 SUMMARY_FIELDS = tuple(IncidentSummary.model_fields)
@@ -84,6 +85,25 @@ def _versioned(
     """The incident after ``change`` (a service operation) at the ``version`` the caller read: a stale one answers
     409 with the current state."""
     return incident_read(change(session=session, scope=scope, incident_id=incident_id, version=version, **fields))
+
+
+def _incident_rows(
+    segment: str, rows_of: Callable[..., Sequence[Any]], read: type[Schema], operation: str, name: str
+) -> None:
+    """The route ``GET /incidents/{incident_id}/{segment}`` named ``name``: the incident's rows as ``rows_of`` (a
+    service read) gives them, each as ``read``."""
+
+    def incident_rows(incident_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[Schema]:
+        return [read.model_validate(r) for r in rows_of(session=session, scope=scope, incident_id=incident_id)]
+
+    incident_rows.__name__ = name
+    router.add_api_route(
+        f"/incidents/{{incident_id}}/{segment}",
+        incident_rows,
+        methods=["GET"],
+        response_model=list[read],  # type: ignore[valid-type]
+        operation_id=operation,
+    )
 
 
 # -- incidents ---------------------------------------------------------------------------------------
@@ -180,14 +200,7 @@ def change_figures(incident_id: IdPath, body: FiguresUpdate, session: SessionDep
     return _versioned(service.change_figures, incident_id, body.version, session, scope, **fields)
 
 
-@router.get(
-    "/incidents/{incident_id}/figures",
-    response_model=list[FigureChangeRead],
-    operation_id="incidents_figure_history",
-)
-def figure_history(incident_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[FigureChangeRead]:
-    rows = service.figure_history(session=session, scope=scope, incident_id=incident_id)
-    return [FigureChangeRead.model_validate(r) for r in rows]
+_incident_rows("figures", service.figure_history, FigureChangeRead, "incidents_figure_history", "figure_history")
 
 
 @router.post(
@@ -202,14 +215,9 @@ def change_status(incident_id: IdPath, body: StatusChange, session: SessionDep, 
 # -- response ----------------------------------------------------------------------------------------
 
 
-@router.get(
-    "/incidents/{incident_id}/response",
-    response_model=list[ResponseActionRead],
-    operation_id="incidents_response_history",
+_incident_rows(
+    "response", service.response_actions, ResponseActionRead, "incidents_response_history", "response_history"
 )
-def response_history(incident_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[ResponseActionRead]:
-    rows = service.response_actions(session=session, scope=scope, incident_id=incident_id)
-    return [ResponseActionRead.model_validate(r) for r in rows]
 
 
 @router.post(
@@ -236,9 +244,7 @@ def list_plans(scope: ScopeDep) -> list[PlanRead]:
 # -- tasks -------------------------------------------------------------------------------------------
 
 
-@router.get("/incidents/{incident_id}/tasks", response_model=list[TaskRead], operation_id="incidents_tasks_list")
-def list_tasks(incident_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[TaskRead]:
-    return [TaskRead.model_validate(t) for t in service.tasks_of(session=session, scope=scope, incident_id=incident_id)]
+_incident_rows("tasks", service.tasks_of, TaskRead, "incidents_tasks_list", "list_tasks")
 
 
 @router.post(
@@ -285,14 +291,7 @@ def add_timeline(incident_id: IdPath, body: TimelineIn, session: SessionDep, sco
 # -- situation reports -------------------------------------------------------------------------------
 
 
-@router.get(
-    "/incidents/{incident_id}/situation-reports",
-    response_model=list[SituationReportRead],
-    operation_id="situation_reports_list",
-)
-def list_reports(incident_id: IdPath, session: SessionDep, scope: ScopeDep) -> list[SituationReportRead]:
-    rows = service.reports_of(session=session, scope=scope, incident_id=incident_id)
-    return [SituationReportRead.model_validate(r) for r in rows]
+_incident_rows("situation-reports", service.reports_of, SituationReportRead, "situation_reports_list", "list_reports")
 
 
 @router.post(
@@ -383,6 +382,12 @@ def add_contact(organisation_id: IdPath, body: ContactIn, session: SessionDep, s
 # -- reporting deadlines, notifications ----------------------------------------------------------------
 
 
+def _due_reports(session: Session, scope: Scope, incident_id: int, now: dt.datetime) -> list[DueReportRead]:
+    """The information reports the incident owes, with their status at ``now``."""
+    reports = service.due_reports(session=session, scope=scope, incident_id=incident_id, now=now)
+    return [DueReportRead.model_validate(r.as_dict(now)) for r in reports]
+
+
 @router.get(
     "/incidents/{incident_id}/deadlines", response_model=list[DueReportRead], operation_id="incidents_deadlines"
 )
@@ -390,9 +395,7 @@ def deadlines(
     incident_id: IdPath, session: SessionDep, scope: ScopeDep, at: ApiDateTime | None = None
 ) -> list[DueReportRead]:
     """The information reports this incident owes, with their status now (or at ``at``)."""
-    now = _aware(at) or utcnow()
-    reports = service.due_reports(session=session, scope=scope, incident_id=incident_id, now=now)
-    return [DueReportRead.model_validate(r.as_dict(now)) for r in reports]
+    return _due_reports(session, scope, incident_id, _aware(at) or utcnow())
 
 
 @router.post(
@@ -406,9 +409,7 @@ def report_made(incident_id: IdPath, body: ReportMadeIn, session: SessionDep, sc
     service.record_report_made(
         session=session, scope=scope, incident_id=incident_id, key=body.key, made_at=body.made_at
     )
-    now = utcnow()
-    reports = service.due_reports(session=session, scope=scope, incident_id=incident_id, now=now)
-    return [DueReportRead.model_validate(r.as_dict(now)) for r in reports]
+    return _due_reports(session, scope, incident_id, utcnow())
 
 
 @router.get("/notifications", response_model=Page[NotificationRead], operation_id="notifications_list")

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from yingji.cli_common import PassAt, PassInterval, PassOnce, in_transaction, option_time, run_passes
+from yingji.cli_common import (
+    JsonObject,
+    JsonText,
+    PassAt,
+    PassInterval,
+    PassOnce,
+    in_transaction,
+    option_time,
+    run_passes,
+)
 from yingji.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -77,7 +86,7 @@ def grade_command(
     ),
     division: str | None = typer.Option(None, help="Division code, to apply jurisdiction overrides."),
     overrides: Path | None = typer.Option(None, help="YAML file of jurisdiction overrides (needs --division)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: JsonObject = False,
 ) -> None:
     """Grade an incident and find its response level by the official rules (every fired rule with its source)."""
     from yingji.incidents.grading import Figures, grade_incident
@@ -137,7 +146,7 @@ def grade_command(
 
 
 @app.command("rules")
-def rules_command(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+def rules_command(as_json: JsonObject = False) -> None:
     """List the packaged grading rule sets (ids usable as --rules-version; the newest per family is the default)."""
     from yingji.incidents.rulesets import available_rule_sets, default_rule_set
 
@@ -177,7 +186,7 @@ def deadlines_command(
     response_started_at: str | None = typer.Option(None, help="When a response was activated."),
     stabilised_at: str | None = typer.Option(None, help="When the disaster/rescue stabilised."),
     made: list[str] = typer.Option([], help="A report made, KEY=TIME (repeatable)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: JsonObject = False,
 ) -> None:
     """The reports an incident owes under the reporting-time rules, and which are overdue at --now."""
     from yingji.incidents.deadlines import ReportingFacts, due_reports
@@ -228,7 +237,7 @@ def list_command(
     incident_type: str | None = typer.Option(None, "--type", help="Only this incident type."),
     division: str | None = typer.Option(None, help="Only incidents covering this division's subtree."),
     limit: int = typer.Option(50, min=1, max=1000, help="How many, newest report first."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: JsonText = False,
 ) -> None:
     """List incidents in the database."""
     from yingji.cli_common import command_session, echo_rows
@@ -272,7 +281,7 @@ def list_command(
 def show_command(
     ctx: typer.Context,
     incident_id: int = typer.Argument(..., min=1, help="Incident id."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: JsonText = False,
 ) -> None:
     """One incident with its timeline."""
     from yingji.auth import audit
@@ -339,10 +348,16 @@ def _validated(model: type[M], data: Any, where: str) -> M:
         raise InvalidInput(f"{where}: {loc}: {first['msg']}") from None
 
 
-overrides_app = typer.Typer(
-    help="Per-jurisdiction grading overrides (local plans' thresholds) kept in the database.", no_args_is_help=True
+def _group(name: str, help_text: str) -> typer.Typer:
+    """A group of subcommands ``yingji incidents <name> …``; with no subcommand it shows its help."""
+    group = typer.Typer(help=help_text, no_args_is_help=True)
+    app.add_typer(group, name=name)
+    return group
+
+
+overrides_app = _group(
+    "overrides", "Per-jurisdiction grading overrides (local plans' thresholds) kept in the database."
 )
-app.add_typer(overrides_app, name="overrides")
 
 
 @overrides_app.command("add")
@@ -350,7 +365,7 @@ def overrides_add_command(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="YAML file: {overrides: [...]} as for `grade --overrides`."),
     division: str = typer.Option(..., help="12-digit code of the division whose plan this is."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: JsonObject = False,
 ) -> None:
     """Register a local plan's thresholds for a division (all entries of the file, in one transaction)."""
     from yingji.cli_common import command_session, echo_json
@@ -377,7 +392,7 @@ def overrides_add_command(
 def overrides_list_command(
     ctx: typer.Context,
     include_retired: bool = typer.Option(False, "--all", help="Retired entries too."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: JsonObject = False,
 ) -> None:
     """The stored overrides."""
     from yingji.cli_common import command_session, echo_rows
@@ -406,10 +421,7 @@ def overrides_retire_command(ctx: typer.Context, override_id: int = typer.Argume
     typer.echo(f"retired override {override_id}")
 
 
-plans_app = typer.Typer(
-    help="Digital response plans (预案) stored per jurisdiction: import, list, retire.", no_args_is_help=True
-)
-app.add_typer(plans_app, name="plans")
+plans_app = _group("plans", "Digital response plans (预案) stored per jurisdiction: import, list, retire.")
 
 
 @plans_app.command("import")
@@ -420,7 +432,7 @@ def plans_import_command(
     replace: bool = typer.Option(
         False, "--replace", help="Retire the division's active plans these overlap (default: refuse)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: JsonObject = False,
 ) -> None:
     """Store a division's plans: every plan of the file is checked first, then all are stored in one
     transaction (all or nothing)."""
@@ -463,7 +475,7 @@ def plans_list_command(
     ctx: typer.Context,
     incident_type: str | None = typer.Option(None, "--type", help="Only plans covering this incident type."),
     include_retired: bool = typer.Option(False, "--all", help="Retired plans too."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: JsonObject = False,
 ) -> None:
     """The stored plans."""
     from yingji.cli_common import command_session, echo_rows

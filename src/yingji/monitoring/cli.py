@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
-from yingji.cli_common import in_transaction
+from yingji.cli_common import JsonObject, TickClock, in_transaction
 
 app = typer.Typer(help="Sensor monitoring: replay readings through alarm rules.", no_args_is_help=True)
+ReadingsFile = Annotated[Path, typer.Argument(help="Readings: CSV with header sensor_id,ts,value, or Parquet.")]
+RulesFile = Annotated[Path, typer.Option("--rules", help="Rules YAML (see docs/monitoring.md).")]
 
 
 @app.command()
 def replay(
-    file: Path = typer.Argument(..., help="Readings: CSV with header sensor_id,ts,value, or Parquet."),
-    rules: Path = typer.Option(..., "--rules", help="Rules YAML (see docs/monitoring.md)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    file: ReadingsFile,
+    rules: RulesFile,
+    as_json: JsonObject = False,
     until: str | None = typer.Option(
         None, "--until", help="Clock at the end of the replay (ISO 8601); default: the newest reading."
     ),
@@ -61,8 +63,8 @@ def replay(
 
 @app.command()
 def fatigue(
-    file: Path = typer.Argument(..., help="Readings: CSV with header sensor_id,ts,value, or Parquet."),
-    rules: Path = typer.Option(..., "--rules", help="Rules YAML (see docs/monitoring.md)."),
+    file: ReadingsFile,
+    rules: RulesFile,
     area_sep: str = typer.Option(
         "-", "--area-sep", help="Operator area = the sensor id up to the first occurrence of this separator."
     ),
@@ -198,7 +200,7 @@ def _serve_metrics(running: Any, port: int | None) -> Any:
 def status(
     ctx: typer.Context,
     port: int | None = typer.Option(None, "--port", help="The worker's metrics port (default: YINGJI_METRICS_PORT)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: JsonObject = False,
 ) -> None:
     """A running worker's counts (readings, duplicates, dead letters, alarms, lag), read from its metrics
     listener on 127.0.0.1. Exits 1 when no worker answers there."""
@@ -351,7 +353,7 @@ def ingest(
 @app.command()
 def tick(
     ctx: typer.Context,
-    now: str | None = typer.Option(None, "--now", help="The scheduler's clock (ISO 8601); default: now."),
+    now: TickClock = None,
     realarm_s: float = typer.Option(
         600.0, "--realarm-s", min=0, help="Re-annunciate unacknowledged alarms this often (0: never)."
     ),

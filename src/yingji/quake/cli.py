@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 
+from yingji.cli_common import JsonObject
 from yingji.errors import InvalidInput
 
 app = typer.Typer(help="Earthquake rapid assessment (地震灾害快速评估): intensity, exposure, losses, aftershocks.")
@@ -165,7 +166,7 @@ def assess(
     no_incident: bool = typer.Option(
         False, "--no-incident", help="Store the assessment without creating an incident for it."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: JsonObject = False,
 ) -> None:
     """Assess an earthquake: zones, people, deaths, losses, displaced, needs, aftershocks, response level."""
     started = time.perf_counter()
@@ -271,7 +272,7 @@ def losses(
     exposure: str = typer.Option(..., help='People per intensity as JSON, e.g. \'{"6": 61485, "7": 27679}\'.'),
     country: str = typer.Option("CN", help="Country of the PAGER models (ISO 3166-1 alpha-2)."),
     year: int | None = typer.Option(None, help="Event year (GDP per capita of that year)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: JsonObject = False,
 ) -> None:
     """PAGER empirical deaths and economic loss, with range probabilities and alerts, for an exposure."""
     from yingji.quake import losses as pager
@@ -312,7 +313,7 @@ def scenarios(
     loss_intensity: str = typer.Option("mmi", "--loss-intensity", help="Scale fed to PAGER: mmi or chinese."),
     top: int = typer.Option(20, help="Counties to print (most expected deaths first)."),
     out: Path | None = typer.Option(None, help="Write every county's expected figures to this JSON file."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: JsonObject = False,
 ) -> None:
     """Scenario set (大震巨灾应对准备): expected exposure, deaths, displaced and needs per county, on Dask."""
     started = time.perf_counter()

@@ -12,6 +12,7 @@ from typing import Any
 
 import typer
 
+from yingji.cli_common import JsonObject
 from yingji.errors import InvalidInput
 
 app = typer.Typer(
@@ -52,7 +53,7 @@ def plan(
     candidates: int = typer.Option(0, "--candidates", help="Keep the k fastest depots per place (0 = all)."),
     gap: float = typer.Option(0.01, "--gap", help="MILP relative gap (vehicles)."),
     time_limit: float = typer.Option(60.0, "--time-limit", help="MILP time limit, seconds (vehicles)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: JsonObject = False,
 ) -> None:
     """Plan shipments from depots to demand points; need no route can serve is reported as unmet."""
     from yingji.relief import planning

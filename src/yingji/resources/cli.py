@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
-from yingji.cli_common import command_session, echo_json, echo_rows, in_transaction
+from yingji.cli_common import JsonText, command_session, echo_json, echo_rows, in_transaction
 from yingji.errors import InvalidInput
 
 app = typer.Typer(help="Reserves (应急资源): depots and stock, shelters, rescue teams, vehicles.", no_args_is_help=True)
+DepotId = Annotated[int, typer.Argument(help="Depot id.")]
 
 KINDS = ("depots", "shelters", "teams", "vehicles", "transfers")
 
@@ -33,7 +34,7 @@ _LIST_COLUMNS: dict[str, tuple[str, ...]] = {
 def list_(
     ctx: typer.Context,
     kind: str = typer.Argument(..., help="depots | shelters | teams | vehicles | transfers"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: JsonText = False,
 ) -> None:
     """List a registry."""
     from yingji.resources import service
@@ -54,7 +55,7 @@ def list_(
 
 
 @app.command()
-def stock(ctx: typer.Context, depot_id: int, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def stock(ctx: typer.Context, depot_id: int, as_json: JsonText = False) -> None:
     """A depot's stock per item (sum of its ledger), with batches and minimum-level flags."""
     from yingji.resources import service
 
@@ -72,7 +73,7 @@ def stock(ctx: typer.Context, depot_id: int, as_json: bool = typer.Option(False,
 @app.command()
 def move(
     ctx: typer.Context,
-    depot_id: int = typer.Argument(..., help="Depot id."),
+    depot_id: DepotId,
     kind: str = typer.Argument(..., help="receive | issue | adjust | expire"),
     item: str = typer.Argument(..., help="Catalogue item id or Chinese name."),
     quantity: int = typer.Argument(..., help="Units (an adjustment carries its sign)."),
@@ -107,7 +108,7 @@ def move(
 @app.command("expire-due")
 def expire_due(
     ctx: typer.Context,
-    depot_id: int = typer.Argument(..., help="Depot id."),
+    depot_id: DepotId,
     on: str | None = typer.Option(None, help="Write off batches expiring before this date YYYY-MM-DD (default today)."),
 ) -> None:
     """Write off every batch of a depot whose expiry date has passed (one expire line per batch)."""

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from yingji.cli_common import TickClock
+
 app = typer.Typer(help="Public warnings: CAP 1.2 documents and feeds.", no_args_is_help=True)
 
 # Placeholders until the deployment's own codes are configured: 100000 stands for the national level
@@ -184,7 +186,7 @@ def list_warnings(
 @app.command()
 def tick(
     ctx: typer.Context,
-    now: str | None = typer.Option(None, "--now", help="The scheduler's clock (ISO 8601); default: now."),
+    now: TickClock = None,
     escalate_after_s: float | None = typer.Option(
         None, "--escalate-after-s", min=1, help="Override YINGJI_CALLACK_ESCALATE_AFTER_S."
     ),

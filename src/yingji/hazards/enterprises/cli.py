@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from yingji.cli_common import command_session, echo_json, fail, in_transaction
+from yingji.cli_common import command_session, echo_rows, fail, in_transaction
 
 app = typer.Typer(help="Enterprises (生产经营单位): import the register, list it, link enterprise users.",
                   no_args_is_help=True)  # fmt: skip
@@ -62,11 +62,7 @@ def list_(
     with command_session(ctx) as (session, scope):
         rows, _ = service.list_enterprises(session=session, scope=scope, division=division, limit=None)
         data = [{c: getattr(r, c) for c in LIST_COLUMNS} for r in rows]
-    if as_json:
-        echo_json(data)
-        return
-    for d in data:
-        typer.echo(f"{d['id']}  {d['credit_code']}  {d['division_code']}  {d['name']}")
+    echo_rows(data, as_json, lambda d: f"{d['id']}  {d['credit_code']}  {d['division_code']}  {d['name']}")
 
 
 @app.command("add-member")
