@@ -4,7 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 # The suite runs in this many processes, a test file each at a time (databases, servers and brokers of
-# a test are private to it); PYTEST_WORKERS=0 runs it in one.
+# a test are private to it); PYTEST_WORKERS=0 runs it in one. A worker that dies ends the run naming its
+# test (--max-worker-restart 0): pytest-xdist's loadfile hangs at the end after replacing a dead worker.
 PYTEST_WORKERS ?= 2
 DEMO_DB ?= $(CURDIR)/var/demo.db
 export YINGJI_DATABASE_URL ?= sqlite:///$(DEMO_DB)
@@ -41,7 +42,7 @@ pytest: venv
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: venv services lint typecheck contracts
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile --max-worker-restart 0 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache
