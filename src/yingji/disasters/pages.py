@@ -21,12 +21,11 @@ from yingji.disasters.stabilised import service as stabilised
 from yingji.errors import DomainError, InvalidInput
 from yingji.geo import service as geo_service
 from yingji.geo.codes import level_of
-from yingji.web import charts, layers
+from yingji.web import charts
 from yingji.web.forms import text_field
 from yingji.web.pages import FormPost, PageCtx, PostDep, ViewerDep, check_id, form_action, render
 
 router = APIRouter(include_in_schema=False)
-layers.register_nav(layers.NavItem("disasters", "/disasters", "nav.disasters", service.READ))
 REPORT_TYPES = ("initial", "follow_up", "verified")
 CHART_FIELDS = ("affected", "deaths", "missing", "relocated")
 

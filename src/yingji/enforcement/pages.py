@@ -19,13 +19,11 @@ from yingji.enforcement.checklists import service as checklists
 from yingji.enforcement.followups import service as follow_ups
 from yingji.enforcement.schemas import DrawIn
 from yingji.errors import DomainError
-from yingji.web import layers
 from yingji.web.forms import text_field
 from yingji.web.pages import LenientPostDep, PageCtx, ViewerDep, form_action, render
 
 router = APIRouter(include_in_schema=False)
 READ, WRITE = service.READ, service.WRITE
-layers.register_nav(layers.NavItem("enforcement", "/enforcement", "nav.enforcement", READ))
 
 
 def _forbidden(ctx: PageCtx) -> HTMLResponse:

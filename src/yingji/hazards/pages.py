@@ -26,7 +26,6 @@ router = APIRouter(include_in_schema=False)
 READ = "hazards:read"
 RISK_COLOURS = {"red": "#d7301f", "orange": "#fc8d59", "yellow": "#fdcc8a", "blue": "#2b8cbe", "": "#888888"}
 layers.register(layers.MapLayer("enterprises", "layer.enterprises", "/map/layers/enterprises", READ, visible=False))
-layers.register_nav(layers.NavItem("hazards", "/hazards/board", "nav.hazards", READ))
 Text = Annotated[str, Form(max_length=5000)]
 
 

@@ -33,7 +33,6 @@ from yingji.db import utcnow
 from yingji.errors import Conflict, DomainError, InvalidInput, NotFound
 from yingji.tips import categories, deps, handling, photos, service
 from yingji.tips.schemas import ActionIn, RewardClaimIn
-from yingji.web import layers
 from yingji.web.forms import form_fields, required, text_field
 from yingji.web.i18n import translator
 from yingji.web.pages import (
@@ -50,7 +49,6 @@ from yingji.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-layers.register_nav(layers.NavItem("tips", "/tips", "nav.tips", "tips:read"))
 FORM_PATH, STATUS_PATH, MESSAGE_PATH, CLAIM_PATH = "/tip", "/tip/status", "/tip/message", "/tip/reward"
 STATISTICS_PATH = "/tip/statistics"
 

@@ -53,9 +53,3 @@ NAV: list[NavItem] = []
 def set_nav(items: tuple[NavItem, ...]) -> None:
     """Make the top bar exactly ``items``, in their order."""
     NAV[:] = items
-
-
-def register_nav(item: NavItem) -> None:
-    """Append one link (older page modules still call it on import; ``set_nav`` replaces what they added)."""
-    if all(existing.id != item.id for existing in NAV):
-        NAV.append(item)
