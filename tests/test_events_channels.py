@@ -45,3 +45,18 @@ def test_a_listener_of_one_entity_hears_only_its_events(backend: str) -> None:
 
     assert asyncio.run(_first_event(bus(), SESSIONS_ENTITY)).entity_id == "alice"
     assert asyncio.run(_first_event(bus(), None)).entity == "disaster_report"  # every event, in order
+
+
+@pytest.mark.parametrize("redis_url", [None, "redis://127.0.0.1:6379/0"])
+def test_listening_to_an_entity_without_a_channel_of_its_own_is_refused(redis_url: str | None) -> None:
+    """Through Redis such a listener would hear nothing; every bus refuses it alike (no connection is made)."""
+
+    async def first() -> object:
+        stream = events.make_bus(redis_url, "test-unlisted").subscribe("disaster_report")
+        try:
+            return await anext(stream)
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]
+
+    with pytest.raises(ValueError, match="no channel of their own"):
+        asyncio.run(first())

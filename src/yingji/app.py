@@ -209,7 +209,7 @@ async def _forget_revoked_sessions(app: FastAPI) -> None:
 
     try:
         async for event in app.state.events.subscribe(SESSIONS_ENTITY):
-            if event is not None and event.entity == SESSIONS_ENTITY:
+            if event is not None:  # None: subscribed, or a heartbeat
                 app.state.scope_cache.forget(event.entity_id)
     except asyncio.CancelledError:
         raise

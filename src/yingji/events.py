@@ -81,6 +81,14 @@ def _topic(entity: str) -> str:
     return f"entity:{entity}"
 
 
+def _listened(entity: str | None) -> str | None:
+    """The entity a ``subscribe(entity)`` listens to; one without a channel of its own is refused on every bus
+    (through Redis its listener would hear nothing, silently)."""
+    if entity is not None and entity not in _OWN_CHANNEL:
+        raise ValueError(f"{entity!r} events have no channel of their own: call events.own_channel where they are made")
+    return entity
+
+
 class LocalBus:
     """In-process fan-out (one server process, or tests)."""
 
@@ -98,7 +106,7 @@ class LocalBus:
 
     async def subscribe(self, entity: str | None = None) -> AsyncIterator[Event | None]:
         queue: asyncio.Queue[Event] = asyncio.Queue()
-        entry = (asyncio.get_running_loop(), queue, entity)
+        entry = (asyncio.get_running_loop(), queue, _listened(entity))
         with self._lock:
             self._subscribers.append(entry)
         try:
@@ -159,9 +167,10 @@ class RedisBus:
     async def subscribe(self, entity: str | None = None) -> AsyncIterator[Event | None]:
         import redis.asyncio as aioredis
 
+        listened = _listened(entity)
+        channel = self.channel if listened is None else channel_name(self.namespace, _topic(listened))
         client = aioredis.Redis.from_url(self.url)
         pubsub = client.pubsub()
-        channel = self.channel if entity is None else channel_name(self.namespace, _topic(entity))
         await pubsub.subscribe(channel)
         try:
             # Redis confirms the subscription with a message; from then on every publication reaches us.
