@@ -334,8 +334,8 @@ def _reviewed(
     session: Session, scope: Scope, reports: list[DisasterReport], review_in: ReviewIn
 ) -> list[DisasterReport]:
     """Review ``reports`` (each read through the caller's scope), each audited; the linked incident synced once
-    per event when a county accepts. Raises the first refusal (the single route's answer)."""
-    scope.require(REVIEW)
+    per event when a county accepts. Raises the first refusal (the single route's answer). The callers have
+    required the permission."""
     if review_in.action == "return" and not review_in.reason.strip():
         raise InvalidInput("a returned report needs a reason", field="reason")
     for report in reports:
