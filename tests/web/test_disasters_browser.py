@@ -19,7 +19,7 @@ if not CHROMIUM.exists():
 from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
 from tests.web.test_browser import chromium, shot, sign_in  # noqa: E402, F401
 
-T1 = "540223001000"
+T1, T2 = "540223001000", "540223002000"
 
 
 def _event_and_page(
@@ -60,6 +60,38 @@ def test_a_township_report_from_a_phone_is_reviewed_and_counted(chromium: Browse
         expect(phone.locator('#disaster-totals tr[data-code="540223000000"]')).to_contain_text("350")
         expect(phone.locator("body")).not_to_contain_text("拉孜")
         shot(phone, "disaster-board")
+        assert violations == []
+    finally:
+        context.close()
+
+
+def test_a_county_ticks_waiting_reports_on_a_phone_and_accepts_them_at_once(
+    chromium: Browser,  # noqa: F811
+    web: WebData,
+) -> None:
+    """The review queue's "accept selected": two waiting reports ticked, one button; both counted, the queue
+    empty. Nothing ticked: the reviewer is told to select, nothing changes."""
+    api = web.live.client("dingri_duty")
+    event, context, phone, violations = _event_and_page(
+        chromium, web, "dingri_duty", "定日县泥石流", "540223000000", viewport={"width": 390, "height": 844},
+        is_mobile=True,
+    )  # fmt: skip
+    try:
+        for township, affected in ((T1, 40), (T2, 60)):
+            body = {"township_code": township, "report_type": "initial", "figures": {"affected": affected}}
+            assert api.post(f"/api/v1/disasters/events/{event['id']}/reports", json=body).status_code == 201
+        sign_in(phone, web)
+        phone.goto(f"{web.live.url}/disasters/{event['id']}/review")
+        phone.click("#accept-selected button[type=submit]")  # nothing ticked
+        expect(phone.locator("body")).to_contain_text("请勾选要审核通过的报告")
+        expect(phone.locator("article.review-item")).to_have_count(2)
+        for box in phone.locator("article.review-item input[type=checkbox]").all():
+            box.check()
+        shot(phone, "disaster-accept-selected")
+        phone.click("#accept-selected button[type=submit]")
+        expect(phone.locator("#queue-empty")).to_be_visible()
+        phone.goto(f"{web.live.url}/disasters/{event['id']}")
+        expect(phone.locator('#disaster-totals tr[data-code="540223000000"]')).to_contain_text("100")
         assert violations == []
     finally:
         context.close()
