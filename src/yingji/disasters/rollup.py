@@ -13,7 +13,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from yingji.disasters.validation import CountError, parse_count
+from yingji.disasters.validation import CountError, division_problem, parse_count
 
 CSV_FIELDS: tuple[str, ...] = (
     "affected",
@@ -67,12 +67,8 @@ def parse_reports_csv(text: str) -> tuple[list[ReportRow], list[str]]:
         record = dict(zip(names, values, strict=True))
         code = record["division"].strip()
         row_errors: list[str] = []
-        if len(code) != 12 or not code.isdigit():
-            row_errors.append(f"division {code!r} is not a 12-digit code")
-        elif code in seen:
-            row_errors.append(f"division {code} repeats line {seen[code]}")
-        else:
-            seen[code] = line
+        if problem := division_problem(code, seen, line, "line"):
+            row_errors.append(f"division {problem}")
         figures: dict[str, int] = {}
         for name in CSV_FIELDS:
             try:

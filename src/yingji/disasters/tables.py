@@ -17,10 +17,11 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from yingji.disasters.regime import Indicator, Regime
+from yingji.disasters.validation import division_problem
+from yingji.numbers import nonnegative_decimal
 
 TOWNSHIP_SHEET = "乡镇"
 SUMMARY_SHEET = "汇总"
@@ -98,14 +99,7 @@ def _count(indicator: Indicator, raw: Any) -> int:
         raise ValueError("is empty (write 0 for none)")
     if isinstance(raw, bool):
         raise ValueError(f"must be a number (got {raw!r})")
-    try:
-        number = Decimal(str(raw).strip())
-    except InvalidOperation:
-        raise ValueError(f"must be a number (got {str(raw)!r})") from None
-    if not number.is_finite():
-        raise ValueError(f"must be a number (got {str(raw)!r})")
-    if number < 0:
-        raise ValueError(f"must not be negative (got {raw})")
+    number = nonnegative_decimal(raw)
     if indicator.unit == "CNY":
         yuan = number * 10_000
         if yuan != yuan.to_integral_value():
@@ -173,12 +167,8 @@ def parse_rows(rows: Sequence[Sequence[Any]], regime: Regime, report_type: str) 
             continue
         division = "" if not cells or cells[0] is None else str(cells[0]).strip()
         row_errors: list[str] = []
-        if len(division) != 12 or not division.isdigit():
-            row_errors.append(f"sheet {sheet}, row {number}, column A: {division!r} is not a 12-digit division code")
-        elif division in first_line:
-            row_errors.append(f"sheet {sheet}, row {number}, column A: {division} repeats row {first_line[division]}")
-        else:
-            first_line[division] = number
+        if problem := division_problem(division, first_line, number, "row"):
+            row_errors.append(f"sheet {sheet}, row {number}, column A: {problem}")
         figures: dict[str, int] = {}
         for index, indicator in columns.items():
             raw = cells[index] if index < len(cells) else None

@@ -42,6 +42,17 @@ def parse_count(raw: object, name: str) -> int:
     return value
 
 
+
+def division_problem(code: str, first_at: dict[str, int], at: int, unit: str) -> str | None:
+    """Why a row's division code cannot be taken (not 12 digits, or given already at an earlier ``unit``:
+    line, row), or None: taken, and remembered in ``first_at`` as given at ``at``."""
+    if len(code) != 12 or not code.isdigit():
+        return f"{code!r} is not a 12-digit division code"
+    if code in first_at:
+        return f"{code} repeats {unit} {first_at[code]}"
+    first_at[code] = at
+    return None
+
 @dataclass(frozen=True)
 class Finding:
     """One failed rule: its code, a sentence, and the figures it compared."""

@@ -16,13 +16,15 @@ import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
 import yaml
+
+from yingji.numbers import nonnegative_decimal
 
 CAS = re.compile(r"^\d{2,7}-\d{2}-\d$")
 # The standard writes full-width brackets and commas; people type either. Matching ignores the difference.
@@ -231,14 +233,9 @@ class InventoryError(ValueError):
 def parse_quantity(text: str) -> Fraction:
     """A decimal number of tonnes ≥ 0, read exactly."""
     try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise ValueError(f"quantity {text.strip()!r} is not a number") from None
-    if not value.is_finite():
-        raise ValueError(f"quantity {text.strip()!r} is not a finite number")
-    if value < 0:
-        raise ValueError(f"quantity {text.strip()} is negative")
-    return Fraction(value)
+        return Fraction(nonnegative_decimal(text))
+    except ValueError as exc:
+        raise ValueError(f"quantity {exc}") from None
 
 
 def read_inventory(text: str, cat: Catalogue | None = None) -> list[Line]:
