@@ -44,7 +44,10 @@ def test_negative_and_fractional_counts_name_line_and_field() -> None:
 
 def test_a_short_code_or_wrong_field_count_is_an_error() -> None:
     _, errors = parse_reports_csv(f"{HEADER}\n540223001,1,0,0,0,0,0\n540223002000,1,0\n")
-    assert errors == ["line 2: division '540223001' is not a 12-digit division code", "line 3: expected 7 fields, got 3"]
+    assert errors == [
+        "line 2: division '540223001' is not a 12-digit division code",
+        "line 3: expected 7 fields, got 3",
+    ]
 
 
 def test_rollup_sums_townships_into_each_ancestor() -> None:

@@ -42,7 +42,6 @@ def parse_count(raw: object, name: str) -> int:
     return value
 
 
-
 def division_problem(code: str, first_at: dict[str, int], at: int, unit: str) -> str | None:
     """Why a row's division code cannot be taken (not 12 digits, or given already at an earlier ``unit``:
     line, row), or None: taken, and remembered in ``first_at`` as given at ``at``."""
@@ -52,6 +51,7 @@ def division_problem(code: str, first_at: dict[str, int], at: int, unit: str) ->
         return f"{code} repeats {unit} {first_at[code]}"
     first_at[code] = at
     return None
+
 
 @dataclass(frozen=True)
 class Finding:
