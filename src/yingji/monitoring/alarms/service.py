@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yingji.auth import access
+from yingji.auth import access, audit
 from yingji.auth.scope import Scope
 from yingji.errors import Conflict, InvalidInput
 from yingji.geo.codes import level_of, prefix
@@ -35,7 +35,6 @@ from yingji.monitoring.sites.service import (
     _engine_for,
     _lock_site,
     _opt_dt,
-    _record,
     _save_engine,
     ms_to_dt,
     site_ruleset,
@@ -91,15 +90,8 @@ def apply_events(
             _event(alarm, event.at, "raised", scope.actor)
             session.add(alarm)
             session.flush()
-            _record(
-                session,
-                scope,
-                "raise",
-                "alarm",
-                alarm.id,
-                site.division_code,
-                {"rule": alarm.rule, "sensor": alarm.sensor_code, "priority": alarm.priority},
-            )
+            after = {"rule": alarm.rule, "sensor": alarm.sensor_code, "priority": alarm.priority}
+            audit.acted(session, scope, alarm, entity="alarm", action="raise", after=after)
             raised += 1
         else:
             open_alarm = session.scalars(
@@ -119,7 +111,7 @@ def apply_events(
             _store_state(open_alarm, state)
             _event(open_alarm, event.at, "cleared", scope.actor)
             session.flush()
-            _record(session, scope, "clear", "alarm", open_alarm.id, site.division_code, {"state": open_alarm.state})
+            audit.acted(session, scope, open_alarm, entity="alarm", action="clear", after={"state": open_alarm.state})
             cleared += 1
     return raised, cleared
 
@@ -163,14 +155,8 @@ def _for_change(session: Session, scope: Scope, alarm_id: int) -> Alarm:
 
 def _changed(session: Session, scope: Scope, alarm: Alarm, action: str) -> Alarm:
     session.flush()
-    _record(
-        session,
-        scope,
-        action,
-        "alarm",
-        alarm.id,
-        alarm.division_code,
-        {"state": alarm.state, "priority": alarm.priority},
+    audit.acted(
+        session, scope, alarm, entity="alarm", action=action, after={"state": alarm.state, "priority": alarm.priority}
     )
     return alarm
 
@@ -325,7 +311,7 @@ def tick(
             _event(alarm, notice.at, notice.kind, scope.actor, notice.priority)
             counts[notice.kind] += 1
             session.flush()
-            _record(session, scope, notice.kind, "alarm", alarm.id, alarm.division_code, {"priority": notice.priority})
+            audit.acted(session, scope, alarm, entity="alarm", action=notice.kind, after={"priority": notice.priority})
     return dict(counts)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yingji.auth import audit
 from yingji.auth.scope import Scope
 from yingji.db import paginate, utcnow
 from yingji.errors import InvalidInput, NotFound
@@ -31,7 +32,6 @@ from yingji.monitoring.sites.service import (
     WRITE,
     _engine_for,
     _lock_site,
-    _record,
     _save_engine,
     site_ruleset,
 )
@@ -111,7 +111,15 @@ def ingest(*, session: Session, scope: Scope, payload: bytes | str, channel: str
         "alarms_raised": totals["alarms_raised"],
         "alarms_cleared": totals["alarms_cleared"],
     }
-    _record(session, scope, "ingest", "readings", channel, scope.division_code, result)
+    audit.record(
+        session=session,
+        scope=scope,
+        action="ingest",
+        entity="readings",
+        entity_id=channel,
+        division_code=scope.division_code,
+        after=result,
+    )
     return result
 
 

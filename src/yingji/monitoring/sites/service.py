@@ -71,27 +71,6 @@ def site_ruleset(site: MonitoredSite) -> RuleSet:
     return parse_ruleset({"rules": site.rules or []})
 
 
-def _record(
-    session: Session,
-    scope: Scope,
-    action: str,
-    entity: str,
-    entity_id: int | str,
-    division: str,
-    after: dict[str, Any] | None = None,
-) -> None:
-    audit.record(
-        session=session,
-        scope=scope,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        division_code=division,
-        after=after,
-        divisions=[division],
-    )
-
-
 def _registering_division(session: Session, scope: Scope, code: str) -> Division:
     return division_service.get_writable(session=session, scope=scope, code=code)
 
@@ -194,7 +173,7 @@ def set_rules(*, session: Session, scope: Scope, site_id: int, rules_yaml: str) 
         session.delete(state)
     session.flush()
     ids = [r.id for r in ruleset.rules]
-    _record(session, scope, "rules", "monitored_site", site.id, site.division_code, {"rules": ids})
+    audit.acted(session, scope, site, entity="monitored_site", action="rules", after={"rules": ids})
     return site
 
 
