@@ -40,21 +40,8 @@ def create_official(
     channel is checked when it is created, and again whenever a call is sent)."""
     scope.require(ISSUE)
     division = _checked_official(session, scope, official_in, webhook_allowed, None)
-    official = WarningOfficial(
-        name=official_in.name,
-        division_code=division.code,
-        superior_id=official_in.superior_id,
-        contact=official_in.contact,
-        username=official_in.username,
-    )
-    audit.created(
-        session=session,
-        scope=scope,
-        row=official,
-        entity="warning_official",
-        division_code=division.code,
-        divisions=[division.code],
-    )
+    official = WarningOfficial(**official_in.model_dump(exclude={"division_code"}), division_code=division.code)
+    audit.created(session, scope, official, entity="warning_official", division_code=division.code)
     return official
 
 
