@@ -181,26 +181,30 @@ def assess(
     now = datetime.now(UTC)
     origin = _parse_time(origin_time, "origin-time", now)
     assessed_at = _parse_time(at, "at", now if origin <= now else origin)
+    # what the engine and the stored record share (the record takes the rest as text: paths, times)
+    given: dict[str, Any] = {
+        "lon": lon,
+        "lat": lat,
+        "depth_km": depth,
+        "magnitude": magnitude,
+        "magnitude_type": magnitude_type,
+        "strike_deg": strike,
+        "region": region,
+        "step_deg": step,
+        "loss_intensity": loss_intensity,
+        "model": model,
+        "country": country,
+        "aftershock_set": aftershock_set,
+        "temperature_c": temperature,
+    }
     inp = EarthquakeInput(
-        lon=lon,
-        lat=lat,
-        depth_km=depth,
-        magnitude=magnitude,
-        magnitude_type=magnitude_type,  # type: ignore[arg-type]
+        **given,
         origin_time=origin,
         at=assessed_at,
-        strike_deg=strike,
         faults=faults,
         population_raster=None if settlements else _configured_raster(population),
         population=_settlement_population(settlements) if settlements else None,
         population_source=f"settlement points ({settlements.name})" if settlements else None,
-        region=region,
-        step_deg=step,
-        loss_intensity=loss_intensity,  # type: ignore[arg-type]
-        model=model,
-        country=country,
-        aftershock_set=aftershock_set,
-        temperature_c=temperature,
         geohazard_sites=read_inventory(geohazards) if geohazards else (),
         recorded_aftershocks=_recorded_aftershocks(aftershocks, origin) if aftershocks else (),
         aftershock_completeness=completeness,
@@ -220,21 +224,9 @@ def assess(
         from yingji.quake import service
 
         inputs = {
-            "lon": lon,
-            "lat": lat,
-            "depth_km": depth,
-            "magnitude": magnitude,
-            "magnitude_type": magnitude_type,
-            "strike_deg": strike,
+            **given,
             "origin_time": origin.isoformat(),
             "at": assessed_at.isoformat(),
-            "region": region,
-            "step_deg": step,
-            "loss_intensity": loss_intensity,
-            "model": model,
-            "country": country,
-            "aftershock_set": aftershock_set,
-            "temperature_c": temperature,
             "population": str(population) if population else None,
             "settlements": str(settlements) if settlements else None,
             "faults": str(faults) if faults else None,
