@@ -21,7 +21,7 @@ from yingji.auth import deps
 from yingji.auth.deps import SAFE_METHODS
 from yingji.auth.scope import Scope
 from yingji.config import Settings
-from yingji.schemas_common import ApiDateTime, Page, PageParams, Schema
+from yingji.schemas_common import MAX_ID, ApiDateTime, Page, PageParams, Schema
 from yingji.web.headers import REPORT_CSP
 
 __all__ = ["SAFE_METHODS", "ApiDateTime", "Page", "PageParams", "Schema"]
@@ -224,8 +224,8 @@ PUBLIC_ROUTE_REASONS: dict[tuple[str, str], str] = {
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(PUBLIC_ROUTE_REASONS)
 
 # Row identifiers in paths: positive and within a 32-bit integer on every backend.
-IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
-IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]  # an optional filter by a row's id
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]  # an optional filter by a row's id
 
 
 def printable_html(html: str) -> HTMLResponse:

@@ -1,4 +1,5 @@
-"""What every domain's schemas share: the base ``Schema`` and the ``Page`` of a list answer.
+"""What every domain's schemas share: the base ``Schema``, the base ``Input`` of request bodies, the ``RowId`` of
+a row named in a body, and the ``Page`` of a list answer.
 
 Pydantic only — no web framework, no database — so a domain's ``schemas`` and pure modules may use it."""
 
@@ -13,6 +14,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidatorFunc
 from yingji import timerange
 
 T = TypeVar("T")
+
+MAX_ID = 2_147_483_647  # ids are 32-bit integers in both databases
+# A row named in a request body (``enterprise_id``, ``inspection_id``, …): a positive 32-bit integer.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 # A time the API accepts (query parameters; body fields of a ``Schema`` get the same check): within
@@ -40,6 +45,12 @@ class Schema(BaseModel):
         if isinstance(result, dt.datetime) and not isinstance(value, dt.datetime):
             timerange.check(result)
         return result
+
+
+class Input(BaseModel):
+    """The base of request bodies: strips the white space around text, refuses unknown fields (422)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
 
 class PageParams(BaseModel):

@@ -7,41 +7,26 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from yingji.geo.codes import CodeError, normalise_code
-from yingji.hazards.enterprises.schemas import SUPERVISION_CATEGORIES
-
-MAX_ID = 2_147_483_647  # ids are 32-bit integers in both databases
+from yingji.hazards.enterprises.schemas import SUPERVISION_CATEGORIES, normalised_division
+from yingji.schemas_common import MAX_ID, Input, RowId
 
 
-def _division(value: str) -> str:
-    try:
-        return normalise_code(value)
-    except CodeError as exc:
-        raise ValueError(str(exc)) from None
-
-
-class InspectorIn(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
+class InspectorIn(Input):
     name: str = Field(min_length=1, max_length=50)
     certificate_no: str = Field(min_length=4, max_length=32, pattern=r"^[0-9A-Za-z\-]+$", description="执法证号")
     unit: str = Field("", max_length=100)
     division_code: str = Field(max_length=12, description="6- or 12-digit division code of the bureau")
 
-    _code = field_validator("division_code")(_division)
+    _code = field_validator("division_code")(normalised_division)
 
 
-class InspectorPatch(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
+class InspectorPatch(Input):
     unit: str | None = Field(None, max_length=100)
     active: bool | None = None
 
 
-class RecusalIn(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
-    enterprise_id: int = Field(ge=1, le=MAX_ID)
+class RecusalIn(Input):
+    enterprise_id: RowId
     reason: str = Field("", max_length=200)
 
 
@@ -68,9 +53,7 @@ class InspectorRead(BaseModel):
     recusals: list[RecusalRead] = []
 
 
-class PlanIn(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
+class PlanIn(Input):
     division_code: str = Field(max_length=12)
     year: int = Field(ge=2000, le=2100)
     title: str = Field(min_length=1, max_length=200)
@@ -83,7 +66,7 @@ class PlanIn(BaseModel):
     )
     include_major_hazards: bool = Field(True, description="every enterprise with a major hazard installation is key")
 
-    _code = field_validator("division_code")(_division)
+    _code = field_validator("division_code")(normalised_division)
 
     @field_validator("category_counts")
     @classmethod
@@ -119,9 +102,7 @@ class PlanRead(BaseModel):
     created_at: dt.datetime
 
 
-class DrawIn(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
+class DrawIn(Input):
     reason: str = Field("", max_length=500, description="required for a re-draw: why the earlier draws are set aside")
 
 

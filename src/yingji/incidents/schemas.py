@@ -10,15 +10,14 @@ from pydantic import AwareDatetime, Field
 from yingji.incidents.incident_types import IncidentType
 from yingji.incidents.lifecycle import IncidentStatus
 from yingji.incidents.metrics import IntervalSummary  # the API answers the computed summary as it is
-from yingji.schemas_common import Schema
+from yingji.schemas_common import MAX_ID, RowId, Schema
 
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
 DivisionCode = Annotated[str, Field(pattern=r"^\d{6}(\d{3}){0,2}$")]
 Title = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)]
 Note = Annotated[str, Field(max_length=10_000, pattern=NO_NUL)]
 Short = Annotated[str, Field(max_length=100, pattern=NO_NUL)]
-Version = Annotated[int, Field(ge=1, le=2_147_483_647, description="the version you read (optimistic lock)")]
-RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+Version = Annotated[int, Field(ge=1, le=MAX_ID, description="the version you read (optimistic lock)")]
 Count = Annotated[int, Field(ge=0, le=1_000_000_000)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
 Lat = Annotated[float, Field(ge=-90, le=90)]

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from yingji.monitoring.registry import SiteKind
-from yingji.schemas_common import Schema
+from yingji.schemas_common import RowId, Schema
 
 DivisionCode = Annotated[str, Field(pattern=r"^\d{6}(\d{3}){0,2}$")]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f]+$")]
@@ -159,7 +159,7 @@ class NoteIn(Schema):
 class PromoteIn(Schema):
     """Promote to a new incident (``title``, ``incident_type``) or attach to an existing one (``incident_id``)."""
 
-    incident_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    incident_id: RowId | None = None
     title: str | None = Field(default=None, min_length=1, max_length=200)
     incident_type: str | None = Field(default=None, max_length=40)
 

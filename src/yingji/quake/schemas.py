@@ -9,8 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from yingji.api_common import Schema
-
-MAX_INCIDENT_ID = 2_147_483_647
+from yingji.schemas_common import RowId
 
 
 class AssessmentIn(Schema):
@@ -33,9 +32,7 @@ class AssessmentIn(Schema):
     model: str | None = Field(default=None, max_length=40, description="Deaths model (default: the calibrated one).")
     temperature_c: float | None = Field(default=None, ge=-60.0, le=60.0)
     aftershock_set: str | None = Field(default=None, max_length=60)
-    incident_id: int | None = Field(
-        default=None, ge=1, le=MAX_INCIDENT_ID, description="Attach to (and update) this incident."
-    )
+    incident_id: RowId | None = Field(default=None, description="Attach to (and update) this incident.")
     create_incident: bool = Field(default=False, description="Create an earthquake incident for the assessment.")
 
     @field_validator("origin_time", "at")

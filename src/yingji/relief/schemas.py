@@ -7,9 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from yingji.schemas_common import Schema
+from yingji.schemas_common import RowId, Schema
 
-RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 PlaceId = Annotated[str, Field(min_length=1, max_length=100)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
 Lat = Annotated[float, Field(ge=-90, le=90)]

@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints
 from yingji.geo.schemas import DivisionFeature, FeatureCollectionOf
 from yingji.relief.inputs import CatalogueItem
 from yingji.resources.rules import DepotLevel, Readiness, ShelterClass, TeamKind, VehicleKind
-from yingji.schemas_common import Schema
+from yingji.schemas_common import RowId, Schema
 
 DivisionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}(\d{3}){0,2}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
@@ -23,7 +23,6 @@ Lat = Annotated[float, Field(ge=-90, le=90)]
 Quantity = Annotated[int, Field(ge=1, le=1_000_000_000)]
 Area = Annotated[float, Field(gt=0, le=1e9)]
 Amount = Annotated[float, Field(ge=0, le=1e9)]
-RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 # -- depots and stock --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from yingji.api_common import Schema
 from yingji.incidents.incident_types import IncidentType
+from yingji.schemas_common import RowId
 from yingji.tips import categories, handling
 
 DivisionCode = Annotated[str, Field(pattern=r"^\d{6}(\d{6})?$", description="6- or 12-digit division code")]
@@ -95,9 +96,7 @@ class ActionIn(Schema):
 
 class PromoteIn(Schema):
     to: Literal["hazard", "case", "incident"]
-    enterprise_id: int | None = Field(
-        default=None, ge=1, le=2_147_483_647, description="hazard and case: the enterprise"
-    )
+    enterprise_id: RowId | None = Field(default=None, description="hazard and case: the enterprise")
     title: str = Field(min_length=1, max_length=200)
     incident_type: IncidentType | None = Field(default=None, description="incident: its type (Command)")
     lon: float | None = Field(default=None, ge=-180, le=180, description="incident: where, if the tip has no point")

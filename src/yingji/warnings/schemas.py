@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from yingji.schemas_common import Schema
+from yingji.schemas_common import RowId, Schema
 
 DivisionCode = Annotated[str, Field(pattern=r"^\d{6}(\d{3}){0,2}$")]
 Colour = Literal["blue", "yellow", "orange", "red"]
@@ -101,7 +101,7 @@ class ImportResult(Schema):
 class OfficialIn(Schema):
     name: str = Field(min_length=1, max_length=100)
     division_code: DivisionCode
-    superior_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    superior_id: RowId | None = None
     contact: str = Field(default="", max_length=300)
     username: str | None = Field(default=None, max_length=64)
 

@@ -8,29 +8,25 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from yingji.enforcement import clocks
+from yingji.schemas_common import Input, RowId
 
-MAX_ID = 2_147_483_647
 StepKind = Literal["investigate", "notify", "hearing_waived", "hearing_requested", "hearing_notified", "heard",
                    "extend", "decide", "serve", "execute", "close"]  # fmt: skip
 
 
-class InspectionIn(BaseModel):
+class InspectionIn(Input):
     """From a draw (``draw_id``: the pair drawn for the enterprise) or named (``inspector_ids``, two or more)."""
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
-    enterprise_id: int = Field(ge=1, le=MAX_ID)
+    enterprise_id: RowId
     inspected_on: dt.date
-    draw_id: int | None = Field(None, ge=1, le=MAX_ID)
-    plan_id: int | None = Field(None, ge=1, le=MAX_ID)
+    draw_id: RowId | None = None
+    plan_id: RowId | None = None
     inspector_ids: list[int] = Field([], max_length=10)
     summary: str = Field("", max_length=5000)
     rectification_deadline: dt.date | None = None
 
 
-class FindingIn(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
+class FindingIn(Input):
     text: str = Field(min_length=1, max_length=5000)
     violation: bool = False
     hazard_title: str | None = Field(None, min_length=1, max_length=200, description="report it as a hazard")
@@ -65,21 +61,17 @@ class InspectionRead(BaseModel):
     findings: list[FindingRead] = []
 
 
-class FollowUpItemIn(BaseModel):
+class FollowUpItemIn(Input):
     """One ordered item (a finding of the inspection) at the follow-up."""
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
-    finding_id: int = Field(ge=1, le=MAX_ID)
+    finding_id: RowId
     rectified: bool
     note: str = Field("", max_length=2000)
 
 
-class FollowUpIn(BaseModel):
+class FollowUpIn(Input):
     """A follow-up inspection (复查): every finding of the inspection once; ``open_case`` files a penalty case for
     the items not rectified (otherwise they stay open)."""
-
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     inspected_on: dt.date
     inspector_ids: list[int] = Field(min_length=2, max_length=10)
@@ -118,20 +110,16 @@ class FollowUpRead(BaseModel):
     items: list[FollowUpItemRead] = []
 
 
-class CaseIn(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
-    enterprise_id: int = Field(ge=1, le=MAX_ID)
-    inspection_id: int | None = Field(None, ge=1, le=MAX_ID)
+class CaseIn(Input):
+    enterprise_id: RowId
+    inspection_id: RowId | None = None
     title: str = Field(min_length=1, max_length=200)
     facts: str = Field("", max_length=5000)
     legal_basis: str = Field("", max_length=500)
     filed_on: dt.date
 
 
-class StepIn(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
+class StepIn(Input):
     kind: StepKind
     on: dt.date
     note: str = Field("", max_length=2000)

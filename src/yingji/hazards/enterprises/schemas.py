@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from yingji.geo.codes import CodeError, normalise_code
 from yingji.hazards import credit_code
+from yingji.schemas_common import Input
 
 SUPERVISION_CATEGORIES = ("危险化学品", "工贸", "煤矿", "金属非金属矿山", "烟花爆竹", "其他")
 RiskColor = Literal["", "red", "orange", "yellow", "blue"]  # 红 橙 黄 蓝 (四色风险等级)
@@ -36,9 +37,15 @@ IMPORT_COLUMNS = (
 REQUIRED_COLUMNS = ("name", "credit_code", "division")
 
 
-class EnterpriseFields(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+def normalised_division(value: str) -> str:
+    """A body's ``division_code``, normalised (yingji.geo.codes); else a 422 saying what is wrong with it."""
+    try:
+        return normalise_code(value)
+    except CodeError as exc:
+        raise ValueError(str(exc)) from None
 
+
+class EnterpriseFields(Input):
     industry_code: str = Field("", pattern=r"^([A-T](\d{2}(\d{1,2})?)?)?$", description="GB/T 4754-2017 code")
     supervision_category: str = Field("", max_length=32)
     sub_sector: str = Field("", max_length=32)
@@ -75,13 +82,7 @@ class EnterpriseIn(EnterpriseFields):
         except credit_code.CreditCodeError as exc:
             raise ValueError(str(exc)) from None
 
-    @field_validator("division_code")
-    @classmethod
-    def _division(cls, value: str) -> str:
-        try:
-            return normalise_code(value)
-        except CodeError as exc:
-            raise ValueError(str(exc)) from None
+    _division = field_validator("division_code")(normalised_division)
 
 
 class EnterprisePatch(EnterpriseFields):

@@ -7,21 +7,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_ID = 2_147_483_647  # ids are 32-bit integers in both databases
+from yingji.schemas_common import Input, RowId
 
 
-class InventoryLineIn(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
+class InventoryLineIn(Input):
     substance: str = Field(min_length=1, max_length=200, description="Table 1 name, alias, CAS number or symbol")
     quantity_t: str = Field(pattern=r"^\d{1,9}(\.\d{1,6})?$", description="tonnes, a decimal text (exact)")
     category: str = Field("", max_length=8, description="Table 4 symbol overriding the table's β")
 
 
-class InstallationIn(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
-    enterprise_id: int = Field(ge=1, le=MAX_ID)
+class InstallationIn(Input):
+    enterprise_id: RowId
     name: str = Field(min_length=1, max_length=200)
     unit_kind: Literal["production", "storage"] = "storage"
     exposed_people: int = Field(0, ge=0, le=10_000_000)

@@ -7,26 +7,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_ID = 2_147_483_647  # ids are 32-bit integers in both databases
+from yingji.schemas_common import Input, RowId
 
 Source = Literal["self_check", "inspection", "tip", "monitoring", "other"]
 ListedLevel = Literal["province", "prefecture", "county"]
 
 
-class HazardIn(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
-    enterprise_id: int = Field(ge=1, le=MAX_ID)
-    installation_id: int | None = Field(None, ge=1, le=MAX_ID)
+class HazardIn(Input):
+    enterprise_id: RowId
+    installation_id: RowId | None = None
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
     source: Source = "self_check"
 
 
-class PlanIn(BaseModel):
+class PlanIn(Input):
     """整改方案; for a major hazard all five are required (五落实)."""
-
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     responsible: str = Field("", max_length=100)  # 责任落实
     measures: str = Field("", max_length=5000)  # 措施落实
@@ -35,9 +31,7 @@ class PlanIn(BaseModel):
     contingency: str = Field("", max_length=5000)  # 预案落实
 
 
-class ActionIn(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
+class ActionIn(Input):
     reason: str = Field("", max_length=2000)
     level: Literal["general", "major"] | None = None  # determine
     items: list[Annotated[str, Field(max_length=32)]] = Field(
@@ -50,10 +44,8 @@ class ActionIn(BaseModel):
     )  # file references
 
 
-class ListingIn(BaseModel):
+class ListingIn(Input):
     """挂牌督办 by a level of government, with its own deadline and public notice text."""
-
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     level: ListedLevel
     deadline: dt.datetime
