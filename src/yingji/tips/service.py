@@ -190,7 +190,7 @@ def act(*, session: Session, scope: Scope, tip_id: int, action_in: ActionIn, tod
             raise handling.MoveRefused(f"closing needs an outcome: one of {', '.join(handling.OUTCOMES[:3])}")
     except handling.MoveRefused as exc:
         raise InvalidInput(str(exc), field="action") from None
-    before = {"status": tip.status, "assigned_to": tip.assigned_to}
+    before = _handling(tip)
     if action_in.action == "accept":
         tip.accepted_on = day
     elif action_in.action == "assign":
@@ -208,14 +208,14 @@ def act(*, session: Session, scope: Scope, tip_id: int, action_in: ActionIn, tod
         entity=ENTITY,
         action=action_in.action,
         before=before,
-        after={
-            "status": tip.status,
-            "assigned_to": tip.assigned_to,
-            "outcome": tip.outcome,
-            "reason": action_in.reason,
-        },
+        after={**_handling(tip), "reason": action_in.reason},
     )
     return tip
+
+
+def _handling(tip: Tip) -> dict[str, str | None]:
+    """Where a tip stands in its handling, as its audit entries record it."""
+    return {"status": tip.status, "assigned_to": tip.assigned_to, "outcome": tip.outcome}
 
 
 def messages(*, session: Session, tip_id: int) -> list[TipMessage]:
