@@ -248,13 +248,10 @@ def test_every_page_route_has_a_leak_case(live: LiveServer) -> None:
         "/map/layers/gaps",
         "/reserves",
         "/reserves/transfers",
-        "/reserves/transfers/{transfer_id}/confirm",
-        "/reserves/transfers/{transfer_id}/cancel",
+        "/reserves/transfers/{transfer_id}/{action:transfer_action}",  # confirm, cancel
         "/relief/plans",
         "/relief/plans/{plan_id}",
-        "/relief/plans/{plan_id}/commit",
-        "/relief/plans/{plan_id}/confirm",
-        "/relief/plans/{plan_id}/cancel",
+        "/relief/plans/{plan_id}/{action:plan_action}",  # commit, confirm, cancel
         # tests/web/test_monitoring_pages.py
         "/alarms",
         "/alarms/{alarm_id}",

@@ -222,6 +222,19 @@ def test_a_foreign_plan_page_is_not_found(live: LiveServer, plans: dict[str, Any
     assert live.client("lazi_cmd").get(f"/api/v1/relief/plans/{plans['foreign']['id']}").json()["status"] == "planned"
 
 
+def test_an_action_the_pages_do_not_offer_is_no_route(live: LiveServer, plans: dict[str, Any]) -> None:
+    """The action is a path segment of fixed words: another word (or another record's action) is a 404 like
+    any unknown address, the record untouched."""
+    client, api = browser(live, "dingri_cmd"), live.client("dingri_cmd")
+    own = plans["own"]["id"]
+    before = api.get(f"/api/v1/relief/plans/{own}").json()
+    for url in (f"/relief/plans/{own}/settle", f"/relief/plans/{own}/Commit", "/reserves/transfers/1/commit"):
+        r = client.post(url, data={"csrf_token": csrf_of(client)})
+        assert r.status_code == 404 and r.json()["code"] == "http_404", url
+    assert client.get(f"/relief/plans/{own}/commit").status_code == 405
+    assert api.get(f"/api/v1/relief/plans/{own}").json() == before
+
+
 def test_plan_form_errors_are_shown_next_to_the_fields(live: LiveServer, plans: dict[str, Any]) -> None:
     client = browser(live, "dingri_cmd")
     r = client.post("/relief/plans", data={"csrf_token": csrf_of(client), "days": "3"})

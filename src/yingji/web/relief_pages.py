@@ -4,11 +4,12 @@ Everything reads through ``yingji.resources.service`` with the caller's scope.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from yingji.api_common import SessionDep, SettingsDep
 from yingji.errors import DomainError, InvalidInput
@@ -19,7 +20,6 @@ from yingji.resources.models import Depot
 from yingji.web import layers, wording
 from yingji.web.forms import text_field
 from yingji.web.pages import (
-    FormPost,
     LenientPostDep,
     PageCtx,
     ViewerDep,
@@ -185,12 +185,26 @@ def transfers_page(session: SessionDep, ctx: ViewerDep) -> Response:
     return _transfers(ctx, session)
 
 
-def _transfer_action(post: FormPost, transfer_id: int, action: str) -> Response:
+TransferAction = Literal["confirm", "cancel"]
+
+
+class TransferActionSegment(StringConvertor):
+    """``{action:transfer_action}``: a transfer's action in its path; another word is no route (404), as for
+    any unknown address (a ``Literal`` parameter alone would match it and answer 422)."""
+
+    regex = "|".join(get_args(TransferAction))
+
+
+register_url_convertor("transfer_action", TransferActionSegment())
+
+
+@router.post("/reserves/transfers/{transfer_id}/{action:transfer_action}")
+def transfer_action(transfer_id: int, action: TransferAction, post: LenientPostDep) -> Response:
+    """Confirm or cancel the transfer from the transfers page; that page again on a refusal."""
+    run = {"confirm": resources.confirm_transfer, "cancel": resources.cancel_transfer}[action]
+
     def act(ctx: PageCtx, session: Any) -> None:
-        if action == "confirm":
-            resources.confirm_transfer(session=session, scope=ctx.scope, transfer_id=transfer_id)
-        else:
-            resources.cancel_transfer(session=session, scope=ctx.scope, transfer_id=transfer_id)
+        run(session=session, scope=ctx.scope, transfer_id=transfer_id)
 
     def show(ctx: PageCtx, session: Any, status: int) -> HTMLResponse:
         try:
@@ -200,16 +214,6 @@ def _transfer_action(post: FormPost, transfer_id: int, action: str) -> Response:
         return _transfers(ctx, session, status, acted=transfer_id)
 
     return form_action(post, act, show, "/reserves/transfers")
-
-
-@router.post("/reserves/transfers/{transfer_id}/confirm")
-def transfer_confirm(transfer_id: int, post: LenientPostDep) -> Response:
-    return _transfer_action(post, transfer_id, "confirm")
-
-
-@router.post("/reserves/transfers/{transfer_id}/cancel")
-def transfer_cancel(transfer_id: int, post: LenientPostDep) -> Response:
-    return _transfer_action(post, transfer_id, "cancel")
 
 
 # -- dispatch plans --------------------------------------------------------------------------------------
@@ -304,7 +308,20 @@ def plan_page(plan_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
     return record_page(ctx, lambda: _plan_page(ctx, session, plan_id))
 
 
-def _plan_action(plan_id: int, post: FormPost, action: str) -> Response:
+PlanAction = Literal["commit", "confirm", "cancel"]
+
+
+class PlanActionSegment(StringConvertor):
+    """``{action:plan_action}``: a plan's action in its path; another word is no route (404)."""
+
+    regex = "|".join(get_args(PlanAction))
+
+
+register_url_convertor("plan_action", PlanActionSegment())
+
+
+@router.post("/relief/plans/{plan_id}/{action:plan_action}")
+def plan_action(plan_id: int, action: PlanAction, post: LenientPostDep) -> Response:
     """Commit, confirm or cancel the plan from its page (``relief.<action>_plan``); the page again on a refusal."""
     from yingji.relief import service as relief
 
@@ -317,18 +334,3 @@ def _plan_action(plan_id: int, post: FormPost, action: str) -> Response:
         return _plan_page(ctx, session, plan_id, status)
 
     return form_action(post, act, show, f"/relief/plans/{plan_id}")
-
-
-@router.post("/relief/plans/{plan_id}/commit")
-def plan_commit(plan_id: int, post: LenientPostDep) -> Response:
-    return _plan_action(plan_id, post, "commit")
-
-
-@router.post("/relief/plans/{plan_id}/confirm")
-def plan_confirm(plan_id: int, post: LenientPostDep) -> Response:
-    return _plan_action(plan_id, post, "confirm")
-
-
-@router.post("/relief/plans/{plan_id}/cancel")
-def plan_cancel(plan_id: int, post: LenientPostDep) -> Response:
-    return _plan_action(plan_id, post, "cancel")

@@ -53,19 +53,22 @@ def quantity_name(t: Translate, quantity: str, known: Container[str]) -> str:
 
 
 # A delivery receipt's detail (yingji.warnings.channels writes it in English): its known shapes → catalogue key.
-_RECEIPTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^(?:SMS gateway )?HTTP (?P<status>\d{3})$"), "receipt.http"),
-    (re.compile(r"^no SMS gateway configured"), "receipt.no_sms_gateway"),
-    (re.compile(r"^sms recipient must be"), "receipt.sms_number"),
-    (re.compile(r"^SMS gateway refused"), "receipt.sms_refused"),
-    (re.compile(r"^no MQTT broker configured"), "receipt.no_mqtt"),
-    (re.compile(r"^mqtt recipient must be"), "receipt.mqtt_topic"),
-    (re.compile(r"^published to "), "receipt.published"),
-    (re.compile(r"^no SMTP server configured"), "receipt.no_smtp"),
-    (re.compile(r"^smtp recipient must be"), "receipt.smtp_address"),
-    (re.compile(r"^accepted$"), "receipt.accepted"),
-    (re.compile(r"^refused: "), "receipt.smtp_refused"),
-    (re.compile(r"^(?:webhook|target|URL|url)\b.*(?:allow|refused|not)"), "receipt.not_allowed"),
+_RECEIPTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), key)
+    for pattern, key in (
+        (r"^(?:SMS gateway )?HTTP (?P<status>\d{3})$", "receipt.http"),
+        (r"^no SMS gateway configured", "receipt.no_sms_gateway"),
+        (r"^sms recipient must be", "receipt.sms_number"),
+        (r"^SMS gateway refused", "receipt.sms_refused"),
+        (r"^no MQTT broker configured", "receipt.no_mqtt"),
+        (r"^mqtt recipient must be", "receipt.mqtt_topic"),
+        (r"^published to ", "receipt.published"),
+        (r"^no SMTP server configured", "receipt.no_smtp"),
+        (r"^smtp recipient must be", "receipt.smtp_address"),
+        (r"^accepted$", "receipt.accepted"),
+        (r"^refused: ", "receipt.smtp_refused"),
+        (r"^(?:webhook|target|URL|url)\b.*(?:allow|refused|not)", "receipt.not_allowed"),
+    )
 )
 
 
