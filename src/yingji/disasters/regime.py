@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+from pydantic import TypeAdapter, ValidationError
 
 REPORT_TYPES: tuple[str, ...] = ("initial", "follow_up", "verified")  # 初报, 续报, 核报
-STATUSES: frozenset[str] = frozenset({"V", "P", "U"})
+Status = Literal["V", "P", "U"]  # the legend of docs/sources.md
 RULE_KINDS: frozenset[str] = frozenset({"sum_le", "jump", "children_sum_eq"})
 
 
@@ -30,7 +31,7 @@ class Indicator:
     unit: str
     definition: str
     reports: tuple[str, ...]
-    status: str
+    status: Status
     part_of: str | None = None
     rooms: str | None = None
 
@@ -41,7 +42,7 @@ class Deadline:
     kind: str
     from_level: str
     to_level: str
-    status: str
+    status: Status
     source: str
     within_hours: float | None = None
     within_working_days: int | None = None
@@ -53,7 +54,7 @@ class Deadline:
 class Rule:
     code: str
     kind: str
-    status: str
+    status: Status
     source: str
     parts: tuple[str, ...] = ()
     total: str | None = None
@@ -97,67 +98,19 @@ class Regime:
         raise KeyError(code)
 
 
-def _status(raw: Any, where: str) -> str:
-    if raw not in STATUSES:
-        raise RegimeDataError(f"{where}: status must be V, P or U (got {raw!r})")
-    return str(raw)
-
-
 def parse_regime(regime_doc: dict[str, Any], rules_doc: dict[str, Any]) -> Regime:
     """Build and check a regime from its two documents (the indicators/deadlines file and the rules file)."""
-    head = regime_doc["regime"]
-    indicators = tuple(
-        Indicator(
-            code=str(i["code"]),
-            zh=str(i["zh"]),
-            en=str(i["en"]),
-            unit=str(i["unit"]),
-            definition=str(i["definition"]),
-            reports=tuple(i["reports"]),
-            status=_status(i.get("status"), f"indicator {i['code']}"),
-            part_of=i.get("part_of"),
-            rooms=i.get("rooms"),
-        )
-        for i in regime_doc["indicators"]
-    )
-    deadlines = tuple(
-        Deadline(
-            report=str(d["report"]),
-            kind=str(d["kind"]),
-            from_level=str(d["from"]),
-            to_level=str(d["to"]),
-            status=_status(d.get("status"), f"deadline {d['report']}/{d['kind']}"),
-            source=str(d["source"]),
-            within_hours=d.get("within_hours"),
-            within_working_days=d.get("within_working_days"),
-            daily_local_time=d.get("daily_local_time"),
-            every_days=d.get("every_days"),
-        )
-        for d in regime_doc["deadlines"]
-    )
-    rules = tuple(
-        Rule(
-            code=str(r["code"]),
-            kind=str(r["kind"]),
-            status=_status(r.get("status"), f"rule {r['code']}"),
-            source=str(r["source"]),
-            parts=tuple(r.get("parts", ())),
-            total=r.get("total"),
-            ratio=None if r.get("ratio") is None else float(r["ratio"]),
-            indicators=tuple(r.get("indicators", ())),
-        )
-        for r in rules_doc["rules"]
-    )
-    regime = Regime(
-        code=str(head["code"]),
-        document=str(head["document"]),
-        revision_note=str(head["revision_note"]),
-        statistical_unit=str(head["statistical_unit"]),
-        reporting_unit=str(head["reporting_unit"]),
-        indicators=indicators,
-        deadlines=deadlines,
-        rules=rules,
-    )
+    doc = {
+        **regime_doc["regime"],
+        **{k: regime_doc[k] for k in ("indicators", "deadlines")},
+        "rules": rules_doc["rules"],
+    }
+    try:
+        regime = _REGIME.validate_python(doc)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise RegimeDataError(f"{where}: {problem['msg']}") from None
     _check(regime)
     return regime
 
@@ -186,6 +139,9 @@ def _check(regime: Regime) -> None:
             raise RegimeDataError(f"rule {rule.code}: sum_le needs parts and a total")
         if rule.kind == "jump" and (rule.ratio is None or rule.ratio <= 0):
             raise RegimeDataError(f"rule {rule.code}: jump needs a positive ratio")
+
+
+_REGIME = TypeAdapter(Regime)
 
 
 @cache
