@@ -15,11 +15,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Select, create_engine, event, func, select, text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
@@ -84,6 +97,39 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+# Columns many tables share, as declarative mixins (``class Hazard(IdKey, Updated, Base)``): the same name,
+# type, nullability and default as when each table spelled them out, so the migrations still describe the
+# models. In ``Base.metadata`` a mixin's columns follow the class's own (``id`` first, by its sort order);
+# a database's column order is the one its migrations created.
+
+
+class IdKey:
+    """An integer surrogate primary key ``id``, the table's first column."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
+
+
+class Created:
+    """When the row was inserted (``created_at``, set by the ORM unless given)."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Updated:
+    """When the row last changed (``updated_at``): set on insert, and moved by the ORM on every UPDATE that
+    does not set it. Tables whose services move ``updated_at`` only for some changes spell the column out."""
+
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Logged:
+    """A row of a history, written once: when (``at``, set by the ORM unless given) and by whom (``actor``,
+    the acting scope's actor: a username, or a word such as "system")."""
+
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
 
 
 def is_postgres(bind: Engine | Session) -> bool:

@@ -8,45 +8,40 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yingji.db import Base, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, Created, IdKey, JSONType, UTCDateTime, utcnow
 
 
-class User(Base):
+class User(IdKey, Created, Base):
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100), default="")
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32))
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Carried by every access token issued to the user; bumped (``service``: on logout, and whenever the
     # role, division, password or disabled flag changes), which refuses every older token at once.
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-class ApiToken(Base):
+class ApiToken(IdKey, Created, Base):
     """A revocable bearer token for machines; only its SHA-256 digest is stored."""
 
     __tablename__ = "api_tokens"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     digest: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class AuditEntry(Base):
+class AuditEntry(IdKey, Base):
     """Who did what, when, with the record before and after. Append-only (a PostgreSQL trigger
     rejects UPDATE, DELETE and TRUNCATE; the services never change a row)."""
 
     __tablename__ = "audit_log"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(100), index=True)
     action: Mapped[str] = mapped_column(String(32))

@@ -12,15 +12,14 @@ from typing import Any
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yingji.db import Base, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, Created, IdKey, JSONType, UTCDateTime, utcnow
 
 
-class DisasterEvent(Base):
+class DisasterEvent(IdKey, Created, Base):
     """One disaster event (一次灾害过程) declared over a division; ``glide`` is its GLIDE number if known."""
 
     __tablename__ = "disaster_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))  # an incident type of the natural-disaster families
     glide: Mapped[str | None] = mapped_column(String(32))
@@ -33,17 +32,15 @@ class DisasterEvent(Base):
     # or above: the day of every county of the event that records none of its own (DisasterStabilisedDay);
     # the verified reports (核报) of a township are due within the regime's working days after its county's day
     stabilised_on: Mapped[dt.date | None] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100), default="")
 
 
-class DisasterStabilisedDay(Base):
+class DisasterStabilisedDay(IdKey, Base):
     """The day (北京时间) one county of an event stabilised (灾情稳定), recorded by its bureau or a level above it:
     its townships' verified reports (核报) are due after it, whatever the event-wide day says."""
 
     __tablename__ = "disaster_stabilised_days"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(Integer, ForeignKey("disaster_events.id", ondelete="RESTRICT"))
     county_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     stabilised_on: Mapped[dt.date] = mapped_column(Date)
@@ -53,13 +50,12 @@ class DisasterStabilisedDay(Base):
     __table_args__ = (UniqueConstraint("event_id", "county_code", name="uq_disaster_stabilised_days_county"),)
 
 
-class DisasterReport(Base):
+class DisasterReport(IdKey, Base):
     """A township's report for an event. ``status``: submitted → county_accepted → prefecture_accepted →
     province_accepted, or returned (with ``return_reason``) at any review stage."""
 
     __tablename__ = "disaster_reports"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(Integer, ForeignKey("disaster_events.id", ondelete="RESTRICT"))
     township_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"))
     county_code: Mapped[str] = mapped_column(String(12), index=True)
@@ -77,29 +73,26 @@ class DisasterReport(Base):
     __table_args__ = (Index("ix_disaster_reports_event_township", "event_id", "township_code", "id"),)
 
 
-class DisasterOfficer(Base):
+class DisasterOfficer(IdKey, Created, Base):
     """A township's disaster information officer (灾害信息员) or a backup: who reports, and who is called when
     a report is overdue. ``rank`` orders them (1 = the officer, 2… the backups)."""
 
     __tablename__ = "disaster_officers"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     township_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(32))
     rank: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100), default="")
 
 
-class DisasterLedgerEntry(Base):
+class DisasterLedgerEntry(IdKey, Created, Base):
     """One line of an event's ledgers (台账): a person dead or missing, or a household whose house was
     damaged. The ID number is kept only encrypted (``id_number_enc``, key from settings) and as a mask."""
 
     __tablename__ = "disaster_ledger_entries"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(Integer, ForeignKey("disaster_events.id", ondelete="RESTRICT"), index=True)
     township_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # dead | missing | house
@@ -111,17 +104,15 @@ class DisasterLedgerEntry(Base):
     place: Mapped[str] = mapped_column(String(300), default="")
     damage: Mapped[str] = mapped_column(String(16), default="")  # house: collapsed | severe | general
     rooms: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100), default="")
 
 
-class DisasterEscalation(Base):
+class DisasterEscalation(IdKey, Base):
     """An overdue township report, flagged once by the scheduler (``key`` unique): to whom it went (the
     township's officers, then the county) and when."""
 
     __tablename__ = "disaster_escalations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(120))
     event_id: Mapped[int] = mapped_column(Integer, ForeignKey("disaster_events.id", ondelete="RESTRICT"), index=True)
     township_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yingji.db import Base, UTCDateTime, utcnow
+from yingji.db import Base, Updated
 
 
-class Division(Base):
+class Division(Updated, Base):
     """One division: province, prefecture, county, township or village (plus the national root).
 
     ``boundary_wkb`` holds the boundary polygon as WKB (WGS 84); on PostgreSQL a generated PostGIS
@@ -37,7 +35,6 @@ class Division(Base):
     max_lon: Mapped[float | None] = mapped_column(Float)
     max_lat: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(200), default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
         Index("ix_divisions_name", "name"),

@@ -14,16 +14,15 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from yingji.db import Base, CoversDivisions, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, CoversDivisions, Created, IdKey, JSONType, Logged, UTCDateTime, utcnow
 
 
-class Incident(CoversDivisions, Base):
+class Incident(IdKey, Created, CoversDivisions, Base):
     """One incident. ``version`` is the optimistic lock: every change bumps it, and a change must carry
     the version it read (a stale one is refused with the current state)."""
 
     __tablename__ = "incidents"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     incident_type: Mapped[str] = mapped_column(String(32), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -50,7 +49,6 @@ class Incident(CoversDivisions, Base):
     response_level: Mapped[int | None] = mapped_column(Integer)  # the level activated, if any
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     divisions: Mapped[list[IncidentDivision]] = relationship(
@@ -109,25 +107,21 @@ class IncidentDivision(Base):
     )
 
 
-class FigureChange(Base):
+class FigureChange(IdKey, Logged, Base):
     """One change of an incident's figures: when, by whom, from which source, old and new values."""
 
     __tablename__ = "incident_figure_changes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(200))
     changes: Mapped[dict[str, Any]] = mapped_column(JSONType)  # field -> {"old": x, "new": y}
 
 
-class ResponseAction(Base):
+class ResponseAction(IdKey, Logged, Base):
     """Recommending, activating, escalating, de-escalating or ending a response level (who, when, why)."""
 
     __tablename__ = "incident_response_actions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(16))  # recommend | activate | escalate | de_escalate | end
     level: Mapped[int | None] = mapped_column(Integer)
@@ -137,30 +131,25 @@ class ResponseAction(Base):
     # The stored plan used (``response_plans``) and its owning division; both null for the packaged example.
     response_plan_id: Mapped[int | None] = mapped_column(Integer)
     plan_division_code: Mapped[str | None] = mapped_column(String(12))
-    actor: Mapped[str] = mapped_column(String(100))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Organisation(Base):
+class Organisation(IdKey, Created, Base):
     """A body in the directory: government office, department, rescue team, enterprise."""
 
     __tablename__ = "organisations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     phone: Mapped[str] = mapped_column(String(50), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contacts: Mapped[list[Contact]] = relationship(lazy="selectin", order_by="Contact.id")
 
 
-class Contact(Base):
+class Contact(IdKey, Base):
     __tablename__ = "contacts"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     position: Mapped[str] = mapped_column(String(100), default="")
@@ -170,12 +159,11 @@ class Contact(Base):
     email: Mapped[str] = mapped_column(String(200), default="")
 
 
-class Task(Base):
+class Task(IdKey, Created, Base):
     """A task of an incident, for an organisation, team or user; from a plan or added by hand."""
 
     __tablename__ = "incident_tasks"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -196,33 +184,28 @@ class Task(Base):
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     feedback: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class TimelineEntry(Base):
+class TimelineEntry(IdKey, Logged, Base):
     """Append-only log of what happened to an incident, written by any domain (triggers refuse changes)."""
 
     __tablename__ = "incident_timeline"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(String(48))
     text: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    actor: Mapped[str] = mapped_column(String(100))
 
     __table_args__ = (Index("ix_incident_timeline_incident_at", "incident_id", "at", "id"),)
 
 
-class SituationReport(Base):
+class SituationReport(IdKey, Created, Base):
     """A situation report (情况报告/态势报告): numbered per incident; edited as a draft (each edit a new
     revision), then approved, then published. Conditions / Actions / Needs sections."""
 
     __tablename__ = "situation_reports"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer, default=1)
@@ -231,7 +214,6 @@ class SituationReport(Base):
     actions: Mapped[str] = mapped_column(Text, default="")
     needs: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_by: Mapped[str | None] = mapped_column(String(100))
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -241,12 +223,11 @@ class SituationReport(Base):
     __table_args__ = (UniqueConstraint("incident_id", "number", name="uq_situation_reports_incident_number"),)
 
 
-class SituationReportRevision(Base):
+class SituationReportRevision(IdKey, Base):
     """Every saved text of a situation report (revision 1 is the first draft)."""
 
     __tablename__ = "situation_report_revisions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("situation_reports.id", ondelete="CASCADE"), index=True)
     revision: Mapped[int] = mapped_column(Integer)
     conditions: Mapped[str] = mapped_column(Text, default="")
@@ -256,12 +237,11 @@ class SituationReportRevision(Base):
     edited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ReportMade(Base):
+class ReportMade(IdKey, Base):
     """A due information report that was made (key from ``deadlines.py``)."""
 
     __tablename__ = "incident_reports_made"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(100))
     made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -270,15 +250,13 @@ class ReportMade(Base):
     __table_args__ = (UniqueConstraint("incident_id", "key", name="uq_incident_reports_made_incident_key"),)
 
 
-class Notification(Base):
+class Notification(IdKey, Created, Base):
     """A notice for the users of a division (overdue report, overdue duty action). ``key`` makes the
     scheduler idempotent: one notification per overdue thing."""
 
     __tablename__ = "notifications"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     division_code: Mapped[str] = mapped_column(String(12), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
@@ -287,12 +265,11 @@ class Notification(Base):
     data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
-class DutyShift(Base):
+class DutyShift(IdKey, Base):
     """A duty shift (值班班次) of a division's duty desk, with its handover note."""
 
     __tablename__ = "duty_shifts"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -304,26 +281,22 @@ class DutyShift(Base):
     created_by: Mapped[str] = mapped_column(String(100))
 
 
-class DutyLogEntry(Base):
+class DutyLogEntry(IdKey, Logged, Base):
     """One line of the duty log (值班日志)."""
 
     __tablename__ = "duty_log"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("duty_shifts.id"))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(Text)
 
 
-class DutyItem(Base):
+class DutyItem(IdKey, Base):
     """Information received by the duty desk (接报): by phone, fax or system; it becomes an incident or is
     closed with a reason. ``done`` maps escalation action → time done (``duty.py``)."""
 
     __tablename__ = "duty_items"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     channel: Mapped[str] = mapped_column(String(16))  # phone | fax | system | other
@@ -339,26 +312,24 @@ class DutyItem(Base):
     received_by: Mapped[str] = mapped_column(String(100))
 
 
-class GradingOverride(Base):
+class GradingOverride(IdKey, Created, Base):
     """A local plan's grading thresholds (``rulesets.JurisdictionOverride``) registered for a division: they
     apply to incidents of that division's subtree, the deeper division's entry winning. Retired, not
     deleted, so that an incident's ``rules_version`` can always be traced back to the entry it used."""
 
     __tablename__ = "grading_overrides"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     applies_to: Mapped[str] = mapped_column(String(64))  # rule-set id or family name
     document: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(1), default="U")  # V / P / U as in docs/sources.md
     thresholds: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class ResponsePlan(Base):
+class ResponsePlan(IdKey, Created, Base):
     """A bureau's digital response plan (预案) stored for its division (``plans.Plan`` as a document in the
     ``response_plans.yaml`` entry format). It applies to incidents whose own division lies in that
     division's subtree, the deepest division's plan winning. Retired, not deleted, so that tasks created
@@ -366,14 +337,12 @@ class ResponsePlan(Base):
 
     __tablename__ = "response_plans"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     plan_id: Mapped[str] = mapped_column(String(64))  # the document's own id
     title: Mapped[str] = mapped_column(String(200))
     incident_types: Mapped[list[str]] = mapped_column(JSONType)
     document: Mapped[dict[str, Any]] = mapped_column(JSONType)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from yingji.db import Base, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, Created, IdKey, JSONType, UTCDateTime, utcnow
 
 
-class MonitoredSite(Base):
+class MonitoredSite(IdKey, Created, Base):
     """A monitored site (enterprise installation, mine, tailings dam, gauge …) and its rule set."""
 
     __tablename__ = "monitored_sites"
@@ -25,7 +25,6 @@ class MonitoredSite(Base):
     # nothing"). Sensor codes stay national: they are device identities (see ``MonitoredSensor``).
     __table_args__ = (UniqueConstraint("division_code", "code", name="uq_monitored_sites_division_code"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[str] = mapped_column(String(32))
@@ -35,7 +34,6 @@ class MonitoredSite(Base):
     rules_yaml: Mapped[str | None] = mapped_column(Text)  # as the bureau wrote it
     rules: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)  # validated, templates expanded
     source: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sensors: Mapped[list[MonitoredSensor]] = relationship(
         back_populates="site", cascade="all, delete-orphan", lazy="selectin", order_by="MonitoredSensor.code"
@@ -47,13 +45,12 @@ class MonitoredSite(Base):
         return [str(r.get("id")) for r in self.rules or []]
 
 
-class MonitoredSensor(Base):
+class MonitoredSensor(IdKey, Base):
     """A sensor; its code is the device identity readings arrive under (MQTT, NATS, HTTP), unique in the
     deployment. A new code lies in the namespace of its site's division (``sites.service.sensor_code_problem``)."""
 
     __tablename__ = "monitored_sensors"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(128), unique=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("monitored_sites.id", ondelete="CASCADE"), index=True)
     quantity: Mapped[str] = mapped_column(String(64))
@@ -84,7 +81,7 @@ class SensorReading(Base):
     value: Mapped[float] = mapped_column(Float)
 
 
-class Alarm(Base):
+class Alarm(IdKey, Base):
     """One alarm occurrence, raise to clear, with its ISA-18.2 lifecycle state (``lifecycle``: the
     :class:`yingji.monitoring.lifecycle.AlarmState` fields; the columns mirror what lists filter on).
     A rule, sensor and raise time identify it: a repeated delivery never makes a second row."""
@@ -92,7 +89,6 @@ class Alarm(Base):
     __tablename__ = "alarms"
     __table_args__ = (UniqueConstraint("rule", "sensor_code", "raised_at", name="uq_alarms_occurrence"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("monitored_sites.id", ondelete="CASCADE"), index=True)
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     sensor_code: Mapped[str] = mapped_column(String(128))
@@ -112,12 +108,11 @@ class Alarm(Base):
     )
 
 
-class AlarmEventRow(Base):
+class AlarmEventRow(IdKey, Base):
     """The history of an alarm: raised, cleared, acknowledged, shelved, notes, re-annunciations …"""
 
     __tablename__ = "alarm_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     alarm_id: Mapped[int] = mapped_column(ForeignKey("alarms.id", ondelete="CASCADE"), index=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(32))
@@ -127,12 +122,11 @@ class AlarmEventRow(Base):
     alarm: Mapped[Alarm] = relationship(back_populates="events")
 
 
-class DeadLetterRow(Base):
+class DeadLetterRow(IdKey, Base):
     """A rejected input with its reason; ``division_code`` is the submitter's (or the sensor's site's)."""
 
     __tablename__ = "monitoring_dead_letters"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     channel: Mapped[str] = mapped_column(String(16))  # http | mqtt | nats

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from yingji.db import Base, CoversDivisions, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, CoversDivisions, IdKey, JSONType, UTCDateTime, utcnow
 
 
-class QuakeAssessment(CoversDivisions, Base):
+class QuakeAssessment(IdKey, CoversDivisions, Base):
     """One run of the rapid assessment: its inputs, its results (the engine's JSON), the zones as GeoJSON
     and the divisions it affects.
 
@@ -22,7 +22,6 @@ class QuakeAssessment(CoversDivisions, Base):
 
     __tablename__ = "assessments"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yingji.db import Base, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, Created, IdKey, JSONType, UTCDateTime, utcnow
 
 
-class ReliefPlan(Base):
+class ReliefPlan(IdKey, Base):
     """One plan. ``division_code`` is the division it was planned for (its jurisdiction); ``status`` is
     ``planned``, ``committed`` (its stock reserved: open transfer orders, and ``commit_result.held``
     for shipments without one), ``confirmed`` (stock moved) or ``cancelled`` (reservation released).
@@ -22,7 +22,6 @@ class ReliefPlan(Base):
 
     __tablename__ = "relief_plans"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     source: Mapped[str] = mapped_column(String(16))  # incident | assessment | explicit
     incident_id: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -49,7 +48,7 @@ class ReliefPlan(Base):
     committed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class RoadSegment(Base):
+class RoadSegment(IdKey, Created, Base):
     """One road feature of a stored road network (路网): its lines, class and planning speed, and
     whether it is cut (断路) — with the reason, when and by whom. Plans from the database route over
     the open segments of the networks the caller may read. ``division_code`` is the importing
@@ -61,7 +60,6 @@ class RoadSegment(Base):
         UniqueConstraint("division_code", "network", "feature_id", name="uq_road_segments_division_network_feature"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     network: Mapped[str] = mapped_column(String(100), index=True)
     feature_id: Mapped[str] = mapped_column(String(100))
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
@@ -73,4 +71,3 @@ class RoadSegment(Base):
     cut_reason: Mapped[str] = mapped_column(Text, default="")
     cut_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     cut_by: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

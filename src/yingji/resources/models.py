@@ -13,28 +13,25 @@ from typing import Any
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from yingji.db import Base, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, Created, IdKey, JSONType, Updated, UTCDateTime, utcnow
 
 
 def _division() -> Mapped[str]:
     return mapped_column(String(12), ForeignKey("divisions.code"), index=True)
 
 
-class Registered:
+class Registered(Created, Updated):
     """What every registry row (depot, shelter, team, vehicle) ends with: where it came from (an import's
     file, empty when entered by hand) and when it was registered and last changed."""
 
-    source: Mapped[str] = mapped_column(String(200), default="", sort_order=1)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, sort_order=1)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, sort_order=1)
+    source: Mapped[str] = mapped_column(String(200), default="")
 
 
-class Depot(Registered, Base):
+class Depot(IdKey, Registered, Base):
     """A relief-supply depot (救灾物资储备库/点) of one reserve level (中央/省/市/县/乡)."""
 
     __tablename__ = "depots"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(16), index=True)  # central|provincial|city|county|township
     division_code: Mapped[str] = _division()
@@ -47,13 +44,12 @@ class Depot(Registered, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class StockMovement(Base):
+class StockMovement(IdKey, Base):
     """One line of a depot's stock ledger (库存台账). ``delta`` is signed: receipts and transfers in are
     positive, issues, transfers out and expiries negative, adjustments either. Never updated."""
 
     __tablename__ = "stock_movements"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     depot_id: Mapped[int] = mapped_column(Integer, ForeignKey("depots.id", ondelete="RESTRICT"), index=True)
     division_code: Mapped[str] = _division()
     item: Mapped[str] = mapped_column(String(64))
@@ -81,12 +77,11 @@ class StockMinimum(Base):
     division_code: Mapped[str] = _division()
 
 
-class Transfer(Base):
+class Transfer(IdKey, Created, Base):
     """A transfer order (调拨单) between two depots: created → confirmed (stock moves) or cancelled."""
 
     __tablename__ = "transfers"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     from_depot_id: Mapped[int] = mapped_column(Integer, ForeignKey("depots.id"), index=True)
     to_depot_id: Mapped[int] = mapped_column(Integer, ForeignKey("depots.id"), index=True)
     division_code: Mapped[str] = _division()  # the sending depot's division (who may confirm)
@@ -94,7 +89,6 @@ class Transfer(Base):
     status: Mapped[str] = mapped_column(String(16), default="created")
     reference: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100), default="")
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(100))
@@ -104,10 +98,9 @@ class Transfer(Base):
     )
 
 
-class TransferLine(Base):
+class TransferLine(IdKey, Base):
     __tablename__ = "transfer_lines"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     transfer_id: Mapped[int] = mapped_column(Integer, ForeignKey("transfers.id", ondelete="CASCADE"), index=True)
     item: Mapped[str] = mapped_column(String(64))
     batch: Mapped[str | None] = mapped_column(String(64))  # None: first expiry, first out
@@ -116,29 +109,26 @@ class TransferLine(Base):
     transfer: Mapped[Transfer] = relationship(back_populates="lines")
 
 
-class StockHold(Base):
+class StockHold(IdKey, Created, Base):
     """Stock promised to a holder (e.g. ``relief_plan:12``, a committed dispatch plan shipping straight
     from the depot) without a transfer order: it stays on hand, but no plan and no manual issue may take
     it. The holder releases it when the stock leaves (issued) or the promise is dropped."""
 
     __tablename__ = "stock_holds"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     depot_id: Mapped[int] = mapped_column(Integer, ForeignKey("depots.id"), index=True)
     item: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int] = mapped_column(Integer)
     holder: Mapped[str] = mapped_column(String(64), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100), default="")
 
 
-class Shelter(Registered, Base):
+class Shelter(IdKey, Registered, Base):
     """An emergency shelter (应急避难场所), class Ⅰ/Ⅱ/Ⅲ per GB 21734-2008."""
 
     __tablename__ = "shelters"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     shelter_class: Mapped[str] = mapped_column(String(4))  # I|II|III
     division_code: Mapped[str] = _division()
@@ -154,13 +144,12 @@ class Shelter(Registered, Base):
     address: Mapped[str] = mapped_column(String(300), default="")
 
 
-class RescueTeam(Registered, Base):
+class RescueTeam(IdKey, Registered, Base):
     """A rescue team (救援队伍): national, fire and rescue, professional (mine, hazmat, water, aviation …)
     or social."""
 
     __tablename__ = "rescue_teams"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), index=True)  # national|fire_rescue|professional|social
     specialty: Mapped[str] = mapped_column(String(32), default="")
@@ -175,12 +164,11 @@ class RescueTeam(Registered, Base):
     contact: Mapped[str] = mapped_column(String(200), default="")
 
 
-class Vehicle(Registered, Base):
+class Vehicle(IdKey, Registered, Base):
     """A vehicle or aircraft with its capacities, based at a depot, a team or a position."""
 
     __tablename__ = "vehicles"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))  # truck|van|boat|helicopter|fixed_wing|drone
     division_code: Mapped[str] = _division()
@@ -196,12 +184,11 @@ class Vehicle(Registered, Base):
     status: Mapped[str] = mapped_column(String(16), default="available")  # available|in_use|maintenance
 
 
-class ShelterEvent(Base):
+class ShelterEvent(IdKey, Base):
     """One check-in or check-out count at a shelter (append-only)."""
 
     __tablename__ = "shelter_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shelter_id: Mapped[int] = mapped_column(Integer, ForeignKey("shelters.id", ondelete="CASCADE"), index=True)
     division_code: Mapped[str] = _division()
     kind: Mapped[str] = mapped_column(String(16))  # check_in|check_out

@@ -7,16 +7,15 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from yingji.db import Base, UTCDateTime, utcnow
+from yingji.db import Base, IdKey, Logged, UTCDateTime, utcnow
 
 
-class Tip(Base):
+class Tip(IdKey, Base):
     """A report from the public. Only the SHA-256 of its tracking code is kept; the reporter's name and
     phone only when the tip is not anonymous."""
 
     __tablename__ = "tips"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code_digest: Mapped[str] = mapped_column(String(64), unique=True)
     category: Mapped[str] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text)
@@ -45,10 +44,9 @@ class Tip(Base):
     )
 
 
-class TipPhoto(Base):
+class TipPhoto(IdKey, Base):
     __tablename__ = "tip_photos"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
@@ -61,27 +59,24 @@ class TipPhoto(Base):
     tip: Mapped[Tip] = relationship(back_populates="photos")
 
 
-class TipMessage(Base):
-    """A message between staff and the reporter, exchanged through the tracking code alone (no identity)."""
+class TipMessage(IdKey, Logged, Base):
+    """A message between staff and the reporter, exchanged through the tracking code alone (no identity);
+    its ``actor`` is the staff user, or "reporter"."""
 
     __tablename__ = "tip_messages"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
     sender: Mapped[str] = mapped_column(String(16))  # staff | reporter
     text: Mapped[str] = mapped_column(Text)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(100))  # the staff user, or "reporter"
 
 
-class TipReward(Base):
+class TipReward(IdKey, Base):
     """The reward of a tip (举报奖励), one per tip: proposed (amount and basis) → approved (a second person) →
     claimed (by the tracking code's holder, with the name and phone to pay) → paid (the payment record).
     The claimant's name and phone are read only by the paying officer, at payout, audited."""
 
     __tablename__ = "tip_rewards"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), unique=True)
     kind: Mapped[str] = mapped_column(String(32))  # violation | concealed_accident (standards/tips/rewards.yaml)
     amount_yuan: Mapped[int] = mapped_column(Integer)

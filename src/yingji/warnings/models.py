@@ -9,16 +9,15 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from yingji.db import Base, CoversDivisions, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, CoversDivisions, IdKey, JSONType, UTCDateTime, utcnow
 
 
-class PublicWarning(CoversDivisions, Base):
+class PublicWarning(IdKey, CoversDivisions, Base):
     """One public warning (its current CAP message). ``division_code`` is the issuer's division (for an
     imported warning: the importer's); ``divisions`` lists the divisions it warns."""
 
     __tablename__ = "public_warnings"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     identifier: Mapped[str] = mapped_column(String(200), unique=True)
     sender: Mapped[str] = mapped_column(String(200))
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
@@ -52,12 +51,11 @@ class WarningDivision(Base):
     warning: Mapped[PublicWarning] = relationship(back_populates="divisions")
 
 
-class WarningDelivery(Base):
+class WarningDelivery(IdKey, Base):
     """A receipt: one delivery attempt of a warning to one recipient over one channel."""
 
     __tablename__ = "warning_deliveries"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     warning_id: Mapped[int] = mapped_column(ForeignKey("public_warnings.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))  # webhook | mqtt | smtp | sms
     recipient: Mapped[str] = mapped_column(String(300))
@@ -66,12 +64,11 @@ class WarningDelivery(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
-class WarningOfficial(Base):
+class WarningOfficial(IdKey, Base):
     """A responsible official (责任人) of a division, called when a warning covers it."""
 
     __tablename__ = "warning_officials"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     superior_id: Mapped[int | None] = mapped_column(ForeignKey("warning_officials.id"))
@@ -81,13 +78,12 @@ class WarningOfficial(Base):
     removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class WarningCall(Base):
+class WarningCall(IdKey, Base):
     """叫应: an official called for a warning; acknowledged, or escalated to their superior."""
 
     __tablename__ = "warning_calls"
     __table_args__ = (UniqueConstraint("warning_id", "official_id", name="uq_warning_calls_warning_official"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     warning_id: Mapped[int] = mapped_column(ForeignKey("public_warnings.id", ondelete="CASCADE"), index=True)
     official_id: Mapped[int] = mapped_column(ForeignKey("warning_officials.id"))
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)

@@ -8,20 +8,18 @@ from typing import Any
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yingji.db import Base, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, Created, IdKey, JSONType, UTCDateTime, utcnow
 
 
-class OnSite:
+class OnSite(IdKey, Created):
     """What an inspection and a follow-up (复查) both are: a visit to an enterprise, on a day, by inspectors."""
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     division_code: Mapped[str] = mapped_column(String(12), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     inspector_ids: Mapped[list[int]] = mapped_column(JSONType)
     inspected_on: Mapped[dt.date] = mapped_column(Date)
     summary: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Inspection(OnSite, Base):
@@ -34,27 +32,24 @@ class Inspection(OnSite, Base):
     rectification_deadline: Mapped[dt.date | None] = mapped_column(Date)  # 责令限期整改 (when findings need it)
 
 
-class Finding(Base):
+class Finding(IdKey, Created, Base):
     """What an inspection found; a hazard found is reported to the work-safety register and linked here."""
 
     __tablename__ = "enforcement_findings"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("enforcement_inspections.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     violation: Mapped[bool] = mapped_column(Boolean, default=False)  # a violation of law (may lead to a case)
     hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PenaltyCase(Base):
+class PenaltyCase(IdKey, Created, Base):
     """An administrative penalty case (行政处罚案件): 立案 → 调查取证 → 告知 (陈述申辩, 听证) → 决定 → 送达 → 执行
     → 结案. Its clocks follow the regime in force on its filing day (``standards/enforcement``)."""
 
     __tablename__ = "enforcement_cases"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     division_code: Mapped[str] = mapped_column(String(12), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_inspections.id"))
@@ -69,16 +64,14 @@ class PenaltyCase(Base):
     filed_on: Mapped[dt.date] = mapped_column(Date)
     decision_days: Mapped[int | None] = mapped_column(Integer)  # an approved extension of the decision clock
     created_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class CaseEvent(Base):
+class CaseEvent(IdKey, Base):
     """A step of a case, on the day it happened (``on``) and when it was recorded; append-only."""
 
     __tablename__ = "enforcement_case_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(24))
     on: Mapped[dt.date] = mapped_column(Date)
@@ -100,12 +93,11 @@ class FollowUp(OnSite, Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_cases.id"))  # opened for items not rectified
 
 
-class FollowUpItem(Base):
+class FollowUpItem(IdKey, Base):
     """One ordered item at a follow-up: rectified or not, and what was done to the finding's hazard."""
 
     __tablename__ = "enforcement_follow_up_items"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     follow_up_id: Mapped[int] = mapped_column(ForeignKey("enforcement_follow_ups.id"), index=True)
     finding_id: Mapped[int] = mapped_column(ForeignKey("enforcement_findings.id"), index=True)
     rectified: Mapped[bool] = mapped_column(Boolean)
@@ -114,13 +106,12 @@ class FollowUpItem(Base):
     hazard_action: Mapped[str] = mapped_column(String(32), default="")  # the hazard's move (verify, reject …) or ""
 
 
-class CaseEvidence(Base):
+class CaseEvidence(IdKey, Base):
     """An evidence file of a penalty case (证据), kept as uploaded with its SHA-256; added at a stage of the case
     (调查取证 …), never changed or removed, and none added after the case is closed (结案)."""
 
     __tablename__ = "enforcement_case_evidence"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_cases.id"), index=True)
     division_code: Mapped[str] = mapped_column(String(12), index=True)
     stage: Mapped[str] = mapped_column(String(16))  # a case state (penalty.STATES) the file belongs to

@@ -9,17 +9,16 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yingji.db import Base, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, IdKey, JSONType, UTCDateTime, utcnow
 
 
-class ChecklistSync(Base):
+class ChecklistSync(IdKey, Base):
     """One sync of a device's offline checklist entries, sealed by the server (``enforcement.checklist.seal``);
     the seals of an inspection chain through ``prev_seal``."""
 
     __tablename__ = "checklist_syncs"
     __table_args__ = (UniqueConstraint("inspection_id", "sequence"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("enforcement_inspections.id"), index=True)
     division_code: Mapped[str] = mapped_column(String(12), index=True)
     sequence: Mapped[int] = mapped_column(Integer)  # 1, 2, … within the inspection
@@ -33,7 +32,7 @@ class ChecklistSync(Base):
     synced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ChecklistEntry(Base):
+class ChecklistEntry(IdKey, Base):
     """An entry of an offline checklist as the device made it (fields hashed exactly as sent); append-only."""
 
     __tablename__ = "checklist_entries"
@@ -42,7 +41,6 @@ class ChecklistEntry(Base):
         UniqueConstraint("device_id", "inspection_id", "position"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("enforcement_inspections.id"), index=True)
     sync_id: Mapped[int] = mapped_column(ForeignKey("checklist_syncs.id"), index=True)
     device_id: Mapped[str] = mapped_column(String(64))
@@ -59,12 +57,11 @@ class ChecklistEntry(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ChecklistPhoto(Base):
+class ChecklistPhoto(IdKey, Base):
     """A photo of an offline checklist, stored as sent (evidence: its SHA-256 is in the device's chain)."""
 
     __tablename__ = "checklist_photos"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("checklist_entries.id"), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))
     media_type: Mapped[str] = mapped_column(String(32))

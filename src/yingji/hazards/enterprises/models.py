@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yingji.db import Base, UTCDateTime, utcnow
+from yingji.db import Base, Created, IdKey, Updated
 
 
-class Enterprise(Base):
+class Enterprise(IdKey, Created, Updated, Base):
     __tablename__ = "enterprises"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)  # 统一社会信用代码, unique nationally
     division_code: Mapped[str] = mapped_column(String(12), index=True)
@@ -31,16 +28,13 @@ class Enterprise(Base):
     risk_color: Mapped[str] = mapped_column(String(8), default="")  # red | orange | yellow | blue (红橙黄蓝)
     risk_basis: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | suspended | closed
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class EnterpriseMember(Base):
+class EnterpriseMember(IdKey, Base):
     """A user of role ``enterprise`` acting for this enterprise (their whole scope)."""
 
     __tablename__ = "enterprise_members"
     __table_args__ = (UniqueConstraint("user_id", "enterprise_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yingji.db import Base, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, Created, IdKey, JSONType, Logged, Updated
 
 
-class Installation(Base):
+class Installation(IdKey, Created, Updated, Base):
     __tablename__ = "hazard_installations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     division_code: Mapped[str] = mapped_column(String(12), index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -26,19 +24,14 @@ class Installation(Base):
     major: Mapped[bool] = mapped_column(Boolean, default=False)
     grade: Mapped[int | None] = mapped_column(Integer)
     monitoring_site: Mapped[str] = mapped_column(String(64), default="")  # the monitoring domain's site id
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class InstallationAssessment(Base):
+class InstallationAssessment(IdKey, Logged, Base):
     """Each recomputation of an installation (append-only history)."""
 
     __tablename__ = "hazard_installation_assessments"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     installation_id: Mapped[int] = mapped_column(ForeignKey("hazard_installations.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(100))
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     exposed_people: Mapped[int] = mapped_column(Integer)
     s: Mapped[str] = mapped_column(String(64))

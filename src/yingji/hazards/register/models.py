@@ -8,17 +8,16 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yingji.db import Base, JSONType, UTCDateTime, utcnow
+from yingji.db import Base, IdKey, JSONType, Logged, Updated, UTCDateTime, utcnow
 
 
-class Hazard(Base):
+class Hazard(IdKey, Updated, Base):
     __tablename__ = "hazards"
     __table_args__ = (
         Index("ix_hazards_division_state", "division_code", "state"),
         Index("ix_hazards_level_state_division", "level", "state", "division_code"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     installation_id: Mapped[int | None] = mapped_column(ForeignKey("hazard_installations.id"))
     division_code: Mapped[str] = mapped_column(String(12))  # the enterprise's, copied for scoping and roll-ups
@@ -39,18 +38,14 @@ class Hazard(Base):
     reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     reported_by: Mapped[str] = mapped_column(String(100), default="")
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class HazardEvent(Base):
+class HazardEvent(IdKey, Logged, Base):
     """One step of a hazard's history (append-only: the services only insert)."""
 
     __tablename__ = "hazard_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(32))
     from_state: Mapped[str] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))

@@ -6,20 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yingji.db import Base, JSONType, UTCDateTime
+from yingji.db import Base, IdKey, JSONType, UTCDateTime
 
 
-class DutyHandover(Base):
+class DutyHandover(IdKey, Base):
     """One per handed-over shift. ``items`` is the list of matters open at the handover, each
     ``{"kind": "duty_item" | "incident", "id": int, "label": str}`` (a snapshot: the list handed over stays
     as it was, whatever happens to the matters later)."""
 
     __tablename__ = "duty_handovers"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("duty_shifts.id", ondelete="CASCADE"), unique=True)
     division_code: Mapped[str] = mapped_column(String(12), ForeignKey("divisions.code"), index=True)
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)

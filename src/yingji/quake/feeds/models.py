@@ -9,17 +9,16 @@ from typing import Any
 from sqlalchemy import Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yingji.db import Base, JSONType, UTCDateTime
+from yingji.db import Base, IdKey, JSONType, UTCDateTime
 
 
-class FeedEarthquake(Base):
+class FeedEarthquake(IdKey, Base):
     """An earthquake from the feeds. ``reports`` maps each feed key ("usgs:us6000pi9w") to the origin it
     last gave; ``versions`` lists every origin that was assessed, oldest first, with its assessment id
     (the stored assessments are kept: a revision adds one, it never overwrites)."""
 
     __tablename__ = "quake_feed_earthquakes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     origin_time: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
