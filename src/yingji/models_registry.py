@@ -8,6 +8,7 @@ from yingji.auth import models as auth_models
 from yingji.disasters import models as disasters_models
 from yingji.enforcement import models as enforcement_models
 from yingji.enforcement.cases import models as enforcement_cases_models
+from yingji.enforcement.checklists import models as enforcement_checklists_models
 from yingji.geo import models as geo_models
 from yingji.hazards.enterprises import models as enterprises_models
 from yingji.hazards.installations import models as installations_models
@@ -39,6 +40,7 @@ MODEL_MODULES = (
     tips_models,
     enforcement_models,
     enforcement_cases_models,
+    enforcement_checklists_models,
     disasters_models,
 )
 
