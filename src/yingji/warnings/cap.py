@@ -29,6 +29,7 @@ from typing import Literal
 import yaml
 from lxml import etree
 
+from yingji import untrusted_xml
 from yingji.errors import InvalidInput
 from yingji.monitoring.clock import CHINA_TZ, format_timestamp, parse_timestamp
 
@@ -304,7 +305,7 @@ def _schema() -> etree.XMLSchema:
 def validate(xml: bytes) -> list[str]:
     """Errors against the official OASIS CAP 1.2 XSD (empty when valid)."""
     try:
-        document = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+        document = untrusted_xml.parse(xml)
     except etree.XMLSyntaxError as exc:
         return [f"not well-formed XML: {exc}"]
     schema = _schema()
@@ -389,7 +390,7 @@ def parse_element(alert: etree._Element) -> ParsedWarning:
 def _alert_root(xml: bytes) -> etree._Element:
     """The ``alert`` element of a CAP 1.2 message; ``InvalidInput`` if the bytes are not one."""
     try:
-        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+        root = untrusted_xml.parse(xml)
     except etree.XMLSyntaxError as exc:
         raise InvalidInput(f"CAP: not well-formed XML ({exc})") from exc
     if root.tag != f"{{{CAP_NS}}}alert":
@@ -456,7 +457,7 @@ def atom_feed(
         _atom(feed, "link", rel="self", href=link)
     for xml in alerts:
         warning = parse(xml)
-        alert = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+        alert = untrusted_xml.parse(xml)
         entry = _atom(feed, "entry")
         _atom(entry, "id", f"urn:cap:{warning.sender}:{warning.identifier}")
         _atom(entry, "title", warning.headline or warning.event or warning.identifier)
@@ -473,7 +474,7 @@ def atom_feed(
 def parse_feed(xml: bytes) -> list[ParsedWarning]:
     """The CAP alerts inside an Atom feed (entries embedding ``<alert>``; others are skipped)."""
     try:
-        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+        root = untrusted_xml.parse(xml)
     except etree.XMLSyntaxError as exc:
         raise InvalidInput(f"feed: not well-formed XML ({exc})") from exc
     return [parse_element(a) for a in root.iterfind(f".//{{{CAP_NS}}}alert")]

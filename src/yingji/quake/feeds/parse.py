@@ -163,18 +163,11 @@ def parse_quakeml(document: bytes, source: str) -> ParsedFeed:
     """QuakeML 1.2 (BED): each ``event`` with its preferred origin and preferred magnitude (else the first)."""
     from lxml import etree
 
+    from yingji import untrusted_xml
+
     _check_size(document)
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
     try:
-        root = etree.fromstring(document, parser=parser)
+        root = untrusted_xml.parse(document, strip=True)
     except etree.XMLSyntaxError as exc:
         raise FeedRefused(f"not well-formed XML (truncated or malformed): {exc}") from None
     if etree.QName(root).localname != "quakeml":

@@ -7,6 +7,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yingji import untrusted_xml
 from yingji.auth.scope import Scope
 from yingji.db import utcnow
 from yingji.errors import InvalidInput, NotFound
@@ -18,7 +19,7 @@ from yingji.warnings.service import ISSUE, audit_warning, from_ms, mark_cancelle
 
 def _alerts(xml: bytes) -> list[etree._Element]:
     try:
-        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+        root = untrusted_xml.parse(xml)
     except etree.XMLSyntaxError as exc:
         raise InvalidInput(f"xml: not well-formed XML ({exc})", field="xml") from exc
     if root.tag == f"{{{cap.CAP_NS}}}alert":
