@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-_EVENT_ORDER = operator.attrgetter("at", "raised", "rule", "sensor_id")  # clears before raises at a tie
+EVENT_ORDER = operator.attrgetter("at", "raised", "rule", "sensor_id")  # clears before raises at a tie
 NO_TIME = np.iinfo(np.int64).min  # "never": a sensor with no run / no reading yet
 CHECKPOINT_VERSION = 1
 FIXED_POINT = 1_000_000  # window sums are exact to 1e-6 of the sensor's unit
@@ -22,7 +22,7 @@ FloatArray = npt.NDArray[np.float64]
 # ---------------------------------------------------------------------------------- array helpers
 
 
-def _forward_fill(values: npt.NDArray[Any], marked: BoolArray) -> npt.NDArray[Any]:
+def forward_fill(values: npt.NDArray[Any], marked: BoolArray) -> npt.NDArray[Any]:
     """Each position takes the value at the nearest marked position at or before it (first is marked)."""
     holes = np.flatnonzero(~marked)
     if not len(holes):
@@ -43,7 +43,7 @@ def _forward_fill(values: npt.NDArray[Any], marked: BoolArray) -> npt.NDArray[An
     return out
 
 
-def _shift(values: npt.NDArray[Any], first: npt.NDArray[Any], starts: IntArray) -> npt.NDArray[Any]:
+def shift(values: npt.NDArray[Any], first: npt.NDArray[Any], starts: IntArray) -> npt.NDArray[Any]:
     """The previous row's value within each segment; ``first`` (one per segment) at its first row
     (``starts``: the first rows' positions)."""
     out = np.empty_like(values)
@@ -52,7 +52,7 @@ def _shift(values: npt.NDArray[Any], first: npt.NDArray[Any], starts: IntArray) 
     return out
 
 
-def _segment_starts(sensor: IntArray) -> BoolArray:
+def segment_starts(sensor: IntArray) -> BoolArray:
     starts = np.empty(len(sensor), dtype=np.bool_)
     if len(sensor):
         starts[0] = True
@@ -60,7 +60,7 @@ def _segment_starts(sensor: IntArray) -> BoolArray:
     return starts
 
 
-def _segment_ends(starts: BoolArray) -> BoolArray:
+def segment_ends(starts: BoolArray) -> BoolArray:
     ends = np.empty_like(starts)
     if len(starts):
         ends[:-1] = starts[1:]
@@ -68,11 +68,11 @@ def _segment_ends(starts: BoolArray) -> BoolArray:
     return ends
 
 
-def _ms(seconds: float) -> int:
+def ms_of(seconds: float) -> int:
     return round(seconds * 1000)
 
 
-def _encode(array: npt.NDArray[Any], raw: bool = False) -> Any:
+def encode(array: npt.NDArray[Any], raw: bool = False) -> Any:
     """An array as JSON-safe base64 (or, ``raw``, as a numpy copy for a binary snapshot file)."""
     if raw:
         return np.array(array, copy=True)
@@ -80,13 +80,13 @@ def _encode(array: npt.NDArray[Any], raw: bool = False) -> Any:
     return {"dtype": data.dtype.str, "data": base64.b64encode(data.tobytes()).decode("ascii")}
 
 
-def _decode(spec: Any) -> npt.NDArray[Any]:
+def decode(spec: Any) -> npt.NDArray[Any]:
     if isinstance(spec, np.ndarray):
         return spec
     return np.frombuffer(base64.b64decode(spec["data"]), dtype=np.dtype(spec["dtype"])).copy()
 
 
-def _ranges(first: IntArray, length: IntArray) -> IntArray:
+def ranges(first: IntArray, length: IntArray) -> IntArray:
     """Concatenated ``arange(first[k], first[k] + length[k])`` for every k."""
     out: IntArray = np.arange(int(length.sum()), dtype=np.int64)
     out += np.repeat(first - (np.cumsum(length) - length), length)  # position k's first − its offset

@@ -9,19 +9,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from yingji.monitoring.rules.arrays import (
-    FIXED_POINT,
-    NO_TIME,
-    BoolArray,
-    FloatArray,
-    IntArray,
-    _forward_fill,
-    _ms,
-    _ranges,
-    _segment_ends,
-    _segment_starts,
-    _shift,
-)
+from yingji.monitoring.rules import arrays
+from yingji.monitoring.rules.arrays import FIXED_POINT, NO_TIME, BoolArray, FloatArray, IntArray
 from yingji.monitoring.rules.ruleset import (
     FlatlineRule,
     LimitRule,
@@ -44,7 +33,7 @@ def _latch(first_row: IntArray, carried: BoolArray, *, set_mask: BoolArray, clea
     hold = ~marked[first_row]  # segments that open holding their carried state
     value[first_row[hold]] = carried[hold]
     marked[first_row] = True
-    return _forward_fill(value, marked)
+    return arrays.forward_fill(value, marked)
 
 
 def _threshold_condition(
@@ -107,7 +96,7 @@ def _window_sum(rule: WindowRule, batch: _Batch, state: _PointState) -> FloatArr
     by a guess checked against its two neighbours: regular sensors keep the same number of readings
     in a window, so the newest reading's edge (found exactly) predicts the others; the guesses that
     fail are searched for exactly."""
-    window = _ms(rule.window_s)
+    window = arrays.ms_of(rule.window_s)
     store = state.window
     t, present, first_row, counts, last = batch.t, batch.sensors, batch.first_row, batch.counts, batch.last_row
     # Fixed point (1e-6 of the unit) makes running-sum differences exact (int64 wrap-around cancels),
@@ -170,7 +159,7 @@ def _edges(times: IntArray, head: IntArray, end: IntArray, guess: IntArray, quer
 def _window_extreme(rule: WindowRule, batch: _Batch, state: _PointState) -> FloatArray:
     """Trailing-window maximum (or minimum) per reading over (t − window, t], readings retained across
     batches. Each present sensor's rows are laid out as [sentinel, retained rows, new rows]."""
-    window = _ms(rule.window_s)
+    window = arrays.ms_of(rule.window_s)
     store = state.window
     s, t, x, segment = batch.s, batch.t, batch.x, batch.segment
     present, first_row, batch_count, last = batch.sensors, batch.first_row, batch.counts, batch.last_row
@@ -188,9 +177,9 @@ def _window_extreme(rule: WindowRule, batch: _Batch, state: _PointState) -> Floa
     merged_x[sentinel] = 0
     merged_t[batch_pos] = t
     merged_x[batch_pos] = x
-    retained = _ranges(head, count)
+    retained = arrays.ranges(head, count)
     if len(retained):
-        rows = _ranges(seg_offset, count)
+        rows = arrays.ranges(seg_offset, count)
         merged_t[rows] = store.t[retained]
         merged_x[rows] = store.x[retained]
     left = _window_edges(merged_t, query, batch_pos, seg_offset, seg_total, batch)
@@ -199,7 +188,7 @@ def _window_extreme(rule: WindowRule, batch: _Batch, state: _PointState) -> Floa
     left_last = left[last]
     keep_from = np.maximum(left_last, batch_start)
     new_count = batch_start + batch_count - keep_from
-    appended = _ranges(keep_from, new_count)
+    appended = arrays.ranges(keep_from, new_count)
     evicted = np.minimum(left_last - seg_offset, count)
     store.replace(present, evicted, merged_t[appended], merged_x[appended], new_count)
     return signal
@@ -275,9 +264,9 @@ def _flat_condition(rule: FlatlineRule, batch: _Batch, state: _PointState) -> Bo
     value[batch.first_row[continuing]] = state.flat_start[batch.sensors[continuing]]
     marked = ~flat
     marked[batch.first_row] = True
-    flat_start = _forward_fill(value, marked)
+    flat_start = arrays.forward_fill(value, marked)
     state.flat_start[batch.sensors] = flat_start[batch.last_row]
-    condition: BoolArray = flat & (batch.t - flat_start >= _ms(rule.duration_s))
+    condition: BoolArray = flat & (batch.t - flat_start >= arrays.ms_of(rule.duration_s))
     return condition
 
 
@@ -297,7 +286,7 @@ def _runs(batch: _Batch, condition: BoolArray, state: _PointState, *, on_delay: 
     s, t, starts, seg_sensor, start_rows = batch.s, batch.t, batch.starts, batch.sensors, batch.first_row
     carried_start = state.run_start[seg_sensor]
     is_new = carried_start == NO_TIME
-    prev_cond = _shift(condition, np.where(is_new, condition[start_rows], state.run_cond[seg_sensor]), start_rows)
+    prev_cond = arrays.shift(condition, np.where(is_new, condition[start_rows], state.run_cond[seg_sensor]), start_rows)
     boundary = condition != prev_cond
     bounds = np.flatnonzero(boundary)
     initial = np.where(is_new, t[start_rows], carried_start)  # start of the run each segment opens in
@@ -348,16 +337,16 @@ def _qualify(
     q_cond = cond[qualified][order]
     q_time = (start + delay)[qualified][order]
     sensor = s[rows]
-    first = _segment_starts(sensor)
-    previous = _shift(q_cond, state.active[sensor[first]], np.flatnonzero(first))
+    first = arrays.segment_starts(sensor)
+    previous = arrays.shift(q_cond, state.active[sensor[first]], np.flatnonzero(first))
     change = q_cond != previous
-    last = _segment_ends(first)
+    last = arrays.segment_ends(first)
     state.active[sensor[last]] = q_cond[last]
     return _Transitions(sensor[change], q_time[change], q_cond[change])
 
 
 def _stale_transitions(rule: StaleRule, batch: _Batch, state: _PointState) -> _Transitions:
-    timeout = _ms(rule.timeout_s)
+    timeout = arrays.ms_of(rule.timeout_s)
     s, t, seg_sensor = batch.s, batch.t, batch.sensors
     gap = batch.since >= timeout
     gap[batch.first_ever] = False

@@ -14,19 +14,9 @@ from typing import Any
 import numpy as np
 
 from yingji.errors import InvalidInput
+from yingji.monitoring.rules import arrays
 from yingji.monitoring.rules.alarms import AlarmEvent, BatchResult
-from yingji.monitoring.rules.arrays import (
-    _EVENT_ORDER,
-    CHECKPOINT_VERSION,
-    NO_TIME,
-    BoolArray,
-    FloatArray,
-    IntArray,
-    _decode,
-    _encode,
-    _ms,
-    _segment_starts,
-)
+from yingji.monitoring.rules.arrays import CHECKPOINT_VERSION, NO_TIME, BoolArray, FloatArray, IntArray
 from yingji.monitoring.rules.conditions import (
     _flat_condition,
     _qualify,
@@ -173,7 +163,7 @@ class RuleEngine:
     def _classify(self, s: IntArray, t: IntArray) -> tuple[BoolArray, BoolArray] | None:
         """Duplicates (ts equal to the newest accepted) and late rows (older), per sensor; None if
         there are none."""
-        starts = _segment_starts(s)
+        starts = arrays.segment_starts(s)
         carried = self._last_ts[s[starts]]
         step = np.empty(len(t), np.bool_)
         step[0] = True
@@ -204,7 +194,7 @@ class RuleEngine:
         return out
 
     def _evaluate_chunk(self, s: IntArray, t: IntArray, x: FloatArray) -> list[tuple[int, _Transitions]]:
-        starts = _segment_starts(s)
+        starts = arrays.segment_starts(s)
         seg_sensor = s[starts]
         batch = _Batch(s, t, x, self._last_ts[seg_sensor], self._last_value[seg_sensor], starts)
         self._last_ts[seg_sensor] = t[batch.last_row]
@@ -235,7 +225,9 @@ class RuleEngine:
         else:
             signal = _window_extreme(rule, batch, state)
         condition = _threshold_condition(rule, signal, batch, state)
-        return _runs(batch, condition, state, on_delay=_ms(rule.on_delay_s), off_delay=_ms(rule.off_delay_s))
+        return _runs(
+            batch, condition, state, on_delay=arrays.ms_of(rule.on_delay_s), off_delay=arrays.ms_of(rule.off_delay_s)
+        )
 
     def tick(self, now: int) -> list[AlarmEvent]:
         """Let the clock (epoch ms) extend every sensor's newest run to ``now``; raise stale alarms."""
@@ -246,7 +238,7 @@ class RuleEngine:
             if not len(sensors):
                 continue
             if isinstance(rule, StaleRule):
-                timeout = _ms(rule.timeout_s)
+                timeout = arrays.ms_of(rule.timeout_s)
                 due = sensors[~state.active[sensors] & (now - self._last_ts[sensors] >= timeout)]
                 state.active[due] = True
                 moves = _Transitions(due, self._last_ts[due] + timeout, np.ones(len(due), np.bool_))
@@ -262,8 +254,8 @@ class RuleEngine:
                     state.run_cond[sensors],
                     state.run_start[sensors],
                     held,
-                    _ms(rule.on_delay_s),
-                    _ms(rule.off_delay_s),
+                    arrays.ms_of(rule.on_delay_s),
+                    arrays.ms_of(rule.off_delay_s),
                     None,
                 )
             out.append((number, moves))
@@ -277,7 +269,7 @@ class RuleEngine:
             priority, colour = rule.effective_priority, rule.colour
             for sensor, at, raised in zip(moves.sensor.tolist(), moves.at.tolist(), moves.raised.tolist(), strict=True):
                 events.append(AlarmEvent(at, raised, rule.id, ids[sensor], priority, colour))
-        events.sort(key=_EVENT_ORDER)
+        events.sort(key=arrays.EVENT_ORDER)
         return events
 
     # ---- checkpoint
@@ -301,8 +293,8 @@ class RuleEngine:
             "version": CHECKPOINT_VERSION,
             "rules": [r.id for r in self._rules],
             "sensors": list(self.sensor_ids),
-            "last_ts": _encode(self._last_ts[:size], raw),
-            "last_value": _encode(self._last_value[:size], raw),
+            "last_ts": arrays.encode(self._last_ts[:size], raw),
+            "last_value": arrays.encode(self._last_value[:size], raw),
             "states": [state.dump(size, raw) for state in self._states],
             "site": json.loads(json.dumps(self._site.dump())) if raw else self._site.dump(),
         }
@@ -317,8 +309,8 @@ class RuleEngine:
             raise InvalidInput("checkpoint was written for other rules; it cannot be restored with these")
         engine.intern(data["sensors"])
         size = len(data["sensors"])
-        engine._last_ts[:size] = _decode(data["last_ts"])
-        engine._last_value[:size] = _decode(data["last_value"])
+        engine._last_ts[:size] = arrays.decode(data["last_ts"])
+        engine._last_value[:size] = arrays.decode(data["last_value"])
         for state, dumped in zip(engine._states, data["states"], strict=True):
             state.load(dumped)
         engine._site.load(data["site"])

@@ -6,8 +6,8 @@ import fnmatch
 from collections.abc import Sequence
 from typing import Any
 
+from yingji.monitoring.rules import arrays
 from yingji.monitoring.rules.alarms import AlarmEvent
-from yingji.monitoring.rules.arrays import _EVENT_ORDER
 from yingji.monitoring.rules.ruleset import (
     COLOUR_PRIORITY,
     COLOURS,
@@ -49,7 +49,7 @@ class _SiteEngine:
                     out.extend(self._compound(rule, event))
                 else:
                     out.extend(self._rollup(rule, event))
-        out.sort(key=_EVENT_ORDER)
+        out.sort(key=arrays.EVENT_ORDER)
         return out
 
     def _compound(self, rule: CompoundRule, event: AlarmEvent) -> list[AlarmEvent]:

@@ -10,18 +10,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from yingji.monitoring.rules.arrays import (
-    NO_TIME,
-    BoolArray,
-    FloatArray,
-    IntArray,
-    _decode,
-    _encode,
-    _ranges,
-    _segment_ends,
-    _segment_starts,
-    _shift,
-)
+from yingji.monitoring.rules import arrays
+from yingji.monitoring.rules.arrays import NO_TIME, BoolArray, FloatArray, IntArray
 
 # ---------------------------------------------------------------------------- per-rule state
 
@@ -53,15 +43,15 @@ class _PointState:
         self.window.grow(capacity)
 
     def dump(self, size: int, raw: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {name: _encode(getattr(self, name)[:size], raw) for name in self.ARRAYS}
-        out["history"] = [_encode(a, raw) for a in self.window.history(size)]  # sorted by (sensor, time)
+        out: dict[str, Any] = {name: arrays.encode(getattr(self, name)[:size], raw) for name in self.ARRAYS}
+        out["history"] = [arrays.encode(a, raw) for a in self.window.history(size)]  # sorted by (sensor, time)
         return out
 
     def load(self, data: dict[str, Any]) -> None:
         for name in self.ARRAYS:
-            values = _decode(data[name])
+            values = arrays.decode(data[name])
             getattr(self, name)[: len(values)] = values
-        hist_s, hist_t, hist_x = (_decode(a) for a in data["history"])
+        hist_s, hist_t, hist_x = (arrays.decode(a) for a in data["history"])
         self.window.load(hist_s, hist_t, hist_x)
 
     def copy(self) -> _PointState:
@@ -130,7 +120,7 @@ class _WindowStore:
     def history(self, size: int) -> tuple[IntArray, IntArray, npt.NDArray[Any]]:
         """Live rows as (sensor, time, value), sorted by sensor then time (values, not running sums)."""
         sensors = np.flatnonzero(self.count[:size])
-        rows = _ranges(self.head[sensors], self.count[sensors])
+        rows = arrays.ranges(self.head[sensors], self.count[sensors])
         values = self.x[rows] - self.x[rows - 1] if self.lead else self.x[rows]
         return np.repeat(sensors, self.count[sensors]), self.t[rows], values
 
@@ -165,7 +155,7 @@ class _WindowStore:
         self._reserve(self.used + int(caps.sum()), x.dtype)
         self.garbage += int(self.cap[sensors].sum())
         self.used += int(caps.sum())
-        rows = _ranges(offsets, counts)
+        rows = arrays.ranges(offsets, counts)
         self.t[rows] = t
         self.x[rows] = x
         self.offset[sensors] = offsets
@@ -196,18 +186,18 @@ class _WindowStore:
         if len(full):
             slide = full[2 * need[full] <= cap[full]]  # at most half full: slide to the slot's start
             if len(slide):
-                rows = _ranges(head[slide], count[slide])
-                to = _ranges(offset[slide], count[slide])
+                rows = arrays.ranges(head[slide], count[slide])
+                to = arrays.ranges(offset[slide], count[slide])
                 self.t[to] = self.t[rows]  # fancy indexing copies first: overlap is safe
                 self.x[to] = self.x[rows]
                 head[slide] = offset[slide]
             moved = full[2 * need[full] > cap[full]]  # a slot twice the size at the arena's end
             if len(moved):
-                rows = _ranges(head[moved], count[moved])
+                rows = arrays.ranges(head[moved], count[moved])
                 self._place(sensors[moved], count[moved], self.t[rows], self.x[rows], need[moved])
                 head[moved] = offset[moved] = self.offset[sensors[moved]]
                 cap[moved] = self.cap[sensors[moved]]
-        rows = _ranges(head + count, new_count)
+        rows = arrays.ranges(head + count, new_count)
         self.t[rows] = new_t
         self.x[rows] = new_x
         self.head[sensors] = head
@@ -237,7 +227,7 @@ class _WindowStore:
                 self.head[sensors[slide]] = offset[slide] + lead
             moved = old[4 * need[old] > 3 * cap[old]]
             if len(moved):
-                rows = _ranges(head[moved] - lead, keep[moved])
+                rows = arrays.ranges(head[moved] - lead, keep[moved])
                 self._place(sensors[moved], keep[moved], self.t[rows], self.x[rows], need[moved])
             if len(new):
                 t = np.full(len(new) * lead, NO_TIME, np.int64)
@@ -263,8 +253,8 @@ class _WindowStore:
             if grid.all():
                 return
             first, offset, length = first[~grid], offset[~grid], length[~grid]
-        rows_from = _ranges(first, length)
-        rows_to = _ranges(offset, length)
+        rows_from = arrays.ranges(first, length)
+        rows_to = arrays.ranges(offset, length)
         self.t[rows_to] = self.t[rows_from]  # fancy indexing copies first: overlap is safe
         self.x[rows_to] = self.x[rows_from]
 
@@ -282,7 +272,7 @@ class _WindowStore:
     def _compact(self) -> None:
         sensors = np.flatnonzero(self.count)
         keep = self.count[sensors] + self.lead
-        rows = _ranges(self.head[sensors] - self.lead, keep)
+        rows = arrays.ranges(self.head[sensors] - self.lead, keep)
         t, x = self.t[rows], self.x[rows]
         self.used = self.garbage = 0
         self.cap[:] = 0
@@ -307,8 +297,8 @@ class _Batch:
         starts: BoolArray | None = None,
     ) -> None:
         self.s, self.t, self.x = s, t, x
-        self.starts = _segment_starts(s) if starts is None else starts
-        self.ends = _segment_ends(self.starts)
+        self.starts = arrays.segment_starts(s) if starts is None else starts
+        self.ends = arrays.segment_ends(self.starts)
         self.first_row = np.flatnonzero(self.starts)
         self.last_row = np.flatnonzero(self.ends)
         self.sensors = s[self.first_row]
@@ -340,7 +330,7 @@ class _Batch:
 
     @functools.cached_property
     def x_before(self) -> FloatArray:
-        out: FloatArray = _shift(self.x, self.prev_value, self.first_row)
+        out: FloatArray = arrays.shift(self.x, self.prev_value, self.first_row)
         return out
 
     def subset(self, member: BoolArray) -> _Batch:
