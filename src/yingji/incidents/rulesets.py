@@ -383,14 +383,7 @@ def apply_overrides(rule_set: RuleSet, overrides: Sequence[JurisdictionOverride]
                 by_key.pop(change.key, None)
                 continue
             phase: Phase = "initial" if change.criterion is Criterion.MAGNITUDE else "assessed"
-            by_key[change.key] = Rule(
-                tier=change.tier,
-                criterion=change.criterion,
-                threshold=change.threshold,
-                source=change.source,
-                population_density=change.population_density,
-                phase=phase,
-            )
+            by_key[change.key] = Rule(**vars(change), phase=phase)  # an override carries a rule's fields
     rules = tuple(sorted(by_key.values(), key=lambda r: (r.phase, r.tier, r.criterion.value)))
     try:
         check_ladders(rules, f"{rule_set.id} with overrides for {division_code}")
