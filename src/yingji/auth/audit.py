@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Select, inspect, or_, select
 from sqlalchemy.orm import Session
@@ -94,31 +94,22 @@ query = access.Listing(
 )
 
 
+class Filing(TypedDict, total=False):
+    """Where an entry is filed, when not where the row lies: ``division_code`` and ``divisions`` given
+    outright, or those of ``within`` (the record the row belongs to, e.g. a task's incident)."""
+
+    division_code: str | None
+    divisions: Sequence[str] | None
+    within: Any
+
+
 def created(
-    session: Session,
-    scope: Scope,
-    row: Any,
-    *,
-    entity: str,
-    division_code: str | None = None,
-    divisions: Sequence[str] | None = None,
-    action: str = "create",
-    within: Any = None,
+    session: Session, scope: Scope, row: Any, *, entity: str, action: str = "create", **filing: Unpack[Filing]
 ) -> None:
     """Add a new row, flush it (so it has its id) and audit its creation — the usual first write. The
     divisions are found as for :func:`changed`."""
     session.add(row)
-    changed(
-        session,
-        scope,
-        row,
-        None,
-        entity=entity,
-        action=action,
-        division_code=division_code,
-        divisions=divisions,
-        within=within,
-    )
+    changed(session, scope, row, None, entity=entity, action=action, **filing)
 
 
 def changed(
@@ -129,9 +120,7 @@ def changed(
     *,
     entity: str,
     action: str = "update",
-    division_code: str | None = None,
-    divisions: Sequence[str] | None = None,
-    within: Any = None,
+    **filing: Unpack[Filing],
 ) -> None:
     """Flush the change made to ``row`` since ``before = snapshot(row)`` and audit it (before and after).
 
@@ -140,18 +129,7 @@ def changed(
     (and ``division_codes`` when it spans several) — read now, so a change of divisions is filed where the
     row lies after it."""
     session.flush()
-    acted(
-        session,
-        scope,
-        row,
-        entity=entity,
-        action=action,
-        before=before,
-        after=snapshot(row),
-        division_code=division_code,
-        divisions=divisions,
-        within=within,
-    )
+    acted(session, scope, row, entity=entity, action=action, before=before, after=snapshot(row), **filing)
 
 
 def acted(
@@ -163,13 +141,14 @@ def acted(
     action: str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-    division_code: str | None = None,
-    divisions: Sequence[str] | None = None,
-    within: Any = None,
+    **filing: Unpack[Filing],
 ) -> None:
     """Audit an action on ``row`` told by what it did (``after``, ``before``) rather than by snapshots — a
     logout, a call answered, a plan committed. Filed under the row's id and divisions as :func:`changed`
     files them; nothing is flushed."""
+    within = filing.get("within")
+    division_code = filing.get("division_code")
+    divisions = filing.get("divisions")
     place = row if within is None else within
     record(
         session=session,
