@@ -327,7 +327,7 @@ def edit_report(
         scope=scope,
         report_id=report_id,
         revision=body.revision,
-        report_in=SituationReportIn(conditions=body.conditions, actions=body.actions, needs=body.needs),
+        report_in=body,
     )
     return SituationReportRead.model_validate(report)
 

@@ -200,7 +200,19 @@ class TimelineEntry(IdKey, Logged, Base):
     __table_args__ = (Index("ix_incident_timeline_incident_at", "incident_id", "at", "id"),)
 
 
-class SituationReport(IdKey, Created, Base):
+class ReportTexts:
+    """The sections of a situation report (Conditions / Actions / Needs), held by the report and by each
+    saved revision of it."""
+
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    actions: Mapped[str] = mapped_column(Text, default="")
+    needs: Mapped[str] = mapped_column(Text, default="")
+
+    def texts(self) -> dict[str, str]:
+        return {"conditions": self.conditions, "actions": self.actions, "needs": self.needs}
+
+
+class SituationReport(IdKey, Created, ReportTexts, Base):
     """A situation report (情况报告/态势报告): numbered per incident; edited as a draft (each edit a new
     revision), then approved, then published. Conditions / Actions / Needs sections."""
 
@@ -210,9 +222,6 @@ class SituationReport(IdKey, Created, Base):
     number: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16))  # draft | approved | published
-    conditions: Mapped[str] = mapped_column(Text, default="")
-    actions: Mapped[str] = mapped_column(Text, default="")
-    needs: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_by: Mapped[str | None] = mapped_column(String(100))
@@ -223,16 +232,13 @@ class SituationReport(IdKey, Created, Base):
     __table_args__ = (UniqueConstraint("incident_id", "number", name="uq_situation_reports_incident_number"),)
 
 
-class SituationReportRevision(IdKey, Base):
+class SituationReportRevision(IdKey, ReportTexts, Base):
     """Every saved text of a situation report (revision 1 is the first draft)."""
 
     __tablename__ = "situation_report_revisions"
 
     report_id: Mapped[int] = mapped_column(ForeignKey("situation_reports.id", ondelete="CASCADE"), index=True)
     revision: Mapped[int] = mapped_column(Integer)
-    conditions: Mapped[str] = mapped_column(Text, default="")
-    actions: Mapped[str] = mapped_column(Text, default="")
-    needs: Mapped[str] = mapped_column(Text, default="")
     edited_by: Mapped[str] = mapped_column(String(100))
     edited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -68,9 +68,7 @@ def _save_revision(session: Session, scope: Scope, report: SituationReport) -> N
         SituationReportRevision(
             report_id=report.id,
             revision=report.revision,
-            conditions=report.conditions,
-            actions=report.actions,
-            needs=report.needs,
+            **report.texts(),
             edited_by=scope.actor,
             edited_at=utcnow(),
         )
