@@ -179,8 +179,8 @@ def test_publication_is_final_and_makes_the_public_list(
 ) -> None:
     anonymous = httpx.Client(base_url=live.url, timeout=30)
     assert anonymous.get(f"/api/v1/enforcement/public/draws/{first_draw['id']}").status_code == 404
-    assert admin.post(f"/api/v1/enforcement/draws/{first_draw['id']}/publish").status_code == 409  # not the latest
     latest = _draw(admin, plan, reason="公开前重抽")
+    assert admin.post(f"/api/v1/enforcement/draws/{first_draw['id']}/publish").status_code == 409  # not the latest
     published = admin.post(f"/api/v1/enforcement/draws/{latest['id']}/publish")
     assert published.status_code == 200 and published.json()["state"] == "published"
     assert admin.post(f"/api/v1/enforcement/draws/{latest['id']}/publish").status_code == 409
