@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,11 +103,27 @@ def check(payload: Any, chain: Chain, now: float) -> tuple[int, str]:
     return number, value
 
 
+def _bls_ciphersuite() -> Any:
+    """py_ecc's BLS ciphersuite, imported without letting py_ecc raise the interpreter's recursion limit.
+
+    Importing py_ecc sets the limit to 100,000 for the whole process. A server process that had checked a
+    beacon would then parse a deeply nested JSON body (``[[[[…``) by recursing in C far past its thread's
+    stack: the process crashes instead of answering 400. The check itself needs no deep recursion."""
+    real = sys.setrecursionlimit
+    sys.setrecursionlimit = lambda limit: None  # type: ignore[assignment]  # only while py_ecc imports
+    try:
+        from py_ecc.bls.ciphersuites import G2Basic
+    finally:
+        sys.setrecursionlimit = real  # type: ignore[assignment]
+    return G2Basic
+
+
 def verify_signature(public_key: str, number: int, previous_signature: bytes, signature: bytes) -> bool:
     """The BLS12-381 check of a chained round (about a second in pure Python)."""
     try:
         from eth_typing import BLSPubkey, BLSSignature
-        from py_ecc.bls.ciphersuites import G2Basic
+
+        G2Basic = _bls_ciphersuite()
     except ImportError:
         raise BeaconError(
             "the BLS library (py_ecc) is not installed: the beacon's signature cannot be checked"
