@@ -81,3 +81,11 @@ def test_coal_face_power_cut_restores_below_one_percent() -> None:
     ruleset = parse_ruleset({"rules": [{"use": "coal-methane-coal-face", "sensors": "*"}]})
     cut = next(r for r in ruleset.rules if r.id == "ch4-power-cut")
     assert isinstance(cut, LimitRule) and cut.high == 1.5 and cut.high - cut.deadband == 1.0
+
+
+def test_rules_yaml_nested_thousands_deep_is_refused_naming_the_field() -> None:
+    from yingji.monitoring.sites.service import parse_rules_yaml
+
+    with pytest.raises(InvalidInput, match="rules_yaml: YAML nested too deeply") as caught:
+        parse_rules_yaml("rules: " + "[" * 20_000 + "]" * 20_000)
+    assert caught.value.extra["field"] == "rules_yaml"

@@ -52,6 +52,8 @@ def _yaml_field(text: str, field: str) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InvalidInput(f"{field}: not valid YAML ({exc})", field=field) from exc
+    except RecursionError:  # PyYAML composes recursively: a document nested thousands deep
+        raise InvalidInput(f"{field}: YAML nested too deeply", field=field) from None
 
 
 def parse_rules_yaml(text: str) -> RuleSet:
