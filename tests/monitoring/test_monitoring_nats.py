@@ -102,14 +102,16 @@ def test_two_workers_with_a_kill_and_a_nats_restart_equal_an_uninterrupted_repla
     first = run_worker(nats_server.url, tmp_path, "a", "0,1", idle_exit=60)
     second = run_worker(nats_server.url, tmp_path, "b", "2,3", idle_exit=60)
     publisher = threading.Thread(
-        target=lambda: asyncio.run(publish_batches(nats_server.url, to_send[half:], PARTITIONS)), daemon=True
+        # a loaded machine may take a while to restart NATS: the publisher keeps retrying for 5 minutes
+        target=lambda: asyncio.run(publish_batches(nats_server.url, to_send[half:], PARTITIONS, retry_s=300)),
+        daemon=True,
     )
     publisher.start()
     wait_until_logging(tmp_path / "a.json")
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     nats_server.restart()  # while the publisher runs (it retries; message ids drop repeats)
-    publisher.join(120)
+    publisher.join(330)
     assert not publisher.is_alive()
     first = run_worker(nats_server.url, tmp_path, "a", "0,1", idle_exit=3)
     second.send_signal(signal.SIGTERM)
