@@ -144,7 +144,10 @@ def test_the_queue_accepts_the_selected_reports_and_leaves_another_countys_alone
     assert done.status_code == 303, done.text
     assert {api.get(f"/api/v1/disasters/reports/{i}").json()["status"] for i in ids} == {"county_accepted"}
     assert lazi_api.get(f"/api/v1/disasters/reports/{foreign}").json()["status"] == "submitted"  # not dingri's
-    assert "没有等待您审核的报告" in web.get(f"/disasters/{ev['id']}/review").text
+    after = web.get(done.headers["location"]).text  # the outcome: two accepted, the other left as it was
+    assert "已审核通过 2 份报告。" in after and "另有 1 份在此期间已被他人审核或已变化，未作改动。" in after
+    queue_again = web.get(f"/disasters/{ev['id']}/review").text
+    assert "没有等待您审核的报告" in queue_again and 'id="accept-outcome"' not in queue_again
     own = event(api)
     lazi, lazi_csrf = page_client(live, "lazi_duty")
     leak = lazi.post(f"/disasters/{own['id']}/accept-selected", data={"csrf_token": lazi_csrf, "report_id": [1]})

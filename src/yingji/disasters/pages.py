@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -271,7 +271,13 @@ async def entry_submit(disaster_event_id: int, request: Request, settings: Setti
     )  # fmt: skip
 
 
-def show_queue(ctx: PageCtx, session: Any, event_id: int, status_code: int = 200) -> HTMLResponse:
+# How many of a queue's "accept selected" were accepted, and how many had changed meanwhile (shown once).
+Selected = Annotated[int | None, Query(ge=0, le=REVIEW_AT_ONCE)]
+
+
+def show_queue(
+    ctx: PageCtx, session: Any, event_id: int, status_code: int = 200, done: dict[str, int] | None = None
+) -> HTMLResponse:
     """Reports waiting for the caller's level (the national level sees every stage)."""
     event = service.get_event(session=session, scope=ctx.scope, event_id=event_id)
     waiting = [
@@ -289,13 +295,17 @@ def show_queue(ctx: PageCtx, session: Any, event_id: int, status_code: int = 200
     contacts = {o.township_code: o for o in reversed(officers.list_officers(session=session, scope=ctx.scope))}
     return render(
         ctx, "disaster_review.html", status_code=status_code, event=event, waiting=waiting, previous=previous,
-        names=names, contacts=contacts, reg=regime.default_regime(), nav="disasters",
+        names=names, contacts=contacts, reg=regime.default_regime(), nav="disasters", done=done,
     )  # fmt: skip
 
 
 @router.get("/disasters/{disaster_event_id}/review", response_class=HTMLResponse)
-def queue_page(disaster_event_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
-    return _event_page(ctx, service.REVIEW, lambda: show_queue(ctx, session, disaster_event_id))
+def queue_page(
+    disaster_event_id: int, session: SessionDep, ctx: ViewerDep, accepted: Selected = None, left: Selected = None
+) -> Response:
+    """The queue; after "accept selected", how many were accepted and how many had changed meanwhile."""
+    done = None if accepted is None else {"accepted": accepted, "left": left or 0}
+    return _event_page(ctx, service.REVIEW, lambda: show_queue(ctx, session, disaster_event_id, done=done))
 
 
 @router.post("/disasters/{disaster_event_id}/accept-selected")
@@ -305,6 +315,8 @@ def accept_selected(
     """The queue's "accept selected": each ticked report accepted as its own button would accept it. One that
     another reviewer took first stays as it is (the queue no longer lists it, or lists it at its new stage)."""
 
+    outcome = {"accepted": 0, "left": 0}
+
     def act(ctx: PageCtx, session: Any) -> None:
         event = service.get_event(session=session, scope=ctx.scope, event_id=disaster_event_id)
         ids = list(dict.fromkeys(report_id or ()))
@@ -312,13 +324,15 @@ def accept_selected(
             raise InvalidInput(ctx.t("disaster.error.select"), field="selected")
         for number in ids:
             check_id(number)
-        service.review_reports(session=session, scope=ctx.scope, report_ids=ids, review_in=ReviewIn(action="accept"),
-                               event_id=event.id)  # fmt: skip
+        answers = service.review_reports(session=session, scope=ctx.scope, report_ids=ids,
+                                         review_in=ReviewIn(action="accept"), event_id=event.id)  # fmt: skip
+        outcome["accepted"] = sum(not isinstance(a, DomainError) for a in answers)
+        outcome["left"] = len(answers) - outcome["accepted"]
 
     return form_action(
         post, act,
         lambda ctx, session, status: show_queue(ctx, session, disaster_event_id, status),
-        f"/disasters/{disaster_event_id}/review",
+        lambda: f"/disasters/{disaster_event_id}/review?accepted={outcome['accepted']}&left={outcome['left']}",
     )  # fmt: skip
 
 
