@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E
 from tests.web.test_browser import chromium, shot, sign_in  # noqa: E402, F401
 
 T1, T2 = "540223001000", "540223002000"
+PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
 
 
 def _event_and_page(
@@ -38,9 +39,8 @@ def _event_and_page(
 def test_a_township_report_from_a_phone_is_reviewed_and_counted(chromium: Browser, web: WebData) -> None:  # noqa: F811
     api = web.live.client("dingri_duty")
     event, context, phone, violations = _event_and_page(
-        chromium, web, "dingri_duty", "定日县暴雨洪涝", "540223000000", viewport={"width": 390, "height": 844},
-        is_mobile=True,
-    )  # fmt: skip
+        chromium, web, "dingri_duty", "定日县暴雨洪涝", "540223000000", **PHONE
+    )
     try:
         sign_in(phone, web)
         phone.goto(f"{web.live.url}/disasters/{event['id']}/report")
@@ -73,9 +73,8 @@ def test_a_county_ticks_waiting_reports_on_a_phone_and_accepts_them_at_once(
     empty. Nothing ticked: the reviewer is told to select, nothing changes."""
     api = web.live.client("dingri_duty")
     event, context, phone, violations = _event_and_page(
-        chromium, web, "dingri_duty", "定日县泥石流", "540223000000", viewport={"width": 390, "height": 844},
-        is_mobile=True,
-    )  # fmt: skip
+        chromium, web, "dingri_duty", "定日县泥石流", "540223000000", **PHONE
+    )
     try:
         for township, affected in ((T1, 40), (T2, 60)):
             body = {"township_code": township, "report_type": "initial", "figures": {"affected": affected}}
