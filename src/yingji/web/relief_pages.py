@@ -185,17 +185,16 @@ def transfers_page(session: SessionDep, ctx: ViewerDep) -> Response:
     return _transfers(ctx, session)
 
 
+def _register_actions(name: str, actions: Any) -> None:
+    """``{action:<name>}``: a path segment that matches only the words of the ``Literal`` ``actions``, so
+    another word is no route (404), as for any unknown address (a ``Literal`` parameter alone would match
+    it and answer 422)."""
+    segment = type(f"{name}_segment", (StringConvertor,), {"regex": "|".join(get_args(actions))})
+    register_url_convertor(name, segment())
+
+
 TransferAction = Literal["confirm", "cancel"]
-
-
-class TransferActionSegment(StringConvertor):
-    """``{action:transfer_action}``: a transfer's action in its path; another word is no route (404), as for
-    any unknown address (a ``Literal`` parameter alone would match it and answer 422)."""
-
-    regex = "|".join(get_args(TransferAction))
-
-
-register_url_convertor("transfer_action", TransferActionSegment())
+_register_actions("transfer_action", TransferAction)
 
 
 @router.post("/reserves/transfers/{transfer_id}/{action:transfer_action}")
@@ -309,15 +308,7 @@ def plan_page(plan_id: int, session: SessionDep, ctx: ViewerDep) -> Response:
 
 
 PlanAction = Literal["commit", "confirm", "cancel"]
-
-
-class PlanActionSegment(StringConvertor):
-    """``{action:plan_action}``: a plan's action in its path; another word is no route (404)."""
-
-    regex = "|".join(get_args(PlanAction))
-
-
-register_url_convertor("plan_action", PlanActionSegment())
+_register_actions("plan_action", PlanAction)
 
 
 @router.post("/relief/plans/{plan_id}/{action:plan_action}")
