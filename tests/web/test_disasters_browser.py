@@ -90,6 +90,7 @@ def test_a_county_ticks_waiting_reports_on_a_phone_and_accepts_them_at_once(
         phone.click("#accept-selected button[type=submit]")
         expect(phone.locator("#queue-empty")).to_be_visible()
         expect(phone.locator("#accept-outcome")).to_have_text("已审核通过 2 份报告。")
+        shot(phone, "disaster-accepted")
         phone.goto(f"{web.live.url}/disasters/{event['id']}")
         expect(phone.locator('#disaster-totals tr[data-code="540223000000"]')).to_contain_text("100")
         assert violations == []
